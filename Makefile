@@ -1,0 +1,42 @@
+# Everything runs from a local virtualenv that the targets create on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench serve check clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## make run: look up a sample visitor (sample workspace unless PENDO_INTEGRATION_KEY is set)
+run: $(STAMP)
+	$(BIN)/pendo-bot lookup $(or $(EMAIL),jane.doe@acme.example)
+
+## make test: the full offline test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format bot tests
+	$(BIN)/ruff check --fix bot tests
+
+bench: $(STAMP)
+	$(BIN)/python -m bot.bench
+
+serve: $(STAMP)
+	$(BIN)/pendo-bot serve
+
+check: $(STAMP)
+	$(BIN)/pendo-bot check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Pendo context for Slack: product-usage context for support agents."""

@@ -1,0 +1,175 @@
+"""Async client for the Pendo Engage API v1: one pooled httpx client, typed results, typed errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from bot.cache import TTLCache
+from bot.pendo import queries
+from bot.pendo.models import Account, CatalogItem, FieldSchema, HistoryItem, MetadataSchema, Visitor
+from bot.upstream import (
+    AuthError,
+    BadResponse,
+    NotFound,
+    RateLimited,
+    RetryPolicy,
+    Sleep,
+    UpstreamError,
+    json_body,
+    parse_retry_after,
+    send_with_retry,
+)
+
+log = logging.getLogger(__name__)
+
+UPSTREAM = "Pendo"
+CATALOG_PATHS = {"page": "page", "feature": "feature", "trackType": "tracktype", "guide": "guide"}
+
+_visitors = TypeAdapter(list[Visitor])
+_history = TypeAdapter(list[HistoryItem])
+_catalog = TypeAdapter(list[CatalogItem])
+_schema = TypeAdapter(dict[str, dict[str, FieldSchema]])
+
+
+def segment(value: str) -> str:
+    """Percent-encode one URL path segment (an email's @ and + included, / never left raw)."""
+    return quote(value, safe="")
+
+
+def _classify(response: httpx.Response) -> UpstreamError | None:
+    status = response.status_code
+    if status in (401, 403):
+        return AuthError(
+            UPSTREAM, f"HTTP {status} from {response.request.url.path}", status=status,
+            setting="PENDO_INTEGRATION_KEY",
+        )
+    if status == 404:
+        return NotFound(UPSTREAM, f"HTTP 404 from {response.request.url.path}", status=status)
+    if status == 429:
+        return RateLimited(UPSTREAM, "HTTP 429", retry_after=parse_retry_after(response.headers))
+    if status == 400:
+        return BadResponse(UPSTREAM, f"HTTP 400 from {response.request.url.path}: {response.text[:300]}")
+    return None
+
+
+class PendoClient:
+    """Knows Pendo's wire format and nothing of Slack. Catalogs and schemas are cached."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        key: str,
+        policy: RetryPolicy,
+        cache: TTLCache,
+        catalog_ttl: float = 3600,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self._http = http
+        self._key = key
+        self._policy = policy
+        self._cache = cache
+        self._catalog_ttl = catalog_ttl
+        self._sleep = sleep
+        self.calls = 0  # upstream requests sent, for the benchmark and politeness tests
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        def build() -> httpx.Request:
+            self.calls += 1
+            headers = {"x-pendo-integration-key": self._key, "content-type": "application/json"}
+            return self._http.build_request(method, path, headers=headers, **kwargs)
+
+        extra = {"sleep": self._sleep} if self._sleep else {}
+        response = await send_with_retry(
+            self._http, build, upstream=UPSTREAM, policy=self._policy, classify=_classify, **extra
+        )
+        return json_body(response, UPSTREAM)
+
+    @staticmethod
+    def _parse(adapter: TypeAdapter[Any], data: Any, what: str) -> Any:
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            raise BadResponse(UPSTREAM, f"unexpected shape for {what}: {exc.error_count()} errors") from exc
+
+    # --- visitors and accounts ------------------------------------------------------------------
+    async def get_visitor(self, visitor_id: str) -> Visitor | None:
+        try:
+            data = await self._request("GET", f"/api/v1/visitor/{segment(visitor_id)}")
+        except NotFound:
+            return None
+        return self._parse(TypeAdapter(Visitor), data, "visitor")  # type: ignore[no-any-return]
+
+    async def visitors_by_metadata(self, group: str, field: str, value: str) -> list[Visitor]:
+        """Pendo's own lookup: the lower-cased index `_lc_<field>`, so matching ignores case."""
+        lc_field = field if field.startswith("_lc_") else f"_lc_{field}"
+        path = f"/api/v1/visitor/metadata/{segment(group)}/{segment(lc_field)}/{segment(value.lower())}"
+        try:
+            data = await self._request("GET", path)
+        except NotFound:
+            return []
+        if data is None:
+            return []
+        return self._parse(_visitors, data, "visitor list")  # type: ignore[no-any-return]
+
+    async def search_visitors(self, group: str, field: str, values: list[str]) -> list[Visitor]:
+        """Aggregation fallback for the metadata lookup: exact matches on any of `values`."""
+        rows = await self.aggregate("visitor-by-field", queries.visitors_with_field(group, field, values))
+        visitors = []
+        for row in rows:
+            if isinstance(row, dict) and row.get("visitorId"):
+                visitors.append(
+                    Visitor(id=str(row["visitorId"]), metadata=row.get("metadata") or {})  # type: ignore[call-arg]
+                )
+        return visitors
+
+    async def get_account(self, account_id: str) -> Account | None:
+        try:
+            data = await self._request("GET", f"/api/v1/account/{segment(account_id)}")
+        except NotFound:
+            return None
+        return self._parse(TypeAdapter(Account), data, "account")  # type: ignore[no-any-return]
+
+    async def history(self, visitor_id: str, starttime_ms: int) -> list[HistoryItem]:
+        """One day of the visitor's activity log, starting at `starttime_ms`."""
+        data = await self._request(
+            "GET", f"/api/v1/visitor/{segment(visitor_id)}/history", params={"starttime": starttime_ms}
+        )
+        return self._parse(_history, data or [], "visitor history")  # type: ignore[no-any-return]
+
+    async def aggregate(self, request_id: str, pipeline: queries.Pipeline) -> list[dict[str, Any]]:
+        data = await self._request(
+            "POST", "/api/v1/aggregation", json=queries.envelope(f"pendo-slack-{request_id}", pipeline)
+        )
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise BadResponse(UPSTREAM, "aggregation answer has no results list")
+        return data["results"]  # type: ignore[no-any-return]
+
+    # --- catalogs and schema (cached) -------------------------------------------------------------
+    async def catalog(self, kind: str) -> dict[str, CatalogItem]:
+        """id → item for pages, features, track types or guides, across all apps."""
+        path = CATALOG_PATHS[kind]
+
+        async def load() -> dict[str, CatalogItem]:
+            data = await self._request("GET", f"/api/v1/{path}", params={"expand": "*"})
+            items: list[CatalogItem] = self._parse(_catalog, data or [], f"{path} catalog")
+            return {item.id: item for item in items}
+
+        return await self._cache.get_or_load(("pendo-catalog", kind), self._catalog_ttl, load)
+
+    async def schema(self, kind: str) -> MetadataSchema:
+        """Metadata field descriptors (display names) for "visitor" or "account"."""
+
+        async def load() -> MetadataSchema:
+            data = await self._request("GET", f"/api/v1/metadata/schema/{kind}")
+            return self._parse(_schema, data or {}, f"{kind} schema")  # type: ignore[no-any-return]
+
+        return await self._cache.get_or_load(("pendo-schema", kind), self._catalog_ttl, load)

@@ -1,0 +1,100 @@
+"""Wire models for the Pendo Engage API v1: only the fields the bot reads, lenient about the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Metadata = dict[str, dict[str, Any]]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Visitor(_Wire):
+    id: str
+    account_ids: list[str] = Field(default_factory=list, alias="accountIds")
+    display_name: str | None = Field(default=None, alias="displayName")
+    metadata: Metadata = Field(default_factory=dict)
+
+    def meta(self, group: str, field: str) -> Any:
+        return (self.metadata.get(group) or {}).get(field)
+
+    @property
+    def all_account_ids(self) -> list[str]:
+        """accountIds, falling back to metadata.auto.accountids / accountid, order kept, no repeats."""
+        ids = list(self.account_ids) or list(self.meta("auto", "accountids") or [])
+        if not ids and self.meta("auto", "accountid"):
+            ids = [str(self.meta("auto", "accountid"))]
+        return list(dict.fromkeys(str(i) for i in ids if i))
+
+    @property
+    def do_not_process(self) -> bool:
+        return bool(self.meta("pendo", "donotprocess"))
+
+
+class Account(_Wire):
+    id: str
+    name: str | None = None
+    metadata: Metadata = Field(default_factory=dict)
+
+    def meta(self, group: str, field: str) -> Any:
+        return (self.metadata.get(group) or {}).get(field)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.meta("agent", "name") or self.id
+
+    @property
+    def do_not_process(self) -> bool:
+        return bool(self.meta("pendo", "donotprocess"))
+
+
+class UserAgent(_Wire):
+    name: str | None = None
+    version: str | None = None
+    os: str | None = None
+
+
+class HistoryItem(_Wire):
+    """One row of GET /visitor/{id}/history."""
+
+    type: str
+    ts: int
+    last_ts: int | None = Field(default=None, alias="lastTs")
+    page_id: str | None = Field(default=None, alias="pageId")
+    feature_id: str | None = Field(default=None, alias="featureId")
+    guide_id: str | None = Field(default=None, alias="guideId")
+    track_type_id: str | None = Field(default=None, alias="trackTypeId")
+    untagged_url: str | None = Field(default=None, alias="untaggedUrl")
+    uri: str | None = None
+    duration: int | None = None
+    parsed_user_agent: UserAgent | None = Field(default=None, alias="parsedUserAgent")
+
+    @property
+    def object_id(self) -> str | None:
+        return {
+            "page": self.page_id,
+            "feature": self.feature_id,
+            "guide": self.guide_id,
+            "trackType": self.track_type_id,
+        }.get(self.type)
+
+
+class CatalogItem(_Wire):
+    """A page, feature, track type or guide from the catalog endpoints."""
+
+    id: str
+    name: str | None = None
+    app_id: int | None = Field(default=None, alias="appId")
+
+
+class FieldSchema(_Wire):
+    type: str = Field(default="", alias="Type")
+    display_name: str | None = Field(default=None, alias="DisplayName")
+    is_hidden: bool = Field(default=False, alias="isHidden")
+
+
+MetadataSchema = dict[str, dict[str, FieldSchema]]

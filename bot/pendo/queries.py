@@ -1,0 +1,107 @@
+"""Aggregation pipelines the bot sends to POST /api/v1/aggregation, and filter escaping.
+
+Every pipeline is scoped to one visitor or one account and to at most 30 days, as Pendo asks. The
+embedded sample workspace implements exactly these shapes and rejects anything else with a 400.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+DAY_MS = 86_400_000
+MAX_DAYS_PER_QUERY = 30
+ALL_APPS = {"appId": 'expandAppIds("*")'}
+
+Pipeline = list[dict[str, Any]]
+
+
+def literal(value: str) -> str:
+    """A double-quoted string literal for a filter expression; no input can break out of it.
+
+    JSON string syntax (quote, backslash and control characters escaped) is a subset of the C-like
+    literal syntax Pendo's expression language uses.
+    """
+    return json.dumps(value, ensure_ascii=False)
+
+
+def equals_any(field: str, values: list[str]) -> str:
+    """`field == "a" || field == "b"`, de-duplicated, each value escaped."""
+    unique = list(dict.fromkeys(values))
+    return " || ".join(f"{field} == {literal(v)}" for v in unique)
+
+
+def envelope(request_id: str, pipeline: Pipeline) -> dict[str, Any]:
+    return {
+        "response": {"mimeType": "application/json"},
+        "request": {"requestId": request_id, "pipeline": pipeline},
+    }
+
+
+def _event_source(source: str, first_ms: int, days: int) -> dict[str, Any]:
+    if not 1 <= days <= MAX_DAYS_PER_QUERY:
+        raise ValueError(f"an event query spans 1..{MAX_DAYS_PER_QUERY} days, not {days}")
+    return {
+        "source": {
+            source: dict(ALL_APPS),
+            "timeSeries": {"period": "dayRange", "first": first_ms, "count": days},
+        }
+    }
+
+
+def visitor_daily_activity(visitor_id: str, first_ms: int, days: int) -> Pipeline:
+    """Events and minutes per day for one visitor: days active, totals and the sparkline."""
+    return [
+        _event_source("events", first_ms, days),
+        {"filter": f"visitorId == {literal(visitor_id)}"},
+        {
+            "group": {
+                "group": ["day"],
+                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
+            }
+        },
+        {"sort": ["day"]},
+    ]
+
+
+def visitor_top_objects(kind: str, visitor_id: str, first_ms: int, days: int, limit: int) -> Pipeline:
+    """The visitor's most used pages or features (kind: "page" or "feature") by events."""
+    source, id_field = {"page": ("pageEvents", "pageId"), "feature": ("featureEvents", "featureId")}[kind]
+    return [
+        _event_source(source, first_ms, days),
+        {"filter": f"visitorId == {literal(visitor_id)}"},
+        {
+            "group": {
+                "group": [id_field],
+                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
+            }
+        },
+        {"sort": ["-numEvents", id_field]},
+        {"limit": limit},
+    ]
+
+
+def account_activity(account_id: str, first_ms: int, days: int) -> Pipeline:
+    """One row for one account: unique visitors, days active, events and minutes."""
+    return [
+        _event_source("events", first_ms, days),
+        {"filter": f"accountId == {literal(account_id)}"},
+        {
+            "reduce": [
+                {"uniqueVisitors": {"count": "visitorId"}},
+                {"daysActive": {"count": "day"}},
+                {"numEvents": {"sum": "numEvents"}},
+                {"numMinutes": {"sum": "numMinutes"}},
+            ]
+        },
+    ]
+
+
+def visitors_with_field(group: str, field: str, values: list[str], limit: int = 20) -> Pipeline:
+    """Identified visitors whose metadata field equals one of `values` (the metadata-lookup fallback)."""
+    return [
+        {"source": {"visitors": None}},
+        {"identified": "visitorId"},
+        {"filter": equals_any(f"metadata.{group}.{field}", values)},
+        {"limit": limit},
+    ]

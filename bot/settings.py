@@ -1,0 +1,274 @@
+"""The one settings object: read from the environment (and an optional .env) once, passed down.
+
+Every option here is documented in the README's settings table. A wrong value fails at start-up with a
+line naming the variable (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PENDO_REGION_HOSTS: dict[str, str] = {
+    "us": "https://app.pendo.io",
+    "us1": "https://us1.app.pendo.io",
+    "eu": "https://app.eu.pendo.io",
+    "jpn": "https://app.jpn.pendo.io",
+    "au": "https://app.au.pendo.io",
+}
+
+SANDBOX_PENDO_KEY = "sandbox-integration-key"
+SANDBOX_ZENDESK_SUBDOMAIN = "sample-support"
+SANDBOX_ZENDESK_TOKEN = "sandbox-zendesk-token"
+SANDBOX_ZENDESK_EMAIL = "bot@sample-support.example"
+
+_FIELD_PATH = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+$")
+_SLACK_ID = re.compile(r"^[A-Z0-9]+$")
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable and is safe to print."""
+
+
+class Settings(BaseSettings):
+    """All configuration. Field names match environment variables, case-insensitively."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- Pendo -----------------------------------------------------------------------------------
+    pendo_integration_key: SecretStr | None = None
+    pendo_region: Literal["us", "us1", "eu", "jpn", "au"] | None = None
+    pendo_base_url: str | None = None
+    pendo_email_field: str = ""
+    pendo_visitor_fields: CsvList = Field(
+        default_factory=lambda: ["agent/role", "agent/language", "custom/planlevel"]
+    )
+    pendo_account_fields: CsvList = Field(default_factory=lambda: ["custom/planlevel", "custom/renewaldate"])
+    pendo_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    lookup_deadline_seconds: float = Field(default=8.0, gt=0, le=60)
+    timeline_hours: int = Field(default=24, ge=1, le=72)
+    timeline_limit: int = Field(default=15, ge=1, le=50)
+    top_items: int = Field(default=5, ge=1, le=10)
+    show_untagged_pages: bool = False
+    cache_ttl_seconds: int = Field(default=300, ge=0, le=86400)
+    catalog_ttl_seconds: int = Field(default=3600, ge=0, le=86400)
+    display_timezone: str = "UTC"
+
+    # --- Slack -----------------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = Field(default=3000, ge=1, le=65535)
+    allowed_users: CsvList = Field(default_factory=list)
+    allowed_usergroups: CsvList = Field(default_factory=list)
+    allowed_channels: CsvList = Field(default_factory=list)
+    access_contact: str = "your Slack admin"
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- Zendesk ---------------------------------------------------------------------------------
+    zendesk_subdomain: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_oauth_token: SecretStr | None = None
+    zendesk_base_url: str | None = None
+    zendesk_hosts: CsvList = Field(default_factory=list)
+    zendesk_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    unfurl_channels: CsvList = Field(default_factory=list)
+    unfurl_shared_channels: Literal["none", "ticket_number"] = "none"
+    unfurl_max_links: int = Field(default=5, ge=1, le=10)
+    unfurl_dedupe_seconds: int = Field(default=120, ge=0, le=3600)
+
+    _split = field_validator(
+        "pendo_visitor_fields",
+        "pendo_account_fields",
+        "allowed_users",
+        "allowed_usergroups",
+        "allowed_channels",
+        "zendesk_hosts",
+        "unfurl_channels",
+        mode="before",
+    )(_split_csv)
+
+    @field_validator("pendo_email_field")
+    @classmethod
+    def _email_field(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _FIELD_PATH.match(value):
+            raise ValueError("must be empty (visitor ID is the email) or group/field, e.g. agent/email")
+        return value
+
+    @field_validator("pendo_visitor_fields", "pendo_account_fields")
+    @classmethod
+    def _field_paths(cls, value: list[str]) -> list[str]:
+        bad = [item for item in value if not _FIELD_PATH.match(item)]
+        if bad:
+            raise ValueError(f"entries must look like group/field (e.g. custom/planlevel); got {bad[0]!r}")
+        return value
+
+    @field_validator("allowed_users", "allowed_usergroups", "allowed_channels", "unfurl_channels")
+    @classmethod
+    def _slack_ids(cls, value: list[str]) -> list[str]:
+        bad = [item for item in value if not _SLACK_ID.match(item)]
+        if bad:
+            raise ValueError(f"entries must be Slack IDs like U012ABC or C012ABC; got {bad[0]!r}")
+        return value
+
+    @field_validator("pendo_base_url", "zendesk_base_url", "slack_api_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("zendesk_subdomain")
+    @classmethod
+    def _subdomain(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.strip().lower()
+        if value.endswith(".zendesk.com"):
+            value = value[: -len(".zendesk.com")]
+        if not re.match(r"^[a-z0-9][a-z0-9-]*$", value):
+            raise ValueError("must be the account's subdomain, e.g. acme for acme.zendesk.com")
+        return value
+
+    @field_validator("zendesk_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        hosts = [item.lower().removeprefix("https://").removeprefix("http://").rstrip("/") for item in value]
+        bad = [h for h in hosts if not re.match(r"^[a-z0-9.-]+\.[a-z]{2,}$", h)]
+        if bad:
+            raise ValueError(f"entries must be bare host names like support.acme.com; got {bad[0]!r}")
+        return hosts
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as UTC or Europe/Paris") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _consistency(self) -> Settings:
+        if self.slack_app_token is not None and not self.slack_app_token.get_secret_value().startswith("xapp-"):
+            raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        if self.zendesk_subdomain and not self.zendesk_sandbox:
+            has_basic = self.zendesk_email and self.zendesk_api_token
+            if not has_basic and self.zendesk_oauth_token is None:
+                raise ValueError(
+                    "ZENDESK_SUBDOMAIN is set but no credentials: set ZENDESK_EMAIL and "
+                    "ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN"
+                )
+        return self
+
+    # --- derived values ----------------------------------------------------------------------------
+    @property
+    def pendo_sandbox(self) -> bool:
+        """No integration key: use the embedded sample workspace."""
+        return self.pendo_integration_key is None
+
+    @property
+    def zendesk_sandbox(self) -> bool:
+        """No Zendesk account configured: use the embedded sample helpdesk."""
+        return self.zendesk_subdomain is None
+
+    @property
+    def pendo_key(self) -> str:
+        """The key to send (region suffix stripped: Pendo's own app sends the UUID only)."""
+        if self.pendo_integration_key is None:
+            return SANDBOX_PENDO_KEY
+        return self.pendo_integration_key.get_secret_value().strip().split(".", 1)[0]
+
+    @property
+    def pendo_effective_region(self) -> str:
+        if self.pendo_region:
+            return self.pendo_region
+        if self.pendo_integration_key is not None:
+            parts = self.pendo_integration_key.get_secret_value().strip().rsplit(".", 1)
+            if len(parts) == 2 and parts[1].lower() in PENDO_REGION_HOSTS:
+                return parts[1].lower()
+        return "us"
+
+    @property
+    def pendo_app_url(self) -> str:
+        """Where people open Pendo (links in messages): always the region's real host."""
+        return PENDO_REGION_HOSTS[self.pendo_effective_region]
+
+    @property
+    def pendo_api_url(self) -> str:
+        """Where the bot sends API calls: PENDO_BASE_URL if set, else the region's host."""
+        return (self.pendo_base_url or self.pendo_app_url).rstrip("/")
+
+    @property
+    def email_field(self) -> tuple[str, str] | None:
+        """(group, field) of the metadata field holding the email, or None when the ID is the email."""
+        if not self.pendo_email_field:
+            return None
+        group, field = self.pendo_email_field.split("/", 1)
+        return group, field
+
+    @property
+    def zendesk_account_subdomain(self) -> str:
+        return self.zendesk_subdomain or SANDBOX_ZENDESK_SUBDOMAIN
+
+    @property
+    def zendesk_host(self) -> str:
+        return f"{self.zendesk_account_subdomain}.zendesk.com"
+
+    @property
+    def zendesk_api_url(self) -> str:
+        return (self.zendesk_base_url or f"https://{self.zendesk_host}").rstrip("/")
+
+    @property
+    def zendesk_ticket_hosts(self) -> frozenset[str]:
+        """Hosts whose ticket links belong to the configured account."""
+        return frozenset([self.zendesk_host, *self.zendesk_hosts])
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def secrets(self) -> list[str]:
+        """Every secret value in use, so logging can redact them wherever they might appear."""
+        values = [
+            self.pendo_integration_key,
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.zendesk_api_token,
+            self.zendesk_oauth_token,
+        ]
+        out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        if self.pendo_integration_key is not None:
+            out.append(self.pendo_key)
+        return out
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation errors into one readable line per variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {msg}" if name != "settings" else msg)
+        raise SettingsError("; ".join(lines)) from None
