@@ -60,7 +60,8 @@ class TTLCache:
         pending = self._inflight.get(key)
         if pending is not None:
             self.hits += 1
-            return await asyncio.shield(pending)  # type: ignore[no-any-return]
+            result: T = await asyncio.shield(pending)
+            return result
         self.misses += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future

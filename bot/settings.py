@@ -167,7 +167,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistency(self) -> Settings:
-        if self.slack_app_token is not None and not self.slack_app_token.get_secret_value().startswith("xapp-"):
+        if self.slack_app_token is not None and not self.slack_app_token.get_secret_value().startswith(
+            "xapp-"
+        ):
             raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
         if self.zendesk_subdomain and not self.zendesk_sandbox:
             has_basic = self.zendesk_email and self.zendesk_api_token

@@ -108,7 +108,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Delay before retry number `attempt` (1-based): full jitter over an exponential cap."""
-        return rng() * min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return rng() * min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
 
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -45,7 +47,9 @@ def _classify(response: httpx.Response) -> UpstreamError | None:
     status = response.status_code
     if status in (401, 403):
         return AuthError(
-            UPSTREAM, f"HTTP {status} from {response.request.url.path}", status=status,
+            UPSTREAM,
+            f"HTTP {status} from {response.request.url.path}",
+            status=status,
             setting="PENDO_INTEGRATION_KEY",
         )
     if status == 404:
@@ -68,6 +72,7 @@ class PendoClient:
         policy: RetryPolicy,
         cache: TTLCache,
         catalog_ttl: float = 3600,
+        ttl: float = 300,
         sleep: Sleep | None = None,
     ) -> None:
         self._http = http
@@ -75,6 +80,7 @@ class PendoClient:
         self._policy = policy
         self._cache = cache
         self._catalog_ttl = catalog_ttl
+        self._ttl = ttl
         self._sleep = sleep
         self.calls = 0  # upstream requests sent, for the benchmark and politeness tests
 
@@ -82,14 +88,23 @@ class PendoClient:
         await self._http.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send one read; identical reads within the TTL are answered from the cache (and coalesced)."""
+        key = ("pendo", method, path, json.dumps(kwargs, sort_keys=True, default=str))
+        return await self._cache.get_or_load(key, self._ttl, lambda: self._send(method, path, **kwargs))
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         def build() -> httpx.Request:
             self.calls += 1
             headers = {"x-pendo-integration-key": self._key, "content-type": "application/json"}
             return self._http.build_request(method, path, headers=headers, **kwargs)
 
-        extra = {"sleep": self._sleep} if self._sleep else {}
         response = await send_with_retry(
-            self._http, build, upstream=UPSTREAM, policy=self._policy, classify=_classify, **extra
+            self._http,
+            build,
+            upstream=UPSTREAM,
+            policy=self._policy,
+            classify=_classify,
+            sleep=self._sleep or asyncio.sleep,
         )
         return json_body(response, UPSTREAM)
 
@@ -126,9 +141,7 @@ class PendoClient:
         visitors = []
         for row in rows:
             if isinstance(row, dict) and row.get("visitorId"):
-                visitors.append(
-                    Visitor(id=str(row["visitorId"]), metadata=row.get("metadata") or {})  # type: ignore[call-arg]
-                )
+                visitors.append(Visitor(id=str(row["visitorId"]), metadata=row.get("metadata") or {}))
         return visitors
 
     async def get_account(self, account_id: str) -> Account | None:
@@ -159,7 +172,7 @@ class PendoClient:
         path = CATALOG_PATHS[kind]
 
         async def load() -> dict[str, CatalogItem]:
-            data = await self._request("GET", f"/api/v1/{path}", params={"expand": "*"})
+            data = await self._send("GET", f"/api/v1/{path}", params={"expand": "*"})
             items: list[CatalogItem] = self._parse(_catalog, data or [], f"{path} catalog")
             return {item.id: item for item in items}
 
@@ -169,7 +182,7 @@ class PendoClient:
         """Metadata field descriptors (display names) for "visitor" or "account"."""
 
         async def load() -> MetadataSchema:
-            data = await self._request("GET", f"/api/v1/metadata/schema/{kind}")
+            data = await self._send("GET", f"/api/v1/metadata/schema/{kind}")
             return self._parse(_schema, data or {}, f"{kind} schema")  # type: ignore[no-any-return]
 
         return await self._cache.get_or_load(("pendo-schema", kind), self._catalog_ttl, load)

@@ -1,0 +1,130 @@
+"""Command line: `pendo-bot lookup|ticket|check|serve` (same as `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.context.models import Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
+from bot.context.service import LookupResult
+from bot.logs import setup_logging
+from bot.render import blocks as bk
+from bot.render import text as txt
+from bot.services import build_services
+from bot.settings import Settings, SettingsError, load_settings
+from bot.upstream import UpstreamError
+
+
+def _sandbox_note(settings: Settings) -> str | None:
+    if settings.pendo_sandbox:
+        return "Using the embedded sample workspace (no PENDO_INTEGRATION_KEY set)."
+    return None
+
+
+async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    tz = ZoneInfo(settings.display_timezone)
+    try:
+        anchor = int(datetime.fromisoformat(args.at).timestamp() * 1000) if args.at else None
+        result: LookupResult
+        if args.visitor_id:
+            result = await services.context.for_visitor_id(args.visitor_id, anchor_ms=anchor)
+        else:
+            result = await services.context.lookup(args.email or "", anchor_ms=anchor)
+    except InvalidInput as exc:
+        print(str(exc).replace("`/pendo ", "`pendo-bot lookup "), file=sys.stderr)
+        return 2
+    except UpstreamError as exc:
+        print(exc.user_message, file=sys.stderr)
+        return 1
+    finally:
+        await services.aclose()
+    if args.json:
+        if isinstance(result, CustomerContext):
+            message = bk.context_message(result)
+        elif isinstance(result, Ambiguous):
+            message = bk.ambiguous_message(result, services.context.now_ms())
+        else:
+            message = bk.not_found_message(result)
+        print(json.dumps(message, indent=2, ensure_ascii=False))
+        return 0
+    if isinstance(result, CustomerContext):
+        print(txt.render_context(result, tz))
+    elif isinstance(result, Ambiguous):
+        print(txt.render_ambiguous(result, tz))
+    elif isinstance(result, NotFoundInPendo):
+        print(txt.render_not_found(result))
+        return 3
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    """Settings are valid (we got here) and Pendo answers with the key."""
+    services = build_services(settings)
+    print(f"Pendo API: {settings.pendo_api_url if not settings.pendo_sandbox else 'sample workspace'}")
+    print(
+        f"Pendo region: {settings.pendo_effective_region}; email lookup: {services.context.resolver.searched}"
+    )
+    try:
+        schema = await services.pendo.schema("visitor")
+    except UpstreamError as exc:
+        print(f"FAIL Pendo: {exc.user_message}")
+        return 1
+    finally:
+        await services.aclose()
+    print(f"OK   Pendo answered with the integration key ({len(schema)} visitor metadata groups).")
+    if settings.email_field:
+        group, field = settings.email_field
+        if field not in schema.get(group, {}):
+            print(f"WARN Pendo's visitor schema has no field {group}/{field}: check PENDO_EMAIL_FIELD.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pendo-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    lookup = sub.add_parser("lookup", help="print what Pendo knows about a visitor")
+    lookup.add_argument("email", nargs="?", help="the customer's email")
+    lookup.add_argument("--visitor-id", help="look up a Pendo visitor ID instead of an email")
+    lookup.add_argument("--at", help="anchor the timeline at this ISO time (default: now)")
+    lookup.add_argument("--json", action="store_true", help="print the Slack Block Kit message instead")
+    sub.add_parser("check", help="verify the settings and that Pendo accepts the key")
+    serve = sub.add_parser("serve", help="run the Slack bot")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
+    mode.add_argument("--http", action="store_true", help="HTTP mode (needs SLACK_SIGNING_SECRET)")
+    serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(
+        settings.log_level if args.command == "serve" else "WARNING", settings.log_format, settings.secrets()
+    )
+    note = _sandbox_note(settings)
+    if note and args.command != "serve":
+        print(note, file=sys.stderr)
+    if args.command == "lookup":
+        if not args.email and not args.visitor_id:
+            print("Give an email (pendo-bot lookup jane@acme.com) or --visitor-id ID.", file=sys.stderr)
+            return 2
+        return asyncio.run(_lookup(settings, args))
+    if args.command == "check":
+        return asyncio.run(_check(settings))
+    from bot.server import serve
+
+    return serve(settings, socket=args.socket, http=args.http, port=args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

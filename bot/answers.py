@@ -1,0 +1,70 @@
+"""Questions from Slack → finished Slack messages. Every failure becomes a sentence, never an exception.
+
+Listeners call these after they have acked; the outcome label feeds the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
+from bot.context.service import ContextService, LookupResult
+from bot.render import blocks as bk
+from bot.upstream import UpstreamError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    message: bk.Message
+    outcome: str  # found | ambiguous | not_found | opted_out | error:<Kind>
+
+
+def render_result(
+    result: LookupResult, now_ms: int, header_blocks: list[bk.Block] | None = None, *, shareable: bool = True
+) -> Answer:
+    if isinstance(result, CustomerContext):
+        outcome = "opted_out" if result.profile.opted_out else ("partial" if result.gaps else "found")
+        return Answer(bk.context_message(result, header_blocks=header_blocks, shareable=shareable), outcome)
+    if isinstance(result, Ambiguous):
+        return Answer(bk.ambiguous_message(result, now_ms, header_blocks), "ambiguous")
+    return Answer(bk.not_found_message(result, header_blocks), "not_found")
+
+
+def error_answer(exc: UpstreamError, request_id: str) -> Answer:
+    log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
+    return Answer(
+        bk.notice_message(f"{exc.user_message} (ref `{request_id}`)"), f"error:{type(exc).__name__}"
+    )
+
+
+async def email_answer(service: ContextService, email: str, request_id: str) -> Answer:
+    """`/pendo jane@acme.com`: the email is already validated by the listener."""
+    try:
+        result = await service.lookup(email)
+    except UpstreamError as exc:
+        return error_answer(exc, request_id)
+    return render_result(result, service.now_ms())
+
+
+async def visitor_answer(
+    service: ContextService,
+    visitor_id: str,
+    request_id: str,
+    *,
+    anchor_ms: int | None = None,
+    marker: str | None = None,
+    shared_by: str | None = None,
+) -> Answer:
+    """One visitor by ID: a pick from an ambiguous list, or a shared summary being rebuilt."""
+    try:
+        result = await service.for_visitor_id(visitor_id, anchor_ms=anchor_ms, marker=marker)
+    except UpstreamError as exc:
+        return error_answer(exc, request_id)
+    if isinstance(result, NotFoundInPendo):
+        return render_result(result, service.now_ms())
+    if shared_by:
+        return Answer(bk.context_message(result, shared_by=shared_by), "shared")
+    return render_result(result, service.now_ms())

@@ -1,0 +1,184 @@
+"""Domain objects the context service returns and the renderers draw. No I/O, no Slack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Frequency(StrEnum):
+    """Pendo's activity buckets over the last 30 days."""
+
+    DAILY = "daily"  # active 13+ days
+    WEEKLY = "weekly"  # 5-12 days
+    MONTHLY = "monthly"  # 1-4 days
+    INACTIVE = "inactive"  # 0 days
+
+    @classmethod
+    def from_days_active(cls, days: int) -> Frequency:
+        if days >= 13:
+            return cls.DAILY
+        if days >= 5:
+            return cls.WEEKLY
+        if days >= 1:
+            return cls.MONTHLY
+        return cls.INACTIVE
+
+
+@dataclass(frozen=True)
+class MetadataField:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TopItem:
+    id: str
+    name: str
+    events: int
+    minutes: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Change of a figure against the previous period."""
+
+    current: int
+    previous: int
+
+    @property
+    def percent(self) -> int | None:
+        """Rounded percent change; None when there is nothing to compare against."""
+        if self.previous == 0:
+            return None
+        return round((self.current - self.previous) * 100 / self.previous)
+
+    @property
+    def label(self) -> str:
+        if self.previous == 0:
+            return "new activity" if self.current else "no change"
+        pct = self.percent or 0
+        if pct == 0:
+            return "no change"
+        return f"{'▲' if pct > 0 else '▼'} {abs(pct)}% vs previous 30 d"
+
+
+@dataclass(frozen=True)
+class VisitorUsage:
+    days_active: int
+    events: int
+    minutes: int
+    events_trend: Trend
+    minutes_trend: Trend
+    days_trend: Trend
+    daily_events: list[int]  # 30 values, oldest first, today last
+    top_features: list[TopItem]
+    top_pages: list[TopItem]
+
+    @property
+    def frequency(self) -> Frequency:
+        return Frequency.from_days_active(self.days_active)
+
+
+@dataclass(frozen=True)
+class AccountUsage:
+    unique_visitors: int
+    days_active: int
+    events: int
+    minutes: int
+
+    @property
+    def frequency(self) -> Frequency:
+        return Frequency.from_days_active(self.days_active)
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    id: str
+    name: str
+    url: str
+    opted_out: bool = False
+    usage: AccountUsage | None = None
+    fields: list[MetadataField] = field(default_factory=list)
+    gap: str | None = None  # why data is missing, in words an agent understands
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    ts_ms: int  # newest occurrence
+    kind: str  # page | feature | trackType | guide | untagged | ticket
+    name: str
+    count: int = 1  # consecutive repeats collapsed into one entry
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start_ms: int
+    anchor_ms: int
+    entries: list[TimelineEntry]  # newest first, capped
+    more: int = 0  # entries left out by the cap
+    hidden_untagged: int = 0
+    marker: str | None = None  # the synthetic entry at the anchor, e.g. "Ticket submitted"
+
+    @property
+    def hours(self) -> int:
+        return round((self.anchor_ms - self.start_ms) / 3_600_000)
+
+
+@dataclass(frozen=True)
+class VisitorProfile:
+    id: str
+    name: str | None
+    email: str | None
+    account_ids: list[str]
+    first_visit_ms: int | None
+    last_visit_ms: int | None
+    browser: str | None
+    os: str | None
+    fields: list[MetadataField]
+    url: str
+    opted_out: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.name or self.email or self.id
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    """Everything the bot knows about one visitor, at one anchor time."""
+
+    profile: VisitorProfile
+    generated_at_ms: int
+    usage: VisitorUsage | None = None
+    accounts: list[AccountSummary] = field(default_factory=list)
+    timeline: Timeline | None = None
+    gaps: list[str] = field(default_factory=list)  # parts that failed, as sentences
+
+
+@dataclass(frozen=True)
+class Candidate:
+    visitor_id: str
+    name: str | None
+    email: str | None
+    account_ids: list[str]
+    last_visit_ms: int | None
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    email: str
+    candidates: list[Candidate]
+    searched: str
+
+
+@dataclass(frozen=True)
+class NotFoundInPendo:
+    email: str
+    searched: str  # "visitor ID" or "metadata field agent/email"
+
+
+class InvalidInput(ValueError):
+    """The agent typed something we cannot look up; the message says why and what works."""

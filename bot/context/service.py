@@ -1,0 +1,237 @@
+"""The context service: one entry point per question, composed from concurrent Pendo calls.
+
+"Who is this email" (`lookup`) and "who is this visitor" (`for_visitor_id`) both end in a
+`CustomerContext`. Parts run concurrently under one deadline; a part that fails becomes a labelled gap
+and the rest is still shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from bot.context import timeline as tl
+from bot.context import usage as us
+from bot.context.models import (
+    AccountSummary,
+    Ambiguous,
+    CustomerContext,
+    NotFoundInPendo,
+    Timeline,
+    VisitorProfile,
+    VisitorUsage,
+)
+from bot.context.resolver import Resolver, parse_email
+from bot.pendo import queries
+from bot.pendo.client import PendoClient
+from bot.pendo.models import CatalogItem, MetadataSchema, Visitor
+from bot.settings import Settings
+from bot.upstream import Unavailable, UpstreamError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LookupResult = CustomerContext | Ambiguous | NotFoundInPendo
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class ContextService:
+    def __init__(self, pendo: PendoClient, settings: Settings, clock: Callable[[], int] = _now_ms) -> None:
+        self.pendo = pendo
+        self.settings = settings
+        self.resolver = Resolver(pendo, settings.email_field)
+        self._clock = clock
+        self._base = settings.pendo_app_url
+
+    def now_ms(self) -> int:
+        return self._clock()
+
+    # --- entry points -------------------------------------------------------------------------------
+    async def lookup(
+        self, text: str, *, anchor_ms: int | None = None, marker: str | None = None
+    ) -> LookupResult:
+        """Email (as typed in Slack) → context, a choice of visitors, or not found.
+
+        Raises InvalidInput before any upstream call, and UpstreamError when the visitor itself cannot
+        be fetched (without a visitor there is nothing to show).
+        """
+        email = parse_email(text)
+        resolved = await self.resolver.resolve(email)
+        if isinstance(resolved, Visitor):
+            return await self.context(resolved, anchor_ms=anchor_ms, marker=marker, email=email)
+        return resolved
+
+    async def for_visitor_id(
+        self, visitor_id: str, *, anchor_ms: int | None = None, marker: str | None = None
+    ) -> CustomerContext | NotFoundInPendo:
+        visitor = await self.pendo.get_visitor(visitor_id)
+        if visitor is None:
+            return NotFoundInPendo(email=visitor_id, searched="visitor ID")
+        return await self.context(visitor, anchor_ms=anchor_ms, marker=marker)
+
+    async def context(
+        self,
+        visitor: Visitor,
+        *,
+        anchor_ms: int | None = None,
+        marker: str | None = None,
+        email: str | None = None,
+    ) -> CustomerContext:
+        now = self._clock()
+        deadline = time.monotonic() + self.settings.lookup_deadline_seconds
+        if visitor.do_not_process:
+            return CustomerContext(profile=self._profile(visitor, {}, email), generated_at_ms=now)
+
+        anchor = min(anchor_ms, now) if anchor_ms is not None else now
+        (schema, _), (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
+            self._part(self.pendo.schema("visitor"), deadline, ""),
+            self._part(self._usage(visitor.id, now), deadline, "Usage figures"),
+            asyncio.gather(*(self._account(a, now, deadline) for a in visitor.all_account_ids)),
+            self._part(self._timeline(visitor.id, anchor, marker), deadline, "Recent activity"),
+        )
+        gaps = [g for g in (usage_gap, timeline_gap) if g]
+        gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
+        return CustomerContext(
+            profile=self._profile(visitor, schema or {}, email),
+            generated_at_ms=now,
+            usage=usage,
+            accounts=list(accounts),
+            timeline=timeline,
+            gaps=gaps,
+        )
+
+    # --- parts ----------------------------------------------------------------------------------------
+    async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, str | None]:
+        """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
+        try:
+            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic())), None
+        except TimeoutError:
+            error: UpstreamError = Unavailable(
+                "Pendo", "overall deadline", timeout=self.settings.lookup_deadline_seconds
+            )
+        except UpstreamError as exc:
+            error = exc
+        log.warning("context part failed", extra={"part": label or "schema", "error": str(error)})
+        return None, (f"{label} unavailable: {error.user_message}" if label else None)
+
+    def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
+        def meta_int(name: str) -> int | None:
+            value = visitor.meta("auto", name)
+            return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+        browser = " ".join(
+            str(p)
+            for p in (visitor.meta("auto", "lastbrowsername"), visitor.meta("auto", "lastbrowserversion"))
+            if p
+        )
+        email_value = email
+        if self.settings.email_field:
+            email_value = visitor.meta(*self.settings.email_field) or email
+        elif "@" in visitor.id:
+            email_value = visitor.id
+        opted_out = visitor.do_not_process
+        return VisitorProfile(
+            id=visitor.id,
+            name=None if opted_out else (visitor.display_name or visitor.meta("agent", "name")),
+            email=email_value,
+            account_ids=visitor.all_account_ids,
+            first_visit_ms=None if opted_out else meta_int("firstvisit"),
+            last_visit_ms=None if opted_out else meta_int("lastvisit"),
+            browser=None if opted_out else (browser or None),
+            os=None if opted_out else visitor.meta("auto", "lastoperatingsystem"),
+            fields=[]
+            if opted_out
+            else us.metadata_fields(visitor.metadata, self.settings.pendo_visitor_fields, schema),
+            url=f"{self._base}/visitor/{quote(visitor.id, safe='')}",
+            opted_out=opted_out,
+        )
+
+    async def _usage(self, visitor_id: str, now: int) -> VisitorUsage:
+        first, prev_first = us.windows(now)
+        days, n = us.WINDOW_DAYS, self.settings.top_items
+        agg = self.pendo.aggregate
+        current, previous, features, pages, feature_cat, page_cat = await asyncio.gather(
+            agg("visitor-daily", queries.visitor_daily_activity(visitor_id, first, days)),
+            agg("visitor-daily-previous", queries.visitor_daily_activity(visitor_id, prev_first, days)),
+            agg("visitor-top-features", queries.visitor_top_objects("feature", visitor_id, first, days, n)),
+            agg("visitor-top-pages", queries.visitor_top_objects("page", visitor_id, first, days, n)),
+            self._catalog_or_empty("feature"),
+            self._catalog_or_empty("page"),
+        )
+        return us.visitor_usage(
+            current,
+            previous,
+            first,
+            us.top_items(features, "featureId", feature_cat, self._base, "feature"),
+            us.top_items(pages, "pageId", page_cat, self._base, "page"),
+        )
+
+    async def _account(self, account_id: str, now: int, deadline: float) -> AccountSummary:
+        url = f"{self._base}/account/{quote(account_id, safe='')}"
+        first, _ = us.windows(now)
+        fetched, gap = await self._part(
+            asyncio.gather(
+                self.pendo.get_account(account_id),
+                self.pendo.schema("account"),
+            ),
+            deadline,
+            "Account data",
+        )
+        if fetched is None:
+            return AccountSummary(id=account_id, name=account_id, url=url, gap=gap)
+        account, schema = fetched
+        if account is None:
+            return AccountSummary(id=account_id, name=account_id, url=url, gap="not found in Pendo")
+        if account.do_not_process:
+            return AccountSummary(id=account_id, name=account.display_name, url=url, opted_out=True)
+        rows, usage_gap = await self._part(
+            self.pendo.aggregate(
+                "account-activity", queries.account_activity(account_id, first, us.WINDOW_DAYS)
+            ),
+            deadline,
+            "Account usage",
+        )
+        return AccountSummary(
+            id=account_id,
+            name=account.display_name,
+            url=url,
+            usage=us.account_usage(rows) if rows is not None else None,
+            fields=us.metadata_fields(account.metadata, self.settings.pendo_account_fields, schema),
+            gap=usage_gap,
+        )
+
+    async def _catalog_or_empty(self, kind: str) -> dict[str, CatalogItem]:
+        """Names are a nicety: without a catalog, items show as "Unrecognized …" instead of failing."""
+        try:
+            return await self.pendo.catalog(kind)
+        except UpstreamError as exc:
+            log.warning("catalog unavailable", extra={"kind": kind, "error": str(exc)})
+            return {}
+
+    async def _timeline(self, visitor_id: str, anchor: int, marker: str | None) -> Timeline:
+        start = anchor - self.settings.timeline_hours * 3_600_000
+        days = tl.history_days(start, anchor)
+        kinds = list(tl.CATALOG_KIND.values())
+        results: list[Any] = await asyncio.gather(
+            *(self.pendo.history(visitor_id, day) for day in days),
+            *(self._catalog_or_empty(kind) for kind in kinds),
+        )
+        items = [item for day_items in results[: len(days)] for item in day_items]
+        catalogs: dict[str, dict[str, CatalogItem]] = dict(zip(kinds, results[len(days) :], strict=True))
+        return tl.build_timeline(
+            items,
+            start_ms=start,
+            anchor_ms=anchor,
+            catalogs=catalogs,
+            base_url=self._base,
+            limit=self.settings.timeline_limit,
+            show_untagged=self.settings.show_untagged_pages,
+            marker=marker,
+        )

@@ -1,0 +1,59 @@
+"""Who may use /pendo: optional allow-lists of users, user groups and channels."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.cache import TTLCache
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+GROUP_TTL = 300.0
+
+
+class AccessPolicy:
+    """Default: everyone. With user or group lists, the user must be in one; with a channel list, the
+    command must come from one of those channels. Both apply when both are set."""
+
+    def __init__(self, settings: Settings, cache: TTLCache) -> None:
+        self._users = set(settings.allowed_users)
+        self._groups = list(settings.allowed_usergroups)
+        self._channels = set(settings.allowed_channels)
+        self._contact = settings.access_contact
+        self._cache = cache
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self._users or self._groups or self._channels)
+
+    async def refusal(self, client: Any, user_id: str, channel_id: str) -> str | None:
+        """None when allowed, else a polite sentence saying who can grant access."""
+        if self._channels and channel_id not in self._channels:
+            return (
+                "Pendo lookups aren't enabled in this channel. Try a channel where they are, "
+                f"or ask {self._contact} to add this one."
+            )
+        if (self._users or self._groups) and not await self._user_allowed(client, user_id):
+            return f"You don't have access to Pendo lookups yet. Ask {self._contact} to add you."
+        return None
+
+    async def _user_allowed(self, client: Any, user_id: str) -> bool:
+        if user_id in self._users:
+            return True
+        for group in self._groups:
+            if user_id in await self._members(client, group):
+                return True
+        return False
+
+    async def _members(self, client: Any, group: str) -> frozenset[str]:
+        async def load() -> frozenset[str]:
+            try:
+                response = await client.usergroups_users_list(usergroup=group)
+                return frozenset(response.get("users") or [])
+            except Exception as exc:  # a broken group list must refuse, not crash
+                log.warning("usergroup lookup failed", extra={"usergroup": group, "error": str(exc)})
+                return frozenset()
+
+        members: frozenset[str] = await self._cache.get_or_load(("usergroup", group), GROUP_TTL, load)
+        return members

@@ -1,0 +1,126 @@
+"""Buttons: pick one of several visitors, share a summary in the channel, and URL buttons (ack only)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+
+from bot.answers import visitor_answer
+from bot.audit import audit
+from bot.listeners.access import AccessPolicy
+from bot.listeners.commands import _run, new_request_id
+from bot.render import blocks as bk
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+# Slack errors that mean "the bot may not post here", with what the agent can do about it.
+CANNOT_POST = {
+    "not_in_channel": "I'm not a member of this channel: invite me with `/invite @pendo`, then share again.",
+    "channel_not_found": "I can't see this conversation (a private channel or a DM I'm not in). Invite me first, or share from a channel I'm in.",
+    "is_archived": "This channel is archived, so nothing can be posted in it.",
+    "restricted_action": "Posting here is restricted by your workspace admins.",
+    "restricted_action_read_only_channel": "This channel is read-only for apps.",
+    "ekm_access_denied": "Your workspace's key management blocks apps from posting here.",
+}
+
+
+def _ids(body: dict[str, Any]) -> tuple[str, str]:
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+    return user, channel
+
+
+def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
+    async def pick_visitor(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: Any
+    ) -> None:
+        await ack()
+        started = time.monotonic()
+        user, channel = _ids(body)
+        visitor_id = str(action.get("value") or "")
+        refusal = await access.refusal(client, user, channel)
+        if refusal:
+            await respond(
+                replace_original=False, response_type="ephemeral", **bk.notice_message(refusal, icon="🔒")
+            )
+            return
+        await respond(replace_original=True, response_type="ephemeral", **bk.progress_message(visitor_id))
+        answer = await _run(visitor_answer(services.context, visitor_id, new_request_id()))
+        await respond(replace_original=True, response_type="ephemeral", **answer.message)
+        audit("pick", user=user, channel=channel, target=visitor_id, outcome=answer.outcome, started=started)
+
+    async def share_summary(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: Any
+    ) -> None:
+        await ack()
+        started = time.monotonic()
+        user, channel = _ids(body)
+        try:
+            value = json.loads(action.get("value") or "{}")
+            visitor_id = str(value["v"])
+        except (ValueError, KeyError, TypeError):
+            await respond(
+                replace_original=False,
+                response_type="ephemeral",
+                **bk.notice_message("This button is out of date: run the lookup again."),
+            )
+            return
+        refusal = await access.refusal(client, user, channel)
+        if refusal:
+            await respond(
+                replace_original=False, response_type="ephemeral", **bk.notice_message(refusal, icon="🔒")
+            )
+            return
+        answer = await _run(
+            visitor_answer(
+                services.context,
+                visitor_id,
+                new_request_id(),
+                anchor_ms=value.get("a"),
+                marker=value.get("m"),
+                shared_by=user,
+            )
+        )
+        if answer.outcome != "shared":
+            await respond(replace_original=False, response_type="ephemeral", **answer.message)
+            audit(
+                "share",
+                user=user,
+                channel=channel,
+                target=visitor_id,
+                outcome=answer.outcome,
+                started=started,
+            )
+            return
+        try:
+            await client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **answer.message
+            )
+            outcome = "shared"
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", "")) if exc.response is not None else ""
+            reason = CANNOT_POST.get(
+                code, "Slack refused the post. Try again, or share from another channel."
+            )
+            log.warning("share refused by Slack", extra={"error": code})
+            await respond(
+                replace_original=False,
+                response_type="ephemeral",
+                **bk.notice_message(f"I couldn't share this here. {reason}"),
+            )
+            outcome = f"refused:{code or 'unknown'}"
+        audit("share", user=user, channel=channel, target=visitor_id, outcome=outcome, started=started)
+
+    async def open_link(ack: AsyncAck) -> None:
+        await ack()  # URL buttons still send an action that must be acknowledged
+
+    app.action(bk.PICK_ACTION)(pick_visitor)
+    app.action(bk.SHARE_ACTION)(share_summary)
+    app.action(re.compile(f"^{bk.OPEN_ACTION}"))(open_link)

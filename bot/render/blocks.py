@@ -1,0 +1,298 @@
+"""Block Kit builders: pure functions from domain objects to Slack messages (dicts), within Slack's limits.
+
+A message is `{"text": fallback, "blocks": [...]}`. User data is escaped for mrkdwn; times use Slack's
+`<!date^…>` so every reader sees them in their own time zone, with a UTC fallback.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.context.models import (
+    AccountSummary,
+    Ambiguous,
+    CustomerContext,
+    NotFoundInPendo,
+    Timeline,
+    VisitorUsage,
+)
+from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, sparkline, truncate, when
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+SHARE_ACTION = "share_summary"
+PICK_ACTION = "pick_visitor"
+OPEN_ACTION = "open_link"
+MAX_ACCOUNTS = 10
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+
+
+def esc(text: object) -> str:
+    """Escape user data for mrkdwn: &, < and > (Slack's control characters)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    return f"<{url}|{esc(label).replace('|', '¦')}>"
+
+
+def slack_date(ms: int, fmt: str = "{date_short_pretty} {time}") -> str:
+    return f"<!date^{ms // 1000}^{fmt}|{when(ms)}>"
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def _md(text: str, limit: int = SECTION_LIMIT) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": truncate(text, limit)}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": _md(text)}
+
+
+def _context(*texts: str) -> Block:
+    return {"type": "context", "elements": [_md(t, FIELD_LIMIT) for t in texts[:10]]}
+
+
+def _button(text: str, action_id: str, *, url: str | None = None, value: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _plain(text, 75), "action_id": action_id}
+    if url:
+        button["url"] = url
+    if value is not None:
+        button["value"] = value
+    return button
+
+
+def share_value(visitor_id: str, anchor_ms: int | None = None, marker: str | None = None) -> str:
+    """What the Share button carries: enough to rebuild the same summary, nothing more."""
+    return json.dumps({"v": visitor_id, "a": anchor_ms, "m": marker}, separators=(",", ":"))[:2000]
+
+
+# --- the summary ------------------------------------------------------------------------------------
+def context_message(
+    ctx: CustomerContext,
+    *,
+    shareable: bool = True,
+    shared_by: str | None = None,
+    header_blocks: list[Block] | None = None,
+) -> Message:
+    """The visitor summary. `shared_by` (a user id) marks a copy posted in the channel."""
+    p = ctx.profile
+    blocks: list[Block] = list(header_blocks or [])
+    blocks.append({"type": "header", "text": _plain(p.title, 150)})
+    facts = [f"`{esc(p.id)}`"]
+    if p.email and p.email != p.id and p.email != p.title:
+        facts.append(esc(p.email))
+    names = {a.id: a.name for a in ctx.accounts}
+    if p.account_ids:
+        facts.append(
+            ", ".join(esc(names.get(a, a)) for a in p.account_ids[:5])
+            + ("…" if len(p.account_ids) > 5 else "")
+        )
+    else:
+        facts.append("no account")
+    if p.last_visit_ms:
+        facts.append(f"last seen {slack_date(p.last_visit_ms)} ({ago(p.last_visit_ms, ctx.generated_at_ms)})")
+    blocks.append(_context(" · ".join(facts)))
+
+    if p.opted_out:
+        blocks.append(
+            _section("🔒 This visitor has *opted out of processing* in Pendo. No activity is shown.")
+        )
+    else:
+        blocks += _usage_blocks(ctx)
+        if ctx.timeline is not None:
+            blocks += _timeline_blocks(ctx.timeline, ctx.generated_at_ms)
+        blocks += _account_blocks(ctx.accounts)
+    if ctx.gaps:
+        blocks.append(_context(*(f"⚠️ {esc(g)}" for g in ctx.gaps)))
+    if shared_by:
+        blocks.append(_context(f"Shared by <@{shared_by}> · from Pendo"))
+
+    actions = [_button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)]
+    if len(ctx.accounts) == 1:
+        actions.append(_button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
+    if shareable and not shared_by:
+        t = ctx.timeline
+        anchor, marker = (t.anchor_ms, t.marker) if t and t.marker else (None, None)
+        actions.append(_button("Share in channel", SHARE_ACTION, value=share_value(p.id, anchor, marker)))
+    blocks.append({"type": "actions", "elements": actions})
+    return {"text": _fallback(ctx), "blocks": blocks[:50]}
+
+
+def _fallback(ctx: CustomerContext) -> str:
+    p = ctx.profile
+    if p.opted_out:
+        return f"Pendo: {p.title} has opted out of processing"
+    if ctx.usage:
+        u = ctx.usage
+        return f"Pendo: {p.title}: {u.days_active} days active in 30 d ({u.frequency}), {number(u.events)} events"
+    return f"Pendo: {p.title}"
+
+
+def _usage_blocks(ctx: CustomerContext) -> list[Block]:
+    p, u = ctx.profile, ctx.usage
+    fields: list[str] = []
+    if u:
+        fields += [
+            f"*Days active (30 d)*\n{u.days_active} · {FREQUENCY_NOTE[u.frequency]}",
+            f"*Events (30 d)*\n{number(u.events)} · {u.events_trend.label}",
+            f"*Minutes (30 d)*\n{number(u.minutes)} · {u.minutes_trend.label}",
+        ]
+    if p.first_visit_ms:
+        fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
+    if p.browser or p.os:
+        fields.append(f"*Browser / OS*\n{esc(p.browser or '?')} · {esc(p.os or '?')}")
+    fields += [f"*{esc(f.label)}*\n{esc(f.value)}" for f in p.fields]
+    blocks: list[Block] = []
+    if fields:
+        blocks.append({"type": "section", "fields": [_md(f, FIELD_LIMIT) for f in fields[:10]]})
+    if u:
+        blocks += _activity_blocks(u)
+    return blocks
+
+
+def _activity_blocks(u: VisitorUsage) -> list[Block]:
+    peak = max(u.daily_events, default=0)
+    blocks: list[Block] = [
+        _section(
+            f"*Activity, last 30 days* (events per day, peak {number(peak)})\n`{sparkline(u.daily_events)}`"
+        )
+    ]
+    tops = []
+    if u.top_features:
+        tops.append(
+            "*Top features*\n"
+            + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in u.top_features)
+        )
+    if u.top_pages:
+        tops.append(
+            "*Top pages*\n" + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in u.top_pages)
+        )
+    if tops:
+        blocks.append({"type": "section", "fields": [_md(t, FIELD_LIMIT) for t in tops]})
+    return blocks
+
+
+def _timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
+    title = f"*Recent activity* (the {t.hours} h before {slack_date(t.anchor_ms)})"
+    lines: list[str] = []
+    for e in t.entries:
+        name = link(e.url, e.name) if e.url else esc(e.name)
+        if e.kind == "ticket":
+            name = f"*{esc(e.name)}*"
+        repeat = f" ×{e.count}" if e.count > 1 else ""
+        lines.append(
+            f"{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {slack_date(e.ts_ms, '{time}')} ({ago(e.ts_ms, now_ms)})"
+        )
+    if not [e for e in t.entries if e.kind != "ticket"]:
+        lines.append("_No tracked activity in this window._")
+    notes = []
+    if t.more:
+        notes.append(f"and {t.more} more")
+    if t.hidden_untagged:
+        notes.append(f"{t.hidden_untagged} untagged page views hidden")
+    body = title
+    for line in lines:  # keep whole lines within the section limit
+        if len(body) + len(line) + 40 > SECTION_LIMIT:
+            notes.insert(0, "list shortened")
+            break
+        body += "\n" + line
+    blocks: list[Block] = [{"type": "divider"}, _section(body)]
+    if notes:
+        blocks.append(_context(" · ".join(notes)))
+    return blocks
+
+
+def _account_blocks(accounts: list[AccountSummary]) -> list[Block]:
+    blocks: list[Block] = []
+    if accounts:
+        blocks.append({"type": "divider"})
+    for a in accounts[:MAX_ACCOUNTS]:
+        head = f"🏢 *{link(a.url, a.name)}* `{esc(a.id)}`"
+        if a.opted_out:
+            blocks.append(_section(f"{head}\nOpted out of processing: no activity shown."))
+            continue
+        lines = [head]
+        if a.usage:
+            lines.append(
+                f"{number(a.usage.unique_visitors)} active visitors · {a.usage.days_active} days active "
+                f"({FREQUENCY_NOTE[a.usage.frequency]}) · {number(a.usage.events)} events in 30 d"
+            )
+        if a.fields:
+            lines.append(" · ".join(f"{esc(f.label)}: {esc(f.value)}" for f in a.fields))
+        if a.gap:
+            lines.append(f"_{esc(a.gap)}_")
+        blocks.append(_section("\n".join(lines)))
+    if len(accounts) > MAX_ACCOUNTS:
+        blocks.append(_context(f"and {len(accounts) - MAX_ACCOUNTS} more accounts, see Pendo"))
+    return blocks
+
+
+# --- other answers -----------------------------------------------------------------------------------
+def ambiguous_message(result: Ambiguous, now_ms: int, header_blocks: list[Block] | None = None) -> Message:
+    count = len(result.candidates)
+    blocks: list[Block] = list(header_blocks or [])
+    blocks.append(
+        _section(
+            f"*{count} Pendo visitors* have *{esc(result.email)}* ({esc(result.searched)}). "
+            "I won't guess: pick the one you mean."
+        )
+    )
+    for c in result.candidates[:20]:
+        seen = (
+            f"last seen {slack_date(c.last_visit_ms)} ({ago(c.last_visit_ms, now_ms)})"
+            if c.last_visit_ms
+            else "never seen"
+        )
+        accounts = ", ".join(esc(a) for a in c.account_ids) or "no account"
+        blocks.append(
+            {
+                "type": "section",
+                "text": _md(
+                    f"*{esc(c.name or c.visitor_id)}* `{esc(c.visitor_id)}`\nAccounts: {accounts} · {seen}"
+                ),
+                "accessory": _button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
+            }
+        )
+    if count > 20:
+        blocks.append(_context(f"and {count - 20} more: narrow it down in Pendo"))
+    return {"text": f"{count} Pendo visitors have {result.email}: pick one", "blocks": blocks}
+
+
+def not_found_message(result: NotFoundInPendo, header_blocks: list[Block] | None = None) -> Message:
+    text = (
+        f"No Pendo visitor found for *{esc(result.email)}* (searched: {esc(result.searched)}).\n"
+        "The email must be unique to one visitor. If your Pendo keeps emails in a metadata field "
+        "(for example `agent/email`), ask whoever runs the bot to set `PENDO_EMAIL_FIELD`."
+    )
+    return {
+        "text": f"No Pendo visitor found for {result.email}",
+        "blocks": [*(header_blocks or []), _section(text)],
+    }
+
+
+def notice_message(text: str, *, icon: str = "⚠️") -> Message:
+    """A one-sentence answer: an error, a refusal, a progress note. `text` is trusted mrkdwn."""
+    return {"text": text.replace("*", "").replace("`", ""), "blocks": [_section(f"{icon} {text}")]}
+
+
+def progress_message(target: str) -> Message:
+    return notice_message(f"Looking up *{esc(target)}* in Pendo…", icon="⏳")
+
+
+def help_message(command: str = "/pendo") -> Message:
+    text = (
+        f"*{command}* shows what Pendo knows about a customer: activity, accounts, and what they did recently.\n"
+        f"• `{command} jane@acme.com`: look up a visitor by email\n"
+        f"• `{command} 12345` or `{command} #12345`: a Zendesk ticket's requester, with what they did before filing it\n"
+        f"• `{command} https://acme.zendesk.com/agent/tickets/12345`: the same, from a ticket link\n"
+        f"• `{command} help`: this message\n"
+        "Answers are private to you; use *Share in channel* to post one for everyone."
+    )
+    return {"text": f"How to use {command}", "blocks": [_section(text)]}

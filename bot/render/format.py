@@ -1,0 +1,54 @@
+"""Small pure formatting helpers shared by the Block Kit and terminal renderers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+SPARK = "▁▂▃▄▅▆▇█"
+FREQUENCY_NOTE = {
+    "daily": "daily user (13+ days)",
+    "weekly": "weekly user (5-12 days)",
+    "monthly": "monthly user (1-4 days)",
+    "inactive": "inactive",
+}
+KIND_ICON = {
+    "page": "📄",
+    "feature": "🖱️",
+    "trackType": "📍",
+    "guide": "🧭",
+    "untagged": "❔",
+    "ticket": "🎫",
+}
+
+
+def sparkline(values: list[int]) -> str:
+    """One character per value, scaled to the largest; zero stays at the floor."""
+    top = max(values, default=0)
+    if top <= 0:
+        return SPARK[0] * len(values)
+    return "".join(SPARK[0] if v <= 0 else SPARK[max(1, round(v * (len(SPARK) - 1) / top))] for v in values)
+
+
+def number(value: int) -> str:
+    return f"{value:,}"
+
+
+def ago(ms: int, now_ms: int) -> str:
+    """ "3 h ago", "just now", "in the future" for clock skew."""
+    seconds = (now_ms - ms) // 1000
+    if seconds < -60:
+        return "in the future"
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"
+
+
+def when(ms: int, tz: tzinfo = UTC, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    return datetime.fromtimestamp(ms / 1000, tz).strftime(fmt)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"

@@ -1,0 +1,101 @@
+"""Terminal rendering of a lookup, for `pendo-bot lookup`."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
+from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, sparkline, when
+
+
+def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
+    p = ctx.profile
+    now = ctx.generated_at_ms
+    lines = [p.title, "=" * len(p.title)]
+    lines.append(f"Visitor ID: {p.id}" + (f"   Email: {p.email}" if p.email and p.email != p.id else ""))
+    if p.opted_out:
+        lines += ["", "This visitor has opted out of processing in Pendo: no activity is shown.", "", p.url]
+        return "\n".join(lines)
+    if p.last_visit_ms:
+        lines.append(f"Last seen: {when(p.last_visit_ms, tz)} ({ago(p.last_visit_ms, now)})")
+    if p.first_visit_ms:
+        lines.append(f"First visit: {when(p.first_visit_ms, tz, '%Y-%m-%d')}")
+    if p.browser or p.os:
+        lines.append(f"Browser / OS: {p.browser or '?'} / {p.os or '?'}")
+    for f in p.fields:
+        lines.append(f"{f.label}: {f.value}")
+    u = ctx.usage
+    if u:
+        lines += [
+            "",
+            "Last 30 days",
+            f"  Days active: {u.days_active} ({FREQUENCY_NOTE[u.frequency]}), {u.days_trend.label}",
+            f"  Events:      {number(u.events)} ({u.events_trend.label})",
+            f"  Minutes:     {number(u.minutes)} ({u.minutes_trend.label})",
+            f"  Activity:    {sparkline(u.daily_events)}  (events per day, today at the right)",
+        ]
+        if u.top_features:
+            lines.append(
+                "  Top features: " + "; ".join(f"{i.name} ({number(i.events)})" for i in u.top_features)
+            )
+        if u.top_pages:
+            lines.append(
+                "  Top pages:    " + "; ".join(f"{i.name} ({number(i.events)})" for i in u.top_pages)
+            )
+    lines.append("")
+    if not p.account_ids:
+        lines.append("Accounts: none (this visitor belongs to no account)")
+    for account in ctx.accounts:
+        lines.append(_account(account))
+    if ctx.timeline:
+        t = ctx.timeline
+        lines += ["", f"Activity in the {t.hours} h before {when(t.anchor_ms, tz)}"]
+        if not t.entries:
+            lines.append("  No activity in this window.")
+        for e in t.entries:
+            repeat = f" ×{e.count}" if e.count > 1 else ""
+            lines.append(
+                f"  {when(e.ts_ms, tz, '%m-%d %H:%M')}  {KIND_ICON.get(e.kind, '•')} {e.name}{repeat}"
+            )
+        if t.more:
+            lines.append(f"  … and {t.more} more")
+        if t.hidden_untagged:
+            lines.append(f"  ({t.hidden_untagged} untagged page views hidden)")
+    for gap in ctx.gaps:
+        lines.append(f"! {gap}")
+    lines += ["", f"Open in Pendo: {p.url}"]
+    return "\n".join(lines)
+
+
+def _account(a: AccountSummary) -> str:
+    head = f"Account: {a.name} ({a.id})"
+    if a.opted_out:
+        return f"{head}: opted out of processing"
+    parts = [head]
+    if a.usage:
+        parts.append(
+            f"  {a.usage.unique_visitors} visitors, {a.usage.days_active} days active "
+            f"({FREQUENCY_NOTE[a.usage.frequency]}), {number(a.usage.events)} events in 30 d"
+        )
+    parts += [f"  {f.label}: {f.value}" for f in a.fields]
+    if a.gap:
+        parts.append(f"  ({a.gap})")
+    return "\n".join(parts)
+
+
+def render_ambiguous(result: Ambiguous, tz: tzinfo) -> str:
+    lines = [f"{len(result.candidates)} Pendo visitors have {result.email} ({result.searched}); pick one:"]
+    for c in result.candidates:
+        seen = when(c.last_visit_ms, tz) if c.last_visit_ms else "never"
+        accounts = ", ".join(c.account_ids) or "none"
+        lines.append(f"  {c.visitor_id}  {c.name or ''}  accounts: {accounts}  last seen {seen}")
+    lines.append("Look one up with: pendo-bot lookup --visitor-id ID")
+    return "\n".join(lines)
+
+
+def render_not_found(result: NotFoundInPendo) -> str:
+    return (
+        f"No Pendo visitor found for {result.email} (searched: {result.searched}).\n"
+        "The email must be unique to a visitor. If your Pendo keeps emails in a metadata field, "
+        "set PENDO_EMAIL_FIELD (e.g. agent/email)."
+    )

@@ -1,0 +1,363 @@
+"""Async client for the Zendesk Support API: one ticket (with its people) per request, typed errors.
+
+A ticket is fetched with its requester, assignee, organization and group sideloaded, so one link costs
+one request; several tickets cost one `show_many` request per 100. Results are cached briefly per ticket
+id (Slack sends the same link twice: once from the composer, once when posted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from bot.cache import TTLCache
+from bot.settings import SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN, Settings
+from bot.upstream import (
+    AuthError,
+    BadResponse,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    RetryPolicy,
+    Sleep,
+    UpstreamError,
+    json_body,
+    parse_retry_after,
+    send_with_retry,
+)
+from bot.zendesk.models import Group, Organization, Record, Ticket, TicketBundle, User
+
+log = logging.getLogger(__name__)
+
+UPSTREAM = "Zendesk"
+INCLUDE = "users,organizations,groups"
+SHOW_MANY_MAX = 100
+CREDENTIAL_SETTINGS = "ZENDESK_EMAIL/ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN"
+
+# Zendesk has sent each of these spellings over the years; read them all.
+REMAINING_HEADERS = ("x-rate-limit-remaining", "ratelimit-remaining", "rate-limit-remaining")
+LIMIT_HEADERS = ("x-rate-limit", "ratelimit-limit", "rate-limit")
+LOW_REMAINING_ABSOLUTE = 10
+LOW_REMAINING_FRACTION = 0.1
+
+M = TypeVar("M", bound=Record)
+
+
+# --- errors with Zendesk-specific sentences ----------------------------------------------------------
+class TicketNotFound(NotFound):
+    def __init__(self, ticket_id: int, detail: str) -> None:
+        super().__init__(UPSTREAM, detail, status=404)
+        self.ticket_id = ticket_id
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"Ticket #{self.ticket_id} was not found in Zendesk (it may have been deleted, "
+            "or the link is for another account)."
+        )
+
+
+class ZendeskForbidden(Forbidden):
+    """403: the credentials work, but the bot's Zendesk user may not read this ticket (or any)."""
+
+    def __init__(self, ticket_id: int | None, detail: str) -> None:
+        super().__init__(UPSTREAM, detail, status=403, setting=CREDENTIAL_SETTINGS)
+        self.ticket_id = ticket_id
+
+    @property
+    def user_message(self) -> str:
+        if self.ticket_id is None:
+            return (
+                "The bot's Zendesk user is not allowed to read these tickets; ask your Zendesk admin to "
+                "check its role (or the OAuth token's scopes)."
+            )
+        return (
+            f"The bot's Zendesk user cannot see ticket #{self.ticket_id}; ask your Zendesk admin to give "
+            "it access to the ticket's group or brand."
+        )
+
+
+class ZendeskAuthError(AuthError):
+    """401: the credentials themselves are wrong, revoked or expired."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(UPSTREAM, detail, status=401, setting=CREDENTIAL_SETTINGS)
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"Zendesk rejected the bot's credentials; ask your Zendesk admin to check {CREDENTIAL_SETTINGS}."
+        )
+
+
+def _classifier(ticket_id: int | None) -> Callable[[httpx.Response], UpstreamError | None]:
+    """Map a non-2xx answer to a typed error. Details name the status and path, never headers or body."""
+
+    def classify(response: httpx.Response) -> UpstreamError | None:
+        status = response.status_code
+        where = f"HTTP {status} from {response.request.url.path}"
+        if status == 401:
+            return ZendeskAuthError(where)
+        if status == 403:
+            return ZendeskForbidden(ticket_id, where)
+        if status == 404:
+            if ticket_id is not None:
+                return TicketNotFound(ticket_id, where)
+            return NotFound(UPSTREAM, where, status=404)
+        if status == 429:
+            return RateLimited(UPSTREAM, where, retry_after=parse_retry_after(response.headers))
+        return None
+
+    return classify
+
+
+def auth_header_from_settings(settings: Settings) -> str:
+    """The Authorization header value: `Bearer {oauth}` if an OAuth token is set, else API-token basic auth.
+
+    With no Zendesk account configured (sandbox mode) the sample helpdesk's credentials are used.
+    """
+    if settings.zendesk_sandbox:
+        return basic_auth_header(SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN)
+    if settings.zendesk_oauth_token is not None and settings.zendesk_oauth_token.get_secret_value():
+        return f"Bearer {settings.zendesk_oauth_token.get_secret_value()}"
+    if settings.zendesk_email and settings.zendesk_api_token is not None:
+        return basic_auth_header(settings.zendesk_email, settings.zendesk_api_token.get_secret_value())
+    raise ValueError(f"no Zendesk credentials: set {CREDENTIAL_SETTINGS}")
+
+
+def basic_auth_header(email: str, api_token: str) -> str:
+    """Zendesk API-token basic auth: base64 of `{email}/token:{api_token}`."""
+    raw = f"{email}/token:{api_token}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def _header_number(headers: httpx.Headers, names: Iterable[str]) -> int | None:
+    values = []
+    for name in names:
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            values.append(int(float(raw.strip())))
+        except ValueError:
+            continue
+    return min(values) if values else None
+
+
+class ZendeskClient:
+    """Knows Zendesk's wire format and nothing of Slack. Returns `TicketBundle`s, raises typed errors."""
+
+    auth_header_from_settings = staticmethod(auth_header_from_settings)
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        auth_header: str,
+        policy: RetryPolicy,
+        cache: TTLCache,
+        ttl: float,
+        sleep: Sleep | None = None,
+        host: str | None = None,
+    ) -> None:
+        """`host` is where agents open tickets (default: the API client's host)."""
+        self._http = http
+        self._auth_header = auth_header
+        self._policy = policy
+        self._cache = cache
+        self._ttl = ttl
+        self._sleep = sleep
+        self.host = (host or http.base_url.host or "").lower()
+        self.calls = 0  # upstream requests sent, for the benchmark and politeness tests
+        self.rate_limit_remaining: int | None = None  # from the last response that carried it
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        cache: TTLCache,
+        policy: RetryPolicy,
+        ttl: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+    ) -> ZendeskClient:
+        """A client for the configured account (or the sandbox), with its own pooled httpx client."""
+        http = httpx.AsyncClient(
+            base_url=settings.zendesk_api_url,
+            timeout=httpx.Timeout(settings.zendesk_timeout_seconds),
+            transport=transport,
+        )
+        return cls(
+            http,
+            auth_header=auth_header_from_settings(settings),
+            policy=policy,
+            cache=cache,
+            ttl=ttl,
+            sleep=sleep,
+            host=settings.zendesk_host,
+        )
+
+    def __repr__(self) -> str:
+        return f"ZendeskClient(host={self.host!r})"  # never the auth header
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- transport ---------------------------------------------------------------------------------
+    async def _get(self, path_and_query: str, ticket_id: int | None) -> Any:
+        def build() -> httpx.Request:
+            self.calls += 1
+            headers = {"authorization": self._auth_header, "accept": "application/json"}
+            return self._http.build_request("GET", path_and_query, headers=headers)
+
+        classify = _classifier(ticket_id)
+
+        def classify_and_watch(response: httpx.Response) -> UpstreamError | None:
+            self._watch_rate_limit(response)
+            return classify(response)
+
+        response = await send_with_retry(
+            self._http,
+            build,
+            upstream=UPSTREAM,
+            policy=self._policy,
+            classify=classify_and_watch,
+            sleep=self._sleep or asyncio.sleep,
+        )
+        self._watch_rate_limit(response)
+        return json_body(response, UPSTREAM)
+
+    def _watch_rate_limit(self, response: httpx.Response) -> None:
+        """Remember the account's remaining budget and warn before Zendesk starts answering 429."""
+        remaining = _header_number(response.headers, REMAINING_HEADERS)
+        if remaining is None:
+            return
+        self.rate_limit_remaining = remaining
+        limit = _header_number(response.headers, LIMIT_HEADERS)
+        threshold = LOW_REMAINING_ABSOLUTE
+        if limit:
+            threshold = max(threshold, int(limit * LOW_REMAINING_FRACTION))
+        if remaining <= threshold:
+            log.warning(
+                "Zendesk rate limit nearly used up",
+                extra={"upstream": UPSTREAM, "remaining": remaining, "limit": limit},
+            )
+
+    # --- parsing ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _model(model: type[M], data: Any, what: str) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise BadResponse(UPSTREAM, f"unexpected shape for {what}: {exc.error_count()} errors") from exc
+
+    @staticmethod
+    def _sideload(data: dict[str, Any], key: str, model: type[M]) -> dict[int, M]:
+        """id → record for one sideload array; a malformed record is skipped, not fatal."""
+        raw = data.get(key)
+        if raw is None:
+            return {}
+        if not isinstance(raw, list):
+            raise BadResponse(UPSTREAM, f"sideload {key!r} is not a list")
+        out: dict[int, M] = {}
+        for item in raw:
+            try:
+                record = model.model_validate(item)
+            except ValidationError:
+                log.debug("skipping malformed %s sideload record", key)
+                continue
+            out[record.id] = record
+        return out
+
+    def _bundles(self, data: Any, tickets_raw: list[Any]) -> dict[int, TicketBundle]:
+        users = self._sideload(data, "users", User)
+        orgs = self._sideload(data, "organizations", Organization)
+        groups = self._sideload(data, "groups", Group)
+        bundles: dict[int, TicketBundle] = {}
+        for raw in tickets_raw:
+            ticket = self._model(Ticket, raw, "ticket")
+            bundles[ticket.id] = TicketBundle(
+                ticket=ticket,
+                requester=users.get(ticket.requester_id) if ticket.requester_id is not None else None,
+                assignee=users.get(ticket.assignee_id) if ticket.assignee_id is not None else None,
+                organization=orgs.get(ticket.organization_id) if ticket.organization_id is not None else None,
+                group=groups.get(ticket.group_id) if ticket.group_id is not None else None,
+                host=self.host,
+            )
+        return bundles
+
+    # --- tickets ---------------------------------------------------------------------------------------
+    async def get_ticket(self, ticket_id: int, *, host: str | None = None) -> TicketBundle:
+        """One ticket with its people: a single `GET /api/v2/tickets/{id}.json?include=...`.
+
+        `host` (e.g. the host of the pasted link) goes into the bundle for links back to Zendesk.
+        Raises TicketNotFound, ZendeskForbidden, ZendeskAuthError, RateLimited, Unavailable, BadResponse.
+        """
+        ticket_id = _check_id(ticket_id)
+
+        async def load() -> TicketBundle:
+            data = await self._get(f"/api/v2/tickets/{ticket_id}.json?include={INCLUDE}", ticket_id)
+            if not isinstance(data, dict) or not isinstance(data.get("ticket"), dict):
+                raise BadResponse(UPSTREAM, "show-ticket answer has no ticket object")
+            bundle = self._bundles(data, [data["ticket"]]).get(ticket_id)
+            if bundle is None:
+                raise BadResponse(UPSTREAM, "show-ticket answer is for a different ticket id")
+            return bundle
+
+        bundle = await self._cache.get_or_load(("zendesk-ticket", ticket_id), self._ttl, load)
+        return self._on_host(bundle, host)
+
+    async def get_tickets(self, ids: Iterable[int], *, host: str | None = None) -> dict[int, TicketBundle]:
+        """Several tickets: cached ones from the cache, the rest via `show_many` (≤100 ids per request).
+
+        Ids Zendesk does not return (deleted, or not visible to the bot) are absent from the result.
+        """
+        wanted = list(dict.fromkeys(_check_id(i) for i in ids))
+        found: dict[int, TicketBundle] = {}
+        missing: list[int] = []
+        for ticket_id in wanted:
+            cached = self._cache.get(("zendesk-ticket", ticket_id))
+            if isinstance(cached, TicketBundle):
+                found[ticket_id] = cached
+            else:
+                missing.append(ticket_id)
+        for start in range(0, len(missing), SHOW_MANY_MAX):
+            chunk = tuple(missing[start : start + SHOW_MANY_MAX])
+
+            async def load(chunk: tuple[int, ...] = chunk) -> dict[int, TicketBundle]:
+                ids_param = ",".join(str(i) for i in chunk)
+                data = await self._get(
+                    f"/api/v2/tickets/show_many.json?ids={ids_param}&include={INCLUDE}", None
+                )
+                if not isinstance(data, dict) or not isinstance(data.get("tickets"), list):
+                    raise BadResponse(UPSTREAM, "show-many answer has no tickets list")
+                return self._bundles(data, data["tickets"])
+
+            # ttl 0: identical concurrent batches share one request; results are kept per ticket below.
+            loaded = await self._cache.get_or_load(("zendesk-show-many", chunk), 0, load)
+            for ticket_id in chunk:
+                bundle = loaded.get(ticket_id)
+                if bundle is not None:
+                    self._cache.put(("zendesk-ticket", ticket_id), bundle, self._ttl)
+                    found[ticket_id] = bundle
+        return {i: self._on_host(found[i], host) for i in wanted if i in found}
+
+    @staticmethod
+    def _on_host(bundle: TicketBundle, host: str | None) -> TicketBundle:
+        if host and host.lower() != bundle.host:
+            return replace(bundle, host=host.lower())
+        return bundle
+
+
+def _check_id(ticket_id: int) -> int:
+    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int) or not 0 < ticket_id < 2**63:
+        raise ValueError(f"not a Zendesk ticket id: {ticket_id!r}")
+    return ticket_id

@@ -1,0 +1,109 @@
+"""Wire models for the Zendesk Support API (only the fields the bot reads) and the joined `TicketBundle`.
+
+Lenient on purpose: unknown keys are ignored, and enumerations (status, priority, via channel) stay plain
+strings, so a value Zendesk adds tomorrow is shown rather than rejected. Null priority, assignee,
+organization and group are normal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Record(_Wire):
+    """Any Zendesk record: all have an integer id."""
+
+    id: int
+
+
+class Via(_Wire):
+    """How the ticket was created: `channel` is a via-type string ("web", "email") or, rarely, an id."""
+
+    channel: str | int | None = None
+    source: dict[str, Any] | None = None
+
+
+class Ticket(Record):
+    subject: str | None = None
+    raw_subject: str | None = None
+    status: str
+    priority: str | None = None
+    type: str | None = None
+    requester_id: int | None = None
+    submitter_id: int | None = None
+    assignee_id: int | None = None
+    group_id: int | None = None
+    organization_id: int | None = None
+    tags: list[str] = Field(default_factory=list)
+    via: Via | None = None
+    created_at: datetime
+    updated_at: datetime | None = None
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _null_tags(cls, value: object) -> object:
+        return [] if value is None else value
+
+    @property
+    def title(self) -> str:
+        """The subject to show: `subject`, else `raw_subject`, else a placeholder (some have none)."""
+        return (self.subject or "").strip() or (self.raw_subject or "").strip() or "(no subject)"
+
+    @property
+    def via_channel(self) -> str | None:
+        """The via channel as a string ("web", "email", or a numeric via id as text), or None."""
+        if self.via is None or self.via.channel is None:
+            return None
+        return str(self.via.channel)
+
+
+class User(Record):
+    name: str | None = None
+    email: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    organization_id: int | None = None
+
+
+class Organization(Record):
+    name: str | None = None
+
+
+class Group(Record):
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketBundle:
+    """A ticket with the records it refers to, joined from the sideloads by id (None when absent)."""
+
+    ticket: Ticket
+    requester: User | None
+    assignee: User | None
+    organization: Organization | None
+    group: Group | None
+    host: str
+
+    @property
+    def ticket_id(self) -> int:
+        return self.ticket.id
+
+    @property
+    def agent_url(self) -> str:
+        """Where an agent opens the ticket."""
+        return f"https://{self.host}/agent/tickets/{self.ticket.id}"
+
+    @property
+    def requester_email(self) -> str | None:
+        """The requester's primary email, if Zendesk has one (messaging/phone requesters may not)."""
+        if self.requester is None or not self.requester.email:
+            return None
+        return self.requester.email.strip() or None

@@ -1,0 +1,535 @@
+"""PendoClient against a recording MockTransport, and the aggregation pipeline builders."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from bot.cache import TTLCache
+from bot.pendo import queries
+from bot.pendo.client import PendoClient, segment
+from bot.pendo.models import CatalogItem, HistoryItem, Visitor
+from bot.upstream import AuthError, BadResponse, RateLimited, RetryPolicy, Unavailable
+
+BASE = "https://app.pendo.io"
+KEY = "6f1c2d3e-aaaa-bbbb-cccc-0123456789ab"
+NASTY_EMAIL = "Jane+ops/qa#1?x=y z@Example.com"
+
+Reply = httpx.Response | Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
+
+
+class Wire:
+    """Records every request; answers from a queue (the last answer repeats)."""
+
+    def __init__(self, *replies: Reply) -> None:
+        self.replies = list(replies) or [httpx.Response(200, json={})]
+        self.requests: list[httpx.Request] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if callable(reply):
+            result = reply(request)
+            return await result if asyncio.iscoroutine(result) else result  # type: ignore[return-value]
+        return reply
+
+    @property
+    def last(self) -> httpx.Request:
+        return self.requests[-1]
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+def ok(body: Any) -> httpx.Response:
+    """A 200 whose body is `body` as JSON (including a literal `null`)."""
+    headers = {"content-type": "application/json"}
+    return httpx.Response(200, content=json.dumps(body).encode(), headers=headers)
+
+
+def make_client(wire: Wire, *, cache: TTLCache | None = None, sleeps: Sleeps | None = None) -> PendoClient:
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(wire))
+    return PendoClient(
+        http,
+        key=KEY,
+        policy=RetryPolicy(max_attempts=3, base_delay=0.01),
+        cache=cache or TTLCache(),
+        sleep=sleeps or Sleeps(),
+    )
+
+
+VISITOR = {
+    "id": "jane@example.com",
+    "accountIds": ["acme"],
+    "displayName": "Jane",
+    "metadata": {"agent": {"email": "jane@example.com"}, "auto": {"lastvisit": 1718445780000}},
+}
+
+
+# --- headers and paths ---------------------------------------------------------------------------
+async def test_integration_key_header_and_json_content_type() -> None:
+    wire = Wire(ok(VISITOR))
+    client = make_client(wire)
+    await client.get_visitor("jane@example.com")
+    assert wire.last.headers["x-pendo-integration-key"] == KEY
+    assert wire.last.headers["content-type"].startswith("application/json")
+    assert wire.last.method == "GET"
+    assert wire.last.url.host == "app.pendo.io"
+    assert client.calls == 1
+
+
+async def test_visitor_id_is_percent_encoded_on_the_wire() -> None:
+    wire = Wire(ok(VISITOR))
+    await make_client(wire).get_visitor(NASTY_EMAIL)
+    raw = wire.last.url.raw_path
+    assert raw == b"/api/v1/visitor/Jane%2Bops%2Fqa%231%3Fx%3Dy%20z%40Example.com"
+    assert wire.last.url.query == b""
+    assert wire.last.url.fragment == ""
+    assert unquote(raw.decode().rsplit("/", 1)[1]) == NASTY_EMAIL
+
+
+async def test_percent_sign_is_encoded_not_passed_through() -> None:
+    wire = Wire(ok(VISITOR))
+    await make_client(wire).get_visitor("a%2Fb@x.com")
+    assert wire.last.url.raw_path == b"/api/v1/visitor/a%252Fb%40x.com"
+
+
+async def test_history_path_and_starttime_query_param() -> None:
+    wire = Wire(ok([{"type": "page", "ts": 1, "pageId": "p1"}]))
+    items = await make_client(wire).history(NASTY_EMAIL, 1718409600000)
+    assert wire.last.url.raw_path.startswith(
+        b"/api/v1/visitor/Jane%2Bops%2Fqa%231%3Fx%3Dy%20z%40Example.com/history?"
+    )
+    assert wire.last.url.path.endswith("/history")
+    assert dict(wire.last.url.params) == {"starttime": "1718409600000"}
+    assert items == [HistoryItem(type="page", ts=1, pageId="p1")]  # type: ignore[call-arg]
+
+
+async def test_history_null_body_is_empty_list() -> None:
+    wire = Wire(ok(None))
+    assert await make_client(wire).history("v", 0) == []
+
+
+async def test_history_wrong_shape_is_bad_response() -> None:
+    wire = Wire(ok([{"type": "page"}]))  # no ts
+    with pytest.raises(BadResponse):
+        await make_client(wire).history("v", 0)
+
+
+async def test_account_path_encoded() -> None:
+    wire = Wire(ok({"id": "acme/eu", "name": "Acme"}))
+    account = await make_client(wire).get_account("acme/eu")
+    assert wire.last.url.raw_path == b"/api/v1/account/acme%2Feu"
+    assert account is not None and account.display_name == "Acme"
+
+
+async def test_account_404_is_none() -> None:
+    wire = Wire(httpx.Response(404))
+    assert await make_client(wire).get_account("nope") is None
+
+
+# builds requests exactly as PendoClient does (same base_url merge); never sends anything
+_URL_BUILDER = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+
+
+@given(st.text(min_size=1))
+def test_any_id_stays_one_path_segment(value: str) -> None:
+    """Whatever the text, the encoded ID occupies exactly one segment and decodes back to itself."""
+    assume(value not in {".", ".."})  # dot segments: see the xfail test below
+    request = _URL_BUILDER.build_request("GET", f"/api/v1/visitor/{segment(value)}/history")
+    raw = request.url.raw_path.decode("ascii")
+    parts = raw.split("/")
+    assert parts[:4] == ["", "api", "v1", "visitor"]
+    assert parts[5:] == ["history"]
+    assert unquote(parts[4], errors="strict") == value
+    assert request.url.query == b""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/pendo/client.py segment(): quote() leaves '.' and '..' as-is, and httpx removes dot "
+    "segments, so the ID '..' turns /api/v1/visitor/../history into /api/v1/history",
+)
+@pytest.mark.parametrize("value", [".", ".."])
+async def test_dot_segment_ids_cannot_change_the_path(value: str) -> None:
+    wire = Wire(ok([]))
+    client = make_client(wire)
+    await client.history(value, 0)
+    assert wire.last.url.raw_path.split(b"?")[0].split(b"/")[:4] == [b"", b"api", b"v1", b"visitor"]
+    assert wire.last.url.path.endswith("/history")
+    assert len(wire.last.url.raw_path.split(b"?")[0].split(b"/")) == 6
+
+
+# --- visitor lookups -----------------------------------------------------------------------------
+async def test_get_visitor_parses_the_visitor() -> None:
+    wire = Wire(ok(VISITOR))
+    visitor = await make_client(wire).get_visitor("jane@example.com")
+    assert isinstance(visitor, Visitor)
+    assert visitor.id == "jane@example.com"
+    assert visitor.all_account_ids == ["acme"]
+    assert visitor.meta("agent", "email") == "jane@example.com"
+
+
+async def test_visitor_404_is_none_and_not_retried() -> None:
+    wire = Wire(httpx.Response(404, json={"message": "not found"}))
+    client = make_client(wire)
+    assert await client.get_visitor("ghost@example.com") is None
+    assert len(wire.requests) == 1
+
+
+async def test_metadata_lookup_uses_lower_cased_index_and_encoded_value() -> None:
+    wire = Wire(ok([VISITOR]))
+    visitors = await make_client(wire).visitors_by_metadata("agent", "email", NASTY_EMAIL)
+    assert wire.last.url.raw_path == (
+        b"/api/v1/visitor/metadata/agent/_lc_email/jane%2Bops%2Fqa%231%3Fx%3Dy%20z%40example.com"
+    )
+    assert [v.id for v in visitors] == ["jane@example.com"]
+
+
+async def test_metadata_lookup_keeps_an_existing_lc_prefix() -> None:
+    wire = Wire(ok([]))
+    await make_client(wire).visitors_by_metadata("salesforce", "_lc_email", "A@B.com")
+    assert wire.last.url.raw_path == b"/api/v1/visitor/metadata/salesforce/_lc_email/a%40b.com"
+
+
+@pytest.mark.parametrize("reply", [ok([]), ok(None), httpx.Response(404)])
+async def test_metadata_lookup_empty_results(reply: httpx.Response) -> None:
+    assert await make_client(Wire(reply)).visitors_by_metadata("agent", "email", "x@y.z") == []
+
+
+async def test_metadata_lookup_wrong_shape_is_bad_response() -> None:
+    wire = Wire(ok({"id": "not-a-list"}))
+    with pytest.raises(BadResponse):
+        await make_client(wire).visitors_by_metadata("agent", "email", "x@y.z")
+
+
+# --- errors --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("status", [401, 403])
+async def test_auth_errors_name_the_setting_never_the_key(status: int) -> None:
+    wire = Wire(httpx.Response(status, json={"message": "bad key"}))
+    client = make_client(wire)
+    with pytest.raises(AuthError) as info:
+        await client.get_visitor("jane@example.com")
+    err = info.value
+    assert len(wire.requests) == 1  # never retried
+    assert err.status == status
+    assert "PENDO_INTEGRATION_KEY" in err.user_message
+    for text in (err.user_message, err.detail, str(err), repr(err)):
+        assert KEY not in text
+        assert KEY[:8] not in text
+
+
+async def test_non_json_body_is_bad_response() -> None:
+    wire = Wire(httpx.Response(200, text="<html>Sign in</html>", headers={"content-type": "text/html"}))
+    with pytest.raises(BadResponse) as info:
+        await make_client(wire).get_visitor("jane@example.com")
+    assert "text/html" in info.value.detail
+    assert KEY not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"accountIds": ["acme"], "metadata": {}},  # no id
+        ["jane@example.com"],
+        {"id": "x", "metadata": {"agent": "not-a-group"}},
+        {"id": "x", "accountIds": "acme"},
+    ],
+)
+async def test_visitor_wrong_shape_is_bad_response(body: Any) -> None:
+    with pytest.raises(BadResponse) as info:
+        await make_client(Wire(ok(body))).get_visitor("x")
+    assert "visitor" in info.value.detail
+
+
+async def test_400_is_bad_response_not_retried() -> None:
+    wire = Wire(httpx.Response(400, text="no period specified for time series source"))
+    with pytest.raises(BadResponse) as info:
+        await make_client(wire).aggregate("t", [{"source": {"visitors": None}}])
+    assert len(wire.requests) == 1
+    assert "no period specified" in info.value.detail
+
+
+async def test_5xx_retried_through_injected_sleep_then_success() -> None:
+    sleeps = Sleeps()
+    wire = Wire(httpx.Response(503), httpx.Response(502), ok(VISITOR))
+    client = make_client(wire, sleeps=sleeps)
+    visitor = await client.get_visitor("jane@example.com")
+    assert visitor is not None
+    assert len(wire.requests) == 3
+    assert client.calls == 3
+    assert len(sleeps.delays) == 2
+    # each attempt is a freshly built request carrying the key
+    assert all(r.headers["x-pendo-integration-key"] == KEY for r in wire.requests)
+
+
+async def test_5xx_exhausted_is_unavailable() -> None:
+    wire = Wire(httpx.Response(500))
+    with pytest.raises(Unavailable):
+        await make_client(wire).get_visitor("jane@example.com")
+    assert len(wire.requests) == 3
+
+
+async def test_429_retry_after_goes_to_the_injected_sleep() -> None:
+    sleeps = Sleeps()
+    wire = Wire(httpx.Response(429, headers={"Retry-After": "2"}), ok(VISITOR))
+    await make_client(wire, sleeps=sleeps).get_visitor("jane@example.com")
+    assert sleeps.delays == [2.0]
+
+
+async def test_429_long_retry_after_is_rate_limited_now() -> None:
+    sleeps = Sleeps()
+    wire = Wire(httpx.Response(429, headers={"Retry-After": "60"}))
+    with pytest.raises(RateLimited) as info:
+        await make_client(wire, sleeps=sleeps).get_visitor("jane@example.com")
+    assert sleeps.delays == []
+    assert info.value.retry_after == 60.0
+
+
+# --- aggregation ---------------------------------------------------------------------------------
+async def test_aggregation_envelope_on_the_wire() -> None:
+    pipeline = queries.visitor_daily_activity("jane@example.com", 1_700_000_000_000, 30)
+    wire = Wire(ok({"results": [{"day": 1, "numEvents": 3}]}))
+    rows = await make_client(wire).aggregate("usage", pipeline)
+    request = wire.last
+    assert request.method == "POST"
+    assert request.url.raw_path == b"/api/v1/aggregation"
+    assert request.headers["content-type"].startswith("application/json")
+    assert request.headers["x-pendo-integration-key"] == KEY
+    body = json.loads(request.content)
+    assert body["response"] == {"mimeType": "application/json"}
+    assert body["request"]["pipeline"] == pipeline
+    assert body["request"]["requestId"] == "pendo-slack-usage"
+    assert rows == [{"day": 1, "numEvents": 3}]
+
+
+@pytest.mark.parametrize("body", [{}, {"results": None}, {"results": {"a": 1}}, [], None, "results"])
+async def test_aggregation_without_results_list_is_bad_response(body: Any) -> None:
+    with pytest.raises(BadResponse):
+        await make_client(Wire(ok(body))).aggregate("t", [{"source": {"visitors": None}}])
+
+
+async def test_search_visitors_turns_rows_into_visitors() -> None:
+    rows = [
+        {"visitorId": "v1", "metadata": {"agent": {"email": "jane@example.com"}}},
+        {"visitorId": 42, "metadata": None},
+        {"visitorId": ""},  # skipped: no id
+        {"metadata": {}},  # skipped: no id
+        "junk",  # skipped: not an object
+    ]
+    wire = Wire(ok({"results": rows}))
+    visitors = await make_client(wire).search_visitors("agent", "email", ["Jane@Example.com", 'x"y'])
+    assert [v.id for v in visitors] == ["v1", "42"]
+    assert all(isinstance(v, Visitor) for v in visitors)
+    assert visitors[0].meta("agent", "email") == "jane@example.com"
+    assert visitors[1].metadata == {}
+    pipeline = json.loads(wire.last.content)["request"]["pipeline"]
+    assert pipeline == queries.visitors_with_field("agent", "email", ["Jane@Example.com", 'x"y'])
+    assert pipeline[2]["filter"] == (
+        'metadata.agent.email == "Jane@Example.com" || metadata.agent.email == "x\\"y"'
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/pendo/client.py search_visitors builds Visitor(...) outside _parse, so a malformed row "
+    "raises pydantic ValidationError instead of BadResponse",
+)
+async def test_search_visitors_malformed_row_is_bad_response() -> None:
+    wire = Wire(ok({"results": [{"visitorId": "v1", "metadata": {"agent": "not-a-group"}}]}))
+    with pytest.raises(BadResponse):
+        await make_client(wire).search_visitors("agent", "email", ["x@y.z"])
+
+
+# --- catalogs and schema -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "path"),
+    [
+        ("page", "/api/v1/page"),
+        ("feature", "/api/v1/feature"),
+        ("trackType", "/api/v1/tracktype"),
+        ("guide", "/api/v1/guide"),
+    ],
+)
+async def test_catalog_paths_and_index(kind: str, path: str) -> None:
+    wire = Wire(ok([{"id": "a", "name": "Alpha", "appId": -323232}, {"id": "b"}]))
+    catalog = await make_client(wire).catalog(kind)
+    assert wire.last.url.path == path
+    assert wire.last.url.params["expand"] == "*"
+    assert catalog == {
+        "a": CatalogItem(id="a", name="Alpha", appId=-323232),  # type: ignore[call-arg]
+        "b": CatalogItem(id="b"),
+    }
+
+
+async def test_catalog_is_cached() -> None:
+    wire = Wire(ok([{"id": "p1", "name": "Home"}]))
+    client = make_client(wire)
+    first = await client.catalog("page")
+    second = await client.catalog("page")
+    assert first == second == {"p1": CatalogItem(id="p1", name="Home")}
+    assert len(wire.requests) == 1
+    await client.catalog("feature")  # another kind is another entry
+    assert len(wire.requests) == 2
+
+
+async def test_catalog_expires_after_ttl() -> None:
+    now = [0.0]
+    cache = TTLCache(clock=lambda: now[0])
+    wire = Wire(ok([{"id": "p1"}]))
+    client = make_client(wire, cache=cache)
+    await client.catalog("page")
+    now[0] = 3601.0  # catalog_ttl defaults to 3600
+    await client.catalog("page")
+    assert len(wire.requests) == 2
+
+
+async def test_catalog_concurrent_calls_coalesce_into_one_request() -> None:
+    gate = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await gate.wait()
+        return ok([{"id": "p1", "name": "Home"}])
+
+    wire = Wire(slow)
+    cache = TTLCache()
+    client = make_client(wire, cache=cache)
+    tasks = [asyncio.create_task(client.catalog("page")) for _ in range(5)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert len(wire.requests) == 1  # all five are waiting on the one request in flight
+    gate.set()
+    results = await asyncio.gather(*tasks)
+    assert len(wire.requests) == 1
+    assert client.calls == 1
+    assert all(r == {"p1": CatalogItem(id="p1", name="Home")} for r in results)
+    assert (cache.misses, cache.hits) == (1, 4)
+
+
+async def test_catalog_failure_is_not_cached() -> None:
+    wire = Wire(httpx.Response(403), ok([{"id": "p1"}]))
+    client = make_client(wire)
+    with pytest.raises(AuthError):
+        await client.catalog("page")
+    assert await client.catalog("page") == {"p1": CatalogItem(id="p1")}
+    assert len(wire.requests) == 2
+
+
+async def test_catalog_wrong_shape_is_bad_response() -> None:
+    with pytest.raises(BadResponse):
+        await make_client(Wire(ok([{"name": "no id"}]))).catalog("page")
+
+
+async def test_schema_path_parse_and_cache() -> None:
+    body = {"agent": {"email": {"Type": "string", "DisplayName": "Email", "isHidden": False}}}
+    wire = Wire(ok(body))
+    client = make_client(wire)
+    schema = await client.schema("visitor")
+    await client.schema("visitor")
+    assert wire.last.url.path == "/api/v1/metadata/schema/visitor"
+    assert len(wire.requests) == 1
+    assert schema["agent"]["email"].display_name == "Email"
+    assert schema["agent"]["email"].type == "string"
+
+
+# --- queries -------------------------------------------------------------------------------------
+EVENT_PIPELINES: list[Callable[[int], queries.Pipeline]] = [
+    lambda days: queries.visitor_daily_activity("v", 0, days),
+    lambda days: queries.visitor_top_objects("page", "v", 0, days, 5),
+    lambda days: queries.visitor_top_objects("feature", "v", 0, days, 5),
+    lambda days: queries.account_activity("a", 0, days),
+]
+
+
+@pytest.mark.parametrize("build", EVENT_PIPELINES)
+@pytest.mark.parametrize("days", [31, 90, 0, -1])
+def test_event_pipelines_refuse_out_of_range_windows(
+    build: Callable[[int], queries.Pipeline], days: int
+) -> None:
+    with pytest.raises(ValueError, match="30"):
+        build(days)
+
+
+@pytest.mark.parametrize("build", EVENT_PIPELINES)
+@pytest.mark.parametrize("days", [1, 30])
+def test_event_pipelines_accept_1_to_30_days(build: Callable[[int], queries.Pipeline], days: int) -> None:
+    pipeline = build(days)
+    source = pipeline[0]["source"]
+    assert source["timeSeries"] == {"period": "dayRange", "first": 0, "count": days}
+    assert next(v for k, v in source.items() if k != "timeSeries") == {"appId": 'expandAppIds("*")'}
+    assert "==" in pipeline[1]["filter"]  # scoped to one visitor or account
+
+
+def test_event_pipeline_sources_are_not_shared_between_calls() -> None:
+    a = queries.visitor_daily_activity("v", 0, 1)
+    a[0]["source"]["events"]["appId"] = "mutated"
+    assert queries.ALL_APPS == {"appId": 'expandAppIds("*")'}
+    assert queries.visitor_daily_activity("v", 0, 1)[0]["source"]["events"]["appId"] == 'expandAppIds("*")'
+
+
+def test_envelope_shape() -> None:
+    assert queries.envelope("rid", [{"limit": 1}]) == {
+        "response": {"mimeType": "application/json"},
+        "request": {"requestId": "rid", "pipeline": [{"limit": 1}]},
+    }
+
+
+@given(st.text())
+def test_literal_is_a_json_string_literal(value: str) -> None:
+    lit = queries.literal(value)
+    assert lit.startswith('"') and lit.endswith('"')
+    assert json.loads(lit) == value
+    # nothing in the value can end the literal early: the decoder consumes the whole thing
+    decoded, end = json.JSONDecoder().raw_decode(lit)
+    assert (decoded, end) == (value, len(lit))
+
+
+def _parse_or_chain(expr: str, field: str) -> list[str]:
+    """Parse `field == "a" || field == "b"` strictly; any injected syntax makes this fail."""
+    decoder = json.JSONDecoder()
+    values, pos = [], 0
+    while True:
+        prefix = f"{field} == "
+        assert expr.startswith(prefix, pos), expr
+        value, pos = decoder.raw_decode(expr, pos + len(prefix))
+        assert isinstance(value, str)
+        values.append(value)
+        if pos == len(expr):
+            return values
+        assert expr.startswith(" || ", pos), expr
+        pos += len(" || ")
+
+
+@given(st.lists(st.text(), min_size=1, max_size=6))
+def test_equals_any_is_escaped_and_deduplicated(values: list[str]) -> None:
+    expr = queries.equals_any("metadata.agent.email", values)
+    assert _parse_or_chain(expr, "metadata.agent.email") == list(dict.fromkeys(values))
+
+
+def test_equals_any_injection_attempt_stays_a_literal() -> None:
+    evil = 'x" || true || metadata.agent.email == "y'
+    expr = queries.equals_any("metadata.agent.email", [evil, evil])
+    assert _parse_or_chain(expr, "metadata.agent.email") == [evil]
+
+
+def test_visitors_with_field_shape() -> None:
+    pipeline = queries.visitors_with_field("agent", "email", ["a@b.c"], limit=7)
+    assert pipeline == [
+        {"source": {"visitors": None}},
+        {"identified": "visitorId"},
+        {"filter": 'metadata.agent.email == "a@b.c"'},
+        {"limit": 7},
+    ]
