@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.service import ContextService, LookupResult
+from bot.context.tickets import TicketService
 from bot.render import blocks as bk
+from bot.render import tickets as tk
 from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
@@ -68,3 +70,19 @@ async def visitor_answer(
     if shared_by:
         return Answer(bk.context_message(result, shared_by=shared_by), "shared")
     return render_result(result, service.now_ms())
+
+
+async def ticket_answer(tickets: TicketService, ticket_id: int, request_id: str) -> Answer:
+    """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
+    try:
+        bundle = await tickets.zendesk.get_ticket(ticket_id)
+    except UpstreamError as exc:
+        return error_answer(exc, request_id)
+    now = tickets.context.now_ms()
+    header = tk.ticket_header_blocks(bundle, now)
+    tc = await tickets.requester_context(bundle)
+    if isinstance(tc.pendo, CustomerContext):
+        return render_result(tc.pendo, now, header)
+    blocks = header + tk.pendo_part_blocks(tc)
+    outcome = "ambiguous" if isinstance(tc.pendo, Ambiguous) else "not_found" if tc.pendo else "no_pendo"
+    return Answer({"text": f"Zendesk ticket #{ticket_id}: {bundle.ticket.title}", "blocks": blocks}, outcome)

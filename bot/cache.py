@@ -57,23 +57,21 @@ class TTLCache:
             self.hits += 1
             self._data.move_to_end(key)
             return entry[1]  # type: ignore[no-any-return]
-        pending = self._inflight.get(key)
-        if pending is not None:
-            self.hits += 1
-            result: T = await asyncio.shield(pending)
-            return result
-        self.misses += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            value = await load()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: nobody else may be waiting
-            raise
+        task = self._inflight.get(key)
+        if task is None:
+            self.misses += 1
+            # The load runs as its own task, so a caller that is cancelled (say by its own deadline)
+            # does not cancel the others waiting for the same key.
+            task = asyncio.ensure_future(load())
+            self._inflight[key] = task
+
+            def done(finished: asyncio.Future[Any]) -> None:
+                self._inflight.pop(key, None)
+                if not finished.cancelled() and finished.exception() is None:
+                    self.put(key, finished.result(), ttl)
+
+            task.add_done_callback(done)
         else:
-            future.set_result(value)
-            self.put(key, value, ttl)
-            return value
-        finally:
-            del self._inflight[key]
+            self.hits += 1
+        result: T = await asyncio.shield(task)
+        return result

@@ -16,9 +16,11 @@ import httpx
 
 from bot.cache import TTLCache
 from bot.context.service import ContextService
+from bot.context.tickets import TicketService
 from bot.pendo.client import PendoClient
 from bot.settings import Settings
 from bot.upstream import RetryPolicy, Sleep
+from bot.zendesk.client import ZendeskClient
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class Services:
     settings: Settings
     pendo: PendoClient
     context: ContextService
+    zendesk: ZendeskClient
+    tickets: TicketService
     cache: TTLCache
     closers: list[Callable[[], Any]] = field(default_factory=list)
     workspace: Any = None  # the sample workspace, when one is in use
@@ -56,20 +60,26 @@ def build_services(
     settings: Settings,
     *,
     pendo_transport: httpx.AsyncBaseTransport | None = None,
+    zendesk_transport: httpx.AsyncBaseTransport | None = None,
     now_ms: Callable[[], int] | None = None,
     sleep: Sleep | None = None,
 ) -> Services:
-    """Everything the listeners and the CLI need. `pendo_transport` and `now_ms` are for tests."""
+    """Everything the listeners and the CLI need. Transports and `now_ms` are for tests."""
     clock = now_ms or (lambda: int(time.time() * 1000))
     cache = TTLCache()
     workspace = None
     pendo_base = settings.pendo_api_url
-    if pendo_transport is None and settings.pendo_sandbox:
-        from bot.sandbox import build_workspace, create_pendo_app
+    if (pendo_transport is None and settings.pendo_sandbox) or (
+        zendesk_transport is None and settings.zendesk_sandbox
+    ):
+        from bot.sandbox import build_workspace, create_pendo_app, create_zendesk_app
 
         workspace = build_workspace(clock())
-        pendo_transport = httpx.ASGITransport(app=create_pendo_app(workspace))
-        pendo_base = "http://pendo.sandbox"
+        if pendo_transport is None and settings.pendo_sandbox:
+            pendo_transport = httpx.ASGITransport(app=create_pendo_app(workspace))
+            pendo_base = "http://pendo.sandbox"
+        if zendesk_transport is None and settings.zendesk_sandbox:
+            zendesk_transport = httpx.ASGITransport(app=create_zendesk_app(workspace))
     policy = RetryPolicy(deadline=settings.lookup_deadline_seconds)
     pendo_http = _http(pendo_base, settings.pendo_timeout_seconds, pendo_transport)
     pendo = PendoClient(
@@ -82,11 +92,21 @@ def build_services(
         sleep=sleep,
     )
     context = ContextService(pendo, settings, clock=clock)
+    zendesk = ZendeskClient.from_settings(
+        settings,
+        cache=cache,
+        policy=RetryPolicy(deadline=settings.lookup_deadline_seconds),
+        ttl=min(60.0, settings.cache_ttl_seconds),
+        transport=zendesk_transport,
+        sleep=sleep,
+    )
     return Services(
         settings=settings,
         pendo=pendo,
         context=context,
+        zendesk=zendesk,
+        tickets=TicketService(zendesk, context),
         cache=cache,
-        closers=[pendo.aclose],
+        closers=[pendo.aclose, zendesk.aclose],
         workspace=workspace,
     )

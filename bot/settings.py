@@ -44,7 +44,9 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """All configuration. Field names match environment variables, case-insensitively."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     # --- Pendo -----------------------------------------------------------------------------------
     pendo_integration_key: SecretStr | None = None

@@ -232,11 +232,6 @@ async def test_waiter_cancelled_does_not_cancel_the_shared_load(cache: TTLCache)
     assert cache.get("k") == "value"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cache.py get_or_load: the first caller's cancellation is forwarded to every coalesced "
-    "waiter (future.set_exception(CancelledError)), so unrelated lookups die with CancelledError",
-)
 async def test_owner_cancelled_does_not_cancel_other_waiters(cache: TTLCache) -> None:
     release = asyncio.Event()
 

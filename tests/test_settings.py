@@ -359,11 +359,6 @@ def test_settings_error_is_a_value_error_without_a_chained_cause() -> None:
     assert info.value.__suppress_context__ is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/settings.py: an empty PENDO_INTEGRATION_KEY= (e.g. a copied .env template) becomes "
-    "SecretStr(''), so the bot leaves the sandbox and sends an empty key instead of treating it as unset",
-)
 def test_empty_integration_key_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PENDO_INTEGRATION_KEY", "")
     try:

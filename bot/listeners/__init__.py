@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, home
+from bot.listeners import actions, commands, home, unfurls
 from bot.listeners.access import AccessPolicy
 from bot.services import Services
 
@@ -14,3 +14,4 @@ def register_listeners(app: AsyncApp, services: Services) -> None:
     commands.register(app, services, access)
     actions.register(app, services, access)
     home.register(app, services)
+    unfurls.register(app, services)

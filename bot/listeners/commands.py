@@ -9,13 +9,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.answers import Answer, email_answer
+from bot.answers import Answer, email_answer, ticket_answer
 from bot.audit import audit
 from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
 from bot.listeners.access import AccessPolicy
 from bot.render import blocks as bk
 from bot.services import Services
+from bot.zendesk.links import parse_ticket_query
 
 log = logging.getLogger(__name__)
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
@@ -41,6 +42,20 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
             await ack(response_type="ephemeral", **bk.notice_message(refusal, icon="🔒"))
             audit("lookup", user=user, channel=channel, target=text, outcome="refused", started=started)
             return
+        ticket = parse_ticket_query(text, services.settings.zendesk_ticket_hosts)
+        if ticket is not None:
+            await ack(response_type="ephemeral", **bk.progress_message(f"ticket #{ticket}"))
+            answer = await _run(ticket_answer(services.tickets, ticket, new_request_id()))
+            await _deliver(respond, answer)
+            audit(
+                "lookup",
+                user=user,
+                channel=channel,
+                target=f"ticket:{ticket}",
+                outcome=answer.outcome,
+                started=started,
+            )
+            return
         try:
             email = parse_email(text)
         except InvalidInput as exc:
@@ -49,15 +64,20 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
             return
         await ack(response_type="ephemeral", **bk.progress_message(email))
         answer = await _run(email_answer(services.context, email, new_request_id()))
-        target = email
-        try:
-            await respond(replace_original=True, response_type="ephemeral", **answer.message)
-        except Exception:  # Slack unreachable: nothing more we can tell the agent
-            log.exception("could not deliver the answer through response_url")
-            answer = Answer(answer.message, "undelivered")
-        audit("lookup", user=user, channel=channel, target=target, outcome=answer.outcome, started=started)
+        answer = await _deliver(respond, answer)
+        audit("lookup", user=user, channel=channel, target=email, outcome=answer.outcome, started=started)
 
     app.command("/pendo")(pendo_command)
+
+
+async def _deliver(respond: AsyncRespond, answer: Answer) -> Answer:
+    """Replace the "Looking up…" note with the answer."""
+    try:
+        await respond(replace_original=True, response_type="ephemeral", **answer.message)
+    except Exception:  # Slack unreachable: nothing more we can tell the agent
+        log.exception("could not deliver the answer through response_url")
+        return Answer(answer.message, "undelivered")
+    return answer
 
 
 async def _run(work: Any) -> Answer:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 UPSTREAM = "Pendo"
 CATALOG_PATHS = {"page": "page", "feature": "feature", "trackType": "tracktype", "guide": "guide"}
 
+_visitor = TypeAdapter(Visitor)
 _visitors = TypeAdapter(list[Visitor])
 _history = TypeAdapter(list[HistoryItem])
 _catalog = TypeAdapter(list[CatalogItem])
@@ -40,7 +41,8 @@ _schema = TypeAdapter(dict[str, dict[str, FieldSchema]])
 
 def segment(value: str) -> str:
     """Percent-encode one URL path segment (an email's @ and + included, / never left raw)."""
-    return quote(value, safe="")
+    encoded = quote(value, safe="")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def _classify(response: httpx.Response) -> UpstreamError | None:
@@ -121,7 +123,7 @@ class PendoClient:
             data = await self._request("GET", f"/api/v1/visitor/{segment(visitor_id)}")
         except NotFound:
             return None
-        return self._parse(TypeAdapter(Visitor), data, "visitor")  # type: ignore[no-any-return]
+        return self._parse(_visitor, data, "visitor")  # type: ignore[no-any-return]
 
     async def visitors_by_metadata(self, group: str, field: str, value: str) -> list[Visitor]:
         """Pendo's own lookup: the lower-cased index `_lc_<field>`, so matching ignores case."""
@@ -141,7 +143,8 @@ class PendoClient:
         visitors = []
         for row in rows:
             if isinstance(row, dict) and row.get("visitorId"):
-                visitors.append(Visitor(id=str(row["visitorId"]), metadata=row.get("metadata") or {}))
+                data = {"id": str(row["visitorId"]), "metadata": row.get("metadata") or {}}
+                visitors.append(self._parse(_visitor, data, "visitor row"))
         return visitors
 
     async def get_account(self, account_id: str) -> Account | None:

@@ -43,24 +43,24 @@ def slack_date(ms: int, fmt: str = "{date_short_pretty} {time}") -> str:
     return f"<!date^{ms // 1000}^{fmt}|{when(ms)}>"
 
 
-def _plain(text: str, limit: int) -> dict[str, Any]:
+def plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
 
 
-def _md(text: str, limit: int = SECTION_LIMIT) -> dict[str, str]:
+def mrkdwn(text: str, limit: int = SECTION_LIMIT) -> dict[str, str]:
     return {"type": "mrkdwn", "text": truncate(text, limit)}
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": _md(text)}
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
 
 
-def _context(*texts: str) -> Block:
-    return {"type": "context", "elements": [_md(t, FIELD_LIMIT) for t in texts[:10]]}
+def context_block(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t, FIELD_LIMIT) for t in texts[:10]]}
 
 
-def _button(text: str, action_id: str, *, url: str | None = None, value: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": _plain(text, 75), "action_id": action_id}
+def button(text: str, action_id: str, *, url: str | None = None, value: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": plain(text, 75), "action_id": action_id}
     if url:
         button["url"] = url
     if value is not None:
@@ -84,7 +84,7 @@ def context_message(
     """The visitor summary. `shared_by` (a user id) marks a copy posted in the channel."""
     p = ctx.profile
     blocks: list[Block] = list(header_blocks or [])
-    blocks.append({"type": "header", "text": _plain(p.title, 150)})
+    blocks.append({"type": "header", "text": plain(p.title, 150)})
     facts = [f"`{esc(p.id)}`"]
     if p.email and p.email != p.id and p.email != p.title:
         facts.append(esc(p.email))
@@ -98,29 +98,29 @@ def context_message(
         facts.append("no account")
     if p.last_visit_ms:
         facts.append(f"last seen {slack_date(p.last_visit_ms)} ({ago(p.last_visit_ms, ctx.generated_at_ms)})")
-    blocks.append(_context(" · ".join(facts)))
+    blocks.append(context_block(" · ".join(facts)))
 
     if p.opted_out:
         blocks.append(
-            _section("🔒 This visitor has *opted out of processing* in Pendo. No activity is shown.")
+            section("🔒 This visitor has *opted out of processing* in Pendo. No activity is shown.")
         )
     else:
         blocks += _usage_blocks(ctx)
         if ctx.timeline is not None:
-            blocks += _timeline_blocks(ctx.timeline, ctx.generated_at_ms)
+            blocks += timeline_blocks(ctx.timeline, ctx.generated_at_ms)
         blocks += _account_blocks(ctx.accounts)
     if ctx.gaps:
-        blocks.append(_context(*(f"⚠️ {esc(g)}" for g in ctx.gaps)))
+        blocks.append(context_block(*(f"⚠️ {esc(g)}" for g in ctx.gaps)))
     if shared_by:
-        blocks.append(_context(f"Shared by <@{shared_by}> · from Pendo"))
+        blocks.append(context_block(f"Shared by <@{shared_by}> · from Pendo"))
 
-    actions = [_button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)]
+    actions = [button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)]
     if len(ctx.accounts) == 1:
-        actions.append(_button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
+        actions.append(button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
     if shareable and not shared_by:
         t = ctx.timeline
         anchor, marker = (t.anchor_ms, t.marker) if t and t.marker else (None, None)
-        actions.append(_button("Share in channel", SHARE_ACTION, value=share_value(p.id, anchor, marker)))
+        actions.append(button("Share in channel", SHARE_ACTION, value=share_value(p.id, anchor, marker)))
     blocks.append({"type": "actions", "elements": actions})
     return {"text": _fallback(ctx), "blocks": blocks[:50]}
 
@@ -151,7 +151,7 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
     fields += [f"*{esc(f.label)}*\n{esc(f.value)}" for f in p.fields]
     blocks: list[Block] = []
     if fields:
-        blocks.append({"type": "section", "fields": [_md(f, FIELD_LIMIT) for f in fields[:10]]})
+        blocks.append({"type": "section", "fields": [mrkdwn(f, FIELD_LIMIT) for f in fields[:10]]})
     if u:
         blocks += _activity_blocks(u)
     return blocks
@@ -160,7 +160,7 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
 def _activity_blocks(u: VisitorUsage) -> list[Block]:
     peak = max(u.daily_events, default=0)
     blocks: list[Block] = [
-        _section(
+        section(
             f"*Activity, last 30 days* (events per day, peak {number(peak)})\n`{sparkline(u.daily_events)}`"
         )
     ]
@@ -175,11 +175,11 @@ def _activity_blocks(u: VisitorUsage) -> list[Block]:
             "*Top pages*\n" + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in u.top_pages)
         )
     if tops:
-        blocks.append({"type": "section", "fields": [_md(t, FIELD_LIMIT) for t in tops]})
+        blocks.append({"type": "section", "fields": [mrkdwn(t, FIELD_LIMIT) for t in tops]})
     return blocks
 
 
-def _timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
+def timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
     title = f"*Recent activity* (the {t.hours} h before {slack_date(t.anchor_ms)})"
     lines: list[str] = []
     for e in t.entries:
@@ -203,9 +203,9 @@ def _timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
             notes.insert(0, "list shortened")
             break
         body += "\n" + line
-    blocks: list[Block] = [{"type": "divider"}, _section(body)]
+    blocks: list[Block] = [{"type": "divider"}, section(body)]
     if notes:
-        blocks.append(_context(" · ".join(notes)))
+        blocks.append(context_block(" · ".join(notes)))
     return blocks
 
 
@@ -216,7 +216,7 @@ def _account_blocks(accounts: list[AccountSummary]) -> list[Block]:
     for a in accounts[:MAX_ACCOUNTS]:
         head = f"🏢 *{link(a.url, a.name)}* `{esc(a.id)}`"
         if a.opted_out:
-            blocks.append(_section(f"{head}\nOpted out of processing: no activity shown."))
+            blocks.append(section(f"{head}\nOpted out of processing: no activity shown."))
             continue
         lines = [head]
         if a.usage:
@@ -228,9 +228,9 @@ def _account_blocks(accounts: list[AccountSummary]) -> list[Block]:
             lines.append(" · ".join(f"{esc(f.label)}: {esc(f.value)}" for f in a.fields))
         if a.gap:
             lines.append(f"_{esc(a.gap)}_")
-        blocks.append(_section("\n".join(lines)))
+        blocks.append(section("\n".join(lines)))
     if len(accounts) > MAX_ACCOUNTS:
-        blocks.append(_context(f"and {len(accounts) - MAX_ACCOUNTS} more accounts, see Pendo"))
+        blocks.append(context_block(f"and {len(accounts) - MAX_ACCOUNTS} more accounts, see Pendo"))
     return blocks
 
 
@@ -239,7 +239,7 @@ def ambiguous_message(result: Ambiguous, now_ms: int, header_blocks: list[Block]
     count = len(result.candidates)
     blocks: list[Block] = list(header_blocks or [])
     blocks.append(
-        _section(
+        section(
             f"*{count} Pendo visitors* have *{esc(result.email)}* ({esc(result.searched)}). "
             "I won't guess: pick the one you mean."
         )
@@ -254,14 +254,14 @@ def ambiguous_message(result: Ambiguous, now_ms: int, header_blocks: list[Block]
         blocks.append(
             {
                 "type": "section",
-                "text": _md(
+                "text": mrkdwn(
                     f"*{esc(c.name or c.visitor_id)}* `{esc(c.visitor_id)}`\nAccounts: {accounts} · {seen}"
                 ),
-                "accessory": _button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
+                "accessory": button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
             }
         )
     if count > 20:
-        blocks.append(_context(f"and {count - 20} more: narrow it down in Pendo"))
+        blocks.append(context_block(f"and {count - 20} more: narrow it down in Pendo"))
     return {"text": f"{count} Pendo visitors have {result.email}: pick one", "blocks": blocks}
 
 
@@ -273,13 +273,13 @@ def not_found_message(result: NotFoundInPendo, header_blocks: list[Block] | None
     )
     return {
         "text": f"No Pendo visitor found for {result.email}",
-        "blocks": [*(header_blocks or []), _section(text)],
+        "blocks": [*(header_blocks or []), section(text)],
     }
 
 
 def notice_message(text: str, *, icon: str = "⚠️") -> Message:
     """A one-sentence answer: an error, a refusal, a progress note. `text` is trusted mrkdwn."""
-    return {"text": text.replace("*", "").replace("`", ""), "blocks": [_section(f"{icon} {text}")]}
+    return {"text": text.replace("*", "").replace("`", ""), "blocks": [section(f"{icon} {text}")]}
 
 
 def progress_message(target: str) -> Message:
@@ -295,4 +295,4 @@ def help_message(command: str = "/pendo") -> Message:
         f"• `{command} help`: this message\n"
         "Answers are private to you; use *Share in channel* to post one for everyone."
     )
-    return {"text": f"How to use {command}", "blocks": [_section(text)]}
+    return {"text": f"How to use {command}", "blocks": [section(text)]}

@@ -29,7 +29,7 @@ def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
         lines += [
             "",
             "Last 30 days",
-            f"  Days active: {u.days_active} ({FREQUENCY_NOTE[u.frequency]}), {u.days_trend.label}",
+            f"  Days active: {u.days_active} · {FREQUENCY_NOTE[u.frequency]} · {u.days_trend.label}",
             f"  Events:      {number(u.events)} ({u.events_trend.label})",
             f"  Minutes:     {number(u.minutes)} ({u.minutes_trend.label})",
             f"  Activity:    {sparkline(u.daily_events)}  (events per day, today at the right)",

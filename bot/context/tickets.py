@@ -1,0 +1,57 @@
+""" "What about this ticket": the Zendesk ticket, then its requester's Pendo context at creation time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.context.models import InvalidInput
+from bot.context.service import ContextService, LookupResult
+from bot.upstream import UpstreamError
+from bot.zendesk.client import ZendeskClient
+from bot.zendesk.models import TicketBundle
+
+log = logging.getLogger(__name__)
+MARKER = "Ticket submitted"
+
+
+@dataclass(frozen=True)
+class TicketContext:
+    bundle: TicketBundle
+    pendo: LookupResult | None = None
+    reason: str | None = None  # why there is no Pendo part, as a sentence
+
+
+class TicketService:
+    def __init__(self, zendesk: ZendeskClient, context: ContextService) -> None:
+        self.zendesk = zendesk
+        self.context = context
+
+    async def tickets(self, ids: list[int]) -> dict[int, TicketBundle]:
+        """One request for one ticket, one `show_many` for several. Raises UpstreamError."""
+        if len(ids) == 1:
+            return {ids[0]: await self.zendesk.get_ticket(ids[0])}
+        return await self.zendesk.get_tickets(ids)
+
+    async def requester_context(self, bundle: TicketBundle) -> TicketContext:
+        """The requester's Pendo context anchored at the ticket's creation; never raises."""
+        email = bundle.requester_email
+        if bundle.requester is None:
+            return TicketContext(bundle, reason="The requester's Zendesk profile is not available.")
+        if email is None:
+            via = f" (a {bundle.ticket.via_channel} ticket)" if bundle.ticket.via_channel else ""
+            return TicketContext(
+                bundle,
+                reason=f"The requester has no email address in Zendesk{via}, so there is no Pendo visitor to show.",
+            )
+        anchor = int(bundle.ticket.created_at.timestamp() * 1000)
+        try:
+            result = await self.context.lookup(email, anchor_ms=anchor, marker=MARKER)
+        except InvalidInput:
+            return TicketContext(bundle, reason="The requester's email address is not one Pendo can look up.")
+        except UpstreamError as exc:
+            log.warning(
+                "pendo part of a ticket failed", extra={"ticket": bundle.ticket_id, "error": str(exc)}
+            )
+            return TicketContext(bundle, reason=f"Pendo data unavailable: {exc.user_message}")
+        return TicketContext(bundle, pendo=result)
