@@ -150,7 +150,12 @@ async def send_with_retry(
         request = build()
         request.extensions["timeout"] = _cap_timeout(request.extensions.get("timeout"), remaining)
         try:
-            response = await client.send(request)
+            # The deadline holds whatever the transport does with its own timeouts.
+            async with asyncio.timeout(remaining):
+                response = await client.send(request)
+        except TimeoutError:
+            last_error = Unavailable(upstream, "deadline reached during the request", timeout=policy.deadline)
+            raise last_error from None
         except httpx.TimeoutException as exc:
             last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=policy.deadline)
             delay = policy.backoff(attempt)

@@ -1,0 +1,218 @@
+"""/pendo through the real app: ack body and order, final blocks, errors, access, signatures."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from bot.render.validate import validate_message
+from bot.sandbox import JANE, OPS, OPS_VISITOR_IDS, PRIVATE, TICKET_JANE, TICKET_NO_EMAIL
+from tests.e2e.conftest import BOT_TOKEN, SECRET, Bot, make_bot
+
+
+def texts(message: dict) -> str:
+    return json.dumps(message["blocks"], ensure_ascii=False)
+
+
+async def test_lookup_acks_at_once_then_replaces_with_the_summary(bot: Bot) -> None:
+    started = time.monotonic()
+    response, rid = await bot.command("Jane.Doe@Acme.example")
+    assert response.status_code == 200
+    ack = response.json()
+    assert ack["response_type"] == "ephemeral"
+    assert "Looking up" in ack["text"] and "Jane.Doe@Acme.example" in ack["text"]
+    final = await bot.final_response(rid)
+    assert time.monotonic() - started < 5
+    assert final["replace_original"] is True and final["response_type"] == "ephemeral"
+    validate_message(final["blocks"], final["text"])
+    assert final["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Jane Doe", "emoji": True},
+    }
+    body = texts(final)
+    assert "Days active (30 d)" in body and "Recent activity" in body and "Acme Corp" in body
+    actions = [b for b in final["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert [a["text"]["text"] for a in actions] == ["Open in Pendo", "Open account", "Share in channel"]
+    assert actions[0]["url"] == "https://app.pendo.io/visitor/jane.doe%40acme.example"
+    # the ack answered before the final message was posted
+    assert len(bot.responses(rid)) == 1
+
+
+async def test_help_and_empty_show_usage_without_upstream_calls(bot: Bot) -> None:
+    for text in ("", "help"):
+        response, rid = await bot.command(text)
+        assert "jane@acme.com" in response.json()["text"] or "jane@acme.com" in texts(response.json())
+    assert bot.pendo.requests == [] and bot.zendesk.requests == []
+
+
+@pytest.mark.parametrize(
+    ("text", "why"), [("jane", "has no @"), ("jane@acme", "not a domain"), ("a b@c.com", "spaces")]
+)
+async def test_invalid_input_gets_a_specific_message_and_no_upstream_call(
+    bot: Bot, text: str, why: str
+) -> None:
+    response, rid = await bot.command(text)
+    body = response.json()
+    assert why in body["text"] and "/pendo jane@acme.com" in body["text"]
+    assert bot.pendo.requests == [] and bot.responses(rid) == []
+
+
+async def test_ambiguous_email_offers_one_button_per_candidate(
+    clean_env: None, slack_server, fake_slack
+) -> None:  # type: ignore[no-untyped-def]
+    bot = make_bot(fake_slack, slack_server[1], pendo_email_field="agent/email")
+    _, rid = await bot.command(OPS)
+    final = await bot.final_response(rid)
+    validate_message(final["blocks"], final["text"])
+    buttons = [
+        b["accessory"] for b in final["blocks"] if b.get("accessory", {}).get("action_id") == "pick_visitor"
+    ]
+    assert sorted(b["value"] for b in buttons) == sorted(OPS_VISITOR_IDS)
+    # picking one shows that visitor's summary in place
+    _, rid2 = await bot.action("pick_visitor", buttons[0]["value"])
+    final2 = await bot.final_response(rid2, count=2)
+    assert final2["replace_original"] is True
+    assert buttons[0]["value"] in texts(final2)
+    await bot.http.aclose()
+
+
+async def test_not_found_says_what_was_searched(bot: Bot) -> None:
+    _, rid = await bot.command("nobody-here@example.com")
+    final = await bot.final_response(rid)
+    assert "searched: visitor ID" in texts(final) and "PENDO_EMAIL_FIELD" in texts(final)
+
+
+async def test_opted_out_visitor_shows_no_activity(bot: Bot) -> None:
+    _, rid = await bot.command(PRIVATE)
+    final = await bot.final_response(rid)
+    assert "opted out of processing" in texts(final) and "Recent activity" not in texts(final)
+
+
+async def test_pendo_timeout_is_a_sentence_with_what_to_do(clean_env: None, slack_server, fake_slack) -> None:  # type: ignore[no-untyped-def]
+    bot = make_bot(fake_slack, slack_server[1], lookup_deadline_seconds=1, pendo_timeout_seconds=0.5)
+    bot.pendo.fail(r"/api/v1/visitor/", 200, delay=3)
+    _, rid = await bot.command(JANE)
+    final = await bot.final_response(rid)
+    assert "Pendo did not answer in 1 s. Try again" in final["text"]
+    assert "Traceback" not in final["text"]
+    await bot.http.aclose()
+
+
+async def test_rejected_key_names_the_setting_never_the_key(
+    clean_env: None, slack_server, fake_slack
+) -> None:  # type: ignore[no-untyped-def]
+    bot = make_bot(fake_slack, slack_server[1])
+    bot.pendo.fail(r"/api/v1/visitor/", 403)
+    _, rid = await bot.command(JANE)
+    final = await bot.final_response(rid)
+    assert "PENDO_INTEGRATION_KEY" in final["text"]
+    for secret in (SECRET, BOT_TOKEN, bot.services.settings.pendo_key):
+        assert secret not in json.dumps(final)
+    await bot.http.aclose()
+
+
+async def test_share_posts_the_same_summary_visibly_with_who_shared(bot: Bot) -> None:
+    _, rid = await bot.command(JANE)
+    final = await bot.final_response(rid)
+    share = [
+        e
+        for b in final["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "share_summary"
+    ][0]
+    response, _ = await bot.action("share_summary", share["value"], user="U0SHARER")
+    assert response.status_code == 200
+    await bot.slack.wait_for(lambda: bot.slack.by_method("chat.postMessage"))
+    posted = bot.slack.by_method("chat.postMessage")[0]
+    assert posted["channel"] == "C0SUPPORT"
+    validate_message(posted["blocks"], posted["text"])
+    assert "Shared by <@U0SHARER>" in json.dumps(posted["blocks"])
+    assert posted["blocks"][0] == final["blocks"][0]
+    assert "share_summary" not in json.dumps(posted["blocks"])  # no share button on the shared copy
+
+
+async def test_share_refuses_politely_where_the_bot_cannot_post(bot: Bot) -> None:
+    bot.slack.not_in_channels.add("C0PRIVATE")
+    _, rid = await bot.command(JANE, channel="C0PRIVATE")
+    final = await bot.final_response(rid)
+    share = [
+        e
+        for b in final["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "share_summary"
+    ][0]
+    _, rid2 = await bot.action("share_summary", share["value"], channel="C0PRIVATE")
+    refusal = await bot.final_response(rid2)
+    assert "/invite @pendo" in refusal["text"] and refusal["replace_original"] is False
+
+
+async def test_allow_lists_refuse_politely_naming_the_contact(
+    clean_env: None, slack_server, fake_slack
+) -> None:  # type: ignore[no-untyped-def]
+    bot = make_bot(fake_slack, slack_server[1], allowed_usergroups="S0SUPPORT", access_contact="#support-ops")
+    fake_slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
+    refused, _ = await bot.command(JANE, user="U0OUTSIDER")
+    assert "#support-ops" in refused.json()["text"] and bot.pendo.requests == []
+    allowed, rid = await bot.command(JANE, user="U0MEMBER")
+    assert "Looking up" in allowed.json()["text"]
+    await bot.final_response(rid)
+    await bot.http.aclose()
+
+
+async def test_ticket_number_answers_privately_with_the_ticket_and_context(bot: Bot) -> None:
+    _, rid = await bot.command(f"#{TICKET_JANE}")
+    final = await bot.final_response(rid)
+    validate_message(final["blocks"], final["text"])
+    body = texts(final)
+    assert f"#{TICKET_JANE}" in body and "Jane Doe" in body and "Ticket submitted" in body
+    _, rid2 = await bot.command(f"https://sample-support.zendesk.com/agent/tickets/{TICKET_JANE}")
+    assert (await bot.final_response(rid2))["blocks"] == final["blocks"]
+
+
+async def test_ticket_without_requester_email_gets_header_and_reason(bot: Bot) -> None:
+    _, rid = await bot.command(str(TICKET_NO_EMAIL))
+    final = await bot.final_response(rid)
+    assert "no email address" in texts(final)
+
+
+async def test_unknown_ticket_is_a_clear_message(bot: Bot) -> None:
+    _, rid = await bot.command("999999")
+    final = await bot.final_response(rid)
+    assert "was not found in Zendesk" in final["text"]
+
+
+async def test_bad_missing_or_stale_signatures_get_401_and_run_nothing(bot: Bot) -> None:
+    body = "command=%2Fpendo&text=jane%40acme.example&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fx"
+    base = {"content-type": "application/x-www-form-urlencoded"}
+    forged = {**base, **bot.sign(body), "x-slack-signature": "v0=" + "0" * 64}
+    stale = {**base, **bot.sign(body, ts=int(time.time()) - 301)}
+    for headers in (forged, base, stale):
+        response = await bot.http.post("/slack/events", content=body, headers=headers)
+        assert response.status_code == 401
+    assert bot.pendo.requests == [] and bot.slack.calls == []
+
+
+async def test_health_and_readiness(bot: Bot) -> None:
+    assert (await bot.http.get("/healthz")).text == "ok"
+    ready = await bot.http.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["pendo"] == "ok"
+    bot.services.cache._data.clear()
+    bot.pendo.fail(r"/metadata/schema", 403)
+    not_ready = await bot.http.get("/readyz")
+    assert not_ready.status_code == 503 and "PENDO_INTEGRATION_KEY" in not_ready.json()["pendo"]
+
+
+async def test_app_home_shows_connection_status_without_secrets(bot: Bot) -> None:
+    await bot.event(
+        {"type": "app_home_opened", "user": "U0AGENT", "channel": "D1", "tab": "home", "event_ts": "1"}
+    )
+    await bot.slack.wait_for(lambda: bot.slack.by_method("views.publish"))
+    view = bot.slack.by_method("views.publish")[0]["view"]
+    validate_message(view["blocks"], surface="home")
+    text = json.dumps(view)
+    assert "sample workspace" in text and "visitor ID is the email" in text
+    assert BOT_TOKEN not in text and SECRET not in text
