@@ -33,7 +33,7 @@ async def test_lookup_acks_at_once_then_replaces_with_the_summary(bot: Bot) -> N
     }
     body = texts(final)
     assert "Days active (30 d)" in body and "Recent activity" in body and "Acme Corp" in body
-    actions = [b for b in final["blocks"] if b["type"] == "actions"][0]["elements"]
+    actions = next(b for b in final["blocks"] if b["type"] == "actions")["elements"]
     assert [a["text"]["text"] for a in actions] == ["Open in Pendo", "Open account", "Share in channel"]
     assert actions[0]["url"] == "https://app.pendo.io/visitor/jane.doe%40acme.example"
     # the ack answered before the final message was posted
@@ -42,7 +42,7 @@ async def test_lookup_acks_at_once_then_replaces_with_the_summary(bot: Bot) -> N
 
 async def test_help_and_empty_show_usage_without_upstream_calls(bot: Bot) -> None:
     for text in ("", "help"):
-        response, rid = await bot.command(text)
+        response, _rid = await bot.command(text)
         assert "jane@acme.com" in response.json()["text"] or "jane@acme.com" in texts(response.json())
     assert bot.pendo.requests == [] and bot.zendesk.requests == []
 
@@ -116,13 +116,13 @@ async def test_rejected_key_names_the_setting_never_the_key(
 async def test_share_posts_the_same_summary_visibly_with_who_shared(bot: Bot) -> None:
     _, rid = await bot.command(JANE)
     final = await bot.final_response(rid)
-    share = [
+    share = next(
         e
         for b in final["blocks"]
         if b["type"] == "actions"
         for e in b["elements"]
         if e["action_id"] == "share_summary"
-    ][0]
+    )
     response, _ = await bot.action("share_summary", share["value"], user="U0SHARER")
     assert response.status_code == 200
     await bot.slack.wait_for(lambda: bot.slack.by_method("chat.postMessage"))
@@ -138,13 +138,13 @@ async def test_share_refuses_politely_where_the_bot_cannot_post(bot: Bot) -> Non
     bot.slack.not_in_channels.add("C0PRIVATE")
     _, rid = await bot.command(JANE, channel="C0PRIVATE")
     final = await bot.final_response(rid)
-    share = [
+    share = next(
         e
         for b in final["blocks"]
         if b["type"] == "actions"
         for e in b["elements"]
         if e["action_id"] == "share_summary"
-    ][0]
+    )
     _, rid2 = await bot.action("share_summary", share["value"], channel="C0PRIVATE")
     refusal = await bot.final_response(rid2)
     assert "/invite @pendo" in refusal["text"] and refusal["replace_original"] is False
