@@ -34,7 +34,7 @@ SECRET = "bench-signing-secret"
 
 def _signed(body: str, content_type: str) -> dict[str, str]:
     ts = str(int(time.time()))
-    sig = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+    sig = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body) or ""
     return {"content-type": content_type, "x-slack-request-timestamp": ts, "x-slack-signature": sig}
 
 
