@@ -1,0 +1,821 @@
+"""The sample workspace: a deterministic, always-recent dataset behind the fake Pendo and Zendesk APIs.
+
+`build_workspace(now_ms)` draws ~90 days of product usage for ~50 visitors from a fixed seed, with
+every time relative to `now_ms`, so the data looks fresh whenever it is built. The raw events are the
+single source of truth: the fake Pendo API derives every number it serves from `Workspace.events`, and
+tests compute their expectations from the same list with plain loops.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bot.settings import SANDBOX_ZENDESK_SUBDOMAIN
+
+SEED = 20_240_615
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+HISTORY_DAYS = 90
+APP_ID = -323232
+APP_HOST = "app.sample-saas.example"
+
+# --- named entities (tests and docs rely on these exact values) ---------------------------------------
+JANE = "jane.doe@acme.example"
+POWER_USER = "power.user@acme.example"
+MULTI = "multi@umbrella.example"
+SOLO = "solo@freelance.example"
+PRIVATE = "private@hooli.example"
+DORMANT = "dormant@globex.example"
+TONY = "tony@stark.example"
+OPS = "ops@initech.example"
+OPS_VISITOR_IDS = ("u-2001", "u-2002")
+SAM = "Sam.Lee@Globex.example"  # as stored in Pendo's agent.email; Zendesk has it lower-cased
+SAM_VISITOR_ID = "u-1001"
+NOBODY = "nobody@unknown.example"  # a Zendesk requester unknown to Pendo
+
+ACME, GLOBEX, INITECH, INITECH_LABS = "acme", "globex", "initech", "initech-labs"
+UMBRELLA, UMBRELLA_EU, HOOLI, STARK = "umbrella", "umbrella-eu", "hooli", "stark"
+MULTI_ACCOUNTS = (UMBRELLA, UMBRELLA_EU, ACME)
+
+TICKET_JANE = 1001
+TICKET_NO_EMAIL = 1002
+TICKET_UNKNOWN_REQUESTER = 1003
+TICKET_OPS = 1004
+TICKET_SAM = 1005
+TICKET_AFTER_MIDNIGHT = 1006
+TICKET_PRIVATE = 1007
+TICKET_MULTI = 1008
+TICKET_FORBIDDEN = 1009
+
+EventKind = Literal["page", "feature", "trackType", "guide", "untagged"]
+Profile = Literal["daily", "weekly", "monthly", "inactive", "dormant", "heavy", "jane"]
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """One event as the browser agent recorded it. `object_id` is None for untagged pages."""
+
+    ts: int
+    visitor_id: str
+    account_id: str | None
+    kind: EventKind
+    object_id: str | None
+    url: str | None
+
+
+@dataclass
+class Workspace:
+    """Everything the fakes serve. Dicts are in wire format; the fakes index them at app creation."""
+
+    now_ms: int
+    events: list[RawEvent]  # ascending by ts
+    visitors: dict[str, Json]  # id -> GET /api/v1/visitor/{id} body
+    accounts: dict[str, Json]  # id -> GET /api/v1/account/{id} body
+    pages: list[Json]
+    features: list[Json]
+    track_types: list[Json]
+    guides: list[Json]
+    visitor_schema: dict[str, dict[str, Json]]
+    account_schema: dict[str, dict[str, Json]]
+    zendesk_users: dict[int, Json]
+    zendesk_organizations: dict[int, Json]
+    zendesk_groups: dict[int, Json]
+    tickets: dict[int, Json]
+    forbidden_ticket_ids: frozenset[int]
+
+    @property
+    def last_midnight_ms(self) -> int:
+        """The most recent UTC midnight at or before `now_ms`."""
+        return self.now_ms - self.now_ms % DAY_MS
+
+
+# --- catalog ------------------------------------------------------------------------------------------
+# (slug, name, path, weight, features [(slug, name)])
+# fmt: off
+_PAGES: list[tuple[str, str, str, int, list[tuple[str, str]]]] = [
+    ("dashboard", "Dashboard", "/dashboard", 30, [
+        ("dashboard-date-filter", "Dashboard date filter"), ("add-widget", "Add widget"),
+        ("refresh-dashboard", "Refresh dashboard")]),
+    ("reports", "Reports", "/reports", 14, [("export-csv", "Export CSV"), ("schedule-report", "Schedule report")]),
+    ("report-builder", "Report builder", "/reports/new", 6, [("save-report", "Save report"), ("add-chart", "Add chart")]),
+    ("invoices", "Invoices list", "/billing/invoices", 5, [
+        ("download-invoice-pdf", "Download invoice PDF"), ("filter-invoices", "Filter invoices")]),
+    ("billing-settings", "Billing settings", "/settings/billing", 3, [
+        ("update-payment-method", "Update payment method"), ("change-plan", "Change plan"),
+        ("cancel-subscription", "Cancel subscription")]),
+    ("team-members", "Team members", "/settings/team", 4, [
+        ("invite-teammate", "Invite teammate"), ("change-role", "Change teammate role")]),
+    ("user-profile", "User profile", "/settings/profile", 3, [
+        ("upload-avatar", "Upload avatar"), ("change-password", "Change password")]),
+    ("integrations", "Integrations", "/settings/integrations", 2, [
+        ("connect-slack", "Connect Slack"), ("connect-salesforce", "Connect Salesforce")]),
+    ("projects", "Projects list", "/projects", 16, [
+        ("create-project", "Create project"), ("archive-project", "Archive project")]),
+    ("project-detail", "Project overview", "/projects/{n}", 12, [("share-project", "Share project")]),
+    ("task-board", "Task board", "/projects/{n}/board", 18, [("create-task", "Create task"), ("move-task", "Move task")]),
+    ("calendar", "Calendar", "/calendar", 6, [("create-event", "Create calendar event")]),
+    ("notification-settings", "Notification settings", "/settings/notifications", 2, [
+        ("toggle-email-notifications", "Toggle email notifications")]),
+    ("help-center", "Help center", "/help", 3, [
+        ("search-help", "Search help articles"), ("contact-support", "Contact support")]),
+    ("onboarding", "Onboarding checklist", "/welcome", 2, [("complete-onboarding-step", "Complete onboarding step")]),
+]
+# fmt: on
+_TRACK_TYPES = [
+    ("report-exported", "Report exported"),
+    ("teammate-invited", "Teammate invited"),
+    ("project-created", "Project created"),
+    ("integration-connected", "Integration connected"),
+    ("payment-method-updated", "Payment method updated"),
+]
+# A successful click on these features also sends a track event.
+_TRACKED_FEATURES = {
+    "export-csv": "report-exported",
+    "invite-teammate": "teammate-invited",
+    "create-project": "project-created",
+    "connect-slack": "integration-connected",
+    "connect-salesforce": "integration-connected",
+}
+_GUIDES = [
+    ("welcome-tour", "Welcome tour"),
+    ("report-builder-launch", "New report builder announcement"),
+    ("nps-survey", "NPS survey"),
+]
+_UNTAGGED_PATHS = [
+    "/settings/billing/legacy",
+    "/admin/debug?panel=cache",
+    "/beta/ai-assistant",
+    "/reports/export?format=xlsx",
+]
+
+
+_ID_PREFIX = {"page": "page", "feature": "feature", "trackType": "track", "guide": "guide"}
+
+
+def page_id(slug: str) -> str:
+    return f"page-{slug}"
+
+
+def feature_id(slug: str) -> str:
+    return f"feature-{slug}"
+
+
+def track_type_id(slug: str) -> str:
+    return f"track-{slug}"
+
+
+def guide_id(slug: str) -> str:
+    return f"guide-{slug}"
+
+
+_FEATURE_PAGE = {f: p for p, _, _, _, feats in _PAGES for f, _ in feats}
+_PAGE_PATH = {p: path for p, _, path, _, _ in _PAGES}
+
+
+def _catalogs(created_ms: int) -> tuple[list[Json], list[Json], list[Json], list[Json]]:
+    def item(ident: str, name: str, kind: str, **extra: Any) -> Json:
+        return {
+            "id": ident,
+            "name": name,
+            "appId": APP_ID,
+            "kind": kind,
+            "createdAt": created_ms,
+            "lastUpdatedAt": created_ms,
+            **extra,
+        }
+
+    pages = [
+        item(page_id(p), name, "Page", rules=[f"//*{path.replace('{n}', '*')}"])
+        for p, name, path, _, _ in _PAGES
+    ]
+    features = [
+        item(feature_id(f), name, "Feature", pageId=page_id(p), appWide=False)
+        for p, _, _, _, feats in _PAGES
+        for f, name in feats
+    ]
+    tracks = [item(track_type_id(t), name, "TrackType") for t, name in _TRACK_TYPES]
+    guides = [item(guide_id(g), name, "Guide", state="public") for g, name in _GUIDES]
+    return pages, features, tracks, guides
+
+
+def _field(type_: str, name: str, hidden: bool = False) -> Json:
+    return {"Type": type_, "DisplayName": name, "isHidden": hidden}
+
+
+VISITOR_SCHEMA: dict[str, dict[str, Json]] = {
+    "auto": {
+        "id": _field("string", "Visitor ID"),
+        "idhash": _field("integer", "ID Hash", hidden=True),
+        "accountid": _field("string", "Account ID"),
+        "accountids": _field("list", "Account IDs"),
+        "firstvisit": _field("time", "First Visit"),
+        "lastvisit": _field("time", "Last Visit"),
+        "lastupdated": _field("time", "Last Updated", hidden=True),
+        "lastbrowsername": _field("string", "Most recent browser name"),
+        "lastbrowserversion": _field("string", "Most recent browser version"),
+        "lastoperatingsystem": _field("string", "Most recent operating system"),
+        "lastservername": _field("string", "Most recent server name"),
+    },
+    "agent": {
+        "email": _field("string", "Email"),
+        "name": _field("string", "Name"),
+        "role": _field("string", "Role"),
+        "language": _field("string", "Language"),
+    },
+    "custom": {"planlevel": _field("string", "Plan Level")},
+    "pendo": {"donotprocess": _field("boolean", "Do Not Process", hidden=True)},
+}
+ACCOUNT_SCHEMA: dict[str, dict[str, Json]] = {
+    "auto": {
+        "id": _field("string", "Account ID"),
+        "idhash": _field("integer", "ID Hash", hidden=True),
+        "firstvisit": _field("time", "First Visit"),
+        "lastvisit": _field("time", "Last Visit"),
+        "lastupdated": _field("time", "Last Updated", hidden=True),
+    },
+    "agent": {"name": _field("string", "Name")},
+    "custom": {
+        "planlevel": _field("string", "Plan Level"),
+        "renewaldate": _field("time", "Renewal Date"),
+        "csm": _field("string", "Customer Success Manager"),
+    },
+    "pendo": {"donotprocess": _field("boolean", "Do Not Process", hidden=True)},
+}
+
+# --- accounts and visitors ----------------------------------------------------------------------------
+# (id, name, email domain, plan, CSM, days until renewal, do not process)
+_ACCOUNTS = [
+    (ACME, "Acme Corp", "acme.example", "Enterprise", "Dana Whitaker", 45, False),
+    (GLOBEX, "Globex Corporation", "globex.example", "Business", "Marcus Chen", 120, False),
+    (INITECH, "Initech", "initech.example", "Business", "Marcus Chen", 200, False),
+    (INITECH_LABS, "Initech Labs", "labs.initech.example", "Starter", "Marcus Chen", 20, False),
+    (UMBRELLA, "Umbrella Corporation", "umbrella.example", "Enterprise", "Dana Whitaker", 300, False),
+    (UMBRELLA_EU, "Umbrella Europe", "eu.umbrella.example", "Enterprise", "Ines Moreau", 300, False),
+    (HOOLI, "Hooli", "hooli.example", "Enterprise", "Ines Moreau", 90, False),
+    (STARK, "Stark Industries", "stark.example", "Enterprise", "Dana Whitaker", 150, True),
+    ("wayne", "Wayne Enterprises", "wayne.example", "Business", "Ines Moreau", 60, False),
+    ("soylent", "Soylent", "soylent.example", "Starter", "Marcus Chen", 10, False),
+    ("cyberdyne", "Cyberdyne Systems", "cyberdyne.example", "Trial", "Dana Whitaker", 14, False),
+]
+# fmt: off
+_BROWSERS = [("Chrome", "125.0.6422", "Mac OS X"), ("Firefox", "126.0", "Windows"), ("Safari", "17.4", "Mac OS X"),
+             ("Edge", "124.0.2478", "Windows"), ("Chrome", "124.0.6367", "Linux")]
+_FIRST = ["Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan", "Kai", "Logan", "Mina",
+          "Noor", "Omar", "Parker", "Quinn", "Riley", "Rowan", "Sage", "Taylor", "Uma", "Vera", "Wes", "Yara",
+          "Zane", "Hugo", "Ivan", "Lena", "Maya"]
+_LAST = ["Adams", "Baker", "Chavez", "Dubois", "Evans", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski",
+         "Larsen", "Moreno", "Novak", "Okafor", "Patel", "Rossi", "Schmidt", "Tanaka", "Varga", "Weber", "Young"]
+# fmt: on
+_ROLES = ["admin", "member", "member", "member", "billing", "viewer"]
+_LANGUAGES = ["en_US", "en_US", "en_GB", "de_DE", "fr_FR", "ja_JP", "es_ES"]
+
+
+@dataclass
+class _Person:
+    id: str
+    email: str
+    name: str
+    accounts: list[str]
+    profile: Profile
+    role: str = "member"
+    language: str = "en_US"
+    donotprocess: bool = False
+    browser: tuple[str, str, str] = _BROWSERS[0]
+    work_start_hour: int = 8
+
+
+def _people(rng: random.Random) -> list[_Person]:
+    named = [
+        _Person(JANE, JANE, "Jane Doe", [ACME], "jane", role="admin"),
+        _Person(POWER_USER, POWER_USER, "Priya Natarajan", [ACME], "heavy", role="admin"),
+        _Person(MULTI, MULTI, "Morgan Ellis", list(MULTI_ACCOUNTS), "weekly", language="en_GB"),
+        _Person(SOLO, SOLO, "Sol Ortega", [], "monthly", language="es_ES"),
+        _Person(PRIVATE, PRIVATE, "Pat Hendricks", [HOOLI], "weekly", donotprocess=True),
+        _Person(DORMANT, DORMANT, "Dale Whitfield", [GLOBEX], "dormant"),
+        _Person(TONY, TONY, "Tony Stark", [STARK], "weekly", role="admin"),
+        _Person(OPS_VISITOR_IDS[0], OPS, "Initech Ops", [INITECH], "daily", role="admin"),
+        _Person(OPS_VISITOR_IDS[1], OPS, "Initech Ops (Labs)", [INITECH_LABS], "weekly", role="admin"),
+        _Person(SAM_VISITOR_ID, SAM, "Sam Lee", [GLOBEX], "daily", language="en_US"),
+    ]
+    mix: list[tuple[Profile, int]] = [("daily", 8), ("weekly", 14), ("monthly", 10), ("inactive", 8)]
+    profiles = [profile for profile, n in mix for _ in range(n)]
+    rng.shuffle(profiles)
+    layouts = [True] * 18 + [False] * 22  # True: the visitor ID is the email
+    rng.shuffle(layouts)
+    filler_accounts = [a[0] for a in _ACCOUNTS if a[0] != STARK]
+    domains = {a[0]: a[2] for a in _ACCOUNTS}
+    names = rng.sample([(f, s) for f in _FIRST for s in _LAST], len(profiles))
+    people = list(named)
+    next_uid = 1002
+    for i, (profile, email_id, (first, last)) in enumerate(zip(profiles, layouts, names, strict=True)):
+        account = filler_accounts[i % len(filler_accounts)]
+        email = f"{first}.{last}@{domains[account]}".lower()
+        ident = email if email_id else f"u-{next_uid}"
+        next_uid += 0 if email_id else 1
+        people.append(
+            _Person(
+                ident,
+                email,
+                f"{first} {last}",
+                [account],
+                profile,
+                role=rng.choice(_ROLES),
+                language=rng.choice(_LANGUAGES),
+            )
+        )
+    for person in people:
+        person.browser = rng.choice(_BROWSERS)
+        person.work_start_hour = rng.randint(6, 14)
+    return people
+
+
+# --- activity -------------------------------------------------------------------------------------------
+def _active_days(rng: random.Random, profile: Profile) -> list[int]:
+    """Day offsets before today (0 = today) on which the visitor used the product."""
+    recent = range(1, 30)
+    earlier = range(30, HISTORY_DAYS)
+
+    def some(days: Iterable[int], p: float) -> list[int]:
+        return [d for d in days if rng.random() < p]
+
+    match profile:
+        case "heavy":
+            return list(range(HISTORY_DAYS))
+        case "daily":
+            return (
+                ([0] if rng.random() < 0.8 else [])
+                + rng.sample(recent, rng.randint(16, 26))
+                + some(earlier, 0.7)
+            )
+        case "weekly":
+            return (
+                ([0] if rng.random() < 0.3 else [])
+                + rng.sample(recent, rng.randint(6, 11))
+                + some(earlier, 0.35)
+            )
+        case "jane":  # today and yesterday are scripted
+            return rng.sample(range(2, 30), 12) + some(earlier, 0.45)
+        case "monthly":
+            return rng.sample(recent, rng.randint(1, 3)) + some(earlier, 0.08)
+        case "inactive":
+            return rng.sample(range(35, HISTORY_DAYS), rng.randint(5, 20))
+        case "dormant":
+            return rng.sample(range(40, HISTORY_DAYS), 14)
+
+
+_SESSIONS: dict[Profile, tuple[int, int]] = {
+    "heavy": (5, 8),
+    "daily": (2, 4),
+    "jane": (1, 3),
+    "weekly": (1, 3),
+    "monthly": (1, 2),
+    "inactive": (1, 2),
+    "dormant": (1, 2),
+}
+
+
+class _Recorder:
+    """Draws sessions: page loads, feature clicks on that page, track events, guides, untagged pages."""
+
+    def __init__(self, rng: random.Random, now_ms: int) -> None:
+        self.rng = rng
+        self.now_ms = now_ms
+        self.events: list[RawEvent] = []
+        self._page_slugs = [p[0] for p in _PAGES]
+        self._page_weights = list(itertools.accumulate(p[3] for p in _PAGES))
+        self._features = {p[0]: [f for f, _ in p[4]] for p in _PAGES}
+
+    def emit(
+        self, ts: int, who: _Person, account: str | None, kind: EventKind, slug: str | None, path: str
+    ) -> None:
+        if ts >= self.now_ms:
+            return
+        object_id = f"{_ID_PREFIX[kind]}-{slug}" if kind != "untagged" else None
+        if "{n}" in path:
+            path = path.replace("{n}", str(1000 + hash_id(who.id) % 900))
+        self.events.append(RawEvent(ts, who.id, account, kind, object_id, "https://" + APP_HOST + path))
+
+    def session(self, who: _Person, start: int, pages: int) -> int:
+        """One visit starting at `start`; returns the time of its last event."""
+        rng, t = self.rng, start
+        account = rng.choice(who.accounts) if who.accounts else None
+        if rng.random() < 0.04:
+            self.emit(
+                t, who, account, "guide", rng.choice(["report-builder-launch", "nps-survey"]), "/dashboard"
+            )
+            t += rng.randint(5, 40) * 1000
+        for _ in range(pages):
+            if rng.random() < 0.05:
+                self.emit(t, who, account, "untagged", None, rng.choice(_UNTAGGED_PATHS))
+                t += rng.randint(20, 120) * 1000
+                continue
+            page = rng.choices(self._page_slugs, cum_weights=self._page_weights)[0]
+            path = _PAGE_PATH[page]
+            self.emit(t, who, account, "page", page, path)
+            for _ in range(rng.choices(range(5), cum_weights=[3, 7, 10, 12, 13])[0]):
+                t += rng.randint(3, 75) * 1000
+                feature = rng.choice(self._features[page])
+                self.emit(t, who, account, "feature", feature, path)
+                if feature in _TRACKED_FEATURES and rng.random() < 0.8:
+                    t += 1000
+                    self.emit(t, who, account, "trackType", _TRACKED_FEATURES[feature], path)
+            t += rng.randint(10, 150) * 1000
+        return t
+
+    def day(self, who: _Person, day_start: int) -> None:
+        low, high = _SESSIONS[who.profile]
+        t = day_start + who.work_start_hour * HOUR_MS + self.rng.randint(0, 59) * MINUTE_MS
+        for _ in range(self.rng.randint(low, high)):
+            if t >= day_start + DAY_MS:
+                break
+            pages = self.rng.randint(10, 18) if who.profile == "heavy" else self.rng.randint(2, 6)
+            end = self.session(who, t, pages)
+            t = end + self.rng.randint(15, 150) * MINUTE_MS
+
+    def script(
+        self,
+        who: _Person,
+        account: str | None,
+        steps: list[tuple[EventKind, str]],
+        lo: int,
+        hi: int,
+        path: str = "/dashboard",
+    ) -> None:
+        """Scripted steps ending just before `hi`, never before `lo`, at most 90 s apart."""
+        spacing = max(1, min(90_000, (hi - lo) // (len(steps) + 1)))
+        for i, (kind, slug) in enumerate(steps):
+            ts = -(-(hi - spacing * (len(steps) - i)) // 1000) * 1000  # whole seconds, rounded up
+            path = _PAGE_PATH[slug] if kind == "page" else path
+            if lo <= ts < hi:
+                if kind == "untagged":
+                    self.emit(ts, who, account, kind, None, slug)
+                else:
+                    self.emit(ts, who, account, kind, slug, path)
+
+
+def _scripted(rec: _Recorder, people: dict[str, _Person], now: int, ticket_1006_ms: int) -> None:
+    """The stories the demo and tests tell: Jane's billing trouble, activity across midnight."""
+    midnight = now - now % DAY_MS
+    jane, power = people[JANE], people[POWER_USER]
+    # Jane, yesterday evening (inside the last 24 h, before the most recent midnight).
+    rec.script(
+        jane,
+        ACME,
+        [
+            ("page", "dashboard"),
+            ("feature", "dashboard-date-filter"),
+            ("page", "reports"),
+            ("feature", "export-csv"),
+            ("trackType", "report-exported"),
+        ],
+        max(now - DAY_MS + 1, midnight - 45 * MINUTE_MS),
+        midnight,
+    )
+    # Jane, the billing trouble just before ticket 1001 (created two hours ago).
+    ticket = now - 2 * HOUR_MS
+    rec.script(
+        jane,
+        ACME,
+        [
+            ("page", "billing-settings"),
+            ("feature", "update-payment-method"),
+            ("feature", "update-payment-method"),
+            ("feature", "update-payment-method"),
+            ("page", "invoices"),
+            ("feature", "download-invoice-pdf"),
+            ("untagged", "/settings/billing/legacy"),
+            ("page", "help-center"),
+            ("feature", "search-help"),
+            ("feature", "contact-support"),
+        ],
+        ticket - 40 * MINUTE_MS,
+        ticket - MINUTE_MS,
+    )
+    # Jane, after the most recent midnight.
+    rec.script(
+        jane,
+        ACME,
+        [
+            ("page", "dashboard"),
+            ("guide", "report-builder-launch"),
+            ("page", "report-builder"),
+            ("feature", "add-chart"),
+            ("feature", "save-report"),
+        ],
+        midnight,
+        now - min(20 * MINUTE_MS, (now - midnight) // 2),
+    )
+    # The heavy user exports a report on both sides of midnight, then files ticket 1006.
+    export: list[tuple[EventKind, str]] = [
+        ("page", "reports"),
+        ("feature", "export-csv"),
+        ("trackType", "report-exported"),
+        ("feature", "export-csv"),
+    ]
+    rec.script(power, ACME, export, midnight - 30 * MINUTE_MS, midnight)
+    rec.script(power, ACME, export, midnight, ticket_1006_ms)
+
+
+def _visitor_json(who: _Person, events: list[RawEvent], plans: dict[str, str]) -> Json:
+    browser, version, os_name = who.browser
+    auto: Json = {"id": who.id, "idhash": hash_id(who.id), "accountids": list(who.accounts)}
+    if who.accounts:
+        auto["accountid"] = who.accounts[0]
+    if events:
+        auto |= {"firstvisit": events[0].ts, "lastvisit": events[-1].ts, "lastupdated": events[-1].ts}
+    auto |= {
+        "lastbrowsername": browser,
+        "lastbrowserversion": version,
+        "lastoperatingsystem": os_name,
+        "lastservername": APP_HOST,
+    }
+    return {
+        "id": who.id,
+        "accountIds": list(who.accounts),
+        "displayName": who.name,
+        "metadata": {
+            "auto": auto,
+            "agent": {"email": who.email, "name": who.name, "role": who.role, "language": who.language},
+            "custom": {"planlevel": plans[who.accounts[0]] if who.accounts else "Free"},
+            "pendo": {"donotprocess": who.donotprocess},
+        },
+    }
+
+
+def hash_id(value: str) -> int:
+    """A stable 32-bit hash (Python's `hash` is salted per process)."""
+    h = 2166136261
+    for byte in value.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def _account_json(
+    spec: tuple[str, str, str, str, str, int, bool], events: list[RawEvent], midnight: int
+) -> Json:
+    ident, name, _, plan, csm, renewal_days, donotprocess = spec
+    auto: Json = {"id": ident, "idhash": hash_id(ident)}
+    if events:
+        auto |= {"firstvisit": events[0].ts, "lastvisit": events[-1].ts, "lastupdated": events[-1].ts}
+    return {
+        "id": ident,
+        "metadata": {
+            "auto": auto,
+            "agent": {"name": name},
+            "custom": {"planlevel": plan, "renewaldate": midnight + renewal_days * DAY_MS, "csm": csm},
+            "pendo": {"donotprocess": donotprocess},
+        },
+    }
+
+
+# --- Zendesk --------------------------------------------------------------------------------------------
+ZENDESK_URL = f"https://{SANDBOX_ZENDESK_SUBDOMAIN}.zendesk.com/api/v2"
+
+
+def iso(ms: int) -> str:
+    """Zendesk's timestamp format: ISO-8601 UTC with a Z, whole seconds."""
+    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _zendesk(
+    now: int, ticket_1006_ms: int
+) -> tuple[dict[int, Json], dict[int, Json], dict[int, Json], dict[int, Json]]:
+    created = iso(now - 400 * DAY_MS)
+    groups = {
+        gid: {
+            "url": f"{ZENDESK_URL}/groups/{gid}.json",
+            "id": gid,
+            "is_public": True,
+            "name": name,
+            "description": desc,
+            "default": gid == 360001,
+            "deleted": False,
+            "created_at": created,
+            "updated_at": created,
+        }
+        for gid, name, desc in [(360001, "Tier 1", "First line support"), (360002, "Tier 2", "Escalations")]
+    }
+    orgs: dict[int, Json] = {
+        oid: {
+            "url": f"{ZENDESK_URL}/organizations/{oid}.json",
+            "id": oid,
+            "name": name,
+            "shared_tickets": False,
+            "shared_comments": False,
+            "external_id": None,
+            "created_at": created,
+            "updated_at": created,
+            "domain_names": [domain],
+            "details": None,
+            "notes": None,
+            "group_id": None,
+            "tags": [],
+            "organization_fields": {},
+        }
+        for oid, name, domain in [
+            (5100000001, "Acme Corp", "acme.example"),
+            (5100000002, "Initech", "initech.example"),
+            (5100000003, "Globex Corporation", "globex.example"),
+            (5100000004, "Hooli", "hooli.example"),
+            (5100000005, "Umbrella Corporation", "umbrella.example"),
+        ]
+    }
+    acme, initech, globex, hooli, umbrella = orgs
+
+    def user(uid: int, name: str, email: str | None, org: int | None, role: str = "end-user") -> Json:
+        return {
+            "id": uid,
+            "url": f"{ZENDESK_URL}/users/{uid}.json",
+            "name": name,
+            "email": email,
+            "created_at": created,
+            "updated_at": created,
+            "time_zone": "Eastern Time (US & Canada)",
+            "iana_time_zone": "America/New_York",
+            "phone": None if email else "+15550100142",
+            "photo": None,
+            "locale": "en-US",
+            "organization_id": org,
+            "role": role,
+            "verified": email is not None,
+            "external_id": None,
+            "tags": [],
+            "active": True,
+            "suspended": False,
+            "user_fields": {},
+        }
+
+    users = {
+        u["id"]: u
+        for u in [
+            user(4100000000001, "Alex Rivera", "alex.rivera@sample-support.example", None, "agent"),
+            user(4100000000002, "Kim Nguyen", "kim.nguyen@sample-support.example", None, "agent"),
+            user(4100000001001, "Jane Doe", JANE, acme),
+            user(4100000001002, "Caller +1 555-010-0142", None, None),
+            user(4100000001003, "No Body", NOBODY, None),
+            user(4100000001004, "Initech Ops", OPS, initech),
+            user(4100000001005, "Sam Lee", SAM.lower(), globex),
+            user(4100000001006, "Priya Natarajan", POWER_USER, acme),
+            user(4100000001007, "Pat Hendricks", PRIVATE, hooli),
+            user(4100000001008, "Morgan Ellis", MULTI, umbrella),
+            user(4100000001009, "Bruce Wayne", "bruce@wayne.example", None),
+        ]
+    }
+    alex, kim = 4100000000001, 4100000000002
+    tier1, tier2 = groups
+
+    def ticket(
+        tid: int,
+        created_ms: int,
+        subject: str,
+        status: str,
+        priority: str | None,
+        type_: str | None,
+        requester: int,
+        *,
+        submitter: int | None = None,
+        assignee: int | None = alex,
+        group: int | None = tier1,
+        org: int | None = None,
+        tags: list[str] | None = None,
+        channel: str = "web",
+    ) -> Json:
+        source: Json = {"from": {}, "to": {}, "rel": None}
+        who = users[requester]
+        if channel == "email":
+            source = {
+                "from": {"address": who["email"], "name": who["name"]},
+                "to": {
+                    "address": f"support@{SANDBOX_ZENDESK_SUBDOMAIN}.zendesk.com",
+                    "name": "Sample Support",
+                },
+                "rel": None,
+            }
+        elif channel == "voice":
+            source = {
+                "from": {"formatted_phone": "+1 (555) 010-0142", "phone": "+15550100142"},
+                "to": {"formatted_phone": "+1 (555) 010-0100", "phone": "+15550100100"},
+                "rel": "inbound",
+            }
+        updated = min(now, created_ms + 17 * MINUTE_MS)
+        return {
+            "url": f"{ZENDESK_URL}/tickets/{tid}.json",
+            "id": tid,
+            "external_id": None,
+            "via": {"channel": channel, "source": source},
+            "created_at": iso(created_ms),
+            "updated_at": iso(updated),
+            "generated_timestamp": updated // 1000,
+            "type": type_,
+            "subject": subject,
+            "raw_subject": subject,
+            "description": f"{subject}\n\nSent from the sample helpdesk.",
+            "priority": priority,
+            "status": status,
+            "recipient": None,
+            "requester_id": requester,
+            "submitter_id": submitter or requester,
+            "assignee_id": assignee,
+            "organization_id": org,
+            "group_id": group,
+            "collaborator_ids": [],
+            "follower_ids": [],
+            "email_cc_ids": [],
+            "problem_id": None,
+            "has_incidents": False,
+            "is_public": True,
+            "due_at": None,
+            "tags": tags or [],
+            "custom_fields": [],
+            "satisfaction_rating": None,
+            "sharing_agreement_ids": [],
+            "custom_status_id": 360000000001,
+            "followup_ids": [],
+            "ticket_form_id": 360000000100,
+            "brand_id": 360000000200,
+            "allow_channelback": False,
+            "allow_attachments": True,
+            "from_messaging_channel": channel == "native_messaging",
+        }
+
+    jane, caller, nobody, ops, sam, power, private, multi, bruce = range(4100000001001, 4100000001010)
+    # fmt: off
+    tickets = [
+        ticket(TICKET_JANE, now - 2 * HOUR_MS, "Can't update our credit card", "open", "high", "question", jane,
+               org=acme, tags=["billing", "enterprise"]),
+        ticket(TICKET_NO_EMAIL, now - 5 * HOUR_MS, "Call from +1 555-010-0142", "new", None, None, caller,
+               submitter=kim, assignee=None, channel="voice"),
+        ticket(TICKET_UNKNOWN_REQUESTER, now - 27 * HOUR_MS, "Question about pricing", "pending", "normal",
+               "question", nobody, assignee=kim, channel="email"),
+        ticket(TICKET_OPS, now - 26 * HOUR_MS, "SSO login loop for our team", "open", "normal", "incident", ops,
+               org=initech, group=tier2, tags=["sso"], channel="email"),
+        ticket(TICKET_SAM, now - 3 * DAY_MS, "Dashboard widgets show no data", "hold", "low", "problem", sam,
+               org=globex, assignee=kim, channel="api"),
+        ticket(TICKET_AFTER_MIDNIGHT, ticket_1006_ms, "CSV export never finishes", "new", "normal", "incident", power,
+               org=acme, assignee=None, tags=["export"], channel="web_widget"),
+        ticket(TICKET_PRIVATE, now - 2 * DAY_MS, "Please delete my data", "solved", "normal", "task", private,
+               org=hooli, assignee=kim, tags=["gdpr"], channel="email"),
+        ticket(TICKET_MULTI, now - 45 * MINUTE_MS, "Reports missing for the EU team", "escalated_custom", "urgent",
+               "problem", multi, org=umbrella, group=tier2, tags=["vip"], channel="native_messaging"),
+        ticket(TICKET_FORBIDDEN, now - 4 * HOUR_MS, "Confidential: security review", "open", "high", "task", bruce,
+               group=tier2, tags=["restricted"]),
+    ]
+    # fmt: on
+    return users, orgs, groups, {t["id"]: t for t in tickets}
+
+
+# --- assembly -------------------------------------------------------------------------------------------
+def build_workspace(now_ms: int) -> Workspace:
+    """The sample workspace as seen at `now_ms`; the same `now_ms` always gives the same data."""
+    rng = random.Random(SEED)
+    midnight = now_ms - now_ms % DAY_MS
+    ticket_1006_ms = midnight + min(7 * MINUTE_MS, (now_ms - midnight) // 2)
+    people = _people(rng)
+    rec = _Recorder(rng, now_ms)
+    for who in people:
+        for offset in sorted(_active_days(rng, who.profile), reverse=True):
+            rec.day(who, midnight - offset * DAY_MS)
+    by_id = {p.id: p for p in people}
+    _scripted(rec, by_id, now_ms, ticket_1006_ms)
+    first_visits: set[str] = set()
+    # Everyone saw the welcome tour on their very first visit.
+    events = sorted(rec.events, key=lambda e: (e.ts, e.visitor_id))
+    for e in events:
+        if e.visitor_id not in first_visits:
+            first_visits.add(e.visitor_id)
+            rec.emit(e.ts + 1000, by_id[e.visitor_id], e.account_id, "guide", "welcome-tour", "/welcome")
+    events = sorted(rec.events, key=lambda e: (e.ts, e.visitor_id))
+
+    by_visitor: dict[str, list[RawEvent]] = {}
+    by_account: dict[str, list[RawEvent]] = {}
+    for e in events:
+        by_visitor.setdefault(e.visitor_id, []).append(e)
+        if e.account_id:
+            by_account.setdefault(e.account_id, []).append(e)
+    plans = {a[0]: a[3] for a in _ACCOUNTS}
+    pages, features, tracks, guides = _catalogs(midnight - 400 * DAY_MS)
+    users, orgs, groups, tickets = _zendesk(now_ms, ticket_1006_ms)
+    return Workspace(
+        now_ms=now_ms,
+        events=events,
+        visitors={p.id: _visitor_json(p, by_visitor.get(p.id, []), plans) for p in people},
+        accounts={a[0]: _account_json(a, by_account.get(a[0], []), midnight) for a in _ACCOUNTS},
+        pages=pages,
+        features=features,
+        track_types=tracks,
+        guides=guides,
+        visitor_schema=VISITOR_SCHEMA,
+        account_schema=ACCOUNT_SCHEMA,
+        zendesk_users=users,
+        zendesk_organizations=orgs,
+        zendesk_groups=groups,
+        tickets=tickets,
+        forbidden_ticket_ids=frozenset({TICKET_FORBIDDEN}),
+    )

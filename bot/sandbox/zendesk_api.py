@@ -1,0 +1,181 @@
+"""A fake Zendesk Support API (tickets with sideloads) over the sample workspace, in the real wire format.
+
+Sideloaded arrays come back in no particular order (reversed here, so the requester is never simply
+first), error bodies are Zendesk's exact strings, and every response carries the rate-limit headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import threading
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.sandbox.controls import ControlsMiddleware, FakeControls
+from bot.sandbox.data import Workspace
+from bot.settings import SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN
+
+RATE_LIMIT = 700
+MAX_SHOW_MANY = 100
+NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
+FORBIDDEN = {
+    "error": {
+        "title": "Forbidden",
+        "message": "You do not have access to this page. Please contact the account owner of this help desk "
+        "for further help.",
+    }
+}
+UNAUTHENTICATED = {"error": "Couldn't authenticate you"}
+SIDELOADS = ("users", "organizations", "groups")
+
+
+class _RateLimitHeaders:
+    """`x-rate-limit` / `x-rate-limit-remaining` on every response, counted per minute since start-up."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._started = time.monotonic()
+        self._minute = 0
+        self._used = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self._lock:
+            minute = int((time.monotonic() - self._started) // 60)
+            self._used = self._used + 1 if minute == self._minute else 1
+            self._minute = minute
+            remaining = max(0, RATE_LIMIT - self._used)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["x-rate-limit"] = str(RATE_LIMIT)
+                headers["x-rate-limit-remaining"] = "0" if message["status"] == 429 else str(remaining)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _RequireCredentials:
+    """Basic `{email}/token:{token}` or `Bearer {token}`; anything else is 401 as Zendesk words it."""
+
+    def __init__(self, app: ASGIApp, email: str, token: str) -> None:
+        self.app = app
+        self.basic = f"{email}/token:{token}".encode()
+        self.token = token.encode()
+
+    def _accepts(self, authorization: str) -> bool:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            return hmac.compare_digest(value.strip().encode(), self.token)
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True)
+            except (binascii.Error, ValueError):
+                return False
+            return hmac.compare_digest(decoded, self.basic)
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._accepts(Headers(scope=scope).get("authorization", "")):
+            response = JSONResponse(
+                UNAUTHENTICATED, status_code=401, headers={"www-authenticate": 'Basic realm="Web Password"'}
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def create_zendesk_app(
+    ws: Workspace,
+    *,
+    email: str = SANDBOX_ZENDESK_EMAIL,
+    token: str = SANDBOX_ZENDESK_TOKEN,
+    controls: FakeControls | None = None,
+) -> Starlette:
+    """The fake API as an ASGI app; `app.state.controls` injects faults and records requests."""
+    controls = controls or FakeControls()
+
+    def includes(request: Request) -> set[str]:
+        return {part.strip() for part in request.query_params.get("include", "").split(",")} & set(SIDELOADS)
+
+    def sideloads(tickets: list[dict[str, Any]], wanted: set[str]) -> dict[str, list[dict[str, Any]]]:
+        ids: dict[str, list[int]] = {"users": [], "organizations": [], "groups": []}
+        for t in tickets:
+            ids["users"] += [
+                t[k] for k in ("requester_id", "submitter_id", "assignee_id") if t[k] is not None
+            ]
+            ids["organizations"] += [t["organization_id"]] if t["organization_id"] is not None else []
+            ids["groups"] += [t["group_id"]] if t["group_id"] is not None else []
+        tables = {
+            "users": ws.zendesk_users,
+            "organizations": ws.zendesk_organizations,
+            "groups": ws.zendesk_groups,
+        }
+        return {
+            name: [tables[name][i] for i in reversed(list(dict.fromkeys(ids[name]))) if i in tables[name]]
+            for name in SIDELOADS
+            if name in wanted
+        }
+
+    async def show_ticket(request: Request) -> Response:
+        raw = request.path_params["ticket_id"].removesuffix(".json")
+        ticket_id = int(raw) if raw.isdigit() else None
+        if ticket_id in ws.forbidden_ticket_ids:
+            return JSONResponse(FORBIDDEN, status_code=403)
+        if ticket_id is None or ticket_id not in ws.tickets:
+            return JSONResponse(NOT_FOUND, status_code=404)
+        ticket = ws.tickets[ticket_id]
+        return JSONResponse({"ticket": ticket, **sideloads([ticket], includes(request))})
+
+    async def show_many(request: Request) -> Response:
+        raw = [part.strip() for part in request.query_params.get("ids", "").split(",") if part.strip()]
+        if not raw or not all(part.isdigit() for part in raw):
+            return JSONResponse(
+                {"error": "InvalidValue", "description": "ids must be a comma-separated list of ticket ids"},
+                status_code=400,
+            )
+        if len(raw) > MAX_SHOW_MANY:
+            return JSONResponse(
+                {"error": "TooManyValues", "description": f"You can only request up to {MAX_SHOW_MANY} ids"},
+                status_code=400,
+            )
+        wanted = [int(part) for part in dict.fromkeys(raw)]
+        tickets = [ws.tickets[i] for i in wanted if i in ws.tickets and i not in ws.forbidden_ticket_ids]
+        body = {"tickets": tickets, **sideloads(tickets, includes(request))}
+        return JSONResponse(body | {"next_page": None, "previous_page": None, "count": len(tickets)})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return JSONResponse(NOT_FOUND if status == 404 else {"error": "Error"}, status_code=status)
+
+    app = Starlette(
+        routes=[
+            Route("/api/v2/tickets/show_many.json", show_many, methods=["GET"]),
+            Route("/api/v2/tickets/show_many", show_many, methods=["GET"]),
+            Route("/api/v2/tickets/{ticket_id}", show_ticket, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(_RateLimitHeaders),
+            Middleware(ControlsMiddleware, controls=controls),
+            Middleware(_RequireCredentials, email=email, token=token),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )
+    app.state.controls = controls
+    app.state.workspace = ws
+    return app

@@ -1,0 +1,142 @@
+"""The fake Zendesk API: one ticket with sideloads, show_many, exact error bodies, auth, rate headers."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from bot.sandbox import create_zendesk_app
+from bot.sandbox.data import JANE, Workspace
+from bot.settings import SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN
+
+NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
+
+
+def basic(credentials: str) -> str:
+    return "Basic " + base64.b64encode(credentials.encode()).decode()
+
+
+async def test_ticket_with_sideloads(zendesk: httpx.AsyncClient, ws: Workspace) -> None:
+    response = await zendesk.get(
+        "/api/v2/tickets/1001.json", params={"include": "users,organizations,groups"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    ticket = body["ticket"]
+    assert ticket == ws.tickets[1001]
+    users = {u["id"]: u for u in body["users"]}
+    assert set(users) == {ticket["requester_id"], ticket["submitter_id"], ticket["assignee_id"]}
+    assert users[ticket["requester_id"]]["email"] == JANE
+    assert body["users"][0]["id"] != ticket["requester_id"]  # never rely on the order
+    assert [o["name"] for o in body["organizations"]] == ["Acme Corp"]
+    assert [g["name"] for g in body["groups"]] == ["Tier 1"]
+
+
+async def test_sideloads_only_when_asked(zendesk: httpx.AsyncClient) -> None:
+    assert set((await zendesk.get("/api/v2/tickets/1001.json")).json()) == {"ticket"}
+    assert set((await zendesk.get("/api/v2/tickets/1001", params={"include": "users"})).json()) == {
+        "ticket",
+        "users",
+    }
+    no_email = (
+        await zendesk.get("/api/v2/tickets/1002", params={"include": "users,organizations,groups"})
+    ).json()
+    requester = next(u for u in no_email["users"] if u["id"] == no_email["ticket"]["requester_id"])
+    assert requester["email"] is None
+    assert no_email["organizations"] == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2/tickets/999.json", "/api/v2/tickets/999", "/api/v2/tickets/abc.json"]
+)
+async def test_not_found(zendesk: httpx.AsyncClient, path: str) -> None:
+    response = await zendesk.get(path)
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+async def test_forbidden_ticket(zendesk: httpx.AsyncClient) -> None:
+    response = await zendesk.get("/api/v2/tickets/1009.json", params={"include": "users"})
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": {
+            "title": "Forbidden",
+            "message": "You do not have access to this page. Please contact the account owner of this help desk "
+            "for further help.",
+        }
+    }
+
+
+async def test_show_many(zendesk: httpx.AsyncClient, ws: Workspace) -> None:
+    response = await zendesk.get(
+        "/api/v2/tickets/show_many.json", params={"ids": "1004,1009,424242,1001", "include": "users,groups"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert [t["id"] for t in body["tickets"]] == [1004, 1001]
+    wanted = {ws.tickets[i][k] for i in (1001, 1004) for k in ("requester_id", "submitter_id", "assignee_id")}
+    assert {u["id"] for u in body["users"]} == wanted - {None}
+    assert len(body["users"]) == len({u["id"] for u in body["users"]})
+    assert {g["name"] for g in body["groups"]} == {"Tier 1", "Tier 2"}
+    assert "organizations" not in body
+    plain = await zendesk.get("/api/v2/tickets/show_many", params={"ids": "1002"})
+    assert [t["id"] for t in plain.json()["tickets"]] == [1002]
+
+
+@pytest.mark.parametrize("ids", ["", "1,x", ",".join(str(1000 + i) for i in range(101))])
+async def test_show_many_rejects_bad_ids(zendesk: httpx.AsyncClient, ids: str) -> None:
+    response = await zendesk.get("/api/v2/tickets/show_many.json", params={"ids": ids})
+    assert response.status_code == 400
+    assert response.json()["error"] in ("InvalidValue", "TooManyValues")
+
+
+async def test_show_many_accepts_exactly_100(zendesk: httpx.AsyncClient) -> None:
+    ids = ",".join(str(1000 + i) for i in range(100))
+    assert (await zendesk.get("/api/v2/tickets/show_many.json", params={"ids": ids})).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        basic(f"{SANDBOX_ZENDESK_EMAIL}/token:wrong"),
+        basic(f"someone@else.example/token:{SANDBOX_ZENDESK_TOKEN}"),
+        basic(f"{SANDBOX_ZENDESK_EMAIL}:{SANDBOX_ZENDESK_TOKEN}"),  # password form, not token form
+        "Basic not-base64!",
+        "Bearer wrong",
+        SANDBOX_ZENDESK_TOKEN,
+    ],
+)
+async def test_bad_credentials(ws: Workspace, authorization: str | None) -> None:
+    app = create_zendesk_app(ws)
+    headers = {"authorization": authorization} if authorization else {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://z.test") as client:
+        response = await client.get("/api/v2/tickets/1001.json", headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"error": "Couldn't authenticate you"}
+    assert response.headers["www-authenticate"] == 'Basic realm="Web Password"'
+    assert response.headers["x-rate-limit"] == "700"
+
+
+async def test_good_credentials(ws: Workspace) -> None:
+    app = create_zendesk_app(ws, email="agent@x.example", token="t0k")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://z.test") as client:
+        for authorization in (basic("agent@x.example/token:t0k"), "Bearer t0k", "bearer t0k"):
+            response = await client.get("/api/v2/tickets/1001.json", headers={"authorization": authorization})
+            assert response.status_code == 200, authorization
+
+
+async def test_rate_limit_headers_on_every_response(zendesk: httpx.AsyncClient) -> None:
+    remaining = []
+    for path in [
+        "/api/v2/tickets/1001.json",
+        "/api/v2/tickets/1009.json",
+        "/api/v2/tickets/5.json",
+        "/nowhere",
+    ]:
+        response = await zendesk.get(path)
+        assert response.headers["x-rate-limit"] == "700"
+        remaining.append(int(response.headers["x-rate-limit-remaining"]))
+    assert remaining == sorted(remaining, reverse=True) and len(set(remaining)) == 4
+    assert all(0 < n < 700 for n in remaining)
