@@ -90,8 +90,8 @@ class ContextService:
             return CustomerContext(profile=self._profile(visitor, {}, email), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
-        (schema, _), (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
-            self._part(self.pendo.schema("visitor"), deadline, ""),
+        schema, (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
+            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema"),
             self._part(self._usage(visitor.id, now), deadline, "Usage figures"),
             asyncio.gather(*(self._account(a, now, deadline) for a in visitor.all_account_ids)),
             self._part(self._timeline(visitor.id, anchor, marker), deadline, "Recent activity"),
@@ -99,7 +99,7 @@ class ContextService:
         gaps = [g for g in (usage_gap, timeline_gap) if g]
         gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
         return CustomerContext(
-            profile=self._profile(visitor, schema or {}, email),
+            profile=self._profile(visitor, schema, email),
             generated_at_ms=now,
             usage=usage,
             accounts=list(accounts),
@@ -118,8 +118,8 @@ class ContextService:
             )
         except UpstreamError as exc:
             error = exc
-        log.warning("context part failed", extra={"part": label or "schema", "error": str(error)})
-        return None, (f"{label} unavailable: {error.user_message}" if label else None)
+        log.warning("context part failed", extra={"part": label, "error": str(error)})
+        return None, f"{label} unavailable: {error.user_message}"
 
     def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
         def meta_int(name: str) -> int | None:
@@ -162,8 +162,8 @@ class ContextService:
             agg("visitor-daily-previous", queries.visitor_daily_activity(visitor_id, prev_first, days)),
             agg("visitor-top-features", queries.visitor_top_objects("feature", visitor_id, first, days, n)),
             agg("visitor-top-pages", queries.visitor_top_objects("page", visitor_id, first, days, n)),
-            self._catalog_or_empty("feature"),
-            self._catalog_or_empty("page"),
+            self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
+            self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
         )
         return us.visitor_usage(
             current,
@@ -176,17 +176,12 @@ class ContextService:
     async def _account(self, account_id: str, now: int, deadline: float) -> AccountSummary:
         url = f"{self._base}/account/{quote(account_id, safe='')}"
         first, _ = us.windows(now)
-        fetched, gap = await self._part(
-            asyncio.gather(
-                self.pendo.get_account(account_id),
-                self.pendo.schema("account"),
-            ),
-            deadline,
-            "Account data",
+        (account, gap), schema = await asyncio.gather(
+            self._part(self.pendo.get_account(account_id), deadline, "Account data"),
+            self._or_default(self.pendo.schema("account"), {}, "account schema"),
         )
-        if fetched is None:
+        if gap is not None:
             return AccountSummary(id=account_id, name=account_id, url=url, gap=gap)
-        account, schema = fetched
         if account is None:
             return AccountSummary(id=account_id, name=account_id, url=url, gap="not found in Pendo")
         if account.do_not_process:
@@ -207,13 +202,13 @@ class ContextService:
             gap=usage_gap,
         )
 
-    async def _catalog_or_empty(self, kind: str) -> dict[str, CatalogItem]:
-        """Names are a nicety: without a catalog, items show as "Unrecognized …" instead of failing."""
+    async def _or_default(self, work: Awaitable[T], default: T, what: str) -> T:
+        """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names."""
         try:
-            return await self.pendo.catalog(kind)
+            return await work
         except UpstreamError as exc:
-            log.warning("catalog unavailable", extra={"kind": kind, "error": str(exc)})
-            return {}
+            log.warning("optional part unavailable", extra={"part": what, "error": str(exc)})
+            return default
 
     async def _timeline(self, visitor_id: str, anchor: int, marker: str | None) -> Timeline:
         start = anchor - self.settings.timeline_hours * 3_600_000
@@ -221,7 +216,7 @@ class ContextService:
         kinds = list(tl.CATALOG_KIND.values())
         results: list[Any] = await asyncio.gather(
             *(self.pendo.history(visitor_id, day) for day in days),
-            *(self._catalog_or_empty(kind) for kind in kinds),
+            *(self._or_default(self.pendo.catalog(kind), {}, f"{kind} catalog") for kind in kinds),
         )
         items = [item for day_items in results[: len(days)] for item in day_items]
         catalogs: dict[str, dict[str, CatalogItem]] = dict(zip(kinds, results[len(days) :], strict=True))

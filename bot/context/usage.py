@@ -32,7 +32,9 @@ def daily_series(rows: list[dict[str, Any]], first_ms: int) -> list[int]:
     """Events per day for the 30 days from `first_ms`, zero-filled, oldest first."""
     series = [0] * WINDOW_DAYS
     for row in rows:
-        index = (_num(row, "day") - first_ms) // DAY_MS
+        # Pendo cuts days in the subscription time zone: round, so a day starting a few hours off UTC
+        # midnight still lands in its bucket.
+        index = round((_num(row, "day") - first_ms) / DAY_MS)
         if 0 <= index < WINDOW_DAYS:
             series[index] += _num(row, "numEvents")
     return series
