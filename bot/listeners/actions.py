@@ -37,7 +37,18 @@ def _ids(body: dict[str, Any]) -> tuple[str, str]:
     return user, channel
 
 
+async def _note(respond: AsyncRespond, text: str, icon: str = "⚠️") -> None:
+    """A private note under the message the button was on (which stays as it is)."""
+    await respond(replace_original=False, response_type="ephemeral", **bk.notice_message(text, icon=icon))
+
+
 def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
+    async def refused(client: Any, user: str, channel: str, respond: AsyncRespond) -> bool:
+        refusal = await access.refusal(client, user, channel)
+        if refusal:
+            await _note(respond, refusal, icon="🔒")
+        return refusal is not None
+
     async def pick_visitor(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: Any
     ) -> None:
@@ -45,11 +56,7 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
         started = time.monotonic()
         user, channel = _ids(body)
         visitor_id = str(action.get("value") or "")
-        refusal = await access.refusal(client, user, channel)
-        if refusal:
-            await respond(
-                replace_original=False, response_type="ephemeral", **bk.notice_message(refusal, icon="🔒")
-            )
+        if await refused(client, user, channel, respond):
             return
         await respond(replace_original=True, response_type="ephemeral", **bk.progress_message(visitor_id))
         answer = await _run(visitor_answer(services.context, visitor_id, new_request_id()))
@@ -66,17 +73,9 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
             value = json.loads(action.get("value") or "{}")
             visitor_id = str(value["v"])
         except (ValueError, KeyError, TypeError):
-            await respond(
-                replace_original=False,
-                response_type="ephemeral",
-                **bk.notice_message("This button is out of date: run the lookup again."),
-            )
+            await _note(respond, "This button is out of date: run the lookup again.")
             return
-        refusal = await access.refusal(client, user, channel)
-        if refusal:
-            await respond(
-                replace_original=False, response_type="ephemeral", **bk.notice_message(refusal, icon="🔒")
-            )
+        if await refused(client, user, channel, respond):
             return
         answer = await _run(
             visitor_answer(
@@ -110,11 +109,7 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
                 code, "Slack refused the post. Try again, or share from another channel."
             )
             log.warning("share refused by Slack", extra={"error": code})
-            await respond(
-                replace_original=False,
-                response_type="ephemeral",
-                **bk.notice_message(f"I couldn't share this here. {reason}"),
-            )
+            await _note(respond, f"I couldn't share this here. {reason}")
             outcome = f"refused:{code or 'unknown'}"
         audit("share", user=user, channel=channel, target=visitor_id, outcome=outcome, started=started)
 

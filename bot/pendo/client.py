@@ -18,12 +18,10 @@ from bot.upstream import (
     AuthError,
     BadResponse,
     NotFound,
-    RateLimited,
     RetryPolicy,
     Sleep,
     UpstreamError,
     json_body,
-    parse_retry_after,
     send_with_retry,
 )
 
@@ -56,8 +54,6 @@ def _classify(response: httpx.Response) -> UpstreamError | None:
         )
     if status == 404:
         return NotFound(UPSTREAM, f"HTTP 404 from {response.request.url.path}", status=status)
-    if status == 429:
-        return RateLimited(UPSTREAM, "HTTP 429", retry_after=parse_retry_after(response.headers))
     if status == 400:
         return BadResponse(UPSTREAM, f"HTTP 400 from {response.request.url.path}: {response.text[:300]}")
     return None

@@ -24,12 +24,10 @@ from bot.upstream import (
     BadResponse,
     Forbidden,
     NotFound,
-    RateLimited,
     RetryPolicy,
     Sleep,
     UpstreamError,
     json_body,
-    parse_retry_after,
     send_with_retry,
 )
 from bot.zendesk.models import Group, Organization, Record, Ticket, TicketBundle, User
@@ -111,8 +109,6 @@ def _classifier(ticket_id: int | None) -> Callable[[httpx.Response], UpstreamErr
             if ticket_id is not None:
                 return TicketNotFound(ticket_id, where)
             return NotFound(UPSTREAM, where, status=404)
-        if status == 429:
-            return RateLimited(UPSTREAM, where, retry_after=parse_retry_after(response.headers))
         return None
 
     return classify
