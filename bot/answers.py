@@ -85,4 +85,6 @@ async def ticket_answer(tickets: TicketService, ticket_id: int, request_id: str)
         return render_result(tc.pendo, now, header)
     blocks = header + tk.pendo_part_blocks(tc)
     outcome = "ambiguous" if isinstance(tc.pendo, Ambiguous) else "not_found" if tc.pendo else "no_pendo"
-    return Answer({"text": f"Zendesk ticket #{ticket_id}: {bundle.ticket.title}", "blocks": blocks}, outcome)
+    return Answer(
+        {"text": f"Zendesk ticket #{ticket_id}: {bk.esc(bundle.ticket.title)}", "blocks": blocks}, outcome
+    )

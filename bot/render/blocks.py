@@ -35,8 +35,21 @@ def esc(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def link(url: str, label: str) -> str:
-    return f"<{url}|{esc(label).replace('|', '¦')}>"
+def link(url: str, label: str, limit: int = 80) -> str:
+    """A mrkdwn link; long labels are shortened so a list of links stays within Slack's limits."""
+    return f"<{url}|{esc(truncate(label, limit)).replace('|', '¦')}>"
+
+
+def fit(text: str, limit: int) -> str:
+    """Cut mrkdwn to `limit` characters without splitting a <link>, <!date> or &entity;."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    if cut.rfind("&") > cut.rfind(";"):
+        cut = cut[: cut.rfind("&")]
+    return cut + "…"
 
 
 def slack_date(ms: int, fmt: str = "{date_short_pretty} {time}") -> str:
@@ -48,7 +61,7 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 
 def mrkdwn(text: str, limit: int = SECTION_LIMIT) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": truncate(text, limit)}
+    return {"type": "mrkdwn", "text": fit(text, limit)}
 
 
 def section(text: str) -> Block:
@@ -56,7 +69,9 @@ def section(text: str) -> Block:
 
 
 def context_block(*texts: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(t, FIELD_LIMIT) for t in texts[:10]]}
+    """Up to 10 elements: any beyond the ninth are joined into the last one rather than dropped."""
+    elements = list(texts[:9]) + (["\n".join(texts[9:])] if texts[9:] else [])
+    return {"type": "context", "elements": [mrkdwn(t, FIELD_LIMIT) for t in elements]}
 
 
 def button(text: str, action_id: str, *, url: str | None = None, value: str | None = None) -> dict[str, Any]:
@@ -85,19 +100,17 @@ def context_message(
     p = ctx.profile
     blocks: list[Block] = list(header_blocks or [])
     blocks.append({"type": "header", "text": plain(p.title, 150)})
-    facts = [f"`{esc(p.id)}`"]
+    facts = [f"`{esc(truncate(p.id, 100))}`"]
     if p.email and p.email != p.id and p.email != p.title:
-        facts.append(esc(p.email))
-    names = {a.id: a.name for a in ctx.accounts}
-    if p.account_ids:
-        facts.append(
-            ", ".join(esc(names.get(a, a)) for a in p.account_ids[:5])
-            + ("…" if len(p.account_ids) > 5 else "")
-        )
-    else:
-        facts.append("no account")
+        facts.append(esc(truncate(p.email, 100)))
     if p.last_visit_ms:
         facts.append(f"last seen {slack_date(p.last_visit_ms)} ({ago(p.last_visit_ms, ctx.generated_at_ms)})")
+    names = {a.id: a.name for a in ctx.accounts}
+    if p.account_ids:
+        shown = ", ".join(esc(truncate(names.get(a, a), 60)) for a in p.account_ids[:5])
+        facts.append(shown + (f" and {len(p.account_ids) - 5} more" if len(p.account_ids) > 5 else ""))
+    else:
+        facts.append("no account")
     blocks.append(context_block(" · ".join(facts)))
 
     if p.opted_out:
@@ -126,13 +139,17 @@ def context_message(
 
 
 def _fallback(ctx: CustomerContext) -> str:
+    """The notification text: Slack formats it as mrkdwn too, so user data is escaped here as well."""
     p = ctx.profile
+    title = esc(truncate(p.title, 150))
     if p.opted_out:
-        return f"Pendo: {p.title} has opted out of processing"
+        return f"Pendo: {title} has opted out of processing"
     if ctx.usage:
         u = ctx.usage
-        return f"Pendo: {p.title}: {u.days_active} days active in 30 d ({u.frequency}), {number(u.events)} events"
-    return f"Pendo: {p.title}"
+        return (
+            f"Pendo: {title}: {u.days_active} days active in 30 d ({u.frequency}), {number(u.events)} events"
+        )
+    return f"Pendo: {title}"
 
 
 def _usage_blocks(ctx: CustomerContext) -> list[Block]:
@@ -250,19 +267,22 @@ def ambiguous_message(result: Ambiguous, now_ms: int, header_blocks: list[Block]
             if c.last_visit_ms
             else "never seen"
         )
-        accounts = ", ".join(esc(a) for a in c.account_ids) or "no account"
+        accounts = ", ".join(esc(truncate(a, 60)) for a in c.account_ids[:5]) or "no account"
+        if len(c.account_ids) > 5:
+            accounts += f" and {len(c.account_ids) - 5} more"
         blocks.append(
             {
                 "type": "section",
                 "text": mrkdwn(
-                    f"*{esc(c.name or c.visitor_id)}* `{esc(c.visitor_id)}`\nAccounts: {accounts} · {seen}"
+                    f"*{esc(truncate(c.name or c.visitor_id, 100))}* `{esc(truncate(c.visitor_id, 100))}`\n"
+                    f"{seen} · Accounts: {accounts}"
                 ),
                 "accessory": button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
             }
         )
     if count > 20:
         blocks.append(context_block(f"and {count - 20} more: narrow it down in Pendo"))
-    return {"text": f"{count} Pendo visitors have {result.email}: pick one", "blocks": blocks}
+    return {"text": f"{count} Pendo visitors have {esc(result.email)}: pick one", "blocks": blocks}
 
 
 def not_found_message(result: NotFoundInPendo, header_blocks: list[Block] | None = None) -> Message:
@@ -272,7 +292,7 @@ def not_found_message(result: NotFoundInPendo, header_blocks: list[Block] | None
         "(for example `agent/email`), ask whoever runs the bot to set `PENDO_EMAIL_FIELD`."
     )
     return {
-        "text": f"No Pendo visitor found for {result.email}",
+        "text": f"No Pendo visitor found for {esc(result.email)}",
         "blocks": [*(header_blocks or []), section(text)],
     }
 

@@ -1,0 +1,221 @@
+"""Fixtures for the context-service tests: real services over the sample workspace, and an oracle.
+
+The services are built with `build_services` exactly as the bot builds them, with the fake Pendo and
+Zendesk apps plugged in as in-process transports and a fixed clock. The `oracle` computes every expected
+figure straight from `ws.events` (the raw events) with plain loops: it never calls `bot.context`, so a
+bug there cannot hide in the expectation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.sandbox import FakeControls, Workspace, build_workspace, create_pendo_app, create_zendesk_app
+from bot.services import Services, build_services
+from bot.settings import SANDBOX_PENDO_KEY, Settings, load_settings
+
+MINUTE = 60_000
+HOUR = 3_600_000
+DAY = 86_400_000
+# A fixed "now": 2026-11-18 13:06:40 UTC. Mid-afternoon, so "today" already has activity and the
+# after-midnight ticket sits 7 minutes past midnight.
+NOW = 1_795_000_000_000 + 2 * HOUR
+MIDNIGHT = NOW - NOW % DAY
+WINDOW_START = MIDNIGHT - 29 * DAY  # first day of the current 30-day window (today included)
+PREVIOUS_START = WINDOW_START - 30 * DAY
+APP_URL = "https://app.pendo.io"  # the US region's host: where message links point
+
+_ENV_PREFIXES = ("PENDO_", "SLACK_", "ZENDESK_")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No environment variable or .env file of the developer's machine leaks into the settings."""
+    names = {name.upper() for name in Settings.model_fields}
+    for name in list(os.environ):
+        if name.upper() in names or name.upper().startswith(_ENV_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def ws() -> Workspace:
+    return build_workspace(NOW)
+
+
+async def _no_sleep(_seconds: float) -> None:
+    """Retry back-off without the wait: keeps the retry tests fast and deterministic."""
+
+
+@dataclass
+class Env:
+    services: Services
+    settings: Settings
+    controls: FakeControls  # the fake Pendo's request log and fault injection
+    zendesk_controls: FakeControls
+
+    @property
+    def requests(self) -> list[Any]:
+        return self.controls.requests
+
+    def aggregations(self) -> list[list[dict[str, Any]]]:
+        """The pipeline of every aggregation request sent so far."""
+        return [
+            r.json()["request"]["pipeline"] for r in self.controls.requests if r.path == "/api/v1/aggregation"
+        ]
+
+
+Make = Callable[..., Env]
+
+
+@pytest.fixture
+async def make_env(ws: Workspace) -> AsyncIterator[Make]:
+    """`make_env(**settings_overrides)` → services over fresh fake apps (fresh request logs, fresh cache).
+
+    `pendo_app_key` sets the key the fake Pendo accepts (default: the sandbox key the bot sends when no
+    PENDO_INTEGRATION_KEY is configured).
+    """
+    made: list[Env] = []
+
+    def make(*, pendo_app_key: str = SANDBOX_PENDO_KEY, **overrides: Any) -> Env:
+        overrides.setdefault("pendo_email_field", "")
+        settings = load_settings(**overrides)
+        pendo_app = create_pendo_app(ws, key=pendo_app_key)
+        zendesk_app = create_zendesk_app(ws)
+        services = build_services(
+            settings,
+            pendo_transport=httpx.ASGITransport(app=pendo_app),
+            zendesk_transport=httpx.ASGITransport(app=zendesk_app),
+            now_ms=lambda: NOW,
+            sleep=_no_sleep,
+        )
+        env = Env(services, settings, pendo_app.state.controls, zendesk_app.state.controls)
+        made.append(env)
+        return env
+
+    yield make
+    for env in made:
+        await env.services.aclose()
+
+
+# --- the oracle: expectations from the raw events, with plain loops ---------------------------------------
+EVENT_KINDS = ("page", "feature", "untagged")  # what the `events` source counts
+TIMELINE_KINDS = ("page", "feature", "trackType", "guide")  # shown in the timeline (untagged hidden)
+
+
+@dataclass(frozen=True)
+class Figures:
+    days_active: int
+    events: int
+    minutes: int
+    daily: list[int]
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    unique_visitors: int
+    days_active: int
+    events: int
+    minutes: int
+
+
+class Oracle:
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.names: dict[str, dict[str, str]] = {
+            "page": {p["id"]: p["name"] for p in ws.pages},
+            "feature": {f["id"]: f["name"] for f in ws.features},
+            "trackType": {t["id"]: t["name"] for t in ws.track_types},
+            "guide": {g["id"]: g["name"] for g in ws.guides},
+        }
+
+    @staticmethod
+    def _minutes(events: list[Any]) -> int:
+        """The fake's definition: distinct minutes per (day, visitor, account, kind, object) row, summed."""
+        rows: dict[tuple[Any, ...], set[int]] = {}
+        for e in events:
+            key = (e.ts - e.ts % DAY, e.visitor_id, e.account_id, e.kind, e.object_id)
+            rows.setdefault(key, set()).add(e.ts // MINUTE)
+        total = 0
+        for minutes in rows.values():
+            total += len(minutes)
+        return total
+
+    def visitor_events(self, visitor_id: str, start: int, days: int = 30) -> list[Any]:
+        end = start + days * DAY
+        out = []
+        for e in self.ws.events:
+            if e.visitor_id == visitor_id and start <= e.ts < end and e.ts <= NOW and e.kind in EVENT_KINDS:
+                out.append(e)
+        return out
+
+    def figures(self, visitor_id: str, start: int) -> Figures:
+        events = self.visitor_events(visitor_id, start)
+        daily = [0] * 30
+        days = set()
+        for e in events:
+            index = (e.ts - start) // DAY
+            daily[index] += 1
+            days.add(index)
+        return Figures(len(days), len(events), self._minutes(events), daily)
+
+    def top(self, visitor_id: str, kind: str, n: int = 5) -> list[tuple[str, str, int, int]]:
+        """(id, name, events, minutes) of the visitor's most used pages or features, events desc then id."""
+        per_object: dict[str, list[Any]] = {}
+        for e in self.visitor_events(visitor_id, WINDOW_START):
+            if e.kind == kind:
+                per_object.setdefault(e.object_id, []).append(e)
+        rows = [(oid, self.names[kind][oid], len(evs), self._minutes(evs)) for oid, evs in per_object.items()]
+        rows.sort(key=lambda r: (-r[2], r[0]))
+        return rows[:n]
+
+    def account(self, account_id: str) -> AccountFigures:
+        events = []
+        for e in self.ws.events:
+            if e.account_id == account_id and WINDOW_START <= e.ts <= NOW and e.kind in EVENT_KINDS:
+                events.append(e)
+        visitors = {e.visitor_id for e in events}
+        days = {e.ts - e.ts % DAY for e in events}
+        return AccountFigures(len(visitors), len(days), len(events), self._minutes(events))
+
+    def last_visit(self, visitor_id: str) -> int:
+        return max(e.ts for e in self.ws.events if e.visitor_id == visitor_id)
+
+    def timeline(
+        self, visitor_id: str, start: int, anchor: int, *, show_untagged: bool = False
+    ) -> tuple[list[tuple[int, str, str, int]], int]:
+        """Entries (ts of newest occurrence, kind, name, repeats), newest first, and the hidden count.
+
+        Untagged page views are hidden (and counted) unless `show_untagged`; then their URL is the name.
+        """
+        raw = [e for e in self.ws.events if e.visitor_id == visitor_id and start <= e.ts <= anchor]
+        kinds = (*TIMELINE_KINDS, "untagged") if show_untagged else TIMELINE_KINDS
+        hidden = sum(1 for e in raw if e.kind not in kinds)
+        shown = sorted((e for e in raw if e.kind in kinds), key=lambda e: e.ts, reverse=True)
+        entries: list[list[Any]] = []
+        previous_key = None
+        for e in shown:
+            key = (e.kind, e.object_id or e.url)
+            if key == previous_key:
+                entries[-1][3] += 1
+            else:
+                name = e.url if e.kind == "untagged" else self.names[e.kind][e.object_id]
+                entries.append([e.ts, e.kind, name, 1])
+            previous_key = key
+        return [(ts, kind, name, count) for ts, kind, name, count in entries], hidden
+
+    def ticket_created_ms(self, ticket_id: int) -> int:
+        raw = self.ws.tickets[ticket_id]["created_at"]
+        return int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+@pytest.fixture(scope="session")
+def oracle(ws: Workspace) -> Oracle:
+    return Oracle(ws)

@@ -1,0 +1,553 @@
+"""Every message shape the bot produces passes Slack's limits (`validate_message`) and is well-formed mrkdwn.
+
+Two sources of messages:
+- real ones, from the context service over the sample workspace (every named visitor, every ticket,
+  the failure paths), rendered through `bot.answers` / `bot.render.*` as the listeners do;
+- synthetic extremes built by hand from `bot.context.models`: very long names and values, 40 accounts,
+  50 timeline entries, and user data full of Slack control characters.
+
+"Well-formed" means: after removing the control sequences the bot itself writes (links, dates, user
+mentions), no `<` or `>` is left, and every `&` starts one of Slack's three escapes. So user data can
+neither inject a link or mention nor leave half a control sequence behind after truncation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from bot import answers
+from bot.context.models import (
+    AccountSummary,
+    AccountUsage,
+    Ambiguous,
+    Candidate,
+    CustomerContext,
+    MetadataField,
+    NotFoundInPendo,
+    Timeline,
+    TimelineEntry,
+    TopItem,
+    Trend,
+    VisitorProfile,
+    VisitorUsage,
+)
+from bot.context.tickets import TicketContext, TicketService
+from bot.render import blocks as bk
+from bot.render import tickets as tk
+from bot.render.validate import validate_message
+from bot.sandbox import (
+    DORMANT,
+    JANE,
+    MULTI,
+    NOBODY,
+    OPS,
+    OPS_VISITOR_IDS,
+    POWER_USER,
+    PRIVATE,
+    SAM_VISITOR_ID,
+    SOLO,
+    TICKET_FORBIDDEN,
+    TONY,
+    Workspace,
+    build_workspace,
+    create_pendo_app,
+    create_zendesk_app,
+)
+from bot.services import Services, build_services
+from bot.settings import Settings, load_settings
+from bot.upstream import AuthError, Unavailable, UpstreamError
+from bot.zendesk.client import TicketNotFound
+from bot.zendesk.models import Group, Organization, Ticket, TicketBundle, User
+
+MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
+NOW = 1_795_000_000_000 + 2 * HOUR
+WINDOW_START = NOW - NOW % DAY - 29 * DAY
+
+# --- Slack's control sequences, as the bot writes them -------------------------------------------------
+_URL = r"https?://[^\s<>|]+"
+_BOT_TOKEN = re.compile(
+    rf"<{_URL}\|[^<>|]*>"  # a link with a label (labels have | replaced, < > & escaped)
+    rf"|<{_URL}>"
+    r"|<!date\^\d+\^[^|<>]+\|[^<>|]+>"  # a date with its fallback
+    r"|<@U[A-Z0-9]+>"  # "Shared by <@U…>"
+)
+_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
+EVIL = "<script>alert(1)</script> & *bold* _it_ | <!channel> <@U0BADBAD> <https://evil.example|click> `x` ~s~"
+
+
+def well_formed(text: str, where: str) -> None:
+    rest = _BOT_TOKEN.sub("", text)
+    assert "<" not in rest and ">" not in rest, f"{where}: stray < or > in mrkdwn: {text[:300]!r}"
+    bad = _ENTITY.search(rest)
+    assert bad is None, (
+        f"{where}: bare or cut & in mrkdwn near {rest[max(0, bad.start() - 40) : bad.end() + 40]!r}"
+    )
+    assert "<!channel>" not in text and "<@U0BADBAD>" not in text, f"{where}: user data became a mention"
+
+
+def mrkdwn_texts(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+            yield path, node["text"]
+        for key, value in node.items():
+            yield from mrkdwn_texts(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from mrkdwn_texts(value, f"{path}[{i}]")
+
+
+def check_message(message: dict[str, Any]) -> None:
+    """A message (chat.postMessage / response_url payload): limits, fallback text, mrkdwn."""
+    assert set(message) == {"text", "blocks"}, sorted(message)
+    validate_message(message["blocks"], message["text"], "message")
+    for where, text in mrkdwn_texts(message["blocks"]):
+        well_formed(text, where)
+
+
+def check_unfurl(unfurl: dict[str, Any]) -> None:
+    assert set(unfurl) == {"blocks"}, sorted(unfurl)
+    validate_message(unfurl["blocks"], surface="unfurl")
+    for where, text in mrkdwn_texts(unfurl["blocks"]):
+        well_formed(text, where)
+
+
+def all_text(message: dict[str, Any]) -> str:
+    return "\n".join(text for _, text in mrkdwn_texts(message["blocks"]))
+
+
+# --- real services over the sample workspace ----------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    names = {name.upper() for name in Settings.model_fields}
+    for name in list(os.environ):
+        if name.upper() in names or name.upper().startswith(("PENDO_", "SLACK_", "ZENDESK_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def ws() -> Workspace:
+    return build_workspace(NOW)
+
+
+async def _no_sleep(_seconds: float) -> None:
+    pass
+
+
+@pytest.fixture
+async def make_services(ws: Workspace) -> AsyncIterator[Callable[..., tuple[Services, Any]]]:
+    made: list[Services] = []
+
+    def make(**overrides: Any) -> tuple[Services, Any]:
+        overrides.setdefault("pendo_email_field", "")
+        pendo_app = create_pendo_app(ws)
+        services = build_services(
+            load_settings(**overrides),
+            pendo_transport=httpx.ASGITransport(app=pendo_app),
+            zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(ws)),
+            now_ms=lambda: NOW,
+            sleep=_no_sleep,
+        )
+        made.append(services)
+        return services, pendo_app.state.controls
+
+    yield make
+    for services in made:
+        await services.aclose()
+
+
+NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
+
+
+@pytest.mark.parametrize("visitor", NAMED)
+async def test_context_message_for_every_named_visitor(make_services: Any, visitor: str) -> None:
+    services, _ = make_services()
+    result = await services.context.lookup(visitor)
+    assert isinstance(result, CustomerContext)
+    answer = answers.render_result(result, NOW)
+    check_message(answer.message)
+    check_message(bk.context_message(result, shared_by="U012ABCDEF"))
+    check_message(bk.context_message(result, shareable=False))
+    if visitor == PRIVATE:
+        assert answer.outcome == "opted_out"
+        assert "opted out" in all_text(answer.message) and "Activity, last 30 days" not in all_text(
+            answer.message
+        )
+    if visitor == SOLO:
+        assert "no account" in all_text(answer.message)
+    if visitor == MULTI:
+        assert all_text(answer.message).count("🏢") == 3
+
+
+@pytest.mark.parametrize("visitor_id", [SAM_VISITOR_ID, *OPS_VISITOR_IDS, "u-missing"])
+async def test_visitor_answer_for_ids(make_services: Any, visitor_id: str) -> None:
+    services, _ = make_services()
+    answer = await answers.visitor_answer(services.context, visitor_id, "req1")
+    check_message(answer.message)
+    shared = await answers.visitor_answer(services.context, visitor_id, "req1", shared_by="U012ABCDEF")
+    check_message(shared.message)
+
+
+async def test_context_message_with_gaps(make_services: Any) -> None:
+    services, controls = make_services()
+    controls.fail(r"^/api/v1/account/", 500)
+    controls.fail(r"/history$", 503)
+    controls.fail(r"/aggregation$", 500)
+    result = await services.context.lookup(MULTI)
+    assert isinstance(result, CustomerContext) and len(result.gaps) == 2 + 3
+    answer = answers.render_result(result, NOW)
+    assert answer.outcome == "partial"
+    check_message(answer.message)
+    text = all_text(answer.message)
+    assert "⚠️ Usage figures unavailable" in text and "⚠️ Recent activity unavailable" in text
+
+
+async def test_ambiguous_and_not_found_messages(make_services: Any) -> None:
+    services, _ = make_services(pendo_email_field="agent/email")
+    ambiguous = await services.context.lookup(OPS)
+    assert isinstance(ambiguous, Ambiguous)
+    check_message(bk.ambiguous_message(ambiguous, NOW))
+    for email in (NOBODY, "Someone.Else@Example.com"):
+        result = await services.context.lookup(email)
+        assert isinstance(result, NotFoundInPendo)
+        message = bk.not_found_message(result)
+        check_message(message)
+        assert "metadata field agent/email" in all_text(message)
+    services2, _ = make_services()
+    result = await services2.context.lookup(NOBODY)
+    assert isinstance(result, NotFoundInPendo)
+    check_message(answers.render_result(result, NOW).message)
+
+
+def test_help_notice_and_progress_messages() -> None:
+    for message in (
+        bk.help_message(),
+        bk.help_message("/pendo-staging"),
+        bk.notice_message("You are not allowed to use this.", icon="🔒"),
+        bk.notice_message(bk.esc("“jane” is not an email address <x>"), icon="🤔"),
+        bk.progress_message(JANE),
+        bk.progress_message("ticket #1001"),
+        bk.progress_message(EVIL),
+        answers.error_answer(
+            AuthError("Pendo", "HTTP 401", status=401, setting="PENDO_INTEGRATION_KEY"), "r1"
+        ).message,
+        answers.error_answer(Unavailable("Pendo", "deadline", timeout=8), "r2").message,
+    ):
+        check_message(message)
+    assert "<script>" not in bk.progress_message(EVIL)["text"]
+
+
+async def test_email_answer_for_upstream_failure(make_services: Any) -> None:
+    services, controls = make_services()
+    controls.fail(r"^/api/v1/visitor/", 401)
+    answer = await answers.email_answer(services.context, JANE, "ref42")
+    assert answer.outcome == "error:AuthError"
+    check_message(answer.message)
+    assert "PENDO_INTEGRATION_KEY" in answer.message["text"]
+
+
+@pytest.mark.parametrize("email_field", ["", "agent/email"], ids=["by-id", "by-field"])
+async def test_every_sandbox_ticket_unfurls_and_answers(
+    make_services: Any, ws: Workspace, email_field: str
+) -> None:
+    services, _ = make_services(pendo_email_field=email_field)
+    seen_kinds = set()
+    for ticket_id in sorted(ws.tickets):
+        check_unfurl(tk.ticket_number_unfurl(ticket_id, "Details appear when the message is posted."))
+        check_message((await answers.ticket_answer(services.tickets, ticket_id, "r1")).message)
+        try:
+            bundle = await services.zendesk.get_ticket(ticket_id)
+        except UpstreamError as exc:
+            assert ticket_id == TICKET_FORBIDDEN
+            check_unfurl(tk.ticket_error_unfurl(ticket_id, exc.user_message))
+            seen_kinds.add("error")
+            continue
+        check_unfurl(tk.ticket_unfurl(bundle, NOW))
+        check_unfurl(tk.ticket_unfurl(bundle, NOW, pending=True))
+        tc = await services.tickets.requester_context(bundle)
+        unfurl = tk.ticket_unfurl(bundle, NOW, tc)
+        check_unfurl(unfurl)
+        check_unfurl(tk.with_note(unfurl, "2 more ticket links in this message are not shown."))
+        seen_kinds.add(type(tc.pendo).__name__ if tc.pendo is not None else "reason")
+    assert {"error", "reason", "CustomerContext", "NotFoundInPendo"} <= seen_kinds
+    if email_field:
+        assert "Ambiguous" in seen_kinds
+    check_unfurl(tk.ticket_error_unfurl(424242, TicketNotFound(424242, "HTTP 404").user_message))
+
+
+async def test_days_and_events_shown_are_the_raw_figures(make_services: Any, ws: Workspace) -> None:
+    """The numbers an agent reads in Jane's summary, computed from the raw events."""
+    days: set[int] = set()
+    events = 0
+    for e in ws.events:
+        if e.visitor_id == JANE and WINDOW_START <= e.ts <= NOW and e.kind in ("page", "feature", "untagged"):
+            days.add(e.ts - e.ts % DAY)
+            events += 1
+    assert len(days) >= 13 and events > 100
+    services, _ = make_services()
+    result = await services.context.lookup(JANE)
+    assert isinstance(result, CustomerContext)
+    message = answers.render_result(result, NOW).message
+    text = all_text(message)
+    assert f"*Days active (30 d)*\n{len(days)} · daily user (13+ days)" in text
+    assert f"*Events (30 d)*\n{events:,} · " in text
+    assert f"{len(days)} days active in 30 d (daily), {events:,} events" in message["text"]
+
+
+# --- synthetic extremes ----------------------------------------------------------------------------------
+def long(text: str, n: int) -> str:
+    return (text * (n // len(text) + 1))[:n]
+
+
+def extreme_context(
+    *, accounts: int = 40, entries: int = 50, opted_out: bool = False, top_name: int = 40
+) -> CustomerContext:
+    base = "https://app.pendo.io"
+    name = long(EVIL + " ", 500)
+    profile = VisitorProfile(
+        id=long("visitor<&>|*", 120),
+        name=name,
+        email="someone.with.a.rather.long.address@" + long("sub.", 60) + "example.com",
+        account_ids=[f"acct-{i}-<&>|*" for i in range(accounts)],
+        first_visit_ms=NOW - 300 * DAY,
+        last_visit_ms=NOW - 5 * MINUTE,
+        browser=long("Chrome <beta> & co ", 120),
+        os=long("Mac OS X *|* ", 80),
+        fields=[MetadataField(label=long(f"Field {i} <&>", 60), value=long(EVIL, 300)) for i in range(12)],
+        url=f"{base}/visitor/visitor%3C%26%3E",
+        opted_out=opted_out,
+    )
+    top = [
+        TopItem(
+            id=f"f{i}", name=long(EVIL, top_name), events=10_000 - i, minutes=900, url=f"{base}/features/f{i}"
+        )
+        for i in range(10)
+    ]
+    usage = VisitorUsage(
+        days_active=17,
+        events=123_456,
+        minutes=9_876,
+        events_trend=Trend(123_456, 100_000),
+        minutes_trend=Trend(9_876, 0),
+        days_trend=Trend(17, 17),
+        daily_events=[i * 37 % 500 for i in range(30)],
+        top_features=top,
+        top_pages=[replace(t, id=f"p{t.id}", url=f"{base}/pages/p{t.id}") for t in top],
+    )
+    kinds = ["page", "feature", "trackType", "guide", "untagged"]
+    timeline = Timeline(
+        start_ms=NOW - 72 * HOUR,
+        anchor_ms=NOW - HOUR,
+        entries=[TimelineEntry(ts_ms=NOW - HOUR, kind="ticket", name="Ticket submitted")]
+        + [
+            TimelineEntry(
+                ts_ms=NOW - HOUR - i * 7 * MINUTE,
+                kind=kinds[i % 5],
+                name=long(f"{i} {EVIL} ", 200),
+                count=1 + i % 4,
+                url=None if kinds[i % 5] == "untagged" else f"{base}/{kinds[i % 5]}s/id{i}",
+            )
+            for i in range(entries - 1)
+        ],
+        more=321,
+        hidden_untagged=12,
+        marker="Ticket submitted",
+    )
+    summaries = []
+    for i in range(accounts):
+        summaries.append(
+            AccountSummary(
+                id=profile.account_ids[i],
+                name=long(f"Account {i} {EVIL} ", 300),
+                url=f"{base}/account/acct-{i}",
+                opted_out=i % 7 == 3,
+                usage=None if i % 5 == 4 else AccountUsage(1234, 29, 987_654, 54_321),
+                fields=[MetadataField(long("Plan <&>", 40), long(EVIL, 300)) for _ in range(3)],
+                gap=long(f"Account usage unavailable: {EVIL} ", 300) if i % 5 == 4 else None,
+            )
+        )
+    return CustomerContext(
+        profile=profile,
+        generated_at_ms=NOW,
+        usage=usage,
+        accounts=summaries,
+        timeline=timeline,
+        gaps=[long(f"Gap {i}: {EVIL} ", 400) for i in range(12)],
+    )
+
+
+def extreme_bundle(email: str | None = "someone@example.com") -> TicketBundle:
+    evil_name = long(EVIL + " ", 300)
+    return TicketBundle(
+        ticket=Ticket(
+            id=987654321,
+            subject=long(f"Subject {EVIL} ", 500),
+            status=long("escalated_<custom>&", 80),
+            priority=long("urgent<&>", 50),
+            type="problem",
+            requester_id=1,
+            assignee_id=2,
+            group_id=3,
+            organization_id=4,
+            created_at=datetime.fromtimestamp((NOW - 3 * HOUR) / 1000, UTC),
+            via={"channel": long("native_<messaging>&", 60)},
+        ),
+        requester=User(id=1, name=evil_name, email=email),
+        assignee=User(id=2, name=evil_name),
+        organization=Organization(id=4, name=evil_name),
+        group=Group(id=3, name=evil_name),
+        host="sample-support.zendesk.com",
+    )
+
+
+@pytest.mark.parametrize("accounts", [0, 1, 40])
+def test_extreme_context_message(accounts: int) -> None:
+    ctx = extreme_context(accounts=accounts)
+    header = tk.ticket_header_blocks(extreme_bundle(), NOW)
+    for message in (
+        bk.context_message(ctx),
+        bk.context_message(ctx, shared_by="U012ABCDEF"),
+        bk.context_message(ctx, header_blocks=header),
+        bk.context_message(extreme_context(accounts=accounts, opted_out=True)),
+        bk.context_message(replace(ctx, usage=None, timeline=None, gaps=[])),
+    ):
+        check_message(message)
+        assert message["blocks"][-1]["type"] == "actions"  # the buttons survive every cap
+        text = all_text(message)
+        assert "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_extreme_timeline_keeps_whole_lines() -> None:
+    ctx = extreme_context(accounts=0)
+    blocks = bk.timeline_blocks(ctx.timeline, NOW)  # type: ignore[arg-type]
+    body = blocks[1]["text"]["text"]
+    assert len(body) <= 3000 and not body.endswith("…")
+    assert "list shortened" in blocks[2]["elements"][0]["text"]
+    assert "and 321 more" in blocks[2]["elements"][0]["text"]
+
+
+def test_extreme_ambiguous_message() -> None:
+    candidates = [
+        Candidate(
+            visitor_id=long(f"v{i}<&>", 150),
+            name=long(f"{EVIL} ", 500),
+            email="ops@initech.example",
+            account_ids=[long(f"acct-{j}-<&>|", 60) for j in range(40)],
+            last_visit_ms=None if i % 3 == 0 else NOW - i * HOUR,
+        )
+        for i in range(25)
+    ]
+    message = bk.ambiguous_message(
+        Ambiguous("ops@initech.example", candidates, "metadata field agent/email"), NOW
+    )
+    check_message(message)
+    assert "and 5 more" in all_text(message)
+    header = tk.ticket_header_blocks(extreme_bundle(), NOW)
+    check_message(
+        bk.ambiguous_message(Ambiguous("ops@initech.example", candidates[:3], "visitor ID"), NOW, header)
+    )
+
+
+def test_extreme_not_found_message() -> None:
+    """NotFoundInPendo.email can be a visitor ID from a button value (up to 2,000 characters)."""
+    check_message(bk.not_found_message(NotFoundInPendo(long(EVIL, 2000), "visitor ID")))
+    header = tk.ticket_header_blocks(extreme_bundle(), NOW)
+    check_message(bk.not_found_message(NotFoundInPendo(JANE, "visitor ID"), header))
+
+
+def test_extreme_ticket_unfurls() -> None:
+    bundle = extreme_bundle()
+    ctx = extreme_context(accounts=40)
+    variants: list[TicketContext] = [
+        TicketContext(bundle, pendo=ctx),
+        TicketContext(bundle, pendo=extreme_context(accounts=0, opted_out=True)),
+        TicketContext(bundle, pendo=NotFoundInPendo("someone@example.com", "visitor ID")),
+        TicketContext(bundle, pendo=Ambiguous("someone@example.com", [], "metadata field agent/email")),
+        TicketContext(bundle, reason=long(EVIL, 3000)),
+    ]
+    for tc in variants:
+        unfurl = tk.ticket_unfurl(bundle, NOW, tc)
+        check_unfurl(unfurl)
+        check_unfurl(tk.with_note(unfurl, long(EVIL, 500)))
+    check_unfurl(tk.ticket_unfurl(bundle, NOW, pending=True))
+    check_unfurl(tk.ticket_error_unfurl(bundle.ticket_id, long(EVIL, 3000)))
+    check_unfurl(tk.ticket_number_unfurl(bundle.ticket_id, long(EVIL, 3000)))
+    text = all_text(tk.ticket_unfurl(bundle, NOW, variants[0]))
+    assert "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_link_labels_cannot_split_a_link() -> None:
+    """A `|` or `>` in a name must not end the label (or the link) early."""
+    ctx = extreme_context(accounts=1, entries=3)
+    message = bk.context_message(ctx)
+    for _, text in mrkdwn_texts(message["blocks"]):
+        for match in re.finditer(r"<(https?://[^|>]+)\|([^>]*)>", text):
+            assert "|" not in match.group(2) and "<" not in match.group(2)
+
+
+# --- truncation must not cut a control sequence ----------------------------------------------------------
+# `mrkdwn()` truncates any text past Slack's limit at a fixed character count. When the cut lands inside
+# `<url|label>`, `<!date^…>` or `&amp;`, Slack gets half a control sequence. The scans below try a run of
+# consecutive lengths, so one of them is bound to put the cut inside the trailing token.
+TRUNCATION_BUG = (
+    "bot/render/blocks.py mrkdwn(): truncate() cuts at a fixed length, splitting a trailing "
+    "<link|label> / <!date^…> / &amp; when user data makes the text long; truncate whole lines/items instead"
+)
+
+
+def test_long_feature_names_do_not_cut_a_top_items_link() -> None:
+    """Ten top features (TOP_ITEMS=10) with 200-character names overflow the 2,000-character field."""
+    ctx = extreme_context(accounts=1, top_name=200)
+    check_message(bk.context_message(ctx))
+
+
+def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
+    """Five long account names push the facts line past 2,000 characters: "last seen" is cut or lost."""
+    for n in range(360, 420):
+        ctx = extreme_context(accounts=5)
+        ctx = replace(ctx, accounts=[replace(a, name="N" * n) for a in ctx.accounts], gaps=[])
+        message = bk.context_message(ctx)
+        check_message(message)
+        assert "last seen <!date^" in message["blocks"][1]["elements"][0]["text"], n
+
+
+def test_many_candidate_accounts_do_not_cut_the_last_seen_date() -> None:
+    for n in range(60, 75):
+        candidate = Candidate("u-1", "Initech Ops", OPS, [f"a{j}-" + "x" * n for j in range(40)], NOW - HOUR)
+        check_message(bk.ambiguous_message(Ambiguous(OPS, [candidate, candidate], "visitor ID"), NOW))
+
+
+# --- the fallback `text` is mrkdwn too -----------------------------------------------------------------
+FALLBACK_BUG = (
+    "the top-level `text` is formatted as mrkdwn by Slack (and is what notifications show), but user data "
+    "goes into it unescaped: wrap it in esc()"
+)
+
+
+def test_context_fallback_text_escapes_user_data() -> None:
+    """Slack formats a message's top-level `text` as mrkdwn (it is the notification and the fallback)."""
+    message = bk.context_message(extreme_context(accounts=1))
+    assert "<script>" not in message["text"] and "<!channel>" not in message["text"]
+
+
+async def test_ticket_answer_fallback_text_escapes_the_subject(make_services: Any) -> None:
+    """A ticket subject is written by the customer; `ticket_answer` puts it in the fallback text."""
+    services, _ = make_services()
+    bundle = extreme_bundle(email=None)
+
+    class OneTicket:
+        async def get_ticket(self, ticket_id: int, *, host: str | None = None) -> TicketBundle:
+            return bundle
+
+    tickets = TicketService(OneTicket(), services.context)  # type: ignore[arg-type]
+    answer = await answers.ticket_answer(tickets, bundle.ticket_id, "r1")
+    check_message(answer.message)
+    assert "<script>" not in answer.message["text"] and "<!channel>" not in answer.message["text"]
