@@ -17,7 +17,7 @@ from bot.context.models import (
     Timeline,
     VisitorUsage,
 )
-from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, sparkline, truncate, when
+from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, truncate, when
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -213,7 +213,7 @@ def timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
     if t.more:
         notes.append(f"and {t.more} more")
     if t.hidden_untagged:
-        notes.append(f"{t.hidden_untagged} untagged page views hidden")
+        notes.append(f"{plural(t.hidden_untagged, 'untagged page view')} hidden")
     body = title
     for line in lines:  # keep whole lines within the section limit
         if len(body) + len(line) + 40 > SECTION_LIMIT:
@@ -238,8 +238,8 @@ def _account_blocks(accounts: list[AccountSummary]) -> list[Block]:
         lines = [head]
         if a.usage:
             lines.append(
-                f"{number(a.usage.unique_visitors)} active visitors · {a.usage.days_active} days active "
-                f"({FREQUENCY_NOTE[a.usage.frequency]}) · {number(a.usage.events)} events in 30 d"
+                f"{plural(a.usage.unique_visitors, 'active visitor')} · {plural(a.usage.days_active, 'day')} active "
+                f"· {FREQUENCY_NOTE[a.usage.frequency]} · {plural(a.usage.events, 'event')} in 30 d"
             )
         if a.fields:
             lines.append(" · ".join(f"{esc(f.label)}: {esc(f.value)}" for f in a.fields))

@@ -33,6 +33,11 @@ def number(value: int) -> str:
     return f"{value:,}"
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 day", "3 days", "1,204 events"."""
+    return f"{number(count)} {noun}{'' if count == 1 else 's'}"
+
+
 def ago(ms: int, now_ms: int) -> str:
     """ "3 h ago", "just now", "in the future" for clock skew."""
     seconds = (now_ms - ms) // 1000

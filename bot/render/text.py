@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
-from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, sparkline, when
+from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, when
 
 
 def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
@@ -60,7 +60,7 @@ def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
         if t.more:
             lines.append(f"  … and {t.more} more")
         if t.hidden_untagged:
-            lines.append(f"  ({t.hidden_untagged} untagged page views hidden)")
+            lines.append(f"  ({plural(t.hidden_untagged, 'untagged page view')} hidden)")
     for gap in ctx.gaps:
         lines.append(f"! {gap}")
     lines += ["", f"Open in Pendo: {p.url}"]
@@ -74,8 +74,8 @@ def _account(a: AccountSummary) -> str:
     parts = [head]
     if a.usage:
         parts.append(
-            f"  {a.usage.unique_visitors} visitors, {a.usage.days_active} days active "
-            f"({FREQUENCY_NOTE[a.usage.frequency]}), {number(a.usage.events)} events in 30 d"
+            f"  {plural(a.usage.unique_visitors, 'active visitor')}, {plural(a.usage.days_active, 'day')} active "
+            f"· {FREQUENCY_NOTE[a.usage.frequency]}, {plural(a.usage.events, 'event')} in 30 d"
         )
     parts += [f"  {f.label}: {f.value}" for f in a.fields]
     if a.gap:
