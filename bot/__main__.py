@@ -17,6 +17,7 @@ from bot.render import text as txt
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.upstream import UpstreamError
+from bot.zendesk.links import parse_ticket_query
 
 
 def _sandbox_note(settings: Settings) -> str | None:
@@ -62,6 +63,25 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
+    ticket_id = parse_ticket_query(args.ticket, settings.zendesk_ticket_hosts)
+    if ticket_id is None:
+        hosts = ", ".join(sorted(settings.zendesk_ticket_hosts))
+        print(f"Give a ticket number (12345 or #12345) or a ticket link on {hosts}.", file=sys.stderr)
+        return 2
+    services = build_services(settings)
+    try:
+        bundle = await services.zendesk.get_ticket(ticket_id)
+        tc = await services.tickets.requester_context(bundle)
+    except UpstreamError as exc:
+        print(exc.user_message, file=sys.stderr)
+        return 1
+    finally:
+        await services.aclose()
+    print(txt.render_ticket(tc, ZoneInfo(settings.display_timezone)))
+    return 0
+
+
 async def _check(settings: Settings) -> int:
     """Settings are valid (we got here) and Pendo answers with the key."""
     services = build_services(settings)
@@ -92,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--visitor-id", help="look up a Pendo visitor ID instead of an email")
     lookup.add_argument("--at", help="anchor the timeline at this ISO time (default: now)")
     lookup.add_argument("--json", action="store_true", help="print the Slack Block Kit message instead")
+    ticket = sub.add_parser("ticket", help="a Zendesk ticket and what its requester did before filing it")
+    ticket.add_argument("ticket", help="a ticket number (12345, #12345) or a ticket link")
     sub.add_parser("check", help="verify the settings and that Pendo accepts the key")
     serve = sub.add_parser("serve", help="run the Slack bot")
     mode = serve.add_mutually_exclusive_group()
@@ -119,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             print("Give an email (pendo-bot lookup jane@acme.com) or --visitor-id ID.", file=sys.stderr)
             return 2
         return asyncio.run(_lookup(settings, args))
+    if args.command == "ticket":
+        return asyncio.run(_ticket(settings, args))
     if args.command == "check":
         return asyncio.run(_check(settings))
     from bot.server import serve

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
+from bot.context.tickets import TicketContext
 from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, when
 
 
@@ -99,3 +100,26 @@ def render_not_found(result: NotFoundInPendo) -> str:
         "The email must be unique to a visitor. If your Pendo keeps emails in a metadata field, "
         "set PENDO_EMAIL_FIELD (e.g. agent/email)."
     )
+
+
+def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
+    t, b = tc.bundle.ticket, tc.bundle
+    created = when(int(t.created_at.timestamp() * 1000), tz)
+    org = f" ({b.organization.name})" if b.organization and b.organization.name else ""
+    lines = [
+        f"Zendesk ticket #{t.id}: {t.title}",
+        f"  {t.status} · priority {t.priority or 'none'} · via {t.via_channel or '?'} · created {created}",
+        f"  Requester: {b.requester.name if b.requester else 'unknown'}{org}",
+        f"  Assignee: {b.assignee.name if b.assignee else 'unassigned'} · Group: {b.group.name if b.group else '-'}",
+        f"  {b.agent_url}",
+        "",
+    ]
+    if isinstance(tc.pendo, CustomerContext):
+        lines.append(render_context(tc.pendo, tz))
+    elif isinstance(tc.pendo, Ambiguous):
+        lines.append(render_ambiguous(tc.pendo, tz))
+    elif isinstance(tc.pendo, NotFoundInPendo):
+        lines.append(render_not_found(tc.pendo))
+    else:
+        lines.append(tc.reason or "No Pendo data for this requester.")
+    return "\n".join(lines)

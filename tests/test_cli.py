@@ -1,0 +1,61 @@
+"""The CLI on the sample workspace: what a new user sees first."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from bot.__main__ import main
+from bot.render.validate import validate_message
+from bot.sandbox import JANE, OPS, TICKET_AFTER_MIDNIGHT
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    for name in list(os.environ):
+        if name.startswith(("PENDO_", "SLACK_", "ZENDESK_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+
+
+def test_lookup_prints_a_summary_and_says_it_uses_the_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lookup", JANE]) == 0
+    out, err = capsys.readouterr()
+    assert "sample workspace" in err
+    assert out.startswith("Jane Doe\n") and "Last 30 days" in out and "Account: Acme Corp (acme)" in out
+    assert "Open in Pendo: https://app.pendo.io/visitor/jane.doe%40acme.example" in out
+
+
+def test_lookup_json_is_a_valid_slack_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lookup", JANE, "--json"]) == 0
+    message = json.loads(capsys.readouterr().out)
+    validate_message(message["blocks"], message["text"])
+
+
+def test_ambiguous_and_invalid(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PENDO_EMAIL_FIELD", "agent/email")
+    assert main(["lookup", OPS]) == 0
+    assert "2 Pendo visitors have ops@initech.example" in capsys.readouterr().out
+    assert main(["lookup", "not-an-email"]) == 2
+    assert "has no @" in capsys.readouterr().err
+
+
+def test_ticket_shows_the_header_and_the_activity_before_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ticket", f"#{TICKET_AFTER_MIDNIGHT}"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Zendesk ticket #{TICKET_AFTER_MIDNIGHT}:") and "Ticket submitted" in out
+    assert main(["ticket", "https://elsewhere.zendesk.com/agent/tickets/1"]) == 2
+
+
+def test_check_and_a_wrong_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check"]) == 0
+    assert "OK   Pendo answered" in capsys.readouterr().out
+    monkeypatch.setenv("PENDO_REGION", "mars")
+    monkeypatch.setenv("PENDO_INTEGRATION_KEY", "secret-key-value-123")
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "PENDO_REGION" in err and "secret-key-value-123" not in err
