@@ -70,9 +70,9 @@ async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Give a ticket number (12345 or #12345) or a ticket link on {hosts}.", file=sys.stderr)
         return 2
     services = build_services(settings)
+    assert services.tickets is not None  # the CLI falls back to the sample helpdesk
     try:
-        bundle = await services.zendesk.get_ticket(ticket_id)
-        tc = await services.tickets.requester_context(bundle)
+        tc = await services.tickets.requester_context(await services.tickets.ticket(ticket_id))
     except UpstreamError as exc:
         print(exc.user_message, file=sys.stderr)
         return 1
@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
     mode.add_argument("--http", action="store_true", help="HTTP mode (needs SLACK_SIGNING_SECRET)")
     serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    serve.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="answer from the sample workspace where no credentials are set (demo)",
+    )
     return parser
 
 
@@ -147,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_check(settings))
     from bot.server import serve
 
-    return serve(settings, socket=args.socket, http=args.http, port=args.port)
+    return serve(settings, socket=args.socket, http=args.http, port=args.port, sandbox=args.sandbox)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ Listeners call these after they have acked; the outcome label feeds the audit lo
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.service import ContextService, LookupResult
@@ -16,6 +19,11 @@ from bot.render import tickets as tk
 from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
+
+
+def new_request_id() -> str:
+    """A short id shown to the agent with an error and logged with its detail."""
+    return uuid.uuid4().hex[:8]
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,10 @@ async def visitor_answer(
 async def ticket_answer(tickets: TicketService, ticket_id: int, request_id: str) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
     try:
-        bundle = await tickets.zendesk.get_ticket(ticket_id)
+        bundle = await tickets.ticket(ticket_id)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
-    now = tickets.context.now_ms()
+    now = tickets.now_ms()
     header = tk.ticket_header_blocks(bundle, now)
     tc = await tickets.requester_context(bundle)
     if isinstance(tc.pendo, CustomerContext):
@@ -88,3 +96,27 @@ async def ticket_answer(tickets: TicketService, ticket_id: int, request_id: str)
     return Answer(
         {"text": f"Zendesk ticket #{ticket_id}: {bk.esc(bundle.ticket.title)}", "blocks": blocks}, outcome
     )
+
+
+async def safely(work: Awaitable[Answer]) -> Answer:
+    """Await an answer; a bug becomes a polite message instead of a silent failure."""
+    try:
+        return await work
+    except Exception:
+        request_id = new_request_id()
+        log.exception("lookup failed", extra={"request_id": request_id})
+        text = (
+            "Something went wrong on my side. Try again; if it persists, tell whoever runs the bot "
+            f"(ref `{request_id}`)."
+        )
+        return Answer(bk.notice_message(text), "error:internal")
+
+
+async def deliver(respond: Any, message: bk.Message, *, replace: bool = True) -> bool:
+    """Post through response_url (replacing the "Looking up…" note by default); False if Slack failed."""
+    try:
+        await respond(replace_original=replace, response_type="ephemeral", **message)
+    except Exception:  # Slack unreachable: nothing more we can tell the agent
+        log.exception("could not deliver the answer through response_url")
+        return False
+    return True

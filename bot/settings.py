@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     allowed_usergroups: CsvList = Field(default_factory=list)
     allowed_channels: CsvList = Field(default_factory=list)
     access_contact: str = "your Slack admin"
+    audit_hash_key: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -258,6 +259,7 @@ class Settings(BaseSettings):
             self.slack_app_token,
             self.zendesk_api_token,
             self.zendesk_oauth_token,
+            self.audit_hash_key,
         ]
         out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.pendo_integration_key is not None:

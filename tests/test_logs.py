@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
 
 import pytest
 
-from bot.audit import audit, target_hash
+from bot.audit import Auditor
 from bot.logs import JsonFormatter, RedactingFilter, TextFormatter
 
 
@@ -39,10 +40,16 @@ def test_json_lines_carry_the_extra_fields() -> None:
     assert record["msg"] == "audit" and record["outcome"] == "found" and record["token"] == "[redacted]"
 
 
-def test_audit_line_hashes_the_target(caplog: pytest.LogCaptureFixture) -> None:
+def test_audit_line_hashes_the_target_with_a_key(caplog: pytest.LogCaptureFixture) -> None:
+    auditor = Auditor("audit-key-1")
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        audit("lookup", user="U1", channel="C1", target="Jane@Acme.com", outcome="found", started=0.0)
+        auditor.record(
+            "lookup", user="U1", channel="C1", target="Jane@Acme.com", outcome="found", started=0.0
+        )
     (record,) = caplog.records
-    assert record.target == target_hash("jane@acme.com") and "acme" not in record.target.lower()  # type: ignore[attr-defined]
+    assert record.target == auditor.target_hash("jane@acme.com")  # type: ignore[attr-defined]
+    # keyed: not the plain hash anyone could compute from a list of emails, and another key differs
+    assert record.target != hashlib.sha256(b"jane@acme.com").hexdigest()[:16]  # type: ignore[attr-defined]
+    assert record.target != Auditor("audit-key-2").target_hash("jane@acme.com")  # type: ignore[attr-defined]
     assert (record.user, record.channel, record.outcome) == ("U1", "C1", "found")  # type: ignore[attr-defined]
     assert isinstance(record.latency_ms, int)  # type: ignore[attr-defined]

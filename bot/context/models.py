@@ -165,6 +165,7 @@ class Candidate:
     email: str | None
     account_ids: list[str]
     last_visit_ms: int | None
+    opted_out: bool = False  # shown by ID only, with nothing else about them
 
 
 @dataclass(frozen=True)

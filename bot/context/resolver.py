@@ -85,18 +85,23 @@ class Resolver:
             return NotFoundInPendo(email=email, searched=self.searched)
         if len(unique) == 1:
             return unique[0]
-        candidates = [
-            Candidate(
-                visitor_id=v.id,
-                name=v.display_name or v.meta("agent", "name"),
-                email=str(v.meta(group, field)),
-                account_ids=v.all_account_ids,
-                last_visit_ms=_int_or_none(v.meta("auto", "lastvisit")),
-            )
-            for v in unique
-        ]
+        candidates = [_candidate(v, group, field) for v in unique]
         candidates.sort(key=lambda c: -(c.last_visit_ms or 0))
         return Ambiguous(email=email, candidates=candidates, searched=self.searched)
+
+
+def _candidate(v: Visitor, group: str, field: str) -> Candidate:
+    if v.do_not_process:
+        return Candidate(
+            visitor_id=v.id, name=None, email=None, account_ids=[], last_visit_ms=None, opted_out=True
+        )
+    return Candidate(
+        visitor_id=v.id,
+        name=v.display_name or v.meta("agent", "name"),
+        email=str(v.meta(group, field)),
+        account_ids=v.all_account_ids,
+        last_visit_ms=_int_or_none(v.meta("auto", "lastvisit")),
+    )
 
 
 def _int_or_none(value: object) -> int | None:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LookupResult = CustomerContext | Ambiguous | NotFoundInPendo
+MAX_ACCOUNTS = 10  # accounts fetched per visitor; the rest are counted, not queried
 
 
 def _now_ms() -> int:
@@ -63,18 +64,22 @@ class ContextService:
         be fetched (without a visitor there is nothing to show).
         """
         email = parse_email(text)
-        resolved = await self.resolver.resolve(email)
+        deadline = self._deadline()
+        resolved = await self._within(self.resolver.resolve(email), deadline)
         if isinstance(resolved, Visitor):
-            return await self.context(resolved, anchor_ms=anchor_ms, marker=marker, email=email)
+            return await self.context(
+                resolved, anchor_ms=anchor_ms, marker=marker, email=email, deadline=deadline
+            )
         return resolved
 
     async def for_visitor_id(
         self, visitor_id: str, *, anchor_ms: int | None = None, marker: str | None = None
     ) -> CustomerContext | NotFoundInPendo:
-        visitor = await self.pendo.get_visitor(visitor_id)
+        deadline = self._deadline()
+        visitor = await self._within(self.pendo.get_visitor(visitor_id), deadline)
         if visitor is None:
             return NotFoundInPendo(email=visitor_id, searched="visitor ID")
-        return await self.context(visitor, anchor_ms=anchor_ms, marker=marker)
+        return await self.context(visitor, anchor_ms=anchor_ms, marker=marker, deadline=deadline)
 
     async def context(
         self,
@@ -83,17 +88,21 @@ class ContextService:
         anchor_ms: int | None = None,
         marker: str | None = None,
         email: str | None = None,
+        deadline: float | None = None,
     ) -> CustomerContext:
+        """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question."""
         now = self._clock()
-        deadline = time.monotonic() + self.settings.lookup_deadline_seconds
+        deadline = deadline or self._deadline()
         if visitor.do_not_process:
             return CustomerContext(profile=self._profile(visitor, {}, email), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
         schema, (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
-            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema"),
+            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", deadline),
             self._part(self._usage(visitor.id, now), deadline, "Usage figures"),
-            asyncio.gather(*(self._account(a, now, deadline) for a in visitor.all_account_ids)),
+            asyncio.gather(
+                *(self._account(a, now, deadline) for a in visitor.all_account_ids[:MAX_ACCOUNTS])
+            ),
             self._part(self._timeline(visitor.id, anchor, marker), deadline, "Recent activity"),
         )
         gaps = [g for g in (usage_gap, timeline_gap) if g]
@@ -108,6 +117,18 @@ class ContextService:
         )
 
     # --- parts ----------------------------------------------------------------------------------------
+    def _deadline(self) -> float:
+        return time.monotonic() + self.settings.lookup_deadline_seconds
+
+    async def _within(self, work: Awaitable[T], deadline: float) -> T:
+        """A step that the whole answer depends on: past the deadline it fails as a whole."""
+        try:
+            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic()))
+        except TimeoutError:
+            raise Unavailable(
+                "Pendo", "overall deadline", timeout=self.settings.lookup_deadline_seconds
+            ) from None
+
     async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, str | None]:
         """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
         try:
@@ -178,7 +199,7 @@ class ContextService:
         first, _ = us.windows(now)
         (account, gap), schema = await asyncio.gather(
             self._part(self.pendo.get_account(account_id), deadline, "Account data"),
-            self._or_default(self.pendo.schema("account"), {}, "account schema"),
+            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
         )
         if gap is not None:
             return AccountSummary(id=account_id, name=account_id, url=url, gap=gap)
@@ -202,11 +223,15 @@ class ContextService:
             gap=usage_gap,
         )
 
-    async def _or_default(self, work: Awaitable[T], default: T, what: str) -> T:
+    async def _or_default(
+        self, work: Awaitable[T], default: T, what: str, deadline: float | None = None
+    ) -> T:
         """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names."""
         try:
-            return await work
-        except UpstreamError as exc:
+            if deadline is None:
+                return await work
+            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic()))
+        except (UpstreamError, TimeoutError) as exc:
             log.warning("optional part unavailable", extra={"part": what, "error": str(exc)})
             return default
 

@@ -27,10 +27,17 @@ class TicketService:
         self.zendesk = zendesk
         self.context = context
 
+    def now_ms(self) -> int:
+        return self.context.now_ms()
+
+    async def ticket(self, ticket_id: int) -> TicketBundle:
+        """One ticket with its requester, assignee, organization and group. Raises UpstreamError."""
+        return await self.zendesk.get_ticket(ticket_id)
+
     async def tickets(self, ids: list[int]) -> dict[int, TicketBundle]:
         """One request for one ticket, one `show_many` for several. Raises UpstreamError."""
         if len(ids) == 1:
-            return {ids[0]: await self.zendesk.get_ticket(ids[0])}
+            return {ids[0]: await self.ticket(ids[0])}
         return await self.zendesk.get_tickets(ids)
 
     async def requester_context(self, bundle: TicketBundle) -> TicketContext:

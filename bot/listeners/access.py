@@ -34,8 +34,14 @@ class AccessPolicy:
                 "Pendo lookups aren't enabled in this channel. Try a channel where they are, "
                 f"or ask {self._contact} to add this one."
             )
-        if (self._users or self._groups) and not await self._user_allowed(client, user_id):
-            return f"You don't have access to Pendo lookups yet. Ask {self._contact} to add you."
+        if self._users or self._groups:
+            try:
+                allowed = await self._user_allowed(client, user_id)
+            except Exception as exc:
+                log.warning("usergroup lookup failed", extra={"error": str(exc)})
+                return "I couldn't check your access just now (Slack didn't answer). Try again in a minute."
+            if not allowed:
+                return f"You don't have access to Pendo lookups yet. Ask {self._contact} to add you."
         return None
 
     async def _user_allowed(self, client: Any, user_id: str) -> bool:
@@ -47,13 +53,9 @@ class AccessPolicy:
         return False
 
     async def _members(self, client: Any, group: str) -> frozenset[str]:
-        async def load() -> frozenset[str]:
-            try:
-                response = await client.usergroups_users_list(usergroup=group)
-                return frozenset(response.get("users") or [])
-            except Exception as exc:  # a broken group list must refuse, not crash
-                log.warning("usergroup lookup failed", extra={"usergroup": group, "error": str(exc)})
-                return frozenset()
+        async def load() -> frozenset[str]:  # failures raise, so they are not cached
+            response = await client.usergroups_users_list(usergroup=group)
+            return frozenset(response.get("users") or [])
 
         members: frozenset[str] = await self._cache.get_or_load(("usergroup", group), GROUP_TTL, load)
         return members

@@ -11,10 +11,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from bot.answers import visitor_answer
-from bot.audit import audit
+from bot.answers import deliver, new_request_id, safely, visitor_answer
 from bot.listeners.access import AccessPolicy
-from bot.listeners.commands import _run, new_request_id
+from bot.listeners.channels import ChannelPolicy
 from bot.render import blocks as bk
 from bot.services import Services
 
@@ -37,12 +36,20 @@ def _ids(body: dict[str, Any]) -> tuple[str, str]:
     return user, channel
 
 
+EXTERNAL = (
+    "This conversation is shared with another organisation (Slack Connect), so I don't post customer "
+    "data here. Share it in an internal channel instead."
+)
+
+
 async def _note(respond: AsyncRespond, text: str, icon: str = "⚠️") -> None:
     """A private note under the message the button was on (which stays as it is)."""
-    await respond(replace_original=False, response_type="ephemeral", **bk.notice_message(text, icon=icon))
+    await deliver(respond, bk.notice_message(text, icon=icon), replace=False)
 
 
-def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
+def register(app: AsyncApp, services: Services, access: AccessPolicy, channels: ChannelPolicy) -> None:
+    audit = services.auditor.record
+
     async def refused(client: Any, user: str, channel: str, respond: AsyncRespond) -> bool:
         refusal = await access.refusal(client, user, channel)
         if refusal:
@@ -58,9 +65,9 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
         visitor_id = str(action.get("value") or "")
         if await refused(client, user, channel, respond):
             return
-        await respond(replace_original=True, response_type="ephemeral", **bk.progress_message(visitor_id))
-        answer = await _run(visitor_answer(services.context, visitor_id, new_request_id()))
-        await respond(replace_original=True, response_type="ephemeral", **answer.message)
+        await deliver(respond, bk.progress_message(visitor_id))
+        answer = await safely(visitor_answer(services.context, visitor_id, new_request_id()))
+        await deliver(respond, answer.message)
         audit("pick", user=user, channel=channel, target=visitor_id, outcome=answer.outcome, started=started)
 
     async def share_summary(
@@ -77,7 +84,18 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
             return
         if await refused(client, user, channel, respond):
             return
-        answer = await _run(
+        if await channels.is_external(client, channel):
+            await _note(respond, EXTERNAL, icon="🔒")
+            audit(
+                "share",
+                user=user,
+                channel=channel,
+                target=visitor_id,
+                outcome="refused:external",
+                started=started,
+            )
+            return
+        answer = await safely(
             visitor_answer(
                 services.context,
                 visitor_id,
@@ -88,7 +106,7 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
             )
         )
         if answer.outcome != "shared":
-            await respond(replace_original=False, response_type="ephemeral", **answer.message)
+            await deliver(respond, answer.message, replace=False)
             audit(
                 "share",
                 user=user,

@@ -25,7 +25,11 @@ Message = dict[str, Any]
 SHARE_ACTION = "share_summary"
 PICK_ACTION = "pick_visitor"
 OPEN_ACTION = "open_link"
-MAX_ACCOUNTS = 10
+ZENDESK_OFF = (
+    "Zendesk isn't connected to this bot, so I can't look up tickets. Look up the requester's email "
+    "instead, or ask whoever runs the bot to set `ZENDESK_SUBDOMAIN`."
+)
+MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
 
@@ -121,12 +125,12 @@ def context_message(
         blocks += _usage_blocks(ctx)
         if ctx.timeline is not None:
             blocks += timeline_blocks(ctx.timeline, ctx.generated_at_ms)
-        blocks += _account_blocks(ctx.accounts)
+        blocks += _account_blocks(ctx.accounts, len(p.account_ids))
+    tail: list[Block] = []
     if ctx.gaps:
-        blocks.append(context_block(*(f"⚠️ {esc(g)}" for g in ctx.gaps)))
+        tail.append(context_block(*(f"⚠️ {esc(g)}" for g in ctx.gaps)))
     if shared_by:
-        blocks.append(context_block(f"Shared by <@{shared_by}> · from Pendo"))
-
+        tail.append(context_block(f"Shared by <@{shared_by}> · from Pendo"))
     actions = [button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)]
     if len(ctx.accounts) == 1:
         actions.append(button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
@@ -134,8 +138,9 @@ def context_message(
         t = ctx.timeline
         anchor, marker = (t.anchor_ms, t.marker) if t and t.marker else (None, None)
         actions.append(button("Share in channel", SHARE_ACTION, value=share_value(p.id, anchor, marker)))
-    blocks.append({"type": "actions", "elements": actions})
-    return {"text": _fallback(ctx), "blocks": blocks[:50]}
+    tail.append({"type": "actions", "elements": actions})
+    # Slack allows 50 blocks: the body gives way, the gaps, attribution and buttons always stay.
+    return {"text": _fallback(ctx), "blocks": blocks[: MAX_BLOCKS - len(tail)] + tail}
 
 
 def _fallback(ctx: CustomerContext) -> str:
@@ -226,11 +231,11 @@ def timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
     return blocks
 
 
-def _account_blocks(accounts: list[AccountSummary]) -> list[Block]:
+def _account_blocks(accounts: list[AccountSummary], total: int) -> list[Block]:
     blocks: list[Block] = []
     if accounts:
         blocks.append({"type": "divider"})
-    for a in accounts[:MAX_ACCOUNTS]:
+    for a in accounts:
         head = f"🏢 *{link(a.url, a.name)}* `{esc(a.id)}`"
         if a.opted_out:
             blocks.append(section(f"{head}\nOpted out of processing: no activity shown."))
@@ -246,8 +251,10 @@ def _account_blocks(accounts: list[AccountSummary]) -> list[Block]:
         if a.gap:
             lines.append(f"_{esc(a.gap)}_")
         blocks.append(section("\n".join(lines)))
-    if len(accounts) > MAX_ACCOUNTS:
-        blocks.append(context_block(f"and {len(accounts) - MAX_ACCOUNTS} more accounts, see Pendo"))
+    if total > len(accounts):
+        blocks.append(
+            context_block(f"and {plural(total - len(accounts), 'more account')}: see the visitor in Pendo")
+        )
     return blocks
 
 
@@ -262,6 +269,17 @@ def ambiguous_message(result: Ambiguous, now_ms: int, header_blocks: list[Block]
         )
     )
     for c in result.candidates[:20]:
+        if c.opted_out:
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": mrkdwn(
+                        f"`{esc(truncate(c.visitor_id, 100))}` · 🔒 opted out of processing in Pendo"
+                    ),
+                    "accessory": button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
+                }
+            )
+            continue
         seen = (
             f"last seen {slack_date(c.last_visit_ms)} ({ago(c.last_visit_ms, now_ms)})"
             if c.last_visit_ms

@@ -87,6 +87,9 @@ def _account(a: AccountSummary) -> str:
 def render_ambiguous(result: Ambiguous, tz: tzinfo) -> str:
     lines = [f"{len(result.candidates)} Pendo visitors have {result.email} ({result.searched}); pick one:"]
     for c in result.candidates:
+        if c.opted_out:
+            lines.append(f"  {c.visitor_id}  (opted out of processing)")
+            continue
         seen = when(c.last_visit_ms, tz) if c.last_visit_ms else "never"
         accounts = ", ".join(c.account_ids) or "none"
         lines.append(f"  {c.visitor_id}  {c.name or ''}  accounts: {accounts}  last seen {seen}")

@@ -151,7 +151,7 @@ def workspace() -> Workspace:
     return build_workspace(NOW)
 
 
-def make_bot(fake_slack: FakeSlack, slack_url: str, **overrides: Any) -> Bot:
+def make_bot(fake_slack: FakeSlack, slack_url: str, *, zendesk: bool = True, **overrides: Any) -> Bot:
     settings = load_settings(
         slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=f"{slack_url}/api/", **overrides
     )
@@ -159,8 +159,9 @@ def make_bot(fake_slack: FakeSlack, slack_url: str, **overrides: Any) -> Bot:
     pendo_app, zendesk_app = create_pendo_app(ws), create_zendesk_app(ws)
     services = build_services(
         settings,
+        allow_sandbox=False,
         pendo_transport=httpx.ASGITransport(app=pendo_app),
-        zendesk_transport=httpx.ASGITransport(app=zendesk_app),
+        zendesk_transport=httpx.ASGITransport(app=zendesk_app) if zendesk else None,
         now_ms=lambda: NOW,
     )
     web = create_web_app(build_app(settings, services), services)

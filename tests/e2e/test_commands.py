@@ -155,8 +155,11 @@ async def test_allow_lists_refuse_politely_naming_the_contact(
 ) -> None:  # type: ignore[no-untyped-def]
     bot = make_bot(fake_slack, slack_server[1], allowed_usergroups="S0SUPPORT", access_contact="#support-ops")
     fake_slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
-    refused, _ = await bot.command(JANE, user="U0OUTSIDER")
-    assert "#support-ops" in refused.json()["text"] and bot.pendo.requests == []
+    refused, rid = await bot.command(JANE, user="U0OUTSIDER")
+    assert "Looking up" in refused.json()["text"]  # the ack never waits for Slack's group lookup
+    refusal = await bot.final_response(rid)
+    assert "#support-ops" in refusal["text"] and refusal["replace_original"] is True
+    assert bot.pendo.requests == []
     allowed, rid = await bot.command(JANE, user="U0MEMBER")
     assert "Looking up" in allowed.json()["text"]
     await bot.final_response(rid)
@@ -216,3 +219,33 @@ async def test_app_home_shows_connection_status_without_secrets(bot: Bot) -> Non
     text = json.dumps(view)
     assert "sample workspace" in text and "visitor ID is the email" in text
     assert BOT_TOKEN not in text and SECRET not in text
+
+
+async def test_share_refuses_in_slack_connect_channels(bot: Bot) -> None:
+    bot.slack.shared_channels.add("C0CONNECT")
+    _, rid = await bot.command(JANE, channel="C0CONNECT")
+    final = await bot.final_response(rid)
+    share = next(
+        e
+        for b in final["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "share_summary"
+    )
+    _, rid2 = await bot.action("share_summary", share["value"], channel="C0CONNECT")
+    refusal = await bot.final_response(rid2)
+    assert "Slack Connect" in refusal["text"] and refusal["replace_original"] is False
+    assert bot.slack.by_method("chat.postMessage") == []
+
+
+async def test_ticket_numbers_when_zendesk_is_not_connected(
+    clean_env: None, slack_server, fake_slack
+) -> None:  # type: ignore[no-untyped-def]
+    bot = make_bot(fake_slack, slack_server[1], zendesk=False)
+    response, rid = await bot.command(str(TICKET_JANE))
+    assert (
+        "Zendesk isn't connected" in response.json()["text"]
+        and "ZENDESK_SUBDOMAIN" in response.json()["text"]
+    )
+    assert bot.zendesk.requests == [] and bot.responses(rid) == []
+    await bot.http.aclose()

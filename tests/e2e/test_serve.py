@@ -68,7 +68,7 @@ def test_http_mode_serves_signed_commands_on_a_real_port(
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{slack_server[1]}/api/",
     }
-    stop.append(start(["--http", "--port", str(port)], env, tmp_path))
+    stop.append(start(["--http", "--port", str(port), "--sandbox"], env, tmp_path))
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -116,7 +116,7 @@ def test_socket_mode_connects_through_slack_api_url(
         "SLACK_APP_TOKEN": "xapp-1-serve-test",
         "SLACK_API_URL": f"{slack_server[1]}/api/",
     }
-    stop.append(start([], env, tmp_path))
+    stop.append(start(["--sandbox"], env, tmp_path))
     wait_until(lambda: fake_slack.by_method("apps.connections.open"))
     log = (tmp_path / "serve.log").read_text()
     assert "Socket Mode: connected to the sample workspace" in log
@@ -127,3 +127,10 @@ def test_serve_refuses_to_start_without_what_the_mode_needs(tmp_path: Path) -> N
     proc = start(["--http"], {"SLACK_BOT_TOKEN": "xoxb-x"}, tmp_path)
     assert proc.wait(timeout=20) == 2
     assert "HTTP mode needs SLACK_SIGNING_SECRET" in (tmp_path / "serve.log").read_text()
+
+
+def test_serve_never_answers_with_sample_data_unless_asked(tmp_path: Path) -> None:
+    proc = start(["--http"], {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": SECRET}, tmp_path)
+    assert proc.wait(timeout=20) == 2
+    log = (tmp_path / "serve.log").read_text()
+    assert "PENDO_INTEGRATION_KEY is not set" in log and "--sandbox" in log

@@ -264,7 +264,7 @@ async def test_every_sandbox_ticket_unfurls_and_answers(
         check_unfurl(tk.ticket_number_unfurl(ticket_id, "Details appear when the message is posted."))
         check_message((await answers.ticket_answer(services.tickets, ticket_id, "r1")).message)
         try:
-            bundle = await services.zendesk.get_ticket(ticket_id)
+            bundle = await services.tickets.ticket(ticket_id)
         except UpstreamError as exc:
             assert ticket_id == TICKET_FORBIDDEN
             check_unfurl(tk.ticket_error_unfurl(ticket_id, exc.user_message))

@@ -1,0 +1,37 @@
+"""Is a conversation shared with another organisation (Slack Connect)? Customer data never goes there."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.cache import TTLCache
+
+log = logging.getLogger(__name__)
+CHANNEL_TTL = 300.0  # a channel that becomes shared is noticed within five minutes
+
+
+class ChannelPolicy:
+    def __init__(self, cache: TTLCache) -> None:
+        self._cache = cache
+
+    async def is_external(self, client: Any, channel: str, *, hint: bool = False) -> bool:
+        """True for Slack Connect channels, and for channels the bot cannot inspect (not provably internal).
+
+        `hint` is the event envelope's `is_ext_shared_channel`, when Slack sent one.
+        """
+        if hint:
+            return True
+        known = self._cache.get(("external", channel))
+        if known is not None:
+            return bool(known)
+        try:
+            info = (await client.conversations_info(channel=channel)).get("channel") or {}
+        except Exception as exc:  # not cached: a passing Slack error must not stick for minutes
+            log.warning("conversations.info failed", extra={"channel": channel, "error": str(exc)})
+            return True
+        # is_shared alone also covers channels shared between workspaces of one Enterprise Grid org.
+        shared_outside_org = info.get("is_shared") and not info.get("is_org_shared")
+        external = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared") or shared_outside_org)
+        self._cache.put(("external", channel), external, CHANNEL_TTL)
+        return external
