@@ -44,6 +44,9 @@ class TTLCache:
         while len(self._data) > self._max:
             self._data.popitem(last=False)
 
+    def clear(self) -> None:
+        self._data.clear()
+
     def add_if_absent(self, key: Hashable, ttl: float) -> bool:
         """Mark `key` as seen for `ttl` seconds; True if it was not already marked (for dedupe)."""
         if self.get(key) is not None:

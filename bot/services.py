@@ -117,10 +117,10 @@ def build_services(
     if not settings.zendesk_sandbox or zendesk_transport is not None:
         zendesk = ZendeskClient.from_settings(
             settings,
+            http=_http(settings.zendesk_api_url, settings.zendesk_timeout_seconds, zendesk_transport),
             cache=cache,
             policy=policy,
             ttl=min(60.0, settings.cache_ttl_seconds),
-            transport=zendesk_transport,
             sleep=sleep,
         )
         closers.append(zendesk.aclose)

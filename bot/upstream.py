@@ -1,7 +1,9 @@
 """What Pendo and Zendesk clients share: typed errors and one explicit retry policy.
 
 Errors carry a sentence a support agent understands (`user_message`) and a technical detail for the
-log (`detail`). Neither ever contains a credential: request headers are never copied into them.
+log (`detail`). Neither ever contains a credential or customer data: request headers, request paths
+(which carry emails and ids) and response bodies are never copied into them. A detail names the HTTP
+status and the route template the caller labelled the request with, e.g. `GET /api/v1/visitor/{id}`.
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ class Unavailable(UpstreamError):
     def user_message(self) -> str:
         if self.timeout is not None:
             return f"{self.upstream} did not answer in {self.timeout:g} s. Try again in a minute."
-        return f"{self.upstream} is unavailable right now ({self.detail}). Try again in a minute."
+        reason = f"HTTP {self.status}" if self.status is not None else self.detail
+        return f"{self.upstream} is unavailable right now ({reason}). Try again in a minute."
 
 
 class BadResponse(UpstreamError):
@@ -130,6 +133,7 @@ async def send_with_retry(
     build: Callable[[], httpx.Request],
     *,
     upstream: str,
+    route: str,
     policy: RetryPolicy,
     classify: Callable[[httpx.Response], UpstreamError | None],
     sleep: Sleep = asyncio.sleep,
@@ -137,7 +141,9 @@ async def send_with_retry(
 ) -> httpx.Response:
     """Send the request built by `build`, retrying per `policy`; return a 2xx response or raise.
 
-    `classify` maps a non-2xx response to the typed error to raise (or None for a generic one).
+    `route` labels the request in error details with a template, never the real path (e.g.
+    `GET /api/v1/visitor/{id}`). `classify` maps a non-2xx response to the typed error to raise (or None
+    for a generic one).
     """
     start = clock()
     attempt = 0
@@ -165,7 +171,7 @@ async def send_with_retry(
         else:
             if response.is_success:
                 return response
-            error = classify(response) or _generic_error(upstream, response)
+            error = classify(response) or _generic_error(upstream, route, response)
             if response.status_code not in policy.retry_statuses:
                 raise error
             last_error = error
@@ -193,21 +199,23 @@ def _cap_timeout(current: Any, remaining: float) -> dict[str, float | None]:
     return base
 
 
-def _generic_error(upstream: str, response: httpx.Response) -> UpstreamError:
+def _generic_error(upstream: str, route: str, response: httpx.Response) -> UpstreamError:
+    """The error for a status the client did not classify: status and route only, never the body."""
     status = response.status_code
+    detail = f"HTTP {status} from {route}"
     if status == 429:
-        return RateLimited(upstream, "HTTP 429", retry_after=parse_retry_after(response.headers))
+        return RateLimited(upstream, detail, retry_after=parse_retry_after(response.headers))
     if status >= 500:
-        return Unavailable(upstream, f"HTTP {status}", status=status)
+        return Unavailable(upstream, detail, status=status)
     if status == 404:
-        return NotFound(upstream, "HTTP 404", status=status)
-    return UpstreamError(upstream, f"HTTP {status}: {response.text[:200]}", status=status)
+        return NotFound(upstream, detail, status=status)
+    return UpstreamError(upstream, detail, status=status)
 
 
-def json_body(response: httpx.Response, upstream: str) -> Any:
-    """The response's JSON, or BadResponse naming what came instead."""
+def json_body(response: httpx.Response, upstream: str, *, what: str) -> Any:
+    """The response's JSON, or BadResponse naming its content type and `what` (a route template)."""
     try:
         return response.json()
     except ValueError as exc:
         ctype = response.headers.get("content-type", "?")
-        raise BadResponse(upstream, f"non-JSON body ({ctype}) from {response.request.url.path}") from exc
+        raise BadResponse(upstream, f"non-JSON body ({ctype}) from {what}") from exc

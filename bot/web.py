@@ -20,6 +20,7 @@ from bot.services import Services
 from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
+READY_TTL = 30.0
 
 
 def create_web_app(bolt: AsyncApp, services: Services) -> Starlette:
@@ -32,11 +33,12 @@ def create_web_app(bolt: AsyncApp, services: Services) -> Starlette:
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
-        """Ready when Pendo answers with the key (a cached schema read, cheap to repeat)."""
+        """Ready when the settings are valid (they are, or the process would not run) and Pendo accepts the
+        key; checked against Pendo at most every 30 s, however often the probe asks."""
         checks: dict[str, str] = {"settings": "ok"}
         status = 200
         try:
-            await services.pendo.schema("visitor")
+            await services.slack_cache.get_or_load(("readyz",), READY_TTL, services.pendo.verify)
             checks["pendo"] = "ok"
         except UpstreamError as exc:
             checks["pendo"] = exc.user_message

@@ -20,7 +20,9 @@ from bot.upstream import (
     send_with_retry,
 )
 
-URL = "https://pendo.test/api/v1/visitor/x"
+URL = "https://pendo.test/api/v1/visitor/jane@acme.example"
+ROUTE = "GET /api/v1/visitor/{id}"
+EMAIL = "jane@acme.example"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
@@ -84,6 +86,7 @@ async def send(
             client,
             lambda: client.build_request("GET", URL),
             upstream="Pendo",
+            route=ROUTE,
             policy=policy or MaxJitterPolicy(),
             classify=classify,
             sleep=fake.sleep,
@@ -297,6 +300,7 @@ async def test_deadline_already_passed_when_called(fake: FakeTime) -> None:
                 client,
                 lambda: client.build_request("GET", URL),
                 upstream="Pendo",
+                route=ROUTE,
                 policy=RetryPolicy(deadline=8.0),
                 classify=lambda r: None,
                 sleep=fake.sleep,
@@ -340,6 +344,7 @@ async def test_build_is_called_for_every_attempt(fake: FakeTime) -> None:
             client,
             build,
             upstream="Pendo",
+            route=ROUTE,
             policy=MaxJitterPolicy(),
             classify=lambda r: None,
             sleep=fake.sleep,
@@ -397,9 +402,27 @@ def test_json_body_non_json_is_bad_response() -> None:
         200, text="<html>login</html>", headers={"content-type": "text/html"}, request=request
     )
     with pytest.raises(BadResponse) as info:
-        json_body(response, "Pendo")
-    assert "text/html" in info.value.detail
-    assert "/api/v1/visitor/x" in info.value.detail
+        json_body(response, "Pendo", what=ROUTE)
+    assert info.value.detail == f"non-JSON body (text/html) from {ROUTE}"
+    assert EMAIL not in str(info.value) and "login" not in str(info.value)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 429, 500, 503])
+async def test_generic_errors_name_status_and_route_never_path_or_body(fake: FakeTime, status: int) -> None:
+    handler = Recorder(httpx.Response(status, text=f"no visitor {EMAIL}"))
+    with pytest.raises(UpstreamError) as info:
+        await send(handler, fake, policy=MaxJitterPolicy(max_attempts=1))
+    err = info.value
+    assert err.detail == f"HTTP {status} from {ROUTE}"
+    for text in (str(err), err.detail, err.user_message, repr(err)):
+        assert EMAIL not in text
+        assert "no visitor" not in text
+
+
+async def test_unavailable_user_message_names_the_status_not_the_route(fake: FakeTime) -> None:
+    with pytest.raises(Unavailable) as info:
+        await send(Recorder(503), fake, policy=MaxJitterPolicy(max_attempts=1))
+    assert info.value.user_message == "Pendo is unavailable right now (HTTP 503). Try again in a minute."
 
 
 def test_error_messages_never_echo_request_headers() -> None:
@@ -429,6 +452,7 @@ async def test_retry_errors_do_not_contain_the_key(fake: FakeTime) -> None:
                 client,
                 lambda: client.build_request("GET", URL, headers={"x-pendo-integration-key": secret}),
                 upstream="Pendo",
+                route=ROUTE,
                 policy=MaxJitterPolicy(),
                 classify=lambda r: None,
                 sleep=fake.sleep,

@@ -43,19 +43,17 @@ def segment(value: str) -> str:
     return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
-def _classify(response: httpx.Response) -> UpstreamError | None:
+def _classify(response: httpx.Response, route: str) -> UpstreamError | None:
+    """Map a non-2xx answer to a typed error. Details name the status and route template only: the real
+    path carries the customer's email or id, and the body may echo it."""
     status = response.status_code
+    where = f"HTTP {status} from {route}"
     if status in (401, 403):
-        return AuthError(
-            UPSTREAM,
-            f"HTTP {status} from {response.request.url.path}",
-            status=status,
-            setting="PENDO_INTEGRATION_KEY",
-        )
+        return AuthError(UPSTREAM, where, status=status, setting="PENDO_INTEGRATION_KEY")
     if status == 404:
-        return NotFound(UPSTREAM, f"HTTP 404 from {response.request.url.path}", status=status)
+        return NotFound(UPSTREAM, where, status=status)
     if status == 400:
-        return BadResponse(UPSTREAM, f"HTTP 400 from {response.request.url.path}: {response.text[:300]}")
+        return BadResponse(UPSTREAM, where, status=status)
     return None
 
 
@@ -85,12 +83,16 @@ class PendoClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _request(self, method: str, path: str, route: str, **kwargs: Any) -> Any:
         """Send one read; identical reads within the TTL are answered from the cache (and coalesced)."""
         key = ("pendo", method, path, json.dumps(kwargs, sort_keys=True, default=str))
-        return await self._cache.get_or_load(key, self._ttl, lambda: self._send(method, path, **kwargs))
+        return await self._cache.get_or_load(
+            key, self._ttl, lambda: self._send(method, path, route, **kwargs)
+        )
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _send(self, method: str, path: str, route: str, **kwargs: Any) -> Any:
+        """Send one request. `route` (e.g. `GET /api/v1/visitor/{id}`) names it in errors, never `path`."""
+
         def build() -> httpx.Request:
             self.calls += 1
             headers = {"x-pendo-integration-key": self._key, "content-type": "application/json"}
@@ -100,11 +102,12 @@ class PendoClient:
             self._http,
             build,
             upstream=UPSTREAM,
+            route=route,
             policy=self._policy,
-            classify=_classify,
+            classify=lambda r: _classify(r, route),
             sleep=self._sleep or asyncio.sleep,
         )
-        return json_body(response, UPSTREAM)
+        return json_body(response, UPSTREAM, what=route)
 
     @staticmethod
     def _parse(adapter: TypeAdapter[Any], data: Any, what: str) -> Any:
@@ -116,7 +119,9 @@ class PendoClient:
     # --- visitors and accounts ------------------------------------------------------------------
     async def get_visitor(self, visitor_id: str) -> Visitor | None:
         try:
-            data = await self._request("GET", f"/api/v1/visitor/{segment(visitor_id)}")
+            data = await self._request(
+                "GET", f"/api/v1/visitor/{segment(visitor_id)}", "GET /api/v1/visitor/{id}"
+            )
         except NotFound:
             return None
         return self._parse(_visitor, data, "visitor")  # type: ignore[no-any-return]
@@ -126,7 +131,7 @@ class PendoClient:
         lc_field = field if field.startswith("_lc_") else f"_lc_{field}"
         path = f"/api/v1/visitor/metadata/{segment(group)}/{segment(lc_field)}/{segment(value.lower())}"
         try:
-            data = await self._request("GET", path)
+            data = await self._request("GET", path, "GET /api/v1/visitor/metadata/{group}/{field}/{value}")
         except NotFound:
             return []
         if data is None:
@@ -145,7 +150,9 @@ class PendoClient:
 
     async def get_account(self, account_id: str) -> Account | None:
         try:
-            data = await self._request("GET", f"/api/v1/account/{segment(account_id)}")
+            data = await self._request(
+                "GET", f"/api/v1/account/{segment(account_id)}", "GET /api/v1/account/{id}"
+            )
         except NotFound:
             return None
         return self._parse(TypeAdapter(Account), data, "account")  # type: ignore[no-any-return]
@@ -153,13 +160,19 @@ class PendoClient:
     async def history(self, visitor_id: str, starttime_ms: int) -> list[HistoryItem]:
         """One day of the visitor's activity log, starting at `starttime_ms`."""
         data = await self._request(
-            "GET", f"/api/v1/visitor/{segment(visitor_id)}/history", params={"starttime": starttime_ms}
+            "GET",
+            f"/api/v1/visitor/{segment(visitor_id)}/history",
+            "GET /api/v1/visitor/{id}/history",
+            params={"starttime": starttime_ms},
         )
         return self._parse(_history, data or [], "visitor history")  # type: ignore[no-any-return]
 
     async def aggregate(self, request_id: str, pipeline: queries.Pipeline) -> list[dict[str, Any]]:
         data = await self._request(
-            "POST", "/api/v1/aggregation", json=queries.envelope(f"pendo-slack-{request_id}", pipeline)
+            "POST",
+            "/api/v1/aggregation",
+            "POST /api/v1/aggregation",
+            json=queries.envelope(f"pendo-slack-{request_id}", pipeline),
         )
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise BadResponse(UPSTREAM, "aggregation answer has no results list")
@@ -171,7 +184,7 @@ class PendoClient:
         path = CATALOG_PATHS[kind]
 
         async def load() -> dict[str, CatalogItem]:
-            data = await self._send("GET", f"/api/v1/{path}", params={"expand": "*"})
+            data = await self._send("GET", f"/api/v1/{path}", f"GET /api/v1/{path}", params={"expand": "*"})
             items: list[CatalogItem] = self._parse(_catalog, data or [], f"{path} catalog")
             return {item.id: item for item in items}
 
@@ -181,7 +194,13 @@ class PendoClient:
         """Metadata field descriptors (display names) for "visitor" or "account"."""
 
         async def load() -> MetadataSchema:
-            data = await self._send("GET", f"/api/v1/metadata/schema/{kind}")
+            data = await self._send(
+                "GET", f"/api/v1/metadata/schema/{kind}", "GET /api/v1/metadata/schema/{kind}"
+            )
             return self._parse(_schema, data or {}, f"{kind} schema")  # type: ignore[no-any-return]
 
         return await self._cache.get_or_load(("pendo-schema", kind), self._catalog_ttl, load)
+
+    async def verify(self) -> None:
+        """A fresh, uncached read that succeeds only if Pendo answers and accepts the key (readiness)."""
+        await self._send("GET", "/api/v1/metadata/schema/visitor", "GET /api/v1/metadata/schema/{kind}")

@@ -11,7 +11,6 @@ import asyncio
 import base64
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
@@ -95,12 +94,12 @@ class ZendeskAuthError(AuthError):
         )
 
 
-def _classifier(ticket_id: int | None) -> Callable[[httpx.Response], UpstreamError | None]:
-    """Map a non-2xx answer to a typed error. Details name the status and path, never headers or body."""
+def _classifier(ticket_id: int | None, route: str) -> Callable[[httpx.Response], UpstreamError | None]:
+    """Map a non-2xx answer to a typed error. Details name the status and route, never headers or body."""
 
     def classify(response: httpx.Response) -> UpstreamError | None:
         status = response.status_code
-        where = f"HTTP {status} from {response.request.url.path}"
+        where = f"HTTP {status} from {route}"
         if status == 401:
             return ZendeskAuthError(where)
         if status == 403:
@@ -184,13 +183,21 @@ class ZendeskClient:
         ttl: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> ZendeskClient:
-        """A client for the configured account (or the sandbox), with its own pooled httpx client."""
-        http = httpx.AsyncClient(
-            base_url=settings.zendesk_api_url,
-            timeout=httpx.Timeout(settings.zendesk_timeout_seconds),
-            transport=transport,
-        )
+        """A client for the configured account (or the sandbox).
+
+        `http` is used as given (its base URL should be the account's API); without it the client builds
+        its own pooled httpx client for `settings.zendesk_api_url`, over `transport` if one is given.
+        """
+        if http is not None and transport is not None:
+            raise ValueError("pass either http or transport, not both")
+        if http is None:
+            http = httpx.AsyncClient(
+                base_url=settings.zendesk_api_url,
+                timeout=httpx.Timeout(settings.zendesk_timeout_seconds),
+                transport=transport,
+            )
         return cls(
             http,
             auth_header=auth_header_from_settings(settings),
@@ -208,13 +215,15 @@ class ZendeskClient:
         await self._http.aclose()
 
     # --- transport ---------------------------------------------------------------------------------
-    async def _get(self, path_and_query: str, ticket_id: int | None) -> Any:
+    async def _get(self, path_and_query: str, route: str, ticket_id: int | None) -> Any:
+        """GET one path; `route` (e.g. `GET /api/v2/tickets/{id}.json`) names it in errors."""
+
         def build() -> httpx.Request:
             self.calls += 1
             headers = {"authorization": self._auth_header, "accept": "application/json"}
             return self._http.build_request("GET", path_and_query, headers=headers)
 
-        classify = _classifier(ticket_id)
+        classify = _classifier(ticket_id, route)
 
         def classify_and_watch(response: httpx.Response) -> UpstreamError | None:
             self._watch_rate_limit(response)
@@ -224,12 +233,13 @@ class ZendeskClient:
             self._http,
             build,
             upstream=UPSTREAM,
+            route=route,
             policy=self._policy,
             classify=classify_and_watch,
             sleep=self._sleep or asyncio.sleep,
         )
         self._watch_rate_limit(response)
-        return json_body(response, UPSTREAM)
+        return json_body(response, UPSTREAM, what=route)
 
     def _watch_rate_limit(self, response: httpx.Response) -> None:
         """Remember the account's remaining budget and warn before Zendesk starts answering 429."""
@@ -291,16 +301,19 @@ class ZendeskClient:
         return bundles
 
     # --- tickets ---------------------------------------------------------------------------------------
-    async def get_ticket(self, ticket_id: int, *, host: str | None = None) -> TicketBundle:
+    async def get_ticket(self, ticket_id: int) -> TicketBundle:
         """One ticket with its people: a single `GET /api/v2/tickets/{id}.json?include=...`.
 
-        `host` (e.g. the host of the pasted link) goes into the bundle for links back to Zendesk.
         Raises TicketNotFound, ZendeskForbidden, ZendeskAuthError, RateLimited, Unavailable, BadResponse.
         """
         ticket_id = _check_id(ticket_id)
 
         async def load() -> TicketBundle:
-            data = await self._get(f"/api/v2/tickets/{ticket_id}.json?include={INCLUDE}", ticket_id)
+            data = await self._get(
+                f"/api/v2/tickets/{ticket_id}.json?include={INCLUDE}",
+                "GET /api/v2/tickets/{id}.json",
+                ticket_id,
+            )
             if not isinstance(data, dict) or not isinstance(data.get("ticket"), dict):
                 raise BadResponse(UPSTREAM, "show-ticket answer has no ticket object")
             bundle = self._bundles(data, [data["ticket"]]).get(ticket_id)
@@ -308,10 +321,9 @@ class ZendeskClient:
                 raise BadResponse(UPSTREAM, "show-ticket answer is for a different ticket id")
             return bundle
 
-        bundle = await self._cache.get_or_load(("zendesk-ticket", ticket_id), self._ttl, load)
-        return self._on_host(bundle, host)
+        return await self._cache.get_or_load(("zendesk-ticket", ticket_id), self._ttl, load)
 
-    async def get_tickets(self, ids: Iterable[int], *, host: str | None = None) -> dict[int, TicketBundle]:
+    async def get_tickets(self, ids: Iterable[int]) -> dict[int, TicketBundle]:
         """Several tickets: cached ones from the cache, the rest via `show_many` (≤100 ids per request).
 
         Ids Zendesk does not return (deleted, or not visible to the bot) are absent from the result.
@@ -331,7 +343,9 @@ class ZendeskClient:
             async def load(chunk: tuple[int, ...] = chunk) -> dict[int, TicketBundle]:
                 ids_param = ",".join(str(i) for i in chunk)
                 data = await self._get(
-                    f"/api/v2/tickets/show_many.json?ids={ids_param}&include={INCLUDE}", None
+                    f"/api/v2/tickets/show_many.json?ids={ids_param}&include={INCLUDE}",
+                    "GET /api/v2/tickets/show_many.json",
+                    None,
                 )
                 if not isinstance(data, dict) or not isinstance(data.get("tickets"), list):
                     raise BadResponse(UPSTREAM, "show-many answer has no tickets list")
@@ -344,13 +358,7 @@ class ZendeskClient:
                 if bundle is not None:
                     self._cache.put(("zendesk-ticket", ticket_id), bundle, self._ttl)
                     found[ticket_id] = bundle
-        return {i: self._on_host(found[i], host) for i in wanted if i in found}
-
-    @staticmethod
-    def _on_host(bundle: TicketBundle, host: str | None) -> TicketBundle:
-        if host and host.lower() != bundle.host:
-            return replace(bundle, host=host.lower())
-        return bundle
+        return {i: found[i] for i in wanted if i in found}
 
 
 def _check_id(ticket_id: int) -> int:

@@ -23,7 +23,11 @@ _LOCALE = r"[a-z]{2,3}(?:-[a-z0-9]{2,4})?"  # en, en-us, pt-br, es-419, zh-hant
 
 @dataclass(frozen=True)
 class TicketRef:
-    """A ticket named by a link: the id, the (lower-cased) host it was linked on, and the link itself."""
+    """A ticket named by a link: the id, the (lower-cased) host it was linked on, and the link itself.
+
+    `url` is the link exactly as it was given (Slack-escaped, e.g. with `&amp;`): `chat.unfurl` needs its
+    `unfurls` map keyed by the URL exactly as it appeared in the `link_shared` event.
+    """
 
     ticket_id: int
     host: str
@@ -95,9 +99,11 @@ def parse_ticket_link(
     *,
     patterns: Iterable[TicketLinkPattern] = TICKET_LINK_PATTERNS,
 ) -> TicketRef | None:
-    """The ticket a link points to, if it is a ticket link on one of `hosts` (compared case-insensitively)."""
-    url = unescape_slack(url.strip())
-    split = _host(url)
+    """The ticket a link points to, if it is a ticket link on one of `hosts` (compared case-insensitively).
+
+    The link is unescaped only for parsing; the ref keeps `url` as given.
+    """
+    split = _host(unescape_slack(url.strip()))
     if split is None:
         return None
     host, locator = split

@@ -203,7 +203,7 @@ async def test_health_and_readiness(bot: Bot) -> None:
     assert (await bot.http.get("/healthz")).text == "ok"
     ready = await bot.http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["pendo"] == "ok"
-    bot.services.cache._data.clear()
+    bot.services.slack_cache.clear()  # forget the last readiness answer (kept 30 s)
     bot.pendo.fail(r"/metadata/schema", 403)
     not_ready = await bot.http.get("/readyz")
     assert not_ready.status_code == 503 and "PENDO_INTEGRATION_KEY" in not_ready.json()["pendo"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
@@ -17,7 +18,7 @@ from bot.cache import TTLCache
 from bot.pendo import queries
 from bot.pendo.client import PendoClient, segment
 from bot.pendo.models import CatalogItem, HistoryItem, Visitor
-from bot.upstream import AuthError, BadResponse, RateLimited, RetryPolicy, Unavailable
+from bot.upstream import AuthError, BadResponse, RateLimited, RetryPolicy, Unavailable, UpstreamError
 
 BASE = "https://app.pendo.io"
 KEY = "6f1c2d3e-aaaa-bbbb-cccc-0123456789ab"
@@ -255,7 +256,51 @@ async def test_400_is_bad_response_not_retried() -> None:
     with pytest.raises(BadResponse) as info:
         await make_client(wire).aggregate("t", [{"source": {"visitors": None}}])
     assert len(wire.requests) == 1
-    assert "no period specified" in info.value.detail
+    assert info.value.status == 400
+    assert info.value.detail == "HTTP 400 from POST /api/v1/aggregation"  # never the body
+
+
+LOOKUP_EMAIL = "Jane.Doe+vip@Acme-Corp.example"
+LOOKUPS: dict[str, tuple[str, Callable[[PendoClient], Awaitable[Any]]]] = {
+    "visitor": ("GET /api/v1/visitor/{id}", lambda c: c.get_visitor(LOOKUP_EMAIL)),
+    "metadata": (
+        "GET /api/v1/visitor/metadata/{group}/{field}/{value}",
+        lambda c: c.visitors_by_metadata("agent", "email", LOOKUP_EMAIL),
+    ),
+    "history": ("GET /api/v1/visitor/{id}/history", lambda c: c.history(LOOKUP_EMAIL, 0)),
+    "search": ("POST /api/v1/aggregation", lambda c: c.search_visitors("agent", "email", [LOOKUP_EMAIL])),
+}
+ECHOING_ANSWERS = ["400", "401", "403", "404", "429", "500", "503", "non-json"]
+
+
+def echoing_answer(answer: str) -> httpx.Response:
+    """An error answer whose body (Pendo's or a proxy's) echoes the email that was looked up."""
+    if answer == "non-json":
+        return httpx.Response(200, text=f"<html>{LOOKUP_EMAIL}</html>", headers={"content-type": "text/html"})
+    headers = {"Retry-After": "60"} if answer == "429" else {}
+    return httpx.Response(int(answer), json={"message": f"no visitor {LOOKUP_EMAIL}"}, headers=headers)
+
+
+@pytest.mark.parametrize("answer", ECHOING_ANSWERS)
+@pytest.mark.parametrize("lookup", LOOKUPS)
+async def test_errors_never_carry_the_looked_up_email(
+    lookup: str, answer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    route, call = LOOKUPS[lookup]
+    caplog.set_level(logging.DEBUG)
+    try:
+        result = await call(make_client(Wire(lambda _request: echoing_answer(answer))))
+    except UpstreamError as exc:
+        err = exc
+    else:
+        assert answer == "404" and lookup in ("visitor", "metadata") and not result
+        return
+    expected = "non-JSON body (text/html) from" if answer == "non-json" else f"HTTP {answer} from"
+    assert err.detail == f"{expected} {route}"
+    logged = [str(r.__dict__) for r in caplog.records if r.name.startswith("bot")]
+    for text in (str(err), err.detail, err.user_message, repr(err), *logged):
+        for form in (LOOKUP_EMAIL, segment(LOOKUP_EMAIL), "jane.doe", "acme-corp"):
+            assert form.lower() not in text.lower()
 
 
 async def test_5xx_retried_through_injected_sleep_then_success() -> None:

@@ -256,12 +256,6 @@ async def test_empty_subject_falls_back() -> None:
     assert bundle.ticket.title == "(no subject)"
 
 
-async def test_host_from_the_link_is_used_for_links_back() -> None:
-    client = make_client(Recorder(ok(show_body())))
-    bundle = await client.get_ticket(35436, host="Support.Acme.com")
-    assert bundle.agent_url == "https://support.acme.com/agent/tickets/35436"
-
-
 # --- cache -----------------------------------------------------------------------------------------------
 async def test_cached_and_coalesced_per_ticket() -> None:
     rec = Recorder(ok(show_body()))
@@ -483,6 +477,36 @@ async def test_bad_responses(response: httpx.Response) -> None:
     assert len(rec.requests) == 1
 
 
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 429, 500, 503])
+@pytest.mark.parametrize(
+    ("many", "route"),
+    [(False, "GET /api/v2/tickets/{id}.json"), (True, "GET /api/v2/tickets/show_many.json")],
+)
+async def test_error_details_name_status_and_route_never_the_body(
+    status: int, many: bool, route: str
+) -> None:
+    marker = "jane.customer@acme.example"
+    rec = Recorder(
+        httpx.Response(status, json={"error": f"nope for {marker}"}, headers={"retry-after": "60"})
+    )
+    client = make_client(rec, policy=RetryPolicy(max_attempts=1))
+    with pytest.raises(UpstreamError) as info:
+        await (client.get_tickets([12345, 6]) if many else client.get_ticket(12345))
+    err = info.value
+    assert err.detail == f"HTTP {status} from {route}"
+    for text in (str(err), err.detail, err.user_message, repr(err)):
+        assert marker not in text and "nope" not in text
+
+
+async def test_non_json_detail_names_the_route() -> None:
+    rec = Recorder(
+        httpx.Response(200, text="<html>maintenance</html>", headers={"content-type": "text/html"})
+    )
+    with pytest.raises(BadResponse) as info:
+        await make_client(rec).get_ticket(35436)
+    assert info.value.detail == "non-JSON body (text/html) from GET /api/v2/tickets/{id}.json"
+
+
 async def test_show_many_bad_shape() -> None:
     with pytest.raises(BadResponse):
         await make_client(Recorder(ok({"ticket": TICKET}))).get_tickets([1])
@@ -575,6 +599,27 @@ async def test_authorization_header_is_sent(mode: str) -> None:
     assert rec.requests[0].headers["authorization"] == expected
     assert str(rec.requests[0].url).startswith("https://acme.zendesk.com/api/v2/tickets/35436.json")
     assert bundle.host == "acme.zendesk.com"
+
+
+async def test_from_settings_uses_a_given_http_client() -> None:
+    rec = Recorder(ok(show_body()))
+    s = settings(zendesk_subdomain="acme", zendesk_email=EMAIL, zendesk_api_token=API_TOKEN)
+    http = httpx.AsyncClient(base_url=s.zendesk_api_url, transport=httpx.MockTransport(rec))
+    client = ZendeskClient.from_settings(s, cache=TTLCache(), policy=RetryPolicy(), http=http)
+    bundle = await client.get_ticket(35436)
+    await client.aclose()
+    assert rec.requests[0].headers["authorization"] == AUTH
+    assert bundle.host == "acme.zendesk.com"
+    assert http.is_closed
+
+
+def test_from_settings_refuses_both_http_and_transport() -> None:
+    s = settings(zendesk_subdomain="acme", zendesk_email=EMAIL, zendesk_api_token=API_TOKEN)
+    transport = httpx.MockTransport(Recorder(ok({})))
+    with pytest.raises(ValueError, match="not both"):
+        ZendeskClient.from_settings(
+            s, cache=TTLCache(), policy=RetryPolicy(), http=httpx.AsyncClient(), transport=transport
+        )
 
 
 async def test_from_settings_base_url_override_keeps_real_host_for_links() -> None:

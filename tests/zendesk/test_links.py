@@ -111,11 +111,27 @@ def test_not_ticket_links(url: str) -> None:
     assert parse_ticket_link(url, HOSTS) is None
 
 
-def test_ref_keeps_unescaped_url_and_lowercase_host() -> None:
+def test_ref_keeps_the_url_exactly_as_given_and_lowercase_host() -> None:
     ref = parse_ticket_link("https://ACME.zendesk.com/agent/tickets/9?a=1&amp;b=2", HOSTS)
     assert ref == TicketRef(
-        ticket_id=9, host="acme.zendesk.com", url="https://ACME.zendesk.com/agent/tickets/9?a=1&b=2"
+        ticket_id=9, host="acme.zendesk.com", url="https://ACME.zendesk.com/agent/tickets/9?a=1&amp;b=2"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "ticket_id"),
+    [
+        ("https://acme.zendesk.com/agent/tickets/12?a=1&amp;b=2", 12),
+        ("https://acme.zendesk.com/agent/tickets/12?a=1&b=2", 12),
+        ("https://acme.zendesk.com/hc/en-us/requests/34?x=&lt;y&gt;&amp;z=1#c", 34),
+    ],
+)
+def test_slack_escaped_links_parse_but_keep_the_raw_url_for_unfurl_keys(url: str, ticket_id: int) -> None:
+    ref = parse_ticket_link(url, HOSTS)
+    assert ref is not None and ref.ticket_id == ticket_id
+    assert ref.url == url
+    refs, _ = find_ticket_refs([url], HOSTS, 5)
+    assert [r.url for r in refs] == [url]
 
 
 def test_configured_hosts_compared_case_insensitively() -> None:
