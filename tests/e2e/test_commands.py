@@ -12,6 +12,11 @@ from bot.sandbox import JANE, OPS, OPS_VISITOR_IDS, PRIVATE, TICKET_JANE, TICKET
 from tests.e2e.conftest import BOT_TOKEN, SECRET, Bot, make_bot
 
 
+def share_button(message: dict) -> dict:
+    actions = [b for b in message["blocks"] if b["type"] == "actions"]
+    return next(e for b in actions for e in b["elements"] if e["action_id"] == "share_summary")
+
+
 def texts(message: dict) -> str:
     return json.dumps(message["blocks"], ensure_ascii=False)
 
@@ -116,13 +121,7 @@ async def test_rejected_key_names_the_setting_never_the_key(
 async def test_share_posts_the_same_summary_visibly_with_who_shared(bot: Bot) -> None:
     _, rid = await bot.command(JANE)
     final = await bot.final_response(rid)
-    share = next(
-        e
-        for b in final["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "share_summary"
-    )
+    share = share_button(final)
     response, _ = await bot.action("share_summary", share["value"], user="U0SHARER")
     assert response.status_code == 200
     await bot.slack.wait_for(lambda: bot.slack.by_method("chat.postMessage"))
@@ -138,13 +137,7 @@ async def test_share_refuses_politely_where_the_bot_cannot_post(bot: Bot) -> Non
     bot.slack.not_in_channels.add("C0PRIVATE")
     _, rid = await bot.command(JANE, channel="C0PRIVATE")
     final = await bot.final_response(rid)
-    share = next(
-        e
-        for b in final["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "share_summary"
-    )
+    share = share_button(final)
     _, rid2 = await bot.action("share_summary", share["value"], channel="C0PRIVATE")
     refusal = await bot.final_response(rid2)
     assert "/invite @pendo" in refusal["text"] and refusal["replace_original"] is False
@@ -225,13 +218,7 @@ async def test_share_refuses_in_slack_connect_channels(bot: Bot) -> None:
     bot.slack.shared_channels.add("C0CONNECT")
     _, rid = await bot.command(JANE, channel="C0CONNECT")
     final = await bot.final_response(rid)
-    share = next(
-        e
-        for b in final["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "share_summary"
-    )
+    share = share_button(final)
     _, rid2 = await bot.action("share_summary", share["value"], channel="C0CONNECT")
     refusal = await bot.final_response(rid2)
     assert "Slack Connect" in refusal["text"] and refusal["replace_original"] is False
