@@ -198,7 +198,7 @@ class ContextService:
         url = f"{self._base}/account/{quote(account_id, safe='')}"
         first, _ = us.windows(now)
         (account, gap), schema = await asyncio.gather(
-            self._part(self.pendo.get_account(account_id), deadline, "Account data"),
+            self._part(self.pendo.get_account(account_id), deadline, "Details"),
             self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
         )
         if gap is not None:
@@ -212,7 +212,7 @@ class ContextService:
                 "account-activity", queries.account_activity(account_id, first, us.WINDOW_DAYS)
             ),
             deadline,
-            "Account usage",
+            "Usage figures",
         )
         return AccountSummary(
             id=account_id,

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from bot.context.tickets import TicketContext, TicketService
 from bot.listeners.channels import ChannelPolicy
@@ -26,6 +27,7 @@ from bot.zendesk.links import TicketRef, find_ticket_refs
 
 log = logging.getLogger(__name__)
 TARGET_TTL = 900.0
+UNFURL_FAILED = "The preview could not be completed. Open the ticket, or try /pendo with its number."
 
 
 def register(app: AsyncApp, services: Services, tickets: TicketService, channels: ChannelPolicy) -> None:
@@ -65,7 +67,10 @@ def register(app: AsyncApp, services: Services, tickets: TicketService, channels
             if note:
                 last = list(unfurls)[-1]
                 unfurls[last] = tk.with_note(unfurls[last], note)
-            await client.chat_unfurl(unfurls=unfurls, **target)
+            try:
+                await client.chat_unfurl(unfurls=unfurls, **target)
+            except SlackApiError as exc:  # e.g. cannot_unfurl_url: the message was deleted meanwhile
+                log.warning("chat.unfurl refused", extra={"error": str(exc.response.get("error", ""))})
 
         if source == "composer":
             # The channel is unknown until the message is posted, and the preview would travel with it.
@@ -80,7 +85,12 @@ def register(app: AsyncApp, services: Services, tickets: TicketService, channels
                 outcome = "number_only"
         else:
             with_pendo = not settings.unfurl_channels or channel in settings.unfurl_channels
-            outcome = await _unfurl_tickets(tickets, refs, unfurl, with_pendo=with_pendo)
+            try:
+                outcome = await _unfurl_tickets(tickets, refs, unfurl, with_pendo=with_pendo)
+            except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
+                log.exception("unfurl failed")
+                await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})
+                outcome = "error:internal"
         user = str(event.get("user", ""))
         for ref in refs:
             audit(
