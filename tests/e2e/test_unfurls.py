@@ -205,3 +205,16 @@ async def test_pendo_outage_keeps_the_header_with_a_reason(bot: Bot) -> None:
     assert (
         "Jane Doe" in text and "Pendo data unavailable" in text and "Pendo is unavailable right now" in text
     )
+
+
+async def test_an_internal_failure_replaces_the_pending_preview(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    async def broken(bundle: object) -> object:
+        raise RuntimeError("bug")
+
+    assert bot.services.tickets is not None
+    monkeypatch.setattr(bot.services.tickets, "requester_context", broken)
+    link = url(TICKET_JANE)
+    await bot.event(posted([link]))
+    _first, second = await settle(bot, 2)
+    text = blocks_text(second["unfurls"][link])
+    assert "could not be completed" in text and "Looking up" not in text
