@@ -45,7 +45,8 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
                 return
         else:
             target = f"ticket #{ticket}"
-        await ack(response_type="ephemeral", **bk.progress_message(target))
+        where = "Pendo" if ticket is None else "Zendesk and Pendo"
+        await ack(response_type="ephemeral", **bk.progress_message(target, where))
 
         refusal = await access.refusal(client, user, channel)
         if refusal:

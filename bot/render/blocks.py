@@ -320,8 +320,8 @@ def notice_message(text: str, *, icon: str = "⚠️") -> Message:
     return {"text": text.replace("*", "").replace("`", ""), "blocks": [section(f"{icon} {text}")]}
 
 
-def progress_message(target: str) -> Message:
-    return notice_message(f"Looking up *{esc(target)}* in Pendo…", icon="⏳")
+def progress_message(target: str, where: str = "Pendo") -> Message:
+    return notice_message(f"Looking up *{esc(target)}* in {where}…", icon="⏳")
 
 
 def help_message(command: str = "/pendo") -> Message:
