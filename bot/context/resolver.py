@@ -9,6 +9,7 @@ from bot.pendo.client import PendoClient
 from bot.pendo.models import Visitor
 
 _MAILTO = re.compile(r"^<mailto:([^|>]*)(?:\|[^>]*)?>$", re.IGNORECASE)
+_SLACK_MENTION = re.compile(r"^<[@#!][^>]*>$")
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 EXAMPLE = "Try `/pendo jane@acme.com`."
@@ -25,6 +26,8 @@ def parse_email(text: str) -> str:
         raw = match.group(1).strip()
     if not raw:
         raise InvalidInput(f"Give me an email address to look up. {EXAMPLE}")
+    if _SLACK_MENTION.match(raw):
+        raise InvalidInput(f"That's a Slack mention; give the customer's email address instead. {EXAMPLE}")
     shown = raw if len(raw) <= 60 else raw[:57] + "…"
     if any(c.isspace() for c in raw):
         raise InvalidInput(f"“{shown}” has spaces in it; look up one email address at a time. {EXAMPLE}")

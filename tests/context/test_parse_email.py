@@ -36,6 +36,8 @@ def test_accepts_emails_in_the_forms_slack_sends(text: str, expected: str) -> No
         ('a"||true||"@x.com', "before @"),
         ("x" * 65 + "@acme.com", "too long"),
         ("<mailto:|>", "Give me an email"),
+        ("<@U0123ABC|jane>", "Slack mention"),
+        ("<#C0123ABC|support>", "Slack mention"),
     ],
 )
 def test_rejects_what_is_not_an_email_with_a_reason(text: str, why: str) -> None:

@@ -236,3 +236,16 @@ async def test_ticket_numbers_when_zendesk_is_not_connected(
     )
     assert bot.zendesk.requests == [] and bot.responses(rid) == []
     await bot.http.aclose()
+
+
+async def test_oauth_variables_do_not_switch_the_bot_to_oauth(
+    clean_env: None, slack_server, fake_slack, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SLACK_CLIENT_ID", "123.456")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-value")
+    bot = make_bot(fake_slack, slack_server[1])
+    _, rid = await bot.command(JANE)
+    final = await bot.final_response(rid)
+    assert final["blocks"][0]["text"]["text"] == "Jane Doe"
+    assert all(c.method != "oauth.v2.access" for c in fake_slack.calls)
+    await bot.http.aclose()
