@@ -83,11 +83,13 @@ class PendoClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, route: str, **kwargs: Any) -> Any:
+    async def _request(
+        self, method: str, path: str, route: str, ttl: float | None = None, **kwargs: Any
+    ) -> Any:
         """Send one read; identical reads within the TTL are answered from the cache (and coalesced)."""
         key = ("pendo", method, path, json.dumps(kwargs, sort_keys=True, default=str))
         return await self._cache.get_or_load(
-            key, self._ttl, lambda: self._send(method, path, route, **kwargs)
+            key, self._ttl if ttl is None else ttl, lambda: self._send(method, path, route, **kwargs)
         )
 
     async def _send(self, method: str, path: str, route: str, **kwargs: Any) -> Any:
@@ -149,9 +151,14 @@ class PendoClient:
         return visitors
 
     async def get_account(self, account_id: str) -> Account | None:
+        """An account's name and metadata change rarely: kept as long as the catalogs, since the account's
+        activity query waits for it (an opted-out account is never queried)."""
         try:
             data = await self._request(
-                "GET", f"/api/v1/account/{segment(account_id)}", "GET /api/v1/account/{id}"
+                "GET",
+                f"/api/v1/account/{segment(account_id)}",
+                "GET /api/v1/account/{id}",
+                ttl=self._catalog_ttl,
             )
         except NotFound:
             return None
