@@ -21,12 +21,10 @@ from bot.context.service import ContextService
 from bot.context.tickets import TicketService
 from bot.pendo.client import PendoClient
 from bot.settings import Settings, SettingsError
-from bot.upstream import RetryPolicy, Sleep
+from bot.upstream import RetryPolicy, Sleep, http_client
 from bot.zendesk.client import ZendeskClient
 
 log = logging.getLogger(__name__)
-
-USER_AGENT = "pendo-context-for-slack/0.1"
 
 
 @dataclass
@@ -44,19 +42,6 @@ class Services:
     async def aclose(self) -> None:
         for close in self.closers:
             await close()
-
-
-def _http(
-    base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-        headers={"user-agent": USER_AGENT, "accept": "application/json"},
-        transport=transport,
-        follow_redirects=False,
-    )
 
 
 def _audit_key(settings: Settings) -> str:
@@ -103,7 +88,7 @@ def build_services(
 
     policy = RetryPolicy(deadline=settings.lookup_deadline_seconds)
     pendo = PendoClient(
-        _http(pendo_base, settings.pendo_timeout_seconds, pendo_transport),
+        http_client(pendo_base, settings.pendo_timeout_seconds, pendo_transport),
         key=settings.pendo_key,
         policy=policy,
         cache=cache,
@@ -117,7 +102,7 @@ def build_services(
     if not settings.zendesk_sandbox or zendesk_transport is not None:
         zendesk = ZendeskClient.from_settings(
             settings,
-            http=_http(settings.zendesk_api_url, settings.zendesk_timeout_seconds, zendesk_transport),
+            transport=zendesk_transport,
             cache=cache,
             policy=policy,
             ttl=min(60.0, settings.cache_ttl_seconds),

@@ -126,6 +126,21 @@ def parse_retry_after(headers: httpx.Headers) -> float | None:
 
 
 Sleep = Callable[[float], Awaitable[None]]
+USER_AGENT = "pendo-context-for-slack/0.1"
+
+
+def http_client(
+    base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The one pooled httpx client an upstream client uses: explicit timeouts and limits, no redirects."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        headers={"user-agent": USER_AGENT, "accept": "application/json"},
+        transport=transport,
+        follow_redirects=False,
+    )
 
 
 async def send_with_retry(

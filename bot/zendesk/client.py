@@ -26,6 +26,7 @@ from bot.upstream import (
     RetryPolicy,
     Sleep,
     UpstreamError,
+    http_client,
     json_body,
     send_with_retry,
 )
@@ -104,10 +105,8 @@ def _classifier(ticket_id: int | None, route: str) -> Callable[[httpx.Response],
             return ZendeskAuthError(where)
         if status == 403:
             return ZendeskForbidden(ticket_id, where)
-        if status == 404:
-            if ticket_id is not None:
-                return TicketNotFound(ticket_id, where)
-            return NotFound(UPSTREAM, where, status=404)
+        if status == 404 and ticket_id is not None:
+            return TicketNotFound(ticket_id, where)
         return None
 
     return classify
@@ -149,8 +148,6 @@ def _header_number(headers: httpx.Headers, names: Iterable[str]) -> int | None:
 class ZendeskClient:
     """Knows Zendesk's wire format and nothing of Slack. Returns `TicketBundle`s, raises typed errors."""
 
-    auth_header_from_settings = staticmethod(auth_header_from_settings)
-
     def __init__(
         self,
         http: httpx.AsyncClient,
@@ -170,7 +167,6 @@ class ZendeskClient:
         self._ttl = ttl
         self._sleep = sleep
         self.host = (host or http.base_url.host or "").lower()
-        self.calls = 0  # upstream requests sent, for the benchmark and politeness tests
         self.rate_limit_remaining: int | None = None  # from the last response that carried it
 
     @classmethod
@@ -183,23 +179,10 @@ class ZendeskClient:
         ttl: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
-        http: httpx.AsyncClient | None = None,
     ) -> ZendeskClient:
-        """A client for the configured account (or the sandbox).
-
-        `http` is used as given (its base URL should be the account's API); without it the client builds
-        its own pooled httpx client for `settings.zendesk_api_url`, over `transport` if one is given.
-        """
-        if http is not None and transport is not None:
-            raise ValueError("pass either http or transport, not both")
-        if http is None:
-            http = httpx.AsyncClient(
-                base_url=settings.zendesk_api_url,
-                timeout=httpx.Timeout(settings.zendesk_timeout_seconds),
-                transport=transport,
-            )
+        """A client for the configured account (or the sandbox), over `transport` if one is given."""
         return cls(
-            http,
+            http_client(settings.zendesk_api_url, settings.zendesk_timeout_seconds, transport),
             auth_header=auth_header_from_settings(settings),
             policy=policy,
             cache=cache,
@@ -219,7 +202,6 @@ class ZendeskClient:
         """GET one path; `route` (e.g. `GET /api/v2/tickets/{id}.json`) names it in errors."""
 
         def build() -> httpx.Request:
-            self.calls += 1
             headers = {"authorization": self._auth_header, "accept": "application/json"}
             return self._http.build_request("GET", path_and_query, headers=headers)
 

@@ -563,7 +563,6 @@ def decode_basic(header: str) -> str:
 def test_auth_header_api_token() -> None:
     s = settings(zendesk_subdomain="acme", zendesk_email=EMAIL, zendesk_api_token=API_TOKEN)
     assert decode_basic(auth_header_from_settings(s)) == f"{EMAIL}/token:{API_TOKEN}"
-    assert ZendeskClient.auth_header_from_settings(s) == AUTH
 
 
 def test_auth_header_oauth() -> None:
@@ -599,27 +598,6 @@ async def test_authorization_header_is_sent(mode: str) -> None:
     assert rec.requests[0].headers["authorization"] == expected
     assert str(rec.requests[0].url).startswith("https://acme.zendesk.com/api/v2/tickets/35436.json")
     assert bundle.host == "acme.zendesk.com"
-
-
-async def test_from_settings_uses_a_given_http_client() -> None:
-    rec = Recorder(ok(show_body()))
-    s = settings(zendesk_subdomain="acme", zendesk_email=EMAIL, zendesk_api_token=API_TOKEN)
-    http = httpx.AsyncClient(base_url=s.zendesk_api_url, transport=httpx.MockTransport(rec))
-    client = ZendeskClient.from_settings(s, cache=TTLCache(), policy=RetryPolicy(), http=http)
-    bundle = await client.get_ticket(35436)
-    await client.aclose()
-    assert rec.requests[0].headers["authorization"] == AUTH
-    assert bundle.host == "acme.zendesk.com"
-    assert http.is_closed
-
-
-def test_from_settings_refuses_both_http_and_transport() -> None:
-    s = settings(zendesk_subdomain="acme", zendesk_email=EMAIL, zendesk_api_token=API_TOKEN)
-    transport = httpx.MockTransport(Recorder(ok({})))
-    with pytest.raises(ValueError, match="not both"):
-        ZendeskClient.from_settings(
-            s, cache=TTLCache(), policy=RetryPolicy(), http=httpx.AsyncClient(), transport=transport
-        )
 
 
 async def test_from_settings_base_url_override_keeps_real_host_for_links() -> None:
