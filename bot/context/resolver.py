@@ -103,9 +103,5 @@ def _candidate(v: Visitor, group: str, field: str) -> Candidate:
         name=v.display_name or v.meta("agent", "name"),
         email=str(v.meta(group, field)),
         account_ids=v.all_account_ids,
-        last_visit_ms=_int_or_none(v.meta("auto", "lastvisit")),
+        last_visit_ms=v.meta_int("auto", "lastvisit"),
     )
-
-
-def _int_or_none(value: object) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

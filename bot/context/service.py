@@ -121,7 +121,7 @@ class ContextService:
         return time.monotonic() + self.settings.lookup_deadline_seconds
 
     async def _within(self, work: Awaitable[T], deadline: float) -> T:
-        """A step that the whole answer depends on: past the deadline it fails as a whole."""
+        """Await `work` until `deadline`; past it, fail as Pendo not answering in time."""
         try:
             return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic()))
         except TimeoutError:
@@ -132,21 +132,12 @@ class ContextService:
     async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, str | None]:
         """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
         try:
-            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic())), None
-        except TimeoutError:
-            error: UpstreamError = Unavailable(
-                "Pendo", "overall deadline", timeout=self.settings.lookup_deadline_seconds
-            )
+            return await self._within(work, deadline), None
         except UpstreamError as exc:
-            error = exc
-        log.warning("context part failed", extra={"part": label, "error": str(error)})
-        return None, f"{label} unavailable: {error.user_message}"
+            log.warning("context part failed", extra={"part": label, "error": str(exc)})
+            return None, f"{label} unavailable: {exc.user_message}"
 
     def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
-        def meta_int(name: str) -> int | None:
-            value = visitor.meta("auto", name)
-            return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
         browser = " ".join(
             str(p)
             for p in (visitor.meta("auto", "lastbrowsername"), visitor.meta("auto", "lastbrowserversion"))
@@ -163,8 +154,8 @@ class ContextService:
             name=None if opted_out else (visitor.display_name or visitor.meta("agent", "name")),
             email=email_value,
             account_ids=visitor.all_account_ids,
-            first_visit_ms=None if opted_out else meta_int("firstvisit"),
-            last_visit_ms=None if opted_out else meta_int("lastvisit"),
+            first_visit_ms=None if opted_out else visitor.meta_int("auto", "firstvisit"),
+            last_visit_ms=None if opted_out else visitor.meta_int("auto", "lastvisit"),
             browser=None if opted_out else (browser or None),
             os=None if opted_out else visitor.meta("auto", "lastoperatingsystem"),
             fields=[]
@@ -228,10 +219,8 @@ class ContextService:
     ) -> T:
         """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names."""
         try:
-            if deadline is None:
-                return await work
-            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic()))
-        except (UpstreamError, TimeoutError) as exc:
+            return await (work if deadline is None else self._within(work, deadline))
+        except UpstreamError as exc:
             log.warning("optional part unavailable", extra={"part": what, "error": str(exc)})
             return default
 

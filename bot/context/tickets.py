@@ -51,7 +51,7 @@ class TicketService:
                 bundle,
                 reason=f"The requester has no email address in Zendesk{via}, so there is no Pendo visitor to show.",
             )
-        anchor = int(bundle.ticket.created_at.timestamp() * 1000)
+        anchor = bundle.ticket.created_ms
         try:
             result = await self.context.lookup(email, anchor_ms=anchor, marker=MARKER)
         except InvalidInput:

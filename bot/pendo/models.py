@@ -13,14 +13,28 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class Visitor(_Wire):
+class _WithMetadata(_Wire):
+    """Visitors and accounts: an id and `{group: {field: value}}` metadata, incl. Pendo's opt-out flag."""
+
     id: str
-    account_ids: list[str] = Field(default_factory=list, alias="accountIds")
-    display_name: str | None = Field(default=None, alias="displayName")
     metadata: Metadata = Field(default_factory=dict)
 
     def meta(self, group: str, field: str) -> Any:
         return (self.metadata.get(group) or {}).get(field)
+
+    def meta_int(self, group: str, field: str) -> int | None:
+        """A numeric field (e.g. auto/lastvisit, epoch ms) as an int, or None when absent or not a number."""
+        value = self.meta(group, field)
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    @property
+    def do_not_process(self) -> bool:
+        return bool(self.meta("pendo", "donotprocess"))
+
+
+class Visitor(_WithMetadata):
+    account_ids: list[str] = Field(default_factory=list, alias="accountIds")
+    display_name: str | None = Field(default=None, alias="displayName")
 
     @property
     def all_account_ids(self) -> list[str]:
@@ -30,26 +44,13 @@ class Visitor(_Wire):
             ids = [str(self.meta("auto", "accountid"))]
         return list(dict.fromkeys(str(i) for i in ids if i))
 
-    @property
-    def do_not_process(self) -> bool:
-        return bool(self.meta("pendo", "donotprocess"))
 
-
-class Account(_Wire):
-    id: str
+class Account(_WithMetadata):
     name: str | None = None
-    metadata: Metadata = Field(default_factory=dict)
-
-    def meta(self, group: str, field: str) -> Any:
-        return (self.metadata.get(group) or {}).get(field)
 
     @property
     def display_name(self) -> str:
         return self.name or self.meta("agent", "name") or self.id
-
-    @property
-    def do_not_process(self) -> bool:
-        return bool(self.meta("pendo", "donotprocess"))
 
 
 class UserAgent(_Wire):

@@ -107,7 +107,7 @@ def render_not_found(result: NotFoundInPendo) -> str:
 
 def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
     t, b = tc.bundle.ticket, tc.bundle
-    created = when(int(t.created_at.timestamp() * 1000), tz)
+    created = when(t.created_ms, tz)
     org = f" ({b.organization.name})" if b.organization and b.organization.name else ""
     lines = [
         f"Zendesk ticket #{t.id}: {t.title}",

@@ -30,7 +30,7 @@ def _humanize(value: str | None) -> str:
 
 def ticket_header_blocks(bundle: TicketBundle, now_ms: int) -> list[Block]:
     t = bundle.ticket
-    created = int(t.created_at.timestamp() * 1000)
+    created = t.created_ms
     title = f"#{t.id} {truncate(t.title, 200)}"
     status = " · ".join(
         part

@@ -53,6 +53,10 @@ class Ticket(Record):
         return [] if value is None else value
 
     @property
+    def created_ms(self) -> int:
+        return int(self.created_at.timestamp() * 1000)
+
+    @property
     def title(self) -> str:
         """The subject to show: `subject`, else `raw_subject`, else a placeholder (some have none)."""
         return (self.subject or "").strip() or (self.raw_subject or "").strip() or "(no subject)"
