@@ -9,10 +9,10 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.answers import render_result
 from bot.context.models import Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
 from bot.context.service import LookupResult
 from bot.logs import setup_logging
-from bot.render import blocks as bk
 from bot.render import text as txt
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
@@ -45,12 +45,7 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await services.aclose()
     if args.json:
-        if isinstance(result, CustomerContext):
-            message = bk.context_message(result)
-        elif isinstance(result, Ambiguous):
-            message = bk.ambiguous_message(result, services.context.now_ms())
-        else:
-            message = bk.not_found_message(result)
+        message = render_result(result, services.context.now_ms()).message
         print(json.dumps(message, indent=2, ensure_ascii=False))
         return 0
     if isinstance(result, CustomerContext):

@@ -11,7 +11,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
+from bot.context.models import Ambiguous, CustomerContext
 from bot.context.service import ContextService, LookupResult
 from bot.context.tickets import TicketService
 from bot.render import blocks as bk
@@ -32,12 +32,10 @@ class Answer:
     outcome: str  # found | ambiguous | not_found | opted_out | error:<Kind>
 
 
-def render_result(
-    result: LookupResult, now_ms: int, header_blocks: list[bk.Block] | None = None, *, shareable: bool = True
-) -> Answer:
+def render_result(result: LookupResult, now_ms: int, header_blocks: list[bk.Block] | None = None) -> Answer:
     if isinstance(result, CustomerContext):
         outcome = "opted_out" if result.profile.opted_out else ("partial" if result.gaps else "found")
-        return Answer(bk.context_message(result, header_blocks=header_blocks, shareable=shareable), outcome)
+        return Answer(bk.context_message(result, header_blocks=header_blocks), outcome)
     if isinstance(result, Ambiguous):
         return Answer(bk.ambiguous_message(result, now_ms, header_blocks), "ambiguous")
     return Answer(bk.not_found_message(result, header_blocks), "not_found")
@@ -73,9 +71,7 @@ async def visitor_answer(
         result = await service.for_visitor_id(visitor_id, anchor_ms=anchor_ms, marker=marker)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
-    if isinstance(result, NotFoundInPendo):
-        return render_result(result, service.now_ms())
-    if shared_by:
+    if shared_by and isinstance(result, CustomerContext):
         return Answer(bk.context_message(result, shared_by=shared_by), "shared")
     return render_result(result, service.now_ms())
 

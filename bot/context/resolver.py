@@ -100,7 +100,7 @@ def _candidate(v: Visitor, group: str, field: str) -> Candidate:
         )
     return Candidate(
         visitor_id=v.id,
-        name=v.display_name or v.meta("agent", "name"),
+        name=v.name,
         email=str(v.meta(group, field)),
         account_ids=v.all_account_ids,
         last_visit_ms=v.meta_int("auto", "lastvisit"),

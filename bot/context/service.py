@@ -151,7 +151,7 @@ class ContextService:
         opted_out = visitor.do_not_process
         return VisitorProfile(
             id=visitor.id,
-            name=None if opted_out else (visitor.display_name or visitor.meta("agent", "name")),
+            name=None if opted_out else visitor.name,
             email=email_value,
             account_ids=visitor.all_account_ids,
             first_visit_ms=None if opted_out else visitor.meta_int("auto", "firstvisit"),

@@ -84,17 +84,16 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy, channels: 
             return
         if await refused(client, user, channel, respond):
             return
+        outcome = await share(client, respond, user, channel, visitor_id, value)
+        audit("share", user=user, channel=channel, target=visitor_id, outcome=outcome, started=started)
+
+    async def share(
+        client: Any, respond: AsyncRespond, user: str, channel: str, visitor_id: str, value: dict[str, Any]
+    ) -> str:
+        """Post the summary visibly where that is allowed and possible; the outcome for the audit line."""
         if await channels.is_external(client, channel):
             await _note(respond, EXTERNAL, icon="🔒")
-            audit(
-                "share",
-                user=user,
-                channel=channel,
-                target=visitor_id,
-                outcome="refused:external",
-                started=started,
-            )
-            return
+            return "refused:external"
         answer = await safely(
             visitor_answer(
                 services.context,
@@ -107,20 +106,11 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy, channels: 
         )
         if answer.outcome != "shared":
             await deliver(respond, answer.message, replace=False)
-            audit(
-                "share",
-                user=user,
-                channel=channel,
-                target=visitor_id,
-                outcome=answer.outcome,
-                started=started,
-            )
-            return
+            return answer.outcome
         try:
             await client.chat_postMessage(
                 channel=channel, unfurl_links=False, unfurl_media=False, **answer.message
             )
-            outcome = "shared"
         except SlackApiError as exc:
             code = str(exc.response.get("error", "")) if exc.response is not None else ""
             reason = CANNOT_POST.get(
@@ -128,8 +118,8 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy, channels: 
             )
             log.warning("share refused by Slack", extra={"error": code})
             await _note(respond, f"I couldn't share this here. {reason}")
-            outcome = f"refused:{code or 'unknown'}"
-        audit("share", user=user, channel=channel, target=visitor_id, outcome=outcome, started=started)
+            return f"refused:{code or 'unknown'}"
+        return "shared"
 
     async def open_link(ack: AsyncAck) -> None:
         await ack()  # URL buttons still send an action that must be acknowledged

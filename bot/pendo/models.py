@@ -37,6 +37,10 @@ class Visitor(_WithMetadata):
     display_name: str | None = Field(default=None, alias="displayName")
 
     @property
+    def name(self) -> str | None:
+        return self.display_name or self.meta("agent", "name")
+
+    @property
     def all_account_ids(self) -> list[str]:
         """accountIds, falling back to metadata.auto.accountids / accountid, order kept, no repeats."""
         ids = list(self.account_ids) or list(self.meta("auto", "accountids") or [])

@@ -12,6 +12,7 @@ from typing import Any
 from bot.context.models import (
     AccountSummary,
     Ambiguous,
+    Candidate,
     CustomerContext,
     NotFoundInPendo,
     Timeline,
@@ -186,16 +187,11 @@ def _activity_blocks(u: VisitorUsage) -> list[Block]:
             f"*Activity, last 30 days* (events per day, peak {number(peak)})\n`{sparkline(u.daily_events)}`"
         )
     ]
-    tops = []
-    if u.top_features:
-        tops.append(
-            "*Top features*\n"
-            + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in u.top_features)
-        )
-    if u.top_pages:
-        tops.append(
-            "*Top pages*\n" + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in u.top_pages)
-        )
+    tops = [
+        f"*{title}*\n" + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in items)
+        for title, items in (("Top features", u.top_features), ("Top pages", u.top_pages))
+        if items
+    ]
     if tops:
         blocks.append({"type": "section", "fields": [mrkdwn(t, FIELD_LIMIT) for t in tops]})
     return blocks
@@ -205,14 +201,12 @@ def timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
     title = f"*Recent activity* (the {t.hours} h before {slack_date(t.anchor_ms)})"
     lines: list[str] = []
     for e in t.entries:
-        name = link(e.url, e.name) if e.url else esc(e.name)
-        if e.kind == "ticket":
-            name = f"*{esc(e.name)}*"
+        name = f"*{esc(e.name)}*" if e.kind == "ticket" else link(e.url, e.name) if e.url else esc(e.name)
         repeat = f" ×{e.count}" if e.count > 1 else ""
         lines.append(
             f"{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {slack_date(e.ts_ms, '{time}')} ({ago(e.ts_ms, now_ms)})"
         )
-    if not [e for e in t.entries if e.kind != "ticket"]:
+    if not any(e.kind != "ticket" for e in t.entries):
         lines.append("_No tracked activity in this window._")
     notes = []
     if t.more:
@@ -269,38 +263,31 @@ def ambiguous_message(result: Ambiguous, now_ms: int, header_blocks: list[Block]
         )
     )
     for c in result.candidates[:20]:
-        if c.opted_out:
-            blocks.append(
-                {
-                    "type": "section",
-                    "text": mrkdwn(
-                        f"`{esc(truncate(c.visitor_id, 100))}` · 🔒 opted out of processing in Pendo"
-                    ),
-                    "accessory": button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
-                }
-            )
-            continue
-        seen = (
-            f"last seen {slack_date(c.last_visit_ms)} ({ago(c.last_visit_ms, now_ms)})"
-            if c.last_visit_ms
-            else "never seen"
-        )
-        accounts = ", ".join(esc(truncate(a, 60)) for a in c.account_ids[:5]) or "no account"
-        if len(c.account_ids) > 5:
-            accounts += f" and {len(c.account_ids) - 5} more"
         blocks.append(
             {
                 "type": "section",
-                "text": mrkdwn(
-                    f"*{esc(truncate(c.name or c.visitor_id, 100))}* `{esc(truncate(c.visitor_id, 100))}`\n"
-                    f"{seen} · Accounts: {accounts}"
-                ),
+                "text": mrkdwn(_candidate_text(c, now_ms)),
                 "accessory": button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
             }
         )
     if count > 20:
         blocks.append(context_block(f"and {count - 20} more: narrow it down in Pendo"))
     return {"text": f"{count} Pendo visitors have {esc(result.email)}: pick one", "blocks": blocks}
+
+
+def _candidate_text(c: Candidate, now_ms: int) -> str:
+    visitor_id = f"`{esc(truncate(c.visitor_id, 100))}`"
+    if c.opted_out:
+        return f"{visitor_id} · 🔒 opted out of processing in Pendo"
+    seen = (
+        f"last seen {slack_date(c.last_visit_ms)} ({ago(c.last_visit_ms, now_ms)})"
+        if c.last_visit_ms
+        else "never seen"
+    )
+    accounts = ", ".join(esc(truncate(a, 60)) for a in c.account_ids[:5]) or "no account"
+    if len(c.account_ids) > 5:
+        accounts += f" and {len(c.account_ids) - 5} more"
+    return f"*{esc(truncate(c.name or c.visitor_id, 100))}* {visitor_id}\n{seen} · Accounts: {accounts}"
 
 
 def not_found_message(result: NotFoundInPendo, header_blocks: list[Block] | None = None) -> Message:

@@ -41,9 +41,7 @@ def ticket_header_blocks(bundle: TicketBundle, now_ms: int) -> list[Block]:
         )
         if part
     )
-    requester = (
-        esc(bundle.requester.name or "Unknown") if bundle.requester and bundle.requester.name else "Unknown"
-    )
+    requester = esc(bundle.requester.name) if bundle.requester and bundle.requester.name else "Unknown"
     if bundle.organization and bundle.organization.name:
         requester += f" · {esc(bundle.organization.name)}"
     assignee = esc(bundle.assignee.name) if bundle.assignee and bundle.assignee.name else "Unassigned"
