@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from bot.__main__ import main
 from bot.render.validate import validate_message
 from bot.sandbox import JANE, OPS, TICKET_AFTER_MIDNIGHT
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    for name in list(os.environ):
-        if name.startswith(("PENDO_", "SLACK_", "ZENDESK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
 
 
 def test_lookup_prints_a_summary_and_says_it_uses_the_sample(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from bot.settings import (
     PENDO_REGION_HOSTS,
     SANDBOX_PENDO_KEY,
-    Settings,
     SettingsError,
     load_settings,
 )
@@ -21,16 +19,6 @@ SIGNING = "signing-secret-0123456789abcdef"
 APP_TOKEN = "xapp-1-A111-222-secretapp"
 ZD_TOKEN = "zendesk-api-token-secret-987"
 ZD_OAUTH = "zendesk-oauth-token-secret-654"
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No setting leaks in from the developer's shell or a .env file."""
-    names = {name.upper() for name in Settings.model_fields}
-    for var in list(os.environ):
-        if var.upper() in names or var.upper().startswith(("SLACK_", "PENDO_", "ZENDESK_")):
-            monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
 
 
 def settings_error(**kwargs: object) -> str:

@@ -8,7 +8,6 @@ bug there cannot hide in the expectation.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,16 +32,6 @@ PREVIOUS_START = WINDOW_START - 30 * DAY
 APP_URL = "https://app.pendo.io"  # the US region's host: where message links point
 
 _ENV_PREFIXES = ("PENDO_", "SLACK_", "ZENDESK_")
-
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """No environment variable or .env file of the developer's machine leaks into the settings."""
-    names = {name.upper() for name in Settings.model_fields}
-    for name in list(os.environ):
-        if name.upper() in names or name.upper().startswith(_ENV_PREFIXES):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -172,16 +172,6 @@ def make_bot(fake_slack: FakeSlack, slack_url: str, *, zendesk: bool = True, **o
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("PENDO_", "SLACK_", "ZENDESK_", "UNFURL_", "ALLOWED_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
 async def bot(
     clean_env: None, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
 ) -> AsyncIterator[Bot]:

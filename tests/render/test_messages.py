@@ -13,7 +13,6 @@ neither inject a link or mention nor leave half a control sequence behind after 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -62,7 +61,7 @@ from bot.sandbox import (
     create_zendesk_app,
 )
 from bot.services import Services, build_services
-from bot.settings import Settings, load_settings
+from bot.settings import load_settings
 from bot.upstream import AuthError, Unavailable, UpstreamError
 from bot.zendesk.client import TicketNotFound
 from bot.zendesk.models import Group, Organization, Ticket, TicketBundle, User
@@ -124,15 +123,6 @@ def all_text(message: dict[str, Any]) -> str:
 
 
 # --- real services over the sample workspace ----------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    names = {name.upper() for name in Settings.model_fields}
-    for name in list(os.environ):
-        if name.upper() in names or name.upper().startswith(("PENDO_", "SLACK_", "ZENDESK_")):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-
-
 @pytest.fixture(scope="module")
 def ws() -> Workspace:
     return build_workspace(NOW)
