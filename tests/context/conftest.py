@@ -31,7 +31,6 @@ WINDOW_START = MIDNIGHT - 29 * DAY  # first day of the current 30-day window (to
 PREVIOUS_START = WINDOW_START - 30 * DAY
 APP_URL = "https://app.pendo.io"  # the US region's host: where message links point
 
-_ENV_PREFIXES = ("PENDO_", "SLACK_", "ZENDESK_")
 
 
 @pytest.fixture(scope="session")
