@@ -32,7 +32,6 @@ PREVIOUS_START = WINDOW_START - 30 * DAY
 APP_URL = "https://app.pendo.io"  # the US region's host: where message links point
 
 
-
 @pytest.fixture(scope="session")
 def ws() -> Workspace:
     return build_workspace(NOW)

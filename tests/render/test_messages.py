@@ -40,6 +40,7 @@ from bot.context.models import (
 )
 from bot.context.tickets import TicketContext, TicketService
 from bot.render import blocks as bk
+from bot.render import text as txt
 from bot.render import tickets as tk
 from bot.render.validate import validate_message
 from bot.sandbox import (
@@ -290,6 +291,41 @@ async def test_days_and_events_shown_are_the_raw_figures(make_services: Any, ws:
     assert f"*Days active (30 d)*\n{len(days)} · daily user (13+ days)" in text
     assert f"*Events (30 d)*\n{events:,} · " in text
     assert f"{len(days)} days active in 30 d (daily), {events:,} events" in message["text"]
+
+
+async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
+    make_services: Any, ws: Workspace
+) -> None:
+    """The other numbers in Jane's summary (Slack and terminal), computed from the raw events."""
+    ui = ("page", "feature", "untagged")
+    in_window = [e for e in ws.events if WINDOW_START <= e.ts <= NOW]
+    jane = [e for e in in_window if e.visitor_id == JANE and e.kind in ui]
+    minute_rows: dict[tuple[Any, ...], set[int]] = {}
+    for e in jane:  # Pendo counts active minutes per (day, visitor, account, object) row
+        minute_rows.setdefault((e.ts - e.ts % DAY, e.account_id, e.kind, e.object_id), set()).add(
+            e.ts // 60_000
+        )
+    minutes = sum(len(m) for m in minute_rows.values())
+    per_page: dict[str, int] = {}
+    for e in jane:
+        if e.kind == "page":
+            per_page[e.object_id] = per_page.get(e.object_id, 0) + 1
+    top_page, top_count = sorted(per_page.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    top_name = next(p["name"] for p in ws.pages if p["id"] == top_page)
+    acme = [e for e in in_window if e.account_id == "acme" and e.kind in ui]
+    visitors, days = len({e.visitor_id for e in acme}), len({e.ts - e.ts % DAY for e in acme})
+
+    services, _ = make_services()
+    result = await services.context.lookup(JANE)
+    assert isinstance(result, CustomerContext)
+    text = all_text(answers.render_result(result, NOW).message)
+    assert f"*Minutes (30 d)*\n{minutes:,} · " in text
+    assert f"|{top_name}> · {top_count:,}" in text.split("*Top pages*")[1]
+    assert f"{visitors:,} active visitors · {days} days active" in text
+    assert f"{len(acme):,} events in 30 d" in text
+    terminal = txt.render_context(result, UTC)
+    assert f"Minutes:     {minutes:,} (" in terminal and f"Events:      {len(jane):,} (" in terminal
+    assert f"{visitors} active visitors, {days} days active" in terminal
 
 
 # --- synthetic extremes ----------------------------------------------------------------------------------
