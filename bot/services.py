@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
@@ -37,7 +36,6 @@ class Services:
     slack_cache: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
     auditor: Auditor
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    workspace: Any = None  # the sample workspace, when one is in use
 
     async def aclose(self) -> None:
         for close in self.closers:
@@ -72,7 +70,6 @@ def build_services(
         )
     clock = now_ms or (lambda: int(time.time() * 1000))
     cache = TTLCache()
-    workspace = None
     pendo_base = settings.pendo_api_url
     sample_pendo = pendo_transport is None and settings.pendo_sandbox
     sample_zendesk = zendesk_transport is None and settings.zendesk_sandbox and allow_sandbox
@@ -119,5 +116,4 @@ def build_services(
         slack_cache=TTLCache(max_entries=20_000),
         auditor=Auditor(_audit_key(settings)),
         closers=closers,
-        workspace=workspace,
     )
