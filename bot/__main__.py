@@ -14,20 +14,26 @@ from bot.context.models import Ambiguous, CustomerContext, InvalidInput, NotFoun
 from bot.context.service import LookupResult
 from bot.logs import setup_logging
 from bot.render import text as txt
-from bot.services import build_services
+from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.upstream import UpstreamError
 from bot.zendesk.links import parse_ticket_query
 
 
-def _sandbox_note(settings: Settings) -> str | None:
-    if settings.pendo_sandbox:
-        return "Using the embedded sample workspace (no PENDO_INTEGRATION_KEY set)."
-    return None
+def open_services(settings: Settings, *, sample: bool) -> Services:
+    """The one place that chooses live or sample: the sample only when asked, never as a fallback."""
+    if not sample:
+        return build_services(settings)
+    from bot.sample import connect
+
+    wired = connect(settings)
+    return build_services(
+        wired.settings, pendo_transport=wired.pendo, zendesk_transport=wired.zendesk, sample=True
+    )
 
 
 async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
-    services = build_services(settings)
+    services = open_services(settings, sample=args.sample)
     tz = ZoneInfo(settings.display_timezone)
     try:
         anchor = int(datetime.fromisoformat(args.at).timestamp() * 1000) if args.at else None
@@ -59,13 +65,18 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
-    ticket_id = parse_ticket_query(args.ticket, settings.zendesk_ticket_hosts)
-    if ticket_id is None:
-        hosts = ", ".join(sorted(settings.zendesk_ticket_hosts))
-        print(f"Give a ticket number (12345 or #12345) or a ticket link on {hosts}.", file=sys.stderr)
+    services = open_services(settings, sample=args.sample)
+    if services.tickets is None:
+        await services.aclose()
+        print("Zendesk is not connected: set ZENDESK_SUBDOMAIN and its credentials.", file=sys.stderr)
         return 2
-    services = build_services(settings)
-    assert services.tickets is not None  # the CLI falls back to the sample helpdesk
+    hosts = services.settings.zendesk_ticket_hosts
+    ticket_id = parse_ticket_query(args.ticket, hosts)
+    if ticket_id is None:
+        await services.aclose()
+        where = ", ".join(sorted(hosts))
+        print(f"Give a ticket number (12345 or #12345) or a ticket link on {where}.", file=sys.stderr)
+        return 2
     try:
         tc = await services.tickets.requester_context(await services.tickets.ticket(ticket_id))
     except UpstreamError as exc:
@@ -77,10 +88,10 @@ async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _check(settings: Settings) -> int:
+async def _check(settings: Settings, args: argparse.Namespace) -> int:
     """Settings are valid (we got here) and Pendo answers with the key."""
-    services = build_services(settings)
-    print(f"Pendo API: {settings.pendo_api_url if not settings.pendo_sandbox else 'sample workspace'}")
+    services = open_services(settings, sample=args.sample)
+    print(f"Pendo API: {'sample workspace' if services.sample else settings.pendo_api_url}")
     print(
         f"Pendo region: {settings.pendo_effective_region}; email lookup: {services.context.resolver.searched}"
     )
@@ -116,9 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--http", action="store_true", help="HTTP mode (needs SLACK_SIGNING_SECRET)")
     serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     serve.add_argument(
+        "--sample",
         "--sandbox",
+        dest="sample",
         action="store_true",
-        help="answer from the sample workspace where no credentials are set (demo)",
+        help="answer from the embedded sample workspace instead of Pendo and Zendesk (a demo)",
     )
     return parser
 
@@ -133,9 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(
         settings.log_level if args.command == "serve" else "WARNING", settings.log_format, settings.secrets()
     )
-    note = _sandbox_note(settings)
-    if note and args.command != "serve":
-        print(note, file=sys.stderr)
+    if args.command != "serve":
+        # The CLI's zero-credential start: without a Pendo key, the sample workspace, and it says so.
+        args.sample = not settings.pendo_configured
+        if args.sample:
+            print("Using the embedded sample workspace (no PENDO_INTEGRATION_KEY set).", file=sys.stderr)
     if args.command == "lookup":
         if not args.email and not args.visitor_id:
             print("Give an email (pendo-bot lookup jane@acme.com) or --visitor-id ID.", file=sys.stderr)
@@ -144,10 +159,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "ticket":
         return asyncio.run(_ticket(settings, args))
     if args.command == "check":
-        return asyncio.run(_check(settings))
+        return asyncio.run(_check(settings, args))
     from bot.server import serve
 
-    return serve(settings, socket=args.socket, http=args.http, port=args.port, sandbox=args.sandbox)
+    if args.sample and settings.pendo_configured:
+        print("--sample: answering from the sample workspace, not the configured Pendo.", file=sys.stderr)
+    return serve(
+        settings,
+        lambda: open_services(settings, sample=args.sample),
+        socket=args.socket,
+        http=args.http,
+        port=args.port,
+    )
 
 
 if __name__ == "__main__":

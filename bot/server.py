@@ -5,32 +5,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 
 from bot.app import build_app
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 
-def describe(settings: Settings, sandbox: bool) -> str:
-    pendo = "the sample workspace" if settings.pendo_sandbox else f"Pendo {settings.pendo_effective_region}"
-    if settings.zendesk_sandbox:
-        zendesk = "the sample helpdesk" if sandbox else "not connected (ticket features off)"
-    else:
-        zendesk = settings.zendesk_host
+def describe(services: Services) -> str:
+    settings = services.settings
     lookup = settings.pendo_email_field or "visitor ID"
-    return f"connected to {pendo} (email lookup: {lookup}) and Zendesk {zendesk}"
+    if services.sample:
+        return f"answering from the embedded sample workspace and helpdesk (email lookup: {lookup})"
+    zendesk = settings.zendesk_host if services.tickets else "not connected (ticket features off)"
+    return (
+        f"connected to Pendo {settings.pendo_effective_region} (email lookup: {lookup}) and Zendesk {zendesk}"
+    )
 
 
 def serve(
     settings: Settings,
+    open_services: Callable[[], Services],
     *,
     socket: bool = False,
     http: bool = False,
     port: int | None = None,
-    sandbox: bool = False,
 ) -> int:
+    """Check the Slack side, then build the services (`open_services`, the CLI's live-or-sample choice) and run."""
     use_socket = socket or (settings.socket_mode and not http)
     if settings.slack_bot_token is None:
         print("Configuration error: SLACK_BOT_TOKEN is required to run the bot (xoxb-…).", file=sys.stderr)
@@ -42,12 +45,12 @@ def serve(
         print("Configuration error: HTTP mode needs SLACK_SIGNING_SECRET.", file=sys.stderr)
         return 2
     try:
-        services = build_services(settings, allow_sandbox=sandbox)
+        services = open_services()
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     if use_socket:
-        asyncio.run(_socket_mode(settings, services, describe(settings, sandbox)))
+        asyncio.run(_socket_mode(settings, services, describe(services)))
         return 0
     import uvicorn
 
@@ -55,9 +58,7 @@ def serve(
 
     web = create_web_app(build_app(settings, services), services)
     bind = port or settings.port
-    log.info(
-        f"HTTP mode on port {bind}: POST /slack/events, GET /healthz, GET /readyz; {describe(settings, sandbox)}"
-    )
+    log.info(f"HTTP mode on port {bind}: POST /slack/events, GET /healthz, GET /readyz; {describe(services)}")
     uvicorn.run(
         web,
         host="0.0.0.0",

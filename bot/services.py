@@ -1,8 +1,8 @@
 """Builds the object graph once from the settings: HTTP clients, upstream clients, context services.
 
-With no Pendo key (or no Zendesk account) the clients can talk to the embedded sample workspace
-in-process, through the same HTTP client code as in production: the CLI does so and says it; the
-Slack bot only with `pendo-bot serve --sandbox`.
+It knows nothing of the sample workspace: the command line, when it chooses the sample, passes sample
+settings and transports in (see `bot.sample.connect`). Without a Pendo key it refuses; without a
+Zendesk account the ticket features are off.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Services:
     cache: TTLCache  # upstream answers
     slack_cache: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
     auditor: Auditor
+    sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -52,40 +53,23 @@ def _audit_key(settings: Settings) -> str:
 def build_services(
     settings: Settings,
     *,
-    allow_sandbox: bool = True,
     pendo_transport: httpx.AsyncBaseTransport | None = None,
     zendesk_transport: httpx.AsyncBaseTransport | None = None,
     now_ms: Callable[[], int] | None = None,
     sleep: Sleep | None = None,
+    sample: bool = False,
 ) -> Services:
-    """Everything the listeners and the CLI need. Transports and `now_ms` are for tests.
-
-    Without `allow_sandbox`, a missing Pendo key is an error and a missing Zendesk account turns the
-    ticket features off, so a production bot never answers with sample data.
-    """
-    if settings.pendo_sandbox and pendo_transport is None and not allow_sandbox:
+    """Everything the listeners and the CLI need. Transports stand in for the network (sample, tests)."""
+    if not settings.pendo_configured:
         raise SettingsError(
-            "PENDO_INTEGRATION_KEY is not set, so the bot would answer with sample data. Set it, or run "
-            "`pendo-bot serve --sandbox` for a demo on the sample workspace."
+            "PENDO_INTEGRATION_KEY is not set. Set it, or run `pendo-bot serve --sample` for a demo on the "
+            "sample workspace."
         )
     clock = now_ms or (lambda: int(time.time() * 1000))
     cache = TTLCache()
-    pendo_base = settings.pendo_api_url
-    sample_pendo = pendo_transport is None and settings.pendo_sandbox
-    sample_zendesk = zendesk_transport is None and settings.zendesk_sandbox and allow_sandbox
-    if sample_pendo or sample_zendesk:
-        from bot.sandbox import build_workspace, create_pendo_app, create_zendesk_app
-
-        workspace = build_workspace(clock())
-        if sample_pendo:
-            pendo_transport = httpx.ASGITransport(app=create_pendo_app(workspace))
-            pendo_base = "http://pendo.sandbox"
-        if sample_zendesk:
-            zendesk_transport = httpx.ASGITransport(app=create_zendesk_app(workspace))
-
     policy = RetryPolicy(deadline=settings.lookup_deadline_seconds)
     pendo = PendoClient(
-        http_client(pendo_base, settings.pendo_timeout_seconds, pendo_transport),
+        http_client(settings.pendo_api_url, settings.pendo_timeout_seconds, pendo_transport),
         key=settings.pendo_key,
         policy=policy,
         cache=cache,
@@ -96,7 +80,7 @@ def build_services(
     context = ContextService(pendo, settings, clock=clock)
     closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose]
     tickets = None
-    if not settings.zendesk_sandbox or zendesk_transport is not None:
+    if settings.zendesk_configured:
         zendesk = ZendeskClient.from_settings(
             settings,
             transport=zendesk_transport,
@@ -115,5 +99,6 @@ def build_services(
         cache=cache,
         slack_cache=TTLCache(max_entries=20_000),
         auditor=Auditor(_audit_key(settings)),
+        sample=sample,
         closers=closers,
     )

@@ -20,11 +20,6 @@ PENDO_REGION_HOSTS: dict[str, str] = {
     "au": "https://app.au.pendo.io",
 }
 
-SANDBOX_PENDO_KEY = "sandbox-integration-key"
-SANDBOX_ZENDESK_SUBDOMAIN = "sample-support"
-SANDBOX_ZENDESK_TOKEN = "sandbox-zendesk-token"
-SANDBOX_ZENDESK_EMAIL = "bot@sample-support.example"
-
 _FIELD_PATH = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+$")
 _SLACK_ID = re.compile(r"^[A-Z0-9]+$")
 
@@ -174,7 +169,7 @@ class Settings(BaseSettings):
             "xapp-"
         ):
             raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-        if self.zendesk_subdomain and not self.zendesk_sandbox:
+        if self.zendesk_subdomain:
             has_basic = self.zendesk_email and self.zendesk_api_token
             if not has_basic and self.zendesk_oauth_token is None:
                 raise ValueError(
@@ -185,20 +180,19 @@ class Settings(BaseSettings):
 
     # --- derived values ----------------------------------------------------------------------------
     @property
-    def pendo_sandbox(self) -> bool:
-        """No integration key: use the embedded sample workspace."""
-        return self.pendo_integration_key is None
+    def pendo_configured(self) -> bool:
+        return self.pendo_integration_key is not None
 
     @property
-    def zendesk_sandbox(self) -> bool:
-        """No Zendesk account configured: use the embedded sample helpdesk."""
-        return self.zendesk_subdomain is None
+    def zendesk_configured(self) -> bool:
+        """A Zendesk account is set: the ticket features are on."""
+        return self.zendesk_subdomain is not None
 
     @property
     def pendo_key(self) -> str:
         """The key to send (region suffix stripped: Pendo's own app sends the UUID only)."""
         if self.pendo_integration_key is None:
-            return SANDBOX_PENDO_KEY
+            raise SettingsError("PENDO_INTEGRATION_KEY is not set")
         return self.pendo_integration_key.get_secret_value().strip().split(".", 1)[0]
 
     @property
@@ -230,12 +224,9 @@ class Settings(BaseSettings):
         return group, field
 
     @property
-    def zendesk_account_subdomain(self) -> str:
-        return self.zendesk_subdomain or SANDBOX_ZENDESK_SUBDOMAIN
-
-    @property
     def zendesk_host(self) -> str:
-        return f"{self.zendesk_account_subdomain}.zendesk.com"
+        """The account's own host (empty when no Zendesk account is configured)."""
+        return f"{self.zendesk_subdomain}.zendesk.com" if self.zendesk_subdomain else ""
 
     @property
     def zendesk_api_url(self) -> str:
@@ -244,6 +235,8 @@ class Settings(BaseSettings):
     @property
     def zendesk_ticket_hosts(self) -> frozenset[str]:
         """Hosts whose ticket links belong to the configured account."""
+        if not self.zendesk_configured:
+            return frozenset()
         return frozenset([self.zendesk_host, *self.zendesk_hosts])
 
     @property

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from bot.__main__ import main
-from bot.render.validate import validate_message
-from bot.sandbox import JANE, OPS, TICKET_AFTER_MIDNIGHT
+from bot.sample import JANE, OPS, TICKET_AFTER_MIDNIGHT
+from tests.support.blockkit import validate_message
 
 
 def test_lookup_prints_a_summary_and_says_it_uses_the_sample(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,6 @@ import pytest
 
 from bot.settings import (
     PENDO_REGION_HOSTS,
-    SANDBOX_PENDO_KEY,
     SettingsError,
     load_settings,
 )
@@ -28,11 +27,12 @@ def settings_error(**kwargs: object) -> str:
 
 
 # --- defaults ------------------------------------------------------------------------------------
-def test_defaults_are_sandbox_and_us() -> None:
+def test_defaults_are_unconfigured_and_us() -> None:
     s = load_settings()
-    assert s.pendo_sandbox is True
-    assert s.zendesk_sandbox is True
-    assert s.pendo_key == SANDBOX_PENDO_KEY
+    assert s.pendo_configured is False
+    assert s.zendesk_configured is False
+    with pytest.raises(SettingsError, match="PENDO_INTEGRATION_KEY"):
+        _ = s.pendo_key
     assert s.pendo_effective_region == "us"
     assert s.pendo_app_url == s.pendo_api_url == "https://app.pendo.io"
     assert s.email_field is None
@@ -41,7 +41,15 @@ def test_defaults_are_sandbox_and_us() -> None:
     assert s.allowed_users == s.allowed_channels == s.zendesk_hosts == []
     assert s.socket_mode is False
     assert s.secrets() == []
-    assert s.zendesk_host == "sample-support.zendesk.com"
+    assert s.zendesk_host == ""
+    assert s.zendesk_ticket_hosts == frozenset()
+
+
+def test_settings_hold_no_sample_constant() -> None:
+    import bot.settings
+
+    source = Path(bot.settings.__file__).read_text(encoding="utf-8").lower()
+    assert "sample" not in source and "sandbox" not in source
 
 
 def test_env_file_in_cwd_is_read(tmp_path: Path) -> None:
@@ -52,7 +60,7 @@ def test_env_file_in_cwd_is_read(tmp_path: Path) -> None:
 
 def test_key_makes_it_live() -> None:
     s = load_settings(pendo_integration_key=KEY)
-    assert s.pendo_sandbox is False
+    assert s.pendo_configured is True
     assert s.pendo_key == KEY
     assert s.pendo_effective_region == "us"
 
@@ -243,7 +251,7 @@ def test_zendesk_basic_credentials_accepted(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ZENDESK_API_TOKEN", ZD_TOKEN)
     s = load_settings()
     assert s.zendesk_subdomain == "acme"
-    assert s.zendesk_sandbox is False
+    assert s.zendesk_configured is True
     assert s.zendesk_host == "acme.zendesk.com"
     assert s.zendesk_api_url == "https://acme.zendesk.com"
 
@@ -260,11 +268,11 @@ def test_zendesk_subdomain_invalid(raw: str) -> None:
     assert message.startswith("ZENDESK_SUBDOMAIN: ")
 
 
-def test_empty_zendesk_subdomain_means_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_zendesk_subdomain_means_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZENDESK_SUBDOMAIN", "")
     s = load_settings()
-    assert s.zendesk_sandbox is True
-    assert s.zendesk_host == "sample-support.zendesk.com"
+    assert s.zendesk_configured is False
+    assert s.zendesk_ticket_hosts == frozenset()
 
 
 def test_zendesk_hosts_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -354,5 +362,4 @@ def test_empty_integration_key_means_unset(monkeypatch: pytest.MonkeyPatch) -> N
     except SettingsError as exc:  # rejecting it with a clear message would be fine too
         assert "PENDO_INTEGRATION_KEY" in str(exc)
         return
-    assert s.pendo_sandbox is True
-    assert s.pendo_key == SANDBOX_PENDO_KEY
+    assert s.pendo_configured is False

@@ -14,6 +14,8 @@ def register(app: AsyncApp, services: Services) -> None:
     async def app_home_opened(event: dict[str, Any], client: Any) -> None:
         if event.get("tab") != "home":
             return
-        await client.views_publish(user_id=event["user"], view=home_view(services.settings))
+        await client.views_publish(
+            user_id=event["user"], view=home_view(services.settings, sample=services.sample)
+        )
 
     app.event("app_home_opened")(app_home_opened)

@@ -8,9 +8,10 @@ from bot.render.blocks import esc
 from bot.settings import Settings
 
 
-def home_view(settings: Settings) -> dict[str, Any]:
-    if settings.pendo_sandbox:
-        pendo = "*Pendo:* the embedded *sample workspace* (no `PENDO_INTEGRATION_KEY` set): answers are demo data."
+def home_view(settings: Settings, *, sample: bool = False) -> dict[str, Any]:
+    """`sample`: the bot answers from the embedded sample workspace (`pendo-bot serve --sample`)."""
+    if sample:
+        pendo = "*Pendo:* the embedded *sample workspace*: answers are demo data."
     else:
         pendo = f"*Pendo:* region `{settings.pendo_effective_region}` ({esc(settings.pendo_app_url)})"
     mapping = (
@@ -19,8 +20,10 @@ def home_view(settings: Settings) -> dict[str, Any]:
         else f"the email is in visitor metadata field `{esc(settings.pendo_email_field)}`"
     )
     zendesk = (
-        "*Zendesk:* the embedded sample helpdesk (no `ZENDESK_SUBDOMAIN` set)"
-        if settings.zendesk_sandbox
+        "*Zendesk:* the embedded sample helpdesk"
+        if sample
+        else "*Zendesk:* not connected, so ticket numbers and links are not looked up"
+        if not settings.zendesk_configured
         else f"*Zendesk:* `{esc(settings.zendesk_host)}`"
         + (
             f" and {', '.join(f'`{esc(h)}`' for h in settings.zendesk_hosts)}"

@@ -17,7 +17,7 @@ import httpx
 from pydantic import ValidationError
 
 from bot.cache import TTLCache
-from bot.settings import SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN, Settings
+from bot.settings import Settings
 from bot.upstream import (
     AuthError,
     BadResponse,
@@ -113,12 +113,7 @@ def _classifier(ticket_id: int | None, route: str) -> Callable[[httpx.Response],
 
 
 def auth_header_from_settings(settings: Settings) -> str:
-    """The Authorization header value: `Bearer {oauth}` if an OAuth token is set, else API-token basic auth.
-
-    With no Zendesk account configured (sandbox mode) the sample helpdesk's credentials are used.
-    """
-    if settings.zendesk_sandbox:
-        return basic_auth_header(SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN)
+    """The Authorization header value: `Bearer {oauth}` if an OAuth token is set, else API-token basic auth."""
     if settings.zendesk_oauth_token is not None and settings.zendesk_oauth_token.get_secret_value():
         return f"Bearer {settings.zendesk_oauth_token.get_secret_value()}"
     if settings.zendesk_email and settings.zendesk_api_token is not None:
@@ -180,7 +175,7 @@ class ZendeskClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
     ) -> ZendeskClient:
-        """A client for the configured account (or the sandbox), over `transport` if one is given."""
+        """A client for the configured account, over `transport` if one is given."""
         return cls(
             http_client(settings.zendesk_api_url, settings.zendesk_timeout_seconds, transport),
             auth_header=auth_header_from_settings(settings),

@@ -16,9 +16,17 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox import FakeControls, Workspace, build_workspace, create_pendo_app, create_zendesk_app
+from bot.sample import (
+    SAMPLE_PENDO_KEY,
+    FakeControls,
+    Workspace,
+    build_workspace,
+    create_pendo_app,
+    create_zendesk_app,
+    sample_settings,
+)
 from bot.services import Services, build_services
-from bot.settings import SANDBOX_PENDO_KEY, Settings, load_settings
+from bot.settings import Settings, load_settings
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -66,14 +74,16 @@ Make = Callable[..., Env]
 async def make_env(ws: Workspace) -> AsyncIterator[Make]:
     """`make_env(**settings_overrides)` → services over fresh fake apps (fresh request logs, fresh cache).
 
-    `pendo_app_key` sets the key the fake Pendo accepts (default: the sandbox key the bot sends when no
-    PENDO_INTEGRATION_KEY is configured).
+    `pendo_app_key` sets the key the fake Pendo accepts (default: the sample's own key). Settings get the
+    sample's credentials unless the overrides set PENDO_INTEGRATION_KEY.
     """
     made: list[Env] = []
 
-    def make(*, pendo_app_key: str = SANDBOX_PENDO_KEY, **overrides: Any) -> Env:
+    def make(*, pendo_app_key: str = SAMPLE_PENDO_KEY, **overrides: Any) -> Env:
         overrides.setdefault("pendo_email_field", "")
         settings = load_settings(**overrides)
+        if not settings.pendo_configured:
+            settings = sample_settings(settings)
         pendo_app = create_pendo_app(ws, key=pendo_app_key)
         zendesk_app = create_zendesk_app(ws)
         services = build_services(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.context.models import Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
-from bot.sandbox import (
+from bot.sample import (
     INITECH,
     INITECH_LABS,
     JANE,

@@ -13,7 +13,7 @@ import pytest
 
 from bot.context.models import CustomerContext, NotFoundInPendo, TimelineEntry
 from bot.context.tickets import MARKER
-from bot.sandbox import (
+from bot.sample import (
     ACME,
     DORMANT,
     JANE,
@@ -23,6 +23,7 @@ from bot.sandbox import (
     PRIVATE,
     SAM,
     SAM_VISITOR_ID,
+    SAMPLE_PENDO_KEY,
     SOLO,
     STARK,
     TICKET_AFTER_MIDNIGHT,
@@ -346,7 +347,7 @@ async def test_every_request_carries_the_integration_key(make_env: Make) -> None
     env = make_env()
     await lookup_context(env, MULTI)
     assert env.requests
-    assert all(r.headers.get("x-pendo-integration-key") == "sandbox-integration-key" for r in env.requests)
+    assert all(r.headers.get("x-pendo-integration-key") == SAMPLE_PENDO_KEY for r in env.requests)
 
 
 async def test_concurrent_identical_lookups_share_their_requests(make_env: Make) -> None:

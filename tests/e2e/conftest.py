@@ -21,9 +21,16 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
-from bot.sandbox import FakeControls, LoopbackServer, build_workspace, create_pendo_app, create_zendesk_app
-from bot.sandbox.data import Workspace
-from bot.sandbox.slack_api import FakeSlack, create_slack_app
+from bot.sample import (
+    FakeControls,
+    LoopbackServer,
+    build_workspace,
+    create_pendo_app,
+    create_zendesk_app,
+    sample_settings,
+)
+from bot.sample.data import Workspace
+from bot.sample.slack_api import FakeSlack, create_slack_app
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from bot.web import create_web_app
@@ -152,14 +159,20 @@ def workspace() -> Workspace:
 
 
 def make_bot(fake_slack: FakeSlack, slack_url: str, *, zendesk: bool = True, **overrides: Any) -> Bot:
-    settings = load_settings(
-        slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=f"{slack_url}/api/", **overrides
+    settings = sample_settings(
+        load_settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=f"{slack_url}/api/",
+            **overrides,
+        )
     )
+    if not zendesk:
+        settings = settings.model_copy(update={"zendesk_subdomain": None})
     ws = workspace()
     pendo_app, zendesk_app = create_pendo_app(ws), create_zendesk_app(ws)
     services = build_services(
         settings,
-        allow_sandbox=False,
         pendo_transport=httpx.ASGITransport(app=pendo_app),
         zendesk_transport=httpx.ASGITransport(app=zendesk_app) if zendesk else None,
         now_ms=lambda: NOW,

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.sandbox import JANE
+from bot.sample import JANE
 from tests.e2e.conftest import BOT_TOKEN, SECRET, Bot
 
 

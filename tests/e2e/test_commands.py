@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from bot.render.validate import validate_message
-from bot.sandbox import JANE, OPS, OPS_VISITOR_IDS, PRIVATE, TICKET_JANE, TICKET_NO_EMAIL
+from bot.sample import JANE, OPS, OPS_VISITOR_IDS, PRIVATE, TICKET_JANE, TICKET_NO_EMAIL
+from bot.sample.slack_api import FakeSlack
 from tests.e2e.conftest import BOT_TOKEN, SECRET, Bot, make_bot
+from tests.support.blockkit import validate_message
 
 
 def share_button(message: dict) -> dict:
@@ -210,8 +211,27 @@ async def test_app_home_shows_connection_status_without_secrets(bot: Bot) -> Non
     view = bot.slack.by_method("views.publish")[0]["view"]
     validate_message(view["blocks"], surface="home")
     text = json.dumps(view)
-    assert "sample workspace" in text and "visitor ID is the email" in text
+    assert "region `us`" in text and "visitor ID is the email" in text
+    assert "sample-support.zendesk.com" in text and "sample" not in text.replace("sample-support", "")
     assert BOT_TOKEN not in text and SECRET not in text
+
+
+async def test_app_home_without_zendesk_says_not_connected(
+    clean_env: None, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
+) -> None:
+    # A real Pendo key and no Zendesk account: the ticket features are off, and Home says so (it used
+    # to call this "the embedded sample helpdesk").
+    b = make_bot(fake_slack, slack_server[1], zendesk=False)
+    try:
+        await b.event(
+            {"type": "app_home_opened", "user": "U0AGENT", "channel": "D1", "tab": "home", "event_ts": "1"}
+        )
+        await b.slack.wait_for(lambda: b.slack.by_method("views.publish"))
+        text = json.dumps(b.slack.by_method("views.publish")[0]["view"])
+    finally:
+        await b.http.aclose()
+        await b.services.aclose()
+    assert "*Zendesk:* not connected" in text and "sample" not in text
 
 
 async def test_share_refuses_in_slack_connect_channels(bot: Bot) -> None:

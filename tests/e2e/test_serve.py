@@ -15,7 +15,7 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.sandbox.slack_api import FakeSlack
+from bot.sample.slack_api import FakeSlack
 
 SECRET = "serve-test-signing-secret"
 
@@ -68,7 +68,7 @@ def test_http_mode_serves_signed_commands_on_a_real_port(
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{slack_server[1]}/api/",
     }
-    stop.append(start(["--http", "--port", str(port), "--sandbox"], env, tmp_path))
+    stop.append(start(["--http", "--port", str(port), "--sample"], env, tmp_path))
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -101,7 +101,7 @@ def test_http_mode_serves_signed_commands_on_a_real_port(
     final = next(r.body for r in fake_slack.responses if r.method == "serve1")
     assert final["blocks"][0]["text"]["text"] == "Jane Doe"
     log = (tmp_path / "serve.log").read_text()
-    assert f"HTTP mode on port {port}" in log and "connected to the sample workspace" in log
+    assert f"HTTP mode on port {port}" in log and "answering from the embedded sample workspace" in log
     assert "xoxb-serve-test" not in log and SECRET not in log
 
 
@@ -116,10 +116,10 @@ def test_socket_mode_connects_through_slack_api_url(
         "SLACK_APP_TOKEN": "xapp-1-serve-test",
         "SLACK_API_URL": f"{slack_server[1]}/api/",
     }
-    stop.append(start(["--sandbox"], env, tmp_path))
+    stop.append(start(["--sample"], env, tmp_path))
     wait_until(lambda: fake_slack.by_method("apps.connections.open"))
     log = (tmp_path / "serve.log").read_text()
-    assert "Socket Mode: connected to the sample workspace" in log
+    assert "Socket Mode: answering from the embedded sample workspace" in log
     assert "xapp-1-serve-test" not in log
 
 
@@ -133,4 +133,4 @@ def test_serve_never_answers_with_sample_data_unless_asked(tmp_path: Path) -> No
     proc = start(["--http"], {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": SECRET}, tmp_path)
     assert proc.wait(timeout=20) == 2
     log = (tmp_path / "serve.log").read_text()
-    assert "PENDO_INTEGRATION_KEY is not set" in log and "--sandbox" in log
+    assert "PENDO_INTEGRATION_KEY is not set" in log and "--sample" in log

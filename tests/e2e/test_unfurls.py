@@ -7,8 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from bot.render.validate import validate_message
-from bot.sandbox import (
+from bot.sample import (
     TICKET_AFTER_MIDNIGHT,
     TICKET_FORBIDDEN,
     TICKET_JANE,
@@ -18,6 +17,7 @@ from bot.sandbox import (
     TICKET_SAM,
 )
 from tests.e2e.conftest import Bot, make_bot
+from tests.support.blockkit import validate_message
 
 HOST = "sample-support.zendesk.com"
 

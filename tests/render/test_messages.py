@@ -42,8 +42,7 @@ from bot.context.tickets import TicketContext, TicketService
 from bot.render import blocks as bk
 from bot.render import text as txt
 from bot.render import tickets as tk
-from bot.render.validate import validate_message
-from bot.sandbox import (
+from bot.sample import (
     DORMANT,
     JANE,
     MULTI,
@@ -60,12 +59,14 @@ from bot.sandbox import (
     build_workspace,
     create_pendo_app,
     create_zendesk_app,
+    sample_settings,
 )
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from bot.upstream import AuthError, Unavailable, UpstreamError
 from bot.zendesk.client import TicketNotFound
 from bot.zendesk.models import Group, Organization, Ticket, TicketBundle, User
+from tests.support.blockkit import validate_message
 
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
 NOW = 1_795_000_000_000 + 2 * HOUR
@@ -141,7 +142,7 @@ async def make_services(ws: Workspace) -> AsyncIterator[Callable[..., tuple[Serv
         overrides.setdefault("pendo_email_field", "")
         pendo_app = create_pendo_app(ws)
         services = build_services(
-            load_settings(**overrides),
+            sample_settings(load_settings(**overrides)),
             pendo_transport=httpx.ASGITransport(app=pendo_app),
             zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(ws)),
             now_ms=lambda: NOW,

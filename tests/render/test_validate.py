@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.render.validate import validate_message
+from tests.support.blockkit import validate_message
 
 
 def section(text: str = "hello", **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bot.cache import TTLCache
-from bot.settings import SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN, Settings
+from bot.settings import Settings
 from bot.upstream import (
     AuthError,
     BadResponse,
@@ -570,12 +570,9 @@ def test_auth_header_oauth() -> None:
     assert auth_header_from_settings(s) == f"Bearer {OAUTH_TOKEN}"
 
 
-def test_auth_header_sandbox() -> None:
-    s = settings()
-    assert s.zendesk_sandbox
-    assert (
-        decode_basic(auth_header_from_settings(s)) == f"{SANDBOX_ZENDESK_EMAIL}/token:{SANDBOX_ZENDESK_TOKEN}"
-    )
+def test_auth_header_without_an_account_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no Zendesk credentials"):
+        auth_header_from_settings(settings())
 
 
 @pytest.mark.parametrize("mode", ["basic", "bearer"])
@@ -602,7 +599,9 @@ async def test_authorization_header_is_sent(mode: str) -> None:
 
 async def test_from_settings_base_url_override_keeps_real_host_for_links() -> None:
     rec = Recorder(ok(show_body()))
-    s = settings(zendesk_base_url="http://127.0.0.1:9999/")  # sandbox fake API
+    s = settings(
+        zendesk_subdomain="acme", zendesk_oauth_token=OAUTH_TOKEN, zendesk_base_url="http://127.0.0.1:9999/"
+    )
     client = ZendeskClient.from_settings(
         s, cache=TTLCache(), policy=RetryPolicy(), transport=httpx.MockTransport(rec)
     )

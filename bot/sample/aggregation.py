@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox import filter_expr
-from bot.sandbox.data import APP_ID, DAY_MS, MINUTE_MS, RawEvent, Workspace
+from bot.sample import filter_expr
+from bot.sample.data import APP_ID, DAY_MS, MINUTE_MS, RawEvent, Workspace
 
 Row = dict[str, Any]
 MAX_DAYS = 30

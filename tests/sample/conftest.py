@@ -9,12 +9,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.sandbox import FakeControls, Workspace, build_workspace, create_pendo_app, create_zendesk_app
-from bot.settings import SANDBOX_PENDO_KEY, SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN
+from bot.sample import FakeControls, Workspace, build_workspace, create_pendo_app, create_zendesk_app
+from bot.sample.credentials import SAMPLE_PENDO_KEY, SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN
 
 NOW_MS = 1_741_964_966_000  # 2025-03-14T15:09:26Z, a fixed "now" so failures reproduce
 BASIC_AUTH = (
-    "Basic " + base64.b64encode(f"{SANDBOX_ZENDESK_EMAIL}/token:{SANDBOX_ZENDESK_TOKEN}".encode()).decode()
+    "Basic " + base64.b64encode(f"{SAMPLE_ZENDESK_EMAIL}/token:{SAMPLE_ZENDESK_TOKEN}".encode()).decode()
 )
 
 
@@ -39,7 +39,7 @@ async def pendo(pendo_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=pendo_app),
         base_url="http://pendo.test",
-        headers={"x-pendo-integration-key": SANDBOX_PENDO_KEY},
+        headers={"x-pendo-integration-key": SAMPLE_PENDO_KEY},
     ) as client:
         yield client
 

@@ -1,6 +1,6 @@
 """Benchmark: the whole bot over real loopback HTTP, with upstream round trips of a chosen latency.
 
-    python -m bot.bench [--latency-ms 100] [--lookups 20]
+    python -m bench.bench [--latency-ms 100] [--lookups 20]
 
 Everything is local: the fake Pendo and Zendesk APIs (sample workspace), a fake Slack Web API and
 response_url receiver, and the bot itself under uvicorn, each on 127.0.0.1. Every upstream request is
@@ -23,11 +23,11 @@ import httpx
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
-from bot.sandbox import LoopbackServer, build_workspace, create_pendo_app, create_zendesk_app
-from bot.sandbox import data as sample
-from bot.sandbox.slack_api import FakeSlack, create_slack_app
+from bot.sample import LoopbackServer, build_workspace, create_pendo_app, create_zendesk_app, sample_settings
+from bot.sample import data as sample
+from bot.sample.slack_api import FakeSlack, create_slack_app
 from bot.services import build_services
-from bot.settings import SANDBOX_PENDO_KEY, SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN, load_settings
+from bot.settings import load_settings
 from bot.web import create_web_app
 
 SECRET = "bench-signing-secret"
@@ -70,17 +70,15 @@ async def run(latency_ms: float, lookups: int) -> None:
         LoopbackServer(zendesk_app) as zendesk,
         LoopbackServer(create_slack_app(slack)) as slack_server,
     ):
-        settings = load_settings(
-            pendo_integration_key=SANDBOX_PENDO_KEY,
+        settings = sample_settings(
+            load_settings(
+                slack_bot_token="xoxb-bench",
+                slack_signing_secret=SECRET,
+                slack_api_url=f"{slack_server.base_url}/api/",
+                log_level="WARNING",
+            ),
             pendo_base_url=pendo.base_url,
-            zendesk_subdomain="sample-support",
             zendesk_base_url=zendesk.base_url,
-            zendesk_email=SANDBOX_ZENDESK_EMAIL,
-            zendesk_api_token=SANDBOX_ZENDESK_TOKEN,
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=f"{slack_server.base_url}/api/",
-            log_level="WARNING",
         )
         services = build_services(settings)
         web = create_web_app(build_app(settings, services), services)

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from bot.pendo import queries
-from bot.sandbox import create_pendo_app
-from bot.sandbox.data import DAY_MS, JANE, OPS, OPS_VISITOR_IDS, POWER_USER, SAM, SAM_VISITOR_ID, Workspace
-from bot.settings import SANDBOX_PENDO_KEY
+from bot.sample import create_pendo_app
+from bot.sample.credentials import SAMPLE_PENDO_KEY
+from bot.sample.data import DAY_MS, JANE, OPS, OPS_VISITOR_IDS, POWER_USER, SAM, SAM_VISITOR_ID, Workspace
 
 UI_KINDS = ("page", "feature", "untagged")
 
@@ -95,7 +95,7 @@ async def test_custom_key(ws: Workspace) -> None:
     app = create_pendo_app(ws, key="other-key")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p.test") as client:
         assert (
-            await client.get("/api/v1/page", headers={"x-pendo-integration-key": SANDBOX_PENDO_KEY})
+            await client.get("/api/v1/page", headers={"x-pendo-integration-key": SAMPLE_PENDO_KEY})
         ).status_code == 403
         assert (
             await client.get("/api/v1/page", headers={"x-pendo-integration-key": "other-key"})
@@ -116,7 +116,7 @@ async def test_ids_with_reserved_characters_route_correctly(ws: Workspace) -> No
         vid: {"id": vid, "accountIds": [], "metadata": {"agent": {"email": "odd@x.example"}}} for vid in odd
     }
     app = create_pendo_app(dataclasses.replace(ws, visitors=visitors))
-    headers = {"x-pendo-integration-key": SANDBOX_PENDO_KEY}
+    headers = {"x-pendo-integration-key": SAMPLE_PENDO_KEY}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://p.test", headers=headers
     ) as c:

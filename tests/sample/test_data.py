@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.sandbox import data
-from bot.sandbox.data import (
+from bot.sample import data
+from bot.sample.data import (
     DAY_MS,
     DORMANT,
     JANE,

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.pendo.queries import equals_any, literal
-from bot.sandbox.filter_expr import (
+from bot.sample.filter_expr import (
     And,
     Compare,
     Const,

@@ -22,10 +22,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.sandbox.aggregation import EventIndex, PipelineError, bounds, run_pipeline
-from bot.sandbox.controls import ControlsMiddleware, FakeControls
-from bot.sandbox.data import APP_ID, DAY_MS, RawEvent, Workspace
-from bot.settings import SANDBOX_PENDO_KEY
+from bot.sample.aggregation import EventIndex, PipelineError, bounds, run_pipeline
+from bot.sample.controls import ControlsMiddleware, FakeControls
+from bot.sample.credentials import SAMPLE_PENDO_KEY
+from bot.sample.data import APP_ID, DAY_MS, RawEvent, Workspace
 
 _VISITOR_PREFIX = "/api/v1/visitor/"
 _HISTORY_ID_FIELD = {"page": "pageId", "feature": "featureId", "trackType": "trackTypeId", "guide": "guideId"}
@@ -79,7 +79,7 @@ def _history(events: list[RawEvent], start: int, user_agent: dict[str, Any]) -> 
 
 
 def create_pendo_app(
-    ws: Workspace, key: str = SANDBOX_PENDO_KEY, *, controls: FakeControls | None = None
+    ws: Workspace, key: str = SAMPLE_PENDO_KEY, *, controls: FakeControls | None = None
 ) -> Starlette:
     """The fake API as an ASGI app; `app.state.controls` injects faults and records requests.
 

@@ -7,9 +7,9 @@ import base64
 import httpx
 import pytest
 
-from bot.sandbox import create_zendesk_app
-from bot.sandbox.data import JANE, Workspace
-from bot.settings import SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN
+from bot.sample import create_zendesk_app
+from bot.sample.credentials import SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN
+from bot.sample.data import JANE, Workspace
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 
@@ -100,12 +100,12 @@ async def test_show_many_accepts_exactly_100(zendesk: httpx.AsyncClient) -> None
     "authorization",
     [
         None,
-        basic(f"{SANDBOX_ZENDESK_EMAIL}/token:wrong"),
-        basic(f"someone@else.example/token:{SANDBOX_ZENDESK_TOKEN}"),
-        basic(f"{SANDBOX_ZENDESK_EMAIL}:{SANDBOX_ZENDESK_TOKEN}"),  # password form, not token form
+        basic(f"{SAMPLE_ZENDESK_EMAIL}/token:wrong"),
+        basic(f"someone@else.example/token:{SAMPLE_ZENDESK_TOKEN}"),
+        basic(f"{SAMPLE_ZENDESK_EMAIL}:{SAMPLE_ZENDESK_TOKEN}"),  # password form, not token form
         "Basic not-base64!",
         "Bearer wrong",
-        SANDBOX_ZENDESK_TOKEN,
+        SAMPLE_ZENDESK_TOKEN,
     ],
 )
 async def test_bad_credentials(ws: Workspace, authorization: str | None) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bot.settings import SANDBOX_ZENDESK_SUBDOMAIN
+from bot.sample.credentials import SAMPLE_ZENDESK_SUBDOMAIN
 
 SEED = 20_240_615
 MINUTE_MS = 60_000
@@ -576,7 +576,7 @@ def _account_json(
 
 
 # --- Zendesk --------------------------------------------------------------------------------------------
-ZENDESK_URL = f"https://{SANDBOX_ZENDESK_SUBDOMAIN}.zendesk.com/api/v2"
+ZENDESK_URL = f"https://{SAMPLE_ZENDESK_SUBDOMAIN}.zendesk.com/api/v2"
 
 
 def iso(ms: int) -> str:
@@ -693,7 +693,7 @@ def _zendesk(
             source = {
                 "from": {"address": who["email"], "name": who["name"]},
                 "to": {
-                    "address": f"support@{SANDBOX_ZENDESK_SUBDOMAIN}.zendesk.com",
+                    "address": f"support@{SAMPLE_ZENDESK_SUBDOMAIN}.zendesk.com",
                     "name": "Sample Support",
                 },
                 "rel": None,

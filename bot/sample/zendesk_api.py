@@ -22,9 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.sandbox.controls import ControlsMiddleware, FakeControls
-from bot.sandbox.data import Workspace
-from bot.settings import SANDBOX_ZENDESK_EMAIL, SANDBOX_ZENDESK_TOKEN
+from bot.sample.controls import ControlsMiddleware, FakeControls
+from bot.sample.credentials import SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN
+from bot.sample.data import Workspace
 
 RATE_LIMIT = 700
 MAX_SHOW_MANY = 100
@@ -103,8 +103,8 @@ class _RequireCredentials:
 def create_zendesk_app(
     ws: Workspace,
     *,
-    email: str = SANDBOX_ZENDESK_EMAIL,
-    token: str = SANDBOX_ZENDESK_TOKEN,
+    email: str = SAMPLE_ZENDESK_EMAIL,
+    token: str = SAMPLE_ZENDESK_TOKEN,
     controls: FakeControls | None = None,
 ) -> Starlette:
     """The fake API as an ASGI app; `app.state.controls` injects faults and records requests."""

@@ -11,9 +11,9 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.pendo import queries
-from bot.sandbox import FakeControls, LoopbackServer
-from bot.sandbox.data import JANE
-from bot.settings import SANDBOX_PENDO_KEY
+from bot.sample import FakeControls, LoopbackServer
+from bot.sample.credentials import SAMPLE_PENDO_KEY
+from bot.sample.data import JANE
 
 from .conftest import BASIC_AUTH
 
@@ -66,7 +66,7 @@ async def test_request_log(pendo: httpx.AsyncClient, pendo_controls: FakeControl
         "starttime=5",
         {"starttime": "5"},
     )
-    assert first.body == b"" and first.headers["x-pendo-integration-key"] == SANDBOX_PENDO_KEY
+    assert first.body == b"" and first.headers["x-pendo-integration-key"] == SAMPLE_PENDO_KEY
     assert second.method == "POST" and second.json()["request"]["pipeline"] == pipeline
     assert third.path == "/api/v1/page"
     assert pendo_controls.paths() == [first.path, second.path, third.path]
@@ -104,7 +104,7 @@ def test_loopback_server_serves_real_http(pendo_app: Starlette) -> None:
     with LoopbackServer(pendo_app) as server:
         assert server.base_url == f"http://127.0.0.1:{server.port}"
         response = httpx.get(
-            server.base_url + JANE_PATH, headers={"x-pendo-integration-key": SANDBOX_PENDO_KEY}
+            server.base_url + JANE_PATH, headers={"x-pendo-integration-key": SAMPLE_PENDO_KEY}
         )
         assert response.status_code == 200 and response.json()["id"] == JANE
         url = server.base_url
