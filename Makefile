@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench serve check clean
+.PHONY: run test lint format bench serve check clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,13 @@ $(STAMP): pyproject.toml
 ## make run: look up a sample visitor (sample workspace unless PENDO_INTEGRATION_KEY is set)
 run: $(STAMP)
 	$(BIN)/pendo-bot lookup $(or $(EMAIL),jane.doe@acme.example)
+
+## make system-deps: Debian packages that some tests drive for real (Redis, a browser); needs root.
+## Without them `make test` skips those tests and says why; CI installs them and requires them.
+SYSTEM_PACKAGES := redis-server chromium
+system-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)
 
 ## make test: the full offline test suite
 test: $(STAMP)
