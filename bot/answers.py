@@ -1,6 +1,7 @@
 """Questions from Slack → finished Slack messages. Every failure becomes a sentence, never an exception.
 
-Listeners call these after they have acked; the outcome label feeds the audit log.
+Listeners call these after they have acked; the answer's `Outcome` feeds the audit line.
+Layer: below the listeners; may import context, render, upstream (errors) and audit (the `Outcome`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.audit import Outcome
 from bot.context.models import Ambiguous, CustomerContext
 from bot.context.service import ContextService, LookupResult
 from bot.context.tickets import TicketService
@@ -29,22 +31,32 @@ def new_request_id() -> str:
 @dataclass(frozen=True)
 class Answer:
     message: bk.Message
-    outcome: str  # found | ambiguous | not_found | opted_out | error:<Kind>
+    kind: Outcome
+    detail: str = ""  # for errors: the error kind
+
+    @property
+    def outcome(self) -> str:
+        """As written in the audit line: `found`, `error:AuthError`, ..."""
+        return self.kind.label(self.detail)
 
 
 def render_result(result: LookupResult, now_ms: int, header_blocks: list[bk.Block] | None = None) -> Answer:
     if isinstance(result, CustomerContext):
-        outcome = "opted_out" if result.profile.opted_out else ("partial" if result.gaps else "found")
+        outcome = (
+            Outcome.OPTED_OUT
+            if result.profile.opted_out
+            else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
+        )
         return Answer(bk.context_message(result, header_blocks=header_blocks), outcome)
     if isinstance(result, Ambiguous):
-        return Answer(bk.ambiguous_message(result, now_ms, header_blocks), "ambiguous")
-    return Answer(bk.not_found_message(result, header_blocks), "not_found")
+        return Answer(bk.ambiguous_message(result, now_ms, header_blocks), Outcome.AMBIGUOUS)
+    return Answer(bk.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
     return Answer(
-        bk.notice_message(f"{exc.user_message} (ref `{request_id}`)"), f"error:{type(exc).__name__}"
+        bk.notice_message(f"{exc.user_message} (ref `{request_id}`)"), Outcome.ERROR, type(exc).__name__
     )
 
 
@@ -72,7 +84,7 @@ async def visitor_answer(
     except UpstreamError as exc:
         return error_answer(exc, request_id)
     if shared_by and isinstance(result, CustomerContext):
-        return Answer(bk.context_message(result, shared_by=shared_by), "shared")
+        return Answer(bk.context_message(result, shared_by=shared_by), Outcome.SHARED)
     return render_result(result, service.now_ms())
 
 
@@ -88,7 +100,13 @@ async def ticket_answer(tickets: TicketService, ticket_id: int, request_id: str)
     if isinstance(tc.pendo, CustomerContext):
         return render_result(tc.pendo, now, header)
     blocks = header + tk.pendo_part_blocks(tc)
-    outcome = "ambiguous" if isinstance(tc.pendo, Ambiguous) else "not_found" if tc.pendo else "no_pendo"
+    outcome = (
+        Outcome.AMBIGUOUS
+        if isinstance(tc.pendo, Ambiguous)
+        else Outcome.NOT_FOUND
+        if tc.pendo
+        else Outcome.NO_PENDO
+    )
     return Answer(
         {"text": f"Zendesk ticket #{ticket_id}: {bk.esc(bundle.ticket.title)}", "blocks": blocks}, outcome
     )
@@ -105,7 +123,7 @@ async def safely(work: Awaitable[Answer]) -> Answer:
             "Something went wrong on my side. Try again; if it persists, tell whoever runs the bot "
             f"(ref `{request_id}`)."
         )
-        return Answer(bk.notice_message(text), "error:internal")
+        return Answer(bk.notice_message(text), Outcome.ERROR, "internal")
 
 
 async def deliver(respond: Any, message: bk.Message, *, replace: bool = True) -> bool:

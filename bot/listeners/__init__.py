@@ -1,20 +1,38 @@
-"""Slack listeners, one module per surface, registered in one place."""
+"""Slack listeners: one module per Slack surface, handlers as module-level functions, registered here.
+
+What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `unfurls` (link_shared),
+the app-wide `middleware`, and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
+`channels`: is a conversation shared outside the organisation).
+
+Each handler is typed with slack_sdk's `AsyncWebClient` and Bolt's context, and finds the services in
+that context (`services_of(context)`), so it can be called directly in a unit test.
+
+To add a surface: write a module with a `ROUTES` list of `Route(kind, id, handler)` and add the module
+to `MODULES` below. Middleware goes in `middleware.middleware()`, nowhere else.
+
+May import: answers, services, policy, render, context (types and parsing), zendesk.links, audit,
+cache, settings. Nothing below imports from here.
+"""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.listeners import actions, commands, home, unfurls
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.listeners.middleware import middleware
+from bot.listeners.routes import Route, add_route
 from bot.services import Services
+
+MODULES = (commands, actions, home, unfurls)
+
+
+def routes() -> list[Route]:
+    return [route for module in MODULES for route in module.ROUTES]
 
 
 def register_listeners(app: AsyncApp, services: Services) -> None:
-    access = AccessPolicy(services.settings, services.slack_cache)
-    channels = ChannelPolicy(services.slack_cache)
-    commands.register(app, services, access)
-    actions.register(app, services, access, channels)
-    home.register(app, services)
-    if services.tickets is not None:
-        unfurls.register(app, services, services.tickets, channels)
+    """The one place where middleware and listeners are attached to the app."""
+    for each in middleware(services):
+        app.middleware(each)
+    for route in routes():
+        add_route(app, route)

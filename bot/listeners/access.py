@@ -1,11 +1,18 @@
-"""Who may use /pendo: optional allow-lists of users, user groups and channels."""
+"""Who may use the bot: optional allow-lists of users, user groups and channels (ALLOWED_*).
+
+They cover `/pendo`, the buttons and unfurls (for unfurls: the poster and the channel, see `bot.policy`).
+The policy keeps no state of its own (group members are cached in the services' Slack cache), so a
+listener builds it from the services when it needs it.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cache import TTLCache
+from bot.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,11 +30,25 @@ class AccessPolicy:
         self._contact = settings.access_contact
         self._cache = cache
 
+    @classmethod
+    def of(cls, services: Services) -> AccessPolicy:
+        return cls(services.settings, services.slack_cache)
+
     @property
     def restricted(self) -> bool:
         return bool(self._users or self._groups or self._channels)
 
-    async def refusal(self, client: Any, user_id: str, channel_id: str) -> str | None:
+    async def poster_allowed(self, client: AsyncWebClient, user_id: str) -> bool:
+        """Does the user pass the user and group lists? False when Slack cannot tell (fail closed)."""
+        if not (self._users or self._groups):
+            return True
+        try:
+            return await self._user_allowed(client, user_id)
+        except Exception as exc:
+            log.warning("usergroup lookup failed", extra={"error": str(exc)})
+            return False
+
+    async def refusal(self, client: AsyncWebClient, user_id: str, channel_id: str) -> str | None:
         """None when allowed, else a polite sentence saying who can grant access."""
         if self._channels and channel_id not in self._channels:
             return (
@@ -44,7 +65,7 @@ class AccessPolicy:
                 return f"You don't have access to Pendo lookups yet. Ask {self._contact} to add you."
         return None
 
-    async def _user_allowed(self, client: Any, user_id: str) -> bool:
+    async def _user_allowed(self, client: AsyncWebClient, user_id: str) -> bool:
         if user_id in self._users:
             return True
         for group in self._groups:
@@ -52,7 +73,7 @@ class AccessPolicy:
                 return True
         return False
 
-    async def _members(self, client: Any, group: str) -> frozenset[str]:
+    async def _members(self, client: AsyncWebClient, group: str) -> frozenset[str]:
         async def load() -> frozenset[str]:  # failures raise, so they are not cached
             response = await client.usergroups_users_list(usergroup=group)
             return frozenset(response.get("users") or [])

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import deliver, new_request_id, safely, visitor_answer
+from bot.audit import AuditEntry, Outcome
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
+from bot.listeners.middleware import services_of
+from bot.listeners.routes import Route
 from bot.render import blocks as bk
 from bot.services import Services
 
@@ -47,83 +50,110 @@ async def _note(respond: AsyncRespond, text: str, icon: str = "⚠️") -> None:
     await deliver(respond, bk.notice_message(text, icon=icon), replace=False)
 
 
-def register(app: AsyncApp, services: Services, access: AccessPolicy, channels: ChannelPolicy) -> None:
-    audit = services.auditor.record
+async def _refused(
+    services: Services, client: AsyncWebClient, user: str, channel: str, respond: AsyncRespond
+) -> bool:
+    refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+    if refusal:
+        await _note(respond, refusal, icon="🔒")
+    return refusal is not None
 
-    async def refused(client: Any, user: str, channel: str, respond: AsyncRespond) -> bool:
-        refusal = await access.refusal(client, user, channel)
-        if refusal:
-            await _note(respond, refusal, icon="🔒")
-        return refusal is not None
 
-    async def pick_visitor(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: Any
-    ) -> None:
-        await ack()
-        started = time.monotonic()
-        user, channel = _ids(body)
-        visitor_id = str(action.get("value") or "")
-        if await refused(client, user, channel, respond):
+async def pick_visitor(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    services = services_of(context)
+    user, channel = _ids(body)
+    visitor_id = str(action.get("value") or "")
+    with services.auditor.audit("pick", user=user, channel=channel, target=visitor_id) as entry:
+        if await _refused(services, client, user, channel, respond):
+            entry.set(Outcome.REFUSED)
             return
         await deliver(respond, bk.progress_message(visitor_id))
         answer = await safely(visitor_answer(services.context, visitor_id, new_request_id()))
         await deliver(respond, answer.message)
-        audit("pick", user=user, channel=channel, target=visitor_id, outcome=answer.outcome, started=started)
+        entry.set(answer.kind, answer.detail)
 
-    async def share_summary(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: Any
-    ) -> None:
-        await ack()
-        started = time.monotonic()
-        user, channel = _ids(body)
+
+async def share_summary(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    services = services_of(context)
+    user, channel = _ids(body)
+    with services.auditor.audit("share", user=user, channel=channel) as entry:
         try:
             value = json.loads(action.get("value") or "{}")
             visitor_id = str(value["v"])
         except (ValueError, KeyError, TypeError):
             await _note(respond, "This button is out of date: run the lookup again.")
+            entry.set(Outcome.STALE)
             return
-        if await refused(client, user, channel, respond):
+        entry.targets = [visitor_id]
+        if await _refused(services, client, user, channel, respond):
+            entry.set(Outcome.REFUSED)
             return
-        outcome = await share(client, respond, user, channel, visitor_id, value)
-        audit("share", user=user, channel=channel, target=visitor_id, outcome=outcome, started=started)
+        await _share(services, client, respond, entry, visitor_id, value)
 
-    async def share(
-        client: Any, respond: AsyncRespond, user: str, channel: str, visitor_id: str, value: dict[str, Any]
-    ) -> str:
-        """Post the summary visibly where that is allowed and possible; the outcome for the audit line."""
-        if await channels.is_external(client, channel):
-            await _note(respond, EXTERNAL, icon="🔒")
-            return "refused:external"
-        answer = await safely(
-            visitor_answer(
-                services.context,
-                visitor_id,
-                new_request_id(),
-                anchor_ms=value.get("a"),
-                marker=value.get("m"),
-                shared_by=user,
-            )
+
+async def _share(
+    services: Services,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    entry: AuditEntry,
+    visitor_id: str,
+    value: dict[str, Any],
+) -> None:
+    """Post the summary visibly where that is allowed and possible; the outcome goes on the entry."""
+    if await ChannelPolicy.of(services).is_external(client, entry.channel):
+        await _note(respond, EXTERNAL, icon="🔒")
+        entry.set(Outcome.REFUSED, "external")
+        return
+    answer = await safely(
+        visitor_answer(
+            services.context,
+            visitor_id,
+            new_request_id(),
+            anchor_ms=value.get("a"),
+            marker=value.get("m"),
+            shared_by=entry.user,
         )
-        if answer.outcome != "shared":
-            await deliver(respond, answer.message, replace=False)
-            return answer.outcome
-        try:
-            await client.chat_postMessage(
-                channel=channel, unfurl_links=False, unfurl_media=False, **answer.message
-            )
-        except SlackApiError as exc:
-            code = str(exc.response.get("error", "")) if exc.response is not None else ""
-            reason = CANNOT_POST.get(
-                code, "Slack refused the post. Try again, or share from another channel."
-            )
-            log.warning("share refused by Slack", extra={"error": code})
-            await _note(respond, f"I couldn't share this here. {reason}")
-            return f"refused:{code or 'unknown'}"
-        return "shared"
+    )
+    if answer.kind is not Outcome.SHARED:
+        await deliver(respond, answer.message, replace=False)
+        entry.set(answer.kind, answer.detail)
+        return
+    try:
+        await client.chat_postMessage(
+            channel=entry.channel, unfurl_links=False, unfurl_media=False, **answer.message
+        )
+    except SlackApiError as exc:
+        code = str(exc.response.get("error", "")) if exc.response is not None else ""
+        reason = CANNOT_POST.get(code, "Slack refused the post. Try again, or share from another channel.")
+        log.warning("share refused by Slack", extra={"error": code})
+        await _note(respond, f"I couldn't share this here. {reason}")
+        entry.set(Outcome.REFUSED, code or "unknown")
+        return
+    entry.set(Outcome.SHARED)
 
-    async def open_link(ack: AsyncAck) -> None:
-        await ack()  # URL buttons still send an action that must be acknowledged
 
-    app.action(bk.PICK_ACTION)(pick_visitor)
-    app.action(bk.SHARE_ACTION)(share_summary)
-    app.action(re.compile(f"^{bk.OPEN_ACTION}"))(open_link)
+async def open_link(ack: AsyncAck) -> None:
+    await ack()  # URL buttons still send an action that must be acknowledged
+
+
+ROUTES = [
+    Route("action", bk.PICK_ACTION, pick_visitor),
+    Route("action", bk.SHARE_ACTION, share_summary),
+    Route("action", re.compile(f"^{bk.OPEN_ACTION}"), open_link),
+]

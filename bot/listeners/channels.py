@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cache import TTLCache
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 CHANNEL_TTL = 300.0  # a channel that becomes shared is noticed within five minutes
@@ -15,7 +17,11 @@ class ChannelPolicy:
     def __init__(self, cache: TTLCache) -> None:
         self._cache = cache
 
-    async def is_external(self, client: Any, channel: str, *, hint: bool = False) -> bool:
+    @classmethod
+    def of(cls, services: Services) -> ChannelPolicy:
+        return cls(services.slack_cache)
+
+    async def is_external(self, client: AsyncWebClient, channel: str, *, hint: bool = False) -> bool:
         """True for Slack Connect channels, and for channels the bot cannot inspect (not provably internal).
 
         `hint` is the event envelope's `is_ext_shared_channel`, when Slack sent one.

@@ -2,63 +2,70 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import deliver, email_answer, new_request_id, safely, ticket_answer
+from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
 from bot.listeners.access import AccessPolicy
+from bot.listeners.middleware import services_of
+from bot.listeners.routes import Route
 from bot.render import blocks as bk
-from bot.services import Services
 from bot.zendesk.links import parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 
 
-def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
-    audit = services.auditor.record
-
-    async def pendo_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: Any
-    ) -> None:
-        started = time.monotonic()
-        text = (command.get("text") or "").strip()
-        user, channel = command.get("user_id", ""), command.get("channel_id", "")
-        if text.lower() in HELP_WORDS:
-            await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo"))
-            return
-
+async def pendo_command(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    services = services_of(context)
+    text = (command.get("text") or "").strip()
+    if text.lower() in HELP_WORDS:  # usage, not a lookup: no audit line
+        await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo"))
+        return
+    user, channel = command.get("user_id", ""), command.get("channel_id", "")
+    with services.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
         ticket = parse_ticket_query(text, services.settings.zendesk_ticket_hosts)
         if ticket is not None and services.tickets is None:
             await ack(response_type="ephemeral", **bk.notice_message(bk.ZENDESK_OFF, icon="🤔"))
+            entry.set(Outcome.NOT_CONNECTED)
             return
         if ticket is None:
             try:
                 target = parse_email(text)
             except InvalidInput as exc:
                 await ack(response_type="ephemeral", **bk.notice_message(bk.esc(str(exc)), icon="🤔"))
-                audit("lookup", user=user, channel=channel, target=text, outcome="invalid", started=started)
+                entry.set(Outcome.INVALID)
                 return
         else:
             target = f"ticket #{ticket}"
+        entry.targets = [target]
         where = "Pendo" if ticket is None else "Zendesk and Pendo"
         await ack(response_type="ephemeral", **bk.progress_message(target, where))
 
-        refusal = await access.refusal(client, user, channel)
+        refusal = await AccessPolicy.of(services).refusal(client, user, channel)
         if refusal:
             await deliver(respond, bk.notice_message(refusal, icon="🔒"))
-            audit("lookup", user=user, channel=channel, target=target, outcome="refused", started=started)
+            entry.set(Outcome.REFUSED)
             return
         if ticket is not None and services.tickets is not None:
             answer = await safely(ticket_answer(services.tickets, ticket, new_request_id()))
         else:
             answer = await safely(email_answer(services.context, target, new_request_id()))
-        delivered = await deliver(respond, answer.message)
-        outcome = answer.outcome if delivered else "undelivered"
-        audit("lookup", user=user, channel=channel, target=target, outcome=outcome, started=started)
+        if await deliver(respond, answer.message):
+            entry.set(answer.kind, answer.detail)
+        else:
+            entry.set(Outcome.UNDELIVERED)
 
-    app.command("/pendo")(pendo_command)
+
+ROUTES = [Route("command", "/pendo", pendo_command)]

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.listeners.middleware import services_of
+from bot.listeners.routes import Route
 from bot.render.home import home_view
-from bot.services import Services
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    async def app_home_opened(event: dict[str, Any], client: Any) -> None:
-        if event.get("tab") != "home":
-            return
-        await client.views_publish(
-            user_id=event["user"], view=home_view(services.settings, sample=services.sample)
-        )
+async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    if event.get("tab") != "home":
+        return
+    services = services_of(context)
+    await client.views_publish(
+        user_id=event["user"], view=home_view(services.settings, sample=services.sample)
+    )
 
-    app.event("app_home_opened")(app_home_opened)
+
+ROUTES = [Route("event", "app_home_opened", app_home_opened)]

@@ -1,25 +1,29 @@
 """`link_shared` → `chat.unfurl` for Zendesk ticket links: the header first, the Pendo part second.
 
-Where customer data may go:
-- never into a Slack Connect (externally shared) channel: there, nothing or only the ticket number;
-- composer previews (the channel is not known yet) carry only the ticket number;
-- with UNFURL_CHANNELS set, Pendo data only in those channels, the ticket header elsewhere.
+The listener gathers facts (which links, which message, where, who posted, is the channel shared with
+another organisation, does the poster pass the access lists) and posts what `bot.policy.decide_unfurl`
+allows; the rules themselves live there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
-from slack_bolt.response import BoltResponse
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.audit import Outcome
 from bot.context.tickets import TicketContext, TicketService
+from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
+from bot.listeners.middleware import services_of
+from bot.listeners.routes import Route
+from bot.policy import ChannelKind, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
 from bot.render import tickets as tk
 from bot.services import Services
 from bot.upstream import UpstreamError
@@ -28,24 +32,24 @@ from bot.zendesk.links import TicketRef, find_ticket_refs
 log = logging.getLogger(__name__)
 TARGET_TTL = 900.0
 UNFURL_FAILED = "The preview could not be completed. Open the ticket, or try /pendo with its number."
+NUMBER_NOTES = {
+    # The channel is unknown until the message is posted, and the preview would travel with it.
+    Reason.COMPOSER: "Details appear when the message is posted.",
+    Reason.EXTERNAL: "Shared channel: ticket details are not shown here.",
+}
+Unfurl = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def register(app: AsyncApp, services: Services, tickets: TicketService, channels: ChannelPolicy) -> None:
-    settings, seen, audit = services.settings, services.slack_cache, services.auditor.record
+@dataclass(frozen=True)
+class Message:
+    """Where the links were shared, and the `chat.unfurl` target that answers them."""
 
-    async def skip_event_retries(req: AsyncBoltRequest, next: Any) -> BoltResponse | None:
-        """Slack re-sends an event it thinks was lost; the first delivery is already being handled."""
-        if req.headers.get("x-slack-retry-num") and (req.body or {}).get("type") == "event_callback":
-            return BoltResponse(status=200, body="")
-        await next()
-        return None
+    source: Source
+    channel: str
+    target: dict[str, Any]  # unfurl_id + source, or channel + ts
 
-    async def link_shared(event: dict[str, Any], client: Any, body: dict[str, Any]) -> None:
-        started = time.monotonic()
-        urls = [str(link.get("url", "")) for link in event.get("links") or []]
-        refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
-        if not refs:
-            return
+    @classmethod
+    def of(cls, event: dict[str, Any]) -> Message:
         source = str(event.get("source") or "conversations_history")
         channel = str(event.get("channel", ""))
         target: dict[str, Any] = (
@@ -53,66 +57,90 @@ def register(app: AsyncApp, services: Services, tickets: TicketService, channels
             if event.get("unfurl_id")
             else {"channel": channel, "ts": event.get("message_ts")}
         )
-        target_key = ("unfurl-target", target.get("unfurl_id") or f"{channel}:{target.get('ts')}")
-        if not seen.add_if_absent(target_key, TARGET_TTL):
-            return  # the same message again (a duplicate delivery): it already has its unfurl
-        if source != "composer":
-            window = settings.unfurl_dedupe_seconds
-            refs = [r for r in refs if seen.add_if_absent(("unfurled", channel, r.ticket_id), window)]
-            if not refs:
-                return
+        return cls(Source.COMPOSER if source == "composer" else Source.MESSAGE, channel, target)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (
+            "unfurl-target",
+            str(self.target.get("unfurl_id") or f"{self.channel}:{self.target.get('ts')}"),
+        )
+
+
+async def link_shared(
+    event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    services = services_of(context)
+    settings, seen, tickets = services.settings, services.slack_cache, services.tickets
+    if tickets is None:
+        return  # Zendesk is not connected: ticket links are left to Slack
+    urls = [str(link.get("url", "")) for link in event.get("links") or []]
+    refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
+    if not refs:
+        return
+    message = Message.of(event)
+    if not seen.add_if_absent(message.key, TARGET_TTL):
+        return  # the same message again (a duplicate delivery): it already has its unfurl
+    if message.source is Source.MESSAGE:
+        window = settings.unfurl_dedupe_seconds
+        refs = [r for r in refs if seen.add_if_absent(("unfurled", message.channel, r.ticket_id), window)]
+        if not refs:
+            return  # the same ticket was just previewed in this channel
+    user = str(event.get("user", ""))
+    with services.auditor.audit("unfurl", user=user, channel=message.channel) as entry:
+        entry.targets = [f"ticket:{r.ticket_id}" for r in refs]
+        facts = await _facts(services, client, message, user, bool(body.get("is_ext_shared_channel")))
+        decision = decide_unfurl(facts, UnfurlRules.from_settings(settings))
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
-
-        async def unfurl(unfurls: dict[str, Any]) -> None:
-            if note:
-                last = list(unfurls)[-1]
-                unfurls[last] = tk.with_note(unfurls[last], note)
-            try:
-                await client.chat_unfurl(unfurls=unfurls, **target)
-            except SlackApiError as exc:  # e.g. cannot_unfurl_url: the message was deleted meanwhile
-                log.warning("chat.unfurl refused", extra={"error": str(exc.response.get("error", ""))})
-
-        if source == "composer":
-            # The channel is unknown until the message is posted, and the preview would travel with it.
-            note_text = "Details appear when the message is posted."
-            await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, note_text) for r in refs})
-            outcome = "number_only"
-        elif await channels.is_external(client, channel, hint=bool(body.get("is_ext_shared_channel"))):
-            outcome = "skipped_external"
-            if settings.unfurl_shared_channels == "ticket_number":
-                note_text = "Shared channel: ticket details are not shown here."
-                await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, note_text) for r in refs})
-                outcome = "number_only"
+        unfurl = _poster(client, message, note)
+        if decision.preview is Preview.NOTHING:
+            if decision.reason is Reason.EXTERNAL:
+                entry.set(Outcome.SKIPPED_EXTERNAL)
+            else:
+                entry.set(Outcome.REFUSED, decision.reason.name.lower())
+        elif decision.preview is Preview.NUMBER_ONLY:
+            text = NUMBER_NOTES[decision.reason]
+            await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, text) for r in refs})
+            entry.set(Outcome.NUMBER_ONLY)
         else:
-            with_pendo = not settings.unfurl_channels or channel in settings.unfurl_channels
             try:
-                outcome = await _unfurl_tickets(tickets, refs, unfurl, with_pendo=with_pendo)
+                entry.set(
+                    *await _unfurl_tickets(tickets, refs, unfurl, with_pendo=decision.preview is Preview.FULL)
+                )
             except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
                 log.exception("unfurl failed")
                 await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})
-                outcome = "error:internal"
-        user = str(event.get("user", ""))
-        for ref in refs:
-            audit(
-                "unfurl",
-                user=user,
-                channel=channel,
-                target=f"ticket:{ref.ticket_id}",
-                outcome=outcome,
-                started=started,
-            )
+                entry.set(Outcome.ERROR, "internal")
 
-    app.middleware(skip_event_retries)
-    app.event("link_shared")(link_shared)
+
+async def _facts(
+    services: Services, client: AsyncWebClient, message: Message, user: str, ext_hint: bool
+) -> UnfurlFacts:
+    """What the policy needs to know; Slack is asked only about a posted message's channel."""
+    kind = ChannelKind.UNKNOWN
+    if message.source is Source.MESSAGE:
+        external = await ChannelPolicy.of(services).is_external(client, message.channel, hint=ext_hint)
+        kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
+    allowed = await AccessPolicy.of(services).poster_allowed(client, user)
+    return UnfurlFacts(message.source, message.channel, kind, poster_allowed=allowed)
+
+
+def _poster(client: AsyncWebClient, message: Message, note: str | None) -> Unfurl:
+    async def unfurl(unfurls: dict[str, Any]) -> None:
+        if note:
+            last = list(unfurls)[-1]
+            unfurls[last] = tk.with_note(unfurls[last], note)
+        try:
+            await client.chat_unfurl(unfurls=unfurls, **message.target)
+        except SlackApiError as exc:  # e.g. cannot_unfurl_url: the message was deleted meanwhile
+            log.warning("chat.unfurl refused", extra={"error": str(exc.response.get("error", ""))})
+
+    return unfurl
 
 
 async def _unfurl_tickets(
-    tickets: TicketService,
-    refs: list[TicketRef],
-    unfurl: Callable[[dict[str, Any]], Awaitable[None]],
-    *,
-    with_pendo: bool,
-) -> str:
+    tickets: TicketService, refs: list[TicketRef], unfurl: Unfurl, *, with_pendo: bool
+) -> tuple[Outcome, str]:
     """The header as soon as Zendesk answered, then (where allowed) the Pendo part on the same target."""
     now = tickets.now_ms()
     try:
@@ -120,7 +148,7 @@ async def _unfurl_tickets(
     except UpstreamError as exc:
         log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
         await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
-        return f"error:{type(exc).__name__}"
+        return Outcome.ERROR, type(exc).__name__
     errors = {
         r.url: tk.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
         for r in refs
@@ -129,7 +157,7 @@ async def _unfurl_tickets(
     found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
     if not with_pendo or not found:
         await unfurl({**{r.url: tk.ticket_unfurl(b, now) for r, b in found}, **errors})
-        return "header_only" if found else "not_found"
+        return (Outcome.HEADER_ONLY if found else Outcome.NOT_FOUND), ""
     await unfurl({**{r.url: tk.ticket_unfurl(b, now, pending=True) for r, b in found}, **errors})
     contexts: list[TicketContext] = await asyncio.gather(*(tickets.requester_context(b) for _, b in found))
     await unfurl(
@@ -138,8 +166,11 @@ async def _unfurl_tickets(
             **errors,
         }
     )
-    return "full"
+    return Outcome.FULL, ""
 
 
 def _missing_reason(ref: TicketRef) -> str:
     return f"Ticket #{ref.ticket_id} was not found in Zendesk, or the bot's Zendesk user cannot see it."
+
+
+ROUTES = [Route("event", "link_shared", link_shared)]

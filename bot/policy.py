@@ -1,0 +1,99 @@
+"""Where customer data may go in an unfurl: one pure decision from facts, no I/O.
+
+The `link_shared` listener gathers the facts (where the link was posted, whether the channel is shared
+with another organisation, whether the poster passes the access lists) and posts what this decides.
+
+The rules, first match wins:
+1. The poster must pass ALLOWED_USERS / ALLOWED_USERGROUPS (when set): otherwise nothing.
+2. A composer preview (the message is not posted yet, so its channel is unknown) shows the ticket
+   number only; it travels with the message wherever it is posted.
+3. The channel must be in ALLOWED_CHANNELS (when set): otherwise nothing.
+4. A Slack Connect channel (or one the bot cannot prove internal) gets nothing, or the number only
+   with UNFURL_SHARED_CHANNELS=ticket_number.
+5. With UNFURL_CHANNELS set, the Pendo part only in those channels; elsewhere the ticket header.
+6. Otherwise the header and the requester's Pendo activity.
+
+So ALLOWED_* decide whether a ticket link unfurls at all (for the poster and the channel, as they
+decide who may run `/pendo` where); UNFURL_CHANNELS narrows, among those, where Pendo data appears.
+
+Layer: pure, like render; imports only the settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, auto
+from typing import Literal
+
+from bot.settings import Settings
+
+
+class Source(Enum):
+    COMPOSER = auto()  # Slack's preview while the message is being written
+    MESSAGE = auto()  # a posted message (Slack's `conversations_history`)
+
+
+class ChannelKind(Enum):
+    INTERNAL = auto()
+    EXTERNAL = auto()  # Slack Connect, or not provably internal (the lookup failed)
+    UNKNOWN = auto()  # not posted yet (composer)
+
+
+class Preview(Enum):
+    NOTHING = auto()
+    NUMBER_ONLY = auto()
+    HEADER = auto()  # the Zendesk ticket header, no Pendo data
+    FULL = auto()  # the header, then the requester's Pendo activity
+
+
+class Reason(Enum):
+    POSTER_NOT_ALLOWED = auto()
+    COMPOSER = auto()
+    CHANNEL_NOT_ALLOWED = auto()
+    EXTERNAL = auto()
+    NO_PENDO_HERE = auto()  # UNFURL_CHANNELS does not list the channel
+    ALLOWED = auto()
+
+
+@dataclass(frozen=True)
+class UnfurlFacts:
+    source: Source
+    channel: str
+    channel_kind: ChannelKind
+    poster_allowed: bool  # passes ALLOWED_USERS / ALLOWED_USERGROUPS (True when neither is set)
+
+
+@dataclass(frozen=True)
+class UnfurlRules:
+    allowed_channels: frozenset[str] = frozenset()  # ALLOWED_CHANNELS; empty: every channel
+    pendo_channels: frozenset[str] = frozenset()  # UNFURL_CHANNELS; empty: every channel
+    shared_channels: Literal["none", "ticket_number"] = "none"  # UNFURL_SHARED_CHANNELS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> UnfurlRules:
+        return cls(
+            allowed_channels=frozenset(settings.allowed_channels),
+            pendo_channels=frozenset(settings.unfurl_channels),
+            shared_channels=settings.unfurl_shared_channels,
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    preview: Preview
+    reason: Reason
+
+
+def decide_unfurl(facts: UnfurlFacts, rules: UnfurlRules) -> Decision:
+    if not facts.poster_allowed:
+        return Decision(Preview.NOTHING, Reason.POSTER_NOT_ALLOWED)
+    if facts.source is Source.COMPOSER:
+        return Decision(Preview.NUMBER_ONLY, Reason.COMPOSER)
+    if rules.allowed_channels and facts.channel not in rules.allowed_channels:
+        return Decision(Preview.NOTHING, Reason.CHANNEL_NOT_ALLOWED)
+    if facts.channel_kind is not ChannelKind.INTERNAL:
+        number = rules.shared_channels == "ticket_number"
+        return Decision(Preview.NUMBER_ONLY if number else Preview.NOTHING, Reason.EXTERNAL)
+    if rules.pendo_channels and facts.channel not in rules.pendo_channels:
+        return Decision(Preview.HEADER, Reason.NO_PENDO_HERE)
+    return Decision(Preview.FULL, Reason.ALLOWED)
