@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from bot.app import build_app
+from bot.app import build_app, start
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 
@@ -75,6 +75,7 @@ async def _socket_mode(settings: Settings, services: Services, description: str)
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     app = build_app(settings, services)
+    await start(app)
     assert settings.slack_app_token is not None
     handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     log.info(f"Socket Mode: {description}")

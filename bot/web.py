@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.app import start
 from bot.services import Services
 from bot.upstream import UpstreamError
 
@@ -47,6 +48,7 @@ def create_web_app(bolt: AsyncApp, services: Services) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await start(bolt)
         yield
         await services.aclose()
 

@@ -1,4 +1,5 @@
-"""Shared by every test: no setting leaks in from the developer's shell or a .env file."""
+"""Shared by every test: no setting leaks in from the developer's shell or a .env file; the fixtures in
+tests/support/fixtures.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
+
+pytest_plugins = ["tests.support.fixtures"]
 
 _PREFIXES = ("PENDO_", "SLACK_", "ZENDESK_", "UNFURL_", "ALLOWED_")
 

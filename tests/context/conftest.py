@@ -8,25 +8,15 @@ bug there cannot hide in the expectation.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from bot.sample import (
-    SAMPLE_PENDO_KEY,
-    FakeControls,
-    Workspace,
-    build_workspace,
-    create_pendo_app,
-    create_zendesk_app,
-    sample_settings,
-)
-from bot.services import Services, build_services
-from bot.settings import Settings, load_settings
+from bot.sample import Workspace, build_workspace
+from tests.support.factories import SampleServices, ServicesFactory, services_factory
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -45,61 +35,15 @@ def ws() -> Workspace:
     return build_workspace(NOW)
 
 
-async def _no_sleep(_seconds: float) -> None:
-    """Retry back-off without the wait: keeps the retry tests fast and deterministic."""
-
-
-@dataclass
-class Env:
-    services: Services
-    settings: Settings
-    controls: FakeControls  # the fake Pendo's request log and fault injection
-    zendesk_controls: FakeControls
-
-    @property
-    def requests(self) -> list[Any]:
-        return self.controls.requests
-
-    def aggregations(self) -> list[list[dict[str, Any]]]:
-        """The pipeline of every aggregation request sent so far."""
-        return [
-            r.json()["request"]["pipeline"] for r in self.controls.requests if r.path == "/api/v1/aggregation"
-        ]
-
-
-Make = Callable[..., Env]
+Env = SampleServices
+Make = ServicesFactory
 
 
 @pytest.fixture
 async def make_env(ws: Workspace) -> AsyncIterator[Make]:
-    """`make_env(**settings_overrides)` → services over fresh fake apps (fresh request logs, fresh cache).
-
-    `pendo_app_key` sets the key the fake Pendo accepts (default: the sample's own key). Settings get the
-    sample's credentials unless the overrides set PENDO_INTEGRATION_KEY.
-    """
-    made: list[Env] = []
-
-    def make(*, pendo_app_key: str = SAMPLE_PENDO_KEY, **overrides: Any) -> Env:
-        overrides.setdefault("pendo_email_field", "")
-        settings = load_settings(**overrides)
-        if not settings.pendo_configured:
-            settings = sample_settings(settings)
-        pendo_app = create_pendo_app(ws, key=pendo_app_key)
-        zendesk_app = create_zendesk_app(ws)
-        services = build_services(
-            settings,
-            pendo_transport=httpx.ASGITransport(app=pendo_app),
-            zendesk_transport=httpx.ASGITransport(app=zendesk_app),
-            now_ms=lambda: NOW,
-            sleep=_no_sleep,
-        )
-        env = Env(services, settings, pendo_app.state.controls, zendesk_app.state.controls)
-        made.append(env)
-        return env
-
-    yield make
-    for env in made:
-        await env.services.aclose()
+    """`make_env(**settings_overrides)` → services over fresh fake apps (see `ServicesFactory`)."""
+    async with services_factory(ws, NOW) as make:
+        yield make
 
 
 # --- the oracle: expectations from the raw events, with plain loops ---------------------------------------

@@ -11,52 +11,28 @@ import functools
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from starlette.applications import Starlette
 
 from bot.app import build_app
-from bot.sample import (
-    FakeControls,
-    LoopbackServer,
-    build_workspace,
-    create_pendo_app,
-    create_zendesk_app,
-    sample_settings,
-)
+from bot.sample import FakeControls, build_workspace
 from bot.sample.data import Workspace
-from bot.sample.slack_api import FakeSlack, create_slack_app
-from bot.services import Services, build_services
-from bot.settings import load_settings
+from bot.sample.slack_api import FakeSlack, SlackCall
+from bot.services import Services
 from bot.web import create_web_app
+from tests.support.factories import ServicesFactory
 
 SECRET = "e2e-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-e2e-bot-token-0123456789"
 NOW = 1_795_000_000_000 + 13 * 3_600_000
-
-
-@pytest.fixture(scope="session")
-def slack_server() -> Iterator[tuple[FakeSlack, str]]:
-    state = FakeSlack()
-    with LoopbackServer(create_slack_app(state)) as server:
-        yield state, server.base_url
-
-
-@pytest.fixture
-def fake_slack(slack_server: tuple[FakeSlack, str]) -> FakeSlack:
-    state, _ = slack_server
-    state.calls.clear()
-    state.responses.clear()
-    state.not_in_channels.clear()
-    state.shared_channels.clear()
-    state.usergroups.clear()
-    state.method_errors.clear()
-    return state
 
 
 @dataclass
@@ -68,6 +44,23 @@ class Bot:
     ws: Workspace
     pendo: FakeControls
     zendesk: FakeControls
+    web: Starlette
+    startup_calls: list[SlackCall] = field(default_factory=list)  # Slack calls made while starting
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Bot]:
+        """Start the app as the server does (its lifespan), and on the way out stop it and close it.
+
+        The Slack calls made at start-up move to `startup_calls`, so each test sees only its own.
+        """
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(self.services.aclose)
+            stack.push_async_callback(self.http.aclose)
+            before = len(self.slack.calls)
+            await stack.enter_async_context(self.web.router.lifespan_context(self.web))
+            self.startup_calls = self.slack.calls[before:]
+            del self.slack.calls[before:]
+            yield self
 
     def sign(self, body: str, ts: int | None = None) -> dict[str, str]:
         stamp = str(ts if ts is not None else int(time.time()))
@@ -159,36 +152,47 @@ def workspace() -> Workspace:
 
 
 def make_bot(fake_slack: FakeSlack, slack_url: str, *, zendesk: bool = True, **overrides: Any) -> Bot:
-    settings = sample_settings(
-        load_settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=f"{slack_url}/api/",
-            **overrides,
-        )
+    """A bot over the sample APIs, not started: prefer the `new_bot` fixture, which starts and closes it."""
+    made = ServicesFactory(workspace(), NOW)(
+        zendesk=zendesk,
+        sleep=None,  # the real back-off, as in production
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=f"{slack_url}/api/",
+        **overrides,
     )
-    if not zendesk:
-        settings = settings.model_copy(update={"zendesk_subdomain": None})
-    ws = workspace()
-    pendo_app, zendesk_app = create_pendo_app(ws), create_zendesk_app(ws)
-    services = build_services(
-        settings,
-        pendo_transport=httpx.ASGITransport(app=pendo_app),
-        zendesk_transport=httpx.ASGITransport(app=zendesk_app) if zendesk else None,
-        now_ms=lambda: NOW,
-    )
-    web = create_web_app(build_app(settings, services), services)
+    web = create_web_app(build_app(made.settings, made.services), made.services)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot.test")
     return Bot(
-        http, fake_slack, slack_url, services, ws, pendo_app.state.controls, zendesk_app.state.controls
+        http,
+        fake_slack,
+        slack_url,
+        made.services,
+        workspace(),
+        made.controls,
+        made.zendesk_controls,
+        web,
     )
+
+
+NewBot = Callable[..., Awaitable[Bot]]
 
 
 @pytest.fixture
-async def bot(
+async def new_bot(
     clean_env: None, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
-) -> AsyncIterator[Bot]:
-    b = make_bot(fake_slack, slack_server[1])
-    yield b
-    await b.http.aclose()
-    await b.services.aclose()
+) -> AsyncIterator[NewBot]:
+    """`await new_bot(zendesk=..., **settings_overrides)`: a started bot, stopped and closed after the test
+    whether it passed or not."""
+    async with AsyncExitStack() as stack:
+
+        async def new(*, zendesk: bool = True, **overrides: Any) -> Bot:
+            made = make_bot(fake_slack, slack_server[1], zendesk=zendesk, **overrides)
+            return await stack.enter_async_context(made.running())
+
+        yield new
+
+
+@pytest.fixture
+async def bot(new_bot: NewBot) -> Bot:
+    return await new_bot()

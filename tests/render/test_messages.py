@@ -19,7 +19,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from bot import answers
@@ -55,18 +54,16 @@ from bot.sample import (
     SOLO,
     TICKET_FORBIDDEN,
     TONY,
+    FakeControls,
     Workspace,
     build_workspace,
-    create_pendo_app,
-    create_zendesk_app,
-    sample_settings,
 )
-from bot.services import Services, build_services
-from bot.settings import load_settings
+from bot.services import Services
 from bot.upstream import AuthError, Unavailable, UpstreamError
 from bot.zendesk.client import TicketNotFound
 from bot.zendesk.models import Group, Organization, Ticket, TicketBundle, User
 from tests.support.blockkit import validate_message
+from tests.support.factories import services_factory
 
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
 NOW = 1_795_000_000_000 + 2 * HOUR
@@ -130,30 +127,15 @@ def ws() -> Workspace:
     return build_workspace(NOW)
 
 
-async def _no_sleep(_seconds: float) -> None:
-    pass
-
-
 @pytest.fixture
-async def make_services(ws: Workspace) -> AsyncIterator[Callable[..., tuple[Services, Any]]]:
-    made: list[Services] = []
+async def make_services(ws: Workspace) -> AsyncIterator[Callable[..., tuple[Services, FakeControls]]]:
+    async with services_factory(ws, NOW) as make:
 
-    def make(**overrides: Any) -> tuple[Services, Any]:
-        overrides.setdefault("pendo_email_field", "")
-        pendo_app = create_pendo_app(ws)
-        services = build_services(
-            sample_settings(load_settings(**overrides)),
-            pendo_transport=httpx.ASGITransport(app=pendo_app),
-            zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(ws)),
-            now_ms=lambda: NOW,
-            sleep=_no_sleep,
-        )
-        made.append(services)
-        return services, pendo_app.state.controls
+        def services(**overrides: Any) -> tuple[Services, FakeControls]:
+            made = make(**overrides)
+            return made.services, made.controls
 
-    yield make
-    for services in made:
-        await services.aclose()
+        yield services
 
 
 NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]

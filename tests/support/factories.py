@@ -1,0 +1,96 @@
+"""Factories for the bot's services over the sample workspace. Each factory closes what it built.
+
+`ServicesFactory` is what the context, render and end-to-end tests share: `build_services` exactly as
+the bot calls it, with the sample's fake Pendo and Zendesk apps plugged in as in-process transports, a
+fixed clock and (by default) retry back-off without the wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.sample import SAMPLE_PENDO_KEY, FakeControls, Workspace, create_pendo_app, create_zendesk_app
+from bot.sample import sample_settings as point_at_sample
+from bot.services import Services, build_services
+from bot.settings import Settings, load_settings
+from bot.upstream import Sleep
+
+
+async def no_sleep(_seconds: float) -> None:
+    """Retry back-off without the wait: keeps the retry tests fast and deterministic."""
+
+
+@dataclass
+class SampleServices:
+    services: Services
+    settings: Settings
+    controls: FakeControls  # the fake Pendo's request log and fault injection
+    zendesk_controls: FakeControls
+
+    @property
+    def requests(self) -> list[Any]:
+        return self.controls.requests
+
+    def aggregations(self) -> list[list[dict[str, Any]]]:
+        """The pipeline of every aggregation request sent so far."""
+        return [
+            r.json()["request"]["pipeline"] for r in self.controls.requests if r.path == "/api/v1/aggregation"
+        ]
+
+
+class ServicesFactory:
+    """`make(**settings_overrides)` → services over fresh fake apps (fresh request logs, fresh cache).
+
+    Settings point at the sample's fake APIs with its credentials, unless the overrides set
+    PENDO_INTEGRATION_KEY. `pendo_app_key` sets the key the fake Pendo accepts; `zendesk=False` leaves
+    Zendesk unconfigured; `sleep=None` keeps the real back-off.
+    """
+
+    def __init__(self, ws: Workspace, now_ms: int) -> None:
+        self.ws = ws
+        self.now_ms = now_ms
+        self.made: list[Services] = []
+
+    def __call__(
+        self,
+        *,
+        pendo_app_key: str = SAMPLE_PENDO_KEY,
+        zendesk: bool = True,
+        sleep: Sleep | None = no_sleep,
+        **overrides: Any,
+    ) -> SampleServices:
+        overrides.setdefault("pendo_email_field", "")
+        settings = load_settings(**overrides)
+        if not settings.pendo_configured:
+            settings = point_at_sample(settings)
+        if not zendesk:
+            settings = settings.model_copy(update={"zendesk_subdomain": None})
+        pendo_app = create_pendo_app(self.ws, key=pendo_app_key)
+        zendesk_app = create_zendesk_app(self.ws)
+        services = build_services(
+            settings,
+            pendo_transport=httpx.ASGITransport(app=pendo_app),
+            zendesk_transport=httpx.ASGITransport(app=zendesk_app) if zendesk else None,
+            now_ms=lambda: self.now_ms,
+            sleep=sleep,
+        )
+        self.made.append(services)
+        return SampleServices(services, settings, pendo_app.state.controls, zendesk_app.state.controls)
+
+    async def aclose(self) -> None:
+        while self.made:
+            await self.made.pop().aclose()
+
+
+@asynccontextmanager
+async def services_factory(ws: Workspace, now_ms: int) -> AsyncIterator[ServicesFactory]:
+    factory = ServicesFactory(ws, now_ms)
+    try:
+        yield factory
+    finally:
+        await factory.aclose()
