@@ -8,7 +8,7 @@ bug there cannot hide in the expectation.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.sample import Workspace, build_workspace
-from tests.support.factories import SampleServices, ServicesFactory, services_factory
+from tests.support.factories import SampleServices, services_factory
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -36,7 +36,7 @@ def ws() -> Workspace:
 
 
 Env = SampleServices
-Make = ServicesFactory
+Make = Callable[..., SampleServices]  # a `ServicesFactory`
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ class Oracle:
             if key == previous_key:
                 entries[-1][3] += 1
             else:
-                name = e.url if e.kind == "untagged" else self.names[e.kind][e.object_id]
+                name = e.url if e.kind == "untagged" else self.names[e.kind][str(e.object_id)]
                 entries.append([e.ts, e.kind, name, 1])
             previous_key = key
         return [(ts, kind, name, count) for ts, kind, name, count in entries], hidden

@@ -167,8 +167,8 @@ async def test_opted_out_visitor_shows_nothing_and_fetches_nothing(make_env: Mak
 
 async def test_opted_out_ticket_requester_fetches_nothing_either(make_env: Make) -> None:
     env = make_env()
-    bundle = await env.services.tickets.ticket(TICKET_PRIVATE)
-    tc = await env.services.tickets.requester_context(bundle)
+    bundle = await env.tickets.ticket(TICKET_PRIVATE)
+    tc = await env.tickets.requester_context(bundle)
     assert isinstance(tc.pendo, CustomerContext) and tc.pendo.profile.opted_out
     assert tc.pendo.timeline is None and tc.pendo.usage is None
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{PRIVATE}"]
@@ -191,8 +191,8 @@ async def test_opted_out_account_is_summarised_without_its_activity(make_env: Ma
 # --- 4. timeline -----------------------------------------------------------------------------------------
 async def test_ticket_after_midnight_timeline_spans_both_days(make_env: Make, oracle: Oracle) -> None:
     env = make_env(timeline_limit=50)
-    bundle = await env.services.tickets.ticket(TICKET_AFTER_MIDNIGHT)
-    tc = await env.services.tickets.requester_context(bundle)
+    bundle = await env.tickets.ticket(TICKET_AFTER_MIDNIGHT)
+    tc = await env.tickets.requester_context(bundle)
     ctx = tc.pendo
     assert isinstance(ctx, CustomerContext), tc
     assert ctx.profile.id == POWER_USER
@@ -221,8 +221,8 @@ async def test_ticket_after_midnight_timeline_spans_both_days(make_env: Make, or
 async def test_ticket_timeline_with_the_default_cap(make_env: Make, oracle: Oracle) -> None:
     """Default limit 15: the marker plus the 14 newest entries; `more` counts the rest."""
     env = make_env()
-    bundle = await env.services.tickets.ticket(TICKET_AFTER_MIDNIGHT)
-    ctx = (await env.services.tickets.requester_context(bundle)).pendo
+    bundle = await env.tickets.ticket(TICKET_AFTER_MIDNIGHT)
+    ctx = (await env.tickets.requester_context(bundle)).pendo
     assert isinstance(ctx, CustomerContext) and ctx.timeline is not None
     created = oracle.ticket_created_ms(TICKET_AFTER_MIDNIGHT)
     expected, _ = oracle.timeline(POWER_USER, created - 24 * HOUR, created)
@@ -416,9 +416,9 @@ async def test_profile_fields_come_from_the_visitor_record(make_env: Make, ws: A
 
 async def test_metadata_mode_ticket_requester_is_found_despite_case(make_env: Make) -> None:
     env = make_env(pendo_email_field="agent/email")
-    bundle = await env.services.tickets.ticket(TICKET_SAM)
+    bundle = await env.tickets.ticket(TICKET_SAM)
     assert bundle.requester_email == SAM.lower()
-    tc = await env.services.tickets.requester_context(bundle)
+    tc = await env.tickets.requester_context(bundle)
     assert isinstance(tc.pendo, CustomerContext) and tc.pendo.profile.id == SAM_VISITOR_ID
     assert tc.pendo.timeline is not None and tc.pendo.timeline.marker == MARKER
 

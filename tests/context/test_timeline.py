@@ -1,3 +1,4 @@
+from bot.context.models import Timeline
 from bot.context.timeline import build_timeline, history_days
 from bot.pendo.models import CatalogItem, HistoryItem
 
@@ -23,7 +24,7 @@ def item(kind: str, ts: int, oid: str | None = None, **extra: object) -> History
     return HistoryItem.model_validate(data)
 
 
-def build(items: list[HistoryItem], **kw: object) -> object:
+def build(items: list[HistoryItem], **kw: object) -> Timeline:
     args: dict[str, object] = dict(
         start_ms=MIDNIGHT - 3 * HOUR,
         anchor_ms=MIDNIGHT + 2 * HOUR,

@@ -1,6 +1,7 @@
 from bot.context.models import Frequency, Trend
-from bot.context.usage import DAY_MS, daily_series, format_value, metadata_fields, visitor_usage, windows
+from bot.context.usage import daily_series, format_value, metadata_fields, visitor_usage, windows
 from bot.pendo.models import FieldSchema
+from bot.pendo.queries import DAY_MS
 
 
 def test_frequency_buckets_follow_pendo() -> None:
@@ -52,7 +53,7 @@ def test_metadata_fields_use_display_names_and_types() -> None:
     fields = metadata_fields(
         {"custom": {"renewal": 1_735_689_600_000, "vip": False, "plan": "gold"}},
         ["custom/renewal", "custom/vip", "custom/plan", "custom/missing"],
-        schema,  # type: ignore[arg-type]
+        schema,
     )
     assert [(f.label, f.value) for f in fields] == [
         ("Renewal Date", "2025-01-01"),

@@ -66,7 +66,8 @@ class Bot:
         stamp = str(ts if ts is not None else int(time.time()))
         return {
             "x-slack-request-timestamp": stamp,
-            "x-slack-signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
+            "x-slack-signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
+            or "",
         }
 
     async def command(

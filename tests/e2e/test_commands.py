@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
 from bot.sample import JANE, OPS, OPS_VISITOR_IDS, PRIVATE, TICKET_JANE, TICKET_NO_EMAIL
-from bot.sample.slack_api import FakeSlack
-from tests.e2e.conftest import BOT_TOKEN, SECRET, Bot, make_bot
+from tests.e2e.conftest import BOT_TOKEN, SECRET, Bot, NewBot
 from tests.support.blockkit import validate_message
 
 
-def share_button(message: dict) -> dict:
+def share_button(message: dict[str, Any]) -> dict[str, Any]:
     actions = [b for b in message["blocks"] if b["type"] == "actions"]
-    return next(e for b in actions for e in b["elements"] if e["action_id"] == "share_summary")
+    button: dict[str, Any] = next(
+        e for b in actions for e in b["elements"] if e["action_id"] == "share_summary"
+    )
+    return button
 
 
-def texts(message: dict) -> str:
+def texts(message: dict[str, Any]) -> str:
     return json.dumps(message["blocks"], ensure_ascii=False)
 
 
@@ -65,10 +68,8 @@ async def test_invalid_input_gets_a_specific_message_and_no_upstream_call(
     assert bot.pendo.requests == [] and bot.responses(rid) == []
 
 
-async def test_ambiguous_email_offers_one_button_per_candidate(
-    clean_env: None, slack_server, fake_slack
-) -> None:  # type: ignore[no-untyped-def]
-    bot = make_bot(fake_slack, slack_server[1], pendo_email_field="agent/email")
+async def test_ambiguous_email_offers_one_button_per_candidate(new_bot: NewBot) -> None:
+    bot = await new_bot(pendo_email_field="agent/email")
     _, rid = await bot.command(OPS)
     final = await bot.final_response(rid)
     validate_message(final["blocks"], final["text"])
@@ -81,7 +82,6 @@ async def test_ambiguous_email_offers_one_button_per_candidate(
     final2 = await bot.final_response(rid2, count=2)
     assert final2["replace_original"] is True
     assert buttons[0]["value"] in texts(final2)
-    await bot.http.aclose()
 
 
 async def test_not_found_says_what_was_searched(bot: Bot) -> None:
@@ -96,27 +96,23 @@ async def test_opted_out_visitor_shows_no_activity(bot: Bot) -> None:
     assert "opted out of processing" in texts(final) and "Recent activity" not in texts(final)
 
 
-async def test_pendo_timeout_is_a_sentence_with_what_to_do(clean_env: None, slack_server, fake_slack) -> None:  # type: ignore[no-untyped-def]
-    bot = make_bot(fake_slack, slack_server[1], lookup_deadline_seconds=1, pendo_timeout_seconds=0.5)
+async def test_pendo_timeout_is_a_sentence_with_what_to_do(new_bot: NewBot) -> None:
+    bot = await new_bot(lookup_deadline_seconds=1, pendo_timeout_seconds=0.5)
     bot.pendo.fail(r"/api/v1/visitor/", 200, delay=3)
     _, rid = await bot.command(JANE)
     final = await bot.final_response(rid)
     assert "Pendo did not answer in 1 s. Try again" in final["text"]
     assert "Traceback" not in final["text"]
-    await bot.http.aclose()
 
 
-async def test_rejected_key_names_the_setting_never_the_key(
-    clean_env: None, slack_server, fake_slack
-) -> None:  # type: ignore[no-untyped-def]
-    bot = make_bot(fake_slack, slack_server[1])
+async def test_rejected_key_names_the_setting_never_the_key(new_bot: NewBot) -> None:
+    bot = await new_bot()
     bot.pendo.fail(r"/api/v1/visitor/", 403)
     _, rid = await bot.command(JANE)
     final = await bot.final_response(rid)
     assert "PENDO_INTEGRATION_KEY" in final["text"]
     for secret in (SECRET, BOT_TOKEN, bot.services.settings.pendo_key):
         assert secret not in json.dumps(final)
-    await bot.http.aclose()
 
 
 async def test_share_posts_the_same_summary_visibly_with_who_shared(bot: Bot) -> None:
@@ -144,11 +140,9 @@ async def test_share_refuses_politely_where_the_bot_cannot_post(bot: Bot) -> Non
     assert "/invite @pendo" in refusal["text"] and refusal["replace_original"] is False
 
 
-async def test_allow_lists_refuse_politely_naming_the_contact(
-    clean_env: None, slack_server, fake_slack
-) -> None:  # type: ignore[no-untyped-def]
-    bot = make_bot(fake_slack, slack_server[1], allowed_usergroups="S0SUPPORT", access_contact="#support-ops")
-    fake_slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
+async def test_allow_lists_refuse_politely_naming_the_contact(new_bot: NewBot) -> None:
+    bot = await new_bot(allowed_usergroups="S0SUPPORT", access_contact="#support-ops")
+    bot.slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
     refused, rid = await bot.command(JANE, user="U0OUTSIDER")
     assert "Looking up" in refused.json()["text"]  # the ack never waits for Slack's group lookup
     refusal = await bot.final_response(rid)
@@ -157,7 +151,6 @@ async def test_allow_lists_refuse_politely_naming_the_contact(
     allowed, rid = await bot.command(JANE, user="U0MEMBER")
     assert "Looking up" in allowed.json()["text"]
     await bot.final_response(rid)
-    await bot.http.aclose()
 
 
 async def test_ticket_number_answers_privately_with_the_ticket_and_context(bot: Bot) -> None:
@@ -216,21 +209,15 @@ async def test_app_home_shows_connection_status_without_secrets(bot: Bot) -> Non
     assert BOT_TOKEN not in text and SECRET not in text
 
 
-async def test_app_home_without_zendesk_says_not_connected(
-    clean_env: None, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
-) -> None:
+async def test_app_home_without_zendesk_says_not_connected(new_bot: NewBot) -> None:
     # A real Pendo key and no Zendesk account: the ticket features are off, and Home says so (it used
     # to call this "the embedded sample helpdesk").
-    b = make_bot(fake_slack, slack_server[1], zendesk=False)
-    try:
-        await b.event(
-            {"type": "app_home_opened", "user": "U0AGENT", "channel": "D1", "tab": "home", "event_ts": "1"}
-        )
-        await b.slack.wait_for(lambda: b.slack.by_method("views.publish"))
-        text = json.dumps(b.slack.by_method("views.publish")[0]["view"])
-    finally:
-        await b.http.aclose()
-        await b.services.aclose()
+    b = await new_bot(zendesk=False)
+    await b.event(
+        {"type": "app_home_opened", "user": "U0AGENT", "channel": "D1", "tab": "home", "event_ts": "1"}
+    )
+    await b.slack.wait_for(lambda: b.slack.by_method("views.publish"))
+    text = json.dumps(b.slack.by_method("views.publish")[0]["view"])
     assert "*Zendesk:* not connected" in text and "sample" not in text
 
 
@@ -245,27 +232,23 @@ async def test_share_refuses_in_slack_connect_channels(bot: Bot) -> None:
     assert bot.slack.by_method("chat.postMessage") == []
 
 
-async def test_ticket_numbers_when_zendesk_is_not_connected(
-    clean_env: None, slack_server, fake_slack
-) -> None:  # type: ignore[no-untyped-def]
-    bot = make_bot(fake_slack, slack_server[1], zendesk=False)
+async def test_ticket_numbers_when_zendesk_is_not_connected(new_bot: NewBot) -> None:
+    bot = await new_bot(zendesk=False)
     response, rid = await bot.command(str(TICKET_JANE))
     assert (
         "Zendesk isn't connected" in response.json()["text"]
         and "ZENDESK_SUBDOMAIN" in response.json()["text"]
     )
     assert bot.zendesk.requests == [] and bot.responses(rid) == []
-    await bot.http.aclose()
 
 
 async def test_oauth_variables_do_not_switch_the_bot_to_oauth(
-    clean_env: None, slack_server, fake_slack, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    new_bot: NewBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SLACK_CLIENT_ID", "123.456")
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-value")
-    bot = make_bot(fake_slack, slack_server[1])
+    bot = await new_bot()
     _, rid = await bot.command(JANE)
     final = await bot.final_response(rid)
     assert final["blocks"][0]["text"]["text"] == "Jane Doe"
-    assert all(c.method != "oauth.v2.access" for c in fake_slack.calls)
-    await bot.http.aclose()
+    assert all(c.method != "oauth.v2.access" for c in bot.slack.calls)

@@ -7,6 +7,8 @@ import json
 import uuid
 from typing import Any
 
+import pytest
+
 from bot.sample import (
     TICKET_AFTER_MIDNIGHT,
     TICKET_FORBIDDEN,
@@ -16,7 +18,7 @@ from bot.sample import (
     TICKET_OPS,
     TICKET_SAM,
 )
-from tests.e2e.conftest import Bot, make_bot
+from tests.e2e.conftest import Bot, NewBot
 from tests.support.blockkit import validate_message
 
 HOST = "sample-support.zendesk.com"
@@ -120,18 +122,17 @@ async def test_nothing_in_slack_connect_channels(bot: Bot) -> None:
     assert unfurl_calls(bot) == [] and bot.zendesk.requests == [] and bot.pendo.requests == []
 
 
-async def test_slack_connect_ticket_number_only_by_setting(clean_env: None, slack_server, fake_slack) -> None:  # type: ignore[no-untyped-def]
-    bot = make_bot(fake_slack, slack_server[1], unfurl_shared_channels="ticket_number")
-    fake_slack.shared_channels.add("C0SHARED")
+async def test_slack_connect_ticket_number_only_by_setting(new_bot: NewBot) -> None:
+    bot = await new_bot(unfurl_shared_channels="ticket_number")
+    bot.slack.shared_channels.add("C0SHARED")
     link = url(TICKET_JANE)
     await bot.event(posted([link], channel="C0SHARED"))
     (call,) = await settle(bot, 1)
     assert "Jane" not in blocks_text(call["unfurls"][link]) and bot.zendesk.requests == []
-    await bot.http.aclose()
 
 
-async def test_pendo_data_only_in_allowed_channels(clean_env: None, slack_server, fake_slack) -> None:  # type: ignore[no-untyped-def]
-    bot = make_bot(fake_slack, slack_server[1], unfurl_channels="C0ALLOWED")
+async def test_pendo_data_only_in_allowed_channels(new_bot: NewBot) -> None:
+    bot = await new_bot(unfurl_channels="C0ALLOWED")
     link = url(TICKET_JANE)
     await bot.event(posted([link], channel="C0OTHER"))
     (call,) = await settle(bot, 1)
@@ -142,7 +143,6 @@ async def test_pendo_data_only_in_allowed_channels(clean_env: None, slack_server
     await bot.event(posted([link], channel="C0ALLOWED"))
     calls = await settle(bot, 3)
     assert "Ticket submitted" in blocks_text(calls[2]["unfurls"][link])
-    await bot.http.aclose()
 
 
 async def test_several_links_are_deduped_capped_and_fetched_in_one_request(bot: Bot) -> None:
@@ -207,7 +207,9 @@ async def test_pendo_outage_keeps_the_header_with_a_reason(bot: Bot) -> None:
     )
 
 
-async def test_an_internal_failure_replaces_the_pending_preview(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_an_internal_failure_replaces_the_pending_preview(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async def broken(bundle: object) -> object:
         raise RuntimeError("bug")
 

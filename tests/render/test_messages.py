@@ -292,7 +292,8 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
     per_page: dict[str, int] = {}
     for e in jane:
         if e.kind == "page":
-            per_page[e.object_id] = per_page.get(e.object_id, 0) + 1
+            page = str(e.object_id)
+            per_page[page] = per_page.get(page, 0) + 1
     top_page, top_count = sorted(per_page.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     top_name = next(p["name"] for p in ws.pages if p["id"] == top_page)
     acme = [e for e in in_window if e.account_id == "acme" and e.kind in ui]

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from bot.context.tickets import TicketService
 from bot.sample import SAMPLE_PENDO_KEY, FakeControls, Workspace, create_pendo_app, create_zendesk_app
 from bot.sample import sample_settings as point_at_sample
 from bot.services import Services, build_services
@@ -31,6 +32,12 @@ class SampleServices:
     settings: Settings
     controls: FakeControls  # the fake Pendo's request log and fault injection
     zendesk_controls: FakeControls
+
+    @property
+    def tickets(self) -> TicketService:
+        """The ticket service (these services always have Zendesk unless built with `zendesk=False`)."""
+        assert self.services.tickets is not None, "built without Zendesk"
+        return self.services.tickets
 
     @property
     def requests(self) -> list[Any]:

@@ -551,7 +551,7 @@ def _no_zendesk_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def decode_basic(header: str) -> str:
