@@ -26,7 +26,7 @@ from bot.services import Services
 MODULES = (commands, actions, home, unfurls)
 
 
-def routes() -> list[Route]:
+def all_routes() -> list[Route]:
     return [route for module in MODULES for route in module.ROUTES]
 
 
@@ -34,5 +34,5 @@ def register_listeners(app: AsyncApp, services: Services) -> None:
     """The one place where middleware and listeners are attached to the app."""
     for each in middleware(services):
         app.middleware(each)
-    for route in routes():
+    for route in all_routes():
         add_route(app, route)

@@ -1,13 +1,16 @@
-"""Fixtures every test folder may use (registered in tests/conftest.py): the fake Slack Web API."""
+"""Fixtures every test folder may use (registered in tests/conftest.py): the fake Slack Web API and
+services over the sample workspace."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from bot.sample import LoopbackServer
+from bot.sample import LoopbackServer, Workspace, build_workspace
 from bot.sample.slack_api import FakeSlack, create_slack_app
+from tests.support.factories import ServicesFactory, services_factory
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +32,18 @@ def fake_slack(slack_server: tuple[FakeSlack, str]) -> FakeSlack:
     state.usergroups.clear()
     state.method_errors.clear()
     return state
+
+
+SAMPLE_NOW = 1_795_000_000_000 + 2 * 3_600_000  # a fixed "now" inside the sample workspace's data
+
+
+@functools.cache
+def sample_workspace() -> Workspace:
+    return build_workspace(SAMPLE_NOW)
+
+
+@pytest.fixture
+async def sample_services() -> AsyncIterator[ServicesFactory]:
+    """`sample_services(**settings_overrides)` → services over the sample; all closed after the test."""
+    async with services_factory(sample_workspace(), SAMPLE_NOW) as make:
+        yield make

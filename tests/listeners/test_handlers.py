@@ -1,0 +1,201 @@
+"""Listeners called directly, as plain functions: Bolt's context carries the services, a real
+AsyncWebClient talks to the fake Slack on loopback, ack and respond are recorders.
+
+Every exit of an action writes exactly one audit line, the early ones included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, cast
+
+import pytest
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.listeners import MODULES, all_routes
+from bot.listeners.actions import pick_visitor, share_summary
+from bot.listeners.commands import pendo_command
+from bot.listeners.middleware import services_of
+from bot.listeners.routes import Route
+from bot.listeners.unfurls import link_shared
+from bot.sample import JANE
+from bot.sample.slack_api import FakeSlack
+from bot.services import Services
+from tests.support.factories import ServicesFactory
+
+HOST = "sample-support.zendesk.com"
+
+
+class Recorder:
+    """Stands in for Bolt's ack / respond: records every call's keyword arguments."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    async def __call__(self, text: str | None = None, **kwargs: Any) -> None:
+        self.calls.append({"text": text, **kwargs} if text is not None else kwargs)
+
+
+def context_with(services: Services) -> AsyncBoltContext:
+    context = AsyncBoltContext()
+    context["services"] = services
+    return context
+
+
+def audit_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [
+        (str(getattr(r, "action", "")), str(getattr(r, "outcome", "")))
+        for r in caplog.records
+        if r.name == "bot.audit"
+    ]
+
+
+@pytest.fixture
+def client(slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(token="xoxb-unit", base_url=f"{slack_server[1]}/api/")
+
+
+def button(action_id: str, value: str, channel: str = "C0SUPPORT") -> tuple[dict[str, Any], dict[str, Any]]:
+    body = {"user": {"id": "U0AGENT"}, "channel": {"id": channel}}
+    return body, {"action_id": action_id, "value": value}
+
+
+async def test_a_stale_share_button_is_answered_and_audited(
+    sample_services: ServicesFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = sample_services().services
+    ack, respond = Recorder(), Recorder()
+    body, action = button("share_summary", "{not json")
+    with caplog.at_level(logging.INFO, logger="bot.audit"):
+        await share_summary(
+            cast(AsyncAck, ack), body, action, cast(AsyncRespond, respond), client, context_with(services)
+        )
+    assert ack.calls == [{}]
+    assert "out of date" in json.dumps(respond.calls)
+    assert audit_lines(caplog) == [("share", "stale")]
+
+
+async def test_a_share_refused_in_slack_connect_is_audited(
+    sample_services: ServicesFactory,
+    client: AsyncWebClient,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    services = sample_services().services
+    fake_slack.shared_channels.add("C0CONNECT")
+    respond = Recorder()
+    body, action = button("share_summary", json.dumps({"v": JANE}), channel="C0CONNECT")
+    with caplog.at_level(logging.INFO, logger="bot.audit"):
+        await share_summary(
+            cast(AsyncAck, Recorder()),
+            body,
+            action,
+            cast(AsyncRespond, respond),
+            client,
+            context_with(services),
+        )
+    assert "Slack Connect" in json.dumps(respond.calls)
+    assert fake_slack.by_method("chat.postMessage") == []
+    assert audit_lines(caplog) == [("share", "refused:external")]
+
+
+async def test_a_pick_refused_by_the_access_lists_is_audited(
+    sample_services: ServicesFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    made = sample_services(allowed_users="U0SOMEONE")
+    respond = Recorder()
+    body, action = button("pick_visitor", JANE)
+    with caplog.at_level(logging.INFO, logger="bot.audit"):
+        await pick_visitor(
+            cast(AsyncAck, Recorder()),
+            body,
+            action,
+            cast(AsyncRespond, respond),
+            client,
+            context_with(made.services),
+        )
+    assert "don't have access" in json.dumps(respond.calls)
+    assert made.requests == []
+    assert audit_lines(caplog) == [("pick", "refused")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("help", []), ("jane", [("lookup", "invalid")]), (JANE, [("lookup", "found")])],
+)
+async def test_the_command_audits_every_lookup_and_never_help(
+    sample_services: ServicesFactory,
+    client: AsyncWebClient,
+    caplog: pytest.LogCaptureFixture,
+    text: str,
+    expected: list[tuple[str, str]],
+) -> None:
+    services = sample_services().services
+    ack, respond = Recorder(), Recorder()
+    command = {"text": text, "user_id": "U0AGENT", "channel_id": "C0SUPPORT", "command": "/pendo"}
+    with caplog.at_level(logging.INFO, logger="bot.audit"):
+        await pendo_command(
+            cast(AsyncAck, ack), command, cast(AsyncRespond, respond), client, context_with(services)
+        )
+    assert len(ack.calls) == 1
+    assert audit_lines(caplog) == expected
+
+
+async def test_a_ticket_question_without_zendesk_is_audited(
+    sample_services: ServicesFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = sample_services(zendesk=False).services
+    ack = Recorder()
+    command = {"text": "#1001", "user_id": "U0AGENT", "channel_id": "C0SUPPORT"}
+    with caplog.at_level(logging.INFO, logger="bot.audit"):
+        await pendo_command(
+            cast(AsyncAck, ack), command, cast(AsyncRespond, Recorder()), client, context_with(services)
+        )
+    assert "Zendesk isn't connected" in json.dumps(ack.calls)
+    assert audit_lines(caplog) == [("lookup", "not_connected")]
+
+
+def link_event(user: str = "U0AGENT", channel: str = "C0SUPPORT", ticket: int = 1001) -> dict[str, Any]:
+    return {
+        "type": "link_shared",
+        "channel": channel,
+        "user": user,
+        "message_ts": "1700000000.000100",
+        "unfurl_id": f"{channel}.{user}.{ticket}",
+        "source": "conversations_history",
+        "links": [{"domain": HOST, "url": f"https://{HOST}/agent/tickets/{ticket}"}],
+    }
+
+
+async def test_an_unfurl_by_a_poster_outside_the_access_lists_shows_nothing(
+    sample_services: ServicesFactory,
+    client: AsyncWebClient,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    made = sample_services(allowed_usergroups="S0SUPPORT")
+    fake_slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
+    with caplog.at_level(logging.INFO, logger="bot.audit"):
+        await link_shared(link_event(user="U0OUTSIDER"), {}, client, context_with(made.services))
+        await link_shared(link_event(user="U0MEMBER", ticket=1002), {}, client, context_with(made.services))
+    assert made.zendesk_controls.requests and all(
+        "1002" in r.path for r in made.zendesk_controls.requests
+    )  # nothing was fetched for the outsider's link
+    unfurled = [list(call["unfurls"]) for call in fake_slack.by_method("chat.unfurl")]
+    assert unfurled and all(urls == [f"https://{HOST}/agent/tickets/1002"] for urls in unfurled)
+    assert audit_lines(caplog) == [("unfurl", "refused:poster_not_allowed"), ("unfurl", "full")]
+
+
+def test_services_come_only_from_the_context_the_middleware_filled() -> None:
+    with pytest.raises(RuntimeError, match="register_listeners"):
+        services_of(AsyncBoltContext())
+
+
+def test_every_listener_module_declares_its_routes() -> None:
+    declared = all_routes()
+    assert {r.kind for r in declared} == {"command", "action", "event"}
+    assert {str(r.key) for r in declared if r.kind == "event"} == {"app_home_opened", "link_shared"}
+    assert len(declared) == sum(len(m.ROUTES) for m in MODULES)
+    assert all(isinstance(r, Route) for r in declared)

@@ -1,0 +1,75 @@
+"""The unfurl decision as a table: every rule, and what wins when several apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.policy import (
+    ChannelKind,
+    Decision,
+    Preview,
+    Reason,
+    Source,
+    UnfurlFacts,
+    UnfurlRules,
+    decide_unfurl,
+)
+from bot.settings import load_settings
+
+COMPOSER, MESSAGE = Source.COMPOSER, Source.MESSAGE
+INTERNAL, EXTERNAL, UNKNOWN = ChannelKind.INTERNAL, ChannelKind.EXTERNAL, ChannelKind.UNKNOWN
+OPEN = UnfurlRules()
+ALLOWED_ONLY = UnfurlRules(allowed_channels=frozenset({"C0OK"}))
+PENDO_ONLY = UnfurlRules(pendo_channels=frozenset({"C0PENDO"}))
+NUMBER_IN_SHARED = UnfurlRules(shared_channels="ticket_number")
+BOTH = UnfurlRules(allowed_channels=frozenset({"C0OK", "C0PENDO"}), pendo_channels=frozenset({"C0PENDO"}))
+
+TABLE = [
+    # source, channel, kind, poster allowed, rules → preview, reason
+    (MESSAGE, "C0", INTERNAL, True, OPEN, Preview.FULL, Reason.ALLOWED),
+    (MESSAGE, "C0", INTERNAL, False, OPEN, Preview.NOTHING, Reason.POSTER_NOT_ALLOWED),
+    (COMPOSER, "COMPOSER", UNKNOWN, True, OPEN, Preview.NUMBER_ONLY, Reason.COMPOSER),
+    (COMPOSER, "COMPOSER", UNKNOWN, False, OPEN, Preview.NOTHING, Reason.POSTER_NOT_ALLOWED),
+    # a composer preview carries no customer data, whatever the channel lists say
+    (COMPOSER, "COMPOSER", UNKNOWN, True, ALLOWED_ONLY, Preview.NUMBER_ONLY, Reason.COMPOSER),
+    (MESSAGE, "C0", EXTERNAL, True, OPEN, Preview.NOTHING, Reason.EXTERNAL),
+    (MESSAGE, "C0", EXTERNAL, True, NUMBER_IN_SHARED, Preview.NUMBER_ONLY, Reason.EXTERNAL),
+    (MESSAGE, "C0", UNKNOWN, True, OPEN, Preview.NOTHING, Reason.EXTERNAL),  # not provably internal
+    (MESSAGE, "C0", EXTERNAL, False, NUMBER_IN_SHARED, Preview.NOTHING, Reason.POSTER_NOT_ALLOWED),
+    (MESSAGE, "C0OK", INTERNAL, True, ALLOWED_ONLY, Preview.FULL, Reason.ALLOWED),
+    (MESSAGE, "C0", INTERNAL, True, ALLOWED_ONLY, Preview.NOTHING, Reason.CHANNEL_NOT_ALLOWED),
+    (MESSAGE, "C0OK", EXTERNAL, True, ALLOWED_ONLY, Preview.NOTHING, Reason.EXTERNAL),
+    (MESSAGE, "C0PENDO", INTERNAL, True, PENDO_ONLY, Preview.FULL, Reason.ALLOWED),
+    (MESSAGE, "C0", INTERNAL, True, PENDO_ONLY, Preview.HEADER, Reason.NO_PENDO_HERE),
+    (MESSAGE, "C0PENDO", EXTERNAL, True, PENDO_ONLY, Preview.NOTHING, Reason.EXTERNAL),
+    # ALLOWED_CHANNELS decides whether a link unfurls at all; UNFURL_CHANNELS, where Pendo data shows
+    (MESSAGE, "C0OK", INTERNAL, True, BOTH, Preview.HEADER, Reason.NO_PENDO_HERE),
+    (MESSAGE, "C0PENDO", INTERNAL, True, BOTH, Preview.FULL, Reason.ALLOWED),
+    (MESSAGE, "C0", INTERNAL, True, BOTH, Preview.NOTHING, Reason.CHANNEL_NOT_ALLOWED),
+]
+
+
+@pytest.mark.parametrize(("source", "channel", "kind", "poster", "rules", "preview", "reason"), TABLE)
+def test_unfurl_decision(
+    source: Source,
+    channel: str,
+    kind: ChannelKind,
+    poster: bool,
+    rules: UnfurlRules,
+    preview: Preview,
+    reason: Reason,
+) -> None:
+    facts = UnfurlFacts(source, channel, kind, poster_allowed=poster)
+    assert decide_unfurl(facts, rules) == Decision(preview, reason)
+
+
+def test_rules_come_from_the_settings() -> None:
+    settings = load_settings(
+        allowed_channels="C1,C2", unfurl_channels="C2", unfurl_shared_channels="ticket_number"
+    )
+    assert UnfurlRules.from_settings(settings) == UnfurlRules(
+        allowed_channels=frozenset({"C1", "C2"}),
+        pendo_channels=frozenset({"C2"}),
+        shared_channels="ticket_number",
+    )
+    assert UnfurlRules.from_settings(load_settings()) == UnfurlRules()
