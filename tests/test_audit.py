@@ -20,17 +20,22 @@ def lines(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str]]:
 
 def test_the_outcome_and_detail_set_inside_are_written_once(caplog: pytest.LogCaptureFixture) -> None:
     auditor = Auditor("k")
-    with caplog.at_level(logging.INFO, logger="bot.audit"):
-        with auditor.audit("lookup", user="U1", channel="C1", target="jane@acme.com") as entry:
-            entry.set(Outcome.ERROR, "AuthError")
+    with (
+        caplog.at_level(logging.INFO, logger="bot.audit"),
+        auditor.audit("lookup", user="U1", channel="C1", target="jane@acme.com") as entry,
+    ):
+        entry.set(Outcome.ERROR, "AuthError")
     assert lines(caplog) == [("lookup", auditor.target_hash("jane@acme.com"), "error:AuthError")]
 
 
 def test_an_exception_still_writes_the_line_and_propagates(caplog: pytest.LogCaptureFixture) -> None:
     auditor = Auditor("k")
-    with caplog.at_level(logging.INFO, logger="bot.audit"):
-        with pytest.raises(RuntimeError), auditor.audit("share", user="U1", channel="C1"):
-            raise RuntimeError("bug")
+    with (
+        caplog.at_level(logging.INFO, logger="bot.audit"),
+        pytest.raises(RuntimeError),
+        auditor.audit("share", user="U1", channel="C1"),
+    ):
+        raise RuntimeError("bug")
     assert lines(caplog) == [("share", "", "error:internal")]
 
 
