@@ -52,7 +52,7 @@ class CappedRateLimitRetry(AsyncRetryHandler):
     ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.cap = cap
-        self._sleep = sleep
+        self.sleep = sleep
 
     @staticmethod
     def retry_after(response: HttpResponse) -> float | None:
@@ -93,7 +93,7 @@ class CappedRateLimitRetry(AsyncRetryHandler):
     ) -> None:
         wait = self._wait(response) or 0.0
         state.next_attempt_requested = True
-        await self._sleep(min(self.cap, wait + random.random() * 0.5))
+        await self.sleep(min(self.cap, wait + random.random() * 0.5))
         state.increment_current_attempt()
 
 

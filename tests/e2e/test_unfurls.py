@@ -220,3 +220,55 @@ async def test_an_internal_failure_replaces_the_pending_preview(
     _first, second = await settle(bot, 2)
     text = blocks_text(second["unfurls"][link])
     assert "could not be completed" in text and "Looking up" not in text
+
+
+async def test_a_retry_whose_first_delivery_never_arrived_still_unfurls(bot: Bot) -> None:
+    # The first delivery was lost (a restart, a deploy): Slack's retry is the first one the bot sees.
+    link = url(TICKET_JANE)
+    assert (await bot.event(posted([link]), retry=1, event_id="EvLOST1")).status_code == 200
+    _first, second = await settle(bot, 2)
+    assert list(second["unfurls"]) == [link] and "Ticket submitted" in blocks_text(second["unfurls"][link])
+    # ...and a second retry of that same event is acked and dropped
+    assert (await bot.event(posted([link]), retry=2, event_id="EvLOST1")).status_code == 200
+    await asyncio.sleep(0.3)
+    assert len(unfurl_calls(bot)) == 2
+
+
+async def test_a_redelivered_event_runs_once_whatever_its_headers(bot: Bot) -> None:
+    home = {"type": "app_home_opened", "user": "U0AGENT", "channel": "D1", "tab": "home", "event_ts": "1"}
+    await bot.event(home, event_id="EvHOME1")
+    await bot.event(home, event_id="EvHOME1")  # Slack resent it without a retry header
+    await bot.event(home, retry=1, event_id="EvHOME1")
+    await bot.event(home, event_id="EvHOME2")  # a new event: runs
+    await bot.slack.wait_for(lambda: len(bot.slack.by_method("views.publish")) >= 2)
+    await asyncio.sleep(0.3)
+    assert len(bot.slack.by_method("views.publish")) == 2
+
+
+async def test_access_lists_cover_unfurls_the_poster_and_the_channel(new_bot: NewBot) -> None:
+    bot = await new_bot(allowed_usergroups="S0SUPPORT", allowed_channels="C0SUPPORT,C0OTHER")
+    bot.slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
+    outsider = posted([url(TICKET_JANE)]) | {"user": "U0OUTSIDER"}
+    wrong_channel = posted([url(TICKET_SAM)], channel="C0RANDOM") | {"user": "U0MEMBER"}
+    for event in (outsider, wrong_channel):
+        assert (await bot.event(event)).status_code == 200
+    await bot.slack.wait_for(lambda: len(bot.slack.by_method("usergroups.users.list")) >= 1)
+    await asyncio.sleep(0.3)
+    assert unfurl_calls(bot) == [] and bot.zendesk.requests == [] and bot.pendo.requests == []
+    # the same link, posted by a member in an allowed channel, unfurls in full
+    link = url(TICKET_JANE)
+    await bot.event(posted([link], channel="C0OTHER") | {"user": "U0MEMBER"})
+    _first, second = await settle(bot, 2)
+    assert "Ticket submitted" in blocks_text(second["unfurls"][link])
+
+
+async def test_access_lists_and_unfurl_channels_combine(new_bot: NewBot) -> None:
+    # ALLOWED_CHANNELS: where links unfurl at all; UNFURL_CHANNELS: where Pendo data shows among those.
+    bot = await new_bot(allowed_channels="C0SUPPORT,C0OPS", unfurl_channels="C0SUPPORT")
+    link = url(TICKET_JANE)
+    await bot.event(posted([link], channel="C0OPS"))
+    (header,) = await settle(bot, 1)
+    assert "Jane Doe" in blocks_text(header["unfurls"][link]) and bot.pendo.requests == []
+    await bot.event(posted([link], channel="C0ELSEWHERE"))
+    await asyncio.sleep(0.3)
+    assert len(unfurl_calls(bot)) == 1
