@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
 import pytest
 
 from bot.sample import JANE, OPS, OPS_VISITOR_IDS, PRIVATE, TICKET_JANE, TICKET_NO_EMAIL
+from bot.sample.slack_api import FakeSlack
 from tests.e2e.conftest import BOT_TOKEN, SECRET, Bot, NewBot
 from tests.support.blockkit import validate_message
 
@@ -252,3 +254,23 @@ async def test_oauth_variables_do_not_switch_the_bot_to_oauth(
     final = await bot.final_response(rid)
     assert final["blocks"][0]["text"]["text"] == "Jane Doe"
     assert all(c.method != "oauth.v2.access" for c in bot.slack.calls)
+
+
+async def test_auth_test_runs_at_start_up_not_on_the_first_request(bot: Bot) -> None:
+    assert [c.method for c in bot.startup_calls] == ["auth.test"]
+    response, rid = await bot.command(JANE)
+    assert response.status_code == 200
+    await bot.final_response(rid)
+    assert bot.slack.by_method("auth.test") == []  # the first request did not wait for Slack
+
+
+async def test_a_token_refused_at_start_up_is_logged_by_name_never_by_value(
+    new_bot: NewBot, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.method_errors["auth.test"] = "invalid_auth"
+    with caplog.at_level(logging.INFO):
+        bot = await new_bot()
+    assert [c.method for c in bot.startup_calls] == ["auth.test"]
+    refused = [r for r in caplog.records if "refused the bot token" in r.getMessage()]
+    assert refused and getattr(refused[0], "error", None) == "invalid_auth"
+    assert BOT_TOKEN not in "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)

@@ -78,6 +78,8 @@ def test_http_mode_serves_signed_commands_on_a_real_port(
             return False
 
     wait_until(healthy)
+    # signed in to Slack at start-up, before Slack sent anything
+    assert [c.method for c in fake_slack.calls] == ["auth.test"]
     assert httpx.get(f"{base}/readyz").json() == {"settings": "ok", "pendo": "ok"}
     body = urlencode(
         {
@@ -99,6 +101,7 @@ def test_http_mode_serves_signed_commands_on_a_real_port(
     assert ack.status_code == 200 and "Looking up" in ack.json()["text"]
     wait_until(lambda: any(r.method == "serve1" for r in fake_slack.responses))
     final = next(r.body for r in fake_slack.responses if r.method == "serve1")
+    assert len(fake_slack.by_method("auth.test")) == 1  # the first request did not sign in again
     assert final["blocks"][0]["text"]["text"] == "Jane Doe"
     log = (tmp_path / "serve.log").read_text()
     assert f"HTTP mode on port {port}" in log and "answering from the embedded sample workspace" in log
@@ -118,6 +121,7 @@ def test_socket_mode_connects_through_slack_api_url(
     }
     stop.append(start(["--sample"], env, tmp_path))
     wait_until(lambda: fake_slack.by_method("apps.connections.open"))
+    assert [c.method for c in fake_slack.calls][:2] == ["auth.test", "apps.connections.open"]
     log = (tmp_path / "serve.log").read_text()
     assert "Socket Mode: answering from the embedded sample workspace" in log
     assert "xapp-1-serve-test" not in log
