@@ -39,6 +39,12 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
 
+    def reset(self) -> None:
+        """Forget every call and knob: each field back to its default."""
+        fresh = FakeSlack()
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(fresh, name))
+
     def by_method(self, method: str) -> list[dict[str, Any]]:
         return [c.body for c in self.calls if c.method == method]
 

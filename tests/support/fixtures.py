@@ -25,12 +25,7 @@ def slack_server() -> Iterator[tuple[FakeSlack, str]]:
 def fake_slack(slack_server: tuple[FakeSlack, str]) -> FakeSlack:
     """The fake Slack, with its call log and knobs reset for this test."""
     state, _ = slack_server
-    state.calls.clear()
-    state.responses.clear()
-    state.not_in_channels.clear()
-    state.shared_channels.clear()
-    state.usergroups.clear()
-    state.method_errors.clear()
+    state.reset()
     return state
 
 
