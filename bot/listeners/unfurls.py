@@ -23,7 +23,7 @@ from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import services_of
 from bot.listeners.routes import Route
-from bot.policy import ChannelKind, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
+from bot.policy import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
 from bot.render import tickets as tk
 from bot.services import Services
 from bot.upstream import UpstreamError
@@ -71,46 +71,53 @@ async def link_shared(
     event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     services = services_of(context)
-    settings, seen, tickets = services.settings, services.slack_cache, services.tickets
-    if tickets is None:
+    if services.tickets is None:
         return  # Zendesk is not connected: ticket links are left to Slack
-    urls = [str(link.get("url", "")) for link in event.get("links") or []]
-    refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
+    message = Message.of(event)
+    refs, dropped = _new_refs(services, event, message)
     if not refs:
         return
-    message = Message.of(event)
-    if not seen.add_if_absent(message.key, TARGET_TTL):
-        return  # the same message again (a duplicate delivery): it already has its unfurl
-    if message.source is Source.MESSAGE:
-        window = settings.unfurl_dedupe_seconds
-        refs = [r for r in refs if seen.add_if_absent(("unfurled", message.channel, r.ticket_id), window)]
-        if not refs:
-            return  # the same ticket was just previewed in this channel
     user = str(event.get("user", ""))
     with services.auditor.audit("unfurl", user=user, channel=message.channel) as entry:
         entry.targets = [f"ticket:{r.ticket_id}" for r in refs]
         facts = await _facts(services, client, message, user, bool(body.get("is_ext_shared_channel")))
-        decision = decide_unfurl(facts, UnfurlRules.from_settings(settings))
+        decision = decide_unfurl(facts, UnfurlRules.from_settings(services.settings))
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
-        unfurl = _poster(client, message, note)
-        if decision.preview is Preview.NOTHING:
-            if decision.reason is Reason.EXTERNAL:
-                entry.set(Outcome.SKIPPED_EXTERNAL)
-            else:
-                entry.set(Outcome.REFUSED, decision.reason.name.lower())
-        elif decision.preview is Preview.NUMBER_ONLY:
-            text = NUMBER_NOTES[decision.reason]
-            await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, text) for r in refs})
-            entry.set(Outcome.NUMBER_ONLY)
-        else:
-            try:
-                entry.set(
-                    *await _unfurl_tickets(tickets, refs, unfurl, with_pendo=decision.preview is Preview.FULL)
-                )
-            except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
-                log.exception("unfurl failed")
-                await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})
-                entry.set(Outcome.ERROR, "internal")
+        entry.set(*await _preview(decision, services.tickets, refs, _poster(client, message, note)))
+
+
+def _new_refs(services: Services, event: dict[str, Any], message: Message) -> tuple[list[TicketRef], int]:
+    """The ticket links this delivery should preview (and how many were left over the cap): none for a
+    message already answered, nor for a ticket just previewed in the same channel."""
+    settings, seen = services.settings, services.slack_cache
+    urls = [str(link.get("url", "")) for link in event.get("links") or []]
+    refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
+    if not refs or not seen.add_if_absent(message.key, TARGET_TTL):
+        return [], 0  # no ticket links, or the same message again (a duplicate delivery)
+    if message.source is Source.MESSAGE:
+        window = settings.unfurl_dedupe_seconds
+        refs = [r for r in refs if seen.add_if_absent(("unfurled", message.channel, r.ticket_id), window)]
+    return refs, dropped
+
+
+async def _preview(
+    decision: Decision, tickets: TicketService, refs: list[TicketRef], unfurl: Unfurl
+) -> tuple[Outcome, str]:
+    """Post what the decision allows; the outcome for the audit line."""
+    if decision.preview is Preview.NOTHING:
+        if decision.reason is Reason.EXTERNAL:
+            return Outcome.SKIPPED_EXTERNAL, ""
+        return Outcome.REFUSED, decision.reason.name.lower()
+    if decision.preview is Preview.NUMBER_ONLY:
+        text = NUMBER_NOTES[decision.reason]
+        await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, text) for r in refs})
+        return Outcome.NUMBER_ONLY, ""
+    try:
+        return await _unfurl_tickets(tickets, refs, unfurl, with_pendo=decision.preview is Preview.FULL)
+    except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
+        log.exception("unfurl failed")
+        await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})
+        return Outcome.ERROR, "internal"
 
 
 async def _facts(
