@@ -199,3 +199,17 @@ def test_every_listener_module_declares_its_routes() -> None:
     assert {str(r.key) for r in declared if r.kind == "event"} == {"app_home_opened", "link_shared"}
     assert len(declared) == sum(len(m.ROUTES) for m in MODULES)
     assert all(isinstance(r, Route) for r in declared)
+
+
+async def test_an_unfurl_whose_poster_slack_cannot_vouch_for_shows_nothing(
+    sample_services: ServicesFactory,
+    client: AsyncWebClient,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    made = sample_services(allowed_usergroups="S0SUPPORT")
+    fake_slack.method_errors["usergroups.users.list"] = "missing_scope"  # fail closed
+    with caplog.at_level(logging.INFO, logger="bot.audit"):
+        await link_shared(link_event(user="U0MEMBER"), {}, client, context_with(made.services))
+    assert fake_slack.by_method("chat.unfurl") == [] and made.zendesk_controls.requests == []
+    assert audit_lines(caplog) == [("unfurl", "refused:poster_not_allowed")]
