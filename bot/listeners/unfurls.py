@@ -41,7 +41,7 @@ Unfurl = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class Message:
+class LinkPost:
     """Where the links were shared, and the `chat.unfurl` target that answers them."""
 
     source: Source
@@ -49,7 +49,7 @@ class Message:
     target: dict[str, Any]  # unfurl_id + source, or channel + ts
 
     @classmethod
-    def of(cls, event: dict[str, Any]) -> Message:
+    def of(cls, event: dict[str, Any]) -> LinkPost:
         source = str(event.get("source") or "conversations_history")
         channel = str(event.get("channel", ""))
         target: dict[str, Any] = (
@@ -73,30 +73,30 @@ async def link_shared(
     services = services_of(context)
     if services.tickets is None:
         return  # Zendesk is not connected: ticket links are left to Slack
-    message = Message.of(event)
-    refs, dropped = _new_refs(services, event, message)
+    post = LinkPost.of(event)
+    refs, dropped = _new_refs(services, event, post)
     if not refs:
         return
     user = str(event.get("user", ""))
-    with services.auditor.audit("unfurl", user=user, channel=message.channel) as entry:
+    with services.auditor.audit("unfurl", user=user, channel=post.channel) as entry:
         entry.targets = [f"ticket:{r.ticket_id}" for r in refs]
-        facts = await _facts(services, client, message, user, bool(body.get("is_ext_shared_channel")))
+        facts = await _facts(services, client, post, user, bool(body.get("is_ext_shared_channel")))
         decision = decide_unfurl(facts, UnfurlRules.from_settings(services.settings))
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
-        entry.set(*await _preview(decision, services.tickets, refs, _poster(client, message, note)))
+        entry.set(*await _preview(decision, services.tickets, refs, _unfurler(client, post, note)))
 
 
-def _new_refs(services: Services, event: dict[str, Any], message: Message) -> tuple[list[TicketRef], int]:
+def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
     """The ticket links this delivery should preview (and how many were left over the cap): none for a
     message already answered, nor for a ticket just previewed in the same channel."""
     settings, seen = services.settings, services.slack_cache
     urls = [str(link.get("url", "")) for link in event.get("links") or []]
     refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
-    if not refs or not seen.add_if_absent(message.key, TARGET_TTL):
+    if not refs or not seen.add_if_absent(post.key, TARGET_TTL):
         return [], 0  # no ticket links, or the same message again (a duplicate delivery)
-    if message.source is Source.MESSAGE:
+    if post.source is Source.MESSAGE:
         window = settings.unfurl_dedupe_seconds
-        refs = [r for r in refs if seen.add_if_absent(("unfurled", message.channel, r.ticket_id), window)]
+        refs = [r for r in refs if seen.add_if_absent(("unfurled", post.channel, r.ticket_id), window)]
     return refs, dropped
 
 
@@ -109,7 +109,7 @@ async def _preview(
             return Outcome.SKIPPED_EXTERNAL, ""
         return Outcome.REFUSED, decision.reason.name.lower()
     if decision.preview is Preview.NUMBER_ONLY:
-        text = NUMBER_NOTES[decision.reason]
+        text = NUMBER_NOTES.get(decision.reason, "Ticket details are not shown here.")
         await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, text) for r in refs})
         return Outcome.NUMBER_ONLY, ""
     try:
@@ -121,24 +121,24 @@ async def _preview(
 
 
 async def _facts(
-    services: Services, client: AsyncWebClient, message: Message, user: str, ext_hint: bool
+    services: Services, client: AsyncWebClient, post: LinkPost, user: str, ext_hint: bool
 ) -> UnfurlFacts:
     """What the policy needs to know; Slack is asked only about a posted message's channel."""
     kind = ChannelKind.UNKNOWN
-    if message.source is Source.MESSAGE:
-        external = await ChannelPolicy.of(services).is_external(client, message.channel, hint=ext_hint)
+    if post.source is Source.MESSAGE:
+        external = await ChannelPolicy.of(services).is_external(client, post.channel, hint=ext_hint)
         kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
     allowed = await AccessPolicy.of(services).poster_allowed(client, user)
-    return UnfurlFacts(message.source, message.channel, kind, poster_allowed=allowed)
+    return UnfurlFacts(post.source, post.channel, kind, poster_allowed=allowed)
 
 
-def _poster(client: AsyncWebClient, message: Message, note: str | None) -> Unfurl:
+def _unfurler(client: AsyncWebClient, post: LinkPost, note: str | None) -> Unfurl:
     async def unfurl(unfurls: dict[str, Any]) -> None:
         if note:
             last = list(unfurls)[-1]
             unfurls[last] = tk.with_note(unfurls[last], note)
         try:
-            await client.chat_unfurl(unfurls=unfurls, **message.target)
+            await client.chat_unfurl(unfurls=unfurls, **post.target)
         except SlackApiError as exc:  # e.g. cannot_unfurl_url: the message was deleted meanwhile
             log.warning("chat.unfurl refused", extra={"error": str(exc.response.get("error", ""))})
 
