@@ -9,7 +9,6 @@ from bot.pendo.models import CatalogItem, HistoryItem
 from bot.pendo.queries import DAY_MS
 
 
-
 def history_days(start_ms: int, anchor_ms: int) -> list[int]:
     """Start of every UTC day the window touches: a window crossing midnight asks for both days."""
     first, last = day_start(start_ms), day_start(anchor_ms)

@@ -11,6 +11,7 @@ from bot.answers import deliver, email_answer, new_request_id, safely, ticket_an
 from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
 from bot.listeners.access import AccessPolicy
+from bot.listeners.message_actions import share_allowed
 from bot.render import blocks as bk
 from bot.services import Services
 from bot.zendesk.links import parse_ticket_query
@@ -28,7 +29,8 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
         text = (command.get("text") or "").strip()
         user, channel = command.get("user_id", ""), command.get("channel_id", "")
         if text.lower() in HELP_WORDS:
-            await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo"))
+            host = services.settings.zendesk_host if services.tickets is not None else None
+            await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo", host))
             return
 
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
@@ -53,10 +55,15 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
             await deliver(respond, bk.notice_message(refusal, icon="🔒"))
             audit("lookup", user=user, channel=channel, target=target, outcome="refused", started=started)
             return
+        shareable = await share_allowed(services, client, channel)
         if ticket is not None and services.tickets is not None:
-            answer = await safely(ticket_answer(services.tickets, ticket, new_request_id()))
+            answer = await safely(
+                ticket_answer(services.tickets, ticket, new_request_id(), shareable=shareable)
+            )
         else:
-            answer = await safely(email_answer(services.context, target, new_request_id()))
+            answer = await safely(
+                email_answer(services.context, target, new_request_id(), shareable=shareable)
+            )
         delivered = await deliver(respond, answer.message)
         outcome = answer.outcome if delivered else "undelivered"
         audit("lookup", user=user, channel=channel, target=target, outcome=outcome, started=started)

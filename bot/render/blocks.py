@@ -213,7 +213,9 @@ def context_message(
     blocks: list[Block] = list(header_blocks or [])
     blocks.append({"type": "header", "text": plain(p.title, 150)})
     if p.opted_out:
-        blocks.append(section("🔒 This visitor has *opted out of processing* in Pendo. No activity is shown."))
+        blocks.append(
+            section("🔒 This visitor has *opted out of processing* in Pendo. No activity is shown.")
+        )
         tail = [actions(button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url))]
         return {"text": _fallback(ctx), "blocks": blocks + tail}
     body = _full_blocks(ctx, view) if view.full else _compact_blocks(ctx, view)
@@ -246,7 +248,7 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
     p = ctx.profile
     tail: list[Block] = []
     if ctx.gaps:
-        tail.append(context_block(*(f"⚠️ {esc(s)}" for s in words.gap_sentences(ctx.gaps))))
+        tail.append(gap_block(ctx.gaps, compact=not view.full))
     if sharing.shared_by:
         about = f" · about {link(sharing.ticket_url, _ticket_label(view))}" if sharing.ticket_url else ""
         tail.append(context_block(f"Shared by <@{sharing.shared_by}>{about} · from Pendo"))
@@ -277,6 +279,15 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
         elements.append(button("Share with a note…", SHARE_WITH_NOTE, value=value))
     tail.append(actions(*elements))
     return tail
+
+
+def gap_block(gaps: list[str], *, compact: bool) -> Block:
+    """What is missing, each cause once; the first screen keeps it to two short sentences."""
+    sentences = words.gap_sentences(gaps)
+    if compact and len(sentences) > 2:
+        sentences = [*sentences[:1], f"{len(sentences) - 1} other problems: see Show more."]
+    limit = 200 if compact else FIELD_LIMIT
+    return context_block(*(f"⚠️ {esc(truncate(s, limit))}" for s in sentences))
 
 
 def _ticket_label(view: ViewRef) -> str:
@@ -626,3 +637,39 @@ def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Me
         "for everyone.",
     ]
     return {"text": f"How to use {command}", "blocks": [section("\n".join(lines))]}
+
+
+# --- the note that goes with a share -----------------------------------------------------------------------
+NOTE_BLOCK = "note"
+NOTE_INPUT = "text"
+NOTE_MAX = 1000
+
+
+def note_modal(metadata: str) -> dict[str, Any] | None:
+    """The "Share with a note" modal; `metadata` (at most 3,000 characters) says what to share where."""
+    if len(metadata) > 3000:
+        return None
+    return {
+        "type": "modal",
+        "callback_id": NOTE_MODAL,
+        "title": plain("Share in channel", 24),
+        "submit": plain("Share", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": metadata,
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": NOTE_BLOCK,
+                "optional": True,
+                "label": plain("A note for the channel (optional)", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": NOTE_INPUT,
+                    "multiline": True,
+                    "max_length": NOTE_MAX,
+                    "placeholder": plain("For example: this is the customer from the escalation", 150),
+                },
+            },
+            context_block("The summary is posted in this channel for everyone, with your name and note."),
+        ],
+    }

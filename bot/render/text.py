@@ -7,6 +7,7 @@ from datetime import tzinfo
 from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.tickets import TicketContext
 from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, when
+from bot.render.words import activity
 
 
 def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
@@ -30,7 +31,7 @@ def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
         lines += [
             "",
             "Last 30 days",
-            f"  Days active: {u.days_active} · {FREQUENCY_NOTE[u.frequency]} · {u.days_trend.label}",
+            f"  Active:      {activity(u.frequency, u.days_active)} · {u.days_trend.label}",
             f"  Events:      {number(u.events)} ({u.events_trend.label})",
             f"  Minutes:     {number(u.minutes)} ({u.minutes_trend.label})",
             f"  Activity:    {sparkline(u.daily_events)}  (events per day, today at the right)",

@@ -21,6 +21,7 @@ from bot.render.blocks import (
     candidate_blocks,
     context_block,
     esc,
+    gap_block,
     link,
     mrkdwn,
     recent_lines,
@@ -52,7 +53,9 @@ def ticket_header_blocks(bundle: TicketBundle, now_ms: int | None = None) -> lis
         )
         if part
     )
-    requester = esc(truncate(bundle.requester.name, 80)) if bundle.requester and bundle.requester.name else "Unknown"
+    requester = (
+        esc(truncate(bundle.requester.name, 80)) if bundle.requester and bundle.requester.name else "Unknown"
+    )
     if bundle.organization and bundle.organization.name:
         requester += f" ({esc(truncate(bundle.organization.name, 80))})"
     people = [f"Requester *{requester}*"]
@@ -101,7 +104,7 @@ def _context_part(ctx: CustomerContext, view: ViewRef) -> list[Block]:
     if recent:
         blocks.append(section("\n".join(recent)))
     if ctx.gaps:
-        blocks.append(context_block(*(f"⚠️ {esc(s)}" for s in words.gap_sentences(ctx.gaps))))
+        blocks.append(gap_block(ctx.gaps, compact=True))
     blocks.append(
         actions(
             view_button("Details (only you see them)", "detail", view.but(full=True)),

@@ -127,12 +127,21 @@ def _parse_gap(gap: str) -> _Gap:
 
 
 def agent_words(sentence: str) -> str:
-    """Drop HTTP statuses and setting names from a sentence meant for an agent (they go to the log)."""
-    kept = [
-        s if not _SETTING.search(s) else "Tell whoever runs the bot."
-        for s in re.split(r"(?<=\.)\s+", _TECHNICAL.sub("", sentence).strip())
-    ]
-    return " ".join(dict.fromkeys(kept))
+    """Drop HTTP statuses and setting names from a sentence meant for an agent (they go to the log).
+
+    "Zendesk rejected the bot's credentials; ask your Zendesk admin to check ZENDESK_API_TOKEN." →
+    "Zendesk rejected the bot's credentials. Tell whoever runs the bot."
+    """
+    kept: list[str] = []
+    dropped = False
+    for part in re.split(r"(?<=\.)\s+|;\s+", _TECHNICAL.sub("", sentence).strip()):
+        if _SETTING.search(part):
+            dropped = True
+        elif part:
+            kept.append(part if part.endswith((".", "!", "?")) else part + ".")
+    if dropped:
+        kept.append("Tell whoever runs the bot.")
+    return " ".join(p[:1].upper() + p[1:] for p in dict.fromkeys(kept))
 
 
 def gap_sentences(gaps: list[str]) -> list[str]:
@@ -165,3 +174,25 @@ def _count_accounts(parts: list[str]) -> list[str]:
     elif accounts > 1:
         named.append(f"{accounts} accounts' figures")
     return named
+
+
+# --- sharing -------------------------------------------------------------------------------------------
+SHARE_EXTERNAL = (
+    "This conversation is shared with another organisation (Slack Connect), so I don't post customer "
+    "data here. Share it in an internal channel instead."
+)
+SHARE_NOT_HERE = (
+    "Customer data isn't shared in this channel. Share it in one of your support channels instead."
+)
+SHARE_STALE = "This button is out of date: run the lookup again."
+# Slack errors that mean "the bot may not post here", with what the agent can do about it.
+CANNOT_POST = {
+    "not_in_channel": "I'm not a member of this channel: invite me with `/invite @pendo`, then share again.",
+    "channel_not_found": "I can't see this conversation (a private channel or a DM I'm not in). Invite me "
+    "first, or share from a channel I'm in.",
+    "is_archived": "This channel is archived, so nothing can be posted in it.",
+    "restricted_action": "Posting here is restricted by your workspace admins.",
+    "restricted_action_read_only_channel": "This channel is read-only for apps.",
+    "ekm_access_denied": "Your workspace's key management blocks apps from posting here.",
+}
+CANNOT_POST_OTHER = "Slack refused the post. Try again, or share from another channel."

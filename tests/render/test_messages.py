@@ -14,12 +14,11 @@ neither inject a link or mention nor leave half a control sequence behind after 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from bot import answers
@@ -56,13 +55,7 @@ from bot.sample import (
     TICKET_FORBIDDEN,
     TONY,
     Workspace,
-    build_workspace,
-    create_pendo_app,
-    create_zendesk_app,
-    sample_settings,
 )
-from bot.services import Services, build_services
-from bot.settings import load_settings
 from bot.upstream import AuthError, Unavailable, UpstreamError
 from bot.zendesk.client import TicketNotFound
 from bot.zendesk.models import Group, Organization, Ticket, TicketBundle, User
@@ -125,37 +118,6 @@ def all_text(message: dict[str, Any]) -> str:
 
 
 # --- real services over the sample workspace ----------------------------------------------------------
-@pytest.fixture(scope="module")
-def ws() -> Workspace:
-    return build_workspace(NOW)
-
-
-async def _no_sleep(_seconds: float) -> None:
-    pass
-
-
-@pytest.fixture
-async def make_services(ws: Workspace) -> AsyncIterator[Callable[..., tuple[Services, Any]]]:
-    made: list[Services] = []
-
-    def make(**overrides: Any) -> tuple[Services, Any]:
-        overrides.setdefault("pendo_email_field", "")
-        pendo_app = create_pendo_app(ws)
-        services = build_services(
-            sample_settings(load_settings(**overrides)),
-            pendo_transport=httpx.ASGITransport(app=pendo_app),
-            zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(ws)),
-            now_ms=lambda: NOW,
-            sleep=_no_sleep,
-        )
-        made.append(services)
-        return services, pendo_app.state.controls
-
-    yield make
-    for services in made:
-        await services.aclose()
-
-
 NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 
 
