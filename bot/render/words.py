@@ -145,7 +145,7 @@ def agent_words(sentence: str) -> str:
 
 
 def gap_sentences(gaps: list[str]) -> list[str]:
-    """One sentence per cause: "Usage figures, recent activity and 2 accounts' figures are missing: …"."""
+    """One sentence per cause: "Usage figures, recent activity and 2 accounts' figures could not be loaded: …"."""
     order: list[str] = []
     parts: dict[str, list[str]] = {}
     for gap in gaps:
@@ -162,7 +162,7 @@ def gap_sentences(gaps: list[str]) -> list[str]:
             out.append(why)
             continue
         subject = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
-        out.append(f"{subject[:1].upper()}{subject[1:]} {'is' if len(named) == 1 else 'are'} missing: {why}")
+        out.append(f"{subject[:1].upper()}{subject[1:]} could not be loaded: {why}")
     return out
 
 

@@ -395,16 +395,16 @@ def test_gaps_group_by_cause() -> None:
         "Usage figures unavailable: Pendo is unavailable right now (HTTP 503). Try again in a minute.",
         "Recent activity unavailable: Pendo did not answer in 8 s. Try again in a minute.",
         "Account Acme: Details unavailable: Pendo is unavailable right now (HTTP 500). Try again in a minute.",
-        "Account Beta: not found in Pendo",
+        "Account Beta: not found in Pendo.",
     ]
     assert words.gap_sentences(gaps) == [
-        "Usage figures and an account's figures are missing: Pendo is unavailable right now. Try again in a minute.",
-        "Recent activity is missing: Pendo did not answer in 8 s. Try again in a minute.",
-        "Account Beta: not found in Pendo",
+        "Usage figures and an account's figures could not be loaded: Pendo is unavailable right now. Try again in a minute.",
+        "Recent activity could not be loaded: Pendo did not answer in 8 s. Try again in a minute.",
+        "Account Beta: not found in Pendo.",
     ]
     auth = "Usage figures unavailable: Pendo rejected the bot's credentials (401). Ask your Pendo admin to check PENDO_INTEGRATION_KEY."
     assert words.gap_sentences([auth]) == [
-        "Usage figures is missing: Pendo rejected the bot's credentials. Tell whoever runs the bot."
+        "Usage figures could not be loaded: Pendo rejected the bot's credentials. Tell whoever runs the bot."
     ]
 
 

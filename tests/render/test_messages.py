@@ -165,7 +165,7 @@ async def test_context_message_with_gaps(make_services: Any) -> None:
     # one failing upstream (Pendo, with 500s and 503s) is said once, naming every part it broke
     assert text.count("⚠️") == 1, text
     assert (
-        "⚠️ Usage figures, recent activity and 3 accounts' figures are missing: Pendo is unavailable right "
+        "⚠️ Usage figures, recent activity and 3 accounts' figures could not be loaded: Pendo is unavailable right "
         "now. Try again in a minute." in text
     )
     assert "HTTP" not in text and "500" not in text
