@@ -484,7 +484,7 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
     end = f"the ticket ({slack_date(t.anchor_ms)})" if t.marker else slack_date(t.anchor_ms)
     title = f"*Activity in the {t.hours} h before {end}*"
     lines: list[str] = []
-    crosses = utc_day(t.start_ms) != utc_day(t.anchor_ms)
+    crosses = len({utc_day(e.ts_ms) for e in t.entries}) > 1  # a day line only where the day changes
     day: int | None = None
     for e in t.entries:
         if crosses and utc_day(e.ts_ms) != day:
