@@ -271,7 +271,7 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
         elements.append(button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
     if sharing.shared_in:
         tail.append(actions(*elements))
-        tail.append(context_block(f"✅ Shared in <#{sharing.shared_in}> ✓"))
+        tail.append(context_block(f"Shared in <#{sharing.shared_in}> ✓"))
         return tail
     if sharing.allowed and view.encode() is not None:
         value = view.encode()
