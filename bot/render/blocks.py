@@ -179,11 +179,6 @@ def view_button(text: str, name: str, ref: ViewRef, style: str | None = None) ->
     return None if value is None else button(text, f"{VIEW_ACTION}:{name}", value=value, style=style)
 
 
-def share_value(visitor_id: str, anchor_ms: int | None = None, marker: str | None = None) -> str:
-    """What the legacy Share button carried (still understood by bot.listeners.actions)."""
-    return json.dumps({"v": visitor_id, "a": anchor_ms, "m": marker}, separators=(",", ":"))[:2000]
-
-
 @dataclass(frozen=True)
 class Sharing:
     """Where a summary stands with the channel: may it be shared, was it, by whom, with what note."""
