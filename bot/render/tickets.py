@@ -85,7 +85,11 @@ def pendo_part_blocks(tc: TicketContext) -> list[Block]:
     """The compact Pendo part of an unfurl: who, how active, what they did before filing."""
     result = tc.pendo
     if result is None:
-        return [context_block(f"ℹ️ {esc(tc.reason or 'No Pendo data for this requester.')}")]
+        reason = words.agent_words(tc.reason or "No Pendo data for this requester.")
+        via, channel = tc.bundle.ticket.via_channel, words.ticket_channel(tc.bundle.ticket.via_channel)
+        if via and channel:  # "(a native_messaging ticket)" → "(a Messaging ticket)"
+            reason = reason.replace(f"(a {via} ticket)", f"(a {channel} ticket)")
+        return [context_block(f"ℹ️ {esc(reason)}")]
     if isinstance(result, NotFoundInPendo):
         return [context_block(f"ℹ️ Requester: {esc(words.not_found(result))}")]
     if isinstance(result, Ambiguous):

@@ -30,6 +30,7 @@ from bot.sample import (
     Workspace,
 )
 from bot.upstream import AuthError, BadResponse, RateLimited, Unavailable
+from bot.zendesk.models import Via
 from tests.render.test_messages import (
     DAY,
     HOUR,
@@ -445,3 +446,24 @@ async def test_nothing_goes_stale_in_a_public_message(make_services: Any, ticket
     result = await services.context.lookup(MULTI)
     assert isinstance(result, CustomerContext)
     assert not STALE.search(all_text(bk.context_message(result, sharing=bk.Sharing(shared_by="U1"))))
+
+
+def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
+    reason = (
+        "Pendo data unavailable: Pendo rejected the bot's credentials (401). Ask your Pendo admin to check "
+        "PENDO_INTEGRATION_KEY."
+    )
+    text = all_text(tk.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), reason=reason)))
+    assert "Pendo rejected the bot's credentials. Tell whoever runs the bot." in text
+    assert "PENDO_" not in text and "401" not in text
+
+
+def test_a_reason_names_the_channel_in_words() -> None:
+    bundle = extreme_bundle(email=None)
+    bundle = replace(bundle, ticket=bundle.ticket.model_copy(update={"via": Via(channel="native_messaging")}))
+    reason = (
+        "The requester has no email address in Zendesk (a native_messaging ticket), so there is no Pendo "
+        "visitor to show."
+    )
+    text = all_text(tk.ticket_unfurl(bundle, NOW, TicketContext(bundle, reason=reason)))
+    assert "(a Messaging ticket)" in text and "native_messaging" not in text
