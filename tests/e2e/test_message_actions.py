@@ -285,7 +285,7 @@ async def test_share_with_a_note_opens_a_modal_and_posts_the_note(bot: Bot) -> N
 async def test_no_share_button_where_sharing_would_be_refused(
     clean_env: None, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack, case: str
 ) -> None:
-    overrides = {"unfurl_channels": "C0OTHER"} if case == "outside_unfurl_channels" else {}
+    overrides: dict[str, Any] = {"unfurl_channels": "C0OTHER"} if case == "outside_unfurl_channels" else {}
     bot = make_bot(fake_slack, slack_server[1], **overrides)
     try:
         message = await lookup(bot, PRIVATE if case == "opted_out" else JANE)

@@ -51,7 +51,7 @@ async def test_a_refused_private_answer_is_reported_not_raised() -> None:
         headers={},
         status_code=200,
     )
-    client.chat_postEphemeral.side_effect = SlackApiError("refused", response)
+    client.chat_postEphemeral.side_effect = SlackApiError("refused", response)  # type: ignore[no-untyped-call]
     assert not await ma.answer_privately(ma.Click.of(_body(False)), MESSAGE, AsyncMock(), client)
 
 

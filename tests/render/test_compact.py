@@ -241,7 +241,7 @@ def test_day_navigation_moves_one_window_and_back_to_the_ticket() -> None:
     assert nav["message_view:later"] == view.but(anchor_ms=None)  # a day later is past now: now
     assert "message_view:ticket" not in nav
     earlier = view.but(anchor_ms=anchor - 24 * HOUR)
-    moved = replace(t, anchor_ms=earlier.anchor_ms, start_ms=anchor - 48 * HOUR, marker=None)
+    moved = replace(t, anchor_ms=anchor - 24 * HOUR, start_ms=anchor - 48 * HOUR, marker=None)
     nav2 = {b["action_id"]: bk.ViewRef.decode(b["value"]) for b in bk.day_navigation(moved, earlier, NOW)}
     assert nav2["message_view:later"] == view.but(anchor_ms=anchor) and nav2["message_view:ticket"] == view
     assert earlier.marker is None and view.marker == "Ticket submitted"
