@@ -171,6 +171,11 @@ async def _show(
     if refusal:
         await answer_privately(click, bk.notice_message(refusal, icon="🔒"), respond, client, replace=False)
         return "refused"
+    if not click.private and await ChannelPolicy(services.slack_cache).is_external(client, click.channel):
+        # a channel shared with another organisation since the message was posted: its members may be
+        # outside the company, so no customer data, not even privately
+        await answer_privately(click, bk.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client)
+        return "refused:external"
     drawn = await draw(services, ref)
     sharing = bk.Sharing(allowed=await share_allowed(services, client, click.channel))
     delivered = await answer_privately(click, drawn.message(ref, sharing), respond, client)

@@ -181,6 +181,10 @@ SHARE_EXTERNAL = (
     "This conversation is shared with another organisation (Slack Connect), so I don't post customer "
     "data here. Share it in an internal channel instead."
 )
+DETAILS_EXTERNAL = (
+    "This conversation is shared with another organisation (Slack Connect), so I don't show customer "
+    "data here. Look the customer up with /pendo in an internal channel."
+)
 SHARE_NOT_HERE = (
     "Customer data isn't shared in this channel. Share it in one of your support channels instead."
 )

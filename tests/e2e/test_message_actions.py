@@ -228,6 +228,17 @@ async def test_unfurl_details_follow_the_same_access_rules_as_the_command(
         await bot.services.aclose()
 
 
+async def test_details_are_refused_in_a_channel_that_became_slack_connect(bot: Bot) -> None:
+    unfurl = await _unfurl(bot, TICKET_JANE)
+    bot.slack.shared_channels.add("C0SUPPORT")
+    bot.services.slack_cache.clear()  # forget that the channel was internal (remembered for 5 minutes)
+    before = len(bot.pendo.requests)
+    await click(bot, "message_view:detail", buttons(unfurl)["message_view:detail"]["value"], public=True)
+    await bot.slack.wait_for(lambda: bot.slack.by_method("chat.postEphemeral"))
+    refusal = bot.slack.by_method("chat.postEphemeral")[0]
+    assert "Slack Connect" in refusal["text"] and len(bot.pendo.requests) == before
+
+
 # --- Share ---------------------------------------------------------------------------------------------------
 async def test_share_posts_once_then_says_where_and_a_second_click_never_reposts(bot: Bot) -> None:
     compact = await lookup(bot, JANE)
