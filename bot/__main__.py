@@ -16,7 +16,7 @@ from bot.logs import setup_logging
 from bot.render import text as txt
 from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, load_settings
-from bot.upstream import UpstreamError
+from bot.upstream import NotFound, UpstreamError
 from bot.zendesk.links import parse_ticket_query
 
 
@@ -33,10 +33,18 @@ def open_services(settings: Settings, *, sample: bool) -> Services:
 
 
 async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
-    services = open_services(settings, sample=args.sample)
     tz = ZoneInfo(settings.display_timezone)
     try:
-        anchor = int(datetime.fromisoformat(args.at).timestamp() * 1000) if args.at else None
+        anchor = _anchor(args.at, tz)
+    except ValueError:
+        print(
+            f"--at {args.at!r} is not a date and time: give it like 2026-11-30T14:05 "
+            f"(in {settings.display_timezone}) or 2026-11-30T14:05+01:00.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    services = open_services(settings, sample=args.sample)
+    try:
         result: LookupResult
         if args.visitor_id:
             result = await services.context.for_visitor_id(args.visitor_id, anchor_ms=anchor)
@@ -44,10 +52,10 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
             result = await services.context.lookup(args.email or "", anchor_ms=anchor)
     except InvalidInput as exc:
         print(str(exc).replace("`/pendo ", "`pendo-bot lookup "), file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except UpstreamError as exc:
         print(exc.user_message, file=sys.stderr)
-        return 1
+        return EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_UPSTREAM
     finally:
         await services.aclose()
     if args.json:
@@ -60,8 +68,22 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
         print(txt.render_ambiguous(result, tz))
     elif isinstance(result, NotFoundInPendo):
         print(txt.render_not_found(result))
-        return 3
+        return EXIT_NOT_FOUND
     return 0
+
+
+# The same exit codes for `lookup` and `ticket`, so scripts can tell "not found" from a failure.
+EXIT_UPSTREAM, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 1, 2, 3
+
+
+def _anchor(at: str | None, tz: ZoneInfo) -> int | None:
+    """`--at` as epoch ms; a time without an offset is in DISPLAY_TIMEZONE. Raises ValueError."""
+    if not at:
+        return None
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return int(moment.timestamp() * 1000)
 
 
 async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
@@ -81,11 +103,11 @@ async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
         tc = await services.tickets.requester_context(await services.tickets.ticket(ticket_id))
     except UpstreamError as exc:
         print(exc.user_message, file=sys.stderr)
-        return 1
+        return EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_UPSTREAM
     finally:
         await services.aclose()
     print(txt.render_ticket(tc, ZoneInfo(settings.display_timezone)))
-    return 0
+    return EXIT_NOT_FOUND if isinstance(tc.pendo, NotFoundInPendo) else 0
 
 
 async def _check(settings: Settings, args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from bot.context.service import ContextService, LookupResult
 from bot.context.tickets import TicketService
 from bot.render import blocks as bk
 from bot.render import tickets as tk
+from bot.render.words import upstream_sentence
 from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
@@ -40,33 +41,45 @@ class Answer:
         return self.kind.label(self.detail)
 
 
-def render_result(result: LookupResult, now_ms: int, header_blocks: list[bk.Block] | None = None) -> Answer:
+def render_result(
+    result: LookupResult,
+    now_ms: int,
+    header_blocks: list[bk.Block] | None = None,
+    *,
+    view: bk.ViewRef | None = None,
+    shareable: bool = True,
+) -> Answer:
     if isinstance(result, CustomerContext):
         outcome = (
             Outcome.OPTED_OUT
             if result.profile.opted_out
             else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
         )
-        return Answer(bk.context_message(result, header_blocks=header_blocks), outcome)
+        message = bk.context_message(
+            result, view=view, sharing=bk.Sharing(allowed=shareable), header_blocks=header_blocks
+        )
+        return Answer(message, outcome)
     if isinstance(result, Ambiguous):
-        return Answer(bk.ambiguous_message(result, now_ms, header_blocks), Outcome.AMBIGUOUS)
+        return Answer(bk.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS)
     return Answer(bk.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
     return Answer(
-        bk.notice_message(f"{exc.user_message} (ref `{request_id}`)"), Outcome.ERROR, type(exc).__name__
+        bk.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"), Outcome.ERROR, type(exc).__name__
     )
 
 
-async def email_answer(service: ContextService, email: str, request_id: str) -> Answer:
+async def email_answer(
+    service: ContextService, email: str, request_id: str, *, shareable: bool = True
+) -> Answer:
     """`/pendo jane@acme.com`: the email is already validated by the listener."""
     try:
         result = await service.lookup(email)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
-    return render_result(result, service.now_ms())
+    return render_result(result, service.now_ms(), shareable=shareable)
 
 
 async def visitor_answer(
@@ -88,7 +101,9 @@ async def visitor_answer(
     return render_result(result, service.now_ms())
 
 
-async def ticket_answer(tickets: TicketService, ticket_id: int, request_id: str) -> Answer:
+async def ticket_answer(
+    tickets: TicketService, ticket_id: int, request_id: str, *, shareable: bool = True
+) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
     try:
         bundle = await tickets.ticket(ticket_id)
@@ -98,7 +113,8 @@ async def ticket_answer(tickets: TicketService, ticket_id: int, request_id: str)
     header = tk.ticket_header_blocks(bundle, now)
     tc = await tickets.requester_context(bundle)
     if isinstance(tc.pendo, CustomerContext):
-        return render_result(tc.pendo, now, header)
+        view = tk.ticket_view(bundle, tc.pendo.profile.id)
+        return render_result(tc.pendo, now, header, view=view, shareable=shareable)
     blocks = header + tk.pendo_part_blocks(tc)
     outcome = (
         Outcome.AMBIGUOUS

@@ -32,6 +32,7 @@ class Outcome(StrEnum):
     NOT_FOUND = "not_found"
     NO_PENDO = "no_pendo"  # a ticket whose requester could not be looked up in Pendo
     SHARED = "shared"
+    DUPLICATE = "duplicate"  # a second click on a Share that already posted: nothing posted again
     INVALID = "invalid"  # input the bot could not parse
     STALE = "stale"  # a button whose value the bot can no longer read
     NOT_CONNECTED = "not_connected"  # a ticket question while Zendesk is not connected

@@ -50,3 +50,16 @@ def test_check_and_a_wrong_setting(
     assert main(["check"]) == 2
     err = capsys.readouterr().err
     assert "PENDO_REGION" in err and "secret-key-value-123" not in err
+
+
+def test_a_bad_at_is_a_sentence_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lookup", JANE, "--at", "yesterday-ish"]) == 2
+    err = capsys.readouterr().err
+    assert "--at 'yesterday-ish' is not a date and time" in err and "Traceback" not in err
+    assert main(["lookup", JANE, "--at", "2026-11-18T09:30+00:00"]) == 0
+
+
+def test_lookup_and_ticket_share_the_not_found_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lookup", "nobody-here@example.com"]) == 3
+    assert main(["ticket", "999999"]) == 3
+    assert "was not found in Zendesk" in capsys.readouterr().err

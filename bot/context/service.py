@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from bot.context import timeline as tl
 from bot.context import usage as us
@@ -28,6 +27,7 @@ from bot.context.models import (
 from bot.context.resolver import Resolver, parse_email
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
+from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import CatalogItem, MetadataSchema, Visitor
 from bot.settings import Settings
 from bot.upstream import Unavailable, UpstreamError
@@ -50,6 +50,7 @@ class ContextService:
         self.resolver = Resolver(pendo, settings.email_field)
         self._clock = clock
         self._base = settings.pendo_app_url
+        self.links = PendoLinks(settings.pendo_app_url)
 
     def now_ms(self) -> int:
         return self._clock()
@@ -161,7 +162,7 @@ class ContextService:
             fields=[]
             if opted_out
             else us.metadata_fields(visitor.metadata, self.settings.pendo_visitor_fields, schema),
-            url=f"{self._base}/visitor/{quote(visitor.id, safe='')}",
+            url=self.links.visitor(visitor.id),
             opted_out=opted_out,
         )
 
@@ -181,12 +182,12 @@ class ContextService:
             current,
             previous,
             first,
-            us.top_items(features, "featureId", feature_cat, self._base, "feature"),
-            us.top_items(pages, "pageId", page_cat, self._base, "page"),
+            us.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            us.top_items(pages, page_cat, self.links, PendoKind.PAGE),
         )
 
     async def _account(self, account_id: str, now: int, deadline: float) -> AccountSummary:
-        url = f"{self._base}/account/{quote(account_id, safe='')}"
+        url = self.links.account(account_id)
         first, _ = us.windows(now)
         (account, gap), schema = await asyncio.gather(
             self._part(self.pendo.get_account(account_id), deadline, "Details"),
@@ -227,7 +228,7 @@ class ContextService:
     async def _timeline(self, visitor_id: str, anchor: int, marker: str | None) -> Timeline:
         start = anchor - self.settings.timeline_hours * 3_600_000
         days = tl.history_days(start, anchor)
-        kinds = list(tl.CATALOG_KIND.values())
+        kinds = list(PendoKind)
         results: list[Any] = await asyncio.gather(
             *(self.pendo.history(visitor_id, day) for day in days),
             *(self._or_default(self.pendo.catalog(kind), {}, f"{kind} catalog") for kind in kinds),

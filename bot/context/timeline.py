@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from bot.context.models import Timeline, TimelineEntry
 from bot.context.usage import day_start
+from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import CatalogItem, HistoryItem
 from bot.pendo.queries import DAY_MS
-
-KIND_LABEL = {"page": "page", "feature": "feature", "trackType": "track event", "guide": "guide"}
-CATALOG_KIND = {"page": "page", "feature": "feature", "trackType": "trackType", "guide": "guide"}
 
 
 def history_days(start_ms: int, anchor_ms: int) -> list[int]:
@@ -84,9 +80,10 @@ def _entry(item: HistoryItem, catalogs: dict[str, dict[str, CatalogItem]], base_
             ts_ms=item.ts, kind="untagged", name=item.untagged_url or item.uri or "untagged page"
         )
     object_id = item.object_id
-    label = KIND_LABEL.get(item.type, item.type)
-    catalog = catalogs.get(CATALOG_KIND.get(item.type, ""), {})
+    kind = PendoKind.parse(item.type)
+    label = kind.label if kind else item.type
+    catalog = catalogs.get(kind, {}) if kind else {}
     found = catalog.get(object_id) if object_id else None
     name = found.name if found and found.name else f"Unrecognized {label}"
-    url = f"{base_url}/{item.type}s/{quote(object_id, safe='')}" if object_id else None
+    url = PendoLinks(base_url).item(kind, object_id) if kind and object_id else None
     return TimelineEntry(ts_ms=item.ts, kind=item.type, name=name, url=url)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from bot.context.models import AccountUsage, MetadataField, TopItem, Trend, VisitorUsage
+from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import CatalogItem, MetadataSchema
 from bot.pendo.queries import DAY_MS
 
@@ -46,21 +46,21 @@ def _totals(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
 
 
 def top_items(
-    rows: list[dict[str, Any]], id_field: str, catalog: dict[str, CatalogItem], base_url: str, kind: str
+    rows: list[dict[str, Any]], catalog: dict[str, CatalogItem], links: PendoLinks, kind: PendoKind
 ) -> list[TopItem]:
     items = []
     for row in rows:
-        object_id = row.get(id_field)
+        object_id = row.get(kind.id_field)
         if not object_id:
             continue
         entry = catalog.get(str(object_id))
         items.append(
             TopItem(
                 id=str(object_id),
-                name=(entry.name if entry and entry.name else f"Unrecognized {kind}"),
+                name=(entry.name if entry and entry.name else f"Unrecognized {kind.label}"),
                 events=_num(row, "numEvents"),
                 minutes=_num(row, "numMinutes"),
-                url=f"{base_url}/{kind}s/{quote(str(object_id), safe='')}",
+                url=links.item(kind, str(object_id)),
             )
         )
     return items

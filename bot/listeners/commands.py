@@ -12,6 +12,7 @@ from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
 from bot.listeners.access import AccessPolicy
+from bot.listeners.message_actions import share_allowed
 from bot.listeners.middleware import services_of
 from bot.listeners.routes import Route
 from bot.render import blocks as bk
@@ -30,7 +31,8 @@ async def pendo_command(
     services = services_of(context)
     text = (command.get("text") or "").strip()
     if text.lower() in HELP_WORDS:  # usage, not a lookup: no audit line
-        await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo"))
+        host = services.settings.zendesk_host if services.tickets is not None else None
+        await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo", host))
         return
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
     with services.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
@@ -58,10 +60,15 @@ async def pendo_command(
             await deliver(respond, bk.notice_message(refusal, icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
+        shareable = await share_allowed(services, client, channel)
         if ticket is not None and services.tickets is not None:
-            answer = await safely(ticket_answer(services.tickets, ticket, new_request_id()))
+            answer = await safely(
+                ticket_answer(services.tickets, ticket, new_request_id(), shareable=shareable)
+            )
         else:
-            answer = await safely(email_answer(services.context, target, new_request_id()))
+            answer = await safely(
+                email_answer(services.context, target, new_request_id(), shareable=shareable)
+            )
         if await deliver(respond, answer.message):
             entry.set(answer.kind, answer.detail)
         else:

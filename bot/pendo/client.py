@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.cache import TTLCache
 from bot.pendo import queries
+from bot.pendo.kinds import PendoKind
 from bot.pendo.models import Account, CatalogItem, FieldSchema, HistoryItem, MetadataSchema, Visitor
 from bot.upstream import (
     AuthError,
@@ -28,7 +29,6 @@ from bot.upstream import (
 log = logging.getLogger(__name__)
 
 UPSTREAM = "Pendo"
-CATALOG_PATHS = {"page": "page", "feature": "feature", "trackType": "tracktype", "guide": "guide"}
 
 _account = TypeAdapter(Account)
 _visitor = TypeAdapter(Visitor)
@@ -187,7 +187,7 @@ class PendoClient:
     # --- catalogs and schema (cached) -------------------------------------------------------------
     async def catalog(self, kind: str) -> dict[str, CatalogItem]:
         """id → item for pages, features, track types or guides, across all apps."""
-        path = CATALOG_PATHS[kind]
+        path = PendoKind(kind).catalog_path
 
         async def load() -> dict[str, CatalogItem]:
             data = await self._send("GET", f"/api/v1/{path}", f"GET /api/v1/{path}", params={"expand": "*"})

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.pendo.kinds import PendoKind
+
 Metadata = dict[str, dict[str, Any]]
 
 
@@ -80,12 +82,14 @@ class HistoryItem(_Wire):
 
     @property
     def object_id(self) -> str | None:
-        return {
-            "page": self.page_id,
-            "feature": self.feature_id,
-            "guide": self.guide_id,
-            "trackType": self.track_type_id,
-        }.get(self.type)
+        ids = {
+            PendoKind.PAGE: self.page_id,
+            PendoKind.FEATURE: self.feature_id,
+            PendoKind.GUIDE: self.guide_id,
+            PendoKind.TRACK_EVENT: self.track_type_id,
+        }
+        kind = PendoKind.parse(self.type)
+        return ids[kind] if kind else None
 
 
 class CatalogItem(_Wire):

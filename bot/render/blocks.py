@@ -1,12 +1,18 @@
 """Block Kit builders: pure functions from domain objects to Slack messages (dicts), within Slack's limits.
 
-A message is `{"text": fallback, "blocks": [...]}`. User data is escaped for mrkdwn; times use Slack's
-`<!date^…>` so every reader sees them in their own time zone, with a UTC fallback.
+A message is `{"text": fallback, "blocks": [...]}`. User data is escaped for mrkdwn. Nothing in a message
+is relative to "now" (it would go stale in a channel): absolute times use Slack's `<!date^…>` and
+relative ones are relative to the ticket.
+
+Every summary comes in two views: compact (the first screen: who, how active, what they did just now,
+buttons; at most 8 blocks) and full ("Show more": every figure, field, account and the whole timeline,
+with Earlier / Later to move through the days). A `ViewRef` in each button says which view to draw next.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.context.models import (
@@ -14,25 +20,46 @@ from bot.context.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
+    MetadataField,
     NotFoundInPendo,
     Timeline,
+    TimelineEntry,
     VisitorUsage,
 )
-from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, truncate, when
+from bot.render import words
+from bot.render.format import KIND_ICON, number, plural, sparkline, truncate
+from bot.render.times import (
+    DAY_AND_TIME,
+    MINUTE_MS,
+    before_ticket,
+    day_label,
+    minutes_up,
+    slack_date,
+    span,
+    utc_day,
+)
 
 Block = dict[str, Any]
 Message = dict[str, Any]
 
-SHARE_ACTION = "share_summary"
-PICK_ACTION = "pick_visitor"
+SHARE_ACTION = "share_summary"  # buttons on messages posted before the compact view (bot.listeners.actions)
+PICK_ACTION = "pick_visitor"  # idem
 OPEN_ACTION = "open_link"
+VIEW_ACTION = "message_view"  # + ":more", ":less", ":earlier", ":later", ":day", ":pick", ":detail"
+SHARE_IN_CHANNEL = "message_share"
+SHARE_WITH_NOTE = "message_share_note"
+NOTE_MODAL = "message_share_note_modal"
+TICKET_MARKER = "Ticket submitted"
 ZENDESK_OFF = (
     "Zendesk isn't connected to this bot, so I can't look up tickets. Look up the requester's email "
-    "instead, or ask whoever runs the bot to set `ZENDESK_SUBDOMAIN`."
+    "instead, or ask whoever runs the bot to connect Zendesk."
 )
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
+STORY_MS = 30 * MINUTE_MS  # "what they did just before": the last half hour of activity
+RECENT_SHOWN = 3  # events on the first screen
+UNFURL_CANDIDATES = 4
 
 
 def esc(text: object) -> str:
@@ -57,10 +84,6 @@ def fit(text: str, limit: int) -> str:
     return cut + "…"
 
 
-def slack_date(ms: int, fmt: str = "{date_short_pretty} {time}") -> str:
-    return f"<!date^{ms // 1000}^{fmt}|{when(ms)}>"
-
-
 def plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
 
@@ -79,69 +102,128 @@ def context_block(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(t, FIELD_LIMIT) for t in elements]}
 
 
-def button(text: str, action_id: str, *, url: str | None = None, value: str | None = None) -> dict[str, Any]:
+def button(
+    text: str, action_id: str, *, url: str | None = None, value: str | None = None, style: str | None = None
+) -> dict[str, Any]:
     button: dict[str, Any] = {"type": "button", "text": plain(text, 75), "action_id": action_id}
     if url:
         button["url"] = url
     if value is not None:
         button["value"] = value
+    if style:
+        button["style"] = style
     return button
 
 
-def share_value(visitor_id: str, anchor_ms: int | None = None, marker: str | None = None) -> str:
-    """What the Share button carries: enough to rebuild the same summary, nothing more."""
-    return json.dumps({"v": visitor_id, "a": anchor_ms, "m": marker}, separators=(",", ":"))[:2000]
+def actions(*elements: dict[str, Any] | None) -> Block:
+    return {"type": "actions", "elements": [e for e in elements if e is not None]}
+
+
+# --- what a button asks for ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ViewRef:
+    """Which summary to draw: a visitor, the end of the activity window, the ticket it belongs to.
+
+    `anchor_ms` None means "now". At the ticket's own time (`anchor_ms == ticket_ms`) the timeline ends
+    with the "Ticket submitted" marker and times read "2 min before ticket".
+    """
+
+    visitor_id: str
+    anchor_ms: int | None = None
+    ticket_id: int | None = None
+    ticket_ms: int | None = None
+    full: bool = False
+
+    @property
+    def marker(self) -> str | None:
+        at_ticket = self.ticket_ms is not None and self.anchor_ms == self.ticket_ms
+        return TICKET_MARKER if at_ticket else None
+
+    def but(self, **changes: Any) -> ViewRef:
+        return replace(self, **changes)
+
+    def encode(self) -> str | None:
+        """The button value (at most 2,000 characters); None when the visitor ID makes it too long."""
+        raw = {"v": self.visitor_id, "a": self.anchor_ms, "t": self.ticket_id, "c": self.ticket_ms}
+        data = {k: v for k, v in raw.items() if v is not None} | ({"f": 1} if self.full else {})
+        text = json.dumps(data, separators=(",", ":"))
+        return text if len(text) <= 2000 else None
+
+    @classmethod
+    def decode(cls, raw: str | None) -> ViewRef | None:
+        """The ref in a button value; None for anything else (an old or tampered button)."""
+        try:
+            data = json.loads(raw or "")
+            ref = cls(
+                visitor_id=str(data["v"]),
+                anchor_ms=_opt_int(data.get("a")),
+                ticket_id=_opt_int(data.get("t")),
+                ticket_ms=_opt_int(data.get("c")),
+                full=bool(data.get("f")),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return ref if ref.visitor_id else None
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("not an integer")
+    return value
+
+
+def view_button(text: str, name: str, ref: ViewRef, style: str | None = None) -> dict[str, Any] | None:
+    value = ref.encode()
+    return None if value is None else button(text, f"{VIEW_ACTION}:{name}", value=value, style=style)
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """Where a summary stands with the channel: may it be shared, was it, by whom, with what note."""
+
+    allowed: bool = True  # False in Slack Connect and outside UNFURL_CHANNELS: no Share button at all
+    shared_by: str | None = None  # a user id: this is the copy posted in the channel
+    shared_in: str | None = None  # a channel id: the agent's private copy after sharing
+    note: str | None = None  # the sharer's words, shown with the channel copy
+    ticket_url: str | None = None  # the ticket the summary is about (shown with the channel copy)
 
 
 # --- the summary ------------------------------------------------------------------------------------
 def context_message(
     ctx: CustomerContext,
     *,
+    view: ViewRef | None = None,
+    sharing: Sharing | None = None,
+    header_blocks: list[Block] | None = None,
     shareable: bool = True,
     shared_by: str | None = None,
-    header_blocks: list[Block] | None = None,
 ) -> Message:
-    """The visitor summary. `shared_by` (a user id) marks a copy posted in the channel."""
+    """The visitor summary, compact unless `view.full`. A channel copy (`sharing.shared_by`) never has
+    Share buttons and opens its detail privately for whoever clicks."""
+    view = view or default_view(ctx)
+    sharing = sharing or Sharing(allowed=shareable, shared_by=shared_by)
     p = ctx.profile
     blocks: list[Block] = list(header_blocks or [])
     blocks.append({"type": "header", "text": plain(p.title, 150)})
-    facts = [f"`{esc(truncate(p.id, 100))}`"]
-    if p.email and p.email != p.id and p.email != p.title:
-        facts.append(esc(truncate(p.email, 100)))
-    if p.last_visit_ms:
-        facts.append(f"last seen {slack_date(p.last_visit_ms)} ({ago(p.last_visit_ms, ctx.generated_at_ms)})")
-    names = {a.id: a.name for a in ctx.accounts}
-    if p.account_ids:
-        shown = ", ".join(esc(truncate(names.get(a, a), 60)) for a in p.account_ids[:5])
-        facts.append(shown + (f" and {len(p.account_ids) - 5} more" if len(p.account_ids) > 5 else ""))
-    else:
-        facts.append("no account")
-    blocks.append(context_block(" · ".join(facts)))
-
     if p.opted_out:
         blocks.append(
             section("🔒 This visitor has *opted out of processing* in Pendo. No activity is shown.")
         )
-    else:
-        blocks += _usage_blocks(ctx)
-        if ctx.timeline is not None:
-            blocks += timeline_blocks(ctx.timeline, ctx.generated_at_ms)
-        blocks += _account_blocks(ctx.accounts, len(p.account_ids))
-    tail: list[Block] = []
-    if ctx.gaps:
-        tail.append(context_block(*(f"⚠️ {esc(g)}" for g in ctx.gaps)))
-    if shared_by:
-        tail.append(context_block(f"Shared by <@{shared_by}> · from Pendo"))
-    actions = [button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)]
-    if len(ctx.accounts) == 1:
-        actions.append(button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
-    if shareable and not shared_by:
-        t = ctx.timeline
-        anchor, marker = (t.anchor_ms, t.marker) if t and t.marker else (None, None)
-        actions.append(button("Share in channel", SHARE_ACTION, value=share_value(p.id, anchor, marker)))
-    tail.append({"type": "actions", "elements": actions})
+        tail = [actions(button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url))]
+        return {"text": _fallback(ctx), "blocks": blocks + tail}
+    body = _full_blocks(ctx, view) if view.full else _compact_blocks(ctx, view)
+    tail = _tail(ctx, view, sharing)
     # Slack allows 50 blocks: the body gives way, the gaps, attribution and buttons always stay.
-    return {"text": _fallback(ctx), "blocks": blocks[: MAX_BLOCKS - len(tail)] + tail}
+    return {"text": _fallback(ctx), "blocks": (blocks + body)[: MAX_BLOCKS - len(tail)] + tail}
+
+
+def default_view(ctx: CustomerContext) -> ViewRef:
+    t = ctx.timeline
+    at_marker = t is not None and t.marker is not None
+    anchor = t.anchor_ms if t is not None and at_marker else None
+    return ViewRef(ctx.profile.id, anchor_ms=anchor, ticket_ms=anchor)
 
 
 def _fallback(ctx: CustomerContext) -> str:
@@ -152,10 +234,203 @@ def _fallback(ctx: CustomerContext) -> str:
         return f"Pendo: {title} has opted out of processing"
     if ctx.usage:
         u = ctx.usage
-        return (
-            f"Pendo: {title}: {u.days_active} days active in 30 d ({u.frequency}), {number(u.events)} events"
-        )
+        return f"Pendo: {title}: {words.activity(u.frequency, u.days_active)}, {plural(u.events, 'event')}"
     return f"Pendo: {title}"
+
+
+def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
+    """Gaps (each cause once), who shared it, and the buttons."""
+    p = ctx.profile
+    tail: list[Block] = []
+    if ctx.gaps:
+        tail.append(gap_block(ctx.gaps, compact=not view.full))
+    if sharing.shared_by:
+        about = f" · about {link(sharing.ticket_url, _ticket_label(view))}" if sharing.ticket_url else ""
+        tail.append(context_block(f"Shared by <@{sharing.shared_by}>{about} · from Pendo"))
+        if sharing.note:
+            tail.append(section(f"💬 {esc(truncate(sharing.note, 2000))}"))
+        detail = view_button("Details (only you see them)", "detail", view.but(full=True))
+        tail.append(actions(detail, button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)))
+        return tail
+    toggle = (
+        view_button("Show less", "less", view.but(full=False))
+        if view.full
+        else view_button("Show more", "more", view.but(full=True), style="primary")
+    )
+    offer = _last_active_offer(ctx, view)
+    elements: list[dict[str, Any] | None] = [toggle]
+    if offer is not None and not view.full:
+        elements.append(view_button("Show their last active day", "day", offer))
+    elements.append(button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url))
+    if view.full and len(ctx.accounts) == 1:
+        elements.append(button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
+    if sharing.shared_in:
+        tail.append(actions(*elements))
+        tail.append(context_block(f"Shared in <#{sharing.shared_in}> ✓"))
+        return tail
+    if sharing.allowed and view.encode() is not None:
+        value = view.encode()
+        elements.append(button("Share in channel", SHARE_IN_CHANNEL, value=value))
+        elements.append(button("Share with a note…", SHARE_WITH_NOTE, value=value))
+    tail.append(actions(*elements))
+    return tail
+
+
+def gap_block(gaps: list[str], *, compact: bool) -> Block:
+    """What is missing, each cause once; the first screen keeps it to two short sentences."""
+    sentences = words.gap_sentences(gaps)
+    if compact and len(sentences) > 2:
+        sentences = [*sentences[:1], f"{len(sentences) - 1} other problems: see Show more."]
+    limit = 200 if compact else FIELD_LIMIT
+    return context_block(*(f"⚠️ {esc(truncate(s, limit))}" for s in sentences))
+
+
+def _ticket_label(view: ViewRef) -> str:
+    return f"Zendesk ticket #{view.ticket_id}" if view.ticket_id else "the Zendesk ticket"
+
+
+# --- compact: the first screen -------------------------------------------------------------------------
+def _compact_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
+    blocks = [section("\n".join(who_lines(ctx)))]
+    recent = recent_lines(ctx)
+    if recent:
+        blocks.append(section("\n".join(recent)))
+    return blocks
+
+
+def who_lines(ctx: CustomerContext) -> list[str]:
+    """Email, account and plan; how active; last seen."""
+    p = ctx.profile
+    first: list[str] = []
+    if p.email and p.email != p.title:
+        first.append(esc(truncate(p.email, 80)))
+    elif p.id != p.title:
+        first.append(f"`{esc(truncate(p.id, 60))}`")
+    first.append(_account_line(ctx))
+    lines = [" · ".join(first)]
+    if ctx.usage:
+        u = ctx.usage
+        lines.append(
+            f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} "
+            f"({u.events_trend.label})"
+        )
+    if p.last_visit_ms:
+        lines.append(f"Last seen {slack_date(p.last_visit_ms)}")
+    return lines
+
+
+def _account_line(ctx: CustomerContext) -> str:
+    p = ctx.profile
+    if not p.account_ids:
+        return "no account"
+    by_id = {a.id: a for a in ctx.accounts}
+    first = by_id.get(p.account_ids[0])
+    text = f"🏢 {link(first.url, first.name, 60)}" if first else f"🏢 {esc(truncate(p.account_ids[0], 60))}"
+    if first and first.fields:
+        text += " (" + ", ".join(_field_text(f, 24, 40) for f in first.fields[:2]) + ")"
+    if len(p.account_ids) > 1:
+        text += f" and {plural(len(p.account_ids) - 1, 'more account')}"
+    return text
+
+
+def _field_text(f: MetadataField, label: int, value: int) -> str:
+    return f"{esc(truncate(f.label, label))}: {esc(truncate(f.value, value))}"
+
+
+def story(t: Timeline) -> str | None:
+    """One line of what they did in the last minutes: before the ticket, or in their last session."""
+    events = [e for e in t.entries if e.kind != "ticket"]
+    if not events:
+        return None
+    if t.marker:
+        cluster = [e for e in events if t.anchor_ms - e.ts_ms <= STORY_MS]
+        if not cluster:
+            quiet = span(t.anchor_ms - events[0].ts_ms)
+            return f"*Nothing in the 30 min before filing;* last activity {quiet} before."
+        lead = f"{minutes_up(t.anchor_ms - cluster[-1].ts_ms)} min before filing"
+    else:
+        newest = events[0].ts_ms
+        cluster = [e for e in events if newest - e.ts_ms <= STORY_MS]
+        lead = f"Last session ({minutes_up(newest - cluster[-1].ts_ms)} min)"
+    return f"*{lead}:* {_tally_text(tally(cluster))}"
+
+
+def tally(entries: list[TimelineEntry]) -> list[tuple[str, int]]:
+    """(name, times) for each thing done, most done first; ties keep the most recent first."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e.name] = counts.get(e.name, 0) + e.count
+    return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+def _tally_text(items: list[tuple[str, int]], shown: int = 3) -> str:
+    parts = [esc(truncate(name, 40)) + (f" ×{n}" if n > 1 else "") for name, n in items[:shown]]
+    rest = len(items) - shown
+    return ", ".join(parts) + (f" and {rest} more" if rest > 0 else "")
+
+
+def recent_lines(ctx: CustomerContext) -> list[str]:
+    """The story line and the last few events; or, for a quiet window, when they were last active."""
+    t = ctx.timeline
+    if t is None:
+        return []  # the gap says why
+    events = [e for e in t.entries if e.kind != "ticket"]
+    if not events:
+        return [_quiet_window(ctx, t)]
+    lines = [story(t) or ""]
+    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:RECENT_SHOWN]]
+    return lines
+
+
+def _quiet_window(ctx: CustomerContext, t: Timeline) -> str:
+    end = "filing" if t.marker else slack_date(t.anchor_ms)
+    line = f"No activity in the {t.hours} h before {end}."
+    last = ctx.profile.last_visit_ms
+    if last is None:
+        return line + " No visit on record."
+    if last < t.start_ms:
+        line += f" Last active {slack_date(last)}."
+    return line
+
+
+def _last_active_offer(ctx: CustomerContext, view: ViewRef) -> ViewRef | None:
+    """When the window is empty and the visitor was active before it: their last active day."""
+    t, last = ctx.timeline, ctx.profile.last_visit_ms
+    if t is None or last is None or last >= t.start_ms or any(e.kind != "ticket" for e in t.entries):
+        return None
+    return view.but(anchor_ms=last + MINUTE_MS)
+
+
+def entry_line(e: TimelineEntry, t: Timeline, width: int = 80, fmt: str = "{time}") -> str:
+    """ "🖱️ Export CSV ×3 · 2 min before ticket" (ticket windows) or "… · 3:40 PM" in `fmt`."""
+    if e.kind == "ticket":
+        return f"{KIND_ICON['ticket']} *{esc(e.name)}* · {slack_date(e.ts_ms, '{time}')}"
+    name = link(e.url, e.name, width) if e.url else esc(truncate(e.name, width))
+    repeat = f" ×{e.count}" if e.count > 1 else ""
+    at = before_ticket(e.ts_ms, t.anchor_ms) if t.marker else slack_date(e.ts_ms, fmt)
+    return f"{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {at}"
+
+
+# --- full: "Show more" ---------------------------------------------------------------------------------
+def _full_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
+    p = ctx.profile
+    facts = [f"`{esc(truncate(p.id, 100))}`"]
+    if p.email and p.email != p.id and p.email != p.title:
+        facts.append(esc(truncate(p.email, 100)))
+    if p.last_visit_ms:
+        facts.append(f"last seen {slack_date(p.last_visit_ms)}")
+    blocks: list[Block] = [context_block(" · ".join(facts))]
+    blocks += _usage_blocks(ctx)
+    if ctx.timeline is not None:
+        blocks += timeline_blocks(ctx.timeline, view, ctx.generated_at_ms)
+    blocks += _account_blocks(ctx.accounts, len(p.account_ids))
+    return blocks
+
+
+def _visitor_fields(ctx: CustomerContext) -> list[MetadataField]:
+    """The visitor's fields, minus any an account already shows with the same value (shown once)."""
+    on_accounts = {(f.label, f.value) for a in ctx.accounts for f in a.fields}
+    return [f for f in ctx.profile.fields if (f.label, f.value) not in on_accounts]
 
 
 def _usage_blocks(ctx: CustomerContext) -> list[Block]:
@@ -163,7 +438,7 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
     fields: list[str] = []
     if u:
         fields += [
-            f"*Days active (30 d)*\n{u.days_active} · {FREQUENCY_NOTE[u.frequency]}",
+            f"*Active (30 d)*\n{words.activity(u.frequency, u.days_active)} · {u.days_trend.label}",
             f"*Events (30 d)*\n{number(u.events)} · {u.events_trend.label}",
             f"*Minutes (30 d)*\n{number(u.minutes)} · {u.minutes_trend.label}",
         ]
@@ -171,7 +446,7 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
         fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
     if p.browser or p.os:
         fields.append(f"*Browser / OS*\n{esc(p.browser or '?')} · {esc(p.os or '?')}")
-    fields += [f"*{esc(f.label)}*\n{esc(f.value)}" for f in p.fields]
+    fields += [f"*{esc(f.label)}*\n{esc(f.value)}" for f in _visitor_fields(ctx)]
     blocks: list[Block] = []
     if fields:
         blocks.append({"type": "section", "fields": [mrkdwn(f, FIELD_LIMIT) for f in fields[:10]]})
@@ -182,9 +457,11 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
 
 def _activity_blocks(u: VisitorUsage) -> list[Block]:
     peak = max(u.daily_events, default=0)
+    scale = f"█ = {plural(peak, 'event')} (the busiest day) · ▁ = none" if peak else "no events"
     blocks: list[Block] = [
         section(
-            f"*Activity, last 30 days* (events per day, peak {number(peak)})\n`{sparkline(u.daily_events)}`"
+            f"*Events per day, last 30 days* (left: 30 days ago, right: today)\n"
+            f"`{sparkline(u.daily_events)}`\n_{scale}_"
         )
     ]
     tops = [
@@ -197,18 +474,21 @@ def _activity_blocks(u: VisitorUsage) -> list[Block]:
     return blocks
 
 
-def timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
-    title = f"*Recent activity* (the {t.hours} h before {slack_date(t.anchor_ms)})"
+def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
+    """The whole window, newest first, with a day line where it crosses midnight, and day navigation."""
+    end = f"the ticket ({slack_date(t.anchor_ms)})" if t.marker else slack_date(t.anchor_ms)
+    title = f"*Activity in the {t.hours} h before {end}*"
     lines: list[str] = []
+    crosses = len({utc_day(e.ts_ms) for e in t.entries}) > 1  # a day line only where the day changes
+    day: int | None = None
     for e in t.entries:
-        name = f"*{esc(e.name)}*" if e.kind == "ticket" else link(e.url, e.name) if e.url else esc(e.name)
-        repeat = f" ×{e.count}" if e.count > 1 else ""
-        lines.append(
-            f"{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {slack_date(e.ts_ms, '{time}')} ({ago(e.ts_ms, now_ms)})"
-        )
+        if crosses and utc_day(e.ts_ms) != day:
+            day = utc_day(e.ts_ms)
+            lines.append(f"*{day_label(e.ts_ms)}*")
+        lines.append(entry_line(e, t))
+    notes = []
     if not any(e.kind != "ticket" for e in t.entries):
         lines.append("_No tracked activity in this window._")
-    notes = []
     if t.more:
         notes.append(f"and {t.more} more")
     if t.hidden_untagged:
@@ -222,7 +502,24 @@ def timeline_blocks(t: Timeline, now_ms: int) -> list[Block]:
     blocks: list[Block] = [{"type": "divider"}, section(body)]
     if notes:
         blocks.append(context_block(" · ".join(notes)))
+    nav = day_navigation(t, view, now_ms)
+    if nav:
+        blocks.append(actions(*nav))
     return blocks
+
+
+def day_navigation(t: Timeline, view: ViewRef, now_ms: int) -> list[dict[str, Any]]:
+    """Earlier / Later by one window, and back to the ticket when the agent moved away from it."""
+    length = max(MINUTE_MS, t.anchor_ms - t.start_ms)
+    out = [view_button("◀ Earlier", "earlier", view.but(anchor_ms=t.anchor_ms - length, full=True))]
+    if t.anchor_ms + MINUTE_MS < now_ms:
+        later = t.anchor_ms + length
+        out.append(
+            view_button("Later ▶", "later", view.but(anchor_ms=None if later >= now_ms else later, full=True))
+        )
+    if view.ticket_ms is not None and view.anchor_ms != view.ticket_ms:
+        out.append(view_button("Back to the ticket", "ticket", view.but(anchor_ms=view.ticket_ms, full=True)))
+    return [b for b in out if b is not None]
 
 
 def _account_blocks(accounts: list[AccountSummary], total: int) -> list[Block]:
@@ -237,13 +534,14 @@ def _account_blocks(accounts: list[AccountSummary], total: int) -> list[Block]:
         lines = [head]
         if a.usage:
             lines.append(
-                f"{plural(a.usage.unique_visitors, 'active visitor')} · {plural(a.usage.days_active, 'day')} active "
-                f"· {FREQUENCY_NOTE[a.usage.frequency]} · {plural(a.usage.events, 'event')} in 30 d"
+                f"{plural(a.usage.unique_visitors, 'active visitor')} · "
+                f"{words.activity(a.usage.frequency, a.usage.days_active)} · "
+                f"{plural(a.usage.events, 'event')} in 30 d"
             )
         if a.fields:
-            lines.append(" · ".join(f"{esc(f.label)}: {esc(f.value)}" for f in a.fields))
+            lines.append(" · ".join(_field_text(f, 60, 300) for f in a.fields))
         if a.gap:
-            lines.append(f"_{esc(a.gap)}_")
+            lines.append("_Figures missing (see below)._")
         blocks.append(section("\n".join(lines)))
     if total > len(accounts):
         blocks.append(
@@ -253,37 +551,44 @@ def _account_blocks(accounts: list[AccountSummary], total: int) -> list[Block]:
 
 
 # --- other answers -----------------------------------------------------------------------------------
-def ambiguous_message(result: Ambiguous, now_ms: int, header_blocks: list[Block] | None = None) -> Message:
+def ambiguous_message(
+    result: Ambiguous,
+    now_ms: int | None = None,
+    header_blocks: list[Block] | None = None,
+    *,
+    view: ViewRef | None = None,
+    limit: int = 20,
+) -> Message:
+    """A choice of visitors with one button each; `view` anchors the pick (e.g. at the ticket's time)."""
     count = len(result.candidates)
     blocks: list[Block] = list(header_blocks or [])
-    blocks.append(
-        section(
-            f"*{count} Pendo visitors* have *{esc(result.email)}* ({esc(result.searched)}). "
-            "I won't guess: pick the one you mean."
-        )
-    )
-    for c in result.candidates[:20]:
-        blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(_candidate_text(c, now_ms)),
-                "accessory": button("Show this visitor", PICK_ACTION, value=c.visitor_id[:2000]),
-            }
-        )
-    if count > 20:
-        blocks.append(context_block(f"and {count - 20} more: narrow it down in Pendo"))
+    blocks += candidate_blocks(result, view, limit)
     return {"text": f"{count} Pendo visitors have {esc(result.email)}: pick one", "blocks": blocks}
 
 
-def _candidate_text(c: Candidate, now_ms: int) -> str:
+def candidate_blocks(result: Ambiguous, view: ViewRef | None, limit: int) -> list[Block]:
+    count = len(result.candidates)
+    whose = "the requester's email" if view and view.ticket_id else f"*{esc(result.email)}*"
+    blocks: list[Block] = [
+        section(f"*{count} Pendo visitors* have {whose}. I won't guess: pick the one you mean.")
+    ]
+    for c in result.candidates[:limit]:
+        ref = (view or ViewRef(c.visitor_id)).but(visitor_id=c.visitor_id, full=False)
+        block: Block = {"type": "section", "text": mrkdwn(_candidate_text(c))}
+        pick = view_button("Show this visitor", "pick", ref)
+        if pick is not None:
+            block["accessory"] = pick
+        blocks.append(block)
+    if count > limit:
+        blocks.append(context_block(f"and {count - limit} more: narrow it down in Pendo"))
+    return blocks
+
+
+def _candidate_text(c: Candidate) -> str:
     visitor_id = f"`{esc(truncate(c.visitor_id, 100))}`"
     if c.opted_out:
         return f"{visitor_id} · 🔒 opted out of processing in Pendo"
-    seen = (
-        f"last seen {slack_date(c.last_visit_ms)} ({ago(c.last_visit_ms, now_ms)})"
-        if c.last_visit_ms
-        else "never seen"
-    )
+    seen = f"last seen {slack_date(c.last_visit_ms)}" if c.last_visit_ms else "never seen"
     accounts = ", ".join(esc(truncate(a, 60)) for a in c.account_ids[:5]) or "no account"
     if len(c.account_ids) > 5:
         accounts += f" and {len(c.account_ids) - 5} more"
@@ -291,14 +596,11 @@ def _candidate_text(c: Candidate, now_ms: int) -> str:
 
 
 def not_found_message(result: NotFoundInPendo, header_blocks: list[Block] | None = None) -> Message:
-    text = (
-        f"No Pendo visitor found for *{esc(result.email)}* (searched: {esc(result.searched)}).\n"
-        "The email must be unique to one visitor. If your Pendo keeps emails in a metadata field "
-        "(for example `agent/email`), ask whoever runs the bot to set `PENDO_EMAIL_FIELD`."
-    )
+    """No visitor: the agent reads what to check; how the bot searched goes to the log, not here."""
+    sentence = words.not_found(result)
     return {
-        "text": f"No Pendo visitor found for {esc(result.email)}",
-        "blocks": [*(header_blocks or []), section(text)],
+        "text": f"{esc(truncate(result.email, 200))}: {sentence}",
+        "blocks": [*(header_blocks or []), section(f"*{esc(truncate(result.email, 200))}*\n{sentence}")],
     }
 
 
@@ -311,13 +613,58 @@ def progress_message(target: str, where: str = "Pendo") -> Message:
     return notice_message(f"Looking up *{esc(target)}* in {where}…", icon="⏳")
 
 
-def help_message(command: str = "/pendo") -> Message:
-    text = (
-        f"*{command}* shows what Pendo knows about a customer: activity, accounts, and what they did recently.\n"
-        f"• `{command} jane@acme.com`: look up a visitor by email\n"
-        f"• `{command} 12345` or `{command} #12345`: a Zendesk ticket's requester, with what they did before filing it\n"
-        f"• `{command} https://acme.zendesk.com/agent/tickets/12345`: the same, from a ticket link\n"
-        f"• `{command} help`: this message\n"
-        "Answers are private to you; use *Share in channel* to post one for everyone."
-    )
-    return {"text": f"How to use {command}", "blocks": [section(text)]}
+def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Message:
+    """How to use the command; ticket examples use the workspace's own Zendesk host when there is one."""
+    lines = [
+        f"*{command}* shows what Pendo knows about a customer: how active they are, their account, "
+        "and what they did just before they wrote in.",
+        f"• `{command} jane@acme.com`: look up a visitor by email",
+    ]
+    if zendesk_host:
+        lines += [
+            f"• `{command} 12345` or `{command} #12345`: a Zendesk ticket's requester, with what they did "
+            "before filing it",
+            f"• `{command} https://{esc(zendesk_host)}/agent/tickets/12345`: the same, from a ticket link",
+        ]
+    lines += [
+        f"• `{command} help`: this message",
+        "Answers are private to you: *Show more* opens the detail, *Share in channel* posts the summary "
+        "for everyone.",
+    ]
+    return {"text": f"How to use {command}", "blocks": [section("\n".join(lines))]}
+
+
+# --- the note that goes with a share -----------------------------------------------------------------------
+NOTE_BLOCK = "note"
+NOTE_INPUT = "text"
+NOTE_MAX = 1000
+
+
+def note_modal(metadata: str) -> dict[str, Any] | None:
+    """The "Share with a note" modal; `metadata` (at most 3,000 characters) says what to share where."""
+    if len(metadata) > 3000:
+        return None
+    return {
+        "type": "modal",
+        "callback_id": NOTE_MODAL,
+        "title": plain("Share in channel", 24),
+        "submit": plain("Share", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": metadata,
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": NOTE_BLOCK,
+                "optional": True,
+                "label": plain("A note for the channel (optional)", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": NOTE_INPUT,
+                    "multiline": True,
+                    "max_length": NOTE_MAX,
+                    "placeholder": plain("For example: this is the customer from the escalation", 150),
+                },
+            },
+            context_block("The summary is posted in this channel for everyone, with your name and note."),
+        ],
+    }

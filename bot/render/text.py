@@ -7,6 +7,7 @@ from datetime import tzinfo
 from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.tickets import TicketContext
 from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, when
+from bot.render.words import activity, ticket_channel, ticket_priority, ticket_status
 
 
 def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
@@ -30,7 +31,7 @@ def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
         lines += [
             "",
             "Last 30 days",
-            f"  Days active: {u.days_active} · {FREQUENCY_NOTE[u.frequency]} · {u.days_trend.label}",
+            f"  Active:      {activity(u.frequency, u.days_active)} · {u.days_trend.label}",
             f"  Events:      {number(u.events)} ({u.events_trend.label})",
             f"  Minutes:     {number(u.minutes)} ({u.minutes_trend.label})",
             f"  Activity:    {sparkline(u.daily_events)}  (events per day, today at the right)",
@@ -111,7 +112,17 @@ def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
     org = f" ({b.organization.name})" if b.organization and b.organization.name else ""
     lines = [
         f"Zendesk ticket #{t.id}: {t.title}",
-        f"  {t.status} · priority {t.priority or 'none'} · via {t.via_channel or '?'} · created {created}",
+        "  "
+        + " · ".join(
+            part
+            for part in (
+                ticket_status(t.status),
+                ticket_priority(t.priority) or "no priority",
+                ticket_channel(t.via_channel),
+                f"created {created}",
+            )
+            if part
+        ),
         f"  Requester: {b.requester.name if b.requester else 'unknown'}{org}",
         f"  Assignee: {b.assignee.name if b.assignee else 'unassigned'} · Group: {b.group.name if b.group else '-'}",
         f"  {b.agent_url}",

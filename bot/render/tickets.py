@@ -1,4 +1,8 @@
-"""Block Kit for Zendesk tickets: the header card, the compact Pendo part, and the unfurl variants."""
+"""Block Kit for Zendesk tickets: the one-block header, the compact Pendo part, and the unfurl variants.
+
+Unfurls are public and compact always: who the requester is, how active, what they did just before
+filing, and a button that opens the detail privately for whoever clicks.
+"""
 
 from __future__ import annotations
 
@@ -6,115 +10,118 @@ from typing import Any
 
 from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.tickets import TicketContext
+from bot.render import words
 from bot.render.blocks import (
     OPEN_ACTION,
+    UNFURL_CANDIDATES,
     Block,
+    ViewRef,
+    actions,
     button,
+    candidate_blocks,
     context_block,
     esc,
+    gap_block,
     link,
     mrkdwn,
+    recent_lines,
     section,
-    slack_date,
-    timeline_blocks,
+    view_button,
+    who_lines,
 )
-from bot.render.format import FREQUENCY_NOTE, ago, number, truncate
+from bot.render.format import truncate
+from bot.render.times import slack_date
 from bot.zendesk.models import TicketBundle
 
 Unfurl = dict[str, Any]
 
 
-def _humanize(value: str | None) -> str:
-    return value.replace("_", " ").capitalize() if value else "—"
+def ticket_header_blocks(bundle: TicketBundle, now_ms: int | None = None) -> list[Block]:
+    """One section: the ticket, its status and channel in words, who asked and who has it.
 
-
-def ticket_header_blocks(bundle: TicketBundle, now_ms: int) -> list[Block]:
+    `now_ms` is accepted for callers' convenience; nothing relative to now is shown (it would go stale).
+    """
     t = bundle.ticket
-    created = t.created_ms
-    title = f"#{t.id} {truncate(t.title, 200)}"
+    title = f"#{t.id} {truncate(t.title, 120)}"
     status = " · ".join(
         part
         for part in (
-            f"*{esc(_humanize(t.status))}*",
-            f"priority {esc(t.priority)}" if t.priority else "no priority",
-            f"via {esc(_humanize(t.via_channel))}" if t.via_channel else "",
+            f"*{esc(words.ticket_status(t.status))}*",
+            esc(words.ticket_priority(t.priority) or ""),
+            esc(words.ticket_channel(t.via_channel) or ""),
+            f"filed {slack_date(t.created_ms)}",
         )
         if part
     )
-    requester = esc(bundle.requester.name) if bundle.requester and bundle.requester.name else "Unknown"
+    requester = (
+        esc(truncate(bundle.requester.name, 80)) if bundle.requester and bundle.requester.name else "Unknown"
+    )
     if bundle.organization and bundle.organization.name:
-        requester += f" · {esc(bundle.organization.name)}"
-    assignee = esc(bundle.assignee.name) if bundle.assignee and bundle.assignee.name else "Unassigned"
-    group = esc(bundle.group.name) if bundle.group and bundle.group.name else "—"
+        requester += f" ({esc(truncate(bundle.organization.name, 80))})"
+    people = [f"Requester *{requester}*"]
+    people.append(
+        f"Assignee {esc(truncate(bundle.assignee.name, 80))}"
+        if bundle.assignee and bundle.assignee.name
+        else "Unassigned"
+    )
+    if bundle.group and bundle.group.name:
+        people.append(f"Group {esc(truncate(bundle.group.name, 80))}")
     return [
         {
             "type": "section",
-            "text": mrkdwn(f"🎫 *{link(bundle.agent_url, title)}*\n{status}"),
+            "text": mrkdwn(f"🎫 *{link(bundle.agent_url, title, 130)}*\n{status}\n{' · '.join(people)}"),
             "accessory": button("Open ticket", OPEN_ACTION + ":ticket", url=bundle.agent_url),
-        },
-        {
-            "type": "section",
-            "fields": [
-                mrkdwn(f"*Requester*\n{requester}"),
-                mrkdwn(f"*Assignee*\n{assignee}"),
-                mrkdwn(f"*Group*\n{group}"),
-                mrkdwn(f"*Created*\n{slack_date(created)} ({ago(created, now_ms)})"),
-            ],
-        },
+        }
     ]
+
+
+def ticket_view(bundle: TicketBundle, visitor_id: str) -> ViewRef:
+    """The summary of a ticket's requester, anchored at the ticket's creation."""
+    created = bundle.ticket.created_ms
+    return ViewRef(visitor_id, anchor_ms=created, ticket_id=bundle.ticket_id, ticket_ms=created)
 
 
 def pendo_part_blocks(tc: TicketContext) -> list[Block]:
     """The compact Pendo part of an unfurl: who, how active, what they did before filing."""
     result = tc.pendo
     if result is None:
-        return [context_block(f"ℹ️ {esc(tc.reason or 'No Pendo data for this requester.')}")]
+        reason = words.agent_words(tc.reason or "No Pendo data for this requester.")
+        via, channel = tc.bundle.ticket.via_channel, words.ticket_channel(tc.bundle.ticket.via_channel)
+        if via and channel:  # "(a native_messaging ticket)" → "(a Messaging ticket)"
+            reason = reason.replace(f"(a {via} ticket)", f"(a {channel} ticket)")
+        return [context_block(f"ℹ️ {esc(reason)}")]
     if isinstance(result, NotFoundInPendo):
-        return [
-            context_block(
-                f"ℹ️ No Pendo visitor found for the requester's email (searched: {esc(result.searched)})."
-            )
-        ]
+        return [context_block(f"ℹ️ Requester: {esc(words.not_found(result))}")]
     if isinstance(result, Ambiguous):
-        return [
-            context_block(
-                f"ℹ️ {len(result.candidates)} Pendo visitors share the requester's email, so none is shown. "
-                "Use `/pendo` with the email to pick one."
-            )
-        ]
-    return _context_part(result)
+        return candidate_blocks(result, ticket_view(tc.bundle, ""), UNFURL_CANDIDATES)
+    return _context_part(result, ticket_view(tc.bundle, result.profile.id))
 
 
-def _context_part(ctx: CustomerContext) -> list[Block]:
+def _context_part(ctx: CustomerContext, view: ViewRef) -> list[Block]:
     p = ctx.profile
     if p.opted_out:
         return [context_block("🔒 The requester has opted out of processing in Pendo: no activity is shown.")]
-    facts = [f"*Pendo:* {link(p.url, p.title)}"]
-    if ctx.usage:
-        u = ctx.usage
-        facts.append(f"{FREQUENCY_NOTE[u.frequency]}, {u.days_active} days active in 30 d")
-        facts.append(f"{number(u.events)} events ({u.events_trend.label})")
-    if ctx.accounts:
-        facts.append(
-            ", ".join(esc(a.name) for a in ctx.accounts[:3]) + ("…" if len(ctx.accounts) > 3 else "")
-        )
-    elif not p.account_ids:
-        facts.append("no account")
-    blocks: list[Block] = [section(" · ".join(facts))]
-    if ctx.timeline is not None:
-        blocks += timeline_blocks(ctx.timeline, ctx.generated_at_ms)[1:]  # no divider inside an unfurl
+    lines = who_lines(ctx)
+    lines[0] = f"*Pendo:* {link(p.url, p.title, 60)} · {lines[0]}"
+    blocks: list[Block] = [section("\n".join(lines))]
+    recent = recent_lines(ctx)
+    if recent:
+        blocks.append(section("\n".join(recent)))
     if ctx.gaps:
-        blocks.append(context_block(*(f"⚠️ {esc(g)}" for g in ctx.gaps)))
+        blocks.append(gap_block(ctx.gaps, compact=True))
     blocks.append(
-        {"type": "actions", "elements": [button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)]}
+        actions(
+            view_button("Details (only you see them)", "detail", view.but(full=True)),
+            button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url),
+        )
     )
     return blocks
 
 
 def ticket_unfurl(
-    bundle: TicketBundle, now_ms: int, tc: TicketContext | None = None, *, pending: bool = False
+    bundle: TicketBundle, now_ms: int | None = None, tc: TicketContext | None = None, *, pending: bool = False
 ) -> Unfurl:
-    blocks = ticket_header_blocks(bundle, now_ms)
+    blocks = ticket_header_blocks(bundle)
     if pending:
         blocks.append(context_block("⏳ Looking up the requester in Pendo…"))
     elif tc is not None:
@@ -127,7 +134,12 @@ def ticket_number_unfurl(ticket_id: int, note: str) -> Unfurl:
 
 
 def ticket_error_unfurl(ticket_id: int, message: str) -> Unfurl:
-    return {"blocks": [section(f"🎫 Zendesk ticket #{ticket_id}"), context_block(f"⚠️ {esc(message)}")]}
+    return {
+        "blocks": [
+            section(f"🎫 Zendesk ticket #{ticket_id}"),
+            context_block(f"⚠️ {esc(words.agent_words(message))}"),
+        ]
+    }
 
 
 def with_note(unfurl: Unfurl, note: str) -> Unfurl:

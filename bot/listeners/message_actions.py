@@ -1,0 +1,338 @@
+"""The buttons on a summary: Show more / less, another day, pick a visitor, details, Share (with a note).
+
+Handlers are module-level functions listed in `ROUTES`; the services middleware puts the services in
+Bolt's context, and Bolt passes context keys to listeners by name (the `services` argument).
+
+Where an answer goes: a button on the agent's own private message replaces that message in place
+(through its response_url); a button on a public message (an unfurl, a shared summary) answers with a
+private message to whoever clicked, after the same access check as `/pendo`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answers import deliver, error_answer, new_request_id
+from bot.audit import Outcome
+from bot.context.models import CustomerContext, NotFoundInPendo
+from bot.listeners.access import AccessPolicy
+from bot.listeners.channels import ChannelPolicy
+from bot.listeners.routes import Route
+from bot.render import blocks as bk
+from bot.render import tickets as tk
+from bot.render import words
+from bot.services import Services
+from bot.upstream import UpstreamError
+
+log = logging.getLogger(__name__)
+Result = tuple[Outcome, str]  # how an action ended, and the detail written after it in the audit line
+SHARE_TTL = 24 * 3600.0  # a summary shared once stays shared: a second click within a day never reposts
+
+
+# --- facts about the click ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Click:
+    user: str
+    channel: str
+    message_ts: str
+    thread_ts: str | None
+    private: bool  # the button is on the clicker's own ephemeral message: answer in place
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Click:
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+        return cls(
+            user=str((body.get("user") or {}).get("id", "")),
+            channel=str(channel),
+            message_ts=str(container.get("message_ts", "")),
+            thread_ts=container.get("thread_ts"),
+            private=bool(container.get("is_ephemeral")),
+        )
+
+
+async def answer_privately(
+    click: Click, message: bk.Message, respond: AsyncRespond, client: AsyncWebClient, *, replace: bool = True
+) -> bool:
+    """In place on the clicker's own private message; as a new private message under a public one."""
+    if click.private:
+        return await deliver(respond, message, replace=replace)
+    try:
+        await client.chat_postEphemeral(
+            channel=click.channel,
+            user=click.user,
+            thread_ts=click.thread_ts,
+            text=message["text"],
+            blocks=message["blocks"],
+        )
+    except SlackApiError as exc:
+        log.warning("chat.postEphemeral refused", extra={"error": _slack_error(exc)})
+        return False
+    return True
+
+
+async def share_allowed(services: Services, client: AsyncWebClient, channel: str) -> bool:
+    """Sharing is refused in Slack Connect channels and, with UNFURL_CHANNELS set, outside them."""
+    allowed = services.settings.unfurl_channels
+    if allowed and channel not in allowed:
+        return False
+    return not await ChannelPolicy(services.slack_cache).is_external(client, channel)
+
+
+async def _refused(services: Services, client: AsyncWebClient, click: Click) -> str | None:
+    return await AccessPolicy(services.settings, services.slack_cache).refusal(
+        client, click.user, click.channel
+    )
+
+
+# --- building what a ViewRef asks for -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Drawn:
+    """A visitor fetched once, to be drawn for the agent and (when shared) for the channel."""
+
+    result: CustomerContext | NotFoundInPendo | None
+    header: list[bk.Block]
+    ticket_url: str | None
+    error: bk.Message | None = None
+    outcome: Outcome = Outcome.FOUND
+    detail: str = ""
+
+    def message(self, ref: bk.ViewRef, sharing: bk.Sharing) -> bk.Message:
+        if self.error is not None:
+            return self.error
+        if isinstance(self.result, CustomerContext):
+            return bk.context_message(self.result, view=ref, sharing=sharing, header_blocks=self.header)
+        assert self.result is not None
+        return bk.not_found_message(self.result, self.header)
+
+
+async def draw(services: Services, ref: bk.ViewRef) -> Drawn:
+    """The visitor at the ref's time, with the ticket's header when the ref belongs to a ticket."""
+    header: list[bk.Block] = []
+    ticket_url = None
+    if ref.ticket_id is not None and services.tickets is not None:
+        try:
+            bundle = await services.tickets.ticket(ref.ticket_id)
+            header, ticket_url = tk.ticket_header_blocks(bundle), bundle.agent_url
+        except UpstreamError as exc:  # the summary still stands without its ticket
+            log.warning("ticket header unavailable", extra={"error": str(exc)})
+    try:
+        result = await services.context.for_visitor_id(
+            ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker
+        )
+    except UpstreamError as exc:
+        answer = error_answer(exc, new_request_id())
+        return Drawn(
+            None, header, ticket_url, error=answer.message, outcome=answer.kind, detail=answer.detail
+        )
+    if isinstance(result, NotFoundInPendo):
+        return Drawn(result, header, ticket_url, outcome=Outcome.NOT_FOUND)
+    if result.profile.opted_out:
+        return Drawn(result, header, ticket_url, outcome=Outcome.OPTED_OUT)
+    return Drawn(result, header, ticket_url, outcome=Outcome.PARTIAL if result.gaps else Outcome.FOUND)
+
+
+# --- handlers ----------------------------------------------------------------------------------------------
+async def show_view(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """Show more / less, Earlier / Later, their last active day, a picked visitor, the details."""
+    await ack()
+    click = Click.of(body)
+    kind = str(action.get("action_id", "")).partition(":")[2] or "view"
+    ref = bk.ViewRef.decode(action.get("value"))
+    target = ref.visitor_id if ref else ""
+    with services.auditor.audit(
+        f"view:{kind}", user=click.user, channel=click.channel, target=target
+    ) as entry:
+        entry.set(*await _show(services, client, respond, click, ref))
+
+
+async def _show(
+    services: Services, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: bk.ViewRef | None
+) -> Result:
+    if ref is None:
+        await answer_privately(click, bk.notice_message(words.SHARE_STALE), respond, client, replace=False)
+        return Outcome.STALE, ""
+    refusal = await _refused(services, client, click)
+    if refusal:
+        await answer_privately(click, bk.notice_message(refusal, icon="🔒"), respond, client, replace=False)
+        return Outcome.REFUSED, "access"
+    if not click.private and await ChannelPolicy(services.slack_cache).is_external(client, click.channel):
+        # a channel shared with another organisation since the message was posted: its members may be
+        # outside the company, so no customer data, not even privately
+        await answer_privately(click, bk.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client)
+        return Outcome.REFUSED, "external"
+    drawn = await draw(services, ref)
+    sharing = bk.Sharing(allowed=await share_allowed(services, client, click.channel))
+    if await answer_privately(click, drawn.message(ref, sharing), respond, client):
+        return drawn.outcome, drawn.detail
+    return Outcome.UNDELIVERED, ""
+
+
+async def share_in_channel(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    await ack()
+    click = Click.of(body)
+    ref = bk.ViewRef.decode(action.get("value"))
+    target = ref.visitor_id if ref else ""
+    with services.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
+        entry.set(*await share(services, client, respond, click, ref, note=None))
+
+
+async def share(
+    services: Services,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    click: Click,
+    ref: bk.ViewRef | None,
+    *,
+    note: str | None,
+) -> Result:
+    """Post the summary in the channel once; the agent's copy then says where it went. The audit outcome."""
+
+    async def tell(text: str, icon: str = "⚠️") -> None:
+        await answer_privately(click, bk.notice_message(text, icon=icon), respond, client, replace=False)
+
+    if ref is None:
+        await tell(words.SHARE_STALE)
+        return Outcome.STALE, ""
+    once = ("shared", click.channel, click.message_ts, ref.encode())
+    if not services.slack_cache.add_if_absent(once, SHARE_TTL):
+        await tell(f"Already shared in <#{click.channel}> ✓", icon="ℹ️")
+        return Outcome.DUPLICATE, ""
+    outcome = await _share_once(services, client, respond, click, ref, note, tell)
+    if outcome[0] is not Outcome.SHARED:
+        services.slack_cache.put(once, None, SHARE_TTL)  # nothing was posted: a later click may try again
+    return outcome
+
+
+async def _share_once(
+    services: Services,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    click: Click,
+    ref: bk.ViewRef,
+    note: str | None,
+    tell: Callable[[str, str], Awaitable[None]],
+) -> Result:
+    refusal = await _refused(services, client, click)
+    if refusal:
+        await tell(refusal, "🔒")
+        return Outcome.REFUSED, "access"
+    if not await share_allowed(services, client, click.channel):
+        external = await ChannelPolicy(services.slack_cache).is_external(client, click.channel)
+        await tell(words.SHARE_EXTERNAL if external else words.SHARE_NOT_HERE, "🔒")
+        return Outcome.REFUSED, "external" if external else "channel"
+    drawn = await draw(services, ref)
+    if not isinstance(drawn.result, CustomerContext) or drawn.result.profile.opted_out:
+        await answer_privately(
+            click, drawn.message(ref, bk.Sharing(allowed=False)), respond, client, replace=False
+        )
+        return drawn.outcome, drawn.detail
+    public = drawn.message(
+        ref.but(full=False), bk.Sharing(shared_by=click.user, note=note or None, ticket_url=drawn.ticket_url)
+    )
+    try:
+        await client.chat_postMessage(
+            channel=click.channel,
+            thread_ts=click.thread_ts,
+            text=public["text"],
+            blocks=public["blocks"],
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        code = _slack_error(exc)
+        log.warning("share refused by Slack", extra={"error": code})
+        await tell(f"I couldn't share this here. {words.CANNOT_POST.get(code, words.CANNOT_POST_OTHER)}", "⚠️")
+        return Outcome.REFUSED, code or "unknown"
+    await answer_privately(click, drawn.message(ref, bk.Sharing(shared_in=click.channel)), respond, client)
+    return Outcome.SHARED, ""
+
+
+async def share_with_note(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
+    """Open the note modal; what to share, where, and how to update the agent's copy ride along."""
+    await ack()
+    click = Click.of(body)
+    metadata = json.dumps(
+        {
+            "r": action.get("value"),
+            "u": body.get("response_url"),
+            "c": click.channel,
+            "m": click.message_ts,
+            "t": click.thread_ts,
+            "p": click.private,
+        },
+        separators=(",", ":"),
+    )
+    modal = bk.note_modal(metadata)
+    if modal is None or not body.get("trigger_id"):
+        respond = AsyncRespond(response_url=body.get("response_url"))
+        await answer_privately(
+            click, bk.notice_message("Use *Share in channel* for this one."), respond, client, replace=False
+        )
+        return
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+    except SlackApiError as exc:
+        log.warning("views.open refused", extra={"error": _slack_error(exc)})
+
+
+async def share_note_submitted(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
+    await ack()  # closes the modal at once; the share follows
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        value = ((view.get("state") or {}).get("values") or {}).get(bk.NOTE_BLOCK, {}).get(bk.NOTE_INPUT, {})
+        note = str(value.get("value") or "").strip()[: bk.NOTE_MAX]
+    except (ValueError, AttributeError):
+        log.warning("note modal with unreadable metadata")
+        return
+    click = Click(
+        user=str((body.get("user") or {}).get("id", "")),
+        channel=str(meta.get("c") or ""),
+        message_ts=str(meta.get("m") or ""),
+        thread_ts=meta.get("t"),
+        private=bool(meta.get("p")),
+    )
+    respond = AsyncRespond(response_url=meta.get("u"))
+    ref = bk.ViewRef.decode(meta.get("r"))
+    target = ref.visitor_id if ref else ""
+    with services.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
+        entry.set(*await share(services, client, respond, click, ref, note=note))
+
+
+def _slack_error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
+ROUTES = [
+    Route("action", re.compile(f"^{re.escape(bk.VIEW_ACTION)}(:|$)"), show_view),
+    Route("action", bk.SHARE_IN_CHANNEL, share_in_channel),
+    Route("action", bk.SHARE_WITH_NOTE, share_with_note),
+    Route("view", bk.NOTE_MODAL, share_note_submitted),
+]

@@ -1,0 +1,202 @@
+"""Words for agents, not admins: Zendesk values, failures and "not found" as plain sentences.
+
+Setting names, exception names and HTTP details belong in the log and in `pendo-bot check`; an agent
+reads what happened and what to do next. One failing upstream is said once, however many parts it broke.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.context.models import Frequency, NotFoundInPendo
+from bot.upstream import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
+
+# Zendesk's status categories. With custom statuses, `status` is the category; its agent label would
+# come from the `custom_statuses` sideload.
+STATUS = {
+    "new": "New",
+    "open": "Open",
+    "pending": "Pending (waiting on the customer)",
+    "hold": "On hold",
+    "solved": "Solved",
+    "closed": "Closed",
+}
+# `via.channel` values Zendesk uses for tickets, as an agent would name the channel.
+CHANNEL = {
+    "web": "Web form",
+    "web_form": "Web form",
+    "email": "Email",
+    "mail": "Email",
+    "chat": "Chat",
+    "native_messaging": "Messaging",
+    "messaging": "Messaging",
+    "web_widget": "Web widget",
+    "mobile_sdk": "Mobile app",
+    "voice": "Phone call",
+    "sms": "Text message",
+    "api": "API",
+    "rule": "Trigger or automation",
+    "sample_ticket": "Sample ticket",
+    "closed_ticket": "Follow-up of a closed ticket",
+    "help_center": "Help Center",
+    "any_channel": "Connected app",
+    "whatsapp": "WhatsApp",
+    "facebook": "Facebook",
+    "twitter": "X (Twitter)",
+    "instagram_dm": "Instagram",
+}
+FREQUENCY = {
+    Frequency.DAILY: "Daily",
+    Frequency.WEEKLY: "Weekly",
+    Frequency.MONTHLY: "Monthly",
+    Frequency.INACTIVE: "Inactive",
+}
+NOT_FOUND = "No Pendo visitor has this email. Check for typos; they may never have signed in."
+NOT_FOUND_ID = "No Pendo visitor has this ID any more. Run the lookup again with their email."
+
+
+def _words(value: str) -> str:
+    """`escalated_custom` → "Escalated": a value nobody mapped still reads as words, never as a code."""
+    text = re.sub(r"[_\-]+", " ", value).strip()
+    text = re.sub(r"\s+custom$", "", text, flags=re.IGNORECASE)
+    return text[:1].upper() + text[1:] if text else "—"
+
+
+def ticket_status(status: str | None) -> str:
+    if not status:
+        return "—"
+    return STATUS.get(status.lower(), _words(status))
+
+
+def ticket_channel(channel: str | None) -> str | None:
+    """The channel a ticket came in by; None when Zendesk did not say (or gave only a numeric via id)."""
+    if not channel or channel.isdigit():
+        return None
+    return CHANNEL.get(channel.lower(), _words(channel))
+
+
+def ticket_priority(priority: str | None) -> str | None:
+    return f"{_words(priority)} priority" if priority else None
+
+
+def activity(frequency: Frequency, days_active: int, window: int = 30) -> str:
+    """ "Daily · 14 of 30 days": how often, then the count it comes from."""
+    return f"{FREQUENCY[frequency]} · {days_active} of {window} days"
+
+
+def not_found(result: NotFoundInPendo) -> str:
+    return NOT_FOUND_ID if result.searched == "visitor ID" and "@" not in result.email else NOT_FOUND
+
+
+def upstream_sentence(exc: UpstreamError) -> str:
+    """What an agent reads when Pendo or Zendesk failed: what happened and what to do, nothing technical."""
+    who = exc.upstream
+    if isinstance(exc, NotFound) or (isinstance(exc, AuthError) and exc.status == 403 and who != "Pendo"):
+        return exc.user_message  # Zendesk's own sentences name the ticket and who can grant access
+    if isinstance(exc, AuthError):
+        return f"{who} isn't accepting the bot's connection right now. Tell whoever runs the bot."
+    if isinstance(exc, RateLimited):
+        wait = f"in {round(exc.retry_after)} s" if exc.retry_after else "in a minute"
+        return f"{who} is busy with too many requests from the bot. Try again {wait}."
+    if isinstance(exc, Unavailable) and exc.timeout is not None:
+        return f"{who} did not answer in {exc.timeout:g} s. Try again in a minute."
+    if isinstance(exc, BadResponse):
+        return f"{who} sent an answer the bot couldn't read. Try again; if it keeps happening, tell whoever runs the bot."
+    return f"{who} isn't answering right now. Try again in a minute."
+
+
+# --- gaps: parts of a summary that failed ------------------------------------------------------------
+_GAP = re.compile(r"^(?:Account (?P<account>.+?): )?(?P<part>.+?) unavailable: (?P<why>.+)$", re.DOTALL)
+_TECHNICAL = re.compile(r"\s*\((?:HTTP \d{3}|\d{3}|auth error)\)")
+_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # PENDO_INTEGRATION_KEY and the like
+
+
+@dataclass(frozen=True)
+class _Gap:
+    part: str
+    why: str
+
+
+def _parse_gap(gap: str) -> _Gap:
+    match = _GAP.match(gap)
+    if match is None:
+        return _Gap(part="", why=agent_words(gap))
+    part = "an account's figures" if match["account"] else match["part"].lower()
+    return _Gap(part=part, why=agent_words(match["why"]))
+
+
+def agent_words(sentence: str) -> str:
+    """Drop HTTP statuses and setting names from a sentence meant for an agent (they go to the log).
+
+    "Zendesk rejected the bot's credentials; ask your Zendesk admin to check ZENDESK_API_TOKEN." →
+    "Zendesk rejected the bot's credentials. Tell whoever runs the bot."
+    """
+    kept: list[str] = []
+    dropped = False
+    for part in re.split(r"(?<=\.)\s+|;\s+", _TECHNICAL.sub("", sentence).strip()):
+        if _SETTING.search(part):
+            dropped = True
+        elif part:
+            kept.append(part if part.endswith((".", "!", "?")) else part + ".")
+    if dropped:
+        kept.append("Tell whoever runs the bot.")
+    return " ".join(p[:1].upper() + p[1:] for p in dict.fromkeys(kept))
+
+
+def gap_sentences(gaps: list[str]) -> list[str]:
+    """One sentence per cause: "Usage figures, recent activity and 2 accounts' figures could not be loaded: …"."""
+    order: list[str] = []
+    parts: dict[str, list[str]] = {}
+    for gap in gaps:
+        parsed = _parse_gap(gap)
+        if parsed.why not in parts:
+            order.append(parsed.why)
+            parts[parsed.why] = []
+        if parsed.part:
+            parts[parsed.why].append(parsed.part)
+    out = []
+    for why in order:
+        named = _count_accounts(parts[why])
+        if not named:
+            out.append(why)
+            continue
+        subject = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        out.append(f"{subject[:1].upper()}{subject[1:]} could not be loaded: {why}")
+    return out
+
+
+def _count_accounts(parts: list[str]) -> list[str]:
+    accounts = parts.count("an account's figures")
+    named = list(dict.fromkeys(p for p in parts if p != "an account's figures"))
+    if accounts == 1:
+        named.append("an account's figures")
+    elif accounts > 1:
+        named.append(f"{accounts} accounts' figures")
+    return named
+
+
+# --- sharing -------------------------------------------------------------------------------------------
+SHARE_EXTERNAL = (
+    "This conversation is shared with another organisation (Slack Connect), so I don't post customer "
+    "data here. Share it in an internal channel instead."
+)
+DETAILS_EXTERNAL = (
+    "This conversation is shared with another organisation (Slack Connect), so I don't show customer "
+    "data here. Look the customer up with /pendo in an internal channel."
+)
+SHARE_NOT_HERE = (
+    "Customer data isn't shared in this channel. Share it in one of your support channels instead."
+)
+SHARE_STALE = "This button is out of date: run the lookup again."
+# Slack errors that mean "the bot may not post here", with what the agent can do about it.
+CANNOT_POST = {
+    "not_in_channel": "I'm not a member of this channel: invite me with `/invite @pendo`, then share again.",
+    "channel_not_found": "I can't see this conversation (a private channel or a DM I'm not in). Invite me "
+    "first, or share from a channel I'm in.",
+    "is_archived": "This channel is archived, so nothing can be posted in it.",
+    "restricted_action": "Posting here is restricted by your workspace admins.",
+    "restricted_action_read_only_channel": "This channel is read-only for apps.",
+    "ekm_access_denied": "Your workspace's key management blocks apps from posting here.",
+}
+CANNOT_POST_OTHER = "Slack refused the post. Try again, or share from another channel."
