@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 class UpstreamError(Exception):
     """Base of every error an upstream (Pendo or Zendesk) can produce."""
 
-    def __init__(self, upstream: str, detail: str, *, status: int | None = None) -> None:
-        super().__init__(f"{upstream}: {detail}")
+    def __init__(
+        self, upstream: str, detail: str, *, status: int | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(f"{upstream}: {detail}" + (f" ({hint})" if hint else ""))
         self.upstream = upstream
         self.detail = detail
         self.status = status
+        self.hint = hint  # what to fix, with setting names: for the log and `pendo-bot check`, never agents
 
     @property
     def user_message(self) -> str:
@@ -42,8 +45,16 @@ class NotFound(UpstreamError):
 
 
 class AuthError(UpstreamError):
-    def __init__(self, upstream: str, detail: str, *, status: int | None = None, setting: str = "") -> None:
-        super().__init__(upstream, detail, status=status)
+    def __init__(
+        self,
+        upstream: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        setting: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(upstream, detail, status=status, hint=hint)
         self.setting = setting
 
     @property
@@ -83,6 +94,17 @@ class Unavailable(UpstreamError):
             return f"{self.upstream} did not answer in {self.timeout:g} s. Try again in a minute."
         reason = f"HTTP {self.status}" if self.status is not None else self.detail
         return f"{self.upstream} is unavailable right now ({reason}). Try again in a minute."
+
+
+class BadRequest(UpstreamError):
+    """HTTP 400: the upstream refused a request the bot sent (not an answer the bot could not read)."""
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"{self.upstream} refused a request from the bot. If it keeps happening, tell whoever runs "
+            "the bot (the details are in its log)."
+        )
 
 
 class BadResponse(UpstreamError):
@@ -224,6 +246,8 @@ def _generic_error(upstream: str, route: str, response: httpx.Response) -> Upstr
         return Unavailable(upstream, detail, status=status)
     if status == 404:
         return NotFound(upstream, detail, status=status)
+    if status == 400:
+        return BadRequest(upstream, detail, status=status)
     return UpstreamError(upstream, detail, status=status)
 
 

@@ -111,7 +111,7 @@ def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
     org = f" ({b.organization.name})" if b.organization and b.organization.name else ""
     lines = [
         f"Zendesk ticket #{t.id}: {t.title}",
-        f"  {t.status} · priority {t.priority or 'none'} · via {t.via_channel or '?'} · created {created}",
+        f"  {b.status_label} · priority {t.priority or 'none'} · via {t.via_channel or '?'} · created {created}",
         f"  Requester: {b.requester.name if b.requester else 'unknown'}{org}",
         f"  Assignee: {b.assignee.name if b.assignee else 'unassigned'} · Group: {b.group.name if b.group else '-'}",
         f"  {b.agent_url}",

@@ -35,7 +35,7 @@ def ticket_header_blocks(bundle: TicketBundle, now_ms: int) -> list[Block]:
     status = " · ".join(
         part
         for part in (
-            f"*{esc(_humanize(t.status))}*",
+            f"*{esc(_humanize(bundle.status_label))}*",
             f"priority {esc(t.priority)}" if t.priority else "no priority",
             f"via {esc(_humanize(t.via_channel))}" if t.via_channel else "",
         )

@@ -127,7 +127,7 @@ def all_text(message: dict[str, Any]) -> str:
 # --- real services over the sample workspace ----------------------------------------------------------
 @pytest.fixture(scope="module")
 def ws() -> Workspace:
-    return build_workspace(NOW)
+    return build_workspace(NOW, "UTC")  # this file's oracle counts UTC days
 
 
 async def _no_sleep(_seconds: float) -> None:
