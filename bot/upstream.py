@@ -135,6 +135,12 @@ class RetryPolicy:
         """Delay before retry number `attempt` (1-based): full jitter over an exponential cap."""
         return rng() * min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
 
+    def rate_limited_backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Delay after a 429 without `Retry-After` (Pendo sends none): never near zero, since the server
+        just said "too many". The ordinary backoff, but at least half its cap."""
+        cap = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
+        return max(self.backoff(attempt, rng), cap / 2)
+
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:
     """Seconds to wait, from `Retry-After` (seconds form; HTTP dates are rare here and ignored)."""
@@ -215,9 +221,11 @@ async def send_with_retry(
             delay = policy.backoff(attempt)
             if response.status_code == 429:
                 retry_after = parse_retry_after(response.headers)
-                if retry_after is not None:
-                    if retry_after > policy.retry_after_cap:
-                        raise error  # waiting that long would outlive the Slack reply: say so now
+                if retry_after is None:
+                    delay = policy.rate_limited_backoff(attempt)
+                elif retry_after > policy.retry_after_cap:
+                    raise error  # waiting that long would outlive the Slack reply: say so now
+                else:
                     delay = retry_after
         log.info(
             "upstream retry",

@@ -6,6 +6,8 @@ Every expected number comes from the `oracle` (plain loops over `ws.events`), ne
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
 from typing import Any
 
@@ -474,3 +476,32 @@ async def test_failing_visitor_schema_only_loses_labels(make_env: Make, ws: Any)
     ctx = await lookup_context(env, JANE)
     assert ctx.gaps == [] and ctx.usage is not None
     assert [f.label for f in ctx.profile.fields] == ["role", "language", "planlevel"]
+
+
+# --- history limits ----------------------------------------------------------------------------------------
+async def test_an_anchor_older_than_pendo_keeps_history_says_so(make_env: Make) -> None:
+    env = make_env()
+    ctx = await lookup_context(env, JANE, anchor_ms=NOW - 200 * DAY, marker=MARKER)
+    assert ctx.timeline is None and ctx.usage is not None
+    assert ctx.gaps == [
+        "Recent activity unavailable: Pendo keeps history for about 180 days, and this moment is older "
+        "than that."
+    ]
+    assert history_requests(env, JANE) == []  # nothing asked that Pendo no longer has
+
+
+async def test_one_malformed_history_item_is_skipped_and_counted(
+    make_env: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = make_env()
+    good = {"type": "page", "ts": NOW - HOUR, "pageId": "page-dashboard", "lastTs": None, "uri": None}
+    body = json.dumps([good, {"type": "feature", "ts": None, "featureId": "feature-add-chart"}])
+    env.controls.fail(r"/history$", 200, body=body)
+    with caplog.at_level(logging.WARNING):
+        ctx = await lookup_context(env, JANE)
+    assert ctx.timeline is not None and ctx.gaps == []
+    assert [(e.ts_ms, e.kind, e.name) for e in ctx.timeline.entries] == [(NOW - HOUR, "page", "Dashboard")]
+    skipped = [
+        r.__dict__["skipped"] for r in caplog.records if r.getMessage() == "skipped malformed history items"
+    ]
+    assert skipped and set(skipped) == {1}  # once per history call, each with its one bad item

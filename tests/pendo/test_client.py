@@ -394,6 +394,24 @@ async def test_429_retry_after_goes_to_the_injected_sleep() -> None:
     assert sleeps.delays == [2.0]
 
 
+async def test_429_without_retry_after_still_backs_off() -> None:
+    """Pendo sends no Retry-After: the bot waits anyway (never ~0 s), exponentially, then succeeds."""
+    sleeps = Sleeps()
+    wire = Wire(httpx.Response(429), httpx.Response(429), ok(VISITOR))
+    visitor = await make_client(wire, sleeps=sleeps).get_visitor("jane@example.com")
+    assert visitor is not None and len(wire.requests) == 3
+    first, second = sleeps.delays
+    assert 0.005 <= first <= 0.01 and 0.01 <= second <= 0.02  # base 0.01 s: at least half the cap
+
+
+async def test_429_without_retry_after_exhausted_is_rate_limited() -> None:
+    wire = Wire(httpx.Response(429))
+    with pytest.raises(RateLimited) as info:
+        await make_client(wire).get_visitor("jane@example.com")
+    assert len(wire.requests) == 3 and info.value.retry_after is None
+    assert "rate-limiting" in info.value.user_message
+
+
 async def test_429_long_retry_after_is_rate_limited_now() -> None:
     sleeps = Sleeps()
     wire = Wire(httpx.Response(429, headers={"Retry-After": "60"}))
