@@ -118,16 +118,18 @@ def create_pendo_app(
     controls: FakeControls | None = None,
     history_reading: HistoryReading = "calendar",
     wrong_region_keys: frozenset[str] = frozenset(),
+    timezone: str | None = None,
 ) -> Starlette:
     """The fake API as an ASGI app; `app.state.controls` injects faults and records requests.
 
     The workspace is indexed here: changes to `ws.events` after this call are not seen.
-    `history_reading` picks which day one history call returns (see the module docstring).
+    `history_reading` picks which day one history call returns (see the module docstring); `timezone`
+    serves the same events as a subscription in another zone would (default: the workspace's zone).
     """
     if history_reading not in HISTORY_READINGS:
         raise ValueError(f"history_reading must be one of {HISTORY_READINGS}")
     controls = controls or FakeControls()
-    index = EventIndex.build(ws.events, ws.timezone)
+    index = EventIndex.build(ws.events, timezone or ws.timezone)
     catalogs = {"page": ws.pages, "feature": ws.features, "tracktype": ws.track_types, "guide": ws.guides}
     schemas = {"visitor": ws.visitor_schema, "account": ws.account_schema}
 

@@ -158,7 +158,17 @@ def workspace() -> Workspace:
     return build_workspace(NOW)
 
 
-def make_bot(fake_slack: FakeSlack, slack_url: str, *, zendesk: bool = True, **overrides: Any) -> Bot:
+def make_bot(
+    fake_slack: FakeSlack,
+    slack_url: str,
+    *,
+    zendesk: bool = True,
+    ws: Workspace | None = None,
+    pendo_options: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Bot:
+    """`ws`: another workspace (e.g. built in another time zone); `pendo_options`: `create_pendo_app`
+    keywords (subscription time zone, history reading)."""
     settings = sample_settings(
         load_settings(
             slack_bot_token=BOT_TOKEN,
@@ -169,8 +179,8 @@ def make_bot(fake_slack: FakeSlack, slack_url: str, *, zendesk: bool = True, **o
     )
     if not zendesk:
         settings = settings.model_copy(update={"zendesk_subdomain": None})
-    ws = workspace()
-    pendo_app, zendesk_app = create_pendo_app(ws), create_zendesk_app(ws)
+    ws = ws or workspace()
+    pendo_app, zendesk_app = create_pendo_app(ws, **(pendo_options or {})), create_zendesk_app(ws)
     services = build_services(
         settings,
         pendo_transport=httpx.ASGITransport(app=pendo_app),
