@@ -162,3 +162,19 @@ async def test_ticket_just_after_local_midnight(
                 assert f"{want['days']} days active" in text and f"{want['events']:,} events" in text, label
     # Instants do not depend on the subscription's zone or on Pendo's reading of a history day.
     assert len(set(sections.values())) == 1, sorted(sections)
+
+
+async def test_custom_status_label_in_the_ticket_header(
+    clean_env: None, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
+) -> None:
+    """Not about days, but about reading the real wire format: the label agents see, not the category."""
+    bot = make_bot(fake_slack, slack_server[1])
+    try:
+        _, rid = await bot.command("#1008")
+        header = (await bot.final_response(rid))["blocks"][0]["text"]["text"]
+    finally:
+        await bot.http.aclose()
+        await bot.services.aclose()
+    assert "*Escalated to engineering*" in header
+    [request] = [r for r in bot.zendesk.requests if "/tickets/" in r.path]
+    assert "custom_statuses" in request.params["include"].split(",")
