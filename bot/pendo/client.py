@@ -185,19 +185,6 @@ class PendoClient(BaseClient):
         rows = await self.aggregate("visitor-by-field", queries.visitors_with_field(group, field, values))
         return [self._visitor_row(row) for row in rows if row.get("visitorId")]
 
-    async def get_account(self, account_id: str) -> Account | None:
-        """One account record (kept as long as the catalogs), or None."""
-        try:
-            return await self._read(
-                "GET",
-                f"/api/v1/account/{segment(account_id)}",
-                "GET /api/v1/account/{id}",
-                _account,
-                ttl=self._catalog_ttl,
-            )
-        except NotFound:
-            return None
-
     async def accounts(self, account_ids: list[str]) -> dict[str, Account]:
         """Several account records in one `accounts` aggregation; unknown IDs are absent. Account names and
         metadata change rarely: kept as long as the catalogs."""

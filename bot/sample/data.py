@@ -116,10 +116,6 @@ class Workspace:
         """The most recent midnight of the subscription's time zone at or before `now_ms`."""
         return local_midnight(self.now_ms, self.timezone)
 
-    def day_start(self, ts_ms: int) -> int:
-        """Epoch ms of the subscription-local midnight starting the day that contains `ts_ms`."""
-        return local_midnight(ts_ms, self.timezone)
-
 
 def local_midnight(ts_ms: int, tz: str, days: int = 0) -> int:
     """Epoch ms of local midnight of the day containing `ts_ms` in `tz`, moved by `days` local days.

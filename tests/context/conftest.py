@@ -95,17 +95,23 @@ Make = Callable[..., Env]
 async def make_env(ws: Workspace) -> AsyncIterator[Make]:
     """`make_env(**settings_overrides)` → services over fresh fake apps (fresh request logs, fresh cache).
 
-    `pendo_app_key` sets the key the fake Pendo accepts (default: the sample's own key). Settings get the
+    `pendo_app_key` sets the key the fake Pendo accepts (default: the sample's own key); `pendo_options`
+    are `create_pendo_app` keywords (e.g. `history_reading="24h"`). Settings get the
     sample's credentials unless the overrides set PENDO_INTEGRATION_KEY.
     """
     made: list[Env] = []
 
-    def make(*, pendo_app_key: str = SAMPLE_PENDO_KEY, **overrides: Any) -> Env:
+    def make(
+        *,
+        pendo_app_key: str = SAMPLE_PENDO_KEY,
+        pendo_options: dict[str, Any] | None = None,
+        **overrides: Any,
+    ) -> Env:
         overrides.setdefault("pendo_email_field", "")
         settings = load_settings(**overrides)
         if not settings.pendo_configured:
             settings = sample_settings(settings)
-        pendo_app = create_pendo_app(ws, key=pendo_app_key)
+        pendo_app = create_pendo_app(ws, key=pendo_app_key, **(pendo_options or {}))
         zendesk_app = create_zendesk_app(ws)
         services = build_services(
             settings,

@@ -195,8 +195,11 @@ async def test_opted_out_account_is_summarised_without_its_activity(make_env: Ma
 
 
 # --- 4. timeline -----------------------------------------------------------------------------------------
-async def test_ticket_after_midnight_timeline_spans_both_days(make_env: Make, oracle: Oracle) -> None:
-    env = make_env(timeline_limit=50)
+@pytest.mark.parametrize("reading", ["calendar", "24h"])
+async def test_ticket_after_midnight_timeline_spans_both_days(
+    make_env: Make, oracle: Oracle, reading: str
+) -> None:
+    env = make_env(timeline_limit=50, pendo_options={"history_reading": reading})
     bundle = await env.services.tickets.ticket(TICKET_AFTER_MIDNIGHT)
     tc = await env.services.tickets.requester_context(bundle)
     ctx = tc.pendo
@@ -505,3 +508,15 @@ async def test_one_malformed_history_item_is_skipped_and_counted(
         r.__dict__["skipped"] for r in caplog.records if r.getMessage() == "skipped malformed history items"
     ]
     assert skipped and set(skipped) == {1}  # once per history call, each with its one bad item
+
+
+async def test_a_refused_lc_lookup_falls_back_to_the_exact_match_search(make_env: Make) -> None:
+    """The `_lc_` endpoint is undocumented: a 400 (no lower-cased index) is no match, then the aggregation."""
+    env = make_env(pendo_email_field="agent/email")
+    env.controls.fail(r"^/api/v1/visitor/metadata/", 400)
+    ctx = await lookup_context(env, SAM)
+    assert ctx.profile.id == SAM_VISITOR_ID and ctx.gaps == []
+    lookups = [r for r in env.requests if r.path.startswith("/api/v1/visitor/metadata/")]
+    assert len(lookups) == 1  # a 400 is not retried
+    searches = [p for p in env.aggregations() if p[0]["source"] == {"visitors": None}]
+    assert len(searches) == 1 and "metadata.agent.email" in searches[0][2]["filter"]

@@ -171,16 +171,21 @@ async def test_history_wrong_shape_is_bad_response() -> None:
         await make_client(Wire(ok({"items": []}))).history("v", 0)
 
 
-async def test_account_path_encoded() -> None:
-    wire = Wire(ok({"id": "acme/eu", "name": "Acme"}))
-    account = await make_client(wire).get_account("acme/eu")
-    assert wire.last.url.raw_path == b"/api/v1/account/acme%2Feu"
-    assert account is not None and account.display_name == "Acme"
-
-
-async def test_account_404_is_none() -> None:
-    wire = Wire(httpx.Response(404))
-    assert await make_client(wire).get_account("nope") is None
+async def test_accounts_come_from_one_aggregation_and_are_cached() -> None:
+    rows = [
+        {"accountId": "acme/eu", "metadata": {"agent": {"name": "Acme EU"}}},
+        {"accountId": "other", "metadata": {}},  # not asked for: ignored
+    ]
+    wire = Wire(ok({"results": rows}))
+    client = make_client(wire)
+    accounts = await client.accounts(["acme/eu", "gone", "acme/eu"])
+    assert list(accounts) == ["acme/eu"] and accounts["acme/eu"].display_name == "Acme EU"
+    pipeline = json.loads(wire.last.content)["request"]["pipeline"]
+    assert pipeline == queries.accounts_by_id(["acme/eu", "gone"])
+    assert pipeline[1]["filter"] == 'accountId == "acme/eu" || accountId == "gone"'
+    await client.accounts(["acme/eu", "gone"])
+    assert len(wire.requests) == 1  # account records are kept as long as the catalogs
+    assert await client.accounts([]) == {} and len(wire.requests) == 1
 
 
 # builds requests exactly as PendoClient does (same base_url merge); never sends anything
