@@ -71,6 +71,9 @@ _PARTNER_ACCOUNTS = [
     for i in range(1, 10)
 ]
 RESELLER_ACCOUNTS = (ACME, *(a[0] for a in _PARTNER_ACCOUNTS), GLOBEX, INITECH)
+# A visitor ID a URL path cannot carry (an identity provider's "realm/user" form).
+SLASH_VISITOR_ID = "okta/kim.park"
+SLASH_EMAIL = "kim.park@acme.example"
 
 EventKind = Literal["page", "feature", "trackType", "guide", "untagged"]
 Profile = Literal["daily", "weekly", "monthly", "inactive", "dormant", "heavy", "jane"]
@@ -368,6 +371,7 @@ def _people(rng: random.Random) -> list[_Person]:
     people.append(
         _Person(RESELLER, RESELLER, "Rene Salazar", list(RESELLER_ACCOUNTS), "weekly", role="admin")
     )
+    people.append(_Person(SLASH_VISITOR_ID, SLASH_EMAIL, "Kim Park", [ACME], "weekly"))
     return people
 
 

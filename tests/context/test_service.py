@@ -33,6 +33,7 @@ from bot.sample import (
     TICKET_SAM,
     TONY,
 )
+from bot.sample.data import SLASH_VISITOR_ID
 from bot.upstream import AuthError
 
 from .conftest import DAY, HOUR, MIDNIGHT, NOW, PREVIOUS_START, WINDOW_START, Make, Oracle
@@ -520,3 +521,16 @@ async def test_a_refused_lc_lookup_falls_back_to_the_exact_match_search(make_env
     assert len(lookups) == 1  # a 400 is not retried
     searches = [p for p in env.aggregations() if p[0]["source"] == {"visitors": None}]
     assert len(searches) == 1 and "metadata.agent.email" in searches[0][2]["filter"]
+
+
+async def test_a_visitor_id_with_a_slash_is_found_by_aggregation(make_env: Make, oracle: Oracle) -> None:
+    env = make_env()
+    ctx = await env.services.context.for_visitor_id(SLASH_VISITOR_ID)
+    assert isinstance(ctx, CustomerContext) and ctx.profile.id == SLASH_VISITOR_ID
+    assert ctx.profile.name == "Kim Park" and ctx.profile.account_ids == [ACME]
+    assert ctx.usage is not None and ctx.usage.events == oracle.figures(SLASH_VISITOR_ID, WINDOW_START).events
+    assert ctx.gaps == []
+    # Found through a `visitors` aggregation filtered on visitorId, never GET /visitor/okta/kim.park.
+    assert not [r for r in env.requests if r.path == f"/api/v1/visitor/{SLASH_VISITOR_ID}"]
+    [lookup] = [p for p in env.aggregations() if p[0]["source"] == {"visitors": None}]
+    assert filters(lookup) == [f'visitorId == "{SLASH_VISITOR_ID}"']
