@@ -25,6 +25,7 @@ from bot.sample.data import (
     SAM_VISITOR_ID,
     Workspace,
 )
+from bot.sample.pendo_api import HistoryReading
 
 from .conftest import NOW_MS
 
@@ -167,13 +168,13 @@ async def test_metadata_lookup_is_case_insensitive(pendo: httpx.AsyncClient) -> 
 
 
 @pytest.mark.parametrize("reading", ["calendar", "24h"])
-async def test_history_is_one_day_ascending(ws: Workspace, reading: str) -> None:
+async def test_history_is_one_day_ascending(ws: Workspace, reading: HistoryReading) -> None:
     """One day per call: the local calendar day containing starttime, or the 24 h from it."""
     start = ws.now_ms - 20 * 3_600_000 + 12_345  # not aligned to anything
     lo, hi = (
         (midnight(ws, start), midnight(ws, start, 1)) if reading == "calendar" else (start, start + DAY_MS)
     )
-    app = create_pendo_app(ws, history_reading=reading)  # type: ignore[arg-type]
+    app = create_pendo_app(ws, history_reading=reading)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pendo") as c:
         c.headers["x-pendo-integration-key"] = SAMPLE_PENDO_KEY
         items = (await c.get(f"/api/v1/visitor/{seg(JANE)}/history", params={"starttime": start})).json()
