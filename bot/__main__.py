@@ -118,9 +118,12 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         f"Pendo region: {settings.pendo_effective_region}; email lookup: {services.context.resolver.searched}"
     )
     try:
+        await services.pendo.verify()
         schema = await services.pendo.schema("visitor")
     except UpstreamError as exc:
         print(f"FAIL Pendo: {exc.user_message}")
+        if exc.hint:
+            print(f"     {exc.hint}")
         return 1
     finally:
         await services.aclose()

@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 class UpstreamError(Exception):
     """Base of every error an upstream (Pendo or Zendesk) can produce."""
 
-    def __init__(self, upstream: str, detail: str, *, status: int | None = None) -> None:
-        super().__init__(f"{upstream}: {detail}")
+    def __init__(
+        self, upstream: str, detail: str, *, status: int | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(f"{upstream}: {detail}" + (f" ({hint})" if hint else ""))
         self.upstream = upstream
         self.detail = detail
         self.status = status
+        self.hint = hint  # what to fix, with setting names: for the log and `pendo-bot check`, never agents
 
     @property
     def user_message(self) -> str:
@@ -42,8 +45,16 @@ class NotFound(UpstreamError):
 
 
 class AuthError(UpstreamError):
-    def __init__(self, upstream: str, detail: str, *, status: int | None = None, setting: str = "") -> None:
-        super().__init__(upstream, detail, status=status)
+    def __init__(
+        self,
+        upstream: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        setting: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(upstream, detail, status=status, hint=hint)
         self.setting = setting
 
     @property
@@ -85,6 +96,17 @@ class Unavailable(UpstreamError):
         return f"{self.upstream} is unavailable right now ({reason}). Try again in a minute."
 
 
+class BadRequest(UpstreamError):
+    """HTTP 400: the upstream refused a request the bot sent (not an answer the bot could not read)."""
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"{self.upstream} refused a request from the bot. If it keeps happening, tell whoever runs "
+            "the bot (the details are in its log)."
+        )
+
+
 class BadResponse(UpstreamError):
     @property
     def user_message(self) -> str:
@@ -112,6 +134,12 @@ class RetryPolicy:
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Delay before retry number `attempt` (1-based): full jitter over an exponential cap."""
         return rng() * min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
+
+    def rate_limited_backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Delay after a 429 without `Retry-After` (Pendo sends none): never near zero, since the server
+        just said "too many". The ordinary backoff, but at least half its cap."""
+        cap = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
+        return max(self.backoff(attempt, rng), cap / 2)
 
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:
@@ -193,9 +221,11 @@ async def send_with_retry(
             delay = policy.backoff(attempt)
             if response.status_code == 429:
                 retry_after = parse_retry_after(response.headers)
-                if retry_after is not None:
-                    if retry_after > policy.retry_after_cap:
-                        raise error  # waiting that long would outlive the Slack reply: say so now
+                if retry_after is None:
+                    delay = policy.rate_limited_backoff(attempt)
+                elif retry_after > policy.retry_after_cap:
+                    raise error  # waiting that long would outlive the Slack reply: say so now
+                else:
                     delay = retry_after
         log.info(
             "upstream retry",
@@ -224,6 +254,8 @@ def _generic_error(upstream: str, route: str, response: httpx.Response) -> Upstr
         return Unavailable(upstream, detail, status=status)
     if status == 404:
         return NotFound(upstream, detail, status=status)
+    if status == 400:
+        return BadRequest(upstream, detail, status=status)
     return UpstreamError(upstream, detail, status=status)
 
 

@@ -55,7 +55,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("answers", ("bot.answers", "bot.services")),
     ("pure", ("bot.render", "bot.policy")),
     ("context", ("bot.context",)),
-    ("clients", ("bot.pendo", "bot.zendesk", "bot.upstream", "bot.cache", "bot.ratelimit")),
+    (
+        "clients",
+        ("bot.pendo", "bot.zendesk", "bot.client_base", "bot.upstream", "bot.cache", "bot.ratelimit"),
+    ),
     ("settings", ("bot.settings", "bot.logs", "bot.audit", "bot")),
 ]
 RANK = {prefix: len(LAYERS) - i for i, (_, prefixes) in enumerate(LAYERS) for prefix in prefixes}

@@ -17,6 +17,7 @@ from bot.context import timeline as tl
 from bot.context import usage as us
 from bot.context.models import (
     AccountSummary,
+    AccountUsage,
     Ambiguous,
     CustomerContext,
     NotFoundInPendo,
@@ -91,20 +92,25 @@ class ContextService:
         email: str | None = None,
         deadline: float | None = None,
     ) -> CustomerContext:
-        """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question."""
+        """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question.
+
+        Pendo calls for a cold lookup, whatever the number of accounts: the visitor, one per-day
+        aggregation covering both 30-day periods, top features, top pages, the accounts' records (one
+        `accounts` aggregation), their figures (one aggregation grouped by `accountId`), and two history
+        days; plus, while not cached, the catalogs, the schemas and the names of the guides seen.
+        """
         now = self._clock()
         deadline = deadline or self._deadline()
         if visitor.do_not_process:
             return CustomerContext(profile=self._profile(visitor, {}, email), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
+        offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
         schema, (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
             self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", deadline),
-            self._part(self._usage(visitor.id, now), deadline, "Usage figures"),
-            asyncio.gather(
-                *(self._account(a, now, deadline) for a in visitor.all_account_ids[:MAX_ACCOUNTS])
-            ),
-            self._part(self._timeline(visitor.id, anchor, marker), deadline, "Recent activity"),
+            self._part(self._usage(visitor.id, now, offset), deadline, "Usage figures"),
+            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline),
+            self._part(self._timeline(visitor.id, anchor, marker, now, offset), deadline, "Recent activity"),
         )
         gaps = [g for g in (usage_gap, timeline_gap) if g]
         gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
@@ -166,54 +172,74 @@ class ContextService:
             opted_out=opted_out,
         )
 
-    async def _usage(self, visitor_id: str, now: int) -> VisitorUsage:
-        first, prev_first = us.windows(now)
+    async def _usage(self, visitor_id: str, now: int, offset: int | None) -> VisitorUsage:
+        first, both_first = us.windows(now, offset)
         days, n = us.WINDOW_DAYS, self.settings.top_items
         agg = self.pendo.aggregate
-        current, previous, features, pages, feature_cat, page_cat = await asyncio.gather(
-            agg("visitor-daily", queries.visitor_daily_activity(visitor_id, first, days)),
-            agg("visitor-daily-previous", queries.visitor_daily_activity(visitor_id, prev_first, days)),
+        rows, features, pages, feature_cat, page_cat = await asyncio.gather(
+            agg("visitor-daily", queries.visitor_daily_activity(visitor_id, both_first, 2 * days)),
             agg("visitor-top-features", queries.visitor_top_objects("feature", visitor_id, first, days, n)),
             agg("visitor-top-pages", queries.visitor_top_objects("page", visitor_id, first, days, n)),
             self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
             self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
         )
+        learned = us.day_offset(rows)
+        today = us.today_start(now, learned if learned is not None else offset)
         return us.visitor_usage(
-            current,
-            previous,
-            first,
+            rows,
+            today,
             us.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
             us.top_items(pages, page_cat, self.links, PendoKind.PAGE),
         )
 
-    async def _account(self, account_id: str, now: int, deadline: float) -> AccountSummary:
-        url = self.links.account(account_id)
-        first, _ = us.windows(now)
-        (account, gap), schema = await asyncio.gather(
-            self._part(self.pendo.get_account(account_id), deadline, "Details"),
+    async def _accounts(
+        self, account_ids: list[str], now: int, offset: int | None, deadline: float
+    ) -> list[AccountSummary]:
+        """Every account in two queries, whatever their number: records, then figures grouped by account
+        (an opted-out account's ID never goes into an activity query)."""
+        if not account_ids:
+            return []
+        urls = {a: self.links.account(a) for a in account_ids}
+        (records, gap), schema = await asyncio.gather(
+            self._part(self.pendo.accounts(account_ids), deadline, "Details"),
             self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
         )
-        if gap is not None:
-            return AccountSummary(id=account_id, name=account_id, url=url, gap=gap)
-        if account is None:
-            return AccountSummary(id=account_id, name=account_id, url=url, gap="not found in Pendo")
-        if account.do_not_process:
-            return AccountSummary(id=account_id, name=account.display_name, url=url, opted_out=True)
-        rows, usage_gap = await self._part(
-            self.pendo.aggregate(
-                "account-activity", queries.account_activity(account_id, first, us.WINDOW_DAYS)
-            ),
-            deadline,
-            "Usage figures",
-        )
-        return AccountSummary(
-            id=account_id,
-            name=account.display_name,
-            url=url,
-            usage=us.account_usage(rows) if rows is not None else None,
-            fields=us.metadata_fields(account.metadata, self.settings.pendo_account_fields, schema),
-            gap=usage_gap,
-        )
+        if records is None:
+            return [AccountSummary(id=a, name=a, url=urls[a], gap=gap) for a in account_ids]
+        active = [a for a in account_ids if a in records and not records[a].do_not_process]
+        usage: dict[str, AccountUsage] = {}
+        usage_gap = None
+        if active:
+            first, _ = us.windows(now, offset)
+            rows, usage_gap = await self._part(
+                self.pendo.aggregate(
+                    "accounts-activity", queries.accounts_activity(active, first, us.WINDOW_DAYS)
+                ),
+                deadline,
+                "Usage figures",
+            )
+            usage = us.accounts_usage(rows, active) if rows is not None else {}
+        out = []
+        for a in account_ids:
+            account = records.get(a)
+            if account is None:
+                out.append(AccountSummary(id=a, name=a, url=urls[a], gap="not found in Pendo"))
+            elif account.do_not_process:
+                out.append(AccountSummary(id=a, name=account.display_name, url=urls[a], opted_out=True))
+            else:
+                out.append(
+                    AccountSummary(
+                        id=a,
+                        name=account.display_name,
+                        url=urls[a],
+                        usage=usage.get(a),
+                        fields=us.metadata_fields(
+                            account.metadata, self.settings.pendo_account_fields, schema
+                        ),
+                        gap=usage_gap,
+                    )
+                )
+        return out
 
     async def _or_default(
         self, work: Awaitable[T], default: T, what: str, deadline: float | None = None
@@ -225,16 +251,27 @@ class ContextService:
             log.warning("optional part unavailable", extra={"part": what, "error": str(exc)})
             return default
 
-    async def _timeline(self, visitor_id: str, anchor: int, marker: str | None) -> Timeline:
+    async def _timeline(
+        self, visitor_id: str, anchor: int, marker: str | None, now: int, offset: int | None
+    ) -> Timeline:
+        """[anchor - N h, anchor] from the history endpoint, right whichever day one call returns."""
         start = anchor - self.settings.timeline_hours * 3_600_000
-        days = tl.history_days(start, anchor)
-        kinds = list(PendoKind)
+        if anchor < now - tl.HISTORY_RETENTION_DAYS * queries.DAY_MS:
+            raise HistoryExpired("Pendo", f"anchor older than {tl.HISTORY_RETENTION_DAYS} days")
+        starts = tl.history_starts(start, anchor, offset)
+        kinds = ["page", "feature", "trackType"]
         results: list[Any] = await asyncio.gather(
-            *(self.pendo.history(visitor_id, day) for day in days),
+            *(self.pendo.history(visitor_id, s) for s in starts),
             *(self._or_default(self.pendo.catalog(kind), {}, f"{kind} catalog") for kind in kinds),
         )
-        items = [item for day_items in results[: len(days)] for item in day_items]
-        catalogs: dict[str, dict[str, CatalogItem]] = dict(zip(kinds, results[len(days) :], strict=True))
+        items = [item for day_items in results[: len(starts)] for item in day_items]
+        catalogs: dict[str, dict[str, CatalogItem]] = dict(zip(kinds, results[len(starts) :], strict=True))
+        guide_ids = {
+            i.guide_id for i in items if i.type == "guide" and i.guide_id and start <= i.ts <= anchor
+        }
+        catalogs["guide"] = (
+            await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
+        )
         return tl.build_timeline(
             items,
             start_ms=start,
@@ -244,4 +281,15 @@ class ContextService:
             limit=self.settings.timeline_limit,
             show_untagged=self.settings.show_untagged_pages,
             marker=marker,
+        )
+
+
+class HistoryExpired(UpstreamError):
+    """The anchor is older than the visitor history Pendo keeps."""
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"Pendo keeps history for about {tl.HISTORY_RETENTION_DAYS} days, and this moment is older "
+            "than that."
         )

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from bot.context.models import Timeline, TimelineEntry
-from bot.context.usage import day_start
+from bot.context.usage import HOUR_MS, today_start
 from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import CatalogItem, HistoryItem
 from bot.pendo.queries import DAY_MS
 
+HISTORY_RETENTION_DAYS = 180  # Pendo keeps visitor history for about 180 days
 
-def history_days(start_ms: int, anchor_ms: int) -> list[int]:
-    """Start of every UTC day the window touches: a window crossing midnight asks for both days."""
-    first, last = day_start(start_ms), day_start(anchor_ms)
-    return list(range(first, last + DAY_MS, DAY_MS))
+
+def history_starts(start_ms: int, anchor_ms: int, offset_ms: int | None) -> list[int]:
+    """The `starttime`s that cover [start, anchor] whichever day one history call returns.
+
+    Sources disagree: the subscription's calendar day containing `starttime`, or the 24 h from it. Asking
+    at the window's start, every 24 h after it and at the anchor covers the window under both readings
+    (each call's calendar day contains its instant; consecutive instants are at most 24 h apart). A local
+    day in between that none of them sits well inside (a 23-hour day at a daylight-saving change) gets a
+    call at its noon.
+    """
+    starts = [*range(start_ms, anchor_ms, DAY_MS), anchor_ms]
+    day = today_start(start_ms, offset_ms) + DAY_MS
+    last = today_start(anchor_ms, offset_ms)
+    while day < last:
+        if not any(day + HOUR_MS <= s < day + DAY_MS - HOUR_MS for s in starts):
+            starts.append(day + DAY_MS // 2)
+        day += DAY_MS
+    return sorted(set(starts))
 
 
 def build_timeline(

@@ -11,16 +11,36 @@ from bot.pendo.models import CatalogItem, MetadataSchema
 from bot.pendo.queries import DAY_MS
 
 WINDOW_DAYS = 30
+HOUR_MS = 3_600_000
 
 
-def day_start(ms: int) -> int:
-    return ms - ms % DAY_MS
+def today_start(now_ms: int, offset_ms: int | None) -> int:
+    """Start (epoch ms) of the subscription's current local day, given its UTC offset (`day % DAY_MS`
+    of any Pendo row); UTC when the offset is not known yet."""
+    offset = offset_ms or 0
+    return now_ms - (now_ms - offset) % DAY_MS
 
 
-def windows(now_ms: int) -> tuple[int, int]:
-    """First day (ms) of the current 30-day window (today included) and of the previous one."""
-    current = day_start(now_ms) - (WINDOW_DAYS - 1) * DAY_MS
-    return current, current - WINDOW_DAYS * DAY_MS
+def day_offset(rows: list[dict[str, Any]]) -> int | None:
+    """The subscription's offset, read from the newest `day` value (a local midnight), if any row has one."""
+    days = [_num(r, "day") for r in rows if _num(r, "day")]
+    return max(days) % DAY_MS if days else None
+
+
+def windows(now_ms: int, offset_ms: int | None) -> tuple[int, int]:
+    """Instants inside the first day of the current 30-day window (today included) and of the 60 days
+    covering both periods; Pendo rounds them down to the subscription's midnight.
+
+    The instant is `now` floored to the quarter hour (stable, so repeated lookups share cached answers),
+    moved back 29 (59) days. Within an hour of a local midnight a daylight-saving change in between could
+    move it into the neighbouring day, so there, when the offset is known, local noon is used instead.
+    """
+    ref = now_ms - now_ms % (15 * 60_000)
+    if offset_ms is not None:
+        into_day = ref - today_start(ref, offset_ms)
+        if into_day < HOUR_MS or into_day >= DAY_MS - HOUR_MS:
+            ref = today_start(ref, offset_ms) + 12 * HOUR_MS
+    return ref - (WINDOW_DAYS - 1) * DAY_MS, ref - (2 * WINDOW_DAYS - 1) * DAY_MS
 
 
 def _num(row: dict[str, Any], key: str) -> int:
@@ -28,15 +48,33 @@ def _num(row: dict[str, Any], key: str) -> int:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
 
-def daily_series(rows: list[dict[str, Any]], first_ms: int) -> list[int]:
-    """Events per day for the 30 days from `first_ms`, zero-filled, oldest first."""
+def days_ago(day_ms: int, today_ms: int) -> int:
+    """How many local days before today the row's `day` is (0 = today). Rounded: local days are 23 or
+    25 hours long across a daylight-saving change."""
+    return round((today_ms - day_ms) / DAY_MS)
+
+
+def split_periods(
+    rows: list[dict[str, Any]], today_ms: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of the current 30 local days (today included) and of the 30 before, placed by `day`."""
+    current, previous = [], []
+    for row in rows:
+        ago = days_ago(_num(row, "day"), today_ms)
+        if 0 <= ago < WINDOW_DAYS:
+            current.append(row)
+        elif WINDOW_DAYS <= ago < 2 * WINDOW_DAYS:
+            previous.append(row)
+    return current, previous
+
+
+def daily_series(rows: list[dict[str, Any]], today_ms: int) -> list[int]:
+    """Events per local day for the 30 days ending today, zero-filled, oldest first, today last."""
     series = [0] * WINDOW_DAYS
     for row in rows:
-        # Pendo cuts days in the subscription time zone: round, so a day starting a few hours off UTC
-        # midnight still lands in its bucket.
-        index = round((_num(row, "day") - first_ms) / DAY_MS)
-        if 0 <= index < WINDOW_DAYS:
-            series[index] += _num(row, "numEvents")
+        ago = days_ago(_num(row, "day"), today_ms)
+        if 0 <= ago < WINDOW_DAYS:
+            series[WINDOW_DAYS - 1 - ago] += _num(row, "numEvents")
     return series
 
 
@@ -67,12 +105,13 @@ def top_items(
 
 
 def visitor_usage(
-    current: list[dict[str, Any]],
-    previous: list[dict[str, Any]],
-    current_first_ms: int,
+    rows: list[dict[str, Any]],
+    today_ms: int,
     top_features: list[TopItem],
     top_pages: list[TopItem],
 ) -> VisitorUsage:
+    """Figures of the current 30 local days against the 30 before, from one query's per-day rows."""
+    current, previous = split_periods(rows, today_ms)
     days, events, minutes = _totals(current)
     prev_days, prev_events, prev_minutes = _totals(previous)
     return VisitorUsage(
@@ -82,10 +121,16 @@ def visitor_usage(
         events_trend=Trend(events, prev_events),
         minutes_trend=Trend(minutes, prev_minutes),
         days_trend=Trend(days, prev_days),
-        daily_events=daily_series(current, current_first_ms),
+        daily_events=daily_series(current, today_ms),
         top_features=top_features,
         top_pages=top_pages,
     )
+
+
+def accounts_usage(rows: list[dict[str, Any]], account_ids: list[str]) -> dict[str, AccountUsage]:
+    """Each account's figures from rows grouped by `accountId`; an account without a row had no activity."""
+    by_id = {str(r.get("accountId")): r for r in rows}
+    return {a: account_usage([by_id[a]] if a in by_id else []) for a in account_ids}
 
 
 def account_usage(rows: list[dict[str, Any]]) -> AccountUsage:

@@ -1,41 +1,49 @@
-"""Async client for the Pendo Engage API v1: one pooled httpx client, typed results, typed errors."""
+"""Async client for the Pendo Engage API v1: one pooled httpx client, typed results, typed errors.
+
+What the client relies on about Pendo, with the public source for each, is listed in README's "How the
+bot reads Pendo" section (shared/reference/pendo-api.md is the evidence file).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from bot.cache import TTLCache
+from bot.client_base import BaseClient, WireModel
 from bot.pendo import queries
-from bot.pendo.kinds import PendoKind
-from bot.pendo.models import Account, CatalogItem, FieldSchema, HistoryItem, MetadataSchema, Visitor
-from bot.upstream import (
-    AuthError,
-    BadResponse,
-    NotFound,
-    RetryPolicy,
-    Sleep,
-    UpstreamError,
-    json_body,
-    send_with_retry,
-)
+from bot.pendo.models import Account, CatalogItem, HistoryItem, MetadataSchema, Visitor
+from bot.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 UPSTREAM = "Pendo"
+KEY_SETTING = "PENDO_INTEGRATION_KEY"
+# The catalogs read whole (names of pages, features and track types). Guides are never read whole: their
+# objects carry step content and the catalog is large; only the guides a timeline shows are asked for.
+CATALOG_PATHS = {"page": "page", "feature": "feature", "trackType": "tracktype"}
+DAY_OFFSET_KEY = ("pendo-day-offset",)
+
+
+class _Aggregation(WireModel):
+    results: list[Any]
+
 
 _account = TypeAdapter(Account)
 _visitor = TypeAdapter(Visitor)
-_visitors = TypeAdapter(list[Visitor])
-_history = TypeAdapter(list[HistoryItem])
-_catalog = TypeAdapter(list[CatalogItem])
-_schema = TypeAdapter(dict[str, dict[str, FieldSchema]])
+_visitors = TypeAdapter(list[Visitor] | None)
+_items = TypeAdapter(list[Any] | None)
+_history_item = TypeAdapter(HistoryItem)
+_catalog = TypeAdapter(list[CatalogItem] | None)
+_schema = TypeAdapter(MetadataSchema | None)
+_aggregation = TypeAdapter(_Aggregation)
+_anything = TypeAdapter(Any)
 
 
 def segment(value: str) -> str:
@@ -44,20 +52,39 @@ def segment(value: str) -> str:
     return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
-def _classify(response: httpx.Response, route: str) -> UpstreamError | None:
-    """Map a non-2xx answer to a typed error. Details name the status and route template only: the real
-    path carries the customer's email or id, and the body may echo it."""
-    status = response.status_code
-    where = f"HTTP {status} from {route}"
-    if status in (401, 403):
-        return AuthError(UPSTREAM, where, status=status, setting="PENDO_INTEGRATION_KEY")
-    if status == 400:
-        return BadResponse(UPSTREAM, where, status=status)
-    return None
+def path_safe(value: str) -> bool:
+    """Whether an ID can travel as a path segment: servers and proxies often decode %2F (and treat a
+    backslash as a slash) before routing, so an ID with either is looked up another way."""
+    return "/" not in value and "\\" not in value
 
 
-class PendoClient:
-    """Knows Pendo's wire format and nothing of Slack. Catalogs and schemas are cached."""
+class PendoBadRequest(BadRequest):
+    """HTTP 400: Pendo refused a request. With a key for another region's host, Pendo answers every
+    request with 400 (not 401/403), so the hint names the region and the key as the likely fix."""
+
+    @property
+    def user_message(self) -> str:
+        return (
+            "Pendo refused a request from the bot. If this happens on every lookup, the bot's Pendo key or "
+            "region is likely wrong: tell whoever runs the bot (the details are in its log)."
+        )
+
+
+class PendoKeyOrRegionRejected(AuthError):
+    """HTTP 400 from the key check: the key or the region (host) is likely wrong."""
+
+    @property
+    def user_message(self) -> str:
+        return (
+            "Pendo refused the bot's key (HTTP 400): the key or the Pendo region is likely wrong. "
+            "Ask your Pendo admin to check the bot's Pendo settings."
+        )
+
+
+class PendoClient(BaseClient):
+    """Knows Pendo's wire format and nothing of Slack. Catalogs, schemas and account records are cached."""
+
+    upstream: ClassVar[str] = UPSTREAM
 
     def __init__(
         self,
@@ -70,143 +97,218 @@ class PendoClient:
         ttl: float = 300,
         sleep: Sleep | None = None,
     ) -> None:
-        self._http = http
+        super().__init__(http, policy=policy, cache=cache, sleep=sleep)
         self._key = key
-        self._policy = policy
-        self._cache = cache
         self._catalog_ttl = catalog_ttl
         self._ttl = ttl
-        self._sleep = sleep
-        self.calls = 0  # requests sent, retries included: what politeness tests count
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def _headers(self) -> dict[str, str]:
+        return {"x-pendo-integration-key": self._key}
 
-    async def _request(
-        self, method: str, path: str, route: str, ttl: float | None = None, **kwargs: Any
-    ) -> Any:
-        """Send one read; identical reads within the TTL are answered from the cache (and coalesced)."""
-        key = ("pendo", method, path, json.dumps(kwargs, sort_keys=True, default=str))
-        return await self._cache.get_or_load(
-            key, self._ttl if ttl is None else ttl, lambda: self._send(method, path, route, **kwargs)
+    def _region_hint(self) -> str:
+        host = self._http.base_url.host or "?"
+        return (
+            f"a key for another region's Pendo gets HTTP 400 everywhere: check PENDO_REGION (requests go "
+            f"to {host}) and the key's region suffix (.eu, .us, ...)"
         )
 
-    async def _send(self, method: str, path: str, route: str, **kwargs: Any) -> Any:
-        """Send one request. `route` (e.g. `GET /api/v1/visitor/{id}`) names it in errors, never `path`."""
+    def _classify(self, response: httpx.Response, route: str) -> UpstreamError | None:
+        """Details name the status and route template only: the real path carries the customer's email
+        or id, and the body may echo it."""
+        status = response.status_code
+        where = f"HTTP {status} from {route}"
+        if status in (401, 403):
+            return AuthError(UPSTREAM, where, status=status, setting=KEY_SETTING)
+        if status == 400:
+            return PendoBadRequest(UPSTREAM, where, status=status, hint=self._region_hint())
+        return None
 
-        def build() -> httpx.Request:
-            self.calls += 1
-            headers = {"x-pendo-integration-key": self._key, "content-type": "application/json"}
-            return self._http.build_request(method, path, headers=headers, **kwargs)
+    async def _read(
+        self,
+        method: str,
+        path: str,
+        route: str,
+        adapter: TypeAdapter[T],
+        *,
+        ttl: float | None = None,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> T:
+        """One read; identical reads within the TTL are answered from the cache (and coalesced)."""
+        key = ("pendo", method, path, repr(sorted((params or {}).items())), repr(body))
 
-        response = await send_with_retry(
-            self._http,
-            build,
-            upstream=UPSTREAM,
-            route=route,
-            policy=self._policy,
-            classify=lambda r: _classify(r, route),
-            sleep=self._sleep or asyncio.sleep,
-        )
-        return json_body(response, UPSTREAM, what=route)
+        async def load() -> T:
+            return await self._send(method, path, route, adapter, params=params, body=body)
 
-    @staticmethod
-    def _parse(adapter: TypeAdapter[Any], data: Any, what: str) -> Any:
-        try:
-            return adapter.validate_python(data)
-        except ValidationError as exc:
-            raise BadResponse(UPSTREAM, f"unexpected shape for {what}: {exc.error_count()} errors") from exc
+        result: T = await self._cached(key, self._ttl if ttl is None else ttl, load)
+        return result
 
     # --- visitors and accounts ------------------------------------------------------------------
     async def get_visitor(self, visitor_id: str) -> Visitor | None:
+        """The visitor record, or None. An ID a path cannot carry is looked up by an aggregation filter."""
+        if not path_safe(visitor_id):
+            rows = await self.aggregate("visitor-by-id", queries.visitor_by_id(visitor_id))
+            found = [self._visitor_row(r) for r in rows if str(r.get("visitorId")) == visitor_id]
+            return found[0] if found else None
         try:
-            data = await self._request(
-                "GET", f"/api/v1/visitor/{segment(visitor_id)}", "GET /api/v1/visitor/{id}"
+            return await self._read(
+                "GET", f"/api/v1/visitor/{segment(visitor_id)}", "GET /api/v1/visitor/{id}", _visitor
             )
         except NotFound:
             return None
-        return self._parse(_visitor, data, "visitor")  # type: ignore[no-any-return]
+
+    def _visitor_row(self, row: dict[str, Any]) -> Visitor:
+        data = {"id": str(row["visitorId"]), "metadata": row.get("metadata") or {}}
+        return self._parse(_visitor, data, "visitor row")
 
     async def visitors_by_metadata(self, group: str, field: str, value: str) -> list[Visitor]:
-        """Pendo's own lookup: the lower-cased index `_lc_<field>`, so matching ignores case."""
+        """Pendo's own lookup: the lower-cased index `_lc_<field>`, so matching ignores case.
+
+        The endpoint is undocumented: a field without a lower-cased index may answer 400 or `[]`. Both
+        give `[]` here, and the caller falls back to the exact-match search.
+        """
         lc_field = field if field.startswith("_lc_") else f"_lc_{field}"
         path = f"/api/v1/visitor/metadata/{segment(group)}/{segment(lc_field)}/{segment(value.lower())}"
         try:
-            data = await self._request("GET", path, "GET /api/v1/visitor/metadata/{group}/{field}/{value}")
+            found = await self._read(
+                "GET", path, "GET /api/v1/visitor/metadata/{group}/{field}/{value}", _visitors
+            )
         except NotFound:
             return []
-        if data is None:
+        except BadRequest as exc:
+            log.info("metadata lookup refused; using the exact-match search", extra={"error": exc.detail})
             return []
-        return self._parse(_visitors, data, "visitor list")  # type: ignore[no-any-return]
+        return found or []
 
     async def search_visitors(self, group: str, field: str, values: list[str]) -> list[Visitor]:
         """Aggregation fallback for the metadata lookup: exact matches on any of `values`."""
         rows = await self.aggregate("visitor-by-field", queries.visitors_with_field(group, field, values))
-        visitors = []
-        for row in rows:
-            if isinstance(row, dict) and row.get("visitorId"):
-                data = {"id": str(row["visitorId"]), "metadata": row.get("metadata") or {}}
-                visitors.append(self._parse(_visitor, data, "visitor row"))
-        return visitors
+        return [self._visitor_row(row) for row in rows if row.get("visitorId")]
 
-    async def get_account(self, account_id: str) -> Account | None:
-        """An account's name and metadata change rarely: kept as long as the catalogs, since the account's
-        activity query waits for it (an opted-out account is never queried)."""
-        try:
-            data = await self._request(
-                "GET",
-                f"/api/v1/account/{segment(account_id)}",
-                "GET /api/v1/account/{id}",
-                ttl=self._catalog_ttl,
-            )
-        except NotFound:
-            return None
-        return self._parse(_account, data, "account")  # type: ignore[no-any-return]
+    async def accounts(self, account_ids: list[str]) -> dict[str, Account]:
+        """Several account records in one `accounts` aggregation; unknown IDs are absent. Account names and
+        metadata change rarely: kept as long as the catalogs."""
+        wanted = list(dict.fromkeys(account_ids))
+        if not wanted:
+            return {}
+        rows = await self.aggregate("accounts", queries.accounts_by_id(wanted), ttl=self._catalog_ttl)
+        out: dict[str, Account] = {}
+        for row in rows:
+            account_id = str(row.get("accountId") or "")
+            if account_id in wanted:
+                data = {"id": account_id, "metadata": row.get("metadata") or {}}
+                out[account_id] = self._parse(_account, data, "account row")
+        return out
 
     async def history(self, visitor_id: str, starttime_ms: int) -> list[HistoryItem]:
-        """One day of the visitor's activity log, starting at `starttime_ms`."""
-        data = await self._request(
+        """One day of the visitor's activity log (which day exactly depends on Pendo's reading of
+        `starttime`; the caller covers both). A malformed item is skipped and counted in the log."""
+        raw = await self._read(
             "GET",
             f"/api/v1/visitor/{segment(visitor_id)}/history",
             "GET /api/v1/visitor/{id}/history",
+            _items,
             params={"starttime": starttime_ms},
         )
-        return self._parse(_history, data or [], "visitor history")  # type: ignore[no-any-return]
+        items: list[HistoryItem] = []
+        skipped = 0
+        for entry in raw or []:
+            try:
+                items.append(_history_item.validate_python(entry))
+            except ValidationError:
+                skipped += 1
+        if skipped:
+            log.warning("skipped malformed history items", extra={"upstream": UPSTREAM, "skipped": skipped})
+        return items
 
-    async def aggregate(self, request_id: str, pipeline: queries.Pipeline) -> list[dict[str, Any]]:
-        data = await self._request(
+    async def aggregate(
+        self, request_id: str, pipeline: queries.Pipeline, *, ttl: float | None = None
+    ) -> list[dict[str, Any]]:
+        """The result rows. Rows with a `day` teach the client the subscription's UTC offset: Pendo puts
+        each day at the subscription's local midnight."""
+        answer = await self._read(
             "POST",
             "/api/v1/aggregation",
             "POST /api/v1/aggregation",
-            json=queries.envelope(f"pendo-slack-{request_id}", pipeline),
+            _aggregation,
+            ttl=ttl,
+            body=queries.envelope(f"pendo-slack-{request_id}", pipeline),
         )
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise BadResponse(UPSTREAM, "aggregation answer has no results list")
-        return data["results"]  # type: ignore[no-any-return]
+        rows: list[dict[str, Any]] = [r for r in answer.results if isinstance(r, dict)]
+        days = [r["day"] for r in rows if isinstance(r.get("day"), int) and not isinstance(r["day"], bool)]
+        if days:
+            self._cache.put(DAY_OFFSET_KEY, max(days) % queries.DAY_MS, self._catalog_ttl)
+        return rows
+
+    def day_offset(self) -> int | None:
+        """The subscription's offset from UTC (ms, 0..DAY_MS) learned from the last `day` values, if any."""
+        value = self._cache.get(DAY_OFFSET_KEY)
+        return value if isinstance(value, int) else None
 
     # --- catalogs and schema (cached) -------------------------------------------------------------
     async def catalog(self, kind: str) -> dict[str, CatalogItem]:
-        """id → item for pages, features, track types or guides, across all apps."""
-        path = PendoKind(kind).catalog_path
+        """id → item for pages, features or track types, across all apps."""
+        path = CATALOG_PATHS[kind]
 
         async def load() -> dict[str, CatalogItem]:
-            data = await self._send("GET", f"/api/v1/{path}", f"GET /api/v1/{path}", params={"expand": "*"})
-            items: list[CatalogItem] = self._parse(_catalog, data or [], f"{path} catalog")
-            return {item.id: item for item in items}
+            items = await self._send(
+                "GET", f"/api/v1/{path}", f"GET /api/v1/{path}", _catalog, params={"expand": "*"}
+            )
+            return {item.id: item for item in items or []}
 
-        return await self._cache.get_or_load(("pendo-catalog", kind), self._catalog_ttl, load)
+        result: dict[str, CatalogItem] = await self._cached(("pendo-catalog", kind), self._catalog_ttl, load)
+        return result
+
+    async def guides(self, guide_ids: Iterable[str]) -> dict[str, CatalogItem]:
+        """Only the guides asked for (`GET /api/v1/guide?id=a,b`), each kept as long as the catalogs."""
+        wanted = sorted(set(guide_ids))
+        known: dict[str, CatalogItem] = {}
+        missing = []
+        for guide_id in wanted:
+            cached = self._cache.get(("pendo-guide", guide_id))
+            if isinstance(cached, CatalogItem):
+                known[guide_id] = cached
+            else:
+                missing.append(guide_id)
+        if missing:
+            items = await self._read(
+                "GET", "/api/v1/guide", "GET /api/v1/guide?id=", _catalog, params={"id": ",".join(missing)}
+            )
+            for item in items or []:
+                if item.id in missing:
+                    self._cache.put(("pendo-guide", item.id), item, self._catalog_ttl)
+                    known[item.id] = item
+        return known
 
     async def schema(self, kind: str) -> MetadataSchema:
         """Metadata field descriptors (display names) for "visitor" or "account"."""
 
         async def load() -> MetadataSchema:
-            data = await self._send(
-                "GET", f"/api/v1/metadata/schema/{kind}", "GET /api/v1/metadata/schema/{kind}"
+            found = await self._send(
+                "GET", f"/api/v1/metadata/schema/{kind}", "GET /api/v1/metadata/schema/{kind}", _schema
             )
-            return self._parse(_schema, data or {}, f"{kind} schema")  # type: ignore[no-any-return]
+            return found or {}
 
-        return await self._cache.get_or_load(("pendo-schema", kind), self._catalog_ttl, load)
+        result: MetadataSchema = await self._cached(("pendo-schema", kind), self._catalog_ttl, load)
+        return result
 
     async def verify(self) -> None:
-        """A fresh, uncached read that succeeds only if Pendo answers and accepts the key (readiness)."""
-        await self._send("GET", "/api/v1/metadata/schema/visitor", "GET /api/v1/metadata/schema/{kind}")
+        """A fresh, uncached read that succeeds only if Pendo answers and accepts the key (readiness).
+
+        A 400 here means the key or the region is likely wrong (Pendo answers 400 to a key used against
+        another region's host)."""
+        try:
+            await self._send(
+                "GET", "/api/v1/metadata/schema/visitor", "GET /api/v1/metadata/schema/{kind}", _anything
+            )
+        except BadRequest as exc:
+            raise PendoKeyOrRegionRejected(
+                UPSTREAM,
+                f"{exc.detail} at the key check",
+                status=400,
+                setting=KEY_SETTING,
+                hint=f"the key or the region is likely wrong: {self._region_hint()}",
+            ) from exc
+
+
+__all__ = ["CATALOG_PATHS", "PendoClient", "path_safe", "segment"]

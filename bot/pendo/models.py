@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from bot.client_base import WireModel
 from bot.pendo.kinds import PendoKind
 
 Metadata = dict[str, dict[str, Any]]
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-class _WithMetadata(_Wire):
+class _WithMetadata(WireModel):
     """Visitors and accounts: an id and `{group: {field: value}}` metadata, incl. Pendo's opt-out flag."""
 
     id: str
@@ -59,14 +56,15 @@ class Account(_WithMetadata):
         return self.name or self.meta("agent", "name") or self.id
 
 
-class UserAgent(_Wire):
+class UserAgent(WireModel):
     name: str | None = None
     version: str | None = None
     os: str | None = None
 
 
-class HistoryItem(_Wire):
-    """One row of GET /visitor/{id}/history."""
+class HistoryItem(WireModel):
+    """One row of GET /visitor/{id}/history. Every field but `type` and `ts` may be missing or null
+    (tap-pendo's schema marks them all nullable); an item without those two cannot be placed."""
 
     type: str
     ts: int
@@ -92,7 +90,7 @@ class HistoryItem(_Wire):
         return ids[kind] if kind else None
 
 
-class CatalogItem(_Wire):
+class CatalogItem(WireModel):
     """A page, feature, track type or guide from the catalog endpoints."""
 
     id: str
@@ -100,7 +98,7 @@ class CatalogItem(_Wire):
     app_id: int | None = Field(default=None, alias="appId")
 
 
-class FieldSchema(_Wire):
+class FieldSchema(WireModel):
     type: str = Field(default="", alias="Type")
     display_name: str | None = Field(default=None, alias="DisplayName")
     is_hidden: bool = Field(default=False, alias="isHidden")

@@ -1,7 +1,11 @@
 """Aggregation pipelines the bot sends to POST /api/v1/aggregation, and filter escaping.
 
-Every pipeline is scoped to one visitor or one account and to at most 30 days, as Pendo asks. The
-embedded sample workspace implements exactly these shapes and rejects anything else with a 400.
+Every pipeline is scoped to one visitor or to that visitor's accounts, and to at most 60 days (the two
+30-day periods of one visitor, in one query), as Pendo asks of integrations (no bulk pulls). Windows are
+given by an instant inside their first day: Pendo rounds `first` down to the subscription's local
+midnight, so an instant inside the wanted day is right whatever the subscription's time zone, where a
+UTC midnight would shift the window by a day west of UTC. The embedded sample workspace implements
+exactly these shapes and rejects anything else with a 400.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import json
 from typing import Any
 
 DAY_MS = 86_400_000
-MAX_DAYS_PER_QUERY = 30
+MAX_DAYS_PER_QUERY = 60
 ALL_APPS = {"appId": 'expandAppIds("*")'}
 
 Pipeline = list[dict[str, Any]]
@@ -49,8 +53,26 @@ def _event_source(source: str, first_ms: int, days: int) -> dict[str, Any]:
     }
 
 
+def visitor_by_id(visitor_id: str) -> Pipeline:
+    """One visitor's record by ID, for IDs a URL path cannot carry (e.g. with a `/`)."""
+    return [
+        {"source": {"visitors": None}},
+        {"filter": f"visitorId == {literal(visitor_id)}"},
+        {"limit": 1},
+    ]
+
+
+def accounts_by_id(account_ids: list[str]) -> Pipeline:
+    """Several accounts' records (`{accountId, metadata}`) in one query."""
+    return [
+        {"source": {"accounts": None}},
+        {"filter": equals_any("accountId", account_ids)},
+        {"limit": len(set(account_ids))},
+    ]
+
+
 def visitor_daily_activity(visitor_id: str, first_ms: int, days: int) -> Pipeline:
-    """Events and minutes per day for one visitor: days active, totals and the sparkline."""
+    """Events and minutes per local day for one visitor: days active, totals, trends and the sparkline."""
     return [
         _event_source("events", first_ms, days),
         {"filter": f"visitorId == {literal(visitor_id)}"},
@@ -78,6 +100,26 @@ def visitor_top_objects(kind: str, visitor_id: str, first_ms: int, days: int, li
         },
         {"sort": ["-numEvents", id_field]},
         {"limit": limit},
+    ]
+
+
+def accounts_activity(account_ids: list[str], first_ms: int, days: int) -> Pipeline:
+    """One row per account (`accountId`) with unique visitors, days active, events and minutes: every
+    account's figures in one query, whatever the number of accounts."""
+    return [
+        _event_source("events", first_ms, days),
+        {"filter": equals_any("accountId", account_ids)},
+        {
+            "group": {
+                "group": ["accountId"],
+                "fields": [
+                    {"uniqueVisitors": {"count": "visitorId"}},
+                    {"daysActive": {"count": "day"}},
+                    {"numEvents": {"sum": "numEvents"}},
+                    {"numMinutes": {"sum": "numMinutes"}},
+                ],
+            }
+        },
     ]
 
 

@@ -7,7 +7,7 @@ from datetime import tzinfo
 from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.tickets import TicketContext
 from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, when
-from bot.render.words import activity, ticket_channel, ticket_priority, ticket_status
+from bot.render.words import activity, ticket_channel, ticket_priority, ticket_status_label
 
 
 def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
@@ -116,7 +116,7 @@ def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
         + " · ".join(
             part
             for part in (
-                ticket_status(t.status),
+                ticket_status_label(t.status, b.status_label),
                 ticket_priority(t.priority) or "no priority",
                 ticket_channel(t.via_channel),
                 f"created {created}",

@@ -46,7 +46,7 @@ def ticket_header_blocks(bundle: TicketBundle, now_ms: int | None = None) -> lis
     status = " · ".join(
         part
         for part in (
-            f"*{esc(words.ticket_status(t.status))}*",
+            f"*{esc(words.ticket_status_label(t.status, bundle.status_label))}*",
             esc(words.ticket_priority(t.priority) or ""),
             esc(words.ticket_channel(t.via_channel) or ""),
             f"filed {slack_date(t.created_ms)}",

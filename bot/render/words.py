@@ -69,6 +69,11 @@ def ticket_status(status: str | None) -> str:
     return STATUS.get(status.lower(), _words(status))
 
 
+def ticket_status_label(status: str | None, label: str) -> str:
+    """The status as agents see it: a custom status's own label verbatim, else the status in words."""
+    return label if label and label != status else ticket_status(status)
+
+
 def ticket_channel(channel: str | None) -> str | None:
     """The channel a ticket came in by; None when Zendesk did not say (or gave only a numeric via id)."""
     if not channel or channel.isdigit():

@@ -4,12 +4,15 @@ Supported, and nothing else (anything else raises `PipelineError`, which the fak
 
 - `source`: `events`, `pageEvents`, `featureEvents`, `trackEvents` with params null or
   `{"appId": "expandAppIds(\\"*\\")"}` and `timeSeries {"period": "dayRange", "first": <int ms>,
-  "count": 1..30}` (window: [UTC midnight of `first`, + count days)); or `visitors` (params null, no
-  timeSeries) giving rows `{"visitorId", "metadata"}`.
+  "count": 1..60}`; or `visitors` / `accounts` (params null, no timeSeries) giving rows
+  `{"visitorId", "metadata"}` / `{"accountId", "metadata"}`.
+- Days are the subscription's days (`Workspace.timezone`), as in real Pendo: the window runs from the
+  local midnight that starts the day containing `first`, for `count` local days, and each row's `day` is
+  that row's local midnight in epoch ms (so `day % 86_400_000` gives the subscription's UTC offset).
 - `identified` ("visitorId"), `filter` (expression string, see filter_expr), `group`, `reduce` (`sum`,
   `count` = distinct non-null values), `sort` (`-` prefix: descending), `limit`.
 
-Event rows: raw events in the window are bucketed by (UTC day, visitorId, accountId, kind, object_id);
+Event rows: raw events in the window are bucketed by (local day, visitorId, accountId, kind, object_id);
 one row per bucket with `numEvents` = events in it and `numMinutes` = distinct floor(ts / 60000) among
 them. `events` covers kinds page, feature and untagged (rows carry `pageId` and `featureId`, both null
 for untagged pages); `pageEvents` page (`pageId`); `featureEvents` feature (`featureId`); `trackEvents`
@@ -25,10 +28,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sample import filter_expr
-from bot.sample.data import APP_ID, DAY_MS, MINUTE_MS, RawEvent, Workspace
+from bot.sample.data import APP_ID, MINUTE_MS, RawEvent, Workspace, local_midnight
 
 Row = dict[str, Any]
-MAX_DAYS = 30
+MAX_DAYS = 60
 ALL_APPS = {"appId": 'expandAppIds("*")'}
 # source -> (raw kinds, id columns)
 EVENT_SOURCES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -45,16 +48,39 @@ class PipelineError(ValueError):
     """The pipeline uses something the sample workspace (deliberately) does not implement."""
 
 
+_SLOT_MS = 15 * MINUTE_MS  # every UTC offset in use is a multiple of 15 minutes
+
+
+class LocalDays:
+    """Local midnight of the day containing an instant, in one time zone, memoised per 15 minutes."""
+
+    def __init__(self, timezone: str) -> None:
+        self.timezone = timezone
+        self._cache: dict[int, int] = {}
+
+    def start(self, ts_ms: int) -> int:
+        slot = ts_ms // _SLOT_MS
+        found = self._cache.get(slot)
+        if found is None:
+            found = self._cache[slot] = local_midnight(slot * _SLOT_MS, self.timezone)
+        return found
+
+    def shift(self, ts_ms: int, days: int) -> int:
+        """Local midnight `days` local days after the day containing `ts_ms`."""
+        return local_midnight(ts_ms, self.timezone, days)
+
+
 @dataclass
 class EventIndex:
-    """Raw events by visitor and by account, each list ascending by ts."""
+    """Raw events by visitor and by account, each list ascending by ts, and the subscription's days."""
 
     all: list[RawEvent]
     by_visitor: dict[str, list[RawEvent]]
     by_account: dict[str, list[RawEvent]]
+    days: LocalDays
 
     @classmethod
-    def build(cls, events: list[RawEvent]) -> EventIndex:
+    def build(cls, events: list[RawEvent], timezone: str = "UTC") -> EventIndex:
         ordered = sorted(events, key=lambda e: e.ts)
         by_visitor: dict[str, list[RawEvent]] = {}
         by_account: dict[str, list[RawEvent]] = {}
@@ -62,7 +88,7 @@ class EventIndex:
             by_visitor.setdefault(e.visitor_id, []).append(e)
             if e.account_id is not None:
                 by_account.setdefault(e.account_id, []).append(e)
-        return cls(ordered, by_visitor, by_account)
+        return cls(ordered, by_visitor, by_account, LocalDays(timezone))
 
 
 def bounds(events: list[RawEvent], start: int, end: int) -> tuple[int, int]:
@@ -93,7 +119,9 @@ def _single(stage: Any, what: str) -> tuple[str, Any]:
 
 
 # --- source ---------------------------------------------------------------------------------------------
-def _event_rows(source: str, spec: dict[str, Any], candidates: Iterable[list[RawEvent]]) -> list[Row]:
+def _event_rows(
+    source: str, spec: dict[str, Any], candidates: Iterable[list[RawEvent]], days: LocalDays
+) -> list[Row]:
     params = spec[source]
     if params is not None and params != ALL_APPS:
         raise _fail(f"unsupported {source} parameters {json.dumps(params)}")
@@ -109,8 +137,8 @@ def _event_rows(source: str, spec: dict[str, Any], candidates: Iterable[list[Raw
         raise _fail("timeSeries.first must be an integer (epoch ms)")
     if not _is_int(count) or not 1 <= count <= MAX_DAYS:
         raise _fail(f"timeSeries.count must be an integer in 1..{MAX_DAYS}, got {count!r}")
-    start = first - first % DAY_MS
-    end = start + count * DAY_MS
+    start = days.start(first)
+    end = days.shift(first, count)
     kinds, id_columns = EVENT_SOURCES[source]
     buckets: dict[_Bucket, set[int]] = {}
     counts: dict[_Bucket, int] = {}
@@ -118,7 +146,7 @@ def _event_rows(source: str, spec: dict[str, Any], candidates: Iterable[list[Raw
         for e in window(events, start, end):
             if e.kind not in kinds:
                 continue
-            key: _Bucket = (e.ts - e.ts % DAY_MS, e.visitor_id, e.account_id, e.kind, e.object_id)
+            key: _Bucket = (days.start(e.ts), e.visitor_id, e.account_id, e.kind, e.object_id)
             buckets.setdefault(key, set()).add(e.ts // MINUTE_MS)
             counts[key] = counts.get(key, 0) + 1
     rows = []
@@ -150,10 +178,12 @@ def _source(stage: Any, hint: tuple[str, set[str]] | None, ws: Workspace, index:
         if hint is not None and hint[0] in ("visitorId", "accountId"):
             by = index.by_visitor if hint[0] == "visitorId" else index.by_account
             candidates = [by.get(value, []) for value in sorted(hint[1])]
-        return _event_rows(source, spec, candidates)
-    if source == "visitors":
+        return _event_rows(source, spec, candidates, index.days)
+    if source in ("visitors", "accounts"):
         if spec[source] is not None or "timeSeries" in spec:
-            raise _fail("the visitors source takes null parameters and no timeSeries")
+            raise _fail(f"the {source} source takes null parameters and no timeSeries")
+        if source == "accounts":
+            return [{"accountId": aid, "metadata": a.get("metadata", {})} for aid, a in ws.accounts.items()]
         return [{"visitorId": vid, "metadata": v.get("metadata", {})} for vid, v in ws.visitors.items()]
     raise _fail(f"unknown or unsupported source {source!r}")
 
@@ -308,4 +338,6 @@ def _source_columns(stage: dict[str, Any]) -> set[str]:
     source = next(k for k in stage["source"] if k != "timeSeries")
     if source == "visitors":
         return {"visitorId", "metadata"}
+    if source == "accounts":
+        return {"accountId", "metadata"}
     return {"day", "visitorId", "accountId", "appId", "numEvents", "numMinutes", *EVENT_SOURCES[source][1]}

@@ -5,6 +5,7 @@ Each fake wraps its routes in `ControlsMiddleware` and exposes the `FakeControls
 
     controls.fail(r"/aggregation$", 429, times=1, retry_after=2)   # next aggregation: 429 + Retry-After: 2
     controls.fail(r"^/api/v1/visitor/", 503, delay=0.5)            # every visitor call: slow, then 503
+    controls.fail(r"/aggregation$", 500, body_regex=r'"accounts"')  # only aggregations whose body matches
     controls.slow(r"/history$", 3.0)                               # history answers normally after 3 s
     controls.latency = 0.05                                        # every request: +50 ms round trip
     controls.requests[-1].path, controls.clear()
@@ -50,6 +51,7 @@ class _Rule:
     retry_after: float | None
     delay: float
     body: str | None
+    body_pattern: re.Pattern[bytes] | None = None  # only requests whose body matches
 
 
 class FakeControls:
@@ -70,9 +72,13 @@ class FakeControls:
         retry_after: float | None = None,
         delay: float = 0.0,
         body: str | None = None,
+        body_regex: str | None = None,
     ) -> None:
-        """Answer matching requests with `status` (after `delay` s), `times` times or until `clear()`."""
-        self._add(_Rule(re.compile(path_regex), status, times, retry_after, delay, body))
+        """Answer matching requests with `status` (after `delay` s), `times` times or until `clear()`.
+
+        `body_regex` narrows the rule to requests whose body matches (e.g. one kind of aggregation)."""
+        pattern = re.compile(body_regex.encode()) if body_regex is not None else None
+        self._add(_Rule(re.compile(path_regex), status, times, retry_after, delay, body, pattern))
 
     def slow(self, path_regex: str, delay: float, *, times: int | None = None) -> None:
         """Answer matching requests normally, but only after `delay` seconds."""
@@ -94,10 +100,12 @@ class FakeControls:
         with self._lock:
             self._rules.append(rule)
 
-    def _take(self, path: str) -> _Rule | None:
+    def _take(self, path: str, body: bytes = b"") -> _Rule | None:
         with self._lock:
             for rule in self._rules:
-                if rule.pattern.search(path):
+                if rule.pattern.search(path) and (
+                    rule.body_pattern is None or rule.body_pattern.search(body)
+                ):
                     if rule.times is not None:
                         rule.times -= 1
                         if rule.times == 0:
@@ -164,7 +172,7 @@ class ControlsMiddleware:
         )
         if self.controls.latency > 0:
             await asyncio.sleep(self.controls.latency)
-        rule = self.controls._take(path)
+        rule = self.controls._take(path, body)
         if rule is not None and rule.delay > 0:
             await asyncio.sleep(rule.delay)
         if rule is None or rule.status is None:

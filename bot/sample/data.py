@@ -12,8 +12,9 @@ import itertools
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from bot.sample.credentials import SAMPLE_ZENDESK_SUBDOMAIN
 
@@ -22,6 +23,7 @@ MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 HISTORY_DAYS = 90
+DEFAULT_TIMEZONE = "America/Chicago"  # the subscription's time zone: not UTC, so every test sees local days
 APP_ID = -323232
 APP_HOST = "app.sample-saas.example"
 
@@ -52,6 +54,26 @@ TICKET_AFTER_MIDNIGHT = 1006
 TICKET_PRIVATE = 1007
 TICKET_MULTI = 1008
 TICKET_FORBIDDEN = 1009
+TICKET_RESELLER = 1010
+
+# A reseller's admin who belongs to many accounts (the bot queries the first 10, whatever the count).
+RESELLER = "reseller@partner.example"
+_PARTNER_ACCOUNTS = [
+    (
+        f"partner-{i:02d}",
+        f"Partner Client {i:02d}",
+        f"client{i:02d}.partner.example",
+        "Business",
+        "Ines Moreau",
+        30 + 7 * i,
+        False,
+    )
+    for i in range(1, 10)
+]
+RESELLER_ACCOUNTS = (ACME, *(a[0] for a in _PARTNER_ACCOUNTS), GLOBEX, INITECH)
+# A visitor ID a URL path cannot carry (an identity provider's "realm/user" form).
+SLASH_VISITOR_ID = "okta/kim.park"
+SLASH_EMAIL = "kim.park@acme.example"
 
 EventKind = Literal["page", "feature", "trackType", "guide", "untagged"]
 Profile = Literal["daily", "weekly", "monthly", "inactive", "dormant", "heavy", "jane"]
@@ -75,6 +97,7 @@ class Workspace:
     """Everything the fakes serve. Dicts are in wire format; the fakes index them at app creation."""
 
     now_ms: int
+    timezone: str  # the subscription's IANA time zone: Pendo cuts days at its midnight
     events: list[RawEvent]  # ascending by ts
     visitors: dict[str, Json]  # id -> GET /api/v1/visitor/{id} body
     accounts: dict[str, Json]  # id -> GET /api/v1/account/{id} body
@@ -87,13 +110,24 @@ class Workspace:
     zendesk_users: dict[int, Json]
     zendesk_organizations: dict[int, Json]
     zendesk_groups: dict[int, Json]
+    zendesk_custom_statuses: dict[int, Json]  # the account has custom ticket statuses turned on
     tickets: dict[int, Json]
     forbidden_ticket_ids: frozenset[int]
 
     @property
     def last_midnight_ms(self) -> int:
-        """The most recent UTC midnight at or before `now_ms`."""
-        return self.now_ms - self.now_ms % DAY_MS
+        """The most recent midnight of the subscription's time zone at or before `now_ms`."""
+        return local_midnight(self.now_ms, self.timezone)
+
+
+def local_midnight(ts_ms: int, tz: str, days: int = 0) -> int:
+    """Epoch ms of local midnight of the day containing `ts_ms` in `tz`, moved by `days` local days.
+
+    Days are calendar days: 23 or 25 hours long across a daylight-saving change.
+    """
+    zone = ZoneInfo(tz)
+    day: date = datetime.fromtimestamp(ts_ms / 1000, zone).date() + timedelta(days=days)
+    return int(datetime.combine(day, time(0), zone).timestamp() * 1000)
 
 
 # --- catalog ------------------------------------------------------------------------------------------
@@ -333,6 +367,11 @@ def _people(rng: random.Random) -> list[_Person]:
     for person in people:
         person.browser = rng.choice(_BROWSERS)
         person.work_start_hour = rng.randint(6, 14)
+    # Added after the random draws above, so the other visitors' data does not depend on it.
+    people.append(
+        _Person(RESELLER, RESELLER, "Rene Salazar", list(RESELLER_ACCOUNTS), "weekly", role="admin")
+    )
+    people.append(_Person(SLASH_VISITOR_ID, SLASH_EMAIL, "Kim Park", [ACME], "weekly"))
     return people
 
 
@@ -460,9 +499,10 @@ class _Recorder:
                     self.emit(ts, who, account, kind, slug, path)
 
 
-def _scripted(rec: _Recorder, people: dict[str, _Person], now: int, ticket_1006_ms: int) -> None:
-    """The stories the demo and tests tell: Jane's billing trouble, activity across midnight."""
-    midnight = now - now % DAY_MS
+def _scripted(
+    rec: _Recorder, people: dict[str, _Person], now: int, midnight: int, ticket_1006_ms: int
+) -> None:
+    """The stories the demo and tests tell: Jane's billing trouble, activity across local midnight."""
     jane, power = people[JANE], people[POWER_USER]
     # Jane, yesterday evening (inside the last 24 h, before the most recent midnight).
     rec.script(
@@ -584,9 +624,43 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# With custom statuses on, a ticket's `status` is only the category; agents see the custom status's
+# `agent_label`, matched on the ticket's `custom_status_id` (sideload `include=custom_statuses`).
+# (id, status_category, agent_label, end_user_label, default for its category)
+_CUSTOM_STATUSES = [
+    (360000000001, "new", "New", "Open", True),
+    (360000000002, "open", "Open", "Open", True),
+    (360000000003, "pending", "Pending", "Awaiting your reply", True),
+    (360000000004, "hold", "On-hold", "Open", True),
+    (360000000005, "solved", "Solved", "Solved", True),
+    (360000000009, "open", "Escalated to engineering", "In progress", False),
+]
+CUSTOM_STATUS_BY_CATEGORY = {cat: sid for sid, cat, _, _, default in _CUSTOM_STATUSES if default}
+ESCALATED_STATUS_ID = 360000000009
+
+
+def _custom_statuses(created: str) -> dict[int, Json]:
+    return {
+        sid: {
+            "url": f"{ZENDESK_URL}/custom_statuses/{sid}.json",
+            "id": sid,
+            "status_category": category,
+            "agent_label": agent_label,
+            "end_user_label": end_user_label,
+            "description": "",
+            "end_user_description": "",
+            "active": True,
+            "default": default,
+            "created_at": created,
+            "updated_at": created,
+        }
+        for sid, category, agent_label, end_user_label, default in _CUSTOM_STATUSES
+    }
+
+
 def _zendesk(
     now: int, ticket_1006_ms: int
-) -> tuple[dict[int, Json], dict[int, Json], dict[int, Json], dict[int, Json]]:
+) -> tuple[dict[int, Json], dict[int, Json], dict[int, Json], dict[int, Json], dict[int, Json]]:
     created = iso(now - 400 * DAY_MS)
     groups = {
         gid: {
@@ -666,6 +740,7 @@ def _zendesk(
             user(4100000001007, "Pat Hendricks", PRIVATE, hooli),
             user(4100000001008, "Morgan Ellis", MULTI, umbrella),
             user(4100000001009, "Bruce Wayne", "bruce@wayne.example", None),
+            user(4100000001010, "Rene Salazar", RESELLER, None),
         ]
     }
     alex, kim = 4100000000001, 4100000000002
@@ -686,6 +761,7 @@ def _zendesk(
         org: int | None = None,
         tags: list[str] | None = None,
         channel: str = "web",
+        custom_status_id: int | None = None,
     ) -> Json:
         source: Json = {"from": {}, "to": {}, "rel": None}
         who = users[requester]
@@ -736,7 +812,7 @@ def _zendesk(
             "custom_fields": [],
             "satisfaction_rating": None,
             "sharing_agreement_ids": [],
-            "custom_status_id": 360000000001,
+            "custom_status_id": custom_status_id or CUSTOM_STATUS_BY_CATEGORY.get(status),
             "followup_ids": [],
             "ticket_form_id": 360000000100,
             "brand_id": 360000000200,
@@ -745,7 +821,9 @@ def _zendesk(
             "from_messaging_channel": channel == "native_messaging",
         }
 
-    jane, caller, nobody, ops, sam, power, private, multi, bruce = range(4100000001001, 4100000001010)
+    jane, caller, nobody, ops, sam, power, private, multi, bruce, reseller = range(
+        4100000001001, 4100000001011
+    )
     # fmt: off
     tickets = [
         ticket(TICKET_JANE, now - 2 * HOUR_MS, "Can't update our credit card", "open", "high", "question", jane,
@@ -762,28 +840,36 @@ def _zendesk(
                org=acme, assignee=None, tags=["export"], channel="web_widget"),
         ticket(TICKET_PRIVATE, now - 2 * DAY_MS, "Please delete my data", "solved", "normal", "task", private,
                org=hooli, assignee=kim, tags=["gdpr"], channel="email"),
-        ticket(TICKET_MULTI, now - 45 * MINUTE_MS, "Reports missing for the EU team", "escalated_custom", "urgent",
-               "problem", multi, org=umbrella, group=tier2, tags=["vip"], channel="native_messaging"),
+        ticket(TICKET_MULTI, now - 45 * MINUTE_MS, "Reports missing for the EU team", "open", "urgent",
+               "problem", multi, org=umbrella, group=tier2, tags=["vip"], channel="native_messaging",
+               custom_status_id=ESCALATED_STATUS_ID),
         ticket(TICKET_FORBIDDEN, now - 4 * HOUR_MS, "Confidential: security review", "open", "high", "task", bruce,
                group=tier2, tags=["restricted"]),
+        ticket(TICKET_RESELLER, now - 3 * HOUR_MS, "Billing for all our clients", "open", "normal", "question",
+               reseller, assignee=kim, channel="email"),
     ]
     # fmt: on
-    return users, orgs, groups, {t["id"]: t for t in tickets}
+    return users, orgs, groups, {t["id"]: t for t in tickets}, _custom_statuses(created)
 
 
 # --- assembly -------------------------------------------------------------------------------------------
-def build_workspace(now_ms: int) -> Workspace:
-    """The sample workspace as seen at `now_ms`; the same `now_ms` always gives the same data."""
+def build_workspace(now_ms: int, timezone: str = DEFAULT_TIMEZONE) -> Workspace:
+    """The sample workspace as seen at `now_ms` by a subscription in `timezone` (IANA name).
+
+    The same arguments always give the same data. Days (work hours, "today", the stories around
+    midnight) are the subscription's local days.
+    """
+    ZoneInfo(timezone)  # fail early on an unknown zone
     rng = random.Random(SEED)
-    midnight = now_ms - now_ms % DAY_MS
+    midnight = local_midnight(now_ms, timezone)
     ticket_1006_ms = midnight + min(7 * MINUTE_MS, (now_ms - midnight) // 2)
     people = _people(rng)
     rec = _Recorder(rng, now_ms)
     for who in people:
         for offset in sorted(_active_days(rng, who.profile), reverse=True):
-            rec.day(who, midnight - offset * DAY_MS)
+            rec.day(who, local_midnight(now_ms, timezone, -offset))
     by_id = {p.id: p for p in people}
-    _scripted(rec, by_id, now_ms, ticket_1006_ms)
+    _scripted(rec, by_id, now_ms, midnight, ticket_1006_ms)
     first_visits: set[str] = set()
     # Everyone saw the welcome tour on their very first visit.
     events = sorted(rec.events, key=lambda e: (e.ts, e.visitor_id))
@@ -799,14 +885,18 @@ def build_workspace(now_ms: int) -> Workspace:
         by_visitor.setdefault(e.visitor_id, []).append(e)
         if e.account_id:
             by_account.setdefault(e.account_id, []).append(e)
-    plans = {a[0]: a[3] for a in _ACCOUNTS}
+    plans = {a[0]: a[3] for a in (*_ACCOUNTS, *_PARTNER_ACCOUNTS)}
     pages, features, tracks, guides = _catalogs(midnight - 400 * DAY_MS)
-    users, orgs, groups, tickets = _zendesk(now_ms, ticket_1006_ms)
+    users, orgs, groups, tickets, custom_statuses = _zendesk(now_ms, ticket_1006_ms)
     return Workspace(
         now_ms=now_ms,
+        timezone=timezone,
         events=events,
         visitors={p.id: _visitor_json(p, by_visitor.get(p.id, []), plans) for p in people},
-        accounts={a[0]: _account_json(a, by_account.get(a[0], []), midnight) for a in _ACCOUNTS},
+        accounts={
+            a[0]: _account_json(a, by_account.get(a[0], []), midnight)
+            for a in (*_ACCOUNTS, *_PARTNER_ACCOUNTS)
+        },
         pages=pages,
         features=features,
         track_types=tracks,
@@ -816,6 +906,7 @@ def build_workspace(now_ms: int) -> Workspace:
         zendesk_users=users,
         zendesk_organizations=orgs,
         zendesk_groups=groups,
+        zendesk_custom_statuses=custom_statuses,
         tickets=tickets,
         forbidden_ticket_ids=frozenset({TICKET_FORBIDDEN}),
     )

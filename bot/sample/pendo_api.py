@@ -3,6 +3,19 @@
 Visitor and account IDs contain `@`, `+` and `.`, and could contain an encoded `/`; visitor routes are
 therefore split on the raw (still percent-encoded) path, so `/visitor/{id}`, `/visitor/{id}/history`
 and `/visitor/metadata/{group}/{field}/{value}` never shadow each other.
+
+Where real Pendo is known to differ from the obvious, the fake does what Pendo does
+(shared/reference/pendo-api.md §3, §7, §11, §12):
+
+- days are the subscription's days (`Workspace.timezone`, default America/Chicago): see aggregation.py;
+- history is one day per call, in one of two readings Pendo's sources disagree on, chosen per app
+  (`history_reading`): "calendar", the subscription's calendar day containing `starttime`, or "24h", the
+  24 hours from `starttime`; only about 180 days are kept (older days answer `[]`); items miss optional
+  fields (`lastTs`, `duration`, `uri`, `parsedUserAgent`) now and then, as tap-pendo's schema allows;
+- the `_lc_` metadata lookup answers 400 for a field with no lower-cased index (only `agent/email` has
+  one here);
+- a key for another region gets 400, not 401/403 (`wrong_region_keys`);
+- 429s (injected through the controls) carry no `Retry-After` unless a test asks for one.
 """
 
 from __future__ import annotations
@@ -10,7 +23,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
@@ -25,8 +38,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.sample.aggregation import EventIndex, PipelineError, bounds, run_pipeline
 from bot.sample.controls import ControlsMiddleware, FakeControls
 from bot.sample.credentials import SAMPLE_PENDO_KEY
-from bot.sample.data import APP_ID, DAY_MS, RawEvent, Workspace
+from bot.sample.data import APP_ID, DAY_MS, RawEvent, Workspace, hash_id
 
+HistoryReading = Literal["calendar", "24h"]
+HISTORY_READINGS: tuple[HistoryReading, ...] = ("calendar", "24h")
+HISTORY_RETENTION_MS = 180 * DAY_MS
+LOWER_CASED_INDEXES = frozenset({("agent", "email")})
 _VISITOR_PREFIX = "/api/v1/visitor/"
 _HISTORY_ID_FIELD = {"page": "pageId", "feature": "featureId", "trackType": "trackTypeId", "guide": "guideId"}
 _SESSION_GAP_MS = 30 * 60_000
@@ -37,24 +54,34 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 class _RequireKey:
-    """403 unless `x-pendo-integration-key` equals the key (Pendo answers 403 to unauthenticated calls)."""
+    """403 unless `x-pendo-integration-key` equals the key (Pendo answers 403 to unauthenticated calls);
+    400 for a key of another region's subscription (Pendo answers 400 there, not 401/403)."""
 
-    def __init__(self, app: ASGIApp, key: str) -> None:
+    def __init__(self, app: ASGIApp, key: str, wrong_region_keys: frozenset[str]) -> None:
         self.app = app
         self.key = key.encode()
+        self.wrong_region = {k.encode() for k in wrong_region_keys}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             given = Headers(scope=scope).get("x-pendo-integration-key", "").encode()
+            if any(hmac.compare_digest(given, k) for k in self.wrong_region):
+                await _error(400, "bad request")(scope, receive, send)
+                return
             if not hmac.compare_digest(given, self.key):
                 await _error(403, "invalid or missing integration key")(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-def _history(events: list[RawEvent], start: int, user_agent: dict[str, Any]) -> list[dict[str, Any]]:
-    """History items for start <= ts < start + 24 h; a page's lastTs is its last activity before the next page."""
-    lo, hi = bounds(events, start, start + DAY_MS)
+def _history(
+    events: list[RawEvent], start: int, end: int, user_agent: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """History items for start <= ts < end; a page's lastTs is its last activity before the next page.
+
+    About one item in six lacks some optional fields (missing or null), as real items may.
+    """
+    lo, hi = bounds(events, start, end)
     items = []
     for i in range(lo, hi):
         e = events[i]
@@ -74,19 +101,35 @@ def _history(events: list[RawEvent], start: int, user_agent: dict[str, Any]) -> 
         if e.kind == "guide":
             item["guideStepId"] = f"{e.object_id}-step-1"
         item |= {"appId": APP_ID, "uri": e.url, "parsedUserAgent": user_agent}
+        sparse = hash_id(f"{e.visitor_id}:{e.ts}") % 6
+        if sparse == 0:
+            item |= {"lastTs": None, "duration": None, "uri": None}
+        elif sparse == 1:
+            for name in ("lastTs", "duration", "parsedUserAgent", "appId"):
+                item.pop(name)
         items.append(item)
     return items
 
 
 def create_pendo_app(
-    ws: Workspace, key: str = SAMPLE_PENDO_KEY, *, controls: FakeControls | None = None
+    ws: Workspace,
+    key: str = SAMPLE_PENDO_KEY,
+    *,
+    controls: FakeControls | None = None,
+    history_reading: HistoryReading = "calendar",
+    wrong_region_keys: frozenset[str] = frozenset(),
+    timezone: str | None = None,
 ) -> Starlette:
     """The fake API as an ASGI app; `app.state.controls` injects faults and records requests.
 
     The workspace is indexed here: changes to `ws.events` after this call are not seen.
+    `history_reading` picks which day one history call returns (see the module docstring); `timezone`
+    serves the same events as a subscription in another zone would (default: the workspace's zone).
     """
+    if history_reading not in HISTORY_READINGS:
+        raise ValueError(f"history_reading must be one of {HISTORY_READINGS}")
     controls = controls or FakeControls()
-    index = EventIndex.build(ws.events)
+    index = EventIndex.build(ws.events, timezone or ws.timezone)
     catalogs = {"page": ws.pages, "feature": ws.features, "tracktype": ws.track_types, "guide": ws.guides}
     schemas = {"visitor": ws.visitor_schema, "account": ws.account_schema}
 
@@ -110,9 +153,9 @@ def create_pendo_app(
         return _error(404, "visitor not found")
 
     def lookup(group: str, field: str, value: str) -> Response:
-        if not field.startswith("_lc_"):
-            return _error(400, f"metadata lookups use the lower-cased index: _lc_{field}")
         name, wanted = field.removeprefix("_lc_"), value.lower()
+        if not field.startswith("_lc_") or (group, name) not in LOWER_CASED_INDEXES:
+            return _error(400, f"no lower-cased index for {group}/{name}")
         matches = [
             v
             for v in ws.visitors.values()
@@ -126,8 +169,16 @@ def create_pendo_app(
             return _error(400, "starttime must be an integer (epoch ms)")
         if visitor_id not in ws.visitors:
             return _error(404, "visitor not found")
+        start = int(starttime)
+        if history_reading == "calendar":
+            start, end = index.days.start(start), index.days.shift(start, 1)
+        else:
+            end = start + DAY_MS
+        if end <= ws.now_ms - HISTORY_RETENTION_MS:
+            return JSONResponse([])
+        start = max(start, ws.now_ms - HISTORY_RETENTION_MS)
         events = index.by_visitor.get(visitor_id, [])
-        return JSONResponse(_history(events, int(starttime), user_agent(visitor_id)))
+        return JSONResponse(_history(events, start, end, user_agent(visitor_id)))
 
     async def account(request: Request) -> Response:
         account_id = request.path_params["account_id"]
@@ -176,9 +227,13 @@ def create_pendo_app(
             Route("/api/v1/metadata/schema/{kind}", schema, methods=["GET"]),
             Route("/api/v1/{kind}", catalog, methods=["GET"]),
         ],
-        middleware=[Middleware(ControlsMiddleware, controls=controls), Middleware(_RequireKey, key=key)],
+        middleware=[
+            Middleware(ControlsMiddleware, controls=controls),
+            Middleware(_RequireKey, key=key, wrong_region_keys=wrong_region_keys),
+        ],
         exception_handlers={HTTPException: http_error},
     )
     app.state.controls = controls
     app.state.workspace = ws
+    app.state.history_reading = history_reading
     return app

@@ -1,6 +1,8 @@
 """A fake Zendesk Support API (tickets with sideloads) over the sample workspace, in the real wire format.
 
-Sideloaded arrays come back in no particular order (reversed here, so the requester is never simply
+Sideloads: `users`, `organizations`, `groups` and `custom_statuses` (the account has custom ticket
+statuses on: a ticket's `status` is only its category, the label agents see is the sideloaded custom
+status's `agent_label`). Sideloaded arrays come back in no particular order (reversed here, so the requester is never simply
 first), error bodies are Zendesk's exact strings, and every response carries the rate-limit headers.
 """
 
@@ -37,7 +39,7 @@ FORBIDDEN = {
     }
 }
 UNAUTHENTICATED = {"error": "Couldn't authenticate you"}
-SIDELOADS = ("users", "organizations", "groups")
+SIDELOADS = ("users", "organizations", "groups", "custom_statuses")
 
 
 class _RateLimitHeaders:
@@ -114,17 +116,19 @@ def create_zendesk_app(
         return {part.strip() for part in request.query_params.get("include", "").split(",")} & set(SIDELOADS)
 
     def sideloads(tickets: list[dict[str, Any]], wanted: set[str]) -> dict[str, list[dict[str, Any]]]:
-        ids: dict[str, list[int]] = {"users": [], "organizations": [], "groups": []}
+        ids: dict[str, list[int]] = {name: [] for name in SIDELOADS}
         for t in tickets:
             ids["users"] += [
                 t[k] for k in ("requester_id", "submitter_id", "assignee_id") if t[k] is not None
             ]
             ids["organizations"] += [t["organization_id"]] if t["organization_id"] is not None else []
             ids["groups"] += [t["group_id"]] if t["group_id"] is not None else []
+            ids["custom_statuses"] += [t["custom_status_id"]] if t.get("custom_status_id") is not None else []
         tables = {
             "users": ws.zendesk_users,
             "organizations": ws.zendesk_organizations,
             "groups": ws.zendesk_groups,
+            "custom_statuses": ws.zendesk_custom_statuses,
         }
         return {
             name: [tables[name][i] for i in reversed(list(dict.fromkeys(ids[name]))) if i in tables[name]]

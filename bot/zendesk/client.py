@@ -1,22 +1,22 @@
 """Async client for the Zendesk Support API: one ticket (with its people) per request, typed errors.
 
-A ticket is fetched with its requester, assignee, organization and group sideloaded, so one link costs
-one request; several tickets cost one `show_many` request per 100. Results are cached briefly per ticket
+A ticket is fetched with its requester, assignee, organization, group and custom status sideloaded, so
+one link costs one request; several tickets cost one `show_many` request per 100. Results are cached briefly per ticket
 id (Slack sends the same link twice: once from the composer, once when posted).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from bot.cache import TTLCache
+from bot.client_base import BaseClient
 from bot.settings import Settings
 from bot.upstream import (
     AuthError,
@@ -27,15 +27,14 @@ from bot.upstream import (
     Sleep,
     UpstreamError,
     http_client,
-    json_body,
-    send_with_retry,
 )
-from bot.zendesk.models import Group, Organization, Record, Ticket, TicketBundle, User
+from bot.zendesk.models import CustomStatus, Group, Organization, Record, Ticket, TicketBundle, User
 
 log = logging.getLogger(__name__)
 
 UPSTREAM = "Zendesk"
-INCLUDE = "users,organizations,groups"
+# custom_statuses: with custom statuses on, `status` is only the category; agents see the label.
+INCLUDE = "users,organizations,groups,custom_statuses"
 SHOW_MANY_MAX = 100
 CREDENTIAL_SETTINGS = "ZENDESK_EMAIL/ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN"
 
@@ -46,6 +45,7 @@ LOW_REMAINING_ABSOLUTE = 10
 LOW_REMAINING_FRACTION = 0.1
 
 M = TypeVar("M", bound=Record)
+_object = TypeAdapter(dict[str, Any])
 
 
 # --- errors with Zendesk-specific sentences ----------------------------------------------------------
@@ -95,17 +95,15 @@ class ZendeskAuthError(AuthError):
         )
 
 
-def _classifier(ticket_id: int | None, route: str) -> Callable[[httpx.Response], UpstreamError | None]:
-    """Map a non-2xx answer to a typed error. Details name the status and route, never headers or body."""
+def _ticket_classifier(ticket_id: int, route: str) -> Callable[[httpx.Response], UpstreamError | None]:
+    """What 403 and 404 mean for a request about one ticket."""
 
     def classify(response: httpx.Response) -> UpstreamError | None:
         status = response.status_code
         where = f"HTTP {status} from {route}"
-        if status == 401:
-            return ZendeskAuthError(where)
         if status == 403:
             return ZendeskForbidden(ticket_id, where)
-        if status == 404 and ticket_id is not None:
+        if status == 404:
             return TicketNotFound(ticket_id, where)
         return None
 
@@ -140,8 +138,10 @@ def _header_number(headers: httpx.Headers, names: Iterable[str]) -> int | None:
     return min(values) if values else None
 
 
-class ZendeskClient:
+class ZendeskClient(BaseClient):
     """Knows Zendesk's wire format and nothing of Slack. Returns `TicketBundle`s, raises typed errors."""
+
+    upstream: ClassVar[str] = UPSTREAM
 
     def __init__(
         self,
@@ -155,12 +155,9 @@ class ZendeskClient:
         host: str | None = None,
     ) -> None:
         """`host` is where agents open tickets (default: the API client's host)."""
-        self._http = http
+        super().__init__(http, policy=policy, cache=cache, sleep=sleep)
         self._auth_header = auth_header
-        self._policy = policy
-        self._cache = cache
         self._ttl = ttl
-        self._sleep = sleep
         self.host = (host or http.base_url.host or "").lower()
         self.rate_limit_remaining: int | None = None  # from the last response that carried it
 
@@ -189,36 +186,21 @@ class ZendeskClient:
     def __repr__(self) -> str:
         return f"ZendeskClient(host={self.host!r})"  # never the auth header
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    # --- what the base needs --------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        return {"authorization": self._auth_header, "accept": "application/json"}
 
-    # --- transport ---------------------------------------------------------------------------------
-    async def _get(self, path_and_query: str, route: str, ticket_id: int | None) -> Any:
-        """GET one path; `route` (e.g. `GET /api/v2/tickets/{id}.json`) names it in errors."""
+    def _classify(self, response: httpx.Response, route: str) -> UpstreamError | None:
+        """Details name the status and route, never headers or body."""
+        status = response.status_code
+        where = f"HTTP {status} from {route}"
+        if status == 401:
+            return ZendeskAuthError(where)
+        if status == 403:
+            return ZendeskForbidden(None, where)
+        return None
 
-        def build() -> httpx.Request:
-            headers = {"authorization": self._auth_header, "accept": "application/json"}
-            return self._http.build_request("GET", path_and_query, headers=headers)
-
-        classify = _classifier(ticket_id, route)
-
-        def classify_and_watch(response: httpx.Response) -> UpstreamError | None:
-            self._watch_rate_limit(response)
-            return classify(response)
-
-        response = await send_with_retry(
-            self._http,
-            build,
-            upstream=UPSTREAM,
-            route=route,
-            policy=self._policy,
-            classify=classify_and_watch,
-            sleep=self._sleep or asyncio.sleep,
-        )
-        self._watch_rate_limit(response)
-        return json_body(response, UPSTREAM, what=route)
-
-    def _watch_rate_limit(self, response: httpx.Response) -> None:
+    def _observe(self, response: httpx.Response) -> None:
         """Remember the account's remaining budget and warn before Zendesk starts answering 429."""
         remaining = _header_number(response.headers, REMAINING_HEADERS)
         if remaining is None:
@@ -234,13 +216,14 @@ class ZendeskClient:
                 extra={"upstream": UPSTREAM, "remaining": remaining, "limit": limit},
             )
 
+    async def _get(self, path_and_query: str, route: str, ticket_id: int | None) -> dict[str, Any]:
+        """GET one path; `route` (e.g. `GET /api/v2/tickets/{id}.json`) names it in errors."""
+        classify = _ticket_classifier(ticket_id, route) if ticket_id is not None else None
+        return await self._send("GET", path_and_query, route, _object, classify=classify)
+
     # --- parsing ---------------------------------------------------------------------------------------
-    @staticmethod
-    def _model(model: type[M], data: Any, what: str) -> M:
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            raise BadResponse(UPSTREAM, f"unexpected shape for {what}: {exc.error_count()} errors") from exc
+    def _model(self, model: type[M], data: Any, what: str) -> M:
+        return self._parse(TypeAdapter(model), data, what)
 
     @staticmethod
     def _sideload(data: dict[str, Any], key: str, model: type[M]) -> dict[int, M]:
@@ -264,6 +247,7 @@ class ZendeskClient:
         users = self._sideload(data, "users", User)
         orgs = self._sideload(data, "organizations", Organization)
         groups = self._sideload(data, "groups", Group)
+        statuses = self._sideload(data, "custom_statuses", CustomStatus)
         bundles: dict[int, TicketBundle] = {}
         for raw in tickets_raw:
             ticket = self._model(Ticket, raw, "ticket")
@@ -274,6 +258,9 @@ class ZendeskClient:
                 organization=orgs.get(ticket.organization_id) if ticket.organization_id is not None else None,
                 group=groups.get(ticket.group_id) if ticket.group_id is not None else None,
                 host=self.host,
+                custom_status=(
+                    statuses.get(ticket.custom_status_id) if ticket.custom_status_id is not None else None
+                ),
             )
         return bundles
 
@@ -291,7 +278,7 @@ class ZendeskClient:
                 "GET /api/v2/tickets/{id}.json",
                 ticket_id,
             )
-            if not isinstance(data, dict) or not isinstance(data.get("ticket"), dict):
+            if not isinstance(data.get("ticket"), dict):
                 raise BadResponse(UPSTREAM, "show-ticket answer has no ticket object")
             bundle = self._bundles(data, [data["ticket"]]).get(ticket_id)
             if bundle is None:
@@ -324,7 +311,7 @@ class ZendeskClient:
                     "GET /api/v2/tickets/show_many.json",
                     None,
                 )
-                if not isinstance(data, dict) or not isinstance(data.get("tickets"), list):
+                if not isinstance(data.get("tickets"), list):
                     raise BadResponse(UPSTREAM, "show-many answer has no tickets list")
                 return self._bundles(data, data["tickets"])
 

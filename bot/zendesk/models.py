@@ -11,20 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from bot.client_base import WireModel
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-class Record(_Wire):
+class Record(WireModel):
     """Any Zendesk record: all have an integer id."""
 
     id: int
 
 
-class Via(_Wire):
+class Via(WireModel):
     """How the ticket was created: `channel` is a via-type string ("web", "email") or, rarely, an id."""
 
     channel: str | int | None = None
@@ -46,6 +44,7 @@ class Ticket(Record):
     via: Via | None = None
     created_at: datetime
     updated_at: datetime | None = None
+    custom_status_id: int | None = None
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -77,6 +76,13 @@ class User(Record):
     organization_id: int | None = None
 
 
+class CustomStatus(Record):
+    """A custom ticket status (accounts with custom statuses on): the label agents see."""
+
+    status_category: str | None = None
+    agent_label: str | None = None
+
+
 class Organization(Record):
     name: str | None = None
 
@@ -95,10 +101,18 @@ class TicketBundle:
     organization: Organization | None
     group: Group | None
     host: str
+    custom_status: CustomStatus | None = None  # sideloaded `custom_statuses` entry for the ticket
 
     @property
     def ticket_id(self) -> int:
         return self.ticket.id
+
+    @property
+    def status_label(self) -> str:
+        """What agents see as the status: the custom status's agent label, else the status itself."""
+        if self.custom_status is not None and (self.custom_status.agent_label or "").strip():
+            return (self.custom_status.agent_label or "").strip()
+        return self.ticket.status
 
     @property
     def agent_url(self) -> str:

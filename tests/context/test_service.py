@@ -6,6 +6,8 @@ Every expected number comes from the `oracle` (plain loops over `ws.events`), ne
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
 from typing import Any
 
@@ -31,6 +33,7 @@ from bot.sample import (
     TICKET_SAM,
     TONY,
 )
+from bot.sample.data import SLASH_VISITOR_ID
 from bot.upstream import AuthError
 
 from .conftest import DAY, HOUR, MIDNIGHT, NOW, PREVIOUS_START, WINDOW_START, Make, Oracle
@@ -44,6 +47,9 @@ def frequency(days: int) -> str:
     if days >= 1:
         return "monthly"
     return "inactive"
+
+
+ACCOUNT_RECORDS = r'"source":\s*\{\s*"accounts"'  # the body of the account-records aggregation
 
 
 def history_requests(env: Any, visitor_id: str) -> list[Any]:
@@ -182,15 +188,19 @@ async def test_opted_out_account_is_summarised_without_its_activity(make_env: Ma
     assert stark.id == STARK and stark.opted_out is True
     assert stark.usage is None and stark.fields == [] and stark.gap is None
     assert ctx.gaps == []
-    for pipeline in env.aggregations():
+    activity = [p for p in env.aggregations() if "timeSeries" in p[0]["source"]]
+    assert activity
+    for pipeline in activity:
         for expr in filters(pipeline):
-            assert "accountId" not in expr, expr
             assert '"stark"' not in expr, expr
 
 
 # --- 4. timeline -----------------------------------------------------------------------------------------
-async def test_ticket_after_midnight_timeline_spans_both_days(make_env: Make, oracle: Oracle) -> None:
-    env = make_env(timeline_limit=50)
+@pytest.mark.parametrize("reading", ["calendar", "24h"])
+async def test_ticket_after_midnight_timeline_spans_both_days(
+    make_env: Make, oracle: Oracle, reading: str
+) -> None:
+    env = make_env(timeline_limit=50, pendo_options={"history_reading": reading})
     bundle = await env.tickets.ticket(TICKET_AFTER_MIDNIGHT)
     tc = await env.tickets.requester_context(bundle)
     ctx = tc.pendo
@@ -215,7 +225,7 @@ async def test_ticket_after_midnight_timeline_spans_both_days(make_env: Make, or
     assert all(created - 24 * HOUR <= e.ts_ms <= created for e in t.entries)
 
     starts = sorted(int(r.params["starttime"]) for r in history_requests(env, POWER_USER))
-    assert starts == [MIDNIGHT - DAY, MIDNIGHT]  # one request per UTC day the window touches
+    assert starts == [created - 24 * HOUR, created]  # the window's start and the anchor: both readings
 
 
 async def test_ticket_timeline_with_the_default_cap(make_env: Make, oracle: Oracle) -> None:
@@ -252,7 +262,7 @@ async def test_lookup_timeline_ends_now_and_collapses_repeats(make_env: Make, or
 # --- 5. partial failure ------------------------------------------------------------------------------------
 async def test_failing_account_becomes_a_gap_and_the_rest_is_shown(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
-    env.controls.fail(r"^/api/v1/account/", 500)
+    env.controls.fail(r"^/api/v1/aggregation$", 500, body_regex=ACCOUNT_RECORDS)
     ctx = await lookup_context(env, JANE)
     assert ctx.usage is not None and ctx.usage.events == oracle.figures(JANE, WINDOW_START).events
     assert ctx.timeline is not None and len(ctx.timeline.entries) > 0
@@ -261,7 +271,7 @@ async def test_failing_account_becomes_a_gap_and_the_rest_is_shown(make_env: Mak
     assert acme.gap and "unavailable" in acme.gap
     assert len(ctx.gaps) == 1
     assert ACME in ctx.gaps[0] and "Try again" in ctx.gaps[0]
-    account_calls = [r for r in env.requests if r.path.startswith("/api/v1/account/")]
+    account_calls = [r for r in env.requests if re.search(ACCOUNT_RECORDS.encode(), r.body)]
     assert len(account_calls) == 3  # retried (5xx), within the policy's 3 attempts
 
 
@@ -307,19 +317,18 @@ async def test_a_repeated_lookup_within_the_ttl_sends_nothing(make_env: Make) ->
     assert second == first
 
 
-async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Make) -> None:
+async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
     await lookup_context(env, JANE)
     paths = sorted(f"{r.method} {r.path}" for r in env.requests)
-    # visitor 1 + visitor schema 1 + usage (4 aggregations, page and feature catalogs) 6
-    # + account (record, account schema, activity aggregation) 3 + timeline (2 days of history,
-    # track type and guide catalogs; page and feature catalogs are shared with usage) 4 = 15
+    # visitor 1 + visitor schema 1 + usage (per-day activity over both periods, top features, top pages;
+    # page and feature catalogs) 5 + accounts (records, figures, account schema) 3 + timeline (2 history
+    # calls, track type catalog, the names of the guides seen) 4 = 14
     assert paths == sorted(
         [
             f"GET /api/v1/visitor/{JANE}",
             "GET /api/v1/metadata/schema/visitor",
             "GET /api/v1/metadata/schema/account",
-            f"GET /api/v1/account/{ACME}",
             f"GET /api/v1/visitor/{JANE}/history",
             f"GET /api/v1/visitor/{JANE}/history",
             "GET /api/v1/page",
@@ -329,17 +338,32 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
             *["POST /api/v1/aggregation"] * 5,
         ]
     )
-    assert env.services.pendo.calls == 15
+    assert env.services.pendo.calls == 14
     # No request twice.
     keys = [(r.method, r.path, r.query, r.body) for r in env.requests]
     assert len(set(keys)) == len(keys)
+    # Guide names only for the guides the timeline shows, never the whole catalog.
+    [guides] = [r for r in env.requests if r.path == "/api/v1/guide"]
+    seen = {str(e.object_id) for e in oracle.ws.events if e.visitor_id == JANE and e.kind == "guide"}
+    seen = {
+        g
+        for g in seen
+        if any(e.object_id == g and e.ts >= NOW - 24 * HOUR for e in oracle.ws.events if e.visitor_id == JANE)
+    }
+    assert sorted(guides.params["id"].split(",")) == sorted(seen) and seen
     pipelines = env.aggregations()
     assert len(pipelines) == 5
     for pipeline in pipelines:
-        series = pipeline[0]["source"]["timeSeries"]
-        assert series["period"] == "dayRange" and 1 <= series["count"] <= 30
-        assert series["first"] in (WINDOW_START, PREVIOUS_START)
+        source = pipeline[0]["source"]
         [expr] = filters(pipeline)
+        if "accounts" in source:  # the account records
+            assert expr == f'accountId == "{ACME}"'
+            continue
+        series = source["timeSeries"]
+        assert series["period"] == "dayRange"
+        # An instant inside the first wanted local day: Pendo rounds it down to that local midnight.
+        first_day = {30: WINDOW_START, 60: PREVIOUS_START}[series["count"]]
+        assert first_day <= series["first"] < first_day + DAY
         assert re.fullmatch(rf'(visitorId == "{re.escape(JANE)}"|accountId == "{ACME}")', expr), expr
 
 
@@ -354,7 +378,7 @@ async def test_concurrent_identical_lookups_share_their_requests(make_env: Make)
     env = make_env()
     first, second = await asyncio.gather(lookup_context(env, JANE), lookup_context(env, JANE))
     assert first == second
-    assert env.services.pendo.calls == len(env.requests) == 15
+    assert env.services.pendo.calls == len(env.requests) == 14
 
 
 # --- more shapes -----------------------------------------------------------------------------------------
@@ -376,7 +400,7 @@ async def test_timeline_hours_setting_widens_the_window(make_env: Make, oracle: 
     expected, _ = oracle.timeline(JANE, NOW - 72 * HOUR, NOW)
     assert [(e.ts_ms, e.kind, e.name, e.count) for e in t.entries] == expected[:50]
     starts = sorted(int(r.params["starttime"]) for r in history_requests(env, JANE))
-    assert starts == [MIDNIGHT - 3 * DAY, MIDNIGHT - 2 * DAY, MIDNIGHT - DAY, MIDNIGHT]
+    assert starts == [NOW - 72 * HOUR, NOW - 48 * HOUR, NOW - 24 * HOUR, NOW]
 
 
 async def test_anchor_in_the_future_is_clamped_to_now(make_env: Make) -> None:
@@ -456,3 +480,57 @@ async def test_failing_visitor_schema_only_loses_labels(make_env: Make, ws: Any)
     ctx = await lookup_context(env, JANE)
     assert ctx.gaps == [] and ctx.usage is not None
     assert [f.label for f in ctx.profile.fields] == ["role", "language", "planlevel"]
+
+
+# --- history limits ----------------------------------------------------------------------------------------
+async def test_an_anchor_older_than_pendo_keeps_history_says_so(make_env: Make) -> None:
+    env = make_env()
+    ctx = await lookup_context(env, JANE, anchor_ms=NOW - 200 * DAY, marker=MARKER)
+    assert ctx.timeline is None and ctx.usage is not None
+    assert ctx.gaps == [
+        "Recent activity unavailable: Pendo keeps history for about 180 days, and this moment is older "
+        "than that."
+    ]
+    assert history_requests(env, JANE) == []  # nothing asked that Pendo no longer has
+
+
+async def test_one_malformed_history_item_is_skipped_and_counted(
+    make_env: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = make_env()
+    good = {"type": "page", "ts": NOW - HOUR, "pageId": "page-dashboard", "lastTs": None, "uri": None}
+    body = json.dumps([good, {"type": "feature", "ts": None, "featureId": "feature-add-chart"}])
+    env.controls.fail(r"/history$", 200, body=body)
+    with caplog.at_level(logging.WARNING):
+        ctx = await lookup_context(env, JANE)
+    assert ctx.timeline is not None and ctx.gaps == []
+    assert [(e.ts_ms, e.kind, e.name) for e in ctx.timeline.entries] == [(NOW - HOUR, "page", "Dashboard")]
+    skipped = [
+        r.__dict__["skipped"] for r in caplog.records if r.getMessage() == "skipped malformed history items"
+    ]
+    assert skipped and set(skipped) == {1}  # once per history call, each with its one bad item
+
+
+async def test_a_refused_lc_lookup_falls_back_to_the_exact_match_search(make_env: Make) -> None:
+    """The `_lc_` endpoint is undocumented: a 400 (no lower-cased index) is no match, then the aggregation."""
+    env = make_env(pendo_email_field="agent/email")
+    env.controls.fail(r"^/api/v1/visitor/metadata/", 400)
+    ctx = await lookup_context(env, SAM)
+    assert ctx.profile.id == SAM_VISITOR_ID and ctx.gaps == []
+    lookups = [r for r in env.requests if r.path.startswith("/api/v1/visitor/metadata/")]
+    assert len(lookups) == 1  # a 400 is not retried
+    searches = [p for p in env.aggregations() if p[0]["source"] == {"visitors": None}]
+    assert len(searches) == 1 and "metadata.agent.email" in searches[0][2]["filter"]
+
+
+async def test_a_visitor_id_with_a_slash_is_found_by_aggregation(make_env: Make, oracle: Oracle) -> None:
+    env = make_env()
+    ctx = await env.services.context.for_visitor_id(SLASH_VISITOR_ID)
+    assert isinstance(ctx, CustomerContext) and ctx.profile.id == SLASH_VISITOR_ID
+    assert ctx.profile.name == "Kim Park" and ctx.profile.account_ids == [ACME]
+    assert ctx.usage is not None and ctx.usage.events == oracle.figures(SLASH_VISITOR_ID, WINDOW_START).events
+    assert ctx.gaps == []
+    # Found through a `visitors` aggregation filtered on visitorId, never GET /visitor/okta/kim.park.
+    assert not [r for r in env.requests if r.path == f"/api/v1/visitor/{SLASH_VISITOR_ID}"]
+    [lookup] = [p for p in env.aggregations() if p[0]["source"] == {"visitors": None}]
+    assert filters(lookup) == [f'visitorId == "{SLASH_VISITOR_ID}"']

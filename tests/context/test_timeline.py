@@ -1,5 +1,7 @@
+import pytest
+
 from bot.context.models import Timeline
-from bot.context.timeline import build_timeline, history_days
+from bot.context.timeline import build_timeline, history_starts
 from bot.pendo.models import CatalogItem, HistoryItem
 
 DAY = 86_400_000
@@ -37,9 +39,47 @@ def build(items: list[HistoryItem], **kw: object) -> Timeline:
     return build_timeline(items, **args)  # type: ignore[arg-type]
 
 
-def test_window_across_midnight_asks_for_both_days() -> None:
-    assert history_days(MIDNIGHT - HOUR, MIDNIGHT + HOUR) == [MIDNIGHT - DAY, MIDNIGHT]
-    assert history_days(MIDNIGHT + HOUR, MIDNIGHT + 2 * HOUR) == [MIDNIGHT]
+def _covered(starts: list[int], start: int, anchor: int, offset: int, reading: str) -> bool:
+    """Whether the calls at `starts` cover every ms of [start, anchor] under one reading of a history day
+    (fixed-offset local days; computed here with plain arithmetic over every minute of the window)."""
+    spans = []
+    for s in starts:
+        if reading == "24h":
+            spans.append((s, s + DAY))
+        else:
+            day = s - (s - offset) % DAY
+            spans.append((day, day + DAY))
+    return all(any(lo <= t < hi for lo, hi in spans) for t in range(start, anchor + 1, 60_000))
+
+
+@pytest.mark.parametrize("offset_hours", [0, 6, 18, 9])  # UTC, UTC+6 (or -18), UTC-6, UTC+9
+@pytest.mark.parametrize("anchor_hour", [0, 1, 5, 11, 23])
+@pytest.mark.parametrize("hours", [24, 72])
+def test_history_starts_cover_the_window_under_both_readings(
+    offset_hours: int, anchor_hour: int, hours: int
+) -> None:
+    offset = offset_hours * HOUR
+    anchor = MIDNIGHT + offset + anchor_hour * HOUR + 7 * 60_000
+    start = anchor - hours * HOUR
+    starts = history_starts(start, anchor, offset)
+    assert starts[0] == start and starts[-1] == anchor
+    if hours == 24:
+        assert len(starts) == 2  # the default window: two calls, whatever the zone and the hour
+    else:  # one per 24 h, plus a noon call for an inner day the steps only touch near its edges
+        assert hours // 24 + 1 <= len(starts) <= 2 * (hours // 24)
+    for reading in ("calendar", "24h"):
+        assert _covered(starts, start, anchor, offset, reading), reading
+    if hours == 24:  # without a known offset (first lookup) the same two instants are asked
+        assert history_starts(start, anchor, None) == starts
+
+
+def test_a_short_local_day_in_between_gets_its_own_call() -> None:
+    """A window whose inner day none of the 24 h steps sits well inside gets a call at that day's noon."""
+    start = MIDNIGHT + 23 * HOUR + 30 * 60_000
+    anchor = start + 25 * HOUR  # the instants are 23:30 day 0, 23:30 day 1 and 00:30 day 2
+    starts = history_starts(start, anchor, 0)
+    assert MIDNIGHT + DAY + 12 * HOUR in starts
+    assert history_starts(MIDNIGHT + HOUR, MIDNIGHT + 2 * HOUR, 0) == [MIDNIGHT + HOUR, MIDNIGHT + 2 * HOUR]
 
 
 def test_newest_first_names_resolved_and_both_days_included() -> None:

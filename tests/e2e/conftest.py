@@ -152,10 +152,22 @@ def workspace() -> Workspace:
     return build_workspace(NOW)
 
 
-def make_bot(fake_slack: FakeSlack, slack_url: str, *, zendesk: bool = True, **overrides: Any) -> Bot:
-    """A bot over the sample APIs, not started: prefer the `new_bot` fixture, which starts and closes it."""
-    made = ServicesFactory(workspace(), NOW)(
+def make_bot(
+    fake_slack: FakeSlack,
+    slack_url: str,
+    *,
+    zendesk: bool = True,
+    ws: Workspace | None = None,
+    pendo_options: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Bot:
+    """A bot over the sample APIs, not started: prefer the `new_bot` fixture, which starts and closes it.
+
+    `ws`: another workspace (e.g. built in another time zone); `pendo_options`: `create_pendo_app`
+    keywords (subscription time zone, history reading)."""
+    made = ServicesFactory(ws or workspace(), NOW)(
         zendesk=zendesk,
+        pendo_options=pendo_options,
         sleep=None,  # the real back-off, as in production
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SECRET,

@@ -18,7 +18,15 @@ from bot.cache import TTLCache
 from bot.pendo import queries
 from bot.pendo.client import PendoClient, segment
 from bot.pendo.models import CatalogItem, HistoryItem, Visitor
-from bot.upstream import AuthError, BadResponse, RateLimited, RetryPolicy, Unavailable, UpstreamError
+from bot.upstream import (
+    AuthError,
+    BadRequest,
+    BadResponse,
+    RateLimited,
+    RetryPolicy,
+    Unavailable,
+    UpstreamError,
+)
 
 BASE = "https://app.pendo.io"
 KEY = "6f1c2d3e-aaaa-bbbb-cccc-0123456789ab"
@@ -81,25 +89,45 @@ VISITOR = {
 
 
 # --- headers and paths ---------------------------------------------------------------------------
-async def test_integration_key_header_and_json_content_type() -> None:
+async def test_integration_key_header_and_content_type_only_with_a_body() -> None:
     wire = Wire(ok(VISITOR))
     client = make_client(wire)
     await client.get_visitor("jane@example.com")
     assert wire.last.headers["x-pendo-integration-key"] == KEY
-    assert wire.last.headers["content-type"].startswith("application/json")
+    assert "content-type" not in wire.last.headers  # a GET has no body, so no Content-Type
     assert wire.last.method == "GET"
     assert wire.last.url.host == "app.pendo.io"
     assert client.calls == 1
+    wire.replies = [ok({"results": []})]
+    await client.aggregate("t", [{"source": {"visitors": None}}])
+    assert wire.last.headers["content-type"] == "application/json"
+    assert wire.last.headers["x-pendo-integration-key"] == KEY
 
 
 async def test_visitor_id_is_percent_encoded_on_the_wire() -> None:
+    nasty = NASTY_EMAIL.replace("/", "-")
     wire = Wire(ok(VISITOR))
-    await make_client(wire).get_visitor(NASTY_EMAIL)
+    await make_client(wire).get_visitor(nasty)
     raw = wire.last.url.raw_path
-    assert raw == b"/api/v1/visitor/Jane%2Bops%2Fqa%231%3Fx%3Dy%20z%40Example.com"
+    assert raw == b"/api/v1/visitor/Jane%2Bops-qa%231%3Fx%3Dy%20z%40Example.com"
     assert wire.last.url.query == b""
     assert wire.last.url.fragment == ""
-    assert unquote(raw.decode().rsplit("/", 1)[1]) == NASTY_EMAIL
+    assert unquote(raw.decode().rsplit("/", 1)[1]) == nasty
+
+
+@pytest.mark.parametrize("visitor_id", ["okta/jane@example.com", "dom\\jane"])
+async def test_visitor_id_a_path_cannot_carry_is_found_by_aggregation(visitor_id: str) -> None:
+    row = {"visitorId": visitor_id, "metadata": {"auto": {"accountids": ["acme"]}, "agent": {"name": "J"}}}
+    wire = Wire(ok({"results": [row]}))
+    visitor = await make_client(wire).get_visitor(visitor_id)
+    assert visitor is not None and visitor.id == visitor_id and visitor.all_account_ids == ["acme"]
+    assert visitor.name == "J"
+    assert [r.url.path for r in wire.requests] == ["/api/v1/aggregation"]  # never a mangled path
+    pipeline = json.loads(wire.last.content)["request"]["pipeline"]
+    assert pipeline == queries.visitor_by_id(visitor_id)
+    assert pipeline[1]["filter"] == f"visitorId == {json.dumps(visitor_id)}"
+    wire.replies = [ok({"results": []})]
+    assert await make_client(wire).get_visitor(visitor_id) is None
 
 
 async def test_percent_sign_is_encoded_not_passed_through() -> None:
@@ -124,22 +152,40 @@ async def test_history_null_body_is_empty_list() -> None:
     assert await make_client(wire).history("v", 0) == []
 
 
+async def test_history_skips_a_malformed_item_and_counts_it(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    items = [
+        {"type": "page", "ts": 1, "pageId": "p1", "lastTs": None, "duration": None, "uri": None},
+        {"type": "page"},  # no ts: cannot be placed
+        {"type": "feature", "ts": 3, "featureId": "f1"},  # every optional field missing
+        "junk",
+    ]
+    got = await make_client(Wire(ok(items))).history("v", 0)
+    assert [(i.type, i.ts) for i in got] == [("page", 1), ("feature", 3)]
+    [record] = [r for r in caplog.records if r.getMessage() == "skipped malformed history items"]
+    assert record.__dict__["skipped"] == 2
+
+
 async def test_history_wrong_shape_is_bad_response() -> None:
-    wire = Wire(ok([{"type": "page"}]))  # no ts
     with pytest.raises(BadResponse):
-        await make_client(wire).history("v", 0)
+        await make_client(Wire(ok({"items": []}))).history("v", 0)
 
 
-async def test_account_path_encoded() -> None:
-    wire = Wire(ok({"id": "acme/eu", "name": "Acme"}))
-    account = await make_client(wire).get_account("acme/eu")
-    assert wire.last.url.raw_path == b"/api/v1/account/acme%2Feu"
-    assert account is not None and account.display_name == "Acme"
-
-
-async def test_account_404_is_none() -> None:
-    wire = Wire(httpx.Response(404))
-    assert await make_client(wire).get_account("nope") is None
+async def test_accounts_come_from_one_aggregation_and_are_cached() -> None:
+    rows = [
+        {"accountId": "acme/eu", "metadata": {"agent": {"name": "Acme EU"}}},
+        {"accountId": "other", "metadata": {}},  # not asked for: ignored
+    ]
+    wire = Wire(ok({"results": rows}))
+    client = make_client(wire)
+    accounts = await client.accounts(["acme/eu", "gone", "acme/eu"])
+    assert list(accounts) == ["acme/eu"] and accounts["acme/eu"].display_name == "Acme EU"
+    pipeline = json.loads(wire.last.content)["request"]["pipeline"]
+    assert pipeline == queries.accounts_by_id(["acme/eu", "gone"])
+    assert pipeline[1]["filter"] == 'accountId == "acme/eu" || accountId == "gone"'
+    await client.accounts(["acme/eu", "gone"])
+    assert len(wire.requests) == 1  # account records are kept as long as the catalogs
+    assert await client.accounts([]) == {} and len(wire.requests) == 1
 
 
 # builds requests exactly as PendoClient does (same base_url merge); never sends anything
@@ -251,13 +297,35 @@ async def test_visitor_wrong_shape_is_bad_response(body: Any) -> None:
     assert "visitor" in info.value.detail
 
 
-async def test_400_is_bad_response_not_retried() -> None:
+async def test_400_is_a_refused_request_naming_the_region_not_retried() -> None:
     wire = Wire(httpx.Response(400, text="no period specified for time series source"))
-    with pytest.raises(BadResponse) as info:
+    with pytest.raises(BadRequest) as info:
         await make_client(wire).aggregate("t", [{"source": {"visitors": None}}])
+    assert not isinstance(info.value, BadResponse)
     assert len(wire.requests) == 1
     assert info.value.status == 400
     assert info.value.detail == "HTTP 400 from POST /api/v1/aggregation"  # never the body
+    message = info.value.user_message
+    assert "refused a request from the bot" in message and "region" in message
+    assert "could not read" not in message and "PENDO_" not in message  # no setting names for agents
+    assert info.value.hint and "PENDO_REGION" in info.value.hint and "app.pendo.io" in info.value.hint
+
+
+async def test_400_at_the_key_check_says_key_or_region(caplog: pytest.LogCaptureFixture) -> None:
+    wire = Wire(httpx.Response(400, json={"error": "bad request"}))
+    with pytest.raises(AuthError) as info:
+        await make_client(wire).verify()
+    err = info.value
+    assert err.status == 400 and "key or the Pendo region is likely wrong" in err.user_message
+    assert err.hint and "PENDO_REGION" in err.hint and "suffix" in err.hint
+    assert "PENDO_REGION" in str(err)  # what the log shows
+    assert KEY not in str(err) + err.user_message + err.hint
+
+
+@pytest.mark.parametrize("reply", [httpx.Response(400, json={"error": "no index"}), ok([])])
+async def test_metadata_lookup_400_or_empty_is_no_match(reply: httpx.Response) -> None:
+    """The caller then falls back to the exact-match search."""
+    assert await make_client(Wire(reply)).visitors_by_metadata("custom", "mail", "a@b.c") == []
 
 
 LOOKUP_EMAIL = "Jane.Doe+vip@Acme-Corp.example"
@@ -293,7 +361,8 @@ async def test_errors_never_carry_the_looked_up_email(
     except UpstreamError as exc:
         err = exc
     else:
-        assert answer == "404" and lookup in ("visitor", "metadata") and not result
+        refused_lookup = answer == "400" and lookup == "metadata"  # falls back to the exact search
+        assert ((answer == "404" and lookup in ("visitor", "metadata")) or refused_lookup) and not result
         return
     expected = "non-JSON body (text/html) from" if answer == "non-json" else f"HTTP {answer} from"
     assert err.detail == f"{expected} {route}"
@@ -328,6 +397,24 @@ async def test_429_retry_after_goes_to_the_injected_sleep() -> None:
     wire = Wire(httpx.Response(429, headers={"Retry-After": "2"}), ok(VISITOR))
     await make_client(wire, sleeps=sleeps).get_visitor("jane@example.com")
     assert sleeps.delays == [2.0]
+
+
+async def test_429_without_retry_after_still_backs_off() -> None:
+    """Pendo sends no Retry-After: the bot waits anyway (never ~0 s), exponentially, then succeeds."""
+    sleeps = Sleeps()
+    wire = Wire(httpx.Response(429), httpx.Response(429), ok(VISITOR))
+    visitor = await make_client(wire, sleeps=sleeps).get_visitor("jane@example.com")
+    assert visitor is not None and len(wire.requests) == 3
+    first, second = sleeps.delays
+    assert 0.005 <= first <= 0.01 and 0.01 <= second <= 0.02  # base 0.01 s: at least half the cap
+
+
+async def test_429_without_retry_after_exhausted_is_rate_limited() -> None:
+    wire = Wire(httpx.Response(429))
+    with pytest.raises(RateLimited) as info:
+        await make_client(wire).get_visitor("jane@example.com")
+    assert len(wire.requests) == 3 and info.value.retry_after is None
+    assert "rate-limiting" in info.value.user_message
 
 
 async def test_429_long_retry_after_is_rate_limited_now() -> None:
@@ -396,7 +483,6 @@ async def test_search_visitors_malformed_row_is_bad_response() -> None:
         ("page", "/api/v1/page"),
         ("feature", "/api/v1/feature"),
         ("trackType", "/api/v1/tracktype"),
-        ("guide", "/api/v1/guide"),
     ],
 )
 async def test_catalog_paths_and_index(kind: str, path: str) -> None:
@@ -490,11 +576,11 @@ EVENT_PIPELINES: list[Callable[[int], queries.Pipeline]] = [
 
 
 @pytest.mark.parametrize("build", EVENT_PIPELINES)
-@pytest.mark.parametrize("days", [31, 90, 0, -1])
+@pytest.mark.parametrize("days", [61, 90, 0, -1])
 def test_event_pipelines_refuse_out_of_range_windows(
     build: Callable[[int], queries.Pipeline], days: int
 ) -> None:
-    with pytest.raises(ValueError, match="30"):
+    with pytest.raises(ValueError, match="60"):
         build(days)
 
 

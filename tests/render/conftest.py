@@ -17,7 +17,7 @@ NOW = 1_795_000_000_000 + 2 * HOUR
 
 @pytest.fixture(scope="module")
 def ws() -> Workspace:
-    return build_workspace(NOW)
+    return build_workspace(NOW, "UTC")  # the render tests' oracles count UTC days
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def test_visitors_and_layouts(ws: Workspace) -> None:
         if "@" in vid:
             assert vid == meta["agent"]["email"] == vid.lower()
         else:
-            assert vid.startswith("u-")
+            assert vid.startswith("u-") or vid == data.SLASH_VISITOR_ID  # one ID a URL path cannot carry
         mine = events_of(ws, vid)
         assert mine, vid
         assert (meta["auto"]["firstvisit"], meta["auto"]["lastvisit"]) == (mine[0].ts, mine[-1].ts)
@@ -199,7 +199,7 @@ def test_schemas_describe_the_metadata(ws: Workspace) -> None:
 
 def test_tickets(ws: Workspace) -> None:
     t, users = ws.tickets, ws.zendesk_users
-    assert sorted(t) == list(range(1001, 1010))
+    assert sorted(t) == list(range(1001, 1011))
 
     def requester(tid: int) -> object:
         return users[t[tid]["requester_id"]]["email"]
@@ -219,10 +219,15 @@ def test_tickets(ws: Workspace) -> None:
     assert requester(1007) == PRIVATE
     assert requester(1008) == MULTI
     assert (t[1008]["status"], t[1008]["priority"], t[1008]["via"]["channel"]) == (
-        "escalated_custom",
+        "open",
         "urgent",
         "native_messaging",
     )
+    # Custom statuses on: `status` is the category, the label comes from the custom status.
+    escalated = ws.zendesk_custom_statuses[t[1008]["custom_status_id"]]
+    assert (escalated["status_category"], escalated["agent_label"]) == ("open", "Escalated to engineering")
+    for ticket in t.values():
+        assert ws.zendesk_custom_statuses[ticket["custom_status_id"]]["status_category"] == ticket["status"]
     assert ws.forbidden_ticket_ids == {1009}
     assert len([u for u in users.values() if u["role"] == "agent"]) == 2
     for ticket in t.values():
@@ -230,3 +235,11 @@ def test_tickets(ws: Workspace) -> None:
         assert ticket["url"].endswith(f"/api/v2/tickets/{ticket['id']}.json")
         assert {"channel", "source"} <= ticket["via"].keys()
         assert ticket["submitter_id"] in users and ticket["requester_id"] in users
+
+
+def test_a_visitor_with_more_than_ten_accounts(ws: Workspace) -> None:
+    reseller = ws.visitors[data.RESELLER]
+    assert reseller["accountIds"] == list(data.RESELLER_ACCOUNTS) and len(data.RESELLER_ACCOUNTS) > 10
+    assert all(a in ws.accounts for a in data.RESELLER_ACCOUNTS)
+    used = {e.account_id for e in ws.events if e.visitor_id == data.RESELLER}
+    assert len(used) >= 5  # activity spread over several of them

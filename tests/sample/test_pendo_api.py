@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from bot.pendo import queries
-from bot.sample import create_pendo_app
+from bot.sample import FakeControls, build_workspace, create_pendo_app
 from bot.sample.credentials import SAMPLE_PENDO_KEY
-from bot.sample.data import DAY_MS, JANE, OPS, OPS_VISITOR_IDS, POWER_USER, SAM, SAM_VISITOR_ID, Workspace
+from bot.sample.data import (
+    DAY_MS,
+    JANE,
+    OPS,
+    OPS_VISITOR_IDS,
+    POWER_USER,
+    SAM,
+    SAM_VISITOR_ID,
+    Workspace,
+)
+from bot.sample.pendo_api import HistoryReading
+
+from .conftest import NOW_MS
 
 UI_KINDS = ("page", "feature", "untagged")
 
@@ -22,8 +36,21 @@ def seg(value: str) -> str:
     return quote(value, safe="")
 
 
+def midnight(ws: Workspace, ts_ms: int, days: int = 0) -> int:
+    """Local midnight (subscription zone) of the day containing `ts_ms`, moved by `days` calendar days."""
+    tz = ZoneInfo(ws.timezone)
+    day = datetime.fromtimestamp(ts_ms / 1000, tz).date() + timedelta(days=days)
+    return int(datetime.combine(day, time(0), tz).timestamp() * 1000)
+
+
 def window_start(ws: Workspace) -> int:
-    return ws.last_midnight_ms - 29 * DAY_MS
+    return midnight(ws, ws.now_ms, -29)
+
+
+def test_the_sample_days_are_not_utc_days(ws: Workspace) -> None:
+    """Default zone America/Chicago: midnight is 05:00 or 06:00 UTC, and NOW's last 30 days cross DST."""
+    assert ws.timezone == "America/Chicago"
+    assert {midnight(ws, ws.now_ms, -d) % DAY_MS for d in range(30)} == {5 * 3_600_000, 6 * 3_600_000}
 
 
 async def aggregate(client: httpx.AsyncClient, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -37,12 +64,12 @@ async def aggregate(client: httpx.AsyncClient, pipeline: list[dict[str, Any]]) -
 
 # --- expectations computed from the raw events with plain loops ------------------------------------------
 def expected_daily(ws: Workspace, visitor_id: str, first: int, days: int) -> list[dict[str, int]]:
-    start = first - first % DAY_MS
+    start, end = midnight(ws, first), midnight(ws, first, days)
     events: dict[int, int] = defaultdict(int)
     minutes: dict[int, set[tuple[object, ...]]] = defaultdict(set)
     for e in ws.events:
-        if e.visitor_id == visitor_id and e.kind in UI_KINDS and start <= e.ts < start + days * DAY_MS:
-            day = e.ts - e.ts % DAY_MS
+        if e.visitor_id == visitor_id and e.kind in UI_KINDS and start <= e.ts < end:
+            day = midnight(ws, e.ts)
             events[day] += 1
             # a minute counts once per (account, kind, object) bucket of the day
             minutes[day].add((e.account_id, e.kind, e.object_id, e.ts // 60_000))
@@ -50,27 +77,27 @@ def expected_daily(ws: Workspace, visitor_id: str, first: int, days: int) -> lis
 
 
 def expected_top(ws: Workspace, kind: str, visitor_id: str, first: int, days: int) -> list[dict[str, Any]]:
-    start = first - first % DAY_MS
+    start, end = midnight(ws, first), midnight(ws, first, days)
     events: dict[str, int] = defaultdict(int)
     minutes: dict[str, set[tuple[object, ...]]] = defaultdict(set)
     for e in ws.events:
-        if e.visitor_id == visitor_id and e.kind == kind and start <= e.ts < start + days * DAY_MS:
+        if e.visitor_id == visitor_id and e.kind == kind and start <= e.ts < end:
             assert e.object_id is not None
             events[e.object_id] += 1
-            minutes[e.object_id].add((e.ts // DAY_MS, e.account_id, e.ts // 60_000))
+            minutes[e.object_id].add((midnight(ws, e.ts), e.account_id, e.ts // 60_000))
     rows = [{f"{kind}Id": k, "numEvents": n, "numMinutes": len(minutes[k])} for k, n in events.items()]
     return sorted(rows, key=lambda r: (-r["numEvents"], r[f"{kind}Id"]))
 
 
 def expected_account(ws: Workspace, account_id: str, first: int, days: int) -> dict[str, int]:
-    start = first - first % DAY_MS
+    start, end = midnight(ws, first), midnight(ws, first, days)
     visitors, day_set, n, minutes = set(), set(), 0, set()
     for e in ws.events:
-        if e.account_id == account_id and e.kind in UI_KINDS and start <= e.ts < start + days * DAY_MS:
+        if e.account_id == account_id and e.kind in UI_KINDS and start <= e.ts < end:
             visitors.add(e.visitor_id)
-            day_set.add(e.ts // DAY_MS)
+            day_set.add(midnight(ws, e.ts))
             n += 1
-            minutes.add((e.ts // DAY_MS, e.visitor_id, e.kind, e.object_id, e.ts // 60_000))
+            minutes.add((midnight(ws, e.ts), e.visitor_id, e.kind, e.object_id, e.ts // 60_000))
     return {
         "uniqueVisitors": len(visitors),
         "daysActive": len(day_set),
@@ -133,27 +160,48 @@ async def test_metadata_lookup_is_case_insensitive(pendo: httpx.AsyncClient) -> 
     sam = (await pendo.get(f"/api/v1/visitor/metadata/agent/_lc_email/{seg(SAM.lower())}")).json()
     assert [v["id"] for v in sam] == [SAM_VISITOR_ID]
     assert (await pendo.get("/api/v1/visitor/metadata/agent/_lc_email/none%40x.example")).json() == []
-    assert (await pendo.get("/api/v1/visitor/metadata/nogroup/_lc_email/x")).json() == []
+    # No lower-cased index for the field (or no `_lc_` prefix): 400, as Pendo may answer.
+    assert (await pendo.get("/api/v1/visitor/metadata/nogroup/_lc_email/x")).status_code == 400
+    assert (await pendo.get("/api/v1/visitor/metadata/custom/_lc_planlevel/x")).status_code == 400
     response = await pendo.get(f"/api/v1/visitor/metadata/agent/email/{seg(OPS)}")
     assert response.status_code == 400
 
 
-async def test_history_is_one_day_ascending(pendo: httpx.AsyncClient, ws: Workspace) -> None:
+@pytest.mark.parametrize("reading", ["calendar", "24h"])
+async def test_history_is_one_day_ascending(ws: Workspace, reading: HistoryReading) -> None:
+    """One day per call: the local calendar day containing starttime, or the 24 h from it."""
     start = ws.now_ms - 20 * 3_600_000 + 12_345  # not aligned to anything
-    items = (await pendo.get(f"/api/v1/visitor/{seg(JANE)}/history", params={"starttime": start})).json()
-    raw = [e for e in ws.events if e.visitor_id == JANE and start <= e.ts < start + DAY_MS]
+    lo, hi = (
+        (midnight(ws, start), midnight(ws, start, 1)) if reading == "calendar" else (start, start + DAY_MS)
+    )
+    app = create_pendo_app(ws, history_reading=reading)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pendo") as c:
+        c.headers["x-pendo-integration-key"] = SAMPLE_PENDO_KEY
+        items = (await c.get(f"/api/v1/visitor/{seg(JANE)}/history", params={"starttime": start})).json()
+    raw = [e for e in ws.events if e.visitor_id == JANE and lo <= e.ts < hi]
     assert raw
     assert [(i["type"], i["ts"]) for i in items] == [(e.kind, e.ts) for e in raw]
     id_field = {"page": "pageId", "feature": "featureId", "trackType": "trackTypeId", "guide": "guideId"}
+    sparse = 0
     for item, e in zip(items, raw, strict=True):
         if e.kind == "untagged":
             assert item["untaggedUrl"] == e.url and "pageId" not in item
         else:
             assert item[id_field[e.kind]] == e.object_id
+        if item.get("lastTs") is None:  # optional fields may be missing or null, as in real items
+            sparse += 1
+            continue
         assert item["uri"] == e.url and item["appId"] == -323232
         assert item["lastTs"] >= item["ts"] and item["duration"] == item["lastTs"] - item["ts"]
         assert set(item["parsedUserAgent"]) == {"name", "version", "os"}
-    assert any(i["duration"] > 0 for i in items if i["type"] == "page")
+    assert 0 < sparse < len(items)
+    assert any((i.get("duration") or 0) > 0 for i in items if i["type"] == "page")
+
+
+async def test_history_keeps_about_180_days(pendo: httpx.AsyncClient, ws: Workspace) -> None:
+    old = ws.now_ms - 181 * DAY_MS
+    response = await pendo.get(f"/api/v1/visitor/{seg(JANE)}/history", params={"starttime": old})
+    assert response.status_code == 200 and response.json() == []
 
 
 @pytest.mark.parametrize("params", [{}, {"starttime": "yesterday"}, {"starttime": "1.5"}])
@@ -182,7 +230,7 @@ async def test_catalogs_and_schemas(pendo: httpx.AsyncClient, ws: Workspace) -> 
 async def test_daily_activity_matches_raw_events(
     pendo: httpx.AsyncClient, ws: Workspace, visitor_id: str
 ) -> None:
-    first = ws.now_ms - 30 * DAY_MS  # not at midnight: the window starts at that day's midnight
+    first = ws.now_ms - 30 * DAY_MS  # not at midnight: the window starts at that local day's midnight
     rows = await aggregate(pendo, queries.visitor_daily_activity(visitor_id, first, 30))
     assert rows == expected_daily(ws, visitor_id, first, 30)
     assert rows
@@ -212,10 +260,10 @@ async def test_account_activity_matches_raw_events(
 
 
 async def test_short_windows_and_track_events(pendo: httpx.AsyncClient, ws: Workspace) -> None:
-    first = ws.last_midnight_ms - DAY_MS
-    rows = await aggregate(pendo, queries.visitor_daily_activity(JANE, first, 2))
+    first = midnight(ws, ws.now_ms, -1)
+    rows = await aggregate(pendo, queries.visitor_daily_activity(JANE, first + 3_600_000, 2))
     assert rows == expected_daily(ws, JANE, first, 2)
-    assert [r["day"] for r in rows] == [first, first + DAY_MS]
+    assert [r["day"] for r in rows] == [first, midnight(ws, ws.now_ms)]  # local midnights
     source = {
         "trackEvents": None,
         "timeSeries": {"period": "dayRange", "first": window_start(ws), "count": 30},
@@ -272,11 +320,11 @@ _GROUP = {"group": {"group": ["day"], "fields": [{"n": {"sum": "numEvents"}}]}}
     [
         [],
         [{"source": {"guideEvents": None, "timeSeries": _ts()}}],
-        [{"source": {"accounts": None}}],
+        [{"source": {"accounts": {"x": 1}}}],
         [{"source": {"events": None}}],  # no timeSeries
         [{"source": {"events": None, "timeSeries": _ts(period="hourRange")}}],
         [{"source": {"events": None, "timeSeries": _ts(count=0)}}],
-        [{"source": {"events": None, "timeSeries": _ts(count=31)}}],
+        [{"source": {"events": None, "timeSeries": _ts(count=61)}}],
         [{"source": {"events": None, "timeSeries": _ts(first="now()")}}],
         [{"source": {"events": None, "timeSeries": _ts(last="now()")}}],
         [{"source": {"events": {"eventClass": ["ui"]}, "timeSeries": _ts()}}],
@@ -331,3 +379,43 @@ async def test_anything_unsupported_is_a_loud_400(
 async def test_malformed_envelopes(pendo: httpx.AsyncClient, body: bytes) -> None:
     response = await pendo.post("/api/v1/aggregation", content=body)
     assert response.status_code == 400
+
+
+async def test_accounts_source(pendo: httpx.AsyncClient, ws: Workspace) -> None:
+    pipeline: queries.Pipeline = [
+        {"source": {"accounts": None}},
+        {"filter": 'accountId == "acme" || accountId == "stark" || accountId == "nope"'},
+    ]
+    rows = await aggregate(pendo, pipeline)
+    assert sorted(rows, key=lambda r: r["accountId"]) == [
+        {"accountId": a, "metadata": ws.accounts[a]["metadata"]} for a in ("acme", "stark")
+    ]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Chicago", "Asia/Tokyo"])
+async def test_day_values_are_local_midnights_in_any_zone(zone: str) -> None:
+    ws = build_workspace(NOW_MS, zone)
+    app = create_pendo_app(ws)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pendo") as c:
+        c.headers["x-pendo-integration-key"] = SAMPLE_PENDO_KEY
+        rows = await aggregate(c, queries.visitor_daily_activity(POWER_USER, ws.now_ms - 29 * DAY_MS, 30))
+    assert [r["day"] for r in rows] == [midnight(ws, ws.now_ms, d) for d in range(-29, 1)]
+    assert rows == expected_daily(ws, POWER_USER, ws.now_ms - 29 * DAY_MS, 30)
+
+
+async def test_a_key_for_another_region_gets_400(ws: Workspace) -> None:
+    app = create_pendo_app(ws, wrong_region_keys=frozenset({"eu-key"}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pendo") as c:
+        wrong = await c.get("/api/v1/metadata/schema/visitor", headers={"x-pendo-integration-key": "eu-key"})
+        missing = await c.get("/api/v1/metadata/schema/visitor")
+    assert (wrong.status_code, missing.status_code) == (400, 403)
+
+
+async def test_injected_429_has_no_retry_after(
+    pendo: httpx.AsyncClient, pendo_controls: FakeControls
+) -> None:
+    pendo_controls.fail(r"/aggregation$", 429, times=1)
+    response = await pendo.post(
+        "/api/v1/aggregation", json=queries.envelope("x", [{"source": {"visitors": None}}])
+    )
+    assert response.status_code == 429 and "retry-after" not in response.headers

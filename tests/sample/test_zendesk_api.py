@@ -140,3 +140,26 @@ async def test_rate_limit_headers_on_every_response(zendesk: httpx.AsyncClient) 
         remaining.append(int(response.headers["x-rate-limit-remaining"]))
     assert remaining == sorted(remaining, reverse=True) and len(set(remaining)) == 4
     assert all(0 < n < 700 for n in remaining)
+
+
+async def test_custom_statuses_sideload(zendesk: httpx.AsyncClient, ws: Workspace) -> None:
+    """Custom statuses on: `status` is the category, `custom_statuses` carries the label agents see."""
+    body = (
+        await zendesk.get("/api/v2/tickets/1008.json", params={"include": "users,custom_statuses"})
+    ).json()
+    ticket = body["ticket"]
+    [status] = body["custom_statuses"]
+    assert status["id"] == ticket["custom_status_id"]
+    assert (ticket["status"], status["status_category"], status["agent_label"]) == (
+        "open",
+        "open",
+        "Escalated to engineering",
+    )
+    plain = (await zendesk.get("/api/v2/tickets/1008.json", params={"include": "users"})).json()
+    assert "custom_statuses" not in plain
+    many = (
+        await zendesk.get(
+            "/api/v2/tickets/show_many.json", params={"ids": "1001,1008", "include": "custom_statuses"}
+        )
+    ).json()
+    assert {s["agent_label"] for s in many["custom_statuses"]} == {"Open", "Escalated to engineering"}

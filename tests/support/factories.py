@@ -54,8 +54,10 @@ class ServicesFactory:
     """`make(**settings_overrides)` → services over fresh fake apps (fresh request logs, fresh cache).
 
     Settings point at the sample's fake APIs with its credentials, unless the overrides set
-    PENDO_INTEGRATION_KEY. `pendo_app_key` sets the key the fake Pendo accepts; `zendesk=False` leaves
-    Zendesk unconfigured; `sleep=None` keeps the real back-off.
+    PENDO_INTEGRATION_KEY. `pendo_app_key` sets the key the fake Pendo accepts; `pendo_options` are
+    `create_pendo_app` keywords (subscription time zone, history reading); `ws` another workspace (e.g.
+    built in another time zone); `zendesk=False` leaves Zendesk unconfigured; `sleep=None` keeps the real
+    back-off.
     """
 
     def __init__(self, ws: Workspace, now_ms: int) -> None:
@@ -67,6 +69,8 @@ class ServicesFactory:
         self,
         *,
         pendo_app_key: str = SAMPLE_PENDO_KEY,
+        pendo_options: dict[str, Any] | None = None,
+        ws: Workspace | None = None,
         zendesk: bool = True,
         sleep: Sleep | None = no_sleep,
         **overrides: Any,
@@ -77,8 +81,9 @@ class ServicesFactory:
             settings = point_at_sample(settings)
         if not zendesk:
             settings = settings.model_copy(update={"zendesk_subdomain": None})
-        pendo_app = create_pendo_app(self.ws, key=pendo_app_key)
-        zendesk_app = create_zendesk_app(self.ws)
+        workspace = ws or self.ws
+        pendo_app = create_pendo_app(workspace, key=pendo_app_key, **(pendo_options or {}))
+        zendesk_app = create_zendesk_app(workspace)
         services = build_services(
             settings,
             pendo_transport=httpx.ASGITransport(app=pendo_app),

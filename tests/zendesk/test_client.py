@@ -160,9 +160,10 @@ async def test_get_ticket_is_exactly_one_request_with_sideloads() -> None:
     request = rec.requests[0]
     assert request.method == "GET"
     assert str(request.url) == (
-        "https://acme.zendesk.com/api/v2/tickets/35436.json?include=users,organizations,groups"
+        "https://acme.zendesk.com/api/v2/tickets/35436.json?include=users,organizations,groups,custom_statuses"
     )
     assert request.headers["accept"] == "application/json"
+    assert "content-type" not in request.headers  # no body, no Content-Type
     assert bundle.ticket.id == 35436
     assert bundle.host == "acme.zendesk.com"
     assert bundle.agent_url == "https://acme.zendesk.com/agent/tickets/35436"
@@ -291,7 +292,7 @@ async def test_get_tickets_uses_show_many_and_omits_missing_ids() -> None:
     assert len(rec.requests) == 1
     url = rec.requests[0].url
     assert url.path == "/api/v2/tickets/show_many.json"
-    assert "ids=3,404,1&include=users,organizations,groups" in str(url)
+    assert "ids=3,404,1&include=users,organizations,groups,custom_statuses" in str(url)
     assert sorted(result) == [1, 3]
     assert isinstance(result[1], TicketBundle)
     assert result[3].ticket.subject == "ticket 3"
@@ -609,3 +610,21 @@ async def test_from_settings_base_url_override_keeps_real_host_for_links() -> No
     await client.aclose()
     assert str(rec.requests[0].url).startswith("http://127.0.0.1:9999/api/v2/tickets/35436.json")
     assert bundle.host == s.zendesk_host
+
+
+async def test_custom_status_label_from_the_sideload_falling_back_to_the_status() -> None:
+    body = show_body()
+    body["ticket"]["custom_status_id"] = 77
+    body["custom_statuses"] = [
+        {"id": 5, "status_category": "open", "agent_label": "Open"},
+        {"id": 77, "status_category": "open", "agent_label": "Waiting on engineering"},
+    ]
+    bundle = await make_client(Recorder(ok(body))).get_ticket(35436)
+    assert bundle.ticket.status == "open"  # only the category
+    assert bundle.status_label == "Waiting on engineering"
+    body["custom_statuses"] = [{"id": 5, "status_category": "open", "agent_label": "Open"}]
+    bundle = await make_client(Recorder(ok(body))).get_ticket(35436)
+    assert bundle.status_label == "open"  # label not sideloaded: the status itself
+    del body["custom_statuses"]
+    body["ticket"]["custom_status_id"] = None
+    assert (await make_client(Recorder(ok(body))).get_ticket(35436)).status_label == "open"

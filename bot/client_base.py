@@ -1,0 +1,113 @@
+"""One base for the upstream clients (Pendo, Zendesk): one send path, one parse path, one error map.
+
+The shape follows openai-python's `BaseClient`: a subclass says how to authenticate (`_headers`) and
+which statuses mean something special for it (`_classify`); the base sends with the shared retry policy
+(`bot.upstream.send_with_retry`), maps every other status the same way for both upstreams, reads the
+JSON body, and validates it with a typed pydantic adapter, so every read returns its declared type.
+Only requests with a body send `Content-Type`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Hashable
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from bot.cache import TTLCache
+from bot.upstream import BadResponse, RetryPolicy, Sleep, UpstreamError, json_body, send_with_retry
+
+T = TypeVar("T")
+Classify = Callable[[httpx.Response], UpstreamError | None]
+
+
+class WireModel(BaseModel):
+    """A record in an upstream's wire format: only the fields the bot reads, unknown keys ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class BaseClient:
+    upstream: ClassVar[str]
+
+    def __init__(
+        self, http: httpx.AsyncClient, *, policy: RetryPolicy, cache: TTLCache, sleep: Sleep | None = None
+    ) -> None:
+        self._http = http
+        self._policy = policy
+        self._cache = cache
+        self._sleep = sleep
+        self.calls = 0  # requests sent, retries included: what politeness tests and the benchmark count
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- what a subclass says ----------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        """Authentication (and any other per-request header); never Content-Type."""
+        raise NotImplementedError
+
+    def _classify(self, response: httpx.Response, route: str) -> UpstreamError | None:
+        """The typed error for a status that means something special to this upstream, or None."""
+        return None
+
+    def _observe(self, response: httpx.Response) -> None:
+        """Every response, success or not (e.g. to watch rate-limit headers)."""
+
+    # --- one send path -------------------------------------------------------------------------------
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        route: str,
+        adapter: TypeAdapter[T],
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        classify: Classify | None = None,
+        what: str | None = None,
+    ) -> T:
+        """Send one request and return its body validated by `adapter`.
+
+        `route` (e.g. `GET /api/v1/visitor/{id}`) names the request in errors, never `path`, which carries
+        customer data. `classify` adds request-specific meanings (e.g. which ticket a 404 is about).
+        """
+
+        def build() -> httpx.Request:
+            self.calls += 1
+            headers = self._headers()
+            if body is None:
+                return self._http.build_request(method, path, headers=headers, params=params)
+            headers["content-type"] = "application/json"
+            return self._http.build_request(method, path, headers=headers, params=params, json=body)
+
+        def classify_response(response: httpx.Response) -> UpstreamError | None:
+            self._observe(response)
+            return (classify(response) if classify else None) or self._classify(response, route)
+
+        response = await send_with_retry(
+            self._http,
+            build,
+            upstream=self.upstream,
+            route=route,
+            policy=self._policy,
+            classify=classify_response,
+            sleep=self._sleep or asyncio.sleep,
+        )
+        self._observe(response)
+        return self._parse(adapter, json_body(response, self.upstream, what=route), what or route)
+
+    def _parse(self, adapter: TypeAdapter[T], data: Any, what: str) -> T:
+        """`data` as the adapter's type, or BadResponse naming `what` (never the data itself)."""
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            raise BadResponse(
+                self.upstream, f"unexpected shape for {what}: {exc.error_count()} errors"
+            ) from exc
+
+    async def _cached(self, key: Hashable, ttl: float, load: Callable[[], Any]) -> Any:
+        """Identical reads within `ttl` come from the cache; concurrent ones share one request."""
+        return await self._cache.get_or_load(key, ttl, load)
