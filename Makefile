@@ -18,7 +18,7 @@ run: $(STAMP)
 
 ## make system-deps: Debian packages that some tests drive for real (Redis, a browser); needs root.
 ## Without them `make test` skips those tests and says why; CI installs them and requires them.
-SYSTEM_PACKAGES := redis-server chromium
+SYSTEM_PACKAGES := redis-server chromium fonts-noto-color-emoji
 system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)
