@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer from the embedded sample workspace instead of Pendo and Zendesk (a demo)",
     )
-    demo = sub.add_parser("demo", help="try the bot without Slack: a local Slack-like page on the sample workspace")
+    demo = sub.add_parser(
+        "demo", help="try the bot without Slack: a local Slack-like page on the sample workspace"
+    )
     demo.add_argument("--host", default="127.0.0.1", help="address to serve on (default: this machine only)")
     demo.add_argument("--port", type=int, default=3000, help="port of the page (default: 3000)")
     return parser

@@ -146,7 +146,7 @@ def create_slack_app(state: FakeSlack) -> Starlette:
         if method == "usergroups.users.list":
             return {"ok": True, "users": state.usergroups.get(str(body.get("usergroup")), [])}
         if method in ("views.open", "views.push", "views.update"):
-            view = body.get("view") if isinstance(body.get("view"), dict) else {}
+            view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
             view_id = str(body.get("view_id") or f"V{state.last_seq:08d}")
             return {"ok": True, "view": {**view, "id": view_id}}
         return {"ok": True}

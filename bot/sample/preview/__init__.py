@@ -1,8 +1,8 @@
 """`pendo-bot demo`: the real bot on the sample workspace, driven by a local page that plays Slack.
 
-    stack = DemoStack(settings)            # fake Slack on loopback, sample workspace, the bot in HTTP mode
-    app = create_preview_app(stack)        # the page at /, the bot at /slack/events (one port)
-    run_demo(settings, host="127.0.0.1", port=3000)   # what the command line calls
+stack = DemoStack(settings)            # fake Slack on loopback, sample workspace, the bot in HTTP mode
+app = create_preview_app(stack)        # the page at /, the bot at /slack/events (one port)
+run_demo(settings, host="127.0.0.1", port=3000)   # what the command line calls
 """
 
 from __future__ import annotations

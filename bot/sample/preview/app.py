@@ -63,7 +63,12 @@ def create_preview_app(stack: DemoStack) -> ASGIApp:
                 "bot": {"id": BOT_USER_ID, "name": "pendo", "app_id": "A0DEMO001"},
                 "users": {READER: "Alex Agent", BOT_USER_ID: "pendo", "U012ABCDEF": "Robin Lead"},
                 "channels": [
-                    {"id": INTERNAL_CHANNEL, "name": "support", "shared": False, "topic": "Internal support team"},
+                    {
+                        "id": INTERNAL_CHANNEL,
+                        "name": "support",
+                        "shared": False,
+                        "topic": "Internal support team",
+                    },
                     {
                         "id": SHARED_CHANNEL,
                         "name": "ext-acme",

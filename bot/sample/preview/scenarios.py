@@ -62,7 +62,13 @@ def scenarios(ws: Workspace, zendesk_host: str, *, email_field: str) -> list[dic
         url = f"https://{zendesk_host}/agent/tickets/{ticket_id}"
         note = TICKET_NOTES.get(ticket_id, "a sample ticket")
         tickets.append(
-            {"label": f"#{ticket_id} {subject}", "note": note, "do": "paste", "text": url, "ticket": ticket_id}
+            {
+                "label": f"#{ticket_id} {subject}",
+                "note": note,
+                "do": "paste",
+                "text": url,
+                "ticket": ticket_id,
+            }
         )
     first = min(ws.tickets)
     return [
