@@ -12,6 +12,7 @@ restart, so no cached answer hides what the switch changes.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import secrets
 import time
@@ -44,21 +45,21 @@ FAULTS: dict[str, str] = {
     "key": "Pendo rejects the integration key (401)",
     "usage": "Pendo's aggregations fail (500): figures missing, the rest shown",
 }
-# Subscription time zones offered by the switch (IANA names); the first is the sample's default.
-TIME_ZONES: tuple[str, ...] = ("UTC", "America/Chicago", "Asia/Tokyo")
+# Subscription time zones offered by the switch (IANA names), when the sample Pendo API has one.
+TIME_ZONES: tuple[str, ...] = ("America/Chicago", "UTC", "Asia/Tokyo")
 
 
 def subscription_tz_supported() -> bool:
-    """Whether the sample Pendo API can cut its days in a subscription time zone (see `_pendo_app`)."""
-    import inspect
+    """Whether the sample workspace takes a subscription time zone (`build_workspace(now, timezone=…)`,
+    issue 7): the switch is offered only then."""
+    return "timezone" in inspect.signature(build_workspace).parameters
 
-    return "subscription_tz" in inspect.signature(create_pendo_app).parameters
 
-
-def _pendo_app(ws: Workspace, tz: str) -> Any:
-    if subscription_tz_supported():
-        return create_pendo_app(ws, subscription_tz=tz)  # type: ignore[call-arg,unused-ignore]
-    return create_pendo_app(ws)
+def default_subscription_tz() -> str:
+    if not subscription_tz_supported():
+        return "UTC"
+    default = inspect.signature(build_workspace).parameters["timezone"].default
+    return str(default) if isinstance(default, str) else TIME_ZONES[0]
 
 
 @dataclass
@@ -81,7 +82,7 @@ class DemoStack:
         self.slack_server = LoopbackServer(create_slack_app(self.slack))
         self.ws: Workspace | None = None
         self.fault = "none"
-        self.subscription_tz = TIME_ZONES[0]
+        self.subscription_tz = default_subscription_tz()
         self.bot: BotInstance | None = None
         self._retired: set[asyncio.Task[None]] = set()
 
@@ -114,9 +115,10 @@ class DemoStack:
 
     def _build(self) -> BotInstance:
         # A fresh workspace per bot: its times are relative to now, as when the bot process starts.
-        self.ws = build_workspace(int(time.time() * 1000))
+        zone: dict[str, Any] = {"timezone": self.subscription_tz} if subscription_tz_supported() else {}
+        self.ws = build_workspace(int(time.time() * 1000), **zone)
         settings = self.settings()
-        pendo = _pendo_app(self.ws, self.subscription_tz)
+        pendo = create_pendo_app(self.ws)
         _apply_fault(pendo.state.controls, self.fault)
         services = build_services(
             settings,
@@ -133,6 +135,8 @@ class DemoStack:
                 raise ValueError(f"unknown fault {fault!r}")
             self.fault = fault
         if subscription_tz is not None:
+            if not subscription_tz_supported():
+                raise ValueError("the sample Pendo API has no subscription time zone to switch")
             if subscription_tz not in TIME_ZONES:
                 raise ValueError(f"unknown time zone {subscription_tz!r}")
             self.subscription_tz = subscription_tz
