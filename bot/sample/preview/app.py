@@ -39,7 +39,7 @@ from bot.sample.preview.stack import (
 from bot.sample.slack_api import BOT_USER_ID, TEAM_ID
 
 BOT_PATHS = ("/slack/events", "/healthz", "/readyz")
-POLL_WAIT = 2.0
+POLL_WAIT = 0.8  # a long poll ends well within uvicorn's graceful shutdown
 
 
 def _page() -> str:
