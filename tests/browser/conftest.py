@@ -38,8 +38,10 @@ def _missing(reason: str) -> None:
     pytest.skip(f"{reason}: run `make system-deps` (Debian's chromium) to run the browser tests")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it is open, which
+    the asyncio tests elsewhere in the suite must not inherit."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -31,7 +31,10 @@ def main(path: str) -> None:
         page.press("[data-testid=composer]", "Enter")
         page.locator(".msg-ephemeral .bk-header").first.wait_for(timeout=15_000)
         host = stack.settings().zendesk_host
-        page.fill("[data-testid=composer]", f"Jane wrote in about her card: https://{host}/agent/tickets/{TICKET_JANE}")
+        page.fill(
+            "[data-testid=composer]",
+            f"Jane wrote in about her card: https://{host}/agent/tickets/{TICKET_JANE}",
+        )
         page.press("[data-testid=composer]", "Enter")
         page.locator(".unfurl").get_by_text("Recent activity").wait_for(timeout=15_000)
         page.screenshot(path=path)
