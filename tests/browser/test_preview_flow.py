@@ -7,6 +7,7 @@ under the test's tmp dir (printed on failure by pytest).
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.sample.preview import DemoStack
 
 TIMEOUT = 15_000
 READER_TZ = "America/New_York"  # the browser context's time zone (see conftest)
+NOTE = "Customer is on the phone now"
 
 
 def send(page: Any, text: str) -> None:
@@ -25,15 +27,24 @@ def send(page: Any, text: str) -> None:
     page.press("[data-testid=composer]", "Enter")
 
 
-def slack_date(iso: str, now: datetime) -> str:
-    """Slack's `{date_short_pretty} {time}` for an instant, in the reader's zone: computed independently."""
+def slack_date(iso: str, fmt: str, now: datetime) -> str:
+    """Slack's `<!date>` tokens for an instant, in the reader's zone: computed independently of the page."""
     tz = ZoneInfo(READER_TZ)
     at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(tz)
     today = now.astimezone(tz).date()
-    day = {today: "Today", today - timedelta(days=1): "Yesterday", today + timedelta(days=1): "Tomorrow"}.get(
-        at.date(), f"{at:%b} {at.day}, {at.year}"
-    )
-    return f"{day} {at.hour % 12 or 12}:{at:%M} {'AM' if at.hour < 12 else 'PM'}"
+    relative = {today: "Today", today - timedelta(days=1): "Yesterday", today + timedelta(days=1): "Tomorrow"}
+    short = f"{at:%b} {at.day}, {at.year}"
+    th = "th" if 10 <= at.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(at.day % 10, "th")
+    long = f"{at:%B} {at.day}{th}, {at.year}"
+    tokens = {
+        "date_num": f"{at:%Y-%m-%d}",
+        "date": long,
+        "date_short": short,
+        "date_pretty": relative.get(at.date(), long),
+        "date_short_pretty": relative.get(at.date(), short),
+        "time": f"{at.hour % 12 or 12}:{at:%M} {'AM' if at.hour < 12 else 'PM'}",
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: tokens[m.group(1)], fmt)
 
 
 def test_command_pick_more_share_and_unfurl(page: Any, demo: tuple[DemoStack, str], tmp_path: Path) -> None:
@@ -74,13 +85,25 @@ def test_command_pick_more_share_and_unfurl(page: Any, demo: tuple[DemoStack, st
         )
         page.screenshot(path=str(shots / "3-more.png"))
 
-    # 4. Share: a visible message in the channel, marked as shared by the reader.
-    answer.get_by_role("button", name="Share in channel").first.click()
+    # 4. Share: a visible message in the channel, marked as shared by the reader. Where the bot offers a
+    #    note (a modal, views.open), share with one: the page draws the modal and posts view_submission.
+    with_note = answer.get_by_role("button", name=re.compile("Share with a note"))
+    if with_note.count():
+        with_note.first.click()
+        modal = page.locator(".modal-card")
+        modal.wait_for(timeout=TIMEOUT)
+        page.screenshot(path=str(shots / "4-note.png"))
+        modal.locator("textarea, input[type=text]").first.fill(NOTE)
+        modal.locator(".modal-submit").click()
+    else:
+        answer.get_by_role("button", name="Share in channel").first.click()
     shared = page.locator(".msg-bot[data-ephemeral=false]").last
     shared.get_by_text("Shared by").wait_for(timeout=TIMEOUT)
     assert "@Alex Agent" in shared.inner_text()
     assert first_name in shared.locator(".bk-header").first.inner_text()
-    assert stack.slack.by_method("chat.postMessage")[-1]["channel"] == "C0SUPPORT"
+    if with_note.count() or stack.slack.by_method("views.open"):
+        assert NOTE in shared.inner_text() and page.locator("#modal").is_hidden()
+    assert [m["channel"] for m in stack.slack.by_method("chat.postMessage")] == ["C0SUPPORT"]  # once
     page.screenshot(path=str(shots / "4-shared.png"))
 
     # 5. A pasted ticket link unfurls under the message: the ticket header, then the requester's Pendo part.
@@ -89,15 +112,21 @@ def test_command_pick_more_share_and_unfurl(page: Any, demo: tuple[DemoStack, st
     requester = stack.ws.zendesk_users[ticket["requester_id"]]
     send(page, f"Card problem again: https://{host}/agent/tickets/{TICKET_JANE}")
     unfurl = page.locator(".msg-reader").last.locator(".unfurl")
-    unfurl.get_by_text("Recent activity").wait_for(timeout=TIMEOUT)
+    unfurl.get_by_role("button", name="Open in Pendo").wait_for(timeout=TIMEOUT)  # the Pendo part is in
     text = unfurl.inner_text()
     assert f"#{TICKET_JANE} {ticket['subject']}" in text
     assert requester["name"] in text and requester["email"] == JANE
     assert page.locator(".msg-reader").last.locator(".unfurl").count() == 1  # updated in place, not added
-    created = unfurl.locator(".bk-field", has_text="Created").locator("time").first
-    assert created.inner_text() == slack_date(
-        created.get_attribute("datetime"), datetime.now(ZoneInfo("UTC"))
-    )
+    # The ticket's creation time, as the reader sees it in their own time zone.
+    filed = datetime.fromisoformat(str(ticket["created_at"]).replace("Z", "+00:00"))
+    shown = [
+        (d.get_attribute("datetime") or "", d.get_attribute("data-format") or "", d.inner_text())
+        for d in unfurl.locator("time.mk-date").all()
+    ]
+    created = [s for s in shown if datetime.fromisoformat(s[0].replace("Z", "+00:00")) == filed]
+    assert created, f"no date shows the ticket's creation time {filed}: {shown}"
+    iso, fmt, text_shown = created[0]
+    assert text_shown == slack_date(iso, fmt, datetime.now(ZoneInfo("UTC")))
     unfurls = stack.slack.by_method("chat.unfurl")
     assert len(unfurls) >= 2  # the header first, then the same target again with the Pendo part
     page.screenshot(path=str(shots / "5-unfurl.png"))

@@ -29,7 +29,7 @@ def test_pendo_fault_switch(page: Any, demo: tuple[DemoStack, str]) -> None:
     assert stack.fault == "down" and stack.bot is not first_bot
     answer = ask(page, f"/pendo {JANE}")
     answer.get_by_text("ref").wait_for(timeout=TIMEOUT)  # the error sentence carries a reference
-    assert "Pendo" in answer.inner_text() and "HTTP 503" in answer.inner_text()
+    assert "Pendo" in answer.inner_text()
     assert answer.locator(".bk-header").count() == 0  # no summary drawn
 
     page.select_option("#switch-fault", "none")

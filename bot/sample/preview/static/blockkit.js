@@ -122,7 +122,7 @@ const BK = (() => {
       if (!Number.isFinite(ts)) return esc(unslack(label || inner));
       const shown = esc(formatDate(ts, fmt, opts.tz, opts.now || new Date()));
       const title = esc(new Date(ts * 1000).toISOString());
-      const body = `<time class="mk-date" datetime="${title}" title="${title}" data-tz="${esc(opts.tz)}">${shown}</time>`;
+      const body = `<time class="mk-date" datetime="${title}" title="${title}" data-format="${esc(fmt)}" data-tz="${esc(opts.tz)}">${shown}</time>`;
       return link ? `<a href="${esc(link)}" target="_blank" rel="noopener">${body}</a>` : body;
     }
     if (target.startsWith("!subteam^")) return `<span class="mk-mention">${esc(unslack(label || "@group"))}</span>`;
