@@ -110,13 +110,20 @@ def test_command_pick_more_share_and_unfurl(page: Any, demo: tuple[DemoStack, st
     host = stack.settings().zendesk_host
     ticket = stack.ws.tickets[TICKET_JANE]
     requester = stack.ws.zendesk_users[ticket["requester_id"]]
-    send(page, f"Card problem again: https://{host}/agent/tickets/{TICKET_JANE}")
-    unfurl = page.locator(".msg-reader").last.locator(".unfurl")
+    # While the link sits in the message box, Slack's composer preview: the ticket number only.
+    page.fill("[data-testid=composer]", f"Card problem again: https://{host}/agent/tickets/{TICKET_JANE}")
+    draft = page.locator("#composer-preview .unfurl")
+    draft.get_by_text(f"#{TICKET_JANE}").wait_for(timeout=TIMEOUT)
+    assert ticket["subject"] not in draft.inner_text()
+    page.screenshot(path=str(shots / "5-composer.png"))
+    page.press("[data-testid=composer]", "Enter")
+    assert page.locator("#composer-preview .msg").count() == 0
+    unfurl = page.locator("#messages .msg-reader").last.locator(".unfurl")
     unfurl.get_by_role("button", name="Open in Pendo").wait_for(timeout=TIMEOUT)  # the Pendo part is in
     text = unfurl.inner_text()
     assert f"#{TICKET_JANE} {ticket['subject']}" in text
     assert requester["name"] in text and requester["email"] == JANE
-    assert page.locator(".msg-reader").last.locator(".unfurl").count() == 1  # updated in place, not added
+    assert page.locator("#messages .msg-reader").last.locator(".unfurl").count() == 1  # updated in place, not added
     # The ticket's creation time, as the reader sees it in their own time zone.
     filed = datetime.fromisoformat(str(ticket["created_at"]).replace("Z", "+00:00"))
     shown = [
@@ -140,6 +147,6 @@ def test_command_pick_more_share_and_unfurl(page: Any, demo: tuple[DemoStack, st
         time.sleep(0.05)
     time.sleep(0.5)
     assert len(stack.slack.by_method("chat.unfurl")) == calls_before
-    assert page.locator(".msg-reader:not([hidden])").last.locator(".unfurl").count() == 0
+    assert page.locator("#messages .msg-reader:not([hidden])").last.locator(".unfurl").count() == 0
     page.screenshot(path=str(shots / "6-slack-connect.png"))
     assert page.locator("[data-unknown]").count() == 0

@@ -150,7 +150,7 @@ def test_every_message_shape_is_drawn(page: Any, demo: tuple[DemoStack, str]) ->
     send_text = "Unfurl shapes"
     page.fill("[data-testid=composer]", send_text)
     page.press("[data-testid=composer]", "Enter")
-    typed = page.locator(".msg-reader", has_text=send_text).last
+    typed = page.locator("#messages .msg-reader", has_text=send_text).last
     typed.wait_for(timeout=TIMEOUT)
     ts = typed.get_attribute("data-ts")
     host = stack.settings().zendesk_host

@@ -96,14 +96,51 @@ const App = (() => {
     }
   }
 
+  function unfurlableLinks(text) {
+    const links = [...text.matchAll(/https?:\/\/[^\s<>]+/g)].map((m) => m[0]);
+    return [...new Set(links)].filter((url) => {
+      let host;
+      try { host = new URL(url).hostname; } catch { return false; }
+      return state.config.unfurl_domains.some((d) => host === d || host.endsWith("." + d));
+    });
+  }
+
+  // While a link sits in the message box, Slack sends a `composer` link_shared (channel "COMPOSER"):
+  // its unfurl is shown above the box, and dropped when the message is sent.
+  let draftTimer = null;
+  function draftChanged() {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(previewDraft, 400);
+  }
+  function clearDraft() {
+    clearTimeout(draftTimer);
+    if (state.draft) removeMessage(state.draft);
+    state.draft = null;
+  }
+  async function previewDraft() {
+    const c = state.config;
+    const links = unfurlableLinks($("#composer-input").value);
+    if (!links.length) return clearDraft();
+    if (!state.draft) {
+      const id = `${c.reader.id}-${crypto.randomUUID ? crypto.randomUUID() : rid() + rid()}`;
+      state.draft = addMessage({ channel: state.channel, author: "reader", composer: true, ts: id, unfurlId: id, text: "", links: [] });
+    }
+    const draft = state.draft;
+    const fresh = links.filter((url) => !draft.links.includes(url));
+    if (!fresh.length) return;
+    draft.links.push(...fresh);
+    const res = await signed(JSON.stringify(envelope({
+      type: "link_shared", channel: "COMPOSER", is_bot_user_member: true, user: c.reader.id,
+      message_ts: draft.unfurlId, unfurl_id: draft.unfurlId, source: "composer",
+      links: fresh.map((url) => ({ domain: new URL(url).hostname, url })),
+    })), "application/json");
+    note(`link_shared (composer) → HTTP ${res.status}`);
+  }
+
   async function postUserMessage(text) {
     const c = state.config;
     const ts = newTs();
-    const links = [...text.matchAll(/https?:\/\/[^\s<>]+/g)].map((m) => m[0]);
-    const unfurlable = links.filter((url) => {
-      const host = new URL(url).hostname;
-      return c.unfurl_domains.some((d) => host === d || host.endsWith("." + d));
-    });
+    const unfurlable = unfurlableLinks(text);
     const unfurlId = unfurlable.length ? `${state.channel}.${ts.replace(".", "")}.${rid()}` : null;
     addMessage({ channel: state.channel, author: "reader", ts, text, unfurlId });
     if (!unfurlable.length) return;
@@ -261,22 +298,24 @@ const App = (() => {
     return '<div class="avatar avatar-user">A</div>';
   }
   function timeOf(ts) {
+    if (!Number.isFinite(parseFloat(ts))) return "";
     return new Intl.DateTimeFormat("en-US", { timeZone: state.tz, hour: "numeric", minute: "2-digit" }).format(new Date(parseFloat(ts) * 1000));
   }
   function linkify(text) {
     return BK.esc(text).replace(/https?:\/\/[^\s<>&"]+/g, (url) => `<a class="mk-link" href="${url}" target="_blank" rel="noopener">${url}</a>`);
   }
   function drawMessage(msg) {
-    const list = $("#messages");
+    const list = msg.composer ? $("#composer-preview") : $("#messages");
     let el = document.getElementById(`msg-${msg.id}`);
     const fresh = !el;
     if (fresh) el = document.createElement("div");
     el.id = `msg-${msg.id}`;
-    el.className = `msg msg-${msg.author}${msg.ephemeral ? " msg-ephemeral" : ""}`;
+    el.className = `msg msg-${msg.author}${msg.ephemeral ? " msg-ephemeral" : ""}${msg.composer ? " msg-draft" : ""}`;
     el.dataset.channel = msg.channel;
     el.dataset.ts = msg.ts;
     el.dataset.author = msg.author;
     el.dataset.ephemeral = msg.ephemeral ? "true" : "false";
+    if (msg.composer) el.dataset.draft = "true";
     el.hidden = msg.channel !== state.channel || state.view !== "channel";
     const name = msg.author === "bot" ? 'pendo <span class="app-badge">APP</span>' : msg.author === "slackbot" ? "Slackbot" : BK.esc(state.config.reader.name);
     el.innerHTML = `${avatar(msg.author)}<div class="msg-main">
@@ -284,8 +323,10 @@ const App = (() => {
       <div class="msg-head"><span class="msg-name">${name}</span><span class="msg-time">${timeOf(msg.ts)}</span></div>
       ${msg.replyTo ? `<div class="msg-reply-to">${BK.esc(msg.replyTo)}</div>` : ""}
       <div class="msg-body"></div><div class="msg-unfurls"></div></div>`;
+    if (msg.composer) el.innerHTML = '<div class="msg-main"><div class="only-you">Preview while you type</div><div class="msg-body"></div><div class="msg-unfurls"></div></div>';
     const body = el.querySelector(".msg-body");
-    if (msg.author === "reader") body.innerHTML = `<div class="msg-text">${linkify(msg.text)}</div>`;
+    if (msg.composer) body.innerHTML = "";
+    else if (msg.author === "reader") body.innerHTML = `<div class="msg-text">${linkify(msg.text)}</div>`;
     else if (Array.isArray(msg.blocks) && msg.blocks.length) body.appendChild(BK.render(msg.blocks, blockCtx({ message: msg })));
     else body.innerHTML = `<div class="msg-text">${BK.mrkdwn(msg.text || "", opts())}</div>`;
     const unfurls = el.querySelector(".msg-unfurls");
@@ -300,10 +341,11 @@ const App = (() => {
       unfurls.appendChild(box);
     }
     if (fresh) list.appendChild(el);
-    if (!el.hidden) el.scrollIntoView({ block: "end" });
+    if (!el.hidden && !msg.composer) el.scrollIntoView({ block: "end" });
   }
   function drawAll() {
     document.querySelectorAll(".msg").forEach((el) => { el.hidden = el.dataset.channel !== state.channel || state.view !== "channel"; });
+    if (state.draft && state.draft.channel !== state.channel) clearDraft();
     const c = state.config.channels.find((x) => x.id === state.channel);
     $("#channel-title").textContent = state.view === "home" ? "pendo" : `# ${c.name}`;
     $("#channel-topic").textContent = state.view === "home" ? "App Home" : c.topic + (c.shared ? " · Slack Connect" : "");
@@ -386,6 +428,7 @@ const App = (() => {
     if (last) last.scrollIntoView({ block: "end" });
   }
   async function send(text) {
+    clearDraft();
     text = text.trim();
     if (!text) return;
     if (text.startsWith("/")) await slashCommand(text);
@@ -466,6 +509,7 @@ const App = (() => {
       input.value = "";
       send(text);
     });
+    $("#composer-input").addEventListener("input", draftChanged);
     $("#switch-fault").onchange = (e) => setSwitch({ fault: e.target.value });
     $("#switch-subscription-tz").onchange = (e) => setSwitch({ subscription_tz: e.target.value });
     $("#switch-reader-tz").onchange = (e) => {
