@@ -123,7 +123,9 @@ def test_command_pick_more_share_and_unfurl(page: Any, demo: tuple[DemoStack, st
     text = unfurl.inner_text()
     assert f"#{TICKET_JANE} {ticket['subject']}" in text
     assert requester["name"] in text and requester["email"] == JANE
-    assert page.locator("#messages .msg-reader").last.locator(".unfurl").count() == 1  # updated in place, not added
+    assert (
+        page.locator("#messages .msg-reader").last.locator(".unfurl").count() == 1
+    )  # updated in place, not added
     # The ticket's creation time, as the reader sees it in their own time zone.
     filed = datetime.fromisoformat(str(ticket["created_at"]).replace("Z", "+00:00"))
     shown = [
