@@ -75,7 +75,8 @@ def scenarios(ws: Workspace, zendesk_host: str, *, email_field: str) -> list[dic
         {"title": "Look someone up", "items": people},
         {
             "title": "Paste a ticket link (it unfurls)",
-            "hint": "Or type /pendo with the number: the same, privately.",
+            "hint": "Or type /pendo with the number: the same, privately. As in Slack, one ticket unfurls "
+            "once per channel within UNFURL_DEDUPE_SECONDS (2 minutes).",
             "items": tickets,
         },
         {
