@@ -79,7 +79,12 @@ def create_preview_app(stack: DemoStack) -> ASGIApp:
                 "unfurl_domains": sorted(settings.zendesk_ticket_hosts),
                 "ticket_url": f"https://{host}/agent/tickets/{{id}}",
                 "response_url_base": f"{stack.slack_url}/response/",
-                "scenarios": scenarios(stack.ws, host, email_field=settings.pendo_email_field),
+                "scenarios": scenarios(
+                    stack.ws,
+                    host,
+                    email_field=settings.pendo_email_field,
+                    dedupe_seconds=settings.unfurl_dedupe_seconds,
+                ),
                 "switches": _switches(stack),
                 "seq": stack.slack.last_seq,
             }

@@ -38,7 +38,9 @@ TICKET_NOTES: dict[int, str] = {
 }
 
 
-def scenarios(ws: Workspace, zendesk_host: str, *, email_field: str) -> list[dict[str, Any]]:
+def scenarios(
+    ws: Workspace, zendesk_host: str, *, email_field: str, dedupe_seconds: int
+) -> list[dict[str, Any]]:
     """Groups of suggestions; each item is something the page can do with one click."""
 
     def command(text: str, label: str, note: str) -> dict[str, Any]:
@@ -75,8 +77,8 @@ def scenarios(ws: Workspace, zendesk_host: str, *, email_field: str) -> list[dic
         {"title": "Look someone up", "items": people},
         {
             "title": "Paste a ticket link (it unfurls)",
-            "hint": "Or type /pendo with the number: the same, privately. As in Slack, one ticket unfurls "
-            "once per channel within UNFURL_DEDUPE_SECONDS (2 minutes).",
+            "hint": "Or type /pendo with the number: the same, privately. A ticket pasted again in the same "
+            f"channel within {dedupe_seconds} s is not unfurled again.",
             "items": tickets,
         },
         {
