@@ -62,7 +62,7 @@ def scenarios(
     for ticket_id in sorted(ws.tickets):
         subject = str(ws.tickets[ticket_id].get("subject") or "")
         url = f"https://{zendesk_host}/agent/tickets/{ticket_id}"
-        note = TICKET_NOTES.get(ticket_id, "a sample ticket")
+        note = TICKET_NOTES.get(ticket_id) or _ticket_note(ws, ticket_id)
         tickets.append(
             {
                 "label": f"#{ticket_id} {subject}",
@@ -94,3 +94,22 @@ def scenarios(
             ],
         },
     ]
+
+
+def _ticket_note(ws: Workspace, ticket_id: int) -> str:
+    """For a ticket the notes above do not know: what the data says about its requester."""
+    requester = ws.zendesk_users.get(int(ws.tickets[ticket_id].get("requester_id") or 0), {})
+    email = str(requester.get("email") or "").lower()
+    if not email:
+        return "a requester with no email"
+    visitors = [
+        v
+        for v in ws.visitors.values()
+        if str(v["metadata"].get("agent", {}).get("email", "")).lower() == email
+    ]
+    if not visitors:
+        return "a requester Pendo has never seen"
+    if len(visitors) > 1:
+        return f"{len(visitors)} Pendo visitors share the requester's email"
+    accounts = len(visitors[0].get("accountIds") or [])
+    return f"a requester in {accounts} account{'s' if accounts != 1 else ''}"
