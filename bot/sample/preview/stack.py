@@ -13,25 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import build_app
 from bot.sample import create_pendo_app, create_zendesk_app, sample_settings
 from bot.sample.data import Workspace, build_workspace
 from bot.sample.server import LoopbackServer
-from bot.sample.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack, create_slack_app
+from bot.sample.slack_api import FakeSlack, create_slack_app
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.web import create_web_app
-
-log = logging.getLogger(__name__)
 
 INTERNAL_CHANNEL = "C0SUPPORT"
 SHARED_CHANNEL = "C0EXTACME"
@@ -62,12 +61,11 @@ def default_subscription_tz() -> str:
     return str(default) if isinstance(default, str) else TIME_ZONES[0]
 
 
-@dataclass
+@dataclass(frozen=True)
 class BotInstance:
     services: Services
     web: ASGIApp
-    pendo: Any  # the fake Pendo app (its `state.controls` inject faults)
-    started: float = field(default_factory=time.time)
+    pendo: Starlette  # the fake Pendo app (its `state.controls` inject faults)
 
 
 class DemoStack:
@@ -92,8 +90,10 @@ class DemoStack:
         self.bot = self._build()
 
     async def aclose(self) -> None:
-        for task in list(self._retired):
-            task.cancel()
+        retired = list(self._retired)
+        for task in retired:
+            task.cancel()  # each closes its bot's clients as it ends
+        await asyncio.gather(*retired, return_exceptions=True)
         if self.bot is not None:
             await self.bot.services.aclose()
         await asyncio.to_thread(self.slack_server.stop)
@@ -104,8 +104,8 @@ class DemoStack:
 
     def settings(self) -> Settings:
         update: dict[str, Any] = {
-            "slack_bot_token": _secret(self.bot_token),
-            "slack_signing_secret": _secret(self.signing_secret),
+            "slack_bot_token": SecretStr(self.bot_token),
+            "slack_signing_secret": SecretStr(self.signing_secret),
             "slack_app_token": None,
             "slack_api_url": f"{self.slack_url}/api/",
         }
@@ -148,23 +148,15 @@ class DemoStack:
 
     @staticmethod
     async def _retire(old: BotInstance) -> None:
-        await asyncio.sleep(30)  # a lookup in flight keeps its clients until it is done
-        await old.services.aclose()
-
-    # --- what the page needs -----------------------------------------------------------------------
-    def identity(self) -> dict[str, str]:
-        return {"team_id": TEAM_ID, "bot_user_id": BOT_USER_ID, "reader": READER}
+        try:
+            await asyncio.sleep(30)  # a lookup in flight keeps its clients until it is done
+        finally:
+            await old.services.aclose()
 
     async def bot_asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The current bot's HTTP app: /slack/events, /healthz, /readyz."""
         assert self.bot is not None, "start() the stack first"
         await self.bot.web(scope, receive, send)
-
-
-def _secret(value: str) -> Any:
-    from pydantic import SecretStr
-
-    return SecretStr(value)
 
 
 def _apply_fault(controls: Any, fault: str) -> None:
