@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench serve check clean system-deps
+.PHONY: run demo test lint format bench serve check clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pendo-bot lookup $(or $(EMAIL),jane.doe@acme.example)
 
+## make demo: the real bot on the sample workspace, in a local Slack-like page at http://127.0.0.1:3000/
+demo: $(STAMP)
+	$(BIN)/pendo-bot demo
+
 ## make system-deps: Debian packages that some tests drive for real (Redis, a browser); needs root.
 ## Without them `make test` skips those tests and says why; CI installs them and requires them.
-SYSTEM_PACKAGES := redis-server chromium
+SYSTEM_PACKAGES := redis-server chromium fonts-noto-color-emoji
 system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)

@@ -1,4 +1,4 @@
-"""Command line: `pendo-bot lookup|ticket|check|serve` (same as `python -m bot`)."""
+"""Command line: `pendo-bot lookup|ticket|check|serve|demo` (same as `python -m bot`)."""
 
 from __future__ import annotations
 
@@ -158,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer from the embedded sample workspace instead of Pendo and Zendesk (a demo)",
     )
+    demo = sub.add_parser(
+        "demo", help="try the bot without Slack: a local Slack-like page on the sample workspace"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to serve on (default: this machine only)")
+    demo.add_argument("--port", type=int, default=3000, help="port of the page (default: 3000)")
     return parser
 
 
@@ -171,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(
         settings.log_level if args.command == "serve" else "WARNING", settings.log_format, settings.secrets()
     )
+    if args.command == "demo":
+        from bot.sample.preview import run_demo
+
+        return run_demo(settings, host=args.host, port=args.port)
     if args.command != "serve":
         # The CLI's zero-credential start: without a Pendo key, the sample workspace, and it says so.
         args.sample = not settings.pendo_configured

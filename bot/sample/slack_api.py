@@ -1,13 +1,15 @@
 """A fake Slack Web API and response_url receiver, for end-to-end tests and the benchmark.
 
 Point `SLACK_API_URL` at `{base}/api/` and put `{base}/response/<id>` in slash-command payloads: every
-call is recorded as Slack would receive it.
+call is recorded as Slack would receive it. Calls and response_url posts share one sequence
+(`FakeSlack.since(seq)`), so a reader such as the preview page can follow them in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,8 @@ class SlackCall:
     method: str
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    seq: int = 0  # order across calls and responses, from 1
+    result: dict[str, Any] | None = None  # what the fake answered (Web API calls)
 
 
 @dataclass
@@ -38,6 +42,30 @@ class FakeSlack:
     shared_channels: set[str] = field(default_factory=set)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
+    _seq: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record(self, into: list[SlackCall], call: SlackCall) -> SlackCall:
+        with self._lock:
+            self._seq += 1
+            call.seq = self._seq
+            into.append(call)
+        return call
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def since(self, seq: int) -> list[dict[str, Any]]:
+        """Every call (`kind: "api"`) and response_url post (`kind: "response"`) after `seq`, in order."""
+        with self._lock:
+            found = [("api", c) for c in self.calls if c.seq > seq]
+            found += [("response", c) for c in self.responses if c.seq > seq]
+        found.sort(key=lambda kc: kc[1].seq)
+        return [
+            {"seq": c.seq, "kind": kind, "method": c.method, "body": c.body, "result": c.result}
+            for kind, c in found
+        ]
 
     def reset(self) -> None:
         """Forget every call and knob: each field back to its default."""
@@ -79,49 +107,58 @@ def create_slack_app(state: FakeSlack) -> Starlette:
     async def api(request: Request) -> Response:
         method = request.path_params["method"]
         body = await _body(request)
-        state.calls.append(SlackCall(method, body))
-        if request.headers.get("authorization", "") == "":
-            return JSONResponse({"ok": False, "error": "not_authed"})
+        call = state.record(state.calls, SlackCall(method, body))
+        result = _answer(method, body, request.headers.get("authorization", ""))
+        call.result = result
+        return JSONResponse(result)
+
+    def _answer(method: str, body: dict[str, Any], authorization: str) -> dict[str, Any]:
+        if authorization == "":
+            return {"ok": False, "error": "not_authed"}
         if method in state.method_errors:
-            return JSONResponse({"ok": False, "error": state.method_errors[method]})
+            return {"ok": False, "error": state.method_errors[method]}
         if method == "auth.test":
-            return JSONResponse(
-                {
-                    "ok": True,
-                    "url": "https://sample.slack.com/",
-                    "team": "Sample",
-                    "user": "pendo",
-                    "team_id": TEAM_ID,
-                    "user_id": BOT_USER_ID,
-                    "bot_id": "BBOT0001",
-                }
-            )
+            return {
+                "ok": True,
+                "url": "https://sample.slack.com/",
+                "team": "Sample",
+                "user": "pendo",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "BBOT0001",
+            }
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
             if channel in state.not_in_channels:
-                return JSONResponse({"ok": False, "error": "not_in_channel"})
-            return JSONResponse({"ok": True, "channel": channel, "ts": f"{time.time():.6f}"})
+                return {"ok": False, "error": "not_in_channel"}
+            return {"ok": True, "channel": channel, "ts": f"{time.time():.6f}"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{time.time():.6f}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "conversations.info":
             channel = str(body.get("channel", ""))
             shared = channel in state.shared_channels
-            return JSONResponse(
-                {
-                    "ok": True,
-                    "channel": {
-                        "id": channel,
-                        "is_ext_shared": shared,
-                        "is_shared": shared,
-                        "is_pending_ext_shared": False,
-                        "is_org_shared": False,
-                    },
-                }
-            )
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "is_ext_shared": shared,
+                    "is_shared": shared,
+                    "is_pending_ext_shared": False,
+                    "is_org_shared": False,
+                },
+            }
         if method == "usergroups.users.list":
-            return JSONResponse({"ok": True, "users": state.usergroups.get(str(body.get("usergroup")), [])})
-        return JSONResponse({"ok": True})
+            return {"ok": True, "users": state.usergroups.get(str(body.get("usergroup")), [])}
+        if method in ("views.open", "views.push", "views.update"):
+            view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
+            view_id = str(body.get("view_id") or f"V{state.last_seq:08d}")
+            return {"ok": True, "view": {**view, "id": view_id}}
+        return {"ok": True}
 
     async def response_url(request: Request) -> Response:
-        state.responses.append(SlackCall(request.path_params["rid"], json.loads(await request.body())))
+        state.record(state.responses, SlackCall(request.path_params["rid"], json.loads(await request.body())))
         return PlainTextResponse("ok")
 
     return Starlette(

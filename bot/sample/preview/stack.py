@@ -1,0 +1,171 @@
+"""The demo's moving parts: the real bot in HTTP mode over the sample workspace, and a fake Slack.
+
+Slack → bot: the page sends signed requests to `POST /slack/events`, exactly as Slack does.
+Bot → Slack: the bot's Web API calls and response_url posts go over real loopback HTTP to the fake Slack
+(`bot.sample.slack_api`), which records them; the page reads that record. Nothing else connects the page
+to the bot.
+
+The switches (a Pendo fault, the subscription time zone) restart the bot: a fresh bot, like a process
+restart, so no cached answer hides what the switch changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.app import build_app
+from bot.sample import create_pendo_app, create_zendesk_app, sample_settings
+from bot.sample.data import Workspace, build_workspace
+from bot.sample.server import LoopbackServer
+from bot.sample.slack_api import FakeSlack, create_slack_app
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.web import create_web_app
+
+INTERNAL_CHANNEL = "C0SUPPORT"
+SHARED_CHANNEL = "C0EXTACME"
+READER = "U0AGENT"
+
+# What each fault does to the fake Pendo API (bot.sample.controls rules), with the label the page shows.
+FAULTS: dict[str, str] = {
+    "none": "Pendo answers normally",
+    "down": "Pendo is down (every call answers 503)",
+    "slow": "Pendo is slow (1.5 s per call)",
+    "key": "Pendo rejects the integration key (401)",
+    "usage": "Pendo's aggregations fail (500): figures missing, the rest shown",
+}
+# Subscription time zones offered by the switch (IANA names), when the sample Pendo API has one.
+TIME_ZONES: tuple[str, ...] = ("America/Chicago", "UTC", "Asia/Tokyo")
+
+
+def subscription_tz_supported() -> bool:
+    """Whether the sample workspace takes a subscription time zone (`build_workspace(now, timezone=…)`,
+    issue 7): the switch is offered only then."""
+    return "timezone" in inspect.signature(build_workspace).parameters
+
+
+def default_subscription_tz() -> str:
+    if not subscription_tz_supported():
+        return "UTC"
+    default = inspect.signature(build_workspace).parameters["timezone"].default
+    return str(default) if isinstance(default, str) else TIME_ZONES[0]
+
+
+@dataclass(frozen=True)
+class BotInstance:
+    services: Services
+    web: ASGIApp
+    pendo: Starlette  # the fake Pendo app (its `state.controls` inject faults)
+
+
+class DemoStack:
+    """Owns the fake Slack (on its own loopback port), the sample workspace and the current bot."""
+
+    def __init__(self, settings: Settings, *, email_field: str | None = None) -> None:
+        self.base_settings = settings
+        self.email_field = email_field
+        self.signing_secret = "demo-" + secrets.token_hex(16)
+        self.bot_token = "xoxb-demo-" + secrets.token_hex(12)
+        self.slack = FakeSlack(shared_channels={SHARED_CHANNEL})
+        self.slack_server = LoopbackServer(create_slack_app(self.slack))
+        self.ws: Workspace | None = None
+        self.fault = "none"
+        self.subscription_tz = default_subscription_tz()
+        self.bot: BotInstance | None = None
+        self._retired: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.slack_server.start()
+        self.bot = self._build()
+
+    async def aclose(self) -> None:
+        retired = list(self._retired)
+        for task in retired:
+            task.cancel()  # each closes its bot's clients as it ends
+        await asyncio.gather(*retired, return_exceptions=True)
+        if self.bot is not None:
+            await self.bot.services.aclose()
+        await asyncio.to_thread(self.slack_server.stop)
+
+    @property
+    def slack_url(self) -> str:
+        return self.slack_server.base_url
+
+    def settings(self) -> Settings:
+        update: dict[str, Any] = {
+            "slack_bot_token": SecretStr(self.bot_token),
+            "slack_signing_secret": SecretStr(self.signing_secret),
+            "slack_app_token": None,
+            "slack_api_url": f"{self.slack_url}/api/",
+        }
+        if self.email_field is not None:
+            update["pendo_email_field"] = self.email_field
+        return sample_settings(self.base_settings.model_copy(update=update))
+
+    def _build(self) -> BotInstance:
+        # A fresh workspace per bot: its times are relative to now, as when the bot process starts.
+        zone: dict[str, Any] = {"timezone": self.subscription_tz} if subscription_tz_supported() else {}
+        self.ws = build_workspace(int(time.time() * 1000), **zone)
+        settings = self.settings()
+        pendo = create_pendo_app(self.ws)
+        _apply_fault(pendo.state.controls, self.fault)
+        services = build_services(
+            settings,
+            pendo_transport=httpx.ASGITransport(app=pendo),
+            zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(self.ws)),
+            sample=True,
+        )
+        return BotInstance(services, create_web_app(build_app(settings, services), services), pendo)
+
+    async def restart(self, *, fault: str | None = None, subscription_tz: str | None = None) -> None:
+        """Apply the switches and start a fresh bot; the old one finishes what it is doing, then closes."""
+        if fault is not None:
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}")
+            self.fault = fault
+        if subscription_tz is not None:
+            if not subscription_tz_supported():
+                raise ValueError("the sample Pendo API has no subscription time zone to switch")
+            if subscription_tz not in TIME_ZONES:
+                raise ValueError(f"unknown time zone {subscription_tz!r}")
+            self.subscription_tz = subscription_tz
+        old, self.bot = self.bot, await asyncio.to_thread(self._build)
+        if old is not None:
+            task = asyncio.create_task(self._retire(old))
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
+
+    @staticmethod
+    async def _retire(old: BotInstance) -> None:
+        try:
+            await asyncio.sleep(30)  # a lookup in flight keeps its clients until it is done
+        finally:
+            await old.services.aclose()
+
+    async def bot_asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The current bot's HTTP app: /slack/events, /healthz, /readyz."""
+        assert self.bot is not None, "start() the stack first"
+        await self.bot.web(scope, receive, send)
+
+
+def _apply_fault(controls: Any, fault: str) -> None:
+    controls.clear()
+    if fault == "down":
+        controls.fail(r"^/api/v1/", 503)
+    elif fault == "slow":
+        controls.latency = 1.5
+    elif fault == "key":
+        controls.fail(r"^/api/v1/", 401, body='{"error": "invalid integration key"}')
+    elif fault == "usage":
+        controls.fail(r"/aggregation$", 500)
