@@ -124,6 +124,6 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy, channels: 
     async def open_link(ack: AsyncAck) -> None:
         await ack()  # URL buttons still send an action that must be acknowledged
 
-    app.action(bk.PICK_ACTION)(pick_visitor)
-    app.action(bk.SHARE_ACTION)(share_summary)
+    app.action(bk.PICK_ACTION)(services.inflight.responding(pick_visitor, replace=True))
+    app.action(bk.SHARE_ACTION)(services.inflight.responding(share_summary, replace=False))
     app.action(re.compile(f"^{bk.OPEN_ACTION}"))(open_link)

@@ -61,4 +61,4 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
         outcome = answer.outcome if delivered else "undelivered"
         audit("lookup", user=user, channel=channel, target=target, outcome=outcome, started=started)
 
-    app.command("/pendo")(pendo_command)
+    app.command("/pendo")(services.inflight.responding(pendo_command, replace=True))

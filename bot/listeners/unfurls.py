@@ -19,6 +19,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.context.tickets import TicketContext, TicketService
+from bot.inflight import CUT_SHORT
 from bot.listeners.channels import ChannelPolicy
 from bot.render import tickets as tk
 from bot.services import Services
@@ -86,7 +87,15 @@ def register(app: AsyncApp, services: Services, tickets: TicketService, channels
         else:
             with_pendo = not settings.unfurl_channels or channel in settings.unfurl_channels
             try:
-                outcome = await _unfurl_tickets(tickets, refs, unfurl, with_pendo=with_pendo)
+                outcome = (
+                    await services.inflight.run(
+                        _unfurl_tickets(tickets, refs, unfurl, with_pendo=with_pendo),
+                        cut_short=lambda: unfurl(
+                            {r.url: tk.ticket_error_unfurl(r.ticket_id, CUT_SHORT) for r in refs}
+                        ),
+                    )
+                    or "cut_short"
+                )
             except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
                 log.exception("unfurl failed")
                 await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})
