@@ -107,7 +107,7 @@ class SlackRequestGate:
         signature = headers.get("x-slack-signature", "")
         if not stamp or not signature:
             return "unsigned"
-        if not stamp.isdigit():
+        if not (stamp.isascii() and stamp.isdigit()):
             return "bad timestamp"
         if abs(self._clock() - int(stamp)) > SIGNATURE_WINDOW:
             return "stale timestamp"
