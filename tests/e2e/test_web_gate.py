@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -215,3 +216,26 @@ async def test_healthz_fails_when_upstream_sends_are_stuck(
         await stuck.services.aclose()
         monkeypatch.setattr(bot.upstream.SEND_MONITOR, "grace", 10.0)
         bot.upstream.SEND_MONITOR._inflight.clear()
+
+
+# --- item 9: one deadline per answer, across Zendesk and Pendo ---------------------------------------------
+async def test_a_ticket_answer_keeps_one_deadline_across_zendesk_and_pendo(
+    fake_slack: FakeSlack, slack_server: tuple[FakeSlack, str]
+) -> None:
+    """Zendesk takes 0.8 s and Pendo's visitor 0.5 s: each within a 1 s deadline of its own, together past
+    the answer's one deadline, so the Pendo part is a labelled gap instead of arriving at 1.3 s+."""
+    bot = make_bot(fake_slack, slack_server[1], lookup_deadline_seconds=1.0)
+    try:
+        bot.zendesk.slow(r"/tickets/1001\.json$", 0.8)
+        bot.pendo.slow(r"^/api/v1/visitor/[^/]+$", 0.5)  # the visitor itself, not its history
+        started = time.monotonic()
+        _, rid = await bot.command("1001")
+        final = await bot.final_response(rid)
+        took = time.monotonic() - started
+        text = json.dumps(final)
+        assert "#1001" in text  # the ticket header made it
+        assert "did not answer in 1 s" in text  # and Pendo's part says why it is missing
+        print(f"\nticket answer with one 1 s deadline: {took:.2f} s")
+    finally:
+        await bot.http.aclose()
+        await bot.services.aclose()
