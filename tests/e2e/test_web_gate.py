@@ -70,12 +70,12 @@ async def test_an_oversized_streamed_body_is_refused_before_it_is_read(
 
 
 async def test_an_oversized_declared_length_is_refused_over_real_http(bot: Bot) -> None:
-    async with LoopbackServer(bot.http._transport.app) as server:  # type: ignore[attr-defined]
-        async with httpx.AsyncClient(base_url=server.base_url) as http:
-            body = command_body(bot) + "&pad=" + "x" * (2 * MB)
-            response = await http.post(
-                "/slack/events", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
-            )
+    app = bot.http._transport.app  # type: ignore[attr-defined]
+    async with LoopbackServer(app) as server, httpx.AsyncClient(base_url=server.base_url) as http:
+        body = command_body(bot) + "&pad=" + "x" * (2 * MB)
+        response = await http.post(
+            "/slack/events", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
     assert response.status_code == 413
     assert bot.pendo.requests == []
 
