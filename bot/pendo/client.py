@@ -182,7 +182,7 @@ class PendoClient:
         )
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise BadResponse(UPSTREAM, "aggregation answer has no results list")
-        return data["results"]  # type: ignore[no-any-return]
+        return [row for row in data["results"] if isinstance(row, dict)]  # a malformed row is skipped
 
     # --- catalogs and schema (cached) -------------------------------------------------------------
     async def catalog(self, kind: str) -> dict[str, CatalogItem]:
