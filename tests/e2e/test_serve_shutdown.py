@@ -185,3 +185,31 @@ def test_sigterm_finishes_what_it_can_and_says_what_it_cut_short(
     log = (tmp_path / "serve.log").read_text()
     assert "finished=5 cut_short=8" in log
     print(f"\nSIGTERM to exit: {took:.1f} s (grace {GRACE:g} s)")
+
+
+def test_with_json_logs_every_line_of_a_served_process_is_json(
+    slack_server: tuple[FakeSlack, str], tmp_path: Path
+) -> None:
+    """Issue 12 item 10: uvicorn's own lines ("Started server process", access lines) were plain text."""
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-json-log-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": f"{slack_server[1]}/api/",
+        "LOG_FORMAT": "json",
+    }
+    proc = start(["--http", "--port", str(port), "--sample"], env, tmp_path)
+    try:
+        wait_until(lambda: b"Application startup complete" in (tmp_path / "serve.log").read_bytes())
+        assert httpx.post(f"http://127.0.0.1:{port}/slack/events", content=b"x").status_code == 401
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    lines = (tmp_path / "serve.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # raises on any line that is not JSON
+    loggers = {r["logger"] for r in records}
+    assert {"bot.server", "uvicorn.error", "bot.web"} <= loggers
+    assert "xoxb-json-log-test" not in "\n".join(lines)
