@@ -33,6 +33,27 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Bolt logs through "slack_bolt.*" and through loggers named after the app ("pendo-context:…").
+_SLACK_LOGGERS = ("slack_bolt", "slack_sdk", "pendo-context")
+_PAYLOAD_MARKERS = ("body:", "body=", "{'", '{"', "payload")
+
+
+class SlackPayloadFilter(logging.Filter):
+    """Slack's libraries put request bodies in some messages (a refused signature, an unhandled request,
+    a DEBUG trace): such a line keeps its first words and loses the rest. Customer emails and
+    `response_url`s travel in those bodies."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(_SLACK_LOGGERS):
+            return True
+        message = record.getMessage()
+        cut = min((i for i in (message.find(m) for m in _PAYLOAD_MARKERS) if i >= 0), default=-1)
+        if cut >= 0:
+            record.msg = message[:cut].rstrip(" (:,") + " [request body not logged]"
+            record.args = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -59,9 +80,16 @@ def setup_logging(level: str, fmt: str, secrets: list[str]) -> None:
     handler.setFormatter(
         JsonFormatter() if fmt == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    handler.addFilter(SlackPayloadFilter())
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # slack_sdk logs whole request and response bodies (customer data) at DEBUG: never that low.
+    for chatty in ("slack_sdk", "slack_bolt"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []  # through the root handler: same format, redaction
+        logging.getLogger(name).propagate = True

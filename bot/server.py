@@ -65,7 +65,10 @@ def serve(
         port=bind,
         proxy_headers=True,
         forwarded_allow_ips="*",
-        timeout_graceful_shutdown=20,
+        # Open HTTP requests (acks) end fast; the work after them is drained by the app's lifespan,
+        # for SHUTDOWN_GRACE_SECONDS (see bot.inflight).
+        timeout_graceful_shutdown=5,
+        log_config=None,  # uvicorn's lines go through our handler: JSON when asked, secrets redacted
         log_level=settings.log_level.lower(),
     )
     return 0

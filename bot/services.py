@@ -18,6 +18,7 @@ from bot.audit import Auditor
 from bot.cache import TTLCache
 from bot.context.service import ContextService
 from bot.context.tickets import TicketService
+from bot.inflight import InFlight
 from bot.pendo.client import PendoClient
 from bot.settings import Settings, SettingsError
 from bot.upstream import RetryPolicy, Sleep, http_client
@@ -35,6 +36,7 @@ class Services:
     cache: TTLCache  # upstream answers
     slack_cache: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
     auditor: Auditor
+    inflight: InFlight  # work started after an ack: one deadline each, drained on shutdown
     sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -99,6 +101,7 @@ def build_services(
         cache=cache,
         slack_cache=TTLCache(max_entries=20_000),
         auditor=Auditor(_audit_key(settings)),
+        inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
         sample=sample,
         closers=closers,
     )

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     audit_hash_key: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
     # --- Zendesk ---------------------------------------------------------------------------------
     zendesk_subdomain: str | None = None

@@ -9,10 +9,14 @@ status and the route template the caller labelled the request with, e.g. `GET /a
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import json
 import logging
+import math
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,13 +152,15 @@ def parse_retry_after(headers: httpx.Headers) -> float | None:
     if raw is None:
         return None
     try:
-        return max(0.0, float(raw.strip()))
+        seconds = float(raw.strip())
     except ValueError:
         return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None  # "inf" and "nan" are no answer
 
 
 Sleep = Callable[[float], Awaitable[None]]
 USER_AGENT = "pendo-context-for-slack/0.1"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # an upstream answer larger than this is refused while it streams in
 
 
 def http_client(
@@ -181,27 +187,38 @@ async def send_with_retry(
     classify: Callable[[httpx.Response], UpstreamError | None],
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    monitor: SendMonitor | None = None,
+    max_body: int = MAX_BODY_BYTES,
 ) -> httpx.Response:
     """Send the request built by `build`, retrying per `policy`; return a 2xx response or raise.
 
     `route` labels the request in error details with a template, never the real path (e.g.
     `GET /api/v1/visitor/{id}`). `classify` maps a non-2xx response to the typed error to raise (or None
-    for a generic one).
+    for a generic one). The policy's deadline and the answer's deadline (`answer_deadline`), whichever
+    comes first, bound every try and every wait.
     """
     start = clock()
+    answer_end = _ANSWER_DEADLINE.get()
     attempt = 0
     last_error: UpstreamError | None = None
     while True:
         attempt += 1
         remaining = policy.deadline - (clock() - start)
+        if answer_end is not None:
+            remaining = min(remaining, answer_end - time.monotonic())
         if remaining <= 0:
             raise last_error or Unavailable(upstream, "deadline passed", timeout=policy.deadline)
         request = build()
         request.extensions["timeout"] = _cap_timeout(request.extensions.get("timeout"), remaining)
         try:
-            # The deadline holds whatever the transport does with its own timeouts.
-            async with asyncio.timeout(remaining):
-                response = await client.send(request)
+            response = await _send_uncancelled(
+                client,
+                request,
+                remaining,
+                upstream=upstream,
+                monitor=monitor or SEND_MONITOR,
+                max_body=max_body,
+            )
         except TimeoutError:
             last_error = Unavailable(upstream, "deadline reached during the request", timeout=policy.deadline)
             raise last_error from None
@@ -211,6 +228,8 @@ async def send_with_retry(
         except httpx.TransportError as exc:
             last_error = Unavailable(upstream, f"connection error ({type(exc).__name__})")
             delay = policy.backoff(attempt)
+        except BodyTooLarge:
+            raise BadResponse(upstream, f"answer larger than {max_body} bytes from {route}") from None
         else:
             if response.is_success:
                 return response
@@ -231,9 +250,134 @@ async def send_with_retry(
             "upstream retry",
             extra={"upstream": upstream, "attempt": attempt, "error": last_error.detail, "delay": delay},
         )
-        if attempt >= policy.max_attempts or clock() - start + delay >= policy.deadline:
+        spent = clock() - start
+        if (
+            attempt >= policy.max_attempts
+            or spent + delay >= policy.deadline
+            or (answer_end is not None and time.monotonic() + delay >= answer_end)
+        ):
             raise last_error
         await sleep(delay)
+
+
+class BodyTooLarge(Exception):
+    """An upstream answer grew past the cap while it was being read."""
+
+
+async def _read_capped(client: httpx.AsyncClient, request: httpx.Request, max_body: int) -> httpx.Response:
+    """Send and read the whole answer, streamed, refusing more than `max_body` bytes (decoded)."""
+    response = await client.send(request, stream=True)
+    try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body:
+            raise BodyTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_body:
+                raise BodyTooLarge
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    dropped = {"content-encoding", "content-length", "transfer-encoding"}
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=b"".join(chunks),
+        request=request,
+        extensions=response.extensions,
+    )
+
+
+async def _send_uncancelled(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    remaining: float,
+    *,
+    upstream: str,
+    monitor: SendMonitor,
+    max_body: int,
+) -> httpx.Response:
+    """Send in a task of its own that nobody cancels; wait for it at most `remaining` seconds.
+
+    Cancelling a request inside httpcore's pool (while it waits for, or opens, a connection) leaks that
+    connection for good (encode/httpcore#1093); after enough of them the pool answers nothing. So the
+    transport enforces its own timeouts (each capped at `remaining`, see `_cap_timeout`), and the
+    deadline is kept by no longer waiting: a caller past it gets TimeoutError (or is cancelled itself)
+    while the request runs on to its own timeout and is then discarded. `monitor` sees every such send,
+    so liveness can tell a pool that stops finishing requests at all.
+    """
+    task = asyncio.ensure_future(_read_capped(client, request, max_body))
+    monitor.started(task, upstream, remaining)
+    task.add_done_callback(monitor.finished)
+    done, _ = await asyncio.wait({task}, timeout=remaining)
+    if not done:
+        raise TimeoutError
+    return task.result()
+
+
+@dataclass
+class SendMonitor:
+    """Sends in flight, per upstream, each with the time by which its own timeouts must have ended it.
+
+    A send still running well past that (pool, connect and read timeouts all spent, plus `grace`) means
+    the transport no longer finishes requests: a locked-up pool. `/healthz` fails on it, so the process
+    is restarted instead of answering "did not answer in 8 s" forever.
+    """
+
+    grace: float = 10.0
+    clock: Callable[[], float] = time.monotonic
+    _inflight: dict[asyncio.Future[Any], tuple[str, float]] = field(default_factory=dict)
+
+    def started(self, task: asyncio.Future[Any], upstream: str, timeout: float) -> None:
+        # pool wait + connect + write + read, each bounded by `timeout`
+        self._inflight[task] = (upstream, self.clock() + 4 * timeout + self.grace)
+
+    def finished(self, task: asyncio.Future[Any]) -> None:
+        self._inflight.pop(task, None)
+        if not task.cancelled():
+            task.exception()  # retrieved: an abandoned send's error is expected, not "never retrieved"
+
+    def stuck(self) -> list[str]:
+        """Upstreams with a send past its overdue time (sorted, no repeats); empty when all is well."""
+        now = self.clock()
+        return sorted({name for name, overdue in self._inflight.values() if now > overdue})
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+
+SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` reads it
+_ANSWER_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "answer_deadline", default=None
+)
+
+
+@contextmanager
+def answer_deadline(seconds: float) -> Iterator[float]:
+    """One deadline for everything one answer asks of any upstream (Zendesk, then Pendo, and retries).
+
+    Inside this block (and in tasks started from it), every `send_with_retry` stops at the block's
+    deadline even if its own policy would allow more. Nested blocks keep the earlier deadline.
+    """
+    end = time.monotonic() + seconds
+    current = _ANSWER_DEADLINE.get()
+    if current is not None:
+        end = min(end, current)
+    token = _ANSWER_DEADLINE.set(end)
+    try:
+        yield end
+    finally:
+        _ANSWER_DEADLINE.reset(token)
+
+
+def answer_time_left() -> float | None:
+    """Seconds left before the current answer's deadline, or None outside `answer_deadline`."""
+    end = _ANSWER_DEADLINE.get()
+    return None if end is None else end - time.monotonic()
 
 
 def _cap_timeout(current: Any, remaining: float) -> dict[str, float | None]:
@@ -262,7 +406,18 @@ def _generic_error(upstream: str, route: str, response: httpx.Response) -> Upstr
 def json_body(response: httpx.Response, upstream: str, *, what: str) -> Any:
     """The response's JSON, or BadResponse naming its content type and `what` (a route template)."""
     try:
-        return response.json()
-    except ValueError as exc:
+        return json.loads(response.content, parse_constant=_no_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError) as exc:
         ctype = response.headers.get("content-type", "?")
         raise BadResponse(upstream, f"non-JSON body ({ctype}) from {what}") from exc
+
+
+def _no_constant(name: str) -> None:
+    """`NaN`, `Infinity` and `-Infinity` are not JSON; Python's parser accepts them: read them as null."""
+    return None
+
+
+def _finite_float(text: str) -> float | None:
+    """A number too large for a float (1e400) would become infinity: read it as null instead."""
+    value = float(text)
+    return value if math.isfinite(value) else None

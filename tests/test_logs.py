@@ -6,11 +6,12 @@ import hashlib
 import io
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 
 from bot.audit import Auditor
-from bot.logs import JsonFormatter, RedactingFilter, TextFormatter
+from bot.logs import JsonFormatter, RedactingFilter, TextFormatter, setup_logging
 
 
 def capture(formatter: logging.Formatter, secrets: list[str]) -> tuple[logging.Logger, io.StringIO]:
@@ -53,3 +54,46 @@ def test_audit_line_hashes_the_target_with_a_key(caplog: pytest.LogCaptureFixtur
     assert record.target != Auditor("audit-key-2").target_hash("jane@acme.com")  # type: ignore[attr-defined]
     assert (record.user, record.channel, record.outcome) == ("U1", "C1", "found")  # type: ignore[attr-defined]
     assert isinstance(record.latency_ms, int)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    names = ("slack_sdk", "slack_bolt", "uvicorn", "uvicorn.error", "httpx", "httpcore", "uvicorn.access")
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in names})
+    yield
+    root.handlers[:], root.level = saved[0], saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_slack_libraries_never_log_request_bodies_even_at_debug(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12 items 2 and 10: Bolt logs a refused request's body at INFO, slack_sdk every body at DEBUG."""
+    setup_logging("DEBUG", "json", [])
+    body = "command=%2Fpendo&text=jane%40acme.example&response_url=https%3A%2F%2Fhooks.slack.com%2Fx"
+    logging.getLogger("pendo-context:AsyncRequestVerification").info(
+        f"Invalid request signature detected (signature: v0=abc, timestamp: 1, body: {body})"
+    )
+    logging.getLogger("slack_sdk.web.async_base_client").debug(
+        "Sending a request - url: https://slack.com/api/chat.postMessage, body: {'text': 'jane@acme.example'}"
+    )
+    logging.getLogger("slack_bolt.AsyncApp").warning(f"Unhandled request ({{'body': '{body}'}})")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line["logger"] for line in lines] == [
+        "pendo-context:AsyncRequestVerification",
+        "slack_bolt.AsyncApp",
+    ]
+    assert all("acme" not in line["msg"] and "hooks.slack.com" not in line["msg"] for line in lines)
+    assert lines[0]["msg"].startswith("Invalid request signature detected")
+
+
+def test_uvicorn_lines_go_through_the_json_handler(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logging.getLogger("uvicorn.error").addHandler(logging.StreamHandler())  # as uvicorn's own config does
+    setup_logging("INFO", "json", ["xoxb-secret-value"])
+    logging.getLogger("uvicorn.error").info("Started server process [%d] xoxb-secret-value", 42)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert json.loads(line)["msg"] == "Started server process [42] [redacted]"

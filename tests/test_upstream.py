@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -461,3 +462,69 @@ async def test_retry_errors_do_not_contain_the_key(fake: FakeTime) -> None:
     assert secret not in str(info.value)
     assert secret not in info.value.user_message
     assert handler.requests[0].headers["x-pendo-integration-key"] == secret
+
+
+# --- upstream bodies are capped while they stream (issue 12 item 10) ------------------------------------
+async def test_an_answer_declared_larger_than_the_cap_is_refused(fake: FakeTime) -> None:
+    handler = Recorder(httpx.Response(200, content=b"[" + b"0," * 64 + b"0]"))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(BadResponse) as info:
+            await send_with_retry(
+                client,
+                lambda: client.build_request("GET", URL),
+                upstream="Pendo",
+                route=ROUTE,
+                policy=MaxJitterPolicy(),
+                classify=lambda r: None,
+                sleep=fake.sleep,
+                clock=fake.clock,
+                max_body=100,
+            )
+    assert info.value.detail == f"answer larger than 100 bytes from {ROUTE}"
+    assert handler.calls == 1  # not retried: it would be as large again
+
+
+async def test_a_streamed_answer_is_cut_off_at_the_cap_without_reading_the_rest(fake: FakeTime) -> None:
+    pulled = 0
+
+    async def sixty_four_megabytes() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(64):
+            pulled += 1
+            yield b"x" * 1024 * 1024
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=sixty_four_megabytes())  # no Content-Length: chunked
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(BadResponse):
+            await send_with_retry(
+                client,
+                lambda: client.build_request("GET", URL),
+                upstream="Pendo",
+                route=ROUTE,
+                policy=MaxJitterPolicy(),
+                classify=lambda r: None,
+                sleep=fake.sleep,
+                clock=fake.clock,
+            )
+    assert pulled == 11  # 10 MB accepted, the 11th refused, nothing more read
+
+
+async def test_a_gzipped_answer_under_the_cap_is_decoded(fake: FakeTime) -> None:
+    import gzip
+
+    payload = json.dumps({"results": [{"n": i} for i in range(100)]}).encode()
+    handler = Recorder(
+        httpx.Response(200, content=gzip.compress(payload), headers={"content-encoding": "gzip"})
+    )
+    response = await send(handler, fake)
+    assert json_body(response, "Pendo", what=ROUTE) == json.loads(payload)
+
+
+def test_json_body_reads_non_finite_numbers_as_null() -> None:
+    request = httpx.Request("GET", URL)
+    response = httpx.Response(
+        200, content=b'{"a": NaN, "b": Infinity, "c": -Infinity, "d": 1e400, "e": 1.5}', request=request
+    )
+    assert json_body(response, "Pendo", what=ROUTE) == {"a": None, "b": None, "c": None, "d": None, "e": 1.5}

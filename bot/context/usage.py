@@ -148,7 +148,10 @@ def format_value(value: Any, kind: str) -> str:
     if value is None or value == "":
         return ""
     if kind == "time" and isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%d")
+        try:
+            return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%d")
+        except (OverflowError, ValueError, OSError):  # 1e300: no calendar date; show the raw value
+            return str(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):

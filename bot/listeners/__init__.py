@@ -35,4 +35,4 @@ def register_listeners(app: AsyncApp, services: Services) -> None:
     for each in middleware(services):
         app.middleware(each)
     for route in all_routes():
-        add_route(app, route)
+        add_route(app, route, services.inflight)

@@ -153,7 +153,7 @@ async def open_link(ack: AsyncAck) -> None:
 
 
 ROUTES = [
-    Route("action", bk.PICK_ACTION, pick_visitor),
-    Route("action", bk.SHARE_ACTION, share_summary),
+    Route("action", bk.PICK_ACTION, pick_visitor, tracked="replace"),
+    Route("action", bk.SHARE_ACTION, share_summary, tracked="new"),
     Route("action", re.compile(f"^{bk.OPEN_ACTION}"), open_link),
 ]

@@ -75,4 +75,4 @@ async def pendo_command(
             entry.set(Outcome.UNDELIVERED)
 
 
-ROUTES = [Route("command", "/pendo", pendo_command)]
+ROUTES = [Route("command", "/pendo", pendo_command, tracked="replace")]

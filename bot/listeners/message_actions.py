@@ -331,8 +331,8 @@ def _slack_error(exc: SlackApiError) -> str:
 
 
 ROUTES = [
-    Route("action", re.compile(f"^{re.escape(bk.VIEW_ACTION)}(:|$)"), show_view),
-    Route("action", bk.SHARE_IN_CHANNEL, share_in_channel),
+    Route("action", re.compile(f"^{re.escape(bk.VIEW_ACTION)}(:|$)"), show_view, tracked="replace"),
+    Route("action", bk.SHARE_IN_CHANNEL, share_in_channel, tracked="new"),
     Route("action", bk.SHARE_WITH_NOTE, share_with_note),
     Route("view", bk.NOTE_MODAL, share_note_submitted),
 ]

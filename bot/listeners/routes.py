@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.inflight import InFlight
+
 Kind = Literal["command", "action", "event", "view", "shortcut", "options"]
-Handler = Callable[..., Awaitable[None]]
+Handler = Callable[..., Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -18,8 +20,14 @@ class Route:
     kind: Kind
     key: str | re.Pattern[str]  # the command, action_id, event type, callback_id (or a pattern)
     handler: Handler
+    # Work after the ack that a restart must not drop (`bot.inflight`): None for a quick handler; else
+    # whether the "cut short" notice replaces the message the handler answers through `respond`.
+    tracked: Literal["replace", "new"] | None = None
 
 
-def add_route(app: AsyncApp, route: Route) -> None:
+def add_route(app: AsyncApp, route: Route, inflight: InFlight) -> None:
     registrar: Callable[[str | re.Pattern[str]], Callable[[Handler], Any]] = getattr(app, route.kind)
-    registrar(route.key)(route.handler)
+    handler = route.handler
+    if route.tracked is not None:
+        handler = inflight.responding(handler, replace=route.tracked == "replace")
+    registrar(route.key)(handler)

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.audit import Outcome
 from bot.context.tickets import TicketContext, TicketService
+from bot.inflight import CUT_SHORT, InFlight
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import services_of
@@ -83,7 +84,8 @@ async def link_shared(
         facts = await _facts(services, client, post, user, bool(body.get("is_ext_shared_channel")))
         decision = decide_unfurl(facts, UnfurlRules.from_settings(services.settings))
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
-        entry.set(*await _preview(decision, services.tickets, refs, _unfurler(client, post, note)))
+        unfurl = _unfurler(client, post, note)
+        entry.set(*await _preview(decision, services.tickets, refs, unfurl, services.inflight))
 
 
 def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
@@ -101,7 +103,7 @@ def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tupl
 
 
 async def _preview(
-    decision: Decision, tickets: TicketService, refs: list[TicketRef], unfurl: Unfurl
+    decision: Decision, tickets: TicketService, refs: list[TicketRef], unfurl: Unfurl, inflight: InFlight
 ) -> tuple[Outcome, str]:
     """Post what the decision allows; the outcome for the audit line."""
     if decision.preview is Preview.NOTHING:
@@ -112,8 +114,13 @@ async def _preview(
         text = NUMBER_NOTES.get(decision.reason, "Ticket details are not shown here.")
         await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, text) for r in refs})
         return Outcome.NUMBER_ONLY, ""
+
+    async def cut_short() -> None:  # a restart never leaves "Looking up…" behind
+        await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, CUT_SHORT) for r in refs})
+
     try:
-        return await _unfurl_tickets(tickets, refs, unfurl, with_pendo=decision.preview is Preview.FULL)
+        work = _unfurl_tickets(tickets, refs, unfurl, with_pendo=decision.preview is Preview.FULL)
+        return await inflight.run(work, cut_short=cut_short) or (Outcome.ERROR, "cut_short")
     except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
         log.exception("unfurl failed")
         await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})

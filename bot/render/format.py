@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, tzinfo
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -39,8 +40,10 @@ def plural(count: int, noun: str) -> str:
 
 
 def ago(ms: int, now_ms: int) -> str:
-    """ "3 h ago", "just now", "in the future" for clock skew."""
-    seconds = (now_ms - ms) // 1000
+    """ "3 h ago", "just now", "in the future" for clock skew; "at an unknown time" for a non-number."""
+    if not _finite(ms):
+        return "at an unknown time"
+    seconds = int(now_ms - ms) // 1000
     if seconds < -60:
         return "in the future"
     if seconds < 60:
@@ -52,7 +55,18 @@ def ago(ms: int, now_ms: int) -> str:
 
 
 def when(ms: int, tz: tzinfo = UTC, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
-    return datetime.fromtimestamp(ms / 1000, tz).strftime(fmt)
+    """An epoch-ms instant as text; one outside what a calendar can show (1e20, -1e18) says so instead
+    of failing the whole answer."""
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz).strftime(fmt)
+    except (OverflowError, ValueError, OSError, TypeError):
+        return "unknown date"
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -21,13 +21,14 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from bot.app import build_app
 from bot.sample import FakeControls, build_workspace
 from bot.sample.data import Workspace
 from bot.sample.slack_api import FakeSlack, SlackCall
 from bot.services import Services
-from bot.web import create_web_app
+from bot.web import SlackRequestGate, create_web_app
 from tests.support.factories import ServicesFactory
 
 SECRET = "e2e-signing-secret-0123456789"
@@ -44,7 +45,7 @@ class Bot:
     ws: Workspace
     pendo: FakeControls
     zendesk: FakeControls
-    web: Starlette
+    web: ASGIApp
     startup_calls: list[SlackCall] = field(default_factory=list)  # Slack calls made while starting
 
     @asynccontextmanager
@@ -57,7 +58,9 @@ class Bot:
             stack.push_async_callback(self.services.aclose)
             stack.push_async_callback(self.http.aclose)
             before = len(self.slack.calls)
-            await stack.enter_async_context(self.web.router.lifespan_context(self.web))
+            app = self.web.app if isinstance(self.web, SlackRequestGate) else self.web
+            assert isinstance(app, Starlette)
+            await stack.enter_async_context(app.router.lifespan_context(app))
             self.startup_calls = self.slack.calls[before:]
             del self.slack.calls[before:]
             yield self
