@@ -6,6 +6,11 @@ The same events are served by the fake Pendo as subscriptions in three zones wou
 lines are instants, so they must be identical everywhere; the day-based figures (days active, events,
 minutes, the sparkline's peak, the account line) must be those of each subscription's own local days,
 computed here from the raw events with `zoneinfo`, independently of the bot.
+
+The bot is driven as an agent drives it: the compact first message (the private answer, or the channel's
+unfurl), then a click on its Show more (replaces the private answer) or Details (a private message to
+whoever clicked). Both screens are checked: the first one's figures, story line and last events, the full
+one's every figure, the whole window before the ticket and its marker.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ READINGS = ["calendar", "24h"]
 UI = ("page", "feature", "untagged")
 TIMELINE_KINDS = ("page", "feature", "trackType", "guide")
 RECENT_SHOWN = 3  # events listed on the first screen, under the story line
-LINE = re.compile(r"<https://app\.pendo\.io/[^|>]+\|([^>]+)>(?: ×(\d+))? · (at filing|[\d hmin]+ before ticket)")
+LINE = re.compile(
+    r"<https://app\.pendo\.io/[^|>]+\|([^>]+)>(?: ×(\d+))? · (at filing|[\d hmin]+ before ticket)"
+)
 
 
 @functools.cache
@@ -223,7 +230,8 @@ async def test_ticket_just_after_local_midnight(
 
             # the full view: every figure, and the whole window before the ticket
             full = got.full
-            assert re.search(rf"\*Active \(30 d\)\*\\n[A-Z][a-z]+ · {want['days']} of 30 days · ", full), label
+            active = rf"\*Active \(30 d\)\*\\n[A-Z][a-z]+ · {want['days']} of 30 days · "
+            assert re.search(active, full), label
             assert f"*Events (30 d)*\\n{want['events']:,} · " in full, label
             assert f"*Minutes (30 d)*\\n{want['minutes']:,} · " in full, label
             assert f"_█ = {events_word(want['peak'])} (the busiest day)" in full, label
