@@ -256,7 +256,7 @@ NAMED_CASES = [
         r"^/api/v1/aggregation$",
         lambda text: re.sub(r'"results":\s*\[', '"results": [1, null, "x", [2], ', text),
     ),
-    ("renewal date 1e300", r"^/api/v1/account/", set_field("renewaldate", "1e300")),
+    ("renewal date 1e300", r"^/api/v1/aggregation$", set_field("renewaldate", "1e300")),
     ("history ts 1e20", r"/history$", set_field("ts", "1e20")),
 ]
 
