@@ -43,7 +43,13 @@ def register(app: AsyncApp, services: Services, tickets: TicketService, channels
 
     async def link_shared(event: dict[str, Any], client: Any, body: dict[str, Any]) -> None:
         started = time.monotonic()
-        urls = [str(link.get("url", "")) for link in event.get("links") or []]
+        links = event.get("links")
+        # A `links` that is not a list, or entries that are not {"url": "…"}, are skipped, never raised on.
+        urls = (
+            [link["url"] for link in links if isinstance(link, dict) and isinstance(link.get("url"), str)]
+            if isinstance(links, list)
+            else []
+        )
         refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
         if not refs:
             return
