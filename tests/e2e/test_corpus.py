@@ -14,17 +14,42 @@ import html
 import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
-from tests.e2e.conftest import Bot
+from bot.sample.slack_api import FakeSlack
+from tests.e2e.conftest import Bot, make_bot
 
 CORPUS = Path(__file__).parent.parent / "data" / "corpus"
 PENDO_TEXT: list[dict[str, Any]] = json.loads((CORPUS / "pendo_text.json").read_text())
 LINKS: list[dict[str, Any]] = json.loads((CORPUS / "links.json").read_text())
 SETTLE = 0.05  # post-ack work with nothing to do ends within a few event-loop turns
+
+
+# One app for the whole corpus (building one per case costs more than the case); each case starts from
+# empty request logs and caches.
+in_module_loop = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def shared_bot(slack_server: tuple[FakeSlack, str]) -> AsyncIterator[Bot]:
+    b = make_bot(slack_server[0], slack_server[1])
+    yield b
+    await b.http.aclose()
+    await b.services.aclose()
+
+
+@pytest.fixture
+def bot(shared_bot: Bot, fake_slack: FakeSlack) -> Bot:
+    shared_bot.pendo.clear()
+    shared_bot.zendesk.clear()
+    shared_bot.services.cache.clear()
+    shared_bot.services.slack_cache.clear()
+    return shared_bot
 
 
 def case_id(case: dict[str, Any]) -> str:
@@ -40,6 +65,7 @@ def test_the_corpus_is_large_enough_and_well_formed() -> None:
         assert case["upstream"] == (case["expect"] in {"email", "ticket"})
 
 
+@in_module_loop
 @pytest.mark.parametrize("case", PENDO_TEXT, ids=[case_id(c) for c in PENDO_TEXT])
 async def test_pendo_text(bot: Bot, case: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
     ack, rid = await bot.command(case["text"])
@@ -80,6 +106,7 @@ def link_event(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@in_module_loop
 @pytest.mark.parametrize("case", LINKS, ids=[case_id(c) for c in LINKS])
 async def test_links(bot: Bot, case: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
     response = await bot.event(link_event(case))
