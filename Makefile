@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench serve check clean system-deps
+.PHONY: run test lint format bench soak serve check clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,16 +28,20 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot tests bench scripts
+	$(BIN)/ruff format --check bot tests bench scripts
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format bot tests bench
-	$(BIN)/ruff check --fix bot tests bench
+	$(BIN)/ruff format bot tests bench scripts
+	$(BIN)/ruff check --fix bot tests bench scripts
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench
+
+## make soak: 50 lookups/s for 5 min against the sample APIs with 5% injected faults (not in make test)
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py $(SOAK_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/pendo-bot serve
