@@ -13,7 +13,7 @@ from bot.context.resolver import parse_email
 from bot.listeners.access import AccessPolicy
 from bot.render import blocks as bk
 from bot.services import Services
-from bot.zendesk.links import parse_ticket_query
+from bot.zendesk.links import foreign_ticket_host, parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 
@@ -35,6 +35,16 @@ def register(app: AsyncApp, services: Services, access: AccessPolicy) -> None:
         ticket = parse_ticket_query(text, services.settings.zendesk_ticket_hosts)
         if ticket is not None and services.tickets is None:
             await ack(response_type="ephemeral", **bk.notice_message(bk.ZENDESK_OFF, icon="🤔"))
+            return
+        foreign = foreign_ticket_host(text, services.settings.zendesk_ticket_hosts)
+        if ticket is None and foreign:
+            ours = ", ".join(sorted(services.settings.zendesk_ticket_hosts))
+            note = (
+                f"That ticket link is on {bk.esc(foreign)}, which is not this bot's Zendesk ({bk.esc(ours)})."
+            )
+            message = bk.notice_message(note if ours else bk.ZENDESK_OFF, icon="🤔")
+            await ack(response_type="ephemeral", **message)
+            audit("lookup", user=user, channel=channel, target=text, outcome="invalid", started=started)
             return
         if ticket is None:
             try:
