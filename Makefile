@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint format bench serve check clean system-deps
+.PHONY: run demo test lint format bench soak serve check clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench
+
+## make soak: 50 lookups/s for 5 min against the sample APIs with 5% injected faults (not in make test)
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/pendo-bot serve

@@ -29,6 +29,9 @@ def new_request_id() -> str:
     return uuid.uuid4().hex[:8]
 
 
+TEXT_LIMIT = 3000  # a message's `text` (the notification fallback): upstream data can make it any size
+
+
 @dataclass(frozen=True)
 class Answer:
     message: bk.Message
@@ -39,6 +42,11 @@ class Answer:
     def outcome(self) -> str:
         """As written in the audit line: `found`, `error:AuthError`, ..."""
         return self.kind.label(self.detail)
+
+    def __post_init__(self) -> None:
+        text = self.message.get("text")
+        if isinstance(text, str) and len(text) > TEXT_LIMIT:  # a 1 MB ticket subject made a 1 MB reply
+            self.message["text"] = text[: TEXT_LIMIT - 1] + "…"
 
 
 def render_result(
@@ -145,8 +153,12 @@ async def safely(work: Awaitable[Answer]) -> Answer:
 async def deliver(respond: Any, message: bk.Message, *, replace: bool = True) -> bool:
     """Post through response_url (replacing the "Looking up…" note by default); False if Slack failed."""
     try:
-        await respond(replace_original=replace, response_type="ephemeral", **message)
+        response = await respond(replace_original=replace, response_type="ephemeral", **message)
     except Exception:  # Slack unreachable: nothing more we can tell the agent
         log.exception("could not deliver the answer through response_url")
+        return False
+    status = getattr(response, "status_code", 200)
+    if not isinstance(status, int) or status >= 300:  # e.g. a 500, or 404 for an expired response_url
+        log.warning("response_url refused the answer", extra={"status": status})
         return False
     return True

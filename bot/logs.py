@@ -91,5 +91,7 @@ def setup_logging(level: str, fmt: str, secrets: list[str]) -> None:
     for chatty in ("slack_sdk", "slack_bolt"):
         logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))
     for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers[:] = []  # through the root handler: same format, redaction
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []  # through the root handler: same format, redaction
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)  # the root's level (uvicorn.run sets it again from LOG_LEVEL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Callable
 
@@ -82,7 +83,16 @@ async def _socket_mode(settings: Settings, services: Services, description: str)
     assert settings.slack_app_token is not None
     handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     log.info(f"Socket Mode: {description}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
+        await stop.wait()
+        log.info("Socket Mode: stopping (signal)")
+        connecting.cancel()  # still retrying to connect: give up
+        await handler.close_async()  # type: ignore[no-untyped-call]  # no new events; work under way drains
+        await services.inflight.drain()
     finally:
         await services.aclose()

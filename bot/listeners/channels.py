@@ -32,9 +32,12 @@ class ChannelPolicy:
         if known is not None:
             return bool(known)
         try:
-            info = (await client.conversations_info(channel=channel)).get("channel") or {}
+            info = (await client.conversations_info(channel=channel)).get("channel")
         except Exception as exc:  # not cached: a passing Slack error must not stick for minutes
             log.warning("conversations.info failed", extra={"channel": channel, "error": str(exc)})
+            return True
+        if not isinstance(info, dict) or not info.get("id"):  # `channel: null`: unknown is external
+            log.warning("conversations.info described no channel", extra={"channel": channel})
             return True
         # is_shared alone also covers channels shared between workspaces of one Enterprise Grid org.
         shared_outside_org = info.get("is_shared") and not info.get("is_org_shared")

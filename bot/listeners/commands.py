@@ -16,7 +16,7 @@ from bot.listeners.message_actions import share_allowed
 from bot.listeners.middleware import services_of
 from bot.listeners.routes import Route
 from bot.render import blocks as bk
-from bot.zendesk.links import parse_ticket_query
+from bot.zendesk.links import foreign_ticket_host, parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 
@@ -41,6 +41,16 @@ async def pendo_command(
         if ticket is not None and services.tickets is None:
             await ack(response_type="ephemeral", **bk.notice_message(bk.ZENDESK_OFF, icon="🤔"))
             entry.set(Outcome.NOT_CONNECTED)
+            return
+        foreign = foreign_ticket_host(text, services.settings.zendesk_ticket_hosts)
+        if ticket is None and foreign:
+            ours = ", ".join(sorted(services.settings.zendesk_ticket_hosts))
+            note = (
+                f"That ticket link is on {bk.esc(foreign)}, which is not this bot's Zendesk ({bk.esc(ours)})."
+            )
+            message = bk.notice_message(note if ours else bk.ZENDESK_OFF, icon="🤔")
+            await ack(response_type="ephemeral", **message)
+            entry.set(Outcome.INVALID)
             return
         if ticket is None:
             try:

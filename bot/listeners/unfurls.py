@@ -92,7 +92,13 @@ def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tupl
     """The ticket links this delivery should preview (and how many were left over the cap): none for a
     message already answered, nor for a ticket just previewed in the same channel."""
     settings, seen = services.settings, services.slack_cache
-    urls = [str(link.get("url", "")) for link in event.get("links") or []]
+    links = event.get("links")
+    # A `links` that is not a list, or entries that are not {"url": "…"}, are skipped, never raised on.
+    urls = (
+        [link["url"] for link in links if isinstance(link, dict) and isinstance(link.get("url"), str)]
+        if isinstance(links, list)
+        else []
+    )
     refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
     if not refs or not seen.add_if_absent(post.key, TARGET_TTL):
         return [], 0  # no ticket links, or the same message again (a duplicate delivery)

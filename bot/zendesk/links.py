@@ -148,3 +148,16 @@ def parse_ticket_query(text: str, hosts: frozenset[str]) -> int | None:
         text = wrapped.group(1).strip()
     ref = parse_ticket_link(text, hosts)
     return ref.ticket_id if ref else None
+
+
+def foreign_ticket_host(text: str, hosts: frozenset[str]) -> str | None:
+    """The host of a ticket link in slash-command text that is not one of `hosts` (another Zendesk
+    account's link, or a domain not in ZENDESK_HOSTS), so the agent is told that, not "not an email"."""
+    text = text.strip()
+    wrapped = _SLACK_WRAPPED.match(text)
+    if wrapped:
+        text = wrapped.group(1).strip()
+    split = _host(unescape_slack(text))
+    if split is None or split[0] in {h.lower() for h in hosts}:
+        return None
+    return split[0] if parse_ticket_link(text, frozenset({split[0]})) is not None else None

@@ -26,6 +26,7 @@ def _body(ephemeral: bool, thread_ts: str | None = None) -> dict[str, Any]:
 
 async def test_a_private_message_is_answered_in_place() -> None:
     respond, client = AsyncMock(), AsyncMock()
+    respond.return_value.status_code = 200  # what Slack's response_url answers
     assert await ma.answer_privately(ma.Click.of(_body(True)), MESSAGE, respond, client)
     respond.assert_awaited_once_with(replace_original=True, response_type="ephemeral", **MESSAGE)
     client.chat_postEphemeral.assert_not_awaited()
@@ -67,5 +68,7 @@ async def test_share_allowed(
         slack_cache = TTLCache()
 
     client = AsyncMock()
-    client.conversations_info.return_value = {"channel": {"is_ext_shared": external, "is_shared": external}}
+    client.conversations_info.return_value = {
+        "channel": {"id": "C1", "is_ext_shared": external, "is_shared": external}
+    }
     assert await ma.share_allowed(Services(), client, "C1") is allowed  # type: ignore[arg-type]
