@@ -36,8 +36,13 @@ format: $(STAMP)
 	$(BIN)/ruff format bot tests bench
 	$(BIN)/ruff check --fix bot tests bench
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.bench
+## make bench: the bot in its own process under load (see bench/bench.py; BENCH_ARGS="--levels 1,20")
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.bench $(BENCH_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/pendo-bot serve
