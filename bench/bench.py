@@ -54,6 +54,7 @@ from bot.sample.credentials import (
 from bot.sample.slack_api import FakeSlack, create_slack_app
 
 HERE = Path(__file__).resolve().parent
+BOT_LOG = Path(tempfile.gettempdir()) / "pendo-bench-bot.log"
 SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench-token"
 DEADLINE_S = 8.0  # the bot's default LOOKUP_DEADLINE_SECONDS
@@ -162,6 +163,7 @@ async def start_bot(fakes: dict[str, Any], slack_url: str, extra_env: dict[str, 
         env=env,
         cwd=tempfile.gettempdir(),  # no stray .env
         stdin=subprocess.DEVNULL,
+        stderr=BOT_LOG.open("ab"),  # the bot's own warnings (deadlines passed under load) go here
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -496,8 +498,9 @@ def format_row(r: Row) -> str:
 def report(results: dict[str, Any]) -> str:
     lines = [
         f"Bot as its own process; every upstream request delayed {results['latency_ms']:.0f} ms; "
-        f"times in ms; bound = {results['round_trips']} sequential round trips x latency; "
-        "ratio = p50 / bound; calls and CPU per lookup.",
+        "times in ms; bound = sequential upstream round trips of one lookup x latency "
+        f"({', '.join(f'{k}: {v}' for k, v in results['round_trips'].items())}); ratio = p50 / bound; "
+        "calls = upstream calls and CPU = bot CPU, per lookup; late = past the 8 s deadline or unanswered.",
         HEADER,
     ]
     lines += [format_row(Row(**r)) for r in results["rows"]]
@@ -675,6 +678,7 @@ def main() -> None:
         "--before", default=str(HERE / "results-before.json"), help="drawn dotted in the chart"
     )
     args = parser.parse_args()
+    BOT_LOG.write_bytes(b"")
     results = asyncio.run(run(args))
     print()
     print(report(results))
@@ -683,9 +687,9 @@ def main() -> None:
     before_path = Path(args.before)
     before = json.loads(before_path.read_text()) if before_path.exists() and before_path != out else None
     if chart(results, out.with_suffix(".png"), before):
-        print(f"wrote {out} and {out.with_suffix('.png')}")
+        print(f"wrote {out} and {out.with_suffix('.png')}; the bot's log: {BOT_LOG}")
     else:
-        print(f"wrote {out}")
+        print(f"wrote {out}; the bot's log: {BOT_LOG}")
 
 
 if __name__ == "__main__":
