@@ -129,16 +129,32 @@ Sleep = Callable[[float], Awaitable[None]]
 USER_AGENT = "pendo-context-for-slack/0.1"
 
 
+MAX_CONNECTIONS = 100  # per upstream; the politeness limits are the budgets in bot/ratelimit.py
+KEEPALIVE_SECONDS = 30.0
+
+
+def default_transport(max_connections: int = MAX_CONNECTIONS) -> httpx.AsyncBaseTransport:
+    """aiohttp under httpx: kept-alive connections and far less per-request work than httpcore's pool."""
+    from httpx_aiohttp import AiohttpTransport
+
+    limits = httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
+        keepalive_expiry=KEEPALIVE_SECONDS,
+    )
+    return AiohttpTransport(limits=limits)
+
+
 def http_client(
     base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """The one pooled httpx client an upstream client uses: explicit timeouts and limits, no redirects."""
+    """The one pooled httpx client an upstream client uses: explicit timeouts, reused connections, no
+    redirects. Without a `transport`, requests go through `default_transport()`."""
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         headers={"user-agent": USER_AGENT, "accept": "application/json"},
-        transport=transport,
+        transport=transport if transport is not None else default_transport(),
         follow_redirects=False,
     )
 

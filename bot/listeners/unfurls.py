@@ -54,11 +54,11 @@ def register(app: AsyncApp, services: Services, tickets: TicketService, channels
             else {"channel": channel, "ts": event.get("message_ts")}
         )
         target_key = ("unfurl-target", target.get("unfurl_id") or f"{channel}:{target.get('ts')}")
-        if not seen.add_if_absent(target_key, TARGET_TTL):
+        if not await seen.claim(target_key, TARGET_TTL):
             return  # the same message again (a duplicate delivery): it already has its unfurl
         if source != "composer":
             window = settings.unfurl_dedupe_seconds
-            refs = [r for r in refs if seen.add_if_absent(("unfurled", channel, r.ticket_id), window)]
+            refs = [r for r in refs if await seen.claim(("unfurled", channel, r.ticket_id), window)]
             if not refs:
                 return
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
