@@ -208,6 +208,7 @@ class Driver:
         self.slack = slack
         self.slack_url = slack_url
         self.serial = 0
+        self.transport_errors = 0
 
     async def command(self, http: httpx.AsyncClient, text: str) -> Sample:
         rid = uuid.uuid4().hex
@@ -257,7 +258,11 @@ class Driver:
         self, http: httpx.AsyncClient, body: str, ctype: str, answered: asyncio.Future[float], key: str
     ) -> Sample:
         start = time.monotonic()
-        response = await http.post("/slack/events", content=body, headers=_signed(body, ctype))
+        try:
+            response = await http.post("/slack/events", content=body, headers=_signed(body, ctype))
+        except httpx.TransportError:  # a kept-alive connection closed under us: Slack would retry too
+            self.transport_errors += 1
+            response = await http.post("/slack/events", content=body, headers=_signed(body, ctype))
         ack = (time.monotonic() - start) * 1000
         if response.status_code != 200:
             raise RuntimeError(f"the bot answered HTTP {response.status_code}: {response.text[:200]}")

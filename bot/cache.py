@@ -241,7 +241,7 @@ class TTLCache:
 
     # --- the main entry point ------------------------------------------------------------------------
     async def get_or_load(self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]]) -> T:
-        entry = self._data.get(key)
+        entry = self._entry(key)
         if entry is not None and entry.fresh_until >= self._clock():
             self.hits += 1
             self._data.move_to_end(key)

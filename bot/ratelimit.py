@@ -230,7 +230,10 @@ class LimitedTransport(httpx.AsyncBaseTransport):
         except BaseException:
             await release()
             raise
-        response.stream = _ReleasingStream(response.stream, release)
+        if response.is_closed:  # already read (an in-memory body): nothing more is in flight
+            await release()
+        else:
+            response.stream = _ReleasingStream(response.stream, release)
         return response
 
     async def aclose(self) -> None:

@@ -44,7 +44,7 @@ class RedisLink:
         self,
         url: str | None,
         *,
-        timeout: float = 0.5,
+        timeout: float = 1.0,
         retry_after: float = 5.0,
         prefix: str = KEY_PREFIX,
         clock: Callable[[], float] = time.monotonic,
