@@ -321,6 +321,7 @@ class Row:
     cpu_ms: float  # bot CPU per lookup
     rss_mb: float
     late: int  # answers past the lookup deadline, or none at all
+    load: float = 0.0  # the machine's 1-minute load average after the row (other processes compete)
     calls_by_endpoint: dict[str, float] = field(default_factory=dict)
 
 
@@ -355,6 +356,7 @@ def make_row(
         cpu_ms=cpu_s * 1000 / n,
         rss_mb=rss,
         late=sum(1 for s in samples if s.final_ms is None or s.final_ms > DEADLINE_S * 1000),
+        load=round(os.getloadavg()[0], 1),
         calls_by_endpoint={k: v / n for k, v in sorted(by_endpoint.items())},
     )
 
@@ -488,7 +490,7 @@ class Bench:
 # --- output ----------------------------------------------------------------------------------------------
 HEADER = (
     f"{'lookup':<7} {'conc':>4} {'phase':<5} {'n':>4} {'ack p50':>8} {'ack p99':>8} {'p50':>7} {'p95':>7} "
-    f"{'p99':>7} {'bound':>6} {'ratio':>6} {'calls':>6} {'CPU ms':>7} {'RSS MB':>7} {'late':>4}"
+    f"{'p99':>7} {'bound':>6} {'ratio':>6} {'calls':>6} {'CPU ms':>7} {'RSS MB':>7} {'late':>4} {'load':>5}"
 )
 
 
@@ -496,7 +498,7 @@ def format_row(r: Row) -> str:
     return (
         f"{r.kind:<7} {r.concurrency:>4} {r.phase:<5} {r.n:>4} {r.ack_p50:>8.1f} {r.ack_p99:>8.1f} "
         f"{r.p50:>7.0f} {r.p95:>7.0f} {r.p99:>7.0f} {r.lower_bound_ms:>6.0f} {r.ratio:>5.2f}x "
-        f"{r.upstream_calls:>6.1f} {r.cpu_ms:>7.1f} {r.rss_mb:>7.1f} {r.late:>4}"
+        f"{r.upstream_calls:>6.1f} {r.cpu_ms:>7.1f} {r.rss_mb:>7.1f} {r.late:>4} {r.load:>5.1f}"
     )
 
 
@@ -505,7 +507,8 @@ def report(results: dict[str, Any]) -> str:
         f"Bot as its own process; every upstream request delayed {results['latency_ms']:.0f} ms; "
         "times in ms; bound = sequential upstream round trips of one lookup x latency "
         f"({', '.join(f'{k}: {v}' for k, v in results['round_trips'].items())}); ratio = p50 / bound; "
-        "calls = upstream calls and CPU = bot CPU, per lookup; late = past the 8 s deadline or unanswered.",
+        "calls = upstream calls and CPU = bot CPU, per lookup; late = past the 8 s deadline or unanswered; "
+        "load = the machine's load average (2 cores shared with other work).",
         HEADER,
     ]
     lines += [format_row(Row(**r)) for r in results["rows"]]

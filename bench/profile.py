@@ -31,6 +31,9 @@ AREAS: list[tuple[str, re.Pattern[str]]] = [
     ("bot", re.compile(r"(^|/)bot/")),
 ]
 LOOP = "event loop, sockets (asyncio)"
+# The last of these frames is where the loop hands over to a callback (uvloop's own loop is C code,
+# so there the callback frames follow asyncio's Runner.run directly).
+LOOP_FILES = ("asyncio/events.py", "asyncio/runners.py", "asyncio/base_events.py")
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -91,7 +94,7 @@ def _frames(stack: str) -> list[tuple[str, str]]:
 def _area(frames: list[tuple[str, str]]) -> str:
     """The innermost known area within the running callback (frames inside the event loop's
     `Handle._run`); the loop's own work (select, scheduling) when no callback is running."""
-    runs = [i for i, (_, file) in enumerate(frames) if file.endswith("asyncio/events.py")]
+    runs = [i for i, (_, file) in enumerate(frames) if file.endswith(LOOP_FILES)]
     if not runs:
         return LOOP
     callback = frames[runs[-1] + 1 :]

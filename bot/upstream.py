@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 log = logging.getLogger(__name__)
 
@@ -134,15 +135,23 @@ KEEPALIVE_SECONDS = 30.0
 
 
 def default_transport(max_connections: int = MAX_CONNECTIONS) -> httpx.AsyncBaseTransport:
-    """aiohttp under httpx: kept-alive connections and far less per-request work than httpcore's pool."""
+    """aiohttp under httpx: kept-alive connections and far less per-request work than httpcore's pool.
+
+    The aiohttp session is created on the first request (it needs the running loop), with httpx's TLS
+    settings and no cookie jar (the APIs authenticate with headers; httpx keeps its own jar anyway).
+    """
+    import aiohttp
     from httpx_aiohttp import AiohttpTransport
 
-    limits = httpx.Limits(
-        max_connections=max_connections,
-        max_keepalive_connections=max_connections,
-        keepalive_expiry=KEEPALIVE_SECONDS,
-    )
-    return AiohttpTransport(limits=limits)
+    ssl_context = httpx.create_ssl_context()
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=300, ssl=ssl_context
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    return AiohttpTransport(client=session)
 
 
 def http_client(
@@ -246,7 +255,7 @@ def _generic_error(upstream: str, route: str, response: httpx.Response) -> Upstr
 def json_body(response: httpx.Response, upstream: str, *, what: str) -> Any:
     """The response's JSON, or BadResponse naming its content type and `what` (a route template)."""
     try:
-        return response.json()
+        return orjson.loads(response.content)
     except ValueError as exc:
         ctype = response.headers.get("content-type", "?")
         raise BadResponse(upstream, f"non-JSON body ({ctype}) from {what}") from exc
