@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import httpx
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
@@ -191,6 +192,29 @@ def stop_bot(bot: BotProcess) -> None:
 
 
 # --- Slack requests ---------------------------------------------------------------------------------
+class SlackSender:
+    """Slack's side of the wire: signed POSTs to /slack/events over one aiohttp session (light on CPU,
+    so the driver takes as little as it can from the cores the bot runs on)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.url = f"{base_url}/slack/events"
+        self.session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> SlackSender:
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=3)  # under uvicorn's 5 s idle close
+        self.session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=WAIT_S))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.session is not None
+        await self.session.close()
+
+    async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        assert self.session is not None
+        async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
+            return response.status, await response.text()
+
+
 def _signed(body: str, content_type: str) -> dict[str, str]:
     ts = str(int(time.time()))
     sig = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body) or ""
@@ -210,7 +234,7 @@ class Driver:
         self.serial = 0
         self.transport_errors = 0
 
-    async def command(self, http: httpx.AsyncClient, text: str) -> Sample:
+    async def command(self, http: SlackSender, text: str) -> Sample:
         rid = uuid.uuid4().hex
         body = urlencode(
             {
@@ -226,7 +250,7 @@ class Driver:
         answered = self.slack.expect(rid, 1)
         return await self._send(http, body, "application/x-www-form-urlencoded", answered, rid)
 
-    async def unfurl(self, http: httpx.AsyncClient, ticket: int) -> Sample:
+    async def unfurl(self, http: SlackSender, ticket: int) -> Sample:
         self.serial += 1
         ts = f"1700000000.{self.serial:06d}"
         channel = f"C0BENCH{self.serial}"
@@ -255,17 +279,17 @@ class Driver:
         return await self._send(http, body, "application/json", answered, unfurl_id)
 
     async def _send(
-        self, http: httpx.AsyncClient, body: str, ctype: str, answered: asyncio.Future[float], key: str
+        self, http: SlackSender, body: str, ctype: str, answered: asyncio.Future[float], key: str
     ) -> Sample:
         start = time.monotonic()
         try:
-            response = await http.post("/slack/events", content=body, headers=_signed(body, ctype))
-        except httpx.TransportError:  # a kept-alive connection closed under us: Slack would retry too
+            status, text = await http.post(body, _signed(body, ctype))
+        except aiohttp.ClientError:  # a kept-alive connection closed under us: Slack would retry too
             self.transport_errors += 1
-            response = await http.post("/slack/events", content=body, headers=_signed(body, ctype))
+            status, text = await http.post(body, _signed(body, ctype))
         ack = (time.monotonic() - start) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"the bot answered HTTP {response.status_code}: {response.text[:200]}")
+        if status != 200:
+            raise RuntimeError(f"the bot answered HTTP {status}: {text[:200]}")
         try:
             done = await asyncio.wait_for(answered, WAIT_S)
             final: float | None = (done - start) * 1000
@@ -322,6 +346,7 @@ class Row:
     rss_mb: float
     late: int  # answers past the lookup deadline, or none at all
     load: float = 0.0  # the machine's 1-minute load average after the row (other processes compete)
+    fakes_cpu_ms: float = 0.0  # CPU of the fake upstreams per lookup: when high, they set the pace
     calls_by_endpoint: dict[str, float] = field(default_factory=dict)
 
 
@@ -334,6 +359,7 @@ def make_row(
     cpu_s: float,
     rss: float,
     lower_bound: float,
+    fakes_cpu_s: float = 0.0,
 ) -> Row:
     n = len(samples)
     finals = [s.final_ms for s in samples if s.final_ms is not None]
@@ -357,13 +383,22 @@ def make_row(
         rss_mb=rss,
         late=sum(1 for s in samples if s.final_ms is None or s.final_ms > DEADLINE_S * 1000),
         load=round(os.getloadavg()[0], 1),
+        fakes_cpu_ms=round(fakes_cpu_s * 1000 / n, 1),
         calls_by_endpoint={k: v / n for k, v in sorted(by_endpoint.items())},
     )
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, fakes: dict[str, Any], slack: SlackReceiver, slack_url: str):
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        fakes: dict[str, Any],
+        slack: SlackReceiver,
+        slack_url: str,
+        fakes_pid: int,
+    ):
         self.args = args
+        self.fakes_pid = fakes_pid
         self.latency_s = args.latency_ms / 1000
         self.fakes = fakes
         self.slack = slack
@@ -380,38 +415,36 @@ class Bench:
     @contextlib.asynccontextmanager
     async def bot(self) -> Any:
         bot = await start_bot(self.fakes, self.slack_url, self.extra_env)
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
         try:
-            async with httpx.AsyncClient(base_url=bot.url, timeout=WAIT_S, limits=limits) as http:
+            async with SlackSender(bot.url) as http:
                 yield bot, http
         finally:
             stop_bot(bot)
 
-    async def send(self, kind: str, http: httpx.AsyncClient, target: Any) -> Sample:
+    async def send(self, kind: str, http: SlackSender, target: Any) -> Sample:
         if kind == "/pendo":
             return await self.driver.command(http, target)
         return await self.driver.unfurl(http, target)
 
-    async def burst(
-        self, kind: str, http: httpx.AsyncClient, targets: list[Any], concurrency: int
-    ) -> list[Sample]:
+    async def burst(self, kind: str, http: SlackSender, targets: list[Any], concurrency: int) -> list[Sample]:
         if concurrency == 1:
             return [await self.send(kind, http, t) for t in targets]
         return list(await asyncio.gather(*(self.send(kind, http, t) for t in targets)))
 
-    async def warm_up(self, http: httpx.AsyncClient, kind: str) -> None:
+    async def warm_up(self, http: SlackSender, kind: str) -> None:
         """What a running bot already has: catalogs, schemas, connections."""
         await self.driver.command(http, self.warmup_email)
         if kind == "unfurl":
             await self.driver.unfurl(http, self.warmup_ticket)
 
     async def measured(
-        self, bot: BotProcess, http: httpx.AsyncClient, kind: str, targets: list[Any], concurrency: int
-    ) -> tuple[list[Sample], list[tuple[float, str, str]], float]:
-        mark, cpu0 = await self.upstreams.mark(), cpu_seconds(bot.pid)
+        self, bot: BotProcess, http: SlackSender, kind: str, targets: list[Any], concurrency: int
+    ) -> tuple[list[Sample], list[tuple[float, str, str]], float, float]:
+        mark, cpu0, fcpu0 = await self.upstreams.mark(), cpu_seconds(bot.pid), cpu_seconds(self.fakes_pid)
         samples = await self.burst(kind, http, targets, concurrency)
         await asyncio.sleep(0.2)  # let trailing post-answer work finish before reading the CPU
-        return samples, await self.upstreams.since(mark), cpu_seconds(bot.pid) - cpu0
+        hits = await self.upstreams.since(mark)
+        return samples, hits, cpu_seconds(bot.pid) - cpu0, cpu_seconds(self.fakes_pid) - fcpu0
 
     async def level(self, kind: str, concurrency: int) -> list[Row]:
         pool = self.fakes["emails"] if kind == "/pendo" else self.fakes["tickets"]
@@ -430,8 +463,10 @@ class Bench:
             if self.args.profile and concurrency == self.args.profile_level:
                 profiler = profile.start(bot.pid, HERE / f"profile-{kind.strip('/')}.txt")
             for phase in ("cold", "warm"):
-                samples, hits, cpu = await self.measured(bot, http, kind, targets, concurrency)
-                rows.append(make_row(kind, concurrency, phase, samples, hits, cpu, rss_mb(bot.pid), lower))
+                samples, hits, cpu, fakes_cpu = await self.measured(bot, http, kind, targets, concurrency)
+                rows.append(
+                    make_row(kind, concurrency, phase, samples, hits, cpu, rss_mb(bot.pid), lower, fakes_cpu)
+                )
             if profiler is not None:
                 self.profiles[kind] = profile.stop(profiler)
         return rows
@@ -490,7 +525,7 @@ class Bench:
 # --- output ----------------------------------------------------------------------------------------------
 HEADER = (
     f"{'lookup':<7} {'conc':>4} {'phase':<5} {'n':>4} {'ack p50':>8} {'ack p99':>8} {'p50':>7} {'p95':>7} "
-    f"{'p99':>7} {'bound':>6} {'ratio':>6} {'calls':>6} {'CPU ms':>7} {'RSS MB':>7} {'late':>4} {'load':>5}"
+    f"{'p99':>7} {'bound':>6} {'ratio':>6} {'calls':>6} {'CPU ms':>7} {'RSS MB':>7} {'late':>4} {'load':>5} {'fakes':>6}"
 )
 
 
@@ -498,7 +533,7 @@ def format_row(r: Row) -> str:
     return (
         f"{r.kind:<7} {r.concurrency:>4} {r.phase:<5} {r.n:>4} {r.ack_p50:>8.1f} {r.ack_p99:>8.1f} "
         f"{r.p50:>7.0f} {r.p95:>7.0f} {r.p99:>7.0f} {r.lower_bound_ms:>6.0f} {r.ratio:>5.2f}x "
-        f"{r.upstream_calls:>6.1f} {r.cpu_ms:>7.1f} {r.rss_mb:>7.1f} {r.late:>4} {r.load:>5.1f}"
+        f"{r.upstream_calls:>6.1f} {r.cpu_ms:>7.1f} {r.rss_mb:>7.1f} {r.late:>4} {r.load:>5.1f} {r.fakes_cpu_ms:>6.1f}"
     )
 
 
@@ -508,7 +543,8 @@ def report(results: dict[str, Any]) -> str:
         "times in ms; bound = sequential upstream round trips of one lookup x latency "
         f"({', '.join(f'{k}: {v}' for k, v in results['round_trips'].items())}); ratio = p50 / bound; "
         "calls = upstream calls and CPU = bot CPU, per lookup; late = past the 8 s deadline or unanswered; "
-        "load = the machine's load average (2 cores shared with other work).",
+        "load = the machine's load average (2 cores shared with other work); fakes = CPU ms per lookup of "
+        "the fake upstreams (one process: when it nears the wall time, the fakes set the pace).",
         HEADER,
     ]
     lines += [format_row(Row(**r)) for r in results["rows"]]
@@ -636,7 +672,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         assert fakes_proc.stdout is not None
         line = await asyncio.get_running_loop().run_in_executor(None, fakes_proc.stdout.readline)
         fakes = json.loads(line)
-        bench = Bench(args, fakes, slack, slack_url)
+        bench = Bench(args, fakes, slack, slack_url, fakes_proc.pid)
         rows: list[Row] = []
         kinds = ["/pendo", "unfurl"] if not args.only else [args.only]
         for kind in kinds:

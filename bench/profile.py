@@ -34,6 +34,7 @@ LOOP = "event loop, sockets (asyncio)"
 # The last of these frames is where the loop hands over to a callback (uvloop's own loop is C code,
 # so there the callback frames follow asyncio's Runner.run directly).
 LOOP_FILES = ("asyncio/events.py", "asyncio/runners.py", "asyncio/base_events.py")
+RATE = 500  # samples per second
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -60,7 +61,7 @@ def start(pid: int, out: Path) -> Profiler | None:
             "--pid",
             str(pid),
             "--rate",
-            "200",
+            str(RATE),
             "--format",
             "raw",
             "--nonblocking",
@@ -135,7 +136,7 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
         return ["(not recorded)"]
     if "error" in summary:
         return [f"(py-spy failed: {summary['error']})"]
-    lines = [f"{summary['samples']} busy samples at 200 Hz; by area:"]
+    lines = [f"{summary['samples']} busy samples at {RATE} Hz; by area:"]
     lines += [f"  {share:6.1%}  {area}" for area, share in summary["areas"].items()]
     lines.append("top functions (own time):")
     lines += [f"  {share:6.1%}  {func}" for func, share in summary["top_functions"].items()]
