@@ -645,7 +645,7 @@ def chart(results: dict[str, Any], path: Path, before: dict[str, Any] | None) ->
 # --- main ------------------------------------------------------------------------------------------------
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     slack = SlackReceiver()
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY: see fakes
     sock.bind(("127.0.0.1", 0))
     slack_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(

@@ -149,7 +149,9 @@ def extend(ws: Workspace, clones: int) -> tuple[Workspace, list[str], list[int]]
 
 
 def _socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on such sockets (and the connections they
+    # accept). Without it, a kept-alive client waits ~40 ms per response (Nagle vs delayed ACK).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     return sock
