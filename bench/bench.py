@@ -660,7 +660,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     clones = max(max(levels), args.sequential, 60) + 3
     fakes_proc = subprocess.Popen(
         [
-            sys.executable,
+            args.fakes_python or sys.executable,
             "-m",
             "bench.fakes",
             "--latency-ms",
@@ -722,6 +722,9 @@ def main() -> None:
     parser.add_argument("--profile-level", type=int, default=20)
     parser.add_argument("--env", action="append", default=[], help="extra NAME=VALUE for the bot")
     parser.add_argument("--out", default=str(HERE / "results.json"))
+    parser.add_argument(
+        "--fakes-python", help="the Python that runs the fakes (to compare two bots on the same fakes)"
+    )
     parser.add_argument(
         "--before", default=str(HERE / "results-before.json"), help="drawn dotted in the chart"
     )
