@@ -40,8 +40,13 @@ format: $(STAMP)
 	$(BIN)/ruff format bot tests bench
 	$(BIN)/ruff check --fix bot tests bench
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.bench
+## make bench: the bot in its own process under load (see bench/bench.py; BENCH_ARGS="--levels 1,20")
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.bench $(BENCH_ARGS)
 
 ## make soak: 50 lookups/s for 5 min against the sample APIs with 5% injected faults (not in make test)
 soak: $(STAMP)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.audit import Outcome
+from bot.cache import StaleUse, track_stale
 from bot.context.models import Ambiguous, CustomerContext
 from bot.context.service import ContextService, LookupResult
 from bot.context.tickets import TicketService
@@ -79,15 +80,36 @@ def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     )
 
 
+def _ago(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    return f"{round(minutes / 60)} hours ago"
+
+
+def label_stale(answer: Answer, use: StaleUse, who: str = "Pendo") -> Answer:
+    """An answer built partly from cached data because the upstream failed says so, with its age."""
+    age = use.oldest
+    if age is None:
+        return answer
+    text = f"⚠️ {who} did not answer just now, so this shows what the bot saw {_ago(age)}."
+    note: bk.Block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    blocks = [note, *answer.message.get("blocks", [])][:50]
+    return Answer({**answer.message, "blocks": blocks}, answer.kind, f"{answer.detail}:stale".lstrip(":"))
+
+
 async def email_answer(
     service: ContextService, email: str, request_id: str, *, shareable: bool = True
 ) -> Answer:
     """`/pendo jane@acme.com`: the email is already validated by the listener."""
-    try:
-        result = await service.lookup(email)
-    except UpstreamError as exc:
-        return error_answer(exc, request_id)
-    return render_result(result, service.now_ms(), shareable=shareable)
+    with track_stale() as stale:
+        try:
+            result = await service.lookup(email)
+        except UpstreamError as exc:
+            return error_answer(exc, request_id)
+    return label_stale(render_result(result, service.now_ms(), shareable=shareable), stale)
 
 
 async def visitor_answer(
@@ -100,19 +122,28 @@ async def visitor_answer(
     shared_by: str | None = None,
 ) -> Answer:
     """One visitor by ID: a pick from an ambiguous list, or a shared summary being rebuilt."""
-    try:
-        result = await service.for_visitor_id(visitor_id, anchor_ms=anchor_ms, marker=marker)
-    except UpstreamError as exc:
-        return error_answer(exc, request_id)
+    with track_stale() as stale:
+        try:
+            result = await service.for_visitor_id(visitor_id, anchor_ms=anchor_ms, marker=marker)
+        except UpstreamError as exc:
+            return error_answer(exc, request_id)
     if shared_by and isinstance(result, CustomerContext):
-        return Answer(bk.context_message(result, shared_by=shared_by), Outcome.SHARED)
-    return render_result(result, service.now_ms())
+        return label_stale(Answer(bk.context_message(result, shared_by=shared_by), Outcome.SHARED), stale)
+    return label_stale(render_result(result, service.now_ms()), stale)
 
 
 async def ticket_answer(
     tickets: TicketService, ticket_id: int, request_id: str, *, shareable: bool = True
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
+    with track_stale() as stale:
+        answer = await _ticket_answer(tickets, ticket_id, request_id, shareable=shareable)
+    return label_stale(answer, stale, "Zendesk or Pendo")
+
+
+async def _ticket_answer(
+    tickets: TicketService, ticket_id: int, request_id: str, *, shareable: bool
+) -> Answer:
     try:
         bundle = await tickets.ticket(ticket_id)
     except UpstreamError as exc:

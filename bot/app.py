@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.listeners import register_listeners
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_http import SlackHTTP, install
 
 log = logging.getLogger(__name__)
 OAUTH_VARS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
@@ -157,5 +158,8 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
             request_verification_enabled=secret is not None,
             name="pendo-context",
         )
+    slack_http = SlackHTTP()  # one session for every Slack call (speed: no TLS context per call)
+    install(app, slack_http)
+    services.closers.append(slack_http.aclose)
     register_listeners(app, services)
     return app

@@ -1,80 +1,280 @@
-"""A small in-memory TTL cache with request coalescing.
+"""A TTL cache with request coalescing, in memory or shared through Redis, with stale answers on failure.
 
-Concurrent callers asking for the same key share one upstream call; a result is kept for `ttl`
-seconds. Failures are not cached. This is per process: several HTTP instances each keep their own,
-which only costs an extra upstream call, never a wrong answer.
+Concurrent callers asking for the same key share one upstream call; a result is kept for `ttl` seconds.
+Failures are not cached. The memory part is bounded (least recently used entries go first).
+
+With a `RedisLink` (REDIS_URL), `get_or_load` reads and writes Redis too, so several instances share
+results, and a short Redis lock per key lets one instance load while the others wait for its result
+(coalescing across instances). `claim` is the shared "first to see this" mark used for de-duplication.
+When Redis is down, everything keeps working from this instance's memory.
+
+Stale on error: entries are kept `stale_seconds` past their TTL. Inside `track_stale()`, when a load
+fails because the upstream is unavailable or rate-limiting, the last good value is returned instead and
+its age recorded, so the answer can say how old it is. Outside `track_stale()` the failure is raised.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import time
+import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.shared import MISSING, RedisLink, Unencodable, decode, encode
+from bot.upstream import RateLimited, Unavailable, UpstreamError
+
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+LOCK_SECONDS = 3.0  # how long another instance waits for the one that holds a key's lock
+POLL_SECONDS = 0.02
+
+
+@dataclass
+class StaleUse:
+    """Ages (seconds) of the stale values an answer was built from."""
+
+    ages: list[float] = field(default_factory=list)
+
+    @property
+    def oldest(self) -> float | None:
+        return max(self.ages) if self.ages else None
+
+
+_stale: contextvars.ContextVar[StaleUse | None] = contextvars.ContextVar("stale_use", default=None)
+
+
+@contextmanager
+def track_stale() -> Iterator[StaleUse]:
+    """Allow stale values for the work inside (and the tasks it starts); collect their ages."""
+    use = StaleUse()
+    token = _stale.set(use)
+    try:
+        yield use
+    finally:
+        _stale.reset(token)
+
+
+def _stale_worthy(exc: BaseException) -> bool:
+    """Failures a recent answer may stand in for: the upstream is down, slow or rate-limiting.
+    Never "not found" or a credentials problem: those are answers in themselves."""
+    if isinstance(exc, Unavailable | RateLimited):
+        return True
+    return isinstance(exc, UpstreamError) and exc.status is not None and exc.status >= 500
+
+
+@dataclass
+class _Entry:
+    fresh_until: float  # clock()
+    keep_until: float  # clock(): fresh_until + stale window
+    stored_at: float  # wall time (time.time()) when the value was fetched
+    value: Any
 
 
 class TTLCache:
-    def __init__(self, max_entries: int = 2048, clock: Callable[[], float] = time.monotonic) -> None:
-        self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+    def __init__(
+        self,
+        max_entries: int = 2048,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        shared: RedisLink | None = None,
+        namespace: str = "cache",
+        stale_seconds: float = 0.0,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._data: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
         self._max = max_entries
         self._clock = clock
+        self._wall = wall
+        self._shared = shared if shared is not None and shared.configured else None
+        self._namespace = namespace
+        self.stale_seconds = stale_seconds
+        self._background: set[asyncio.Task[Any]] = set()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> Any | None:
+    # --- memory --------------------------------------------------------------------------------------
+    def _entry(self, key: Hashable) -> _Entry | None:
         entry = self._data.get(key)
         if entry is None:
             return None
-        expires, value = entry
-        if expires < self._clock():
+        if entry.keep_until < self._clock() or (entry.fresh_until < self._clock() and not self.stale_seconds):
             del self._data[key]
             return None
-        self._data.move_to_end(key)
-        return value
+        return entry
 
-    def put(self, key: Hashable, value: Any, ttl: float) -> None:
+    def get(self, key: Hashable) -> Any | None:
+        """The fresh value for `key` in this instance's memory, or None."""
+        entry = self._entry(key)
+        if entry is None or entry.fresh_until < self._clock():
+            return None
+        self._data.move_to_end(key)
+        return entry.value
+
+    def _remember(self, key: Hashable, value: Any, ttl: float, stored_at: float | None = None) -> None:
         if ttl <= 0:
             return
-        self._data[key] = (self._clock() + ttl, value)
+        fresh = self._clock() + ttl
+        self._data[key] = _Entry(fresh, fresh + self.stale_seconds, stored_at or self._wall(), value)
         self._data.move_to_end(key)
         while len(self._data) > self._max:
             self._data.popitem(last=False)
 
+    def put(self, key: Hashable, value: Any, ttl: float) -> None:
+        """Keep `value` for `ttl` seconds (here, and in Redis in the background when it is shared)."""
+        if ttl <= 0:
+            return
+        self._remember(key, value, ttl)
+        if self._shared is not None:
+            try:
+                task = asyncio.get_running_loop().create_task(self._shared_put(key, value, ttl))
+            except RuntimeError:  # no running loop (a synchronous caller): memory only
+                return
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
     def clear(self) -> None:
+        """Forget this instance's memory (Redis entries expire on their own)."""
         self._data.clear()
 
     def add_if_absent(self, key: Hashable, ttl: float) -> bool:
-        """Mark `key` as seen for `ttl` seconds; True if it was not already marked (for dedupe)."""
+        """Mark `key` as seen for `ttl` seconds in this instance; True if it was not already marked."""
         if self.get(key) is not None:
             return False
-        self.put(key, True, ttl)
+        self._remember(key, True, ttl)
         return True
 
+    async def claim(self, key: Hashable, ttl: float) -> bool:
+        """Mark `key` as seen for `ttl` seconds across every instance sharing Redis (this instance's
+        memory when Redis is not set or down); True for the first caller only."""
+        if self.get(key) is not None:
+            return False
+        if self._shared is not None and ttl > 0:
+            shared = self._shared
+            rkey = shared.key(f"{self._namespace}:mark", key)
+            won = await shared.run(lambda r: r.set(rkey, b"1", nx=True, px=max(1, int(ttl * 1000))))
+            if won is not MISSING:
+                self._remember(key, True, ttl)
+                return bool(won)
+        return self.add_if_absent(key, ttl)
+
+    # --- Redis -------------------------------------------------------------------------------------------
+    def _rkey(self, key: Hashable) -> str:
+        assert self._shared is not None
+        return self._shared.key(self._namespace, key)
+
+    async def _shared_put(self, key: Hashable, value: Any, ttl: float) -> None:
+        assert self._shared is not None
+        try:
+            payload = encode({"f": self._wall() + ttl, "a": self._wall(), "v": encode(value).decode()})
+        except Unencodable as exc:
+            log.debug("kept in memory only", extra={"type": str(exc)})
+            return
+        px = max(1, int((ttl + self.stale_seconds) * 1000))
+        rkey = self._rkey(key)
+        await self._shared.run(lambda r: r.set(rkey, payload, px=px))
+
+    async def _shared_get(self, key: Hashable) -> tuple[Any, float, float] | None:
+        """(value, seconds still fresh (may be negative: stale), wall time it was fetched) from Redis."""
+        assert self._shared is not None
+        rkey = self._rkey(key)
+        raw = await self._shared.run(lambda r: r.get(rkey))
+        if not isinstance(raw, bytes):  # MISSING (Redis down) or None (no entry)
+            return None
+        try:
+            envelope = decode(raw)
+            return decode(envelope["v"].encode()), float(envelope["f"]) - self._wall(), float(envelope["a"])
+        except (ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
+            log.warning("unreadable shared cache entry ignored", extra={"error": type(exc).__name__})
+            return None
+
+    async def _load_shared(self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]]) -> T:
+        """Redis first; else take the key's short lock and load, or wait for the instance that has it."""
+        assert self._shared is not None
+        shared = self._shared
+        found = await self._shared_get(key)
+        if found is not None and found[1] > 0:
+            self._remember(key, found[0], found[1], found[2])
+            return found[0]  # type: ignore[no-any-return]
+        lock = self._rkey(key) + ":lock"
+        token = uuid.uuid4().hex.encode()
+        got = await shared.run(lambda r: r.set(lock, token, nx=True, px=int(LOCK_SECONDS * 1000)))
+        if got is not MISSING and not got:
+            waited_until = self._clock() + LOCK_SECONDS
+            while self._clock() < waited_until:
+                await asyncio.sleep(POLL_SECONDS)
+                found = await self._shared_get(key)
+                if found is not None and found[1] > 0:
+                    self._remember(key, found[0], found[1], found[2])
+                    return found[0]  # type: ignore[no-any-return]
+                if not await shared.run(lambda r: r.exists(lock)):
+                    break  # the holder failed (or Redis went away): load here
+        try:
+            value = await load()
+        except BaseException:
+            if got:
+                await shared.run(lambda r: r.delete(lock))
+            raise
+        self._remember(key, value, ttl)
+        await self._shared_put(key, value, ttl)
+        if got:
+            await shared.run(lambda r: r.delete(lock))
+        return value
+
+    async def _stale_value(self, key: Hashable) -> tuple[Any, float] | None:
+        """The last good value for `key` past its TTL but within the stale window, and its age."""
+        entry = self._entry(key)
+        if entry is not None:
+            return entry.value, max(0.0, self._wall() - entry.stored_at)
+        if self._shared is not None:
+            found = await self._shared_get(key)
+            if found is not None:
+                return found[0], max(0.0, self._wall() - found[2])
+        return None
+
+    # --- the main entry point ------------------------------------------------------------------------
     async def get_or_load(self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]]) -> T:
-        entry = self._data.get(key)
-        if entry is not None and entry[0] >= self._clock():
+        entry = self._entry(key)
+        if entry is not None and entry.fresh_until >= self._clock():
             self.hits += 1
             self._data.move_to_end(key)
-            return entry[1]  # type: ignore[no-any-return]
+            return entry.value  # type: ignore[no-any-return]
         task = self._inflight.get(key)
         if task is None:
             self.misses += 1
             # The load runs as its own task, so a caller that is cancelled (say by its own deadline)
             # does not cancel the others waiting for the same key.
-            task = asyncio.ensure_future(load())
+            work = self._load_shared(key, ttl, load) if self._shared is not None and ttl > 0 else load()
+            task = asyncio.ensure_future(work)
             self._inflight[key] = task
 
             def done(finished: asyncio.Future[Any]) -> None:
                 self._inflight.pop(key, None)
-                if not finished.cancelled() and finished.exception() is None:
-                    self.put(key, finished.result(), ttl)
+                if self._shared is None and not finished.cancelled() and finished.exception() is None:
+                    self._remember(key, finished.result(), ttl)
 
             task.add_done_callback(done)
         else:
             self.hits += 1
-        result: T = await asyncio.shield(task)
+        try:
+            result: T = await asyncio.shield(task)
+        except Exception as exc:
+            use = _stale.get()
+            if use is None or not self.stale_seconds or not _stale_worthy(exc):
+                raise
+            stale = await self._stale_value(key)
+            if stale is None:
+                raise
+            log.warning(
+                "upstream failed: answering from a stale cache entry", extra={"age_s": round(stale[1])}
+            )
+            use.ages.append(stale[1])
+            return stale[0]  # type: ignore[no-any-return]
         return result

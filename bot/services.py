@@ -20,7 +20,9 @@ from bot.context.service import ContextService
 from bot.context.tickets import TicketService
 from bot.inflight import InFlight
 from bot.pendo.client import PendoClient
+from bot.ratelimit import Budget
 from bot.settings import Settings, SettingsError
+from bot.shared import RedisLink
 from bot.upstream import RetryPolicy, Sleep, http_client
 from bot.zendesk.client import ZendeskClient
 
@@ -68,10 +70,27 @@ def build_services(
             "sample workspace."
         )
     clock = now_ms or (lambda: int(time.time() * 1000))
-    cache = TTLCache()
+    redis = RedisLink(settings.redis_url.get_secret_value() if settings.redis_url else None)
+    cache = TTLCache(shared=redis, stale_seconds=settings.stale_answer_seconds)
     policy = RetryPolicy(deadline=settings.lookup_deadline_seconds)
+    pendo_budget = Budget(
+        "Pendo",
+        rate=settings.pendo_rate_per_second,
+        burst=settings.pendo_rate_burst,
+        max_in_flight=settings.pendo_max_in_flight,
+        shared=redis,
+    )
+    zendesk_budget = Budget(
+        "Zendesk",
+        rate=settings.zendesk_rate_per_second,
+        burst=settings.zendesk_rate_burst,
+        max_in_flight=settings.zendesk_max_in_flight,
+        shared=redis,
+    )
     pendo = PendoClient(
-        http_client(settings.pendo_api_url, settings.pendo_timeout_seconds, pendo_transport),
+        http_client(
+            settings.pendo_api_url, settings.pendo_timeout_seconds, pendo_budget.wrap(pendo_transport)
+        ),
         key=settings.pendo_key,
         policy=policy,
         cache=cache,
@@ -80,12 +99,12 @@ def build_services(
         sleep=sleep,
     )
     context = ContextService(pendo, settings, clock=clock)
-    closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose]
+    closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose, redis.aclose]
     tickets = None
     if settings.zendesk_configured:
         zendesk = ZendeskClient.from_settings(
             settings,
-            transport=zendesk_transport,
+            transport=zendesk_budget.wrap(zendesk_transport),
             cache=cache,
             policy=policy,
             ttl=min(60.0, settings.cache_ttl_seconds),
@@ -99,7 +118,7 @@ def build_services(
         context=context,
         tickets=tickets,
         cache=cache,
-        slack_cache=TTLCache(max_entries=20_000),
+        slack_cache=TTLCache(max_entries=20_000, shared=redis, namespace="slack"),
         auditor=Auditor(_audit_key(settings)),
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
         sample=sample,

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
+    # --- speed, politeness, several instances -----------------------------------------------------
+    redis_url: SecretStr | None = None  # may carry a password: never logged
+    pendo_max_in_flight: int = Field(default=50, ge=0, le=1000)
+    pendo_rate_per_second: float = Field(default=25.0, ge=0, le=1000)
+    pendo_rate_burst: int = Field(default=100, ge=1, le=10000)
+    zendesk_max_in_flight: int = Field(default=10, ge=0, le=1000)
+    zendesk_rate_per_second: float = Field(default=3.0, ge=0, le=1000)
+    zendesk_rate_burst: int = Field(default=30, ge=1, le=10000)
+    stale_answer_seconds: int = Field(default=3600, ge=0, le=86400)
+
     # --- Zendesk ---------------------------------------------------------------------------------
     zendesk_subdomain: str | None = None
     zendesk_email: str | None = None
@@ -130,6 +140,13 @@ class Settings(BaseSettings):
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.match(r"^(redis|rediss|unix)://", value.get_secret_value()):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
     @field_validator("zendesk_subdomain")
@@ -254,6 +271,7 @@ class Settings(BaseSettings):
             self.zendesk_api_token,
             self.zendesk_oauth_token,
             self.audit_hash_key,
+            self.redis_url,
         ]
         out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.pendo_integration_key is not None:

@@ -18,15 +18,20 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+import orjson
 
 log = logging.getLogger(__name__)
 
 
 class UpstreamError(Exception):
     """Base of every error an upstream (Pendo or Zendesk) can produce."""
+
+    # True where `user_message` is already written for agents and says more than the kind of error can
+    # (the bot's own pacing, history Pendo no longer keeps): renderers then show it as it is.
+    agent_facing: ClassVar[bool] = False
 
     def __init__(
         self, upstream: str, detail: str, *, status: int | None = None, hint: str | None = None
@@ -163,16 +168,40 @@ USER_AGENT = "pendo-context-for-slack/0.1"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # an upstream answer larger than this is refused while it streams in
 
 
+MAX_CONNECTIONS = 100  # per upstream; the politeness limits are the budgets in bot/ratelimit.py
+KEEPALIVE_SECONDS = 30.0
+
+
+def default_transport(max_connections: int = MAX_CONNECTIONS) -> httpx.AsyncBaseTransport:
+    """aiohttp under httpx: kept-alive connections and far less per-request work than httpcore's pool.
+
+    The aiohttp session is created on the first request (it needs the running loop), with httpx's TLS
+    settings and no cookie jar (the APIs authenticate with headers; httpx keeps its own jar anyway).
+    """
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
+
+    ssl_context = httpx.create_ssl_context()
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=300, ssl=ssl_context
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    return AiohttpTransport(client=session)
+
+
 def http_client(
     base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """The one pooled httpx client an upstream client uses: explicit timeouts and limits, no redirects."""
+    """The one pooled httpx client an upstream client uses: explicit timeouts, reused connections, no
+    redirects. Without a `transport`, requests go through `default_transport()`."""
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         headers={"user-agent": USER_AGENT, "accept": "application/json"},
-        transport=transport,
+        transport=transport if transport is not None else default_transport(),
         follow_redirects=False,
     )
 
@@ -405,6 +434,10 @@ def _generic_error(upstream: str, route: str, response: httpx.Response) -> Upstr
 
 def json_body(response: httpx.Response, upstream: str, *, what: str) -> Any:
     """The response's JSON, or BadResponse naming its content type and `what` (a route template)."""
+    try:
+        return orjson.loads(response.content)  # the fast path: strict JSON, never NaN or infinity
+    except ValueError:
+        pass  # NaN, Infinity or a number beyond a double: the tolerant reader below makes those null
     try:
         return json.loads(response.content, parse_constant=_no_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:

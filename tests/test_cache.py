@@ -251,3 +251,62 @@ async def test_owner_cancelled_does_not_cancel_other_waiters(cache: TTLCache) ->
     except asyncio.CancelledError:
         result = "waiter was cancelled though nobody cancelled it"
     assert result == "value"
+
+
+# --- stale answers and shared marks (memory backend) --------------------------------------------------
+async def test_stale_value_stands_in_for_an_unavailable_upstream_only_when_tracked(clock: FakeClock) -> None:
+    from bot.cache import track_stale
+    from bot.upstream import AuthError, Unavailable
+
+    cache = TTLCache(clock=clock, stale_seconds=600, wall=lambda: clock.now)
+
+    async def ok() -> str:
+        return "good"
+
+    async def down() -> str:
+        raise Unavailable("Pendo", "HTTP 503", status=503)
+
+    async def refused() -> str:
+        raise AuthError("Pendo", "HTTP 401", status=401, setting="PENDO_INTEGRATION_KEY")
+
+    await cache.get_or_load("k", 60, ok)
+    clock.advance(120)  # past the TTL, inside the stale window
+    assert cache.get("k") is None
+    with pytest.raises(Unavailable):
+        await cache.get_or_load("k", 60, down)
+    with track_stale() as use:
+        assert await cache.get_or_load("k", 60, down) == "good"
+        with pytest.raises(AuthError):
+            await cache.get_or_load("k", 60, refused)
+    assert use.ages == [120]
+    clock.advance(600)  # past the stale window: gone
+    with track_stale() as use, pytest.raises(Unavailable):
+        await cache.get_or_load("k", 60, down)
+    assert use.oldest is None
+
+
+async def test_without_a_stale_window_nothing_is_kept(clock: FakeClock) -> None:
+    from bot.cache import track_stale
+    from bot.upstream import Unavailable
+
+    cache = TTLCache(clock=clock)
+
+    async def ok() -> str:
+        return "good"
+
+    async def down() -> str:
+        raise Unavailable("Pendo", "HTTP 503", status=503)
+
+    await cache.get_or_load("k", 60, ok)
+    clock.advance(61)
+    with track_stale(), pytest.raises(Unavailable):
+        await cache.get_or_load("k", 60, down)
+    assert len(cache._data) == 0
+
+
+async def test_claim_without_redis_is_this_instance_only(clock: FakeClock) -> None:
+    cache = TTLCache(clock=clock)
+    assert await cache.claim("m", 10) is True
+    assert await cache.claim("m", 10) is False
+    clock.advance(11)
+    assert await cache.claim("m", 10) is True

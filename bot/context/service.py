@@ -287,6 +287,8 @@ class ContextService:
 class HistoryExpired(UpstreamError):
     """The anchor is older than the visitor history Pendo keeps."""
 
+    agent_facing = True
+
     @property
     def user_message(self) -> str:
         return (

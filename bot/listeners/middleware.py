@@ -43,7 +43,7 @@ async def skip_duplicate_events(
     body: dict[str, Any], context: AsyncBoltContext, next: Next
 ) -> BoltResponse | None:
     if body.get("type") == "event_callback" and body.get("event_id"):
-        fresh = services_of(context).slack_cache.add_if_absent(("event", str(body["event_id"])), EVENT_TTL)
+        fresh = await services_of(context).slack_cache.claim(("event", str(body["event_id"])), EVENT_TTL)
         if not fresh:
             return BoltResponse(status=200, body="")
     await next()

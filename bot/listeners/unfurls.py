@@ -75,7 +75,7 @@ async def link_shared(
     if services.tickets is None:
         return  # Zendesk is not connected: ticket links are left to Slack
     post = LinkPost.of(event)
-    refs, dropped = _new_refs(services, event, post)
+    refs, dropped = await _new_refs(services, event, post)
     if not refs:
         return
     user = str(event.get("user", ""))
@@ -88,7 +88,7 @@ async def link_shared(
         entry.set(*await _preview(decision, services.tickets, refs, unfurl, services.inflight))
 
 
-def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
+async def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
     """The ticket links this delivery should preview (and how many were left over the cap): none for a
     message already answered, nor for a ticket just previewed in the same channel."""
     settings, seen = services.settings, services.slack_cache
@@ -100,11 +100,11 @@ def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tupl
         else []
     )
     refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
-    if not refs or not seen.add_if_absent(post.key, TARGET_TTL):
+    if not refs or not await seen.claim(post.key, TARGET_TTL):
         return [], 0  # no ticket links, or the same message again (a duplicate delivery)
     if post.source is Source.MESSAGE:
         window = settings.unfurl_dedupe_seconds
-        refs = [r for r in refs if seen.add_if_absent(("unfurled", post.channel, r.ticket_id), window)]
+        refs = [r for r in refs if await seen.claim(("unfurled", post.channel, r.ticket_id), window)]
     return refs, dropped
 
 

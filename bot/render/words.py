@@ -97,6 +97,8 @@ def not_found(result: NotFoundInPendo) -> str:
 def upstream_sentence(exc: UpstreamError) -> str:
     """What an agent reads when Pendo or Zendesk failed: what happened and what to do, nothing technical."""
     who = exc.upstream
+    if exc.agent_facing:
+        return exc.user_message
     if isinstance(exc, NotFound) or (isinstance(exc, AuthError) and exc.status == 403 and who != "Pendo"):
         return exc.user_message  # Zendesk's own sentences name the ticket and who can grant access
     if isinstance(exc, AuthError):

@@ -36,7 +36,9 @@ class LoopbackServer:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly, so asyncio sets TCP_NODELAY on accepted connections as real servers do;
+        # without it a kept-alive client waits ~40 ms per response (Nagle against delayed ACKs).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self._socket = sock

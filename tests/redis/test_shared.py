@@ -1,0 +1,221 @@
+"""Redis-shared caches, duplicate marks and rate budgets, against a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.cache import TTLCache, track_stale
+from bot.pendo.models import CatalogItem
+from bot.ratelimit import Budget, BudgetExhausted
+from bot.sample import TICKET_JANE, build_workspace, create_zendesk_app, sample_settings
+from bot.settings import load_settings
+from bot.shared import RedisLink, Unencodable, decode, encode
+from bot.upstream import NotFound, RetryPolicy, Unavailable
+from bot.zendesk.client import ZendeskClient
+from bot.zendesk.models import TicketBundle
+from tests.redis.conftest import start_redis
+
+NOW = 1_795_000_000_000
+
+
+def two_caches(url: str, **kwargs: Any) -> tuple[TTLCache, TTLCache]:
+    """Two instances' caches on one Redis (each with its own connection and memory)."""
+    return TTLCache(shared=RedisLink(url), **kwargs), TTLCache(shared=RedisLink(url), **kwargs)
+
+
+async def sample_bundle() -> TicketBundle:
+    ws = build_workspace(NOW)
+    settings = sample_settings(load_settings())
+    client = ZendeskClient.from_settings(
+        settings,
+        cache=TTLCache(),
+        policy=RetryPolicy(),
+        transport=httpx.ASGITransport(app=create_zendesk_app(ws)),
+    )
+    try:
+        return await client.get_ticket(TICKET_JANE)
+    finally:
+        await client.aclose()
+
+
+# --- the codec: what goes into Redis comes back equal, and nothing is unpickled -----------------------
+async def test_codec_round_trips_the_cached_value_types() -> None:
+    bundle = await sample_bundle()
+    item = CatalogItem.model_validate({"id": "p1", "name": "Dashboard", "kind": "Page"})
+    values = [
+        bundle,
+        {"p1": item},
+        {"results": [{"visitorId": "a@b.example", "day": 1, "numEvents": 3}]},
+        frozenset({"U1", "U2"}),
+        ("pendo", "GET", 3),
+        {1001: "x", ("a", 1): [None, True, 1.5]},
+        None,
+    ]
+    for value in values:
+        assert decode(encode(value)) == value
+    assert decode(encode(bundle)).requester.email == bundle.requester.email  # type: ignore[union-attr]
+
+
+def test_codec_refuses_foreign_classes_both_ways() -> None:
+    with pytest.raises(Unencodable):
+        encode({"when": asyncio.Event()})
+    with pytest.raises(ValueError, match="refusing"):
+        decode(b'{"~": "dc", "c": "os:system", "v": {}}')
+
+
+# --- caches ----------------------------------------------------------------------------------------------
+async def test_a_value_loaded_on_one_instance_is_read_by_the_other(redis_url: str) -> None:
+    a, b = two_caches(redis_url)
+    calls = 0
+
+    async def load() -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        return {"figure": 42}
+
+    assert await a.get_or_load(("visitor", "jane"), 60, load) == {"figure": 42}
+    assert await b.get_or_load(("visitor", "jane"), 60, load) == {"figure": 42}
+    assert calls == 1
+
+
+async def test_concurrent_loads_on_two_instances_make_one_upstream_call(redis_url: str) -> None:
+    a, b = two_caches(redis_url)
+    calls = 0
+
+    async def load() -> str:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.2)
+        return "answer"
+
+    results = await asyncio.gather(
+        *(cache.get_or_load("k", 60, load) for cache in (a, b, a, b)),
+    )
+    assert results == ["answer"] * 4
+    assert calls == 1
+
+
+async def test_the_ttl_holds_in_redis_too(redis_url: str) -> None:
+    a, b = two_caches(redis_url)
+    loads: list[str] = []
+
+    async def load() -> str:
+        loads.append("x")
+        return f"v{len(loads)}"
+
+    assert await a.get_or_load("k", 0.2, load) == "v1"
+    await asyncio.sleep(0.3)
+    assert await b.get_or_load("k", 0.2, load) == "v2"
+
+
+async def test_failures_are_not_shared(redis_url: str) -> None:
+    a, b = two_caches(redis_url)
+
+    async def fail() -> str:
+        raise Unavailable("Pendo", "HTTP 503", status=503)
+
+    async def ok() -> str:
+        return "fine"
+
+    with pytest.raises(Unavailable):
+        await a.get_or_load("k", 60, fail)
+    assert await b.get_or_load("k", 60, ok) == "fine"
+
+
+async def test_claim_is_first_come_across_instances(redis_url: str) -> None:
+    a, b = two_caches(redis_url)
+    assert await a.claim(("unfurl-target", "C1.1"), 60) is True
+    assert await b.claim(("unfurl-target", "C1.1"), 60) is False
+    assert await a.claim(("unfurl-target", "C1.1"), 60) is False
+    assert await b.claim(("unfurl-target", "C1.2"), 60) is True
+
+
+async def test_a_stale_value_from_another_instance_stands_in_for_a_failure(redis_url: str) -> None:
+    a, b = two_caches(redis_url, stale_seconds=3600)
+
+    async def ok() -> str:
+        return "last good"
+
+    async def down() -> str:
+        raise Unavailable("Pendo", "HTTP 503", status=503)
+
+    async def gone() -> str:
+        raise NotFound("Pendo", "HTTP 404", status=404)
+
+    await a.get_or_load("k", 0.1, ok)
+    await asyncio.sleep(0.15)
+    with pytest.raises(Unavailable):  # outside track_stale: the failure is the answer
+        await b.get_or_load("k", 0.1, down)
+    with track_stale() as use:
+        assert await b.get_or_load("k", 0.1, down) == "last good"
+        with pytest.raises(NotFound):  # "not found" is never papered over
+            await b.get_or_load("k", 0.1, gone)
+    assert use.oldest is not None and 0.1 <= use.oldest < 5
+
+
+# --- rate budgets ------------------------------------------------------------------------------------------
+async def test_the_rate_budget_is_shared_by_two_instances(redis_url: str) -> None:
+    a = Budget("Pendo", rate=0.5, burst=5, max_in_flight=0, shared=RedisLink(redis_url))
+    b = Budget("Pendo", rate=0.5, burst=5, max_in_flight=0, shared=RedisLink(redis_url))
+    granted = 0
+    for budget in (a, b) * 6:
+        try:
+            await budget.acquire(max_wait=0)
+            granted += 1
+        except BudgetExhausted as exc:
+            assert exc.retry_after is not None and exc.retry_after >= 1
+    assert granted == 5
+    assert a.refused + b.refused == 7
+    other = Budget("Zendesk", rate=0.5, burst=5, max_in_flight=0, shared=RedisLink(redis_url))
+    await other.acquire(max_wait=0)  # one budget per upstream
+
+
+async def test_the_in_flight_cap_is_shared_by_two_instances(redis_url: str) -> None:
+    a = Budget("Pendo", rate=0, burst=1, max_in_flight=2, shared=RedisLink(redis_url))
+    b = Budget("Pendo", rate=0, burst=1, max_in_flight=2, shared=RedisLink(redis_url))
+    first = await a.acquire(max_wait=0.1)
+    second = await b.acquire(max_wait=0.1)
+    with pytest.raises(BudgetExhausted):
+        await a.acquire(max_wait=0.05)
+    assert first is not None and second is not None
+    await first()
+    third = await b.acquire(max_wait=0.1)
+    assert third is not None
+    await second()
+    await third()
+
+
+# --- outage ------------------------------------------------------------------------------------------------
+async def test_a_redis_outage_degrades_to_memory_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    server = start_redis()
+    link = RedisLink(server.url, timeout=0.2)
+    cache = TTLCache(shared=link)
+    budget = Budget("Pendo", rate=100, burst=2, max_in_flight=1, shared=link)
+    calls = 0
+
+    async def load() -> str:
+        nonlocal calls
+        calls += 1
+        return "v"
+
+    assert await cache.get_or_load("k", 60, load) == "v"
+    server.stop()
+    caplog.set_level(logging.WARNING, logger="bot.shared")
+    other = TTLCache(shared=link)
+    assert await other.get_or_load("k", 60, load) == "v"  # loaded here: Redis is gone
+    assert await other.get_or_load("k", 60, load) == "v"  # then from this instance's memory
+    assert calls == 2
+    assert await other.claim("mark", 60) is True
+    assert await other.claim("mark", 60) is False
+    release = await budget.acquire(max_wait=0.5)
+    assert release is not None
+    await release()
+    warnings = [r for r in caplog.records if "Redis is unavailable" in r.getMessage()]
+    assert len(warnings) == 1
+    assert server.url not in caplog.text
+    await link.aclose()
