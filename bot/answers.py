@@ -14,11 +14,11 @@ from typing import Any
 
 from bot.audit import Outcome
 from bot.cache import StaleUse, track_stale
+from bot.context.customers import CustomerLookup, LookupResult
 from bot.context.models import Ambiguous, CustomerContext
-from bot.context.service import ContextService, LookupResult
-from bot.context.tickets import TicketService
-from bot.render import blocks as bk
-from bot.render import tickets as tk
+from bot.context.tickets import TicketLookup
+from bot.render import blocks as block_kit
+from bot.render import tickets as ticket_blocks
 from bot.render.words import upstream_sentence
 from bot.upstream import UpstreamError
 
@@ -35,7 +35,7 @@ TEXT_LIMIT = 3000  # a message's `text` (the notification fallback): upstream da
 
 @dataclass(frozen=True)
 class Answer:
-    message: bk.Message
+    message: block_kit.Message
     kind: Outcome
     detail: str = ""  # for errors: the error kind
 
@@ -53,9 +53,9 @@ class Answer:
 def render_result(
     result: LookupResult,
     now_ms: int,
-    header_blocks: list[bk.Block] | None = None,
+    header_blocks: list[block_kit.Block] | None = None,
     *,
-    view: bk.ViewRef | None = None,
+    view: block_kit.ViewRef | None = None,
     shareable: bool = True,
 ) -> Answer:
     if isinstance(result, CustomerContext):
@@ -64,19 +64,23 @@ def render_result(
             if result.profile.opted_out
             else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
         )
-        message = bk.context_message(
-            result, view=view, sharing=bk.Sharing(allowed=shareable), header_blocks=header_blocks
+        message = block_kit.context_message(
+            result, view=view, sharing=block_kit.Sharing(allowed=shareable), header_blocks=header_blocks
         )
         return Answer(message, outcome)
     if isinstance(result, Ambiguous):
-        return Answer(bk.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS)
-    return Answer(bk.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
+        return Answer(
+            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS
+        )
+    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
     return Answer(
-        bk.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"), Outcome.ERROR, type(exc).__name__
+        block_kit.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"),
+        Outcome.ERROR,
+        type(exc).__name__,
     )
 
 
@@ -95,13 +99,13 @@ def label_stale(answer: Answer, use: StaleUse, who: str = "Pendo") -> Answer:
     if age is None:
         return answer
     text = f"⚠️ {who} did not answer just now, so this shows what the bot saw {_ago(age)}."
-    note: bk.Block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    note: block_kit.Block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
     blocks = [note, *answer.message.get("blocks", [])][:50]
     return Answer({**answer.message, "blocks": blocks}, answer.kind, f"{answer.detail}:stale".lstrip(":"))
 
 
 async def email_answer(
-    service: ContextService, email: str, request_id: str, *, shareable: bool = True
+    service: CustomerLookup, email: str, request_id: str, *, shareable: bool = True
 ) -> Answer:
     """`/pendo jane@acme.com`: the email is already validated by the listener."""
     with track_stale() as stale:
@@ -113,7 +117,7 @@ async def email_answer(
 
 
 async def visitor_answer(
-    service: ContextService,
+    service: CustomerLookup,
     visitor_id: str,
     request_id: str,
     *,
@@ -128,12 +132,14 @@ async def visitor_answer(
         except UpstreamError as exc:
             return error_answer(exc, request_id)
     if shared_by and isinstance(result, CustomerContext):
-        return label_stale(Answer(bk.context_message(result, shared_by=shared_by), Outcome.SHARED), stale)
+        return label_stale(
+            Answer(block_kit.context_message(result, shared_by=shared_by), Outcome.SHARED), stale
+        )
     return label_stale(render_result(result, service.now_ms()), stale)
 
 
 async def ticket_answer(
-    tickets: TicketService, ticket_id: int, request_id: str, *, shareable: bool = True
+    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool = True
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
     with track_stale() as stale:
@@ -142,19 +148,19 @@ async def ticket_answer(
 
 
 async def _ticket_answer(
-    tickets: TicketService, ticket_id: int, request_id: str, *, shareable: bool
+    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool
 ) -> Answer:
     try:
         bundle = await tickets.ticket(ticket_id)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
     now = tickets.now_ms()
-    header = tk.ticket_header_blocks(bundle, now)
+    header = ticket_blocks.ticket_header_blocks(bundle, now)
     tc = await tickets.requester_context(bundle)
     if isinstance(tc.pendo, CustomerContext):
-        view = tk.ticket_view(bundle, tc.pendo.profile.id)
+        view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
         return render_result(tc.pendo, now, header, view=view, shareable=shareable)
-    blocks = header + tk.pendo_part_blocks(tc)
+    blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
         Outcome.AMBIGUOUS
         if isinstance(tc.pendo, Ambiguous)
@@ -163,7 +169,8 @@ async def _ticket_answer(
         else Outcome.NO_PENDO
     )
     return Answer(
-        {"text": f"Zendesk ticket #{ticket_id}: {bk.esc(bundle.ticket.title)}", "blocks": blocks}, outcome
+        {"text": f"Zendesk ticket #{ticket_id}: {block_kit.esc(bundle.ticket.title)}", "blocks": blocks},
+        outcome,
     )
 
 
@@ -178,10 +185,10 @@ async def safely(work: Awaitable[Answer]) -> Answer:
             "Something went wrong on my side. Try again; if it persists, tell whoever runs the bot "
             f"(ref `{request_id}`)."
         )
-        return Answer(bk.notice_message(text), Outcome.ERROR, "internal")
+        return Answer(block_kit.notice_message(text), Outcome.ERROR, "internal")
 
 
-async def deliver(respond: Any, message: bk.Message, *, replace: bool = True) -> bool:
+async def deliver(respond: Any, message: block_kit.Message, *, replace: bool = True) -> bool:
     """Post through response_url (replacing the "Looking up…" note by default); False if Slack failed."""
     try:
         response = await respond(replace_original=replace, response_type="ephemeral", **message)

@@ -2,7 +2,7 @@
 
 Without it, slack_sdk opens a new aiohttp session (with a new TLS context and new connections) for each
 Web API call, and Bolt's `respond` builds a new webhook client for each reply. The session is created on
-first use inside the running event loop (aiohttp requires one) and closed with the services.
+first use inside the running event loop (aiohttp requires one) and closed with the deps.
 
 `install(app, slack)` adds one Bolt middleware that hands the session to the request's Web API client
 and replaces `respond` with one that posts through the same session.

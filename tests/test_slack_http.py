@@ -31,7 +31,7 @@ async def counted(
     bot = make_bot(fake_slack, slack_server[1])
     yield bot, created
     await bot.http.aclose()
-    await bot.services.aclose()
+    await bot.deps.aclose()
 
 
 async def test_replies_and_web_api_calls_share_one_session(
@@ -54,5 +54,5 @@ async def test_replies_and_web_api_calls_share_one_session(
     assert len(created) == first  # slack_sdk alone opens a session per reply and per Web API call
     shared = created[-1]
     assert not shared.closed
-    await bot.services.aclose()
+    await bot.deps.aclose()
     assert shared.closed

@@ -13,9 +13,9 @@ from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
 from bot.listeners.access import AccessPolicy
 from bot.listeners.message_actions import share_allowed
-from bot.listeners.middleware import services_of
+from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
-from bot.render import blocks as bk
+from bot.render import blocks as block_kit
 from bot.zendesk.links import foreign_ticket_host, parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
@@ -28,27 +28,27 @@ async def pendo_command(
     client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
-    services = services_of(context)
+    deps = deps_of(context)
     text = (command.get("text") or "").strip()
     if text.lower() in HELP_WORDS:  # usage, not a lookup: no audit line
-        host = services.settings.zendesk_host if services.tickets is not None else None
-        await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo", host))
+        host = deps.settings.zendesk_host if deps.tickets is not None else None
+        await ack(
+            response_type="ephemeral", **block_kit.help_message(command.get("command") or "/pendo", host)
+        )
         return
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
-    with services.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
+    with deps.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
-        ticket = parse_ticket_query(text, services.settings.zendesk_ticket_hosts)
-        if ticket is not None and services.tickets is None:
-            await ack(response_type="ephemeral", **bk.notice_message(bk.ZENDESK_OFF, icon="🤔"))
+        ticket = parse_ticket_query(text, deps.settings.zendesk_ticket_hosts)
+        if ticket is not None and deps.tickets is None:
+            await ack(response_type="ephemeral", **block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"))
             entry.set(Outcome.NOT_CONNECTED)
             return
-        foreign = foreign_ticket_host(text, services.settings.zendesk_ticket_hosts)
+        foreign = foreign_ticket_host(text, deps.settings.zendesk_ticket_hosts)
         if ticket is None and foreign:
-            ours = ", ".join(sorted(services.settings.zendesk_ticket_hosts))
-            note = (
-                f"That ticket link is on {bk.esc(foreign)}, which is not this bot's Zendesk ({bk.esc(ours)})."
-            )
-            message = bk.notice_message(note if ours else bk.ZENDESK_OFF, icon="🤔")
+            ours = ", ".join(sorted(deps.settings.zendesk_ticket_hosts))
+            note = f"That ticket link is on {block_kit.esc(foreign)}, which is not this bot's Zendesk ({block_kit.esc(ours)})."
+            message = block_kit.notice_message(note if ours else block_kit.ZENDESK_OFF, icon="🤔")
             await ack(response_type="ephemeral", **message)
             entry.set(Outcome.INVALID)
             return
@@ -56,29 +56,27 @@ async def pendo_command(
             try:
                 target = parse_email(text)
             except InvalidInput as exc:
-                await ack(response_type="ephemeral", **bk.notice_message(bk.esc(str(exc)), icon="🤔"))
+                await ack(
+                    response_type="ephemeral", **block_kit.notice_message(block_kit.esc(str(exc)), icon="🤔")
+                )
                 entry.set(Outcome.INVALID)
                 return
         else:
             target = f"ticket #{ticket}"
         entry.targets = [target]
         where = "Pendo" if ticket is None else "Zendesk and Pendo"
-        await ack(response_type="ephemeral", **bk.progress_message(target, where))
+        await ack(response_type="ephemeral", **block_kit.progress_message(target, where))
 
-        refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
         if refusal:
-            await deliver(respond, bk.notice_message(refusal, icon="🔒"))
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
-        shareable = await share_allowed(services, client, channel)
-        if ticket is not None and services.tickets is not None:
-            answer = await safely(
-                ticket_answer(services.tickets, ticket, new_request_id(), shareable=shareable)
-            )
+        shareable = await share_allowed(deps, client, channel)
+        if ticket is not None and deps.tickets is not None:
+            answer = await safely(ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable))
         else:
-            answer = await safely(
-                email_answer(services.context, target, new_request_id(), shareable=shareable)
-            )
+            answer = await safely(email_answer(deps.context, target, new_request_id(), shareable=shareable))
         if await deliver(respond, answer.message):
             entry.set(answer.kind, answer.detail)
         else:

@@ -40,15 +40,15 @@ async def shared_bot(slack_server: tuple[FakeSlack, str]) -> AsyncIterator[Bot]:
     b = make_bot(slack_server[0], slack_server[1])
     yield b
     await b.http.aclose()
-    await b.services.aclose()
+    await b.deps.aclose()
 
 
 @pytest.fixture
 def bot(shared_bot: Bot, fake_slack: FakeSlack) -> Bot:
     shared_bot.pendo.clear()
     shared_bot.zendesk.clear()
-    shared_bot.services.cache.clear()
-    shared_bot.services.slack_cache.clear()
+    shared_bot.deps.cache.clear()
+    shared_bot.deps.memo.clear()
     return shared_bot
 
 

@@ -25,7 +25,7 @@ async def pair(fake_slack: FakeSlack, slack_url: str, **overrides: Any) -> Async
     finally:
         for b in (first, second):
             await b.http.aclose()
-            await b.services.aclose()
+            await b.deps.aclose()
 
 
 @pytest.fixture
