@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.audit import Outcome
-from bot.context.models import Ambiguous, CustomerContext
-from bot.context.service import ContextService, LookupResult
+from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
+from bot.context.service import AccountResult, ContextService, LookupResult
 from bot.context.tickets import TicketService
+from bot.render import accounts as ac
 from bot.render import blocks as bk
 from bot.render import tickets as tk
 from bot.render.words import upstream_sentence
@@ -126,6 +127,37 @@ async def ticket_answer(
     return Answer(
         {"text": f"Zendesk ticket #{ticket_id}: {bk.esc(bundle.ticket.title)}", "blocks": blocks}, outcome
     )
+
+
+def render_account(result: AccountResult, *, full: bool = False) -> Answer:
+    if isinstance(result, AccountContext):
+        outcome = (
+            Outcome.OPTED_OUT if result.opted_out else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
+        )
+        return Answer(ac.account_message(result, full=full), outcome)
+    if isinstance(result, AccountChoice):
+        return Answer(ac.account_choice_message(result), Outcome.AMBIGUOUS)
+    return Answer(ac.account_not_found_message(result), Outcome.NOT_FOUND)
+
+
+async def account_answer(service: ContextService, query: str, request_id: str) -> Answer:
+    """`/pendo account <id or name>`: the query is already checked to be non-empty."""
+    try:
+        result = await service.account(query)
+    except UpstreamError as exc:
+        return error_answer(exc, request_id)
+    return render_account(result)
+
+
+async def account_id_answer(
+    service: ContextService, account_id: str, request_id: str, *, full: bool = False
+) -> Answer:
+    """An account button: Open account, a picked account, Show more / less."""
+    try:
+        result = await service.for_account_id(account_id)
+    except UpstreamError as exc:
+        return error_answer(exc, request_id)
+    return render_account(result, full=full)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, email_answer, new_request_id, safely, ticket_answer
+from bot.answers import account_answer, deliver, email_answer, new_request_id, safely, ticket_answer
 from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
@@ -16,9 +16,11 @@ from bot.listeners.message_actions import share_allowed
 from bot.listeners.middleware import services_of
 from bot.listeners.routes import Route
 from bot.render import blocks as bk
+from bot.services import Services
 from bot.zendesk.links import parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
+ACCOUNT_WORD = "account"
 
 
 async def pendo_command(
@@ -35,6 +37,10 @@ async def pendo_command(
         await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo", host))
         return
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
+    word, _, rest = text.partition(" ")
+    if word.lower() == ACCOUNT_WORD:
+        await account_command(ack, " ".join(rest.split()), respond, client, services, user, channel)
+        return
     with services.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
         ticket = parse_ticket_query(text, services.settings.zendesk_ticket_hosts)
@@ -69,6 +75,35 @@ async def pendo_command(
             answer = await safely(
                 email_answer(services.context, target, new_request_id(), shareable=shareable)
             )
+        if await deliver(respond, answer.message):
+            entry.set(answer.kind, answer.detail)
+        else:
+            entry.set(Outcome.UNDELIVERED)
+
+
+async def account_command(
+    ack: AsyncAck,
+    query: str,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+    user: str,
+    channel: str,
+) -> None:
+    """`/pendo account <id or name>`: the account summary, or a choice of namesakes, privately."""
+    with services.auditor.audit("account", user=user, channel=channel, target=query) as entry:
+        if not query:
+            text = "Give an account ID or name, e.g. `/pendo account Acme Corp`."
+            await ack(response_type="ephemeral", **bk.notice_message(text, icon="🤔"))
+            entry.set(Outcome.INVALID)
+            return
+        await ack(response_type="ephemeral", **bk.progress_message(f"account {query}"))
+        refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+        if refusal:
+            await deliver(respond, bk.notice_message(refusal, icon="🔒"))
+            entry.set(Outcome.REFUSED)
+            return
+        answer = await safely(account_answer(services.context, query, new_request_id()))
         if await deliver(respond, answer.message):
             entry.set(answer.kind, answer.detail)
         else:
