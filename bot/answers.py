@@ -15,6 +15,7 @@ from typing import Any
 from bot.audit import Outcome
 from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
 from bot.context.service import AccountResult, ContextService, LookupResult
+from bot.context.targets import Target
 from bot.context.tickets import TicketService
 from bot.render import accounts as ac
 from bot.render import blocks as bk
@@ -158,6 +159,20 @@ async def account_id_answer(
     except UpstreamError as exc:
         return error_answer(exc, request_id)
     return render_account(result, full=full)
+
+
+async def target_answer(
+    context: ContextService, tickets: TicketService | None, target: Target, *, shareable: bool = False
+) -> Answer:
+    """One email, ticket or account found in a message, a mention or the lookup modal."""
+    request_id = new_request_id()
+    if target.kind == "ticket":
+        if tickets is None:
+            return Answer(bk.notice_message(bk.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
+        return await ticket_answer(tickets, int(target.value), request_id, shareable=shareable)
+    if target.kind == "account":
+        return await account_answer(context, target.value, request_id)
+    return await email_answer(context, target.value, request_id, shareable=shareable)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:

@@ -49,6 +49,10 @@ VIEW_ACTION = "message_view"  # + ":more", ":less", ":earlier", ":later", ":day"
 SHARE_IN_CHANNEL = "message_share"
 SHARE_WITH_NOTE = "message_share_note"
 NOTE_MODAL = "message_share_note_modal"
+LOOKUP_ACTION = "lookup_target"  # a choice between the emails and tickets found in a message
+LOOKUP_SHORTCUT = "pendo_lookup"  # the global shortcut: its modal
+LOOKUP_MODAL = "pendo_lookup_modal"
+MESSAGE_SHORTCUT = "pendo_message"  # "Pendo context" on a message
 ACCOUNT_ACTION = "account_view"  # + ":more", ":less", ":pick", ":open" (bot.render.accounts)
 TICKET_MARKER = "Ticket submitted"
 ZENDESK_OFF = (
@@ -712,4 +716,71 @@ def note_modal(metadata: str) -> dict[str, Any] | None:
             },
             context_block("The summary is posted in this channel for everyone, with your name and note."),
         ],
+    }
+
+
+# --- emails and tickets found in a message ----------------------------------------------------------------
+def target_value(kind: str, value: str) -> str | None:
+    text = json.dumps({"k": kind, "v": value}, separators=(",", ":"))
+    return text if len(text) <= 2000 else None
+
+
+def targets_message(targets: list[tuple[str, str, str]]) -> Message:
+    """A choice between what a message mentions: (kind, value, label) each, one button each."""
+    blocks: list[Block] = [
+        section(f"This message mentions *{len(targets)} customers or tickets*. Pick one to look up.")
+    ]
+    for kind, value, label in targets:
+        block: Block = {"type": "section", "text": mrkdwn(f"*{esc(truncate(label, 200))}*")}
+        encoded = target_value(kind, value)
+        if encoded is not None:
+            block["accessory"] = button("Look up", LOOKUP_ACTION, value=encoded)
+        blocks.append(block)
+    return {"text": f"{len(targets)} customers or tickets in this message: pick one", "blocks": blocks}
+
+
+def nothing_found_message() -> Message:
+    return notice_message(
+        "I found no email address or Zendesk ticket link in that message. Use `/pendo` with an email, "
+        "a ticket number or `account <name>`.",
+        icon="🤷",
+    )
+
+
+def lookup_modal(channel_hint: bool = True) -> dict[str, Any]:
+    """The global shortcut's modal: one field, and where to post the private answer."""
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": "query",
+            "label": plain("Email, ticket number or account", 75),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "text",
+                "placeholder": plain("jane@acme.com, 12345 or Acme Corp", 150),
+            },
+        },
+    ]
+    if channel_hint:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "where",
+                "label": plain("Show me the answer in", 75),
+                "element": {
+                    "type": "conversations_select",
+                    "action_id": "channel",
+                    "default_to_current_conversation": True,
+                    "response_url_enabled": True,
+                },
+                "hint": plain("Only you will see it.", 150),
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": LOOKUP_MODAL,
+        "title": plain("Pendo lookup", 24),
+        "submit": plain("Look up", 24),
+        "close": plain("Cancel", 24),
+        "blocks": blocks,
     }
