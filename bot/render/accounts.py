@@ -198,3 +198,33 @@ def account_not_found_message(result: AccountNotFound) -> Message:
         "(names must match whole, in any case), or find the account in Pendo and use its ID."
     )
     return {"text": text, "blocks": [section(f"🤷 {text}")]}
+
+
+# --- plain text, for the command line ---------------------------------------------------------------------
+def account_text(result: AccountContext | AccountChoice | AccountNotFound) -> str:
+    """The account summary as plain text (`pendo-bot account`): every figure of the full view."""
+    if isinstance(result, AccountNotFound):
+        return f"No Pendo account has the ID or the name {result.query}."
+    if isinstance(result, AccountChoice):
+        lines = [f"{len(result.accounts)} Pendo accounts are named {result.query}:"]
+        lines += [f"  {a.name} ({a.id})" for a in result.accounts]
+        return "\n".join(lines)
+    lines = [f"{result.name} ({result.id})", result.url]
+    if result.opted_out:
+        return "\n".join([*lines, "Opted out of processing: no activity shown."])
+    lines += [f"{m.label}: {m.value}" for m in result.fields]
+    f = result.figures
+    if f is not None:
+        lines += [
+            f"Active (30 d): {words.activity(f.frequency, f.days_active.current)} ({f.days_active.label})",
+            f"Active visitors (30 d): {f.active_visitors.current} ({f.active_visitors.label})",
+            f"Events (30 d): {number(f.events.current)} ({f.events.label})",
+            f"Minutes (30 d): {number(f.minutes.current)} ({f.minutes.label})",
+            f"Events per day: {sparkline(f.daily_events)}",
+            "Most active visitors:",
+            *(f"  {v.title} ({v.id}): {plural(v.events, 'event')}" for v in f.top_visitors),
+            "Top features: " + ", ".join(f"{i.name} · {i.events}" for i in f.top_features),
+            "Top pages: " + ", ".join(f"{i.name} · {i.events}" for i in f.top_pages),
+        ]
+    lines += [f"Missing: {g}" for g in result.gaps]
+    return "\n".join(lines)
