@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import accounts, actions, commands, home, message_actions, shortcuts, unfurls
+from bot.listeners import accounts, actions, commands, home, message_actions, shortcuts, unfurls, work_objects
 from bot.listeners.middleware import middleware
 from bot.listeners.routes import Route, add_route
 from bot.services import Services
 
-MODULES = (commands, actions, message_actions, accounts, shortcuts, home, unfurls)
+MODULES = (commands, actions, message_actions, accounts, shortcuts, home, unfurls, work_objects)
 
 
 def all_routes() -> list[Route]:
