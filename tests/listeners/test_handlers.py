@@ -200,6 +200,7 @@ def test_every_listener_module_declares_its_routes() -> None:
         "app_home_opened",
         "app_mention",
         "link_shared",
+        "entity_details_requested",
     }
     assert len(declared) == sum(len(m.ROUTES) for m in MODULES)
     assert all(isinstance(r, Route) for r in declared)
