@@ -116,7 +116,7 @@ async def test_off_by_default(bot: Bot) -> None:
 
 
 def test_the_fake_rejects_metadata_outside_the_schema() -> None:
-    good = {
+    good: dict[str, Any] = {
         "entity_type": "slack#/entities/task",
         "url": "https://x.zendesk.com/agent/tickets/1",
         "external_ref": {"id": "1"},
