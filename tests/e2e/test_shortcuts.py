@@ -214,6 +214,21 @@ async def test_a_mention_outside_unfurl_channels_or_in_slack_connect_is_answered
     assert refusal["user"] == "U0GUEST" and "Jane" not in json.dumps(refusal)
     assert bot.slack.by_method("chat.postMessage") == []
 
+    await bot.event(mention(JANE, channel="C0CONNECT"))  # a member of this workspace: privately
+    await bot.slack.wait_for(lambda: len(bot.slack.by_method("chat.postEphemeral")) >= 3)
+    private = bot.slack.by_method("chat.postEphemeral")[2]
+    assert private["user"] == "U0AGENT" and "Jane Doe" in json.dumps(private["blocks"])
+    assert bot.slack.by_method("chat.postMessage") == []
+
+
+async def test_a_mention_in_a_channel_outside_allowed_channels_is_refused_privately(new_bot: NewBot) -> None:
+    bot = await new_bot(allowed_channels="C0OTHER", access_contact="#support-ops")
+    await bot.event(mention(JANE))
+    await bot.slack.wait_for(lambda: bot.slack.by_method("chat.postEphemeral"))
+    refusal = bot.slack.by_method("chat.postEphemeral")[0]
+    assert "#support-ops" in refusal["text"] and "Jane" not in json.dumps(refusal)
+    assert bot.pendo.requests == [] and bot.slack.by_method("chat.postMessage") == []
+
 
 async def test_a_mention_without_an_email_gets_help_privately(bot: Bot) -> None:
     await bot.event(mention("hello"))
