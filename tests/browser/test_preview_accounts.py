@@ -37,3 +37,16 @@ def test_message_shortcut_and_mention(page: Any, demo: tuple[DemoStack, str]) ->
     try_item(page, "Mention @pendo with an email")
     public = page.locator(".msg:not(.msg-ephemeral) .bk-header", has_text="Jane Doe")
     public.first.wait_for(timeout=TIMEOUT)
+
+
+def test_the_lookup_shortcut_opens_a_form_and_answers_privately(
+    page: Any, demo: tuple[DemoStack, str]
+) -> None:
+    try_item(page, "The Pendo lookup shortcut")
+    modal = page.locator("#modal")
+    modal.get_by_text("Email, ticket number or account").wait_for(timeout=TIMEOUT)
+    modal.locator("input[type=text], textarea").first.fill("account globex")
+    modal.locator(".modal-submit").click()
+    answer = page.locator(".msg-ephemeral").last
+    answer.locator(".bk-header", has_text="Globex Corporation").first.wait_for(timeout=TIMEOUT)
+    assert "Only visible to you" in answer.inner_text()

@@ -86,6 +86,13 @@ def scenarios(
             "text": f"Hi, {JANE} here (cc {SAM.lower()}): about https://{zendesk_host}/agent/tickets/{first}",
         },
         {
+            "label": "The Pendo lookup shortcut",
+            "note": "a small form: an email, a ticket number or an account",
+            "do": "global",
+            "callback": "pendo_lookup",
+            "text": "",
+        },
+        {
             "label": "Mention @pendo with an email",
             "note": "answered in the thread",
             "do": "mention",

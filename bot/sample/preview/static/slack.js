@@ -178,6 +178,16 @@ const App = (() => {
     note(`message_action pendo_message → HTTP ${res.status}`);
   }
 
+  // A global shortcut (the ⚡ menu): Slack sends `shortcut`; the bot answers with views.open.
+  async function globalShortcut(callbackId) {
+    const c = state.config;
+    const res = await interactivity({
+      type: "shortcut", callback_id: callbackId, token: "demo", api_app_id: c.bot.app_id,
+      trigger_id: `${Date.now()}.${rid()}`, team: { id: c.team.id, domain: "sample" }, user: user(),
+    });
+    note(`shortcut ${callbackId} → HTTP ${res.status}`);
+  }
+
   // A click (or pick) on an interactive element inside a message, an unfurl or a modal.
   async function act(where, el, blockId, extra, stateValues) {
     const c = state.config;
@@ -404,6 +414,20 @@ const App = (() => {
         token: "demo", trigger_id: `${Date.now()}.${rid()}`, is_enterprise_install: false,
         view: { ...state.modal, state: { values: ctx.values() } }, response_urls: [],
       };
+      // A conversation picker with response_url_enabled: Slack adds a response_url for the picked
+      // conversation (the current one when default_to_current_conversation and nothing was picked).
+      for (const b of state.modal.blocks || []) {
+        const el = b.element || {};
+        if (b.type !== "input" || el.type !== "conversations_select" || !el.response_url_enabled) continue;
+        const values = payload.view.state.values;
+        const v = ((values[b.block_id] = values[b.block_id] || {})[el.action_id] = (values[b.block_id] || {})[el.action_id] || { type: el.type });
+        const channel = v.selected_conversation || (el.default_to_current_conversation ? state.channel : null);
+        if (!channel) continue;
+        v.selected_conversation = channel;
+        const id = rid();
+        state.responseTargets[id] = { channel, messageId: null, origin: "modal" };
+        payload.response_urls.push({ block_id: b.block_id, action_id: el.action_id, channel_id: channel, response_url: c.response_url_base + id });
+      }
       const res = await interactivity(payload);
       const raw = await res.text();
       note(`view_submission → HTTP ${res.status}`);
@@ -493,6 +517,7 @@ const App = (() => {
             if (c) selectChannel(c.id);
           } else if (state.view !== "channel") selectChannel(state.channel);
           if (item.do === "shortcut") messageShortcut(item.text);
+          else if (item.do === "global") globalShortcut(item.callback);
           else send(item.text);
         };
         sec.appendChild(b);
