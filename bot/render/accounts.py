@@ -221,10 +221,10 @@ def account_text(result: AccountContext | AccountChoice | AccountNotFound) -> st
             f"Events (30 d): {number(f.events.current)} ({f.events.label})",
             f"Minutes (30 d): {number(f.minutes.current)} ({f.minutes.label})",
             f"Events per day: {sparkline(f.daily_events)}",
-            "Most active visitors:",
+            "Most active visitors:" + ("" if f.top_visitors else " none"),
             *(f"  {v.title} ({v.id}): {plural(v.events, 'event')}" for v in f.top_visitors),
-            "Top features: " + ", ".join(f"{i.name} · {i.events}" for i in f.top_features),
-            "Top pages: " + ", ".join(f"{i.name} · {i.events}" for i in f.top_pages),
+            "Top features: " + (", ".join(f"{i.name} · {i.events}" for i in f.top_features) or "none"),
+            "Top pages: " + (", ".join(f"{i.name} · {i.events}" for i in f.top_pages) or "none"),
         ]
     lines += [f"Missing: {g}" for g in result.gaps]
     return "\n".join(lines)
