@@ -12,7 +12,7 @@ from bot.context.models import AccountChoice, AccountContext, AccountNotFound, I
 from bot.sample import ACME, Workspace
 from bot.sample.data import ACME_NAMESAKE, GLOBEX, STARK
 
-from .conftest import DAY, NOW, Env, Make, Oracle, local_day, local_midnight
+from .conftest import NOW, Env, Make, Oracle, local_day, local_midnight
 from .test_fanout import endpoint
 
 EVENT_KINDS = ("page", "feature", "untagged")
@@ -150,4 +150,21 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
                 assert series["count"] <= 30
                 assert pipeline[1] == {"filter": f'accountId == "{account_id}"'}
     print(f"\nPendo calls per account summary: {dict(counts[ACME])}")
-    assert DAY  # the windows above are local days; see the oracle
+
+
+async def test_cold_catalogs_add_the_schema_and_two_catalogs_once(make_env: Make) -> None:
+    env = make_env()
+    await summary(env, ACME)
+    cold = Counter(endpoint(r.method, r.path) for r in env.requests)
+    assert cold == Counter(
+        {
+            "POST /api/v1/aggregation": 8,
+            "GET /api/v1/metadata/schema/account": 1,
+            "GET /api/v1/feature": 1,
+            "GET /api/v1/page": 1,
+        }
+    )
+    env.controls.clear()
+    await summary(env, ACME)  # within the cache TTL: nothing asked again
+    assert env.requests == []
+    print(f"\nPendo calls, cold catalogs: {sum(cold.values())} {dict(cold)}")
