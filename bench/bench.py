@@ -23,10 +23,10 @@ import httpx
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
+from bot.deps import build_deps
 from bot.sample import LoopbackServer, build_workspace, create_pendo_app, create_zendesk_app, sample_settings
 from bot.sample import data as sample
 from bot.sample.slack_api import FakeSlack, create_slack_app
-from bot.services import build_services
 from bot.settings import load_settings
 from bot.web import create_web_app
 
@@ -80,12 +80,12 @@ async def run(latency_ms: float, lookups: int) -> None:
             pendo_base_url=pendo.base_url,
             zendesk_base_url=zendesk.base_url,
         )
-        services = build_services(settings)
-        web = create_web_app(build_app(settings, services), services)
+        deps = build_deps(settings)
+        web = create_web_app(build_app(settings, deps), deps)
         with LoopbackServer(web) as bot:
             async with httpx.AsyncClient(base_url=bot.base_url, timeout=30) as http:
                 await _bench_unfurls(http, slack, latency_ms)
-                services.cache.clear()  # the unfurls warmed some visitors: start the lookups cold
+                deps.cache.clear()  # the unfurls warmed some visitors: start the lookups cold
                 await _bench_commands(http, slack, slack_server.base_url, ws, pendo_app, lookups, latency_ms)
 
 

@@ -3,7 +3,7 @@
 The layers, top-down (each may import the ones below it, never one above; tests/test_layout.py checks):
 - entry: `__main__` (the CLI, the one place that chooses live or sample), `server`, `web`, `app`;
 - `listeners/`: one module per Slack surface, thin;
-- `answers` (questions → finished Slack messages) and `services` (the object graph, built once);
+- `answers` (questions → finished Slack messages) and `deps` (the object graph, built once);
 - pure: `render/` (Block Kit and terminal text) and `policy` (where an unfurl may show what);
 - `context/`: the domain (who is this email, what about this ticket);
 - clients: `pendo/`, `zendesk/`, `upstream` (the shared retry policy and errors), `cache`;

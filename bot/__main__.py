@@ -10,25 +10,25 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.answers import render_account, render_result
+from bot.context.customers import LookupResult
 from bot.context.models import AccountNotFound, Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
-from bot.context.service import LookupResult
+from bot.deps import Deps, build_deps
 from bot.logs import setup_logging
 from bot.render import accounts as ac
-from bot.render import text as txt
-from bot.services import Services, build_services
+from bot.render import text as terminal_text
 from bot.settings import Settings, SettingsError, load_settings
 from bot.upstream import NotFound, UpstreamError
 from bot.zendesk.links import parse_ticket_query
 
 
-def open_services(settings: Settings, *, sample: bool) -> Services:
+def open_deps(settings: Settings, *, sample: bool) -> Deps:
     """The one place that chooses live or sample: the sample only when asked, never as a fallback."""
     if not sample:
-        return build_services(settings)
+        return build_deps(settings)
     from bot.sample import connect
 
     wired = connect(settings)
-    return build_services(
+    return build_deps(
         wired.settings, pendo_transport=wired.pendo, zendesk_transport=wired.zendesk, sample=True
     )
 
@@ -44,13 +44,13 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    services = open_services(settings, sample=args.sample)
+    deps = open_deps(settings, sample=args.sample)
     try:
         result: LookupResult
         if args.visitor_id:
-            result = await services.context.for_visitor_id(args.visitor_id, anchor_ms=anchor)
+            result = await deps.context.for_visitor_id(args.visitor_id, anchor_ms=anchor)
         else:
-            result = await services.context.lookup(args.email or "", anchor_ms=anchor)
+            result = await deps.context.lookup(args.email or "", anchor_ms=anchor)
     except InvalidInput as exc:
         print(str(exc).replace("`/pendo ", "`pendo-bot lookup "), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -58,17 +58,17 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
         print(exc.user_message, file=sys.stderr)
         return EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_UPSTREAM
     finally:
-        await services.aclose()
+        await deps.aclose()
     if args.json:
-        message = render_result(result, services.context.now_ms()).message
+        message = render_result(result, deps.context.now_ms()).message
         print(json.dumps(message, indent=2, ensure_ascii=False))
         return 0
     if isinstance(result, CustomerContext):
-        print(txt.render_context(result, tz))
+        print(terminal_text.render_context(result, tz))
     elif isinstance(result, Ambiguous):
-        print(txt.render_ambiguous(result, tz))
+        print(terminal_text.render_ambiguous(result, tz))
     elif isinstance(result, NotFoundInPendo):
-        print(txt.render_not_found(result))
+        print(terminal_text.render_not_found(result))
         return EXIT_NOT_FOUND
     return 0
 
@@ -88,9 +88,9 @@ def _anchor(at: str | None, tz: ZoneInfo) -> int | None:
 
 
 async def _account(settings: Settings, args: argparse.Namespace) -> int:
-    services = open_services(settings, sample=args.sample)
+    deps = open_deps(settings, sample=args.sample)
     try:
-        result = await services.context.account(" ".join(args.query))
+        result = await deps.context.account(" ".join(args.query))
     except InvalidInput as exc:
         print(str(exc).replace("`/pendo ", "`pendo-bot "), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -98,7 +98,7 @@ async def _account(settings: Settings, args: argparse.Namespace) -> int:
         print(exc.user_message, file=sys.stderr)
         return EXIT_UPSTREAM
     finally:
-        await services.aclose()
+        await deps.aclose()
     if args.json:
         print(json.dumps(render_account(result, full=args.full).message, indent=2, ensure_ascii=False))
     else:
@@ -107,46 +107,44 @@ async def _account(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
-    services = open_services(settings, sample=args.sample)
-    if services.tickets is None:
-        await services.aclose()
+    deps = open_deps(settings, sample=args.sample)
+    if deps.tickets is None:
+        await deps.aclose()
         print("Zendesk is not connected: set ZENDESK_SUBDOMAIN and its credentials.", file=sys.stderr)
         return 2
-    hosts = services.settings.zendesk_ticket_hosts
+    hosts = deps.settings.zendesk_ticket_hosts
     ticket_id = parse_ticket_query(args.ticket, hosts)
     if ticket_id is None:
-        await services.aclose()
+        await deps.aclose()
         where = ", ".join(sorted(hosts))
         print(f"Give a ticket number (12345 or #12345) or a ticket link on {where}.", file=sys.stderr)
         return 2
     try:
-        tc = await services.tickets.requester_context(await services.tickets.ticket(ticket_id))
+        tc = await deps.tickets.requester_context(await deps.tickets.ticket(ticket_id))
     except UpstreamError as exc:
         print(exc.user_message, file=sys.stderr)
         return EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_UPSTREAM
     finally:
-        await services.aclose()
-    print(txt.render_ticket(tc, ZoneInfo(settings.display_timezone)))
+        await deps.aclose()
+    print(terminal_text.render_ticket(tc, ZoneInfo(settings.display_timezone)))
     return EXIT_NOT_FOUND if isinstance(tc.pendo, NotFoundInPendo) else 0
 
 
 async def _check(settings: Settings, args: argparse.Namespace) -> int:
     """Settings are valid (we got here) and Pendo answers with the key."""
-    services = open_services(settings, sample=args.sample)
-    print(f"Pendo API: {'sample workspace' if services.sample else settings.pendo_api_url}")
-    print(
-        f"Pendo region: {settings.pendo_effective_region}; email lookup: {services.context.resolver.searched}"
-    )
+    deps = open_deps(settings, sample=args.sample)
+    print(f"Pendo API: {'sample workspace' if deps.sample else settings.pendo_api_url}")
+    print(f"Pendo region: {settings.pendo_effective_region}; email lookup: {deps.context.resolver.searched}")
     try:
-        await services.pendo.verify()
-        schema = await services.pendo.schema("visitor")
+        await deps.pendo.verify()
+        schema = await deps.pendo.schema("visitor")
     except UpstreamError as exc:
         print(f"FAIL Pendo: {exc.user_message}")
         if exc.hint:
             print(f"     {exc.hint}")
         return 1
     finally:
-        await services.aclose()
+        await deps.aclose()
     print(f"OK   Pendo answered with the integration key ({len(schema)} visitor metadata groups).")
     if settings.email_field:
         group, field = settings.email_field
@@ -226,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--sample: answering from the sample workspace, not the configured Pendo.", file=sys.stderr)
     return serve(
         settings,
-        lambda: open_services(settings, sample=args.sample),
+        lambda: open_deps(settings, sample=args.sample),
         socket=args.socket,
         http=args.http,
         port=args.port,

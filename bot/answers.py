@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.audit import Outcome
+from bot.context.customers import AccountResult, CustomerLookup, LookupResult
 from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
-from bot.context.service import AccountResult, ContextService, LookupResult
 from bot.context.targets import Target
-from bot.context.tickets import TicketService
+from bot.context.tickets import TicketLookup
 from bot.render import accounts as ac
-from bot.render import blocks as bk
-from bot.render import tickets as tk
+from bot.render import blocks as block_kit
+from bot.render import tickets as ticket_blocks
 from bot.render.words import upstream_sentence
 from bot.upstream import UpstreamError
 
@@ -33,7 +33,7 @@ def new_request_id() -> str:
 
 @dataclass(frozen=True)
 class Answer:
-    message: bk.Message
+    message: block_kit.Message
     kind: Outcome
     detail: str = ""  # for errors: the error kind
 
@@ -46,9 +46,9 @@ class Answer:
 def render_result(
     result: LookupResult,
     now_ms: int,
-    header_blocks: list[bk.Block] | None = None,
+    header_blocks: list[block_kit.Block] | None = None,
     *,
-    view: bk.ViewRef | None = None,
+    view: block_kit.ViewRef | None = None,
     shareable: bool = True,
 ) -> Answer:
     if isinstance(result, CustomerContext):
@@ -57,24 +57,28 @@ def render_result(
             if result.profile.opted_out
             else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
         )
-        message = bk.context_message(
-            result, view=view, sharing=bk.Sharing(allowed=shareable), header_blocks=header_blocks
+        message = block_kit.context_message(
+            result, view=view, sharing=block_kit.Sharing(allowed=shareable), header_blocks=header_blocks
         )
         return Answer(message, outcome)
     if isinstance(result, Ambiguous):
-        return Answer(bk.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS)
-    return Answer(bk.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
+        return Answer(
+            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS
+        )
+    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
     return Answer(
-        bk.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"), Outcome.ERROR, type(exc).__name__
+        block_kit.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"),
+        Outcome.ERROR,
+        type(exc).__name__,
     )
 
 
 async def email_answer(
-    service: ContextService, email: str, request_id: str, *, shareable: bool = True
+    service: CustomerLookup, email: str, request_id: str, *, shareable: bool = True
 ) -> Answer:
     """`/pendo jane@acme.com`: the email is already validated by the listener."""
     try:
@@ -85,7 +89,7 @@ async def email_answer(
 
 
 async def visitor_answer(
-    service: ContextService,
+    service: CustomerLookup,
     visitor_id: str,
     request_id: str,
     *,
@@ -99,12 +103,12 @@ async def visitor_answer(
     except UpstreamError as exc:
         return error_answer(exc, request_id)
     if shared_by and isinstance(result, CustomerContext):
-        return Answer(bk.context_message(result, shared_by=shared_by), Outcome.SHARED)
+        return Answer(block_kit.context_message(result, shared_by=shared_by), Outcome.SHARED)
     return render_result(result, service.now_ms())
 
 
 async def ticket_answer(
-    tickets: TicketService, ticket_id: int, request_id: str, *, shareable: bool = True
+    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool = True
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
     try:
@@ -112,12 +116,12 @@ async def ticket_answer(
     except UpstreamError as exc:
         return error_answer(exc, request_id)
     now = tickets.now_ms()
-    header = tk.ticket_header_blocks(bundle, now)
+    header = ticket_blocks.ticket_header_blocks(bundle, now)
     tc = await tickets.requester_context(bundle)
     if isinstance(tc.pendo, CustomerContext):
-        view = tk.ticket_view(bundle, tc.pendo.profile.id)
+        view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
         return render_result(tc.pendo, now, header, view=view, shareable=shareable)
-    blocks = header + tk.pendo_part_blocks(tc)
+    blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
         Outcome.AMBIGUOUS
         if isinstance(tc.pendo, Ambiguous)
@@ -126,7 +130,8 @@ async def ticket_answer(
         else Outcome.NO_PENDO
     )
     return Answer(
-        {"text": f"Zendesk ticket #{ticket_id}: {bk.esc(bundle.ticket.title)}", "blocks": blocks}, outcome
+        {"text": f"Zendesk ticket #{ticket_id}: {block_kit.esc(bundle.ticket.title)}", "blocks": blocks},
+        outcome,
     )
 
 
@@ -141,7 +146,7 @@ def render_account(result: AccountResult, *, full: bool = False) -> Answer:
     return Answer(ac.account_not_found_message(result), Outcome.NOT_FOUND)
 
 
-async def account_answer(service: ContextService, query: str, request_id: str) -> Answer:
+async def account_answer(service: CustomerLookup, query: str, request_id: str) -> Answer:
     """`/pendo account <id or name>`: the query is already checked to be non-empty."""
     try:
         result = await service.account(query)
@@ -151,7 +156,7 @@ async def account_answer(service: ContextService, query: str, request_id: str) -
 
 
 async def account_id_answer(
-    service: ContextService, account_id: str, request_id: str, *, full: bool = False
+    service: CustomerLookup, account_id: str, request_id: str, *, full: bool = False
 ) -> Answer:
     """An account button: Open account, a picked account, Show more / less."""
     try:
@@ -162,13 +167,13 @@ async def account_id_answer(
 
 
 async def target_answer(
-    context: ContextService, tickets: TicketService | None, target: Target, *, shareable: bool = False
+    context: CustomerLookup, tickets: TicketLookup | None, target: Target, *, shareable: bool = False
 ) -> Answer:
     """One email, ticket or account found in a message, a mention or the lookup modal."""
     request_id = new_request_id()
     if target.kind == "ticket":
         if tickets is None:
-            return Answer(bk.notice_message(bk.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
+            return Answer(block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
         return await ticket_answer(tickets, int(target.value), request_id, shareable=shareable)
     if target.kind == "account":
         return await account_answer(context, target.value, request_id)
@@ -186,10 +191,10 @@ async def safely(work: Awaitable[Answer]) -> Answer:
             "Something went wrong on my side. Try again; if it persists, tell whoever runs the bot "
             f"(ref `{request_id}`)."
         )
-        return Answer(bk.notice_message(text), Outcome.ERROR, "internal")
+        return Answer(block_kit.notice_message(text), Outcome.ERROR, "internal")
 
 
-async def deliver(respond: Any, message: bk.Message, *, replace: bool = True) -> bool:
+async def deliver(respond: Any, message: block_kit.Message, *, replace: bool = True) -> bool:
     """Post through response_url (replacing the "Looking up…" note by default); False if Slack failed."""
     try:
         await respond(replace_original=replace, response_type="ephemeral", **message)

@@ -1,8 +1,8 @@
-"""build_app: the Bolt AsyncApp from the settings and the services, with every listener registered.
+"""build_app: the Bolt AsyncApp from the settings and the deps, with every listener registered.
 
 Also the Slack Web API client (429s retried only while Slack's Retry-After stays short) and the start-up
 work (`start`: auth.test before the first request, not inside it).
-Layer: wiring; imports listeners, services, settings.
+Layer: wiring; imports listeners, deps, settings.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.deps import Deps
 from bot.listeners import register_listeners
-from bot.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ async def start(app: AsyncApp) -> None:
     log.info("signed in to Slack", extra={"team_id": identity.get("team_id"), "bot": identity.get("user_id")})
 
 
-def build_app(settings: Settings, services: Services) -> AsyncApp:
+def build_app(settings: Settings, deps: Deps) -> AsyncApp:
     if settings.slack_bot_token is None:
         raise ValueError("SLACK_BOT_TOKEN is required to run the Slack bot")
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -157,5 +157,5 @@ def build_app(settings: Settings, services: Services) -> AsyncApp:
             request_verification_enabled=secret is not None,
             name="pendo-context",
         )
-    register_listeners(app, services)
+    register_listeners(app, deps)
     return app

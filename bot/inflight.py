@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from bot.render import blocks as bk
+from bot.render import blocks as block_kit
 from bot.upstream import answer_deadline
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class InFlight:
                 await respond(
                     replace_original=replace,
                     response_type="ephemeral",
-                    **bk.notice_message(CUT_SHORT, icon="🔁"),
+                    **block_kit.notice_message(CUT_SHORT, icon="🔁"),
                 )
 
             await self.run(listener(**kwargs), cut_short=cut_short)

@@ -8,18 +8,18 @@ import sys
 from collections.abc import Callable
 
 from bot.app import build_app, start
-from bot.services import Services
+from bot.deps import Deps
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 
-def describe(services: Services) -> str:
-    settings = services.settings
+def describe(deps: Deps) -> str:
+    settings = deps.settings
     lookup = settings.pendo_email_field or "visitor ID"
-    if services.sample:
+    if deps.sample:
         return f"answering from the embedded sample workspace and helpdesk (email lookup: {lookup})"
-    zendesk = settings.zendesk_host if services.tickets else "not connected (ticket features off)"
+    zendesk = settings.zendesk_host if deps.tickets else "not connected (ticket features off)"
     return (
         f"connected to Pendo {settings.pendo_effective_region} (email lookup: {lookup}) and Zendesk {zendesk}"
     )
@@ -27,13 +27,13 @@ def describe(services: Services) -> str:
 
 def serve(
     settings: Settings,
-    open_services: Callable[[], Services],
+    open_deps: Callable[[], Deps],
     *,
     socket: bool = False,
     http: bool = False,
     port: int | None = None,
 ) -> int:
-    """Check the Slack side, then build the services (`open_services`, the CLI's live-or-sample choice) and run."""
+    """Check the Slack side, then build the deps (`open_deps`, the CLI's live-or-sample choice) and run."""
     use_socket = socket or (settings.socket_mode and not http)
     if settings.slack_bot_token is None:
         print("Configuration error: SLACK_BOT_TOKEN is required to run the bot (xoxb-…).", file=sys.stderr)
@@ -45,20 +45,20 @@ def serve(
         print("Configuration error: HTTP mode needs SLACK_SIGNING_SECRET.", file=sys.stderr)
         return 2
     try:
-        services = open_services()
+        deps = open_deps()
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     if use_socket:
-        asyncio.run(_socket_mode(settings, services, describe(services)))
+        asyncio.run(_socket_mode(settings, deps, describe(deps)))
         return 0
     import uvicorn
 
     from bot.web import create_web_app
 
-    web = create_web_app(build_app(settings, services), services)
+    web = create_web_app(build_app(settings, deps), deps)
     bind = port or settings.port
-    log.info(f"HTTP mode on port {bind}: POST /slack/events, GET /healthz, GET /readyz; {describe(services)}")
+    log.info(f"HTTP mode on port {bind}: POST /slack/events, GET /healthz, GET /readyz; {describe(deps)}")
     uvicorn.run(
         web,
         host="0.0.0.0",
@@ -74,10 +74,10 @@ def serve(
     return 0
 
 
-async def _socket_mode(settings: Settings, services: Services, description: str) -> None:
+async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    app = build_app(settings, services)
+    app = build_app(settings, deps)
     await start(app)
     assert settings.slack_app_token is not None
     handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
@@ -85,4 +85,4 @@ async def _socket_mode(settings: Settings, services: Services, description: str)
     try:
         await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
-        await services.aclose()
+        await deps.aclose()

@@ -29,8 +29,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import start
+from bot.deps import Deps
 from bot.inflight import InFlight
-from bot.services import Services
 from bot.upstream import SEND_MONITOR, SendMonitor, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -178,13 +178,13 @@ async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, by
     await send({"type": "http.response.body", "body": body})
 
 
-def create_web_app(bolt: AsyncApp, services: Services, *, monitor: SendMonitor = SEND_MONITOR) -> ASGIApp:
+def create_web_app(bolt: AsyncApp, deps: Deps, *, monitor: SendMonitor = SEND_MONITOR) -> ASGIApp:
     handler = AsyncSlackRequestHandler(bolt)
 
     async def pendo_failure() -> str:
         """ "" when Pendo accepts the key, else the sentence to show; cached either way (see readyz)."""
         try:
-            await services.pendo.verify()
+            await deps.pendo.verify()
         except UpstreamError as exc:
             return exc.user_message
         return ""
@@ -205,7 +205,7 @@ def create_web_app(bolt: AsyncApp, services: Services, *, monitor: SendMonitor =
         key; checked against Pendo at most every 30 s, however often the probe asks. A failure is kept for
         the interval too, so an unhealthy Pendo is not asked harder by probes (concurrent ones share one
         check)."""
-        failure = await services.slack_cache.get_or_load(("readyz",), READY_TTL, pendo_failure)
+        failure = await deps.memo.get_or_load(("readyz",), READY_TTL, pendo_failure)
         checks = {"settings": "ok", "pendo": failure or "ok"}
         return JSONResponse(checks, status_code=503 if failure else 200)
 
@@ -213,8 +213,8 @@ def create_web_app(bolt: AsyncApp, services: Services, *, monitor: SendMonitor =
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await start(bolt)
         yield
-        await services.inflight.drain()
-        await services.aclose()
+        await deps.inflight.drain()
+        await deps.aclose()
 
     app = Starlette(
         routes=[
@@ -224,5 +224,5 @@ def create_web_app(bolt: AsyncApp, services: Services, *, monitor: SendMonitor =
         ],
         lifespan=lifespan,
     )
-    secret = services.settings.slack_signing_secret
-    return SlackRequestGate(app, secret.get_secret_value() if secret else None, services.inflight)
+    secret = deps.settings.slack_signing_secret
+    return SlackRequestGate(app, secret.get_secret_value() if secret else None, deps.inflight)

@@ -52,7 +52,7 @@ def test_the_sample_has_its_own_readme() -> None:
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("entry", ("bot.__main__", "bot.server", "bot.web", "bot.app")),
     ("listeners", ("bot.listeners",)),
-    ("answers", ("bot.answers", "bot.services", "bot.inflight")),
+    ("answers", ("bot.answers", "bot.deps", "bot.inflight")),
     ("pure", ("bot.render", "bot.policy")),
     ("context", ("bot.context",)),
     (

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import pytest
 
+from bot.deps import Deps
 from bot.sample.slack_api import FakeSlack, SlackCall
-from bot.services import Services
-from tests.support.factories import services_factory
+from tests.support.factories import deps_factory
 from tests.support.fixtures import SAMPLE_NOW, sample_workspace
 
 
 async def test_the_services_factory_closes_everything_it_built_even_after_a_failure() -> None:
-    built: list[Services] = []
+    built: list[Deps] = []
     closed: list[int] = []
     with pytest.raises(AssertionError):
-        async with services_factory(sample_workspace(), SAMPLE_NOW) as make:
-            built += [make().services, make(zendesk=False).services]
-            for i, services in enumerate(built):
+        async with deps_factory(sample_workspace(), SAMPLE_NOW) as make:
+            built += [make().deps, make(zendesk=False).deps]
+            for i, deps in enumerate(built):
 
                 async def mark(i: int = i) -> None:
                     closed.append(i)
 
-                services.closers.append(mark)
+                deps.closers.append(mark)
             raise AssertionError("the test failed")
     assert sorted(closed) == [0, 1]
     assert built[0].tickets is not None and built[1].tickets is None

@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 
 from bot.answers import render_result, ticket_answer
 from bot.context.models import CustomerContext
+from bot.deps import build_deps
 from bot.render import format as fmt
-from bot.render import text as txt
+from bot.render import text as terminal_text
 from bot.sample import (
     JANE,
     MULTI,
@@ -37,7 +38,6 @@ from bot.sample import (
     create_zendesk_app,
     sample_settings,
 )
-from bot.services import build_services
 from bot.settings import load_settings
 from bot.upstream import UpstreamError, parse_retry_after
 from tests.support.blockkit import validate_message
@@ -150,25 +150,25 @@ def services_over(pendo_route: str | None, zendesk_route: str | None, data: st.D
     settings_ = sample_settings(
         load_settings(pendo_account_fields=["custom/planlevel", "custom/renewaldate"], cache_ttl_seconds=0)
     )
-    return build_services(
+    return build_deps(
         settings_, pendo_transport=pendo, zendesk_transport=zendesk, now_ms=lambda: NOW, sleep=no_sleep
     )
 
 
 async def lookup_and_render(data: st.DataObject, route: str, email: str) -> None:
-    services = services_over(route, None, data)
+    deps = services_over(route, None, data)
     try:
         try:
-            result = await services.context.lookup(email)
+            result = await deps.context.lookup(email)
         except UpstreamError as exc:
             assert exc.user_message  # a labelled failure: the agent reads why
             return
         message = render_result(result, NOW).message
         validate_message(message["blocks"], message["text"])
         if isinstance(result, CustomerContext):
-            assert txt.render_context(result, ZoneInfo("UTC"))
+            assert terminal_text.render_context(result, ZoneInfo("UTC"))
     finally:
-        await services.aclose()
+        await deps.aclose()
 
 
 @EXAMPLES
@@ -180,14 +180,14 @@ def test_any_pendo_answer_becomes_a_value_or_a_labelled_gap(
 
 
 async def ticket_and_render(data: st.DataObject, pendo_route: str | None, zendesk_route: str | None) -> None:
-    services = services_over(pendo_route, zendesk_route, data)
+    deps = services_over(pendo_route, zendesk_route, data)
     try:
-        assert services.tickets is not None
-        answer = await ticket_answer(services.tickets, TICKET_JANE, "ref")
+        assert deps.tickets is not None
+        answer = await ticket_answer(deps.tickets, TICKET_JANE, "ref")
         validate_message(answer.message["blocks"], answer.message["text"])
         assert answer.message["text"]
     finally:
-        await services.aclose()
+        await deps.aclose()
 
 
 @EXAMPLES
@@ -270,10 +270,10 @@ async def test_each_reported_bad_value_becomes_a_value_or_a_labelled_gap(
     settings_ = sample_settings(
         load_settings(pendo_account_fields=["custom/planlevel", "custom/renewaldate"])
     )
-    services = build_services(settings_, pendo_transport=pendo, now_ms=lambda: NOW)
+    deps = build_deps(settings_, pendo_transport=pendo, now_ms=lambda: NOW)
     try:
         try:
-            result = await services.context.lookup(JANE)
+            result = await deps.context.lookup(JANE)
         except UpstreamError as exc:  # the visitor itself unreadable: said so, in words
             assert "could not read" in exc.user_message, case
             return
@@ -281,9 +281,9 @@ async def test_each_reported_bad_value_becomes_a_value_or_a_labelled_gap(
         message = render_result(result, NOW).message
         validate_message(message["blocks"], message["text"])
         assert result.profile.name == "Jane Doe"  # the rest of the answer is still there
-        assert txt.render_context(result, ZoneInfo("UTC"))
+        assert terminal_text.render_context(result, ZoneInfo("UTC"))
     finally:
-        await services.aclose()
+        await deps.aclose()
         assert pendo.changed, f"{case}: the bad value was never sent"
 
 

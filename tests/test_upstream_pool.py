@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from bot.context.models import CustomerContext
+from bot.deps import build_deps
 from bot.sample import JANE, LoopbackServer, build_workspace, create_pendo_app, sample_settings
-from bot.services import build_services
 from bot.settings import load_settings
 from bot.upstream import RetryPolicy, SendMonitor, UpstreamError, http_client, send_with_retry
 
@@ -56,24 +56,24 @@ async def test_a_burst_of_lookups_leaves_the_pool_usable(
     settings = sample_settings(
         load_settings(lookup_deadline_seconds=0.15, cache_ttl_seconds=0), pendo_base_url=server.base_url
     )
-    services = build_services(settings.model_copy(update={"zendesk_subdomain": None}), now_ms=lambda: NOW)
+    deps = build_deps(settings.model_copy(update={"zendesk_subdomain": None}), now_ms=lambda: NOW)
     try:
         controls.latency = 0.1  # type: ignore[attr-defined]
-        failed = await burst(300, 50, lambda i: services.context.lookup(f"visitor{i}@burst.example"))
+        failed = await burst(300, 50, lambda i: deps.context.lookup(f"visitor{i}@burst.example"))
         assert failed > 0  # the burst did overflow the deadline, as in the report
         controls.latency = 0.0  # type: ignore[attr-defined]
         # Let requests abandoned by the burst finish under their own transport timeouts.
         await asyncio.sleep(0.5)
-        fresh = services.context.pendo
+        fresh = deps.context.pendo
         fresh_settings = settings.model_copy(update={"lookup_deadline_seconds": 5.0})
-        services.context.settings = fresh_settings
+        deps.context.settings = fresh_settings
         fresh._policy = RetryPolicy(deadline=5.0)
-        result = await services.context.lookup(JANE)
+        result = await deps.context.lookup(JANE)
         assert isinstance(result, CustomerContext)
         assert result.profile.name == "Jane Doe"
         assert result.gaps == []
     finally:
-        await services.aclose()
+        await deps.aclose()
 
 
 async def test_a_burst_of_sends_with_short_deadlines_does_not_leak_connections(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.context.customers import CustomerLookup, LookupResult
 from bot.context.models import InvalidInput
-from bot.context.service import ContextService, LookupResult
 from bot.upstream import UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle
@@ -22,8 +22,8 @@ class TicketContext:
     reason: str | None = None  # why there is no Pendo part, as a sentence
 
 
-class TicketService:
-    def __init__(self, zendesk: ZendeskClient, context: ContextService) -> None:
+class TicketLookup:
+    def __init__(self, zendesk: ZendeskClient, context: CustomerLookup) -> None:
         self.zendesk = zendesk
         self.context = context
 

@@ -4,13 +4,13 @@ What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `u
 the app-wide `middleware`, and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
 `channels`: is a conversation shared outside the organisation).
 
-Each handler is typed with slack_sdk's `AsyncWebClient` and Bolt's context, and finds the services in
-that context (`services_of(context)`), so it can be called directly in a unit test.
+Each handler is typed with slack_sdk's `AsyncWebClient` and Bolt's context, and finds the deps in
+that context (`deps_of(context)`), so it can be called directly in a unit test.
 
 To add a surface: write a module with a `ROUTES` list of `Route(kind, id, handler)` and add the module
 to `MODULES` below. Middleware goes in `middleware.middleware()`, nowhere else.
 
-May import: answers, services, policy, render, context (types and parsing), zendesk.links, audit,
+May import: answers, deps, policy, render, context (types and parsing), zendesk.links, audit,
 cache, settings. Nothing below imports from here.
 """
 
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.deps import Deps
 from bot.listeners import accounts, actions, commands, home, message_actions, shortcuts, unfurls, work_objects
 from bot.listeners.middleware import middleware
 from bot.listeners.routes import Route, add_route
-from bot.services import Services
 
 MODULES = (commands, actions, message_actions, accounts, shortcuts, home, unfurls, work_objects)
 
@@ -30,9 +30,9 @@ def all_routes() -> list[Route]:
     return [route for module in MODULES for route in module.ROUTES]
 
 
-def register_listeners(app: AsyncApp, services: Services) -> None:
+def register_listeners(app: AsyncApp, deps: Deps) -> None:
     """The one place where middleware and listeners are attached to the app."""
-    for each in middleware(services):
+    for each in middleware(deps):
         app.middleware(each)
     for route in all_routes():
-        add_route(app, route, services.inflight)
+        add_route(app, route, deps.inflight)

@@ -1,8 +1,8 @@
 """Who may use the bot: optional allow-lists of users, user groups and channels (ALLOWED_*).
 
 They cover `/pendo`, the buttons and unfurls (for unfurls: the poster and the channel, see `bot.policy`).
-The policy keeps no state of its own (group members are cached in the services' Slack cache), so a
-listener builds it from the services when it needs it.
+The policy keeps no state of its own (group members are cached in the deps' Slack cache), so a
+listener builds it from the deps when it needs it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cache import TTLCache
-from bot.services import Services
+from bot.deps import Deps
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,8 @@ class AccessPolicy:
         self._cache = cache
 
     @classmethod
-    def of(cls, services: Services) -> AccessPolicy:
-        return cls(services.settings, services.slack_cache)
+    def of(cls, deps: Deps) -> AccessPolicy:
+        return cls(deps.settings, deps.memo)
 
     @property
     def restricted(self) -> bool:

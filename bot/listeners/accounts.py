@@ -14,13 +14,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import account_id_answer, new_request_id, safely
 from bot.audit import Outcome
+from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.message_actions import Click, Result, answer_privately
 from bot.listeners.routes import Route
-from bot.render import blocks as bk
+from bot.render import blocks as block_kit
 from bot.render import words
-from bot.services import Services
 
 
 async def account_view(
@@ -29,42 +29,44 @@ async def account_view(
     action: dict[str, Any],
     respond: AsyncRespond,
     client: AsyncWebClient,
-    services: Services,
+    deps: Deps,
 ) -> None:
     await ack()
     click = Click.of(body)
     kind = str(action.get("action_id", "")).partition(":")[2] or "open"
-    ref = bk.AccountRef.decode(action.get("value"))
+    ref = block_kit.AccountRef.decode(action.get("value"))
     target = ref.account_id if ref else ""
-    with services.auditor.audit(
+    with deps.auditor.audit(
         f"account:{kind}", user=click.user, channel=click.channel, target=target
     ) as entry:
-        entry.set(*await _show_account(services, client, respond, click, ref, kind))
+        entry.set(*await _show_account(deps, client, respond, click, ref, kind))
 
 
 async def _show_account(
-    services: Services,
+    deps: Deps,
     client: AsyncWebClient,
     respond: AsyncRespond,
     click: Click,
-    ref: bk.AccountRef | None,
+    ref: block_kit.AccountRef | None,
     kind: str,
 ) -> Result:
     if ref is None:
-        await answer_privately(click, bk.notice_message(words.SHARE_STALE), respond, client, replace=False)
+        await answer_privately(
+            click, block_kit.notice_message(words.SHARE_STALE), respond, client, replace=False
+        )
         return Outcome.STALE, ""
-    refusal = await AccessPolicy(services.settings, services.slack_cache).refusal(
-        client, click.user, click.channel
-    )
+    refusal = await AccessPolicy(deps.settings, deps.memo).refusal(client, click.user, click.channel)
     if refusal:
-        await answer_privately(click, bk.notice_message(refusal, icon="🔒"), respond, client, replace=False)
+        await answer_privately(
+            click, block_kit.notice_message(refusal, icon="🔒"), respond, client, replace=False
+        )
         return Outcome.REFUSED, "access"
-    if not click.private and await ChannelPolicy(services.slack_cache).is_external(client, click.channel):
-        await answer_privately(click, bk.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client)
+    if not click.private and await ChannelPolicy(deps.memo).is_external(client, click.channel):
+        await answer_privately(
+            click, block_kit.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client
+        )
         return Outcome.REFUSED, "external"
-    answer = await safely(
-        account_id_answer(services.context, ref.account_id, new_request_id(), full=ref.full)
-    )
+    answer = await safely(account_id_answer(deps.context, ref.account_id, new_request_id(), full=ref.full))
     # Open account on the agent's own summary adds the account below it; the account's own buttons and a
     # pick from a choice replace the message they are on.
     replace = kind in ("more", "less", "pick")
@@ -74,5 +76,7 @@ async def _show_account(
 
 
 ROUTES = [
-    Route("action", re.compile(f"^{re.escape(bk.ACCOUNT_ACTION)}(:|$)"), account_view, tracked="replace"),
+    Route(
+        "action", re.compile(f"^{re.escape(block_kit.ACCOUNT_ACTION)}(:|$)"), account_view, tracked="replace"
+    ),
 ]

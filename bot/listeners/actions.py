@@ -13,12 +13,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import deliver, new_request_id, safely, visitor_answer
 from bot.audit import AuditEntry, Outcome
+from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
-from bot.listeners.middleware import services_of
+from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
-from bot.render import blocks as bk
-from bot.services import Services
+from bot.render import blocks as block_kit
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,13 @@ EXTERNAL = (
 
 async def _note(respond: AsyncRespond, text: str, icon: str = "⚠️") -> None:
     """A private note under the message the button was on (which stays as it is)."""
-    await deliver(respond, bk.notice_message(text, icon=icon), replace=False)
+    await deliver(respond, block_kit.notice_message(text, icon=icon), replace=False)
 
 
 async def _refused(
-    services: Services, client: AsyncWebClient, user: str, channel: str, respond: AsyncRespond
+    deps: Deps, client: AsyncWebClient, user: str, channel: str, respond: AsyncRespond
 ) -> bool:
-    refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+    refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
     if refusal:
         await _note(respond, refusal, icon="🔒")
     return refusal is not None
@@ -68,15 +68,15 @@ async def pick_visitor(
     context: AsyncBoltContext,
 ) -> None:
     await ack()
-    services = services_of(context)
+    deps = deps_of(context)
     user, channel = _ids(body)
     visitor_id = str(action.get("value") or "")
-    with services.auditor.audit("pick", user=user, channel=channel, target=visitor_id) as entry:
-        if await _refused(services, client, user, channel, respond):
+    with deps.auditor.audit("pick", user=user, channel=channel, target=visitor_id) as entry:
+        if await _refused(deps, client, user, channel, respond):
             entry.set(Outcome.REFUSED)
             return
-        await deliver(respond, bk.progress_message(visitor_id))
-        answer = await safely(visitor_answer(services.context, visitor_id, new_request_id()))
+        await deliver(respond, block_kit.progress_message(visitor_id))
+        answer = await safely(visitor_answer(deps.context, visitor_id, new_request_id()))
         await deliver(respond, answer.message)
         entry.set(answer.kind, answer.detail)
 
@@ -90,9 +90,9 @@ async def share_summary(
     context: AsyncBoltContext,
 ) -> None:
     await ack()
-    services = services_of(context)
+    deps = deps_of(context)
     user, channel = _ids(body)
-    with services.auditor.audit("share", user=user, channel=channel) as entry:
+    with deps.auditor.audit("share", user=user, channel=channel) as entry:
         try:
             value = json.loads(action.get("value") or "{}")
             visitor_id = str(value["v"])
@@ -101,14 +101,14 @@ async def share_summary(
             entry.set(Outcome.STALE)
             return
         entry.targets = [visitor_id]
-        if await _refused(services, client, user, channel, respond):
+        if await _refused(deps, client, user, channel, respond):
             entry.set(Outcome.REFUSED)
             return
-        await _share(services, client, respond, entry, visitor_id, value)
+        await _share(deps, client, respond, entry, visitor_id, value)
 
 
 async def _share(
-    services: Services,
+    deps: Deps,
     client: AsyncWebClient,
     respond: AsyncRespond,
     entry: AuditEntry,
@@ -116,13 +116,13 @@ async def _share(
     value: dict[str, Any],
 ) -> None:
     """Post the summary visibly where that is allowed and possible; the outcome goes on the entry."""
-    if await ChannelPolicy.of(services).is_external(client, entry.channel):
+    if await ChannelPolicy.of(deps).is_external(client, entry.channel):
         await _note(respond, EXTERNAL, icon="🔒")
         entry.set(Outcome.REFUSED, "external")
         return
     answer = await safely(
         visitor_answer(
-            services.context,
+            deps.context,
             visitor_id,
             new_request_id(),
             anchor_ms=value.get("a"),
@@ -153,7 +153,7 @@ async def open_link(ack: AsyncAck) -> None:
 
 
 ROUTES = [
-    Route("action", bk.PICK_ACTION, pick_visitor, tracked="replace"),
-    Route("action", bk.SHARE_ACTION, share_summary, tracked="new"),
-    Route("action", re.compile(f"^{bk.OPEN_ACTION}"), open_link),
+    Route("action", block_kit.PICK_ACTION, pick_visitor, tracked="replace"),
+    Route("action", block_kit.SHARE_ACTION, share_summary, tracked="new"),
+    Route("action", re.compile(f"^{block_kit.OPEN_ACTION}"), open_link),
 ]

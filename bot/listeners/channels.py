@@ -7,7 +7,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cache import TTLCache
-from bot.services import Services
+from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 CHANNEL_TTL = 300.0  # a channel that becomes shared is noticed within five minutes
@@ -18,8 +18,8 @@ class ChannelPolicy:
         self._cache = cache
 
     @classmethod
-    def of(cls, services: Services) -> ChannelPolicy:
-        return cls(services.slack_cache)
+    def of(cls, deps: Deps) -> ChannelPolicy:
+        return cls(deps.memo)
 
     async def is_external(self, client: AsyncWebClient, channel: str, *, hint: bool = False) -> bool:
         """True for Slack Connect channels, and for channels the bot cannot inspect (not provably internal).

@@ -11,12 +11,12 @@ from bot.answers import account_answer, deliver, email_answer, new_request_id, s
 from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
+from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.message_actions import share_allowed
-from bot.listeners.middleware import services_of
+from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
-from bot.render import blocks as bk
-from bot.services import Services
+from bot.render import blocks as block_kit
 from bot.zendesk.links import parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
@@ -30,51 +30,51 @@ async def pendo_command(
     client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
-    services = services_of(context)
+    deps = deps_of(context)
     text = (command.get("text") or "").strip()
     if text.lower() in HELP_WORDS:  # usage, not a lookup: no audit line
-        host = services.settings.zendesk_host if services.tickets is not None else None
-        await ack(response_type="ephemeral", **bk.help_message(command.get("command") or "/pendo", host))
+        host = deps.settings.zendesk_host if deps.tickets is not None else None
+        await ack(
+            response_type="ephemeral", **block_kit.help_message(command.get("command") or "/pendo", host)
+        )
         return
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
     word, _, rest = text.partition(" ")
     if word.lower() == ACCOUNT_WORD:
-        await account_command(ack, " ".join(rest.split()), respond, client, services, user, channel)
+        await account_command(ack, " ".join(rest.split()), respond, client, deps, user, channel)
         return
-    with services.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
+    with deps.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
-        ticket = parse_ticket_query(text, services.settings.zendesk_ticket_hosts)
-        if ticket is not None and services.tickets is None:
-            await ack(response_type="ephemeral", **bk.notice_message(bk.ZENDESK_OFF, icon="🤔"))
+        ticket = parse_ticket_query(text, deps.settings.zendesk_ticket_hosts)
+        if ticket is not None and deps.tickets is None:
+            await ack(response_type="ephemeral", **block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"))
             entry.set(Outcome.NOT_CONNECTED)
             return
         if ticket is None:
             try:
                 target = parse_email(text)
             except InvalidInput as exc:
-                await ack(response_type="ephemeral", **bk.notice_message(bk.esc(str(exc)), icon="🤔"))
+                await ack(
+                    response_type="ephemeral", **block_kit.notice_message(block_kit.esc(str(exc)), icon="🤔")
+                )
                 entry.set(Outcome.INVALID)
                 return
         else:
             target = f"ticket #{ticket}"
         entry.targets = [target]
         where = "Pendo" if ticket is None else "Zendesk and Pendo"
-        await ack(response_type="ephemeral", **bk.progress_message(target, where))
+        await ack(response_type="ephemeral", **block_kit.progress_message(target, where))
 
-        refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
         if refusal:
-            await deliver(respond, bk.notice_message(refusal, icon="🔒"))
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
-        shareable = await share_allowed(services, client, channel)
-        if ticket is not None and services.tickets is not None:
-            answer = await safely(
-                ticket_answer(services.tickets, ticket, new_request_id(), shareable=shareable)
-            )
+        shareable = await share_allowed(deps, client, channel)
+        if ticket is not None and deps.tickets is not None:
+            answer = await safely(ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable))
         else:
-            answer = await safely(
-                email_answer(services.context, target, new_request_id(), shareable=shareable)
-            )
+            answer = await safely(email_answer(deps.context, target, new_request_id(), shareable=shareable))
         if await deliver(respond, answer.message):
             entry.set(answer.kind, answer.detail)
         else:
@@ -86,24 +86,24 @@ async def account_command(
     query: str,
     respond: AsyncRespond,
     client: AsyncWebClient,
-    services: Services,
+    deps: Deps,
     user: str,
     channel: str,
 ) -> None:
     """`/pendo account <id or name>`: the account summary, or a choice of namesakes, privately."""
-    with services.auditor.audit("account", user=user, channel=channel, target=query) as entry:
+    with deps.auditor.audit("account", user=user, channel=channel, target=query) as entry:
         if not query:
             text = "Give an account ID or name, e.g. `/pendo account Acme Corp`."
-            await ack(response_type="ephemeral", **bk.notice_message(text, icon="🤔"))
+            await ack(response_type="ephemeral", **block_kit.notice_message(text, icon="🤔"))
             entry.set(Outcome.INVALID)
             return
-        await ack(response_type="ephemeral", **bk.progress_message(f"account {query}"))
-        refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+        await ack(response_type="ephemeral", **block_kit.progress_message(f"account {query}"))
+        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
         if refusal:
-            await deliver(respond, bk.notice_message(refusal, icon="🔒"))
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
-        answer = await safely(account_answer(services.context, query, new_request_id()))
+        answer = await safely(account_answer(deps.context, query, new_request_id()))
         if await deliver(respond, answer.message):
             entry.set(answer.kind, answer.detail)
         else:

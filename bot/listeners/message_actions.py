@@ -1,7 +1,7 @@
 """The buttons on a summary: Show more / less, another day, pick a visitor, details, Share (with a note).
 
-Handlers are module-level functions listed in `ROUTES`; the services middleware puts the services in
-Bolt's context, and Bolt passes context keys to listeners by name (the `services` argument).
+Handlers are module-level functions listed in `ROUTES`; the deps middleware puts the deps in
+Bolt's context, and Bolt passes context keys to listeners by name (the `deps` argument).
 
 Where an answer goes: a button on the agent's own private message replaces that message in place
 (through its response_url); a button on a public message (an unfurl, a shared summary) answers with a
@@ -24,13 +24,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answers import deliver, error_answer, new_request_id
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
+from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.routes import Route
-from bot.render import blocks as bk
-from bot.render import tickets as tk
+from bot.render import blocks as block_kit
+from bot.render import tickets as ticket_blocks
 from bot.render import words
-from bot.services import Services
 from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,12 @@ class Click:
 
 
 async def answer_privately(
-    click: Click, message: bk.Message, respond: AsyncRespond, client: AsyncWebClient, *, replace: bool = True
+    click: Click,
+    message: block_kit.Message,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    replace: bool = True,
 ) -> bool:
     """In place on the clicker's own private message; as a new private message under a public one."""
     if click.private:
@@ -80,18 +85,16 @@ async def answer_privately(
     return True
 
 
-async def share_allowed(services: Services, client: AsyncWebClient, channel: str) -> bool:
+async def share_allowed(deps: Deps, client: AsyncWebClient, channel: str) -> bool:
     """Sharing is refused in Slack Connect channels and, with UNFURL_CHANNELS set, outside them."""
-    allowed = services.settings.unfurl_channels
+    allowed = deps.settings.unfurl_channels
     if allowed and channel not in allowed:
         return False
-    return not await ChannelPolicy(services.slack_cache).is_external(client, channel)
+    return not await ChannelPolicy(deps.memo).is_external(client, channel)
 
 
-async def _refused(services: Services, client: AsyncWebClient, click: Click) -> str | None:
-    return await AccessPolicy(services.settings, services.slack_cache).refusal(
-        client, click.user, click.channel
-    )
+async def _refused(deps: Deps, client: AsyncWebClient, click: Click) -> str | None:
+    return await AccessPolicy(deps.settings, deps.memo).refusal(client, click.user, click.channel)
 
 
 # --- building what a ViewRef asks for -------------------------------------------------------------------
@@ -100,35 +103,35 @@ class Drawn:
     """A visitor fetched once, to be drawn for the agent and (when shared) for the channel."""
 
     result: CustomerContext | NotFoundInPendo | None
-    header: list[bk.Block]
+    header: list[block_kit.Block]
     ticket_url: str | None
-    error: bk.Message | None = None
+    error: block_kit.Message | None = None
     outcome: Outcome = Outcome.FOUND
     detail: str = ""
 
-    def message(self, ref: bk.ViewRef, sharing: bk.Sharing) -> bk.Message:
+    def message(self, ref: block_kit.ViewRef, sharing: block_kit.Sharing) -> block_kit.Message:
         if self.error is not None:
             return self.error
         if isinstance(self.result, CustomerContext):
-            return bk.context_message(self.result, view=ref, sharing=sharing, header_blocks=self.header)
+            return block_kit.context_message(
+                self.result, view=ref, sharing=sharing, header_blocks=self.header
+            )
         assert self.result is not None
-        return bk.not_found_message(self.result, self.header)
+        return block_kit.not_found_message(self.result, self.header)
 
 
-async def draw(services: Services, ref: bk.ViewRef) -> Drawn:
+async def draw(deps: Deps, ref: block_kit.ViewRef) -> Drawn:
     """The visitor at the ref's time, with the ticket's header when the ref belongs to a ticket."""
-    header: list[bk.Block] = []
+    header: list[block_kit.Block] = []
     ticket_url = None
-    if ref.ticket_id is not None and services.tickets is not None:
+    if ref.ticket_id is not None and deps.tickets is not None:
         try:
-            bundle = await services.tickets.ticket(ref.ticket_id)
-            header, ticket_url = tk.ticket_header_blocks(bundle), bundle.agent_url
+            bundle = await deps.tickets.ticket(ref.ticket_id)
+            header, ticket_url = ticket_blocks.ticket_header_blocks(bundle), bundle.agent_url
         except UpstreamError as exc:  # the summary still stands without its ticket
             log.warning("ticket header unavailable", extra={"error": str(exc)})
     try:
-        result = await services.context.for_visitor_id(
-            ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker
-        )
+        result = await deps.context.for_visitor_id(ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker)
     except UpstreamError as exc:
         answer = error_answer(exc, new_request_id())
         return Drawn(
@@ -148,37 +151,41 @@ async def show_view(
     action: dict[str, Any],
     respond: AsyncRespond,
     client: AsyncWebClient,
-    services: Services,
+    deps: Deps,
 ) -> None:
     """Show more / less, Earlier / Later, their last active day, a picked visitor, the details."""
     await ack()
     click = Click.of(body)
     kind = str(action.get("action_id", "")).partition(":")[2] or "view"
-    ref = bk.ViewRef.decode(action.get("value"))
+    ref = block_kit.ViewRef.decode(action.get("value"))
     target = ref.visitor_id if ref else ""
-    with services.auditor.audit(
-        f"view:{kind}", user=click.user, channel=click.channel, target=target
-    ) as entry:
-        entry.set(*await _show(services, client, respond, click, ref))
+    with deps.auditor.audit(f"view:{kind}", user=click.user, channel=click.channel, target=target) as entry:
+        entry.set(*await _show(deps, client, respond, click, ref))
 
 
 async def _show(
-    services: Services, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: bk.ViewRef | None
+    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: block_kit.ViewRef | None
 ) -> Result:
     if ref is None:
-        await answer_privately(click, bk.notice_message(words.SHARE_STALE), respond, client, replace=False)
+        await answer_privately(
+            click, block_kit.notice_message(words.SHARE_STALE), respond, client, replace=False
+        )
         return Outcome.STALE, ""
-    refusal = await _refused(services, client, click)
+    refusal = await _refused(deps, client, click)
     if refusal:
-        await answer_privately(click, bk.notice_message(refusal, icon="🔒"), respond, client, replace=False)
+        await answer_privately(
+            click, block_kit.notice_message(refusal, icon="🔒"), respond, client, replace=False
+        )
         return Outcome.REFUSED, "access"
-    if not click.private and await ChannelPolicy(services.slack_cache).is_external(client, click.channel):
+    if not click.private and await ChannelPolicy(deps.memo).is_external(client, click.channel):
         # a channel shared with another organisation since the message was posted: its members may be
         # outside the company, so no customer data, not even privately
-        await answer_privately(click, bk.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client)
+        await answer_privately(
+            click, block_kit.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client
+        )
         return Outcome.REFUSED, "external"
-    drawn = await draw(services, ref)
-    sharing = bk.Sharing(allowed=await share_allowed(services, client, click.channel))
+    drawn = await draw(deps, ref)
+    sharing = block_kit.Sharing(allowed=await share_allowed(deps, client, click.channel))
     if await answer_privately(click, drawn.message(ref, sharing), respond, client):
         return drawn.outcome, drawn.detail
     return Outcome.UNDELIVERED, ""
@@ -190,68 +197,71 @@ async def share_in_channel(
     action: dict[str, Any],
     respond: AsyncRespond,
     client: AsyncWebClient,
-    services: Services,
+    deps: Deps,
 ) -> None:
     await ack()
     click = Click.of(body)
-    ref = bk.ViewRef.decode(action.get("value"))
+    ref = block_kit.ViewRef.decode(action.get("value"))
     target = ref.visitor_id if ref else ""
-    with services.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
-        entry.set(*await share(services, client, respond, click, ref, note=None))
+    with deps.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
+        entry.set(*await share(deps, client, respond, click, ref, note=None))
 
 
 async def share(
-    services: Services,
+    deps: Deps,
     client: AsyncWebClient,
     respond: AsyncRespond,
     click: Click,
-    ref: bk.ViewRef | None,
+    ref: block_kit.ViewRef | None,
     *,
     note: str | None,
 ) -> Result:
     """Post the summary in the channel once; the agent's copy then says where it went. The audit outcome."""
 
     async def tell(text: str, icon: str = "⚠️") -> None:
-        await answer_privately(click, bk.notice_message(text, icon=icon), respond, client, replace=False)
+        await answer_privately(
+            click, block_kit.notice_message(text, icon=icon), respond, client, replace=False
+        )
 
     if ref is None:
         await tell(words.SHARE_STALE)
         return Outcome.STALE, ""
     once = ("shared", click.channel, click.message_ts, ref.encode())
-    if not services.slack_cache.add_if_absent(once, SHARE_TTL):
+    if not deps.memo.add_if_absent(once, SHARE_TTL):
         await tell(f"Already shared in <#{click.channel}> ✓", icon="ℹ️")
         return Outcome.DUPLICATE, ""
-    outcome = await _share_once(services, client, respond, click, ref, note, tell)
+    outcome = await _share_once(deps, client, respond, click, ref, note, tell)
     if outcome[0] is not Outcome.SHARED:
-        services.slack_cache.put(once, None, SHARE_TTL)  # nothing was posted: a later click may try again
+        deps.memo.put(once, None, SHARE_TTL)  # nothing was posted: a later click may try again
     return outcome
 
 
 async def _share_once(
-    services: Services,
+    deps: Deps,
     client: AsyncWebClient,
     respond: AsyncRespond,
     click: Click,
-    ref: bk.ViewRef,
+    ref: block_kit.ViewRef,
     note: str | None,
     tell: Callable[[str, str], Awaitable[None]],
 ) -> Result:
-    refusal = await _refused(services, client, click)
+    refusal = await _refused(deps, client, click)
     if refusal:
         await tell(refusal, "🔒")
         return Outcome.REFUSED, "access"
-    if not await share_allowed(services, client, click.channel):
-        external = await ChannelPolicy(services.slack_cache).is_external(client, click.channel)
+    if not await share_allowed(deps, client, click.channel):
+        external = await ChannelPolicy(deps.memo).is_external(client, click.channel)
         await tell(words.SHARE_EXTERNAL if external else words.SHARE_NOT_HERE, "🔒")
         return Outcome.REFUSED, "external" if external else "channel"
-    drawn = await draw(services, ref)
+    drawn = await draw(deps, ref)
     if not isinstance(drawn.result, CustomerContext) or drawn.result.profile.opted_out:
         await answer_privately(
-            click, drawn.message(ref, bk.Sharing(allowed=False)), respond, client, replace=False
+            click, drawn.message(ref, block_kit.Sharing(allowed=False)), respond, client, replace=False
         )
         return drawn.outcome, drawn.detail
     public = drawn.message(
-        ref.but(full=False), bk.Sharing(shared_by=click.user, note=note or None, ticket_url=drawn.ticket_url)
+        ref.but(full=False),
+        block_kit.Sharing(shared_by=click.user, note=note or None, ticket_url=drawn.ticket_url),
     )
     try:
         await client.chat_postMessage(
@@ -267,12 +277,14 @@ async def _share_once(
         log.warning("share refused by Slack", extra={"error": code})
         await tell(f"I couldn't share this here. {words.CANNOT_POST.get(code, words.CANNOT_POST_OTHER)}", "⚠️")
         return Outcome.REFUSED, code or "unknown"
-    await answer_privately(click, drawn.message(ref, bk.Sharing(shared_in=click.channel)), respond, client)
+    await answer_privately(
+        click, drawn.message(ref, block_kit.Sharing(shared_in=click.channel)), respond, client
+    )
     return Outcome.SHARED, ""
 
 
 async def share_with_note(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, services: Services
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     """Open the note modal; what to share, where, and how to update the agent's copy ride along."""
     await ack()
@@ -288,11 +300,15 @@ async def share_with_note(
         },
         separators=(",", ":"),
     )
-    modal = bk.note_modal(metadata)
+    modal = block_kit.note_modal(metadata)
     if modal is None or not body.get("trigger_id"):
         respond = AsyncRespond(response_url=body.get("response_url"))
         await answer_privately(
-            click, bk.notice_message("Use *Share in channel* for this one."), respond, client, replace=False
+            click,
+            block_kit.notice_message("Use *Share in channel* for this one."),
+            respond,
+            client,
+            replace=False,
         )
         return
     try:
@@ -302,13 +318,17 @@ async def share_with_note(
 
 
 async def share_note_submitted(
-    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, services: Services
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     await ack()  # closes the modal at once; the share follows
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        value = ((view.get("state") or {}).get("values") or {}).get(bk.NOTE_BLOCK, {}).get(bk.NOTE_INPUT, {})
-        note = str(value.get("value") or "").strip()[: bk.NOTE_MAX]
+        value = (
+            ((view.get("state") or {}).get("values") or {})
+            .get(block_kit.NOTE_BLOCK, {})
+            .get(block_kit.NOTE_INPUT, {})
+        )
+        note = str(value.get("value") or "").strip()[: block_kit.NOTE_MAX]
     except (ValueError, AttributeError):
         log.warning("note modal with unreadable metadata")
         return
@@ -320,10 +340,10 @@ async def share_note_submitted(
         private=bool(meta.get("p")),
     )
     respond = AsyncRespond(response_url=meta.get("u"))
-    ref = bk.ViewRef.decode(meta.get("r"))
+    ref = block_kit.ViewRef.decode(meta.get("r"))
     target = ref.visitor_id if ref else ""
-    with services.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
-        entry.set(*await share(services, client, respond, click, ref, note=note))
+    with deps.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
+        entry.set(*await share(deps, client, respond, click, ref, note=note))
 
 
 def _slack_error(exc: SlackApiError) -> str:
@@ -331,8 +351,8 @@ def _slack_error(exc: SlackApiError) -> str:
 
 
 ROUTES = [
-    Route("action", re.compile(f"^{re.escape(bk.VIEW_ACTION)}(:|$)"), show_view, tracked="replace"),
-    Route("action", bk.SHARE_IN_CHANNEL, share_in_channel, tracked="new"),
-    Route("action", bk.SHARE_WITH_NOTE, share_with_note),
-    Route("view", bk.NOTE_MODAL, share_note_submitted),
+    Route("action", re.compile(f"^{re.escape(block_kit.VIEW_ACTION)}(:|$)"), show_view, tracked="replace"),
+    Route("action", block_kit.SHARE_IN_CHANNEL, share_in_channel, tracked="new"),
+    Route("action", block_kit.SHARE_WITH_NOTE, share_with_note),
+    Route("view", block_kit.NOTE_MODAL, share_note_submitted),
 ]

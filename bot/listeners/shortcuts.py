@@ -19,15 +19,15 @@ from bot.answers import Answer, deliver, safely, target_answer
 from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.targets import Target, find_targets, parse_query
+from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.message_actions import Click, Result, answer_privately
-from bot.listeners.middleware import services_of
+from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.policy import ChannelKind, MentionFacts, Reply, UnfurlRules, decide_mention
-from bot.render import blocks as bk
+from bot.render import blocks as block_kit
 from bot.render import words
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 NOT_YOUR_WORKSPACE = (
@@ -40,26 +40,26 @@ MENTION_HELP = (
 )
 
 
-async def _answer(services: Services, targets: list[Target]) -> Answer:
+async def _answer(deps: Deps, targets: list[Target]) -> Answer:
     """One target: its answer; several: a choice, nothing looked up yet."""
     if len(targets) == 1:
-        return await safely(target_answer(services.context, services.tickets, targets[0]))
-    choice = bk.targets_message([(t.kind, t.value, t.label) for t in targets])
+        return await safely(target_answer(deps.context, deps.tickets, targets[0]))
+    choice = block_kit.targets_message([(t.kind, t.value, t.label) for t in targets])
     return Answer(choice, Outcome.AMBIGUOUS)
 
 
-def _hosts(services: Services) -> frozenset[str]:
-    return services.settings.zendesk_ticket_hosts if services.tickets is not None else frozenset()
+def _hosts(deps: Deps) -> frozenset[str]:
+    return deps.settings.zendesk_ticket_hosts if deps.tickets is not None else frozenset()
 
 
 async def _may_see(
-    services: Services, client: AsyncWebClient, user: str, channel: str, same_team: bool
+    deps: Deps, client: AsyncWebClient, user: str, channel: str, same_team: bool
 ) -> str | None:
     """None when the user may see customer data privately here, else the sentence saying why not."""
-    refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+    refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
     if refusal:
         return refusal
-    if channel and not same_team and await ChannelPolicy(services.slack_cache).is_external(client, channel):
+    if channel and not same_team and await ChannelPolicy(deps.memo).is_external(client, channel):
         return NOT_YOUR_WORKSPACE
     return None
 
@@ -77,24 +77,24 @@ async def message_shortcut(
     context: AsyncBoltContext,
 ) -> None:
     await ack()
-    services = services_of(context)
+    deps = deps_of(context)
     user = str((shortcut.get("user") or {}).get("id", ""))
     channel = str((shortcut.get("channel") or {}).get("id", ""))
     text = str((shortcut.get("message") or {}).get("text") or "")
     same_team = _same_team((shortcut.get("user") or {}).get("team_id"), context)
-    with services.auditor.audit("shortcut:message", user=user, channel=channel, target="") as entry:
-        refusal = await _may_see(services, client, user, channel, same_team)
+    with deps.auditor.audit("shortcut:message", user=user, channel=channel, target="") as entry:
+        refusal = await _may_see(deps, client, user, channel, same_team)
         if refusal:
-            await deliver(respond, bk.notice_message(refusal, icon="🔒"), replace=False)
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
             entry.set(Outcome.REFUSED)
             return
-        targets = find_targets(text, _hosts(services))
+        targets = find_targets(text, _hosts(deps))
         if not targets:
-            await deliver(respond, bk.nothing_found_message(), replace=False)
+            await deliver(respond, block_kit.nothing_found_message(), replace=False)
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
-        answer = await _answer(services, targets)
+        answer = await _answer(deps, targets)
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
 
@@ -105,33 +105,39 @@ async def lookup_target(
     action: dict[str, Any],
     respond: AsyncRespond,
     client: AsyncWebClient,
-    services: Services,
+    deps: Deps,
 ) -> None:
     """A "Look up" button of a choice: the answer replaces the choice (or, under a public message, comes
     privately to whoever clicked)."""
     await ack()
     click = Click.of(body)
     target = _decode_target(action.get("value"))
-    with services.auditor.audit(
+    with deps.auditor.audit(
         "lookup:pick", user=click.user, channel=click.channel, target=target.label if target else ""
     ) as entry:
-        entry.set(*await _pick(services, client, respond, click, target))
+        entry.set(*await _pick(deps, client, respond, click, target))
 
 
 async def _pick(
-    services: Services, client: AsyncWebClient, respond: AsyncRespond, click: Click, target: Target | None
+    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, target: Target | None
 ) -> Result:
     if target is None:
-        await answer_privately(click, bk.notice_message(words.SHARE_STALE), respond, client, replace=False)
+        await answer_privately(
+            click, block_kit.notice_message(words.SHARE_STALE), respond, client, replace=False
+        )
         return Outcome.STALE, ""
-    refusal = await AccessPolicy.of(services).refusal(client, click.user, click.channel)
+    refusal = await AccessPolicy.of(deps).refusal(client, click.user, click.channel)
     if refusal:
-        await answer_privately(click, bk.notice_message(refusal, icon="🔒"), respond, client, replace=False)
+        await answer_privately(
+            click, block_kit.notice_message(refusal, icon="🔒"), respond, client, replace=False
+        )
         return Outcome.REFUSED, "access"
-    if not click.private and await ChannelPolicy(services.slack_cache).is_external(client, click.channel):
-        await answer_privately(click, bk.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client)
+    if not click.private and await ChannelPolicy(deps.memo).is_external(client, click.channel):
+        await answer_privately(
+            click, block_kit.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client
+        )
         return Outcome.REFUSED, "external"
-    answer = await safely(target_answer(services.context, services.tickets, target))
+    answer = await safely(target_answer(deps.context, deps.tickets, target))
     if await answer_privately(click, answer.message, respond, client):
         return answer.kind, answer.detail
     return Outcome.UNDELIVERED, ""
@@ -161,7 +167,7 @@ async def global_shortcut(
     if not trigger:
         return
     try:
-        await client.views_open(trigger_id=trigger, view=bk.lookup_modal())
+        await client.views_open(trigger_id=trigger, view=block_kit.lookup_modal())
     except SlackApiError as exc:
         log.warning("views.open refused", extra={"error": str(exc.response.get("error", ""))})
 
@@ -173,11 +179,11 @@ async def lookup_submitted(
     client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
-    services = services_of(context)
+    deps = deps_of(context)
     values = (view.get("state") or {}).get("values") or {}
     raw = str(((values.get("query") or {}).get("text") or {}).get("value") or "")
     try:
-        target = parse_query(raw, _hosts(services), tickets=services.tickets is not None)
+        target = parse_query(raw, _hosts(deps), tickets=deps.tickets is not None)
     except InvalidInput as exc:
         await ack(response_action="errors", errors={"query": str(exc)})
         return
@@ -187,18 +193,18 @@ async def lookup_submitted(
     where = urls[0] if urls and isinstance(urls[0], dict) else {}
     channel, url = str(where.get("channel_id") or ""), where.get("response_url")
     same_team = _same_team((body.get("user") or {}).get("team_id"), context)
-    with services.auditor.audit("shortcut:lookup", user=user, channel=channel, target=target.label) as entry:
+    with deps.auditor.audit("shortcut:lookup", user=user, channel=channel, target=target.label) as entry:
         if not url:
             log.warning("lookup modal submitted without a response_url")
             entry.set(Outcome.UNDELIVERED)
             return
         respond = AsyncRespond(response_url=url)
-        refusal = await _may_see(services, client, user, channel, same_team)
+        refusal = await _may_see(deps, client, user, channel, same_team)
         if refusal:
-            await deliver(respond, bk.notice_message(refusal, icon="🔒"), replace=False)
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
             entry.set(Outcome.REFUSED)
             return
-        answer = await safely(target_answer(services.context, services.tickets, target))
+        answer = await safely(target_answer(deps.context, deps.tickets, target))
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
 
@@ -207,22 +213,22 @@ async def lookup_submitted(
 async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     if event.get("bot_id") or not event.get("user"):
         return
-    services = services_of(context)
+    deps = deps_of(context)
     user, channel = str(event["user"]), str(event.get("channel") or "")
     thread = str(event.get("thread_ts") or event.get("ts") or "") or None
     same_team = _same_team(event.get("user_team") or event.get("team"), context)
-    with services.auditor.audit("mention", user=user, channel=channel, target="") as entry:
-        refusal = await AccessPolicy.of(services).refusal(client, user, channel)
-        external = await ChannelPolicy(services.slack_cache).is_external(client, channel)
+    with deps.auditor.audit("mention", user=user, channel=channel, target="") as entry:
+        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
+        external = await ChannelPolicy(deps.memo).is_external(client, channel)
         facts = MentionFacts(
             channel=channel,
             channel_kind=ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL,
             refusal=refusal,
             same_team=same_team,
         )
-        reply = decide_mention(facts, UnfurlRules.from_settings(services.settings))
+        reply = decide_mention(facts, UnfurlRules.from_settings(deps.settings))
 
-        async def private(message: bk.Message) -> bool:
+        async def private(message: block_kit.Message) -> bool:
             try:
                 await client.chat_postEphemeral(
                     channel=channel,
@@ -237,16 +243,16 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
             return True
 
         if reply is Reply.REFUSE:
-            await private(bk.notice_message(refusal or NOT_YOUR_WORKSPACE, icon="🔒"))
+            await private(block_kit.notice_message(refusal or NOT_YOUR_WORKSPACE, icon="🔒"))
             entry.set(Outcome.REFUSED, "access" if refusal else "external")
             return
-        targets = find_targets(str(event.get("text") or ""), _hosts(services))
+        targets = find_targets(str(event.get("text") or ""), _hosts(deps))
         if not targets:
-            await private(bk.notice_message(MENTION_HELP, icon="👋"))
+            await private(block_kit.notice_message(MENTION_HELP, icon="👋"))
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
-        answer = await _answer(services, targets)
+        answer = await _answer(deps, targets)
         if reply is Reply.PRIVATE:
             delivered = await private(answer.message)
         else:
@@ -254,7 +260,9 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
         entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
 
 
-async def _in_thread(client: AsyncWebClient, channel: str, thread: str | None, message: bk.Message) -> bool:
+async def _in_thread(
+    client: AsyncWebClient, channel: str, thread: str | None, message: block_kit.Message
+) -> bool:
     try:
         await client.chat_postMessage(
             channel=channel,
@@ -271,9 +279,9 @@ async def _in_thread(client: AsyncWebClient, channel: str, thread: str | None, m
 
 
 ROUTES = [
-    Route("shortcut", bk.MESSAGE_SHORTCUT, message_shortcut, tracked="new"),
-    Route("shortcut", bk.LOOKUP_SHORTCUT, global_shortcut),
-    Route("view", bk.LOOKUP_MODAL, lookup_submitted),
-    Route("action", bk.LOOKUP_ACTION, lookup_target, tracked="replace"),
+    Route("shortcut", block_kit.MESSAGE_SHORTCUT, message_shortcut, tracked="new"),
+    Route("shortcut", block_kit.LOOKUP_SHORTCUT, global_shortcut),
+    Route("view", block_kit.LOOKUP_MODAL, lookup_submitted),
+    Route("action", block_kit.LOOKUP_ACTION, lookup_target, tracked="replace"),
     Route("event", "app_mention", app_mention),
 ]

@@ -18,16 +18,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.audit import Outcome
-from bot.context.tickets import TicketContext, TicketService
+from bot.context.tickets import TicketContext, TicketLookup
+from bot.deps import Deps
 from bot.inflight import CUT_SHORT, InFlight
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
-from bot.listeners.middleware import services_of
+from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.policy import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
-from bot.render import tickets as tk
+from bot.render import tickets as ticket_blocks
 from bot.render import work_objects as wo
-from bot.services import Services
 from bot.upstream import UpstreamError
 from bot.zendesk.links import TicketRef, find_ticket_refs
 
@@ -72,28 +72,28 @@ class LinkPost:
 async def link_shared(
     event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    services = services_of(context)
-    if services.tickets is None:
+    deps = deps_of(context)
+    if deps.tickets is None:
         return  # Zendesk is not connected: ticket links are left to Slack
     post = LinkPost.of(event)
-    refs, dropped = _new_refs(services, event, post)
+    refs, dropped = _new_refs(deps, event, post)
     if not refs:
         return
     user = str(event.get("user", ""))
-    with services.auditor.audit("unfurl", user=user, channel=post.channel) as entry:
+    with deps.auditor.audit("unfurl", user=user, channel=post.channel) as entry:
         entry.targets = [f"ticket:{r.ticket_id}" for r in refs]
-        facts = await _facts(services, client, post, user, bool(body.get("is_ext_shared_channel")))
-        decision = decide_unfurl(facts, UnfurlRules.from_settings(services.settings))
+        facts = await _facts(deps, client, post, user, bool(body.get("is_ext_shared_channel")))
+        decision = decide_unfurl(facts, UnfurlRules.from_settings(deps.settings))
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
         unfurl = _unfurler(client, post, note)
-        work_objects = services.settings.work_objects
-        entry.set(*await _preview(decision, services.tickets, refs, unfurl, services.inflight, work_objects))
+        work_objects = deps.settings.work_objects
+        entry.set(*await _preview(decision, deps.tickets, refs, unfurl, deps.inflight, work_objects))
 
 
-def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
+def _new_refs(deps: Deps, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
     """The ticket links this delivery should preview (and how many were left over the cap): none for a
     message already answered, nor for a ticket just previewed in the same channel."""
-    settings, seen = services.settings, services.slack_cache
+    settings, seen = deps.settings, deps.memo
     urls = [str(link.get("url", "")) for link in event.get("links") or []]
     refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
     if not refs or not seen.add_if_absent(post.key, TARGET_TTL):
@@ -106,7 +106,7 @@ def _new_refs(services: Services, event: dict[str, Any], post: LinkPost) -> tupl
 
 async def _preview(
     decision: Decision,
-    tickets: TicketService,
+    tickets: TicketLookup,
     refs: list[TicketRef],
     unfurl: Unfurl,
     inflight: InFlight,
@@ -119,11 +119,11 @@ async def _preview(
         return Outcome.REFUSED, decision.reason.name.lower()
     if decision.preview is Preview.NUMBER_ONLY:
         text = NUMBER_NOTES.get(decision.reason, "Ticket details are not shown here.")
-        await unfurl({r.url: tk.ticket_number_unfurl(r.ticket_id, text) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_number_unfurl(r.ticket_id, text) for r in refs})
         return Outcome.NUMBER_ONLY, ""
 
     async def cut_short() -> None:  # a restart never leaves "Looking up…" behind
-        await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, CUT_SHORT) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, CUT_SHORT) for r in refs})
 
     try:
         if work_objects:  # the channel gets the ticket card; Pendo context only in each user's panel
@@ -133,19 +133,19 @@ async def _preview(
         return await inflight.run(work, cut_short=cut_short) or (Outcome.ERROR, "cut_short")
     except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
         log.exception("unfurl failed")
-        await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, UNFURL_FAILED) for r in refs})
         return Outcome.ERROR, "internal"
 
 
 async def _facts(
-    services: Services, client: AsyncWebClient, post: LinkPost, user: str, ext_hint: bool
+    deps: Deps, client: AsyncWebClient, post: LinkPost, user: str, ext_hint: bool
 ) -> UnfurlFacts:
     """What the policy needs to know; Slack is asked only about a posted message's channel."""
     kind = ChannelKind.UNKNOWN
     if post.source is Source.MESSAGE:
-        external = await ChannelPolicy.of(services).is_external(client, post.channel, hint=ext_hint)
+        external = await ChannelPolicy.of(deps).is_external(client, post.channel, hint=ext_hint)
         kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
-    allowed = await AccessPolicy.of(services).poster_allowed(client, user)
+    allowed = await AccessPolicy.of(deps).poster_allowed(client, user)
     return UnfurlFacts(post.source, post.channel, kind, poster_allowed=allowed)
 
 
@@ -153,7 +153,7 @@ def _unfurler(client: AsyncWebClient, post: LinkPost, note: str | None) -> Unfur
     async def unfurl(unfurls: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
         if note:
             last = list(unfurls)[-1]
-            unfurls[last] = tk.with_note(unfurls[last], note)
+            unfurls[last] = ticket_blocks.with_note(unfurls[last], note)
         try:
             await client.chat_unfurl(unfurls=unfurls, metadata=metadata, **post.target)
         except SlackApiError as exc:  # e.g. cannot_unfurl_url: the message was deleted meanwhile
@@ -163,7 +163,7 @@ def _unfurler(client: AsyncWebClient, post: LinkPost, note: str | None) -> Unfur
 
 
 async def _unfurl_tickets(
-    tickets: TicketService, refs: list[TicketRef], unfurl: Unfurl, *, with_pendo: bool
+    tickets: TicketLookup, refs: list[TicketRef], unfurl: Unfurl, *, with_pendo: bool
 ) -> tuple[Outcome, str]:
     """The header as soon as Zendesk answered, then (where allowed) the Pendo part on the same target."""
     now = tickets.now_ms()
@@ -171,22 +171,25 @@ async def _unfurl_tickets(
         bundles = await tickets.tickets([r.ticket_id for r in refs])
     except UpstreamError as exc:
         log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
-        await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
         return Outcome.ERROR, type(exc).__name__
     errors = {
-        r.url: tk.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
+        r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
         for r in refs
         if r.ticket_id not in bundles
     }
     found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
     if not with_pendo or not found:
-        await unfurl({**{r.url: tk.ticket_unfurl(b, now) for r, b in found}, **errors})
+        await unfurl({**{r.url: ticket_blocks.ticket_unfurl(b, now) for r, b in found}, **errors})
         return (Outcome.HEADER_ONLY if found else Outcome.NOT_FOUND), ""
-    await unfurl({**{r.url: tk.ticket_unfurl(b, now, pending=True) for r, b in found}, **errors})
+    await unfurl({**{r.url: ticket_blocks.ticket_unfurl(b, now, pending=True) for r, b in found}, **errors})
     contexts: list[TicketContext] = await asyncio.gather(*(tickets.requester_context(b) for _, b in found))
     await unfurl(
         {
-            **{r.url: tk.ticket_unfurl(b, now, tc) for (r, b), tc in zip(found, contexts, strict=True)},
+            **{
+                r.url: ticket_blocks.ticket_unfurl(b, now, tc)
+                for (r, b), tc in zip(found, contexts, strict=True)
+            },
             **errors,
         }
     )
@@ -194,7 +197,7 @@ async def _unfurl_tickets(
 
 
 async def _unfurl_work_objects(
-    tickets: TicketService, refs: list[TicketRef], unfurl: Unfurl
+    tickets: TicketLookup, refs: list[TicketRef], unfurl: Unfurl
 ) -> tuple[Outcome, str]:
     """One `chat.unfurl`: a Work Object per ticket found (`metadata.entities`), the Block Kit header as the
     fallback for clients without Work Objects; nothing about the requester's Pendo activity."""
@@ -203,13 +206,13 @@ async def _unfurl_work_objects(
         bundles = await tickets.tickets([r.ticket_id for r in refs])
     except UpstreamError as exc:
         log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
-        await unfurl({r.url: tk.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
         return Outcome.ERROR, type(exc).__name__
     found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
     unfurls = {
-        r.url: tk.ticket_unfurl(bundles[r.ticket_id], now)
+        r.url: ticket_blocks.ticket_unfurl(bundles[r.ticket_id], now)
         if r.ticket_id in bundles
-        else tk.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
+        else ticket_blocks.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
         for r in refs
     }
     entities = [wo.ticket_entity(b, app_unfurl_url=r.url) for r, b in found]

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.audit import Outcome
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
-from bot.listeners.middleware import services_of
+from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.render import words
 from bot.render import work_objects as wo
@@ -31,16 +31,14 @@ NOT_A_TICKET = "This item is not a Zendesk ticket this bot knows."
 async def entity_details_requested(
     event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    services = services_of(context)
-    if not services.settings.work_objects or services.tickets is None:
+    deps = deps_of(context)
+    if not deps.settings.work_objects or deps.tickets is None:
         return
     user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
     trigger = str(event.get("trigger_id") or "")
     ref = event.get("external_ref") or {}
     raw_id = str(ref.get("id") or "")
-    with services.auditor.audit(
-        "work_object", user=user, channel=channel, target=f"ticket:{raw_id}"
-    ) as entry:
+    with deps.auditor.audit("work_object", user=user, channel=channel, target=f"ticket:{raw_id}") as entry:
 
         async def present(**answer: Any) -> bool:
             try:
@@ -56,18 +54,18 @@ async def entity_details_requested(
             await present(error=wo.refusal(NOT_A_TICKET))
             entry.set(Outcome.INVALID)
             return
-        refusal = await AccessPolicy.of(services).refusal(client, user, channel)
+        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
         if refusal:
             await present(error=wo.refusal(refusal))
             entry.set(Outcome.REFUSED, "access")
             return
-        if channel and await ChannelPolicy(services.slack_cache).is_external(client, channel):
+        if channel and await ChannelPolicy(deps.memo).is_external(client, channel):
             await present(error=wo.refusal(words.DETAILS_EXTERNAL))
             entry.set(Outcome.REFUSED, "external")
             return
         try:
-            bundle = await services.tickets.ticket(int(raw_id))
-            tc = await services.tickets.requester_context(bundle)
+            bundle = await deps.tickets.ticket(int(raw_id))
+            tc = await deps.tickets.requester_context(bundle)
         except UpstreamError as exc:
             await present(error=wo.refusal(exc.user_message))
             entry.set(Outcome.ERROR, type(exc).__name__)

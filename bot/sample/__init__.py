@@ -5,7 +5,7 @@ sample (no PENDO_INTEGRATION_KEY, or `serve --sample`), it calls `connect()`, wh
 sample's credentials and hands the clients in-process transports to the fake APIs:
 
     sample = connect(settings)
-    services = build_services(sample.settings, pendo_transport=sample.pendo, zendesk_transport=sample.zendesk)
+    deps = build_deps(sample.settings, pendo_transport=sample.pendo, zendesk_transport=sample.zendesk)
 
 Tests and the benchmark use the pieces directly:
 

@@ -18,8 +18,9 @@ import httpx
 
 from bot import answers
 from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
-from bot.render import blocks as bk
-from bot.render import tickets as tk
+from bot.deps import build_deps
+from bot.render import blocks as block_kit
+from bot.render import tickets as ticket_blocks
 from bot.render.home import home_view
 from bot.sample import (
     DORMANT,
@@ -37,7 +38,6 @@ from bot.sample import (
 )
 from bot.sample.data import Workspace
 from bot.sample.preview import DemoStack
-from bot.services import build_services
 from bot.settings import load_settings
 from bot.upstream import Unavailable, UpstreamError
 
@@ -47,7 +47,7 @@ UNKNOWN = {"type": "no_such_block", "text": {"type": "mrkdwn", "text": "?"}}
 
 async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(messages, unfurls) from every renderer, over the sample workspace."""
-    services = build_services(
+    deps = build_deps(
         sample_settings(load_settings(pendo_email_field="agent/email")),
         pendo_transport=httpx.ASGITransport(app=create_pendo_app(ws)),
         zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(ws)),
@@ -57,45 +57,47 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
     unfurls: list[dict[str, Any]] = []
     try:
         for email in (JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY):
-            result = await services.context.lookup(email)
+            result = await deps.context.lookup(email)
             assert isinstance(result, CustomerContext)
             messages += [
                 answers.render_result(result, now).message,
-                bk.context_message(result, shared_by="U012ABCDEF"),
-                bk.context_message(result, shareable=False),
+                block_kit.context_message(result, shared_by="U012ABCDEF"),
+                block_kit.context_message(result, shareable=False),
             ]
-        ambiguous = await services.context.lookup(OPS)
+        ambiguous = await deps.context.lookup(OPS)
         assert isinstance(ambiguous, Ambiguous)
-        messages.append(bk.ambiguous_message(ambiguous, now))
-        missing = await services.context.lookup(NOBODY)
+        messages.append(block_kit.ambiguous_message(ambiguous, now))
+        missing = await deps.context.lookup(NOBODY)
         assert isinstance(missing, NotFoundInPendo)
-        messages.append(bk.not_found_message(missing))
+        messages.append(block_kit.not_found_message(missing))
         messages += [
-            bk.help_message(),
-            bk.notice_message("You don't have access to Pendo lookups yet.", icon="🔒"),
-            bk.progress_message(JANE),
-            bk.notice_message(bk.ZENDESK_OFF, icon="🤔"),
+            block_kit.help_message(),
+            block_kit.notice_message("You don't have access to Pendo lookups yet.", icon="🔒"),
+            block_kit.progress_message(JANE),
+            block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"),
             answers.error_answer(Unavailable("Pendo", "deadline", timeout=8), "r1").message,
         ]
-        assert services.tickets is not None
+        assert deps.tickets is not None
         for ticket_id in sorted(ws.tickets):
-            messages.append((await answers.ticket_answer(services.tickets, ticket_id, "r1")).message)
-            unfurls.append(tk.ticket_number_unfurl(ticket_id, "Details appear when the message is posted."))
+            messages.append((await answers.ticket_answer(deps.tickets, ticket_id, "r1")).message)
+            unfurls.append(
+                ticket_blocks.ticket_number_unfurl(ticket_id, "Details appear when the message is posted.")
+            )
             try:
-                bundle = await services.tickets.ticket(ticket_id)
+                bundle = await deps.tickets.ticket(ticket_id)
             except UpstreamError as exc:
-                unfurls.append(tk.ticket_error_unfurl(ticket_id, exc.user_message))
+                unfurls.append(ticket_blocks.ticket_error_unfurl(ticket_id, exc.user_message))
                 continue
-            tc = await services.tickets.requester_context(bundle)
-            full = tk.ticket_unfurl(bundle, now, tc)
+            tc = await deps.tickets.requester_context(bundle)
+            full = ticket_blocks.ticket_unfurl(bundle, now, tc)
             unfurls += [
-                tk.ticket_unfurl(bundle, now),
-                tk.ticket_unfurl(bundle, now, pending=True),
+                ticket_blocks.ticket_unfurl(bundle, now),
+                ticket_blocks.ticket_unfurl(bundle, now, pending=True),
                 full,
-                tk.with_note(full, "2 more ticket links not previewed"),
+                ticket_blocks.with_note(full, "2 more ticket links not previewed"),
             ]
     finally:
-        await services.aclose()
+        await deps.aclose()
     return messages, unfurls
 
 

@@ -1,6 +1,6 @@
-"""Fixtures for the context-service tests: real services over the sample workspace, and an oracle.
+"""Fixtures for the context-service tests: real deps over the sample workspace, and an oracle.
 
-The services are built with `build_services` exactly as the bot builds them, with the fake Pendo and
+The deps are built with `build_deps` exactly as the bot builds them, with the fake Pendo and
 Zendesk apps plugged in as in-process transports and a fixed clock. The `oracle` computes every expected
 figure straight from `ws.events` (the raw events) with plain loops: it never calls `bot.context`, so a
 bug there cannot hide in the expectation.
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.sample import Workspace, build_workspace
-from tests.support.factories import SampleServices, services_factory
+from tests.support.factories import SampleDeps, deps_factory
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -56,14 +56,14 @@ def ws() -> Workspace:
     return build_workspace(NOW)
 
 
-Env = SampleServices
-Make = Callable[..., SampleServices]  # a `ServicesFactory`
+Env = SampleDeps
+Make = Callable[..., SampleDeps]  # a `DepsFactory`
 
 
 @pytest.fixture
 async def make_env(ws: Workspace) -> AsyncIterator[Make]:
-    """`make_env(**settings_overrides)` → services over fresh fake apps (see `ServicesFactory`)."""
-    async with services_factory(ws, NOW) as make:
+    """`make_env(**settings_overrides)` → deps over fresh fake apps (see `DepsFactory`)."""
+    async with deps_factory(ws, NOW) as make:
         yield make
 
 

@@ -42,7 +42,7 @@ def period(oracle: Oracle, ws: Workspace, account_id: str, start: int) -> tuple[
 
 
 async def summary(env: Env, query: str) -> AccountContext:
-    result = await env.services.context.account(query)
+    result = await env.deps.context.account(query)
     assert isinstance(result, AccountContext), result
     return result
 
@@ -100,12 +100,12 @@ async def test_by_name_ignores_case_and_offers_a_choice_between_namesakes(make_e
     one = await summary(env, "globex CORPORATION")
     assert one.id == GLOBEX and one.name == "Globex Corporation"
     for typed in ("acme corp", "Acme Corp", "ACME CORP"):
-        choice = await env.services.context.account(typed)
+        choice = await env.deps.context.account(typed)
         assert isinstance(choice, AccountChoice), typed
         assert sorted(a.id for a in choice.accounts) == sorted([ACME, ACME_NAMESAKE])
-    assert isinstance(await env.services.context.account("Acme"), AccountNotFound)  # whole names only
+    assert isinstance(await env.deps.context.account("Acme"), AccountNotFound)  # whole names only
     with pytest.raises(InvalidInput):
-        await env.services.context.account("   ")
+        await env.deps.context.account("   ")
 
 
 async def test_an_opted_out_account_is_named_and_never_queried_for_activity(make_env: Make) -> None:
@@ -122,7 +122,7 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
     counts = {}
     for account_id in (ACME, GLOBEX):
         env = make_env()
-        pendo = env.services.pendo
+        pendo = env.deps.pendo
         for kind in ("page", "feature"):
             await pendo.catalog(kind)
         await pendo.schema("account")

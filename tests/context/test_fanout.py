@@ -28,14 +28,14 @@ def endpoint(method: str, path: str) -> str:
 
 async def calls_for(env: Env, ws: Workspace, visitor_id: str, *, warm: bool) -> Counter[str]:
     if warm:
-        pendo = env.services.pendo
+        pendo = env.deps.pendo
         for kind in ("page", "feature", "trackType"):
             await pendo.catalog(kind)
         await pendo.schema("visitor")
         await pendo.schema("account")
         await pendo.guides([str(g["id"]) for g in ws.guides])
     env.controls.clear()
-    result = await env.services.context.lookup(visitor_id)
+    result = await env.deps.context.lookup(visitor_id)
     assert isinstance(result, CustomerContext) and result.gaps == []
     return Counter(endpoint(r.method, r.path) for r in env.requests)
 
@@ -65,7 +65,7 @@ async def test_calls_per_cold_lookup_do_not_grow_with_accounts(
 
 async def test_guide_names_are_asked_only_for_the_guides_seen(make_env: Make, ws: Workspace) -> None:
     env = make_env()
-    result = await env.services.context.lookup(JANE)
+    result = await env.deps.context.lookup(JANE)
     assert isinstance(result, CustomerContext) and result.timeline is not None
     [request] = [r for r in env.requests if r.path == "/api/v1/guide"]
     start, anchor = result.timeline.start_ms, result.timeline.anchor_ms
@@ -82,7 +82,7 @@ async def test_guide_names_are_asked_only_for_the_guides_seen(make_env: Make, ws
 
 async def test_the_reseller_accounts_figures_match_the_raw_events(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
-    result = await env.services.context.lookup(RESELLER)
+    result = await env.deps.context.lookup(RESELLER)
     assert isinstance(result, CustomerContext)
     assert [a.id for a in result.accounts] == list(RESELLER_ACCOUNTS[:MAX_ACCOUNTS])
     assert ACME in RESELLER_ACCOUNTS

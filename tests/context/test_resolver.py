@@ -43,7 +43,7 @@ def aggregation_filters(env: Any) -> list[str]:
 )
 async def test_email_as_id_finds_jane_however_it_is_typed(make_env: Make, typed: str) -> None:
     env = make_env()
-    result = await env.services.context.lookup(typed)
+    result = await env.deps.context.lookup(typed)
     assert isinstance(result, CustomerContext), result
     assert result.profile.id == JANE
     assert result.profile.email == JANE
@@ -52,7 +52,7 @@ async def test_email_as_id_finds_jane_however_it_is_typed(make_env: Make, typed:
 
 async def test_email_as_id_not_found_says_what_was_searched(make_env: Make) -> None:
     env = make_env()
-    result = await env.services.context.lookup(NOBODY)
+    result = await env.deps.context.lookup(NOBODY)
     assert result == NotFoundInPendo(email=NOBODY, searched="visitor ID")
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{NOBODY}"]
 
@@ -60,14 +60,14 @@ async def test_email_as_id_not_found_says_what_was_searched(make_env: Make) -> N
 async def test_email_as_id_tries_the_typed_case_after_lower_case(make_env: Make) -> None:
     env = make_env()
     typed = "No.Body@Unknown.example"
-    result = await env.services.context.lookup(typed)
+    result = await env.deps.context.lookup(typed)
     assert result == NotFoundInPendo(email=typed, searched="visitor ID")
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{typed.lower()}", f"/api/v1/visitor/{typed}"]
 
 
 async def test_an_email_stored_only_in_metadata_is_not_found_by_id(make_env: Make) -> None:
     env = make_env()
-    assert await env.services.context.lookup(OPS) == NotFoundInPendo(email=OPS, searched="visitor ID")
+    assert await env.deps.context.lookup(OPS) == NotFoundInPendo(email=OPS, searched="visitor ID")
 
 
 # --- metadata field (PENDO_EMAIL_FIELD=agent/email) -----------------------------------------------------
@@ -76,7 +76,7 @@ async def test_an_email_stored_only_in_metadata_is_not_found_by_id(make_env: Mak
 )
 async def test_metadata_mode_ignores_case(make_env: Make, typed: str) -> None:
     env = make_env(**METADATA)
-    result = await env.services.context.lookup(typed)
+    result = await env.deps.context.lookup(typed)
     assert isinstance(result, CustomerContext), result
     assert result.profile.id == SAM_VISITOR_ID
     assert result.profile.email == SAM  # as Pendo stores it
@@ -86,7 +86,7 @@ async def test_metadata_mode_ignores_case(make_env: Make, typed: str) -> None:
 
 async def test_metadata_mode_two_visitors_is_a_choice_not_a_guess(make_env: Make, oracle: Oracle) -> None:
     env = make_env(**METADATA)
-    result = await env.services.context.lookup(OPS.upper())
+    result = await env.deps.context.lookup(OPS.upper())
     assert isinstance(result, Ambiguous), result
     assert result.searched == "metadata field agent/email"
     last = {vid: oracle.last_visit(vid) for vid in OPS_VISITOR_IDS}
@@ -106,7 +106,7 @@ async def test_metadata_mode_two_visitors_is_a_choice_not_a_guess(make_env: Make
 
 async def test_metadata_mode_not_found_says_what_was_searched_and_ran_the_fallback(make_env: Make) -> None:
     env = make_env(**METADATA)
-    result = await env.services.context.lookup(NOBODY)
+    result = await env.deps.context.lookup(NOBODY)
     assert result == NotFoundInPendo(email=NOBODY, searched="metadata field agent/email")
     assert [r.path for r in env.requests] == [LC_PATH + NOBODY, "/api/v1/aggregation"]
     assert aggregation_filters(env) == [f'metadata.agent.email == "{NOBODY}"']
@@ -115,7 +115,7 @@ async def test_metadata_mode_not_found_says_what_was_searched_and_ran_the_fallba
 async def test_empty_lc_index_falls_back_to_the_exact_match_aggregation(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 200, body="[]")  # the case-insensitive index has nothing
-    result = await env.services.context.lookup(SAM)  # typed exactly as stored
+    result = await env.deps.context.lookup(SAM)  # typed exactly as stored
     assert isinstance(result, CustomerContext), result
     assert result.profile.id == SAM_VISITOR_ID
     paths = [r.path for r in env.requests]
@@ -129,7 +129,7 @@ async def test_empty_lc_index_falls_back_to_the_exact_match_aggregation(make_env
 async def test_lc_index_404_also_falls_back(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 404)
-    result = await env.services.context.lookup(SAM)
+    result = await env.deps.context.lookup(SAM)
     assert isinstance(result, CustomerContext) and result.profile.id == SAM_VISITOR_ID
     assert [r.path for r in env.requests][:2] == [LC_PATH + SAM.lower(), "/api/v1/aggregation"]
 
@@ -137,7 +137,7 @@ async def test_lc_index_404_also_falls_back(make_env: Make) -> None:
 async def test_fallback_finds_two_visitors_as_ambiguous(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 404)
-    result = await env.services.context.lookup(OPS)
+    result = await env.deps.context.lookup(OPS)
     assert isinstance(result, Ambiguous)
     assert sorted(c.visitor_id for c in result.candidates) == sorted(OPS_VISITOR_IDS)
     assert all(c.account_ids for c in result.candidates)
@@ -168,10 +168,10 @@ async def test_invalid_input_raises_before_any_request(
 ) -> None:
     env = make_env(**settings)
     with pytest.raises(InvalidInput) as caught:
-        await env.services.context.lookup(typed)
+        await env.deps.context.lookup(typed)
     assert "Try `/pendo" in str(caught.value)
     assert env.requests == []
-    assert env.services.pendo.calls == 0
+    assert env.deps.pendo.calls == 0
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ async def test_invalid_input_raises_before_any_request(
 )
 async def test_filter_values_cannot_break_out_of_their_literal(make_env: Make, value: str) -> None:
     env = make_env(**METADATA)
-    rows = await env.services.pendo.search_visitors("agent", "email", [value])
+    rows = await env.deps.pendo.search_visitors("agent", "email", [value])
     assert rows == []
     [request] = env.requests
     assert request.path == "/api/v1/aggregation"
@@ -192,5 +192,5 @@ async def test_filter_values_cannot_break_out_of_their_literal(make_env: Make, v
 async def test_escaped_value_still_matches_exactly(make_env: Make) -> None:
     """The other half of escaping: a real value with no special characters is found."""
     env = make_env(**METADATA)
-    rows = await env.services.pendo.search_visitors("agent", "email", [SAM])
+    rows = await env.deps.pendo.search_visitors("agent", "email", [SAM])
     assert [v.id for v in rows] == [SAM_VISITOR_ID]

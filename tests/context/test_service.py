@@ -61,7 +61,7 @@ def filters(pipeline: list[dict[str, Any]]) -> list[str]:
 
 
 async def lookup_context(env: Any, text: str, **kw: Any) -> CustomerContext:
-    result = await env.services.context.lookup(text, **kw)
+    result = await env.deps.context.lookup(text, **kw)
     assert isinstance(result, CustomerContext), result
     return result
 
@@ -290,7 +290,7 @@ async def test_rejected_key_fails_the_whole_lookup_without_leaking_it(make_env: 
     env = make_env(pendo_integration_key=f"{key}.us", pendo_app_key=key)
     env.controls.fail(r"^/api/v1/visitor/", 401)
     with pytest.raises(AuthError) as caught:
-        await env.services.context.lookup(JANE)
+        await env.deps.context.lookup(JANE)
     exc = caught.value
     assert "PENDO_INTEGRATION_KEY" in exc.user_message
     for text in (exc.user_message, str(exc), exc.detail, repr(exc)):
@@ -302,7 +302,7 @@ async def test_rejected_key_fails_the_whole_lookup_without_leaking_it(make_env: 
 async def test_wrong_key_403_is_an_auth_error(make_env: Make) -> None:
     env = make_env(pendo_integration_key="not-the-right-key")
     with pytest.raises(AuthError) as caught:
-        await env.services.context.lookup(JANE)
+        await env.deps.context.lookup(JANE)
     assert "PENDO_INTEGRATION_KEY" in caught.value.user_message
     assert "not-the-right-key" not in caught.value.user_message + str(caught.value)
 
@@ -311,9 +311,9 @@ async def test_wrong_key_403_is_an_auth_error(make_env: Make) -> None:
 async def test_a_repeated_lookup_within_the_ttl_sends_nothing(make_env: Make) -> None:
     env = make_env()
     first = await lookup_context(env, JANE)
-    sent, calls = len(env.requests), env.services.pendo.calls
+    sent, calls = len(env.requests), env.deps.pendo.calls
     second = await lookup_context(env, JANE)
-    assert len(env.requests) == sent and env.services.pendo.calls == calls
+    assert len(env.requests) == sent and env.deps.pendo.calls == calls
     assert second == first
 
 
@@ -338,7 +338,7 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
             *["POST /api/v1/aggregation"] * 5,
         ]
     )
-    assert env.services.pendo.calls == 14
+    assert env.deps.pendo.calls == 14
     # No request twice.
     keys = [(r.method, r.path, r.query, r.body) for r in env.requests]
     assert len(set(keys)) == len(keys)
@@ -378,7 +378,7 @@ async def test_concurrent_identical_lookups_share_their_requests(make_env: Make)
     env = make_env()
     first, second = await asyncio.gather(lookup_context(env, JANE), lookup_context(env, JANE))
     assert first == second
-    assert env.services.pendo.calls == len(env.requests) == 14
+    assert env.deps.pendo.calls == len(env.requests) == 14
 
 
 # --- more shapes -----------------------------------------------------------------------------------------
@@ -412,11 +412,11 @@ async def test_anchor_in_the_future_is_clamped_to_now(make_env: Make) -> None:
 
 async def test_for_visitor_id(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
-    ctx = await env.services.context.for_visitor_id(SAM_VISITOR_ID)
+    ctx = await env.deps.context.for_visitor_id(SAM_VISITOR_ID)
     assert isinstance(ctx, CustomerContext) and ctx.profile.id == SAM_VISITOR_ID
     assert ctx.profile.email is None  # ID mode, and the ID is not an email: nothing typed to show
     assert ctx.usage is not None and ctx.usage.events == oracle.figures(SAM_VISITOR_ID, WINDOW_START).events
-    missing = await env.services.context.for_visitor_id("u-does-not-exist")
+    missing = await env.deps.context.for_visitor_id("u-does-not-exist")
     assert missing == NotFoundInPendo(email="u-does-not-exist", searched="visitor ID")
 
 
@@ -525,7 +525,7 @@ async def test_a_refused_lc_lookup_falls_back_to_the_exact_match_search(make_env
 
 async def test_a_visitor_id_with_a_slash_is_found_by_aggregation(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
-    ctx = await env.services.context.for_visitor_id(SLASH_VISITOR_ID)
+    ctx = await env.deps.context.for_visitor_id(SLASH_VISITOR_ID)
     assert isinstance(ctx, CustomerContext) and ctx.profile.id == SLASH_VISITOR_ID
     assert ctx.profile.name == "Kim Park" and ctx.profile.account_ids == [ACME]
     assert ctx.usage is not None and ctx.usage.events == oracle.figures(SLASH_VISITOR_ID, WINDOW_START).events

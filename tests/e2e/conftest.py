@@ -24,12 +24,12 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from bot.app import build_app
+from bot.deps import Deps
 from bot.sample import FakeControls, build_workspace
 from bot.sample.data import Workspace
 from bot.sample.slack_api import FakeSlack, SlackCall
-from bot.services import Services
 from bot.web import SlackRequestGate, create_web_app
-from tests.support.factories import ServicesFactory
+from tests.support.factories import DepsFactory
 
 SECRET = "e2e-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-e2e-bot-token-0123456789"
@@ -41,7 +41,7 @@ class Bot:
     http: httpx.AsyncClient
     slack: FakeSlack
     slack_url: str
-    services: Services
+    deps: Deps
     ws: Workspace
     pendo: FakeControls
     zendesk: FakeControls
@@ -55,7 +55,7 @@ class Bot:
         The Slack calls made at start-up move to `startup_calls`, so each test sees only its own.
         """
         async with AsyncExitStack() as stack:
-            stack.push_async_callback(self.services.aclose)
+            stack.push_async_callback(self.deps.aclose)
             stack.push_async_callback(self.http.aclose)
             before = len(self.slack.calls)
             app = self.web.app if isinstance(self.web, SlackRequestGate) else self.web
@@ -168,7 +168,7 @@ def make_bot(
 
     `ws`: another workspace (e.g. built in another time zone); `pendo_options`: `create_pendo_app`
     keywords (subscription time zone, history reading)."""
-    made = ServicesFactory(ws or workspace(), NOW)(
+    made = DepsFactory(ws or workspace(), NOW)(
         zendesk=zendesk,
         pendo_options=pendo_options,
         sleep=None,  # the real back-off, as in production
@@ -177,13 +177,13 @@ def make_bot(
         slack_api_url=f"{slack_url}/api/",
         **overrides,
     )
-    web = create_web_app(build_app(made.settings, made.services), made.services)
+    web = create_web_app(build_app(made.settings, made.deps), made.deps)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot.test")
     return Bot(
         http,
         fake_slack,
         slack_url,
-        made.services,
+        made.deps,
         workspace(),
         made.controls,
         made.zendesk_controls,

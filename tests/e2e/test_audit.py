@@ -19,6 +19,6 @@ async def test_every_lookup_writes_one_audit_line_and_no_email_or_secret(
         await bot.slack.wait_for(lambda: any(r.name == "bot.audit" for r in caplog.records))
     audits = [r for r in caplog.records if r.name == "bot.audit"]
     assert len(audits) == 1 and audits[0].outcome == "found"  # type: ignore[attr-defined]
-    assert audits[0].target == bot.services.auditor.target_hash(JANE)  # type: ignore[attr-defined]
+    assert audits[0].target == bot.deps.auditor.target_hash(JANE)  # type: ignore[attr-defined]
     everything = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert JANE not in everything and BOT_TOKEN not in everything and SECRET not in everything

@@ -124,7 +124,7 @@ async def test_rejected_key_names_the_setting_never_the_key(new_bot: NewBot) -> 
     final = await bot.final_response(rid)
     # words for agents: the setting name goes to the log and to `pendo-bot check`, never to the agent
     assert "Tell whoever runs the bot" in final["text"] and "PENDO_INTEGRATION_KEY" not in json.dumps(final)
-    for secret in (SECRET, BOT_TOKEN, bot.services.settings.pendo_key):
+    for secret in (SECRET, BOT_TOKEN, bot.deps.settings.pendo_key):
         assert secret not in json.dumps(final)
 
 
@@ -203,7 +203,7 @@ async def test_health_and_readiness(bot: Bot) -> None:
     assert (await bot.http.get("/healthz")).text == "ok"
     ready = await bot.http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["pendo"] == "ok"
-    bot.services.slack_cache.clear()  # forget the last readiness answer (kept 30 s)
+    bot.deps.memo.clear()  # forget the last readiness answer (kept 30 s)
     bot.pendo.fail(r"/metadata/schema", 403)
     not_ready = await bot.http.get("/readyz")
     assert not_ready.status_code == 503 and "PENDO_INTEGRATION_KEY" in not_ready.json()["pendo"]

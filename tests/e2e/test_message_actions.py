@@ -110,7 +110,7 @@ async def ops_bot(
     b = make_bot(fake_slack, slack_server[1], pendo_email_field="agent/email")
     yield b
     await b.http.aclose()
-    await b.services.aclose()
+    await b.deps.aclose()
 
 
 # --- Show more, in place -----------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ async def test_ticket_answer_offers_picks_anchored_at_the_ticket_time(ops_bot: B
         if b.get("accessory", {}).get("action_id") == "message_view:pick"
     ]
     assert sorted(json.loads(p["value"])["v"] for p in picks) == sorted(OPS_VISITOR_IDS)
-    ticket = await ops_bot.services.tickets.ticket(TICKET_OPS)  # type: ignore[union-attr]
+    ticket = await ops_bot.deps.tickets.ticket(TICKET_OPS)  # type: ignore[union-attr]
     assert {json.loads(p["value"])["a"] for p in picks} == {ticket.ticket.created_ms}
     shown = await ops_bot.final_response(await click(ops_bot, "message_view:pick", picks[0]["value"]))
     validate_message(shown["blocks"], shown["text"])
@@ -225,13 +225,13 @@ async def test_unfurl_details_follow_the_same_access_rules_as_the_command(
         assert len(bot.pendo.requests) == before  # nothing looked up for someone without access
     finally:
         await bot.http.aclose()
-        await bot.services.aclose()
+        await bot.deps.aclose()
 
 
 async def test_details_are_refused_in_a_channel_that_became_slack_connect(bot: Bot) -> None:
     unfurl = await _unfurl(bot, TICKET_JANE)
     bot.slack.shared_channels.add("C0SUPPORT")
-    bot.services.slack_cache.clear()  # forget that the channel was internal (remembered for 5 minutes)
+    bot.deps.memo.clear()  # forget that the channel was internal (remembered for 5 minutes)
     before = len(bot.pendo.requests)
     await click(bot, "message_view:detail", buttons(unfurl)["message_view:detail"]["value"], public=True)
     await bot.slack.wait_for(lambda: bot.slack.by_method("chat.postEphemeral"))
@@ -305,7 +305,7 @@ async def test_no_share_button_where_sharing_would_be_refused(
         assert "message_share" in buttons(allowed)  # Jane, in a channel where sharing is allowed
     finally:
         await bot.http.aclose()
-        await bot.services.aclose()
+        await bot.deps.aclose()
 
 
 async def test_a_share_clicked_outside_unfurl_channels_is_refused_politely(
@@ -322,7 +322,7 @@ async def test_a_share_clicked_outside_unfurl_channels_is_refused_politely(
         await bot.slack.wait_for(lambda: bot.slack.by_method("chat.postMessage"))
     finally:
         await bot.http.aclose()
-        await bot.services.aclose()
+        await bot.deps.aclose()
 
 
 async def test_an_out_of_date_button_says_so(bot: Bot) -> None:

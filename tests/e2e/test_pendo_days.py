@@ -185,7 +185,7 @@ async def views(
         return Views(text(first), text(full))
     finally:
         await bot.http.aclose()
-        await bot.services.aclose()
+        await bot.deps.aclose()
 
 
 def section_starting(text: str, start: str) -> str:
@@ -261,7 +261,7 @@ async def test_custom_status_label_in_the_ticket_header(
         header = (await bot.final_response(rid))["blocks"][0]["text"]["text"]
     finally:
         await bot.http.aclose()
-        await bot.services.aclose()
+        await bot.deps.aclose()
     assert "*Escalated to engineering*" in header
     [request] = [r for r in bot.zendesk.requests if "/tickets/" in r.path]
     assert "custom_statuses" in request.params["include"].split(",")

@@ -215,8 +215,8 @@ async def test_an_internal_failure_replaces_the_pending_preview(
     async def broken(bundle: object) -> object:
         raise RuntimeError("bug")
 
-    assert bot.services.tickets is not None
-    monkeypatch.setattr(bot.services.tickets, "requester_context", broken)
+    assert bot.deps.tickets is not None
+    monkeypatch.setattr(bot.deps.tickets, "requester_context", broken)
     link = url(TICKET_JANE)
     await bot.event(posted([link]))
     _first, second = await settle(bot, 2)

@@ -99,7 +99,7 @@ async def test_a_stale_but_otherwise_valid_request_never_logs_its_body(
         assert bot.pendo.requests == []
     finally:
         await bot.http.aclose()
-        await bot.services.aclose()
+        await bot.deps.aclose()
 
 
 # --- item 3: malformed requests get 400/401 and one short line, never a traceback ---------------------
@@ -202,7 +202,7 @@ async def test_healthz_fails_when_upstream_sends_are_stuck(
 
     monkeypatch.setattr(bot.upstream.SEND_MONITOR, "grace", 0.1)
     stuck = make_bot(fake_slack, slack_server[1], lookup_deadline_seconds=0.1, pendo_timeout_seconds=0.1)
-    stuck.services.pendo._http._transport = NeverAnswers()
+    stuck.deps.pendo._http._transport = NeverAnswers()
     try:
         assert (await stuck.http.get("/healthz")).status_code == 200
         _, rid = await stuck.command(JANE)
@@ -213,7 +213,7 @@ async def test_healthz_fails_when_upstream_sends_are_stuck(
         assert health.status_code == 503 and "Pendo" in health.text
     finally:
         await stuck.http.aclose()
-        await stuck.services.aclose()
+        await stuck.deps.aclose()
         monkeypatch.setattr(bot.upstream.SEND_MONITOR, "grace", 10.0)
         bot.upstream.SEND_MONITOR._inflight.clear()
 
@@ -238,4 +238,4 @@ async def test_a_ticket_answer_keeps_one_deadline_across_zendesk_and_pendo(
         print(f"\nticket answer with one 1 s deadline: {took:.2f} s")
     finally:
         await bot.http.aclose()
-        await bot.services.aclose()
+        await bot.deps.aclose()

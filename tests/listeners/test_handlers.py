@@ -1,4 +1,4 @@
-"""Listeners called directly, as plain functions: Bolt's context carries the services, a real
+"""Listeners called directly, as plain functions: Bolt's context carries the deps, a real
 AsyncWebClient talks to the fake Slack on loopback, ack and respond are recorders.
 
 Every exit of an action writes exactly one audit line, the early ones included.
@@ -14,16 +14,16 @@ import pytest
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.deps import Deps
 from bot.listeners import MODULES, all_routes
 from bot.listeners.actions import pick_visitor, share_summary
 from bot.listeners.commands import pendo_command
-from bot.listeners.middleware import services_of
+from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.listeners.unfurls import link_shared
 from bot.sample import JANE
 from bot.sample.slack_api import FakeSlack
-from bot.services import Services
-from tests.support.factories import ServicesFactory
+from tests.support.factories import DepsFactory
 
 HOST = "sample-support.zendesk.com"
 
@@ -38,9 +38,9 @@ class Recorder:
         self.calls.append({"text": text, **kwargs} if text is not None else kwargs)
 
 
-def context_with(services: Services) -> AsyncBoltContext:
+def context_with(deps: Deps) -> AsyncBoltContext:
     context = AsyncBoltContext()
-    context["services"] = services
+    context["deps"] = deps
     return context
 
 
@@ -63,14 +63,14 @@ def button(action_id: str, value: str, channel: str = "C0SUPPORT") -> tuple[dict
 
 
 async def test_a_stale_share_button_is_answered_and_audited(
-    sample_services: ServicesFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+    sample_deps: DepsFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    services = sample_services().services
+    deps = sample_deps().deps
     ack, respond = Recorder(), Recorder()
     body, action = button("share_summary", "{not json")
     with caplog.at_level(logging.INFO, logger="bot.audit"):
         await share_summary(
-            cast(AsyncAck, ack), body, action, cast(AsyncRespond, respond), client, context_with(services)
+            cast(AsyncAck, ack), body, action, cast(AsyncRespond, respond), client, context_with(deps)
         )
     assert ack.calls == [{}]
     assert "out of date" in json.dumps(respond.calls)
@@ -78,12 +78,12 @@ async def test_a_stale_share_button_is_answered_and_audited(
 
 
 async def test_a_share_refused_in_slack_connect_is_audited(
-    sample_services: ServicesFactory,
+    sample_deps: DepsFactory,
     client: AsyncWebClient,
     fake_slack: FakeSlack,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    services = sample_services().services
+    deps = sample_deps().deps
     fake_slack.shared_channels.add("C0CONNECT")
     respond = Recorder()
     body, action = button("share_summary", json.dumps({"v": JANE}), channel="C0CONNECT")
@@ -94,7 +94,7 @@ async def test_a_share_refused_in_slack_connect_is_audited(
             action,
             cast(AsyncRespond, respond),
             client,
-            context_with(services),
+            context_with(deps),
         )
     assert "Slack Connect" in json.dumps(respond.calls)
     assert fake_slack.by_method("chat.postMessage") == []
@@ -102,9 +102,9 @@ async def test_a_share_refused_in_slack_connect_is_audited(
 
 
 async def test_a_pick_refused_by_the_access_lists_is_audited(
-    sample_services: ServicesFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+    sample_deps: DepsFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    made = sample_services(allowed_users="U0SOMEONE")
+    made = sample_deps(allowed_users="U0SOMEONE")
     respond = Recorder()
     body, action = button("pick_visitor", JANE)
     with caplog.at_level(logging.INFO, logger="bot.audit"):
@@ -114,7 +114,7 @@ async def test_a_pick_refused_by_the_access_lists_is_audited(
             action,
             cast(AsyncRespond, respond),
             client,
-            context_with(made.services),
+            context_with(made.deps),
         )
     assert "don't have access" in json.dumps(respond.calls)
     assert made.requests == []
@@ -126,32 +126,32 @@ async def test_a_pick_refused_by_the_access_lists_is_audited(
     [("help", []), ("jane", [("lookup", "invalid")]), (JANE, [("lookup", "found")])],
 )
 async def test_the_command_audits_every_lookup_and_never_help(
-    sample_services: ServicesFactory,
+    sample_deps: DepsFactory,
     client: AsyncWebClient,
     caplog: pytest.LogCaptureFixture,
     text: str,
     expected: list[tuple[str, str]],
 ) -> None:
-    services = sample_services().services
+    deps = sample_deps().deps
     ack, respond = Recorder(), Recorder()
     command = {"text": text, "user_id": "U0AGENT", "channel_id": "C0SUPPORT", "command": "/pendo"}
     with caplog.at_level(logging.INFO, logger="bot.audit"):
         await pendo_command(
-            cast(AsyncAck, ack), command, cast(AsyncRespond, respond), client, context_with(services)
+            cast(AsyncAck, ack), command, cast(AsyncRespond, respond), client, context_with(deps)
         )
     assert len(ack.calls) == 1
     assert audit_lines(caplog) == expected
 
 
 async def test_a_ticket_question_without_zendesk_is_audited(
-    sample_services: ServicesFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+    sample_deps: DepsFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    services = sample_services(zendesk=False).services
+    deps = sample_deps(zendesk=False).deps
     ack = Recorder()
     command = {"text": "#1001", "user_id": "U0AGENT", "channel_id": "C0SUPPORT"}
     with caplog.at_level(logging.INFO, logger="bot.audit"):
         await pendo_command(
-            cast(AsyncAck, ack), command, cast(AsyncRespond, Recorder()), client, context_with(services)
+            cast(AsyncAck, ack), command, cast(AsyncRespond, Recorder()), client, context_with(deps)
         )
     assert "Zendesk isn't connected" in json.dumps(ack.calls)
     assert audit_lines(caplog) == [("lookup", "not_connected")]
@@ -170,16 +170,16 @@ def link_event(user: str = "U0AGENT", channel: str = "C0SUPPORT", ticket: int = 
 
 
 async def test_an_unfurl_by_a_poster_outside_the_access_lists_shows_nothing(
-    sample_services: ServicesFactory,
+    sample_deps: DepsFactory,
     client: AsyncWebClient,
     fake_slack: FakeSlack,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    made = sample_services(allowed_usergroups="S0SUPPORT")
+    made = sample_deps(allowed_usergroups="S0SUPPORT")
     fake_slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await link_shared(link_event(user="U0OUTSIDER"), {}, client, context_with(made.services))
-        await link_shared(link_event(user="U0MEMBER", ticket=1002), {}, client, context_with(made.services))
+        await link_shared(link_event(user="U0OUTSIDER"), {}, client, context_with(made.deps))
+        await link_shared(link_event(user="U0MEMBER", ticket=1002), {}, client, context_with(made.deps))
     assert made.zendesk_controls.requests and all(
         "1002" in r.path for r in made.zendesk_controls.requests
     )  # nothing was fetched for the outsider's link
@@ -190,7 +190,7 @@ async def test_an_unfurl_by_a_poster_outside_the_access_lists_shows_nothing(
 
 def test_services_come_only_from_the_context_the_middleware_filled() -> None:
     with pytest.raises(RuntimeError, match="register_listeners"):
-        services_of(AsyncBoltContext())
+        deps_of(AsyncBoltContext())
 
 
 def test_every_listener_module_declares_its_routes() -> None:
@@ -207,14 +207,14 @@ def test_every_listener_module_declares_its_routes() -> None:
 
 
 async def test_an_unfurl_whose_poster_slack_cannot_vouch_for_shows_nothing(
-    sample_services: ServicesFactory,
+    sample_deps: DepsFactory,
     client: AsyncWebClient,
     fake_slack: FakeSlack,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    made = sample_services(allowed_usergroups="S0SUPPORT")
+    made = sample_deps(allowed_usergroups="S0SUPPORT")
     fake_slack.method_errors["usergroups.users.list"] = "missing_scope"  # fail closed
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await link_shared(link_event(user="U0MEMBER"), {}, client, context_with(made.services))
+        await link_shared(link_event(user="U0MEMBER"), {}, client, context_with(made.deps))
     assert fake_slack.by_method("chat.unfurl") == [] and made.zendesk_controls.requests == []
     assert audit_lines(caplog) == [("unfurl", "refused:poster_not_allowed")]

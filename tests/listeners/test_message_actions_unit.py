@@ -11,10 +11,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.cache import TTLCache
 from bot.listeners import message_actions as ma
-from bot.render import blocks as bk
+from bot.render import blocks as block_kit
 from bot.settings import load_settings
 
-MESSAGE: bk.Message = {"text": "hello", "blocks": [bk.section("hello")]}
+MESSAGE: block_kit.Message = {"text": "hello", "blocks": [block_kit.section("hello")]}
 
 
 def _body(ephemeral: bool, thread_ts: str | None = None) -> dict[str, Any]:
@@ -62,10 +62,10 @@ async def test_a_refused_private_answer_is_reported_not_raised() -> None:
 async def test_share_allowed(
     clean_env: None, unfurl_channels: list[str], external: bool, allowed: bool
 ) -> None:
-    class Services:
+    class Deps:
         settings = load_settings(unfurl_channels=",".join(unfurl_channels), pendo_integration_key="k")
-        slack_cache = TTLCache()
+        memo = TTLCache()
 
     client = AsyncMock()
     client.conversations_info.return_value = {"channel": {"is_ext_shared": external, "is_shared": external}}
-    assert await ma.share_allowed(Services(), client, "C1") is allowed  # type: ignore[arg-type]
+    assert await ma.share_allowed(Deps(), client, "C1") is allowed  # type: ignore[arg-type]

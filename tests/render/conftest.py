@@ -1,4 +1,4 @@
-"""Real services over the sample workspace, for rendering tests."""
+"""Real deps over the sample workspace, for rendering tests."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from bot.deps import Deps
 from bot.sample import FakeControls, Workspace, build_workspace
-from bot.services import Services
-from tests.support.factories import services_factory
+from tests.support.factories import deps_factory
 
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
 NOW = 1_795_000_000_000 + 2 * HOUR
@@ -21,11 +21,11 @@ def ws() -> Workspace:
 
 
 @pytest.fixture
-async def make_services(ws: Workspace) -> AsyncIterator[Callable[..., tuple[Services, FakeControls]]]:
-    async with services_factory(ws, NOW) as make:
+async def make_deps(ws: Workspace) -> AsyncIterator[Callable[..., tuple[Deps, FakeControls]]]:
+    async with deps_factory(ws, NOW) as make:
 
-        def services(**overrides: Any) -> tuple[Services, FakeControls]:
+        def deps(**overrides: Any) -> tuple[Deps, FakeControls]:
             made = make(**overrides)
-            return made.services, made.controls
+            return made.deps, made.controls
 
-        yield services
+        yield deps

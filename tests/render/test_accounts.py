@@ -17,7 +17,7 @@ from bot.context.models import (
     Trend,
 )
 from bot.render import accounts as ac
-from bot.render import blocks as bk
+from bot.render import blocks as block_kit
 from tests.render.visible import visible_text
 from tests.support.blockkit import validate_message
 
@@ -66,7 +66,7 @@ def extreme(n_visitors: int = 5) -> AccountContext:
     )
 
 
-def action_ids(message: bk.Message) -> list[str]:
+def action_ids(message: block_kit.Message) -> list[str]:
     found = []
     for block in message["blocks"]:
         for element in [*block.get("elements", []), block.get("accessory") or {}]:
@@ -100,8 +100,10 @@ def test_the_buttons_carry_the_account_and_the_view() -> None:
         for e in b.get("elements", [])
         if e.get("action_id") == "account_view:more"
     )
-    assert bk.AccountRef.decode(more["value"]) == bk.AccountRef(ctx.id, full=True)
-    assert bk.AccountRef.decode("not json") is None and bk.AccountRef.decode('{"k": ""}') is None
+    assert block_kit.AccountRef.decode(more["value"]) == block_kit.AccountRef(ctx.id, full=True)
+    assert (
+        block_kit.AccountRef.decode("not json") is None and block_kit.AccountRef.decode('{"k": ""}') is None
+    )
 
 
 def test_opted_out_choice_and_not_found() -> None:

@@ -15,8 +15,8 @@ import pytest
 from bot import answers
 from bot.context.models import Ambiguous, Candidate, CustomerContext, MetadataField, Timeline, TimelineEntry
 from bot.context.tickets import TicketContext
-from bot.render import blocks as bk
-from bot.render import tickets as tk
+from bot.render import blocks as block_kit
+from bot.render import tickets as ticket_blocks
 from bot.render import words
 from bot.render.times import before_ticket, span
 from bot.sample import (
@@ -56,32 +56,32 @@ def compact_size(blocks: list[dict[str, Any]]) -> tuple[int, int]:
 
 # --- the first screen -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("visitor", NAMED)
-async def test_first_screen_is_compact_for_every_named_visitor(make_services: Any, visitor: str) -> None:
-    services, _ = make_services()
-    result = await services.context.lookup(visitor)
+async def test_first_screen_is_compact_for_every_named_visitor(make_deps: Any, visitor: str) -> None:
+    deps, _ = make_deps()
+    result = await deps.context.lookup(visitor)
     assert isinstance(result, CustomerContext)
     message = answers.render_result(result, NOW).message
     check_message(message)
     blocks, chars = compact_size(message["blocks"])
     assert blocks <= MAX_COMPACT_BLOCKS and chars <= MAX_COMPACT_CHARS, (blocks, chars)
-    full = bk.context_message(result, view=bk.ViewRef(result.profile.id, full=True))
+    full = block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True))
     check_message(full)
     if not result.profile.opted_out:
         assert len(visible_text(full["blocks"])) > chars  # Show more really shows more
 
 
-async def test_ticket_answers_and_unfurls_are_compact(make_services: Any, ws: Workspace) -> None:
-    services, _ = make_services(pendo_email_field="agent/email")
+async def test_ticket_answers_and_unfurls_are_compact(make_deps: Any, ws: Workspace) -> None:
+    deps, _ = make_deps(pendo_email_field="agent/email")
     sizes = []
     for ticket_id in sorted(ws.tickets):
-        answer = await answers.ticket_answer(services.tickets, ticket_id, "r1")
+        answer = await answers.ticket_answer(deps.tickets, ticket_id, "r1")
         check_message(answer.message)
         sizes.append(compact_size(answer.message["blocks"]))
         try:
-            bundle = await services.tickets.ticket(ticket_id)
+            bundle = await deps.tickets.ticket(ticket_id)
         except Exception:
             continue
-        unfurl = tk.ticket_unfurl(bundle, NOW, await services.tickets.requester_context(bundle))
+        unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, await deps.tickets.requester_context(bundle))
         check_unfurl(unfurl)
         sizes.append(compact_size(unfurl["blocks"]))
     for blocks, chars in sizes:
@@ -91,19 +91,19 @@ async def test_ticket_answers_and_unfurls_are_compact(make_services: Any, ws: Wo
 @pytest.mark.parametrize("accounts", [0, 1, 40])
 def test_first_screen_stays_within_8_blocks_with_extreme_data(accounts: int) -> None:
     ctx = extreme_context(accounts=accounts)
-    header = tk.ticket_header_blocks(extreme_bundle())
-    for message in (bk.context_message(ctx), bk.context_message(ctx, header_blocks=header)):
+    header = ticket_blocks.ticket_header_blocks(extreme_bundle())
+    for message in (block_kit.context_message(ctx), block_kit.context_message(ctx, header_blocks=header)):
         check_message(message)
         assert len(message["blocks"]) <= MAX_COMPACT_BLOCKS
         # twelve 400-character gaps become two short sentences on the first screen
         # every name at its cap and twelve 400-character gaps: still one screen, gaps as two sentences
         assert len(visible_text(message["blocks"])) <= 2000
-    unfurl = tk.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), pendo=ctx))
+    unfurl = ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), pendo=ctx))
     check_unfurl(unfurl)
     assert len(unfurl["blocks"]) <= MAX_COMPACT_BLOCKS
 
 
-async def test_first_screen_numbers_are_the_raw_figures(make_services: Any, ws: Workspace) -> None:
+async def test_first_screen_numbers_are_the_raw_figures(make_deps: Any, ws: Workspace) -> None:
     window_start = NOW - NOW % DAY - 29 * DAY
     jane = [
         e
@@ -111,8 +111,8 @@ async def test_first_screen_numbers_are_the_raw_figures(make_services: Any, ws: 
         if e.visitor_id == JANE and window_start <= e.ts <= NOW and e.kind in ("page", "feature", "untagged")
     ]
     days = len({e.ts - e.ts % DAY for e in jane})
-    services, _ = make_services()
-    result = await services.context.lookup(JANE)
+    deps, _ = make_deps()
+    result = await deps.context.lookup(JANE)
     assert isinstance(result, CustomerContext)
     text = all_text(answers.render_result(result, NOW).message)
     frequency = "Daily" if days >= 13 else "Weekly" if days >= 5 else "Monthly"
@@ -145,7 +145,7 @@ def _entries(anchor: int) -> list[TimelineEntry]:
 
 def test_story_before_a_ticket_tallies_the_last_half_hour() -> None:
     anchor = NOW - 3 * HOUR
-    line = bk.story(_timeline(_entries(anchor), anchor, "Ticket submitted"))
+    line = block_kit.story(_timeline(_entries(anchor), anchor, "Ticket submitted"))
     counts: dict[str, int] = {}
     for minutes, name, n in RAW:
         if minutes <= 30:
@@ -161,14 +161,14 @@ def test_story_before_a_ticket_tallies_the_last_half_hour() -> None:
 def test_story_when_nothing_happened_just_before_filing() -> None:
     anchor = NOW - 3 * HOUR
     old = [TimelineEntry(anchor - 2 * HOUR - 5 * MINUTE, "page", "Billing")]
-    line = bk.story(_timeline(old, anchor, "Ticket submitted"))
+    line = block_kit.story(_timeline(old, anchor, "Ticket submitted"))
     assert line == "*Nothing in the 30 min before filing;* last activity 2 h 5 min before."
 
 
 def test_story_without_a_ticket_is_the_last_session() -> None:
     anchor = NOW
     entries = [replace(e, ts_ms=e.ts_ms - 5 * HOUR) for e in _entries(anchor)]
-    line = bk.story(_timeline(entries, anchor, None))
+    line = block_kit.story(_timeline(entries, anchor, None))
     newest, oldest_in_half_hour = RAW[0][0], max(m for m, _, _ in RAW if m - RAW[0][0] <= 30)
     assert line is not None
     assert line.startswith(f"*Last session ({oldest_in_half_hour - newest} min):* Export CSV ×3")
@@ -194,11 +194,13 @@ def test_ticket_window_lines_read_relative_to_the_ticket_and_never_to_now() -> N
     anchor = NOW - 13 * HOUR
     t = _timeline(_entries(anchor), anchor, "Ticket submitted")
     ctx = replace(extreme_context(accounts=1), timeline=t)
-    view = bk.ViewRef(ctx.profile.id, anchor_ms=anchor, ticket_id=42, ticket_ms=anchor)
+    view = block_kit.ViewRef(ctx.profile.id, anchor_ms=anchor, ticket_id=42, ticket_ms=anchor)
     for message in (
-        bk.context_message(ctx, view=view),
-        bk.context_message(ctx, view=view.but(full=True)),
-        bk.context_message(ctx, view=view, sharing=bk.Sharing(shared_by="U1", ticket_url="https://x/42")),
+        block_kit.context_message(ctx, view=view),
+        block_kit.context_message(ctx, view=view.but(full=True)),
+        block_kit.context_message(
+            ctx, view=view, sharing=block_kit.Sharing(shared_by="U1", ticket_url="https://x/42")
+        ),
     ):
         text = all_text(message)
         assert "2 min before ticket" in text and not STALE.search(text) and "(13 h" not in text
@@ -214,12 +216,12 @@ def test_day_lines_only_when_the_window_crosses_midnight() -> None:
         midnight + 10 * MINUTE,
         None,
     )
-    view = bk.ViewRef("v", full=True)
-    body = bk.timeline_blocks(crossing, view, NOW)[1]["text"]["text"]
+    view = block_kit.ViewRef("v", full=True)
+    body = block_kit.timeline_blocks(crossing, view, NOW)[1]["text"]["text"]
     labels = re.findall(r"<!date\^(\d+)\^\{date_long_pretty\}", body)
     assert [int(s) * 1000 - int(s) * 1000 % DAY for s in labels] == [midnight, midnight - DAY]
     within = replace(crossing, start_ms=midnight + MINUTE, entries=crossing.entries[:1])
-    assert "date_long_pretty" not in bk.timeline_blocks(within, view, NOW)[1]["text"]["text"]
+    assert "date_long_pretty" not in block_kit.timeline_blocks(within, view, NOW)[1]["text"]["text"]
 
 
 def test_span_words() -> None:
@@ -235,14 +237,19 @@ def test_span_words() -> None:
 def test_day_navigation_moves_one_window_and_back_to_the_ticket() -> None:
     anchor = NOW - 13 * HOUR
     t = _timeline(_entries(anchor), anchor, "Ticket submitted")
-    view = bk.ViewRef("v", anchor_ms=anchor, ticket_id=7, ticket_ms=anchor, full=True)
-    nav = {b["action_id"]: bk.ViewRef.decode(b["value"]) for b in bk.day_navigation(t, view, NOW)}
+    view = block_kit.ViewRef("v", anchor_ms=anchor, ticket_id=7, ticket_ms=anchor, full=True)
+    nav = {
+        b["action_id"]: block_kit.ViewRef.decode(b["value"]) for b in block_kit.day_navigation(t, view, NOW)
+    }
     assert nav["message_view:earlier"] == view.but(anchor_ms=anchor - 24 * HOUR)
     assert nav["message_view:later"] == view.but(anchor_ms=None)  # a day later is past now: now
     assert "message_view:ticket" not in nav
     earlier = view.but(anchor_ms=anchor - 24 * HOUR)
     moved = replace(t, anchor_ms=anchor - 24 * HOUR, start_ms=anchor - 48 * HOUR, marker=None)
-    nav2 = {b["action_id"]: bk.ViewRef.decode(b["value"]) for b in bk.day_navigation(moved, earlier, NOW)}
+    nav2 = {
+        b["action_id"]: block_kit.ViewRef.decode(b["value"])
+        for b in block_kit.day_navigation(moved, earlier, NOW)
+    }
     assert nav2["message_view:later"] == view.but(anchor_ms=anchor) and nav2["message_view:ticket"] == view
     assert earlier.marker is None and view.marker == "Ticket submitted"
 
@@ -252,7 +259,7 @@ def test_an_empty_window_says_when_they_were_last_active_and_offers_that_day() -
     last = NOW - 6 * DAY
     quiet = Timeline(start_ms=NOW - 24 * HOUR, anchor_ms=NOW, entries=[])
     ctx = replace(ctx, profile=replace(ctx.profile, last_visit_ms=last), timeline=quiet)
-    message = bk.context_message(ctx)
+    message = block_kit.context_message(ctx)
     check_message(message)
     assert f"No activity in the 24 h before <!date^{NOW // 1000}^" in all_text(message)
     assert f"Last active <!date^{last // 1000}^" in all_text(message)
@@ -263,14 +270,14 @@ def test_an_empty_window_says_when_they_were_last_active_and_offers_that_day() -
         for e in b["elements"]
         if e["action_id"] == "message_view:day"
     )
-    ref = bk.ViewRef.decode(offer["value"])
+    ref = block_kit.ViewRef.decode(offer["value"])
     assert ref is not None and ref.anchor_ms is not None and last <= ref.anchor_ms <= last + MINUTE
 
 
 def test_view_refs_round_trip_and_reject_anything_else() -> None:
-    ref = bk.ViewRef("jane@acme.example", anchor_ms=NOW, ticket_id=1001, ticket_ms=NOW, full=True)
-    assert bk.ViewRef.decode(ref.encode()) == ref
-    assert bk.ViewRef.decode(bk.ViewRef("x").encode()) == bk.ViewRef("x")
+    ref = block_kit.ViewRef("jane@acme.example", anchor_ms=NOW, ticket_id=1001, ticket_ms=NOW, full=True)
+    assert block_kit.ViewRef.decode(ref.encode()) == ref
+    assert block_kit.ViewRef.decode(block_kit.ViewRef("x").encode()) == block_kit.ViewRef("x")
     for bad in (
         None,
         "",
@@ -281,8 +288,8 @@ def test_view_refs_round_trip_and_reject_anything_else() -> None:
         '{"v": "x", "a": "soon"}',
         '{"v":"x","t":true}',
     ):
-        assert bk.ViewRef.decode(bad) is None, bad
-    assert bk.ViewRef("x" * 2000).encode() is None
+        assert block_kit.ViewRef.decode(bad) is None, bad
+    assert block_kit.ViewRef("x" * 2000).encode() is None
 
 
 # --- Share -------------------------------------------------------------------------------------------------
@@ -292,21 +299,23 @@ def _action_ids(message: dict[str, Any]) -> list[str]:
 
 def test_share_buttons_only_where_sharing_may_happen() -> None:
     ctx = extreme_context(accounts=1)
-    assert {"message_share", "message_share_note"} <= set(_action_ids(bk.context_message(ctx)))
-    refused = bk.context_message(ctx, sharing=bk.Sharing(allowed=False))
+    assert {"message_share", "message_share_note"} <= set(_action_ids(block_kit.context_message(ctx)))
+    refused = block_kit.context_message(ctx, sharing=block_kit.Sharing(allowed=False))
     assert "message_share" not in _action_ids(refused) and "message_view:more" in _action_ids(refused)
-    opted_out = bk.context_message(extreme_context(accounts=1, opted_out=True))
+    opted_out = block_kit.context_message(extreme_context(accounts=1, opted_out=True))
     assert _action_ids(opted_out) == ["open_link:visitor"]
-    done = bk.context_message(ctx, sharing=bk.Sharing(shared_in="C0SUPPORT"))
+    done = block_kit.context_message(ctx, sharing=block_kit.Sharing(shared_in="C0SUPPORT"))
     assert "message_share" not in _action_ids(done) and "Shared in <#C0SUPPORT> ✓" in all_text(done)
 
 
 def test_the_channel_copy_names_the_ticket_the_sharer_and_the_note() -> None:
     ctx = extreme_context(accounts=1)
-    view = bk.ViewRef(ctx.profile.id, anchor_ms=NOW - HOUR, ticket_id=1001, ticket_ms=NOW - HOUR)
+    view = block_kit.ViewRef(ctx.profile.id, anchor_ms=NOW - HOUR, ticket_id=1001, ticket_ms=NOW - HOUR)
     url = "https://sample-support.zendesk.com/agent/tickets/1001"
-    shared = bk.context_message(
-        ctx, view=view, sharing=bk.Sharing(shared_by="U0SHARER", note="<!channel> see *this*", ticket_url=url)
+    shared = block_kit.context_message(
+        ctx,
+        view=view,
+        sharing=block_kit.Sharing(shared_by="U0SHARER", note="<!channel> see *this*", ticket_url=url),
     )
     check_message(shared)
     text = all_text(shared)
@@ -324,17 +333,17 @@ def test_candidates_in_a_ticket_unfurl_are_picked_at_the_ticket_time() -> None:
     bundle = extreme_bundle()
     candidates = [Candidate(f"u-{i}", f"Ops {i}", OPS, ["initech"], NOW - i * HOUR) for i in range(6)]
     tc = TicketContext(bundle, pendo=Ambiguous(OPS, candidates, "metadata field agent/email"))
-    unfurl = tk.ticket_unfurl(bundle, NOW, tc)
+    unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
     check_unfurl(unfurl)
     picks = [
         b["accessory"]
         for b in unfurl["blocks"]
         if b.get("accessory", {}).get("action_id") == "message_view:pick"
     ]
-    refs = [bk.ViewRef.decode(p["value"]) for p in picks]
+    refs = [block_kit.ViewRef.decode(p["value"]) for p in picks]
     created = bundle.ticket.created_ms
     assert refs == [
-        bk.ViewRef(f"u-{i}", anchor_ms=created, ticket_id=bundle.ticket_id, ticket_ms=created)
+        block_kit.ViewRef(f"u-{i}", anchor_ms=created, ticket_id=bundle.ticket_id, ticket_ms=created)
         for i in range(4)
     ]
     assert "and 2 more" in all_text(unfurl) and "metadata field" not in all_text(unfurl)
@@ -372,9 +381,9 @@ def test_channels_in_words(channel: str, shown: str | None) -> None:
 def test_ticket_header_never_shows_raw_values() -> None:
     bundle = extreme_bundle()
     bundle = replace(bundle, ticket=bundle.ticket.model_copy(update={"status": "escalated_custom"}))
-    text = all_text({"blocks": tk.ticket_header_blocks(bundle)})
+    text = all_text({"blocks": ticket_blocks.ticket_header_blocks(bundle)})
     assert "escalated_custom" not in text and "*Escalated*" in text
-    status_line = visible_text(tk.ticket_header_blocks(bundle)).split("\n")[1]
+    status_line = visible_text(ticket_blocks.ticket_header_blocks(bundle)).split("\n")[1]
     assert status_line.startswith("Escalated · Urgent<&>"), status_line
 
 
@@ -422,34 +431,36 @@ def test_a_field_on_the_visitor_and_the_account_is_shown_once() -> None:
         profile=replace(ctx.profile, fields=[plan, MetadataField("Role", "admin")]),
         accounts=[replace(ctx.accounts[0], fields=[plan], opted_out=False)],
     )
-    text = all_text(bk.context_message(ctx, view=bk.ViewRef(ctx.profile.id, full=True)))
+    text = all_text(block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True)))
     assert text.count("Enterprise") == 1 and "*Role*\nadmin" in text
 
 
 def test_the_sparkline_says_its_scale() -> None:
     ctx = extreme_context(accounts=0)
     assert ctx.usage is not None
-    text = all_text(bk.context_message(ctx, view=bk.ViewRef(ctx.profile.id, full=True)))
+    text = all_text(block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True)))
     peak = max(ctx.usage.daily_events)
     assert f"█ = {peak:,} events (the busiest day) · ▁ = none" in text and "right: today" in text
 
 
 def test_help_uses_the_real_zendesk_host() -> None:
-    text = all_text(bk.help_message("/pendo", "support.initech.example"))
+    text = all_text(block_kit.help_message("/pendo", "support.initech.example"))
     assert "https://support.initech.example/agent/tickets/12345" in text and "acme.zendesk.com" not in text
-    assert "tickets" not in all_text(bk.help_message("/pendo"))
+    assert "tickets" not in all_text(block_kit.help_message("/pendo"))
 
 
 @pytest.mark.parametrize("ticket_id", [TICKET_JANE, TICKET_MULTI, TICKET_SAM, TICKET_AFTER_MIDNIGHT])
-async def test_nothing_goes_stale_in_a_public_message(make_services: Any, ticket_id: int) -> None:
-    services, _ = make_services()
-    bundle = await services.tickets.ticket(ticket_id)
-    tc = await services.tickets.requester_context(bundle)
-    text = all_text(tk.ticket_unfurl(bundle, NOW, tc))
+async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id: int) -> None:
+    deps, _ = make_deps()
+    bundle = await deps.tickets.ticket(ticket_id)
+    tc = await deps.tickets.requester_context(bundle)
+    text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, tc))
     assert not STALE.search(text)
-    result = await services.context.lookup(MULTI)
+    result = await deps.context.lookup(MULTI)
     assert isinstance(result, CustomerContext)
-    assert not STALE.search(all_text(bk.context_message(result, sharing=bk.Sharing(shared_by="U1"))))
+    assert not STALE.search(
+        all_text(block_kit.context_message(result, sharing=block_kit.Sharing(shared_by="U1")))
+    )
 
 
 def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
@@ -457,7 +468,9 @@ def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
         "Pendo data unavailable: Pendo rejected the bot's credentials (401). Ask your Pendo admin to check "
         "PENDO_INTEGRATION_KEY."
     )
-    text = all_text(tk.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), reason=reason)))
+    text = all_text(
+        ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), reason=reason))
+    )
     assert "Pendo rejected the bot's credentials. Tell whoever runs the bot." in text
     assert "PENDO_" not in text and "401" not in text
 
@@ -469,5 +482,5 @@ def test_a_reason_names_the_channel_in_words() -> None:
         "The requester has no email address in Zendesk (a native_messaging ticket), so there is no Pendo "
         "visitor to show."
     )
-    text = all_text(tk.ticket_unfurl(bundle, NOW, TicketContext(bundle, reason=reason)))
+    text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, TicketContext(bundle, reason=reason)))
     assert "(a Messaging ticket)" in text and "native_messaging" not in text

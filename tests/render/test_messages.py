@@ -37,10 +37,10 @@ from bot.context.models import (
     VisitorProfile,
     VisitorUsage,
 )
-from bot.context.tickets import TicketContext, TicketService
-from bot.render import blocks as bk
-from bot.render import text as txt
-from bot.render import tickets as tk
+from bot.context.tickets import TicketContext, TicketLookup
+from bot.render import blocks as block_kit
+from bot.render import text as terminal_text
+from bot.render import tickets as ticket_blocks
 from bot.sample import (
     DORMANT,
     JANE,
@@ -117,21 +117,21 @@ def all_text(message: dict[str, Any]) -> str:
     return "\n".join(text for _, text in mrkdwn_texts(message["blocks"]))
 
 
-# --- real services over the sample workspace ----------------------------------------------------------
+# --- real deps over the sample workspace ----------------------------------------------------------
 NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 
 
 @pytest.mark.parametrize("visitor", NAMED)
-async def test_context_message_for_every_named_visitor(make_services: Any, visitor: str) -> None:
-    services, _ = make_services()
-    result = await services.context.lookup(visitor)
+async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str) -> None:
+    deps, _ = make_deps()
+    result = await deps.context.lookup(visitor)
     assert isinstance(result, CustomerContext)
     answer = answers.render_result(result, NOW)
     check_message(answer.message)
-    full = bk.context_message(result, view=bk.ViewRef(result.profile.id, full=True))
+    full = block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True))
     check_message(full)
-    check_message(bk.context_message(result, shared_by="U012ABCDEF"))
-    check_message(bk.context_message(result, shareable=False))
+    check_message(block_kit.context_message(result, shared_by="U012ABCDEF"))
+    check_message(block_kit.context_message(result, shareable=False))
     if visitor == PRIVATE:
         assert answer.outcome == "opted_out"
         assert "opted out" in all_text(answer.message) and "Events per day" not in all_text(full)
@@ -143,20 +143,20 @@ async def test_context_message_for_every_named_visitor(make_services: Any, visit
 
 
 @pytest.mark.parametrize("visitor_id", [SAM_VISITOR_ID, *OPS_VISITOR_IDS, "u-missing"])
-async def test_visitor_answer_for_ids(make_services: Any, visitor_id: str) -> None:
-    services, _ = make_services()
-    answer = await answers.visitor_answer(services.context, visitor_id, "req1")
+async def test_visitor_answer_for_ids(make_deps: Any, visitor_id: str) -> None:
+    deps, _ = make_deps()
+    answer = await answers.visitor_answer(deps.context, visitor_id, "req1")
     check_message(answer.message)
-    shared = await answers.visitor_answer(services.context, visitor_id, "req1", shared_by="U012ABCDEF")
+    shared = await answers.visitor_answer(deps.context, visitor_id, "req1", shared_by="U012ABCDEF")
     check_message(shared.message)
 
 
-async def test_context_message_with_gaps(make_services: Any) -> None:
-    services, controls = make_services()
+async def test_context_message_with_gaps(make_deps: Any) -> None:
+    deps, controls = make_deps()
     controls.fail(r"^/api/v1/account/", 500)
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
-    result = await services.context.lookup(MULTI)
+    result = await deps.context.lookup(MULTI)
     assert isinstance(result, CustomerContext) and len(result.gaps) == 2 + 3
     answer = answers.render_result(result, NOW)
     assert answer.outcome == "partial"
@@ -171,21 +171,21 @@ async def test_context_message_with_gaps(make_services: Any) -> None:
     assert "HTTP" not in text and "500" not in text
 
 
-async def test_ambiguous_and_not_found_messages(make_services: Any) -> None:
-    services, _ = make_services(pendo_email_field="agent/email")
-    ambiguous = await services.context.lookup(OPS)
+async def test_ambiguous_and_not_found_messages(make_deps: Any) -> None:
+    deps, _ = make_deps(pendo_email_field="agent/email")
+    ambiguous = await deps.context.lookup(OPS)
     assert isinstance(ambiguous, Ambiguous)
-    check_message(bk.ambiguous_message(ambiguous, NOW))
+    check_message(block_kit.ambiguous_message(ambiguous, NOW))
     for email in (NOBODY, "Someone.Else@Example.com"):
-        result = await services.context.lookup(email)
+        result = await deps.context.lookup(email)
         assert isinstance(result, NotFoundInPendo)
-        message = bk.not_found_message(result)
+        message = block_kit.not_found_message(result)
         check_message(message)
         assert "No Pendo visitor has this email. Check for typos; they may never have signed in." in all_text(
             message
         )
         assert "agent/email" not in all_text(message) and "PENDO_EMAIL_FIELD" not in all_text(message)
-    services2, _ = make_services()
+    services2, _ = make_deps()
     result = await services2.context.lookup(NOBODY)
     assert isinstance(result, NotFoundInPendo)
     check_message(answers.render_result(result, NOW).message)
@@ -193,26 +193,26 @@ async def test_ambiguous_and_not_found_messages(make_services: Any) -> None:
 
 def test_help_notice_and_progress_messages() -> None:
     for message in (
-        bk.help_message(),
-        bk.help_message("/pendo-staging"),
-        bk.notice_message("You are not allowed to use this.", icon="🔒"),
-        bk.notice_message(bk.esc("“jane” is not an email address <x>"), icon="🤔"),
-        bk.progress_message(JANE),
-        bk.progress_message("ticket #1001"),
-        bk.progress_message(EVIL),
+        block_kit.help_message(),
+        block_kit.help_message("/pendo-staging"),
+        block_kit.notice_message("You are not allowed to use this.", icon="🔒"),
+        block_kit.notice_message(block_kit.esc("“jane” is not an email address <x>"), icon="🤔"),
+        block_kit.progress_message(JANE),
+        block_kit.progress_message("ticket #1001"),
+        block_kit.progress_message(EVIL),
         answers.error_answer(
             AuthError("Pendo", "HTTP 401", status=401, setting="PENDO_INTEGRATION_KEY"), "r1"
         ).message,
         answers.error_answer(Unavailable("Pendo", "deadline", timeout=8), "r2").message,
     ):
         check_message(message)
-    assert "<script>" not in bk.progress_message(EVIL)["text"]
+    assert "<script>" not in block_kit.progress_message(EVIL)["text"]
 
 
-async def test_email_answer_for_upstream_failure(make_services: Any) -> None:
-    services, controls = make_services()
+async def test_email_answer_for_upstream_failure(make_deps: Any) -> None:
+    deps, controls = make_deps()
     controls.fail(r"^/api/v1/visitor/", 401)
-    answer = await answers.email_answer(services.context, JANE, "ref42")
+    answer = await answers.email_answer(deps.context, JANE, "ref42")
     assert answer.outcome == "error:AuthError"
     check_message(answer.message)
     # words for agents: the setting name and the status go to the log and `pendo-bot check`
@@ -222,34 +222,36 @@ async def test_email_answer_for_upstream_failure(make_services: Any) -> None:
 
 @pytest.mark.parametrize("email_field", ["", "agent/email"], ids=["by-id", "by-field"])
 async def test_every_sandbox_ticket_unfurls_and_answers(
-    make_services: Any, ws: Workspace, email_field: str
+    make_deps: Any, ws: Workspace, email_field: str
 ) -> None:
-    services, _ = make_services(pendo_email_field=email_field)
+    deps, _ = make_deps(pendo_email_field=email_field)
     seen_kinds = set()
     for ticket_id in sorted(ws.tickets):
-        check_unfurl(tk.ticket_number_unfurl(ticket_id, "Details appear when the message is posted."))
-        check_message((await answers.ticket_answer(services.tickets, ticket_id, "r1")).message)
+        check_unfurl(
+            ticket_blocks.ticket_number_unfurl(ticket_id, "Details appear when the message is posted.")
+        )
+        check_message((await answers.ticket_answer(deps.tickets, ticket_id, "r1")).message)
         try:
-            bundle = await services.tickets.ticket(ticket_id)
+            bundle = await deps.tickets.ticket(ticket_id)
         except UpstreamError as exc:
             assert ticket_id == TICKET_FORBIDDEN
-            check_unfurl(tk.ticket_error_unfurl(ticket_id, exc.user_message))
+            check_unfurl(ticket_blocks.ticket_error_unfurl(ticket_id, exc.user_message))
             seen_kinds.add("error")
             continue
-        check_unfurl(tk.ticket_unfurl(bundle, NOW))
-        check_unfurl(tk.ticket_unfurl(bundle, NOW, pending=True))
-        tc = await services.tickets.requester_context(bundle)
-        unfurl = tk.ticket_unfurl(bundle, NOW, tc)
+        check_unfurl(ticket_blocks.ticket_unfurl(bundle, NOW))
+        check_unfurl(ticket_blocks.ticket_unfurl(bundle, NOW, pending=True))
+        tc = await deps.tickets.requester_context(bundle)
+        unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
         check_unfurl(unfurl)
-        check_unfurl(tk.with_note(unfurl, "2 more ticket links in this message are not shown."))
+        check_unfurl(ticket_blocks.with_note(unfurl, "2 more ticket links in this message are not shown."))
         seen_kinds.add(type(tc.pendo).__name__ if tc.pendo is not None else "reason")
     assert {"error", "reason", "CustomerContext", "NotFoundInPendo"} <= seen_kinds
     if email_field:
         assert "Ambiguous" in seen_kinds
-    check_unfurl(tk.ticket_error_unfurl(424242, TicketNotFound(424242, "HTTP 404").user_message))
+    check_unfurl(ticket_blocks.ticket_error_unfurl(424242, TicketNotFound(424242, "HTTP 404").user_message))
 
 
-async def test_days_and_events_shown_are_the_raw_figures(make_services: Any, ws: Workspace) -> None:
+async def test_days_and_events_shown_are_the_raw_figures(make_deps: Any, ws: Workspace) -> None:
     """The numbers an agent reads in Jane's summary, computed from the raw events."""
     days: set[int] = set()
     events = 0
@@ -258,11 +260,11 @@ async def test_days_and_events_shown_are_the_raw_figures(make_services: Any, ws:
             days.add(e.ts - e.ts % DAY)
             events += 1
     assert len(days) >= 13 and events > 100
-    services, _ = make_services()
-    result = await services.context.lookup(JANE)
+    deps, _ = make_deps()
+    result = await deps.context.lookup(JANE)
     assert isinstance(result, CustomerContext)
     message = answers.render_result(result, NOW).message
-    full = bk.context_message(result, view=bk.ViewRef(result.profile.id, full=True))
+    full = block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True))
     text = all_text(full)
     assert f"*Active (30 d)*\nDaily · {len(days)} of 30 days · " in text
     assert f"*Events (30 d)*\n{events:,} · " in text
@@ -271,7 +273,7 @@ async def test_days_and_events_shown_are_the_raw_figures(make_services: Any, ws:
 
 
 async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
-    make_services: Any, ws: Workspace
+    make_deps: Any, ws: Workspace
 ) -> None:
     """The other numbers in Jane's summary (Slack and terminal), computed from the raw events."""
     ui = ("page", "feature", "untagged")
@@ -293,15 +295,15 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
     acme = [e for e in in_window if e.account_id == "acme" and e.kind in ui]
     visitors, days = len({e.visitor_id for e in acme}), len({e.ts - e.ts % DAY for e in acme})
 
-    services, _ = make_services()
-    result = await services.context.lookup(JANE)
+    deps, _ = make_deps()
+    result = await deps.context.lookup(JANE)
     assert isinstance(result, CustomerContext)
-    text = all_text(bk.context_message(result, view=bk.ViewRef(result.profile.id, full=True)))
+    text = all_text(block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True)))
     assert f"*Minutes (30 d)*\n{minutes:,} · " in text
     assert f"|{top_name}> · {top_count:,}" in text.split("*Top pages*")[1]
     assert f"{visitors:,} active visitors · Daily · {days} of 30 days" in text
     assert f"{len(acme):,} events in 30 d" in text
-    terminal = txt.render_context(result, UTC)
+    terminal = terminal_text.render_context(result, UTC)
     assert f"Minutes:     {minutes:,} (" in terminal and f"Events:      {len(jane):,} (" in terminal
     assert f"{visitors} active visitors, {days} days active" in terminal
 
@@ -415,30 +417,30 @@ def extreme_bundle(email: str | None = "someone@example.com") -> TicketBundle:
 @pytest.mark.parametrize("accounts", [0, 1, 40])
 def test_extreme_context_message(accounts: int) -> None:
     ctx = extreme_context(accounts=accounts)
-    header = tk.ticket_header_blocks(extreme_bundle(), NOW)
-    full = bk.ViewRef(ctx.profile.id, full=True)
+    header = ticket_blocks.ticket_header_blocks(extreme_bundle(), NOW)
+    full = block_kit.ViewRef(ctx.profile.id, full=True)
     for message in (
-        bk.context_message(ctx),
-        bk.context_message(ctx, view=full),
-        bk.context_message(ctx, shared_by="U012ABCDEF"),
-        bk.context_message(ctx, view=full, shared_by="U012ABCDEF"),
-        bk.context_message(ctx, header_blocks=header),
-        bk.context_message(ctx, view=full, header_blocks=header),
-        bk.context_message(extreme_context(accounts=accounts, opted_out=True)),
-        bk.context_message(replace(ctx, usage=None, timeline=None, gaps=[])),
-        bk.context_message(replace(ctx, usage=None, timeline=None, gaps=[]), view=full),
+        block_kit.context_message(ctx),
+        block_kit.context_message(ctx, view=full),
+        block_kit.context_message(ctx, shared_by="U012ABCDEF"),
+        block_kit.context_message(ctx, view=full, shared_by="U012ABCDEF"),
+        block_kit.context_message(ctx, header_blocks=header),
+        block_kit.context_message(ctx, view=full, header_blocks=header),
+        block_kit.context_message(extreme_context(accounts=accounts, opted_out=True)),
+        block_kit.context_message(replace(ctx, usage=None, timeline=None, gaps=[])),
+        block_kit.context_message(replace(ctx, usage=None, timeline=None, gaps=[]), view=full),
     ):
         check_message(message)
         assert message["blocks"][-1]["type"] == "actions"  # the buttons survive every cap
         text = all_text(message)
         assert "<script>" not in text and "<!channel>" not in text
-    assert "&lt;script&gt;" in all_text(bk.context_message(ctx))  # the user data is there, escaped
+    assert "&lt;script&gt;" in all_text(block_kit.context_message(ctx))  # the user data is there, escaped
 
 
 def test_extreme_timeline_keeps_whole_lines() -> None:
     ctx = extreme_context(accounts=0)
     assert ctx.timeline is not None
-    blocks = bk.timeline_blocks(ctx.timeline, bk.ViewRef(ctx.profile.id, full=True), NOW)
+    blocks = block_kit.timeline_blocks(ctx.timeline, block_kit.ViewRef(ctx.profile.id, full=True), NOW)
     body = blocks[1]["text"]["text"]
     assert len(body) <= 3000 and not body.endswith("…")
     assert "list shortened" in blocks[2]["elements"][0]["text"]
@@ -456,22 +458,24 @@ def test_extreme_ambiguous_message() -> None:
         )
         for i in range(25)
     ]
-    message = bk.ambiguous_message(
+    message = block_kit.ambiguous_message(
         Ambiguous("ops@initech.example", candidates, "metadata field agent/email"), NOW
     )
     check_message(message)
     assert "and 5 more" in all_text(message)
-    header = tk.ticket_header_blocks(extreme_bundle(), NOW)
+    header = ticket_blocks.ticket_header_blocks(extreme_bundle(), NOW)
     check_message(
-        bk.ambiguous_message(Ambiguous("ops@initech.example", candidates[:3], "visitor ID"), NOW, header)
+        block_kit.ambiguous_message(
+            Ambiguous("ops@initech.example", candidates[:3], "visitor ID"), NOW, header
+        )
     )
 
 
 def test_extreme_not_found_message() -> None:
     """NotFoundInPendo.email can be a visitor ID from a button value (up to 2,000 characters)."""
-    check_message(bk.not_found_message(NotFoundInPendo(long(EVIL, 2000), "visitor ID")))
-    header = tk.ticket_header_blocks(extreme_bundle(), NOW)
-    check_message(bk.not_found_message(NotFoundInPendo(JANE, "visitor ID"), header))
+    check_message(block_kit.not_found_message(NotFoundInPendo(long(EVIL, 2000), "visitor ID")))
+    header = ticket_blocks.ticket_header_blocks(extreme_bundle(), NOW)
+    check_message(block_kit.not_found_message(NotFoundInPendo(JANE, "visitor ID"), header))
 
 
 def test_extreme_ticket_unfurls() -> None:
@@ -485,20 +489,20 @@ def test_extreme_ticket_unfurls() -> None:
         TicketContext(bundle, reason=long(EVIL, 3000)),
     ]
     for tc in variants:
-        unfurl = tk.ticket_unfurl(bundle, NOW, tc)
+        unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
         check_unfurl(unfurl)
-        check_unfurl(tk.with_note(unfurl, long(EVIL, 500)))
-    check_unfurl(tk.ticket_unfurl(bundle, NOW, pending=True))
-    check_unfurl(tk.ticket_error_unfurl(bundle.ticket_id, long(EVIL, 3000)))
-    check_unfurl(tk.ticket_number_unfurl(bundle.ticket_id, long(EVIL, 3000)))
-    text = all_text(tk.ticket_unfurl(bundle, NOW, variants[0]))
+        check_unfurl(ticket_blocks.with_note(unfurl, long(EVIL, 500)))
+    check_unfurl(ticket_blocks.ticket_unfurl(bundle, NOW, pending=True))
+    check_unfurl(ticket_blocks.ticket_error_unfurl(bundle.ticket_id, long(EVIL, 3000)))
+    check_unfurl(ticket_blocks.ticket_number_unfurl(bundle.ticket_id, long(EVIL, 3000)))
+    text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, variants[0]))
     assert "<script>" not in text and "&lt;script&gt;" in text
 
 
 def test_link_labels_cannot_split_a_link() -> None:
     """A `|` or `>` in a name must not end the label (or the link) early."""
     ctx = extreme_context(accounts=1, entries=3)
-    message = bk.context_message(ctx)
+    message = block_kit.context_message(ctx)
     for _, text in mrkdwn_texts(message["blocks"]):
         for match in re.finditer(r"<(https?://[^|>]+)\|([^>]*)>", text):
             assert "|" not in match.group(2) and "<" not in match.group(2)
@@ -517,7 +521,7 @@ TRUNCATION_BUG = (
 def test_long_feature_names_do_not_cut_a_top_items_link() -> None:
     """Ten top features (TOP_ITEMS=10) with 200-character names overflow the 2,000-character field."""
     ctx = extreme_context(accounts=1, top_name=200)
-    check_message(bk.context_message(ctx))
+    check_message(block_kit.context_message(ctx))
 
 
 def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
@@ -525,10 +529,10 @@ def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
     for n in range(360, 420):
         ctx = extreme_context(accounts=5)
         ctx = replace(ctx, accounts=[replace(a, name="N" * n) for a in ctx.accounts], gaps=[])
-        message = bk.context_message(ctx, view=bk.ViewRef(ctx.profile.id, full=True))
+        message = block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True))
         check_message(message)
         assert "last seen <!date^" in message["blocks"][1]["elements"][0]["text"], n
-        compact = bk.context_message(ctx)
+        compact = block_kit.context_message(ctx)
         check_message(compact)
         assert "Last seen <!date^" in compact["blocks"][1]["text"]["text"], n
 
@@ -536,7 +540,7 @@ def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
 def test_many_candidate_accounts_do_not_cut_the_last_seen_date() -> None:
     for n in range(60, 75):
         candidate = Candidate("u-1", "Initech Ops", OPS, [f"a{j}-" + "x" * n for j in range(40)], NOW - HOUR)
-        check_message(bk.ambiguous_message(Ambiguous(OPS, [candidate, candidate], "visitor ID"), NOW))
+        check_message(block_kit.ambiguous_message(Ambiguous(OPS, [candidate, candidate], "visitor ID"), NOW))
 
 
 # --- the fallback `text` is mrkdwn too -----------------------------------------------------------------
@@ -548,20 +552,20 @@ FALLBACK_BUG = (
 
 def test_context_fallback_text_escapes_user_data() -> None:
     """Slack formats a message's top-level `text` as mrkdwn (it is the notification and the fallback)."""
-    message = bk.context_message(extreme_context(accounts=1))
+    message = block_kit.context_message(extreme_context(accounts=1))
     assert "<script>" not in message["text"] and "<!channel>" not in message["text"]
 
 
-async def test_ticket_answer_fallback_text_escapes_the_subject(make_services: Any) -> None:
+async def test_ticket_answer_fallback_text_escapes_the_subject(make_deps: Any) -> None:
     """A ticket subject is written by the customer; `ticket_answer` puts it in the fallback text."""
-    services, _ = make_services()
+    deps, _ = make_deps()
     bundle = extreme_bundle(email=None)
 
     class OneTicket:
         async def get_ticket(self, ticket_id: int, *, host: str | None = None) -> TicketBundle:
             return bundle
 
-    tickets = TicketService(OneTicket(), services.context)  # type: ignore[arg-type]
+    tickets = TicketLookup(OneTicket(), deps.context)  # type: ignore[arg-type]
     answer = await answers.ticket_answer(tickets, bundle.ticket_id, "r1")
     check_message(answer.message)
     assert "<script>" not in answer.message["text"] and "<!channel>" not in answer.message["text"]

@@ -1,6 +1,6 @@
-"""Factories for the bot's services over the sample workspace. Each factory closes what it built.
+"""Factories for the bot's deps over the sample workspace. Each factory closes what it built.
 
-`ServicesFactory` is what the context, render and end-to-end tests share: `build_services` exactly as
+`DepsFactory` is what the context, render and end-to-end tests share: `build_deps` exactly as
 the bot calls it, with the sample's fake Pendo and Zendesk apps plugged in as in-process transports, a
 fixed clock and (by default) retry back-off without the wait.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from bot.context.tickets import TicketService
+from bot.context.tickets import TicketLookup
+from bot.deps import Deps, build_deps
 from bot.sample import SAMPLE_PENDO_KEY, FakeControls, Workspace, create_pendo_app, create_zendesk_app
 from bot.sample import sample_settings as point_at_sample
-from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from bot.upstream import Sleep
 
@@ -27,17 +27,17 @@ async def no_sleep(_seconds: float) -> None:
 
 
 @dataclass
-class SampleServices:
-    services: Services
+class SampleDeps:
+    deps: Deps
     settings: Settings
     controls: FakeControls  # the fake Pendo's request log and fault injection
     zendesk_controls: FakeControls
 
     @property
-    def tickets(self) -> TicketService:
-        """The ticket service (these services always have Zendesk unless built with `zendesk=False`)."""
-        assert self.services.tickets is not None, "built without Zendesk"
-        return self.services.tickets
+    def tickets(self) -> TicketLookup:
+        """The ticket service (these deps always have Zendesk unless built with `zendesk=False`)."""
+        assert self.deps.tickets is not None, "built without Zendesk"
+        return self.deps.tickets
 
     @property
     def requests(self) -> list[Any]:
@@ -50,8 +50,8 @@ class SampleServices:
         ]
 
 
-class ServicesFactory:
-    """`make(**settings_overrides)` → services over fresh fake apps (fresh request logs, fresh cache).
+class DepsFactory:
+    """`make(**settings_overrides)` → deps over fresh fake apps (fresh request logs, fresh cache).
 
     Settings point at the sample's fake APIs with its credentials, unless the overrides set
     PENDO_INTEGRATION_KEY. `pendo_app_key` sets the key the fake Pendo accepts; `pendo_options` are
@@ -63,7 +63,7 @@ class ServicesFactory:
     def __init__(self, ws: Workspace, now_ms: int) -> None:
         self.ws = ws
         self.now_ms = now_ms
-        self.made: list[Services] = []
+        self.made: list[Deps] = []
 
     def __call__(
         self,
@@ -74,7 +74,7 @@ class ServicesFactory:
         zendesk: bool = True,
         sleep: Sleep | None = no_sleep,
         **overrides: Any,
-    ) -> SampleServices:
+    ) -> SampleDeps:
         overrides.setdefault("pendo_email_field", "")
         settings = load_settings(**overrides)
         if not settings.pendo_configured:
@@ -84,15 +84,15 @@ class ServicesFactory:
         workspace = ws or self.ws
         pendo_app = create_pendo_app(workspace, key=pendo_app_key, **(pendo_options or {}))
         zendesk_app = create_zendesk_app(workspace)
-        services = build_services(
+        deps = build_deps(
             settings,
             pendo_transport=httpx.ASGITransport(app=pendo_app),
             zendesk_transport=httpx.ASGITransport(app=zendesk_app) if zendesk else None,
             now_ms=lambda: self.now_ms,
             sleep=sleep,
         )
-        self.made.append(services)
-        return SampleServices(services, settings, pendo_app.state.controls, zendesk_app.state.controls)
+        self.made.append(deps)
+        return SampleDeps(deps, settings, pendo_app.state.controls, zendesk_app.state.controls)
 
     async def aclose(self) -> None:
         while self.made:
@@ -100,8 +100,8 @@ class ServicesFactory:
 
 
 @asynccontextmanager
-async def services_factory(ws: Workspace, now_ms: int) -> AsyncIterator[ServicesFactory]:
-    factory = ServicesFactory(ws, now_ms)
+async def deps_factory(ws: Workspace, now_ms: int) -> AsyncIterator[DepsFactory]:
+    factory = DepsFactory(ws, now_ms)
     try:
         yield factory
     finally:

@@ -1,5 +1,5 @@
 """Fixtures every test folder may use (registered in tests/conftest.py): the fake Slack Web API and
-services over the sample workspace."""
+deps over the sample workspace."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from bot.sample import LoopbackServer, Workspace, build_workspace
 from bot.sample.slack_api import FakeSlack, create_slack_app
-from tests.support.factories import ServicesFactory, services_factory
+from tests.support.factories import DepsFactory, deps_factory
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,7 @@ def sample_workspace() -> Workspace:
 
 
 @pytest.fixture
-async def sample_services() -> AsyncIterator[ServicesFactory]:
-    """`sample_services(**settings_overrides)` → services over the sample; all closed after the test."""
-    async with services_factory(sample_workspace(), SAMPLE_NOW) as make:
+async def sample_deps() -> AsyncIterator[DepsFactory]:
+    """`sample_deps(**settings_overrides)` → deps over the sample; all closed after the test."""
+    async with deps_factory(sample_workspace(), SAMPLE_NOW) as make:
         yield make

@@ -24,11 +24,11 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import build_app
+from bot.deps import Deps, build_deps
 from bot.sample import create_pendo_app, create_zendesk_app, sample_settings
 from bot.sample.data import Workspace, build_workspace
 from bot.sample.server import LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app
-from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.web import create_web_app
 
@@ -63,7 +63,7 @@ def default_subscription_tz() -> str:
 
 @dataclass(frozen=True)
 class BotInstance:
-    services: Services
+    deps: Deps
     web: ASGIApp
     pendo: Starlette  # the fake Pendo app (its `state.controls` inject faults)
 
@@ -95,7 +95,7 @@ class DemoStack:
             task.cancel()  # each closes its bot's clients as it ends
         await asyncio.gather(*retired, return_exceptions=True)
         if self.bot is not None:
-            await self.bot.services.aclose()
+            await self.bot.deps.aclose()
         await asyncio.to_thread(self.slack_server.stop)
 
     @property
@@ -120,13 +120,13 @@ class DemoStack:
         settings = self.settings()
         pendo = create_pendo_app(self.ws)
         _apply_fault(pendo.state.controls, self.fault)
-        services = build_services(
+        deps = build_deps(
             settings,
             pendo_transport=httpx.ASGITransport(app=pendo),
             zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(self.ws)),
             sample=True,
         )
-        return BotInstance(services, create_web_app(build_app(settings, services), services), pendo)
+        return BotInstance(deps, create_web_app(build_app(settings, deps), deps), pendo)
 
     async def restart(self, *, fault: str | None = None, subscription_tz: str | None = None) -> None:
         """Apply the switches and start a fresh bot; the old one finishes what it is doing, then closes."""
@@ -151,7 +151,7 @@ class DemoStack:
         try:
             await asyncio.sleep(30)  # a lookup in flight keeps its clients until it is done
         finally:
-            await old.services.aclose()
+            await old.deps.aclose()
 
     async def bot_asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The current bot's HTTP app: /slack/events, /healthz, /readyz."""

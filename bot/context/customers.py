@@ -1,4 +1,4 @@
-"""The context service: one entry point per question, composed from concurrent Pendo calls.
+"""Customer lookups: one entry point per question, composed from concurrent Pendo calls.
 
 "Who is this email" (`lookup`) and "who is this visitor" (`for_visitor_id`) both end in a
 `CustomerContext`. Parts run concurrently under one deadline; a part that fails becomes a labelled gap
@@ -13,8 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.context import timeline as tl
-from bot.context import usage as us
+from bot.context import timeline as timeline_part
+from bot.context import usage as usage_part
 from bot.context.models import (
     AccountChoice,
     AccountContext,
@@ -50,7 +50,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class ContextService:
+class CustomerLookup:
     def __init__(self, pendo: PendoClient, settings: Settings, clock: Callable[[], int] = _now_ms) -> None:
         self.pendo = pendo
         self.settings = settings
@@ -154,7 +154,7 @@ class ContextService:
                     name=a.display_name,
                     url=self.links.account(a.id),
                     opted_out=a.do_not_process,
-                    fields=[] if a.do_not_process else us.metadata_fields(a.metadata, fields, schema),
+                    fields=[] if a.do_not_process else usage_part.metadata_fields(a.metadata, fields, schema),
                 )
                 for a in sorted(named, key=lambda a: (a.display_name.casefold(), a.id))
             ],
@@ -193,7 +193,7 @@ class ContextService:
             name=base.name,
             url=base.url,
             generated_at_ms=now,
-            fields=us.metadata_fields(account.metadata, self.settings.pendo_account_fields, schema),
+            fields=usage_part.metadata_fields(account.metadata, self.settings.pendo_account_fields, schema),
             first_visit_ms=account.meta_int("auto", "firstvisit"),
             last_visit_ms=account.meta_int("auto", "lastvisit"),
             figures=figures,
@@ -201,7 +201,7 @@ class ContextService:
         )
 
     async def _account_figures(self, account_id: str, now: int, offset: int | None) -> AccountFigures:
-        first, previous_first = us.windows(now, offset)
+        first, previous_first = usage_part.windows(now, offset)
         n = self.settings.top_items
         agg = self.pendo.aggregate
         rows, (feature_cat, page_cat) = await asyncio.gather(
@@ -221,16 +221,16 @@ class ContextService:
         daily, current, previous, visitors, features, pages = rows
         ids = [str(r["visitorId"]) for r in visitors if r.get("visitorId")]
         records = await self._or_default(self.pendo.visitors(ids), {}, "visitor names") if ids else {}
-        learned = us.day_offset(daily)
-        today = us.today_start(now, learned if learned is not None else offset)
-        return us.account_figures(
+        learned = usage_part.day_offset(daily)
+        today = usage_part.today_start(now, learned if learned is not None else offset)
+        return usage_part.account_figures(
             daily,
             today,
             current,
             previous,
-            us.account_visitors(visitors, records, self.settings.email_field),
-            us.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
-            us.top_items(pages, page_cat, self.links, PendoKind.PAGE),
+            usage_part.account_visitors(visitors, records, self.settings.email_field),
+            usage_part.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
         )
 
     # --- parts ----------------------------------------------------------------------------------------
@@ -277,14 +277,14 @@ class ContextService:
             os=None if opted_out else visitor.meta("auto", "lastoperatingsystem"),
             fields=[]
             if opted_out
-            else us.metadata_fields(visitor.metadata, self.settings.pendo_visitor_fields, schema),
+            else usage_part.metadata_fields(visitor.metadata, self.settings.pendo_visitor_fields, schema),
             url=self.links.visitor(visitor.id),
             opted_out=opted_out,
         )
 
     async def _usage(self, visitor_id: str, now: int, offset: int | None) -> VisitorUsage:
-        first, both_first = us.windows(now, offset)
-        days, n = us.WINDOW_DAYS, self.settings.top_items
+        first, both_first = usage_part.windows(now, offset)
+        days, n = usage_part.WINDOW_DAYS, self.settings.top_items
         agg = self.pendo.aggregate
         rows, features, pages, feature_cat, page_cat = await asyncio.gather(
             agg("visitor-daily", queries.visitor_daily_activity(visitor_id, both_first, 2 * days)),
@@ -293,13 +293,13 @@ class ContextService:
             self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
             self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
         )
-        learned = us.day_offset(rows)
-        today = us.today_start(now, learned if learned is not None else offset)
-        return us.visitor_usage(
+        learned = usage_part.day_offset(rows)
+        today = usage_part.today_start(now, learned if learned is not None else offset)
+        return usage_part.visitor_usage(
             rows,
             today,
-            us.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
-            us.top_items(pages, page_cat, self.links, PendoKind.PAGE),
+            usage_part.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
         )
 
     async def _accounts(
@@ -320,15 +320,15 @@ class ContextService:
         usage: dict[str, AccountUsage] = {}
         usage_gap = None
         if active:
-            first, _ = us.windows(now, offset)
+            first, _ = usage_part.windows(now, offset)
             rows, usage_gap = await self._part(
                 self.pendo.aggregate(
-                    "accounts-activity", queries.accounts_activity(active, first, us.WINDOW_DAYS)
+                    "accounts-activity", queries.accounts_activity(active, first, usage_part.WINDOW_DAYS)
                 ),
                 deadline,
                 "Usage figures",
             )
-            usage = us.accounts_usage(rows, active) if rows is not None else {}
+            usage = usage_part.accounts_usage(rows, active) if rows is not None else {}
         out = []
         for a in account_ids:
             account = records.get(a)
@@ -343,7 +343,7 @@ class ContextService:
                         name=account.display_name,
                         url=urls[a],
                         usage=usage.get(a),
-                        fields=us.metadata_fields(
+                        fields=usage_part.metadata_fields(
                             account.metadata, self.settings.pendo_account_fields, schema
                         ),
                         gap=usage_gap,
@@ -366,9 +366,9 @@ class ContextService:
     ) -> Timeline:
         """[anchor - N h, anchor] from the history endpoint, right whichever day one call returns."""
         start = anchor - self.settings.timeline_hours * 3_600_000
-        if anchor < now - tl.HISTORY_RETENTION_DAYS * queries.DAY_MS:
-            raise HistoryExpired("Pendo", f"anchor older than {tl.HISTORY_RETENTION_DAYS} days")
-        starts = tl.history_starts(start, anchor, offset)
+        if anchor < now - timeline_part.HISTORY_RETENTION_DAYS * queries.DAY_MS:
+            raise HistoryExpired("Pendo", f"anchor older than {timeline_part.HISTORY_RETENTION_DAYS} days")
+        starts = timeline_part.history_starts(start, anchor, offset)
         kinds = ["page", "feature", "trackType"]
         results: list[Any] = await asyncio.gather(
             *(self.pendo.history(visitor_id, s) for s in starts),
@@ -382,7 +382,7 @@ class ContextService:
         catalogs["guide"] = (
             await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
         )
-        return tl.build_timeline(
+        return timeline_part.build_timeline(
             items,
             start_ms=start,
             anchor_ms=anchor,
@@ -400,6 +400,6 @@ class HistoryExpired(UpstreamError):
     @property
     def user_message(self) -> str:
         return (
-            f"Pendo keeps history for about {tl.HISTORY_RETENTION_DAYS} days, and this moment is older "
+            f"Pendo keeps history for about {timeline_part.HISTORY_RETENTION_DAYS} days, and this moment is older "
             "than that."
         )

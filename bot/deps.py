@@ -1,4 +1,4 @@
-"""Builds the object graph once from the settings: HTTP clients, upstream clients, context services.
+"""Builds the object graph once from the settings: HTTP clients, upstream clients, the lookups.
 
 It knows nothing of the sample workspace: the command line, when it chooses the sample, passes sample
 settings and transports in (see `bot.sample.connect`). Without a Pendo key it refuses; without a
@@ -16,8 +16,8 @@ import httpx
 
 from bot.audit import Auditor
 from bot.cache import TTLCache
-from bot.context.service import ContextService
-from bot.context.tickets import TicketService
+from bot.context.customers import CustomerLookup
+from bot.context.tickets import TicketLookup
 from bot.inflight import InFlight
 from bot.pendo.client import PendoClient
 from bot.settings import Settings, SettingsError
@@ -28,13 +28,13 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Services:
+class Deps:
     settings: Settings
     pendo: PendoClient
-    context: ContextService
-    tickets: TicketService | None  # None: Zendesk is not connected
+    context: CustomerLookup
+    tickets: TicketLookup | None  # None: Zendesk is not connected
     cache: TTLCache  # upstream answers
-    slack_cache: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
+    memo: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
     auditor: Auditor
     inflight: InFlight  # work started after an ack: one deadline each, drained on shutdown
     sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
@@ -52,7 +52,7 @@ def _audit_key(settings: Settings) -> str:
     return "pendo-context-cli"
 
 
-def build_services(
+def build_deps(
     settings: Settings,
     *,
     pendo_transport: httpx.AsyncBaseTransport | None = None,
@@ -60,7 +60,7 @@ def build_services(
     now_ms: Callable[[], int] | None = None,
     sleep: Sleep | None = None,
     sample: bool = False,
-) -> Services:
+) -> Deps:
     """Everything the listeners and the CLI need. Transports stand in for the network (sample, tests)."""
     if not settings.pendo_configured:
         raise SettingsError(
@@ -79,7 +79,7 @@ def build_services(
         ttl=settings.cache_ttl_seconds,
         sleep=sleep,
     )
-    context = ContextService(pendo, settings, clock=clock)
+    context = CustomerLookup(pendo, settings, clock=clock)
     closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose]
     tickets = None
     if settings.zendesk_configured:
@@ -92,14 +92,14 @@ def build_services(
             sleep=sleep,
         )
         closers.append(zendesk.aclose)
-        tickets = TicketService(zendesk, context)
-    return Services(
+        tickets = TicketLookup(zendesk, context)
+    return Deps(
         settings=settings,
         pendo=pendo,
         context=context,
         tickets=tickets,
         cache=cache,
-        slack_cache=TTLCache(max_entries=20_000),
+        memo=TTLCache(max_entries=20_000),
         auditor=Auditor(_audit_key(settings)),
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
         sample=sample,
