@@ -1,4 +1,4 @@
-"""Command line: `pendo-bot lookup|ticket|check|serve|demo` (same as `python -m bot`)."""
+"""Command line: `pendo-bot lookup|account|ticket|check|serve|demo` (same as `python -m bot`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.answers import render_result
+from bot.answers import render_account, render_result
 from bot.context.customers import LookupResult
-from bot.context.models import Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
+from bot.context.models import AccountNotFound, Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
 from bot.deps import Deps, build_deps
 from bot.logs import setup_logging
+from bot.render import accounts as ac
 from bot.render import text as terminal_text
 from bot.settings import Settings, SettingsError, load_settings
 from bot.upstream import NotFound, UpstreamError
@@ -86,6 +87,25 @@ def _anchor(at: str | None, tz: ZoneInfo) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
+async def _account(settings: Settings, args: argparse.Namespace) -> int:
+    deps = open_deps(settings, sample=args.sample)
+    try:
+        result = await deps.context.account(" ".join(args.query))
+    except InvalidInput as exc:
+        print(str(exc).replace("`/pendo ", "`pendo-bot "), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UpstreamError as exc:
+        print(exc.user_message, file=sys.stderr)
+        return EXIT_UPSTREAM
+    finally:
+        await deps.aclose()
+    if args.json:
+        print(json.dumps(render_account(result, full=args.full).message, indent=2, ensure_ascii=False))
+    else:
+        print(ac.account_text(result))
+    return EXIT_NOT_FOUND if isinstance(result, AccountNotFound) else 0
+
+
 async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
     deps = open_deps(settings, sample=args.sample)
     if deps.tickets is None:
@@ -141,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--visitor-id", help="look up a Pendo visitor ID instead of an email")
     lookup.add_argument("--at", help="anchor the timeline at this ISO time (default: now)")
     lookup.add_argument("--json", action="store_true", help="print the Slack Block Kit message instead")
+    account = sub.add_parser("account", help="an account's summary, by account ID or name")
+    account.add_argument("query", nargs="+", help="an account ID, or its name (any case)")
+    account.add_argument("--json", action="store_true", help="print the Slack Block Kit message")
+    account.add_argument("--full", action="store_true", help="with --json: the Show more view")
     ticket = sub.add_parser("ticket", help="a Zendesk ticket and what its requester did before filing it")
     ticket.add_argument("ticket", help="a ticket number (12345, #12345) or a ticket link")
     sub.add_parser("check", help="verify the settings and that Pendo accepts the key")
@@ -190,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_lookup(settings, args))
     if args.command == "ticket":
         return asyncio.run(_ticket(settings, args))
+    if args.command == "account":
+        return asyncio.run(_account(settings, args))
     if args.command == "check":
         return asyncio.run(_check(settings, args))
     from bot.server import serve

@@ -14,9 +14,11 @@ from typing import Any
 
 from bot.audit import Outcome
 from bot.cache import StaleUse, track_stale
-from bot.context.customers import CustomerLookup, LookupResult
-from bot.context.models import Ambiguous, CustomerContext
+from bot.context.customers import AccountResult, CustomerLookup, LookupResult
+from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
+from bot.context.targets import Target
 from bot.context.tickets import TicketLookup
+from bot.render import accounts as ac
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render.words import upstream_sentence
@@ -172,6 +174,51 @@ async def _ticket_answer(
         {"text": f"Zendesk ticket #{ticket_id}: {block_kit.esc(bundle.ticket.title)}", "blocks": blocks},
         outcome,
     )
+
+
+def render_account(result: AccountResult, *, full: bool = False) -> Answer:
+    if isinstance(result, AccountContext):
+        outcome = (
+            Outcome.OPTED_OUT if result.opted_out else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
+        )
+        return Answer(ac.account_message(result, full=full), outcome)
+    if isinstance(result, AccountChoice):
+        return Answer(ac.account_choice_message(result), Outcome.AMBIGUOUS)
+    return Answer(ac.account_not_found_message(result), Outcome.NOT_FOUND)
+
+
+async def account_answer(service: CustomerLookup, query: str, request_id: str) -> Answer:
+    """`/pendo account <id or name>`: the query is already checked to be non-empty."""
+    try:
+        result = await service.account(query)
+    except UpstreamError as exc:
+        return error_answer(exc, request_id)
+    return render_account(result)
+
+
+async def account_id_answer(
+    service: CustomerLookup, account_id: str, request_id: str, *, full: bool = False
+) -> Answer:
+    """An account button: Open account, a picked account, Show more / less."""
+    try:
+        result = await service.for_account_id(account_id)
+    except UpstreamError as exc:
+        return error_answer(exc, request_id)
+    return render_account(result, full=full)
+
+
+async def target_answer(
+    context: CustomerLookup, tickets: TicketLookup | None, target: Target, *, shareable: bool = False
+) -> Answer:
+    """One email, ticket or account found in a message, a mention or the lookup modal."""
+    request_id = new_request_id()
+    if target.kind == "ticket":
+        if tickets is None:
+            return Answer(block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
+        return await ticket_answer(tickets, int(target.value), request_id, shareable=shareable)
+    if target.kind == "account":
+        return await account_answer(context, target.value, request_id)
+    return await email_answer(context, target.value, request_id, shareable=shareable)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:

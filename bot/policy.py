@@ -97,3 +97,30 @@ def decide_unfurl(facts: UnfurlFacts, rules: UnfurlRules) -> Decision:
     if rules.pendo_channels and facts.channel not in rules.pendo_channels:
         return Decision(Preview.HEADER, Reason.NO_PENDO_HERE)
     return Decision(Preview.FULL, Reason.ALLOWED)
+
+
+# --- `@Pendo jane@acme.com`: where the answer goes ---------------------------------------------------------
+class Reply(Enum):
+    THREAD = auto()  # in the thread, for the channel
+    PRIVATE = auto()  # chat.postEphemeral to the mentioner, in the thread
+    REFUSE = auto()  # a private sentence, no customer data
+
+
+@dataclass(frozen=True)
+class MentionFacts:
+    channel: str
+    channel_kind: ChannelKind  # INTERNAL or EXTERNAL (Slack Connect, or not provably internal)
+    refusal: str | None  # the access lists' sentence (ALLOWED_USERS / _USERGROUPS / _CHANNELS), if any
+    same_team: bool  # the mentioner belongs to the workspace the bot is installed in
+
+
+def decide_mention(facts: MentionFacts, rules: UnfurlRules) -> Reply:
+    """Access lists first (nothing for someone without access); in a Slack Connect channel only a member
+    of this workspace gets an answer, and only privately; outside UNFURL_CHANNELS privately too."""
+    if facts.refusal is not None:
+        return Reply.REFUSE
+    if facts.channel_kind is not ChannelKind.INTERNAL:
+        return Reply.PRIVATE if facts.same_team else Reply.REFUSE
+    if rules.pendo_channels and facts.channel not in rules.pendo_channels:
+        return Reply.PRIVATE
+    return Reply.THREAD

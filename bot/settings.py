@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     unfurl_shared_channels: Literal["none", "ticket_number"] = "none"
     unfurl_max_links: int = Field(default=5, ge=1, le=10)
     unfurl_dedupe_seconds: int = Field(default=120, ge=0, le=3600)
+    work_objects: bool = False  # WORK_OBJECTS=on: ticket unfurls as Slack Work Objects
 
     _split = field_validator(
         "pendo_visitor_fields",

@@ -63,3 +63,17 @@ def test_lookup_and_ticket_share_the_not_found_exit_code(capsys: pytest.CaptureF
     assert main(["lookup", "nobody-here@example.com"]) == 3
     assert main(["ticket", "999999"]) == 3
     assert "was not found in Zendesk" in capsys.readouterr().err
+
+
+def test_account_by_id_by_name_and_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["account", "acme"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Acme Corp (acme)") and "Active visitors (30 d): " in out
+    assert main(["account", "ACME", "corp"]) == 0
+    assert "2 Pendo accounts are named ACME corp" in capsys.readouterr().out
+    assert main(["account", "no", "such", "account"]) == 3
+    assert "No Pendo account has the ID or the name no such account" in capsys.readouterr().out
+    assert main(["account", "globex", "--json", "--full"]) == 0
+    message = json.loads(capsys.readouterr().out)
+    validate_message(message["blocks"], message["text"])
+    assert "Events per day, last 30 days" in json.dumps(message)

@@ -61,6 +61,8 @@ def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     names = ("slack_sdk", "slack_bolt", "uvicorn", "uvicorn.error", "httpx", "httpcore", "uvicorn.access")
     saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in names})
+    for name in names:  # start from the defaults: a server started by an earlier test (the demo's
+        logging.getLogger(name).setLevel(logging.NOTSET)  # uvicorn at "warning") may have set them
     yield
     root.handlers[:], root.level = saved[0], saved[1]
     for name, level in saved[2].items():

@@ -28,6 +28,7 @@ EXPECTED_BOT_SCOPES = {
     "im:read",
     "mpim:read",
     "usergroups:read",
+    "app_mentions:read",
 }
 
 
@@ -106,7 +107,11 @@ def test_scopes_are_exactly_what_the_bot_uses(manifest: dict[str, Any]) -> None:
 
 def test_events_and_settings(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "link_shared"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_mention",
+        "link_shared",
+    }
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert settings["org_deploy_enabled"] is False
@@ -130,10 +135,22 @@ def test_features(manifest: dict[str, Any]) -> None:
     (command,) = features["slash_commands"]
     assert command["command"] == "/pendo"
     assert command["description"]
-    assert command["usage_hint"] == "jane@acme.com | 12345 | <ticket link> | help"
+    assert command["usage_hint"] == "jane@acme.com | 12345 | <ticket link> | account <name or ID> | help"
     assert command["should_escape"] is False
     assert "url" not in command
     assert features["unfurl_domains"] == ["your-subdomain.zendesk.com"]
+    shortcuts = {s["callback_id"]: s["type"] for s in features["shortcuts"]}
+    assert shortcuts == {"pendo_message": "message", "pendo_lookup": "global"}
+
+
+def test_every_shortcut_and_event_in_the_manifest_has_a_listener(manifest: dict[str, Any]) -> None:
+    from bot.listeners import all_routes
+
+    keys = {(r.kind, r.key) for r in all_routes() if isinstance(r.key, str)}
+    for shortcut in manifest["features"]["shortcuts"]:
+        assert ("shortcut", shortcut["callback_id"]) in keys
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        assert ("event", event) in keys
 
 
 def procfile() -> dict[str, str]:

@@ -7,11 +7,14 @@ import pytest
 from bot.policy import (
     ChannelKind,
     Decision,
+    MentionFacts,
     Preview,
     Reason,
+    Reply,
     Source,
     UnfurlFacts,
     UnfurlRules,
+    decide_mention,
     decide_unfurl,
 )
 from bot.settings import load_settings
@@ -73,3 +76,23 @@ def test_rules_come_from_the_settings() -> None:
         shared_channels="ticket_number",
     )
     assert UnfurlRules.from_settings(load_settings()) == UnfurlRules()
+
+
+# --- mentions -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "refusal", "same_team", "pendo_channels", "expected"),
+    [
+        (ChannelKind.INTERNAL, None, True, frozenset(), Reply.THREAD),
+        (ChannelKind.INTERNAL, None, True, frozenset({"C0SUPPORT"}), Reply.THREAD),
+        (ChannelKind.INTERNAL, None, True, frozenset({"C0OTHER"}), Reply.PRIVATE),
+        (ChannelKind.INTERNAL, "no access", True, frozenset(), Reply.REFUSE),
+        (ChannelKind.EXTERNAL, None, True, frozenset(), Reply.PRIVATE),
+        (ChannelKind.EXTERNAL, None, False, frozenset(), Reply.REFUSE),
+        (ChannelKind.EXTERNAL, "no access", True, frozenset(), Reply.REFUSE),
+    ],
+)
+def test_where_a_mention_is_answered(
+    kind: ChannelKind, refusal: str | None, same_team: bool, pendo_channels: frozenset[str], expected: Reply
+) -> None:
+    facts = MentionFacts(channel="C0SUPPORT", channel_kind=kind, refusal=refusal, same_team=same_team)
+    assert decide_mention(facts, UnfurlRules(pendo_channels=pendo_channels)) is expected

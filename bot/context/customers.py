@@ -16,10 +16,15 @@ from typing import Any, TypeVar
 from bot.context import timeline as timeline_part
 from bot.context import usage as usage_part
 from bot.context.models import (
+    AccountChoice,
+    AccountContext,
+    AccountFigures,
+    AccountNotFound,
     AccountSummary,
     AccountUsage,
     Ambiguous,
     CustomerContext,
+    InvalidInput,
     NotFoundInPendo,
     Timeline,
     VisitorProfile,
@@ -29,7 +34,7 @@ from bot.context.resolver import Resolver, parse_email
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
-from bot.pendo.models import CatalogItem, MetadataSchema, Visitor
+from bot.pendo.models import Account, CatalogItem, MetadataSchema, Visitor
 from bot.settings import Settings
 from bot.upstream import Unavailable, UpstreamError
 
@@ -37,6 +42,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LookupResult = CustomerContext | Ambiguous | NotFoundInPendo
+AccountResult = AccountContext | AccountChoice | AccountNotFound
 MAX_ACCOUNTS = 10  # accounts fetched per visitor; the rest are counted, not queried
 
 
@@ -121,6 +127,110 @@ class CustomerLookup:
             accounts=list(accounts),
             timeline=timeline,
             gaps=gaps,
+        )
+
+    async def account(self, query: str) -> AccountResult:
+        """`/pendo account <id or name>`: the account with that ID, else the accounts with that name
+        (ignoring case): one → its summary, several → a choice, none → not found."""
+        query = " ".join(query.split())
+        if not query:
+            raise InvalidInput("Give an account ID or name, e.g. `/pendo account Acme Corp`.")
+        deadline = self._deadline()
+        found = await self._within(self.pendo.accounts([query]), deadline)
+        if query in found:
+            return await self.account_context(found[query], deadline=deadline)
+        named = await self._within(self.pendo.accounts_named(query), deadline)
+        if not named:
+            return AccountNotFound(query=query)
+        if len(named) == 1:
+            return await self.account_context(named[0], deadline=deadline)
+        schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", deadline)
+        fields = self.settings.pendo_account_fields
+        return AccountChoice(
+            query=query,
+            accounts=[
+                AccountSummary(
+                    id=a.id,
+                    name=a.display_name,
+                    url=self.links.account(a.id),
+                    opted_out=a.do_not_process,
+                    fields=[] if a.do_not_process else usage_part.metadata_fields(a.metadata, fields, schema),
+                )
+                for a in sorted(named, key=lambda a: (a.display_name.casefold(), a.id))
+            ],
+        )
+
+    async def for_account_id(self, account_id: str) -> AccountContext | AccountNotFound:
+        """The Open account button and a picked account: by ID only."""
+        deadline = self._deadline()
+        found = await self._within(self.pendo.accounts([account_id]), deadline)
+        if account_id not in found:
+            return AccountNotFound(query=account_id)
+        return await self.account_context(found[account_id], deadline=deadline)
+
+    async def account_context(self, account: Account, *, deadline: float | None = None) -> AccountContext:
+        """One account's summary from its record plus a fixed set of queries, each scoped to this account
+        and to one 30-day period: per-day events, the totals of both periods, the top visitors (then their
+        records, one query), top features and top pages. With the record: 8 Pendo calls, whatever the
+        account's size; plus, while not cached, the account schema and the feature and page catalogs."""
+        now = self._clock()
+        deadline = deadline or self._deadline()
+        schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", deadline)
+        base = AccountContext(
+            id=account.id,
+            name=account.display_name,
+            url=self.links.account(account.id),
+            generated_at_ms=now,
+            opted_out=account.do_not_process,
+        )
+        if account.do_not_process:  # an opted-out account's ID never goes into an activity query
+            return base
+        figures, gap = await self._part(
+            self._account_figures(account.id, now, self.pendo.day_offset()), deadline, "Usage figures"
+        )
+        return AccountContext(
+            id=base.id,
+            name=base.name,
+            url=base.url,
+            generated_at_ms=now,
+            fields=usage_part.metadata_fields(account.metadata, self.settings.pendo_account_fields, schema),
+            first_visit_ms=account.meta_int("auto", "firstvisit"),
+            last_visit_ms=account.meta_int("auto", "lastvisit"),
+            figures=figures,
+            gaps=[gap] if gap else [],
+        )
+
+    async def _account_figures(self, account_id: str, now: int, offset: int | None) -> AccountFigures:
+        first, previous_first = usage_part.windows(now, offset)
+        n = self.settings.top_items
+        agg = self.pendo.aggregate
+        rows, (feature_cat, page_cat) = await asyncio.gather(
+            asyncio.gather(
+                agg("account-daily", queries.account_daily_activity(account_id, first)),
+                agg("account-totals", queries.account_period_totals(account_id, first)),
+                agg("account-totals", queries.account_period_totals(account_id, previous_first)),
+                agg("account-top-visitors", queries.account_top_visitors(account_id, first, n)),
+                agg("account-top-features", queries.account_top_objects("feature", account_id, first, n)),
+                agg("account-top-pages", queries.account_top_objects("page", account_id, first, n)),
+            ),
+            asyncio.gather(
+                self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
+                self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
+            ),
+        )
+        daily, current, previous, visitors, features, pages = rows
+        ids = [str(r["visitorId"]) for r in visitors if r.get("visitorId")]
+        records = await self._or_default(self.pendo.visitors(ids), {}, "visitor names") if ids else {}
+        learned = usage_part.day_offset(daily)
+        today = usage_part.today_start(now, learned if learned is not None else offset)
+        return usage_part.account_figures(
+            daily,
+            today,
+            current,
+            previous,
+            usage_part.account_visitors(visitors, records, self.settings.email_field),
+            usage_part.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
         )
 
     # --- parts ----------------------------------------------------------------------------------------

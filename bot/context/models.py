@@ -183,3 +183,69 @@ class NotFoundInPendo:
 
 class InvalidInput(ValueError):
     """The agent typed something we cannot look up; the message says why and what works."""
+
+
+# --- one account: `/pendo account`, the Open account button ---------------------------------------------
+@dataclass(frozen=True)
+class AccountVisitor:
+    """One of an account's most active visitors over the last 30 days."""
+
+    id: str
+    name: str | None
+    email: str | None
+    last_visit_ms: int | None
+    events: int
+    minutes: int
+    days_active: int
+    opted_out: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.name or self.email or self.id
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    """The last 30 local days of one account against the 30 before."""
+
+    active_visitors: Trend
+    days_active: Trend
+    events: Trend
+    minutes: Trend
+    daily_events: list[int]  # 30 values, oldest first, today last
+    top_visitors: list[AccountVisitor]
+    top_features: list[TopItem]
+    top_pages: list[TopItem]
+
+    @property
+    def frequency(self) -> Frequency:
+        return Frequency.from_days_active(self.days_active.current)
+
+
+@dataclass(frozen=True)
+class AccountContext:
+    """Everything the bot shows about one account."""
+
+    id: str
+    name: str
+    url: str
+    generated_at_ms: int
+    fields: list[MetadataField] = field(default_factory=list)
+    first_visit_ms: int | None = None
+    last_visit_ms: int | None = None
+    opted_out: bool = False
+    figures: AccountFigures | None = None
+    gaps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    """Several accounts have the name that was asked for."""
+
+    query: str
+    accounts: list[AccountSummary]  # id, name, url and fields; no figures
+
+
+@dataclass(frozen=True)
+class AccountNotFound:
+    query: str

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.context.models import AccountUsage, MetadataField, TopItem, Trend, VisitorUsage
+from bot.context.models import (
+    AccountFigures,
+    AccountUsage,
+    AccountVisitor,
+    MetadataField,
+    TopItem,
+    Trend,
+    VisitorUsage,
+)
 from bot.pendo.kinds import PendoKind, PendoLinks
-from bot.pendo.models import CatalogItem, MetadataSchema
+from bot.pendo.models import CatalogItem, MetadataSchema, Visitor
 from bot.pendo.queries import DAY_MS
 
 WINDOW_DAYS = 30
@@ -173,3 +181,57 @@ def metadata_fields(
             label = descriptor.display_name if descriptor and descriptor.display_name else name
             out.append(MetadataField(label=label, value=text))
     return out
+
+
+def account_visitors(
+    rows: list[dict[str, Any]], records: dict[str, Visitor], email_field: tuple[str, str] | None
+) -> list[AccountVisitor]:
+    """The account's most active visitors (rows grouped by `visitorId`), named from their records."""
+    out = []
+    for row in rows:
+        visitor_id = str(row.get("visitorId") or "")
+        if not visitor_id:
+            continue
+        record = records.get(visitor_id)
+        opted_out = record is not None and record.do_not_process
+        email = None
+        if record is not None and not opted_out:
+            email = record.meta(*email_field) if email_field else None
+            email = email or (visitor_id if "@" in visitor_id else None)
+        out.append(
+            AccountVisitor(
+                id=visitor_id,
+                name=record.name if record is not None and not opted_out else None,
+                email=str(email) if email else None,
+                last_visit_ms=record.meta_int("auto", "lastvisit") if record and not opted_out else None,
+                events=_num(row, "numEvents"),
+                minutes=_num(row, "numMinutes"),
+                days_active=_num(row, "daysActive"),
+                opted_out=opted_out,
+            )
+        )
+    return out
+
+
+def account_figures(
+    daily: list[dict[str, Any]],
+    today_ms: int,
+    current: list[dict[str, Any]],
+    previous: list[dict[str, Any]],
+    top_visitors: list[AccountVisitor],
+    top_features: list[TopItem],
+    top_pages: list[TopItem],
+) -> AccountFigures:
+    """One account's figures: the current period's totals (one `reduce` row) against the previous one's,
+    and the per-day events of the current period for the sparkline."""
+    now, before = account_usage(current), account_usage(previous)
+    return AccountFigures(
+        active_visitors=Trend(now.unique_visitors, before.unique_visitors),
+        days_active=Trend(now.days_active, before.days_active),
+        events=Trend(now.events, before.events),
+        minutes=Trend(now.minutes, before.minutes),
+        daily_events=daily_series(daily, today_ms),
+        top_visitors=top_visitors,
+        top_features=top_features,
+        top_pages=top_pages,
+    )

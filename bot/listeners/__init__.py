@@ -19,11 +19,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import actions, commands, home, message_actions, unfurls
+from bot.listeners import accounts, actions, commands, home, message_actions, shortcuts, unfurls, work_objects
 from bot.listeners.middleware import middleware
 from bot.listeners.routes import Route, add_route
 
-MODULES = (commands, actions, message_actions, home, unfurls)
+MODULES = (commands, actions, message_actions, accounts, shortcuts, home, unfurls, work_objects)
 
 
 def all_routes() -> list[Route]:

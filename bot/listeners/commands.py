@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, email_answer, new_request_id, safely, ticket_answer
+from bot.answers import account_answer, deliver, email_answer, new_request_id, safely, ticket_answer
 from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.resolver import parse_email
+from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.message_actions import share_allowed
 from bot.listeners.middleware import deps_of
@@ -19,6 +20,7 @@ from bot.render import blocks as block_kit
 from bot.zendesk.links import foreign_ticket_host, parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
+ACCOUNT_WORD = "account"
 
 
 async def pendo_command(
@@ -37,6 +39,10 @@ async def pendo_command(
         )
         return
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
+    word, _, rest = text.partition(" ")
+    if word.lower() == ACCOUNT_WORD:
+        await account_command(ack, " ".join(rest.split()), respond, client, deps, user, channel)
+        return
     with deps.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
         ticket = parse_ticket_query(text, deps.settings.zendesk_ticket_hosts)
@@ -77,6 +83,35 @@ async def pendo_command(
             answer = await safely(ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable))
         else:
             answer = await safely(email_answer(deps.context, target, new_request_id(), shareable=shareable))
+        if await deliver(respond, answer.message):
+            entry.set(answer.kind, answer.detail)
+        else:
+            entry.set(Outcome.UNDELIVERED)
+
+
+async def account_command(
+    ack: AsyncAck,
+    query: str,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    deps: Deps,
+    user: str,
+    channel: str,
+) -> None:
+    """`/pendo account <id or name>`: the account summary, or a choice of namesakes, privately."""
+    with deps.auditor.audit("account", user=user, channel=channel, target=query) as entry:
+        if not query:
+            text = "Give an account ID or name, e.g. `/pendo account Acme Corp`."
+            await ack(response_type="ephemeral", **block_kit.notice_message(text, icon="🤔"))
+            entry.set(Outcome.INVALID)
+            return
+        await ack(response_type="ephemeral", **block_kit.progress_message(f"account {query}"))
+        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
+        if refusal:
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
+            entry.set(Outcome.REFUSED)
+            return
+        answer = await safely(account_answer(deps.context, query, new_request_id()))
         if await deliver(respond, answer.message):
             entry.set(answer.kind, answer.detail)
         else:

@@ -27,6 +27,7 @@ from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.policy import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
 from bot.render import tickets as ticket_blocks
+from bot.render import work_objects as wo
 from bot.upstream import UpstreamError
 from bot.zendesk.links import TicketRef, find_ticket_refs
 
@@ -38,7 +39,7 @@ NUMBER_NOTES = {
     Reason.COMPOSER: "Details appear when the message is posted.",
     Reason.EXTERNAL: "Shared channel: ticket details are not shown here.",
 }
-Unfurl = Callable[[dict[str, Any]], Awaitable[None]]
+Unfurl = Callable[..., Awaitable[None]]  # (unfurls, metadata=None)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ async def link_shared(
         decision = decide_unfurl(facts, UnfurlRules.from_settings(deps.settings))
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
         unfurl = _unfurler(client, post, note)
-        entry.set(*await _preview(decision, deps.tickets, refs, unfurl, deps.inflight))
+        work_objects = deps.settings.work_objects
+        entry.set(*await _preview(decision, deps.tickets, refs, unfurl, deps.inflight, work_objects))
 
 
 async def _new_refs(deps: Deps, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
@@ -109,7 +111,12 @@ async def _new_refs(deps: Deps, event: dict[str, Any], post: LinkPost) -> tuple[
 
 
 async def _preview(
-    decision: Decision, tickets: TicketLookup, refs: list[TicketRef], unfurl: Unfurl, inflight: InFlight
+    decision: Decision,
+    tickets: TicketLookup,
+    refs: list[TicketRef],
+    unfurl: Unfurl,
+    inflight: InFlight,
+    work_objects: bool = False,
 ) -> tuple[Outcome, str]:
     """Post what the decision allows; the outcome for the audit line."""
     if decision.preview is Preview.NOTHING:
@@ -125,7 +132,10 @@ async def _preview(
         await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, CUT_SHORT) for r in refs})
 
     try:
-        work = _unfurl_tickets(tickets, refs, unfurl, with_pendo=decision.preview is Preview.FULL)
+        if work_objects:  # the channel gets the ticket card; Pendo context only in each user's panel
+            work = _unfurl_work_objects(tickets, refs, unfurl)
+        else:
+            work = _unfurl_tickets(tickets, refs, unfurl, with_pendo=decision.preview is Preview.FULL)
         return await inflight.run(work, cut_short=cut_short) or (Outcome.ERROR, "cut_short")
     except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
         log.exception("unfurl failed")
@@ -146,12 +156,12 @@ async def _facts(
 
 
 def _unfurler(client: AsyncWebClient, post: LinkPost, note: str | None) -> Unfurl:
-    async def unfurl(unfurls: dict[str, Any]) -> None:
+    async def unfurl(unfurls: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
         if note:
             last = list(unfurls)[-1]
             unfurls[last] = ticket_blocks.with_note(unfurls[last], note)
         try:
-            await client.chat_unfurl(unfurls=unfurls, **post.target)
+            await client.chat_unfurl(unfurls=unfurls, metadata=metadata, **post.target)
         except SlackApiError as exc:  # e.g. cannot_unfurl_url: the message was deleted meanwhile
             log.warning("chat.unfurl refused", extra={"error": str(exc.response.get("error", ""))})
 
@@ -190,6 +200,30 @@ async def _unfurl_tickets(
         }
     )
     return Outcome.FULL, ""
+
+
+async def _unfurl_work_objects(
+    tickets: TicketLookup, refs: list[TicketRef], unfurl: Unfurl
+) -> tuple[Outcome, str]:
+    """One `chat.unfurl`: a Work Object per ticket found (`metadata.entities`), the Block Kit header as the
+    fallback for clients without Work Objects; nothing about the requester's Pendo activity."""
+    now = tickets.now_ms()
+    try:
+        bundles = await tickets.tickets([r.ticket_id for r in refs])
+    except UpstreamError as exc:
+        log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
+        return Outcome.ERROR, type(exc).__name__
+    found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
+    unfurls = {
+        r.url: ticket_blocks.ticket_unfurl(bundles[r.ticket_id], now)
+        if r.ticket_id in bundles
+        else ticket_blocks.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
+        for r in refs
+    }
+    entities = [wo.ticket_entity(b, app_unfurl_url=r.url) for r, b in found]
+    await unfurl(unfurls, {"entities": entities} if entities else None)
+    return (Outcome.HEADER_ONLY, "work_object") if found else (Outcome.NOT_FOUND, "")
 
 
 def _missing_reason(ref: TicketRef) -> str:

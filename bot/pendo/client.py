@@ -200,6 +200,28 @@ class PendoClient(BaseClient):
                 out[account_id] = self._parse(_account, data, "account row")
         return out
 
+    async def accounts_named(self, name: str, group: str = "agent", field: str = "name") -> list[Account]:
+        """Accounts whose name field matches `name` ignoring case (see `queries.name_spellings`)."""
+        rows = await self.aggregate("accounts-by-name", queries.accounts_named(group, field, name))
+        wanted = " ".join(name.split()).casefold()
+        out = []
+        for row in rows:
+            data = {"id": str(row.get("accountId") or ""), "metadata": row.get("metadata") or {}}
+            account = self._parse(_account, data, "account row")
+            value = account.meta(group, field)
+            if account.id and isinstance(value, str) and " ".join(value.split()).casefold() == wanted:
+                out.append(account)
+        return out
+
+    async def visitors(self, visitor_ids: list[str]) -> dict[str, Visitor]:
+        """Several visitor records in one `visitors` aggregation; unknown IDs are absent."""
+        wanted = list(dict.fromkeys(visitor_ids))
+        if not wanted:
+            return {}
+        rows = await self.aggregate("visitors-by-id", queries.visitors_by_id(wanted))
+        found = (self._visitor_row(r) for r in rows if r.get("visitorId"))
+        return {v.id: v for v in found if v.id in wanted}
+
     async def history(self, visitor_id: str, starttime_ms: int) -> list[HistoryItem]:
         """One day of the visitor's activity log (which day exactly depends on Pendo's reading of
         `starttime`; the caller covers both). A malformed item is skipped and counted in the log."""

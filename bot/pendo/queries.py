@@ -147,3 +147,96 @@ def visitors_with_field(group: str, field: str, values: list[str], limit: int = 
         {"filter": equals_any(f"metadata.{group}.{field}", values)},
         {"limit": limit},
     ]
+
+
+# --- one account: the account summary ------------------------------------------------------------------
+ACCOUNT_WINDOW_DAYS = 30  # every account query spans one 30-day period at most
+
+
+def _account_events(source: str, account_id: str, first_ms: int) -> Pipeline:
+    return [
+        _event_source(source, first_ms, ACCOUNT_WINDOW_DAYS),
+        {"filter": f"accountId == {literal(account_id)}"},
+    ]
+
+
+def account_daily_activity(account_id: str, first_ms: int) -> Pipeline:
+    """Events and minutes per local day for one account over one 30-day period."""
+    return [
+        *_account_events("events", account_id, first_ms),
+        {
+            "group": {
+                "group": ["day"],
+                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
+            }
+        },
+        {"sort": ["day"]},
+    ]
+
+
+def account_period_totals(account_id: str, first_ms: int) -> Pipeline:
+    """One row for one account and one 30-day period: unique visitors, days active, events, minutes."""
+    return account_activity(account_id, first_ms, ACCOUNT_WINDOW_DAYS)
+
+
+def account_top_visitors(account_id: str, first_ms: int, limit: int) -> Pipeline:
+    """The account's most active visitors over one 30-day period, by events."""
+    return [
+        *_account_events("events", account_id, first_ms),
+        {
+            "group": {
+                "group": ["visitorId"],
+                "fields": [
+                    {"numEvents": {"sum": "numEvents"}},
+                    {"numMinutes": {"sum": "numMinutes"}},
+                    {"daysActive": {"count": "day"}},
+                ],
+            }
+        },
+        {"sort": ["-numEvents", "visitorId"]},
+        {"limit": limit},
+    ]
+
+
+def account_top_objects(kind: str, account_id: str, first_ms: int, limit: int) -> Pipeline:
+    """The account's most used pages or features (kind: "page" or "feature") by events."""
+    source, id_field = {"page": ("pageEvents", "pageId"), "feature": ("featureEvents", "featureId")}[kind]
+    return [
+        *_account_events(source, account_id, first_ms),
+        {
+            "group": {
+                "group": [id_field],
+                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
+            }
+        },
+        {"sort": ["-numEvents", id_field]},
+        {"limit": limit},
+    ]
+
+
+def visitors_by_id(visitor_ids: list[str]) -> Pipeline:
+    """Several visitors' records (`{visitorId, metadata}`) in one query."""
+    return [
+        {"source": {"visitors": None}},
+        {"filter": equals_any("visitorId", visitor_ids)},
+        {"limit": len(set(visitor_ids))},
+    ]
+
+
+def name_spellings(name: str) -> list[str]:
+    """The spellings an account name is searched under: as typed, lower, upper, Title Case, Capitalised.
+
+    Pendo's `==` is case-sensitive and its filter language has no documented lower-casing function, so
+    a case-insensitive match is approximated by these spellings (the caller keeps only true matches).
+    """
+    typed = " ".join(name.split())
+    return list(dict.fromkeys([typed, typed.lower(), typed.upper(), typed.title(), typed.capitalize()]))
+
+
+def accounts_named(group: str, field: str, name: str, limit: int = 20) -> Pipeline:
+    """Account records whose name field equals one of the name's spellings."""
+    return [
+        {"source": {"accounts": None}},
+        {"filter": equals_any(f"metadata.{group}.{field}", name_spellings(name))},
+        {"limit": limit},
+    ]

@@ -49,6 +49,11 @@ VIEW_ACTION = "message_view"  # + ":more", ":less", ":earlier", ":later", ":day"
 SHARE_IN_CHANNEL = "message_share"
 SHARE_WITH_NOTE = "message_share_note"
 NOTE_MODAL = "message_share_note_modal"
+LOOKUP_ACTION = "lookup_target"  # a choice between the emails and tickets found in a message
+LOOKUP_SHORTCUT = "pendo_lookup"  # the global shortcut: its modal
+LOOKUP_MODAL = "pendo_lookup_modal"
+MESSAGE_SHORTCUT = "pendo_message"  # "Pendo context" on a message
+ACCOUNT_ACTION = "account_view"  # + ":more", ":less", ":pick", ":open" (bot.render.accounts)
 TICKET_MARKER = "Ticket submitted"
 ZENDESK_OFF = (
     "Zendesk isn't connected to this bot, so I can't look up tickets. Look up the requester's email "
@@ -180,6 +185,42 @@ def view_button(text: str, name: str, ref: ViewRef, style: str | None = None) ->
 
 
 @dataclass(frozen=True)
+class AccountRef:
+    """Which account to draw, compact or full: the value of every account button."""
+
+    account_id: str
+    full: bool = False
+
+    def encode(self) -> str | None:
+        data: dict[str, Any] = {"k": self.account_id} | ({"f": 1} if self.full else {})
+        text = json.dumps(data, separators=(",", ":"))
+        return text if len(text) <= 2000 else None
+
+    @classmethod
+    def decode(cls, raw: str | None) -> AccountRef | None:
+        try:
+            data = json.loads(raw or "")
+            ref = cls(account_id=str(data["k"]), full=bool(data.get("f")))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return ref if ref.account_id else None
+
+
+def account_button(text: str, name: str, ref: AccountRef, style: str | None = None) -> dict[str, Any] | None:
+    value = ref.encode()
+    return None if value is None else button(text, f"{ACCOUNT_ACTION}:{name}", value=value, style=style)
+
+
+def open_account_button(ctx: CustomerContext) -> dict[str, Any] | None:
+    """**Open account** on a visitor summary: the first account's summary, privately to whoever clicks."""
+    first = ctx.profile.account_ids[0] if ctx.profile.account_ids else None
+    by_id = {a.id: a for a in ctx.accounts}
+    if first is None or (first in by_id and by_id[first].opted_out):
+        return None
+    return account_button("Open account", "open", AccountRef(first))
+
+
+@dataclass(frozen=True)
 class Sharing:
     """Where a summary stands with the channel: may it be shared, was it, by whom, with what note."""
 
@@ -250,7 +291,11 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
         if sharing.note:
             tail.append(section(f"💬 {esc(truncate(sharing.note, 2000))}"))
         detail = view_button("Details (only you see them)", "detail", view.but(full=True))
-        tail.append(actions(detail, button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)))
+        tail.append(
+            actions(
+                detail, open_account_button(ctx), button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)
+            )
+        )
         return tail
     toggle = (
         view_button("Show less", "less", view.but(full=False))
@@ -261,9 +306,8 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
     elements: list[dict[str, Any] | None] = [toggle]
     if offer is not None and not view.full:
         elements.append(view_button("Show their last active day", "day", offer))
+    elements.append(open_account_button(ctx))
     elements.append(button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url))
-    if view.full and len(ctx.accounts) == 1:
-        elements.append(button("Open account", OPEN_ACTION + ":account", url=ctx.accounts[0].url))
     if sharing.shared_in:
         tail.append(actions(*elements))
         tail.append(context_block(f"Shared in <#{sharing.shared_in}> ✓"))
@@ -542,7 +586,11 @@ def _account_blocks(accounts: list[AccountSummary], total: int) -> list[Block]:
             lines.append(" · ".join(_field_text(f, 60, 300) for f in a.fields))
         if a.gap:
             lines.append("_Figures missing (see below)._")
-        blocks.append(section("\n".join(lines)))
+        block = section("\n".join(lines))
+        opener = account_button("Open account", "open", AccountRef(a.id))
+        if opener is not None and len(accounts) > 1:
+            block["accessory"] = opener
+        blocks.append(block)
     if total > len(accounts):
         blocks.append(
             context_block(f"and {plural(total - len(accounts), 'more account')}: see the visitor in Pendo")
@@ -627,6 +675,7 @@ def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Me
             f"• `{command} https://{esc(zendesk_host)}/agent/tickets/12345`: the same, from a ticket link",
         ]
     lines += [
+        f"• `{command} account Acme Corp` (a name) or `{command} account acme` (an account ID): an account's summary",
         f"• `{command} help`: this message",
         "Answers are private to you: *Show more* opens the detail, *Share in channel* posts the summary "
         "for everyone.",
@@ -667,4 +716,71 @@ def note_modal(metadata: str) -> dict[str, Any] | None:
             },
             context_block("The summary is posted in this channel for everyone, with your name and note."),
         ],
+    }
+
+
+# --- emails and tickets found in a message ----------------------------------------------------------------
+def target_value(kind: str, value: str) -> str | None:
+    text = json.dumps({"k": kind, "v": value}, separators=(",", ":"))
+    return text if len(text) <= 2000 else None
+
+
+def targets_message(targets: list[tuple[str, str, str]]) -> Message:
+    """A choice between what a message mentions: (kind, value, label) each, one button each."""
+    blocks: list[Block] = [
+        section(f"This message mentions *{len(targets)} customers or tickets*. Pick one to look up.")
+    ]
+    for kind, value, label in targets:
+        block: Block = {"type": "section", "text": mrkdwn(f"*{esc(truncate(label, 200))}*")}
+        encoded = target_value(kind, value)
+        if encoded is not None:
+            block["accessory"] = button("Look up", LOOKUP_ACTION, value=encoded)
+        blocks.append(block)
+    return {"text": f"{len(targets)} customers or tickets in this message: pick one", "blocks": blocks}
+
+
+def nothing_found_message() -> Message:
+    return notice_message(
+        "I found no email address or Zendesk ticket link in that message. Use `/pendo` with an email, "
+        "a ticket number or `account <name>`.",
+        icon="🤷",
+    )
+
+
+def lookup_modal(channel_hint: bool = True) -> dict[str, Any]:
+    """The global shortcut's modal: one field, and where to post the private answer."""
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": "query",
+            "label": plain("Email, ticket number or account", 75),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "text",
+                "placeholder": plain("jane@acme.com, 12345 or Acme Corp", 150),
+            },
+        },
+    ]
+    if channel_hint:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "where",
+                "label": plain("Show me the answer in", 75),
+                "element": {
+                    "type": "conversations_select",
+                    "action_id": "channel",
+                    "default_to_current_conversation": True,
+                    "response_url_enabled": True,
+                },
+                "hint": plain("Only you will see it.", 150),
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": LOOKUP_MODAL,
+        "title": plain("Pendo lookup", 24),
+        "submit": plain("Look up", 24),
+        "close": plain("Cancel", 24),
+        "blocks": blocks,
     }

@@ -59,6 +59,8 @@ def home_view(settings: Settings, *, sample: bool = False) -> dict[str, Any]:
                 "text": "*How to use it*\n"
                 "• `/pendo jane@acme.com`: a private summary of that visitor and their accounts\n"
                 "• `/pendo 12345` or a ticket link: the requester of a Zendesk ticket, with what they did before filing it\n"
+                "• `/pendo account Acme Corp` (or an account ID): a private summary of the account\n"
+                "• *Pendo context* in a message's ⋯ menu: the emails and tickets in it; `@pendo jane@acme.com` in a channel\n"
                 "• Paste a Zendesk ticket link in a channel: it unfurls with the ticket and the requester's activity\n"
                 "• Answers are private; *Share in channel* posts one for everyone.",
             },

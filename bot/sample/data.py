@@ -298,6 +298,12 @@ _ACCOUNTS = [
     ("soylent", "Soylent", "soylent.example", "Starter", "Marcus Chen", 10, False),
     ("cyberdyne", "Cyberdyne Systems", "cyberdyne.example", "Trial", "Dana Whitaker", 14, False),
 ]
+# An account whose name differs from Acme's only in case (no visitors, no events): `/pendo account acme
+# corp` finds both and offers a choice.
+ACME_NAMESAKE = "acme-holdings"
+_NAMESAKE_ACCOUNTS = [
+    (ACME_NAMESAKE, "ACME CORP", "acme-holdings.example", "Starter", "Ines Moreau", 75, False)
+]
 # fmt: off
 _BROWSERS = [("Chrome", "125.0.6422", "Mac OS X"), ("Firefox", "126.0", "Windows"), ("Safari", "17.4", "Mac OS X"),
              ("Edge", "124.0.2478", "Windows"), ("Chrome", "124.0.6367", "Linux")]
@@ -895,7 +901,7 @@ def build_workspace(now_ms: int, timezone: str = DEFAULT_TIMEZONE) -> Workspace:
         visitors={p.id: _visitor_json(p, by_visitor.get(p.id, []), plans) for p in people},
         accounts={
             a[0]: _account_json(a, by_account.get(a[0], []), midnight)
-            for a in (*_ACCOUNTS, *_PARTNER_ACCOUNTS)
+            for a in (*_ACCOUNTS, *_PARTNER_ACCOUNTS, *_NAMESAKE_ACCOUNTS)
         },
         pages=pages,
         features=features,

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.sample.work_objects import present_details_errors, unfurl_metadata_errors
+
 BOT_USER_ID = "UBOT0001"
 TEAM_ID = "T0001"
 
@@ -127,6 +129,10 @@ def create_slack_app(state: FakeSlack) -> Starlette:
                 "user_id": BOT_USER_ID,
                 "bot_id": "BBOT0001",
             }
+        if method == "chat.unfurl" and unfurl_metadata_errors(body):
+            return {"ok": False, "error": "invalid_metadata", "detail": unfurl_metadata_errors(body)}
+        if method == "entity.presentDetails" and present_details_errors(body):
+            return {"ok": False, "error": "invalid_metadata", "detail": present_details_errors(body)}
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
             if channel in state.not_in_channels:

@@ -47,11 +47,13 @@ async def test_lookup_acks_at_once_then_replaces_with_the_summary(bot: Bot) -> N
     actions = next(b for b in final["blocks"] if b["type"] == "actions")["elements"]
     assert [a["text"]["text"] for a in actions] == [
         "Show more",
+        "Open account",
         "Open in Pendo",
         "Share in channel",
         "Share with a note…",
     ]
-    assert actions[1]["url"] == "https://app.pendo.io/visitor/jane.doe%40acme.example"
+    assert actions[2]["url"] == "https://app.pendo.io/visitor/jane.doe%40acme.example"
+    assert json.loads(actions[1]["value"]) == {"k": "acme"} and actions[1]["action_id"] == "account_view:open"
     # the ack answered before the final message was posted
     assert len(bot.responses(rid)) == 1
 

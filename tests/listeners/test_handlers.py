@@ -195,8 +195,13 @@ def test_services_come_only_from_the_context_the_middleware_filled() -> None:
 
 def test_every_listener_module_declares_its_routes() -> None:
     declared = all_routes()
-    assert {r.kind for r in declared} == {"command", "action", "event", "view"}
-    assert {str(r.key) for r in declared if r.kind == "event"} == {"app_home_opened", "link_shared"}
+    assert {r.kind for r in declared} == {"command", "action", "event", "view", "shortcut"}
+    assert {str(r.key) for r in declared if r.kind == "event"} == {
+        "app_home_opened",
+        "app_mention",
+        "link_shared",
+        "entity_details_requested",
+    }
     assert len(declared) == sum(len(m.ROUTES) for m in MODULES)
     assert all(isinstance(r, Route) for r in declared)
 

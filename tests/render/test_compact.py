@@ -321,7 +321,11 @@ def test_the_channel_copy_names_the_ticket_the_sharer_and_the_note() -> None:
     text = all_text(shared)
     assert f"Shared by <@U0SHARER> · about <{url}|Zendesk ticket #1001>" in text
     assert "💬 &lt;!channel&gt; see *this*" in text
-    assert _action_ids(shared) == ["message_view:detail", "open_link:visitor"]  # detail opens privately
+    assert _action_ids(shared) == [
+        "message_view:detail",
+        "account_view:open",
+        "open_link:visitor",
+    ]  # detail opens privately
 
 
 # --- choices ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sample.data import (
+    GLOBEX,
     JANE,
     MULTI,
     NOBODY,
@@ -73,8 +74,35 @@ def scenarios(
             }
         )
     first = min(ws.tickets)
+    accounts = [
+        command("account acme corp", "An account by name", "two accounts are named so: pick one"),
+        command(f"account {GLOBEX}", "An account by ID", "figures, top visitors; Show more for detail"),
+    ]
+    elsewhere = [
+        {
+            "label": "Pendo context on a message",
+            "note": "the message shortcut: every email and ticket in it, privately",
+            "do": "shortcut",
+            "text": f"Hi, {JANE} here (cc {SAM.lower()}): about https://{zendesk_host}/agent/tickets/{first}",
+        },
+        {
+            "label": "The Pendo lookup shortcut",
+            "note": "a small form: an email, a ticket number or an account",
+            "do": "global",
+            "callback": "pendo_lookup",
+            "text": "",
+        },
+        {
+            "label": "Mention @pendo with an email",
+            "note": "answered in the thread",
+            "do": "mention",
+            "text": f"@pendo who is {JANE}?",
+        },
+    ]
     return [
         {"title": "Look someone up", "items": people},
+        {"title": "Accounts", "hint": "Every visitor summary has Open account too.", "items": accounts},
+        {"title": "On any message", "items": elsewhere},
         {
             "title": "Paste a ticket link (it unfurls)",
             "hint": "Or type /pendo with the number: the same, privately. A ticket pasted again in the same "

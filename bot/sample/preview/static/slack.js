@@ -143,6 +143,14 @@ const App = (() => {
     const unfurlable = unfurlableLinks(text);
     const unfurlId = unfurlable.length ? `${state.channel}.${ts.replace(".", "")}.${rid()}` : null;
     addMessage({ channel: state.channel, author: "reader", ts, text, unfurlId });
+    if (/(^|\s)@pendo\b/i.test(text)) {
+      // Slack sends `app_mention` with the mention as <@BOT_ID>
+      const res = await signed(JSON.stringify(envelope({
+        type: "app_mention", user: c.reader.id, user_team: c.team.id, channel: state.channel, ts, event_ts: ts,
+        text: text.replace(/(^|\s)@pendo\b/gi, `$1<@${c.bot.id}>`),
+      })), "application/json");
+      note(`app_mention → HTTP ${res.status}`);
+    }
     if (!unfurlable.length) return;
     const res = await signed(JSON.stringify(envelope({
       type: "link_shared", channel: state.channel, is_bot_user_member: true, user: c.reader.id,
@@ -150,6 +158,34 @@ const App = (() => {
       links: unfurlable.map((url) => ({ domain: new URL(url).hostname, url })),
     })), "application/json");
     note(`link_shared → HTTP ${res.status}`);
+  }
+
+  // The "Pendo context" message shortcut (⋯ on a message): post the message, then run the shortcut on it.
+  async function messageShortcut(text) {
+    const c = state.config;
+    const ts = newTs();
+    addMessage({ channel: state.channel, author: "reader", ts, text });
+    const id = rid();
+    const target = { channel: state.channel, messageId: null, origin: "shortcut" };
+    state.responseTargets[id] = target;
+    const res = await interactivity({
+      type: "message_action", callback_id: "pendo_message", token: "demo", api_app_id: c.bot.app_id,
+      trigger_id: `${Date.now()}.${rid()}`, response_url: c.response_url_base + id,
+      team: { id: c.team.id, domain: "sample" }, user: user(),
+      channel: { id: state.channel, name: channelName(state.channel) },
+      message: { type: "message", user: c.reader.id, ts, text }, message_ts: ts,
+    });
+    note(`message_action pendo_message → HTTP ${res.status}`);
+  }
+
+  // A global shortcut (the ⚡ menu): Slack sends `shortcut`; the bot answers with views.open.
+  async function globalShortcut(callbackId) {
+    const c = state.config;
+    const res = await interactivity({
+      type: "shortcut", callback_id: callbackId, token: "demo", api_app_id: c.bot.app_id,
+      trigger_id: `${Date.now()}.${rid()}`, team: { id: c.team.id, domain: "sample" }, user: user(),
+    });
+    note(`shortcut ${callbackId} → HTTP ${res.status}`);
   }
 
   // A click (or pick) on an interactive element inside a message, an unfurl or a modal.
@@ -378,6 +414,20 @@ const App = (() => {
         token: "demo", trigger_id: `${Date.now()}.${rid()}`, is_enterprise_install: false,
         view: { ...state.modal, state: { values: ctx.values() } }, response_urls: [],
       };
+      // A conversation picker with response_url_enabled: Slack adds a response_url for the picked
+      // conversation (the current one when default_to_current_conversation and nothing was picked).
+      for (const b of state.modal.blocks || []) {
+        const el = b.element || {};
+        if (b.type !== "input" || el.type !== "conversations_select" || !el.response_url_enabled) continue;
+        const values = payload.view.state.values;
+        const v = ((values[b.block_id] = values[b.block_id] || {})[el.action_id] = (values[b.block_id] || {})[el.action_id] || { type: el.type });
+        const channel = v.selected_conversation || (el.default_to_current_conversation ? state.channel : null);
+        if (!channel) continue;
+        v.selected_conversation = channel;
+        const id = rid();
+        state.responseTargets[id] = { channel, messageId: null, origin: "modal" };
+        payload.response_urls.push({ block_id: b.block_id, action_id: el.action_id, channel_id: channel, response_url: c.response_url_base + id });
+      }
       const res = await interactivity(payload);
       const raw = await res.text();
       note(`view_submission → HTTP ${res.status}`);
@@ -466,7 +516,9 @@ const App = (() => {
             const c = state.config.channels.find((x) => x.name === item.channel);
             if (c) selectChannel(c.id);
           } else if (state.view !== "channel") selectChannel(state.channel);
-          send(item.text);
+          if (item.do === "shortcut") messageShortcut(item.text);
+          else if (item.do === "global") globalShortcut(item.callback);
+          else send(item.text);
         };
         sec.appendChild(b);
       }

@@ -1,0 +1,287 @@
+"""Pendo context outside `/pendo`: the "Pendo context" message shortcut, the global lookup shortcut and its
+modal, `@Pendo jane@acme.com` mentions, and the "Look up" buttons of the choice they may answer with.
+
+Every answer is private to whoever asked, except a mention in a channel where customer data may be shown
+(`bot.policy.decide_mention`), which is answered in the thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answers import Answer, deliver, safely, target_answer
+from bot.audit import Outcome
+from bot.context.models import InvalidInput
+from bot.context.targets import Target, find_targets, parse_query
+from bot.deps import Deps
+from bot.listeners.access import AccessPolicy
+from bot.listeners.channels import ChannelPolicy
+from bot.listeners.message_actions import Click, Result, answer_privately
+from bot.listeners.middleware import deps_of
+from bot.listeners.routes import Route
+from bot.policy import ChannelKind, MentionFacts, Reply, UnfurlRules, decide_mention
+from bot.render import blocks as block_kit
+from bot.render import words
+
+log = logging.getLogger(__name__)
+NOT_YOUR_WORKSPACE = (
+    "This channel is shared with another organisation, and Pendo lookups are only for members of this "
+    "workspace."
+)
+MENTION_HELP = (
+    "Mention me with a customer's email address or a Zendesk ticket link, e.g. `@pendo jane@acme.com`, "
+    "or use `/pendo`."
+)
+
+
+async def _answer(deps: Deps, targets: list[Target]) -> Answer:
+    """One target: its answer; several: a choice, nothing looked up yet."""
+    if len(targets) == 1:
+        return await safely(target_answer(deps.context, deps.tickets, targets[0]))
+    choice = block_kit.targets_message([(t.kind, t.value, t.label) for t in targets])
+    return Answer(choice, Outcome.AMBIGUOUS)
+
+
+def _hosts(deps: Deps) -> frozenset[str]:
+    return deps.settings.zendesk_ticket_hosts if deps.tickets is not None else frozenset()
+
+
+async def _may_see(
+    deps: Deps, client: AsyncWebClient, user: str, channel: str, same_team: bool
+) -> str | None:
+    """None when the user may see customer data privately here, else the sentence saying why not."""
+    refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
+    if refusal:
+        return refusal
+    if channel and not same_team and await ChannelPolicy(deps.memo).is_external(client, channel):
+        return NOT_YOUR_WORKSPACE
+    return None
+
+
+def _same_team(user_team: object, context: AsyncBoltContext) -> bool:
+    return bool(user_team) and user_team == context.team_id
+
+
+# --- "Pendo context" on a message ------------------------------------------------------------------------
+async def message_shortcut(
+    ack: AsyncAck,
+    shortcut: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    deps = deps_of(context)
+    user = str((shortcut.get("user") or {}).get("id", ""))
+    channel = str((shortcut.get("channel") or {}).get("id", ""))
+    text = str((shortcut.get("message") or {}).get("text") or "")
+    same_team = _same_team((shortcut.get("user") or {}).get("team_id"), context)
+    with deps.auditor.audit("shortcut:message", user=user, channel=channel, target="") as entry:
+        refusal = await _may_see(deps, client, user, channel, same_team)
+        if refusal:
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
+            entry.set(Outcome.REFUSED)
+            return
+        targets = find_targets(text, _hosts(deps))
+        if not targets:
+            await deliver(respond, block_kit.nothing_found_message(), replace=False)
+            entry.set(Outcome.INVALID)
+            return
+        entry.targets = [t.label for t in targets]
+        answer = await _answer(deps, targets)
+        delivered = await deliver(respond, answer.message, replace=False)
+        entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
+
+
+async def lookup_target(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    deps: Deps,
+) -> None:
+    """A "Look up" button of a choice: the answer replaces the choice (or, under a public message, comes
+    privately to whoever clicked)."""
+    await ack()
+    click = Click.of(body)
+    target = _decode_target(action.get("value"))
+    with deps.auditor.audit(
+        "lookup:pick", user=click.user, channel=click.channel, target=target.label if target else ""
+    ) as entry:
+        entry.set(*await _pick(deps, client, respond, click, target))
+
+
+async def _pick(
+    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, target: Target | None
+) -> Result:
+    if target is None:
+        await answer_privately(
+            click, block_kit.notice_message(words.SHARE_STALE), respond, client, replace=False
+        )
+        return Outcome.STALE, ""
+    refusal = await AccessPolicy.of(deps).refusal(client, click.user, click.channel)
+    if refusal:
+        await answer_privately(
+            click, block_kit.notice_message(refusal, icon="🔒"), respond, client, replace=False
+        )
+        return Outcome.REFUSED, "access"
+    if not click.private and await ChannelPolicy(deps.memo).is_external(client, click.channel):
+        await answer_privately(
+            click, block_kit.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client
+        )
+        return Outcome.REFUSED, "external"
+    answer = await safely(target_answer(deps.context, deps.tickets, target))
+    if await answer_privately(click, answer.message, respond, client):
+        return answer.kind, answer.detail
+    return Outcome.UNDELIVERED, ""
+
+
+def _decode_target(raw: object) -> Target | None:
+    try:
+        data = json.loads(str(raw or ""))
+        kind, value = str(data["k"]), str(data["v"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if kind == "email" and value:
+        return Target("email", value)
+    if kind == "ticket" and value.isdigit():
+        return Target("ticket", value)
+    if kind == "account" and value:
+        return Target("account", value)
+    return None
+
+
+# --- the global shortcut and its modal -------------------------------------------------------------------
+async def global_shortcut(
+    ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    trigger = shortcut.get("trigger_id")
+    if not trigger:
+        return
+    try:
+        await client.views_open(trigger_id=trigger, view=block_kit.lookup_modal())
+    except SlackApiError as exc:
+        log.warning("views.open refused", extra={"error": str(exc.response.get("error", ""))})
+
+
+async def lookup_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    deps = deps_of(context)
+    values = (view.get("state") or {}).get("values") or {}
+    raw = str(((values.get("query") or {}).get("text") or {}).get("value") or "")
+    try:
+        target = parse_query(raw, _hosts(deps), tickets=deps.tickets is not None)
+    except InvalidInput as exc:
+        await ack(response_action="errors", errors={"query": str(exc)})
+        return
+    await ack()  # closes the modal; the answer follows privately in the chosen conversation
+    user = str((body.get("user") or {}).get("id", ""))
+    urls = body.get("response_urls") or []
+    where = urls[0] if urls and isinstance(urls[0], dict) else {}
+    channel, url = str(where.get("channel_id") or ""), where.get("response_url")
+    same_team = _same_team((body.get("user") or {}).get("team_id"), context)
+    with deps.auditor.audit("shortcut:lookup", user=user, channel=channel, target=target.label) as entry:
+        if not url:
+            log.warning("lookup modal submitted without a response_url")
+            entry.set(Outcome.UNDELIVERED)
+            return
+        respond = AsyncRespond(response_url=url)
+        refusal = await _may_see(deps, client, user, channel, same_team)
+        if refusal:
+            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
+            entry.set(Outcome.REFUSED)
+            return
+        answer = await safely(target_answer(deps.context, deps.tickets, target))
+        delivered = await deliver(respond, answer.message, replace=False)
+        entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
+
+
+# --- @Pendo jane@acme.com ----------------------------------------------------------------------------------
+async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    if event.get("bot_id") or not event.get("user"):
+        return
+    deps = deps_of(context)
+    user, channel = str(event["user"]), str(event.get("channel") or "")
+    thread = str(event.get("thread_ts") or event.get("ts") or "") or None
+    same_team = _same_team(event.get("user_team") or event.get("team"), context)
+    with deps.auditor.audit("mention", user=user, channel=channel, target="") as entry:
+        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
+        external = await ChannelPolicy(deps.memo).is_external(client, channel)
+        facts = MentionFacts(
+            channel=channel,
+            channel_kind=ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL,
+            refusal=refusal,
+            same_team=same_team,
+        )
+        reply = decide_mention(facts, UnfurlRules.from_settings(deps.settings))
+
+        async def private(message: block_kit.Message) -> bool:
+            try:
+                await client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    thread_ts=thread,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                )
+            except SlackApiError as exc:
+                log.warning("chat.postEphemeral refused", extra={"error": str(exc.response.get("error", ""))})
+                return False
+            return True
+
+        if reply is Reply.REFUSE:
+            await private(block_kit.notice_message(refusal or NOT_YOUR_WORKSPACE, icon="🔒"))
+            entry.set(Outcome.REFUSED, "access" if refusal else "external")
+            return
+        targets = find_targets(str(event.get("text") or ""), _hosts(deps))
+        if not targets:
+            await private(block_kit.notice_message(MENTION_HELP, icon="👋"))
+            entry.set(Outcome.INVALID)
+            return
+        entry.targets = [t.label for t in targets]
+        answer = await _answer(deps, targets)
+        if reply is Reply.PRIVATE:
+            delivered = await private(answer.message)
+        else:
+            delivered = await _in_thread(client, channel, thread, answer.message)
+        entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
+
+
+async def _in_thread(
+    client: AsyncWebClient, channel: str, thread: str | None, message: block_kit.Message
+) -> bool:
+    try:
+        await client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread,
+            text=message["text"],
+            blocks=message["blocks"],
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        log.warning("chat.postMessage refused", extra={"error": str(exc.response.get("error", ""))})
+        return False
+    return True
+
+
+ROUTES = [
+    Route("shortcut", block_kit.MESSAGE_SHORTCUT, message_shortcut, tracked="new"),
+    Route("shortcut", block_kit.LOOKUP_SHORTCUT, global_shortcut),
+    Route("view", block_kit.LOOKUP_MODAL, lookup_submitted),
+    Route("action", block_kit.LOOKUP_ACTION, lookup_target, tracked="replace"),
+    Route("event", "app_mention", app_mention),
+]

@@ -1,0 +1,230 @@
+"""The account summary as Slack messages: compact first, everything on Show more; a choice of accounts.
+
+Pure functions from `bot.context.models` account objects to `{"text", "blocks"}`. Buttons carry an
+`AccountRef` (which account, which view); a top visitor's button carries the visitor summary's `ViewRef`,
+so the visitor opens through the same handler as any picked visitor.
+"""
+
+from __future__ import annotations
+
+from bot.context.models import (
+    AccountChoice,
+    AccountContext,
+    AccountFigures,
+    AccountNotFound,
+    AccountSummary,
+    AccountVisitor,
+    Trend,
+)
+from bot.render import words
+from bot.render.blocks import (
+    MAX_BLOCKS,
+    OPEN_ACTION,
+    AccountRef,
+    Block,
+    Message,
+    ViewRef,
+    account_button,
+    actions,
+    button,
+    context_block,
+    esc,
+    gap_block,
+    link,
+    mrkdwn,
+    plain,
+    section,
+    view_button,
+)
+from bot.render.format import number, plural, sparkline, truncate
+from bot.render.times import slack_date
+
+COMPACT_VISITORS = 3  # top visitors on the first screen
+CHOICE_LIMIT = 20
+
+
+# --- the summary ------------------------------------------------------------------------------------------
+def account_message(ctx: AccountContext, *, full: bool = False) -> Message:
+    blocks: list[Block] = [{"type": "header", "text": plain(f"🏢 {ctx.name}", 150)}]
+    pendo = button("Open in Pendo", OPEN_ACTION + ":account", url=ctx.url)
+    if ctx.opted_out:
+        blocks.append(
+            section(
+                f"`{esc(truncate(ctx.id, 100))}`\n🔒 This account has *opted out of processing* in Pendo. "
+                "No activity is shown."
+            )
+        )
+        return {"text": _fallback(ctx), "blocks": [*blocks, actions(pendo)]}
+    body = _full(ctx) if full else _compact(ctx)
+    tail: list[Block] = []
+    if ctx.gaps:
+        tail.append(gap_block(ctx.gaps, compact=not full))
+    toggle = (
+        account_button("Show less", "less", AccountRef(ctx.id, full=False))
+        if full
+        else account_button("Show more", "more", AccountRef(ctx.id, full=True), style="primary")
+    )
+    tail.append(actions(toggle, pendo))
+    return {"text": _fallback(ctx), "blocks": (blocks + body)[: MAX_BLOCKS - len(tail)] + tail}
+
+
+def _fallback(ctx: AccountContext) -> str:
+    name = esc(truncate(ctx.name, 150))
+    if ctx.opted_out:
+        return f"Pendo account {name} has opted out of processing"
+    f = ctx.figures
+    if f is None:
+        return f"Pendo account {name}"
+    return (
+        f"Pendo account {name}: {plural(f.active_visitors.current, 'active visitor')}, "
+        f"{words.activity(f.frequency, f.days_active.current)}"
+    )
+
+
+def _trend(t: Trend) -> str:
+    return t.label
+
+
+def _compact(ctx: AccountContext) -> list[Block]:
+    first = [f"`{esc(truncate(ctx.id, 60))}`"]
+    first += [f"{esc(truncate(f.label, 24))}: {esc(truncate(f.value, 40))}" for f in ctx.fields[:3]]
+    lines = [" · ".join(first)]
+    f = ctx.figures
+    if f is not None:
+        lines.append(
+            f"*{words.activity(f.frequency, f.days_active.current)}* ({_trend(f.days_active)}) · "
+            f"{plural(f.active_visitors.current, 'active visitor')} ({_trend(f.active_visitors)})"
+        )
+        lines.append(f"{plural(f.events.current, 'event')} in 30 d ({_trend(f.events)})")
+    if ctx.last_visit_ms:
+        lines.append(f"Last activity {slack_date(ctx.last_visit_ms)}")
+    blocks = [section("\n".join(lines))]
+    if f is not None and f.top_visitors:
+        shown = [_visitor_line(v) for v in f.top_visitors[:COMPACT_VISITORS]]
+        blocks.append(section("*Most active visitors*\n" + "\n".join(shown)))
+    return blocks
+
+
+def _visitor_line(v: AccountVisitor) -> str:
+    if v.opted_out:
+        return f"`{esc(truncate(v.id, 60))}` · 🔒 opted out of processing"
+    who = f"*{esc(truncate(v.title, 60))}*"
+    if v.email and v.email != v.title:
+        who += f" {esc(truncate(v.email, 60))}"
+    seen = f"last seen {slack_date(v.last_visit_ms)}" if v.last_visit_ms else "never seen"
+    return f"{who} · {plural(v.events, 'event')} · {seen}"
+
+
+def _full(ctx: AccountContext) -> list[Block]:
+    facts = [f"`{esc(truncate(ctx.id, 100))}`"]
+    if ctx.first_visit_ms:
+        facts.append(f"first activity {slack_date(ctx.first_visit_ms, '{date_short}')}")
+    if ctx.last_visit_ms:
+        facts.append(f"last activity {slack_date(ctx.last_visit_ms)}")
+    blocks: list[Block] = [context_block(" · ".join(facts))]
+    f = ctx.figures
+    fields: list[str] = []
+    if f is not None:
+        fields += [
+            f"*Active (30 d)*\n{words.activity(f.frequency, f.days_active.current)} · {_trend(f.days_active)}",
+            f"*Active visitors (30 d)*\n{number(f.active_visitors.current)} · {_trend(f.active_visitors)}",
+            f"*Events (30 d)*\n{number(f.events.current)} · {_trend(f.events)}",
+            f"*Minutes (30 d)*\n{number(f.minutes.current)} · {_trend(f.minutes)}",
+        ]
+    fields += [f"*{esc(truncate(m.label, 100))}*\n{esc(truncate(m.value, 300))}" for m in ctx.fields]
+    if fields:
+        blocks.append({"type": "section", "fields": [mrkdwn(t, 2000) for t in fields[:10]]})
+    if f is not None:
+        blocks += _activity(f)
+    return blocks
+
+
+def _activity(f: AccountFigures) -> list[Block]:
+    peak = max(f.daily_events, default=0)
+    scale = f"█ = {plural(peak, 'event')} (the busiest day) · ▁ = none" if peak else "no events"
+    blocks: list[Block] = [
+        section(
+            "*Events per day, last 30 days* (left: 30 days ago, right: today)\n"
+            f"`{sparkline(f.daily_events)}`\n_{scale}_"
+        )
+    ]
+    if f.top_visitors:
+        blocks.append({"type": "divider"})
+        blocks.append(section("*Most active visitors (30 d)*"))
+        for v in f.top_visitors:
+            block: Block = {"type": "section", "text": mrkdwn(_visitor_line(v))}
+            opener = None if v.opted_out else view_button("Show visitor", "pick", ViewRef(v.id))
+            if opener is not None:
+                block["accessory"] = opener
+            blocks.append(block)
+    tops = [
+        f"*{title}*\n" + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in items)
+        for title, items in (("Top features", f.top_features), ("Top pages", f.top_pages))
+        if items
+    ]
+    if tops:
+        blocks.append({"type": "section", "fields": [mrkdwn(t, 2000) for t in tops]})
+    return blocks
+
+
+# --- other answers ---------------------------------------------------------------------------------------
+def account_choice_message(choice: AccountChoice, limit: int = CHOICE_LIMIT) -> Message:
+    count = len(choice.accounts)
+    blocks: list[Block] = [
+        section(f"*{count} Pendo accounts* are named *{esc(choice.query)}*. Pick the one you mean.")
+    ]
+    for a in choice.accounts[:limit]:
+        block: Block = {"type": "section", "text": mrkdwn(_choice_text(a))}
+        pick = account_button("Show this account", "pick", AccountRef(a.id))
+        if pick is not None:
+            block["accessory"] = pick
+        blocks.append(block)
+    if count > limit:
+        blocks.append(context_block(f"and {count - limit} more: narrow it down in Pendo"))
+    return {"text": f"{count} Pendo accounts are named {esc(choice.query)}: pick one", "blocks": blocks}
+
+
+def _choice_text(a: AccountSummary) -> str:
+    head = f"*{esc(truncate(a.name, 100))}* `{esc(truncate(a.id, 100))}`"
+    if a.opted_out:
+        return f"{head}\n🔒 opted out of processing in Pendo"
+    details = " · ".join(f"{esc(truncate(f.label, 40))}: {esc(truncate(f.value, 80))}" for f in a.fields)
+    return f"{head}\n{details}" if details else head
+
+
+def account_not_found_message(result: AccountNotFound) -> Message:
+    text = (
+        f"No Pendo account has the ID or the name *{esc(truncate(result.query, 200))}*. Check the spelling "
+        "(names must match whole, in any case), or find the account in Pendo and use its ID."
+    )
+    return {"text": text, "blocks": [section(f"🤷 {text}")]}
+
+
+# --- plain text, for the command line ---------------------------------------------------------------------
+def account_text(result: AccountContext | AccountChoice | AccountNotFound) -> str:
+    """The account summary as plain text (`pendo-bot account`): every figure of the full view."""
+    if isinstance(result, AccountNotFound):
+        return f"No Pendo account has the ID or the name {result.query}."
+    if isinstance(result, AccountChoice):
+        lines = [f"{len(result.accounts)} Pendo accounts are named {result.query}:"]
+        lines += [f"  {a.name} ({a.id})" for a in result.accounts]
+        return "\n".join(lines)
+    lines = [f"{result.name} ({result.id})", result.url]
+    if result.opted_out:
+        return "\n".join([*lines, "Opted out of processing: no activity shown."])
+    lines += [f"{m.label}: {m.value}" for m in result.fields]
+    f = result.figures
+    if f is not None:
+        lines += [
+            f"Active (30 d): {words.activity(f.frequency, f.days_active.current)} ({f.days_active.label})",
+            f"Active visitors (30 d): {f.active_visitors.current} ({f.active_visitors.label})",
+            f"Events (30 d): {number(f.events.current)} ({f.events.label})",
+            f"Minutes (30 d): {number(f.minutes.current)} ({f.minutes.label})",
+            f"Events per day: {sparkline(f.daily_events)}",
+            "Most active visitors:" + ("" if f.top_visitors else " none"),
+            *(f"  {v.title} ({v.id}): {plural(v.events, 'event')}" for v in f.top_visitors),
+            "Top features: " + (", ".join(f"{i.name} · {i.events}" for i in f.top_features) or "none"),
+            "Top pages: " + (", ".join(f"{i.name} · {i.events}" for i in f.top_pages) or "none"),
+        ]
+    lines += [f"Missing: {g}" for g in result.gaps]
+    return "\n".join(lines)
