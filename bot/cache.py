@@ -161,9 +161,18 @@ class TTLCache:
             rkey = shared.key(f"{self._namespace}:mark", key)
             won = await shared.run(lambda r: r.set(rkey, b"1", nx=True, px=max(1, int(ttl * 1000))))
             if won is not MISSING:
-                self._remember(key, True, ttl)
+                if won:  # a lost claim is not remembered here: the winner may release it
+                    self._remember(key, True, ttl)
                 return bool(won)
         return self.add_if_absent(key, ttl)
+
+    async def release(self, key: Hashable) -> None:
+        """Undo a `claim` (the work it guarded did not happen), here and in Redis."""
+        self._data.pop(key, None)
+        if self._shared is not None:
+            shared = self._shared
+            rkey = shared.key(f"{self._namespace}:mark", key)
+            await shared.run(lambda r: r.delete(rkey))
 
     # --- Redis -------------------------------------------------------------------------------------------
     def _rkey(self, key: Hashable) -> str:

@@ -310,3 +310,10 @@ async def test_claim_without_redis_is_this_instance_only(clock: FakeClock) -> No
     assert await cache.claim("m", 10) is False
     clock.advance(11)
     assert await cache.claim("m", 10) is True
+
+
+async def test_a_released_claim_can_be_claimed_again(clock: FakeClock) -> None:
+    cache = TTLCache(clock=clock)
+    assert await cache.claim("m", 10) is True
+    await cache.release("m")
+    assert await cache.claim("m", 10) is True

@@ -51,17 +51,24 @@ async def burst(n: int, concurrency: int, one: object) -> int:
 async def test_a_burst_of_lookups_leaves_the_pool_usable(
     pendo_server: tuple[LoopbackServer, object],
 ) -> None:
-    """300 lookups at 50 concurrent, 100 ms upstream latency and a deadline shorter than the queue:
-    many time out, and then a fresh lookup must still be answered (before the fix: 'did not answer')."""
+    """300 lookups at 50 concurrent, 200 ms upstream latency and a 150 ms deadline: every one times out
+    (whatever the machine's load), and then a fresh lookup must still be answered at once (before the
+    fix: 'did not answer'). The bot's own rate budget is off: this is about the connection pool."""
     server, controls = pendo_server
     settings = sample_settings(
-        load_settings(lookup_deadline_seconds=0.15, cache_ttl_seconds=0), pendo_base_url=server.base_url
+        load_settings(
+            lookup_deadline_seconds=0.15,
+            cache_ttl_seconds=0,
+            pendo_rate_per_second=0,
+            pendo_max_in_flight=0,
+        ),
+        pendo_base_url=server.base_url,
     )
     deps = build_deps(settings.model_copy(update={"zendesk_subdomain": None}), now_ms=lambda: NOW)
     try:
-        controls.latency = 0.1  # type: ignore[attr-defined]
+        controls.latency = 0.2  # type: ignore[attr-defined]
         failed = await burst(300, 50, lambda i: deps.context.lookup(f"visitor{i}@burst.example"))
-        assert failed > 0  # the burst did overflow the deadline, as in the report
+        assert failed == 300  # one round trip is longer than the deadline: each was cut mid-request
         controls.latency = 0.0  # type: ignore[attr-defined]
         # Right away, on the same pool, with a deadline that a working pool meets easily:
         deps.context.settings = settings.model_copy(update={"lookup_deadline_seconds": 5.0})

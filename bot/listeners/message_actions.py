@@ -227,12 +227,12 @@ async def share(
         await tell(words.SHARE_STALE)
         return Outcome.STALE, ""
     once = ("shared", click.channel, click.message_ts, ref.encode())
-    if not deps.memo.add_if_absent(once, SHARE_TTL):
+    if not await deps.memo.claim(once, SHARE_TTL):  # across instances too, with Redis
         await tell(f"Already shared in <#{click.channel}> ✓", icon="ℹ️")
         return Outcome.DUPLICATE, ""
     outcome = await _share_once(deps, client, respond, click, ref, note, tell)
     if outcome[0] is not Outcome.SHARED:
-        deps.memo.put(once, None, SHARE_TTL)  # nothing was posted: a later click may try again
+        await deps.memo.release(once)  # nothing was posted: a later click may try again
     return outcome
 
 

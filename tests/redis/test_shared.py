@@ -219,3 +219,14 @@ async def test_a_redis_outage_degrades_to_memory_with_one_warning(caplog: pytest
     assert len(warnings) == 1
     assert server.url not in caplog.text
     await link.aclose()
+
+
+async def test_a_released_claim_can_be_claimed_again_by_any_instance(redis_url: str) -> None:
+    # A share that did not post releases its claim, so a later click (on any instance) may try again.
+    a, b = two_caches(redis_url)
+    key = ("shared", "C1", "1.1", "ref")
+    assert await a.claim(key, 60) is True
+    assert await b.claim(key, 60) is False
+    await a.release(key)
+    assert await b.claim(key, 60) is True
+    assert await a.claim(key, 60) is False
