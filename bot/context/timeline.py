@@ -11,6 +11,9 @@ from bot.pendo.queries import DAY_MS
 HISTORY_RETENTION_DAYS = 180  # Pendo keeps visitor history for about 180 days
 
 
+HISTORY_QUANTUM_MS = 15 * 60_000
+
+
 def history_starts(start_ms: int, anchor_ms: int, offset_ms: int | None) -> list[int]:
     """The `starttime`s that cover [start, anchor] whichever day one history call returns.
 
@@ -20,7 +23,11 @@ def history_starts(start_ms: int, anchor_ms: int, offset_ms: int | None) -> list
     day in between that none of them sits well inside (a 23-hour day at a daylight-saving change) gets a
     call at its noon.
     """
-    starts = [*range(start_ms, anchor_ms, DAY_MS), anchor_ms]
+    # Each instant is moved back to a quarter hour, so a repeat within the cache TTL asks the same
+    # `starttime`s (and is answered from the cache). Local midnights fall on quarter hours in every
+    # time zone, so the move never crosses into another day; and each call still begins at or before
+    # the part of the window it must cover.
+    starts = [s - s % HISTORY_QUANTUM_MS for s in (*range(start_ms, anchor_ms, DAY_MS), anchor_ms)]
     day = today_start(start_ms, offset_ms) + DAY_MS
     last = today_start(anchor_ms, offset_ms)
     while day < last:

@@ -225,7 +225,9 @@ async def test_ticket_after_midnight_timeline_spans_both_days(
     assert all(created - 24 * HOUR <= e.ts_ms <= created for e in t.entries)
 
     starts = sorted(int(r.params["starttime"]) for r in history_requests(env, POWER_USER))
-    assert starts == [created - 24 * HOUR, created]  # the window's start and the anchor: both readings
+    # the window's start and the anchor (each at its quarter hour, for the cache): both readings
+    q = (created - 24 * HOUR) % (15 * 60_000)
+    assert starts == [created - 24 * HOUR - q, created - q]
 
 
 async def test_ticket_timeline_with_the_default_cap(make_env: Make, oracle: Oracle) -> None:
@@ -367,6 +369,16 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
         assert re.fullmatch(rf'(visitorId == "{re.escape(JANE)}"|accountId == "{ACME}")', expr), expr
 
 
+async def test_a_repeat_a_few_minutes_later_asks_pendo_nothing(make_env: Make) -> None:
+    """Within the cache TTL a repeat costs no upstream call, although "now" (the timeline's anchor) moved."""
+    env = make_env()
+    assert isinstance(await env.deps.context.lookup(JANE), CustomerContext)
+    sent = len(env.requests)
+    make_env.now_ms += 4 * 60_000  # type: ignore[attr-defined]  # the factory's clock
+    assert isinstance(await env.deps.context.lookup(JANE), CustomerContext)
+    assert len(env.requests) == sent
+
+
 async def test_every_request_carries_the_integration_key(make_env: Make) -> None:
     env = make_env()
     await lookup_context(env, MULTI)
@@ -400,7 +412,8 @@ async def test_timeline_hours_setting_widens_the_window(make_env: Make, oracle: 
     expected, _ = oracle.timeline(JANE, NOW - 72 * HOUR, NOW)
     assert [(e.ts_ms, e.kind, e.name, e.count) for e in t.entries] == expected[:50]
     starts = sorted(int(r.params["starttime"]) for r in history_requests(env, JANE))
-    assert starts == [NOW - 72 * HOUR, NOW - 48 * HOUR, NOW - 24 * HOUR, NOW]
+    q = NOW % (15 * 60_000)  # each asked at its quarter hour, so that a repeat hits the cache
+    assert starts == [NOW - q - 72 * HOUR, NOW - q - 48 * HOUR, NOW - q - 24 * HOUR, NOW - q]
 
 
 async def test_anchor_in_the_future_is_clamped_to_now(make_env: Make) -> None:

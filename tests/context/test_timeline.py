@@ -52,17 +52,22 @@ def _covered(starts: list[int], start: int, anchor: int, offset: int, reading: s
     return all(any(lo <= t < hi for lo, hi in spans) for t in range(start, anchor + 1, 60_000))
 
 
-@pytest.mark.parametrize("offset_hours", [0, 6, 18, 9])  # UTC, UTC+6 (or -18), UTC-6, UTC+9
+QUARTER = 15 * 60_000
+
+
+# UTC, UTC+6 (or -18), UTC-6, UTC+9, and the quarter- and half-hour zones (Nepal +5:45, India +5:30)
+@pytest.mark.parametrize("offset_minutes", [0, 360, 1080, 540, 345, 330])
 @pytest.mark.parametrize("anchor_hour", [0, 1, 5, 11, 23])
 @pytest.mark.parametrize("hours", [24, 72])
 def test_history_starts_cover_the_window_under_both_readings(
-    offset_hours: int, anchor_hour: int, hours: int
+    offset_minutes: int, anchor_hour: int, hours: int
 ) -> None:
-    offset = offset_hours * HOUR
+    offset = offset_minutes * 60_000
     anchor = MIDNIGHT + offset + anchor_hour * HOUR + 7 * 60_000
     start = anchor - hours * HOUR
     starts = history_starts(start, anchor, offset)
-    assert starts[0] == start and starts[-1] == anchor
+    # each instant moved back to its quarter hour, so that a repeat asks the same `starttime`s
+    assert starts[0] == start - start % QUARTER and starts[-1] == anchor - anchor % QUARTER
     if hours == 24:
         assert len(starts) == 2  # the default window: two calls, whatever the zone and the hour
     else:  # one per 24 h, plus a noon call for an inner day the steps only touch near its edges
@@ -71,6 +76,14 @@ def test_history_starts_cover_the_window_under_both_readings(
         assert _covered(starts, start, anchor, offset, reading), reading
     if hours == 24:  # without a known offset (first lookup) the same two instants are asked
         assert history_starts(start, anchor, None) == starts
+
+
+def test_a_repeat_within_a_quarter_hour_asks_the_same_starttimes() -> None:
+    anchor = MIDNIGHT + 10 * HOUR + 2 * 60_000
+    first = history_starts(anchor - 24 * HOUR, anchor, 0)
+    later = anchor + 11 * 60_000  # still the same quarter hour: the cached days answer
+    assert history_starts(later - 24 * HOUR, later, 0) == first
+    assert history_starts(anchor + QUARTER - 24 * HOUR, anchor + QUARTER, 0) != first
 
 
 def test_a_short_local_day_in_between_gets_its_own_call() -> None:
