@@ -6,12 +6,6 @@ import math
 from datetime import UTC, datetime, tzinfo
 
 SPARK = "▁▂▃▄▅▆▇█"
-FREQUENCY_NOTE = {
-    "daily": "daily user (13+ days)",
-    "weekly": "weekly user (5-12 days)",
-    "monthly": "monthly user (1-4 days)",
-    "inactive": "inactive",
-}
 KIND_ICON = {
     "page": "📄",
     "feature": "🖱️",

@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.tickets import TicketContext
-from bot.render.format import FREQUENCY_NOTE, KIND_ICON, ago, number, plural, sparkline, when
+from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
 from bot.render.words import activity, ticket_channel, ticket_priority, ticket_status_label
 
 
@@ -76,8 +76,8 @@ def _account(a: AccountSummary) -> str:
     parts = [head]
     if a.usage:
         parts.append(
-            f"  {plural(a.usage.unique_visitors, 'active visitor')}, {plural(a.usage.days_active, 'day')} active "
-            f"· {FREQUENCY_NOTE[a.usage.frequency]}, {plural(a.usage.events, 'event')} in 30 d"
+            f"  {plural(a.usage.unique_visitors, 'active visitor')} · "
+            f"{activity(a.usage.frequency, a.usage.days_active)} · {plural(a.usage.events, 'event')} in 30 d"
         )
     parts += [f"  {f.label}: {f.value}" for f in a.fields]
     if a.gap:

@@ -305,7 +305,7 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
     assert f"{len(acme):,} events in 30 d" in text
     terminal = terminal_text.render_context(result, UTC)
     assert f"Minutes:     {minutes:,} (" in terminal and f"Events:      {len(jane):,} (" in terminal
-    assert f"{visitors} active visitors, {days} days active" in terminal
+    assert f"{visitors} active visitors · Daily · {days} of 30 days" in terminal
 
 
 # --- synthetic extremes ----------------------------------------------------------------------------------
