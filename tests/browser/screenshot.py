@@ -36,7 +36,7 @@ def main(path: str) -> None:
             f"Jane wrote in about her card: https://{host}/agent/tickets/{TICKET_JANE}",
         )
         page.press("[data-testid=composer]", "Enter")
-        page.locator(".unfurl").get_by_text("Recent activity").wait_for(timeout=15_000)
+        page.locator(".unfurl").get_by_text("before filing").first.wait_for(timeout=15_000)
         page.screenshot(path=path)
         browser.close()
     closer = threading.Thread(target=lambda: asyncio.run(stack.aclose()))
