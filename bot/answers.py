@@ -118,28 +118,6 @@ async def email_answer(
     return label_stale(render_result(result, service.now_ms(), shareable=shareable), stale)
 
 
-async def visitor_answer(
-    service: CustomerLookup,
-    visitor_id: str,
-    request_id: str,
-    *,
-    anchor_ms: int | None = None,
-    marker: str | None = None,
-    shared_by: str | None = None,
-) -> Answer:
-    """One visitor by ID: a pick from an ambiguous list, or a shared summary being rebuilt."""
-    with track_stale() as stale:
-        try:
-            result = await service.for_visitor_id(visitor_id, anchor_ms=anchor_ms, marker=marker)
-        except UpstreamError as exc:
-            return error_answer(exc, request_id)
-    if shared_by and isinstance(result, CustomerContext):
-        return label_stale(
-            Answer(block_kit.context_message(result, shared_by=shared_by), Outcome.SHARED), stale
-        )
-    return label_stale(render_result(result, service.now_ms()), stale)
-
-
 async def ticket_answer(
     tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool = True
 ) -> Answer:

@@ -15,12 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answers import account_id_answer, new_request_id, safely
 from bot.audit import Outcome
 from bot.deps import Deps
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
-from bot.listeners.message_actions import Click, Result, answer_privately
+from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.routes import Route
 from bot.render import blocks as block_kit
-from bot.render import words
 
 
 async def account_view(
@@ -31,15 +28,17 @@ async def account_view(
     client: AsyncWebClient,
     deps: Deps,
 ) -> None:
-    await ack()
-    click = Click.of(body)
     kind = str(action.get("action_id", "")).partition(":")[2] or "open"
     ref = block_kit.AccountRef.decode(action.get("value"))
     target = ref.account_id if ref else ""
-    with deps.auditor.audit(
-        f"account:{kind}", user=click.user, channel=click.channel, target=target
-    ) as entry:
-        entry.set(*await _show_account(deps, client, respond, click, ref, kind))
+    await on_click(
+        ack,
+        body,
+        deps,
+        f"account:{kind}",
+        target,
+        lambda click: _show_account(deps, client, respond, click, ref, kind),
+    )
 
 
 async def _show_account(
@@ -50,22 +49,9 @@ async def _show_account(
     ref: block_kit.AccountRef | None,
     kind: str,
 ) -> Result:
-    if ref is None:
-        await answer_privately(
-            click, block_kit.notice_message(words.SHARE_STALE), respond, client, replace=False
-        )
-        return Outcome.STALE, ""
-    refusal = await AccessPolicy(deps.settings, deps.memo).refusal(client, click.user, click.channel)
-    if refusal:
-        await answer_privately(
-            click, block_kit.notice_message(refusal, icon="🔒"), respond, client, replace=False
-        )
-        return Outcome.REFUSED, "access"
-    if not click.private and await ChannelPolicy(deps.memo).is_external(client, click.channel):
-        await answer_privately(
-            click, block_kit.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client
-        )
-        return Outcome.REFUSED, "external"
+    if refused := await click_refusal(deps, client, respond, click, stale=ref is None):
+        return refused
+    assert ref is not None  # a stale button is refused above
     answer = await safely(account_id_answer(deps.context, ref.account_id, new_request_id(), full=ref.full))
     # Open account on the agent's own summary adds the account below it; the account's own buttons and a
     # pick from a choice replace the message they are on.

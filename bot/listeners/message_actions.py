@@ -90,11 +90,62 @@ async def share_allowed(deps: Deps, client: AsyncWebClient, channel: str) -> boo
     allowed = deps.settings.unfurl_channels
     if allowed and channel not in allowed:
         return False
-    return not await ChannelPolicy(deps.memo).is_external(client, channel)
+    return not await ChannelPolicy.of(deps).is_external(client, channel)
 
 
-async def _refused(deps: Deps, client: AsyncWebClient, click: Click) -> str | None:
-    return await AccessPolicy(deps.settings, deps.memo).refusal(client, click.user, click.channel)
+async def click_refusal(
+    deps: Deps,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    click: Click,
+    *,
+    stale: bool,
+    sharing: bool = False,
+) -> Result | None:
+    """The gate every button passes first; None to go on, else the audit outcome, the clicker told why.
+
+    A stale button (its value no longer decodes), the access lists, then the channel: a public click in a
+    channel shared with another organisation gets no customer data, not even privately (its members may be
+    outside the company). With `sharing`, the channel must also allow a visible share (`share_allowed`).
+    """
+
+    async def tell(text: str, icon: str = "⚠️", *, replace: bool = False) -> None:
+        await answer_privately(
+            click, block_kit.notice_message(text, icon=icon), respond, client, replace=replace
+        )
+
+    if stale:
+        await tell(words.SHARE_STALE)
+        return Outcome.STALE, ""
+    refusal = await AccessPolicy.of(deps).refusal(client, click.user, click.channel)
+    if refusal:
+        await tell(refusal, "🔒")
+        return Outcome.REFUSED, "access"
+    if sharing:
+        if await share_allowed(deps, client, click.channel):
+            return None
+        external = await ChannelPolicy.of(deps).is_external(client, click.channel)
+        await tell(words.SHARE_EXTERNAL if external else words.SHARE_NOT_HERE, "🔒")
+        return Outcome.REFUSED, "external" if external else "channel"
+    if not click.private and await ChannelPolicy.of(deps).is_external(client, click.channel):
+        await tell(words.DETAILS_EXTERNAL, "🔒", replace=True)
+        return Outcome.REFUSED, "external"
+    return None
+
+
+async def on_click(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    deps: Deps,
+    action: str,
+    target: str,
+    run: Callable[[Click], Awaitable[Result]],
+) -> None:
+    """A button's head: ack, the click's facts, one audit line whose outcome `run` returns."""
+    await ack()
+    click = Click.of(body)
+    with deps.auditor.audit(action, user=click.user, channel=click.channel, target=target) as entry:
+        entry.set(*await run(click))
 
 
 # --- building what a ViewRef asks for -------------------------------------------------------------------
@@ -154,36 +205,20 @@ async def show_view(
     deps: Deps,
 ) -> None:
     """Show more / less, Earlier / Later, their last active day, a picked visitor, the details."""
-    await ack()
-    click = Click.of(body)
     kind = str(action.get("action_id", "")).partition(":")[2] or "view"
     ref = block_kit.ViewRef.decode(action.get("value"))
     target = ref.visitor_id if ref else ""
-    with deps.auditor.audit(f"view:{kind}", user=click.user, channel=click.channel, target=target) as entry:
-        entry.set(*await _show(deps, client, respond, click, ref))
+    await on_click(
+        ack, body, deps, f"view:{kind}", target, lambda click: _show(deps, client, respond, click, ref)
+    )
 
 
 async def _show(
     deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: block_kit.ViewRef | None
 ) -> Result:
-    if ref is None:
-        await answer_privately(
-            click, block_kit.notice_message(words.SHARE_STALE), respond, client, replace=False
-        )
-        return Outcome.STALE, ""
-    refusal = await _refused(deps, client, click)
-    if refusal:
-        await answer_privately(
-            click, block_kit.notice_message(refusal, icon="🔒"), respond, client, replace=False
-        )
-        return Outcome.REFUSED, "access"
-    if not click.private and await ChannelPolicy(deps.memo).is_external(client, click.channel):
-        # a channel shared with another organisation since the message was posted: its members may be
-        # outside the company, so no customer data, not even privately
-        await answer_privately(
-            click, block_kit.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client
-        )
-        return Outcome.REFUSED, "external"
+    if refused := await click_refusal(deps, client, respond, click, stale=ref is None):
+        return refused
+    assert ref is not None  # a stale button is refused above
     drawn = await draw(deps, ref)
     sharing = block_kit.Sharing(allowed=await share_allowed(deps, client, click.channel))
     if await answer_privately(click, drawn.message(ref, sharing), respond, client):
@@ -199,12 +234,11 @@ async def share_in_channel(
     client: AsyncWebClient,
     deps: Deps,
 ) -> None:
-    await ack()
-    click = Click.of(body)
     ref = block_kit.ViewRef.decode(action.get("value"))
     target = ref.visitor_id if ref else ""
-    with deps.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
-        entry.set(*await share(deps, client, respond, click, ref, note=None))
+    await on_click(
+        ack, body, deps, "share", target, lambda click: share(deps, client, respond, click, ref, note=None)
+    )
 
 
 async def share(
@@ -224,8 +258,7 @@ async def share(
         )
 
     if ref is None:
-        await tell(words.SHARE_STALE)
-        return Outcome.STALE, ""
+        return await click_refusal(deps, client, respond, click, stale=True) or (Outcome.STALE, "")
     once = ("shared", click.channel, click.message_ts, ref.encode())
     if not await deps.memo.claim(once, SHARE_TTL):  # across instances too, with Redis
         await tell(f"Already shared in <#{click.channel}> ✓", icon="ℹ️")
@@ -245,14 +278,8 @@ async def _share_once(
     note: str | None,
     tell: Callable[[str, str], Awaitable[None]],
 ) -> Result:
-    refusal = await _refused(deps, client, click)
-    if refusal:
-        await tell(refusal, "🔒")
-        return Outcome.REFUSED, "access"
-    if not await share_allowed(deps, client, click.channel):
-        external = await ChannelPolicy(deps.memo).is_external(client, click.channel)
-        await tell(words.SHARE_EXTERNAL if external else words.SHARE_NOT_HERE, "🔒")
-        return Outcome.REFUSED, "external" if external else "channel"
+    if refused := await click_refusal(deps, client, respond, click, stale=False, sharing=True):
+        return refused
     drawn = await draw(deps, ref)
     if not isinstance(drawn.result, CustomerContext) or drawn.result.profile.opted_out:
         await answer_privately(

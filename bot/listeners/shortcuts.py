@@ -22,12 +22,11 @@ from bot.context.targets import Target, find_targets, parse_query
 from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
-from bot.listeners.message_actions import Click, Result, answer_privately
+from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.policy import ChannelKind, MentionFacts, Reply, UnfurlRules, decide_mention
 from bot.render import blocks as block_kit
-from bot.render import words
 
 log = logging.getLogger(__name__)
 NOT_YOUR_WORKSPACE = (
@@ -59,7 +58,7 @@ async def _may_see(
     refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
     if refusal:
         return refusal
-    if channel and not same_team and await ChannelPolicy(deps.memo).is_external(client, channel):
+    if channel and not same_team and await ChannelPolicy.of(deps).is_external(client, channel):
         return NOT_YOUR_WORKSPACE
     return None
 
@@ -109,34 +108,19 @@ async def lookup_target(
 ) -> None:
     """A "Look up" button of a choice: the answer replaces the choice (or, under a public message, comes
     privately to whoever clicked)."""
-    await ack()
-    click = Click.of(body)
     target = _decode_target(action.get("value"))
-    with deps.auditor.audit(
-        "lookup:pick", user=click.user, channel=click.channel, target=target.label if target else ""
-    ) as entry:
-        entry.set(*await _pick(deps, client, respond, click, target))
+    label = target.label if target else ""
+    await on_click(
+        ack, body, deps, "lookup:pick", label, lambda click: _pick(deps, client, respond, click, target)
+    )
 
 
 async def _pick(
     deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, target: Target | None
 ) -> Result:
-    if target is None:
-        await answer_privately(
-            click, block_kit.notice_message(words.SHARE_STALE), respond, client, replace=False
-        )
-        return Outcome.STALE, ""
-    refusal = await AccessPolicy.of(deps).refusal(client, click.user, click.channel)
-    if refusal:
-        await answer_privately(
-            click, block_kit.notice_message(refusal, icon="🔒"), respond, client, replace=False
-        )
-        return Outcome.REFUSED, "access"
-    if not click.private and await ChannelPolicy(deps.memo).is_external(client, click.channel):
-        await answer_privately(
-            click, block_kit.notice_message(words.DETAILS_EXTERNAL, icon="🔒"), respond, client
-        )
-        return Outcome.REFUSED, "external"
+    if refused := await click_refusal(deps, client, respond, click, stale=target is None):
+        return refused
+    assert target is not None  # a stale button is refused above
     answer = await safely(target_answer(deps.context, deps.tickets, target))
     if await answer_privately(click, answer.message, respond, client):
         return answer.kind, answer.detail
@@ -219,7 +203,7 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
     same_team = _same_team(event.get("user_team") or event.get("team"), context)
     with deps.auditor.audit("mention", user=user, channel=channel, target="") as entry:
         refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        external = await ChannelPolicy(deps.memo).is_external(client, channel)
+        external = await ChannelPolicy.of(deps).is_external(client, channel)
         facts = MentionFacts(
             channel=channel,
             channel_kind=ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL,

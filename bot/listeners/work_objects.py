@@ -59,7 +59,7 @@ async def entity_details_requested(
             await present(error=wo.refusal(refusal))
             entry.set(Outcome.REFUSED, "access")
             return
-        if channel and await ChannelPolicy(deps.memo).is_external(client, channel):
+        if channel and await ChannelPolicy.of(deps).is_external(client, channel):
             await present(error=wo.refusal(words.DETAILS_EXTERNAL))
             entry.set(Outcome.REFUSED, "external")
             return

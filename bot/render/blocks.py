@@ -42,7 +42,7 @@ from bot.render.times import (
 Block = dict[str, Any]
 Message = dict[str, Any]
 
-SHARE_ACTION = "share_summary"  # buttons on messages posted before the compact view (bot.listeners.actions)
+SHARE_ACTION = "share_summary"  # only on messages posted by an earlier version (bot.listeners.actions)
 PICK_ACTION = "pick_visitor"  # idem
 OPEN_ACTION = "open_link"
 VIEW_ACTION = "message_view"  # + ":more", ":less", ":earlier", ":later", ":day", ":pick", ":detail"
@@ -239,12 +239,11 @@ def context_message(
     sharing: Sharing | None = None,
     header_blocks: list[Block] | None = None,
     shareable: bool = True,
-    shared_by: str | None = None,
 ) -> Message:
     """The visitor summary, compact unless `view.full`. A channel copy (`sharing.shared_by`) never has
     Share buttons and opens its detail privately for whoever clicks."""
     view = view or default_view(ctx)
-    sharing = sharing or Sharing(allowed=shareable, shared_by=shared_by)
+    sharing = sharing or Sharing(allowed=shareable)
     p = ctx.profile
     blocks: list[Block] = list(header_blocks or [])
     blocks.append({"type": "header", "text": plain(p.title, 150)})

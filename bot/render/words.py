@@ -196,6 +196,7 @@ SHARE_NOT_HERE = (
     "Customer data isn't shared in this channel. Share it in one of your support channels instead."
 )
 SHARE_STALE = "This button is out of date: run the lookup again."
+EARLIER_VERSION = "This button is from an earlier version of the bot. Run /pendo again."
 # Slack errors that mean "the bot may not post here", with what the agent can do about it.
 CANNOT_POST = {
     "not_in_channel": "I'm not a member of this channel: invite me with `/invite @pendo`, then share again.",

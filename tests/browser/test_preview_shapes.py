@@ -61,7 +61,7 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
             assert isinstance(result, CustomerContext)
             messages += [
                 answers.render_result(result, now).message,
-                block_kit.context_message(result, shared_by="U012ABCDEF"),
+                block_kit.context_message(result, sharing=block_kit.Sharing(shared_by="U012ABCDEF")),
                 block_kit.context_message(result, shareable=False),
             ]
         ambiguous = await deps.context.lookup(OPS)

@@ -16,11 +16,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.listeners import MODULES, all_routes
-from bot.listeners.actions import pick_visitor, share_summary
+from bot.listeners.actions import earlier_version
 from bot.listeners.commands import pendo_command
+from bot.listeners.message_actions import share_in_channel, show_view
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.listeners.unfurls import link_shared
+from bot.render import blocks as block_kit
+from bot.render import words
 from bot.sample import JANE
 from bot.sample.slack_api import FakeSlack
 from tests.support.factories import DepsFactory
@@ -62,19 +65,34 @@ def button(action_id: str, value: str, channel: str = "C0SUPPORT") -> tuple[dict
     return body, {"action_id": action_id, "value": value}
 
 
-async def test_a_stale_share_button_is_answered_and_audited(
-    sample_deps: DepsFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("action_id", "value", "audited"),
+    [
+        ("share_summary", json.dumps({"v": JANE}), "share"),
+        ("share_summary", "{not json", "share"),
+        ("pick_visitor", JANE, "pick"),
+    ],
+)
+async def test_a_button_from_an_earlier_version_says_run_pendo_again(
+    sample_deps: DepsFactory,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    action_id: str,
+    value: str,
+    audited: str,
 ) -> None:
-    deps = sample_deps().deps
+    made = sample_deps()
     ack, respond = Recorder(), Recorder()
-    body, action = button("share_summary", "{not json")
+    body, action = button(action_id, value)
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await share_summary(
-            cast(AsyncAck, ack), body, action, cast(AsyncRespond, respond), client, context_with(deps)
-        )
+        await earlier_version(cast(AsyncAck, ack), body, action, cast(AsyncRespond, respond), made.deps)
     assert ack.calls == [{}]
-    assert "out of date" in json.dumps(respond.calls)
-    assert audit_lines(caplog) == [("share", "stale")]
+    assert len(respond.calls) == 1 and respond.calls[0]["replace_original"] is False
+    assert words.EARLIER_VERSION in json.dumps(respond.calls[0])
+    assert (
+        made.requests == [] and fake_slack.by_method("chat.postMessage") == []
+    )  # nothing looked up or posted
+    assert audit_lines(caplog) == [(audited, "stale")]
 
 
 async def test_a_share_refused_in_slack_connect_is_audited(
@@ -85,40 +103,34 @@ async def test_a_share_refused_in_slack_connect_is_audited(
 ) -> None:
     deps = sample_deps().deps
     fake_slack.shared_channels.add("C0CONNECT")
-    respond = Recorder()
-    body, action = button("share_summary", json.dumps({"v": JANE}), channel="C0CONNECT")
+    body, action = button("message_share", str(block_kit.ViewRef(JANE).encode()), channel="C0CONNECT")
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await share_summary(
-            cast(AsyncAck, Recorder()),
-            body,
-            action,
-            cast(AsyncRespond, respond),
-            client,
-            context_with(deps),
+        await share_in_channel(
+            cast(AsyncAck, Recorder()), body, action, cast(AsyncRespond, Recorder()), client, deps
         )
-    assert "Slack Connect" in json.dumps(respond.calls)
+    told = json.dumps(fake_slack.by_method("chat.postEphemeral"))
+    assert "Slack Connect" in told
     assert fake_slack.by_method("chat.postMessage") == []
     assert audit_lines(caplog) == [("share", "refused:external")]
 
 
-async def test_a_pick_refused_by_the_access_lists_is_audited(
-    sample_deps: DepsFactory, client: AsyncWebClient, caplog: pytest.LogCaptureFixture
+async def test_a_picked_visitor_refused_by_the_access_lists_is_audited(
+    sample_deps: DepsFactory, client: AsyncWebClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     made = sample_deps(allowed_users="U0SOMEONE")
-    respond = Recorder()
-    body, action = button("pick_visitor", JANE)
+    body, action = button("message_view:pick", str(block_kit.ViewRef(JANE).encode()))
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await pick_visitor(
-            cast(AsyncAck, Recorder()),
-            body,
-            action,
-            cast(AsyncRespond, respond),
-            client,
-            context_with(made.deps),
+        await show_view(
+            cast(AsyncAck, Recorder()), body, action, cast(AsyncRespond, Recorder()), client, made.deps
         )
-    assert "don't have access" in json.dumps(respond.calls)
+    assert "don't have access" in json.dumps(fake_slack.by_method("chat.postEphemeral"))
     assert made.requests == []
-    assert audit_lines(caplog) == [("pick", "refused")]
+    assert audit_lines(caplog) == [("view:pick", "refused:access")]
+
+
+async def test_the_earlier_version_buttons_are_routed_to_that_answer() -> None:
+    routed = {r.key: r.handler for r in all_routes() if r.kind == "action" and isinstance(r.key, str)}
+    assert routed["share_summary"] is earlier_version and routed["pick_visitor"] is earlier_version
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from bot.context.models import (
     VisitorUsage,
 )
 from bot.context.tickets import TicketContext, TicketLookup
+from bot.listeners.message_actions import draw
 from bot.render import blocks as block_kit
 from bot.render import text as terminal_text
 from bot.render import tickets as ticket_blocks
@@ -130,7 +131,7 @@ async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: 
     check_message(answer.message)
     full = block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True))
     check_message(full)
-    check_message(block_kit.context_message(result, shared_by="U012ABCDEF"))
+    check_message(block_kit.context_message(result, sharing=block_kit.Sharing(shared_by="U012ABCDEF")))
     check_message(block_kit.context_message(result, shareable=False))
     if visitor == PRIVATE:
         assert answer.outcome == "opted_out"
@@ -143,12 +144,12 @@ async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: 
 
 
 @pytest.mark.parametrize("visitor_id", [SAM_VISITOR_ID, *OPS_VISITOR_IDS, "u-missing"])
-async def test_visitor_answer_for_ids(make_deps: Any, visitor_id: str) -> None:
+async def test_visitor_drawn_by_id(make_deps: Any, visitor_id: str) -> None:
     deps, _ = make_deps()
-    answer = await answers.visitor_answer(deps.context, visitor_id, "req1")
-    check_message(answer.message)
-    shared = await answers.visitor_answer(deps.context, visitor_id, "req1", shared_by="U012ABCDEF")
-    check_message(shared.message)
+    ref = block_kit.ViewRef(visitor_id)
+    drawn = await draw(deps, ref)
+    check_message(drawn.message(ref, block_kit.Sharing()))
+    check_message(drawn.message(ref, block_kit.Sharing(shared_by="U012ABCDEF")))
 
 
 async def test_context_message_with_gaps(make_deps: Any) -> None:
@@ -422,8 +423,8 @@ def test_extreme_context_message(accounts: int) -> None:
     for message in (
         block_kit.context_message(ctx),
         block_kit.context_message(ctx, view=full),
-        block_kit.context_message(ctx, shared_by="U012ABCDEF"),
-        block_kit.context_message(ctx, view=full, shared_by="U012ABCDEF"),
+        block_kit.context_message(ctx, sharing=block_kit.Sharing(shared_by="U012ABCDEF")),
+        block_kit.context_message(ctx, view=full, sharing=block_kit.Sharing(shared_by="U012ABCDEF")),
         block_kit.context_message(ctx, header_blocks=header),
         block_kit.context_message(ctx, view=full, header_blocks=header),
         block_kit.context_message(extreme_context(accounts=accounts, opted_out=True)),
