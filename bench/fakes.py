@@ -30,9 +30,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.sample import TICKET_JANE, Workspace, build_workspace, create_pendo_app, create_zendesk_app
+from bot.web import read_body, replaying
 
 FAST = True  # httptools (and uvloop, below) when installed: the fakes take less CPU from the bot
 CLONE_TICKET_BASE = 9_000_000
@@ -81,26 +82,11 @@ class HitLog:
             await self.app(scope, receive, send)
             return
         at = time.monotonic()
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
         self.hits.append(
             Hit(at, self.upstream, endpoint(self.upstream, scope["method"], scope["path"], body))
         )
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
 
 def _clone_email(k: int, base: str) -> str:

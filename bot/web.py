@@ -40,6 +40,30 @@ SIGNATURE_WINDOW = 300  # seconds: Slack's own rule for the request timestamp, a
 SLACK_PATH = "/slack/events"
 
 
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (for middleware in front of small requests; the gate below caps its own)."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body a middleware already read, then the real channel."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class SlackRequestGate:
     """Raw ASGI middleware for POST /slack/events; other paths pass through untouched.
 
@@ -92,16 +116,7 @@ class SlackRequestGate:
                 return
         if not _is_slack_payload(headers.get("content-type", ""), body):
             return await self._refuse(send, 400, "not a Slack payload")
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     def _signature_problem(self, headers: dict[str, str], body: bytes) -> str | None:
         stamp = headers.get("x-slack-request-timestamp", "")
