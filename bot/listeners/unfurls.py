@@ -30,6 +30,7 @@ from bot.render import tickets as ticket_blocks
 from bot.render import work_objects as wo
 from bot.upstream import UpstreamError
 from bot.zendesk.links import TicketRef, find_ticket_refs
+from bot.zendesk.models import TicketBundle
 
 log = logging.getLogger(__name__)
 TARGET_TTL = 900.0
@@ -173,18 +174,10 @@ async def _unfurl_tickets(
 ) -> tuple[Outcome, str]:
     """The header as soon as Zendesk answered, then (where allowed) the Pendo part on the same target."""
     now = tickets.now_ms()
-    try:
-        bundles = await tickets.tickets([r.ticket_id for r in refs])
-    except UpstreamError as exc:
-        log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
-        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
-        return Outcome.ERROR, type(exc).__name__
-    errors = {
-        r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
-        for r in refs
-        if r.ticket_id not in bundles
-    }
-    found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
+    fetched = await _fetch(tickets, refs, unfurl)
+    if not isinstance(fetched, _Fetched):
+        return fetched  # Zendesk failed: every link already has its error preview
+    found, errors = fetched.found, fetched.errors
     if not with_pendo or not found:
         await unfurl({**{r.url: ticket_blocks.ticket_unfurl(b, now) for r, b in found}, **errors})
         return (Outcome.HEADER_ONLY if found else Outcome.NOT_FOUND), ""
@@ -208,6 +201,27 @@ async def _unfurl_work_objects(
     """One `chat.unfurl`: a Work Object per ticket found (`metadata.entities`), the Block Kit header as the
     fallback for clients without Work Objects; nothing about the requester's Pendo activity."""
     now = tickets.now_ms()
+    fetched = await _fetch(tickets, refs, unfurl)
+    if not isinstance(fetched, _Fetched):
+        return fetched  # Zendesk failed: every link already has its error preview
+    found, errors = fetched.found, fetched.errors
+    unfurls = {**{r.url: ticket_blocks.ticket_unfurl(b, now) for r, b in found}, **errors}
+    entities = [wo.ticket_entity(b, app_unfurl_url=r.url) for r, b in found]
+    await unfurl(unfurls, {"entities": entities} if entities else None)
+    return (Outcome.HEADER_ONLY, "work_object") if found else (Outcome.NOT_FOUND, "")
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    found: list[tuple[TicketRef, TicketBundle]]
+    errors: dict[str, Any]  # url → the error preview of a ticket Zendesk did not return
+
+
+async def _fetch(
+    tickets: TicketLookup, refs: list[TicketRef], unfurl: Unfurl
+) -> _Fetched | tuple[Outcome, str]:
+    """The tickets found (with their refs) and an error preview for each one that was not; when Zendesk
+    failed altogether, every link gets the error preview and the audit outcome is returned instead."""
     try:
         bundles = await tickets.tickets([r.ticket_id for r in refs])
     except UpstreamError as exc:
@@ -215,15 +229,12 @@ async def _unfurl_work_objects(
         await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
         return Outcome.ERROR, type(exc).__name__
     found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
-    unfurls = {
-        r.url: ticket_blocks.ticket_unfurl(bundles[r.ticket_id], now)
-        if r.ticket_id in bundles
-        else ticket_blocks.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
+    errors = {
+        r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
         for r in refs
+        if r.ticket_id not in bundles
     }
-    entities = [wo.ticket_entity(b, app_unfurl_url=r.url) for r, b in found]
-    await unfurl(unfurls, {"entities": entities} if entities else None)
-    return (Outcome.HEADER_ONLY, "work_object") if found else (Outcome.NOT_FOUND, "")
+    return _Fetched(found, errors)
 
 
 def _missing_reason(ref: TicketRef) -> str:
