@@ -12,6 +12,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.audit import Outcome
 from bot.cache import StaleUse, track_stale
 from bot.context.customers import AccountResult, CustomerLookup, LookupResult
@@ -40,6 +42,10 @@ class Answer:
     message: block_kit.Message
     kind: Outcome
     detail: str = ""  # for errors: the error kind
+
+    def result(self, delivered: bool) -> tuple[Outcome, str]:
+        """For the audit line: how the answer ended, or `undelivered` when Slack did not take it."""
+        return (self.kind, self.detail) if delivered else (Outcome.UNDELIVERED, "")
 
     @property
     def outcome(self) -> str:
@@ -211,6 +217,11 @@ async def safely(work: Awaitable[Answer]) -> Answer:
             f"(ref `{request_id}`)."
         )
         return Answer(block_kit.notice_message(text), Outcome.ERROR, "internal")
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code for a refused Web API call ("" when there is no answer to read)."""
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
 
 
 async def deliver(respond: Any, message: block_kit.Message, *, replace: bool = True) -> bool:

@@ -26,6 +26,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answers import slack_error
 from bot.deps import Deps
 from bot.listeners import register_listeners
 from bot.settings import Settings
@@ -136,8 +137,7 @@ async def start(app: AsyncApp) -> None:
     try:
         identity = await app.client.auth_test()
     except SlackApiError as exc:
-        code = str(exc.response.get("error", "")) if exc.response is not None else ""
-        log.error("Slack refused the bot token at start-up", extra={"error": code})
+        log.error("Slack refused the bot token at start-up", extra={"error": slack_error(exc)})
         return
     except Exception as exc:
         log.warning("Slack did not answer auth.test at start-up", extra={"error": type(exc).__name__})

@@ -13,7 +13,6 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import account_id_answer, new_request_id, safely
-from bot.audit import Outcome
 from bot.deps import Deps
 from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.routes import Route
@@ -56,9 +55,7 @@ async def _show_account(
     # Open account on the agent's own summary adds the account below it; the account's own buttons and a
     # pick from a choice replace the message they are on.
     replace = kind in ("more", "less", "pick")
-    if await answer_privately(click, answer.message, respond, client, replace=replace):
-        return answer.kind, answer.detail
-    return Outcome.UNDELIVERED, ""
+    return answer.result(await answer_privately(click, answer.message, respond, client, replace=replace))
 
 
 ROUTES = [

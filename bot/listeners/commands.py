@@ -83,10 +83,7 @@ async def pendo_command(
             answer = await safely(ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable))
         else:
             answer = await safely(email_answer(deps.context, target, new_request_id(), shareable=shareable))
-        if await deliver(respond, answer.message):
-            entry.set(answer.kind, answer.detail)
-        else:
-            entry.set(Outcome.UNDELIVERED)
+        entry.set(*answer.result(await deliver(respond, answer.message)))
 
 
 async def account_command(
@@ -112,10 +109,7 @@ async def account_command(
             entry.set(Outcome.REFUSED)
             return
         answer = await safely(account_answer(deps.context, query, new_request_id()))
-        if await deliver(respond, answer.message):
-            entry.set(answer.kind, answer.detail)
-        else:
-            entry.set(Outcome.UNDELIVERED)
+        entry.set(*answer.result(await deliver(respond, answer.message)))
 
 
 ROUTES = [Route("command", "/pendo", pendo_command, tracked="replace")]

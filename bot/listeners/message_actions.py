@@ -21,7 +21,7 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, error_answer, new_request_id
+from bot.answers import deliver, error_answer, new_request_id, slack_error
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
@@ -80,7 +80,7 @@ async def answer_privately(
             blocks=message["blocks"],
         )
     except SlackApiError as exc:
-        log.warning("chat.postEphemeral refused", extra={"error": _slack_error(exc)})
+        log.warning("chat.postEphemeral refused", extra={"error": slack_error(exc)})
         return False
     return True
 
@@ -300,7 +300,7 @@ async def _share_once(
             unfurl_media=False,
         )
     except SlackApiError as exc:
-        code = _slack_error(exc)
+        code = slack_error(exc)
         log.warning("share refused by Slack", extra={"error": code})
         await tell(f"I couldn't share this here. {words.CANNOT_POST.get(code, words.CANNOT_POST_OTHER)}", "⚠️")
         return Outcome.REFUSED, code or "unknown"
@@ -341,7 +341,7 @@ async def share_with_note(
     try:
         await client.views_open(trigger_id=body["trigger_id"], view=modal)
     except SlackApiError as exc:
-        log.warning("views.open refused", extra={"error": _slack_error(exc)})
+        log.warning("views.open refused", extra={"error": slack_error(exc)})
 
 
 async def share_note_submitted(
@@ -371,10 +371,6 @@ async def share_note_submitted(
     target = ref.visitor_id if ref else ""
     with deps.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
         entry.set(*await share(deps, client, respond, click, ref, note=note))
-
-
-def _slack_error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error", "")) if exc.response is not None else ""
 
 
 ROUTES = [

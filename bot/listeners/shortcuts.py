@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import Answer, deliver, safely, target_answer
+from bot.answers import Answer, deliver, safely, slack_error, target_answer
 from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.targets import Target, find_targets, parse_query
@@ -95,7 +95,7 @@ async def message_shortcut(
         entry.targets = [t.label for t in targets]
         answer = await _answer(deps, targets)
         delivered = await deliver(respond, answer.message, replace=False)
-        entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
+        entry.set(*answer.result(delivered))
 
 
 async def lookup_target(
@@ -122,9 +122,7 @@ async def _pick(
         return refused
     assert target is not None  # a stale button is refused above
     answer = await safely(target_answer(deps.context, deps.tickets, target))
-    if await answer_privately(click, answer.message, respond, client):
-        return answer.kind, answer.detail
-    return Outcome.UNDELIVERED, ""
+    return answer.result(await answer_privately(click, answer.message, respond, client))
 
 
 def _decode_target(raw: object) -> Target | None:
@@ -153,7 +151,7 @@ async def global_shortcut(
     try:
         await client.views_open(trigger_id=trigger, view=block_kit.lookup_modal())
     except SlackApiError as exc:
-        log.warning("views.open refused", extra={"error": str(exc.response.get("error", ""))})
+        log.warning("views.open refused", extra={"error": slack_error(exc)})
 
 
 async def lookup_submitted(
@@ -190,7 +188,7 @@ async def lookup_submitted(
             return
         answer = await safely(target_answer(deps.context, deps.tickets, target))
         delivered = await deliver(respond, answer.message, replace=False)
-        entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
+        entry.set(*answer.result(delivered))
 
 
 # --- @Pendo jane@acme.com ----------------------------------------------------------------------------------
@@ -222,7 +220,7 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
                     blocks=message["blocks"],
                 )
             except SlackApiError as exc:
-                log.warning("chat.postEphemeral refused", extra={"error": str(exc.response.get("error", ""))})
+                log.warning("chat.postEphemeral refused", extra={"error": slack_error(exc)})
                 return False
             return True
 
@@ -241,7 +239,7 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
             delivered = await private(answer.message)
         else:
             delivered = await _in_thread(client, channel, thread, answer.message)
-        entry.set(*((answer.kind, answer.detail) if delivered else (Outcome.UNDELIVERED, "")))
+        entry.set(*answer.result(delivered))
 
 
 async def _in_thread(
@@ -257,7 +255,7 @@ async def _in_thread(
             unfurl_media=False,
         )
     except SlackApiError as exc:
-        log.warning("chat.postMessage refused", extra={"error": str(exc.response.get("error", ""))})
+        log.warning("chat.postMessage refused", extra={"error": slack_error(exc)})
         return False
     return True
 

@@ -17,6 +17,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answers import slack_error
 from bot.audit import Outcome
 from bot.context.tickets import TicketContext, TicketLookup
 from bot.deps import Deps
@@ -164,7 +165,7 @@ def _unfurler(client: AsyncWebClient, post: LinkPost, note: str | None) -> Unfur
         try:
             await client.chat_unfurl(unfurls=unfurls, metadata=metadata, **post.target)
         except SlackApiError as exc:  # e.g. cannot_unfurl_url: the message was deleted meanwhile
-            log.warning("chat.unfurl refused", extra={"error": str(exc.response.get("error", ""))})
+            log.warning("chat.unfurl refused", extra={"error": slack_error(exc)})
 
     return unfurl
 

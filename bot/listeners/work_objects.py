@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answers import slack_error
 from bot.audit import Outcome
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
@@ -44,9 +45,7 @@ async def entity_details_requested(
             try:
                 await client.entity_presentDetails(trigger_id=trigger, **answer)
             except SlackApiError as exc:
-                log.warning(
-                    "entity.presentDetails refused", extra={"error": str(exc.response.get("error", ""))}
-                )
+                log.warning("entity.presentDetails refused", extra={"error": slack_error(exc)})
                 return False
             return True
 
