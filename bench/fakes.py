@@ -33,7 +33,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.sample import TICKET_JANE, Workspace, build_workspace, create_pendo_app, create_zendesk_app
-from bot.web import read_body, replaying
+from bot.sample.controls import read_body
+from bot.web import replaying
 
 FAST = True  # httptools (and uvloop, below) when installed: the fakes take less CPU from the bot
 CLONE_TICKET_BASE = 9_000_000

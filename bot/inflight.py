@@ -37,10 +37,6 @@ class InFlight:
         self.accepting = True
         self._work: dict[asyncio.Task[Any], CutShort] = {}
 
-    @property
-    def count(self) -> int:
-        return len(self._work)
-
     async def run(self, work: Coroutine[Any, Any, T], *, cut_short: CutShort) -> T | None:
         """Run `work` to its end, tracked until then; its result, or None if it was cut short.
 

@@ -65,7 +65,6 @@ class RedisLink:
         self._clock = clock
         self._down_until = 0.0
         self._down = False
-        self.failures = 0
 
     @property
     def configured(self) -> bool:
@@ -87,7 +86,6 @@ class RedisLink:
         try:
             result = await op(self.client)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "use memory for now"
-            self.failures += 1
             self._down_until = self._clock() + self._retry_after
             if not self._down:
                 self._down = True

@@ -374,10 +374,6 @@ class SendMonitor:
         now = self.clock()
         return sorted({name for name, overdue in self._inflight.values() if now > overdue})
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._inflight)
-
 
 SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` reads it
 _ANSWER_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -401,12 +397,6 @@ def answer_deadline(seconds: float) -> Iterator[float]:
         yield end
     finally:
         _ANSWER_DEADLINE.reset(token)
-
-
-def answer_time_left() -> float | None:
-    """Seconds left before the current answer's deadline, or None outside `answer_deadline`."""
-    end = _ANSWER_DEADLINE.get()
-    return None if end is None else end - time.monotonic()
 
 
 def _cap_timeout(current: Any, remaining: float) -> dict[str, float | None]:

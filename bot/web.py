@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qs
 
@@ -31,23 +31,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.app import start
 from bot.deps import Deps
 from bot.inflight import InFlight
-from bot.upstream import SEND_MONITOR, SendMonitor, UpstreamError
+from bot.upstream import SEND_MONITOR, UpstreamError
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a link_shared or block_actions body well under 100 kB
 SIGNATURE_WINDOW = 300  # seconds: Slack's own rule for the request timestamp, and the replay memory
 SLACK_PATH = "/slack/events"
-
-
-async def read_body(receive: Receive) -> bytes:
-    """The whole request body (for middleware in front of small requests; the gate below caps its own)."""
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def replaying(body: bytes, receive: Receive) -> Receive:
@@ -78,15 +68,10 @@ class SlackRequestGate:
         app: ASGIApp,
         signing_secret: str | None,
         inflight: InFlight | None = None,
-        *,
-        max_body: int = MAX_BODY,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self._secret = signing_secret.encode() if signing_secret else None
         self._inflight = inflight
-        self._max_body = max_body
-        self._clock = clock
         self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -99,11 +84,11 @@ class SlackRequestGate:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self._max_body):
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
             return await self._refuse(
                 send, 413 if declared.isdigit() else 400, "body too large or bad length"
             )
-        body = await _read_capped(receive, self._max_body)
+        body = await _read_capped(receive, MAX_BODY)
         if body is None:
             return await self._refuse(send, 413, "body too large")
         if self._secret is not None:
@@ -125,7 +110,7 @@ class SlackRequestGate:
             return "unsigned"
         if not (stamp.isascii() and stamp.isdigit()):
             return "bad timestamp"
-        if abs(self._clock() - int(stamp)) > SIGNATURE_WINDOW:
+        if abs(time.time() - int(stamp)) > SIGNATURE_WINDOW:
             return "stale timestamp"
         assert self._secret is not None
         expected = (
@@ -137,7 +122,7 @@ class SlackRequestGate:
 
     def _first_time(self, headers: dict[str, str]) -> bool:
         """Remember timestamp+signature for the signature window; False for one seen before."""
-        now = self._clock()
+        now = time.time()
         while self._seen and next(iter(self._seen.values())) < now:
             self._seen.popitem(last=False)
         key = (headers["x-slack-request-timestamp"], headers["x-slack-signature"])
@@ -193,7 +178,7 @@ async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, by
     await send({"type": "http.response.body", "body": body})
 
 
-def create_web_app(bolt: AsyncApp, deps: Deps, *, monitor: SendMonitor = SEND_MONITOR) -> ASGIApp:
+def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     handler = AsyncSlackRequestHandler(bolt)
 
     async def pendo_failure() -> str:
@@ -209,7 +194,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps, *, monitor: SendMonitor = SEND_MO
 
     async def healthz(_: Request) -> Response:
         """Alive unless an upstream's connection pool stopped finishing requests (then: restart me)."""
-        stuck = monitor.stuck()
+        stuck = SEND_MONITOR.stuck()
         if stuck:
             log.error("liveness: upstream requests stuck past their timeouts", extra={"upstreams": stuck})
             return PlainTextResponse(f"stuck: {', '.join(stuck)}", status_code=503)

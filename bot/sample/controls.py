@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.web import read_body, replaying
+from bot.web import replaying
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,16 @@ def _fault_response(rule: _Rule) -> tuple[int, list[tuple[bytes, bytes]], bytes]
         value = f"{rule.retry_after:g}" if rule.retry_after % 1 else str(int(rule.retry_after))
         headers.append((b"retry-after", value.encode()))
     return status, headers, body.encode()
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (the fakes' requests are small; the bot's own gate caps what it reads)."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 class ControlsMiddleware:
