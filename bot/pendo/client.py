@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from bot.cache import TTLCache
 from bot.client_base import BaseClient, WireModel
 from bot.pendo import queries
+from bot.pendo.kinds import PendoKind
 from bot.pendo.models import Account, CatalogItem, HistoryItem, MetadataSchema, Visitor
 from bot.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
 
@@ -25,9 +26,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 UPSTREAM = "Pendo"
 KEY_SETTING = "PENDO_INTEGRATION_KEY"
-# The catalogs read whole (names of pages, features and track types). Guides are never read whole: their
-# objects carry step content and the catalog is large; only the guides a timeline shows are asked for.
-CATALOG_PATHS = {"page": "page", "feature": "feature", "trackType": "tracktype"}
 DAY_OFFSET_KEY = ("pendo-day-offset",)
 
 
@@ -168,6 +166,9 @@ class PendoClient(BaseClient):
         give `[]` here, and the caller falls back to the exact-match search.
         """
         lc_field = field if field.startswith("_lc_") else f"_lc_{field}"
+        refused = ("pendo-lc-refused", group, lc_field)
+        if self._cache.get(refused):
+            return []  # this field has no lower-cased index: asking again would be refused again
         path = f"/api/v1/visitor/metadata/{segment(group)}/{segment(lc_field)}/{segment(value.lower())}"
         try:
             found = await self._read(
@@ -177,6 +178,7 @@ class PendoClient(BaseClient):
             return []
         except BadRequest as exc:
             log.info("metadata lookup refused; using the exact-match search", extra={"error": exc.detail})
+            self._cache.put(refused, True, self._catalog_ttl)
             return []
         return found or []
 
@@ -258,8 +260,8 @@ class PendoClient(BaseClient):
         )
         rows: list[dict[str, Any]] = [r for r in answer.results if isinstance(r, dict)]
         days = [r["day"] for r in rows if isinstance(r.get("day"), int) and not isinstance(r["day"], bool)]
-        if days:
-            self._cache.put(DAY_OFFSET_KEY, max(days) % queries.DAY_MS, self._catalog_ttl)
+        if days and self._cache.get(DAY_OFFSET_KEY) != (offset := max(days) % queries.DAY_MS):
+            self._cache.put(DAY_OFFSET_KEY, offset, self._catalog_ttl)  # once, not on every read
         return rows
 
     def day_offset(self) -> int | None:
@@ -269,8 +271,9 @@ class PendoClient(BaseClient):
 
     # --- catalogs and schema (cached) -------------------------------------------------------------
     async def catalog(self, kind: str) -> dict[str, CatalogItem]:
-        """id → item for pages, features or track types, across all apps."""
-        path = CATALOG_PATHS[kind]
+        """id → item for pages, features or track types, across all apps. Guides are never read whole
+        (their objects carry step content and the catalog is large): see `guides`."""
+        path = PendoKind(kind).catalog_path
 
         async def load() -> dict[str, CatalogItem]:
             items = await self._send(
@@ -333,4 +336,4 @@ class PendoClient(BaseClient):
             ) from exc
 
 
-__all__ = ["CATALOG_PATHS", "PendoClient", "path_safe", "segment"]
+__all__ = ["PendoClient", "path_safe", "segment"]

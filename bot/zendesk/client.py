@@ -8,6 +8,7 @@ id (Slack sends the same link twice: once from the composer, once when posted).
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
@@ -138,6 +139,12 @@ def _header_number(headers: httpx.Headers, names: Iterable[str]) -> int | None:
     return min(values) if values else None
 
 
+@functools.cache
+def _adapter(model: type[M]) -> TypeAdapter[M]:
+    """One validator per model, built once (building one costs more than using it)."""
+    return TypeAdapter(model)
+
+
 class ZendeskClient(BaseClient):
     """Knows Zendesk's wire format and nothing of Slack. Returns `TicketBundle`s, raises typed errors."""
 
@@ -223,7 +230,8 @@ class ZendeskClient(BaseClient):
 
     # --- parsing ---------------------------------------------------------------------------------------
     def _model(self, model: type[M], data: Any, what: str) -> M:
-        return self._parse(TypeAdapter(model), data, what)
+        adapter: TypeAdapter[M] = _adapter(model)
+        return self._parse(adapter, data, what)
 
     @staticmethod
     def _sideload(data: dict[str, Any], key: str, model: type[M]) -> dict[int, M]:

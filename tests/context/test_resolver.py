@@ -194,3 +194,14 @@ async def test_escaped_value_still_matches_exactly(make_env: Make) -> None:
     env = make_env(**METADATA)
     rows = await env.deps.pendo.search_visitors("agent", "email", [SAM])
     assert [v.id for v in rows] == [SAM_VISITOR_ID]
+
+
+async def test_a_refused_lc_index_is_not_asked_again(make_env: Make) -> None:
+    """A field without a lower-cased index answers 400; the next lookups go straight to the exact search."""
+    env = make_env(**METADATA)
+    env.controls.fail(r"/_lc_email/", 400)
+    for email in (SAM, OPS):
+        await env.deps.context.lookup(email)
+    lc_calls = [r.path for r in env.requests if "/_lc_" in r.path]
+    assert lc_calls == [LC_PATH + SAM.lower()]
+    assert [r.path for r in env.requests].count("/api/v1/aggregation") >= 2
