@@ -175,7 +175,6 @@ class CustomerLookup:
         account's size; plus, while not cached, the account schema and the feature and page catalogs."""
         now = self._clock()
         deadline = deadline or self._deadline()
-        schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", deadline)
         base = AccountContext(
             id=account.id,
             name=account.display_name,
@@ -185,8 +184,11 @@ class CustomerLookup:
         )
         if account.do_not_process:  # an opted-out account's ID never goes into an activity query
             return base
-        figures, gap = await self._part(
-            self._account_figures(account.id, now, self.pendo.day_offset()), deadline, "Usage figures"
+        (figures, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
+            self._part(
+                self._account_figures(account.id, now, self.pendo.day_offset()), deadline, "Usage figures"
+            ),
+            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
         )
         return AccountContext(
             id=base.id,
