@@ -57,7 +57,7 @@ def test_the_refusal_is_a_rate_limit_with_a_plain_sentence() -> None:
     )
 
 
-async def test_the_transport_caps_requests_in_flight_until_bodies_are_read() -> None:
+async def test_the_transport_caps_requests_in_flight() -> None:
     in_flight = peak = 0
 
     async def handler(request: httpx.Request) -> httpx.Response:

@@ -121,7 +121,8 @@ class HangingTransport(httpx.AsyncBaseTransport):
 
 async def test_the_send_monitor_reports_a_send_that_outlives_its_own_timeouts() -> None:
     transport = HangingTransport()
-    monitor = SendMonitor(grace=0.05)
+    now = [0.0]  # the monitor's own clock: advanced by hand, so a slow machine cannot make it overdue
+    monitor = SendMonitor(grace=0.05, clock=lambda: now[0])
     async with http_client("http://pendo.test", 0.05, transport) as client:
         with pytest.raises(UpstreamError) as info:
             await send_with_retry(
@@ -135,7 +136,7 @@ async def test_the_send_monitor_reports_a_send_that_outlives_its_own_timeouts() 
             )
         assert "did not answer" in info.value.user_message
         assert monitor.stuck() == []  # still within what its timeouts allow
-        await asyncio.sleep(0.4)
+        now[0] += 0.4  # past 4 x its 50 ms timeout plus the grace
         assert monitor.stuck() == ["Pendo"]
         transport.release.set()
         await asyncio.sleep(0.05)

@@ -109,8 +109,10 @@ async def test_the_ttl_holds_in_redis_too(redis_url: str) -> None:
         return f"v{len(loads)}"
 
     assert await a.get_or_load("k", 0.2, load) == "v1"
+    assert await b.get_or_load("k", 0.2, load) == "v1"  # shared: the other instance does not load
     await asyncio.sleep(0.3)
     assert await b.get_or_load("k", 0.2, load) == "v2"
+    assert loads == ["x", "x"]
 
 
 async def test_failures_are_not_shared(redis_url: str) -> None:
