@@ -56,27 +56,18 @@ class Account(_WithMetadata):
         return self.name or self.meta("agent", "name") or self.id
 
 
-class UserAgent(WireModel):
-    name: str | None = None
-    version: str | None = None
-    os: str | None = None
-
-
 class HistoryItem(WireModel):
     """One row of GET /visitor/{id}/history. Every field but `type` and `ts` may be missing or null
     (tap-pendo's schema marks them all nullable); an item without those two cannot be placed."""
 
     type: str
     ts: int
-    last_ts: int | None = Field(default=None, alias="lastTs")
     page_id: str | None = Field(default=None, alias="pageId")
     feature_id: str | None = Field(default=None, alias="featureId")
     guide_id: str | None = Field(default=None, alias="guideId")
     track_type_id: str | None = Field(default=None, alias="trackTypeId")
     untagged_url: str | None = Field(default=None, alias="untaggedUrl")
     uri: str | None = None
-    duration: int | None = None
-    parsed_user_agent: UserAgent | None = Field(default=None, alias="parsedUserAgent")
 
     @property
     def object_id(self) -> str | None:
@@ -95,13 +86,11 @@ class CatalogItem(WireModel):
 
     id: str
     name: str | None = None
-    app_id: int | None = Field(default=None, alias="appId")
 
 
 class FieldSchema(WireModel):
     type: str = Field(default="", alias="Type")
     display_name: str | None = Field(default=None, alias="DisplayName")
-    is_hidden: bool = Field(default=False, alias="isHidden")
 
 
 MetadataSchema = dict[str, dict[str, FieldSchema]]
