@@ -50,7 +50,7 @@ bench: $(VENV)/.bench
 
 ## make soak: 50 lookups/s for 5 min against the sample APIs with 5% injected faults (not in make test)
 soak: $(STAMP)
-	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/pendo-bot serve

@@ -103,7 +103,7 @@ class SlackReceiver:
 
 
 # --- processes ----------------------------------------------------------------------------------------
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -136,7 +136,7 @@ class BotProcess:
 
 
 async def start_bot(fakes: dict[str, Any], slack_url: str, extra_env: dict[str, str]) -> BotProcess:
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(HERE.parent),  # the bot runs from the same tree as this driver

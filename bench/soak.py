@@ -7,7 +7,7 @@ real HTTP to the sample Pendo and Zendesk APIs on loopback, which fail a share o
 errors or carry a gap against the injected fault rate, latency from request to final answer (p50/p99),
 and the bot's RSS at the start and the end. Not part of `make test`: it takes minutes.
 
-    python bench/soak.py [--seconds 300] [--rate 50] [--faults 0.05]
+    python -m bench.soak [--seconds 300] [--rate 50] [--faults 0.05]
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import httpx
 from slack_sdk.signature import SignatureVerifier
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bench.bench import free_port, rss_mb
 from bot.sample import (
     SAMPLE_PENDO_KEY,
     SAMPLE_ZENDESK_EMAIL,
@@ -79,19 +79,6 @@ class RandomFaults:
             headers.append((b"retry-after", b"1"))
         await send({"type": "http.response.start", "status": int(kind), "headers": headers})
         await send({"type": "http.response.body", "body": b'{"error": "injected"}'})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def lookups(ws: Any, rng: random.Random) -> list[str]:
