@@ -58,6 +58,12 @@ class Answer:
             self.message["text"] = text[: TEXT_LIMIT - 1] + "…"
 
 
+def found_outcome(result: CustomerContext | AccountContext) -> Outcome:
+    """How a found visitor or account is audited: opted out, found with labelled gaps, or found."""
+    opted_out = result.profile.opted_out if isinstance(result, CustomerContext) else result.opted_out
+    return Outcome.OPTED_OUT if opted_out else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
+
+
 def render_result(
     result: LookupResult,
     now_ms: int,
@@ -67,15 +73,10 @@ def render_result(
     shareable: bool = True,
 ) -> Answer:
     if isinstance(result, CustomerContext):
-        outcome = (
-            Outcome.OPTED_OUT
-            if result.profile.opted_out
-            else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
-        )
         message = block_kit.context_message(
             result, view=view, sharing=block_kit.Sharing(allowed=shareable), header_blocks=header_blocks
         )
-        return Answer(message, outcome)
+        return Answer(message, found_outcome(result))
     if isinstance(result, Ambiguous):
         return Answer(
             block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS
@@ -162,10 +163,7 @@ async def _ticket_answer(
 
 def render_account(result: AccountResult, *, full: bool = False) -> Answer:
     if isinstance(result, AccountContext):
-        outcome = (
-            Outcome.OPTED_OUT if result.opted_out else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
-        )
-        return Answer(ac.account_message(result, full=full), outcome)
+        return Answer(ac.account_message(result, full=full), found_outcome(result))
     if isinstance(result, AccountChoice):
         return Answer(ac.account_choice_message(result), Outcome.AMBIGUOUS)
     return Answer(ac.account_not_found_message(result), Outcome.NOT_FOUND)
@@ -191,18 +189,17 @@ async def account_id_answer(
     return render_account(result, full=full)
 
 
-async def target_answer(
-    context: CustomerLookup, tickets: TicketLookup | None, target: Target, *, shareable: bool = False
-) -> Answer:
-    """One email, ticket or account found in a message, a mention or the lookup modal."""
+async def target_answer(context: CustomerLookup, tickets: TicketLookup | None, target: Target) -> Answer:
+    """One email, ticket or account found in a message, a mention or the lookup modal; these answers
+    carry no Share button."""
     request_id = new_request_id()
     if target.kind == "ticket":
         if tickets is None:
             return Answer(block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
-        return await ticket_answer(tickets, int(target.value), request_id, shareable=shareable)
+        return await ticket_answer(tickets, int(target.value), request_id, shareable=False)
     if target.kind == "account":
         return await account_answer(context, target.value, request_id)
-    return await email_answer(context, target.value, request_id, shareable=shareable)
+    return await email_answer(context, target.value, request_id, shareable=False)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:

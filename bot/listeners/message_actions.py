@@ -21,7 +21,7 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, error_answer, new_request_id, slack_error
+from bot.answers import deliver, error_answer, found_outcome, new_request_id, slack_error
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
@@ -190,9 +190,7 @@ async def draw(deps: Deps, ref: block_kit.ViewRef) -> Drawn:
         )
     if isinstance(result, NotFoundInPendo):
         return Drawn(result, header, ticket_url, outcome=Outcome.NOT_FOUND)
-    if result.profile.opted_out:
-        return Drawn(result, header, ticket_url, outcome=Outcome.OPTED_OUT)
-    return Drawn(result, header, ticket_url, outcome=Outcome.PARTIAL if result.gaps else Outcome.FOUND)
+    return Drawn(result, header, ticket_url, outcome=found_outcome(result))
 
 
 # --- handlers ----------------------------------------------------------------------------------------------
