@@ -14,7 +14,6 @@ from bot.context.models import (
     AccountNotFound,
     AccountSummary,
     AccountVisitor,
-    Trend,
 )
 from bot.render import words
 from bot.render.blocks import (
@@ -30,10 +29,11 @@ from bot.render.blocks import (
     context_block,
     esc,
     gap_block,
-    link,
     mrkdwn,
     plain,
     section,
+    sparkline_block,
+    tops_blocks,
     view_button,
 )
 from bot.render.format import number, plural, sparkline, truncate
@@ -81,10 +81,6 @@ def _fallback(ctx: AccountContext) -> str:
     )
 
 
-def _trend(t: Trend) -> str:
-    return t.label
-
-
 def _compact(ctx: AccountContext) -> list[Block]:
     first = [f"`{esc(truncate(ctx.id, 60))}`"]
     first += [f"{esc(truncate(f.label, 24))}: {esc(truncate(f.value, 40))}" for f in ctx.fields[:3]]
@@ -92,10 +88,10 @@ def _compact(ctx: AccountContext) -> list[Block]:
     f = ctx.figures
     if f is not None:
         lines.append(
-            f"*{words.activity(f.frequency, f.days_active.current)}* ({_trend(f.days_active)}) · "
-            f"{plural(f.active_visitors.current, 'active visitor')} ({_trend(f.active_visitors)})"
+            f"*{words.activity(f.frequency, f.days_active.current)}* ({f.days_active.label}) · "
+            f"{plural(f.active_visitors.current, 'active visitor')} ({f.active_visitors.label})"
         )
-        lines.append(f"{plural(f.events.current, 'event')} in 30 d ({_trend(f.events)})")
+        lines.append(f"{plural(f.events.current, 'event')} in 30 d ({f.events.label})")
     if ctx.last_visit_ms:
         lines.append(f"Last activity {slack_date(ctx.last_visit_ms)}")
     blocks = [section("\n".join(lines))]
@@ -126,10 +122,10 @@ def _full(ctx: AccountContext) -> list[Block]:
     fields: list[str] = []
     if f is not None:
         fields += [
-            f"*Active (30 d)*\n{words.activity(f.frequency, f.days_active.current)} · {_trend(f.days_active)}",
-            f"*Active visitors (30 d)*\n{number(f.active_visitors.current)} · {_trend(f.active_visitors)}",
-            f"*Events (30 d)*\n{number(f.events.current)} · {_trend(f.events)}",
-            f"*Minutes (30 d)*\n{number(f.minutes.current)} · {_trend(f.minutes)}",
+            f"*Active (30 d)*\n{words.activity(f.frequency, f.days_active.current)} · {f.days_active.label}",
+            f"*Active visitors (30 d)*\n{number(f.active_visitors.current)} · {f.active_visitors.label}",
+            f"*Events (30 d)*\n{number(f.events.current)} · {f.events.label}",
+            f"*Minutes (30 d)*\n{number(f.minutes.current)} · {f.minutes.label}",
         ]
     fields += [f"*{esc(truncate(m.label, 100))}*\n{esc(truncate(m.value, 300))}" for m in ctx.fields]
     if fields:
@@ -140,14 +136,7 @@ def _full(ctx: AccountContext) -> list[Block]:
 
 
 def _activity(f: AccountFigures) -> list[Block]:
-    peak = max(f.daily_events, default=0)
-    scale = f"█ = {plural(peak, 'event')} (the busiest day) · ▁ = none" if peak else "no events"
-    blocks: list[Block] = [
-        section(
-            "*Events per day, last 30 days* (left: 30 days ago, right: today)\n"
-            f"`{sparkline(f.daily_events)}`\n_{scale}_"
-        )
-    ]
+    blocks: list[Block] = [sparkline_block(f.daily_events)]
     if f.top_visitors:
         blocks.append({"type": "divider"})
         blocks.append(section("*Most active visitors (30 d)*"))
@@ -157,14 +146,7 @@ def _activity(f: AccountFigures) -> list[Block]:
             if opener is not None:
                 block["accessory"] = opener
             blocks.append(block)
-    tops = [
-        f"*{title}*\n" + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in items)
-        for title, items in (("Top features", f.top_features), ("Top pages", f.top_pages))
-        if items
-    ]
-    if tops:
-        blocks.append({"type": "section", "fields": [mrkdwn(t, 2000) for t in tops]})
-    return blocks
+    return [*blocks, *tops_blocks(f.top_features, f.top_pages)]
 
 
 # --- other answers ---------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from bot.context.models import (
     NotFoundInPendo,
     Timeline,
     TimelineEntry,
+    TopItem,
     VisitorUsage,
 )
 from bot.render import words
@@ -499,22 +500,27 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
 
 
 def _activity_blocks(u: VisitorUsage) -> list[Block]:
-    peak = max(u.daily_events, default=0)
+    return [sparkline_block(u.daily_events), *tops_blocks(u.top_features, u.top_pages)]
+
+
+def sparkline_block(daily_events: list[int]) -> Block:
+    """The 30-day sparkline with its scale (a visitor's or an account's)."""
+    peak = max(daily_events, default=0)
     scale = f"█ = {plural(peak, 'event')} (the busiest day) · ▁ = none" if peak else "no events"
-    blocks: list[Block] = [
-        section(
-            f"*Events per day, last 30 days* (left: 30 days ago, right: today)\n"
-            f"`{sparkline(u.daily_events)}`\n_{scale}_"
-        )
-    ]
+    return section(
+        f"*Events per day, last 30 days* (left: 30 days ago, right: today)\n"
+        f"`{sparkline(daily_events)}`\n_{scale}_"
+    )
+
+
+def tops_blocks(features: list[TopItem], pages: list[TopItem]) -> list[Block]:
+    """Top features and top pages side by side (nothing when both are empty)."""
     tops = [
         f"*{title}*\n" + "\n".join(f"{link(i.url, i.name)} · {number(i.events)}" for i in items)
-        for title, items in (("Top features", u.top_features), ("Top pages", u.top_pages))
+        for title, items in (("Top features", features), ("Top pages", pages))
         if items
     ]
-    if tops:
-        blocks.append({"type": "section", "fields": [mrkdwn(t, FIELD_LIMIT) for t in tops]})
-    return blocks
+    return [{"type": "section", "fields": [mrkdwn(t, FIELD_LIMIT) for t in tops]}] if tops else []
 
 
 def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
