@@ -177,12 +177,13 @@ class TTLCache:
     # --- Redis -------------------------------------------------------------------------------------------
     def _rkey(self, key: Hashable) -> str:
         assert self._shared is not None
-        return self._shared.key(self._namespace, key)
+        return self._shared.key(f"{self._namespace}:2", key)  # :2 = entries are one encoded tuple
 
     async def _shared_put(self, key: Hashable, value: Any, ttl: float) -> None:
         assert self._shared is not None
         try:
-            payload = encode({"f": self._wall() + ttl, "a": self._wall(), "v": encode(value).decode()})
+            now = self._wall()
+            payload = encode((now + ttl, now, value))  # fresh until, fetched at, the value: one encoding
         except Unencodable as exc:
             log.debug("kept in memory only", extra={"type": str(exc)})
             return
@@ -198,8 +199,8 @@ class TTLCache:
         if not isinstance(raw, bytes):  # MISSING (Redis down) or None (no entry)
             return None
         try:
-            envelope = decode(raw)
-            return decode(envelope["v"].encode()), float(envelope["f"]) - self._wall(), float(envelope["a"])
+            fresh_until, fetched_at, value = decode(raw)
+            return value, float(fresh_until) - self._wall(), float(fetched_at)
         except (ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
             log.warning("unreadable shared cache entry ignored", extra={"error": type(exc).__name__})
             return None
