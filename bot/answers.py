@@ -221,6 +221,20 @@ def slack_error(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "")) if exc.response is not None else ""
 
 
+async def post_ephemeral(
+    client: Any, channel: str, user: str, thread_ts: str | None, message: block_kit.Message
+) -> bool:
+    """A private message to `user` in `channel` (in the thread, if any); False if Slack refused it."""
+    try:
+        await client.chat_postEphemeral(
+            channel=channel, user=user, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
+        )
+    except SlackApiError as exc:
+        log.warning("chat.postEphemeral refused", extra={"error": slack_error(exc)})
+        return False
+    return True
+
+
 async def deliver(respond: Any, message: block_kit.Message, *, replace: bool = True) -> bool:
     """Post through response_url (replacing the "Looking up…" note by default); False if Slack failed."""
     try:

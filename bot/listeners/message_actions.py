@@ -21,7 +21,14 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, error_answer, found_outcome, new_request_id, slack_error
+from bot.answers import (
+    deliver,
+    error_answer,
+    found_outcome,
+    new_request_id,
+    post_ephemeral,
+    slack_error,
+)
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
@@ -71,18 +78,7 @@ async def answer_privately(
     """In place on the clicker's own private message; as a new private message under a public one."""
     if click.private:
         return await deliver(respond, message, replace=replace)
-    try:
-        await client.chat_postEphemeral(
-            channel=click.channel,
-            user=click.user,
-            thread_ts=click.thread_ts,
-            text=message["text"],
-            blocks=message["blocks"],
-        )
-    except SlackApiError as exc:
-        log.warning("chat.postEphemeral refused", extra={"error": slack_error(exc)})
-        return False
-    return True
+    return await post_ephemeral(client, click.channel, click.user, click.thread_ts, message)
 
 
 async def share_allowed(deps: Deps, client: AsyncWebClient, channel: str) -> bool:

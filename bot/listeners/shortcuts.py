@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import Answer, deliver, safely, slack_error, target_answer
+from bot.answers import Answer, deliver, post_ephemeral, safely, slack_error, target_answer
 from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.targets import Target, find_targets, parse_query
@@ -201,7 +201,8 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
     same_team = _same_team(event.get("user_team") or event.get("team"), context)
     with deps.auditor.audit("mention", user=user, channel=channel, target="") as entry:
         refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        external = await ChannelPolicy.of(deps).is_external(client, channel)
+        # the channel matters only to someone the access lists let through
+        external = refusal is None and await ChannelPolicy.of(deps).is_external(client, channel)
         facts = MentionFacts(
             channel=channel,
             channel_kind=ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL,
@@ -211,18 +212,7 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
         reply = decide_mention(facts, UnfurlRules.from_settings(deps.settings))
 
         async def private(message: block_kit.Message) -> bool:
-            try:
-                await client.chat_postEphemeral(
-                    channel=channel,
-                    user=user,
-                    thread_ts=thread,
-                    text=message["text"],
-                    blocks=message["blocks"],
-                )
-            except SlackApiError as exc:
-                log.warning("chat.postEphemeral refused", extra={"error": slack_error(exc)})
-                return False
-            return True
+            return await post_ephemeral(client, channel, user, thread, message)
 
         if reply is Reply.REFUSE:
             await private(block_kit.notice_message(refusal or NOT_YOUR_WORKSPACE, icon="🔒"))
