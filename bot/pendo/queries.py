@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.pendo.kinds import PendoKind
+
 DAY_MS = 86_400_000
 MAX_DAYS_PER_QUERY = 60
 ALL_APPS = {"appId": 'expandAppIds("*")'}
@@ -71,36 +73,40 @@ def accounts_by_id(account_ids: list[str]) -> Pipeline:
     ]
 
 
-def visitor_daily_activity(visitor_id: str, first_ms: int, days: int) -> Pipeline:
-    """Events and minutes per local day for one visitor: days active, totals, trends and the sparkline."""
+_EVENTS_AND_MINUTES = [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}]
+_TOP_SOURCES = {"page": "pageEvents", "feature": "featureEvents"}  # kind → its event source
+
+
+def _by_day(source: dict[str, Any], scope: str) -> Pipeline:
+    """Events and minutes per local day of `source`, within the `scope` filter."""
     return [
-        _event_source("events", first_ms, days),
-        {"filter": f"visitorId == {literal(visitor_id)}"},
-        {
-            "group": {
-                "group": ["day"],
-                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
-            }
-        },
+        source,
+        {"filter": scope},
+        {"group": {"group": ["day"], "fields": _EVENTS_AND_MINUTES}},
         {"sort": ["day"]},
     ]
 
 
-def visitor_top_objects(kind: str, visitor_id: str, first_ms: int, days: int, limit: int) -> Pipeline:
-    """The visitor's most used pages or features (kind: "page" or "feature") by events."""
-    source, id_field = {"page": ("pageEvents", "pageId"), "feature": ("featureEvents", "featureId")}[kind]
+def _top(kind: str, first_ms: int, days: int, scope: str, limit: int) -> Pipeline:
+    """The most used pages or features (kind: "page" or "feature") by events, within the `scope` filter."""
+    id_field = PendoKind(kind).id_field
     return [
-        _event_source(source, first_ms, days),
-        {"filter": f"visitorId == {literal(visitor_id)}"},
-        {
-            "group": {
-                "group": [id_field],
-                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
-            }
-        },
+        _event_source(_TOP_SOURCES[kind], first_ms, days),
+        {"filter": scope},
+        {"group": {"group": [id_field], "fields": _EVENTS_AND_MINUTES}},
         {"sort": ["-numEvents", id_field]},
         {"limit": limit},
     ]
+
+
+def visitor_daily_activity(visitor_id: str, first_ms: int, days: int) -> Pipeline:
+    """Events and minutes per local day for one visitor: days active, totals, trends and the sparkline."""
+    return _by_day(_event_source("events", first_ms, days), f"visitorId == {literal(visitor_id)}")
+
+
+def visitor_top_objects(kind: str, visitor_id: str, first_ms: int, days: int, limit: int) -> Pipeline:
+    """The visitor's most used pages or features (kind: "page" or "feature") by events."""
+    return _top(kind, first_ms, days, f"visitorId == {literal(visitor_id)}", limit)
 
 
 def accounts_activity(account_ids: list[str], first_ms: int, days: int) -> Pipeline:
@@ -153,25 +159,10 @@ def visitors_with_field(group: str, field: str, values: list[str], limit: int = 
 ACCOUNT_WINDOW_DAYS = 30  # every account query spans one 30-day period at most
 
 
-def _account_events(source: str, account_id: str, first_ms: int) -> Pipeline:
-    return [
-        _event_source(source, first_ms, ACCOUNT_WINDOW_DAYS),
-        {"filter": f"accountId == {literal(account_id)}"},
-    ]
-
-
 def account_daily_activity(account_id: str, first_ms: int) -> Pipeline:
     """Events and minutes per local day for one account over one 30-day period."""
-    return [
-        *_account_events("events", account_id, first_ms),
-        {
-            "group": {
-                "group": ["day"],
-                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
-            }
-        },
-        {"sort": ["day"]},
-    ]
+    events = _event_source("events", first_ms, ACCOUNT_WINDOW_DAYS)
+    return _by_day(events, f"accountId == {literal(account_id)}")
 
 
 def account_period_totals(account_id: str, first_ms: int) -> Pipeline:
@@ -182,7 +173,8 @@ def account_period_totals(account_id: str, first_ms: int) -> Pipeline:
 def account_top_visitors(account_id: str, first_ms: int, limit: int) -> Pipeline:
     """The account's most active visitors over one 30-day period, by events."""
     return [
-        *_account_events("events", account_id, first_ms),
+        _event_source("events", first_ms, ACCOUNT_WINDOW_DAYS),
+        {"filter": f"accountId == {literal(account_id)}"},
         {
             "group": {
                 "group": ["visitorId"],
@@ -200,18 +192,7 @@ def account_top_visitors(account_id: str, first_ms: int, limit: int) -> Pipeline
 
 def account_top_objects(kind: str, account_id: str, first_ms: int, limit: int) -> Pipeline:
     """The account's most used pages or features (kind: "page" or "feature") by events."""
-    source, id_field = {"page": ("pageEvents", "pageId"), "feature": ("featureEvents", "featureId")}[kind]
-    return [
-        *_account_events(source, account_id, first_ms),
-        {
-            "group": {
-                "group": [id_field],
-                "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
-            }
-        },
-        {"sort": ["-numEvents", id_field]},
-        {"limit": limit},
-    ]
+    return _top(kind, first_ms, ACCOUNT_WINDOW_DAYS, f"accountId == {literal(account_id)}", limit)
 
 
 def visitors_by_id(visitor_ids: list[str]) -> Pipeline:
