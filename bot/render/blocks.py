@@ -232,6 +232,19 @@ class Sharing:
     ticket_url: str | None = None  # the ticket the summary is about (shown with the channel copy)
 
 
+@dataclass(frozen=True)
+class Stale:
+    """Part of an answer came from the cache because `who` failed just now; the oldest part is `age_s` old."""
+
+    who: str
+    age_s: float
+
+
+def stale_block(stale: Stale) -> Block:
+    """The note on top of an answer built from cached data (a header block: a cut to 50 keeps it)."""
+    return context_block(words.stale_sentence(stale.who, stale.age_s))
+
+
 # --- the summary ------------------------------------------------------------------------------------
 def context_message(
     ctx: CustomerContext,

@@ -113,6 +113,20 @@ def upstream_sentence(exc: UpstreamError) -> str:
     return f"{who} isn't answering right now. Try again in a minute."
 
 
+def ago(seconds: float) -> str:
+    """ "12 minutes ago", "3 hours ago": how old cached data is."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    return f"{round(minutes / 60)} hours ago"
+
+
+def stale_sentence(who: str, age_s: float) -> str:
+    return f"⚠️ {who} did not answer just now, so this shows what the bot saw {ago(age_s)}."
+
+
 # --- gaps: parts of a summary that failed ------------------------------------------------------------
 _GAP = re.compile(r"^(?:Account (?P<account>.+?): )?(?P<part>.+?) unavailable: (?P<why>.+)$", re.DOTALL)
 _TECHNICAL = re.compile(r"\s*\((?:HTTP \d{3}|\d{3}|auth error)\)")
