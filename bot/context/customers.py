@@ -24,6 +24,7 @@ from bot.context.models import (
     AccountUsage,
     Ambiguous,
     CustomerContext,
+    Gap,
     InvalidInput,
     NotFoundInPendo,
     Timeline,
@@ -119,7 +120,7 @@ class CustomerLookup:
             self._part(self._timeline(visitor.id, anchor, marker, now, offset), deadline, "Recent activity"),
         )
         gaps = [g for g in (usage_gap, timeline_gap) if g]
-        gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
+        gaps += [a.gap.for_account(a.name) for a in accounts if a.gap]
         return CustomerContext(
             profile=self._profile(visitor, schema, email),
             generated_at_ms=now,
@@ -248,13 +249,13 @@ class CustomerLookup:
                 "Pendo", "overall deadline", timeout=self.settings.lookup_deadline_seconds
             ) from None
 
-    async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, str | None]:
-        """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
+    async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, Gap | None]:
+        """Run one part; on failure return (None, the gap: `label` and the error's sentence), log the detail."""
         try:
             return await self._within(work, deadline), None
         except UpstreamError as exc:
             log.warning("context part failed", extra={"part": label, "error": str(exc)})
-            return None, f"{label} unavailable: {exc.user_message}"
+            return None, Gap(label, exc.user_message)
 
     def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
         browser = " ".join(
@@ -335,7 +336,7 @@ class CustomerLookup:
         for a in account_ids:
             account = records.get(a)
             if account is None:
-                out.append(AccountSummary(id=a, name=a, url=urls[a], gap="not found in Pendo"))
+                out.append(AccountSummary(id=a, name=a, url=urls[a], gap=Gap(None, "not found in Pendo")))
             elif account.do_not_process:
                 out.append(AccountSummary(id=a, name=account.display_name, url=urls[a], opted_out=True))
             else:

@@ -26,6 +26,30 @@ class Frequency(StrEnum):
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A part of an answer that is missing, made where the failure happens and put in words once, by the
+    renderers (`render.words.gap_sentences`): nothing reads a gap back out of a sentence.
+
+    `part` is what failed ("Usage figures", "Recent activity", "Details", "Pendo data"); None when the
+    thing itself is missing (an account Pendo does not know). `why` is the failure's own sentence (an
+    `UpstreamError.user_message`) or what is missing; `account` the account's name when the part is one
+    account's.
+    """
+
+    part: str | None
+    why: str
+    account: str | None = None
+
+    def for_account(self, name: str) -> Gap:
+        return Gap(self.part, self.why, name)
+
+    def __str__(self) -> str:
+        """One line for the terminal and the log: "Account Acme: Usage figures unavailable: …"."""
+        what = f"{self.part} unavailable: {self.why}" if self.part is not None else self.why
+        return f"Account {self.account}: {what}" if self.account is not None else what
+
+
+@dataclass(frozen=True)
 class MetadataField:
     label: str
     value: str
@@ -101,7 +125,7 @@ class AccountSummary:
     opted_out: bool = False
     usage: AccountUsage | None = None
     fields: list[MetadataField] = field(default_factory=list)
-    gap: str | None = None  # why data is missing, in words an agent understands
+    gap: Gap | None = None  # what of this account is missing, and why
 
 
 @dataclass(frozen=True)
@@ -155,7 +179,7 @@ class CustomerContext:
     usage: VisitorUsage | None = None
     accounts: list[AccountSummary] = field(default_factory=list)
     timeline: Timeline | None = None
-    gaps: list[str] = field(default_factory=list)  # parts that failed, as sentences
+    gaps: list[Gap] = field(default_factory=list)  # parts that failed
 
 
 @dataclass(frozen=True)
@@ -235,7 +259,7 @@ class AccountContext:
     last_visit_ms: int | None = None
     opted_out: bool = False
     figures: AccountFigures | None = None
-    gaps: list[str] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

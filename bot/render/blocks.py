@@ -20,6 +20,7 @@ from bot.context.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
+    Gap,
     MetadataField,
     NotFoundInPendo,
     Timeline,
@@ -333,7 +334,7 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
     return tail
 
 
-def gap_block(gaps: list[str], *, compact: bool) -> Block:
+def gap_block(gaps: list[Gap], *, compact: bool) -> Block:
     """What is missing, each cause once; the first screen keeps it to two short sentences."""
     sentences = words.gap_sentences(gaps)
     if compact and len(sentences) > 2:

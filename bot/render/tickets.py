@@ -85,10 +85,8 @@ def pendo_part_blocks(tc: TicketContext) -> list[Block]:
     """The compact Pendo part of an unfurl: who, how active, what they did before filing."""
     result = tc.pendo
     if result is None:
-        reason = words.agent_words(tc.reason or "No Pendo data for this requester.")
-        via, channel = tc.bundle.ticket.via_channel, words.ticket_channel(tc.bundle.ticket.via_channel)
-        if via and channel:  # "(a native_messaging ticket)" → "(a Messaging ticket)"
-            reason = reason.replace(f"(a {via} ticket)", f"(a {channel} ticket)")
+        via = tc.bundle.ticket.via_channel
+        reason = words.no_pendo(tc.reason, words.ticket_channel(via) or via)  # "(a Messaging ticket)"
         return [context_block(f"ℹ️ {esc(reason)}")]
     if isinstance(result, NotFoundInPendo):
         return [context_block(f"ℹ️ Requester: {esc(words.not_found(result))}")]

@@ -7,9 +7,9 @@ reads what happened and what to do next. One failing upstream is said once, howe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from bot.context.models import Frequency, NotFoundInPendo
+from bot.context.models import Frequency, Gap, NotFoundInPendo
+from bot.context.tickets import NoPendo
 from bot.upstream import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
 
 # Zendesk's status categories. With custom statuses, `status` is the category; its agent label would
@@ -128,23 +128,8 @@ def stale_sentence(who: str, age_s: float) -> str:
 
 
 # --- gaps: parts of a summary that failed ------------------------------------------------------------
-_GAP = re.compile(r"^(?:Account (?P<account>.+?): )?(?P<part>.+?) unavailable: (?P<why>.+)$", re.DOTALL)
 _TECHNICAL = re.compile(r"\s*\((?:HTTP \d{3}|\d{3}|auth error)\)")
 _SETTING = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # PENDO_INTEGRATION_KEY and the like
-
-
-@dataclass(frozen=True)
-class _Gap:
-    part: str
-    why: str
-
-
-def _parse_gap(gap: str) -> _Gap:
-    match = _GAP.match(gap)
-    if match is None:
-        return _Gap(part="", why=agent_words(gap))
-    part = "an account's figures" if match["account"] else match["part"].lower()
-    return _Gap(part=part, why=agent_words(match["why"]))
 
 
 def agent_words(sentence: str) -> str:
@@ -165,17 +150,20 @@ def agent_words(sentence: str) -> str:
     return " ".join(p[:1].upper() + p[1:] for p in dict.fromkeys(kept))
 
 
-def gap_sentences(gaps: list[str]) -> list[str]:
+def gap_sentences(gaps: list[Gap]) -> list[str]:
     """One sentence per cause: "Usage figures, recent activity and 2 accounts' figures could not be loaded: …"."""
     order: list[str] = []
     parts: dict[str, list[str]] = {}
     for gap in gaps:
-        parsed = _parse_gap(gap)
-        if parsed.why not in parts:
-            order.append(parsed.why)
-            parts[parsed.why] = []
-        if parsed.part:
-            parts[parsed.why].append(parsed.part)
+        if gap.part is None:  # the thing itself is missing: said as it is
+            why, part = agent_words(str(gap)), ""
+        else:
+            why, part = agent_words(gap.why), "an account's figures" if gap.account else gap.part.lower()
+        if why not in parts:
+            order.append(why)
+            parts[why] = []
+        if part:
+            parts[why].append(part)
     out = []
     for why in order:
         named = _count_accounts(parts[why])
@@ -195,6 +183,22 @@ def _count_accounts(parts: list[str]) -> list[str]:
     elif accounts > 1:
         named.append(f"{accounts} accounts' figures")
     return named
+
+
+NO_PENDO_DATA = "No Pendo data for this requester."
+
+
+def no_pendo(reason: NoPendo | Gap | None, channel: str | None, *, for_agents: bool = True) -> str:
+    """Why a ticket has no Pendo part. `channel` is how the ticket came in, as the surface names it.
+    `for_agents`: HTTP statuses and setting names are left to the log (off: the terminal shows them)."""
+    if isinstance(reason, Gap):
+        return f"{reason.part} unavailable: {agent_words(reason.why)}" if for_agents else str(reason)
+    if reason is NoPendo.NO_EMAIL:
+        via = f" (a {channel} ticket)" if channel else ""
+        return f"The requester has no email address in Zendesk{via}, so there is no Pendo visitor to show."
+    if reason is None:
+        return NO_PENDO_DATA
+    return f"{reason.value[:1].upper()}{reason.value[1:]}."
 
 
 # --- sharing -------------------------------------------------------------------------------------------

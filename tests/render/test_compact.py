@@ -13,8 +13,16 @@ from typing import Any
 import pytest
 
 from bot import answers
-from bot.context.models import Ambiguous, Candidate, CustomerContext, MetadataField, Timeline, TimelineEntry
-from bot.context.tickets import TicketContext
+from bot.context.models import (
+    Ambiguous,
+    Candidate,
+    CustomerContext,
+    Gap,
+    MetadataField,
+    Timeline,
+    TimelineEntry,
+)
+from bot.context.tickets import NoPendo, TicketContext
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render import words
@@ -406,20 +414,36 @@ def test_upstream_failures_in_words_for_agents() -> None:
 
 def test_gaps_group_by_cause() -> None:
     gaps = [
-        "Usage figures unavailable: Pendo is unavailable right now (HTTP 503). Try again in a minute.",
-        "Recent activity unavailable: Pendo did not answer in 8 s. Try again in a minute.",
-        "Account Acme: Details unavailable: Pendo is unavailable right now (HTTP 500). Try again in a minute.",
-        "Account Beta: not found in Pendo.",
+        Gap("Usage figures", "Pendo is unavailable right now (HTTP 503). Try again in a minute."),
+        Gap("Recent activity", "Pendo did not answer in 8 s. Try again in a minute."),
+        Gap("Details", "Pendo is unavailable right now (HTTP 500). Try again in a minute.", account="Acme"),
+        Gap(None, "not found in Pendo", account="Beta"),
     ]
     assert words.gap_sentences(gaps) == [
         "Usage figures and an account's figures could not be loaded: Pendo is unavailable right now. Try again in a minute.",
         "Recent activity could not be loaded: Pendo did not answer in 8 s. Try again in a minute.",
         "Account Beta: not found in Pendo.",
     ]
-    auth = "Usage figures unavailable: Pendo rejected the bot's credentials (401). Ask your Pendo admin to check PENDO_INTEGRATION_KEY."
+    auth = Gap(
+        "Usage figures",
+        "Pendo rejected the bot's credentials (401). Ask your Pendo admin to check PENDO_INTEGRATION_KEY.",
+    )
     assert words.gap_sentences([auth]) == [
         "Usage figures could not be loaded: Pendo rejected the bot's credentials. Tell whoever runs the bot."
     ]
+
+
+def test_an_account_name_that_reads_like_a_gap_stays_a_name() -> None:
+    # a gap once went through "Account {name}: {part} unavailable: {why}" and a regex read it back
+    name = "Ops: Usage figures unavailable: EU"
+    gap = Gap("Details", "Pendo did not answer in 8 s. Try again in a minute.", account=name)
+    assert words.gap_sentences([gap]) == [
+        "An account's figures could not be loaded: Pendo did not answer in 8 s. Try again in a minute."
+    ]
+    assert (
+        str(gap)
+        == f"Account {name}: Details unavailable: Pendo did not answer in 8 s. Try again in a minute."
+    )
 
 
 # --- small things ------------------------------------------------------------------------------------------
@@ -464,9 +488,9 @@ async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id:
 
 
 def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
-    reason = (
-        "Pendo data unavailable: Pendo rejected the bot's credentials (401). Ask your Pendo admin to check "
-        "PENDO_INTEGRATION_KEY."
+    reason = Gap(
+        "Pendo data",
+        "Pendo rejected the bot's credentials (401). Ask your Pendo admin to check PENDO_INTEGRATION_KEY.",
     )
     text = all_text(
         ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), reason=reason))
@@ -478,9 +502,6 @@ def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
 def test_a_reason_names_the_channel_in_words() -> None:
     bundle = extreme_bundle(email=None)
     bundle = replace(bundle, ticket=bundle.ticket.model_copy(update={"via": Via(channel="native_messaging")}))
-    reason = (
-        "The requester has no email address in Zendesk (a native_messaging ticket), so there is no Pendo "
-        "visitor to show."
-    )
+    reason = NoPendo.NO_EMAIL
     text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, TicketContext(bundle, reason=reason)))
     assert "(a Messaging ticket)" in text and "native_messaging" not in text

@@ -28,6 +28,7 @@ from bot.context.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
+    Gap,
     MetadataField,
     NotFoundInPendo,
     Timeline,
@@ -377,7 +378,7 @@ def extreme_context(
                 opted_out=i % 7 == 3,
                 usage=None if i % 5 == 4 else AccountUsage(1234, 29, 987_654, 54_321),
                 fields=[MetadataField(long("Plan <&>", 40), long(EVIL, 300)) for _ in range(3)],
-                gap=long(f"Account usage unavailable: {EVIL} ", 300) if i % 5 == 4 else None,
+                gap=Gap(None, long(f"Account usage unavailable: {EVIL} ", 300)) if i % 5 == 4 else None,
             )
         )
     return CustomerContext(
@@ -386,7 +387,7 @@ def extreme_context(
         usage=usage,
         accounts=summaries,
         timeline=timeline,
-        gaps=[long(f"Gap {i}: {EVIL} ", 400) for i in range(12)],
+        gaps=[Gap(None, long(f"Gap {i}: {EVIL} ", 400)) for i in range(12)],
     )
 
 
@@ -502,7 +503,7 @@ def test_extreme_ticket_unfurls() -> None:
         TicketContext(bundle, pendo=extreme_context(accounts=0, opted_out=True)),
         TicketContext(bundle, pendo=NotFoundInPendo("someone@example.com", "visitor ID")),
         TicketContext(bundle, pendo=Ambiguous("someone@example.com", [], "metadata field agent/email")),
-        TicketContext(bundle, reason=long(EVIL, 3000)),
+        TicketContext(bundle, reason=Gap("Pendo data", long(EVIL, 3000))),
     ]
     for tc in variants:
         unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
