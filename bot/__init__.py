@@ -7,6 +7,6 @@ The layers, top-down (each may import the ones below it, never one above; tests/
 - pure: `render/` (Block Kit and terminal text) and `policy` (where an unfurl may show what);
 - `context/`: the domain (who is this email, what about this ticket);
 - clients: `pendo/`, `zendesk/`, `upstream` (the shared retry policy and errors), `cache`;
-- `settings`, `logs`, `audit`: import nothing from the bot.
+- `settings`, `logs`, `audit`, `deadline` (when an answer must be done): import nothing from the bot.
 `sample/` (the embedded sample workspace) is imported only by `__main__`.
 """

@@ -9,19 +9,19 @@ status and the route template the caller labelled the request with, e.g. `GET /a
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import httpx
 import orjson
+
+from bot.deadline import current_deadline
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,9 @@ class RetryPolicy:
     """Retry reads on connection errors, 429 and 5xx; never on other 4xx.
 
     Waits grow exponentially with full jitter; a server's Retry-After is honoured but capped; every try
-    and every wait stays inside one overall deadline, so a Slack reply is never held past it.
+    and every wait stays inside the answer's deadline (`bot.deadline`), so a Slack reply is never held
+    past it. `deadline` bounds one request with its retries (deps sets it from LOOKUP_DEADLINE_SECONDS,
+    the answer deadline's own setting, so it never outlasts an answer).
     """
 
     max_attempts: int = 3
@@ -223,11 +225,15 @@ async def send_with_retry(
 
     `route` labels the request in error details with a template, never the real path (e.g.
     `GET /api/v1/visitor/{id}`). `classify` maps a non-2xx response to the typed error to raise (or None
-    for a generic one). The policy's deadline and the answer's deadline (`answer_deadline`), whichever
-    comes first, bound every try and every wait.
+    for a generic one). The answer's deadline (`bot.deadline`) bounds every try and every wait; the
+    policy's own deadline bounds one request with its retries (outside an answer: start-up checks,
+    `/readyz`), whichever comes first.
     """
     start = clock()
-    answer_end = _ANSWER_DEADLINE.get()
+    answer = current_deadline()
+    answer_end = answer.end if answer is not None else None
+    # "did not answer in N s": the answer's seconds when its deadline comes first, else the policy's
+    said = answer.seconds if answer is not None and answer.remaining() < policy.deadline else policy.deadline
     attempt = 0
     last_error: UpstreamError | None = None
     while True:
@@ -236,7 +242,7 @@ async def send_with_retry(
         if answer_end is not None:
             remaining = min(remaining, answer_end - time.monotonic())
         if remaining <= 0:
-            raise last_error or Unavailable(upstream, "deadline passed", timeout=policy.deadline)
+            raise last_error or Unavailable(upstream, "deadline passed", timeout=said)
         request = build()
         request.extensions["timeout"] = _cap_timeout(request.extensions.get("timeout"), remaining)
         try:
@@ -249,10 +255,10 @@ async def send_with_retry(
                 max_body=max_body,
             )
         except TimeoutError:
-            last_error = Unavailable(upstream, "deadline reached during the request", timeout=policy.deadline)
+            last_error = Unavailable(upstream, "deadline reached during the request", timeout=said)
             raise last_error from None
         except httpx.TimeoutException as exc:
-            last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=policy.deadline)
+            last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=said)
             delay = policy.backoff(attempt)
         except httpx.TransportError as exc:
             last_error = Unavailable(upstream, f"connection error ({type(exc).__name__})")
@@ -376,27 +382,6 @@ class SendMonitor:
 
 
 SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` reads it
-_ANSWER_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "answer_deadline", default=None
-)
-
-
-@contextmanager
-def answer_deadline(seconds: float) -> Iterator[float]:
-    """One deadline for everything one answer asks of any upstream (Zendesk, then Pendo, and retries).
-
-    Inside this block (and in tasks started from it), every `send_with_retry` stops at the block's
-    deadline even if its own policy would allow more. Nested blocks keep the earlier deadline.
-    """
-    end = time.monotonic() + seconds
-    current = _ANSWER_DEADLINE.get()
-    if current is not None:
-        end = min(end, current)
-    token = _ANSWER_DEADLINE.set(end)
-    try:
-        yield end
-    finally:
-        _ANSWER_DEADLINE.reset(token)
 
 
 def _cap_timeout(current: Any, remaining: float) -> dict[str, float | None]:

@@ -8,6 +8,7 @@ and the rest is still shown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,7 @@ from bot.context.models import (
     VisitorUsage,
 )
 from bot.context.resolver import Resolver, parse_email
+from bot.deadline import Deadline, answer_deadline, current_deadline
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
@@ -73,22 +75,20 @@ class CustomerLookup:
         be fetched (without a visitor there is nothing to show).
         """
         email = parse_email(text)
-        deadline = self._deadline()
-        resolved = await self._within(self.resolver.resolve(email), deadline)
-        if isinstance(resolved, Visitor):
-            return await self.context(
-                resolved, anchor_ms=anchor_ms, marker=marker, email=email, deadline=deadline
-            )
-        return resolved
+        with self._answer_deadline():
+            resolved = await self._within(self.resolver.resolve(email))
+            if isinstance(resolved, Visitor):
+                return await self.context(resolved, anchor_ms=anchor_ms, marker=marker, email=email)
+            return resolved
 
     async def for_visitor_id(
         self, visitor_id: str, *, anchor_ms: int | None = None, marker: str | None = None
     ) -> CustomerContext | NotFoundInPendo:
-        deadline = self._deadline()
-        visitor = await self._within(self.pendo.get_visitor(visitor_id), deadline)
-        if visitor is None:
-            return NotFoundInPendo(email=visitor_id, searched="visitor ID")
-        return await self.context(visitor, anchor_ms=anchor_ms, marker=marker, deadline=deadline)
+        with self._answer_deadline():
+            visitor = await self._within(self.pendo.get_visitor(visitor_id))
+            if visitor is None:
+                return NotFoundInPendo(email=visitor_id, searched="visitor ID")
+            return await self.context(visitor, anchor_ms=anchor_ms, marker=marker)
 
     async def context(
         self,
@@ -97,27 +97,31 @@ class CustomerLookup:
         anchor_ms: int | None = None,
         marker: str | None = None,
         email: str | None = None,
-        deadline: float | None = None,
     ) -> CustomerContext:
-        """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question.
+        """Everything about one visitor, within the answer's deadline (`bot.deadline`).
 
         Pendo calls for a cold lookup, whatever the number of accounts: the visitor, one per-day
         aggregation covering both 30-day periods, top features, top pages, the accounts' records (one
         `accounts` aggregation), their figures (one aggregation grouped by `accountId`), and two history
         days; plus, while not cached, the catalogs, the schemas and the names of the guides seen.
         """
+        with self._answer_deadline():
+            return await self._context(visitor, anchor_ms, marker, email)
+
+    async def _context(
+        self, visitor: Visitor, anchor_ms: int | None, marker: str | None, email: str | None
+    ) -> CustomerContext:
         now = self._clock()
-        deadline = deadline or self._deadline()
         if visitor.do_not_process:
             return CustomerContext(profile=self._profile(visitor, {}, email), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
         offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
         schema, (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
-            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", deadline),
-            self._part(self._usage(visitor.id, now, offset), deadline, "Usage figures"),
-            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline),
-            self._part(self._timeline(visitor.id, anchor, marker, now, offset), deadline, "Recent activity"),
+            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", within=True),
+            self._part(self._usage(visitor.id, now, offset), "Usage figures"),
+            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset),
+            self._part(self._timeline(visitor.id, anchor, marker, now, offset), "Recent activity"),
         )
         gaps = [g for g in (usage_gap, timeline_gap) if g]
         gaps += [a.gap.for_account(a.name) for a in accounts if a.gap]
@@ -136,16 +140,16 @@ class CustomerLookup:
         query = " ".join(query.split())
         if not query:
             raise InvalidInput("Give an account ID or name, e.g. `/pendo account Acme Corp`.")
-        deadline = self._deadline()
-        found = await self._within(self.pendo.accounts([query]), deadline)
-        if query in found:
-            return await self.account_context(found[query], deadline=deadline)
-        named = await self._within(self.pendo.accounts_named(query), deadline)
-        if not named:
-            return AccountNotFound(query=query)
-        if len(named) == 1:
-            return await self.account_context(named[0], deadline=deadline)
-        schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", deadline)
+        with self._answer_deadline():
+            found = await self._within(self.pendo.accounts([query]))
+            if query in found:
+                return await self.account_context(found[query])
+            named = await self._within(self.pendo.accounts_named(query))
+            if not named:
+                return AccountNotFound(query=query)
+            if len(named) == 1:
+                return await self.account_context(named[0])
+            schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", within=True)
         fields = self.settings.pendo_account_fields
         return AccountChoice(
             query=query,
@@ -163,19 +167,18 @@ class CustomerLookup:
 
     async def for_account_id(self, account_id: str) -> AccountContext | AccountNotFound:
         """The Open account button and a picked account: by ID only."""
-        deadline = self._deadline()
-        found = await self._within(self.pendo.accounts([account_id]), deadline)
-        if account_id not in found:
-            return AccountNotFound(query=account_id)
-        return await self.account_context(found[account_id], deadline=deadline)
+        with self._answer_deadline():
+            found = await self._within(self.pendo.accounts([account_id]))
+            if account_id not in found:
+                return AccountNotFound(query=account_id)
+            return await self.account_context(found[account_id])
 
-    async def account_context(self, account: Account, *, deadline: float | None = None) -> AccountContext:
+    async def account_context(self, account: Account) -> AccountContext:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
         and to one 30-day period: per-day events, the totals of both periods, the top visitors (then their
         records, one query), top features and top pages. With the record: 8 Pendo calls, whatever the
         account's size; plus, while not cached, the account schema and the feature and page catalogs."""
         now = self._clock()
-        deadline = deadline or self._deadline()
         base = AccountContext(
             id=account.id,
             name=account.display_name,
@@ -185,12 +188,11 @@ class CustomerLookup:
         )
         if account.do_not_process:  # an opted-out account's ID never goes into an activity query
             return base
-        (figures, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
-            self._part(
-                self._account_figures(account.id, now, self.pendo.day_offset()), deadline, "Usage figures"
-            ),
-            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
-        )
+        with self._answer_deadline():
+            (figures, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
+                self._part(self._account_figures(account.id, now, self.pendo.day_offset()), "Usage figures"),
+                self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
+            )
         return AccountContext(
             id=base.id,
             name=base.name,
@@ -237,22 +239,25 @@ class CustomerLookup:
         )
 
     # --- parts ----------------------------------------------------------------------------------------
-    def _deadline(self) -> float:
-        return time.monotonic() + self.settings.lookup_deadline_seconds
+    def _answer_deadline(self) -> contextlib.AbstractContextManager[Deadline]:
+        """The answer's deadline: the one already running (from the ack), else one starting now."""
+        return answer_deadline(self.settings.lookup_deadline_seconds)
 
-    async def _within(self, work: Awaitable[T], deadline: float) -> T:
-        """Await `work` until `deadline`; past it, fail as Pendo not answering in time."""
+    async def _within(self, work: Awaitable[T]) -> T:
+        """Await `work` until the answer's deadline; past it, fail as Pendo not answering in time."""
+        deadline = current_deadline()
+        if deadline is None:  # every entry point starts one; a caller from outside gets its own
+            with self._answer_deadline():
+                return await self._within(work)
         try:
-            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic()))
+            return await asyncio.wait_for(work, max(0.01, deadline.remaining()))
         except TimeoutError:
-            raise Unavailable(
-                "Pendo", "overall deadline", timeout=self.settings.lookup_deadline_seconds
-            ) from None
+            raise Unavailable("Pendo", "overall deadline", timeout=deadline.seconds) from None
 
-    async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, Gap | None]:
+    async def _part(self, work: Awaitable[T], label: str) -> tuple[T | None, Gap | None]:
         """Run one part; on failure return (None, the gap: `label` and the error's sentence), log the detail."""
         try:
-            return await self._within(work, deadline), None
+            return await self._within(work), None
         except UpstreamError as exc:
             log.warning("context part failed", extra={"part": label, "error": str(exc)})
             return None, Gap(label, exc.user_message)
@@ -305,17 +310,15 @@ class CustomerLookup:
             usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
         )
 
-    async def _accounts(
-        self, account_ids: list[str], now: int, offset: int | None, deadline: float
-    ) -> list[AccountSummary]:
+    async def _accounts(self, account_ids: list[str], now: int, offset: int | None) -> list[AccountSummary]:
         """Every account in two queries, whatever their number: records, then figures grouped by account
         (an opted-out account's ID never goes into an activity query)."""
         if not account_ids:
             return []
         urls = {a: self.links.account(a) for a in account_ids}
         (records, gap), schema = await asyncio.gather(
-            self._part(self.pendo.accounts(account_ids), deadline, "Details"),
-            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
+            self._part(self.pendo.accounts(account_ids), "Details"),
+            self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
         )
         if records is None:
             return [AccountSummary(id=a, name=a, url=urls[a], gap=gap) for a in account_ids]
@@ -328,7 +331,6 @@ class CustomerLookup:
                 self.pendo.aggregate(
                     "accounts-activity", queries.accounts_activity(active, first, usage_part.WINDOW_DAYS)
                 ),
-                deadline,
                 "Usage figures",
             )
             usage = usage_part.accounts_usage(rows, active) if rows is not None else {}
@@ -354,12 +356,11 @@ class CustomerLookup:
                 )
         return out
 
-    async def _or_default(
-        self, work: Awaitable[T], default: T, what: str, deadline: float | None = None
-    ) -> T:
-        """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names."""
+    async def _or_default(self, work: Awaitable[T], default: T, what: str, *, within: bool = False) -> T:
+        """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names.
+        `within`: stop waiting at the answer's deadline (else the part it belongs to does)."""
         try:
-            return await (work if deadline is None else self._within(work, deadline))
+            return await (self._within(work) if within else work)
         except UpstreamError as exc:
             log.warning("optional part unavailable", extra={"part": what, "error": str(exc)})
             return default

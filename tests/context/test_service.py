@@ -15,6 +15,7 @@ import pytest
 
 from bot.context.models import CustomerContext, NotFoundInPendo, TimelineEntry
 from bot.context.tickets import MARKER
+from bot.deadline import answer_deadline
 from bot.sample import (
     ACME,
     DORMANT,
@@ -284,6 +285,19 @@ async def test_slow_history_becomes_a_gap_at_the_deadline(make_env: Make, oracle
     assert ctx.usage is not None and ctx.usage.days_active == oracle.figures(JANE, WINDOW_START).days_active
     assert ctx.accounts and ctx.accounts[0].usage is not None
     assert ctx.timeline is None
+    assert [str(g) for g in ctx.gaps] == [
+        "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
+    ]
+
+
+async def test_the_answer_deadline_started_at_the_ack_is_the_one_every_part_keeps(make_env: Make) -> None:
+    # LOOKUP_DEADLINE_SECONDS is 5, but the answer's deadline (started earlier, at the ack) has 1 s left:
+    # the slow part is cut at that one and says so, whichever of the context service or the send sees it
+    env = make_env(lookup_deadline_seconds=5)
+    env.controls.fail(r"/history$", 503, delay=2)
+    with answer_deadline(1):
+        ctx = await lookup_context(env, JANE)
+    assert ctx.timeline is None and ctx.usage is not None
     assert [str(g) for g in ctx.gaps] == [
         "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
     ]
