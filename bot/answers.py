@@ -17,8 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.audit import Outcome
 from bot.cache import StaleUse, track_stale
 from bot.context.customers import AccountResult, CustomerLookup, LookupResult
-from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
-from bot.context.targets import Target
+from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
 from bot.context.tickets import TicketLookup
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
+
+TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
 
 
 class Frequency(StrEnum):
@@ -23,6 +28,41 @@ class Frequency(StrEnum):
         if days >= 1:
             return cls.MONTHLY
         return cls.INACTIVE
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something to look up: found in a message, typed in the lookup modal, carried by a Look up button."""
+
+    kind: Literal["email", "ticket", "account"]
+    value: str  # the email as written, the ticket id's digits, or the account's ID or name
+
+    @property
+    def label(self) -> str:
+        return {"email": self.value, "ticket": f"Zendesk ticket #{self.value}"}.get(
+            self.kind, f"account {self.value}"
+        )
+
+    def encode(self) -> str | None:
+        """The button value; None when the value makes it too long."""
+        text = json.dumps({"k": self.kind, "v": self.value}, separators=(",", ":"))
+        return text if len(text) <= BUTTON_VALUE_LIMIT else None
+
+    @classmethod
+    def decode(cls, raw: object) -> Target | None:
+        """The target in a button value; None for anything else (an old or tampered button)."""
+        try:
+            data = json.loads(str(raw or ""))
+            kind, value = str(data["k"]), str(data["v"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if kind == "email" and value:
+            return cls("email", value)
+        if kind == "ticket" and value.isdigit():
+            return cls("ticket", value)
+        if kind == "account" and value:
+            return cls("account", value)
+        return None
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.context.customers import CustomerLookup, LookupResult
-from bot.context.models import Gap, InvalidInput
+from bot.context.models import TICKET_MARKER, Gap, InvalidInput
 from bot.upstream import UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle
 
 log = logging.getLogger(__name__)
-MARKER = "Ticket submitted"
+MARKER = TICKET_MARKER
 
 
 class NoPendo(Enum):

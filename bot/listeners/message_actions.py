@@ -10,7 +10,6 @@ private message to whoever clicked, after the same access check as `/pendo`.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -310,18 +309,15 @@ async def share_with_note(
     """Open the note modal; what to share, where, and how to update the agent's copy ride along."""
     await ack()
     click = Click.of(body)
-    metadata = json.dumps(
-        {
-            "r": action.get("value"),
-            "u": body.get("response_url"),
-            "c": click.channel,
-            "m": click.message_ts,
-            "t": click.thread_ts,
-            "p": click.private,
-        },
-        separators=(",", ":"),
+    request = block_kit.NoteRequest(
+        ref=action.get("value"),
+        response_url=body.get("response_url"),
+        channel=click.channel,
+        message_ts=click.message_ts,
+        thread_ts=click.thread_ts,
+        private=click.private,
     )
-    modal = block_kit.note_modal(metadata)
+    modal = block_kit.note_modal(request)
     if modal is None or not body.get("trigger_id"):
         respond = AsyncRespond(response_url=body.get("response_url"))
         await answer_privately(
@@ -342,26 +338,28 @@ async def share_note_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     await ack()  # closes the modal at once; the share follows
+    request = block_kit.NoteRequest.decode(view.get("private_metadata"))
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
         value = (
             ((view.get("state") or {}).get("values") or {})
             .get(block_kit.NOTE_BLOCK, {})
             .get(block_kit.NOTE_INPUT, {})
         )
         note = str(value.get("value") or "").strip()[: block_kit.NOTE_MAX]
-    except (ValueError, AttributeError):
+    except AttributeError:
+        request = None
+    if request is None:
         log.warning("note modal with unreadable metadata")
         return
     click = Click(
         user=str((body.get("user") or {}).get("id", "")),
-        channel=str(meta.get("c") or ""),
-        message_ts=str(meta.get("m") or ""),
-        thread_ts=meta.get("t"),
-        private=bool(meta.get("p")),
+        channel=request.channel,
+        message_ts=request.message_ts,
+        thread_ts=request.thread_ts,
+        private=request.private,
     )
-    respond = AsyncRespond(response_url=meta.get("u"))
-    ref = block_kit.ViewRef.decode(meta.get("r"))
+    respond = AsyncRespond(response_url=request.response_url)
+    ref = block_kit.ViewRef.decode(request.ref)
     target = ref.visitor_id if ref else ""
     with deps.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
         entry.set(*await share(deps, client, respond, click, ref, note=note))

@@ -7,7 +7,6 @@ Every answer is private to whoever asked, except a mention in a channel where cu
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -43,7 +42,7 @@ async def _answer(deps: Deps, targets: list[Target]) -> Answer:
     """One target: its answer; several: a choice, nothing looked up yet."""
     if len(targets) == 1:
         return await safely(target_answer(deps.context, deps.tickets, targets[0]))
-    choice = block_kit.targets_message([(t.kind, t.value, t.label) for t in targets])
+    choice = block_kit.targets_message(targets)
     return Answer(choice, Outcome.AMBIGUOUS)
 
 
@@ -108,7 +107,7 @@ async def lookup_target(
 ) -> None:
     """A "Look up" button of a choice: the answer replaces the choice (or, under a public message, comes
     privately to whoever clicked)."""
-    target = _decode_target(action.get("value"))
+    target = Target.decode(action.get("value"))
     label = target.label if target else ""
     await on_click(
         ack, body, deps, "lookup:pick", label, lambda click: _pick(deps, client, respond, click, target)
@@ -123,21 +122,6 @@ async def _pick(
     assert target is not None  # a stale button is refused above
     answer = await safely(target_answer(deps.context, deps.tickets, target))
     return answer.result(await answer_privately(click, answer.message, respond, client))
-
-
-def _decode_target(raw: object) -> Target | None:
-    try:
-        data = json.loads(str(raw or ""))
-        kind, value = str(data["k"]), str(data["v"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    if kind == "email" and value:
-        return Target("email", value)
-    if kind == "ticket" and value.isdigit():
-        return Target("ticket", value)
-    if kind == "account" and value:
-        return Target("account", value)
-    return None
 
 
 # --- the global shortcut and its modal -------------------------------------------------------------------
@@ -163,11 +147,12 @@ async def lookup_submitted(
 ) -> None:
     deps = deps_of(context)
     values = (view.get("state") or {}).get("values") or {}
-    raw = str(((values.get("query") or {}).get("text") or {}).get("value") or "")
+    field = (values.get(block_kit.LOOKUP_BLOCK) or {}).get(block_kit.LOOKUP_INPUT) or {}
+    raw = str(field.get("value") or "")
     try:
         target = parse_query(raw, _hosts(deps), tickets=deps.tickets is not None)
     except InvalidInput as exc:
-        await ack(response_action="errors", errors={"query": str(exc)})
+        await ack(response_action="errors", errors={block_kit.LOOKUP_BLOCK: str(exc)})
         return
     await ack()  # closes the modal; the answer follows privately in the chosen conversation
     user = str((body.get("user") or {}).get("id", ""))
