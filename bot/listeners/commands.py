@@ -12,10 +12,11 @@ from bot.audit import Outcome
 from bot.context.models import InvalidInput, Target
 from bot.context.targets import ForeignTicket, parse_query
 from bot.deps import Deps
-from bot.listeners.access import AccessPolicy
-from bot.listeners.message_actions import share_allowed
+from bot.listeners import gates
+from bot.listeners.gates import share_allowed
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.policy import Surface
 from bot.render import blocks as block_kit
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
@@ -71,9 +72,9 @@ async def pendo_command(
         where = "Pendo" if ticket is None else "Zendesk and Pendo"
         await ack(response_type="ephemeral", **block_kit.progress_message(target, where))
 
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        if refusal:
-            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
+        refused, facts = await gates.ask(deps, client, Surface.LOOKUP, user=user, channel=channel)
+        if refused is not None:
+            await deliver(respond, block_kit.notice_message(facts.access_refusal or "", icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
         shareable = await share_allowed(deps, client, channel)
@@ -101,9 +102,9 @@ async def account_command(
             entry.set(Outcome.INVALID)
             return
         await ack(response_type="ephemeral", **block_kit.progress_message(f"account {query}"))
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        if refusal:
-            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
+        refused, facts = await gates.ask(deps, client, Surface.LOOKUP, user=user, channel=channel)
+        if refused is not None:
+            await deliver(respond, block_kit.notice_message(facts.access_refusal or "", icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
         answer = await safely(account_answer(deps.context, query, new_request_id()))

@@ -19,12 +19,13 @@ from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.targets import Target, find_targets, parse_query
 from bot.deps import Deps
+from bot.listeners import gates
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
-from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
+from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
-from bot.policy import ChannelKind, MentionFacts, Reply, UnfurlRules, decide_mention
+from bot.policy import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention
 from bot.render import blocks as block_kit
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,12 @@ async def _may_see(
     deps: Deps, client: AsyncWebClient, user: str, channel: str, same_team: bool
 ) -> str | None:
     """None when the user may see customer data privately here, else the sentence saying why not."""
-    refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-    if refusal:
-        return refusal
-    if channel and not same_team and await ChannelPolicy.of(deps).is_external(client, channel):
-        return NOT_YOUR_WORKSPACE
-    return None
+    refusal, facts = await gates.ask(
+        deps, client, Surface.LOOKUP, user=user, channel=channel, same_team=same_team
+    )
+    if refusal is None:
+        return None
+    return facts.access_refusal if refusal is Refusal.ACCESS and facts.access_refusal else NOT_YOUR_WORKSPACE
 
 
 def _same_team(user_team: object, context: AsyncBoltContext) -> bool:

@@ -17,10 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import slack_error
 from bot.audit import Outcome
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.listeners import gates
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.policy import Refusal, Surface
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.upstream import UpstreamError
@@ -53,12 +53,12 @@ async def entity_details_requested(
             await present(error=wo.refusal(NOT_A_TICKET))
             entry.set(Outcome.INVALID)
             return
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        if refusal:
-            await present(error=wo.refusal(refusal))
+        refusal, facts = await gates.ask(deps, client, Surface.PANEL, user=user, channel=channel)
+        if refusal is Refusal.ACCESS:
+            await present(error=wo.refusal(facts.access_refusal or ""))
             entry.set(Outcome.REFUSED, "access")
             return
-        if channel and await ChannelPolicy.of(deps).is_external(client, channel):
+        if refusal is not None:
             await present(error=wo.refusal(words.DETAILS_EXTERNAL))
             entry.set(Outcome.REFUSED, "external")
             return
