@@ -46,6 +46,12 @@ class UpstreamError(Exception):
     def user_message(self) -> str:
         return f"{self.upstream} returned an unexpected error. Try again in a minute."
 
+    @property
+    def agent_message(self) -> str:
+        """`user_message` for a support agent: without HTTP statuses or setting names (those are for the
+        log and `pendo-bot check`). Each error says its own; none is cut out of the other sentence."""
+        return self.user_message
+
 
 class NotFound(UpstreamError):
     @property
@@ -73,6 +79,10 @@ class AuthError(UpstreamError):
             f"{self.upstream} rejected the bot's credentials ({self.status or 'auth error'}). "
             f"Ask your {who} to check {self.setting}."
         )
+
+    @property
+    def agent_message(self) -> str:
+        return f"{self.upstream} rejected the bot's credentials. Tell whoever runs the bot."
 
 
 class Forbidden(AuthError):
@@ -103,6 +113,12 @@ class Unavailable(UpstreamError):
             return f"{self.upstream} did not answer in {self.timeout:g} s. Try again in a minute."
         reason = f"HTTP {self.status}" if self.status is not None else self.detail
         return f"{self.upstream} is unavailable right now ({reason}). Try again in a minute."
+
+    @property
+    def agent_message(self) -> str:
+        if self.timeout is None and self.status is not None:
+            return f"{self.upstream} is unavailable right now. Try again in a minute."
+        return self.user_message
 
 
 class BadRequest(UpstreamError):

@@ -260,7 +260,7 @@ class CustomerLookup:
             return await self._within(work), None
         except UpstreamError as exc:
             log.warning("context part failed", extra={"part": label, "error": str(exc)})
-            return None, Gap(label, exc.user_message)
+            return None, Gap.of(label, exc)
 
     def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
         browser = " ".join(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.upstream import UpstreamError
 
 TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
 BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
@@ -79,9 +82,18 @@ class Gap:
     part: str | None
     why: str
     account: str | None = None
+    agent_why: str | None = None  # `why` for an agent (no HTTP status, no setting name), when it differs
+
+    @classmethod
+    def of(cls, part: str, error: UpstreamError) -> Gap:
+        return cls(part, error.user_message, agent_why=error.agent_message)
 
     def for_account(self, name: str) -> Gap:
-        return Gap(self.part, self.why, name)
+        return replace(self, account=name)
+
+    @property
+    def agent_sentence(self) -> str:
+        return self.agent_why if self.agent_why is not None else self.why
 
     def __str__(self) -> str:
         """One line for the terminal and the log: "Account Acme: Usage figures unavailable: …"."""

@@ -65,5 +65,5 @@ class TicketLookup:
             log.warning(
                 "pendo part of a ticket failed", extra={"ticket": bundle.ticket_id, "error": str(exc)}
             )
-            return TicketContext(bundle, reason=Gap("Pendo data", exc.user_message))
+            return TicketContext(bundle, reason=Gap.of("Pendo data", exc))
         return TicketContext(bundle, pendo=result)

@@ -78,6 +78,13 @@ class PendoKeyOrRegionRejected(AuthError):
             "Ask your Pendo admin to check the bot's Pendo settings."
         )
 
+    @property
+    def agent_message(self) -> str:
+        return (
+            "Pendo refused the bot's key: the key or the Pendo region is likely wrong. "
+            "Ask your Pendo admin to check the bot's Pendo settings."
+        )
+
 
 class PendoClient(BaseClient):
     """Knows Pendo's wire format and nothing of Slack. Catalogs, schemas and account records are cached."""

@@ -132,10 +132,12 @@ def ticket_number_unfurl(ticket_id: int, note: str) -> Unfurl:
 
 
 def ticket_error_unfurl(ticket_id: int, message: str) -> Unfurl:
+    """The ticket's number and why there is nothing more: `message` is a sentence for agents
+    (`UpstreamError.agent_message`)."""
     return {
         "blocks": [
             section(f"🎫 Zendesk ticket #{ticket_id}"),
-            context_block(f"⚠️ {esc(words.agent_words(message))}"),
+            context_block(f"⚠️ {esc(message)}"),
         ]
     }
 

@@ -128,26 +128,10 @@ def stale_sentence(who: str, age_s: float) -> str:
 
 
 # --- gaps: parts of a summary that failed ------------------------------------------------------------
-_TECHNICAL = re.compile(r"\s*\((?:HTTP \d{3}|\d{3}|auth error)\)")
-_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # PENDO_INTEGRATION_KEY and the like
-
-
-def agent_words(sentence: str) -> str:
-    """Drop HTTP statuses and setting names from a sentence meant for an agent (they go to the log).
-
-    "Zendesk rejected the bot's credentials; ask your Zendesk admin to check ZENDESK_API_TOKEN." →
-    "Zendesk rejected the bot's credentials. Tell whoever runs the bot."
-    """
-    kept: list[str] = []
-    dropped = False
-    for part in re.split(r"(?<=\.)\s+|;\s+", _TECHNICAL.sub("", sentence).strip()):
-        if _SETTING.search(part):
-            dropped = True
-        elif part:
-            kept.append(part if part.endswith((".", "!", "?")) else part + ".")
-    if dropped:
-        kept.append("Tell whoever runs the bot.")
-    return " ".join(p[:1].upper() + p[1:] for p in dict.fromkeys(kept))
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def gap_sentences(gaps: list[Gap]) -> list[str]:
@@ -156,9 +140,10 @@ def gap_sentences(gaps: list[Gap]) -> list[str]:
     parts: dict[str, list[str]] = {}
     for gap in gaps:
         if gap.part is None:  # the thing itself is missing: said as it is
-            why, part = agent_words(str(gap)), ""
+            what = f"Account {gap.account}: {gap.agent_sentence}" if gap.account else gap.agent_sentence
+            why, part = _sentence(what), ""
         else:
-            why, part = agent_words(gap.why), "an account's figures" if gap.account else gap.part.lower()
+            why, part = gap.agent_sentence, "an account's figures" if gap.account else gap.part.lower()
         if why not in parts:
             order.append(why)
             parts[why] = []
@@ -192,7 +177,7 @@ def no_pendo(reason: NoPendo | Gap | None, channel: str | None, *, for_agents: b
     """Why a ticket has no Pendo part. `channel` is how the ticket came in, as the surface names it.
     `for_agents`: HTTP statuses and setting names are left to the log (off: the terminal shows them)."""
     if isinstance(reason, Gap):
-        return f"{reason.part} unavailable: {agent_words(reason.why)}" if for_agents else str(reason)
+        return f"{reason.part} unavailable: {reason.agent_sentence}" if for_agents else str(reason)
     if reason is NoPendo.NO_EMAIL:
         via = f" (a {channel} ticket)" if channel else ""
         return f"The requester has no email address in Zendesk{via}, so there is no Pendo visitor to show."
