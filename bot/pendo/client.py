@@ -40,6 +40,8 @@ _items = TypeAdapter(list[Any] | None)
 _history_item = TypeAdapter(HistoryItem)
 _catalog = TypeAdapter(list[CatalogItem] | None)
 _schema = TypeAdapter(MetadataSchema | None)
+_schema_found = TypeAdapter(MetadataSchema)
+_catalog_by_id = TypeAdapter(dict[str, CatalogItem])
 _aggregation = TypeAdapter(_Aggregation)
 _anything = TypeAdapter(Any)
 
@@ -138,7 +140,7 @@ class PendoClient(BaseClient):
         async def load() -> T:
             return await self._send(method, path, route, adapter, params=params, body=body)
 
-        result: T = await self._cached(key, self._ttl if ttl is None else ttl, load)
+        result: T = await self._cached(key, self._ttl if ttl is None else ttl, load, adapter)
         return result
 
     # --- visitors and accounts ------------------------------------------------------------------
@@ -281,7 +283,9 @@ class PendoClient(BaseClient):
             )
             return {item.id: item for item in items or []}
 
-        result: dict[str, CatalogItem] = await self._cached(("pendo-catalog", kind), self._catalog_ttl, load)
+        result: dict[str, CatalogItem] = await self._cached(
+            ("pendo-catalog", kind), self._catalog_ttl, load, _catalog_by_id
+        )
         return result
 
     async def guides(self, guide_ids: Iterable[str]) -> dict[str, CatalogItem]:
@@ -314,7 +318,9 @@ class PendoClient(BaseClient):
             )
             return found or {}
 
-        result: MetadataSchema = await self._cached(("pendo-schema", kind), self._catalog_ttl, load)
+        result: MetadataSchema = await self._cached(
+            ("pendo-schema", kind), self._catalog_ttl, load, _schema_found
+        )
         return result
 
     async def verify(self) -> None:
