@@ -217,8 +217,10 @@ async def safely(work: Awaitable[Answer]) -> Answer:
 
 
 def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code for a refused Web API call ("" when there is no answer to read)."""
-    return str(exc.response.get("error", "")) if exc.response is not None else ""
+    """Slack's error code for a refused Web API call ("" when there is no JSON answer to read, e.g. a
+    proxy's HTML error page)."""
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error", ""))[:100] if isinstance(data, dict) else ""
 
 
 async def post_ephemeral(

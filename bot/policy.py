@@ -1,4 +1,4 @@
-"""Where customer data may go in an unfurl: one pure decision from facts, no I/O.
+"""Where customer data may go (an unfurl, a mention's answer, a response_url): pure decisions, no I/O.
 
 The `link_shared` listener gathers the facts (where the link was posted, whether the channel is shared
 with another organisation, whether the poster passes the access lists) and posts what this decides.
@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Literal
+from urllib.parse import urlsplit
 
 from bot.settings import Settings
 
@@ -124,3 +125,38 @@ def decide_mention(facts: MentionFacts, rules: UnfurlRules) -> Reply:
     if rules.pendo_channels and facts.channel not in rules.pendo_channels:
         return Reply.PRIVATE
     return Reply.THREAD
+
+
+# --- response_url: where a reply may be posted -------------------------------------------------------------
+SLACK_HOOK_HOSTS = frozenset(
+    {"hooks.slack.com", "hooks.slack-gov.com"}
+)  # Slack, and GovSlack (slack-gov.com)
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL without credentials in it; None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
+
+
+def response_url_allowed(url: object, settings: Settings) -> bool:
+    """A `response_url` the bot may post to: Slack's hooks hosts over https (hooks.slack.com, and
+    hooks.slack-gov.com for GovSlack), or, when SLACK_API_URL is overridden (a proxy, the tests, the
+    sample), that URL's scheme, host and port. Anything else (a private address, another port, http)
+    would make the bot send an answer somewhere Slack never pointed it."""
+    if not isinstance(url, str) or not url.isascii() or any(c.isspace() for c in url):
+        return False
+    origin = _origin(url)
+    if origin is None:
+        return False
+    if origin[0] == "https" and origin[1] in SLACK_HOOK_HOSTS and origin[2] == 443:
+        return True
+    api = settings.slack_api_url
+    return api.rstrip("/") != DEFAULT_SLACK_API_URL.rstrip("/") and origin == _origin(api)

@@ -35,6 +35,7 @@ from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.routes import Route
+from bot.policy import response_url_allowed
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render import words
@@ -360,6 +361,9 @@ async def share_note_submitted(
         thread_ts=meta.get("t"),
         private=bool(meta.get("p")),
     )
+    if meta.get("u") is not None and not response_url_allowed(meta.get("u"), deps.settings):
+        log.warning("note modal refused: its response_url is not Slack's")
+        return
     respond = AsyncRespond(response_url=meta.get("u"))
     ref = block_kit.ViewRef.decode(meta.get("r"))
     target = ref.visitor_id if ref else ""
