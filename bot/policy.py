@@ -127,6 +127,34 @@ def decide_mention(facts: MentionFacts, rules: UnfurlRules) -> Reply:
     return Reply.THREAD
 
 
+# --- a Work Object's flexpane (`entity_details_requested`): whether it may carry customer data ---------------
+class Panel(Enum):
+    SHOW = auto()  # the ticket and the requester's Pendo context, for this person only
+    REFUSE_ACCESS = auto()  # the access lists' sentence
+    REFUSE_NO_CHANNEL = auto()  # the event names no conversation: nothing to check, so nothing shown
+    REFUSE_EXTERNAL = auto()  # Slack Connect (or not provably internal), or a user from another workspace
+
+
+@dataclass(frozen=True)
+class PanelFacts:
+    channel: str  # "" when the event names none
+    channel_kind: ChannelKind  # UNKNOWN when not looked up (no channel, or refused before)
+    refusal: str | None  # the access lists' sentence, if any
+    foreign_user: bool  # the event names the user's team, and it is not the bot's workspace
+
+
+def decide_panel(facts: PanelFacts) -> Panel:
+    """Fail closed: access lists first, then a conversation must be named, the user must not be known to
+    belong to another workspace (as mentions check), and the conversation must be provably internal."""
+    if facts.refusal is not None:
+        return Panel.REFUSE_ACCESS
+    if not facts.channel:
+        return Panel.REFUSE_NO_CHANNEL
+    if facts.foreign_user or facts.channel_kind is not ChannelKind.INTERNAL:
+        return Panel.REFUSE_EXTERNAL
+    return Panel.SHOW
+
+
 # --- response_url: where a reply may be posted -------------------------------------------------------------
 SLACK_HOOK_HOSTS = frozenset(
     {"hooks.slack.com", "hooks.slack-gov.com"}

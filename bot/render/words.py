@@ -192,6 +192,10 @@ DETAILS_EXTERNAL = (
     "This conversation is shared with another organisation (Slack Connect), so I don't show customer "
     "data here. Look the customer up with /pendo in an internal channel."
 )
+DETAILS_NO_CHANNEL = (
+    "I can't tell which conversation this was opened from, so I don't show customer data here. Look the "
+    "customer up with /pendo in an internal channel."
+)
 SHARE_NOT_HERE = (
     "Customer data isn't shared in this channel. Share it in one of your support channels instead."
 )
