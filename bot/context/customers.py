@@ -132,7 +132,9 @@ class CustomerLookup:
     async def account(self, query: str) -> AccountResult:
         """`/pendo account <id or name>`: the account with that ID, else the accounts with that name
         (ignoring case): one → its summary, several → a choice, none → not found."""
-        query = " ".join(query.split())
+        query = (
+            query.strip()
+        )  # as typed: a name may hold a line break (matched either way, see name_spellings)
         if not query:
             raise InvalidInput("Give an account ID or name, e.g. `/pendo account Acme Corp`.")
         deadline = self._deadline()

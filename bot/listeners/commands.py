@@ -41,7 +41,7 @@ async def pendo_command(
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
     word, _, rest = text.partition(" ")
     if word.lower() == ACCOUNT_WORD:
-        await account_command(ack, " ".join(rest.split()), respond, client, deps, user, channel)
+        await account_command(ack, rest.strip(), respond, client, deps, user, channel)
         return
     with deps.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.

@@ -209,9 +209,11 @@ def name_spellings(name: str) -> list[str]:
 
     Pendo's `==` is case-sensitive and its filter language has no documented lower-casing function, so
     a case-insensitive match is approximated by these spellings (the caller keeps only true matches).
+    Each is searched as typed (a name pasted with a line break in it) and with its spaces folded.
     """
-    typed = " ".join(name.split())
-    return list(dict.fromkeys([typed, typed.lower(), typed.upper(), typed.title(), typed.capitalize()]))
+    forms = list(dict.fromkeys([name.strip(), " ".join(name.split())]))
+    spellings = [s for f in forms for s in (f, f.lower(), f.upper(), f.title(), f.capitalize())]
+    return list(dict.fromkeys(spellings))
 
 
 def accounts_named(group: str, field: str, name: str, limit: int = 20) -> Pipeline:

@@ -34,6 +34,7 @@ from bot.render.blocks import (
     section,
     sparkline_block,
     tops_blocks,
+    typed,
     view_button,
 )
 from bot.render.format import number, plural, sparkline, truncate
@@ -153,7 +154,7 @@ def _activity(f: AccountFigures) -> list[Block]:
 def account_choice_message(choice: AccountChoice, limit: int = CHOICE_LIMIT) -> Message:
     count = len(choice.accounts)
     blocks: list[Block] = [
-        section(f"*{count} Pendo accounts* are named *{esc(choice.query)}*. Pick the one you mean.")
+        section(f"*{count} Pendo accounts* are named {typed(choice.query)}. Pick the one you mean.")
     ]
     for a in choice.accounts[:limit]:
         block: Block = {"type": "section", "text": mrkdwn(_choice_text(a))}
@@ -176,7 +177,7 @@ def _choice_text(a: AccountSummary) -> str:
 
 def account_not_found_message(result: AccountNotFound) -> Message:
     text = (
-        f"No Pendo account has the ID or the name *{esc(truncate(result.query, 200))}*. Check the spelling "
+        f"No Pendo account has the ID or the name {typed(result.query)}. Check the spelling "
         "(names must match whole, in any case), or find the account in Pendo and use its ID."
     )
     return {"text": text, "blocks": [section(f"🤷 {text}")]}

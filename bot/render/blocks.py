@@ -73,6 +73,20 @@ def esc(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_MARKUP = frozenset("*_~`\n\r")
+
+
+def typed(text: object, limit: int = 200) -> str:
+    """Words someone typed, quoted in a sentence: bold when they are plain; otherwise in a code span,
+    where Slack applies no bold, italics or strike-through, so `a*b_c` shows as typed (its backticks
+    and line breaks, which would end the span, shown as look-alikes)."""
+    value = truncate(str(text), limit)
+    if not _MARKUP.intersection(value):
+        return f"*{esc(value)}*"
+    shown = esc(value).replace("`", "ˋ").replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ↵ ")
+    return f"`{shown}`"
+
+
 def link(url: str, label: str, limit: int = 80) -> str:
     """A mrkdwn link; long labels are shortened so a list of links stays within Slack's limits."""
     return f"<{url}|{esc(truncate(label, limit)).replace('|', '¦')}>"
@@ -663,7 +677,7 @@ def notice_message(text: str, *, icon: str = "⚠️") -> Message:
 
 
 def progress_message(target: str, where: str = "Pendo") -> Message:
-    return notice_message(f"Looking up *{esc(target)}* in {where}…", icon="⏳")
+    return notice_message(f"Looking up {typed(target)} in {where}…", icon="⏳")
 
 
 def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Message:

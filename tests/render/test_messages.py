@@ -570,3 +570,19 @@ async def test_ticket_answer_fallback_text_escapes_the_subject(make_deps: Any) -
     answer = await answers.ticket_answer(tickets, bundle.ticket_id, "r1")
     check_message(answer.message)
     assert "<script>" not in answer.message["text"] and "<!channel>" not in answer.message["text"]
+
+
+@pytest.mark.parametrize(
+    ("words", "shown"),
+    [
+        ("Acme Corp", "*Acme Corp*"),
+        ("a*b_c", "`a*b_c`"),
+        ("x ~y~", "`x ~y~`"),
+        ("code `here`", "`code ˋhereˋ`"),
+        ("Initech\nLabs", "`Initech ↵ Labs`"),
+        ("<b>&", "*&lt;b&gt;&amp;*"),
+        ("<*>", "`&lt;*&gt;`"),
+    ],
+)
+def test_typed_words_are_quoted_as_typed(words: str, shown: str) -> None:
+    assert block_kit.typed(words) == shown
