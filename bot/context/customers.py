@@ -122,7 +122,7 @@ class CustomerLookup:
             self._part(self._usage(visitor.id, now, offset), deadline, "Usage figures"),
             self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline),
             self._part(self._timeline(visitor.id, anchor, marker, now, offset), deadline, "Recent activity"),
-            self._part(self._nps(visitor.id, now), deadline, "NPS"),
+            self._part(self._nps(visitor.id, now, offset), deadline, "Survey answers"),
         )
         schema, (usage, usage_gap), accounts, (timeline, timeline_gap), (nps, nps_gap) = parts
         gaps = [g for g in (usage_gap, timeline_gap, nps_gap) if g]
@@ -222,7 +222,7 @@ class CustomerLookup:
         first, previous_first = usage_part.windows(now, offset)
         n = self.settings.top_items
         agg = self.pendo.aggregate
-        nps_since = now - (queries.ACCOUNT_NPS_DAYS - 1) * queries.DAY_MS
+        nps_since = usage_part.window_start(now, offset, queries.ACCOUNT_NPS_DAYS)
         rows, (feature_cat, page_cat), (answers, nps_gap) = await asyncio.gather(
             asyncio.gather(
                 agg("account-daily", queries.account_daily_activity(account_id, first)),
@@ -237,18 +237,18 @@ class CustomerLookup:
                 self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
                 self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
             ),
-            self._optional_part(self._account_nps_answers(account_id, nps_since), "NPS"),
+            self._optional_part(self._account_nps_answers(account_id, nps_since), "Survey answers"),
         )
         daily, current, previous, visitors, features, feature_visitors, pages = rows
-        window = now - queries.ACCOUNT_NPS_DAYS * queries.DAY_MS
-        answered = [a for a in answers or [] if a.account_id == account_id and window <= a.ts_ms <= now]
+        # Pendo's window: the last 90 local days, today included
+        answered = [a for a in answers or [] if a.account_id == account_id and a.ts_ms <= now]
         ids = [str(r["visitorId"]) for r in visitors if r.get("visitorId")]
         ids += sorted({a.visitor_id for a in answered} - set(ids))  # who answered: names, opt-outs
         records = await self._or_default(self.pendo.visitors(ids), {}, "visitor names") if ids else {}
         counted = [
             a for a in answered if not (a.visitor_id in records and records[a.visitor_id].do_not_process)
         ]
-        nps = nps_part.account_nps(counted, account_id, window, now, queries.ACCOUNT_NPS_DAYS)
+        nps = nps_part.account_nps(counted, account_id, until_ms=now, days=queries.ACCOUNT_NPS_DAYS)
         if nps is not None:
             nps = nps_part.named(nps, self._who(records))
         learned = usage_part.day_offset(daily)
@@ -359,13 +359,13 @@ class CustomerLookup:
             depth,
         )
 
-    async def _nps(self, visitor_id: str, now: int) -> NpsAnswer | None:
+    async def _nps(self, visitor_id: str, now: int, offset: int | None) -> NpsAnswer | None:
         """The visitor's latest NPS answer within 12 months: one `pollEvents` query, then the guides
         answered (names and polls, cached like the catalogs) when not already known."""
-        since = now - (queries.VISITOR_NPS_DAYS - 1) * queries.DAY_MS
+        since = usage_part.window_start(now, offset, queries.VISITOR_NPS_DAYS)
         rows = await self.pendo.aggregate("visitor-nps", queries.visitor_poll_events(visitor_id, since))
         found = await self._nps_answers(rows)
-        return nps_part.latest(found, now - queries.VISITOR_NPS_DAYS * queries.DAY_MS, now)
+        return nps_part.latest(found, until_ms=now)  # Pendo's window: the last 365 local days
 
     async def _nps_answers(self, rows: list[dict[str, Any]]) -> list[NpsAnswer]:
         if not rows:

@@ -111,20 +111,20 @@ def answers(rows: list[dict[str, Any]], polls: Mapping[str, NpsPoll]) -> list[Np
     return out
 
 
-def latest(found: list[NpsAnswer], since_ms: int, until_ms: int) -> NpsAnswer | None:
-    """The newest answer in [since, until]."""
-    inside = [a for a in found if since_ms <= a.ts_ms <= until_ms]
+def latest(found: list[NpsAnswer], *, until_ms: int) -> NpsAnswer | None:
+    """The newest answer given at or before `until` (the query's window bounds the other end)."""
+    inside = [a for a in found if a.ts_ms <= until_ms]
     return max(inside, key=lambda a: a.ts_ms, default=None)
 
 
 def account_nps(
-    found: list[NpsAnswer], account_id: str, since_ms: int, until_ms: int, days: int = 90
+    found: list[NpsAnswer], account_id: str, *, until_ms: int, days: int = 90
 ) -> AccountNps | None:
-    """The account's NPS from each visitor's latest answer given in the account within [since, until];
-    None when nobody answered."""
+    """The account's NPS from each visitor's latest answer given in the account at or before `until`
+    (the query's window, `days` local days, bounds the other end); None when nobody answered."""
     per_visitor: dict[str, NpsAnswer] = {}
     for a in found:
-        if a.account_id != account_id or not since_ms <= a.ts_ms <= until_ms:
+        if a.account_id != account_id or a.ts_ms > until_ms:
             continue
         if a.visitor_id not in per_visitor or a.ts_ms > per_visitor[a.visitor_id].ts_ms:
             per_visitor[a.visitor_id] = a

@@ -44,12 +44,17 @@ def windows(now_ms: int, offset_ms: int | None) -> tuple[int, int]:
     moved back 29 (59) days. Within an hour of a local midnight a daylight-saving change in between could
     move it into the neighbouring day, so there, when the offset is known, local noon is used instead.
     """
+    return window_start(now_ms, offset_ms, WINDOW_DAYS), window_start(now_ms, offset_ms, 2 * WINDOW_DAYS)
+
+
+def window_start(now_ms: int, offset_ms: int | None, days: int) -> int:
+    """An instant inside the first day of the `days` local days ending today (see `windows`)."""
     ref = now_ms - now_ms % (15 * 60_000)
     if offset_ms is not None:
         into_day = ref - today_start(ref, offset_ms)
         if into_day < HOUR_MS or into_day >= DAY_MS - HOUR_MS:
             ref = today_start(ref, offset_ms) + 12 * HOUR_MS
-    return ref - (WINDOW_DAYS - 1) * DAY_MS, ref - (2 * WINDOW_DAYS - 1) * DAY_MS
+    return ref - (days - 1) * DAY_MS
 
 
 def _num(row: dict[str, Any], key: str) -> int:

@@ -198,7 +198,7 @@ _OTHER_APPS: list[tuple[int, str, list[tuple[str, str, list[tuple[str, str]]]]]]
         ("mobile-dashboard", "Dashboard", [("mobile-add-widget", "Add widget"),
                                            ("mobile-refresh-dashboard", "Refresh dashboard")]),
     ]),
-    (EXTENSION_APP_ID, "chrome-extension://sample-saas", [
+    (EXTENSION_APP_ID, "https://extension.sample-saas.example", [
         ("extension-popup", "Quick capture", [("extension-create-task", "Create task"),
                                               ("extension-export-csv", "Export CSV")]),
     ]),
@@ -554,7 +554,7 @@ def _other_app_events(
     for who in users:
         account = who.accounts[0] if who.accounts else None
         for offset in sorted(rng.sample(range(0, 60), rng.randint(3, 12))):
-            t = local_midnight(now_ms, timezone, -offset) + rng.randint(18, 22) * HOUR_MS
+            t = local_midnight(now_ms, timezone, -offset) + 4 * HOUR_MS + rng.randint(0, 50) * MINUTE_MS
             app, prefix, app_pages = rng.choice(_OTHER_APPS)
             slug, _, feats = rng.choice(app_pages)
             out.append(RawEvent(t, who.id, account, "page", page_id(slug), f"{prefix}/{slug}", app))
