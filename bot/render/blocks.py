@@ -431,7 +431,8 @@ def recent_lines(ctx: CustomerContext) -> list[str]:
     if not events:
         return [_quiet_window(ctx, t)]
     lines = [story(t) or ""]
-    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:RECENT_SHOWN]]
+    shown = RECENT_SHOWN - 1 if nps_words.is_detractor(ctx.nps) else RECENT_SHOWN  # room for the NPS line
+    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:shown]]
     return lines
 
 

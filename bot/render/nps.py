@@ -14,7 +14,7 @@ from bot.render.format import esc, number, plural, truncate, when
 from bot.render.times import slack_date, span
 
 DAY_MS = 86_400_000
-COMPACT_COMMENT = 90  # characters of a comment on a first screen
+COMPACT_COMMENT = 60  # characters of a comment on a first screen
 FULL_COMMENT = 1200  # characters of a comment in Show more
 ICON = {NpsCategory.PROMOTER: "💚", NpsCategory.PASSIVE: "😐", NpsCategory.DETRACTOR: "⚠️"}
 
@@ -93,10 +93,14 @@ def _slack_when(a: NpsAnswer, ticket_ms: int | None) -> str:
     )
 
 
+def is_detractor(a: NpsAnswer | None) -> bool:
+    return a is not None and a.category is NpsCategory.DETRACTOR
+
+
 def detractor_line(a: NpsAnswer | None, ticket_ms: int | None) -> str | None:
     """The first screen's line for a detractor (nothing for anyone else): "⚠️ *NPS 3 (detractor)*, 12 days
     before the ticket: “first line of the comment…”"."""
-    if a is None or a.category is not NpsCategory.DETRACTOR:
+    if a is None or not is_detractor(a):
         return None
     line = f"{ICON[a.category]} *{head(a)}*, {_slack_when(a, ticket_ms)}"
     if a.comment:

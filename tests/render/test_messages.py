@@ -28,8 +28,10 @@ from bot.context.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
+    Depth,
     MetadataField,
     NotFoundInPendo,
+    NpsAnswer,
     Timeline,
     TimelineEntry,
     TopItem,
@@ -43,11 +45,10 @@ from bot.render import blocks as block_kit
 from bot.render import text as terminal_text
 from bot.render import tickets as ticket_blocks
 from bot.sample import (
-    MULTI_ACCOUNTS,
-    Workspace,
     DORMANT,
     JANE,
     MULTI,
+    MULTI_ACCOUNTS,
     NOBODY,
     OPS,
     OPS_VISITOR_IDS,
@@ -354,6 +355,7 @@ def extreme_context(
         daily_events=[i * 37 % 500 for i in range(30)],
         top_features=top,
         top_pages=[replace(t, id=f"p{t.id}", url=f"{base}/pages/p{t.id}") for t in top],
+        depth=Depth(used=12_345, catalog=99_999, previous=99_999),
     )
     kinds = ["page", "feature", "trackType", "guide", "untagged"]
     timeline = Timeline(
@@ -394,6 +396,14 @@ def extreme_context(
         accounts=summaries,
         timeline=timeline,
         gaps=[long(f"Gap {i}: {EVIL} ", 400) for i in range(12)],
+        nps=NpsAnswer(
+            visitor_id=profile.id,
+            account_id=None,
+            score=0,
+            ts_ms=NOW - 400 * DAY,
+            comment="\n".join(long(f"{EVIL} line {i} ", 3000) for i in range(5)),
+            survey=long(EVIL, 500),
+        ),
     )
 
 
