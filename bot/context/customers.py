@@ -178,11 +178,11 @@ class CustomerLookup:
 
     async def account_context(self, account: Account, *, deadline: float | None = None) -> AccountContext:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
-        and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both periods, the top visitors (then their
-        records, one query), the features used (top features and depth), how many visitors used any, top
-        pages and the survey answers of the last 90 days. With the record: 10 Pendo calls, whatever the
-        account's size; plus, while not cached, the account schema, the feature and page catalogs and the
-        guides answered."""
+        and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both
+        periods, the top visitors (then their records and those of who answered, one query), the features
+        used (top features and depth), how many visitors used any, top pages and the survey answers. With
+        the record: 10 Pendo calls, whatever the account's size; plus, while not cached, the account
+        schema, the feature and page catalogs and the guides answered."""
         now = self._clock()
         deadline = deadline or self._deadline()
         base = AccountContext(
@@ -244,7 +244,11 @@ class CustomerLookup:
         answered = [a for a in answers or [] if a.account_id == account_id and a.ts_ms <= now]
         ids = [str(r["visitorId"]) for r in visitors if r.get("visitorId")]
         ids += sorted({a.visitor_id for a in answered} - set(ids))  # who answered: names, opt-outs
-        records = await self._or_default(self.pendo.visitors(ids), {}, "visitor names") if ids else {}
+        records, records_gap = (
+            await self._optional_part(self.pendo.visitors(ids), "Survey answers") if ids else ({}, None)
+        )
+        if records is None:  # names are a nicety, but without the records no opt-out can be honoured
+            records, answered, nps_gap = {}, [], nps_gap or (records_gap if answered else None)
         counted = [
             a for a in answered if not (a.visitor_id in records and records[a.visitor_id].do_not_process)
         ]

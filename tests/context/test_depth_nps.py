@@ -278,3 +278,24 @@ def test_account_score_counts_each_visitors_latest_answer() -> None:
     assert nps is not None and (nps.promoters, nps.passives, nps.detractors, nps.score) == (1, 1, 1, 0)
     assert [a.visitor_id for a in nps.latest] == ["x", "w", "v"]
     assert nps_part.account_nps(nps_part.answers(rows, polls), "other", until_ms=10) is None
+
+
+async def test_without_the_responders_records_no_account_nps_is_shown(make_env: Make) -> None:
+    """Opted-out visitors' answers must stay out of an account's score; without their records the bot
+    cannot tell, so the NPS becomes a gap and the figures stay."""
+    env = make_env()
+    env.controls.fail(r"/aggregation$", 500, body_regex="pendo-slack-visitors-by-id")
+    ctx = await env.deps.context.account(ACME)
+    assert isinstance(ctx, AccountContext) and ctx.figures is not None and ctx.nps is None
+    assert [g.split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
+
+
+async def test_a_failing_survey_query_is_a_gap_and_nothing_else(make_env: Make) -> None:
+    env = make_env()
+    env.controls.fail(r"/aggregation$", 500, body_regex="pollEvents")
+    ctx = await env.deps.context.lookup(JANE)
+    assert isinstance(ctx, CustomerContext) and ctx.nps is None and ctx.usage is not None
+    assert [g.split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
+    account = await env.deps.context.account(ACME)
+    assert isinstance(account, AccountContext) and account.figures is not None and account.nps is None
+    assert [g.split(":")[0] for g in account.gaps] == ["Survey answers unavailable"]
