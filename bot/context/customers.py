@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.context import nps as nps_part
 from bot.context import timeline as timeline_part
 from bot.context import usage as usage_part
 from bot.context.models import (
@@ -20,12 +21,14 @@ from bot.context.models import (
     AccountContext,
     AccountFigures,
     AccountNotFound,
+    AccountNps,
     AccountSummary,
     AccountUsage,
     Ambiguous,
     CustomerContext,
     InvalidInput,
     NotFoundInPendo,
+    NpsAnswer,
     Timeline,
     VisitorProfile,
     VisitorUsage,
@@ -101,9 +104,11 @@ class CustomerLookup:
         """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question.
 
         Pendo calls for a cold lookup, whatever the number of accounts: the visitor, one per-day
-        aggregation covering both 30-day periods, top features, top pages, the accounts' records (one
-        `accounts` aggregation), their figures (one aggregation grouped by `accountId`), and two history
-        days; plus, while not cached, the catalogs, the schemas and the names of the guides seen.
+        aggregation covering both 30-day periods, features per day (top features and depth, both
+        periods), top pages, the accounts' records (one `accounts` aggregation), their figures (one
+        aggregation grouped by `accountId`), the survey answers (one `pollEvents` aggregation) and two
+        history days: 9; plus, while not cached, the catalogs, the schemas and the guides seen or
+        answered (names and polls).
         """
         now = self._clock()
         deadline = deadline or self._deadline()
@@ -112,13 +117,15 @@ class CustomerLookup:
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
         offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
-        schema, (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
+        parts = await asyncio.gather(
             self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", deadline),
             self._part(self._usage(visitor.id, now, offset), deadline, "Usage figures"),
             self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline),
             self._part(self._timeline(visitor.id, anchor, marker, now, offset), deadline, "Recent activity"),
+            self._part(self._nps(visitor.id, now, offset), deadline, "Survey answers"),
         )
-        gaps = [g for g in (usage_gap, timeline_gap) if g]
+        schema, (usage, usage_gap), accounts, (timeline, timeline_gap), (nps, nps_gap) = parts
+        gaps = [g for g in (usage_gap, timeline_gap, nps_gap) if g]
         gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
         return CustomerContext(
             profile=self._profile(visitor, schema, email),
@@ -127,6 +134,7 @@ class CustomerLookup:
             accounts=list(accounts),
             timeline=timeline,
             gaps=gaps,
+            nps=nps,
         )
 
     async def account(self, query: str) -> AccountResult:
@@ -172,9 +180,11 @@ class CustomerLookup:
 
     async def account_context(self, account: Account, *, deadline: float | None = None) -> AccountContext:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
-        and to one 30-day period: per-day events, the totals of both periods, the top visitors (then their
-        records, one query), top features and top pages. With the record: 8 Pendo calls, whatever the
-        account's size; plus, while not cached, the account schema and the feature and page catalogs."""
+        and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both
+        periods, the top visitors (then their records and those of who answered, one query), the features
+        used (top features and depth), how many visitors used any, top pages and the survey answers. With
+        the record: 10 Pendo calls, whatever the account's size; plus, while not cached, the account
+        schema, the feature and page catalogs and the guides answered."""
         now = self._clock()
         deadline = deadline or self._deadline()
         base = AccountContext(
@@ -186,12 +196,13 @@ class CustomerLookup:
         )
         if account.do_not_process:  # an opted-out account's ID never goes into an activity query
             return base
-        (figures, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
+        (result, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
             self._part(
                 self._account_figures(account.id, now, self.pendo.day_offset()), deadline, "Usage figures"
             ),
             self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
         )
+        figures, nps, nps_gap = result if result is not None else (None, None, None)
         return AccountContext(
             id=base.id,
             name=base.name,
@@ -201,41 +212,91 @@ class CustomerLookup:
             first_visit_ms=account.meta_int("auto", "firstvisit"),
             last_visit_ms=account.meta_int("auto", "lastvisit"),
             figures=figures,
-            gaps=[gap] if gap else [],
+            gaps=[g for g in (gap, nps_gap) if g],
+            nps=nps,
         )
 
-    async def _account_figures(self, account_id: str, now: int, offset: int | None) -> AccountFigures:
+    async def _account_figures(
+        self, account_id: str, now: int, offset: int | None
+    ) -> tuple[AccountFigures, AccountNps | None, str | None]:
+        """The figures, the account's NPS (None when nobody answered) and, when the survey answers could
+        not be read, the gap that says so (the figures are shown all the same)."""
         first, previous_first = usage_part.windows(now, offset)
         n = self.settings.top_items
         agg = self.pendo.aggregate
-        rows, (feature_cat, page_cat) = await asyncio.gather(
+        nps_since = usage_part.window_start(now, offset, queries.ACCOUNT_NPS_DAYS)
+        rows, (feature_cat, page_cat), (answers, nps_gap) = await asyncio.gather(
             asyncio.gather(
                 agg("account-daily", queries.account_daily_activity(account_id, first)),
                 agg("account-totals", queries.account_period_totals(account_id, first)),
                 agg("account-totals", queries.account_period_totals(account_id, previous_first)),
                 agg("account-top-visitors", queries.account_top_visitors(account_id, first, n)),
-                agg("account-top-features", queries.account_top_objects("feature", account_id, first, n)),
+                agg("account-features", queries.account_features(account_id, first)),
+                agg("account-feature-visitors", queries.account_feature_visitors(account_id, first)),
                 agg("account-top-pages", queries.account_top_objects("page", account_id, first, n)),
             ),
             asyncio.gather(
                 self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
                 self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
             ),
+            self._optional_part(self._account_nps_answers(account_id, nps_since), "Survey answers"),
         )
-        daily, current, previous, visitors, features, pages = rows
+        daily, current, previous, visitors, features, feature_visitors, pages = rows
+        # Pendo's window: the last 90 local days, today included
+        answered = [a for a in answers or [] if a.account_id == account_id and a.ts_ms <= now]
         ids = [str(r["visitorId"]) for r in visitors if r.get("visitorId")]
-        records = await self._or_default(self.pendo.visitors(ids), {}, "visitor names") if ids else {}
+        ids += sorted({a.visitor_id for a in answered} - set(ids))  # who answered: names, opt-outs
+        records, records_gap = (
+            await self._optional_part(self.pendo.visitors(ids), "Survey answers") if ids else ({}, None)
+        )
+        if records is None:  # names are a nicety, but without the records no opt-out can be honoured
+            records, answered, nps_gap = {}, [], nps_gap or (records_gap if answered else None)
+        counted = [
+            a for a in answered if not (a.visitor_id in records and records[a.visitor_id].do_not_process)
+        ]
+        nps = nps_part.account_nps(counted, account_id, until_ms=now, days=queries.ACCOUNT_NPS_DAYS)
+        if nps is not None:
+            nps = nps_part.named(nps, self._who(records))
         learned = usage_part.day_offset(daily)
         today = usage_part.today_start(now, learned if learned is not None else offset)
-        return usage_part.account_figures(
+        top_features, depth = usage_part.account_feature_use(features, feature_cat, n)
+        figures = usage_part.account_figures(
             daily,
             today,
             current,
             previous,
             usage_part.account_visitors(visitors, records, self.settings.email_field),
-            usage_part.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            usage_part.top_items(top_features, feature_cat, self.links, PendoKind.FEATURE),
             usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
+            depth,
+            feature_visitors,
         )
+        return figures, nps, nps_gap
+
+    async def _account_nps_answers(self, account_id: str, since: int) -> list[NpsAnswer]:
+        rows = await self.pendo.aggregate("account-nps", queries.account_poll_events(account_id, since))
+        return await self._nps_answers(rows)
+
+    async def _optional_part(self, work: Awaitable[T], label: str) -> tuple[T | None, str | None]:
+        """(result, None), or on failure (None, "<label> unavailable: <sentence>") with the detail logged;
+        no deadline of its own (`_part` adds one)."""
+        try:
+            return await work, None
+        except UpstreamError as exc:
+            log.warning("context part failed", extra={"part": label, "error": str(exc)})
+            return None, f"{label} unavailable: {exc.user_message}"
+
+    def _who(self, records: dict[str, Visitor]) -> dict[str, str]:
+        """Visitor id → name or email, for the visitors the bot may name (never an opted-out one)."""
+        out = {}
+        for visitor_id, record in records.items():
+            if record.do_not_process:
+                continue
+            email = record.meta(*self.settings.email_field) if self.settings.email_field else None
+            who = record.name or email or (visitor_id if "@" in visitor_id else None)
+            if who:
+                out[visitor_id] = str(who)
+        return out
 
     # --- parts ----------------------------------------------------------------------------------------
     def _deadline(self) -> float:
@@ -252,11 +313,7 @@ class CustomerLookup:
 
     async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, str | None]:
         """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
-        try:
-            return await self._within(work, deadline), None
-        except UpstreamError as exc:
-            log.warning("context part failed", extra={"part": label, "error": str(exc)})
-            return None, f"{label} unavailable: {exc.user_message}"
+        return await self._optional_part(self._within(work, deadline), label)
 
     def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
         browser = " ".join(
@@ -292,19 +349,35 @@ class CustomerLookup:
         agg = self.pendo.aggregate
         rows, features, pages, feature_cat, page_cat = await asyncio.gather(
             agg("visitor-daily", queries.visitor_daily_activity(visitor_id, both_first, 2 * days)),
-            agg("visitor-top-features", queries.visitor_top_objects("feature", visitor_id, first, days, n)),
+            agg("visitor-features", queries.visitor_feature_days(visitor_id, both_first, 2 * days)),
             agg("visitor-top-pages", queries.visitor_top_objects("page", visitor_id, first, days, n)),
             self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
             self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
         )
         learned = usage_part.day_offset(rows)
         today = usage_part.today_start(now, learned if learned is not None else offset)
+        top_features, depth = usage_part.feature_days(features, today, feature_cat, n)
         return usage_part.visitor_usage(
             rows,
             today,
-            usage_part.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            usage_part.top_items(top_features, feature_cat, self.links, PendoKind.FEATURE),
             usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
+            depth,
         )
+
+    async def _nps(self, visitor_id: str, now: int, offset: int | None) -> NpsAnswer | None:
+        """The visitor's latest NPS answer within 12 months: one `pollEvents` query, then the guides
+        answered (names and polls, cached like the catalogs) when not already known."""
+        since = usage_part.window_start(now, offset, queries.VISITOR_NPS_DAYS)
+        rows = await self.pendo.aggregate("visitor-nps", queries.visitor_poll_events(visitor_id, since))
+        found = await self._nps_answers(rows)
+        return nps_part.latest(found, until_ms=now)  # Pendo's window: the last 365 local days
+
+    async def _nps_answers(self, rows: list[dict[str, Any]]) -> list[NpsAnswer]:
+        if not rows:
+            return []
+        guides = await self.pendo.guides(nps_part.guide_ids(rows))
+        return nps_part.answers(rows, nps_part.nps_polls(guides))
 
     async def _accounts(
         self, account_ids: list[str], now: int, offset: int | None, deadline: float
@@ -383,9 +456,8 @@ class CustomerLookup:
         guide_ids = {
             i.guide_id for i in items if i.type == "guide" and i.guide_id and start <= i.ts <= anchor
         }
-        catalogs["guide"] = (
-            await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
-        )
+        guides = await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
+        catalogs["guide"] = dict(guides)
         return timeline_part.build_timeline(
             items,
             start_ms=start,

@@ -27,8 +27,10 @@ from bot.context.models import (
     TopItem,
     VisitorUsage,
 )
+from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.format import KIND_ICON, number, plural, sparkline, truncate
+from bot.render.format import esc as esc  # callers import it from here
 from bot.render.times import (
     DAY_AND_TIME,
     MINUTE_MS,
@@ -66,11 +68,6 @@ FIELD_LIMIT = 2000
 STORY_MS = 30 * MINUTE_MS  # "what they did just before": the last half hour of activity
 RECENT_SHOWN = 3  # events on the first screen
 UNFURL_CANDIDATES = 4
-
-
-def esc(text: object) -> str:
-    """Escape user data for mrkdwn: &, < and > (Slack's control characters)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _MARKUP = frozenset("*_~`\n\r")
@@ -349,15 +346,15 @@ def _ticket_label(view: ViewRef) -> str:
 
 # --- compact: the first screen -------------------------------------------------------------------------
 def _compact_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
-    blocks = [section("\n".join(who_lines(ctx)))]
+    blocks = [section("\n".join(who_lines(ctx, view.ticket_ms)))]
     recent = recent_lines(ctx)
     if recent:
         blocks.append(section("\n".join(recent)))
     return blocks
 
 
-def who_lines(ctx: CustomerContext) -> list[str]:
-    """Email, account and plan; how active; last seen."""
+def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
+    """Email, accounts and plan; how active and how deep; a detractor's NPS; last seen."""
     p = ctx.profile
     first: list[str] = []
     if p.email and p.email != p.title:
@@ -368,26 +365,38 @@ def who_lines(ctx: CustomerContext) -> list[str]:
     lines = [" · ".join(first)]
     if ctx.usage:
         u = ctx.usage
+        depth = f" · {nps_words.depth_text(u.depth)}" if u.depth else ""
         lines.append(
             f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} "
-            f"({u.events_trend.label})"
+            f"({u.events_trend.label}){depth}"
         )
+    if detractor := nps_words.detractor_line(ctx.nps, ticket_ms):
+        lines.append(detractor)
     if p.last_visit_ms:
         lines.append(f"Last seen {slack_date(p.last_visit_ms)}")
     return lines
 
 
+ACCOUNTS_NAMED = 5  # accounts named on a first screen, then "and N more"
+
+
 def _account_line(ctx: CustomerContext) -> str:
+    """Every account by name (up to five, then "and N more"); the plan of a visitor's only account."""
     p = ctx.profile
     if not p.account_ids:
         return "no account"
     by_id = {a.id: a for a in ctx.accounts}
+    width = 60 if len(p.account_ids) == 1 else 32
+    names = [
+        link(by_id[a].url, by_id[a].name, width) if a in by_id else esc(truncate(a, width))
+        for a in p.account_ids[:ACCOUNTS_NAMED]
+    ]
+    text = "🏢 " + ", ".join(names)
     first = by_id.get(p.account_ids[0])
-    text = f"🏢 {link(first.url, first.name, 60)}" if first else f"🏢 {esc(truncate(p.account_ids[0], 60))}"
-    if first and first.fields:
+    if len(p.account_ids) == 1 and first and first.fields:
         text += " (" + ", ".join(_field_text(f, 24, 40) for f in first.fields[:2]) + ")"
-    if len(p.account_ids) > 1:
-        text += f" and {plural(len(p.account_ids) - 1, 'more account')}"
+    if len(p.account_ids) > ACCOUNTS_NAMED:
+        text += f" and {len(p.account_ids) - ACCOUNTS_NAMED} more"
     return text
 
 
@@ -436,7 +445,8 @@ def recent_lines(ctx: CustomerContext) -> list[str]:
     if not events:
         return [_quiet_window(ctx, t)]
     lines = [story(t) or ""]
-    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:RECENT_SHOWN]]
+    shown = RECENT_SHOWN - 1 if nps_words.is_detractor(ctx.nps) else RECENT_SHOWN  # room for the NPS line
+    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:shown]]
     return lines
 
 
@@ -479,6 +489,8 @@ def _full_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
         facts.append(f"last seen {slack_date(p.last_visit_ms)}")
     blocks: list[Block] = [context_block(" · ".join(facts))]
     blocks += _usage_blocks(ctx)
+    if ctx.nps is not None:
+        blocks.append(section(nps_words.answer_section(ctx.nps, view.ticket_ms)))
     if ctx.timeline is not None:
         blocks += timeline_blocks(ctx.timeline, view, ctx.generated_at_ms)
     blocks += _account_blocks(ctx.accounts, len(p.account_ids))
@@ -500,6 +512,8 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
             f"*Events (30 d)*\n{number(u.events)} · {u.events_trend.label}",
             f"*Minutes (30 d)*\n{number(u.minutes)} · {u.minutes_trend.label}",
         ]
+        if u.depth:
+            fields.append(f"*Features used (30 d)*\n{nps_words.depth_field(u.depth)}")
     if p.first_visit_ms:
         fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
     if p.browser or p.os:
