@@ -29,6 +29,7 @@ EXPECTED_BOT_SCOPES = {
     "mpim:read",
     "usergroups:read",
     "app_mentions:read",
+    "users:read",
 }
 
 

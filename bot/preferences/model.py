@@ -228,9 +228,9 @@ class Choices:
         )
 
     @classmethod
-    def of(cls, prefs: Preferences, settings: Settings, slack_tz: str | None = None) -> Choices:
+    def of(cls, prefs: Preferences, workspace: Choices, slack_tz: str | None = None) -> Choices:
         """One agent's: their preferences over the workspace's, their Slack profile's zone by default."""
-        base = cls.workspace(settings)
+        base = workspace
         return cls(
             kinds=frozenset(prefs.kinds) if prefs.kinds is not None else base.kinds,
             full_first=(prefs.view == "full") if prefs.view is not None else base.full_first,

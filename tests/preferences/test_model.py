@@ -62,14 +62,22 @@ def test_bad_default_view_names_the_variable(monkeypatch: pytest.MonkeyPatch) ->
 # --- an agent's choices ----------------------------------------------------------------------------------
 def test_an_agents_choices_win_over_the_workspace_and_the_rest_follow_it() -> None:
     settings = load_settings(timeline_kinds="page,feature", pendo_visitor_fields="agent/role")
-    mine = Choices.of(Preferences(kinds=("track",), view="full"), settings, slack_tz="Europe/Paris")
+    mine = Choices.of(
+        Preferences(kinds=("track",), view="full"), Choices.workspace(settings), slack_tz="Europe/Paris"
+    )
     assert mine.kinds == {"track"} and mine.full_first
     assert mine.visitor_fields == ("agent/role",)  # not chosen: the workspace's
     assert mine.timezone == "Europe/Paris"  # from Slack, as nothing was chosen
-    chosen_zone = Choices.of(Preferences(timezone="Asia/Tokyo"), settings, slack_tz="Europe/Paris")
+    chosen_zone = Choices.of(
+        Preferences(timezone="Asia/Tokyo"), Choices.workspace(settings), slack_tz="Europe/Paris"
+    )
     assert chosen_zone.timezone == "Asia/Tokyo"
-    assert Choices.of(Preferences(), settings).timezone == "UTC"  # Slack did not say either
-    assert Choices.of(Preferences(visitor_fields=()), settings).visitor_fields == ()  # "none" is a choice
+    assert (
+        Choices.of(Preferences(), Choices.workspace(settings)).timezone == "UTC"
+    )  # Slack did not say either
+    assert (
+        Choices.of(Preferences(visitor_fields=()), Choices.workspace(settings)).visitor_fields == ()
+    )  # "none" is a choice
 
 
 def test_kinds_are_checked_and_kept_in_one_order() -> None:
