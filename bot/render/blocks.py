@@ -684,6 +684,8 @@ def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Me
         ]
     lines += [
         f"• `{command} account Acme Corp` (a name) or `{command} account acme` (an account ID): an account's summary",
+        f"• `{command} settings`: your own preferences (event kinds, compact or full first, unfurls of "
+        "your links, fields, time zone); also in the bot's Home tab",
         f"• `{command} help`: this message",
         "Answers are private to you: *Show more* opens the detail, *Share in channel* posts the summary "
         "for everyone.",
