@@ -110,13 +110,14 @@ def test_changes_read_back_into_preferences() -> None:
     assert picked.account_fields == ("custom/plan",)
     assert changed(Preferences(), "account_fields", {"selected_options": []}, f).account_fields == ()
     assert changed(Preferences(view="full"), "reset", {}, f) == Preferences()
-    for name, action, words in [
+    bad: list[tuple[str, dict[str, Any], str]] = [
         ("tz", {"selected_option": {"value": "Mars/Base"}}, "not a time zone"),
         ("unfurl", {"selected_option": {"value": "maybe"}}, "Choose whether"),
         ("account_fields", {"selected_options": [{"value": "custom/gone"}]}, "no longer has the field"),
         ("kinds", {"selected_options": []}, "at least one kind"),
         ("colour", {}, "older version of this form"),
-    ]:
+    ]
+    for name, action, words in bad:
         with pytest.raises(PreferenceError, match=words):
             changed(Preferences(), name, action, f)
     assert saved_words(Preferences(view="full"), Preferences()) == "Back to the workspace defaults."
