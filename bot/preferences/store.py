@@ -66,16 +66,24 @@ class PreferenceStore(ABC):
 
     where: str  # for the log and the form: "SQLite file …" or "Redis"
 
+    _failing = False  # the store did not answer last time: its outage was logged once already
+
     async def load(self, team: str, user: str) -> Preferences:
-        """What the agent chose; the defaults (and one log line) when the store or the row fails."""
+        """What the agent chose; the defaults when the store or the row fails (one log line per outage,
+        and one per unreadable row)."""
         try:
             raw = await self._read(team, user)
         except PreferencesUnavailable as exc:
-            log.warning(
-                "preferences unavailable: the workspace defaults are used",
-                extra={"store": self.where, "error": str(exc), "user": user},
-            )
+            if not self._failing:
+                self._failing = True
+                log.warning(
+                    "preferences unavailable: the workspace defaults are used until the store answers",
+                    extra={"store": self.where, "error": str(exc)},
+                )
             return Preferences()
+        if self._failing:
+            self._failing = False
+            log.warning("preferences available again", extra={"store": self.where})
         loaded = from_row(raw)
         if loaded.problems:
             log.warning(
