@@ -20,6 +20,7 @@ from bot.context.customers import CustomerLookup
 from bot.context.tickets import TicketLookup
 from bot.inflight import InFlight
 from bot.pendo.client import PendoClient
+from bot.preferences.store import PreferenceStore, preference_store
 from bot.ratelimit import Budget
 from bot.settings import Settings, SettingsError
 from bot.shared import Identity, RedisLink
@@ -39,6 +40,7 @@ class Deps:
     memo: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
     auditor: Auditor
     inflight: InFlight  # work started after an ack: one deadline each, drained on shutdown
+    preferences: PreferenceStore  # each agent's choices: Redis with REDIS_URL, else PREFERENCES_DB
     shared: RedisLink | None = None  # Redis under this deployment's identity, for Slack-side stores
     sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -102,7 +104,8 @@ def build_deps(
         sleep=sleep,
     )
     context = CustomerLookup(pendo, settings, clock=clock)
-    closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose, redis.aclose]
+    preferences = preference_store(deployment, settings.preferences_db)
+    closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose, preferences.aclose, redis.aclose]
     tickets = None
     if settings.zendesk_configured:
         zendesk = ZendeskClient.from_settings(

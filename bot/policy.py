@@ -4,6 +4,8 @@ The `link_shared` listener gathers the facts (where the link was posted, whether
 with another organisation, whether the poster passes the access lists) and posts what this decides.
 
 The rules, first match wins:
+0. The poster turned off "unfurl Zendesk links I post" (their preferences): nothing, for their links
+   only; everyone else's still unfurl.
 1. The poster must pass ALLOWED_USERS / ALLOWED_USERGROUPS (when set): otherwise nothing.
 2. A composer preview (the message is not posted yet, so its channel is unknown) shows the ticket
    number only; it travels with the message wherever it is posted.
@@ -48,6 +50,7 @@ class Preview(Enum):
 
 
 class Reason(Enum):
+    POSTER_OPTED_OUT = auto()  # the poster's own preference
     POSTER_NOT_ALLOWED = auto()
     COMPOSER = auto()
     CHANNEL_NOT_ALLOWED = auto()
@@ -62,6 +65,7 @@ class UnfurlFacts:
     channel: str
     channel_kind: ChannelKind
     poster_allowed: bool  # passes ALLOWED_USERS / ALLOWED_USERGROUPS (True when neither is set)
+    poster_unfurls: bool = True  # the poster's "unfurl Zendesk links I post"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Decision:
 
 
 def decide_unfurl(facts: UnfurlFacts, rules: UnfurlRules) -> Decision:
+    if not facts.poster_unfurls:
+        return Decision(Preview.NOTHING, Reason.POSTER_OPTED_OUT)
     if not facts.poster_allowed:
         return Decision(Preview.NOTHING, Reason.POSTER_NOT_ALLOWED)
     if facts.source is Source.COMPOSER:

@@ -69,6 +69,20 @@ def test_unfurl_decision(
     assert decide_unfurl(facts, rules) == Decision(preview, reason)
 
 
+@pytest.mark.parametrize(("source", "channel", "kind", "poster", "rules", "preview", "reason"), TABLE)
+def test_a_poster_who_turned_unfurls_off_gets_nothing_wherever_it_is(
+    source: Source,
+    channel: str,
+    kind: ChannelKind,
+    poster: bool,
+    rules: UnfurlRules,
+    preview: Preview,
+    reason: Reason,
+) -> None:
+    facts = UnfurlFacts(source, channel, kind, poster_allowed=poster, poster_unfurls=False)
+    assert decide_unfurl(facts, rules) == Decision(Preview.NOTHING, Reason.POSTER_OPTED_OUT)
+
+
 def test_rules_come_from_the_settings() -> None:
     settings = load_settings(
         allowed_channels="C1,C2", unfurl_channels="C2", unfurl_shared_channels="ticket_number"

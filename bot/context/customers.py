@@ -38,6 +38,7 @@ from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import Account, CatalogItem, MetadataSchema, Visitor
+from bot.preferences.model import Choices
 from bot.settings import Settings
 from bot.upstream import Unavailable, UpstreamError
 
@@ -67,30 +68,43 @@ class CustomerLookup:
 
     # --- entry points -------------------------------------------------------------------------------
     async def lookup(
-        self, text: str, *, anchor_ms: int | None = None, marker: str | None = None
+        self,
+        text: str,
+        *,
+        anchor_ms: int | None = None,
+        marker: str | None = None,
+        choices: Choices | None = None,
     ) -> LookupResult:
         """Email (as typed in Slack) → context, a choice of visitors, or not found.
 
         Raises InvalidInput before any upstream call, and UpstreamError when the visitor itself cannot
-        be fetched (without a visitor there is nothing to show).
+        be fetched (without a visitor there is nothing to show). `choices`: the reader's (timeline
+        kinds, fields, time zone); None: the workspace's.
         """
         email = parse_email(text)
         deadline = self._deadline()
         resolved = await self._within(self.resolver.resolve(email), deadline)
         if isinstance(resolved, Visitor):
             return await self.context(
-                resolved, anchor_ms=anchor_ms, marker=marker, email=email, deadline=deadline
+                resolved, anchor_ms=anchor_ms, marker=marker, email=email, deadline=deadline, choices=choices
             )
         return resolved
 
     async def for_visitor_id(
-        self, visitor_id: str, *, anchor_ms: int | None = None, marker: str | None = None
+        self,
+        visitor_id: str,
+        *,
+        anchor_ms: int | None = None,
+        marker: str | None = None,
+        choices: Choices | None = None,
     ) -> CustomerContext | NotFoundInPendo:
         deadline = self._deadline()
         visitor = await self._within(self.pendo.get_visitor(visitor_id), deadline)
         if visitor is None:
             return NotFoundInPendo(email=visitor_id, searched="visitor ID")
-        return await self.context(visitor, anchor_ms=anchor_ms, marker=marker, deadline=deadline)
+        return await self.context(
+            visitor, anchor_ms=anchor_ms, marker=marker, deadline=deadline, choices=choices
+        )
 
     async def context(
         self,
@@ -100,6 +114,7 @@ class CustomerLookup:
         marker: str | None = None,
         email: str | None = None,
         deadline: float | None = None,
+        choices: Choices | None = None,
     ) -> CustomerContext:
         """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question.
 
@@ -112,23 +127,27 @@ class CustomerLookup:
         """
         now = self._clock()
         deadline = deadline or self._deadline()
+        choices = choices or Choices.workspace(self.settings)
         if visitor.do_not_process:
-            return CustomerContext(profile=self._profile(visitor, {}, email), generated_at_ms=now)
+            return CustomerContext(profile=self._profile(visitor, {}, email, choices), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
         offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
         parts = await asyncio.gather(
             self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", deadline),
             self._part(self._usage(visitor.id, now, offset), deadline, "Usage figures"),
-            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline),
-            self._part(self._timeline(visitor.id, anchor, marker, now, offset), deadline, "Recent activity"),
+            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline, choices),
+            self._part(
+                self._timeline(visitor.id, anchor, marker, now, offset, choices), deadline, "Recent activity"
+            ),
             self._part(self._nps(visitor.id, now, offset), deadline, "Survey answers"),
         )
         schema, (usage, usage_gap), accounts, (timeline, timeline_gap), (nps, nps_gap) = parts
+        self._note_gone_fields(choices.visitor_fields, self.settings.pendo_visitor_fields, schema)
         gaps = [g for g in (usage_gap, timeline_gap, nps_gap) if g]
         gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
         return CustomerContext(
-            profile=self._profile(visitor, schema, email),
+            profile=self._profile(visitor, schema, email, choices),
             generated_at_ms=now,
             usage=usage,
             accounts=list(accounts),
@@ -137,7 +156,7 @@ class CustomerLookup:
             nps=nps,
         )
 
-    async def account(self, query: str) -> AccountResult:
+    async def account(self, query: str, choices: Choices | None = None) -> AccountResult:
         """`/pendo account <id or name>`: the account with that ID, else the accounts with that name
         (ignoring case): one → its summary, several → a choice, none → not found."""
         query = (
@@ -148,14 +167,14 @@ class CustomerLookup:
         deadline = self._deadline()
         found = await self._within(self.pendo.accounts([query]), deadline)
         if query in found:
-            return await self.account_context(found[query], deadline=deadline)
+            return await self.account_context(found[query], deadline=deadline, choices=choices)
         named = await self._within(self.pendo.accounts_named(query), deadline)
         if not named:
             return AccountNotFound(query=query)
         if len(named) == 1:
-            return await self.account_context(named[0], deadline=deadline)
+            return await self.account_context(named[0], deadline=deadline, choices=choices)
         schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", deadline)
-        fields = self.settings.pendo_account_fields
+        fields = list((choices or Choices.workspace(self.settings)).account_fields)
         return AccountChoice(
             query=query,
             accounts=[
@@ -170,15 +189,19 @@ class CustomerLookup:
             ],
         )
 
-    async def for_account_id(self, account_id: str) -> AccountContext | AccountNotFound:
+    async def for_account_id(
+        self, account_id: str, choices: Choices | None = None
+    ) -> AccountContext | AccountNotFound:
         """The Open account button and a picked account: by ID only."""
         deadline = self._deadline()
         found = await self._within(self.pendo.accounts([account_id]), deadline)
         if account_id not in found:
             return AccountNotFound(query=account_id)
-        return await self.account_context(found[account_id], deadline=deadline)
+        return await self.account_context(found[account_id], deadline=deadline, choices=choices)
 
-    async def account_context(self, account: Account, *, deadline: float | None = None) -> AccountContext:
+    async def account_context(
+        self, account: Account, *, deadline: float | None = None, choices: Choices | None = None
+    ) -> AccountContext:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
         and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both
         periods, the top visitors (then their records and those of who answered, one query), the features
@@ -187,6 +210,7 @@ class CustomerLookup:
         schema, the feature and page catalogs and the guides answered."""
         now = self._clock()
         deadline = deadline or self._deadline()
+        fields = list((choices or Choices.workspace(self.settings)).account_fields)
         base = AccountContext(
             id=account.id,
             name=account.display_name,
@@ -208,7 +232,7 @@ class CustomerLookup:
             name=base.name,
             url=base.url,
             generated_at_ms=now,
-            fields=usage_part.metadata_fields(account.metadata, self.settings.pendo_account_fields, schema),
+            fields=usage_part.metadata_fields(account.metadata, fields, schema),
             first_visit_ms=account.meta_int("auto", "firstvisit"),
             last_visit_ms=account.meta_int("auto", "lastvisit"),
             figures=figures,
@@ -315,7 +339,19 @@ class CustomerLookup:
         """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
         return await self._optional_part(self._within(work, deadline), label)
 
-    def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
+    def _note_gone_fields(
+        self, chosen: tuple[str, ...], configured: list[str], schema: MetadataSchema
+    ) -> None:
+        """An agent's field that Pendo's schema no longer has shows nothing; one log line says so."""
+        if not schema or list(chosen) == configured:
+            return
+        gone = [f for f in chosen if f.split("/", 1)[1] not in (schema.get(f.split("/", 1)[0]) or {})]
+        if gone:
+            log.warning("chosen metadata fields are no longer in Pendo's schema", extra={"fields": gone})
+
+    def _profile(
+        self, visitor: Visitor, schema: MetadataSchema, email: str | None, choices: Choices
+    ) -> VisitorProfile:
         browser = " ".join(
             str(p)
             for p in (visitor.meta("auto", "lastbrowsername"), visitor.meta("auto", "lastbrowserversion"))
@@ -338,7 +374,7 @@ class CustomerLookup:
             os=None if opted_out else visitor.meta("auto", "lastoperatingsystem"),
             fields=[]
             if opted_out
-            else usage_part.metadata_fields(visitor.metadata, self.settings.pendo_visitor_fields, schema),
+            else usage_part.metadata_fields(visitor.metadata, list(choices.visitor_fields), schema),
             url=self.links.visitor(visitor.id),
             opted_out=opted_out,
         )
@@ -380,7 +416,7 @@ class CustomerLookup:
         return nps_part.answers(rows, nps_part.nps_polls(guides))
 
     async def _accounts(
-        self, account_ids: list[str], now: int, offset: int | None, deadline: float
+        self, account_ids: list[str], now: int, offset: int | None, deadline: float, choices: Choices
     ) -> list[AccountSummary]:
         """Every account in two queries, whatever their number: records, then figures grouped by account
         (an opted-out account's ID never goes into an activity query)."""
@@ -421,7 +457,7 @@ class CustomerLookup:
                         url=urls[a],
                         usage=usage.get(a),
                         fields=usage_part.metadata_fields(
-                            account.metadata, self.settings.pendo_account_fields, schema
+                            account.metadata, list(choices.account_fields), schema
                         ),
                         gap=usage_gap,
                     )
@@ -439,7 +475,7 @@ class CustomerLookup:
             return default
 
     async def _timeline(
-        self, visitor_id: str, anchor: int, marker: str | None, now: int, offset: int | None
+        self, visitor_id: str, anchor: int, marker: str | None, now: int, offset: int | None, choices: Choices
     ) -> Timeline:
         """[anchor - N h, anchor] from the history endpoint, right whichever day one call returns."""
         start = anchor - self.settings.timeline_hours * 3_600_000
@@ -453,8 +489,11 @@ class CustomerLookup:
         )
         items = [item for day_items in results[: len(starts)] for item in day_items]
         catalogs: dict[str, dict[str, CatalogItem]] = dict(zip(kinds, results[len(starts) :], strict=True))
+        shown = choices.history_types
         guide_ids = {
-            i.guide_id for i in items if i.type == "guide" and i.guide_id and start <= i.ts <= anchor
+            i.guide_id
+            for i in items
+            if i.type == "guide" and "guide" in shown and i.guide_id and start <= i.ts <= anchor
         }
         guides = await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
         catalogs["guide"] = dict(guides)
@@ -465,8 +504,9 @@ class CustomerLookup:
             catalogs=catalogs,
             base_url=self._base,
             limit=self.settings.timeline_limit,
-            show_untagged=self.settings.show_untagged_pages,
+            kinds=shown,
             marker=marker,
+            zone=choices.timezone,
         )
 
 

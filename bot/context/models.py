@@ -195,6 +195,8 @@ class Timeline:
     more: int = 0  # entries left out by the cap
     hidden_untagged: int = 0
     marker: str | None = None  # the synthetic entry at the anchor, e.g. "Ticket submitted"
+    hidden_kinds: tuple[tuple[str, int], ...] = ()  # (history type, events) the reader's kinds leave out
+    zone: str = "UTC"  # where the reader's days begin: day lines are cut at its midnights
 
     @property
     def hours(self) -> int:

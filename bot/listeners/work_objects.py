@@ -22,6 +22,7 @@ from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
+from bot.listeners.settings import agent_choices
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.upstream import UpstreamError
@@ -72,7 +73,8 @@ async def entity_details_requested(
             return
         try:
             bundle = await deps.tickets.ticket(ticket_id)
-            tc = await deps.tickets.requester_context(bundle)
+            choices = await agent_choices(deps, client, context.team_id or "", user)  # one reader's panel
+            tc = await deps.tickets.requester_context(bundle, choices)
         except UpstreamError as exc:
             await present(error=wo.refusal(exc.user_message))
             entry.set(Outcome.ERROR, type(exc).__name__)

@@ -36,10 +36,10 @@ from bot.render.times import (
     MINUTE_MS,
     before_ticket,
     day_label,
+    local_day,
     minutes_up,
     slack_date,
     span,
-    utc_day,
 )
 
 Block = dict[str, Any]
@@ -556,12 +556,13 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
     end = f"the ticket ({slack_date(t.anchor_ms)})" if t.marker else slack_date(t.anchor_ms)
     title = f"*Activity in the {t.hours} h before {end}*"
     lines: list[str] = []
-    crosses = len({utc_day(e.ts_ms) for e in t.entries}) > 1  # a day line only where the day changes
+    days = [local_day(e.ts_ms, t.zone) for e in t.entries]  # the reader's days (UTC in a channel)
+    crosses = len(set(days)) > 1  # a day line only where the day changes
     day: int | None = None
-    for e in t.entries:
-        if crosses and utc_day(e.ts_ms) != day:
-            day = utc_day(e.ts_ms)
-            lines.append(f"*{day_label(e.ts_ms)}*")
+    for e, its_day in zip(t.entries, days, strict=True):
+        if crosses and its_day != day:
+            day = its_day
+            lines.append(f"*{day_label(e.ts_ms, t.zone)}*")
         lines.append(entry_line(e, t))
     notes = []
     if not any(e.kind != "ticket" for e in t.entries):
@@ -570,6 +571,8 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
         notes.append(f"and {t.more} more")
     if t.hidden_untagged:
         notes.append(f"{plural(t.hidden_untagged, 'untagged page view')} hidden")
+    for kind, count in t.hidden_kinds:
+        notes.append(f"{plural(count, words.history_kind(kind))} hidden")
     body = title
     for line in lines:  # keep whole lines within the section limit
         if len(body) + len(line) + 40 > SECTION_LIMIT:
@@ -709,6 +712,8 @@ def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Me
         ]
     lines += [
         f"• `{command} account Acme Corp` (a name) or `{command} account acme` (an account ID): an account's summary",
+        f"• `{command} settings`: your own preferences (event kinds, compact or full first, unfurls of "
+        "your links, fields, time zone); also in the bot's Home tab",
         f"• `{command} help`: this message",
         "Answers are private to you: *Show more* opens the detail, *Share in channel* posts the summary "
         "for everyone.",

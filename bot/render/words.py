@@ -212,3 +212,16 @@ CANNOT_POST = {
     "ekm_access_denied": "Your workspace's key management blocks apps from posting here.",
 }
 CANNOT_POST_OTHER = "Slack refused the post. Try again, or share from another channel."
+
+
+HISTORY_KIND_WORDS = {
+    "page": "page view",
+    "feature": "feature click",
+    "trackType": "track event",
+    "guide": "guide event",
+}
+
+
+def history_kind(kind: str) -> str:
+    """One history row of a kind, in words: "track event" (for "3 track events hidden")."""
+    return HISTORY_KIND_WORDS.get(kind, f"{kind} event")

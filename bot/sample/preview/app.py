@@ -4,6 +4,7 @@ Routes on one port (default http://127.0.0.1:3000):
 - `POST /slack/events`, `GET /healthz`, `GET /readyz`: the real bot (`bot.web`), as Slack would reach it;
 - `GET /`: the Slack-like page (plain HTML, CSS and JS from `static/`, no build step);
 - `GET /demo/config`: channels, people, the ticket host, the sidebar's suggestions, the switches;
+- `POST /demo/reader`: the reader's Slack profile zone (what `users.info` answers): the page's own;
 - `POST /demo/sign`: Slack's request signature for a body (the page signs what it sends, as Slack does);
 - `GET /demo/calls?after=N`: what the bot sent to the fake Slack Web API and response_url since N;
 - `POST /demo/switch`: a Pendo fault or the subscription time zone (restarts the bot).
@@ -26,6 +27,7 @@ from contextlib import asynccontextmanager, suppress
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
@@ -161,6 +163,16 @@ def create_preview_app(stack: DemoStack, *, host: str = "127.0.0.1") -> ASGIApp:
             items = stack.slack.since(after)
         return JSONResponse({"items": items, "seq": max([after, *(i["seq"] for i in items)])})
 
+    async def reader(request: Request) -> Response:
+        try:
+            zone = str((await request.json()).get("tz") or "")
+        except (ValueError, AttributeError):
+            zone = ""
+        if zone not in available_timezones():
+            return JSONResponse({"error": "tz must be an IANA time zone"}, status_code=400)
+        stack.set_reader_zone(zone)
+        return JSONResponse({"tz": zone})
+
     async def switch(request: Request) -> Response:
         try:
             wanted = await request.json()
@@ -183,6 +195,7 @@ def create_preview_app(stack: DemoStack, *, host: str = "127.0.0.1") -> ASGIApp:
             Route("/demo/sign", sign, methods=["POST"]),
             Route("/demo/calls", calls, methods=["GET"]),
             Route("/demo/switch", switch, methods=["POST"]),
+            Route("/demo/reader", reader, methods=["POST"]),
             Mount("/static", app=StaticFiles(packages=[("bot.sample.preview", "static")]), name="static"),
         ],
         lifespan=lifespan,

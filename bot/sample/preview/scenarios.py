@@ -99,10 +99,24 @@ def scenarios(
             "text": f"@pendo who is {JANE}?",
         },
     ]
+    preferences = [
+        {
+            "label": "Your preferences in the Home tab",
+            "note": "event kinds, compact or full first, your links' unfurls, fields, time zone",
+            "do": "home",
+            "text": "",
+        },
+        command("settings", "The same form from /pendo settings", "a modal; each change is kept at once"),
+    ]
     return [
         {"title": "Look someone up", "items": people},
         {"title": "Accounts", "hint": "Every visitor summary has Open account too.", "items": accounts},
         {"title": "On any message", "items": elsewhere},
+        {
+            "title": "Your preferences",
+            "hint": "They shape your private answers; unfurls and shared summaries keep the workspace's.",
+            "items": preferences,
+        },
         {
             "title": "Paste a ticket link (it unfurls)",
             "hint": "Or type /pendo with the number: the same, privately. A ticket pasted again in the same "
