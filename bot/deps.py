@@ -127,6 +127,7 @@ def build_deps(
         memo=TTLCache(max_entries=20_000, shared=deployment, namespace="slack"),
         auditor=Auditor(_audit_key(settings)),
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
+        preferences=preferences,
         shared=deployment if deployment.configured else None,
         sample=sample,
         closers=closers,
