@@ -9,6 +9,8 @@ from bot.policy import (
     ChannelKind,
     Decision,
     MentionFacts,
+    Panel,
+    PanelFacts,
     Preview,
     Reason,
     Refusal,
@@ -21,6 +23,7 @@ from bot.policy import (
     channel_kind_needed,
     decide_ask,
     decide_mention,
+    decide_panel,
     decide_unfurl,
     may_share,
     share_needs_channel_kind,
@@ -74,6 +77,20 @@ def test_unfurl_decision(
     assert decide_unfurl(facts, rules) == Decision(preview, reason)
 
 
+@pytest.mark.parametrize(("source", "channel", "kind", "poster", "rules", "preview", "reason"), TABLE)
+def test_a_poster_who_turned_unfurls_off_gets_nothing_wherever_it_is(
+    source: Source,
+    channel: str,
+    kind: ChannelKind,
+    poster: bool,
+    rules: UnfurlRules,
+    preview: Preview,
+    reason: Reason,
+) -> None:
+    facts = UnfurlFacts(source, channel, kind, poster_allowed=poster, poster_unfurls=False)
+    assert decide_unfurl(facts, rules) == Decision(Preview.NOTHING, Reason.POSTER_OPTED_OUT)
+
+
 def test_rules_come_from_the_settings() -> None:
     settings = load_settings(
         allowed_channels="C1,C2", unfurl_channels="C2", unfurl_shared_channels="ticket_number"
@@ -106,8 +123,8 @@ def test_where_a_mention_is_answered(
     assert decide_mention(facts, UnfurlRules(pendo_channels=pendo_channels)) is expected
 
 
-# --- someone asks for customer data: buttons, lookups, Work Object panels -----------------------------------
-CLICK, LOOKUP, PANEL = Surface.CLICK, Surface.LOOKUP, Surface.PANEL
+# --- someone asks for customer data: buttons and lookups -----------------------------------
+CLICK, LOOKUP = Surface.CLICK, Surface.LOOKUP
 NO = "You don't have access."
 ASK_TABLE = [
     # (surface, facts, rules, refusal)
@@ -124,8 +141,6 @@ ASK_TABLE = [
     (LOOKUP, AskFacts("C1", access_refusal=NO), OPEN, Refusal.ACCESS),
     (LOOKUP, AskFacts("C1", same_team=False, channel_kind=EXTERNAL), OPEN, Refusal.OTHER_WORKSPACE),
     (LOOKUP, AskFacts("C1", same_team=False, channel_kind=INTERNAL), OPEN, None),
-    (PANEL, AskFacts("C1", channel_kind=EXTERNAL), OPEN, Refusal.EXTERNAL),
-    (PANEL, AskFacts("C1", channel_kind=INTERNAL), PENDO_ONLY, None),
 ]
 
 
@@ -147,8 +162,6 @@ def test_who_may_have_customer_data_and_how(
         (LOOKUP, AskFacts("C1"), False),  # a member of this workspace may look up anywhere
         (LOOKUP, AskFacts("C1", same_team=False), True),
         (LOOKUP, AskFacts("", same_team=False), False),
-        (PANEL, AskFacts("C1"), True),
-        (PANEL, AskFacts(""), False),
     ],
 )
 def test_the_channel_is_asked_about_only_when_the_decision_needs_it(
@@ -163,3 +176,23 @@ def test_sharing_needs_an_internal_channel_inside_unfurl_channels() -> None:
     assert not may_share("C1", UNKNOWN, OPEN)  # not provably internal
     assert not share_needs_channel_kind("C1", PENDO_ONLY) and not may_share("C1", UNKNOWN, PENDO_ONLY)
     assert share_needs_channel_kind("C0PENDO", PENDO_ONLY) and may_share("C0PENDO", INTERNAL, PENDO_ONLY)
+
+
+# --- the Work Object flexpane: fail closed ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("channel", "kind", "refusal", "foreign", "expected"),
+    [
+        ("C1", ChannelKind.INTERNAL, None, False, Panel.SHOW),
+        ("C1", ChannelKind.INTERNAL, "ask #ops", False, Panel.REFUSE_ACCESS),
+        ("", ChannelKind.UNKNOWN, "ask #ops", False, Panel.REFUSE_ACCESS),
+        ("", ChannelKind.UNKNOWN, None, False, Panel.REFUSE_NO_CHANNEL),
+        ("", ChannelKind.INTERNAL, None, False, Panel.REFUSE_NO_CHANNEL),
+        ("C1", ChannelKind.EXTERNAL, None, False, Panel.REFUSE_EXTERNAL),
+        ("C1", ChannelKind.UNKNOWN, None, False, Panel.REFUSE_EXTERNAL),
+        ("C1", ChannelKind.INTERNAL, None, True, Panel.REFUSE_EXTERNAL),
+    ],
+)
+def test_the_panel_shows_customer_data_only_when_every_fact_allows_it(
+    channel: str, kind: ChannelKind, refusal: str | None, foreign: bool, expected: Panel
+) -> None:
+    assert decide_panel(PanelFacts(channel, kind, refusal, foreign)) is expected

@@ -82,11 +82,15 @@ def parse_query(text: str, ticket_hosts: frozenset[str], *, tickets: bool, comma
     account query without a name (the caller says what to type), a link to another Zendesk is a
     ForeignTicket and the rest fails as an email would. InvalidInput when the modal's field is empty.
     """
+    if command:  # the name as typed after the word (a line break in it stays: it is searched as typed)
+        word, _, rest = text.strip().partition(" ")
+        if word.lower() == ACCOUNT_WORD:
+            return Target("account", rest.strip())
     query = " ".join(text.split())
     if not query and not command:
         raise InvalidInput("Type an email address, a ticket number or an account.")
     word, _, rest = query.partition(" ")
-    if word.lower() == ACCOUNT_WORD and (rest or command):
+    if word.lower() == ACCOUNT_WORD and rest and not command:
         return Target("account", rest)
     if tickets or command:
         ticket = parse_ticket_query(query, ticket_hosts)

@@ -18,6 +18,7 @@ from bot.answers import deliver, post_ephemeral
 from bot.audit import Outcome
 from bot.deps import Deps
 from bot.listeners import gates
+from bot.listeners.settings import team_of
 from bot.policy import Refusal, Surface
 from bot.render import blocks as block_kit
 from bot.render import words
@@ -32,6 +33,7 @@ class Click:
     message_ts: str
     thread_ts: str | None
     private: bool  # the button is on the clicker's own ephemeral message: answer in place
+    team: str = ""  # the clicker's Slack team (their preferences are kept by team and user)
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> Click:
@@ -43,6 +45,7 @@ class Click:
             message_ts=str(container.get("message_ts", "")),
             thread_ts=container.get("thread_ts"),
             private=bool(container.get("is_ephemeral")),
+            team=team_of(body),
         )
 
 

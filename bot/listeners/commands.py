@@ -16,6 +16,7 @@ from bot.listeners import gates
 from bot.listeners.gates import share_allowed
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.listeners.settings import SETTINGS_WORD, agent_choices, settings_command, team_of
 from bot.policy import Surface
 from bot.render import blocks as block_kit
 
@@ -46,7 +47,10 @@ async def pendo_command(
     except InvalidInput as exc:
         parsed = exc
     if isinstance(parsed, Target) and parsed.kind == "account":
-        await account_command(ack, parsed.value, respond, client, deps, user, channel)
+        await account_command(ack, parsed.value, respond, client, deps, user, channel, team_of(command))
+        return
+    if text.lower() == SETTINGS_WORD:  # the agent's own preferences: not a lookup, no audit line
+        await settings_command(ack, command, respond, client, deps)
         return
     with deps.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         if isinstance(parsed, Target) and parsed.kind == "ticket" and deps.tickets is None:
@@ -78,10 +82,15 @@ async def pendo_command(
             entry.set(Outcome.REFUSED)
             return
         shareable = await share_allowed(deps, client, channel)
+        choices = await agent_choices(deps, client, team_of(command), user)
         if ticket is not None and deps.tickets is not None:
-            answer = await safely(ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable))
+            answer = await safely(
+                ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable, choices=choices)
+            )
         else:
-            answer = await safely(email_answer(deps.context, target, new_request_id(), shareable=shareable))
+            answer = await safely(
+                email_answer(deps.context, target, new_request_id(), shareable=shareable, choices=choices)
+            )
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
 
@@ -93,6 +102,7 @@ async def account_command(
     deps: Deps,
     user: str,
     channel: str,
+    team: str = "",
 ) -> None:
     """`/pendo account <id or name>`: the account summary, or a choice of namesakes, privately."""
     with deps.auditor.audit("account", user=user, channel=channel, target=query) as entry:
@@ -107,7 +117,8 @@ async def account_command(
             await deliver(respond, block_kit.notice_message(facts.access_refusal or "", icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
-        answer = await safely(account_answer(deps.context, query, new_request_id()))
+        choices = await agent_choices(deps, client, team, user)
+        answer = await safely(account_answer(deps.context, query, new_request_id(), choices))
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
 
