@@ -8,9 +8,9 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bot.app import build_app, start
 from bot.deps import Deps
 from bot.settings import Settings, SettingsError
+from bot.slack.app import build_app, start
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def serve(
         return 0
     import uvicorn
 
-    from bot.web import create_web_app
+    from bot.slack.web import create_web_app
 
     web = create_web_app(build_app(settings, deps), deps)
     bind = port or settings.port
