@@ -26,6 +26,12 @@ def describe(deps: Deps) -> str:
     )
 
 
+def startup_warnings(deps: Deps) -> list[str]:
+    """Settings that are valid but probably wrong, said once at start-up (and by `pendo-bot check`)."""
+    suffix = deps.settings.pendo_key_suffix_warning
+    return [suffix] if suffix and not deps.sample else []
+
+
 def serve(
     settings: Settings,
     open_deps: Callable[[], Deps],
@@ -50,6 +56,8 @@ def serve(
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
+    for warning in startup_warnings(deps):
+        log.warning(warning)
     if use_socket:
         asyncio.run(_socket_mode(settings, deps, describe(deps)))
         return 0

@@ -225,6 +225,22 @@ class Settings(BaseSettings):
         return "us"
 
     @property
+    def pendo_key_suffix_warning(self) -> str | None:
+        """A sentence when the key ends in a region suffix the bot does not know (`.xyz`) and
+        PENDO_REGION is unset: the bot then uses the US host, which is probably wrong. None otherwise."""
+        if self.pendo_region or self.pendo_integration_key is None:
+            return None
+        parts = self.pendo_integration_key.get_secret_value().strip().rsplit(".", 1)
+        if len(parts) < 2 or parts[1].lower() in PENDO_REGION_HOSTS:
+            return None
+        suffix = parts[1][:12]
+        known = ", ".join(f".{r}" for r in PENDO_REGION_HOSTS)
+        return (
+            f"PENDO_INTEGRATION_KEY ends in a region suffix the bot does not know (.{suffix}; known: {known}), "
+            "so the bot uses the US host (app.pendo.io); set PENDO_REGION to your subscription's region"
+        )
+
+    @property
     def pendo_app_url(self) -> str:
         """Where people open Pendo (links in messages): always the region's real host."""
         return PENDO_REGION_HOSTS[self.pendo_effective_region]

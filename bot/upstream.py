@@ -137,6 +137,9 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 2.0
     retry_after_cap: float = 5.0
+    # A 429 without Retry-After (Pendo sends none): its limiter is a leaky bucket, still full a fraction of
+    # a second later, so the first wait is at least this long and each next one twice the last.
+    rate_limited_min_delay: float = 1.0
     deadline: float = 8.0
     retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 500, 502, 503, 504}))
 
@@ -145,10 +148,11 @@ class RetryPolicy:
         return rng() * min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
 
     def rate_limited_backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        """Delay after a 429 without `Retry-After` (Pendo sends none): never near zero, since the server
-        just said "too many". The ordinary backoff, but at least half its cap."""
-        cap = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
-        return max(self.backoff(attempt, rng), cap / 2)
+        """Delay after a 429 without `Retry-After`: `rate_limited_min_delay` doubled per attempt, plus up
+        to a quarter of it as jitter. When that does not fit in the deadline, the caller gives up at once
+        (the agent reads "try again in a minute") instead of asking again too soon."""
+        floor = self.rate_limited_min_delay * (2.0 ** (attempt - 1))
+        return floor + rng() * floor / 4
 
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:

@@ -182,11 +182,13 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     handler = AsyncSlackRequestHandler(bolt)
 
     async def pendo_failure() -> str:
-        """ "" when Pendo accepts the key, else the sentence to show; cached either way (see readyz)."""
+        """ "" when Pendo accepts the key, else the sentence to show (with what to fix, for whoever runs
+        the bot); cached either way (see readyz)."""
         try:
             await deps.pendo.verify()
         except UpstreamError as exc:
-            return exc.user_message
+            log.warning("readiness: Pendo check failed", extra={"error": str(exc)})
+            return f"{exc.user_message} ({exc.hint})" if exc.hint else exc.user_message
         return ""
 
     async def slack_events(request: Request) -> Response:
