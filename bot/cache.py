@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot import metrics
 from bot.shared import MISSING, RedisLink, Unencodable, decode, encode
 from bot.upstream import RateLimited, Unavailable, UpstreamError
 
@@ -254,9 +255,11 @@ class TTLCache:
         entry = self._entry(key)
         if entry is not None and entry.fresh_until >= self._clock():
             self.hits += 1
+            metrics.cache_read(self._namespace, key, "hit")
             self._data.move_to_end(key)
             return entry.value  # type: ignore[no-any-return]
         task = self._inflight.get(key)
+        metrics.cache_read(self._namespace, key, "miss" if task is None else "hit")
         if task is None:
             self.misses += 1
             # The load runs as its own task, so a caller that is cancelled (say by its own deadline)
@@ -286,5 +289,6 @@ class TTLCache:
                 "upstream failed: answering from a stale cache entry", extra={"age_s": round(stale[1])}
             )
             use.ages.append(stale[1])
+            metrics.cache_read(self._namespace, key, "stale")
             return stale[0]  # type: ignore[no-any-return]
         return result

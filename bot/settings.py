@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # GET /metrics on a port of its own
+    metrics_host: str = "0.0.0.0"
+    metrics_token: SecretStr | None = None  # GET /metrics on the main port too, for this bearer token
 
     # --- speed, politeness, several instances -----------------------------------------------------
     redis_url: SecretStr | None = None  # may carry a password: never logged
@@ -188,6 +191,12 @@ class Settings(BaseSettings):
             "xapp-"
         ):
             raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
+            raise ValueError(
+                "METRICS_TOKEN must be at least 16 characters (it guards /metrics on the main port)"
+            )
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT (use METRICS_TOKEN for /metrics on PORT)")
         if self.zendesk_subdomain:
             has_basic = self.zendesk_email and self.zendesk_api_token
             if not has_basic and self.zendesk_oauth_token is None:
@@ -289,6 +298,7 @@ class Settings(BaseSettings):
             self.zendesk_oauth_token,
             self.audit_hash_key,
             self.redis_url,
+            self.metrics_token,
         ]
         out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.pendo_integration_key is not None:

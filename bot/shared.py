@@ -24,6 +24,8 @@ from typing import Any, Final, TypeVar
 import orjson
 from pydantic import BaseModel
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -82,10 +84,13 @@ class RedisLink:
     async def run(self, op: Callable[[Any], Awaitable[T]]) -> T | _Missing:
         """`await op(client)`, or MISSING when Redis is not configured, marked down, or fails now."""
         if not self.available:
+            if self.client is not None:
+                metrics.REDIS_FALLBACKS.inc()
             return MISSING
         try:
             result = await op(self.client)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "use memory for now"
+            metrics.REDIS_FALLBACKS.inc()
             self._down_until = self._clock() + self._retry_after
             if not self._down:
                 self._down = True

@@ -1,4 +1,6 @@
-"""HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz.
+"""HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz,
+and /metrics when METRICS_TOKEN is set (`bot.metrics_endpoint`; the ack time of every Slack request is
+measured here, from its arrival to the response's first byte).
 
 In front of Bolt sits `SlackRequestGate`, a raw ASGI middleware that refuses what Slack would never send
 before anything parses or logs it: bodies over 1 MB (413, without reading them all), requests with a
@@ -28,6 +30,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import metrics, metrics_endpoint
 from bot.app import start
 from bot.deps import Deps
 from bot.inflight import InFlight
@@ -78,6 +81,7 @@ class SlackRequestGate:
         if scope["type"] != "http" or scope["path"] != SLACK_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        arrived = time.perf_counter()
         if self._inflight is not None and not self._inflight.accepting:
             # Shutting down: Slack retries events; a command's user sees Slack's own "try again".
             await _plain(send, 503, "shutting down", [(b"retry-after", b"5")])
@@ -97,11 +101,19 @@ class SlackRequestGate:
                 return await self._refuse(send, 401, problem)
             if not self._first_time(headers):
                 log.warning("slack request refused: replay of an already answered request")
+                metrics.DUPLICATES.labels("replay").inc()
                 await _plain(send, 200, "")
                 return
-        if not _is_slack_payload(headers.get("content-type", ""), body):
+        kind = _payload_kind(headers.get("content-type", ""), body)
+        if kind is None:
             return await self._refuse(send, 400, "not a Slack payload")
-        await self.app(scope, replaying(body, receive), send)
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics.acked(kind, time.perf_counter() - arrived)
+            await send(message)
+
+        await self.app(scope, replaying(body, receive), timed)
 
     def _signature_problem(self, headers: dict[str, str], body: bytes) -> str | None:
         stamp = headers.get("x-slack-request-timestamp", "")
@@ -153,18 +165,22 @@ async def _read_capped(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _is_slack_payload(content_type: str, body: bytes) -> bool:
-    """Events are a JSON object; commands a form; interactivity a form whose `payload` is a JSON object."""
+def _payload_kind(content_type: str, body: bytes) -> str | None:
+    """Events are a JSON object; commands a form; interactivity a form whose `payload` is a JSON object.
+    Which of them (`event`, `command`, `interaction`, `options`: the ack metric's label), None for none."""
     try:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
-            return isinstance(json.loads(text), dict)
+            return "event" if isinstance(json.loads(text), dict) else None
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
         if "payload" in form:
-            return len(form["payload"]) == 1 and isinstance(json.loads(form["payload"][0]), dict)
-        return True
+            payload = json.loads(form["payload"][0]) if len(form["payload"]) == 1 else None
+            if not isinstance(payload, dict):
+                return None
+            return "options" if payload.get("type") == "block_suggestion" else "interaction"
+        return "command"
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return False
+        return None
 
 
 async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -211,20 +227,28 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         checks = {"settings": "ok", "pendo": failure or "ok"}
         return JSONResponse(checks, status_code=503 if failure else 200)
 
+    settings = deps.settings
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await start(bolt)
+        stop_metrics = None
+        if settings.metrics_port is not None:
+            stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
         yield
         await deps.inflight.drain()
+        if stop_metrics is not None:
+            await stop_metrics()
         await deps.aclose()
 
-    app = Starlette(
-        routes=[
-            Route(SLACK_PATH, slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    routes = [
+        Route(SLACK_PATH, slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if settings.metrics_token is not None:
+        token = settings.metrics_token.get_secret_value()
+        routes.append(Route("/metrics", metrics_endpoint.token_route(token), methods=["GET"]))
+    app = Starlette(routes=routes, lifespan=lifespan)
     secret = deps.settings.slack_signing_secret
     return SlackRequestGate(app, secret.get_secret_value() if secret else None, deps.inflight)
