@@ -57,15 +57,26 @@ def acked_early(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def early(**kwargs: Any) -> None:
-        acked = asyncio.Event()
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acked = False
+
+        def settle(_: object = None) -> None:
+            if not answered.done():
+                answered.set_result(None)
+
         if takes_ack:
             bolt_ack = kwargs["ack"]
 
             async def ack(*args: Any, **more: Any) -> Any:
+                nonlocal acked
                 try:
                     return await bolt_ack(*args, **more)
                 finally:
-                    acked.set()
+                    acked = True
+                    settle()
+                    # One turn of the loop: Bolt sends this ack (and other requests waiting in the loop
+                    # get theirs) before the work after the ack takes the CPU.
+                    await asyncio.sleep(0)
 
             kwargs["ack"] = ack
         task = asyncio.ensure_future(handler(**kwargs))
@@ -73,10 +84,9 @@ def acked_early(handler: Handler) -> Handler:
         if not takes_ack:
             task.add_done_callback(_finished)
             return
-        waiting = asyncio.ensure_future(acked.wait())
-        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if task.done() and not acked.is_set():
+        task.add_done_callback(settle)  # it may end (or fail) without acking
+        await answered
+        if task.done() and not acked:
             _RUNNING.discard(task)
             task.result()  # ended without an ack: its error (if any) is Bolt's to answer
             return
