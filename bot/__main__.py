@@ -102,7 +102,7 @@ async def _account(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(render_account(result, full=args.full).message, indent=2, ensure_ascii=False))
     else:
-        print(ac.account_text(result))
+        print(ac.account_text(result, ZoneInfo(settings.display_timezone)))
     return EXIT_NOT_FOUND if isinstance(result, AccountNotFound) else 0
 
 

@@ -20,6 +20,7 @@ from bot.context.customers import AccountResult, CustomerLookup, LookupResult
 from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
 from bot.context.targets import Target
 from bot.context.tickets import TicketLookup
+from bot.preferences.model import Choices
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
@@ -71,8 +72,13 @@ def render_result(
     *,
     view: block_kit.ViewRef | None = None,
     shareable: bool = True,
+    full_first: bool = False,
 ) -> Answer:
+    """`full_first`: the reader's choice (or DEFAULT_VIEW) of the first screen: everything, not compact."""
     if isinstance(result, CustomerContext):
+        view = view or block_kit.default_view(result)
+        if full_first:
+            view = view.but(full=True)
         message = block_kit.context_message(
             result, view=view, sharing=block_kit.Sharing(allowed=shareable), header_blocks=header_blocks
         )
@@ -114,28 +120,42 @@ def label_stale(answer: Answer, use: StaleUse, who: str = "Pendo") -> Answer:
 
 
 async def email_answer(
-    service: CustomerLookup, email: str, request_id: str, *, shareable: bool = True
+    service: CustomerLookup,
+    email: str,
+    request_id: str,
+    *,
+    shareable: bool = True,
+    choices: Choices | None = None,
 ) -> Answer:
-    """`/pendo jane@acme.com`: the email is already validated by the listener."""
+    """`/pendo jane@acme.com`: the email is already validated by the listener. `choices`: the asking
+    agent's (None: the workspace's)."""
+    choices = choices or Choices.workspace(service.settings)
     with track_stale() as stale:
         try:
-            result = await service.lookup(email)
+            result = await service.lookup(email, choices=choices)
         except UpstreamError as exc:
             return error_answer(exc, request_id)
-    return label_stale(render_result(result, service.now_ms(), shareable=shareable), stale)
+    answer = render_result(result, service.now_ms(), shareable=shareable, full_first=choices.full_first)
+    return label_stale(answer, stale)
 
 
 async def ticket_answer(
-    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool = True
+    tickets: TicketLookup,
+    ticket_id: int,
+    request_id: str,
+    *,
+    shareable: bool = True,
+    choices: Choices | None = None,
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
+    choices = choices or Choices.workspace(tickets.context.settings)
     with track_stale() as stale:
-        answer = await _ticket_answer(tickets, ticket_id, request_id, shareable=shareable)
+        answer = await _ticket_answer(tickets, ticket_id, request_id, shareable=shareable, choices=choices)
     return label_stale(answer, stale, "Zendesk or Pendo")
 
 
 async def _ticket_answer(
-    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool
+    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool, choices: Choices
 ) -> Answer:
     try:
         bundle = await tickets.ticket(ticket_id)
@@ -143,10 +163,12 @@ async def _ticket_answer(
         return error_answer(exc, request_id)
     now = tickets.now_ms()
     header = ticket_blocks.ticket_header_blocks(bundle, now)
-    tc = await tickets.requester_context(bundle)
+    tc = await tickets.requester_context(bundle, choices)
     if isinstance(tc.pendo, CustomerContext):
         view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
-        return render_result(tc.pendo, now, header, view=view, shareable=shareable)
+        return render_result(
+            tc.pendo, now, header, view=view, shareable=shareable, full_first=choices.full_first
+        )
     blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
         Outcome.AMBIGUOUS
@@ -169,37 +191,47 @@ def render_account(result: AccountResult, *, full: bool = False) -> Answer:
     return Answer(ac.account_not_found_message(result), Outcome.NOT_FOUND)
 
 
-async def account_answer(service: CustomerLookup, query: str, request_id: str) -> Answer:
+async def account_answer(
+    service: CustomerLookup, query: str, request_id: str, choices: Choices | None = None
+) -> Answer:
     """`/pendo account <id or name>`: the query is already checked to be non-empty."""
+    choices = choices or Choices.workspace(service.settings)
     try:
-        result = await service.account(query)
+        result = await service.account(query, choices)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
-    return render_account(result)
+    return render_account(result, full=choices.full_first)
 
 
 async def account_id_answer(
-    service: CustomerLookup, account_id: str, request_id: str, *, full: bool = False
+    service: CustomerLookup,
+    account_id: str,
+    request_id: str,
+    *,
+    full: bool = False,
+    choices: Choices | None = None,
 ) -> Answer:
     """An account button: Open account, a picked account, Show more / less."""
     try:
-        result = await service.for_account_id(account_id)
+        result = await service.for_account_id(account_id, choices)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
     return render_account(result, full=full)
 
 
-async def target_answer(context: CustomerLookup, tickets: TicketLookup | None, target: Target) -> Answer:
+async def target_answer(
+    context: CustomerLookup, tickets: TicketLookup | None, target: Target, choices: Choices | None = None
+) -> Answer:
     """One email, ticket or account found in a message, a mention or the lookup modal; these answers
-    carry no Share button."""
+    carry no Share button. `choices`: the reader's; None (an answer in a thread): the workspace's."""
     request_id = new_request_id()
     if target.kind == "ticket":
         if tickets is None:
             return Answer(block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
-        return await ticket_answer(tickets, int(target.value), request_id, shareable=False)
+        return await ticket_answer(tickets, int(target.value), request_id, shareable=False, choices=choices)
     if target.kind == "account":
-        return await account_answer(context, target.value, request_id)
-    return await email_answer(context, target.value, request_id, shareable=False)
+        return await account_answer(context, target.value, request_id, choices)
+    return await email_answer(context, target.value, request_id, shareable=False, choices=choices)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:
@@ -217,8 +249,10 @@ async def safely(work: Awaitable[Answer]) -> Answer:
 
 
 def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code for a refused Web API call ("" when there is no answer to read)."""
-    return str(exc.response.get("error", "")) if exc.response is not None else ""
+    """Slack's error code for a refused Web API call ("" when there is no JSON answer to read, e.g. a
+    proxy's HTML error page)."""
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error", ""))[:100] if isinstance(data, dict) else ""
 
 
 async def post_ephemeral(

@@ -21,6 +21,8 @@ PENDO_REGION_HOSTS: dict[str, str] = {
 }
 
 _FIELD_PATH = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+$")
+# The kinds of event a timeline can show, as TIMELINE_KINDS and agents' preferences name them.
+TIMELINE_KIND_NAMES: tuple[str, ...] = ("page", "feature", "track", "guide", "untagged")
 _SLACK_ID = re.compile(r"^[A-Z0-9]+$")
 
 CsvList = Annotated[list[str], NoDecode]
@@ -57,7 +59,9 @@ class Settings(BaseSettings):
     timeline_hours: int = Field(default=24, ge=1, le=72)
     timeline_limit: int = Field(default=15, ge=1, le=50)
     top_items: int = Field(default=5, ge=1, le=10)
-    show_untagged_pages: bool = False
+    show_untagged_pages: bool = False  # kept for older deployments: the same as `untagged` in TIMELINE_KINDS
+    timeline_kinds: CsvList = Field(default_factory=lambda: ["page", "feature", "track", "guide"])
+    default_view: Literal["compact", "full"] = "compact"
     cache_ttl_seconds: int = Field(default=300, ge=0, le=86400)
     catalog_ttl_seconds: int = Field(default=3600, ge=0, le=86400)
     display_timezone: str = "UTC"
@@ -89,6 +93,7 @@ class Settings(BaseSettings):
     zendesk_rate_per_second: float = Field(default=3.0, ge=0, le=1000)
     zendesk_rate_burst: int = Field(default=30, ge=1, le=10000)
     stale_answer_seconds: int = Field(default=3600, ge=0, le=86400)
+    preferences_db: str = "pendo-preferences.sqlite3"  # agents' preferences without REDIS_URL
 
     # --- Zendesk ---------------------------------------------------------------------------------
     zendesk_subdomain: str | None = None
@@ -112,6 +117,7 @@ class Settings(BaseSettings):
         "allowed_channels",
         "zendesk_hosts",
         "unfurl_channels",
+        "timeline_kinds",
         mode="before",
     )(_split_csv)
 
@@ -129,6 +135,25 @@ class Settings(BaseSettings):
         bad = [item for item in value if not _FIELD_PATH.match(item)]
         if bad:
             raise ValueError(f"entries must look like group/field (e.g. custom/planlevel); got {bad[0]!r}")
+        return value
+
+    @field_validator("timeline_kinds")
+    @classmethod
+    def _timeline_kinds(cls, value: list[str]) -> list[str]:
+        kinds = list(dict.fromkeys(item.lower() for item in value))
+        bad = [k for k in kinds if k not in TIMELINE_KIND_NAMES]
+        if bad:
+            raise ValueError(f"unknown kind {bad[0]!r}; choose from {', '.join(TIMELINE_KIND_NAMES)}")
+        if not kinds:
+            raise ValueError(f"name at least one of {', '.join(TIMELINE_KIND_NAMES)}")
+        return kinds
+
+    @field_validator("preferences_db")
+    @classmethod
+    def _preferences_db(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must be a file path (or :memory: for preferences that end with the process)")
         return value
 
     @field_validator("allowed_users", "allowed_usergroups", "allowed_channels", "unfurl_channels")
@@ -282,6 +307,12 @@ class Settings(BaseSettings):
         if not self.zendesk_configured:
             return frozenset()
         return frozenset([self.zendesk_host, *self.zendesk_hosts])
+
+    @property
+    def default_timeline_kinds(self) -> frozenset[str]:
+        """The kinds a timeline shows when the reader has not chosen: TIMELINE_KINDS (+ untagged with
+        SHOW_UNTAGGED_PAGES)."""
+        return frozenset(self.timeline_kinds) | ({"untagged"} if self.show_untagged_pages else set())
 
     @property
     def socket_mode(self) -> bool:

@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -104,9 +105,11 @@ class SlackRequestGate:
                 metrics.DUPLICATES.labels("replay").inc()
                 await _plain(send, 200, "")
                 return
-        kind = _payload_kind(headers.get("content-type", ""), body)
-        if kind is None:
-            return await self._refuse(send, 400, "not a Slack payload")
+        content_type = headers.get("content-type", "")
+        problem = payload_problem(content_type, body)
+        if problem:
+            return await self._refuse(send, 400, f"not a Slack payload: {problem}")
+        kind = request_kind(content_type, body)
 
         async def timed(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -165,22 +168,94 @@ async def _read_capped(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _payload_kind(content_type: str, body: bytes) -> str | None:
-    """Events are a JSON object; commands a form; interactivity a form whose `payload` is a JSON object.
-    Which of them (`event`, `command`, `interaction`, `options`: the ack metric's label), None for none."""
+def payload_problem(content_type: str, body: bytes) -> str | None:
+    """None for a body shaped like one of Slack's, else what is wrong (a few words, never the body).
+
+    Events are a JSON object; commands a form; interactivity a form whose `payload` is a JSON object. The
+    fields Bolt and the listeners read must have the types Slack sends (`shape_problem`), so a signed but
+    malformed payload is refused here instead of failing inside Bolt or a listener."""
     try:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
-            return "event" if isinstance(json.loads(text), dict) else None
+            data = json.loads(text)
+            return shape_problem(data) if isinstance(data, dict) else "not a JSON object"
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
         if "payload" in form:
-            payload = json.loads(form["payload"][0]) if len(form["payload"]) == 1 else None
-            if not isinstance(payload, dict):
-                return None
-            return "options" if payload.get("type") == "block_suggestion" else "interaction"
-        return "command"
-    except (UnicodeDecodeError, ValueError, RecursionError):
+            if len(form["payload"]) != 1:
+                return "several payloads"
+            data = json.loads(form["payload"][0])
+            return shape_problem(data) if isinstance(data, dict) else "payload not a JSON object"
         return None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "unreadable body"
+
+
+_ID_FIELDS = ("user", "team", "channel", "enterprise")  # Bolt reads each as an ID string or {"id": …}
+_OBJECT_FIELDS = ("event", "container", "message", "view", "state")
+_STRING_FIELDS = ("type", "response_url", "trigger_id", "callback_id", "api_app_id", "event_id")
+
+
+def _state_problem(state: object, where: str) -> str | None:
+    """`state.values` is {block_id: {action_id: {element state}}}, as Slack sends it."""
+    if not isinstance(state, dict):
+        return f"{where} not an object"
+    values = state.get("values", {})
+    if not isinstance(values, dict):
+        return f"{where}.values not an object"
+    for block in values.values():
+        if not isinstance(block, dict) or not all(isinstance(v, dict) for v in block.values()):
+            return f"{where}.values not blocks of elements"
+    return None
+
+
+def shape_problem(data: dict[str, Any]) -> str | None:
+    """The first field of a Slack payload whose type is not what Slack sends, or None."""
+    for name in _ID_FIELDS:
+        if not isinstance(data.get(name), str | dict | None):
+            return f"{name} not an ID or object"
+    for name in _OBJECT_FIELDS:
+        if name in data and not isinstance(data[name], dict):
+            return f"{name} not an object"
+    for name in _STRING_FIELDS:
+        if name in data and not isinstance(data[name], str | None):
+            return f"{name} not a string"
+    if "authorizations" in data and not (
+        isinstance(data["authorizations"], list) and all(isinstance(a, dict) for a in data["authorizations"])
+    ):
+        return "authorizations not a list of objects"
+    if "actions" in data and not (
+        isinstance(data["actions"], list) and all(isinstance(a, dict) for a in data["actions"])
+    ):
+        return "actions not a list of objects"
+    if "response_urls" in data and not (
+        isinstance(data["response_urls"], list)
+        and all(isinstance(u, dict) and isinstance(u.get("response_url"), str) for u in data["response_urls"])
+    ):
+        return "response_urls not a list of response URLs"
+    if isinstance(data.get("event"), dict) and not isinstance(data["event"].get("type"), str):
+        return "event without a type"
+    view = data.get("view")
+    if isinstance(view, dict):
+        if not isinstance(view.get("type"), str):
+            return "view without a type"
+        for name in ("callback_id", "private_metadata", "id"):
+            if name in view and not isinstance(view[name], str | None):
+                return f"view.{name} not a string"
+        if "state" in view and (problem := _state_problem(view["state"], "view.state")):
+            return problem
+    if "state" in data and (problem := _state_problem(data["state"], "state")):
+        return problem
+    return None
+
+
+def request_kind(content_type: str, body: bytes) -> str:
+    """`event`, `command`, `interaction` or `options` (a block_suggestion): the ack metric's label, read
+    from a body that already passed `payload_problem` without parsing it again."""
+    if content_type.startswith("application/json"):
+        return "event"
+    if not body.startswith(b"payload=") and b"&payload=" not in body:
+        return "command"
+    return "options" if b"block_suggestion" in body else "interaction"
 
 
 async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:

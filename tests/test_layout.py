@@ -65,6 +65,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.cache",
             "bot.shared",
             "bot.ratelimit",
+            "bot.preferences",
         ),
     ),
     ("settings", ("bot.settings", "bot.logs", "bot.audit", "bot.metrics", "bot")),
@@ -81,6 +82,7 @@ PURE_MAY_IMPORT = (
     "bot.zendesk.models",
     "bot.context.tickets",  # for `TicketContext`, a result type (it could move to context/models.py)
     "bot.upstream",  # the error types, to say a failure in words (render/words.py); no call is made
+    "bot.preferences.model",  # an agent's choices (pure), for the settings form
 )
 IO_LIBRARIES = ("httpx", "slack_sdk", "slack_bolt", "starlette", "uvicorn", "redis", "asyncio", "socket")
 

@@ -8,6 +8,8 @@ from bot.policy import (
     ChannelKind,
     Decision,
     MentionFacts,
+    Panel,
+    PanelFacts,
     Preview,
     Reason,
     Reply,
@@ -15,6 +17,7 @@ from bot.policy import (
     UnfurlFacts,
     UnfurlRules,
     decide_mention,
+    decide_panel,
     decide_unfurl,
 )
 from bot.settings import load_settings
@@ -66,6 +69,20 @@ def test_unfurl_decision(
     assert decide_unfurl(facts, rules) == Decision(preview, reason)
 
 
+@pytest.mark.parametrize(("source", "channel", "kind", "poster", "rules", "preview", "reason"), TABLE)
+def test_a_poster_who_turned_unfurls_off_gets_nothing_wherever_it_is(
+    source: Source,
+    channel: str,
+    kind: ChannelKind,
+    poster: bool,
+    rules: UnfurlRules,
+    preview: Preview,
+    reason: Reason,
+) -> None:
+    facts = UnfurlFacts(source, channel, kind, poster_allowed=poster, poster_unfurls=False)
+    assert decide_unfurl(facts, rules) == Decision(Preview.NOTHING, Reason.POSTER_OPTED_OUT)
+
+
 def test_rules_come_from_the_settings() -> None:
     settings = load_settings(
         allowed_channels="C1,C2", unfurl_channels="C2", unfurl_shared_channels="ticket_number"
@@ -96,3 +113,23 @@ def test_where_a_mention_is_answered(
 ) -> None:
     facts = MentionFacts(channel="C0SUPPORT", channel_kind=kind, refusal=refusal, same_team=same_team)
     assert decide_mention(facts, UnfurlRules(pendo_channels=pendo_channels)) is expected
+
+
+# --- the Work Object flexpane: fail closed ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("channel", "kind", "refusal", "foreign", "expected"),
+    [
+        ("C1", ChannelKind.INTERNAL, None, False, Panel.SHOW),
+        ("C1", ChannelKind.INTERNAL, "ask #ops", False, Panel.REFUSE_ACCESS),
+        ("", ChannelKind.UNKNOWN, "ask #ops", False, Panel.REFUSE_ACCESS),
+        ("", ChannelKind.UNKNOWN, None, False, Panel.REFUSE_NO_CHANNEL),
+        ("", ChannelKind.INTERNAL, None, False, Panel.REFUSE_NO_CHANNEL),
+        ("C1", ChannelKind.EXTERNAL, None, False, Panel.REFUSE_EXTERNAL),
+        ("C1", ChannelKind.UNKNOWN, None, False, Panel.REFUSE_EXTERNAL),
+        ("C1", ChannelKind.INTERNAL, None, True, Panel.REFUSE_EXTERNAL),
+    ],
+)
+def test_the_panel_shows_customer_data_only_when_every_fact_allows_it(
+    channel: str, kind: ChannelKind, refusal: str | None, foreign: bool, expected: Panel
+) -> None:
+    assert decide_panel(PanelFacts(channel, kind, refusal, foreign)) is expected

@@ -65,6 +65,79 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class Depth:
+    """Depth of use: distinct features used (by id, so same-named features of different apps count
+    apart) in the last 30 days, out of the subscription's tagged features across all apps."""
+
+    used: int
+    catalog: int | None  # tagged features in the catalog; None when the catalog could not be read
+    previous: int | None = None  # distinct features used in the 30 days before; None: not compared
+
+    @property
+    def percent(self) -> int | None:
+        if not self.catalog:
+            return None
+        return min(100, round(self.used * 100 / self.catalog))
+
+    @property
+    def change(self) -> int | None:
+        return None if self.previous is None else self.used - self.previous
+
+
+class NpsCategory(StrEnum):
+    """Net Promoter categories of a 0-10 score."""
+
+    PROMOTER = "promoter"  # 9-10
+    PASSIVE = "passive"  # 7-8
+    DETRACTOR = "detractor"  # 0-6
+
+    @classmethod
+    def from_score(cls, score: int) -> NpsCategory:
+        if score >= 9:
+            return cls.PROMOTER
+        if score >= 7:
+            return cls.PASSIVE
+        return cls.DETRACTOR
+
+
+@dataclass(frozen=True)
+class NpsAnswer:
+    """One answer to an NPS survey: the score, the text given with it (if any), when, by whom."""
+
+    visitor_id: str
+    account_id: str | None
+    score: int
+    ts_ms: int
+    comment: str | None = None
+    survey: str | None = None  # the guide's name
+    who: str | None = None  # the visitor's name or email, where the bot knows it
+
+    @property
+    def category(self) -> NpsCategory:
+        return NpsCategory.from_score(self.score)
+
+
+@dataclass(frozen=True)
+class AccountNps:
+    """An account's NPS over the last 90 days, from each answering visitor's latest answer."""
+
+    promoters: int
+    passives: int
+    detractors: int
+    latest: list[NpsAnswer]  # the three most recent of those answers, newest first
+    days: int = 90
+
+    @property
+    def responses(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def score(self) -> int:
+        """% promoters − % detractors, rounded: −100..100."""
+        return round((self.promoters - self.detractors) * 100 / self.responses) if self.responses else 0
+
+
+@dataclass(frozen=True)
 class VisitorUsage:
     days_active: int
     events: int
@@ -75,6 +148,7 @@ class VisitorUsage:
     daily_events: list[int]  # 30 values, oldest first, today last
     top_features: list[TopItem]
     top_pages: list[TopItem]
+    depth: Depth | None = None
 
     @property
     def frequency(self) -> Frequency:
@@ -121,6 +195,8 @@ class Timeline:
     more: int = 0  # entries left out by the cap
     hidden_untagged: int = 0
     marker: str | None = None  # the synthetic entry at the anchor, e.g. "Ticket submitted"
+    hidden_kinds: tuple[tuple[str, int], ...] = ()  # (history type, events) the reader's kinds leave out
+    zone: str = "UTC"  # where the reader's days begin: day lines are cut at its midnights
 
     @property
     def hours(self) -> int:
@@ -156,6 +232,7 @@ class CustomerContext:
     accounts: list[AccountSummary] = field(default_factory=list)
     timeline: Timeline | None = None
     gaps: list[str] = field(default_factory=list)  # parts that failed, as sentences
+    nps: NpsAnswer | None = None  # the latest NPS answer within 12 months
 
 
 @dataclass(frozen=True)
@@ -216,6 +293,8 @@ class AccountFigures:
     top_visitors: list[AccountVisitor]
     top_features: list[TopItem]
     top_pages: list[TopItem]
+    depth: Depth | None = None
+    feature_visitors: int | None = None  # active visitors who used any feature
 
     @property
     def frequency(self) -> Frequency:
@@ -236,6 +315,7 @@ class AccountContext:
     opted_out: bool = False
     figures: AccountFigures | None = None
     gaps: list[str] = field(default_factory=list)
+    nps: AccountNps | None = None
 
 
 @dataclass(frozen=True)

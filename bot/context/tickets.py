@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.context.customers import CustomerLookup, LookupResult
 from bot.context.models import InvalidInput
+from bot.preferences.model import Choices
 from bot.upstream import UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle
@@ -40,8 +41,9 @@ class TicketLookup:
             return {ids[0]: await self.ticket(ids[0])}
         return await self.zendesk.get_tickets(ids)
 
-    async def requester_context(self, bundle: TicketBundle) -> TicketContext:
-        """The requester's Pendo context anchored at the ticket's creation; never raises."""
+    async def requester_context(self, bundle: TicketBundle, choices: Choices | None = None) -> TicketContext:
+        """The requester's Pendo context anchored at the ticket's creation; never raises. `choices`: the
+        reader's (None: the workspace's, as for an unfurl)."""
         email = bundle.requester_email
         if bundle.requester is None:
             return TicketContext(bundle, reason="The requester's Zendesk profile is not available.")
@@ -53,7 +55,7 @@ class TicketLookup:
             )
         anchor = bundle.ticket.created_ms
         try:
-            result = await self.context.lookup(email, anchor_ms=anchor, marker=MARKER)
+            result = await self.context.lookup(email, anchor_ms=anchor, marker=MARKER, choices=choices)
         except InvalidInput:
             return TicketContext(bundle, reason="The requester's email address is not one Pendo can look up.")
         except UpstreamError as exc:

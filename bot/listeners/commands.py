@@ -16,6 +16,7 @@ from bot.listeners.access import AccessPolicy
 from bot.listeners.message_actions import share_allowed
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.listeners.settings import SETTINGS_WORD, agent_choices, settings_command, team_of
 from bot.render import blocks as block_kit
 from bot.zendesk.links import foreign_ticket_host, parse_ticket_query
 
@@ -41,7 +42,10 @@ async def pendo_command(
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
     word, _, rest = text.partition(" ")
     if word.lower() == ACCOUNT_WORD:
-        await account_command(ack, " ".join(rest.split()), respond, client, deps, user, channel)
+        await account_command(ack, rest.strip(), respond, client, deps, user, channel, team_of(command))
+        return
+    if text.lower() == SETTINGS_WORD:  # the agent's own preferences: not a lookup, no audit line
+        await settings_command(ack, command, respond, client, deps)
         return
     with deps.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
         # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
@@ -79,10 +83,15 @@ async def pendo_command(
             entry.set(Outcome.REFUSED)
             return
         shareable = await share_allowed(deps, client, channel)
+        choices = await agent_choices(deps, client, team_of(command), user)
         if ticket is not None and deps.tickets is not None:
-            answer = await safely(ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable))
+            answer = await safely(
+                ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable, choices=choices)
+            )
         else:
-            answer = await safely(email_answer(deps.context, target, new_request_id(), shareable=shareable))
+            answer = await safely(
+                email_answer(deps.context, target, new_request_id(), shareable=shareable, choices=choices)
+            )
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
 
@@ -94,6 +103,7 @@ async def account_command(
     deps: Deps,
     user: str,
     channel: str,
+    team: str = "",
 ) -> None:
     """`/pendo account <id or name>`: the account summary, or a choice of namesakes, privately."""
     with deps.auditor.audit("account", user=user, channel=channel, target=query) as entry:
@@ -108,7 +118,8 @@ async def account_command(
             await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
-        answer = await safely(account_answer(deps.context, query, new_request_id()))
+        choices = await agent_choices(deps, client, team, user)
+        answer = await safely(account_answer(deps.context, query, new_request_id(), choices))
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
 

@@ -35,6 +35,9 @@ from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.routes import Route
+from bot.listeners.settings import agent_choices, team_of
+from bot.policy import response_url_allowed
+from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render import words
@@ -53,6 +56,7 @@ class Click:
     message_ts: str
     thread_ts: str | None
     private: bool  # the button is on the clicker's own ephemeral message: answer in place
+    team: str = ""  # the clicker's Slack team (their preferences are kept by team and user)
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> Click:
@@ -64,6 +68,7 @@ class Click:
             message_ts=str(container.get("message_ts", "")),
             thread_ts=container.get("thread_ts"),
             private=bool(container.get("is_ephemeral")),
+            team=team_of(body),
         )
 
 
@@ -167,8 +172,9 @@ class Drawn:
         return block_kit.not_found_message(self.result, self.header)
 
 
-async def draw(deps: Deps, ref: block_kit.ViewRef) -> Drawn:
-    """The visitor at the ref's time, with the ticket's header when the ref belongs to a ticket."""
+async def draw(deps: Deps, ref: block_kit.ViewRef, choices: Choices | None = None) -> Drawn:
+    """The visitor at the ref's time, with the ticket's header when the ref belongs to a ticket, shaped by
+    the reader's `choices` (None: the workspace's, for a message the channel sees)."""
     header: list[block_kit.Block] = []
     ticket_url = None
     if ref.ticket_id is not None and deps.tickets is not None:
@@ -178,7 +184,9 @@ async def draw(deps: Deps, ref: block_kit.ViewRef) -> Drawn:
         except UpstreamError as exc:  # the summary still stands without its ticket
             log.warning("ticket header unavailable", extra={"error": str(exc)})
     try:
-        result = await deps.context.for_visitor_id(ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker)
+        result = await deps.context.for_visitor_id(
+            ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker, choices=choices
+        )
     except UpstreamError as exc:
         answer = error_answer(exc, new_request_id())
         return Drawn(
@@ -213,7 +221,7 @@ async def _show(
     if refused := await click_refusal(deps, client, respond, click, stale=ref is None):
         return refused
     assert ref is not None  # a stale button is refused above
-    drawn = await draw(deps, ref)
+    drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
     sharing = block_kit.Sharing(allowed=await share_allowed(deps, client, click.channel))
     if await answer_privately(click, drawn.message(ref, sharing), respond, client):
         return drawn.outcome, drawn.detail
@@ -274,7 +282,7 @@ async def _share_once(
 ) -> Result:
     if refused := await click_refusal(deps, client, respond, click, stale=False, sharing=True):
         return refused
-    drawn = await draw(deps, ref)
+    drawn = await draw(deps, ref)  # for the channel: the workspace's choices
     if not isinstance(drawn.result, CustomerContext) or drawn.result.profile.opted_out:
         await answer_privately(
             click, drawn.message(ref, block_kit.Sharing(allowed=False)), respond, client, replace=False
@@ -298,8 +306,11 @@ async def _share_once(
         log.warning("share refused by Slack", extra={"error": code})
         await tell(f"I couldn't share this here. {words.CANNOT_POST.get(code, words.CANNOT_POST_OTHER)}", "⚠️")
         return Outcome.REFUSED, code or "unknown"
+    mine = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
+    if mine.error is not None:  # the agent's own copy could not be redrawn: the channel's will do
+        mine = drawn
     await answer_privately(
-        click, drawn.message(ref, block_kit.Sharing(shared_in=click.channel)), respond, client
+        click, mine.message(ref, block_kit.Sharing(shared_in=click.channel)), respond, client
     )
     return Outcome.SHARED, ""
 
@@ -359,7 +370,11 @@ async def share_note_submitted(
         message_ts=str(meta.get("m") or ""),
         thread_ts=meta.get("t"),
         private=bool(meta.get("p")),
+        team=team_of(body),
     )
+    if meta.get("u") is not None and not response_url_allowed(meta.get("u"), deps.settings):
+        log.warning("note modal refused: its response_url is not Slack's")
+        return
     respond = AsyncRespond(response_url=meta.get("u"))
     ref = block_kit.ViewRef.decode(meta.get("r"))
     target = ref.visitor_id if ref else ""

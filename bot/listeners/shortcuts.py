@@ -25,7 +25,9 @@ from bot.listeners.channels import ChannelPolicy
 from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.listeners.settings import agent_choices, team_of
 from bot.policy import ChannelKind, MentionFacts, Reply, UnfurlRules, decide_mention
+from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 
 log = logging.getLogger(__name__)
@@ -39,10 +41,11 @@ MENTION_HELP = (
 )
 
 
-async def _answer(deps: Deps, targets: list[Target]) -> Answer:
-    """One target: its answer; several: a choice, nothing looked up yet."""
+async def _answer(deps: Deps, targets: list[Target], choices: Choices | None = None) -> Answer:
+    """One target: its answer (shaped by the reader's `choices`; None: the workspace's); several: a
+    choice, nothing looked up yet."""
     if len(targets) == 1:
-        return await safely(target_answer(deps.context, deps.tickets, targets[0]))
+        return await safely(target_answer(deps.context, deps.tickets, targets[0], choices))
     choice = block_kit.targets_message([(t.kind, t.value, t.label) for t in targets])
     return Answer(choice, Outcome.AMBIGUOUS)
 
@@ -93,7 +96,8 @@ async def message_shortcut(
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
-        answer = await _answer(deps, targets)
+        choices = await agent_choices(deps, client, team_of(shortcut), user)
+        answer = await _answer(deps, targets, choices)
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*answer.result(delivered))
 
@@ -121,7 +125,8 @@ async def _pick(
     if refused := await click_refusal(deps, client, respond, click, stale=target is None):
         return refused
     assert target is not None  # a stale button is refused above
-    answer = await safely(target_answer(deps.context, deps.tickets, target))
+    choices = await agent_choices(deps, client, click.team, click.user)
+    answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
     return answer.result(await answer_privately(click, answer.message, respond, client))
 
 
@@ -186,7 +191,8 @@ async def lookup_submitted(
             await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
             entry.set(Outcome.REFUSED)
             return
-        answer = await safely(target_answer(deps.context, deps.tickets, target))
+        choices = await agent_choices(deps, client, team_of(body), user)
+        answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*answer.result(delivered))
 
@@ -224,7 +230,10 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
-        answer = await _answer(deps, targets)
+        # privately: the mentioner's choices; in the thread: the workspace's (one message, many readers)
+        team = context.team_id or team_of(event)
+        choices = await agent_choices(deps, client, team, user) if reply is Reply.PRIVATE else None
+        answer = await _answer(deps, targets, choices)
         if reply is Reply.PRIVATE:
             delivered = await private(answer.message)
         else:

@@ -18,7 +18,7 @@ from bot.cache import TTLCache
 from bot.client_base import BaseClient, WireModel
 from bot.pendo import queries
 from bot.pendo.kinds import PendoKind
-from bot.pendo.models import Account, CatalogItem, HistoryItem, MetadataSchema, Visitor
+from bot.pendo.models import Account, CatalogItem, Guide, HistoryItem, MetadataSchema, Visitor
 from bot.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,10 @@ _visitors = TypeAdapter(list[Visitor] | None)
 _items = TypeAdapter(list[Any] | None)
 _history_item = TypeAdapter(HistoryItem)
 _catalog = TypeAdapter(list[CatalogItem] | None)
+_guides = TypeAdapter(list[Guide] | None)
 _schema = TypeAdapter(MetadataSchema | None)
+_schema_found = TypeAdapter(MetadataSchema)
+_catalog_by_id = TypeAdapter(dict[str, CatalogItem])
 _aggregation = TypeAdapter(_Aggregation)
 _anything = TypeAdapter(Any)
 
@@ -168,7 +171,7 @@ class PendoClient(BaseClient):
                 on_fresh(answer)
             return answer
 
-        result: T = await self._cached(key, self._ttl if ttl is None else ttl, load)
+        result: T = await self._cached(key, self._ttl if ttl is None else ttl, load, adapter)
         return result
 
     # --- visitors and accounts ------------------------------------------------------------------
@@ -331,23 +334,26 @@ class PendoClient(BaseClient):
             )
             return {item.id: item for item in items or []}
 
-        result: dict[str, CatalogItem] = await self._cached(("pendo-catalog", kind), self._catalog_ttl, load)
+        result: dict[str, CatalogItem] = await self._cached(
+            ("pendo-catalog", kind), self._catalog_ttl, load, _catalog_by_id
+        )
         return result
 
-    async def guides(self, guide_ids: Iterable[str]) -> dict[str, CatalogItem]:
-        """Only the guides asked for (`GET /api/v1/guide?id=a,b`), each kept as long as the catalogs."""
+    async def guides(self, guide_ids: Iterable[str]) -> dict[str, Guide]:
+        """Only the guides asked for (`GET /api/v1/guide?id=a,b`), with their polls, each kept as long as
+        the catalogs: names for the timeline, NPS polls for the survey answers."""
         wanted = sorted(set(guide_ids))
-        known: dict[str, CatalogItem] = {}
+        known: dict[str, Guide] = {}
         missing = []
         for guide_id in wanted:
             cached = self._cache.get(("pendo-guide", guide_id))
-            if isinstance(cached, CatalogItem):
+            if isinstance(cached, Guide):
                 known[guide_id] = cached
             else:
                 missing.append(guide_id)
         if missing:
             items = await self._read(
-                "GET", "/api/v1/guide", "GET /api/v1/guide?id=", _catalog, params={"id": ",".join(missing)}
+                "GET", "/api/v1/guide", "GET /api/v1/guide?id=", _guides, params={"id": ",".join(missing)}
             )
             for item in items or []:
                 if item.id in missing:
@@ -364,7 +370,9 @@ class PendoClient(BaseClient):
             )
             return found or {}
 
-        result: MetadataSchema = await self._cached(("pendo-schema", kind), self._catalog_ttl, load)
+        result: MetadataSchema = await self._cached(
+            ("pendo-schema", kind), self._catalog_ttl, load, _schema_found
+        )
         return result
 
     async def verify(self) -> None:

@@ -27,17 +27,19 @@ from bot.context.models import (
     TopItem,
     VisitorUsage,
 )
+from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.format import KIND_ICON, number, plural, sparkline, truncate
+from bot.render.format import esc as esc  # callers import it from here
 from bot.render.times import (
     DAY_AND_TIME,
     MINUTE_MS,
     before_ticket,
     day_label,
+    local_day,
     minutes_up,
     slack_date,
     span,
-    utc_day,
 )
 
 Block = dict[str, Any]
@@ -68,9 +70,18 @@ RECENT_SHOWN = 3  # events on the first screen
 UNFURL_CANDIDATES = 4
 
 
-def esc(text: object) -> str:
-    """Escape user data for mrkdwn: &, < and > (Slack's control characters)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_MARKUP = frozenset("*_~`\n\r")
+
+
+def typed(text: object, limit: int = 200) -> str:
+    """Words someone typed, quoted in a sentence: bold when they are plain; otherwise in a code span,
+    where Slack applies no bold, italics or strike-through, so `a*b_c` shows as typed (its backticks
+    and line breaks, which would end the span, shown as look-alikes)."""
+    value = truncate(str(text), limit)
+    if not _MARKUP.intersection(value):
+        return f"*{esc(value)}*"
+    shown = esc(value).replace("`", "ˋ").replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ↵ ")
+    return f"`{shown}`"
 
 
 def link(url: str, label: str, limit: int = 80) -> str:
@@ -335,15 +346,15 @@ def _ticket_label(view: ViewRef) -> str:
 
 # --- compact: the first screen -------------------------------------------------------------------------
 def _compact_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
-    blocks = [section("\n".join(who_lines(ctx)))]
+    blocks = [section("\n".join(who_lines(ctx, view.ticket_ms)))]
     recent = recent_lines(ctx)
     if recent:
         blocks.append(section("\n".join(recent)))
     return blocks
 
 
-def who_lines(ctx: CustomerContext) -> list[str]:
-    """Email, account and plan; how active; last seen."""
+def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
+    """Email, accounts and plan; how active and how deep; a detractor's NPS; last seen."""
     p = ctx.profile
     first: list[str] = []
     if p.email and p.email != p.title:
@@ -354,26 +365,38 @@ def who_lines(ctx: CustomerContext) -> list[str]:
     lines = [" · ".join(first)]
     if ctx.usage:
         u = ctx.usage
+        depth = f" · {nps_words.depth_text(u.depth)}" if u.depth else ""
         lines.append(
             f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} "
-            f"({u.events_trend.label})"
+            f"({u.events_trend.label}){depth}"
         )
+    if detractor := nps_words.detractor_line(ctx.nps, ticket_ms):
+        lines.append(detractor)
     if p.last_visit_ms:
         lines.append(f"Last seen {slack_date(p.last_visit_ms)}")
     return lines
 
 
+ACCOUNTS_NAMED = 5  # accounts named on a first screen, then "and N more"
+
+
 def _account_line(ctx: CustomerContext) -> str:
+    """Every account by name (up to five, then "and N more"); the plan of a visitor's only account."""
     p = ctx.profile
     if not p.account_ids:
         return "no account"
     by_id = {a.id: a for a in ctx.accounts}
+    width = 60 if len(p.account_ids) == 1 else 32
+    names = [
+        link(by_id[a].url, by_id[a].name, width) if a in by_id else esc(truncate(a, width))
+        for a in p.account_ids[:ACCOUNTS_NAMED]
+    ]
+    text = "🏢 " + ", ".join(names)
     first = by_id.get(p.account_ids[0])
-    text = f"🏢 {link(first.url, first.name, 60)}" if first else f"🏢 {esc(truncate(p.account_ids[0], 60))}"
-    if first and first.fields:
+    if len(p.account_ids) == 1 and first and first.fields:
         text += " (" + ", ".join(_field_text(f, 24, 40) for f in first.fields[:2]) + ")"
-    if len(p.account_ids) > 1:
-        text += f" and {plural(len(p.account_ids) - 1, 'more account')}"
+    if len(p.account_ids) > ACCOUNTS_NAMED:
+        text += f" and {len(p.account_ids) - ACCOUNTS_NAMED} more"
     return text
 
 
@@ -422,7 +445,8 @@ def recent_lines(ctx: CustomerContext) -> list[str]:
     if not events:
         return [_quiet_window(ctx, t)]
     lines = [story(t) or ""]
-    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:RECENT_SHOWN]]
+    shown = RECENT_SHOWN - 1 if nps_words.is_detractor(ctx.nps) else RECENT_SHOWN  # room for the NPS line
+    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:shown]]
     return lines
 
 
@@ -465,6 +489,8 @@ def _full_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
         facts.append(f"last seen {slack_date(p.last_visit_ms)}")
     blocks: list[Block] = [context_block(" · ".join(facts))]
     blocks += _usage_blocks(ctx)
+    if ctx.nps is not None:
+        blocks.append(section(nps_words.answer_section(ctx.nps, view.ticket_ms)))
     if ctx.timeline is not None:
         blocks += timeline_blocks(ctx.timeline, view, ctx.generated_at_ms)
     blocks += _account_blocks(ctx.accounts, len(p.account_ids))
@@ -486,6 +512,8 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
             f"*Events (30 d)*\n{number(u.events)} · {u.events_trend.label}",
             f"*Minutes (30 d)*\n{number(u.minutes)} · {u.minutes_trend.label}",
         ]
+        if u.depth:
+            fields.append(f"*Features used (30 d)*\n{nps_words.depth_field(u.depth)}")
     if p.first_visit_ms:
         fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
     if p.browser or p.os:
@@ -528,12 +556,13 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
     end = f"the ticket ({slack_date(t.anchor_ms)})" if t.marker else slack_date(t.anchor_ms)
     title = f"*Activity in the {t.hours} h before {end}*"
     lines: list[str] = []
-    crosses = len({utc_day(e.ts_ms) for e in t.entries}) > 1  # a day line only where the day changes
+    days = [local_day(e.ts_ms, t.zone) for e in t.entries]  # the reader's days (UTC in a channel)
+    crosses = len(set(days)) > 1  # a day line only where the day changes
     day: int | None = None
-    for e in t.entries:
-        if crosses and utc_day(e.ts_ms) != day:
-            day = utc_day(e.ts_ms)
-            lines.append(f"*{day_label(e.ts_ms)}*")
+    for e, its_day in zip(t.entries, days, strict=True):
+        if crosses and its_day != day:
+            day = its_day
+            lines.append(f"*{day_label(e.ts_ms, t.zone)}*")
         lines.append(entry_line(e, t))
     notes = []
     if not any(e.kind != "ticket" for e in t.entries):
@@ -542,6 +571,8 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
         notes.append(f"and {t.more} more")
     if t.hidden_untagged:
         notes.append(f"{plural(t.hidden_untagged, 'untagged page view')} hidden")
+    for kind, count in t.hidden_kinds:
+        notes.append(f"{plural(count, words.history_kind(kind))} hidden")
     body = title
     for line in lines:  # keep whole lines within the section limit
         if len(body) + len(line) + 40 > SECTION_LIMIT:
@@ -663,7 +694,7 @@ def notice_message(text: str, *, icon: str = "⚠️") -> Message:
 
 
 def progress_message(target: str, where: str = "Pendo") -> Message:
-    return notice_message(f"Looking up *{esc(target)}* in {where}…", icon="⏳")
+    return notice_message(f"Looking up {typed(target)} in {where}…", icon="⏳")
 
 
 def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Message:
@@ -681,6 +712,8 @@ def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Me
         ]
     lines += [
         f"• `{command} account Acme Corp` (a name) or `{command} account acme` (an account ID): an account's summary",
+        f"• `{command} settings`: your own preferences (event kinds, compact or full first, unfurls of "
+        "your links, fields, time zone); also in the bot's Home tab",
         f"• `{command} help`: this message",
         "Answers are private to you: *Show more* opens the detail, *Share in channel* posts the summary "
         "for everyone.",

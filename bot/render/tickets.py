@@ -101,7 +101,7 @@ def _context_part(ctx: CustomerContext, view: ViewRef) -> list[Block]:
     p = ctx.profile
     if p.opted_out:
         return [context_block("🔒 The requester has opted out of processing in Pendo: no activity is shown.")]
-    lines = who_lines(ctx)
+    lines = who_lines(ctx, view.ticket_ms)
     lines[0] = f"*Pendo:* {link(p.url, p.title, 60)} · {lines[0]}"
     blocks: list[Block] = [section("\n".join(lines))]
     recent = recent_lines(ctx)

@@ -192,6 +192,10 @@ DETAILS_EXTERNAL = (
     "This conversation is shared with another organisation (Slack Connect), so I don't show customer "
     "data here. Look the customer up with /pendo in an internal channel."
 )
+DETAILS_NO_CHANNEL = (
+    "I can't tell which conversation this was opened from, so I don't show customer data here. Look the "
+    "customer up with /pendo in an internal channel."
+)
 SHARE_NOT_HERE = (
     "Customer data isn't shared in this channel. Share it in one of your support channels instead."
 )
@@ -208,3 +212,16 @@ CANNOT_POST = {
     "ekm_access_denied": "Your workspace's key management blocks apps from posting here.",
 }
 CANNOT_POST_OTHER = "Slack refused the post. Try again, or share from another channel."
+
+
+HISTORY_KIND_WORDS = {
+    "page": "page view",
+    "feature": "feature click",
+    "trackType": "track event",
+    "guide": "guide event",
+}
+
+
+def history_kind(kind: str) -> str:
+    """One history row of a kind, in words: "track event" (for "3 track events hidden")."""
+    return HISTORY_KIND_WORDS.get(kind, f"{kind} event")

@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.sample.aggregation import EventIndex, PipelineError, bounds, run_pipeline
 from bot.sample.controls import ControlsMiddleware, FakeControls
 from bot.sample.credentials import SAMPLE_PENDO_KEY
-from bot.sample.data import APP_ID, DAY_MS, RawEvent, Workspace, hash_id
+from bot.sample.data import DAY_MS, RawEvent, Workspace, hash_id
 
 HistoryReading = Literal["calendar", "24h"]
 HISTORY_READINGS: tuple[HistoryReading, ...] = ("calendar", "24h")
@@ -101,7 +101,7 @@ def _history(
             item[_HISTORY_ID_FIELD[e.kind]] = e.object_id
         if e.kind == "guide":
             item["guideStepId"] = f"{e.object_id}-step-1"
-        item |= {"appId": APP_ID, "uri": e.url, "parsedUserAgent": user_agent}
+        item |= {"appId": e.app_id, "uri": e.url, "parsedUserAgent": user_agent}
         sparse = hash_id(f"{e.visitor_id}:{e.ts}") % 6
         if sparse == 0:
             item |= {"lastTs": None, "duration": None, "uri": None}

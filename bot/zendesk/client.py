@@ -46,6 +46,7 @@ LOW_REMAINING_ABSOLUTE = 10
 LOW_REMAINING_FRACTION = 0.1
 
 M = TypeVar("M", bound=Record)
+_bundle = TypeAdapter(TicketBundle)  # what a cached ticket must be (shared entries are checked)
 _object = TypeAdapter(dict[str, Any])
 
 
@@ -293,7 +294,7 @@ class ZendeskClient(BaseClient):
                 raise BadResponse(UPSTREAM, "show-ticket answer is for a different ticket id")
             return bundle
 
-        return await self._cache.get_or_load(("zendesk-ticket", ticket_id), self._ttl, load)
+        return await self._cache.get_or_load(("zendesk-ticket", ticket_id), self._ttl, load, expect=_bundle)
 
     async def get_tickets(self, ids: Iterable[int]) -> dict[int, TicketBundle]:
         """Several tickets: cached ones from the cache, the rest via `show_many` (≤100 ids per request).

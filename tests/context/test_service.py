@@ -36,7 +36,7 @@ from bot.sample import (
 from bot.sample.data import SLASH_VISITOR_ID
 from bot.upstream import AuthError
 
-from .conftest import DAY, HOUR, MIDNIGHT, NOW, PREVIOUS_START, WINDOW_START, Make, Oracle
+from .conftest import DAY, HOUR, MIDNIGHT, NOW, PREVIOUS_START, WINDOW_START, Make, Oracle, local_midnight
 
 
 def frequency(days: int) -> str:
@@ -326,9 +326,10 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
     env = make_env()
     await lookup_context(env, JANE)
     paths = sorted(f"{r.method} {r.path}" for r in env.requests)
-    # visitor 1 + visitor schema 1 + usage (per-day activity over both periods, top features, top pages;
-    # page and feature catalogs) 5 + accounts (records, figures, account schema) 3 + timeline (2 history
-    # calls, track type catalog, the names of the guides seen) 4 = 14
+    # visitor 1 + visitor schema 1 + usage (per-day activity over both periods, features per day, top
+    # pages; page and feature catalogs) 5 + accounts (records, figures, account schema) 3 + timeline (2
+    # history calls, track type catalog, the names of the guides seen) 4 + survey answers (pollEvents, the
+    # guides answered) 2 = 16
     assert paths == sorted(
         [
             f"GET /api/v1/visitor/{JANE}",
@@ -340,29 +341,40 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
             "GET /api/v1/feature",
             "GET /api/v1/tracktype",
             "GET /api/v1/guide",
-            *["POST /api/v1/aggregation"] * 5,
+            "GET /api/v1/guide",
+            *["POST /api/v1/aggregation"] * 6,
         ]
     )
-    assert env.deps.pendo.calls == 14
+    assert env.deps.pendo.calls == 16
     # No request twice.
     keys = [(r.method, r.path, r.query, r.body) for r in env.requests]
     assert len(set(keys)) == len(keys)
-    # Guide names only for the guides the timeline shows, never the whole catalog.
-    [guides] = [r for r in env.requests if r.path == "/api/v1/guide"]
+    # Guides only for those the timeline shows and those whose polls were answered, never the catalog.
+    asked = sorted(sorted(r.params["id"].split(",")) for r in env.requests if r.path == "/api/v1/guide")
     seen = {str(e.object_id) for e in oracle.ws.events if e.visitor_id == JANE and e.kind == "guide"}
     seen = {
         g
         for g in seen
         if any(e.object_id == g and e.ts >= NOW - 24 * HOUR for e in oracle.ws.events if e.visitor_id == JANE)
     }
-    assert sorted(guides.params["id"].split(",")) == sorted(seen) and seen
+    year = local_midnight(NOW, -364)
+    answered = {
+        r["guideId"] for r in oracle.ws.poll_events if r["visitorId"] == JANE and r["browserTime"] >= year
+    }
+    assert seen and answered and asked == sorted([sorted(seen), sorted(answered)])
     pipelines = env.aggregations()
-    assert len(pipelines) == 5
+    assert len(pipelines) == 6
     for pipeline in pipelines:
         source = pipeline[0]["source"]
         [expr] = filters(pipeline)
         if "accounts" in source:  # the account records
             assert expr == f'accountId == "{ACME}"'
+            continue
+        if "pollEvents" in source:  # 365 local days of survey answers, today included
+            series = source["timeSeries"]
+            assert series["count"] == 365 and expr == f'visitorId == "{JANE}"'
+            first_day = local_midnight(NOW, -364)
+            assert first_day <= series["first"] < first_day + DAY
             continue
         series = source["timeSeries"]
         assert series["period"] == "dayRange"
@@ -393,7 +405,7 @@ async def test_concurrent_identical_lookups_share_their_requests(make_env: Make)
     env = make_env()
     first, second = await asyncio.gather(lookup_context(env, JANE), lookup_context(env, JANE))
     assert first == second
-    assert env.deps.pendo.calls == len(env.requests) == 14
+    assert env.deps.pendo.calls == len(env.requests) == 16
 
 
 # --- more shapes -----------------------------------------------------------------------------------------
@@ -475,10 +487,11 @@ async def test_failing_account_schema_does_not_hide_the_account(make_env: Make, 
 
 
 async def test_failing_catalogs_only_lose_names(make_env: Make, oracle: Oracle) -> None:
+    """...and the NPS, whose polls are known from the guides: said as a gap."""
     env = make_env()
     env.controls.fail(r"^/api/v1/(page|feature|tracktype|guide)$", 500)
     ctx = await lookup_context(env, JANE)
-    assert ctx.gaps == []
+    assert ctx.nps is None and [g.split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
     assert ctx.usage is not None and ctx.timeline is not None
     assert [i.id for i in ctx.usage.top_features] == [row[0] for row in oracle.top(JANE, "feature")]
     assert {i.name for i in ctx.usage.top_features} == {"Unrecognized feature"}

@@ -656,3 +656,12 @@ def test_visitors_with_field_shape() -> None:
         {"filter": 'metadata.agent.email == "a@b.c"'},
         {"limit": 7},
     ]
+
+
+def test_a_name_is_searched_as_typed_and_with_its_spaces_folded() -> None:
+    from bot.pendo.queries import name_spellings
+
+    spellings = name_spellings("  Initech\nLabs ")
+    assert spellings[0] == "Initech\nLabs" and "Initech Labs" in spellings
+    assert "initech labs" in spellings and "INITECH\nLABS" in spellings
+    assert name_spellings("acme") == ["acme", "ACME", "Acme"]

@@ -28,8 +28,10 @@ from bot.context.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
+    Depth,
     MetadataField,
     NotFoundInPendo,
+    NpsAnswer,
     Timeline,
     TimelineEntry,
     TopItem,
@@ -46,6 +48,7 @@ from bot.sample import (
     DORMANT,
     JANE,
     MULTI,
+    MULTI_ACCOUNTS,
     NOBODY,
     OPS,
     OPS_VISITOR_IDS,
@@ -123,7 +126,7 @@ NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 
 
 @pytest.mark.parametrize("visitor", NAMED)
-async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str) -> None:
+async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str, ws: Workspace) -> None:
     deps, _ = make_deps()
     result = await deps.context.lookup(visitor)
     assert isinstance(result, CustomerContext)
@@ -139,7 +142,10 @@ async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: 
     if visitor == SOLO:
         assert "no account" in all_text(answer.message)
     if visitor == MULTI:
-        assert all_text(answer.message).count("🏢") == 1 and "and 2 more accounts" in all_text(answer.message)
+        first = all_text(answer.message)  # every account by name on the first screen, in Pendo's order
+        names = [f"|{ws.accounts[a]['metadata']['agent']['name']}>" for a in MULTI_ACCOUNTS]
+        assert first.count("🏢") == 1 and "more" not in first.split("🏢")[1].split("\n")[0]
+        assert [first.index(n) for n in names] == sorted(first.index(n) for n in names)
         assert all_text(full).count("🏢") == 3
 
 
@@ -158,7 +164,7 @@ async def test_context_message_with_gaps(make_deps: Any) -> None:
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
     result = await deps.context.lookup(MULTI)
-    assert isinstance(result, CustomerContext) and len(result.gaps) == 2 + 3
+    assert isinstance(result, CustomerContext) and len(result.gaps) == 3 + 3
     answer = answers.render_result(result, NOW)
     assert answer.outcome == "partial"
     check_message(answer.message)
@@ -166,7 +172,8 @@ async def test_context_message_with_gaps(make_deps: Any) -> None:
     # one failing upstream (Pendo, with 500s and 503s) is said once, naming every part it broke
     assert text.count("⚠️") == 1, text
     assert (
-        "⚠️ Usage figures, recent activity and 3 accounts' figures could not be loaded: Pendo is unavailable right "
+        "⚠️ Usage figures, recent activity, survey answers and 3 accounts' figures could not be loaded: Pendo is "
+        "unavailable right "
         "now. Try again in a minute." in text
     )
     assert "HTTP" not in text and "500" not in text
@@ -348,6 +355,7 @@ def extreme_context(
         daily_events=[i * 37 % 500 for i in range(30)],
         top_features=top,
         top_pages=[replace(t, id=f"p{t.id}", url=f"{base}/pages/p{t.id}") for t in top],
+        depth=Depth(used=12_345, catalog=99_999, previous=99_999),
     )
     kinds = ["page", "feature", "trackType", "guide", "untagged"]
     timeline = Timeline(
@@ -388,6 +396,14 @@ def extreme_context(
         accounts=summaries,
         timeline=timeline,
         gaps=[long(f"Gap {i}: {EVIL} ", 400) for i in range(12)],
+        nps=NpsAnswer(
+            visitor_id=profile.id,
+            account_id=None,
+            score=0,
+            ts_ms=NOW - 400 * DAY,
+            comment="\n".join(long(f"{EVIL} line {i} ", 3000) for i in range(5)),
+            survey=long(EVIL, 500),
+        ),
     )
 
 
@@ -570,3 +586,19 @@ async def test_ticket_answer_fallback_text_escapes_the_subject(make_deps: Any) -
     answer = await answers.ticket_answer(tickets, bundle.ticket_id, "r1")
     check_message(answer.message)
     assert "<script>" not in answer.message["text"] and "<!channel>" not in answer.message["text"]
+
+
+@pytest.mark.parametrize(
+    ("words", "shown"),
+    [
+        ("Acme Corp", "*Acme Corp*"),
+        ("a*b_c", "`a*b_c`"),
+        ("x ~y~", "`x ~y~`"),
+        ("code `here`", "`code ˋhereˋ`"),
+        ("Initech\nLabs", "`Initech ↵ Labs`"),
+        ("<b>&", "*&lt;b&gt;&amp;*"),
+        ("<*>", "`&lt;*&gt;`"),
+    ],
+)
+def test_typed_words_are_quoted_as_typed(words: str, shown: str) -> None:
+    assert block_kit.typed(words) == shown

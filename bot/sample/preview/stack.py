@@ -146,6 +146,13 @@ class DemoStack:
             self._retired.add(task)
             task.add_done_callback(self._retired.discard)
 
+    def set_reader_zone(self, zone: str) -> None:
+        """The reader changed their Slack profile's zone: `users.info` says so, and the bot forgets the
+        zone it cached (as it would once its cache expired)."""
+        self.slack.user_zones[READER] = zone
+        if self.bot is not None:
+            self.bot.deps.memo.clear()
+
     @staticmethod
     async def _retire(old: BotInstance) -> None:
         try:
