@@ -42,9 +42,7 @@ async def pendo_command(
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
     word, _, rest = text.partition(" ")
     if word.lower() == ACCOUNT_WORD:
-        await account_command(
-            ack, rest.strip(), respond, client, deps, user, channel, team_of(command)
-        )
+        await account_command(ack, rest.strip(), respond, client, deps, user, channel, team_of(command))
         return
     if text.lower() == SETTINGS_WORD:  # the agent's own preferences: not a lookup, no audit line
         await settings_command(ack, command, respond, client, deps)

@@ -35,8 +35,8 @@ from bot.deps import Deps
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.routes import Route
-from bot.policy import response_url_allowed
 from bot.listeners.settings import agent_choices, team_of
+from bot.policy import response_url_allowed
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks

@@ -21,8 +21,8 @@ from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
-from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
 from bot.listeners.settings import agent_choices
+from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.upstream import UpstreamError
