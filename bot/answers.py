@@ -17,8 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.audit import Outcome
 from bot.cache import StaleUse, track_stale
 from bot.context.customers import AccountResult, CustomerLookup, LookupResult
-from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
-from bot.context.targets import Target
+from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
 from bot.context.tickets import TicketLookup
 from bot.preferences.model import Choices
 from bot.render import accounts as ac
@@ -72,9 +71,14 @@ def render_result(
     *,
     view: block_kit.ViewRef | None = None,
     shareable: bool = True,
+    stale: block_kit.Stale | None = None,
     full_first: bool = False,
 ) -> Answer:
-    """`full_first`: the reader's choice (or DEFAULT_VIEW) of the first screen: everything, not compact."""
+    """A lookup's result as a message; a `stale` note goes on top, inside the renderer's 50-block cut.
+    `full_first`: the reader's choice (or DEFAULT_VIEW) of the first screen: everything, not compact."""
+    if stale is not None:
+        header_blocks = [block_kit.stale_block(stale), *(header_blocks or [])]
+    detail = "stale" if stale is not None else ""
     if isinstance(result, CustomerContext):
         view = view or block_kit.default_view(result)
         if full_first:
@@ -82,12 +86,12 @@ def render_result(
         message = block_kit.context_message(
             result, view=view, sharing=block_kit.Sharing(allowed=shareable), header_blocks=header_blocks
         )
-        return Answer(message, found_outcome(result))
+        return Answer(message, found_outcome(result), detail)
     if isinstance(result, Ambiguous):
         return Answer(
-            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS
+            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS, detail
         )
-    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
+    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND, detail)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
@@ -99,24 +103,9 @@ def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     )
 
 
-def _ago(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "less than a minute ago"
-    if minutes < 90:
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    return f"{round(minutes / 60)} hours ago"
-
-
-def label_stale(answer: Answer, use: StaleUse, who: str = "Pendo") -> Answer:
-    """An answer built partly from cached data because the upstream failed says so, with its age."""
-    age = use.oldest
-    if age is None:
-        return answer
-    text = f"⚠️ {who} did not answer just now, so this shows what the bot saw {_ago(age)}."
-    note: block_kit.Block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-    blocks = [note, *answer.message.get("blocks", [])][:50]
-    return Answer({**answer.message, "blocks": blocks}, answer.kind, f"{answer.detail}:stale".lstrip(":"))
+def stale_of(use: StaleUse, who: str) -> block_kit.Stale | None:
+    """Whether an answer was built partly from cached data because `who` failed, and how old it is."""
+    return None if use.oldest is None else block_kit.Stale(who, use.oldest)
 
 
 async def email_answer(
@@ -130,13 +119,15 @@ async def email_answer(
     """`/pendo jane@acme.com`: the email is already validated by the listener. `choices`: the asking
     agent's (None: the workspace's)."""
     choices = choices or Choices.workspace(service.settings)
-    with track_stale() as stale:
+    with track_stale() as use:
         try:
             result = await service.lookup(email, choices=choices)
         except UpstreamError as exc:
             return error_answer(exc, request_id)
-    answer = render_result(result, service.now_ms(), shareable=shareable, full_first=choices.full_first)
-    return label_stale(answer, stale)
+    stale = stale_of(use, "Pendo")
+    return render_result(
+        result, service.now_ms(), shareable=shareable, stale=stale, full_first=choices.full_first
+    )
 
 
 async def ticket_answer(
@@ -149,25 +140,19 @@ async def ticket_answer(
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
     choices = choices or Choices.workspace(tickets.context.settings)
-    with track_stale() as stale:
-        answer = await _ticket_answer(tickets, ticket_id, request_id, shareable=shareable, choices=choices)
-    return label_stale(answer, stale, "Zendesk or Pendo")
-
-
-async def _ticket_answer(
-    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool, choices: Choices
-) -> Answer:
-    try:
-        bundle = await tickets.ticket(ticket_id)
-    except UpstreamError as exc:
-        return error_answer(exc, request_id)
-    now = tickets.now_ms()
+    with track_stale() as use:
+        try:
+            bundle = await tickets.ticket(ticket_id)
+        except UpstreamError as exc:
+            return error_answer(exc, request_id)
+        now = tickets.now_ms()
+        tc = await tickets.requester_context(bundle, choices)
+    stale = stale_of(use, "Zendesk or Pendo")
     header = ticket_blocks.ticket_header_blocks(bundle, now)
-    tc = await tickets.requester_context(bundle, choices)
     if isinstance(tc.pendo, CustomerContext):
         view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
         return render_result(
-            tc.pendo, now, header, view=view, shareable=shareable, full_first=choices.full_first
+            tc.pendo, now, header, view=view, shareable=shareable, stale=stale, full_first=choices.full_first
         )
     blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
@@ -177,9 +162,12 @@ async def _ticket_answer(
         if tc.pendo
         else Outcome.NO_PENDO
     )
+    if stale is not None:
+        blocks = [block_kit.stale_block(stale), *blocks]
     return Answer(
         {"text": f"Zendesk ticket #{ticket_id}: {block_kit.esc(bundle.ticket.title)}", "blocks": blocks},
         outcome,
+        "stale" if stale is not None else "",
     )
 
 

@@ -2,7 +2,7 @@
 
 A listener acks Slack at once and answers later (through `response_url` or `chat.unfurl`). That later
 part runs under `InFlight.run`, which gives it one deadline for all its upstream calls
-(`bot.upstream.answer_deadline`) and remembers how to tell the user it was cut short. On shutdown
+(`bot.deadline`) and remembers how to tell the user it was cut short. On shutdown
 (`drain`), new work is refused, running work gets a grace period to finish, and whatever is still
 running is cancelled and its `cut_short` message sent: an agent sees "cut short by a restart, try
 again", and an unfurl never stays on "Looking up…".
@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from bot import metrics
+from bot.deadline import answer_deadline
 from bot.render import blocks as block_kit
-from bot.upstream import answer_deadline
 
 log = logging.getLogger(__name__)
 

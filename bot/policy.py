@@ -1,4 +1,6 @@
-"""Where customer data may go (an unfurl, a mention's answer, a response_url): pure decisions, no I/O.
+"""Where customer data may go: pure decisions from facts, no I/O (an unfurl, a mention's answer, a click,
+a lookup, a share, a Work Object panel, a response_url). Listeners gather the facts
+(`bot.listeners.gates` for clicks and lookups) and act on the answer.
 
 The `link_shared` listener gathers the facts (where the link was posted, whether the channel is shared
 with another organisation, whether the poster passes the access lists) and posts what this decides.
@@ -131,6 +133,80 @@ def decide_mention(facts: MentionFacts, rules: UnfurlRules) -> Reply:
     if rules.pendo_channels and facts.channel not in rules.pendo_channels:
         return Reply.PRIVATE
     return Reply.THREAD
+
+
+# --- someone asks for customer data: a button, the message shortcut, the lookup modal ----------------------
+class Surface(Enum):
+    CLICK = auto()  # a button; on a public message (an unfurl, a shared summary) it answers privately
+    LOOKUP = auto()  # the message shortcut and the lookup modal: always private to whoever asked
+
+
+class Refusal(Enum):
+    STALE = auto()  # the button's value no longer decodes (an old or tampered button)
+    ACCESS = auto()  # the access lists (ALLOWED_USERS / _USERGROUPS / _CHANNELS); their sentence says why
+    EXTERNAL = auto()  # a Slack Connect channel, or one the bot cannot prove internal
+    NOT_HERE = auto()  # a share outside UNFURL_CHANNELS
+    OTHER_WORKSPACE = auto()  # a lookup in a Slack Connect channel by someone from another organisation
+
+
+@dataclass(frozen=True)
+class AskFacts:
+    """What the listener knows about one request for customer data. The channel's kind costs a Slack call:
+    it is UNKNOWN until `channel_kind_needed` says the decision needs it."""
+
+    channel: str
+    access_refusal: str | None = None  # the access lists' sentence; None: they let the person through
+    channel_kind: ChannelKind = ChannelKind.UNKNOWN
+    stale: bool = False
+    public: bool = False  # a click on a public message
+    same_team: bool = True  # the person belongs to the workspace the bot is installed in
+    sharing: bool = False  # a visible post in the channel (Share in channel, Share with a note)
+
+
+def access_needed(facts: AskFacts) -> bool:
+    """A stale button is refused before anyone's access is looked up."""
+    return not facts.stale
+
+
+def channel_kind_needed(facts: AskFacts, surface: Surface) -> bool:
+    if facts.stale or facts.access_refusal is not None:
+        return False
+    if surface is Surface.CLICK:
+        return facts.sharing or facts.public
+    return bool(facts.channel) and not facts.same_team  # a lookup
+
+
+def decide_ask(facts: AskFacts, rules: UnfurlRules, surface: Surface) -> Refusal | None:
+    """None: go on. The rules, first match wins:
+    1. a stale button is refused; 2. the access lists; 3. a share needs an internal channel that
+    UNFURL_CHANNELS (when set) lists; 4. a public click shows nothing in a Slack Connect channel (its
+    members may be outside the company), not even privately; 5. a lookup there is only for members of
+    this workspace (privately).
+    """
+    if facts.stale:
+        return Refusal.STALE
+    if facts.access_refusal is not None:
+        return Refusal.ACCESS
+    external = facts.channel_kind is ChannelKind.EXTERNAL
+    if surface is Surface.CLICK and facts.sharing:
+        if external:
+            return Refusal.EXTERNAL
+        return None if may_share(facts.channel, facts.channel_kind, rules) else Refusal.NOT_HERE
+    if not external or not channel_kind_needed(facts, surface):  # a private click, a colleague's lookup
+        return None
+    return Refusal.OTHER_WORKSPACE if surface is Surface.LOOKUP else Refusal.EXTERNAL
+
+
+def share_needs_channel_kind(channel: str, rules: UnfurlRules) -> bool:
+    """Outside UNFURL_CHANNELS the answer is no whatever the channel is: Slack is not asked."""
+    return not rules.pendo_channels or channel in rules.pendo_channels
+
+
+def may_share(channel: str, channel_kind: ChannelKind, rules: UnfurlRules) -> bool:
+    """A summary may be posted visibly only in an internal channel, and inside UNFURL_CHANNELS when set."""
+    if rules.pendo_channels and channel not in rules.pendo_channels:
+        return False
+    return channel_kind is ChannelKind.INTERNAL
 
 
 # --- a Work Object's flexpane (`entity_details_requested`): whether it may carry customer data ---------------

@@ -1,7 +1,7 @@
 """The one settings object: read from the environment (and an optional .env) once, passed down.
 
-Every option here is documented in the README's settings table. A wrong value fails at start-up with a
-line naming the variable (see `load_settings`).
+Every option here is documented in docs/settings.md. A wrong value fails at start-up with a line naming
+the variable (see `load_settings`).
 """
 
 from __future__ import annotations

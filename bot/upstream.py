@@ -9,14 +9,12 @@ status and the route template the caller labelled the request with, e.g. `GET /a
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -24,6 +22,7 @@ import httpx
 import orjson
 
 from bot import metrics
+from bot.deadline import current_deadline
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +46,12 @@ class UpstreamError(Exception):
     @property
     def user_message(self) -> str:
         return f"{self.upstream} returned an unexpected error. Try again in a minute."
+
+    @property
+    def agent_message(self) -> str:
+        """`user_message` for a support agent: without HTTP statuses or setting names (those are for the
+        log and `pendo-bot check`). Each error says its own; none is cut out of the other sentence."""
+        return self.user_message
 
 
 class NotFound(UpstreamError):
@@ -75,6 +80,10 @@ class AuthError(UpstreamError):
             f"{self.upstream} rejected the bot's credentials ({self.status or 'auth error'}). "
             f"Ask your {who} to check {self.setting}."
         )
+
+    @property
+    def agent_message(self) -> str:
+        return f"{self.upstream} rejected the bot's credentials. Tell whoever runs the bot."
 
 
 class Forbidden(AuthError):
@@ -106,6 +115,12 @@ class Unavailable(UpstreamError):
         reason = f"HTTP {self.status}" if self.status is not None else self.detail
         return f"{self.upstream} is unavailable right now ({reason}). Try again in a minute."
 
+    @property
+    def agent_message(self) -> str:
+        if self.timeout is None and self.status is not None:
+            return f"{self.upstream} is unavailable right now. Try again in a minute."
+        return self.user_message
+
 
 class BadRequest(UpstreamError):
     """HTTP 400: the upstream refused a request the bot sent (not an answer the bot could not read)."""
@@ -132,7 +147,9 @@ class RetryPolicy:
     """Retry reads on connection errors, 429 and 5xx; never on other 4xx.
 
     Waits grow exponentially with full jitter; a server's Retry-After is honoured but capped; every try
-    and every wait stays inside one overall deadline, so a Slack reply is never held past it.
+    and every wait stays inside the answer's deadline (`bot.deadline`), so a Slack reply is never held
+    past it. `deadline` bounds one request with its retries (deps sets it from LOOKUP_DEADLINE_SECONDS,
+    the answer deadline's own setting, so it never outlasts an answer).
     """
 
     max_attempts: int = 3
@@ -229,11 +246,15 @@ async def send_with_retry(
 
     `route` labels the request in error details with a template, never the real path (e.g.
     `GET /api/v1/visitor/{id}`). `classify` maps a non-2xx response to the typed error to raise (or None
-    for a generic one). The policy's deadline and the answer's deadline (`answer_deadline`), whichever
-    comes first, bound every try and every wait.
+    for a generic one). The answer's deadline (`bot.deadline`) bounds every try and every wait; the
+    policy's own deadline bounds one request with its retries (outside an answer: start-up checks,
+    `/readyz`), whichever comes first.
     """
     start = clock()
-    answer_end = _ANSWER_DEADLINE.get()
+    answer = current_deadline()
+    answer_end = answer.end if answer is not None else None
+    # "did not answer in N s": the answer's seconds when its deadline comes first, else the policy's
+    said = answer.seconds if answer is not None and answer.remaining() < policy.deadline else policy.deadline
     attempt = 0
     last_error: UpstreamError | None = None
     while True:
@@ -242,7 +263,7 @@ async def send_with_retry(
         if answer_end is not None:
             remaining = min(remaining, answer_end - time.monotonic())
         if remaining <= 0:
-            raise last_error or Unavailable(upstream, "deadline passed", timeout=policy.deadline)
+            raise last_error or Unavailable(upstream, "deadline passed", timeout=said)
         request = build()
         request.extensions["timeout"] = _cap_timeout(request.extensions.get("timeout"), remaining)
         sent = time.monotonic()
@@ -258,11 +279,11 @@ async def send_with_retry(
             )
         except TimeoutError:
             outcome = "timeout"
-            last_error = Unavailable(upstream, "deadline reached during the request", timeout=policy.deadline)
+            last_error = Unavailable(upstream, "deadline reached during the request", timeout=said)
             raise last_error from None
         except httpx.TimeoutException as exc:
             outcome = "timeout"
-            last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=policy.deadline)
+            last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=said)
             delay = policy.backoff(attempt)
         except httpx.TransportError as exc:
             outcome = "connection_error"
@@ -403,27 +424,6 @@ class SendMonitor:
 
 SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` and the metrics read it
 metrics.PROBES.stuck = SEND_MONITOR.stuck_by_upstream
-_ANSWER_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "answer_deadline", default=None
-)
-
-
-@contextmanager
-def answer_deadline(seconds: float) -> Iterator[float]:
-    """One deadline for everything one answer asks of any upstream (Zendesk, then Pendo, and retries).
-
-    Inside this block (and in tasks started from it), every `send_with_retry` stops at the block's
-    deadline even if its own policy would allow more. Nested blocks keep the earlier deadline.
-    """
-    end = time.monotonic() + seconds
-    current = _ANSWER_DEADLINE.get()
-    if current is not None:
-        end = min(end, current)
-    token = _ANSWER_DEADLINE.set(end)
-    try:
-        yield end
-    finally:
-        _ANSWER_DEADLINE.reset(token)
 
 
 def _cap_timeout(current: Any, remaining: float) -> dict[str, float | None]:

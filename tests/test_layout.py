@@ -68,7 +68,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.preferences",
         ),
     ),
-    ("settings", ("bot.settings", "bot.logs", "bot.audit", "bot.metrics", "bot")),
+    ("settings", ("bot.settings", "bot.logs", "bot.audit", "bot.metrics", "bot.deadline", "bot")),
 ]
 RANK = {prefix: len(LAYERS) - i for i, (_, prefixes) in enumerate(LAYERS) for prefix in prefixes}
 LAYER_NAME = {prefix: name for name, prefixes in LAYERS for prefix in prefixes}

@@ -8,6 +8,7 @@ and the rest is still shown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from bot.context.models import (
     AccountUsage,
     Ambiguous,
     CustomerContext,
+    Gap,
     InvalidInput,
     NotFoundInPendo,
     NpsAnswer,
@@ -34,6 +36,7 @@ from bot.context.models import (
     VisitorUsage,
 )
 from bot.context.resolver import Resolver, parse_email
+from bot.deadline import Deadline, answer_deadline, current_deadline
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
@@ -82,13 +85,13 @@ class CustomerLookup:
         kinds, fields, time zone); None: the workspace's.
         """
         email = parse_email(text)
-        deadline = self._deadline()
-        resolved = await self._within(self.resolver.resolve(email), deadline)
-        if isinstance(resolved, Visitor):
-            return await self.context(
-                resolved, anchor_ms=anchor_ms, marker=marker, email=email, deadline=deadline, choices=choices
-            )
-        return resolved
+        with self._answer_deadline():
+            resolved = await self._within(self.resolver.resolve(email))
+            if isinstance(resolved, Visitor):
+                return await self.context(
+                    resolved, anchor_ms=anchor_ms, marker=marker, email=email, choices=choices
+                )
+            return resolved
 
     async def for_visitor_id(
         self,
@@ -98,13 +101,11 @@ class CustomerLookup:
         marker: str | None = None,
         choices: Choices | None = None,
     ) -> CustomerContext | NotFoundInPendo:
-        deadline = self._deadline()
-        visitor = await self._within(self.pendo.get_visitor(visitor_id), deadline)
-        if visitor is None:
-            return NotFoundInPendo(email=visitor_id, searched="visitor ID")
-        return await self.context(
-            visitor, anchor_ms=anchor_ms, marker=marker, deadline=deadline, choices=choices
-        )
+        with self._answer_deadline():
+            visitor = await self._within(self.pendo.get_visitor(visitor_id))
+            if visitor is None:
+                return NotFoundInPendo(email=visitor_id, searched="visitor ID")
+            return await self.context(visitor, anchor_ms=anchor_ms, marker=marker, choices=choices)
 
     async def context(
         self,
@@ -113,10 +114,9 @@ class CustomerLookup:
         anchor_ms: int | None = None,
         marker: str | None = None,
         email: str | None = None,
-        deadline: float | None = None,
         choices: Choices | None = None,
     ) -> CustomerContext:
-        """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question.
+        """Everything about one visitor, within the answer's deadline (`bot.deadline`).
 
         Pendo calls for a cold lookup, whatever the number of accounts: the visitor, one per-day
         aggregation covering both 30-day periods, features per day (top features and depth, both
@@ -125,27 +125,31 @@ class CustomerLookup:
         history days: 9; plus, while not cached, the catalogs, the schemas and the guides seen or
         answered (names and polls).
         """
+        with self._answer_deadline():
+            return await self._context(
+                visitor, anchor_ms, marker, email, choices or Choices.workspace(self.settings)
+            )
+
+    async def _context(
+        self, visitor: Visitor, anchor_ms: int | None, marker: str | None, email: str | None, choices: Choices
+    ) -> CustomerContext:
         now = self._clock()
-        deadline = deadline or self._deadline()
-        choices = choices or Choices.workspace(self.settings)
         if visitor.do_not_process:
             return CustomerContext(profile=self._profile(visitor, {}, email, choices), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
         offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
         parts = await asyncio.gather(
-            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", deadline),
-            self._part(self._usage(visitor.id, now, offset), deadline, "Usage figures"),
-            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline, choices),
-            self._part(
-                self._timeline(visitor.id, anchor, marker, now, offset, choices), deadline, "Recent activity"
-            ),
-            self._part(self._nps(visitor.id, now, offset), deadline, "Survey answers"),
+            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", within=True),
+            self._part(self._usage(visitor.id, now, offset), "Usage figures"),
+            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, choices),
+            self._part(self._timeline(visitor.id, anchor, marker, now, offset, choices), "Recent activity"),
+            self._part(self._nps(visitor.id, now, offset), "Survey answers"),
         )
         schema, (usage, usage_gap), accounts, (timeline, timeline_gap), (nps, nps_gap) = parts
         self._note_gone_fields(choices.visitor_fields, self.settings.pendo_visitor_fields, schema)
         gaps = [g for g in (usage_gap, timeline_gap, nps_gap) if g]
-        gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
+        gaps += [a.gap.for_account(a.name) for a in accounts if a.gap]
         return CustomerContext(
             profile=self._profile(visitor, schema, email, choices),
             generated_at_ms=now,
@@ -164,16 +168,16 @@ class CustomerLookup:
         )  # as typed: a name may hold a line break (matched either way, see name_spellings)
         if not query:
             raise InvalidInput("Give an account ID or name, e.g. `/pendo account Acme Corp`.")
-        deadline = self._deadline()
-        found = await self._within(self.pendo.accounts([query]), deadline)
-        if query in found:
-            return await self.account_context(found[query], deadline=deadline, choices=choices)
-        named = await self._within(self.pendo.accounts_named(query), deadline)
-        if not named:
-            return AccountNotFound(query=query)
-        if len(named) == 1:
-            return await self.account_context(named[0], deadline=deadline, choices=choices)
-        schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", deadline)
+        with self._answer_deadline():
+            found = await self._within(self.pendo.accounts([query]))
+            if query in found:
+                return await self.account_context(found[query], choices=choices)
+            named = await self._within(self.pendo.accounts_named(query))
+            if not named:
+                return AccountNotFound(query=query)
+            if len(named) == 1:
+                return await self.account_context(named[0], choices=choices)
+            schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", within=True)
         fields = list((choices or Choices.workspace(self.settings)).account_fields)
         return AccountChoice(
             query=query,
@@ -193,15 +197,13 @@ class CustomerLookup:
         self, account_id: str, choices: Choices | None = None
     ) -> AccountContext | AccountNotFound:
         """The Open account button and a picked account: by ID only."""
-        deadline = self._deadline()
-        found = await self._within(self.pendo.accounts([account_id]), deadline)
-        if account_id not in found:
-            return AccountNotFound(query=account_id)
-        return await self.account_context(found[account_id], deadline=deadline, choices=choices)
+        with self._answer_deadline():
+            found = await self._within(self.pendo.accounts([account_id]))
+            if account_id not in found:
+                return AccountNotFound(query=account_id)
+            return await self.account_context(found[account_id], choices=choices)
 
-    async def account_context(
-        self, account: Account, *, deadline: float | None = None, choices: Choices | None = None
-    ) -> AccountContext:
+    async def account_context(self, account: Account, *, choices: Choices | None = None) -> AccountContext:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
         and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both
         periods, the top visitors (then their records and those of who answered, one query), the features
@@ -209,7 +211,6 @@ class CustomerLookup:
         the record: 10 Pendo calls, whatever the account's size; plus, while not cached, the account
         schema, the feature and page catalogs and the guides answered."""
         now = self._clock()
-        deadline = deadline or self._deadline()
         fields = list((choices or Choices.workspace(self.settings)).account_fields)
         base = AccountContext(
             id=account.id,
@@ -220,12 +221,11 @@ class CustomerLookup:
         )
         if account.do_not_process:  # an opted-out account's ID never goes into an activity query
             return base
-        (result, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
-            self._part(
-                self._account_figures(account.id, now, self.pendo.day_offset()), deadline, "Usage figures"
-            ),
-            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
-        )
+        with self._answer_deadline():
+            (result, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
+                self._part(self._account_figures(account.id, now, self.pendo.day_offset()), "Usage figures"),
+                self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
+            )
         figures, nps, nps_gap = result if result is not None else (None, None, None)
         return AccountContext(
             id=base.id,
@@ -242,7 +242,7 @@ class CustomerLookup:
 
     async def _account_figures(
         self, account_id: str, now: int, offset: int | None
-    ) -> tuple[AccountFigures, AccountNps | None, str | None]:
+    ) -> tuple[AccountFigures, AccountNps | None, Gap | None]:
         """The figures, the account's NPS (None when nobody answered) and, when the survey answers could
         not be read, the gap that says so (the figures are shown all the same)."""
         first, previous_first = usage_part.windows(now, offset)
@@ -301,14 +301,14 @@ class CustomerLookup:
         rows = await self.pendo.aggregate("account-nps", queries.account_poll_events(account_id, since))
         return await self._nps_answers(rows)
 
-    async def _optional_part(self, work: Awaitable[T], label: str) -> tuple[T | None, str | None]:
-        """(result, None), or on failure (None, "<label> unavailable: <sentence>") with the detail logged;
+    async def _optional_part(self, work: Awaitable[T], label: str) -> tuple[T | None, Gap | None]:
+        """(result, None), or on failure (None, the gap: `label` and the error) with the detail logged;
         no deadline of its own (`_part` adds one)."""
         try:
             return await work, None
         except UpstreamError as exc:
             log.warning("context part failed", extra={"part": label, "error": str(exc)})
-            return None, f"{label} unavailable: {exc.user_message}"
+            return None, Gap.of(label, exc)
 
     def _who(self, records: dict[str, Visitor]) -> dict[str, str]:
         """Visitor id → name or email, for the visitors the bot may name (never an opted-out one)."""
@@ -323,21 +323,24 @@ class CustomerLookup:
         return out
 
     # --- parts ----------------------------------------------------------------------------------------
-    def _deadline(self) -> float:
-        return time.monotonic() + self.settings.lookup_deadline_seconds
+    def _answer_deadline(self) -> contextlib.AbstractContextManager[Deadline]:
+        """The answer's deadline: the one already running (from the ack), else one starting now."""
+        return answer_deadline(self.settings.lookup_deadline_seconds)
 
-    async def _within(self, work: Awaitable[T], deadline: float) -> T:
-        """Await `work` until `deadline`; past it, fail as Pendo not answering in time."""
+    async def _within(self, work: Awaitable[T]) -> T:
+        """Await `work` until the answer's deadline; past it, fail as Pendo not answering in time."""
+        deadline = current_deadline()
+        if deadline is None:  # every entry point starts one; a caller from outside gets its own
+            with self._answer_deadline():
+                return await self._within(work)
         try:
-            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic()))
+            return await asyncio.wait_for(work, max(0.01, deadline.remaining()))
         except TimeoutError:
-            raise Unavailable(
-                "Pendo", "overall deadline", timeout=self.settings.lookup_deadline_seconds
-            ) from None
+            raise Unavailable("Pendo", "overall deadline", timeout=deadline.seconds) from None
 
-    async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, str | None]:
-        """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
-        return await self._optional_part(self._within(work, deadline), label)
+    async def _part(self, work: Awaitable[T], label: str) -> tuple[T | None, Gap | None]:
+        """Run one part within the answer's deadline; on failure (None, its gap), the detail logged."""
+        return await self._optional_part(self._within(work), label)
 
     def _note_gone_fields(
         self, chosen: tuple[str, ...], configured: list[str], schema: MetadataSchema
@@ -416,7 +419,7 @@ class CustomerLookup:
         return nps_part.answers(rows, nps_part.nps_polls(guides))
 
     async def _accounts(
-        self, account_ids: list[str], now: int, offset: int | None, deadline: float, choices: Choices
+        self, account_ids: list[str], now: int, offset: int | None, choices: Choices
     ) -> list[AccountSummary]:
         """Every account in two queries, whatever their number: records, then figures grouped by account
         (an opted-out account's ID never goes into an activity query)."""
@@ -424,8 +427,8 @@ class CustomerLookup:
             return []
         urls = {a: self.links.account(a) for a in account_ids}
         (records, gap), schema = await asyncio.gather(
-            self._part(self.pendo.accounts(account_ids), deadline, "Details"),
-            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
+            self._part(self.pendo.accounts(account_ids), "Details"),
+            self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
         )
         if records is None:
             return [AccountSummary(id=a, name=a, url=urls[a], gap=gap) for a in account_ids]
@@ -438,7 +441,6 @@ class CustomerLookup:
                 self.pendo.aggregate(
                     "accounts-activity", queries.accounts_activity(active, first, usage_part.WINDOW_DAYS)
                 ),
-                deadline,
                 "Usage figures",
             )
             usage = usage_part.accounts_usage(rows, active) if rows is not None else {}
@@ -446,7 +448,7 @@ class CustomerLookup:
         for a in account_ids:
             account = records.get(a)
             if account is None:
-                out.append(AccountSummary(id=a, name=a, url=urls[a], gap="not found in Pendo"))
+                out.append(AccountSummary(id=a, name=a, url=urls[a], gap=Gap(None, "not found in Pendo")))
             elif account.do_not_process:
                 out.append(AccountSummary(id=a, name=account.display_name, url=urls[a], opted_out=True))
             else:
@@ -464,12 +466,11 @@ class CustomerLookup:
                 )
         return out
 
-    async def _or_default(
-        self, work: Awaitable[T], default: T, what: str, deadline: float | None = None
-    ) -> T:
-        """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names."""
+    async def _or_default(self, work: Awaitable[T], default: T, what: str, *, within: bool = False) -> T:
+        """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names.
+        `within`: stop waiting at the answer's deadline (else the part it belongs to does)."""
         try:
-            return await (work if deadline is None else self._within(work, deadline))
+            return await (self._within(work) if within else work)
         except UpstreamError as exc:
             log.warning("optional part unavailable", extra={"part": what, "error": str(exc)})
             return default

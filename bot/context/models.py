@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.upstream import UpstreamError
+
+TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
 
 
 class Frequency(StrEnum):
@@ -23,6 +31,74 @@ class Frequency(StrEnum):
         if days >= 1:
             return cls.MONTHLY
         return cls.INACTIVE
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something to look up: found in a message, typed in the lookup modal, carried by a Look up button."""
+
+    kind: Literal["email", "ticket", "account"]
+    value: str  # the email as written, the ticket id's digits, or the account's ID or name
+
+    @property
+    def label(self) -> str:
+        return {"email": self.value, "ticket": f"Zendesk ticket #{self.value}"}.get(
+            self.kind, f"account {self.value}"
+        )
+
+    def encode(self) -> str | None:
+        """The button value; None when the value makes it too long."""
+        text = json.dumps({"k": self.kind, "v": self.value}, separators=(",", ":"))
+        return text if len(text) <= BUTTON_VALUE_LIMIT else None
+
+    @classmethod
+    def decode(cls, raw: object) -> Target | None:
+        """The target in a button value; None for anything else (an old or tampered button)."""
+        try:
+            data = json.loads(str(raw or ""))
+            kind, value = str(data["k"]), str(data["v"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if kind == "email" and value:
+            return cls("email", value)
+        if kind == "ticket" and value.isdigit():
+            return cls("ticket", value)
+        if kind == "account" and value:
+            return cls("account", value)
+        return None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A part of an answer that is missing, made where the failure happens and put in words once, by the
+    renderers (`render.words.gap_sentences`): nothing reads a gap back out of a sentence.
+
+    `part` is what failed ("Usage figures", "Recent activity", "Details", "Pendo data"); None when the
+    thing itself is missing (an account Pendo does not know). `why` is the failure's own sentence (an
+    `UpstreamError.user_message`) or what is missing; `account` the account's name when the part is one
+    account's.
+    """
+
+    part: str | None
+    why: str
+    account: str | None = None
+    agent_why: str | None = None  # `why` for an agent (no HTTP status, no setting name), when it differs
+
+    @classmethod
+    def of(cls, part: str, error: UpstreamError) -> Gap:
+        return cls(part, error.user_message, agent_why=error.agent_message)
+
+    def for_account(self, name: str) -> Gap:
+        return replace(self, account=name)
+
+    @property
+    def agent_sentence(self) -> str:
+        return self.agent_why if self.agent_why is not None else self.why
+
+    def __str__(self) -> str:
+        """One line for the terminal and the log: "Account Acme: Usage figures unavailable: …"."""
+        what = f"{self.part} unavailable: {self.why}" if self.part is not None else self.why
+        return f"Account {self.account}: {what}" if self.account is not None else what
 
 
 @dataclass(frozen=True)
@@ -175,7 +251,7 @@ class AccountSummary:
     opted_out: bool = False
     usage: AccountUsage | None = None
     fields: list[MetadataField] = field(default_factory=list)
-    gap: str | None = None  # why data is missing, in words an agent understands
+    gap: Gap | None = None  # what of this account is missing, and why
 
 
 @dataclass(frozen=True)
@@ -231,7 +307,7 @@ class CustomerContext:
     usage: VisitorUsage | None = None
     accounts: list[AccountSummary] = field(default_factory=list)
     timeline: Timeline | None = None
-    gaps: list[str] = field(default_factory=list)  # parts that failed, as sentences
+    gaps: list[Gap] = field(default_factory=list)  # parts that failed
     nps: NpsAnswer | None = None  # the latest NPS answer within 12 months
 
 
@@ -314,7 +390,7 @@ class AccountContext:
     last_visit_ms: int | None = None
     opted_out: bool = False
     figures: AccountFigures | None = None
-    gaps: list[str] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
     nps: AccountNps | None = None
 
 

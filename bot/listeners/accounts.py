@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import account_id_answer, new_request_id, safely
 from bot.deps import Deps
-from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
+from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices
 from bot.render import blocks as block_kit

@@ -238,7 +238,7 @@ async def _fetch(
         bundles = await tickets.tickets([r.ticket_id for r in refs])
     except UpstreamError as exc:
         log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
-        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.agent_message) for r in refs})
         return Outcome.ERROR, type(exc).__name__
     found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
     errors = {

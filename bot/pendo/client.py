@@ -1,7 +1,7 @@
 """Async client for the Pendo Engage API v1: one pooled httpx client, typed results, typed errors.
 
-What the client relies on about Pendo, with the public source for each, is listed in README's "How the
-bot reads Pendo" section (shared/reference/pendo-api.md is the evidence file).
+What the client relies on about Pendo, with the public source for each, is listed in docs/pendo-api.md
+(shared/reference/pendo-api.md is the evidence file).
 """
 
 from __future__ import annotations
@@ -92,6 +92,13 @@ class PendoKeyOrRegionRejected(PendoKeyRefused):
     def user_message(self) -> str:
         return (
             "Pendo refused the bot's key (HTTP 400): the key or the Pendo region is likely wrong. "
+            "Ask your Pendo admin to check the bot's Pendo settings."
+        )
+
+    @property
+    def agent_message(self) -> str:
+        return (
+            "Pendo refused the bot's key: the key or the Pendo region is likely wrong. "
             "Ask your Pendo admin to check the bot's Pendo settings."
         )
 

@@ -16,12 +16,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.context.models import (
+    BUTTON_VALUE_LIMIT,
+    TICKET_MARKER,
     AccountSummary,
     Ambiguous,
     Candidate,
     CustomerContext,
+    Gap,
     MetadataField,
     NotFoundInPendo,
+    Target,
     Timeline,
     TimelineEntry,
     TopItem,
@@ -57,7 +61,6 @@ LOOKUP_SHORTCUT = "pendo_lookup"  # the global shortcut: its modal
 LOOKUP_MODAL = "pendo_lookup_modal"
 MESSAGE_SHORTCUT = "pendo_message"  # "Pendo context" on a message
 ACCOUNT_ACTION = "account_view"  # + ":more", ":less", ":pick", ":open" (bot.render.accounts)
-TICKET_MARKER = "Ticket submitted"
 ZENDESK_OFF = (
     "Zendesk isn't connected to this bot, so I can't look up tickets. Look up the requester's email "
     "instead, or ask whoever runs the bot to connect Zendesk."
@@ -164,7 +167,7 @@ class ViewRef:
         raw = {"v": self.visitor_id, "a": self.anchor_ms, "t": self.ticket_id, "c": self.ticket_ms}
         data = {k: v for k, v in raw.items() if v is not None} | ({"f": 1} if self.full else {})
         text = json.dumps(data, separators=(",", ":"))
-        return text if len(text) <= 2000 else None
+        return text if len(text) <= BUTTON_VALUE_LIMIT else None
 
     @classmethod
     def decode(cls, raw: str | None) -> ViewRef | None:
@@ -206,7 +209,7 @@ class AccountRef:
     def encode(self) -> str | None:
         data: dict[str, Any] = {"k": self.account_id} | ({"f": 1} if self.full else {})
         text = json.dumps(data, separators=(",", ":"))
-        return text if len(text) <= 2000 else None
+        return text if len(text) <= BUTTON_VALUE_LIMIT else None
 
     @classmethod
     def decode(cls, raw: str | None) -> AccountRef | None:
@@ -241,6 +244,19 @@ class Sharing:
     shared_in: str | None = None  # a channel id: the agent's private copy after sharing
     note: str | None = None  # the sharer's words, shown with the channel copy
     ticket_url: str | None = None  # the ticket the summary is about (shown with the channel copy)
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Part of an answer came from the cache because `who` failed just now; the oldest part is `age_s` old."""
+
+    who: str
+    age_s: float
+
+
+def stale_block(stale: Stale) -> Block:
+    """The note on top of an answer built from cached data (a header block: a cut to 50 keeps it)."""
+    return context_block(words.stale_sentence(stale.who, stale.age_s))
 
 
 # --- the summary ------------------------------------------------------------------------------------
@@ -331,7 +347,7 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
     return tail
 
 
-def gap_block(gaps: list[str], *, compact: bool) -> Block:
+def gap_block(gaps: list[Gap], *, compact: bool) -> Block:
     """What is missing, each cause once; the first screen keeps it to two short sentences."""
     sentences = words.gap_sentences(gaps)
     if compact and len(sentences) > 2:
@@ -727,8 +743,49 @@ NOTE_INPUT = "text"
 NOTE_MAX = 1000
 
 
-def note_modal(metadata: str) -> dict[str, Any] | None:
-    """The "Share with a note" modal; `metadata` (at most 3,000 characters) says what to share where."""
+@dataclass(frozen=True)
+class NoteRequest:
+    """What the "Share with a note" modal carries (its `private_metadata`): what to share, where, and how
+    to update the agent's copy once shared."""
+
+    ref: str | None  # the Share button's value: a `ViewRef`, decoded when the note comes back
+    response_url: str | None
+    channel: str
+    message_ts: str
+    thread_ts: str | None
+    private: bool  # the button was on the agent's own ephemeral message
+
+    def encode(self) -> str:
+        data = {
+            "r": self.ref,
+            "u": self.response_url,
+            "c": self.channel,
+            "m": self.message_ts,
+            "t": self.thread_ts,
+            "p": self.private,
+        }
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, raw: str | None) -> NoteRequest | None:
+        """None when the metadata is not one of ours (not JSON, not an object)."""
+        try:
+            data = json.loads(raw or "{}")
+            return cls(
+                ref=data.get("r"),
+                response_url=data.get("u"),
+                channel=str(data.get("c") or ""),
+                message_ts=str(data.get("m") or ""),
+                thread_ts=data.get("t"),
+                private=bool(data.get("p")),
+            )
+        except (ValueError, AttributeError):
+            return None
+
+
+def note_modal(request: NoteRequest) -> dict[str, Any] | None:
+    """The "Share with a note" modal; None when what it must carry is over Slack's 3,000 characters."""
+    metadata = request.encode()
     if len(metadata) > 3000:
         return None
     return {
@@ -758,19 +815,14 @@ def note_modal(metadata: str) -> dict[str, Any] | None:
 
 
 # --- emails and tickets found in a message ----------------------------------------------------------------
-def target_value(kind: str, value: str) -> str | None:
-    text = json.dumps({"k": kind, "v": value}, separators=(",", ":"))
-    return text if len(text) <= 2000 else None
-
-
-def targets_message(targets: list[tuple[str, str, str]]) -> Message:
-    """A choice between what a message mentions: (kind, value, label) each, one button each."""
+def targets_message(targets: list[Target]) -> Message:
+    """A choice between what a message mentions, one Look up button each (its value: `Target.encode`)."""
     blocks: list[Block] = [
         section(f"This message mentions *{len(targets)} customers or tickets*. Pick one to look up.")
     ]
-    for kind, value, label in targets:
-        block: Block = {"type": "section", "text": mrkdwn(f"*{esc(truncate(label, 200))}*")}
-        encoded = target_value(kind, value)
+    for target in targets:
+        block: Block = {"type": "section", "text": mrkdwn(f"*{esc(truncate(target.label, 200))}*")}
+        encoded = target.encode()
         if encoded is not None:
             block["accessory"] = button("Look up", LOOKUP_ACTION, value=encoded)
         blocks.append(block)
@@ -785,16 +837,20 @@ def nothing_found_message() -> Message:
     )
 
 
+LOOKUP_BLOCK = "query"  # the lookup modal's field: its block and input ids (errors are keyed by the block)
+LOOKUP_INPUT = "text"
+
+
 def lookup_modal(channel_hint: bool = True) -> dict[str, Any]:
     """The global shortcut's modal: one field, and where to post the private answer."""
     blocks: list[Block] = [
         {
             "type": "input",
-            "block_id": "query",
+            "block_id": LOOKUP_BLOCK,
             "label": plain("Email, ticket number or account", 75),
             "element": {
                 "type": "plain_text_input",
-                "action_id": "text",
+                "action_id": LOOKUP_INPUT,
                 "placeholder": plain("jane@acme.com, 12345 or Acme Corp", 150),
             },
         },

@@ -8,7 +8,7 @@ from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFo
 from bot.context.tickets import TicketContext
 from bot.render import nps as nps_words
 from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
-from bot.render.words import activity, ticket_channel, ticket_priority, ticket_status_label
+from bot.render.words import activity, no_pendo, ticket_channel, ticket_priority, ticket_status_label
 
 
 def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
@@ -140,5 +140,5 @@ def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
     elif isinstance(tc.pendo, NotFoundInPendo):
         lines.append(render_not_found(tc.pendo))
     else:
-        lines.append(tc.reason or "No Pendo data for this requester.")
+        lines.append(no_pendo(tc.reason, tc.bundle.ticket.via_channel, for_agents=False))
     return "\n".join(lines)

@@ -97,7 +97,9 @@ def pendo_fields(tc: TicketContext) -> list[dict[str, Any]]:
     if isinstance(result, NotFoundInPendo):
         return [_string("pendo", "Pendo", words.not_found(result))]
     if not isinstance(result, CustomerContext):
-        return [_string("pendo", "Pendo", tc.reason or "No Pendo context for this requester.")]
+        reason = tc.reason
+        text = words.no_pendo(reason, tc.bundle.ticket.via_channel, for_agents=False) if reason else None
+        return [_string("pendo", "Pendo", text or "No Pendo context for this requester.")]
     p = result.profile
     out = [_string("pendo_visitor", "Pendo visitor", p.title, link=p.url)]
     if p.opted_out:

@@ -73,14 +73,22 @@ class ZendeskForbidden(Forbidden):
 
     @property
     def user_message(self) -> str:
+        return "; ".join(self._sentences())
+
+    @property
+    def agent_message(self) -> str:
+        what, fix = self._sentences()
+        return f"{what}. {fix[:1].upper()}{fix[1:]}"
+
+    def _sentences(self) -> tuple[str, str]:
         if self.ticket_id is None:
             return (
-                "The bot's Zendesk user is not allowed to read these tickets; ask your Zendesk admin to "
-                "check its role (or the OAuth token's scopes)."
+                "The bot's Zendesk user is not allowed to read these tickets",
+                "ask your Zendesk admin to check its role (or the OAuth token's scopes).",
             )
         return (
-            f"The bot's Zendesk user cannot see ticket #{self.ticket_id}; ask your Zendesk admin to give "
-            "it access to the ticket's group or brand."
+            f"The bot's Zendesk user cannot see ticket #{self.ticket_id}",
+            "ask your Zendesk admin to give it access to the ticket's group or brand.",
         )
 
 

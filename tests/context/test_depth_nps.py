@@ -287,7 +287,7 @@ async def test_without_the_responders_records_no_account_nps_is_shown(make_env: 
     env.controls.fail(r"/aggregation$", 500, body_regex="pendo-slack-visitors-by-id")
     ctx = await env.deps.context.account(ACME)
     assert isinstance(ctx, AccountContext) and ctx.figures is not None and ctx.nps is None
-    assert [g.split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
+    assert [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
 
 
 async def test_a_failing_survey_query_is_a_gap_and_nothing_else(make_env: Make) -> None:
@@ -295,7 +295,7 @@ async def test_a_failing_survey_query_is_a_gap_and_nothing_else(make_env: Make) 
     env.controls.fail(r"/aggregation$", 500, body_regex="pollEvents")
     ctx = await env.deps.context.lookup(JANE)
     assert isinstance(ctx, CustomerContext) and ctx.nps is None and ctx.usage is not None
-    assert [g.split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
+    assert [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
     account = await env.deps.context.account(ACME)
     assert isinstance(account, AccountContext) and account.figures is not None and account.nps is None
-    assert [g.split(":")[0] for g in account.gaps] == ["Survey answers unavailable"]
+    assert [str(g).split(":")[0] for g in account.gaps] == ["Survey answers unavailable"]

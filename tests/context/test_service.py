@@ -15,6 +15,7 @@ import pytest
 
 from bot.context.models import CustomerContext, NotFoundInPendo, TimelineEntry
 from bot.context.tickets import MARKER
+from bot.deadline import answer_deadline
 from bot.sample import (
     ACME,
     DORMANT,
@@ -270,9 +271,9 @@ async def test_failing_account_becomes_a_gap_and_the_rest_is_shown(make_env: Mak
     assert ctx.timeline is not None and len(ctx.timeline.entries) > 0
     [acme] = ctx.accounts
     assert acme.id == ACME and acme.usage is None
-    assert acme.gap and "unavailable" in acme.gap
+    assert acme.gap and "unavailable" in str(acme.gap)
     assert len(ctx.gaps) == 1
-    assert ACME in ctx.gaps[0] and "Try again" in ctx.gaps[0]
+    assert ACME in str(ctx.gaps[0]) and "Try again" in str(ctx.gaps[0])
     account_calls = [r for r in env.requests if re.search(ACCOUNT_RECORDS.encode(), r.body)]
     assert len(account_calls) == 3  # retried (5xx), within the policy's 3 attempts
 
@@ -284,7 +285,22 @@ async def test_slow_history_becomes_a_gap_at_the_deadline(make_env: Make, oracle
     assert ctx.usage is not None and ctx.usage.days_active == oracle.figures(JANE, WINDOW_START).days_active
     assert ctx.accounts and ctx.accounts[0].usage is not None
     assert ctx.timeline is None
-    assert ctx.gaps == ["Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."]
+    assert [str(g) for g in ctx.gaps] == [
+        "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
+    ]
+
+
+async def test_the_answer_deadline_started_at_the_ack_is_the_one_every_part_keeps(make_env: Make) -> None:
+    # LOOKUP_DEADLINE_SECONDS is 5, but the answer's deadline (started earlier, at the ack) has 1 s left:
+    # the slow part is cut at that one and says so, whichever of the context service or the send sees it
+    env = make_env(lookup_deadline_seconds=5)
+    env.controls.fail(r"/history$", 503, delay=2)
+    with answer_deadline(1):
+        ctx = await lookup_context(env, JANE)
+    assert ctx.timeline is None and ctx.usage is not None
+    assert [str(g) for g in ctx.gaps] == [
+        "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
+    ]
 
 
 async def test_rejected_key_fails_the_whole_lookup_without_leaking_it(make_env: Make) -> None:
@@ -491,7 +507,7 @@ async def test_failing_catalogs_only_lose_names(make_env: Make, oracle: Oracle) 
     env = make_env()
     env.controls.fail(r"^/api/v1/(page|feature|tracktype|guide)$", 500)
     ctx = await lookup_context(env, JANE)
-    assert ctx.nps is None and [g.split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
+    assert ctx.nps is None and [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
     assert ctx.usage is not None and ctx.timeline is not None
     assert [i.id for i in ctx.usage.top_features] == [row[0] for row in oracle.top(JANE, "feature")]
     assert {i.name for i in ctx.usage.top_features} == {"Unrecognized feature"}
@@ -516,7 +532,7 @@ async def test_an_anchor_older_than_pendo_keeps_history_says_so(make_env: Make) 
     env = make_env()
     ctx = await lookup_context(env, JANE, anchor_ms=NOW - 200 * DAY, marker=MARKER)
     assert ctx.timeline is None and ctx.usage is not None
-    assert ctx.gaps == [
+    assert [str(g) for g in ctx.gaps] == [
         "Recent activity unavailable: Pendo keeps history for about 180 days, and this moment is older "
         "than that."
     ]

@@ -29,6 +29,7 @@ from bot.context.models import (
     Candidate,
     CustomerContext,
     Depth,
+    Gap,
     MetadataField,
     NotFoundInPendo,
     NpsAnswer,
@@ -160,7 +161,6 @@ async def test_visitor_drawn_by_id(make_deps: Any, visitor_id: str) -> None:
 
 async def test_context_message_with_gaps(make_deps: Any) -> None:
     deps, controls = make_deps()
-    controls.fail(r"^/api/v1/account/", 500)
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
     result = await deps.context.lookup(MULTI)
@@ -386,7 +386,7 @@ def extreme_context(
                 opted_out=i % 7 == 3,
                 usage=None if i % 5 == 4 else AccountUsage(1234, 29, 987_654, 54_321),
                 fields=[MetadataField(long("Plan <&>", 40), long(EVIL, 300)) for _ in range(3)],
-                gap=long(f"Account usage unavailable: {EVIL} ", 300) if i % 5 == 4 else None,
+                gap=Gap(None, long(f"Account usage unavailable: {EVIL} ", 300)) if i % 5 == 4 else None,
             )
         )
     return CustomerContext(
@@ -395,7 +395,7 @@ def extreme_context(
         usage=usage,
         accounts=summaries,
         timeline=timeline,
-        gaps=[long(f"Gap {i}: {EVIL} ", 400) for i in range(12)],
+        gaps=[Gap(None, long(f"Gap {i}: {EVIL} ", 400)) for i in range(12)],
         nps=NpsAnswer(
             visitor_id=profile.id,
             account_id=None,
@@ -454,6 +454,22 @@ def test_extreme_context_message(accounts: int) -> None:
     assert "&lt;script&gt;" in all_text(block_kit.context_message(ctx))  # the user data is there, escaped
 
 
+def test_a_stale_full_summary_keeps_its_buttons() -> None:
+    # a full summary fills Slack's 50 blocks; the stale note must take a body block's place, not the buttons'
+    ctx = extreme_context(accounts=40)
+    view = block_kit.ViewRef(ctx.profile.id, full=True)
+    fresh = answers.render_result(ctx, NOW, view=view).message
+    assert len(fresh["blocks"]) == block_kit.MAX_BLOCKS
+    answer = answers.render_result(ctx, NOW, view=view, stale=block_kit.Stale("Pendo", 12 * 60))
+    check_message(answer.message)
+    blocks = answer.message["blocks"]
+    assert blocks[0]["elements"][0]["text"] == (
+        "⚠️ Pendo did not answer just now, so this shows what the bot saw 12 minutes ago."
+    )
+    assert blocks[-1] == fresh["blocks"][-1] and blocks[-1]["type"] == "actions"
+    assert answer.outcome == "partial:stale"  # the extreme context has gaps
+
+
 def test_extreme_timeline_keeps_whole_lines() -> None:
     ctx = extreme_context(accounts=0)
     assert ctx.timeline is not None
@@ -503,7 +519,7 @@ def test_extreme_ticket_unfurls() -> None:
         TicketContext(bundle, pendo=extreme_context(accounts=0, opted_out=True)),
         TicketContext(bundle, pendo=NotFoundInPendo("someone@example.com", "visitor ID")),
         TicketContext(bundle, pendo=Ambiguous("someone@example.com", [], "metadata field agent/email")),
-        TicketContext(bundle, reason=long(EVIL, 3000)),
+        TicketContext(bundle, reason=Gap("Pendo data", long(EVIL, 3000))),
     ]
     for tc in variants:
         unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
@@ -529,12 +545,6 @@ def test_link_labels_cannot_split_a_link() -> None:
 # `mrkdwn()` truncates any text past Slack's limit at a fixed character count. When the cut lands inside
 # `<url|label>`, `<!date^…>` or `&amp;`, Slack gets half a control sequence. The scans below try a run of
 # consecutive lengths, so one of them is bound to put the cut inside the trailing token.
-TRUNCATION_BUG = (
-    "bot/render/blocks.py mrkdwn(): truncate() cuts at a fixed length, splitting a trailing "
-    "<link|label> / <!date^…> / &amp; when user data makes the text long; truncate whole lines/items instead"
-)
-
-
 def test_long_feature_names_do_not_cut_a_top_items_link() -> None:
     """Ten top features (TOP_ITEMS=10) with 200-character names overflow the 2,000-character field."""
     ctx = extreme_context(accounts=1, top_name=200)
@@ -561,12 +571,6 @@ def test_many_candidate_accounts_do_not_cut_the_last_seen_date() -> None:
 
 
 # --- the fallback `text` is mrkdwn too -----------------------------------------------------------------
-FALLBACK_BUG = (
-    "the top-level `text` is formatted as mrkdwn by Slack (and is what notifications show), but user data "
-    "goes into it unescaped: wrap it in esc()"
-)
-
-
 def test_context_fallback_text_escapes_user_data() -> None:
     """Slack formats a message's top-level `text` as mrkdwn (it is the notification and the fallback)."""
     message = block_kit.context_message(extreme_context(accounts=1))

@@ -45,7 +45,6 @@ from bot.sample.preview.stack import (
     SHARED_CHANNEL,
     TIME_ZONES,
     DemoStack,
-    subscription_tz_supported,
 )
 from bot.sample.slack_api import BOT_USER_ID, TEAM_ID
 
@@ -220,5 +219,4 @@ def _switches(stack: DemoStack) -> dict[str, Any]:
         "faults": FAULTS,
         "subscription_tz": stack.subscription_tz,
         "time_zones": list(TIME_ZONES),
-        "subscription_tz_supported": subscription_tz_supported(),
     }

@@ -532,8 +532,6 @@ const App = (() => {
     fault.innerHTML = Object.entries(sw.faults).map(([k, label]) => `<option value="${k}"${k === sw.fault ? " selected" : ""}>${BK.esc(label)}</option>`).join("");
     const tz = $("#switch-subscription-tz");
     tz.innerHTML = sw.time_zones.map((z) => `<option${z === sw.subscription_tz ? " selected" : ""}>${BK.esc(z)}</option>`).join("");
-    tz.disabled = !sw.subscription_tz_supported;
-    $("#tz-note").hidden = sw.subscription_tz_supported;
     const reader = $("#switch-reader-tz");
     const zones = [...new Set([state.tz, "UTC", "America/Los_Angeles", "America/Chicago", "America/New_York", "Europe/London", "Europe/Berlin", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"])];
     reader.innerHTML = zones.map((z) => `<option${z === state.tz ? " selected" : ""}>${BK.esc(z)}</option>`).join("");
