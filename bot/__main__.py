@@ -135,6 +135,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     deps = open_deps(settings, sample=args.sample)
     print(f"Pendo API: {'sample workspace' if deps.sample else settings.pendo_api_url}")
     print(f"Pendo region: {settings.pendo_effective_region}; email lookup: {deps.context.resolver.searched}")
+    if (suffix_warning := settings.pendo_key_suffix_warning) and not deps.sample:
+        print(f"WARN {suffix_warning}.")
     try:
         await deps.pendo.verify()
         schema = await deps.pendo.schema("visitor")

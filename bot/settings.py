@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # GET /metrics on a port of its own
+    metrics_host: str = "0.0.0.0"
+    metrics_token: SecretStr | None = None  # GET /metrics on the main port too, for this bearer token
 
     # --- speed, politeness, several instances -----------------------------------------------------
     redis_url: SecretStr | None = None  # may carry a password: never logged
@@ -213,6 +216,12 @@ class Settings(BaseSettings):
             "xapp-"
         ):
             raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
+            raise ValueError(
+                "METRICS_TOKEN must be at least 16 characters (it guards /metrics on the main port)"
+            )
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT (use METRICS_TOKEN for /metrics on PORT)")
         if self.zendesk_subdomain:
             has_basic = self.zendesk_email and self.zendesk_api_token
             if not has_basic and self.zendesk_oauth_token is None:
@@ -248,6 +257,22 @@ class Settings(BaseSettings):
             if len(parts) == 2 and parts[1].lower() in PENDO_REGION_HOSTS:
                 return parts[1].lower()
         return "us"
+
+    @property
+    def pendo_key_suffix_warning(self) -> str | None:
+        """A sentence when the key ends in a region suffix the bot does not know (`.xyz`) and
+        PENDO_REGION is unset: the bot then uses the US host, which is probably wrong. None otherwise."""
+        if self.pendo_region or self.pendo_integration_key is None:
+            return None
+        parts = self.pendo_integration_key.get_secret_value().strip().rsplit(".", 1)
+        if len(parts) < 2 or parts[1].lower() in PENDO_REGION_HOSTS:
+            return None
+        suffix = parts[1][:12]
+        known = ", ".join(f".{r}" for r in PENDO_REGION_HOSTS)
+        return (
+            f"PENDO_INTEGRATION_KEY ends in a region suffix the bot does not know (.{suffix}; known: {known}), "
+            "so the bot uses the US host (app.pendo.io); set PENDO_REGION to your subscription's region"
+        )
 
     @property
     def pendo_app_url(self) -> str:
@@ -304,6 +329,7 @@ class Settings(BaseSettings):
             self.zendesk_oauth_token,
             self.audit_hash_key,
             self.redis_url,
+            self.metrics_token,
         ]
         out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.pendo_integration_key is not None:

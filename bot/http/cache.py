@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
+from bot import metrics
 from bot.http.shared import MISSING, DecodeError, RedisLink, Unencodable, decode, encode
 from bot.http.upstream import RateLimited, Unavailable, UpstreamError
 
@@ -301,9 +302,11 @@ class TTLCache:
         entry = self._entry(key)
         if entry is not None and entry.fresh_until >= self._clock():
             self.hits += 1
+            metrics.cache_read(self._namespace, key, "hit")
             self._data.move_to_end(key)
             return entry.value  # type: ignore[no-any-return]
         task = self._inflight.get(key)
+        metrics.cache_read(self._namespace, key, "miss" if task is None else "hit")
         if task is None:
             self.misses += 1
             # The load runs as its own task, so a caller that is cancelled (say by its own deadline)
@@ -335,5 +338,6 @@ class TTLCache:
                 "upstream failed: answering from a stale cache entry", extra={"age_s": round(stale[1])}
             )
             use.ages.append(stale[1])
+            metrics.cache_read(self._namespace, key, "stale")
             return stale[0]  # type: ignore[no-any-return]
         return result

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import orjson
 from pydantic import BaseModel
 
+from bot import metrics
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -153,10 +154,13 @@ class RedisLink:
     async def run(self, op: Callable[[Any], Awaitable[T]]) -> T | _Missing:
         """`await op(client)`, or MISSING when Redis is not configured, marked down, or fails now."""
         if not self.available:
+            if self.client is not None:
+                metrics.REDIS_FALLBACKS.inc()
             return MISSING
         try:
             result = await op(self.client)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "use memory for now"
+            metrics.REDIS_FALLBACKS.inc()
             self._breaker.down_until = self._clock() + self._retry_after
             if not self._breaker.down:
                 self._breaker.down = True

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import httpx
 import orjson
 
+from bot import metrics
 from bot.deadline import current_deadline
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,9 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 2.0
     retry_after_cap: float = 5.0
+    # A 429 without Retry-After (Pendo sends none): its limiter is a leaky bucket, still full a fraction of
+    # a second later, so the first wait is at least this long and each next one twice the last.
+    rate_limited_min_delay: float = 1.0
     deadline: float = 8.0
     retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 500, 502, 503, 504}))
 
@@ -163,10 +167,11 @@ class RetryPolicy:
         return rng() * min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
 
     def rate_limited_backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        """Delay after a 429 without `Retry-After` (Pendo sends none): never near zero, since the server
-        just said "too many". The ordinary backoff, but at least half its cap."""
-        cap = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
-        return max(self.backoff(attempt, rng), cap / 2)
+        """Delay after a 429 without `Retry-After`: `rate_limited_min_delay` doubled per attempt, plus up
+        to a quarter of it as jitter. When that does not fit in the deadline, the caller gives up at once
+        (the agent reads "try again in a minute") instead of asking again too soon."""
+        floor = self.rate_limited_min_delay * (2.0 ** (attempt - 1))
+        return floor + rng() * floor / 4
 
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:
@@ -261,6 +266,8 @@ async def send_with_retry(
             raise last_error or Unavailable(upstream, "deadline passed", timeout=said)
         request = build()
         request.extensions["timeout"] = _cap_timeout(request.extensions.get("timeout"), remaining)
+        sent = time.monotonic()
+        outcome = "cancelled"
         try:
             response = await _send_uncancelled(
                 client,
@@ -271,17 +278,22 @@ async def send_with_retry(
                 max_body=max_body,
             )
         except TimeoutError:
+            outcome = "timeout"
             last_error = Unavailable(upstream, "deadline reached during the request", timeout=said)
             raise last_error from None
         except httpx.TimeoutException as exc:
+            outcome = "timeout"
             last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=said)
             delay = policy.backoff(attempt)
         except httpx.TransportError as exc:
+            outcome = "connection_error"
             last_error = Unavailable(upstream, f"connection error ({type(exc).__name__})")
             delay = policy.backoff(attempt)
         except BodyTooLarge:
+            outcome = "too_large"
             raise BadResponse(upstream, f"answer larger than {max_body} bytes from {route}") from None
         else:
+            outcome = metrics.status_class(response.status_code)
             if response.is_success:
                 return response
             error = classify(response) or _generic_error(upstream, route, response)
@@ -297,6 +309,8 @@ async def send_with_retry(
                     raise error  # waiting that long would outlive the Slack reply: say so now
                 else:
                     delay = retry_after
+        finally:
+            metrics.upstream_answered(upstream, route, outcome, time.monotonic() - sent)
         log.info(
             "upstream retry",
             extra={"upstream": upstream, "attempt": attempt, "error": last_error.detail, "delay": delay},
@@ -308,6 +322,7 @@ async def send_with_retry(
             or (answer_end is not None and time.monotonic() + delay >= answer_end)
         ):
             raise last_error
+        metrics.UPSTREAM_RETRIES.labels(upstream, outcome).inc()
         await sleep(delay)
 
 
@@ -381,13 +396,18 @@ class SendMonitor:
     grace: float = 10.0
     clock: Callable[[], float] = time.monotonic
     _inflight: dict[asyncio.Future[Any], tuple[str, float]] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
 
     def started(self, task: asyncio.Future[Any], upstream: str, timeout: float) -> None:
         # pool wait + connect + write + read, each bounded by `timeout`
         self._inflight[task] = (upstream, self.clock() + 4 * timeout + self.grace)
+        self._seen.add(upstream)
+        metrics.UPSTREAM_IN_FLIGHT.labels(upstream).inc()
 
     def finished(self, task: asyncio.Future[Any]) -> None:
-        self._inflight.pop(task, None)
+        entry = self._inflight.pop(task, None)
+        if entry is not None:
+            metrics.UPSTREAM_IN_FLIGHT.labels(entry[0]).dec()
         if not task.cancelled():
             task.exception()  # retrieved: an abandoned send's error is expected, not "never retrieved"
 
@@ -396,8 +416,14 @@ class SendMonitor:
         now = self.clock()
         return sorted({name for name, overdue in self._inflight.values() if now > overdue})
 
+    def stuck_by_upstream(self) -> dict[str, bool]:
+        """Every upstream this process has sent to, and whether it is stuck (the metric reads this)."""
+        stuck = set(self.stuck())
+        return {name: name in stuck for name in self._seen}
 
-SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` reads it
+
+SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` and the metrics read it
+metrics.PROBES.stuck = SEND_MONITOR.stuck_by_upstream
 
 
 def _cap_timeout(current: Any, remaining: float) -> dict[str, float | None]:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
+from bot import metrics
 from bot.deps import Deps
 from bot.policy import response_url_allowed
 
@@ -52,6 +53,7 @@ async def skip_duplicate_events(
     if body.get("type") == "event_callback" and body.get("event_id"):
         fresh = await deps_of(context).memo.claim(("event", str(body["event_id"])), EVENT_TTL)
         if not fresh:
+            metrics.DUPLICATES.labels("event").inc()
             return BoltResponse(status=200, body="")
     await next()
     return None

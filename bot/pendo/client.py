@@ -7,7 +7,7 @@ What the client relies on about Pendo, with the public source for each, is liste
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
@@ -71,7 +71,21 @@ class PendoBadRequest(BadRequest):
         )
 
 
-class PendoKeyOrRegionRejected(AuthError):
+class PendoKeyRefused(AuthError):
+    """HTTP 401 or 403: Pendo refused the integration key. Most often a key of another region's
+    subscription (or one revoked or mistyped): a setup problem, so agents are told not to retry."""
+
+    agent_facing = True  # the sentence below is written for agents: no status, no setting name
+
+    @property
+    def user_message(self) -> str:
+        return (
+            "Pendo refused the bot's integration key: a setup problem (often a key from another Pendo "
+            "region), not a passing outage, so trying again will not help. Tell whoever runs the bot."
+        )
+
+
+class PendoKeyOrRegionRejected(PendoKeyRefused):
     """HTTP 400 from the key check: the key or the region (host) is likely wrong."""
 
     @property
@@ -120,13 +134,24 @@ class PendoClient(BaseClient):
             f"to {host}) and the key's region suffix (.eu, .us, ...)"
         )
 
+    def _refused_hint(self, status: int) -> str:
+        host = self._http.base_url.host or "?"
+        return (
+            f"Pendo answered HTTP {status}: the integration key is refused, most often because it belongs "
+            f"to another region's subscription (requests go to {host}; check PENDO_REGION and the key's "
+            "region suffix such as .eu), else because it was revoked or mistyped: check "
+            "PENDO_INTEGRATION_KEY with a Pendo admin"
+        )
+
     def _classify(self, response: httpx.Response, route: str) -> UpstreamError | None:
         """Details name the status and route template only: the real path carries the customer's email
         or id, and the body may echo it."""
         status = response.status_code
         where = f"HTTP {status} from {route}"
         if status in (401, 403):
-            return AuthError(UPSTREAM, where, status=status, setting=KEY_SETTING)
+            return PendoKeyRefused(
+                UPSTREAM, where, status=status, setting=KEY_SETTING, hint=self._refused_hint(status)
+            )
         if status == 400:
             return PendoBadRequest(UPSTREAM, where, status=status, hint=self._region_hint())
         return None
@@ -141,12 +166,17 @@ class PendoClient(BaseClient):
         ttl: float | None = None,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        on_fresh: Callable[[T], None] | None = None,
     ) -> T:
-        """One read; identical reads within the TTL are answered from the cache (and coalesced)."""
+        """One read; identical reads within the TTL are answered from the cache (and coalesced).
+        `on_fresh` sees the answers that come from Pendo itself, not those the cache repeats."""
         key = ("pendo", method, path, repr(sorted((params or {}).items())), repr(body))
 
         async def load() -> T:
-            return await self._send(method, path, route, adapter, params=params, body=body)
+            answer = await self._send(method, path, route, adapter, params=params, body=body)
+            if on_fresh is not None:
+                on_fresh(answer)
+            return answer
 
         result: T = await self._cached(key, self._ttl if ttl is None else ttl, load, adapter)
         return result
@@ -267,12 +297,32 @@ class PendoClient(BaseClient):
             _aggregation,
             ttl=ttl,
             body=queries.envelope(f"pendo-slack-{request_id}", pipeline),
+            on_fresh=self._learn_day_offset,
         )
-        rows: list[dict[str, Any]] = [r for r in answer.results if isinstance(r, dict)]
-        days = [r["day"] for r in rows if isinstance(r.get("day"), int) and not isinstance(r["day"], bool)]
-        if days and self._cache.get(DAY_OFFSET_KEY) != (offset := max(days) % queries.DAY_MS):
-            self._cache.put(DAY_OFFSET_KEY, offset, self._catalog_ttl)  # once, not on every read
-        return rows
+        if self._cache.get(DAY_OFFSET_KEY) is None:
+            self._learn_day_offset(answer)  # nothing known yet (restart, another instance loaded it)
+        return [r for r in answer.results if isinstance(r, dict)]
+
+    def _learn_day_offset(self, answer: _Aggregation) -> None:
+        """Keep the offset of the newest `day` in a fresh answer when it disagrees with the one kept: an
+        admin changed the subscription's time zone (or daylight saving began or ended). Answers the cache
+        repeats are older and never teach: they would put a changed offset back."""
+        days = [
+            r["day"]
+            for r in answer.results
+            if isinstance(r, dict) and isinstance(r.get("day"), int) and not isinstance(r["day"], bool)
+        ]
+        if not days:
+            return
+        offset = max(days) % queries.DAY_MS
+        known = self._cache.get(DAY_OFFSET_KEY)
+        if known != offset:
+            if known is not None:
+                log.info(
+                    "Pendo subscription's day offset changed: re-learned",
+                    extra={"from_hours": known / 3_600_000, "to_hours": offset / 3_600_000},
+                )
+            self._cache.put(DAY_OFFSET_KEY, offset, self._catalog_ttl)
 
     def day_offset(self) -> int | None:
         """The subscription's offset from UTC (ms, 0..DAY_MS) learned from the last `day` values, if any."""
@@ -351,4 +401,4 @@ class PendoClient(BaseClient):
             ) from exc
 
 
-__all__ = ["PendoClient", "path_safe", "segment"]
+__all__ = ["PendoClient", "PendoKeyRefused", "path_safe", "segment"]

@@ -1,4 +1,6 @@
-"""HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz.
+"""HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz,
+and /metrics when METRICS_TOKEN is set (`bot.metrics_endpoint`; the ack time of every Slack request is
+measured here, from its arrival to the response's first byte).
 
 In front of Bolt sits `SlackRequestGate`, a raw ASGI middleware that refuses what Slack would never send
 before anything parses or logs it: bodies over 1 MB (413, without reading them all), requests with a
@@ -29,6 +31,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import metrics, metrics_endpoint
 from bot.deps import Deps
 from bot.http.upstream import SEND_MONITOR, UpstreamError
 from bot.inflight import InFlight
@@ -79,6 +82,7 @@ class SlackRequestGate:
         if scope["type"] != "http" or scope["path"] != SLACK_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        arrived = time.perf_counter()
         if self._inflight is not None and not self._inflight.accepting:
             # Shutting down: Slack retries events; a command's user sees Slack's own "try again".
             await _plain(send, 503, "shutting down", [(b"retry-after", b"5")])
@@ -98,12 +102,21 @@ class SlackRequestGate:
                 return await self._refuse(send, 401, problem)
             if not self._first_time(headers):
                 log.warning("slack request refused: replay of an already answered request")
+                metrics.DUPLICATES.labels("replay").inc()
                 await _plain(send, 200, "")
                 return
-        problem = payload_problem(headers.get("content-type", ""), body)
+        content_type = headers.get("content-type", "")
+        problem = payload_problem(content_type, body)
         if problem:
             return await self._refuse(send, 400, f"not a Slack payload: {problem}")
-        await self.app(scope, replaying(body, receive), send)
+        kind = request_kind(content_type, body)
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics.acked(kind, time.perf_counter() - arrived)
+            await send(message)
+
+        await self.app(scope, replaying(body, receive), timed)
 
     def _signature_problem(self, headers: dict[str, str], body: bytes) -> str | None:
         stamp = headers.get("x-slack-request-timestamp", "")
@@ -235,6 +248,16 @@ def shape_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
+def request_kind(content_type: str, body: bytes) -> str:
+    """`event`, `command`, `interaction` or `options` (a block_suggestion): the ack metric's label, read
+    from a body that already passed `payload_problem` without parsing it again."""
+    if content_type.startswith("application/json"):
+        return "event"
+    if not body.startswith(b"payload=") and b"&payload=" not in body:
+        return "command"
+    return "options" if b"block_suggestion" in body else "interaction"
+
+
 async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = text.encode()
     headers = [
@@ -250,11 +273,13 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     handler = AsyncSlackRequestHandler(bolt)
 
     async def pendo_failure() -> str:
-        """ "" when Pendo accepts the key, else the sentence to show; cached either way (see readyz)."""
+        """ "" when Pendo accepts the key, else the sentence to show (with what to fix, for whoever runs
+        the bot); cached either way (see readyz)."""
         try:
             await deps.pendo.verify()
         except UpstreamError as exc:
-            return exc.user_message
+            log.warning("readiness: Pendo check failed", extra={"error": str(exc)})
+            return f"{exc.user_message} ({exc.hint})" if exc.hint else exc.user_message
         return ""
 
     async def slack_events(request: Request) -> Response:
@@ -277,20 +302,28 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         checks = {"settings": "ok", "pendo": failure or "ok"}
         return JSONResponse(checks, status_code=503 if failure else 200)
 
+    settings = deps.settings
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await start(bolt)
+        stop_metrics = None
+        if settings.metrics_port is not None:
+            stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
         yield
         await deps.inflight.drain()
+        if stop_metrics is not None:
+            await stop_metrics()
         await deps.aclose()
 
-    app = Starlette(
-        routes=[
-            Route(SLACK_PATH, slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    routes = [
+        Route(SLACK_PATH, slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if settings.metrics_token is not None:
+        token = settings.metrics_token.get_secret_value()
+        routes.append(Route("/metrics", metrics_endpoint.token_route(token), methods=["GET"]))
+    app = Starlette(routes=routes, lifespan=lifespan)
     secret = deps.settings.slack_signing_secret
     return SlackRequestGate(app, secret.get_secret_value() if secret else None, deps.inflight)

@@ -310,7 +310,7 @@ async def test_rejected_key_fails_the_whole_lookup_without_leaking_it(make_env: 
     with pytest.raises(AuthError) as caught:
         await env.deps.context.lookup(JANE)
     exc = caught.value
-    assert "PENDO_INTEGRATION_KEY" in exc.user_message
+    assert "PENDO_INTEGRATION_KEY" in (exc.hint or "") and "integration key" in exc.user_message
     for text in (exc.user_message, str(exc), exc.detail, repr(exc)):
         assert key not in text
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{JANE}"]  # 401 is not retried
@@ -321,7 +321,10 @@ async def test_wrong_key_403_is_an_auth_error(make_env: Make) -> None:
     env = make_env(pendo_integration_key="not-the-right-key")
     with pytest.raises(AuthError) as caught:
         await env.deps.context.lookup(JANE)
-    assert "PENDO_INTEGRATION_KEY" in caught.value.user_message
+    assert (
+        "PENDO_INTEGRATION_KEY" in (caught.value.hint or "")
+        and "another Pendo region" in caught.value.user_message
+    )
     assert "not-the-right-key" not in caught.value.user_message + str(caught.value)
 
 

@@ -221,7 +221,7 @@ async def test_email_answer_for_upstream_failure(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"^/api/v1/visitor/", 401)
     answer = await answers.email_answer(deps.context, JANE, "ref42")
-    assert answer.outcome == "error:AuthError"
+    assert answer.outcome == "error:PendoKeyRefused"
     check_message(answer.message)
     # words for agents: the setting name and the status go to the log and `pendo-bot check`
     assert "PENDO_INTEGRATION_KEY" not in answer.message["text"] and "401" not in answer.message["text"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from bot.context.tickets import TicketLookup
 from bot.deps import Deps, build_deps
@@ -32,6 +33,7 @@ class SampleDeps:
     settings: Settings
     controls: FakeControls  # the fake Pendo's request log and fault injection
     zendesk_controls: FakeControls
+    pendo_app: Starlette | None = None  # the fake Pendo itself (`app.state.set_timezone`, ...)
 
     @property
     def tickets(self) -> TicketLookup:
@@ -92,7 +94,7 @@ class DepsFactory:
             sleep=sleep,
         )
         self.made.append(deps)
-        return SampleDeps(deps, settings, pendo_app.state.controls, zendesk_app.state.controls)
+        return SampleDeps(deps, settings, pendo_app.state.controls, zendesk_app.state.controls, pendo_app)
 
     async def aclose(self) -> None:
         while self.made:
