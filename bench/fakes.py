@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.sample import TICKET_JANE, Workspace, build_workspace, create_pendo_app, create_zendesk_app
 from bot.sample.controls import read_body
-from bot.web import replaying
+from bot.slack.web import replaying
 
 FAST = True  # httptools (and uvloop, below) when installed: the fakes take less CPU from the bot
 CLONE_TICKET_BASE = 9_000_000

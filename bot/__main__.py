@@ -13,11 +13,11 @@ from bot.answers import render_account, render_result
 from bot.context.customers import LookupResult
 from bot.context.models import AccountNotFound, Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
 from bot.deps import Deps, build_deps
+from bot.http.upstream import NotFound, UpstreamError
 from bot.logs import setup_logging
 from bot.render import accounts as ac
 from bot.render import text as terminal_text
 from bot.settings import Settings, SettingsError, load_settings
-from bot.upstream import NotFound, UpstreamError
 from bot.zendesk.links import parse_ticket_query
 
 
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_account(settings, args))
     if args.command == "check":
         return asyncio.run(_check(settings, args))
-    from bot.server import serve
+    from bot.slack.server import serve
 
     if args.sample and settings.pendo_configured:
         print("--sample: answering from the sample workspace, not the configured Pendo.", file=sys.stderr)

@@ -15,16 +15,16 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.audit import Outcome
-from bot.cache import StaleUse, track_stale
 from bot.context.customers import AccountResult, CustomerLookup, LookupResult
 from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
 from bot.context.tickets import TicketLookup
+from bot.http.cache import StaleUse, track_stale
+from bot.http.upstream import UpstreamError
 from bot.preferences.model import Choices
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render.words import upstream_sentence
-from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
 

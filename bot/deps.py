@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 import httpx
 
 from bot.audit import Auditor
-from bot.cache import TTLCache
 from bot.context.customers import CustomerLookup
 from bot.context.tickets import TicketLookup
+from bot.http.cache import TTLCache
+from bot.http.ratelimit import Budget
+from bot.http.shared import Identity, RedisLink
+from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.inflight import InFlight
 from bot.pendo.client import PendoClient
 from bot.preferences.store import PreferenceStore, preference_store
-from bot.ratelimit import Budget
 from bot.settings import Settings, SettingsError
-from bot.shared import Identity, RedisLink
-from bot.upstream import RetryPolicy, Sleep, http_client
 from bot.zendesk.client import ZendeskClient
 
 log = logging.getLogger(__name__)

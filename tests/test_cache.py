@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.cache import TTLCache
+from bot.http.cache import TTLCache
 
 
 class FakeClock:
@@ -255,8 +255,8 @@ async def test_owner_cancelled_does_not_cancel_other_waiters(cache: TTLCache) ->
 
 # --- stale answers and shared marks (memory backend) --------------------------------------------------
 async def test_stale_value_stands_in_for_an_unavailable_upstream_only_when_tracked(clock: FakeClock) -> None:
-    from bot.cache import track_stale
-    from bot.upstream import AuthError, Unavailable
+    from bot.http.cache import track_stale
+    from bot.http.upstream import AuthError, Unavailable
 
     cache = TTLCache(clock=clock, stale_seconds=600, wall=lambda: clock.now)
 
@@ -286,8 +286,8 @@ async def test_stale_value_stands_in_for_an_unavailable_upstream_only_when_track
 
 
 async def test_without_a_stale_window_nothing_is_kept(clock: FakeClock) -> None:
-    from bot.cache import track_stale
-    from bot.upstream import Unavailable
+    from bot.http.cache import track_stale
+    from bot.http.upstream import Unavailable
 
     cache = TTLCache(clock=clock)
 

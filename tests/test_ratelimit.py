@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from bot.ratelimit import Budget, BudgetExhausted, LimitedTransport
-from bot.upstream import RateLimited
+from bot.http.ratelimit import Budget, BudgetExhausted, LimitedTransport
+from bot.http.upstream import RateLimited
 
 
 class FakeClock:

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.app import SLACK_RETRY_AFTER_CAP, CappedRateLimitRetry, slack_client
 from bot.sample import LoopbackServer
 from bot.settings import load_settings
+from bot.slack.app import SLACK_RETRY_AFTER_CAP, CappedRateLimitRetry, slack_client
 
 
 class RateLimited:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from bot.upstream import (
+from bot.http.upstream import (
     AuthError,
     BadResponse,
     NotFound,

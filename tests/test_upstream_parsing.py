@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from bot.answers import render_result, ticket_answer
 from bot.context.models import CustomerContext
 from bot.deps import build_deps
+from bot.http.upstream import UpstreamError, parse_retry_after
 from bot.render import format as fmt
 from bot.render import text as terminal_text
 from bot.sample import (
@@ -39,7 +40,6 @@ from bot.sample import (
     sample_settings,
 )
 from bot.settings import load_settings
-from bot.upstream import UpstreamError, parse_retry_after
 from tests.support.blockkit import validate_message
 
 NOW = 1_795_000_000_000 + 13 * 3_600_000

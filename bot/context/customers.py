@@ -37,13 +37,13 @@ from bot.context.models import (
 )
 from bot.context.resolver import Resolver, parse_email
 from bot.deadline import Deadline, answer_deadline, current_deadline
+from bot.http.upstream import Unavailable, UpstreamError
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import Account, CatalogItem, MetadataSchema, Visitor
 from bot.preferences.model import Choices
 from bot.settings import Settings
-from bot.upstream import Unavailable, UpstreamError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from enum import Enum
 
 from bot.context.customers import CustomerLookup, LookupResult
 from bot.context.models import TICKET_MARKER, Gap, InvalidInput
+from bot.http.upstream import UpstreamError
 from bot.preferences.model import Choices
-from bot.upstream import UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle
 

@@ -12,8 +12,8 @@ import logging
 from pydantic import TypeAdapter
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cache import TTLCache
 from bot.deps import Deps
+from bot.http.cache import TTLCache
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cache import TTLCache
 from bot.deps import Deps
+from bot.http.cache import TTLCache
 
 log = logging.getLogger(__name__)
 CHANNEL_TTL = 300.0  # a channel that becomes shared is noticed within five minutes

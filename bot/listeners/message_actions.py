@@ -24,6 +24,7 @@ from bot.answers import error_answer, found_outcome, new_request_id, slack_error
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
+from bot.http.upstream import UpstreamError
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.gates import share_allowed
 from bot.listeners.routes import Route
@@ -33,7 +34,6 @@ from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render import words
-from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
 SHARE_TTL = 24 * 3600.0  # a summary shared once stays shared: a second click within a day never reposts

@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import deliver, slack_error
 from bot.deps import Deps
+from bot.http.upstream import UpstreamError
 from bot.listeners.routes import Route
 from bot.pendo.models import MetadataSchema
 from bot.preferences.model import (
@@ -38,7 +39,6 @@ from bot.preferences.store import PreferencesUnavailable, RedisPreferences
 from bot.render import blocks as block_kit
 from bot.render import settings as form_blocks
 from bot.render.home import home_view
-from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
 TZ_TTL = 6 * 3600.0  # a Slack profile's zone, reused for this long

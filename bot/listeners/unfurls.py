@@ -21,6 +21,7 @@ from bot.answers import slack_error
 from bot.audit import Outcome
 from bot.context.tickets import TicketContext, TicketLookup
 from bot.deps import Deps
+from bot.http.upstream import UpstreamError
 from bot.inflight import CUT_SHORT, InFlight
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
@@ -30,7 +31,6 @@ from bot.listeners.settings import unfurls_my_links
 from bot.policy import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
 from bot.render import tickets as ticket_blocks
 from bot.render import work_objects as wo
-from bot.upstream import UpstreamError
 from bot.zendesk.links import TicketRef, find_ticket_refs
 from bot.zendesk.models import TicketBundle
 

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import slack_error
 from bot.audit import Outcome
+from bot.http.upstream import UpstreamError
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of
@@ -25,7 +26,6 @@ from bot.listeners.settings import agent_choices
 from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
 from bot.render import words
 from bot.render import work_objects as wo
-from bot.upstream import UpstreamError
 from bot.zendesk.links import ticket_id as ticket_id_of
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from bot.cache import TTLCache
-from bot.client_base import BaseClient, WireModel
+from bot.http.cache import TTLCache
+from bot.http.client import BaseClient, WireModel
+from bot.http.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
 from bot.pendo import queries
 from bot.pendo.kinds import PendoKind
 from bot.pendo.models import Account, CatalogItem, Guide, HistoryItem, MetadataSchema, Visitor
-from bot.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from bot.client_base import WireModel
+from bot.http.client import WireModel
 from bot.pendo.kinds import PendoKind
 
 Metadata = dict[str, dict[str, Any]]

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.http.shared import MISSING, RedisLink
 from bot.preferences.model import Preferences, from_row
-from bot.shared import MISSING, RedisLink
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.web import replaying
+from bot.slack.web import replaying
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from bot.cache import TTLCache
-from bot.client_base import BaseClient
-from bot.settings import Settings
-from bot.upstream import (
+from bot.http.cache import TTLCache
+from bot.http.client import BaseClient
+from bot.http.upstream import (
     AuthError,
     BadResponse,
     Forbidden,
@@ -29,6 +28,7 @@ from bot.upstream import (
     UpstreamError,
     http_client,
 )
+from bot.settings import Settings
 from bot.zendesk.models import CustomStatus, Group, Organization, Record, Ticket, TicketBundle, User
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from bot.client_base import WireModel
+from bot.http.client import WireModel
 
 
 class Record(WireModel):

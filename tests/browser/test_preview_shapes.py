@@ -19,6 +19,7 @@ import httpx
 from bot import answers
 from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.deps import build_deps
+from bot.http.upstream import Unavailable, UpstreamError
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render.home import home_view
@@ -39,7 +40,6 @@ from bot.sample import (
 from bot.sample.data import Workspace
 from bot.sample.preview import DemoStack
 from bot.settings import load_settings
-from bot.upstream import Unavailable, UpstreamError
 
 TIMEOUT = 15_000
 UNKNOWN = {"type": "no_such_block", "text": {"type": "mrkdwn", "text": "?"}}

@@ -16,6 +16,7 @@ import pytest
 from bot.context.models import CustomerContext, NotFoundInPendo, TimelineEntry
 from bot.context.tickets import MARKER
 from bot.deadline import answer_deadline
+from bot.http.upstream import AuthError
 from bot.sample import (
     ACME,
     DORMANT,
@@ -35,7 +36,6 @@ from bot.sample import (
     TONY,
 )
 from bot.sample.data import SLASH_VISITOR_ID
-from bot.upstream import AuthError
 
 from .conftest import DAY, HOUR, MIDNIGHT, NOW, PREVIOUS_START, WINDOW_START, Make, Oracle, local_midnight
 

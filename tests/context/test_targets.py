@@ -53,7 +53,7 @@ def test_the_slash_command_uses_the_same_grammar() -> None:
     def command(text: str, tickets: bool = True) -> Target:
         return parse_query(text, HOSTS, tickets=tickets, command=True)
 
-    assert command("ACCOUNT  Acme   Corp") == Target("account", "Acme Corp")
+    assert command("ACCOUNT  Acme   Corp") == Target("account", "Acme   Corp")  # as typed: searched so
     assert command("account") == Target("account", "")  # the listener says what to type
     assert command("#1001", tickets=False) == Target("ticket", "1001")  # the listener says Zendesk is off
     assert command("<https://help.acme.example/agent/tickets/7>") == Target("ticket", "7")

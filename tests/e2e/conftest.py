@@ -23,12 +23,12 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from bot.app import build_app
 from bot.deps import Deps
 from bot.sample import FakeControls, build_workspace
 from bot.sample.data import Workspace
 from bot.sample.slack_api import FakeSlack, SlackCall
-from bot.web import SlackRequestGate, create_web_app
+from bot.slack.app import build_app
+from bot.slack.web import SlackRequestGate, create_web_app
 from tests.support.factories import DepsFactory
 
 SECRET = "e2e-signing-secret-0123456789"

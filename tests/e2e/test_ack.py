@@ -29,7 +29,7 @@ async def test_a_listener_that_fails_before_its_ack_gets_a_500(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("parser broke")
 
-    monkeypatch.setattr("bot.listeners.commands.parse_ticket_query", broken)
+    monkeypatch.setattr("bot.listeners.commands.parse_query", broken)  # the /pendo grammar
     with caplog.at_level(logging.ERROR):
         response, _ = await bot.command(JANE)
     assert response.status_code == 500

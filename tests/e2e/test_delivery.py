@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 
 from bot.answers import TEXT_LIMIT, Answer
 from bot.audit import Outcome
-from bot.cache import TTLCache
+from bot.http.cache import TTLCache
 from bot.listeners.channels import ChannelPolicy
 from bot.sample import JANE, LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app

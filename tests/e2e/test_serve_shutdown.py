@@ -211,5 +211,5 @@ def test_with_json_logs_every_line_of_a_served_process_is_json(
     lines = (tmp_path / "serve.log").read_text().splitlines()
     records = [json.loads(line) for line in lines]  # raises on any line that is not JSON
     loggers = {r["logger"] for r in records}
-    assert {"bot.server", "uvicorn.error", "bot.web"} <= loggers
+    assert {"bot.slack.server", "uvicorn.error", "bot.slack.web"} <= loggers
     assert "xoxb-json-log-test" not in "\n".join(lines)

@@ -199,9 +199,9 @@ class NeverAnswers(httpx.AsyncBaseTransport):
 async def test_healthz_fails_when_upstream_sends_are_stuck(
     fake_slack: FakeSlack, slack_server: tuple[FakeSlack, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.upstream
+    import bot.http.upstream
 
-    monkeypatch.setattr(bot.upstream.SEND_MONITOR, "grace", 0.1)
+    monkeypatch.setattr(bot.http.upstream.SEND_MONITOR, "grace", 0.1)
     stuck = make_bot(fake_slack, slack_server[1], lookup_deadline_seconds=0.1, pendo_timeout_seconds=0.1)
     stuck.deps.pendo._http._transport = NeverAnswers()
     try:
@@ -215,8 +215,8 @@ async def test_healthz_fails_when_upstream_sends_are_stuck(
     finally:
         await stuck.http.aclose()
         await stuck.deps.aclose()
-        monkeypatch.setattr(bot.upstream.SEND_MONITOR, "grace", 10.0)
-        bot.upstream.SEND_MONITOR._inflight.clear()
+        monkeypatch.setattr(bot.http.upstream.SEND_MONITOR, "grace", 10.0)
+        bot.http.upstream.SEND_MONITOR._inflight.clear()
 
 
 # --- item 9: one deadline per answer, across Zendesk and Pendo ---------------------------------------------

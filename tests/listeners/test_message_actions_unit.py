@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.cache import TTLCache
+from bot.http.cache import TTLCache
 from bot.listeners import clicks as ma
 from bot.listeners import gates
 from bot.render import blocks as block_kit

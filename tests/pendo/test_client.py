@@ -14,11 +14,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.cache import TTLCache
-from bot.pendo import queries
-from bot.pendo.client import PendoClient, segment
-from bot.pendo.models import CatalogItem, HistoryItem, Visitor
-from bot.upstream import (
+from bot.http.cache import TTLCache
+from bot.http.upstream import (
     AuthError,
     BadRequest,
     BadResponse,
@@ -27,6 +24,9 @@ from bot.upstream import (
     Unavailable,
     UpstreamError,
 )
+from bot.pendo import queries
+from bot.pendo.client import PendoClient, segment
+from bot.pendo.models import CatalogItem, HistoryItem, Visitor
 
 BASE = "https://app.pendo.io"
 KEY = "6f1c2d3e-aaaa-bbbb-cccc-0123456789ab"

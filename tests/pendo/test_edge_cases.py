@@ -17,8 +17,8 @@ from bot.__main__ import _check, build_parser
 from bot.context.models import CustomerContext
 from bot.pendo.client import DAY_OFFSET_KEY
 from bot.sample import JANE, POWER_USER, SOLO
-from bot.server import startup_warnings
 from bot.settings import load_settings
+from bot.slack.server import startup_warnings
 from tests.support.factories import DepsFactory
 from tests.support.fixtures import SAMPLE_NOW, sample_workspace
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as redis_asyncio
 
+from bot.http.shared import RedisLink
 from bot.preferences.store import PreferenceStore, RedisPreferences, SQLitePreferences
-from bot.shared import RedisLink
 from tests.redis.conftest import RedisServer, start_redis
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.http.shared import RedisLink
 from bot.preferences.model import ROW_VERSION, Preferences
 from bot.preferences.store import (
     SCHEMA_VERSION,
@@ -16,7 +17,6 @@ from bot.preferences.store import (
     SQLitePreferences,
     migrate,
 )
-from bot.shared import RedisLink
 from tests.preferences.conftest import Backend
 from tests.redis.conftest import RedisServer
 

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
+from bot.http.shared import Identity
 from bot.sample import JANE, SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN, TICKET_JANE, TONY
 from bot.sample.data import Workspace
 from bot.sample.slack_api import FakeSlack
 from bot.settings import load_settings
-from bot.shared import Identity
 from tests.e2e.conftest import Bot, make_bot, workspace
 from tests.e2e.test_unfurls import posted
 
@@ -184,7 +184,7 @@ async def test_an_entry_of_the_wrong_shape_is_ignored_and_logged_once(
             await client.set(key, bad, px=60_000)
     finally:
         await client.aclose()
-    caplog.set_level(logging.WARNING, logger="bot.cache")
+    caplog.set_level(logging.WARNING, logger="bot.http.cache")
     second = make_bot(fake_slack, slack_server[1], redis_url=redis_url)  # fresh memory: reads Redis
     async with second.running():
         visitor, ticket = await answer(second, JANE), await answer(second, str(TICKET_JANE))

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from pydantic import TypeAdapter
 
-from bot.cache import TTLCache, track_stale
+from bot.http.cache import TTLCache, track_stale
+from bot.http.ratelimit import Budget, BudgetExhausted
+from bot.http.shared import RedisLink, Unencodable, decode, encode
+from bot.http.upstream import NotFound, RetryPolicy, Unavailable
 from bot.pendo.models import CatalogItem
-from bot.ratelimit import Budget, BudgetExhausted
 from bot.sample import TICKET_JANE, build_workspace, create_zendesk_app, sample_settings
 from bot.settings import load_settings
-from bot.shared import RedisLink, Unencodable, decode, encode
-from bot.upstream import NotFound, RetryPolicy, Unavailable
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle
 from tests.redis.conftest import start_redis
@@ -174,7 +174,7 @@ async def test_an_entry_for_this_key_but_of_another_type_is_ignored_and_loaded_a
     async def right() -> CatalogItem:
         return item
 
-    caplog.set_level(logging.WARNING, logger="bot.cache")
+    caplog.set_level(logging.WARNING, logger="bot.http.cache")
     await a.get_or_load("k", 60, wrong)  # written by a caller (or a version) that meant something else
     assert await b.get_or_load("k", 60, right, expect=expect) == item
     assert await TTLCache(shared=RedisLink(redis_url)).get_or_load("k", 60, wrong, expect=expect) == item
@@ -244,7 +244,7 @@ async def test_a_redis_outage_degrades_to_memory_with_one_warning(caplog: pytest
 
     assert await cache.get_or_load("k", 60, load) == "v"
     server.stop()
-    caplog.set_level(logging.WARNING, logger="bot.shared")
+    caplog.set_level(logging.WARNING, logger="bot.http.shared")
     other = TTLCache(shared=link)
     assert await other.get_or_load("k", 60, load) == "v"  # loaded here: Redis is gone
     assert await other.get_or_load("k", 60, load) == "v"  # then from this instance's memory

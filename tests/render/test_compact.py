@@ -23,6 +23,7 @@ from bot.context.models import (
     TimelineEntry,
 )
 from bot.context.tickets import NoPendo, TicketContext
+from bot.http.upstream import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
 from bot.pendo.client import PendoKeyOrRegionRejected
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
@@ -38,7 +39,6 @@ from bot.sample import (
     TICKET_SAM,
     Workspace,
 )
-from bot.upstream import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
 from bot.zendesk.client import TicketNotFound, ZendeskAuthError, ZendeskForbidden
 from bot.zendesk.models import Via
 from tests.render.test_messages import (

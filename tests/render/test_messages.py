@@ -41,6 +41,7 @@ from bot.context.models import (
     VisitorUsage,
 )
 from bot.context.tickets import TicketContext, TicketLookup
+from bot.http.upstream import AuthError, Unavailable, UpstreamError
 from bot.listeners.message_actions import draw
 from bot.render import blocks as block_kit
 from bot.render import text as terminal_text
@@ -61,7 +62,6 @@ from bot.sample import (
     TONY,
     Workspace,
 )
-from bot.upstream import AuthError, Unavailable, UpstreamError
 from bot.zendesk.client import TicketNotFound
 from bot.zendesk.models import Group, Organization, Ticket, TicketBundle, User
 from tests.support.blockkit import validate_message

@@ -17,10 +17,10 @@ from starlette.applications import Starlette
 
 from bot.context.tickets import TicketLookup
 from bot.deps import Deps, build_deps
+from bot.http.upstream import Sleep
 from bot.sample import SAMPLE_PENDO_KEY, FakeControls, Workspace, create_pendo_app, create_zendesk_app
 from bot.sample import sample_settings as point_at_sample
 from bot.settings import Settings, load_settings
-from bot.upstream import Sleep
 
 
 async def no_sleep(_seconds: float) -> None:

@@ -13,9 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.cache import TTLCache
-from bot.settings import Settings
-from bot.upstream import (
+from bot.http.cache import TTLCache
+from bot.http.upstream import (
     AuthError,
     BadResponse,
     Forbidden,
@@ -25,6 +24,7 @@ from bot.upstream import (
     Unavailable,
     UpstreamError,
 )
+from bot.settings import Settings
 from bot.zendesk.client import (
     TicketNotFound,
     ZendeskAuthError,

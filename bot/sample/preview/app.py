@@ -1,7 +1,7 @@
 """The preview's HTTP side: the page and its assets, what the page needs to play Slack, and the bot itself.
 
 Routes on one port (default http://127.0.0.1:3000):
-- `POST /slack/events`, `GET /healthz`, `GET /readyz`: the real bot (`bot.web`), as Slack would reach it;
+- `POST /slack/events`, `GET /healthz`, `GET /readyz`: the real bot (`bot.slack.web`), as Slack would reach it;
 - `GET /`: the Slack-like page (plain HTML, CSS and JS from `static/`, no build step);
 - `GET /demo/config`: channels, people, the ticket host, the sidebar's suggestions, the switches;
 - `POST /demo/reader`: the reader's Slack profile zone (what `users.info` answers): the page's own;

@@ -22,14 +22,14 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.app import build_app
 from bot.deps import Deps, build_deps
 from bot.sample import create_pendo_app, create_zendesk_app, sample_settings
 from bot.sample.data import DEFAULT_TIMEZONE, Workspace, build_workspace
 from bot.sample.server import LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app
 from bot.settings import Settings
-from bot.web import create_web_app
+from bot.slack.app import build_app
+from bot.slack.web import create_web_app
 
 INTERNAL_CHANNEL = "C0SUPPORT"
 SHARED_CHANNEL = "C0EXTACME"

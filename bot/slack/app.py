@@ -30,7 +30,7 @@ from bot.answers import slack_error
 from bot.deps import Deps
 from bot.listeners import register_listeners
 from bot.settings import Settings
-from bot.slack_http import SlackHTTP, install
+from bot.slack.http import SlackHTTP, install
 
 log = logging.getLogger(__name__)
 OAUTH_VARS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")

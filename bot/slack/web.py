@@ -32,10 +32,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import metrics, metrics_endpoint
-from bot.app import start
 from bot.deps import Deps
+from bot.http.upstream import SEND_MONITOR, UpstreamError
 from bot.inflight import InFlight
-from bot.upstream import SEND_MONITOR, UpstreamError
+from bot.slack.app import start
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0

@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 
 from bot import metrics
-from bot.shared import MISSING, RedisLink
-from bot.upstream import RateLimited
+from bot.http.shared import MISSING, RedisLink
+from bot.http.upstream import RateLimited
 
 DEFAULT_MAX_WAIT = 5.0
 LEASE_SECONDS = 60.0  # an in-flight slot of a crashed instance frees itself after this
@@ -193,7 +193,7 @@ class Budget:
 
     def wrap(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncBaseTransport:
         """`transport` (default: the upstream transport) spending from this budget."""
-        from bot.upstream import default_transport
+        from bot.http.upstream import default_transport
 
         inner = transport if transport is not None else default_transport()
         return LimitedTransport(inner, self) if self.limited else inner

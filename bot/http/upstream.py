@@ -191,7 +191,7 @@ USER_AGENT = "pendo-context-for-slack/0.1"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # an upstream answer larger than this is refused while it streams in
 
 
-MAX_CONNECTIONS = 100  # per upstream; the politeness limits are the budgets in bot/ratelimit.py
+MAX_CONNECTIONS = 100  # per upstream; the politeness limits are the budgets in bot/http/ratelimit.py
 KEEPALIVE_SECONDS = 30.0
 
 

@@ -2,7 +2,7 @@
 
 The shape follows openai-python's `BaseClient`: a subclass says how to authenticate (`_headers`) and
 which statuses mean something special for it (`_classify`); the base sends with the shared retry policy
-(`bot.upstream.send_with_retry`), maps every other status the same way for both upstreams, reads the
+(`bot.http.upstream.send_with_retry`), maps every other status the same way for both upstreams, reads the
 JSON body, and validates it with a typed pydantic adapter, so every read returns its declared type.
 Only requests with a body send `Content-Type`.
 """
@@ -16,8 +16,8 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from bot.cache import TTLCache
-from bot.upstream import BadResponse, RetryPolicy, Sleep, UpstreamError, json_body, send_with_retry
+from bot.http.cache import TTLCache
+from bot.http.upstream import BadResponse, RetryPolicy, Sleep, UpstreamError, json_body, send_with_retry
 
 T = TypeVar("T")
 Classify = Callable[[httpx.Response], UpstreamError | None]

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import metrics, metrics_endpoint
-from bot.app import build_app, start
 from bot.deps import Deps
 from bot.settings import Settings, SettingsError
+from bot.slack.app import build_app, start
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def serve(
         return 0
     import uvicorn
 
-    from bot.web import create_web_app
+    from bot.slack.web import create_web_app
 
     web = create_web_app(build_app(settings, deps), deps)
     bind = port or settings.port
