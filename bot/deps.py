@@ -19,6 +19,8 @@ from bot.cache import TTLCache
 from bot.context.customers import CustomerLookup
 from bot.context.tickets import TicketLookup
 from bot.inflight import InFlight
+from bot.notes.queue import NoteQueue
+from bot.notes.writer import TicketNotes
 from bot.pendo.client import PendoClient
 from bot.ratelimit import Budget
 from bot.settings import Settings, SettingsError
@@ -40,6 +42,10 @@ class Deps:
     auditor: Auditor
     inflight: InFlight  # work started after an ack: one deadline each, drained on shutdown
     sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
+    notes: TicketNotes | None = None  # Pendo notes on Zendesk tickets (None: Zendesk is not connected)
+    note_queue: NoteQueue | None = (
+        None  # what the Zendesk webhook asks for (None: ZENDESK_WEBHOOK_SECRET unset)
+    )
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -112,15 +118,22 @@ def build_deps(
         )
         closers.append(zendesk.aclose)
         tickets = TicketLookup(zendesk, context)
+    memo = TTLCache(max_entries=20_000, shared=redis, namespace="slack")
+    notes = TicketNotes(tickets, tickets.zendesk, memo, settings) if tickets is not None else None
+    queue = NoteQueue(notes) if notes is not None and settings.zendesk_webhook_secret is not None else None
+    if queue is not None:
+        closers.insert(0, queue.aclose)  # the workers stop before the clients they use close
     return Deps(
         settings=settings,
         pendo=pendo,
         context=context,
         tickets=tickets,
         cache=cache,
-        memo=TTLCache(max_entries=20_000, shared=redis, namespace="slack"),
+        memo=memo,
         auditor=Auditor(_audit_key(settings)),
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
         sample=sample,
+        notes=notes,
+        note_queue=queue,
         closers=closers,
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from bot.app import build_app, start
 from bot.deps import Deps
 from bot.settings import Settings, SettingsError
+from bot.zendesk_hook import webhook_server
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,9 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
-        await stop.wait()
+        async with webhook_server(deps, settings.port):  # POST /zendesk/webhook when configured
+            connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
+            await stop.wait()
         log.info("Socket Mode: stopping (signal)")
         connecting.cancel()  # still retrying to connect: give up
         await handler.close_async()  # type: ignore[no-untyped-call]  # no new events; work under way drains

@@ -32,6 +32,7 @@ from bot.app import start
 from bot.deps import Deps
 from bot.inflight import InFlight
 from bot.upstream import SEND_MONITOR, UpstreamError
+from bot.zendesk_hook import zendesk_webhook_route
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0
@@ -216,11 +217,13 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         await deps.inflight.drain()
         await deps.aclose()
 
+    webhook = zendesk_webhook_route(deps)  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
     app = Starlette(
         routes=[
             Route(SLACK_PATH, slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *([webhook] if webhook is not None else []),
         ],
         lifespan=lifespan,
     )

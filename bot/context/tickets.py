@@ -20,6 +20,7 @@ class TicketContext:
     bundle: TicketBundle
     pendo: LookupResult | None = None
     reason: str | None = None  # why there is no Pendo part, as a sentence
+    error: UpstreamError | None = None  # the failure behind `reason`, when Pendo failed (a value, not words)
 
 
 class TicketLookup:
@@ -60,5 +61,5 @@ class TicketLookup:
             log.warning(
                 "pendo part of a ticket failed", extra={"ticket": bundle.ticket_id, "error": str(exc)}
             )
-            return TicketContext(bundle, reason=f"Pendo data unavailable: {exc.user_message}")
+            return TicketContext(bundle, reason=f"Pendo data unavailable: {exc.user_message}", error=exc)
         return TicketContext(bundle, pendo=result)

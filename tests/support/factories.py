@@ -18,6 +18,7 @@ from bot.context.tickets import TicketLookup
 from bot.deps import Deps, build_deps
 from bot.sample import SAMPLE_PENDO_KEY, FakeControls, Workspace, create_pendo_app, create_zendesk_app
 from bot.sample import sample_settings as point_at_sample
+from bot.sample.helpdesk import Helpdesk
 from bot.settings import Settings, load_settings
 from bot.upstream import Sleep
 
@@ -32,6 +33,7 @@ class SampleDeps:
     settings: Settings
     controls: FakeControls  # the fake Pendo's request log and fault injection
     zendesk_controls: FakeControls
+    helpdesk: Helpdesk  # the fake Zendesk's tickets, comments, webhooks and triggers
 
     @property
     def tickets(self) -> TicketLookup:
@@ -92,7 +94,9 @@ class DepsFactory:
             sleep=sleep,
         )
         self.made.append(deps)
-        return SampleDeps(deps, settings, pendo_app.state.controls, zendesk_app.state.controls)
+        return SampleDeps(
+            deps, settings, pendo_app.state.controls, zendesk_app.state.controls, zendesk_app.state.helpdesk
+        )
 
     async def aclose(self) -> None:
         while self.made:
