@@ -91,7 +91,7 @@ def webhook_app(deps: Deps) -> Starlette | None:
 
 
 @contextlib.asynccontextmanager
-async def webhook_server(deps: Deps, port: int) -> AsyncIterator[None]:
+async def webhook_server(deps: Deps, port: int, host: str = "0.0.0.0") -> AsyncIterator[None]:
     """In Socket Mode, serve the webhook on `port` while the block runs (nothing when not configured)."""
     app = webhook_app(deps)
     if app is None:
@@ -106,8 +106,10 @@ async def webhook_server(deps: Deps, port: int) -> AsyncIterator[None]:
         def capture_signals(self) -> Iterator[None]:  # the Socket Mode loop handles the signals
             yield
 
-    server = _Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_config=None, lifespan="off"))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off"))
     task = asyncio.ensure_future(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
     log.info(f"Zendesk webhook on port {port}: POST {ZENDESK_PATH}")
     try:
         yield
