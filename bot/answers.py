@@ -71,11 +71,11 @@ def render_result(
     *,
     view: block_kit.ViewRef | None = None,
     shareable: bool = True,
+    ticket_note: bool = False,
 ) -> Answer:
     if isinstance(result, CustomerContext):
-        message = block_kit.context_message(
-            result, view=view, sharing=block_kit.Sharing(allowed=shareable), header_blocks=header_blocks
-        )
+        sharing = block_kit.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
+        message = block_kit.context_message(result, view=view, sharing=sharing, header_blocks=header_blocks)
         return Answer(message, found_outcome(result))
     if isinstance(result, Ambiguous):
         return Answer(
@@ -146,7 +146,8 @@ async def _ticket_answer(
     tc = await tickets.requester_context(bundle)
     if isinstance(tc.pendo, CustomerContext):
         view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
-        return render_result(tc.pendo, now, header, view=view, shareable=shareable)
+        offer = tickets.context.settings.zendesk_add_to_ticket  # "Add to ticket"
+        return render_result(tc.pendo, now, header, view=view, shareable=shareable, ticket_note=offer)
     blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
         Outcome.AMBIGUOUS

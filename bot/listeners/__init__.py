@@ -1,6 +1,7 @@
 """Slack listeners: one module per Slack surface, handlers as module-level functions, registered here.
 
 What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `unfurls` (link_shared),
+`ticket_notes` ("Add to ticket"),
 the app-wide `middleware`, and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
 `channels`: is a conversation shared outside the organisation).
 
@@ -19,11 +20,21 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import accounts, actions, commands, home, message_actions, shortcuts, unfurls, work_objects
+from bot.listeners import (
+    accounts,
+    actions,
+    commands,
+    home,
+    message_actions,
+    shortcuts,
+    ticket_notes,
+    unfurls,
+    work_objects,
+)
 from bot.listeners.middleware import middleware
 from bot.listeners.routes import Route, add_route
 
-MODULES = (commands, actions, message_actions, accounts, shortcuts, home, unfurls, work_objects)
+MODULES = (commands, actions, message_actions, accounts, shortcuts, home, unfurls, work_objects, ticket_notes)
 
 
 def all_routes() -> list[Route]:

@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -87,6 +87,11 @@ async def share_allowed(deps: Deps, client: AsyncWebClient, channel: str) -> boo
     if allowed and channel not in allowed:
         return False
     return not await ChannelPolicy.of(deps).is_external(client, channel)
+
+
+def note_offer(deps: Deps) -> Literal["offer"] | None:
+    """ "Add to ticket" on a ticket's summary, when the bot may write notes (ZENDESK_ADD_TO_TICKET)."""
+    return "offer" if deps.notes is not None and deps.settings.zendesk_add_to_ticket else None
 
 
 async def click_refusal(
@@ -214,7 +219,9 @@ async def _show(
         return refused
     assert ref is not None  # a stale button is refused above
     drawn = await draw(deps, ref)
-    sharing = block_kit.Sharing(allowed=await share_allowed(deps, client, click.channel))
+    sharing = block_kit.Sharing(
+        allowed=await share_allowed(deps, client, click.channel), ticket_note=note_offer(deps)
+    )
     if await answer_privately(click, drawn.message(ref, sharing), respond, client):
         return drawn.outcome, drawn.detail
     return Outcome.UNDELIVERED, ""

@@ -27,6 +27,7 @@ from bot.app import build_app
 from bot.deps import Deps
 from bot.sample import FakeControls, build_workspace
 from bot.sample.data import Workspace
+from bot.sample.helpdesk import Helpdesk
 from bot.sample.slack_api import FakeSlack, SlackCall
 from bot.web import SlackRequestGate, create_web_app
 from tests.support.factories import DepsFactory
@@ -47,6 +48,7 @@ class Bot:
     zendesk: FakeControls
     web: ASGIApp
     startup_calls: list[SlackCall] = field(default_factory=list)  # Slack calls made while starting
+    helpdesk: Helpdesk | None = None  # the fake Zendesk's tickets and comments
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Bot]:
@@ -188,6 +190,7 @@ def make_bot(
         made.controls,
         made.zendesk_controls,
         web,
+        helpdesk=made.helpdesk,
     )
 
 
