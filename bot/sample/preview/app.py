@@ -6,12 +6,14 @@ Routes on one port (default http://127.0.0.1:3000):
 - `GET /demo/config`: channels, people, the ticket host, the sidebar's suggestions, the switches;
 - `POST /demo/sign`: Slack's request signature for a body (the page signs what it sends, as Slack does);
 - `GET /demo/calls?after=N`: what the bot sent to the fake Slack Web API and response_url since N;
-- `POST /demo/switch`: a Pendo fault or the subscription time zone (restarts the bot).
+- `POST /demo/switch`: a Pendo fault or the subscription time zone (restarts the bot);
+- `GET /demo/zendesk`, `POST /demo/zendesk/file`: the sample Zendesk's new tickets and their Pendo notes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +38,7 @@ from bot.sample.preview.stack import (
     DemoStack,
     subscription_tz_supported,
 )
+from bot.sample.preview.zendesk_panel import file_ticket, zendesk_page
 from bot.sample.slack_api import BOT_USER_ID, TEAM_ID
 
 BOT_PATHS = ("/slack/events", "/healthz", "/readyz")
@@ -130,6 +133,8 @@ def create_preview_app(stack: DemoStack) -> ASGIApp:
             Route("/demo/sign", sign, methods=["POST"]),
             Route("/demo/calls", calls, methods=["GET"]),
             Route("/demo/switch", switch, methods=["POST"]),
+            Route("/demo/zendesk", functools.partial(zendesk_page, stack=stack), methods=["GET"]),
+            Route("/demo/zendesk/file", functools.partial(file_ticket, stack=stack), methods=["POST"]),
             Mount("/static", app=StaticFiles(packages=[("bot.sample.preview", "static")]), name="static"),
         ],
         lifespan=lifespan,
