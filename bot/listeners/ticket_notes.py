@@ -85,6 +85,9 @@ async def _add(
     if result.status is NoteStatus.ALREADY:
         await tell(f"The Pendo note is already on ticket #{ref.ticket_id} ✓", "ℹ️")
         return Outcome.DUPLICATE, ""
+    if result.status is NoteStatus.BUSY:
+        await tell(f"The Pendo note is being added to ticket #{ref.ticket_id} right now ✓", "ℹ️")
+        return Outcome.DUPLICATE, "busy"
     if result.status is NoteStatus.SKIPPED:
         await tell(SKIPPED.format(id=ref.ticket_id), "ℹ️")
         return Outcome.NOT_FOUND, result.reason.replace(" ", "_")

@@ -136,7 +136,7 @@ class NoteQueue:
             self._settle(ticket_id, job, result)
 
     def _settle(self, ticket_id: int, job: _Job, result: NoteResult) -> None:
-        if result.status is NoteStatus.RETRY:
+        if result.status is NoteStatus.BUSY or result.status is NoteStatus.RETRY:  # BUSY: look again later
             self.counts["retries"] += 1
             step = self.backoff[min(job.attempts - 1, len(self.backoff) - 1)] if self.backoff else 0.0
             delay = max(step, result.retry_after or 0.0)

@@ -39,7 +39,8 @@ CONFLICT_TRIES = 3
 
 class NoteStatus(StrEnum):
     WRITTEN = "written"
-    ALREADY = "already"  # the note is on the ticket, or another writer has it in hand
+    ALREADY = "already"  # the note is on the ticket
+    BUSY = "busy"  # another writer (a click, another instance) has this ticket in hand right now
     SKIPPED = "skipped"  # nothing to write: opted out, not found, no requester email
     RETRY = "retry"  # Pendo or Zendesk failed for now: try again later
     FAILED = "failed"  # will not work by trying again: ticket gone, no access, closed
@@ -80,7 +81,7 @@ class TicketNotes:
         """
         lock = ("zendesk-note", self.host, ticket_id)
         if not await self.memo.claim(lock, LOCK_SECONDS):
-            return NoteResult(NoteStatus.ALREADY, "another writer has it")
+            return NoteResult(NoteStatus.BUSY, "another writer has it")
         result = NoteResult(NoteStatus.FAILED, "interrupted")
         try:
             result = await self._write(ticket_id, added_by, final)
