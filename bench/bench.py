@@ -14,7 +14,8 @@ For each concurrency level, a burst of distinct visitors (cold), then the same a
 cache TTL). Bot CPU comes from the scheduler's per-thread run time in /proc, RSS from /proc/<pid>/status.
 The lower bound of a row is the number of sequential upstream round trips of one lookup (measured at
 concurrency 1 from the arrival times of its requests) times the latency. Prints one table, writes
-bench/results.json and bench/results.png (with matplotlib, `pip install -e '.[bench]'`).
+bench/results.json (with the commit it measured) and bench/results.png (with matplotlib, `pip install -e
+'.[bench]'`), and regenerates the speed table in the docs from it (bench/docs_table.py).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import uvicorn
 from slack_sdk.signature import SignatureVerifier
 from starlette.types import Receive, Scope, Send
 
-from bench import profile
+from bench import docs_table, profile
 from bot.sample.credentials import (
     SAMPLE_PENDO_KEY,
     SAMPLE_ZENDESK_EMAIL,
@@ -686,6 +687,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for r in level_rows:
                     print(format_row(r), flush=True)
         results: dict[str, Any] = {
+            **docs_table.commit_info(),
             "latency_ms": args.latency_ms,
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
             "round_trips": bench.round_trips,
@@ -735,6 +737,9 @@ def main() -> None:
     print(report(results))
     out = Path(args.out)
     out.write_text(json.dumps(results, indent=1) + "\n")
+    if out.resolve() == (HERE / "results.json").resolve():  # the results the docs describe
+        for path in docs_table.update_docs(results):
+            print(f"regenerated the speed table in {path.relative_to(HERE.parent)}")
     before_path = Path(args.before)
     before = json.loads(before_path.read_text()) if before_path.exists() and before_path != out else None
     if chart(results, out.with_suffix(".png"), before):

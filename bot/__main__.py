@@ -103,7 +103,7 @@ async def _account(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(render_account(result, full=args.full).message, indent=2, ensure_ascii=False))
     else:
-        print(ac.account_text(result))
+        print(ac.account_text(result, ZoneInfo(settings.display_timezone)))
     return EXIT_NOT_FOUND if isinstance(result, AccountNotFound) else 0
 
 
@@ -136,6 +136,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     deps = open_deps(settings, sample=args.sample)
     print(f"Pendo API: {'sample workspace' if deps.sample else settings.pendo_api_url}")
     print(f"Pendo region: {settings.pendo_effective_region}; email lookup: {deps.context.resolver.searched}")
+    if (suffix_warning := settings.pendo_key_suffix_warning) and not deps.sample:
+        print(f"WARN {suffix_warning}.")
     try:
         await deps.pendo.verify()
         schema = await deps.pendo.schema("visitor")

@@ -17,9 +17,9 @@ from slack_sdk.errors import SlackApiError
 from bot.audit import Outcome
 from bot.cache import StaleUse, track_stale
 from bot.context.customers import AccountResult, CustomerLookup, LookupResult
-from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext
-from bot.context.targets import Target
+from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
 from bot.context.tickets import TicketLookup
+from bot.preferences.model import Choices
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
@@ -71,17 +71,27 @@ def render_result(
     *,
     view: block_kit.ViewRef | None = None,
     shareable: bool = True,
+    stale: block_kit.Stale | None = None,
+    full_first: bool = False,
     ticket_note: bool = False,
 ) -> Answer:
+    """A lookup's result as a message; a `stale` note goes on top, inside the renderer's 50-block cut.
+    `full_first`: the reader's choice (or DEFAULT_VIEW) of the first screen: everything, not compact."""
+    if stale is not None:
+        header_blocks = [block_kit.stale_block(stale), *(header_blocks or [])]
+    detail = "stale" if stale is not None else ""
     if isinstance(result, CustomerContext):
+        view = view or block_kit.default_view(result)
+        if full_first:
+            view = view.but(full=True)
         sharing = block_kit.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
         message = block_kit.context_message(result, view=view, sharing=sharing, header_blocks=header_blocks)
-        return Answer(message, found_outcome(result))
+        return Answer(message, found_outcome(result), detail)
     if isinstance(result, Ambiguous):
         return Answer(
-            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS
+            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS, detail
         )
-    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND)
+    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND, detail)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
@@ -93,61 +103,64 @@ def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     )
 
 
-def _ago(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "less than a minute ago"
-    if minutes < 90:
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    return f"{round(minutes / 60)} hours ago"
-
-
-def label_stale(answer: Answer, use: StaleUse, who: str = "Pendo") -> Answer:
-    """An answer built partly from cached data because the upstream failed says so, with its age."""
-    age = use.oldest
-    if age is None:
-        return answer
-    text = f"⚠️ {who} did not answer just now, so this shows what the bot saw {_ago(age)}."
-    note: block_kit.Block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-    blocks = [note, *answer.message.get("blocks", [])][:50]
-    return Answer({**answer.message, "blocks": blocks}, answer.kind, f"{answer.detail}:stale".lstrip(":"))
+def stale_of(use: StaleUse, who: str) -> block_kit.Stale | None:
+    """Whether an answer was built partly from cached data because `who` failed, and how old it is."""
+    return None if use.oldest is None else block_kit.Stale(who, use.oldest)
 
 
 async def email_answer(
-    service: CustomerLookup, email: str, request_id: str, *, shareable: bool = True
+    service: CustomerLookup,
+    email: str,
+    request_id: str,
+    *,
+    shareable: bool = True,
+    choices: Choices | None = None,
 ) -> Answer:
-    """`/pendo jane@acme.com`: the email is already validated by the listener."""
-    with track_stale() as stale:
+    """`/pendo jane@acme.com`: the email is already validated by the listener. `choices`: the asking
+    agent's (None: the workspace's)."""
+    choices = choices or Choices.workspace(service.settings)
+    with track_stale() as use:
         try:
-            result = await service.lookup(email)
+            result = await service.lookup(email, choices=choices)
         except UpstreamError as exc:
             return error_answer(exc, request_id)
-    return label_stale(render_result(result, service.now_ms(), shareable=shareable), stale)
+    stale = stale_of(use, "Pendo")
+    return render_result(
+        result, service.now_ms(), shareable=shareable, stale=stale, full_first=choices.full_first
+    )
 
 
 async def ticket_answer(
-    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool = True
+    tickets: TicketLookup,
+    ticket_id: int,
+    request_id: str,
+    *,
+    shareable: bool = True,
+    choices: Choices | None = None,
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
-    with track_stale() as stale:
-        answer = await _ticket_answer(tickets, ticket_id, request_id, shareable=shareable)
-    return label_stale(answer, stale, "Zendesk or Pendo")
-
-
-async def _ticket_answer(
-    tickets: TicketLookup, ticket_id: int, request_id: str, *, shareable: bool
-) -> Answer:
-    try:
-        bundle = await tickets.ticket(ticket_id)
-    except UpstreamError as exc:
-        return error_answer(exc, request_id)
-    now = tickets.now_ms()
+    choices = choices or Choices.workspace(tickets.context.settings)
+    with track_stale() as use:
+        try:
+            bundle = await tickets.ticket(ticket_id)
+        except UpstreamError as exc:
+            return error_answer(exc, request_id)
+        now = tickets.now_ms()
+        tc = await tickets.requester_context(bundle, choices)
+    stale = stale_of(use, "Zendesk or Pendo")
     header = ticket_blocks.ticket_header_blocks(bundle, now)
-    tc = await tickets.requester_context(bundle)
     if isinstance(tc.pendo, CustomerContext):
         view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
-        offer = tickets.context.settings.zendesk_add_to_ticket  # "Add to ticket"
-        return render_result(tc.pendo, now, header, view=view, shareable=shareable, ticket_note=offer)
+        return render_result(
+            tc.pendo,
+            now,
+            header,
+            view=view,
+            shareable=shareable,
+            stale=stale,
+            full_first=choices.full_first,
+            ticket_note=tickets.context.settings.zendesk_add_to_ticket,  # "Add to ticket"
+        )
     blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
         Outcome.AMBIGUOUS
@@ -156,9 +169,12 @@ async def _ticket_answer(
         if tc.pendo
         else Outcome.NO_PENDO
     )
+    if stale is not None:
+        blocks = [block_kit.stale_block(stale), *blocks]
     return Answer(
         {"text": f"Zendesk ticket #{ticket_id}: {block_kit.esc(bundle.ticket.title)}", "blocks": blocks},
         outcome,
+        "stale" if stale is not None else "",
     )
 
 
@@ -170,37 +186,47 @@ def render_account(result: AccountResult, *, full: bool = False) -> Answer:
     return Answer(ac.account_not_found_message(result), Outcome.NOT_FOUND)
 
 
-async def account_answer(service: CustomerLookup, query: str, request_id: str) -> Answer:
+async def account_answer(
+    service: CustomerLookup, query: str, request_id: str, choices: Choices | None = None
+) -> Answer:
     """`/pendo account <id or name>`: the query is already checked to be non-empty."""
+    choices = choices or Choices.workspace(service.settings)
     try:
-        result = await service.account(query)
+        result = await service.account(query, choices)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
-    return render_account(result)
+    return render_account(result, full=choices.full_first)
 
 
 async def account_id_answer(
-    service: CustomerLookup, account_id: str, request_id: str, *, full: bool = False
+    service: CustomerLookup,
+    account_id: str,
+    request_id: str,
+    *,
+    full: bool = False,
+    choices: Choices | None = None,
 ) -> Answer:
     """An account button: Open account, a picked account, Show more / less."""
     try:
-        result = await service.for_account_id(account_id)
+        result = await service.for_account_id(account_id, choices)
     except UpstreamError as exc:
         return error_answer(exc, request_id)
     return render_account(result, full=full)
 
 
-async def target_answer(context: CustomerLookup, tickets: TicketLookup | None, target: Target) -> Answer:
+async def target_answer(
+    context: CustomerLookup, tickets: TicketLookup | None, target: Target, choices: Choices | None = None
+) -> Answer:
     """One email, ticket or account found in a message, a mention or the lookup modal; these answers
-    carry no Share button."""
+    carry no Share button. `choices`: the reader's; None (an answer in a thread): the workspace's."""
     request_id = new_request_id()
     if target.kind == "ticket":
         if tickets is None:
             return Answer(block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
-        return await ticket_answer(tickets, int(target.value), request_id, shareable=False)
+        return await ticket_answer(tickets, int(target.value), request_id, shareable=False, choices=choices)
     if target.kind == "account":
-        return await account_answer(context, target.value, request_id)
-    return await email_answer(context, target.value, request_id, shareable=False)
+        return await account_answer(context, target.value, request_id, choices)
+    return await email_answer(context, target.value, request_id, shareable=False, choices=choices)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:
@@ -218,8 +244,10 @@ async def safely(work: Awaitable[Answer]) -> Answer:
 
 
 def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code for a refused Web API call ("" when there is no answer to read)."""
-    return str(exc.response.get("error", "")) if exc.response is not None else ""
+    """Slack's error code for a refused Web API call ("" when there is no JSON answer to read, e.g. a
+    proxy's HTML error page)."""
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error", ""))[:100] if isinstance(data, dict) else ""
 
 
 async def post_ephemeral(

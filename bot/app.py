@@ -157,6 +157,9 @@ def build_app(settings: Settings, deps: Deps) -> AsyncApp:
             signing_secret=secret or "socket-mode-does-not-verify-signatures",
             request_verification_enabled=secret is not None,
             name="pendo-context",
+            # Answer Slack when the listener returns, not by polling for its ack every 10 ms: every
+            # listener returns right after its ack (bot.listeners.routes.acked_early).
+            process_before_response=True,
         )
     slack_http = SlackHTTP()  # one session for every Slack call (speed: no TLS context per call)
     install(app, slack_http)

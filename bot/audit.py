@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot import metrics
+
 log = logging.getLogger("bot.audit")
 
 
@@ -87,6 +89,7 @@ class Auditor:
             raise
         finally:
             outcome = entry.outcome or Outcome.UNKNOWN
+            metrics.answered(entry.action, entry.targets, outcome.value, time.monotonic() - started)
             for one in entry.targets or [""]:
                 self.record(
                     entry.action,

@@ -8,6 +8,11 @@ results, and a short Redis lock per key lets one instance load while the others 
 (coalescing across instances). `claim` is the shared "first to see this" mark used for de-duplication.
 When Redis is down, everything keeps working from this instance's memory.
 
+A Redis entry is one encoded tuple (the Redis key it was written for, fresh until, fetched at, the
+value). One that does not decode, was written for another key, or whose value is not what the caller
+expects (`expect`: a pydantic TypeAdapter, the same one the client parses the upstream's answer with) is
+ignored, logged once, and loaded again: a wrong entry costs an upstream call, never an answer.
+
 Stale on error: entries are kept `stale_seconds` past their TTL. Inside `track_stale()`, when a load
 fails because the upstream is unavailable or rate-limiting, the last good value is returned instead and
 its age recorded, so the answer can say how old it is. Outside `track_stale()` the failure is raised.
@@ -18,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import time
 import uuid
 from collections import OrderedDict
@@ -26,12 +32,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.shared import MISSING, RedisLink, Unencodable, decode, encode
+from pydantic import TypeAdapter
+
+from bot import metrics
+from bot.shared import MISSING, DecodeError, RedisLink, Unencodable, decode, encode
 from bot.upstream import RateLimited, Unavailable, UpstreamError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+ENTRY_VERSION = 3  # :3 = (key, fresh until, fetched at, value); bump when the entry's encoding changes
 LOCK_SECONDS = 3.0  # how long another instance waits for the one that holds a key's lock
 POLL_SECONDS = 0.02
 
@@ -97,6 +107,7 @@ class TTLCache:
         self._namespace = namespace
         self.stale_seconds = stale_seconds
         self._background: set[asyncio.Task[Any]] = set()
+        self._reported: set[str] = set()  # Redis keys whose unreadable entry was logged already
         self.hits = 0
         self.misses = 0
 
@@ -177,21 +188,32 @@ class TTLCache:
     # --- Redis -------------------------------------------------------------------------------------------
     def _rkey(self, key: Hashable) -> str:
         assert self._shared is not None
-        return self._shared.key(f"{self._namespace}:2", key)  # :2 = entries are one encoded tuple
+        return self._shared.key(f"{self._namespace}:{ENTRY_VERSION}", key)
 
     async def _shared_put(self, key: Hashable, value: Any, ttl: float) -> None:
         assert self._shared is not None
         try:
             now = self._wall()
-            payload = encode((now + ttl, now, value))  # fresh until, fetched at, the value: one encoding
+            rkey = self._rkey(key)
+            payload = encode((rkey, now + ttl, now, value))  # one encoding, see ENTRY_VERSION
         except Unencodable as exc:
             log.debug("kept in memory only", extra={"type": str(exc)})
             return
         px = max(1, int((ttl + self.stale_seconds) * 1000))
-        rkey = self._rkey(key)
         await self._shared.run(lambda r: r.set(rkey, payload, px=px))
 
-    async def _shared_get(self, key: Hashable) -> tuple[Any, float, float] | None:
+    def _unreadable(self, rkey: str, problem: str) -> None:
+        """One log line per key (per instance): the entry is ignored and will be overwritten."""
+        if rkey in self._reported:
+            return
+        if len(self._reported) >= 4096:
+            self._reported.clear()
+        self._reported.add(rkey)
+        log.warning("unreadable shared cache entry ignored", extra={"error": problem})
+
+    async def _shared_get(
+        self, key: Hashable, expect: TypeAdapter[Any] | None = None
+    ) -> tuple[Any, float, float] | None:
         """(value, seconds still fresh (may be negative: stale), wall time it was fetched) from Redis."""
         assert self._shared is not None
         rkey = self._rkey(key)
@@ -199,19 +221,37 @@ class TTLCache:
         if not isinstance(raw, bytes):  # MISSING (Redis down) or None (no entry)
             return None
         try:
-            fresh_until, fetched_at, value = decode(raw)
-            return value, float(fresh_until) - self._wall(), float(fetched_at)
-        except (ValueError, KeyError, TypeError, AttributeError, ImportError) as exc:
-            log.warning("unreadable shared cache entry ignored", extra={"error": type(exc).__name__})
+            entry = decode(raw)
+        except DecodeError as exc:
+            self._unreadable(rkey, str(exc))
             return None
+        if not (isinstance(entry, tuple) and len(entry) == 4):
+            self._unreadable(rkey, "not an entry")
+            return None
+        written_for, fresh_until, fetched_at, value = entry
+        if written_for != rkey:
+            self._unreadable(rkey, "written for another key")
+            return None
+        if not all(isinstance(t, int | float) and math.isfinite(t) for t in (fresh_until, fetched_at)):
+            self._unreadable(rkey, "times are not numbers")
+            return None
+        if expect is not None:
+            try:
+                value = expect.validate_python(value)
+            except Exception:  # ValidationError, or a broken object pydantic trips over
+                self._unreadable(rkey, "value of another type")
+                return None
+        return value, float(fresh_until) - self._wall(), float(fetched_at)
 
-    async def _load_shared(self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]]) -> T:
+    async def _load_shared(
+        self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]], expect: TypeAdapter[Any] | None
+    ) -> T:
         """Redis first; else take the key's short lock and load, or wait for the instance that has it."""
         assert self._shared is not None
         shared = self._shared
-        found = await self._shared_get(key)
+        found = await self._shared_get(key, expect)
         if found is not None and found[1] > 0:
-            self._remember(key, found[0], found[1], found[2])
+            self._remember(key, found[0], min(found[1], ttl), found[2])
             return found[0]  # type: ignore[no-any-return]
         lock = self._rkey(key) + ":lock"
         token = uuid.uuid4().hex.encode()
@@ -220,9 +260,9 @@ class TTLCache:
             waited_until = self._clock() + LOCK_SECONDS
             while self._clock() < waited_until:
                 await asyncio.sleep(POLL_SECONDS)
-                found = await self._shared_get(key)
+                found = await self._shared_get(key, expect)
                 if found is not None and found[1] > 0:
-                    self._remember(key, found[0], found[1], found[2])
+                    self._remember(key, found[0], min(found[1], ttl), found[2])
                     return found[0]  # type: ignore[no-any-return]
                 if not await shared.run(lambda r: r.exists(lock)):
                     break  # the holder failed (or Redis went away): load here
@@ -238,30 +278,42 @@ class TTLCache:
             await shared.run(lambda r: r.delete(lock))
         return value
 
-    async def _stale_value(self, key: Hashable) -> tuple[Any, float] | None:
+    async def _stale_value(self, key: Hashable, expect: TypeAdapter[Any] | None) -> tuple[Any, float] | None:
         """The last good value for `key` past its TTL but within the stale window, and its age."""
         entry = self._entry(key)
         if entry is not None:
             return entry.value, max(0.0, self._wall() - entry.stored_at)
         if self._shared is not None:
-            found = await self._shared_get(key)
+            found = await self._shared_get(key, expect)
             if found is not None:
                 return found[0], max(0.0, self._wall() - found[2])
         return None
 
     # --- the main entry point ------------------------------------------------------------------------
-    async def get_or_load(self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]]) -> T:
+    async def get_or_load(
+        self,
+        key: Hashable,
+        ttl: float,
+        load: Callable[[], Awaitable[T]],
+        *,
+        expect: TypeAdapter[Any] | None = None,
+    ) -> T:
+        """The value for `key`: from memory, from Redis (when it validates with `expect`), else `load()`."""
         entry = self._entry(key)
         if entry is not None and entry.fresh_until >= self._clock():
             self.hits += 1
+            metrics.cache_read(self._namespace, key, "hit")
             self._data.move_to_end(key)
             return entry.value  # type: ignore[no-any-return]
         task = self._inflight.get(key)
+        metrics.cache_read(self._namespace, key, "miss" if task is None else "hit")
         if task is None:
             self.misses += 1
             # The load runs as its own task, so a caller that is cancelled (say by its own deadline)
             # does not cancel the others waiting for the same key.
-            work = self._load_shared(key, ttl, load) if self._shared is not None and ttl > 0 else load()
+            work = (
+                self._load_shared(key, ttl, load, expect) if self._shared is not None and ttl > 0 else load()
+            )
             task = asyncio.ensure_future(work)
             self._inflight[key] = task
 
@@ -279,12 +331,13 @@ class TTLCache:
             use = _stale.get()
             if use is None or not self.stale_seconds or not _stale_worthy(exc):
                 raise
-            stale = await self._stale_value(key)
+            stale = await self._stale_value(key, expect)
             if stale is None:
                 raise
             log.warning(
                 "upstream failed: answering from a stale cache entry", extra={"age_s": round(stale[1])}
             )
             use.ages.append(stale[1])
+            metrics.cache_read(self._namespace, key, "stale")
             return stale[0]  # type: ignore[no-any-return]
         return result

@@ -111,6 +111,9 @@ class BaseClient:
                 self.upstream, f"unexpected shape for {what}: {exc.error_count()} errors"
             ) from exc
 
-    async def _cached(self, key: Hashable, ttl: float, load: Callable[[], Any]) -> Any:
-        """Identical reads within `ttl` come from the cache; concurrent ones share one request."""
-        return await self._cache.get_or_load(key, ttl, load)
+    async def _cached(
+        self, key: Hashable, ttl: float, load: Callable[[], Any], expect: TypeAdapter[Any]
+    ) -> Any:
+        """Identical reads within `ttl` come from the cache; concurrent ones share one request. A shared
+        (Redis) entry that `expect` does not validate is ignored and loaded again."""
+        return await self._cache.get_or_load(key, ttl, load, expect=expect)

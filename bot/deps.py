@@ -22,9 +22,10 @@ from bot.inflight import InFlight
 from bot.notes.queue import NoteQueue
 from bot.notes.writer import TicketNotes
 from bot.pendo.client import PendoClient
+from bot.preferences.store import PreferenceStore, preference_store
 from bot.ratelimit import Budget
 from bot.settings import Settings, SettingsError
-from bot.shared import RedisLink
+from bot.shared import Identity, RedisLink
 from bot.upstream import RetryPolicy, Sleep, http_client
 from bot.zendesk.client import ZendeskClient
 
@@ -41,6 +42,8 @@ class Deps:
     memo: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
     auditor: Auditor
     inflight: InFlight  # work started after an ack: one deadline each, drained on shutdown
+    preferences: PreferenceStore  # each agent's choices: Redis with REDIS_URL, else PREFERENCES_DB
+    shared: RedisLink | None = None  # Redis under this deployment's identity, for Slack-side stores
     sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
     notes: TicketNotes | None = None  # Pendo notes on Zendesk tickets (None: Zendesk is not connected)
     note_queue: NoteQueue | None = (
@@ -77,21 +80,23 @@ def build_deps(
         )
     clock = now_ms or (lambda: int(time.time() * 1000))
     redis = RedisLink(settings.redis_url.get_secret_value() if settings.redis_url else None)
-    cache = TTLCache(shared=redis, stale_seconds=settings.stale_answer_seconds)
+    identity = Identity.of(settings)  # every shared key carries it: deployments may share one Redis
+    deployment = redis.scoped(identity.deployment)
+    cache = TTLCache(shared=redis.scoped(identity.upstreams), stale_seconds=settings.stale_answer_seconds)
     policy = RetryPolicy(deadline=settings.lookup_deadline_seconds)
     pendo_budget = Budget(
         "Pendo",
         rate=settings.pendo_rate_per_second,
         burst=settings.pendo_rate_burst,
         max_in_flight=settings.pendo_max_in_flight,
-        shared=redis,
+        shared=redis.scoped(f"p={identity.pendo}"),  # one budget per Pendo subscription
     )
     zendesk_budget = Budget(
         "Zendesk",
         rate=settings.zendesk_rate_per_second,
         burst=settings.zendesk_rate_burst,
         max_in_flight=settings.zendesk_max_in_flight,
-        shared=redis,
+        shared=redis.scoped(f"z={identity.zendesk}"),  # one budget per Zendesk account
     )
     pendo = PendoClient(
         http_client(
@@ -105,7 +110,8 @@ def build_deps(
         sleep=sleep,
     )
     context = CustomerLookup(pendo, settings, clock=clock)
-    closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose, redis.aclose]
+    preferences = preference_store(deployment, settings.preferences_db)
+    closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose, preferences.aclose, redis.aclose]
     tickets = None
     if settings.zendesk_configured:
         zendesk = ZendeskClient.from_settings(
@@ -118,7 +124,7 @@ def build_deps(
         )
         closers.append(zendesk.aclose)
         tickets = TicketLookup(zendesk, context)
-    memo = TTLCache(max_entries=20_000, shared=redis, namespace="slack")
+    memo = TTLCache(max_entries=20_000, shared=deployment, namespace="slack")
     notes = TicketNotes(tickets, tickets.zendesk, memo, settings) if tickets is not None else None
     queue = NoteQueue(notes) if notes is not None and settings.zendesk_webhook_secret is not None else None
     if queue is not None:
@@ -132,6 +138,8 @@ def build_deps(
         memo=memo,
         auditor=Auditor(_audit_key(settings)),
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
+        preferences=preferences,
+        shared=deployment if deployment.configured else None,
         sample=sample,
         notes=notes,
         note_queue=queue,

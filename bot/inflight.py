@@ -2,7 +2,7 @@
 
 A listener acks Slack at once and answers later (through `response_url` or `chat.unfurl`). That later
 part runs under `InFlight.run`, which gives it one deadline for all its upstream calls
-(`bot.upstream.answer_deadline`) and remembers how to tell the user it was cut short. On shutdown
+(`bot.deadline`) and remembers how to tell the user it was cut short. On shutdown
 (`drain`), new work is refused, running work gets a grace period to finish, and whatever is still
 running is cancelled and its `cut_short` message sent: an agent sees "cut short by a restart, try
 again", and an unfurl never stays on "Looking up…".
@@ -17,8 +17,9 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from bot import metrics
+from bot.deadline import answer_deadline
 from bot.render import blocks as block_kit
-from bot.upstream import answer_deadline
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,13 @@ class InFlight:
         """
         if not self.accepting:
             work.close()
+            metrics.CUT_SHORT.inc()
             await _notify(cut_short)
             return None
         task: asyncio.Task[T] = asyncio.ensure_future(self._bounded(work))
         self._work[task] = cut_short
-        task.add_done_callback(lambda t: self._work.pop(t, None))
+        metrics.WORK_IN_FLIGHT.inc()
+        task.add_done_callback(self._done)
         await asyncio.wait({task})
         return None if task.cancelled() else task.result()
 
@@ -73,6 +76,10 @@ class InFlight:
 
         return tracked
 
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._work.pop(task, None)
+        metrics.WORK_IN_FLIGHT.dec()
+
     async def _bounded(self, work: Coroutine[Any, Any, T]) -> T:
         with answer_deadline(self.deadline):
             return await work
@@ -94,6 +101,7 @@ class InFlight:
         _, late = await asyncio.wait(pending, timeout=wait)
         for task in late:
             task.cancel()
+        metrics.CUT_SHORT.inc(len(late))
         if late:
             await asyncio.wait(late, timeout=1.0)
             await asyncio.gather(*(_notify(pending[task]) for task in late))

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from bot import metrics
 from bot.shared import MISSING, RedisLink
 from bot.upstream import RateLimited
 
@@ -137,6 +138,7 @@ class Budget:
 
     def _refuse(self, retry_after: float) -> BudgetExhausted:
         self.refused += 1
+        metrics.BUDGET_REFUSALS.labels(self.upstream, "rate").inc()
         return BudgetExhausted(
             self.upstream, "the bot's own request-rate budget is spent", retry_after=max(1.0, retry_after)
         )
@@ -160,12 +162,14 @@ class Budget:
                 if taken:
                     return lambda: shared.run(lambda r: r.zrem(self._lease_key, member))
                 if self._clock() >= until:
+                    metrics.BUDGET_REFUSALS.labels(self.upstream, "in_flight").inc()
                     raise BudgetExhausted(self.upstream, "too many requests in flight", retry_after=1.0)
                 await asyncio.sleep(POLL_SECONDS)
         assert self._slots is not None
         try:
             await asyncio.wait_for(self._slots.acquire(), max_wait)
         except TimeoutError:
+            metrics.BUDGET_REFUSALS.labels(self.upstream, "in_flight").inc()
             raise BudgetExhausted(self.upstream, "too many requests in flight", retry_after=1.0) from None
         slots = self._slots
 
@@ -179,6 +183,8 @@ class Budget:
         if self.rate > 0:
             wait = await self._reserve(max_wait)
             if wait > 0:
+                metrics.BUDGET_WAITS.labels(self.upstream).inc()
+                metrics.BUDGET_WAIT_SECONDS.labels(self.upstream).inc(wait)
                 await asyncio.sleep(wait)
                 max_wait -= wait
         release = await self._take_slot(max(0.0, max_wait))

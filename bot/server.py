@@ -6,8 +6,11 @@ import asyncio
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
+from typing import Any
 
+from bot import metrics, metrics_endpoint
 from bot.app import build_app, start
 from bot.deps import Deps
 from bot.settings import Settings, SettingsError
@@ -25,6 +28,12 @@ def describe(deps: Deps) -> str:
     return (
         f"connected to Pendo {settings.pendo_effective_region} (email lookup: {lookup}) and Zendesk {zendesk}"
     )
+
+
+def startup_warnings(deps: Deps) -> list[str]:
+    """Settings that are valid but probably wrong, said once at start-up (and by `pendo-bot check`)."""
+    suffix = deps.settings.pendo_key_suffix_warning
+    return [suffix] if suffix and not deps.sample else []
 
 
 def serve(
@@ -51,6 +60,8 @@ def serve(
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
+    for warning in startup_warnings(deps):
+        log.warning(warning)
     if use_socket:
         asyncio.run(_socket_mode(settings, deps, describe(deps)))
         return 0
@@ -60,7 +71,11 @@ def serve(
 
     web = create_web_app(build_app(settings, deps), deps)
     bind = port or settings.port
-    log.info(f"HTTP mode on port {bind}: POST /slack/events, GET /healthz, GET /readyz; {describe(deps)}")
+    extra = f", GET /metrics on {settings.metrics_port}" if settings.metrics_port else ""
+    extra += ", GET /metrics (with METRICS_TOKEN)" if settings.metrics_token else ""
+    log.info(
+        f"HTTP mode on port {bind}: POST /slack/events, GET /healthz, GET /readyz{extra}; {describe(deps)}"
+    )
     uvicorn.run(
         web,
         host="0.0.0.0",
@@ -76,13 +91,31 @@ def serve(
     return 0
 
 
+SOCKET_KINDS = {"slash_commands": "command", "events_api": "event", "interactive": "interaction"}
+
+
 async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    class TimedSocketModeHandler(AsyncSocketModeHandler):
+        """Bolt's handler; the time from an envelope's arrival to its ack goes to the ack metric."""
+
+        async def handle(self, client: Any, req: SocketModeRequest) -> None:
+            arrived = time.perf_counter()
+            await super().handle(client, req)
+            kind = SOCKET_KINDS.get(req.type, "other")
+            if kind == "interaction" and (req.payload or {}).get("type") == "block_suggestion":
+                kind = "options"
+            metrics.acked(kind, time.perf_counter() - arrived)
 
     app = build_app(settings, deps)
     await start(app)
     assert settings.slack_app_token is not None
-    handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    handler = TimedSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    stop_metrics = None
+    if settings.metrics_port is not None:
+        stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
     log.info(f"Socket Mode: {description}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -97,4 +130,6 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
         await handler.close_async()  # type: ignore[no-untyped-call]  # no new events; work under way drains
         await deps.inflight.drain()
     finally:
+        if stop_metrics is not None:
+            await stop_metrics()
         await deps.aclose()

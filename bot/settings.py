@@ -1,7 +1,7 @@
 """The one settings object: read from the environment (and an optional .env) once, passed down.
 
-Every option here is documented in the README's settings table. A wrong value fails at start-up with a
-line naming the variable (see `load_settings`).
+Every option here is documented in docs/settings.md. A wrong value fails at start-up with a line naming
+the variable (see `load_settings`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ PENDO_REGION_HOSTS: dict[str, str] = {
 }
 
 _FIELD_PATH = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+$")
+# The kinds of event a timeline can show, as TIMELINE_KINDS and agents' preferences name them.
+TIMELINE_KIND_NAMES: tuple[str, ...] = ("page", "feature", "track", "guide", "untagged")
 _SLACK_ID = re.compile(r"^[A-Z0-9]+$")
 
 CsvList = Annotated[list[str], NoDecode]
@@ -57,7 +59,9 @@ class Settings(BaseSettings):
     timeline_hours: int = Field(default=24, ge=1, le=72)
     timeline_limit: int = Field(default=15, ge=1, le=50)
     top_items: int = Field(default=5, ge=1, le=10)
-    show_untagged_pages: bool = False
+    show_untagged_pages: bool = False  # kept for older deployments: the same as `untagged` in TIMELINE_KINDS
+    timeline_kinds: CsvList = Field(default_factory=lambda: ["page", "feature", "track", "guide"])
+    default_view: Literal["compact", "full"] = "compact"
     cache_ttl_seconds: int = Field(default=300, ge=0, le=86400)
     catalog_ttl_seconds: int = Field(default=3600, ge=0, le=86400)
     display_timezone: str = "UTC"
@@ -76,6 +80,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # GET /metrics on a port of its own
+    metrics_host: str = "0.0.0.0"
+    metrics_token: SecretStr | None = None  # GET /metrics on the main port too, for this bearer token
 
     # --- speed, politeness, several instances -----------------------------------------------------
     redis_url: SecretStr | None = None  # may carry a password: never logged
@@ -86,6 +93,7 @@ class Settings(BaseSettings):
     zendesk_rate_per_second: float = Field(default=3.0, ge=0, le=1000)
     zendesk_rate_burst: int = Field(default=30, ge=1, le=10000)
     stale_answer_seconds: int = Field(default=3600, ge=0, le=86400)
+    preferences_db: str = "pendo-preferences.sqlite3"  # agents' preferences without REDIS_URL
 
     # --- Zendesk ---------------------------------------------------------------------------------
     zendesk_subdomain: str | None = None
@@ -115,6 +123,7 @@ class Settings(BaseSettings):
         "allowed_channels",
         "zendesk_hosts",
         "unfurl_channels",
+        "timeline_kinds",
         mode="before",
     )(_split_csv)
 
@@ -151,6 +160,25 @@ class Settings(BaseSettings):
         bad = [item for item in value if not _FIELD_PATH.match(item)]
         if bad:
             raise ValueError(f"entries must look like group/field (e.g. custom/planlevel); got {bad[0]!r}")
+        return value
+
+    @field_validator("timeline_kinds")
+    @classmethod
+    def _timeline_kinds(cls, value: list[str]) -> list[str]:
+        kinds = list(dict.fromkeys(item.lower() for item in value))
+        bad = [k for k in kinds if k not in TIMELINE_KIND_NAMES]
+        if bad:
+            raise ValueError(f"unknown kind {bad[0]!r}; choose from {', '.join(TIMELINE_KIND_NAMES)}")
+        if not kinds:
+            raise ValueError(f"name at least one of {', '.join(TIMELINE_KIND_NAMES)}")
+        return kinds
+
+    @field_validator("preferences_db")
+    @classmethod
+    def _preferences_db(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must be a file path (or :memory: for preferences that end with the process)")
         return value
 
     @field_validator("allowed_users", "allowed_usergroups", "allowed_channels", "unfurl_channels")
@@ -213,6 +241,12 @@ class Settings(BaseSettings):
             "xapp-"
         ):
             raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
+            raise ValueError(
+                "METRICS_TOKEN must be at least 16 characters (it guards /metrics on the main port)"
+            )
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT (use METRICS_TOKEN for /metrics on PORT)")
         if self.zendesk_subdomain:
             has_basic = self.zendesk_email and self.zendesk_api_token
             if not has_basic and self.zendesk_oauth_token is None:
@@ -250,6 +284,22 @@ class Settings(BaseSettings):
         return "us"
 
     @property
+    def pendo_key_suffix_warning(self) -> str | None:
+        """A sentence when the key ends in a region suffix the bot does not know (`.xyz`) and
+        PENDO_REGION is unset: the bot then uses the US host, which is probably wrong. None otherwise."""
+        if self.pendo_region or self.pendo_integration_key is None:
+            return None
+        parts = self.pendo_integration_key.get_secret_value().strip().rsplit(".", 1)
+        if len(parts) < 2 or parts[1].lower() in PENDO_REGION_HOSTS:
+            return None
+        suffix = parts[1][:12]
+        known = ", ".join(f".{r}" for r in PENDO_REGION_HOSTS)
+        return (
+            f"PENDO_INTEGRATION_KEY ends in a region suffix the bot does not know (.{suffix}; known: {known}), "
+            "so the bot uses the US host (app.pendo.io); set PENDO_REGION to your subscription's region"
+        )
+
+    @property
     def pendo_app_url(self) -> str:
         """Where people open Pendo (links in messages): always the region's real host."""
         return PENDO_REGION_HOSTS[self.pendo_effective_region]
@@ -284,6 +334,12 @@ class Settings(BaseSettings):
         return frozenset([self.zendesk_host, *self.zendesk_hosts])
 
     @property
+    def default_timeline_kinds(self) -> frozenset[str]:
+        """The kinds a timeline shows when the reader has not chosen: TIMELINE_KINDS (+ untagged with
+        SHOW_UNTAGGED_PAGES)."""
+        return frozenset(self.timeline_kinds) | ({"untagged"} if self.show_untagged_pages else set())
+
+    @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
@@ -298,6 +354,7 @@ class Settings(BaseSettings):
             self.zendesk_oauth_token,
             self.audit_hash_key,
             self.redis_url,
+            self.metrics_token,
             self.zendesk_webhook_secret,
         ]
         out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -5,13 +5,21 @@ Redis call goes through `RedisLink.run`: when Redis fails (down, slow, refused),
 `MISSING`, the link stays "down" for a few seconds, and callers fall back to this instance's memory. The
 first failure logs one warning (never the URL: it may carry a password); the recovery logs another line.
 
+Every key carries the deployment's identity (`Identity`: the Pendo host and a short one-way tag of the
+integration key, the Zendesk host, the Slack install), so several deployments (staging and production,
+the sample and a customer, two Pendo regions) can share one Redis and never read each other's entries.
+The identity is built once from the settings (`Identity.of`) and given to the link (`RedisLink.scoped`);
+the stores that use the link never build it themselves.
+
 `encode`/`decode` turn cached values into JSON (orjson) and back, so nothing is unpickled from Redis:
 plain data, tuples, sets, dicts with any hashable keys, and the bot's own pydantic models and
 dataclasses, whose classes must live in the `bot` package. A value they cannot encode stays in memory.
+`decode` refuses anything nested deeper than `MAX_DEPTH` (DecodeError), never a RecursionError.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import hashlib
@@ -19,10 +27,15 @@ import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
 
 import orjson
 from pydantic import BaseModel
+
+from bot import metrics
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,8 +50,62 @@ MISSING: Final = _Missing()
 KEY_PREFIX = "pendo-bot:"
 
 
+def fingerprint(secret: str) -> str:
+    """A short one-way tag of a secret (12 hex digits): tells two keys apart, reveals nothing of them."""
+    return hashlib.blake2b(secret.encode(), digest_size=6, person=b"pendo-bot-id").hexdigest()
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).netloc or url).lower()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this deployment is, as far as shared keys go; each part is safe to show (no secret in it).
+
+    - `pendo`: the API host and a tag of the integration key (one host serves every subscription);
+    - `zendesk`: the API host and the account's host ("-" without Zendesk);
+    - `slack`: the Slack API host and a tag of the bot token, i.e. one app in one workspace ("-" without).
+    """
+
+    pendo: str
+    zendesk: str
+    slack: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Identity:
+        pendo = f"{_host(settings.pendo_api_url)}/{fingerprint(settings.pendo_key)}"
+        zendesk = "-"
+        if settings.zendesk_configured:
+            api = _host(settings.zendesk_api_url)
+            zendesk = api if api == settings.zendesk_host else f"{api}/{settings.zendesk_host}"
+        slack = "-"
+        if settings.slack_bot_token is not None:
+            token = settings.slack_bot_token.get_secret_value()
+            slack = f"{_host(settings.slack_api_url)}/{fingerprint(token)}"
+        return cls(pendo, zendesk, slack)
+
+    @property
+    def upstreams(self) -> str:
+        """The scope of upstream data (caches): what Pendo and Zendesk answer depends on these only."""
+        return f"p={self.pendo},z={self.zendesk}"
+
+    @property
+    def deployment(self) -> str:
+        """The scope of Slack-side state (duplicate checks, share claims, preferences): the whole identity."""
+        return f"{self.upstreams},s={self.slack}"
+
+
+@dataclass
+class _Breaker:
+    down_until: float = 0.0
+    down: bool = False
+
+
 class RedisLink:
-    """An optional asyncio Redis client with a circuit breaker: down for `retry_after` s after a failure."""
+    """An optional asyncio Redis client with a circuit breaker: down for `retry_after` s after a failure.
+
+    `scoped(...)` gives the same connection and breaker with keys under a longer prefix."""
 
     def __init__(
         self,
@@ -63,8 +130,13 @@ class RedisLink:
         self.prefix = prefix
         self._retry_after = retry_after
         self._clock = clock
-        self._down_until = 0.0
-        self._down = False
+        self._breaker = _Breaker()
+
+    def scoped(self, scope: str) -> RedisLink:
+        """This link (same connection, same breaker) with every key under `scope` (an `Identity` part)."""
+        view = copy.copy(self)
+        view.prefix = f"{self.prefix}{scope}:"
+        return view
 
     @property
     def configured(self) -> bool:
@@ -72,7 +144,7 @@ class RedisLink:
 
     @property
     def available(self) -> bool:
-        return self.client is not None and self._clock() >= self._down_until
+        return self.client is not None and self._clock() >= self._breaker.down_until
 
     def key(self, kind: str, raw: object) -> str:
         """A Redis key for `raw` (any value with a stable repr): hashed, so no email or id appears in it."""
@@ -82,21 +154,24 @@ class RedisLink:
     async def run(self, op: Callable[[Any], Awaitable[T]]) -> T | _Missing:
         """`await op(client)`, or MISSING when Redis is not configured, marked down, or fails now."""
         if not self.available:
+            if self.client is not None:
+                metrics.REDIS_FALLBACKS.inc()
             return MISSING
         try:
             result = await op(self.client)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "use memory for now"
-            self._down_until = self._clock() + self._retry_after
-            if not self._down:
-                self._down = True
+            metrics.REDIS_FALLBACKS.inc()
+            self._breaker.down_until = self._clock() + self._retry_after
+            if not self._breaker.down:
+                self._breaker.down = True
                 log.warning(
                     "Redis is unavailable: this instance uses its own memory until it is back "
                     "(caches, duplicate checks and rate budgets are per instance meanwhile)",
                     extra={"error": type(exc).__name__},
                 )
             return MISSING
-        if self._down:
-            self._down = False
+        if self._breaker.down:
+            self._breaker.down = False
             log.warning("Redis is back: caches, duplicate checks and rate budgets are shared again")
         return result
 
@@ -135,10 +210,14 @@ def _enc(value: Any) -> Any:
     raise Unencodable(name)
 
 
+class DecodeError(ValueError):
+    """A Redis value that is not one this codec wrote: not JSON, unknown tags, too deep, wrong fields."""
+
+
 def _class(name: str) -> Any:
     module, _, qualname = name.partition(":")
     if not module.startswith("bot."):
-        raise ValueError(f"refusing to load {name} from Redis")
+        raise DecodeError(f"refusing to load {name} from Redis")
     obj: Any = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)
@@ -149,31 +228,37 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _dec(data: Any) -> Any:
+MAX_DEPTH = 64  # the bot's own values nest a dozen levels at most
+
+
+def _dec(data: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise DecodeError(f"nested deeper than {MAX_DEPTH} levels")
+    inner = depth + 1
     if isinstance(data, list):
-        return [_dec(v) for v in data]
+        return [_dec(v, inner) for v in data]
     if not isinstance(data, dict):
         return data
     tag = data.get("~")
     if tag == "tuple":
-        return tuple(_dec(v) for v in data["v"])
+        return tuple(_dec(v, inner) for v in data["v"])
     if tag == "set":
-        return frozenset(_hashable(_dec(v)) for v in data["v"])
+        return frozenset(_hashable(_dec(v, inner)) for v in data["v"])
     if tag == "dict":
-        return {_hashable(_dec(k)): _dec(v) for k, v in data["v"]}
+        return {_hashable(_dec(k, inner)): _dec(v, inner) for k, v in data["v"]}
     cls = _class(data["c"])
     if tag == "model":
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-            raise ValueError(f"{data['c']} is not a model")
+            raise DecodeError(f"{data['c']} is not a model")
         return cls.model_validate(data["v"])
     if tag == "dc":
         if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-            raise ValueError(f"{data['c']} is not a dataclass")
+            raise DecodeError(f"{data['c']} is not a dataclass")
         factory: Any = cls
-        return factory(**{k: _dec(v) for k, v in data["v"].items()})
+        return factory(**{k: _dec(v, inner) for k, v in data["v"].items()})
     if tag == "enum":
         return cls(data["v"])
-    raise ValueError(f"unknown tag {tag!r}")
+    raise DecodeError(f"unknown tag {tag!r}")
 
 
 def encode(value: Any) -> bytes:
@@ -182,4 +267,10 @@ def encode(value: Any) -> bytes:
 
 
 def decode(raw: bytes) -> Any:
-    return _dec(orjson.loads(raw))
+    """The value `encode` wrote; DecodeError (naming only the kind of problem) for anything else."""
+    try:
+        return _dec(orjson.loads(raw))
+    except DecodeError:
+        raise
+    except Exception as exc:  # JSON, fields, hashing: "not ours" (the type only: messages may hold data)
+        raise DecodeError(type(exc).__name__) from exc

@@ -9,19 +9,20 @@ status and the route template the caller labelled the request with, e.g. `GET /a
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import httpx
 import orjson
+
+from bot import metrics
+from bot.deadline import current_deadline
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,12 @@ class UpstreamError(Exception):
     @property
     def user_message(self) -> str:
         return f"{self.upstream} returned an unexpected error. Try again in a minute."
+
+    @property
+    def agent_message(self) -> str:
+        """`user_message` for a support agent: without HTTP statuses or setting names (those are for the
+        log and `pendo-bot check`). Each error says its own; none is cut out of the other sentence."""
+        return self.user_message
 
 
 class NotFound(UpstreamError):
@@ -73,6 +80,10 @@ class AuthError(UpstreamError):
             f"{self.upstream} rejected the bot's credentials ({self.status or 'auth error'}). "
             f"Ask your {who} to check {self.setting}."
         )
+
+    @property
+    def agent_message(self) -> str:
+        return f"{self.upstream} rejected the bot's credentials. Tell whoever runs the bot."
 
 
 class Forbidden(AuthError):
@@ -104,6 +115,12 @@ class Unavailable(UpstreamError):
         reason = f"HTTP {self.status}" if self.status is not None else self.detail
         return f"{self.upstream} is unavailable right now ({reason}). Try again in a minute."
 
+    @property
+    def agent_message(self) -> str:
+        if self.timeout is None and self.status is not None:
+            return f"{self.upstream} is unavailable right now. Try again in a minute."
+        return self.user_message
+
 
 class BadRequest(UpstreamError):
     """HTTP 400: the upstream refused a request the bot sent (not an answer the bot could not read)."""
@@ -130,13 +147,18 @@ class RetryPolicy:
     """Retry reads on connection errors, 429 and 5xx; never on other 4xx.
 
     Waits grow exponentially with full jitter; a server's Retry-After is honoured but capped; every try
-    and every wait stays inside one overall deadline, so a Slack reply is never held past it.
+    and every wait stays inside the answer's deadline (`bot.deadline`), so a Slack reply is never held
+    past it. `deadline` bounds one request with its retries (deps sets it from LOOKUP_DEADLINE_SECONDS,
+    the answer deadline's own setting, so it never outlasts an answer).
     """
 
     max_attempts: int = 3
     base_delay: float = 0.25
     max_delay: float = 2.0
     retry_after_cap: float = 5.0
+    # A 429 without Retry-After (Pendo sends none): its limiter is a leaky bucket, still full a fraction of
+    # a second later, so the first wait is at least this long and each next one twice the last.
+    rate_limited_min_delay: float = 1.0
     deadline: float = 8.0
     retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 500, 502, 503, 504}))
 
@@ -145,10 +167,11 @@ class RetryPolicy:
         return rng() * min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
 
     def rate_limited_backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        """Delay after a 429 without `Retry-After` (Pendo sends none): never near zero, since the server
-        just said "too many". The ordinary backoff, but at least half its cap."""
-        cap = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
-        return max(self.backoff(attempt, rng), cap / 2)
+        """Delay after a 429 without `Retry-After`: `rate_limited_min_delay` doubled per attempt, plus up
+        to a quarter of it as jitter. When that does not fit in the deadline, the caller gives up at once
+        (the agent reads "try again in a minute") instead of asking again too soon."""
+        floor = self.rate_limited_min_delay * (2.0 ** (attempt - 1))
+        return floor + rng() * floor / 4
 
 
 def parse_retry_after(headers: httpx.Headers) -> float | None:
@@ -223,11 +246,15 @@ async def send_with_retry(
 
     `route` labels the request in error details with a template, never the real path (e.g.
     `GET /api/v1/visitor/{id}`). `classify` maps a non-2xx response to the typed error to raise (or None
-    for a generic one). The policy's deadline and the answer's deadline (`answer_deadline`), whichever
-    comes first, bound every try and every wait.
+    for a generic one). The answer's deadline (`bot.deadline`) bounds every try and every wait; the
+    policy's own deadline bounds one request with its retries (outside an answer: start-up checks,
+    `/readyz`), whichever comes first.
     """
     start = clock()
-    answer_end = _ANSWER_DEADLINE.get()
+    answer = current_deadline()
+    answer_end = answer.end if answer is not None else None
+    # "did not answer in N s": the answer's seconds when its deadline comes first, else the policy's
+    said = answer.seconds if answer is not None and answer.remaining() < policy.deadline else policy.deadline
     attempt = 0
     last_error: UpstreamError | None = None
     while True:
@@ -236,9 +263,11 @@ async def send_with_retry(
         if answer_end is not None:
             remaining = min(remaining, answer_end - time.monotonic())
         if remaining <= 0:
-            raise last_error or Unavailable(upstream, "deadline passed", timeout=policy.deadline)
+            raise last_error or Unavailable(upstream, "deadline passed", timeout=said)
         request = build()
         request.extensions["timeout"] = _cap_timeout(request.extensions.get("timeout"), remaining)
+        sent = time.monotonic()
+        outcome = "cancelled"
         try:
             response = await _send_uncancelled(
                 client,
@@ -249,17 +278,22 @@ async def send_with_retry(
                 max_body=max_body,
             )
         except TimeoutError:
-            last_error = Unavailable(upstream, "deadline reached during the request", timeout=policy.deadline)
+            outcome = "timeout"
+            last_error = Unavailable(upstream, "deadline reached during the request", timeout=said)
             raise last_error from None
         except httpx.TimeoutException as exc:
-            last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=policy.deadline)
+            outcome = "timeout"
+            last_error = Unavailable(upstream, f"timeout ({type(exc).__name__})", timeout=said)
             delay = policy.backoff(attempt)
         except httpx.TransportError as exc:
+            outcome = "connection_error"
             last_error = Unavailable(upstream, f"connection error ({type(exc).__name__})")
             delay = policy.backoff(attempt)
         except BodyTooLarge:
+            outcome = "too_large"
             raise BadResponse(upstream, f"answer larger than {max_body} bytes from {route}") from None
         else:
+            outcome = metrics.status_class(response.status_code)
             if response.is_success:
                 return response
             error = classify(response) or _generic_error(upstream, route, response)
@@ -275,6 +309,8 @@ async def send_with_retry(
                     raise error  # waiting that long would outlive the Slack reply: say so now
                 else:
                     delay = retry_after
+        finally:
+            metrics.upstream_answered(upstream, route, outcome, time.monotonic() - sent)
         log.info(
             "upstream retry",
             extra={"upstream": upstream, "attempt": attempt, "error": last_error.detail, "delay": delay},
@@ -286,6 +322,7 @@ async def send_with_retry(
             or (answer_end is not None and time.monotonic() + delay >= answer_end)
         ):
             raise last_error
+        metrics.UPSTREAM_RETRIES.labels(upstream, outcome).inc()
         await sleep(delay)
 
 
@@ -359,13 +396,18 @@ class SendMonitor:
     grace: float = 10.0
     clock: Callable[[], float] = time.monotonic
     _inflight: dict[asyncio.Future[Any], tuple[str, float]] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
 
     def started(self, task: asyncio.Future[Any], upstream: str, timeout: float) -> None:
         # pool wait + connect + write + read, each bounded by `timeout`
         self._inflight[task] = (upstream, self.clock() + 4 * timeout + self.grace)
+        self._seen.add(upstream)
+        metrics.UPSTREAM_IN_FLIGHT.labels(upstream).inc()
 
     def finished(self, task: asyncio.Future[Any]) -> None:
-        self._inflight.pop(task, None)
+        entry = self._inflight.pop(task, None)
+        if entry is not None:
+            metrics.UPSTREAM_IN_FLIGHT.labels(entry[0]).dec()
         if not task.cancelled():
             task.exception()  # retrieved: an abandoned send's error is expected, not "never retrieved"
 
@@ -374,29 +416,14 @@ class SendMonitor:
         now = self.clock()
         return sorted({name for name, overdue in self._inflight.values() if now > overdue})
 
+    def stuck_by_upstream(self) -> dict[str, bool]:
+        """Every upstream this process has sent to, and whether it is stuck (the metric reads this)."""
+        stuck = set(self.stuck())
+        return {name: name in stuck for name in self._seen}
 
-SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` reads it
-_ANSWER_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "answer_deadline", default=None
-)
 
-
-@contextmanager
-def answer_deadline(seconds: float) -> Iterator[float]:
-    """One deadline for everything one answer asks of any upstream (Zendesk, then Pendo, and retries).
-
-    Inside this block (and in tasks started from it), every `send_with_retry` stops at the block's
-    deadline even if its own policy would allow more. Nested blocks keep the earlier deadline.
-    """
-    end = time.monotonic() + seconds
-    current = _ANSWER_DEADLINE.get()
-    if current is not None:
-        end = min(end, current)
-    token = _ANSWER_DEADLINE.set(end)
-    try:
-        yield end
-    finally:
-        _ANSWER_DEADLINE.reset(token)
+SEND_MONITOR = SendMonitor()  # the process's sends; `/healthz` and the metrics read it
+metrics.PROBES.stuck = SEND_MONITOR.stuck_by_upstream
 
 
 def _cap_timeout(current: Any, remaining: float) -> dict[str, float | None]:

@@ -1,4 +1,6 @@
-"""HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz.
+"""HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz,
+and /metrics when METRICS_TOKEN is set (`bot.metrics_endpoint`; the ack time of every Slack request is
+measured here, from its arrival to the response's first byte).
 
 In front of Bolt sits `SlackRequestGate`, a raw ASGI middleware that refuses what Slack would never send
 before anything parses or logs it: bodies over 1 MB (413, without reading them all), requests with a
@@ -18,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -28,6 +31,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import metrics, metrics_endpoint
 from bot.app import start
 from bot.deps import Deps
 from bot.inflight import InFlight
@@ -79,6 +83,7 @@ class SlackRequestGate:
         if scope["type"] != "http" or scope["path"] != SLACK_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        arrived = time.perf_counter()
         if self._inflight is not None and not self._inflight.accepting:
             # Shutting down: Slack retries events; a command's user sees Slack's own "try again".
             await _plain(send, 503, "shutting down", [(b"retry-after", b"5")])
@@ -98,11 +103,21 @@ class SlackRequestGate:
                 return await self._refuse(send, 401, problem)
             if not self._first_time(headers):
                 log.warning("slack request refused: replay of an already answered request")
+                metrics.DUPLICATES.labels("replay").inc()
                 await _plain(send, 200, "")
                 return
-        if not _is_slack_payload(headers.get("content-type", ""), body):
-            return await self._refuse(send, 400, "not a Slack payload")
-        await self.app(scope, replaying(body, receive), send)
+        content_type = headers.get("content-type", "")
+        problem = payload_problem(content_type, body)
+        if problem:
+            return await self._refuse(send, 400, f"not a Slack payload: {problem}")
+        kind = request_kind(content_type, body)
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics.acked(kind, time.perf_counter() - arrived)
+            await send(message)
+
+        await self.app(scope, replaying(body, receive), timed)
 
     def _signature_problem(self, headers: dict[str, str], body: bytes) -> str | None:
         stamp = headers.get("x-slack-request-timestamp", "")
@@ -154,18 +169,94 @@ async def _read_capped(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _is_slack_payload(content_type: str, body: bytes) -> bool:
-    """Events are a JSON object; commands a form; interactivity a form whose `payload` is a JSON object."""
+def payload_problem(content_type: str, body: bytes) -> str | None:
+    """None for a body shaped like one of Slack's, else what is wrong (a few words, never the body).
+
+    Events are a JSON object; commands a form; interactivity a form whose `payload` is a JSON object. The
+    fields Bolt and the listeners read must have the types Slack sends (`shape_problem`), so a signed but
+    malformed payload is refused here instead of failing inside Bolt or a listener."""
     try:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
-            return isinstance(json.loads(text), dict)
+            data = json.loads(text)
+            return shape_problem(data) if isinstance(data, dict) else "not a JSON object"
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
         if "payload" in form:
-            return len(form["payload"]) == 1 and isinstance(json.loads(form["payload"][0]), dict)
-        return True
+            if len(form["payload"]) != 1:
+                return "several payloads"
+            data = json.loads(form["payload"][0])
+            return shape_problem(data) if isinstance(data, dict) else "payload not a JSON object"
+        return None
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return False
+        return "unreadable body"
+
+
+_ID_FIELDS = ("user", "team", "channel", "enterprise")  # Bolt reads each as an ID string or {"id": …}
+_OBJECT_FIELDS = ("event", "container", "message", "view", "state")
+_STRING_FIELDS = ("type", "response_url", "trigger_id", "callback_id", "api_app_id", "event_id")
+
+
+def _state_problem(state: object, where: str) -> str | None:
+    """`state.values` is {block_id: {action_id: {element state}}}, as Slack sends it."""
+    if not isinstance(state, dict):
+        return f"{where} not an object"
+    values = state.get("values", {})
+    if not isinstance(values, dict):
+        return f"{where}.values not an object"
+    for block in values.values():
+        if not isinstance(block, dict) or not all(isinstance(v, dict) for v in block.values()):
+            return f"{where}.values not blocks of elements"
+    return None
+
+
+def shape_problem(data: dict[str, Any]) -> str | None:
+    """The first field of a Slack payload whose type is not what Slack sends, or None."""
+    for name in _ID_FIELDS:
+        if not isinstance(data.get(name), str | dict | None):
+            return f"{name} not an ID or object"
+    for name in _OBJECT_FIELDS:
+        if name in data and not isinstance(data[name], dict):
+            return f"{name} not an object"
+    for name in _STRING_FIELDS:
+        if name in data and not isinstance(data[name], str | None):
+            return f"{name} not a string"
+    if "authorizations" in data and not (
+        isinstance(data["authorizations"], list) and all(isinstance(a, dict) for a in data["authorizations"])
+    ):
+        return "authorizations not a list of objects"
+    if "actions" in data and not (
+        isinstance(data["actions"], list) and all(isinstance(a, dict) for a in data["actions"])
+    ):
+        return "actions not a list of objects"
+    if "response_urls" in data and not (
+        isinstance(data["response_urls"], list)
+        and all(isinstance(u, dict) and isinstance(u.get("response_url"), str) for u in data["response_urls"])
+    ):
+        return "response_urls not a list of response URLs"
+    if isinstance(data.get("event"), dict) and not isinstance(data["event"].get("type"), str):
+        return "event without a type"
+    view = data.get("view")
+    if isinstance(view, dict):
+        if not isinstance(view.get("type"), str):
+            return "view without a type"
+        for name in ("callback_id", "private_metadata", "id"):
+            if name in view and not isinstance(view[name], str | None):
+                return f"view.{name} not a string"
+        if "state" in view and (problem := _state_problem(view["state"], "view.state")):
+            return problem
+    if "state" in data and (problem := _state_problem(data["state"], "state")):
+        return problem
+    return None
+
+
+def request_kind(content_type: str, body: bytes) -> str:
+    """`event`, `command`, `interaction` or `options` (a block_suggestion): the ack metric's label, read
+    from a body that already passed `payload_problem` without parsing it again."""
+    if content_type.startswith("application/json"):
+        return "event"
+    if not body.startswith(b"payload=") and b"&payload=" not in body:
+        return "command"
+    return "options" if b"block_suggestion" in body else "interaction"
 
 
 async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -183,11 +274,13 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     handler = AsyncSlackRequestHandler(bolt)
 
     async def pendo_failure() -> str:
-        """ "" when Pendo accepts the key, else the sentence to show; cached either way (see readyz)."""
+        """ "" when Pendo accepts the key, else the sentence to show (with what to fix, for whoever runs
+        the bot); cached either way (see readyz)."""
         try:
             await deps.pendo.verify()
         except UpstreamError as exc:
-            return exc.user_message
+            log.warning("readiness: Pendo check failed", extra={"error": str(exc)})
+            return f"{exc.user_message} ({exc.hint})" if exc.hint else exc.user_message
         return ""
 
     async def slack_events(request: Request) -> Response:
@@ -210,22 +303,31 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         checks = {"settings": "ok", "pendo": failure or "ok"}
         return JSONResponse(checks, status_code=503 if failure else 200)
 
+    settings = deps.settings
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await start(bolt)
+        stop_metrics = None
+        if settings.metrics_port is not None:
+            stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
         yield
         await deps.inflight.drain()
+        if stop_metrics is not None:
+            await stop_metrics()
         await deps.aclose()
 
+    routes = [
+        Route(SLACK_PATH, slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if settings.metrics_token is not None:
+        token = settings.metrics_token.get_secret_value()
+        routes.append(Route("/metrics", metrics_endpoint.token_route(token), methods=["GET"]))
     webhook = zendesk_webhook_route(deps)  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
-    app = Starlette(
-        routes=[
-            Route(SLACK_PATH, slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            *([webhook] if webhook is not None else []),
-        ],
-        lifespan=lifespan,
-    )
+    if webhook is not None:
+        routes.append(webhook)
+    app = Starlette(routes=routes, lifespan=lifespan)
     secret = deps.settings.slack_signing_secret
     return SlackRequestGate(app, secret.get_secret_value() if secret else None, deps.inflight)

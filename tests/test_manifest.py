@@ -29,6 +29,7 @@ EXPECTED_BOT_SCOPES = {
     "mpim:read",
     "usergroups:read",
     "app_mentions:read",
+    "users:read",
 }
 
 
@@ -135,7 +136,10 @@ def test_features(manifest: dict[str, Any]) -> None:
     (command,) = features["slash_commands"]
     assert command["command"] == "/pendo"
     assert command["description"]
-    assert command["usage_hint"] == "jane@acme.com | 12345 | <ticket link> | account <name or ID> | help"
+    assert (
+        command["usage_hint"]
+        == "jane@acme.com | 12345 | <ticket link> | account <name or ID> | settings | help"
+    )
     assert command["should_escape"] is False
     assert "url" not in command
     assert features["unfurl_domains"] == ["your-subdomain.zendesk.com"]

@@ -5,17 +5,28 @@ from __future__ import annotations
 import pytest
 
 from bot.policy import (
+    AskFacts,
     ChannelKind,
     Decision,
     MentionFacts,
+    Panel,
+    PanelFacts,
     Preview,
     Reason,
+    Refusal,
     Reply,
     Source,
+    Surface,
     UnfurlFacts,
     UnfurlRules,
+    access_needed,
+    channel_kind_needed,
+    decide_ask,
     decide_mention,
+    decide_panel,
     decide_unfurl,
+    may_share,
+    share_needs_channel_kind,
 )
 from bot.settings import load_settings
 
@@ -66,6 +77,20 @@ def test_unfurl_decision(
     assert decide_unfurl(facts, rules) == Decision(preview, reason)
 
 
+@pytest.mark.parametrize(("source", "channel", "kind", "poster", "rules", "preview", "reason"), TABLE)
+def test_a_poster_who_turned_unfurls_off_gets_nothing_wherever_it_is(
+    source: Source,
+    channel: str,
+    kind: ChannelKind,
+    poster: bool,
+    rules: UnfurlRules,
+    preview: Preview,
+    reason: Reason,
+) -> None:
+    facts = UnfurlFacts(source, channel, kind, poster_allowed=poster, poster_unfurls=False)
+    assert decide_unfurl(facts, rules) == Decision(Preview.NOTHING, Reason.POSTER_OPTED_OUT)
+
+
 def test_rules_come_from_the_settings() -> None:
     settings = load_settings(
         allowed_channels="C1,C2", unfurl_channels="C2", unfurl_shared_channels="ticket_number"
@@ -96,3 +121,78 @@ def test_where_a_mention_is_answered(
 ) -> None:
     facts = MentionFacts(channel="C0SUPPORT", channel_kind=kind, refusal=refusal, same_team=same_team)
     assert decide_mention(facts, UnfurlRules(pendo_channels=pendo_channels)) is expected
+
+
+# --- someone asks for customer data: buttons and lookups -----------------------------------
+CLICK, LOOKUP = Surface.CLICK, Surface.LOOKUP
+NO = "You don't have access."
+ASK_TABLE = [
+    # (surface, facts, rules, refusal)
+    (CLICK, AskFacts("C1", stale=True, access_refusal=NO), OPEN, Refusal.STALE),  # stale first
+    (CLICK, AskFacts("C1", access_refusal=NO, channel_kind=EXTERNAL), OPEN, Refusal.ACCESS),
+    (CLICK, AskFacts("C1", channel_kind=EXTERNAL), OPEN, None),  # a private click: not asked, allowed
+    (CLICK, AskFacts("C1", public=True, channel_kind=EXTERNAL), OPEN, Refusal.EXTERNAL),
+    (CLICK, AskFacts("C1", public=True, channel_kind=INTERNAL), OPEN, None),
+    (CLICK, AskFacts("C1", sharing=True, channel_kind=INTERNAL), OPEN, None),
+    (CLICK, AskFacts("C1", sharing=True, channel_kind=EXTERNAL), OPEN, Refusal.EXTERNAL),
+    (CLICK, AskFacts("C1", sharing=True, channel_kind=INTERNAL), PENDO_ONLY, Refusal.NOT_HERE),
+    (CLICK, AskFacts("C1", sharing=True, channel_kind=EXTERNAL), PENDO_ONLY, Refusal.EXTERNAL),
+    (CLICK, AskFacts("C0PENDO", sharing=True, channel_kind=INTERNAL), PENDO_ONLY, None),
+    (LOOKUP, AskFacts("C1", access_refusal=NO), OPEN, Refusal.ACCESS),
+    (LOOKUP, AskFacts("C1", same_team=False, channel_kind=EXTERNAL), OPEN, Refusal.OTHER_WORKSPACE),
+    (LOOKUP, AskFacts("C1", same_team=False, channel_kind=INTERNAL), OPEN, None),
+]
+
+
+@pytest.mark.parametrize(("surface", "facts", "rules", "refusal"), ASK_TABLE)
+def test_who_may_have_customer_data_and_how(
+    surface: Surface, facts: AskFacts, rules: UnfurlRules, refusal: Refusal | None
+) -> None:
+    assert decide_ask(facts, rules, surface) is refusal
+
+
+@pytest.mark.parametrize(
+    ("surface", "facts", "needed"),
+    [
+        (CLICK, AskFacts("C1", stale=True, public=True), False),
+        (CLICK, AskFacts("C1", access_refusal=NO, sharing=True), False),  # refused: Slack is not asked
+        (CLICK, AskFacts("C1"), False),  # a private click needs no channel lookup
+        (CLICK, AskFacts("C1", public=True), True),
+        (CLICK, AskFacts("C1", sharing=True), True),
+        (LOOKUP, AskFacts("C1"), False),  # a member of this workspace may look up anywhere
+        (LOOKUP, AskFacts("C1", same_team=False), True),
+        (LOOKUP, AskFacts("", same_team=False), False),
+    ],
+)
+def test_the_channel_is_asked_about_only_when_the_decision_needs_it(
+    surface: Surface, facts: AskFacts, needed: bool
+) -> None:
+    assert channel_kind_needed(facts, surface) is needed
+    assert access_needed(facts) is not facts.stale
+
+
+def test_sharing_needs_an_internal_channel_inside_unfurl_channels() -> None:
+    assert may_share("C1", INTERNAL, OPEN) and not may_share("C1", EXTERNAL, OPEN)
+    assert not may_share("C1", UNKNOWN, OPEN)  # not provably internal
+    assert not share_needs_channel_kind("C1", PENDO_ONLY) and not may_share("C1", UNKNOWN, PENDO_ONLY)
+    assert share_needs_channel_kind("C0PENDO", PENDO_ONLY) and may_share("C0PENDO", INTERNAL, PENDO_ONLY)
+
+
+# --- the Work Object flexpane: fail closed ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("channel", "kind", "refusal", "foreign", "expected"),
+    [
+        ("C1", ChannelKind.INTERNAL, None, False, Panel.SHOW),
+        ("C1", ChannelKind.INTERNAL, "ask #ops", False, Panel.REFUSE_ACCESS),
+        ("", ChannelKind.UNKNOWN, "ask #ops", False, Panel.REFUSE_ACCESS),
+        ("", ChannelKind.UNKNOWN, None, False, Panel.REFUSE_NO_CHANNEL),
+        ("", ChannelKind.INTERNAL, None, False, Panel.REFUSE_NO_CHANNEL),
+        ("C1", ChannelKind.EXTERNAL, None, False, Panel.REFUSE_EXTERNAL),
+        ("C1", ChannelKind.UNKNOWN, None, False, Panel.REFUSE_EXTERNAL),
+        ("C1", ChannelKind.INTERNAL, None, True, Panel.REFUSE_EXTERNAL),
+    ],
+)
+def test_the_panel_shows_customer_data_only_when_every_fact_allows_it(
+    channel: str, kind: ChannelKind, refusal: str | None, foreign: bool, expected: Panel
+) -> None:
+    assert decide_panel(PanelFacts(channel, kind, refusal, foreign)) is expected

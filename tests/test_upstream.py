@@ -149,18 +149,27 @@ async def test_429_retry_after_equal_to_cap_is_still_waited(fake: FakeTime) -> N
     assert fake.sleeps == [5.0]
 
 
-async def test_429_without_retry_after_uses_backoff(fake: FakeTime) -> None:
+async def test_429_without_retry_after_waits_at_least_a_second_then_doubles(fake: FakeTime) -> None:
     policy = MaxJitterPolicy(base_delay=0.25, max_delay=2.0)
     handler = Recorder(429, 429, 200)
     response = await send(handler, fake, policy=policy)
     assert response.status_code == 200
-    assert fake.sleeps == [policy.backoff(1), policy.backoff(2)] == [0.25, 0.5]
+    first, second = fake.sleeps
+    assert 1.0 <= first <= 1.25 and 2.0 <= second <= 2.5
 
 
-async def test_429_with_http_date_retry_after_falls_back_to_backoff(fake: FakeTime) -> None:
+async def test_429_without_retry_after_gives_up_when_the_wait_outlives_the_deadline(fake: FakeTime) -> None:
+    handler = Recorder(429, 200)
+    with pytest.raises(RateLimited) as info:
+        await send(handler, fake, policy=MaxJitterPolicy(deadline=0.9))
+    assert handler.calls == 1 and fake.sleeps == []  # no retry that would come too soon or too late
+    assert info.value.retry_after is None and info.value.user_message.endswith("Try again in a minute.")
+
+
+async def test_429_with_http_date_retry_after_falls_back_to_the_rate_limited_wait(fake: FakeTime) -> None:
     handler = Recorder(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), 200)
     await send(handler, fake)
-    assert fake.sleeps == [0.25]
+    assert len(fake.sleeps) == 1 and 1.0 <= fake.sleeps[0] <= 1.25
 
 
 async def test_429_exhausting_attempts_raises_rate_limited(fake: FakeTime) -> None:

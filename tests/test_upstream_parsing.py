@@ -121,10 +121,10 @@ class Mutating(httpx.AsyncBaseTransport):
         return httpx.Response(200, content=dumps(mutated), headers={"content-type": "application/json"})
 
 
+# Every route the bot calls (each is asserted to have been answered, and so mutated, in every example).
 PENDO_ROUTES = [
     r"^/api/v1/visitor/[^/]+$",
     r"^/api/v1/visitor/[^/]+/history$",
-    r"^/api/v1/account/",
     r"^/api/v1/aggregation$",
     r"^/api/v1/(page|feature|tracktype|guide)$",
     r"^/api/v1/metadata/schema/",
@@ -135,14 +135,18 @@ EXAMPLES = settings(
 )
 
 
-def services_over(pendo_route: str | None, zendesk_route: str | None, data: st.DataObject) -> Any:
+def services_over(
+    pendo_route: str | None, zendesk_route: str | None, data: st.DataObject
+) -> tuple[Any, Mutating]:
+    """The bot's dependencies over the sample APIs, with the one route's answers mutated (the transport
+    that mutates them, to check the route was called)."""
     ws = workspace()
     pendo: httpx.AsyncBaseTransport = httpx.ASGITransport(app=create_pendo_app(ws))
     zendesk: httpx.AsyncBaseTransport = httpx.ASGITransport(app=create_zendesk_app(ws))
     if pendo_route:
-        pendo = Mutating(pendo, pendo_route, data)
+        mutating = pendo = Mutating(pendo, pendo_route, data)
     if zendesk_route:
-        zendesk = Mutating(zendesk, zendesk_route, data)
+        mutating = zendesk = Mutating(zendesk, zendesk_route, data)
 
     async def no_sleep(_: float) -> None:
         return None
@@ -150,19 +154,22 @@ def services_over(pendo_route: str | None, zendesk_route: str | None, data: st.D
     settings_ = sample_settings(
         load_settings(pendo_account_fields=["custom/planlevel", "custom/renewaldate"], cache_ttl_seconds=0)
     )
-    return build_deps(
+    deps = build_deps(
         settings_, pendo_transport=pendo, zendesk_transport=zendesk, now_ms=lambda: NOW, sleep=no_sleep
     )
+    return deps, mutating
 
 
 async def lookup_and_render(data: st.DataObject, route: str, email: str) -> None:
-    deps = services_over(route, None, data)
+    deps, mutating = services_over(route, None, data)
     try:
         try:
             result = await deps.context.lookup(email)
         except UpstreamError as exc:
             assert exc.user_message  # a labelled failure: the agent reads why
             return
+        finally:
+            assert mutating.mutated, f"the bot never called {route}: the example tested nothing"
         message = render_result(result, NOW).message
         validate_message(message["blocks"], message["text"])
         if isinstance(result, CustomerContext):
@@ -180,10 +187,13 @@ def test_any_pendo_answer_becomes_a_value_or_a_labelled_gap(
 
 
 async def ticket_and_render(data: st.DataObject, pendo_route: str | None, zendesk_route: str | None) -> None:
-    deps = services_over(pendo_route, zendesk_route, data)
+    deps, mutating = services_over(pendo_route, zendesk_route, data)
     try:
         assert deps.tickets is not None
         answer = await ticket_answer(deps.tickets, TICKET_JANE, "ref")
+        assert mutating.mutated, (
+            f"the bot never called {pendo_route or zendesk_route}: the example tested nothing"
+        )
         validate_message(answer.message["blocks"], answer.message["text"])
         assert answer.message["text"]
     finally:

@@ -8,11 +8,13 @@ and the rest is still shown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.context import nps as nps_part
 from bot.context import timeline as timeline_part
 from bot.context import usage as usage_part
 from bot.context.models import (
@@ -20,21 +22,26 @@ from bot.context.models import (
     AccountContext,
     AccountFigures,
     AccountNotFound,
+    AccountNps,
     AccountSummary,
     AccountUsage,
     Ambiguous,
     CustomerContext,
+    Gap,
     InvalidInput,
     NotFoundInPendo,
+    NpsAnswer,
     Timeline,
     VisitorProfile,
     VisitorUsage,
 )
 from bot.context.resolver import Resolver, parse_email
+from bot.deadline import Deadline, answer_deadline, current_deadline
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import Account, CatalogItem, MetadataSchema, Visitor
+from bot.preferences.model import Choices
 from bot.settings import Settings
 from bot.upstream import Unavailable, UpstreamError
 
@@ -64,30 +71,41 @@ class CustomerLookup:
 
     # --- entry points -------------------------------------------------------------------------------
     async def lookup(
-        self, text: str, *, anchor_ms: int | None = None, marker: str | None = None
+        self,
+        text: str,
+        *,
+        anchor_ms: int | None = None,
+        marker: str | None = None,
+        choices: Choices | None = None,
     ) -> LookupResult:
         """Email (as typed in Slack) → context, a choice of visitors, or not found.
 
         Raises InvalidInput before any upstream call, and UpstreamError when the visitor itself cannot
-        be fetched (without a visitor there is nothing to show).
+        be fetched (without a visitor there is nothing to show). `choices`: the reader's (timeline
+        kinds, fields, time zone); None: the workspace's.
         """
         email = parse_email(text)
-        deadline = self._deadline()
-        resolved = await self._within(self.resolver.resolve(email), deadline)
-        if isinstance(resolved, Visitor):
-            return await self.context(
-                resolved, anchor_ms=anchor_ms, marker=marker, email=email, deadline=deadline
-            )
-        return resolved
+        with self._answer_deadline():
+            resolved = await self._within(self.resolver.resolve(email))
+            if isinstance(resolved, Visitor):
+                return await self.context(
+                    resolved, anchor_ms=anchor_ms, marker=marker, email=email, choices=choices
+                )
+            return resolved
 
     async def for_visitor_id(
-        self, visitor_id: str, *, anchor_ms: int | None = None, marker: str | None = None
+        self,
+        visitor_id: str,
+        *,
+        anchor_ms: int | None = None,
+        marker: str | None = None,
+        choices: Choices | None = None,
     ) -> CustomerContext | NotFoundInPendo:
-        deadline = self._deadline()
-        visitor = await self._within(self.pendo.get_visitor(visitor_id), deadline)
-        if visitor is None:
-            return NotFoundInPendo(email=visitor_id, searched="visitor ID")
-        return await self.context(visitor, anchor_ms=anchor_ms, marker=marker, deadline=deadline)
+        with self._answer_deadline():
+            visitor = await self._within(self.pendo.get_visitor(visitor_id))
+            if visitor is None:
+                return NotFoundInPendo(email=visitor_id, searched="visitor ID")
+            return await self.context(visitor, anchor_ms=anchor_ms, marker=marker, choices=choices)
 
     async def context(
         self,
@@ -96,56 +114,71 @@ class CustomerLookup:
         anchor_ms: int | None = None,
         marker: str | None = None,
         email: str | None = None,
-        deadline: float | None = None,
+        choices: Choices | None = None,
     ) -> CustomerContext:
-        """Everything about one visitor; `deadline` (time.monotonic) bounds the whole question.
+        """Everything about one visitor, within the answer's deadline (`bot.deadline`).
 
         Pendo calls for a cold lookup, whatever the number of accounts: the visitor, one per-day
-        aggregation covering both 30-day periods, top features, top pages, the accounts' records (one
-        `accounts` aggregation), their figures (one aggregation grouped by `accountId`), and two history
-        days; plus, while not cached, the catalogs, the schemas and the names of the guides seen.
+        aggregation covering both 30-day periods, features per day (top features and depth, both
+        periods), top pages, the accounts' records (one `accounts` aggregation), their figures (one
+        aggregation grouped by `accountId`), the survey answers (one `pollEvents` aggregation) and two
+        history days: 9; plus, while not cached, the catalogs, the schemas and the guides seen or
+        answered (names and polls).
         """
+        with self._answer_deadline():
+            return await self._context(
+                visitor, anchor_ms, marker, email, choices or Choices.workspace(self.settings)
+            )
+
+    async def _context(
+        self, visitor: Visitor, anchor_ms: int | None, marker: str | None, email: str | None, choices: Choices
+    ) -> CustomerContext:
         now = self._clock()
-        deadline = deadline or self._deadline()
         if visitor.do_not_process:
-            return CustomerContext(profile=self._profile(visitor, {}, email), generated_at_ms=now)
+            return CustomerContext(profile=self._profile(visitor, {}, email, choices), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
         offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
-        schema, (usage, usage_gap), accounts, (timeline, timeline_gap) = await asyncio.gather(
-            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", deadline),
-            self._part(self._usage(visitor.id, now, offset), deadline, "Usage figures"),
-            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, deadline),
-            self._part(self._timeline(visitor.id, anchor, marker, now, offset), deadline, "Recent activity"),
+        parts = await asyncio.gather(
+            self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", within=True),
+            self._part(self._usage(visitor.id, now, offset), "Usage figures"),
+            self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, choices),
+            self._part(self._timeline(visitor.id, anchor, marker, now, offset, choices), "Recent activity"),
+            self._part(self._nps(visitor.id, now, offset), "Survey answers"),
         )
-        gaps = [g for g in (usage_gap, timeline_gap) if g]
-        gaps += [f"Account {a.name}: {a.gap}" for a in accounts if a.gap]
+        schema, (usage, usage_gap), accounts, (timeline, timeline_gap), (nps, nps_gap) = parts
+        self._note_gone_fields(choices.visitor_fields, self.settings.pendo_visitor_fields, schema)
+        gaps = [g for g in (usage_gap, timeline_gap, nps_gap) if g]
+        gaps += [a.gap.for_account(a.name) for a in accounts if a.gap]
         return CustomerContext(
-            profile=self._profile(visitor, schema, email),
+            profile=self._profile(visitor, schema, email, choices),
             generated_at_ms=now,
             usage=usage,
             accounts=list(accounts),
             timeline=timeline,
             gaps=gaps,
+            nps=nps,
         )
 
-    async def account(self, query: str) -> AccountResult:
+    async def account(self, query: str, choices: Choices | None = None) -> AccountResult:
         """`/pendo account <id or name>`: the account with that ID, else the accounts with that name
         (ignoring case): one → its summary, several → a choice, none → not found."""
-        query = " ".join(query.split())
+        query = (
+            query.strip()
+        )  # as typed: a name may hold a line break (matched either way, see name_spellings)
         if not query:
             raise InvalidInput("Give an account ID or name, e.g. `/pendo account Acme Corp`.")
-        deadline = self._deadline()
-        found = await self._within(self.pendo.accounts([query]), deadline)
-        if query in found:
-            return await self.account_context(found[query], deadline=deadline)
-        named = await self._within(self.pendo.accounts_named(query), deadline)
-        if not named:
-            return AccountNotFound(query=query)
-        if len(named) == 1:
-            return await self.account_context(named[0], deadline=deadline)
-        schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", deadline)
-        fields = self.settings.pendo_account_fields
+        with self._answer_deadline():
+            found = await self._within(self.pendo.accounts([query]))
+            if query in found:
+                return await self.account_context(found[query], choices=choices)
+            named = await self._within(self.pendo.accounts_named(query))
+            if not named:
+                return AccountNotFound(query=query)
+            if len(named) == 1:
+                return await self.account_context(named[0], choices=choices)
+            schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", within=True)
+        fields = list((choices or Choices.workspace(self.settings)).account_fields)
         return AccountChoice(
             query=query,
             accounts=[
@@ -160,21 +193,25 @@ class CustomerLookup:
             ],
         )
 
-    async def for_account_id(self, account_id: str) -> AccountContext | AccountNotFound:
+    async def for_account_id(
+        self, account_id: str, choices: Choices | None = None
+    ) -> AccountContext | AccountNotFound:
         """The Open account button and a picked account: by ID only."""
-        deadline = self._deadline()
-        found = await self._within(self.pendo.accounts([account_id]), deadline)
-        if account_id not in found:
-            return AccountNotFound(query=account_id)
-        return await self.account_context(found[account_id], deadline=deadline)
+        with self._answer_deadline():
+            found = await self._within(self.pendo.accounts([account_id]))
+            if account_id not in found:
+                return AccountNotFound(query=account_id)
+            return await self.account_context(found[account_id], choices=choices)
 
-    async def account_context(self, account: Account, *, deadline: float | None = None) -> AccountContext:
+    async def account_context(self, account: Account, *, choices: Choices | None = None) -> AccountContext:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
-        and to one 30-day period: per-day events, the totals of both periods, the top visitors (then their
-        records, one query), top features and top pages. With the record: 8 Pendo calls, whatever the
-        account's size; plus, while not cached, the account schema and the feature and page catalogs."""
+        and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both
+        periods, the top visitors (then their records and those of who answered, one query), the features
+        used (top features and depth), how many visitors used any, top pages and the survey answers. With
+        the record: 10 Pendo calls, whatever the account's size; plus, while not cached, the account
+        schema, the feature and page catalogs and the guides answered."""
         now = self._clock()
-        deadline = deadline or self._deadline()
+        fields = list((choices or Choices.workspace(self.settings)).account_fields)
         base = AccountContext(
             id=account.id,
             name=account.display_name,
@@ -184,79 +221,140 @@ class CustomerLookup:
         )
         if account.do_not_process:  # an opted-out account's ID never goes into an activity query
             return base
-        (figures, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
-            self._part(
-                self._account_figures(account.id, now, self.pendo.day_offset()), deadline, "Usage figures"
-            ),
-            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
-        )
+        with self._answer_deadline():
+            (result, gap), schema = await asyncio.gather(  # the labels need not wait for the figures
+                self._part(self._account_figures(account.id, now, self.pendo.day_offset()), "Usage figures"),
+                self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
+            )
+        figures, nps, nps_gap = result if result is not None else (None, None, None)
         return AccountContext(
             id=base.id,
             name=base.name,
             url=base.url,
             generated_at_ms=now,
-            fields=usage_part.metadata_fields(account.metadata, self.settings.pendo_account_fields, schema),
+            fields=usage_part.metadata_fields(account.metadata, fields, schema),
             first_visit_ms=account.meta_int("auto", "firstvisit"),
             last_visit_ms=account.meta_int("auto", "lastvisit"),
             figures=figures,
-            gaps=[gap] if gap else [],
+            gaps=[g for g in (gap, nps_gap) if g],
+            nps=nps,
         )
 
-    async def _account_figures(self, account_id: str, now: int, offset: int | None) -> AccountFigures:
+    async def _account_figures(
+        self, account_id: str, now: int, offset: int | None
+    ) -> tuple[AccountFigures, AccountNps | None, Gap | None]:
+        """The figures, the account's NPS (None when nobody answered) and, when the survey answers could
+        not be read, the gap that says so (the figures are shown all the same)."""
         first, previous_first = usage_part.windows(now, offset)
         n = self.settings.top_items
         agg = self.pendo.aggregate
-        rows, (feature_cat, page_cat) = await asyncio.gather(
+        nps_since = usage_part.window_start(now, offset, queries.ACCOUNT_NPS_DAYS)
+        rows, (feature_cat, page_cat), (answers, nps_gap) = await asyncio.gather(
             asyncio.gather(
                 agg("account-daily", queries.account_daily_activity(account_id, first)),
                 agg("account-totals", queries.account_period_totals(account_id, first)),
                 agg("account-totals", queries.account_period_totals(account_id, previous_first)),
                 agg("account-top-visitors", queries.account_top_visitors(account_id, first, n)),
-                agg("account-top-features", queries.account_top_objects("feature", account_id, first, n)),
+                agg("account-features", queries.account_features(account_id, first)),
+                agg("account-feature-visitors", queries.account_feature_visitors(account_id, first)),
                 agg("account-top-pages", queries.account_top_objects("page", account_id, first, n)),
             ),
             asyncio.gather(
                 self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
                 self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
             ),
+            self._optional_part(self._account_nps_answers(account_id, nps_since), "Survey answers"),
         )
-        daily, current, previous, visitors, features, pages = rows
+        daily, current, previous, visitors, features, feature_visitors, pages = rows
+        # Pendo's window: the last 90 local days, today included
+        answered = [a for a in answers or [] if a.account_id == account_id and a.ts_ms <= now]
         ids = [str(r["visitorId"]) for r in visitors if r.get("visitorId")]
-        records = await self._or_default(self.pendo.visitors(ids), {}, "visitor names") if ids else {}
+        ids += sorted({a.visitor_id for a in answered} - set(ids))  # who answered: names, opt-outs
+        records, records_gap = (
+            await self._optional_part(self.pendo.visitors(ids), "Survey answers") if ids else ({}, None)
+        )
+        if records is None:  # names are a nicety, but without the records no opt-out can be honoured
+            records, answered, nps_gap = {}, [], nps_gap or (records_gap if answered else None)
+        counted = [
+            a for a in answered if not (a.visitor_id in records and records[a.visitor_id].do_not_process)
+        ]
+        nps = nps_part.account_nps(counted, account_id, until_ms=now, days=queries.ACCOUNT_NPS_DAYS)
+        if nps is not None:
+            nps = nps_part.named(nps, self._who(records))
         learned = usage_part.day_offset(daily)
         today = usage_part.today_start(now, learned if learned is not None else offset)
-        return usage_part.account_figures(
+        top_features, depth = usage_part.account_feature_use(features, feature_cat, n)
+        figures = usage_part.account_figures(
             daily,
             today,
             current,
             previous,
             usage_part.account_visitors(visitors, records, self.settings.email_field),
-            usage_part.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            usage_part.top_items(top_features, feature_cat, self.links, PendoKind.FEATURE),
             usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
+            depth,
+            feature_visitors,
         )
+        return figures, nps, nps_gap
 
-    # --- parts ----------------------------------------------------------------------------------------
-    def _deadline(self) -> float:
-        return time.monotonic() + self.settings.lookup_deadline_seconds
+    async def _account_nps_answers(self, account_id: str, since: int) -> list[NpsAnswer]:
+        rows = await self.pendo.aggregate("account-nps", queries.account_poll_events(account_id, since))
+        return await self._nps_answers(rows)
 
-    async def _within(self, work: Awaitable[T], deadline: float) -> T:
-        """Await `work` until `deadline`; past it, fail as Pendo not answering in time."""
+    async def _optional_part(self, work: Awaitable[T], label: str) -> tuple[T | None, Gap | None]:
+        """(result, None), or on failure (None, the gap: `label` and the error) with the detail logged;
+        no deadline of its own (`_part` adds one)."""
         try:
-            return await asyncio.wait_for(work, max(0.01, deadline - time.monotonic()))
-        except TimeoutError:
-            raise Unavailable(
-                "Pendo", "overall deadline", timeout=self.settings.lookup_deadline_seconds
-            ) from None
-
-    async def _part(self, work: Awaitable[T], deadline: float, label: str) -> tuple[T | None, str | None]:
-        """Run one part; on failure return (None, "<label> unavailable: <sentence>") and log the detail."""
-        try:
-            return await self._within(work, deadline), None
+            return await work, None
         except UpstreamError as exc:
             log.warning("context part failed", extra={"part": label, "error": str(exc)})
-            return None, f"{label} unavailable: {exc.user_message}"
+            return None, Gap.of(label, exc)
 
-    def _profile(self, visitor: Visitor, schema: MetadataSchema, email: str | None) -> VisitorProfile:
+    def _who(self, records: dict[str, Visitor]) -> dict[str, str]:
+        """Visitor id → name or email, for the visitors the bot may name (never an opted-out one)."""
+        out = {}
+        for visitor_id, record in records.items():
+            if record.do_not_process:
+                continue
+            email = record.meta(*self.settings.email_field) if self.settings.email_field else None
+            who = record.name or email or (visitor_id if "@" in visitor_id else None)
+            if who:
+                out[visitor_id] = str(who)
+        return out
+
+    # --- parts ----------------------------------------------------------------------------------------
+    def _answer_deadline(self) -> contextlib.AbstractContextManager[Deadline]:
+        """The answer's deadline: the one already running (from the ack), else one starting now."""
+        return answer_deadline(self.settings.lookup_deadline_seconds)
+
+    async def _within(self, work: Awaitable[T]) -> T:
+        """Await `work` until the answer's deadline; past it, fail as Pendo not answering in time."""
+        deadline = current_deadline()
+        if deadline is None:  # every entry point starts one; a caller from outside gets its own
+            with self._answer_deadline():
+                return await self._within(work)
+        try:
+            return await asyncio.wait_for(work, max(0.01, deadline.remaining()))
+        except TimeoutError:
+            raise Unavailable("Pendo", "overall deadline", timeout=deadline.seconds) from None
+
+    async def _part(self, work: Awaitable[T], label: str) -> tuple[T | None, Gap | None]:
+        """Run one part within the answer's deadline; on failure (None, its gap), the detail logged."""
+        return await self._optional_part(self._within(work), label)
+
+    def _note_gone_fields(
+        self, chosen: tuple[str, ...], configured: list[str], schema: MetadataSchema
+    ) -> None:
+        """An agent's field that Pendo's schema no longer has shows nothing; one log line says so."""
+        if not schema or list(chosen) == configured:
+            return
+        gone = [f for f in chosen if f.split("/", 1)[1] not in (schema.get(f.split("/", 1)[0]) or {})]
+        if gone:
+            log.warning("chosen metadata fields are no longer in Pendo's schema", extra={"fields": gone})
+
+    def _profile(
+        self, visitor: Visitor, schema: MetadataSchema, email: str | None, choices: Choices
+    ) -> VisitorProfile:
         browser = " ".join(
             str(p)
             for p in (visitor.meta("auto", "lastbrowsername"), visitor.meta("auto", "lastbrowserversion"))
@@ -279,7 +377,7 @@ class CustomerLookup:
             os=None if opted_out else visitor.meta("auto", "lastoperatingsystem"),
             fields=[]
             if opted_out
-            else usage_part.metadata_fields(visitor.metadata, self.settings.pendo_visitor_fields, schema),
+            else usage_part.metadata_fields(visitor.metadata, list(choices.visitor_fields), schema),
             url=self.links.visitor(visitor.id),
             opted_out=opted_out,
         )
@@ -290,22 +388,38 @@ class CustomerLookup:
         agg = self.pendo.aggregate
         rows, features, pages, feature_cat, page_cat = await asyncio.gather(
             agg("visitor-daily", queries.visitor_daily_activity(visitor_id, both_first, 2 * days)),
-            agg("visitor-top-features", queries.visitor_top_objects("feature", visitor_id, first, days, n)),
+            agg("visitor-features", queries.visitor_feature_days(visitor_id, both_first, 2 * days)),
             agg("visitor-top-pages", queries.visitor_top_objects("page", visitor_id, first, days, n)),
             self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
             self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
         )
         learned = usage_part.day_offset(rows)
         today = usage_part.today_start(now, learned if learned is not None else offset)
+        top_features, depth = usage_part.feature_days(features, today, feature_cat, n)
         return usage_part.visitor_usage(
             rows,
             today,
-            usage_part.top_items(features, feature_cat, self.links, PendoKind.FEATURE),
+            usage_part.top_items(top_features, feature_cat, self.links, PendoKind.FEATURE),
             usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
+            depth,
         )
 
+    async def _nps(self, visitor_id: str, now: int, offset: int | None) -> NpsAnswer | None:
+        """The visitor's latest NPS answer within 12 months: one `pollEvents` query, then the guides
+        answered (names and polls, cached like the catalogs) when not already known."""
+        since = usage_part.window_start(now, offset, queries.VISITOR_NPS_DAYS)
+        rows = await self.pendo.aggregate("visitor-nps", queries.visitor_poll_events(visitor_id, since))
+        found = await self._nps_answers(rows)
+        return nps_part.latest(found, until_ms=now)  # Pendo's window: the last 365 local days
+
+    async def _nps_answers(self, rows: list[dict[str, Any]]) -> list[NpsAnswer]:
+        if not rows:
+            return []
+        guides = await self.pendo.guides(nps_part.guide_ids(rows))
+        return nps_part.answers(rows, nps_part.nps_polls(guides))
+
     async def _accounts(
-        self, account_ids: list[str], now: int, offset: int | None, deadline: float
+        self, account_ids: list[str], now: int, offset: int | None, choices: Choices
     ) -> list[AccountSummary]:
         """Every account in two queries, whatever their number: records, then figures grouped by account
         (an opted-out account's ID never goes into an activity query)."""
@@ -313,8 +427,8 @@ class CustomerLookup:
             return []
         urls = {a: self.links.account(a) for a in account_ids}
         (records, gap), schema = await asyncio.gather(
-            self._part(self.pendo.accounts(account_ids), deadline, "Details"),
-            self._or_default(self.pendo.schema("account"), {}, "account schema", deadline),
+            self._part(self.pendo.accounts(account_ids), "Details"),
+            self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
         )
         if records is None:
             return [AccountSummary(id=a, name=a, url=urls[a], gap=gap) for a in account_ids]
@@ -327,7 +441,6 @@ class CustomerLookup:
                 self.pendo.aggregate(
                     "accounts-activity", queries.accounts_activity(active, first, usage_part.WINDOW_DAYS)
                 ),
-                deadline,
                 "Usage figures",
             )
             usage = usage_part.accounts_usage(rows, active) if rows is not None else {}
@@ -335,7 +448,7 @@ class CustomerLookup:
         for a in account_ids:
             account = records.get(a)
             if account is None:
-                out.append(AccountSummary(id=a, name=a, url=urls[a], gap="not found in Pendo"))
+                out.append(AccountSummary(id=a, name=a, url=urls[a], gap=Gap(None, "not found in Pendo")))
             elif account.do_not_process:
                 out.append(AccountSummary(id=a, name=account.display_name, url=urls[a], opted_out=True))
             else:
@@ -346,25 +459,24 @@ class CustomerLookup:
                         url=urls[a],
                         usage=usage.get(a),
                         fields=usage_part.metadata_fields(
-                            account.metadata, self.settings.pendo_account_fields, schema
+                            account.metadata, list(choices.account_fields), schema
                         ),
                         gap=usage_gap,
                     )
                 )
         return out
 
-    async def _or_default(
-        self, work: Awaitable[T], default: T, what: str, deadline: float | None = None
-    ) -> T:
-        """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names."""
+    async def _or_default(self, work: Awaitable[T], default: T, what: str, *, within: bool = False) -> T:
+        """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names.
+        `within`: stop waiting at the answer's deadline (else the part it belongs to does)."""
         try:
-            return await (work if deadline is None else self._within(work, deadline))
+            return await (self._within(work) if within else work)
         except UpstreamError as exc:
             log.warning("optional part unavailable", extra={"part": what, "error": str(exc)})
             return default
 
     async def _timeline(
-        self, visitor_id: str, anchor: int, marker: str | None, now: int, offset: int | None
+        self, visitor_id: str, anchor: int, marker: str | None, now: int, offset: int | None, choices: Choices
     ) -> Timeline:
         """[anchor - N h, anchor] from the history endpoint, right whichever day one call returns."""
         start = anchor - self.settings.timeline_hours * 3_600_000
@@ -378,12 +490,14 @@ class CustomerLookup:
         )
         items = [item for day_items in results[: len(starts)] for item in day_items]
         catalogs: dict[str, dict[str, CatalogItem]] = dict(zip(kinds, results[len(starts) :], strict=True))
+        shown = choices.history_types
         guide_ids = {
-            i.guide_id for i in items if i.type == "guide" and i.guide_id and start <= i.ts <= anchor
+            i.guide_id
+            for i in items
+            if i.type == "guide" and "guide" in shown and i.guide_id and start <= i.ts <= anchor
         }
-        catalogs["guide"] = (
-            await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
-        )
+        guides = await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
+        catalogs["guide"] = dict(guides)
         return timeline_part.build_timeline(
             items,
             start_ms=start,
@@ -391,8 +505,9 @@ class CustomerLookup:
             catalogs=catalogs,
             base_url=self._base,
             limit=self.settings.timeline_limit,
-            show_untagged=self.settings.show_untagged_pages,
+            kinds=shown,
             marker=marker,
+            zone=choices.timezone,
         )
 
 

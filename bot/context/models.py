@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.upstream import UpstreamError
+
+TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
 
 
 class Frequency(StrEnum):
@@ -23,6 +31,74 @@ class Frequency(StrEnum):
         if days >= 1:
             return cls.MONTHLY
         return cls.INACTIVE
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something to look up: found in a message, typed in the lookup modal, carried by a Look up button."""
+
+    kind: Literal["email", "ticket", "account"]
+    value: str  # the email as written, the ticket id's digits, or the account's ID or name
+
+    @property
+    def label(self) -> str:
+        return {"email": self.value, "ticket": f"Zendesk ticket #{self.value}"}.get(
+            self.kind, f"account {self.value}"
+        )
+
+    def encode(self) -> str | None:
+        """The button value; None when the value makes it too long."""
+        text = json.dumps({"k": self.kind, "v": self.value}, separators=(",", ":"))
+        return text if len(text) <= BUTTON_VALUE_LIMIT else None
+
+    @classmethod
+    def decode(cls, raw: object) -> Target | None:
+        """The target in a button value; None for anything else (an old or tampered button)."""
+        try:
+            data = json.loads(str(raw or ""))
+            kind, value = str(data["k"]), str(data["v"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if kind == "email" and value:
+            return cls("email", value)
+        if kind == "ticket" and value.isdigit():
+            return cls("ticket", value)
+        if kind == "account" and value:
+            return cls("account", value)
+        return None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A part of an answer that is missing, made where the failure happens and put in words once, by the
+    renderers (`render.words.gap_sentences`): nothing reads a gap back out of a sentence.
+
+    `part` is what failed ("Usage figures", "Recent activity", "Details", "Pendo data"); None when the
+    thing itself is missing (an account Pendo does not know). `why` is the failure's own sentence (an
+    `UpstreamError.user_message`) or what is missing; `account` the account's name when the part is one
+    account's.
+    """
+
+    part: str | None
+    why: str
+    account: str | None = None
+    agent_why: str | None = None  # `why` for an agent (no HTTP status, no setting name), when it differs
+
+    @classmethod
+    def of(cls, part: str, error: UpstreamError) -> Gap:
+        return cls(part, error.user_message, agent_why=error.agent_message)
+
+    def for_account(self, name: str) -> Gap:
+        return replace(self, account=name)
+
+    @property
+    def agent_sentence(self) -> str:
+        return self.agent_why if self.agent_why is not None else self.why
+
+    def __str__(self) -> str:
+        """One line for the terminal and the log: "Account Acme: Usage figures unavailable: …"."""
+        what = f"{self.part} unavailable: {self.why}" if self.part is not None else self.why
+        return f"Account {self.account}: {what}" if self.account is not None else what
 
 
 @dataclass(frozen=True)
@@ -65,6 +141,79 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class Depth:
+    """Depth of use: distinct features used (by id, so same-named features of different apps count
+    apart) in the last 30 days, out of the subscription's tagged features across all apps."""
+
+    used: int
+    catalog: int | None  # tagged features in the catalog; None when the catalog could not be read
+    previous: int | None = None  # distinct features used in the 30 days before; None: not compared
+
+    @property
+    def percent(self) -> int | None:
+        if not self.catalog:
+            return None
+        return min(100, round(self.used * 100 / self.catalog))
+
+    @property
+    def change(self) -> int | None:
+        return None if self.previous is None else self.used - self.previous
+
+
+class NpsCategory(StrEnum):
+    """Net Promoter categories of a 0-10 score."""
+
+    PROMOTER = "promoter"  # 9-10
+    PASSIVE = "passive"  # 7-8
+    DETRACTOR = "detractor"  # 0-6
+
+    @classmethod
+    def from_score(cls, score: int) -> NpsCategory:
+        if score >= 9:
+            return cls.PROMOTER
+        if score >= 7:
+            return cls.PASSIVE
+        return cls.DETRACTOR
+
+
+@dataclass(frozen=True)
+class NpsAnswer:
+    """One answer to an NPS survey: the score, the text given with it (if any), when, by whom."""
+
+    visitor_id: str
+    account_id: str | None
+    score: int
+    ts_ms: int
+    comment: str | None = None
+    survey: str | None = None  # the guide's name
+    who: str | None = None  # the visitor's name or email, where the bot knows it
+
+    @property
+    def category(self) -> NpsCategory:
+        return NpsCategory.from_score(self.score)
+
+
+@dataclass(frozen=True)
+class AccountNps:
+    """An account's NPS over the last 90 days, from each answering visitor's latest answer."""
+
+    promoters: int
+    passives: int
+    detractors: int
+    latest: list[NpsAnswer]  # the three most recent of those answers, newest first
+    days: int = 90
+
+    @property
+    def responses(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def score(self) -> int:
+        """% promoters − % detractors, rounded: −100..100."""
+        return round((self.promoters - self.detractors) * 100 / self.responses) if self.responses else 0
+
+
+@dataclass(frozen=True)
 class VisitorUsage:
     days_active: int
     events: int
@@ -75,6 +224,7 @@ class VisitorUsage:
     daily_events: list[int]  # 30 values, oldest first, today last
     top_features: list[TopItem]
     top_pages: list[TopItem]
+    depth: Depth | None = None
 
     @property
     def frequency(self) -> Frequency:
@@ -101,7 +251,7 @@ class AccountSummary:
     opted_out: bool = False
     usage: AccountUsage | None = None
     fields: list[MetadataField] = field(default_factory=list)
-    gap: str | None = None  # why data is missing, in words an agent understands
+    gap: Gap | None = None  # what of this account is missing, and why
 
 
 @dataclass(frozen=True)
@@ -121,6 +271,8 @@ class Timeline:
     more: int = 0  # entries left out by the cap
     hidden_untagged: int = 0
     marker: str | None = None  # the synthetic entry at the anchor, e.g. "Ticket submitted"
+    hidden_kinds: tuple[tuple[str, int], ...] = ()  # (history type, events) the reader's kinds leave out
+    zone: str = "UTC"  # where the reader's days begin: day lines are cut at its midnights
 
     @property
     def hours(self) -> int:
@@ -155,7 +307,8 @@ class CustomerContext:
     usage: VisitorUsage | None = None
     accounts: list[AccountSummary] = field(default_factory=list)
     timeline: Timeline | None = None
-    gaps: list[str] = field(default_factory=list)  # parts that failed, as sentences
+    gaps: list[Gap] = field(default_factory=list)  # parts that failed
+    nps: NpsAnswer | None = None  # the latest NPS answer within 12 months
 
 
 @dataclass(frozen=True)
@@ -216,6 +369,8 @@ class AccountFigures:
     top_visitors: list[AccountVisitor]
     top_features: list[TopItem]
     top_pages: list[TopItem]
+    depth: Depth | None = None
+    feature_visitors: int | None = None  # active visitors who used any feature
 
     @property
     def frequency(self) -> Frequency:
@@ -235,7 +390,8 @@ class AccountContext:
     last_visit_ms: int | None = None
     opted_out: bool = False
     figures: AccountFigures | None = None
-    gaps: list[str] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    nps: AccountNps | None = None
 
 
 @dataclass(frozen=True)

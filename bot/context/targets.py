@@ -8,12 +8,10 @@ found in `mailto:` links and in plain text; tickets in links to the Zendesk host
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 
-from bot.context.models import InvalidInput
+from bot.context.models import InvalidInput, Target
 from bot.context.resolver import parse_email
-from bot.zendesk.links import parse_ticket_link, parse_ticket_query, unescape_slack
+from bot.zendesk.links import foreign_ticket_host, parse_ticket_link, parse_ticket_query, unescape_slack
 
 MAX_TARGETS = 10
 _WRAPPED = re.compile(r"<([^<>|]+)(?:\|[^<>]*)?>")
@@ -21,16 +19,16 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+'@-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:
 _URL = re.compile(r"https?://[^\s<>|]+", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Target:
-    kind: Literal["email", "ticket", "account"]
-    value: str  # the email as written, the ticket id's digits, or the account's ID or name
+ACCOUNT_WORD = "account"
+__all__ = ["ACCOUNT_WORD", "ForeignTicket", "Target", "find_targets", "parse_query"]
 
-    @property
-    def label(self) -> str:
-        return {"email": self.value, "ticket": f"Zendesk ticket #{self.value}"}.get(
-            self.kind, f"account {self.value}"
-        )
+
+class ForeignTicket(InvalidInput):
+    """A ticket link on a Zendesk host that is not this bot's (another account, or not in ZENDESK_HOSTS)."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"a ticket link on {host}")
+        self.host = host
 
 
 def find_targets(text: str, ticket_hosts: frozenset[str], limit: int = MAX_TARGETS) -> list[Target]:
@@ -75,19 +73,35 @@ def _email(text: str) -> str | None:
         return None
 
 
-def parse_query(text: str, ticket_hosts: frozenset[str], *, tickets: bool) -> Target:
-    """The global shortcut's one field: a ticket (number, `#number` or link, when Zendesk is connected),
-    an email, or else an account ID or name. InvalidInput when it is empty."""
+def parse_query(text: str, ticket_hosts: frozenset[str], *, tickets: bool, command: bool = False) -> Target:
+    """The one grammar of `/pendo <text>` and of the lookup modal's field:
+
+    `account <ID or name>` → an account; a ticket number, `#number` or ticket link → a ticket (in the
+    modal only when Zendesk is connected: `tickets`); an email → an email. Anything else is an account
+    name in the modal, and an error for `/pendo` (`command`), where `account` with nothing after it is an
+    account query without a name (the caller says what to type), a link to another Zendesk is a
+    ForeignTicket and the rest fails as an email would. InvalidInput when the modal's field is empty.
+    """
+    if command:  # the name as typed after the word (a line break in it stays: it is searched as typed)
+        word, _, rest = text.strip().partition(" ")
+        if word.lower() == ACCOUNT_WORD:
+            return Target("account", rest.strip())
     query = " ".join(text.split())
-    if not query:
+    if not query and not command:
         raise InvalidInput("Type an email address, a ticket number or an account.")
-    if tickets:
+    word, _, rest = query.partition(" ")
+    if word.lower() == ACCOUNT_WORD and rest and not command:
+        return Target("account", rest)
+    if tickets or command:
         ticket = parse_ticket_query(query, ticket_hosts)
         if ticket is not None:
             return Target("ticket", str(ticket))
+    if command:
+        foreign = foreign_ticket_host(text, ticket_hosts)
+        if foreign:
+            raise ForeignTicket(foreign)
+        return Target("email", parse_email(text))
     email = _email(query)
     if email:
         return Target("email", email)
-    if query.lower().startswith("account "):
-        query = query[len("account ") :].strip()
     return Target("account", query)

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from enum import Enum
 
 from bot.context.customers import CustomerLookup, LookupResult
-from bot.context.models import InvalidInput
+from bot.context.models import TICKET_MARKER, Gap, InvalidInput
+from bot.preferences.model import Choices
 from bot.upstream import UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle
 
 log = logging.getLogger(__name__)
-MARKER = "Ticket submitted"
+MARKER = TICKET_MARKER
+
+
+class NoPendo(Enum):
+    """Why a ticket's requester cannot be looked up in Pendo (the renderers say it in words)."""
+
+    NO_PROFILE = "the requester's Zendesk profile is not available"
+    NO_EMAIL = "the requester has no email address in Zendesk"
+    BAD_EMAIL = "the requester's email address is not one Pendo can look up"
 
 
 @dataclass(frozen=True)
 class TicketContext:
     bundle: TicketBundle
     pendo: LookupResult | None = None
-    reason: str | None = None  # why there is no Pendo part, as a sentence
-    error: UpstreamError | None = None  # the failure behind `reason`, when Pendo failed (a value, not words)
+    reason: NoPendo | Gap | None = None  # why there is no Pendo part: no one to look up, or Pendo failed
 
 
 class TicketLookup:
@@ -41,25 +50,22 @@ class TicketLookup:
             return {ids[0]: await self.ticket(ids[0])}
         return await self.zendesk.get_tickets(ids)
 
-    async def requester_context(self, bundle: TicketBundle) -> TicketContext:
-        """The requester's Pendo context anchored at the ticket's creation; never raises."""
+    async def requester_context(self, bundle: TicketBundle, choices: Choices | None = None) -> TicketContext:
+        """The requester's Pendo context anchored at the ticket's creation; never raises. `choices`: the
+        reader's (None: the workspace's, as for an unfurl)."""
         email = bundle.requester_email
         if bundle.requester is None:
-            return TicketContext(bundle, reason="The requester's Zendesk profile is not available.")
+            return TicketContext(bundle, reason=NoPendo.NO_PROFILE)
         if email is None:
-            via = f" (a {bundle.ticket.via_channel} ticket)" if bundle.ticket.via_channel else ""
-            return TicketContext(
-                bundle,
-                reason=f"The requester has no email address in Zendesk{via}, so there is no Pendo visitor to show.",
-            )
+            return TicketContext(bundle, reason=NoPendo.NO_EMAIL)
         anchor = bundle.ticket.created_ms
         try:
-            result = await self.context.lookup(email, anchor_ms=anchor, marker=MARKER)
+            result = await self.context.lookup(email, anchor_ms=anchor, marker=MARKER, choices=choices)
         except InvalidInput:
-            return TicketContext(bundle, reason="The requester's email address is not one Pendo can look up.")
+            return TicketContext(bundle, reason=NoPendo.BAD_EMAIL)
         except UpstreamError as exc:
             log.warning(
                 "pendo part of a ticket failed", extra={"ticket": bundle.ticket_id, "error": str(exc)}
             )
-            return TicketContext(bundle, reason=f"Pendo data unavailable: {exc.user_message}", error=exc)
+            return TicketContext(bundle, reason=Gap.of("Pendo data", exc))
         return TicketContext(bundle, pendo=result)

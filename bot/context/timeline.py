@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.context.models import Timeline, TimelineEntry
 from bot.context.usage import HOUR_MS, today_start
 from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import CatalogItem, HistoryItem
 from bot.pendo.queries import DAY_MS
+from bot.preferences.model import HISTORY_TYPES
 
+CHOOSABLE = frozenset(HISTORY_TYPES.values())  # the history types a reader can leave out
 HISTORY_RETENTION_DAYS = 180  # Pendo keeps visitor history for about 180 days
 
 
@@ -45,12 +49,15 @@ def build_timeline(
     catalogs: dict[str, dict[str, CatalogItem]],
     base_url: str,
     limit: int,
-    show_untagged: bool,
+    kinds: Collection[str],
     marker: str | None = None,
+    zone: str = "UTC",
 ) -> Timeline:
     """Newest first, names resolved, consecutive repeats collapsed, capped with a count of the rest.
 
-    `marker` adds a synthetic entry at the anchor (e.g. "Ticket submitted").
+    `kinds`: the history types shown (`page`, `feature`, `trackType`, `guide`, `untagged`); the others
+    are counted, not shown. `marker` adds a synthetic entry at the anchor (e.g. "Ticket submitted");
+    `zone` is the reader's, for the day lines.
     """
     seen: set[tuple[str, int, str | None]] = set()
     in_window: list[HistoryItem] = []
@@ -62,12 +69,16 @@ def build_timeline(
     in_window.sort(key=lambda i: i.ts, reverse=True)
 
     hidden = 0
+    hidden_kinds: dict[str, int] = {}
     entries: list[TimelineEntry] = []
     if marker:
         entries.append(TimelineEntry(ts_ms=anchor_ms, kind="ticket", name=marker))
     for item in in_window:
-        if item.type == "untagged" and not show_untagged:
-            hidden += 1
+        if item.type in CHOOSABLE and item.type not in kinds:  # a type Pendo adds later is shown
+            if item.type == "untagged":
+                hidden += 1
+            else:
+                hidden_kinds[item.type] = hidden_kinds.get(item.type, 0) + 1
             continue
         entry = _entry(item, catalogs, base_url)
         previous = entries[-1] if entries else None
@@ -93,6 +104,8 @@ def build_timeline(
         more=max(0, len(entries) - limit),
         hidden_untagged=hidden,
         marker=marker,
+        hidden_kinds=tuple(sorted(hidden_kinds.items())),
+        zone=zone,
     )
 
 

@@ -9,6 +9,7 @@ from bot.context.models import (
     AccountFigures,
     AccountUsage,
     AccountVisitor,
+    Depth,
     MetadataField,
     TopItem,
     Trend,
@@ -43,12 +44,17 @@ def windows(now_ms: int, offset_ms: int | None) -> tuple[int, int]:
     moved back 29 (59) days. Within an hour of a local midnight a daylight-saving change in between could
     move it into the neighbouring day, so there, when the offset is known, local noon is used instead.
     """
+    return window_start(now_ms, offset_ms, WINDOW_DAYS), window_start(now_ms, offset_ms, 2 * WINDOW_DAYS)
+
+
+def window_start(now_ms: int, offset_ms: int | None, days: int) -> int:
+    """An instant inside the first day of the `days` local days ending today (see `windows`)."""
     ref = now_ms - now_ms % (15 * 60_000)
     if offset_ms is not None:
         into_day = ref - today_start(ref, offset_ms)
         if into_day < HOUR_MS or into_day >= DAY_MS - HOUR_MS:
             ref = today_start(ref, offset_ms) + 12 * HOUR_MS
-    return ref - (WINDOW_DAYS - 1) * DAY_MS, ref - (2 * WINDOW_DAYS - 1) * DAY_MS
+    return ref - (days - 1) * DAY_MS
 
 
 def _num(row: dict[str, Any], key: str) -> int:
@@ -112,11 +118,56 @@ def top_items(
     return items
 
 
+def _feature_ids(rows: list[dict[str, Any]]) -> set[str]:
+    return {str(r["featureId"]) for r in rows if r.get("featureId") and _num(r, "numEvents") > 0}
+
+
+def depth(used_ids: set[str], catalog: dict[str, CatalogItem], previous_ids: set[str] | None = None) -> Depth:
+    """Distinct features used, out of the catalog's; with a catalog, only features it lists are counted
+    (a deleted feature is not a tagged feature any more), so the share never passes 100%."""
+    if catalog:
+        used_ids = {i for i in used_ids if i in catalog}
+        previous_ids = None if previous_ids is None else {i for i in previous_ids if i in catalog}
+    return Depth(
+        used=len(used_ids),
+        catalog=len(catalog) or None,
+        previous=None if previous_ids is None else len(previous_ids),
+    )
+
+
+def feature_days(
+    rows: list[dict[str, Any]], today_ms: int, catalog: dict[str, CatalogItem], limit: int
+) -> tuple[list[dict[str, Any]], Depth]:
+    """From rows per feature and local day over both periods: the current period's most used features
+    (rows summed per feature, events desc then id) and the depth of use against the previous period."""
+    current, previous = split_periods(rows, today_ms)
+    totals: dict[str, dict[str, Any]] = {}
+    for row in current:
+        feature = row.get("featureId")
+        if not feature:
+            continue
+        total = totals.setdefault(str(feature), {"featureId": str(feature), "numEvents": 0, "numMinutes": 0})
+        total["numEvents"] += _num(row, "numEvents")
+        total["numMinutes"] += _num(row, "numMinutes")
+    top = sorted(totals.values(), key=lambda r: (-r["numEvents"], r["featureId"]))[:limit]
+    return top, depth(_feature_ids(current), catalog, _feature_ids(previous))
+
+
+def account_feature_use(
+    rows: list[dict[str, Any]], catalog: dict[str, CatalogItem], limit: int
+) -> tuple[list[dict[str, Any]], Depth]:
+    """From the account's rows per feature (one period): its most used features and its depth."""
+    used = [r for r in rows if r.get("featureId")]
+    top = sorted(used, key=lambda r: (-_num(r, "numEvents"), str(r["featureId"])))[:limit]
+    return top, depth(_feature_ids(used), catalog)
+
+
 def visitor_usage(
     rows: list[dict[str, Any]],
     today_ms: int,
     top_features: list[TopItem],
     top_pages: list[TopItem],
+    depth: Depth | None = None,
 ) -> VisitorUsage:
     """Figures of the current 30 local days against the 30 before, from one query's per-day rows."""
     current, previous = split_periods(rows, today_ms)
@@ -132,6 +183,7 @@ def visitor_usage(
         daily_events=daily_series(current, today_ms),
         top_features=top_features,
         top_pages=top_pages,
+        depth=depth,
     )
 
 
@@ -221,6 +273,8 @@ def account_figures(
     top_visitors: list[AccountVisitor],
     top_features: list[TopItem],
     top_pages: list[TopItem],
+    depth: Depth | None = None,
+    feature_visitors: list[dict[str, Any]] | None = None,
 ) -> AccountFigures:
     """One account's figures: the current period's totals (one `reduce` row) against the previous one's,
     and the per-day events of the current period for the sparkline."""
@@ -234,4 +288,8 @@ def account_figures(
         top_visitors=top_visitors,
         top_features=top_features,
         top_pages=top_pages,
+        depth=depth,
+        feature_visitors=None
+        if feature_visitors is None
+        else _num((feature_visitors or [{}])[0], "visitors"),
     )

@@ -1,7 +1,8 @@
 """Slack listeners: one module per Slack surface, handlers as module-level functions, registered here.
 
-What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `unfurls` (link_shared),
-`ticket_notes` ("Add to ticket"),
+What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `settings` (each agent's
+preferences: the form in App Home and `/pendo settings`), `unfurls` (link_shared), `ticket_notes`
+("Add to ticket"),
 the app-wide `middleware`, and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
 `channels`: is a conversation shared outside the organisation).
 
@@ -26,6 +27,7 @@ from bot.listeners import (
     commands,
     home,
     message_actions,
+    settings,
     shortcuts,
     ticket_notes,
     unfurls,
@@ -34,7 +36,18 @@ from bot.listeners import (
 from bot.listeners.middleware import middleware
 from bot.listeners.routes import Route, add_route
 
-MODULES = (commands, actions, message_actions, accounts, shortcuts, home, unfurls, work_objects, ticket_notes)
+MODULES = (
+    commands,
+    actions,
+    message_actions,
+    accounts,
+    shortcuts,
+    home,
+    settings,
+    unfurls,
+    work_objects,
+    ticket_notes,
+)
 
 
 def all_routes() -> list[Route]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import TypeAdapter
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cache import TTLCache
@@ -17,6 +18,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 GROUP_TTL = 300.0
+_MEMBERS = TypeAdapter(frozenset[str])
 
 
 class AccessPolicy:
@@ -78,5 +80,7 @@ class AccessPolicy:
             response = await client.usergroups_users_list(usergroup=group)
             return frozenset(response.get("users") or [])
 
-        members: frozenset[str] = await self._cache.get_or_load(("usergroup", group), GROUP_TTL, load)
+        members: frozenset[str] = await self._cache.get_or_load(
+            ("usergroup", group), GROUP_TTL, load, expect=_MEMBERS
+        )
         return members

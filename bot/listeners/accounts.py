@@ -14,8 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import account_id_answer, new_request_id, safely
 from bot.deps import Deps
-from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
+from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.routes import Route
+from bot.listeners.settings import agent_choices
 from bot.render import blocks as block_kit
 
 
@@ -51,7 +52,13 @@ async def _show_account(
     if refused := await click_refusal(deps, client, respond, click, stale=ref is None):
         return refused
     assert ref is not None  # a stale button is refused above
-    answer = await safely(account_id_answer(deps.context, ref.account_id, new_request_id(), full=ref.full))
+    choices = await agent_choices(deps, client, click.team, click.user)
+    # A first screen (Open account, a pick) follows the agent's compact-or-full choice; Show more / less
+    # say which they want.
+    full = ref.full or (kind in ("open", "pick") and choices.full_first)
+    answer = await safely(
+        account_id_answer(deps.context, ref.account_id, new_request_id(), full=full, choices=choices)
+    )
     # Open account on the agent's own summary adds the account below it; the account's own buttons and a
     # pick from a choice replace the message they are on.
     replace = kind in ("more", "less", "pick")

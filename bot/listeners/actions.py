@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from bot.answers import deliver
 from bot.audit import Outcome
 from bot.deps import Deps
-from bot.listeners.message_actions import Click, Result, on_click
+from bot.listeners.clicks import Click, Result, on_click
 from bot.listeners.routes import Route
 from bot.render import blocks as block_kit
 from bot.render import words

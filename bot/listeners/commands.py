@@ -9,18 +9,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import account_answer, deliver, email_answer, new_request_id, safely, ticket_answer
 from bot.audit import Outcome
-from bot.context.models import InvalidInput
-from bot.context.resolver import parse_email
+from bot.context.models import InvalidInput, Target
+from bot.context.targets import ForeignTicket, parse_query
 from bot.deps import Deps
-from bot.listeners.access import AccessPolicy
-from bot.listeners.message_actions import share_allowed
+from bot.listeners import gates
+from bot.listeners.gates import share_allowed
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.listeners.settings import SETTINGS_WORD, agent_choices, settings_command, team_of
+from bot.policy import Surface
 from bot.render import blocks as block_kit
-from bot.zendesk.links import foreign_ticket_host, parse_ticket_query
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
-ACCOUNT_WORD = "account"
 
 
 async def pendo_command(
@@ -39,50 +39,58 @@ async def pendo_command(
         )
         return
     user, channel = command.get("user_id", ""), command.get("channel_id", "")
-    word, _, rest = text.partition(" ")
-    if word.lower() == ACCOUNT_WORD:
-        await account_command(ack, " ".join(rest.split()), respond, client, deps, user, channel)
+    hosts = deps.settings.zendesk_ticket_hosts
+    # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
+    parsed: Target | InvalidInput
+    try:
+        parsed = parse_query(text, hosts, tickets=deps.tickets is not None, command=True)
+    except InvalidInput as exc:
+        parsed = exc
+    if isinstance(parsed, Target) and parsed.kind == "account":
+        await account_command(ack, parsed.value, respond, client, deps, user, channel, team_of(command))
+        return
+    if text.lower() == SETTINGS_WORD:  # the agent's own preferences: not a lookup, no audit line
+        await settings_command(ack, command, respond, client, deps)
         return
     with deps.auditor.audit("lookup", user=user, channel=channel, target=text) as entry:
-        # Only local parsing before the ack: Slack wants it within 3 s, whatever the upstreams do.
-        ticket = parse_ticket_query(text, deps.settings.zendesk_ticket_hosts)
-        if ticket is not None and deps.tickets is None:
+        if isinstance(parsed, Target) and parsed.kind == "ticket" and deps.tickets is None:
             await ack(response_type="ephemeral", **block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"))
             entry.set(Outcome.NOT_CONNECTED)
             return
-        foreign = foreign_ticket_host(text, deps.settings.zendesk_ticket_hosts)
-        if ticket is None and foreign:
-            ours = ", ".join(sorted(deps.settings.zendesk_ticket_hosts))
-            note = f"That ticket link is on {block_kit.esc(foreign)}, which is not this bot's Zendesk ({block_kit.esc(ours)})."
+        if isinstance(parsed, ForeignTicket):
+            ours = ", ".join(sorted(hosts))
+            note = f"That ticket link is on {block_kit.esc(parsed.host)}, which is not this bot's Zendesk ({block_kit.esc(ours)})."
             message = block_kit.notice_message(note if ours else block_kit.ZENDESK_OFF, icon="🤔")
             await ack(response_type="ephemeral", **message)
             entry.set(Outcome.INVALID)
             return
-        if ticket is None:
-            try:
-                target = parse_email(text)
-            except InvalidInput as exc:
-                await ack(
-                    response_type="ephemeral", **block_kit.notice_message(block_kit.esc(str(exc)), icon="🤔")
-                )
-                entry.set(Outcome.INVALID)
-                return
-        else:
-            target = f"ticket #{ticket}"
+        if isinstance(parsed, InvalidInput):
+            await ack(
+                response_type="ephemeral", **block_kit.notice_message(block_kit.esc(str(parsed)), icon="🤔")
+            )
+            entry.set(Outcome.INVALID)
+            return
+        ticket = int(parsed.value) if parsed.kind == "ticket" else None
+        target = parsed.value if ticket is None else f"ticket #{ticket}"
         entry.targets = [target]
         where = "Pendo" if ticket is None else "Zendesk and Pendo"
         await ack(response_type="ephemeral", **block_kit.progress_message(target, where))
 
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        if refusal:
-            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
+        refused, facts = await gates.ask(deps, client, Surface.LOOKUP, user=user, channel=channel)
+        if refused is not None:
+            await deliver(respond, block_kit.notice_message(facts.access_refusal or "", icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
         shareable = await share_allowed(deps, client, channel)
+        choices = await agent_choices(deps, client, team_of(command), user)
         if ticket is not None and deps.tickets is not None:
-            answer = await safely(ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable))
+            answer = await safely(
+                ticket_answer(deps.tickets, ticket, new_request_id(), shareable=shareable, choices=choices)
+            )
         else:
-            answer = await safely(email_answer(deps.context, target, new_request_id(), shareable=shareable))
+            answer = await safely(
+                email_answer(deps.context, target, new_request_id(), shareable=shareable, choices=choices)
+            )
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
 
@@ -94,6 +102,7 @@ async def account_command(
     deps: Deps,
     user: str,
     channel: str,
+    team: str = "",
 ) -> None:
     """`/pendo account <id or name>`: the account summary, or a choice of namesakes, privately."""
     with deps.auditor.audit("account", user=user, channel=channel, target=query) as entry:
@@ -103,12 +112,13 @@ async def account_command(
             entry.set(Outcome.INVALID)
             return
         await ack(response_type="ephemeral", **block_kit.progress_message(f"account {query}"))
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        if refusal:
-            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"))
+        refused, facts = await gates.ask(deps, client, Surface.LOOKUP, user=user, channel=channel)
+        if refused is not None:
+            await deliver(respond, block_kit.notice_message(facts.access_refusal or "", icon="🔒"))
             entry.set(Outcome.REFUSED)
             return
-        answer = await safely(account_answer(deps.context, query, new_request_id()))
+        choices = await agent_choices(deps, client, team, user)
+        answer = await safely(account_answer(deps.context, query, new_request_id(), choices))
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
 

@@ -1,4 +1,5 @@
-"""App Home: what the bot does, how to use it, and what it is connected to (never a secret)."""
+"""App Home: what the bot does, how to use it, what it is connected to (never a secret), and the agent's
+own preferences (`bot.listeners.settings`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
-from bot.render.home import home_view
+from bot.listeners.settings import publish_home
 
 
 async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     if event.get("tab") != "home":
         return
-    deps = deps_of(context)
-    await client.views_publish(user_id=event["user"], view=home_view(deps.settings, sample=deps.sample))
+    await publish_home(deps_of(context), client, context.team_id or "", str(event["user"]))
 
 
 ROUTES = [Route("event", "app_home_opened", app_home_opened)]

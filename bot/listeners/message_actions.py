@@ -10,7 +10,6 @@ private message to whoever clicked, after the same access check as `/pendo`.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -21,132 +20,23 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import (
-    deliver,
-    error_answer,
-    found_outcome,
-    new_request_id,
-    post_ephemeral,
-    slack_error,
-)
+from bot.answers import error_answer, found_outcome, new_request_id, slack_error
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
+from bot.listeners.gates import share_allowed
 from bot.listeners.routes import Route
+from bot.listeners.settings import agent_choices, team_of
+from bot.policy import response_url_allowed
+from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render import words
 from bot.upstream import UpstreamError
 
 log = logging.getLogger(__name__)
-Result = tuple[Outcome, str]  # how an action ended, and the detail written after it in the audit line
 SHARE_TTL = 24 * 3600.0  # a summary shared once stays shared: a second click within a day never reposts
-
-
-# --- facts about the click ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Click:
-    user: str
-    channel: str
-    message_ts: str
-    thread_ts: str | None
-    private: bool  # the button is on the clicker's own ephemeral message: answer in place
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Click:
-        container = body.get("container") or {}
-        channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
-        return cls(
-            user=str((body.get("user") or {}).get("id", "")),
-            channel=str(channel),
-            message_ts=str(container.get("message_ts", "")),
-            thread_ts=container.get("thread_ts"),
-            private=bool(container.get("is_ephemeral")),
-        )
-
-
-async def answer_privately(
-    click: Click,
-    message: block_kit.Message,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    *,
-    replace: bool = True,
-) -> bool:
-    """In place on the clicker's own private message; as a new private message under a public one."""
-    if click.private:
-        return await deliver(respond, message, replace=replace)
-    return await post_ephemeral(client, click.channel, click.user, click.thread_ts, message)
-
-
-async def share_allowed(deps: Deps, client: AsyncWebClient, channel: str) -> bool:
-    """Sharing is refused in Slack Connect channels and, with UNFURL_CHANNELS set, outside them."""
-    allowed = deps.settings.unfurl_channels
-    if allowed and channel not in allowed:
-        return False
-    return not await ChannelPolicy.of(deps).is_external(client, channel)
-
-
-def note_offer(deps: Deps) -> Literal["offer"] | None:
-    """ "Add to ticket" on a ticket's summary, when the bot may write notes (ZENDESK_ADD_TO_TICKET)."""
-    return "offer" if deps.notes is not None and deps.settings.zendesk_add_to_ticket else None
-
-
-async def click_refusal(
-    deps: Deps,
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-    click: Click,
-    *,
-    stale: bool,
-    sharing: bool = False,
-) -> Result | None:
-    """The gate every button passes first; None to go on, else the audit outcome, the clicker told why.
-
-    A stale button (its value no longer decodes), the access lists, then the channel: a public click in a
-    channel shared with another organisation gets no customer data, not even privately (its members may be
-    outside the company). With `sharing`, the channel must also allow a visible share (`share_allowed`).
-    """
-
-    async def tell(text: str, icon: str = "⚠️", *, replace: bool = False) -> None:
-        await answer_privately(
-            click, block_kit.notice_message(text, icon=icon), respond, client, replace=replace
-        )
-
-    if stale:
-        await tell(words.SHARE_STALE)
-        return Outcome.STALE, ""
-    refusal = await AccessPolicy.of(deps).refusal(client, click.user, click.channel)
-    if refusal:
-        await tell(refusal, "🔒")
-        return Outcome.REFUSED, "access"
-    if sharing:
-        if await share_allowed(deps, client, click.channel):
-            return None
-        external = await ChannelPolicy.of(deps).is_external(client, click.channel)
-        await tell(words.SHARE_EXTERNAL if external else words.SHARE_NOT_HERE, "🔒")
-        return Outcome.REFUSED, "external" if external else "channel"
-    if not click.private and await ChannelPolicy.of(deps).is_external(client, click.channel):
-        await tell(words.DETAILS_EXTERNAL, "🔒", replace=True)
-        return Outcome.REFUSED, "external"
-    return None
-
-
-async def on_click(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    deps: Deps,
-    action: str,
-    target: str,
-    run: Callable[[Click], Awaitable[Result]],
-) -> None:
-    """A button's head: ack, the click's facts, one audit line whose outcome `run` returns."""
-    await ack()
-    click = Click.of(body)
-    with deps.auditor.audit(action, user=click.user, channel=click.channel, target=target) as entry:
-        entry.set(*await run(click))
 
 
 # --- building what a ViewRef asks for -------------------------------------------------------------------
@@ -172,8 +62,9 @@ class Drawn:
         return block_kit.not_found_message(self.result, self.header)
 
 
-async def draw(deps: Deps, ref: block_kit.ViewRef) -> Drawn:
-    """The visitor at the ref's time, with the ticket's header when the ref belongs to a ticket."""
+async def draw(deps: Deps, ref: block_kit.ViewRef, choices: Choices | None = None) -> Drawn:
+    """The visitor at the ref's time, with the ticket's header when the ref belongs to a ticket, shaped by
+    the reader's `choices` (None: the workspace's, for a message the channel sees)."""
     header: list[block_kit.Block] = []
     ticket_url = None
     if ref.ticket_id is not None and deps.tickets is not None:
@@ -183,7 +74,9 @@ async def draw(deps: Deps, ref: block_kit.ViewRef) -> Drawn:
         except UpstreamError as exc:  # the summary still stands without its ticket
             log.warning("ticket header unavailable", extra={"error": str(exc)})
     try:
-        result = await deps.context.for_visitor_id(ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker)
+        result = await deps.context.for_visitor_id(
+            ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker, choices=choices
+        )
     except UpstreamError as exc:
         answer = error_answer(exc, new_request_id())
         return Drawn(
@@ -212,13 +105,18 @@ async def show_view(
     )
 
 
+def note_offer(deps: Deps) -> Literal["offer"] | None:
+    """ "Add to ticket" on a ticket's summary, when the bot may write notes (ZENDESK_ADD_TO_TICKET)."""
+    return "offer" if deps.notes is not None and deps.settings.zendesk_add_to_ticket else None
+
+
 async def _show(
     deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: block_kit.ViewRef | None
 ) -> Result:
     if refused := await click_refusal(deps, client, respond, click, stale=ref is None):
         return refused
     assert ref is not None  # a stale button is refused above
-    drawn = await draw(deps, ref)
+    drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
     sharing = block_kit.Sharing(
         allowed=await share_allowed(deps, client, click.channel), ticket_note=note_offer(deps)
     )
@@ -281,7 +179,7 @@ async def _share_once(
 ) -> Result:
     if refused := await click_refusal(deps, client, respond, click, stale=False, sharing=True):
         return refused
-    drawn = await draw(deps, ref)
+    drawn = await draw(deps, ref)  # for the channel: the workspace's choices
     if not isinstance(drawn.result, CustomerContext) or drawn.result.profile.opted_out:
         await answer_privately(
             click, drawn.message(ref, block_kit.Sharing(allowed=False)), respond, client, replace=False
@@ -305,8 +203,11 @@ async def _share_once(
         log.warning("share refused by Slack", extra={"error": code})
         await tell(f"I couldn't share this here. {words.CANNOT_POST.get(code, words.CANNOT_POST_OTHER)}", "⚠️")
         return Outcome.REFUSED, code or "unknown"
+    mine = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
+    if mine.error is not None:  # the agent's own copy could not be redrawn: the channel's will do
+        mine = drawn
     await answer_privately(
-        click, drawn.message(ref, block_kit.Sharing(shared_in=click.channel)), respond, client
+        click, mine.message(ref, block_kit.Sharing(shared_in=click.channel)), respond, client
     )
     return Outcome.SHARED, ""
 
@@ -317,18 +218,15 @@ async def share_with_note(
     """Open the note modal; what to share, where, and how to update the agent's copy ride along."""
     await ack()
     click = Click.of(body)
-    metadata = json.dumps(
-        {
-            "r": action.get("value"),
-            "u": body.get("response_url"),
-            "c": click.channel,
-            "m": click.message_ts,
-            "t": click.thread_ts,
-            "p": click.private,
-        },
-        separators=(",", ":"),
+    request = block_kit.NoteRequest(
+        ref=action.get("value"),
+        response_url=body.get("response_url"),
+        channel=click.channel,
+        message_ts=click.message_ts,
+        thread_ts=click.thread_ts,
+        private=click.private,
     )
-    modal = block_kit.note_modal(metadata)
+    modal = block_kit.note_modal(request)
     if modal is None or not body.get("trigger_id"):
         respond = AsyncRespond(response_url=body.get("response_url"))
         await answer_privately(
@@ -349,26 +247,32 @@ async def share_note_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     await ack()  # closes the modal at once; the share follows
+    request = block_kit.NoteRequest.decode(view.get("private_metadata"))
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
         value = (
             ((view.get("state") or {}).get("values") or {})
             .get(block_kit.NOTE_BLOCK, {})
             .get(block_kit.NOTE_INPUT, {})
         )
         note = str(value.get("value") or "").strip()[: block_kit.NOTE_MAX]
-    except (ValueError, AttributeError):
+    except AttributeError:
+        request = None
+    if request is None:
         log.warning("note modal with unreadable metadata")
         return
     click = Click(
         user=str((body.get("user") or {}).get("id", "")),
-        channel=str(meta.get("c") or ""),
-        message_ts=str(meta.get("m") or ""),
-        thread_ts=meta.get("t"),
-        private=bool(meta.get("p")),
+        channel=request.channel,
+        message_ts=request.message_ts,
+        thread_ts=request.thread_ts,
+        private=request.private,
+        team=team_of(body),
     )
-    respond = AsyncRespond(response_url=meta.get("u"))
-    ref = block_kit.ViewRef.decode(meta.get("r"))
+    if request.response_url is not None and not response_url_allowed(request.response_url, deps.settings):
+        log.warning("note modal refused: its response_url is not Slack's")
+        return
+    respond = AsyncRespond(response_url=request.response_url)
+    ref = block_kit.ViewRef.decode(request.ref)
     target = ref.visitor_id if ref else ""
     with deps.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
         entry.set(*await share(deps, client, respond, click, ref, note=note))

@@ -7,7 +7,6 @@ Every answer is private to whoever asked, except a mention in a channel where cu
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -20,12 +19,15 @@ from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.targets import Target, find_targets, parse_query
 from bot.deps import Deps
+from bot.listeners import gates
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
-from bot.listeners.message_actions import Click, Result, answer_privately, click_refusal, on_click
+from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
-from bot.policy import ChannelKind, MentionFacts, Reply, UnfurlRules, decide_mention
+from bot.listeners.settings import agent_choices, team_of
+from bot.policy import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention
+from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,12 @@ MENTION_HELP = (
 )
 
 
-async def _answer(deps: Deps, targets: list[Target]) -> Answer:
-    """One target: its answer; several: a choice, nothing looked up yet."""
+async def _answer(deps: Deps, targets: list[Target], choices: Choices | None = None) -> Answer:
+    """One target: its answer (shaped by the reader's `choices`; None: the workspace's); several: a
+    choice, nothing looked up yet."""
     if len(targets) == 1:
-        return await safely(target_answer(deps.context, deps.tickets, targets[0]))
-    choice = block_kit.targets_message([(t.kind, t.value, t.label) for t in targets])
+        return await safely(target_answer(deps.context, deps.tickets, targets[0], choices))
+    choice = block_kit.targets_message(targets)
     return Answer(choice, Outcome.AMBIGUOUS)
 
 
@@ -55,12 +58,12 @@ async def _may_see(
     deps: Deps, client: AsyncWebClient, user: str, channel: str, same_team: bool
 ) -> str | None:
     """None when the user may see customer data privately here, else the sentence saying why not."""
-    refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-    if refusal:
-        return refusal
-    if channel and not same_team and await ChannelPolicy.of(deps).is_external(client, channel):
-        return NOT_YOUR_WORKSPACE
-    return None
+    refusal, facts = await gates.ask(
+        deps, client, Surface.LOOKUP, user=user, channel=channel, same_team=same_team
+    )
+    if refusal is None:
+        return None
+    return facts.access_refusal if refusal is Refusal.ACCESS and facts.access_refusal else NOT_YOUR_WORKSPACE
 
 
 def _same_team(user_team: object, context: AsyncBoltContext) -> bool:
@@ -93,7 +96,8 @@ async def message_shortcut(
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
-        answer = await _answer(deps, targets)
+        choices = await agent_choices(deps, client, team_of(shortcut), user)
+        answer = await _answer(deps, targets, choices)
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*answer.result(delivered))
 
@@ -108,7 +112,7 @@ async def lookup_target(
 ) -> None:
     """A "Look up" button of a choice: the answer replaces the choice (or, under a public message, comes
     privately to whoever clicked)."""
-    target = _decode_target(action.get("value"))
+    target = Target.decode(action.get("value"))
     label = target.label if target else ""
     await on_click(
         ack, body, deps, "lookup:pick", label, lambda click: _pick(deps, client, respond, click, target)
@@ -121,23 +125,9 @@ async def _pick(
     if refused := await click_refusal(deps, client, respond, click, stale=target is None):
         return refused
     assert target is not None  # a stale button is refused above
-    answer = await safely(target_answer(deps.context, deps.tickets, target))
+    choices = await agent_choices(deps, client, click.team, click.user)
+    answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
     return answer.result(await answer_privately(click, answer.message, respond, client))
-
-
-def _decode_target(raw: object) -> Target | None:
-    try:
-        data = json.loads(str(raw or ""))
-        kind, value = str(data["k"]), str(data["v"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    if kind == "email" and value:
-        return Target("email", value)
-    if kind == "ticket" and value.isdigit():
-        return Target("ticket", value)
-    if kind == "account" and value:
-        return Target("account", value)
-    return None
 
 
 # --- the global shortcut and its modal -------------------------------------------------------------------
@@ -163,11 +153,12 @@ async def lookup_submitted(
 ) -> None:
     deps = deps_of(context)
     values = (view.get("state") or {}).get("values") or {}
-    raw = str(((values.get("query") or {}).get("text") or {}).get("value") or "")
+    field = (values.get(block_kit.LOOKUP_BLOCK) or {}).get(block_kit.LOOKUP_INPUT) or {}
+    raw = str(field.get("value") or "")
     try:
         target = parse_query(raw, _hosts(deps), tickets=deps.tickets is not None)
     except InvalidInput as exc:
-        await ack(response_action="errors", errors={"query": str(exc)})
+        await ack(response_action="errors", errors={block_kit.LOOKUP_BLOCK: str(exc)})
         return
     await ack()  # closes the modal; the answer follows privately in the chosen conversation
     user = str((body.get("user") or {}).get("id", ""))
@@ -186,7 +177,8 @@ async def lookup_submitted(
             await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
             entry.set(Outcome.REFUSED)
             return
-        answer = await safely(target_answer(deps.context, deps.tickets, target))
+        choices = await agent_choices(deps, client, team_of(body), user)
+        answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*answer.result(delivered))
 
@@ -224,7 +216,10 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
-        answer = await _answer(deps, targets)
+        # privately: the mentioner's choices; in the thread: the workspace's (one message, many readers)
+        team = context.team_id or team_of(event)
+        choices = await agent_choices(deps, client, team, user) if reply is Reply.PRIVATE else None
+        answer = await _answer(deps, targets, choices)
         if reply is Reply.PRIVATE:
             delivered = await private(answer.message)
         else:

@@ -15,16 +15,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.audit import Outcome
 from bot.deps import Deps
-from bot.listeners.message_actions import (
-    Click,
-    Result,
-    answer_privately,
-    click_refusal,
-    draw,
-    on_click,
-    share_allowed,
-)
+from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
+from bot.listeners.gates import share_allowed
+from bot.listeners.message_actions import draw
 from bot.listeners.routes import Route
+from bot.listeners.settings import agent_choices
 from bot.notes.writer import NoteResult, NoteStatus
 from bot.render import blocks as block_kit
 from bot.render.words import upstream_sentence
@@ -73,7 +68,7 @@ async def _add(
         )
 
     if result.status is NoteStatus.WRITTEN:
-        drawn = await draw(deps, ref)
+        drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
         sharing = block_kit.Sharing(
             allowed=await share_allowed(deps, client, click.channel), ticket_note="added"
         )

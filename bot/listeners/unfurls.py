@@ -26,6 +26,7 @@ from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.listeners.settings import unfurls_my_links
 from bot.policy import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
 from bot.render import tickets as ticket_blocks
 from bot.render import work_objects as wo
@@ -78,13 +79,18 @@ async def link_shared(
     if deps.tickets is None:
         return  # Zendesk is not connected: ticket links are left to Slack
     post = LinkPost.of(event)
-    refs, dropped = await _new_refs(deps, event, post)
+    user = str(event.get("user", ""))
+    # A poster who turned unfurls of their links off leaves no "already unfurled" mark behind, so a
+    # colleague posting the same ticket a minute later still gets its preview.
+    poster_unfurls = await unfurls_my_links(deps, context.team_id or str(body.get("team_id") or ""), user)
+    refs, dropped = await _new_refs(deps, event, post, mark=poster_unfurls)
     if not refs:
         return
-    user = str(event.get("user", ""))
     with deps.auditor.audit("unfurl", user=user, channel=post.channel) as entry:
         entry.targets = [f"ticket:{r.ticket_id}" for r in refs]
-        facts = await _facts(deps, client, post, user, bool(body.get("is_ext_shared_channel")))
+        facts = await _facts(
+            deps, client, post, user, bool(body.get("is_ext_shared_channel")), poster_unfurls
+        )
         decision = decide_unfurl(facts, UnfurlRules.from_settings(deps.settings))
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
         unfurl = _unfurler(client, post, note)
@@ -92,9 +98,12 @@ async def link_shared(
         entry.set(*await _preview(decision, deps.tickets, refs, unfurl, deps.inflight, work_objects))
 
 
-async def _new_refs(deps: Deps, event: dict[str, Any], post: LinkPost) -> tuple[list[TicketRef], int]:
+async def _new_refs(
+    deps: Deps, event: dict[str, Any], post: LinkPost, *, mark: bool = True
+) -> tuple[list[TicketRef], int]:
     """The ticket links this delivery should preview (and how many were left over the cap): none for a
-    message already answered, nor for a ticket just previewed in the same channel."""
+    message already answered, nor for a ticket just previewed in the same channel. Without `mark`, the
+    links are not marked as previewed in the channel (nothing will be)."""
     settings, seen = deps.settings, deps.memo
     links = event.get("links")
     # A `links` that is not a list, or entries that are not {"url": "…"}, are skipped, never raised on.
@@ -106,7 +115,7 @@ async def _new_refs(deps: Deps, event: dict[str, Any], post: LinkPost) -> tuple[
     refs, dropped = find_ticket_refs(urls, settings.zendesk_ticket_hosts, settings.unfurl_max_links)
     if not refs or not await seen.claim(post.key, TARGET_TTL):
         return [], 0  # no ticket links, or the same message again (a duplicate delivery)
-    if post.source is Source.MESSAGE:
+    if post.source is Source.MESSAGE and mark:
         window = settings.unfurl_dedupe_seconds
         refs = [r for r in refs if await seen.claim(("unfurled", post.channel, r.ticket_id), window)]
     return refs, dropped
@@ -146,9 +155,11 @@ async def _preview(
 
 
 async def _facts(
-    deps: Deps, client: AsyncWebClient, post: LinkPost, user: str, ext_hint: bool
+    deps: Deps, client: AsyncWebClient, post: LinkPost, user: str, ext_hint: bool, poster_unfurls: bool
 ) -> UnfurlFacts:
     """What the policy needs to know; Slack is asked only about a posted message's channel."""
+    if not poster_unfurls:  # nothing else matters
+        return UnfurlFacts(post.source, post.channel, ChannelKind.UNKNOWN, True, poster_unfurls=False)
     kind = ChannelKind.UNKNOWN
     if post.source is Source.MESSAGE:
         external = await ChannelPolicy.of(deps).is_external(client, post.channel, hint=ext_hint)
@@ -227,7 +238,7 @@ async def _fetch(
         bundles = await tickets.tickets([r.ticket_id for r in refs])
     except UpstreamError as exc:
         log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
-        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.user_message) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.agent_message) for r in refs})
         return Outcome.ERROR, type(exc).__name__
     found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
     errors = {

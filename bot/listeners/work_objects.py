@@ -21,12 +21,16 @@ from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
+from bot.listeners.settings import agent_choices
+from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.upstream import UpstreamError
+from bot.zendesk.links import ticket_id as ticket_id_of
 
 log = logging.getLogger(__name__)
 NOT_A_TICKET = "This item is not a Zendesk ticket this bot knows."
+REFUSALS = {Panel.REFUSE_NO_CHANNEL: words.DETAILS_NO_CHANNEL, Panel.REFUSE_EXTERNAL: words.DETAILS_EXTERNAL}
 
 
 async def entity_details_requested(
@@ -37,8 +41,9 @@ async def entity_details_requested(
         return
     user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
     trigger = str(event.get("trigger_id") or "")
-    ref = event.get("external_ref") or {}
-    raw_id = str(ref.get("id") or "")
+    ref = event.get("external_ref")
+    ref = ref if isinstance(ref, dict) else {}
+    raw_id = str(ref.get("id") or "")[:40]
     with deps.auditor.audit("work_object", user=user, channel=channel, target=f"ticket:{raw_id}") as entry:
 
         async def present(**answer: Any) -> bool:
@@ -49,22 +54,27 @@ async def entity_details_requested(
                 return False
             return True
 
-        if ref.get("type") != wo.REF_TYPE or not raw_id.isdigit():
+        ticket_id = ticket_id_of(raw_id) if ref.get("type") == wo.REF_TYPE else None
+        if ticket_id is None:
             await present(error=wo.refusal(NOT_A_TICKET))
             entry.set(Outcome.INVALID)
             return
         refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        if refusal:
-            await present(error=wo.refusal(refusal))
-            entry.set(Outcome.REFUSED, "access")
-            return
-        if channel and await ChannelPolicy.of(deps).is_external(client, channel):
-            await present(error=wo.refusal(words.DETAILS_EXTERNAL))
-            entry.set(Outcome.REFUSED, "external")
+        team = event.get("user_team") or event.get("team")
+        foreign = bool(team) and team != context.team_id
+        kind = ChannelKind.UNKNOWN
+        if refusal is None and channel and not foreign:
+            external = await ChannelPolicy.of(deps).is_external(client, channel)
+            kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
+        decision = decide_panel(PanelFacts(channel, kind, refusal, foreign))
+        if decision is not Panel.SHOW:
+            await present(error=wo.refusal(refusal if refusal is not None else REFUSALS[decision]))
+            entry.set(Outcome.REFUSED, decision.name.removeprefix("REFUSE_").lower())
             return
         try:
-            bundle = await deps.tickets.ticket(int(raw_id))
-            tc = await deps.tickets.requester_context(bundle)
+            bundle = await deps.tickets.ticket(ticket_id)
+            choices = await agent_choices(deps, client, context.team_id or "", user)  # one reader's panel
+            tc = await deps.tickets.requester_context(bundle, choices)
         except UpstreamError as exc:
             await present(error=wo.refusal(exc.user_message))
             entry.set(Outcome.ERROR, type(exc).__name__)

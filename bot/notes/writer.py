@@ -1,9 +1,10 @@
 """`TicketNotes.write(ticket_id)`: the requester's Pendo context as one private note on the ticket, once.
 
 Once, whoever asks and however often (a webhook delivered twice, to two instances, a restart between,
-an agent's click): a short per-ticket lock in the shared store (Redis with REDIS_URL, else this
-instance's memory) keeps two writers apart, and before writing the bot reads the ticket's own comments
-for its marker (`bot.render.note.MARKER`), which survives any restart. Keys carry the Zendesk host, so
+an agent's click): a per-ticket lock in the shared store (Redis with REDIS_URL, else this instance's
+memory), held while one writer works, keeps two writers apart (the other is told BUSY), and before
+writing the bot reads the ticket's own comments for its marker (`bot.render.note.MARKER`), which
+survives any restart. Keys carry the Zendesk host, so
 two deployments sharing a Redis never block each other.
 
 Writes use Zendesk's safe update (`safe_update` + the `updated_stamp` just read): an agent's concurrent
@@ -22,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cache import TTLCache
-from bot.context.models import CustomerContext
+from bot.context.models import CustomerContext, Gap
 from bot.context.tickets import TicketContext, TicketLookup
 from bot.pendo.kinds import PendoLinks
 from bot.pendo.models import Account, Visitor
@@ -87,8 +88,7 @@ class TicketNotes:
             result = await self._write(ticket_id, added_by, final)
             return result
         finally:
-            if result.status is not NoteStatus.WRITTEN and result.status is not NoteStatus.ALREADY:
-                await self.memo.release(lock)  # nothing written: the next delivery or click may try
+            await self.memo.release(lock)  # the next delivery or click reads the ticket: the marker says
 
     async def _write(self, ticket_id: int, added_by: str | None, final: bool) -> NoteResult:
         tc: TicketContext | None = None
@@ -102,8 +102,8 @@ class TicketNotes:
                 return NoteResult(NoteStatus.ALREADY, "marker found")
             if tc is None:
                 tc = await self.tickets.requester_context(bundle)
-                if tc.error is not None:
-                    return _upstream_result(tc.error, "pendo")
+                if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
+                    return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
                 if isinstance(tc.pendo, CustomerContext) and tc.pendo.gaps and not final:
                     return NoteResult(NoteStatus.RETRY, "pendo: gaps")
             note = note_render.note_for(

@@ -1,13 +1,13 @@
 """Async client for the Pendo Engage API v1: one pooled httpx client, typed results, typed errors.
 
-What the client relies on about Pendo, with the public source for each, is listed in README's "How the
-bot reads Pendo" section (shared/reference/pendo-api.md is the evidence file).
+What the client relies on about Pendo, with the public source for each, is listed in docs/pendo-api.md
+(shared/reference/pendo-api.md is the evidence file).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
@@ -18,7 +18,7 @@ from bot.cache import TTLCache
 from bot.client_base import BaseClient, WireModel
 from bot.pendo import queries
 from bot.pendo.kinds import PendoKind
-from bot.pendo.models import Account, CatalogItem, HistoryItem, MetadataSchema, Visitor
+from bot.pendo.models import Account, CatalogItem, Guide, HistoryItem, MetadataSchema, Visitor
 from bot.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,10 @@ _visitors = TypeAdapter(list[Visitor] | None)
 _items = TypeAdapter(list[Any] | None)
 _history_item = TypeAdapter(HistoryItem)
 _catalog = TypeAdapter(list[CatalogItem] | None)
+_guides = TypeAdapter(list[Guide] | None)
 _schema = TypeAdapter(MetadataSchema | None)
+_schema_found = TypeAdapter(MetadataSchema)
+_catalog_by_id = TypeAdapter(dict[str, CatalogItem])
 _aggregation = TypeAdapter(_Aggregation)
 _anything = TypeAdapter(Any)
 
@@ -68,13 +71,34 @@ class PendoBadRequest(BadRequest):
         )
 
 
-class PendoKeyOrRegionRejected(AuthError):
+class PendoKeyRefused(AuthError):
+    """HTTP 401 or 403: Pendo refused the integration key. Most often a key of another region's
+    subscription (or one revoked or mistyped): a setup problem, so agents are told not to retry."""
+
+    agent_facing = True  # the sentence below is written for agents: no status, no setting name
+
+    @property
+    def user_message(self) -> str:
+        return (
+            "Pendo refused the bot's integration key: a setup problem (often a key from another Pendo "
+            "region), not a passing outage, so trying again will not help. Tell whoever runs the bot."
+        )
+
+
+class PendoKeyOrRegionRejected(PendoKeyRefused):
     """HTTP 400 from the key check: the key or the region (host) is likely wrong."""
 
     @property
     def user_message(self) -> str:
         return (
             "Pendo refused the bot's key (HTTP 400): the key or the Pendo region is likely wrong. "
+            "Ask your Pendo admin to check the bot's Pendo settings."
+        )
+
+    @property
+    def agent_message(self) -> str:
+        return (
+            "Pendo refused the bot's key: the key or the Pendo region is likely wrong. "
             "Ask your Pendo admin to check the bot's Pendo settings."
         )
 
@@ -110,13 +134,24 @@ class PendoClient(BaseClient):
             f"to {host}) and the key's region suffix (.eu, .us, ...)"
         )
 
+    def _refused_hint(self, status: int) -> str:
+        host = self._http.base_url.host or "?"
+        return (
+            f"Pendo answered HTTP {status}: the integration key is refused, most often because it belongs "
+            f"to another region's subscription (requests go to {host}; check PENDO_REGION and the key's "
+            "region suffix such as .eu), else because it was revoked or mistyped: check "
+            "PENDO_INTEGRATION_KEY with a Pendo admin"
+        )
+
     def _classify(self, response: httpx.Response, route: str) -> UpstreamError | None:
         """Details name the status and route template only: the real path carries the customer's email
         or id, and the body may echo it."""
         status = response.status_code
         where = f"HTTP {status} from {route}"
         if status in (401, 403):
-            return AuthError(UPSTREAM, where, status=status, setting=KEY_SETTING)
+            return PendoKeyRefused(
+                UPSTREAM, where, status=status, setting=KEY_SETTING, hint=self._refused_hint(status)
+            )
         if status == 400:
             return PendoBadRequest(UPSTREAM, where, status=status, hint=self._region_hint())
         return None
@@ -131,14 +166,19 @@ class PendoClient(BaseClient):
         ttl: float | None = None,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        on_fresh: Callable[[T], None] | None = None,
     ) -> T:
-        """One read; identical reads within the TTL are answered from the cache (and coalesced)."""
+        """One read; identical reads within the TTL are answered from the cache (and coalesced).
+        `on_fresh` sees the answers that come from Pendo itself, not those the cache repeats."""
         key = ("pendo", method, path, repr(sorted((params or {}).items())), repr(body))
 
         async def load() -> T:
-            return await self._send(method, path, route, adapter, params=params, body=body)
+            answer = await self._send(method, path, route, adapter, params=params, body=body)
+            if on_fresh is not None:
+                on_fresh(answer)
+            return answer
 
-        result: T = await self._cached(key, self._ttl if ttl is None else ttl, load)
+        result: T = await self._cached(key, self._ttl if ttl is None else ttl, load, adapter)
         return result
 
     # --- visitors and accounts ------------------------------------------------------------------
@@ -257,12 +297,32 @@ class PendoClient(BaseClient):
             _aggregation,
             ttl=ttl,
             body=queries.envelope(f"pendo-slack-{request_id}", pipeline),
+            on_fresh=self._learn_day_offset,
         )
-        rows: list[dict[str, Any]] = [r for r in answer.results if isinstance(r, dict)]
-        days = [r["day"] for r in rows if isinstance(r.get("day"), int) and not isinstance(r["day"], bool)]
-        if days and self._cache.get(DAY_OFFSET_KEY) != (offset := max(days) % queries.DAY_MS):
-            self._cache.put(DAY_OFFSET_KEY, offset, self._catalog_ttl)  # once, not on every read
-        return rows
+        if self._cache.get(DAY_OFFSET_KEY) is None:
+            self._learn_day_offset(answer)  # nothing known yet (restart, another instance loaded it)
+        return [r for r in answer.results if isinstance(r, dict)]
+
+    def _learn_day_offset(self, answer: _Aggregation) -> None:
+        """Keep the offset of the newest `day` in a fresh answer when it disagrees with the one kept: an
+        admin changed the subscription's time zone (or daylight saving began or ended). Answers the cache
+        repeats are older and never teach: they would put a changed offset back."""
+        days = [
+            r["day"]
+            for r in answer.results
+            if isinstance(r, dict) and isinstance(r.get("day"), int) and not isinstance(r["day"], bool)
+        ]
+        if not days:
+            return
+        offset = max(days) % queries.DAY_MS
+        known = self._cache.get(DAY_OFFSET_KEY)
+        if known != offset:
+            if known is not None:
+                log.info(
+                    "Pendo subscription's day offset changed: re-learned",
+                    extra={"from_hours": known / 3_600_000, "to_hours": offset / 3_600_000},
+                )
+            self._cache.put(DAY_OFFSET_KEY, offset, self._catalog_ttl)
 
     def day_offset(self) -> int | None:
         """The subscription's offset from UTC (ms, 0..DAY_MS) learned from the last `day` values, if any."""
@@ -281,23 +341,26 @@ class PendoClient(BaseClient):
             )
             return {item.id: item for item in items or []}
 
-        result: dict[str, CatalogItem] = await self._cached(("pendo-catalog", kind), self._catalog_ttl, load)
+        result: dict[str, CatalogItem] = await self._cached(
+            ("pendo-catalog", kind), self._catalog_ttl, load, _catalog_by_id
+        )
         return result
 
-    async def guides(self, guide_ids: Iterable[str]) -> dict[str, CatalogItem]:
-        """Only the guides asked for (`GET /api/v1/guide?id=a,b`), each kept as long as the catalogs."""
+    async def guides(self, guide_ids: Iterable[str]) -> dict[str, Guide]:
+        """Only the guides asked for (`GET /api/v1/guide?id=a,b`), with their polls, each kept as long as
+        the catalogs: names for the timeline, NPS polls for the survey answers."""
         wanted = sorted(set(guide_ids))
-        known: dict[str, CatalogItem] = {}
+        known: dict[str, Guide] = {}
         missing = []
         for guide_id in wanted:
             cached = self._cache.get(("pendo-guide", guide_id))
-            if isinstance(cached, CatalogItem):
+            if isinstance(cached, Guide):
                 known[guide_id] = cached
             else:
                 missing.append(guide_id)
         if missing:
             items = await self._read(
-                "GET", "/api/v1/guide", "GET /api/v1/guide?id=", _catalog, params={"id": ",".join(missing)}
+                "GET", "/api/v1/guide", "GET /api/v1/guide?id=", _guides, params={"id": ",".join(missing)}
             )
             for item in items or []:
                 if item.id in missing:
@@ -314,7 +377,9 @@ class PendoClient(BaseClient):
             )
             return found or {}
 
-        result: MetadataSchema = await self._cached(("pendo-schema", kind), self._catalog_ttl, load)
+        result: MetadataSchema = await self._cached(
+            ("pendo-schema", kind), self._catalog_ttl, load, _schema_found
+        )
         return result
 
     async def verify(self) -> None:
@@ -336,4 +401,4 @@ class PendoClient(BaseClient):
             ) from exc
 
 
-__all__ = ["PendoClient", "path_safe", "segment"]
+__all__ = ["PendoClient", "PendoKeyRefused", "path_safe", "segment"]

@@ -88,6 +88,25 @@ class CatalogItem(WireModel):
     name: str | None = None
 
 
+class PollAttributes(WireModel):
+    """`type` is "NPSRating" for an NPS score poll (others: "NumberScale", "FreeForm", ...); `followUp`
+    names the poll that takes the NPS survey's free text (Fivetran's Pendo models read both)."""
+
+    type: str | None = None
+    follow_up: str | None = Field(default=None, alias="followUp")
+
+
+class Poll(WireModel):
+    id: str
+    attributes: PollAttributes = Field(default_factory=PollAttributes)
+
+
+class Guide(CatalogItem):
+    """A guide from `GET /api/v1/guide?id=`: its name, and its polls (an NPS survey has two)."""
+
+    polls: list[Poll] = Field(default_factory=list)
+
+
 class FieldSchema(WireModel):
     type: str = Field(default="", alias="Type")
     display_name: str | None = Field(default=None, alias="DisplayName")

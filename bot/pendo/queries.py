@@ -1,7 +1,8 @@
 """Aggregation pipelines the bot sends to POST /api/v1/aggregation, and filter escaping.
 
 Every pipeline is scoped to one visitor or to that visitor's accounts, and to at most 60 days (the two
-30-day periods of one visitor, in one query), as Pendo asks of integrations (no bulk pulls). Windows are
+30-day periods of one visitor, in one query), as Pendo asks of integrations (no bulk pulls); survey answers
+(`pollEvents`, a few rows per answer) go back 365 days for a visitor and 90 for an account. Windows are
 given by an instant inside their first day: Pendo rounds `first` down to the subscription's local
 midnight, so an instant inside the wanted day is right whatever the subscription's time zone, where a
 UTC midnight would shift the window by a day west of UTC. The embedded sample workspace implements
@@ -99,6 +100,18 @@ def _top(kind: str, first_ms: int, days: int, scope: str, limit: int) -> Pipelin
     ]
 
 
+def visitor_feature_days(visitor_id: str, first_ms: int, days: int) -> Pipeline:
+    """Events and minutes per feature and local day for one visitor, over both 30-day periods (the shape
+    of Pendo's own "Features Used Last 30 Days" query, which groups by visitor, feature and day): the top
+    features, and the distinct features used in each period, by id, in one query. At most one row per
+    feature and day."""
+    return [
+        _event_source("featureEvents", first_ms, days),
+        {"filter": f"visitorId == {literal(visitor_id)}"},
+        {"group": {"group": ["featureId", "day"], "fields": _EVENTS_AND_MINUTES}},
+    ]
+
+
 def visitor_daily_activity(visitor_id: str, first_ms: int, days: int) -> Pipeline:
     """Events and minutes per local day for one visitor: days active, totals, trends and the sparkline."""
     return _by_day(_event_source("events", first_ms, days), f"visitorId == {literal(visitor_id)}")
@@ -190,6 +203,58 @@ def account_top_visitors(account_id: str, first_ms: int, limit: int) -> Pipeline
     ]
 
 
+def account_features(account_id: str, first_ms: int) -> Pipeline:
+    """Every feature the account used over one 30-day period, with its events, minutes and how many
+    visitors used it: the top features and the account's depth. One row per feature used (no limit: at
+    most the size of the feature catalog)."""
+    return [
+        _event_source("featureEvents", first_ms, ACCOUNT_WINDOW_DAYS),
+        {"filter": f"accountId == {literal(account_id)}"},
+        {
+            "group": {
+                "group": ["featureId"],
+                "fields": [*_EVENTS_AND_MINUTES, {"visitors": {"count": "visitorId"}}],
+            }
+        },
+    ]
+
+
+def account_feature_visitors(account_id: str, first_ms: int) -> Pipeline:
+    """One row: how many of the account's visitors used any feature over one 30-day period."""
+    return [
+        _event_source("featureEvents", first_ms, ACCOUNT_WINDOW_DAYS),
+        {"filter": f"accountId == {literal(account_id)}"},
+        {"reduce": [{"visitors": {"count": "visitorId"}}]},
+    ]
+
+
+# --- survey answers (NPS) --------------------------------------------------------------------------------
+VISITOR_NPS_DAYS = 365  # a visitor's latest answer within 12 months (Pendo's Looker block reads 365 days)
+ACCOUNT_NPS_DAYS = 90  # an account's NPS over the last 90 days
+
+
+def _poll_source(first_ms: int, days: int) -> dict[str, Any]:
+    if not 1 <= days <= VISITOR_NPS_DAYS:
+        raise ValueError(f"a poll query spans 1..{VISITOR_NPS_DAYS} days, not {days}")
+    return {
+        "source": {
+            "pollEvents": dict(ALL_APPS),
+            "timeSeries": {"period": "dayRange", "first": first_ms, "count": days},
+        }
+    }
+
+
+def visitor_poll_events(visitor_id: str, first_ms: int) -> Pipeline:
+    """Every poll answer of one visitor over the last 365 days (scores and texts, every guide): a few
+    rows per survey answered. Which polls are NPS is read from the guides seen (`PendoClient.guides`)."""
+    return [_poll_source(first_ms, VISITOR_NPS_DAYS), {"filter": f"visitorId == {literal(visitor_id)}"}]
+
+
+def account_poll_events(account_id: str, first_ms: int) -> Pipeline:
+    """Every poll answer given in one account over the last 90 days."""
+    return [_poll_source(first_ms, ACCOUNT_NPS_DAYS), {"filter": f"accountId == {literal(account_id)}"}]
+
+
 def account_top_objects(kind: str, account_id: str, first_ms: int, limit: int) -> Pipeline:
     """The account's most used pages or features (kind: "page" or "feature") by events."""
     return _top(kind, first_ms, ACCOUNT_WINDOW_DAYS, f"accountId == {literal(account_id)}", limit)
@@ -209,9 +274,11 @@ def name_spellings(name: str) -> list[str]:
 
     Pendo's `==` is case-sensitive and its filter language has no documented lower-casing function, so
     a case-insensitive match is approximated by these spellings (the caller keeps only true matches).
+    Each is searched as typed (a name pasted with a line break in it) and with its spaces folded.
     """
-    typed = " ".join(name.split())
-    return list(dict.fromkeys([typed, typed.lower(), typed.upper(), typed.title(), typed.capitalize()]))
+    forms = list(dict.fromkeys([name.strip(), " ".join(name.split())]))
+    spellings = [s for f in forms for s in (f, f.lower(), f.upper(), f.title(), f.capitalize())]
+    return list(dict.fromkeys(spellings))
 
 
 def accounts_named(group: str, field: str, name: str, limit: int = 20) -> Pipeline:

@@ -7,6 +7,8 @@ so the visitor opens through the same handler as any picked visitor.
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
 from bot.context.models import (
     AccountChoice,
     AccountContext,
@@ -15,6 +17,7 @@ from bot.context.models import (
     AccountSummary,
     AccountVisitor,
 )
+from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.blocks import (
     MAX_BLOCKS,
@@ -34,6 +37,7 @@ from bot.render.blocks import (
     section,
     sparkline_block,
     tops_blocks,
+    typed,
     view_button,
 )
 from bot.render.format import number, plural, sparkline, truncate
@@ -92,6 +96,10 @@ def _compact(ctx: AccountContext) -> list[Block]:
             f"{plural(f.active_visitors.current, 'active visitor')} ({f.active_visitors.label})"
         )
         lines.append(f"{plural(f.events.current, 'event')} in 30 d ({f.events.label})")
+        if f.depth:
+            lines.append(nps_words.account_depth_text(f.depth, f.feature_visitors, f.active_visitors.current))
+    if ctx.nps is not None:
+        lines.append(nps_words.account_line(ctx.nps))
     if ctx.last_visit_ms:
         lines.append(f"Last activity {slack_date(ctx.last_visit_ms)}")
     blocks = [section("\n".join(lines))]
@@ -127,9 +135,17 @@ def _full(ctx: AccountContext) -> list[Block]:
             f"*Events (30 d)*\n{number(f.events.current)} · {f.events.label}",
             f"*Minutes (30 d)*\n{number(f.minutes.current)} · {f.minutes.label}",
         ]
+        if f.depth:
+            used = nps_words.account_depth_text(f.depth, f.feature_visitors, f.active_visitors.current)
+            fields.append(f"*Features used (30 d)*\n{used}")
+    if ctx.nps is not None:
+        fields.append(f"*NPS ({ctx.nps.days} d)*\n{nps_words.account_line(ctx.nps).removeprefix('NPS ')}")
     fields += [f"*{esc(truncate(m.label, 100))}*\n{esc(truncate(m.value, 300))}" for m in ctx.fields]
     if fields:
         blocks.append({"type": "section", "fields": [mrkdwn(t, 2000) for t in fields[:10]]})
+    if ctx.nps is not None and ctx.nps.latest:
+        latest = "\n".join(nps_words.account_answer_line(a) for a in ctx.nps.latest)
+        blocks.append(section(f"*Latest NPS answers*\n{latest}"))
     if f is not None:
         blocks += _activity(f)
     return blocks
@@ -153,7 +169,7 @@ def _activity(f: AccountFigures) -> list[Block]:
 def account_choice_message(choice: AccountChoice, limit: int = CHOICE_LIMIT) -> Message:
     count = len(choice.accounts)
     blocks: list[Block] = [
-        section(f"*{count} Pendo accounts* are named *{esc(choice.query)}*. Pick the one you mean.")
+        section(f"*{count} Pendo accounts* are named {typed(choice.query)}. Pick the one you mean.")
     ]
     for a in choice.accounts[:limit]:
         block: Block = {"type": "section", "text": mrkdwn(_choice_text(a))}
@@ -176,14 +192,14 @@ def _choice_text(a: AccountSummary) -> str:
 
 def account_not_found_message(result: AccountNotFound) -> Message:
     text = (
-        f"No Pendo account has the ID or the name *{esc(truncate(result.query, 200))}*. Check the spelling "
+        f"No Pendo account has the ID or the name {typed(result.query)}. Check the spelling "
         "(names must match whole, in any case), or find the account in Pendo and use its ID."
     )
     return {"text": text, "blocks": [section(f"🤷 {text}")]}
 
 
 # --- plain text, for the command line ---------------------------------------------------------------------
-def account_text(result: AccountContext | AccountChoice | AccountNotFound) -> str:
+def account_text(result: AccountContext | AccountChoice | AccountNotFound, tz: tzinfo = UTC) -> str:
     """The account summary as plain text (`pendo-bot account`): every figure of the full view."""
     if isinstance(result, AccountNotFound):
         return f"No Pendo account has the ID or the name {result.query}."
@@ -208,5 +224,11 @@ def account_text(result: AccountContext | AccountChoice | AccountNotFound) -> st
             "Top features: " + (", ".join(f"{i.name} · {i.events}" for i in f.top_features) or "none"),
             "Top pages: " + (", ".join(f"{i.name} · {i.events}" for i in f.top_pages) or "none"),
         ]
+        if f.depth:
+            used = nps_words.account_depth_text(f.depth, f.feature_visitors, f.active_visitors.current)
+            lines.append(f"Features used (30 d): {used}")
+    if result.nps is not None:
+        lines.append(nps_words.account_line(result.nps))
+        lines += [nps_words.account_answer_text(a, tz) for a in result.nps.latest]
     lines += [f"Missing: {g}" for g in result.gaps]
     return "\n".join(lines)

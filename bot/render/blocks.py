@@ -16,28 +16,34 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from bot.context.models import (
+    BUTTON_VALUE_LIMIT,
+    TICKET_MARKER,
     AccountSummary,
     Ambiguous,
     Candidate,
     CustomerContext,
+    Gap,
     MetadataField,
     NotFoundInPendo,
+    Target,
     Timeline,
     TimelineEntry,
     TopItem,
     VisitorUsage,
 )
+from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.format import KIND_ICON, number, plural, sparkline, truncate
+from bot.render.format import esc as esc  # callers import it from here
 from bot.render.times import (
     DAY_AND_TIME,
     MINUTE_MS,
     before_ticket,
     day_label,
+    local_day,
     minutes_up,
     slack_date,
     span,
-    utc_day,
 )
 
 Block = dict[str, Any]
@@ -56,7 +62,6 @@ LOOKUP_SHORTCUT = "pendo_lookup"  # the global shortcut: its modal
 LOOKUP_MODAL = "pendo_lookup_modal"
 MESSAGE_SHORTCUT = "pendo_message"  # "Pendo context" on a message
 ACCOUNT_ACTION = "account_view"  # + ":more", ":less", ":pick", ":open" (bot.render.accounts)
-TICKET_MARKER = "Ticket submitted"
 ZENDESK_OFF = (
     "Zendesk isn't connected to this bot, so I can't look up tickets. Look up the requester's email "
     "instead, or ask whoever runs the bot to connect Zendesk."
@@ -69,9 +74,18 @@ RECENT_SHOWN = 3  # events on the first screen
 UNFURL_CANDIDATES = 4
 
 
-def esc(text: object) -> str:
-    """Escape user data for mrkdwn: &, < and > (Slack's control characters)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_MARKUP = frozenset("*_~`\n\r")
+
+
+def typed(text: object, limit: int = 200) -> str:
+    """Words someone typed, quoted in a sentence: bold when they are plain; otherwise in a code span,
+    where Slack applies no bold, italics or strike-through, so `a*b_c` shows as typed (its backticks
+    and line breaks, which would end the span, shown as look-alikes)."""
+    value = truncate(str(text), limit)
+    if not _MARKUP.intersection(value):
+        return f"*{esc(value)}*"
+    shown = esc(value).replace("`", "ˋ").replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ↵ ")
+    return f"`{shown}`"
 
 
 def link(url: str, label: str, limit: int = 80) -> str:
@@ -154,7 +168,7 @@ class ViewRef:
         raw = {"v": self.visitor_id, "a": self.anchor_ms, "t": self.ticket_id, "c": self.ticket_ms}
         data = {k: v for k, v in raw.items() if v is not None} | ({"f": 1} if self.full else {})
         text = json.dumps(data, separators=(",", ":"))
-        return text if len(text) <= 2000 else None
+        return text if len(text) <= BUTTON_VALUE_LIMIT else None
 
     @classmethod
     def decode(cls, raw: str | None) -> ViewRef | None:
@@ -196,7 +210,7 @@ class AccountRef:
     def encode(self) -> str | None:
         data: dict[str, Any] = {"k": self.account_id} | ({"f": 1} if self.full else {})
         text = json.dumps(data, separators=(",", ":"))
-        return text if len(text) <= 2000 else None
+        return text if len(text) <= BUTTON_VALUE_LIMIT else None
 
     @classmethod
     def decode(cls, raw: str | None) -> AccountRef | None:
@@ -232,6 +246,19 @@ class Sharing:
     note: str | None = None  # the sharer's words, shown with the channel copy
     ticket_url: str | None = None  # the ticket the summary is about (shown with the channel copy)
     ticket_note: Literal["offer", "added"] | None = None  # "Add to ticket" on a ticket's summary, or done
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Part of an answer came from the cache because `who` failed just now; the oldest part is `age_s` old."""
+
+    who: str
+    age_s: float
+
+
+def stale_block(stale: Stale) -> Block:
+    """The note on top of an answer built from cached data (a header block: a cut to 50 keeps it)."""
+    return context_block(words.stale_sentence(stale.who, stale.age_s))
 
 
 # --- the summary ------------------------------------------------------------------------------------
@@ -325,7 +352,7 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
     return tail + done
 
 
-def gap_block(gaps: list[str], *, compact: bool) -> Block:
+def gap_block(gaps: list[Gap], *, compact: bool) -> Block:
     """What is missing, each cause once; the first screen keeps it to two short sentences."""
     sentences = words.gap_sentences(gaps)
     if compact and len(sentences) > 2:
@@ -340,15 +367,15 @@ def _ticket_label(view: ViewRef) -> str:
 
 # --- compact: the first screen -------------------------------------------------------------------------
 def _compact_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
-    blocks = [section("\n".join(who_lines(ctx)))]
+    blocks = [section("\n".join(who_lines(ctx, view.ticket_ms)))]
     recent = recent_lines(ctx)
     if recent:
         blocks.append(section("\n".join(recent)))
     return blocks
 
 
-def who_lines(ctx: CustomerContext) -> list[str]:
-    """Email, account and plan; how active; last seen."""
+def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
+    """Email, accounts and plan; how active and how deep; a detractor's NPS; last seen."""
     p = ctx.profile
     first: list[str] = []
     if p.email and p.email != p.title:
@@ -359,26 +386,38 @@ def who_lines(ctx: CustomerContext) -> list[str]:
     lines = [" · ".join(first)]
     if ctx.usage:
         u = ctx.usage
+        depth = f" · {nps_words.depth_text(u.depth)}" if u.depth else ""
         lines.append(
             f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} "
-            f"({u.events_trend.label})"
+            f"({u.events_trend.label}){depth}"
         )
+    if detractor := nps_words.detractor_line(ctx.nps, ticket_ms):
+        lines.append(detractor)
     if p.last_visit_ms:
         lines.append(f"Last seen {slack_date(p.last_visit_ms)}")
     return lines
 
 
+ACCOUNTS_NAMED = 5  # accounts named on a first screen, then "and N more"
+
+
 def _account_line(ctx: CustomerContext) -> str:
+    """Every account by name (up to five, then "and N more"); the plan of a visitor's only account."""
     p = ctx.profile
     if not p.account_ids:
         return "no account"
     by_id = {a.id: a for a in ctx.accounts}
+    width = 60 if len(p.account_ids) == 1 else 32
+    names = [
+        link(by_id[a].url, by_id[a].name, width) if a in by_id else esc(truncate(a, width))
+        for a in p.account_ids[:ACCOUNTS_NAMED]
+    ]
+    text = "🏢 " + ", ".join(names)
     first = by_id.get(p.account_ids[0])
-    text = f"🏢 {link(first.url, first.name, 60)}" if first else f"🏢 {esc(truncate(p.account_ids[0], 60))}"
-    if first and first.fields:
+    if len(p.account_ids) == 1 and first and first.fields:
         text += " (" + ", ".join(_field_text(f, 24, 40) for f in first.fields[:2]) + ")"
-    if len(p.account_ids) > 1:
-        text += f" and {plural(len(p.account_ids) - 1, 'more account')}"
+    if len(p.account_ids) > ACCOUNTS_NAMED:
+        text += f" and {len(p.account_ids) - ACCOUNTS_NAMED} more"
     return text
 
 
@@ -427,7 +466,8 @@ def recent_lines(ctx: CustomerContext) -> list[str]:
     if not events:
         return [_quiet_window(ctx, t)]
     lines = [story(t) or ""]
-    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:RECENT_SHOWN]]
+    shown = RECENT_SHOWN - 1 if nps_words.is_detractor(ctx.nps) else RECENT_SHOWN  # room for the NPS line
+    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:shown]]
     return lines
 
 
@@ -470,6 +510,8 @@ def _full_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
         facts.append(f"last seen {slack_date(p.last_visit_ms)}")
     blocks: list[Block] = [context_block(" · ".join(facts))]
     blocks += _usage_blocks(ctx)
+    if ctx.nps is not None:
+        blocks.append(section(nps_words.answer_section(ctx.nps, view.ticket_ms)))
     if ctx.timeline is not None:
         blocks += timeline_blocks(ctx.timeline, view, ctx.generated_at_ms)
     blocks += _account_blocks(ctx.accounts, len(p.account_ids))
@@ -491,6 +533,8 @@ def _usage_blocks(ctx: CustomerContext) -> list[Block]:
             f"*Events (30 d)*\n{number(u.events)} · {u.events_trend.label}",
             f"*Minutes (30 d)*\n{number(u.minutes)} · {u.minutes_trend.label}",
         ]
+        if u.depth:
+            fields.append(f"*Features used (30 d)*\n{nps_words.depth_field(u.depth)}")
     if p.first_visit_ms:
         fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
     if p.browser or p.os:
@@ -533,12 +577,13 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
     end = f"the ticket ({slack_date(t.anchor_ms)})" if t.marker else slack_date(t.anchor_ms)
     title = f"*Activity in the {t.hours} h before {end}*"
     lines: list[str] = []
-    crosses = len({utc_day(e.ts_ms) for e in t.entries}) > 1  # a day line only where the day changes
+    days = [local_day(e.ts_ms, t.zone) for e in t.entries]  # the reader's days (UTC in a channel)
+    crosses = len(set(days)) > 1  # a day line only where the day changes
     day: int | None = None
-    for e in t.entries:
-        if crosses and utc_day(e.ts_ms) != day:
-            day = utc_day(e.ts_ms)
-            lines.append(f"*{day_label(e.ts_ms)}*")
+    for e, its_day in zip(t.entries, days, strict=True):
+        if crosses and its_day != day:
+            day = its_day
+            lines.append(f"*{day_label(e.ts_ms, t.zone)}*")
         lines.append(entry_line(e, t))
     notes = []
     if not any(e.kind != "ticket" for e in t.entries):
@@ -547,6 +592,8 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
         notes.append(f"and {t.more} more")
     if t.hidden_untagged:
         notes.append(f"{plural(t.hidden_untagged, 'untagged page view')} hidden")
+    for kind, count in t.hidden_kinds:
+        notes.append(f"{plural(count, words.history_kind(kind))} hidden")
     body = title
     for line in lines:  # keep whole lines within the section limit
         if len(body) + len(line) + 40 > SECTION_LIMIT:
@@ -668,7 +715,7 @@ def notice_message(text: str, *, icon: str = "⚠️") -> Message:
 
 
 def progress_message(target: str, where: str = "Pendo") -> Message:
-    return notice_message(f"Looking up *{esc(target)}* in {where}…", icon="⏳")
+    return notice_message(f"Looking up {typed(target)} in {where}…", icon="⏳")
 
 
 def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Message:
@@ -686,6 +733,8 @@ def help_message(command: str = "/pendo", zendesk_host: str | None = None) -> Me
         ]
     lines += [
         f"• `{command} account Acme Corp` (a name) or `{command} account acme` (an account ID): an account's summary",
+        f"• `{command} settings`: your own preferences (event kinds, compact or full first, unfurls of "
+        "your links, fields, time zone); also in the bot's Home tab",
         f"• `{command} help`: this message",
         "Answers are private to you: *Show more* opens the detail, *Share in channel* posts the summary "
         "for everyone.",
@@ -699,8 +748,49 @@ NOTE_INPUT = "text"
 NOTE_MAX = 1000
 
 
-def note_modal(metadata: str) -> dict[str, Any] | None:
-    """The "Share with a note" modal; `metadata` (at most 3,000 characters) says what to share where."""
+@dataclass(frozen=True)
+class NoteRequest:
+    """What the "Share with a note" modal carries (its `private_metadata`): what to share, where, and how
+    to update the agent's copy once shared."""
+
+    ref: str | None  # the Share button's value: a `ViewRef`, decoded when the note comes back
+    response_url: str | None
+    channel: str
+    message_ts: str
+    thread_ts: str | None
+    private: bool  # the button was on the agent's own ephemeral message
+
+    def encode(self) -> str:
+        data = {
+            "r": self.ref,
+            "u": self.response_url,
+            "c": self.channel,
+            "m": self.message_ts,
+            "t": self.thread_ts,
+            "p": self.private,
+        }
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, raw: str | None) -> NoteRequest | None:
+        """None when the metadata is not one of ours (not JSON, not an object)."""
+        try:
+            data = json.loads(raw or "{}")
+            return cls(
+                ref=data.get("r"),
+                response_url=data.get("u"),
+                channel=str(data.get("c") or ""),
+                message_ts=str(data.get("m") or ""),
+                thread_ts=data.get("t"),
+                private=bool(data.get("p")),
+            )
+        except (ValueError, AttributeError):
+            return None
+
+
+def note_modal(request: NoteRequest) -> dict[str, Any] | None:
+    """The "Share with a note" modal; None when what it must carry is over Slack's 3,000 characters."""
+    metadata = request.encode()
     if len(metadata) > 3000:
         return None
     return {
@@ -730,19 +820,14 @@ def note_modal(metadata: str) -> dict[str, Any] | None:
 
 
 # --- emails and tickets found in a message ----------------------------------------------------------------
-def target_value(kind: str, value: str) -> str | None:
-    text = json.dumps({"k": kind, "v": value}, separators=(",", ":"))
-    return text if len(text) <= 2000 else None
-
-
-def targets_message(targets: list[tuple[str, str, str]]) -> Message:
-    """A choice between what a message mentions: (kind, value, label) each, one button each."""
+def targets_message(targets: list[Target]) -> Message:
+    """A choice between what a message mentions, one Look up button each (its value: `Target.encode`)."""
     blocks: list[Block] = [
         section(f"This message mentions *{len(targets)} customers or tickets*. Pick one to look up.")
     ]
-    for kind, value, label in targets:
-        block: Block = {"type": "section", "text": mrkdwn(f"*{esc(truncate(label, 200))}*")}
-        encoded = target_value(kind, value)
+    for target in targets:
+        block: Block = {"type": "section", "text": mrkdwn(f"*{esc(truncate(target.label, 200))}*")}
+        encoded = target.encode()
         if encoded is not None:
             block["accessory"] = button("Look up", LOOKUP_ACTION, value=encoded)
         blocks.append(block)
@@ -757,16 +842,20 @@ def nothing_found_message() -> Message:
     )
 
 
+LOOKUP_BLOCK = "query"  # the lookup modal's field: its block and input ids (errors are keyed by the block)
+LOOKUP_INPUT = "text"
+
+
 def lookup_modal(channel_hint: bool = True) -> dict[str, Any]:
     """The global shortcut's modal: one field, and where to post the private answer."""
     blocks: list[Block] = [
         {
             "type": "input",
-            "block_id": "query",
+            "block_id": LOOKUP_BLOCK,
             "label": plain("Email, ticket number or account", 75),
             "element": {
                 "type": "plain_text_input",
-                "action_id": "text",
+                "action_id": LOOKUP_INPUT,
                 "placeholder": plain("jane@acme.com, 12345 or Acme Corp", 150),
             },
         },

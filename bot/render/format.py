@@ -16,6 +16,11 @@ KIND_ICON = {
 }
 
 
+def esc(text: object) -> str:
+    """Escape user data for mrkdwn: &, < and > (Slack's control characters)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def sparkline(values: list[int]) -> str:
     """One character per value, scaled to the largest; zero stays at the floor."""
     top = max(values, default=0)

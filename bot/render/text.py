@@ -6,8 +6,9 @@ from datetime import tzinfo
 
 from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.tickets import TicketContext
+from bot.render import nps as nps_words
 from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
-from bot.render.words import activity, ticket_channel, ticket_priority, ticket_status_label
+from bot.render.words import activity, no_pendo, ticket_channel, ticket_priority, ticket_status_label
 
 
 def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
@@ -34,6 +35,7 @@ def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
             f"  Active:      {activity(u.frequency, u.days_active)} · {u.days_trend.label}",
             f"  Events:      {number(u.events)} ({u.events_trend.label})",
             f"  Minutes:     {number(u.minutes)} ({u.minutes_trend.label})",
+            *([f"  Features:    {nps_words.depth_field(u.depth)}"] if u.depth else []),
             f"  Activity:    {sparkline(u.daily_events)}  (events per day, today at the right)",
         ]
         if u.top_features:
@@ -44,6 +46,9 @@ def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
             lines.append(
                 "  Top pages:    " + "; ".join(f"{i.name} ({number(i.events)})" for i in u.top_pages)
             )
+    if ctx.nps is not None:
+        ticket_ms = ctx.timeline.anchor_ms if ctx.timeline and ctx.timeline.marker else None
+        lines += ["", *nps_words.answer_text(ctx.nps, ticket_ms, tz)]
     lines.append("")
     if not p.account_ids:
         lines.append("Accounts: none (this visitor belongs to no account)")
@@ -135,5 +140,5 @@ def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
     elif isinstance(tc.pendo, NotFoundInPendo):
         lines.append(render_not_found(tc.pendo))
     else:
-        lines.append(tc.reason or "No Pendo data for this requester.")
+        lines.append(no_pendo(tc.reason, tc.bundle.ticket.via_channel, for_agents=False))
     return "\n".join(lines)

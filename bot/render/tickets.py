@@ -85,10 +85,8 @@ def pendo_part_blocks(tc: TicketContext) -> list[Block]:
     """The compact Pendo part of an unfurl: who, how active, what they did before filing."""
     result = tc.pendo
     if result is None:
-        reason = words.agent_words(tc.reason or "No Pendo data for this requester.")
-        via, channel = tc.bundle.ticket.via_channel, words.ticket_channel(tc.bundle.ticket.via_channel)
-        if via and channel:  # "(a native_messaging ticket)" → "(a Messaging ticket)"
-            reason = reason.replace(f"(a {via} ticket)", f"(a {channel} ticket)")
+        via = tc.bundle.ticket.via_channel
+        reason = words.no_pendo(tc.reason, words.ticket_channel(via) or via)  # "(a Messaging ticket)"
         return [context_block(f"ℹ️ {esc(reason)}")]
     if isinstance(result, NotFoundInPendo):
         return [context_block(f"ℹ️ Requester: {esc(words.not_found(result))}")]
@@ -101,7 +99,7 @@ def _context_part(ctx: CustomerContext, view: ViewRef) -> list[Block]:
     p = ctx.profile
     if p.opted_out:
         return [context_block("🔒 The requester has opted out of processing in Pendo: no activity is shown.")]
-    lines = who_lines(ctx)
+    lines = who_lines(ctx, view.ticket_ms)
     lines[0] = f"*Pendo:* {link(p.url, p.title, 60)} · {lines[0]}"
     blocks: list[Block] = [section("\n".join(lines))]
     recent = recent_lines(ctx)
@@ -134,10 +132,12 @@ def ticket_number_unfurl(ticket_id: int, note: str) -> Unfurl:
 
 
 def ticket_error_unfurl(ticket_id: int, message: str) -> Unfurl:
+    """The ticket's number and why there is nothing more: `message` is a sentence for agents
+    (`UpstreamError.agent_message`)."""
     return {
         "blocks": [
             section(f"🎫 Zendesk ticket #{ticket_id}"),
-            context_block(f"⚠️ {esc(words.agent_words(message))}"),
+            context_block(f"⚠️ {esc(message)}"),
         ]
     }
 

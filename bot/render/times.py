@@ -8,7 +8,8 @@ minute later.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.render.format import when
 
@@ -22,10 +23,23 @@ def slack_date(ms: int, fmt: str = DAY_AND_TIME) -> str:
     return f"<!date^{ms // 1000}^{fmt}|{when(ms)}>"
 
 
-def day_label(ms: int) -> str:
-    """A day separator: Slack shows "Today", "Yesterday" or "Monday, November 30th" to each reader."""
-    fallback = datetime.fromtimestamp(ms / 1000, UTC).strftime("%a %d %b")
-    return f"<!date^{ms // 1000}^{{date_long_pretty}}|{fallback}>"
+def day_label(ms: int, zone: str = "UTC") -> str:
+    """A day separator for the day of `ms` in `zone`: Slack shows "Today", "Yesterday" or "Monday,
+    November 30th". The date token is that day's noon, so a reader whose Slack zone is `zone` (or within
+    12 hours of it) sees the very day the line was cut at."""
+    local = datetime.fromtimestamp(ms / 1000, ZoneInfo(zone))
+    noon = local.replace(hour=12, minute=0, second=0, microsecond=0)
+    return f"<!date^{int(noon.timestamp())}^{{date_long_pretty}}|{local.strftime('%a %d %b')}>"
+
+
+def local_day(ms: int, zone: str = "UTC") -> int:
+    """The start (epoch ms) of the calendar day containing `ms` in `zone`: where a day line is cut."""
+    if zone == "UTC":
+        return utc_day(ms)
+    tz = ZoneInfo(zone)
+    local = datetime.fromtimestamp(ms / 1000, tz)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=tz)
+    return int(midnight.timestamp() * 1000)
 
 
 def span(ms: int) -> str:

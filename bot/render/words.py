@@ -7,9 +7,9 @@ reads what happened and what to do next. One failing upstream is said once, howe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from bot.context.models import Frequency, NotFoundInPendo
+from bot.context.models import Frequency, Gap, NotFoundInPendo
+from bot.context.tickets import NoPendo
 from bot.upstream import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
 
 # Zendesk's status categories. With custom statuses, `status` is the category; its agent label would
@@ -113,55 +113,42 @@ def upstream_sentence(exc: UpstreamError) -> str:
     return f"{who} isn't answering right now. Try again in a minute."
 
 
+def ago(seconds: float) -> str:
+    """ "12 minutes ago", "3 hours ago": how old cached data is."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    return f"{round(minutes / 60)} hours ago"
+
+
+def stale_sentence(who: str, age_s: float) -> str:
+    return f"⚠️ {who} did not answer just now, so this shows what the bot saw {ago(age_s)}."
+
+
 # --- gaps: parts of a summary that failed ------------------------------------------------------------
-_GAP = re.compile(r"^(?:Account (?P<account>.+?): )?(?P<part>.+?) unavailable: (?P<why>.+)$", re.DOTALL)
-_TECHNICAL = re.compile(r"\s*\((?:HTTP \d{3}|\d{3}|auth error)\)")
-_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # PENDO_INTEGRATION_KEY and the like
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
-@dataclass(frozen=True)
-class _Gap:
-    part: str
-    why: str
-
-
-def _parse_gap(gap: str) -> _Gap:
-    match = _GAP.match(gap)
-    if match is None:
-        return _Gap(part="", why=agent_words(gap))
-    part = "an account's figures" if match["account"] else match["part"].lower()
-    return _Gap(part=part, why=agent_words(match["why"]))
-
-
-def agent_words(sentence: str) -> str:
-    """Drop HTTP statuses and setting names from a sentence meant for an agent (they go to the log).
-
-    "Zendesk rejected the bot's credentials; ask your Zendesk admin to check ZENDESK_API_TOKEN." →
-    "Zendesk rejected the bot's credentials. Tell whoever runs the bot."
-    """
-    kept: list[str] = []
-    dropped = False
-    for part in re.split(r"(?<=\.)\s+|;\s+", _TECHNICAL.sub("", sentence).strip()):
-        if _SETTING.search(part):
-            dropped = True
-        elif part:
-            kept.append(part if part.endswith((".", "!", "?")) else part + ".")
-    if dropped:
-        kept.append("Tell whoever runs the bot.")
-    return " ".join(p[:1].upper() + p[1:] for p in dict.fromkeys(kept))
-
-
-def gap_sentences(gaps: list[str]) -> list[str]:
+def gap_sentences(gaps: list[Gap]) -> list[str]:
     """One sentence per cause: "Usage figures, recent activity and 2 accounts' figures could not be loaded: …"."""
     order: list[str] = []
     parts: dict[str, list[str]] = {}
     for gap in gaps:
-        parsed = _parse_gap(gap)
-        if parsed.why not in parts:
-            order.append(parsed.why)
-            parts[parsed.why] = []
-        if parsed.part:
-            parts[parsed.why].append(parsed.part)
+        if gap.part is None:  # the thing itself is missing: said as it is
+            what = f"Account {gap.account}: {gap.agent_sentence}" if gap.account else gap.agent_sentence
+            why, part = _sentence(what), ""
+        else:
+            why, part = gap.agent_sentence, "an account's figures" if gap.account else gap.part.lower()
+        if why not in parts:
+            order.append(why)
+            parts[why] = []
+        if part:
+            parts[why].append(part)
     out = []
     for why in order:
         named = _count_accounts(parts[why])
@@ -183,6 +170,22 @@ def _count_accounts(parts: list[str]) -> list[str]:
     return named
 
 
+NO_PENDO_DATA = "No Pendo data for this requester."
+
+
+def no_pendo(reason: NoPendo | Gap | None, channel: str | None, *, for_agents: bool = True) -> str:
+    """Why a ticket has no Pendo part. `channel` is how the ticket came in, as the surface names it.
+    `for_agents`: HTTP statuses and setting names are left to the log (off: the terminal shows them)."""
+    if isinstance(reason, Gap):
+        return f"{reason.part} unavailable: {reason.agent_sentence}" if for_agents else str(reason)
+    if reason is NoPendo.NO_EMAIL:
+        via = f" (a {channel} ticket)" if channel else ""
+        return f"The requester has no email address in Zendesk{via}, so there is no Pendo visitor to show."
+    if reason is None:
+        return NO_PENDO_DATA
+    return f"{reason.value[:1].upper()}{reason.value[1:]}."
+
+
 # --- sharing -------------------------------------------------------------------------------------------
 SHARE_EXTERNAL = (
     "This conversation is shared with another organisation (Slack Connect), so I don't post customer "
@@ -191,6 +194,10 @@ SHARE_EXTERNAL = (
 DETAILS_EXTERNAL = (
     "This conversation is shared with another organisation (Slack Connect), so I don't show customer "
     "data here. Look the customer up with /pendo in an internal channel."
+)
+DETAILS_NO_CHANNEL = (
+    "I can't tell which conversation this was opened from, so I don't show customer data here. Look the "
+    "customer up with /pendo in an internal channel."
 )
 SHARE_NOT_HERE = (
     "Customer data isn't shared in this channel. Share it in one of your support channels instead."
@@ -208,3 +215,16 @@ CANNOT_POST = {
     "ekm_access_denied": "Your workspace's key management blocks apps from posting here.",
 }
 CANNOT_POST_OTHER = "Slack refused the post. Try again, or share from another channel."
+
+
+HISTORY_KIND_WORDS = {
+    "page": "page view",
+    "feature": "feature click",
+    "trackType": "track event",
+    "guide": "guide event",
+}
+
+
+def history_kind(kind: str) -> str:
+    """One history row of a kind, in words: "track event" (for "3 track events hidden")."""
+    return HISTORY_KIND_WORDS.get(kind, f"{kind} event")

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.context.tickets import TicketContext
+from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.format import number, plural, truncate
 from bot.zendesk.models import TicketBundle
@@ -96,7 +97,9 @@ def pendo_fields(tc: TicketContext) -> list[dict[str, Any]]:
     if isinstance(result, NotFoundInPendo):
         return [_string("pendo", "Pendo", words.not_found(result))]
     if not isinstance(result, CustomerContext):
-        return [_string("pendo", "Pendo", tc.reason or "No Pendo context for this requester.")]
+        reason = tc.reason
+        text = words.no_pendo(reason, tc.bundle.ticket.via_channel, for_agents=False) if reason else None
+        return [_string("pendo", "Pendo", text or "No Pendo context for this requester.")]
     p = result.profile
     out = [_string("pendo_visitor", "Pendo visitor", p.title, link=p.url)]
     if p.opted_out:
@@ -108,6 +111,13 @@ def pendo_fields(tc: TicketContext) -> list[dict[str, Any]]:
             _string("pendo_activity", "Active (30 d)", f"{words.activity(u.frequency, u.days_active)}")
         )
         out.append(_string("pendo_events", "Events (30 d)", f"{number(u.events)} ({u.events_trend.label})"))
+        if u.depth:
+            out.append(_string("pendo_depth", "Features used (30 d)", nps_words.depth_field(u.depth)))
+    if result.nps is not None:
+        a = result.nps
+        when = nps_words.relative_to_ticket(a.ts_ms, tc.bundle.ticket.created_ms)
+        comment = f": “{nps_words.first_line(a.comment, 200)[0]}”" if a.comment else ""
+        out.append(_string("pendo_nps", "NPS", f"{a.score} ({a.category.value}), {when}{comment}", long=True))
     if p.last_visit_ms:
         out.append(
             {

@@ -5,7 +5,9 @@ Supported, and nothing else (anything else raises `PipelineError`, which the fak
 - `source`: `events`, `pageEvents`, `featureEvents`, `trackEvents` with params null or
   `{"appId": "expandAppIds(\\"*\\")"}` and `timeSeries {"period": "dayRange", "first": <int ms>,
   "count": 1..60}`; or `visitors` / `accounts` (params null, no timeSeries) giving rows
-  `{"visitorId", "metadata"}` / `{"accountId", "metadata"}`.
+  `{"visitorId", "metadata"}` / `{"accountId", "metadata"}`; or `pollEvents` (params null, all apps, or
+  `{"guideId", "pollId"}`; `count` up to 365 days): the workspace's poll answers, one row each, as Pendo
+  returns them (see surveys.py), placed in the window by `browserTime`.
 - Days are the subscription's days (`Workspace.timezone`), as in real Pendo: the window runs from the
   local midnight that starts the day containing `first`, for `count` local days, and each row's `day` is
   that row's local midnight in epoch ms (so `day % 86_400_000` gives the subscription's UTC offset).
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sample import filter_expr
-from bot.sample.data import APP_ID, MINUTE_MS, RawEvent, Workspace, local_midnight
+from bot.sample.data import MINUTE_MS, RawEvent, Workspace, local_midnight
 
 Row = dict[str, Any]
 MAX_DAYS = 60
@@ -40,7 +42,27 @@ EVENT_SOURCES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "featureEvents": (frozenset({"feature"}), ("featureId",)),
     "trackEvents": (frozenset({"trackType"}), ("trackTypeId",)),
 }
-_Bucket = tuple[int, str, str | None, str, str | None]  # day, visitor, account, kind, object id
+_Bucket = tuple[int, str, str | None, str, str | None, int]  # day, visitor, account, kind, object id, app
+POLL_SOURCE = "pollEvents"
+MAX_POLL_DAYS = 365  # Pendo's Looker block reads a year of pollEvents in one query (count 365)
+POLL_COLUMNS = frozenset(
+    {
+        "visitorId",
+        "accountId",
+        "accountIds",
+        "appId",
+        "guideId",
+        "pollId",
+        "browserTime",
+        "pollResponse",
+        "type",
+        "country",
+        "region",
+        "remoteIp",
+        "serverName",
+        "userAgent",
+    }
+)
 _ID_COLUMN = {"page": "pageId", "feature": "featureId", "trackType": "trackTypeId"}
 
 
@@ -119,12 +141,8 @@ def _single(stage: Any, what: str) -> tuple[str, Any]:
 
 
 # --- source ---------------------------------------------------------------------------------------------
-def _event_rows(
-    source: str, spec: dict[str, Any], candidates: Iterable[list[RawEvent]], days: LocalDays
-) -> list[Row]:
-    params = spec[source]
-    if params is not None and params != ALL_APPS:
-        raise _fail(f"unsupported {source} parameters {json.dumps(params)}")
+def _window(spec: dict[str, Any], days: LocalDays, max_days: int) -> tuple[int, int]:
+    """[start, end) of a dayRange timeSeries: local midnights, `count` local days from `first`'s day."""
     series = spec.get("timeSeries")
     if not isinstance(series, dict):
         raise _fail("no period specified for time series source")
@@ -135,10 +153,36 @@ def _event_rows(
     first, count = series["first"], series["count"]
     if not _is_int(first):
         raise _fail("timeSeries.first must be an integer (epoch ms)")
-    if not _is_int(count) or not 1 <= count <= MAX_DAYS:
-        raise _fail(f"timeSeries.count must be an integer in 1..{MAX_DAYS}, got {count!r}")
-    start = days.start(first)
-    end = days.shift(first, count)
+    if not _is_int(count) or not 1 <= count <= max_days:
+        raise _fail(f"timeSeries.count must be an integer in 1..{max_days}, got {count!r}")
+    return days.start(first), days.shift(first, count)
+
+
+def _poll_rows(spec: dict[str, Any], ws: Workspace, days: LocalDays) -> list[Row]:
+    """pollEvents: one row per answer (not bucketed), within the window by `browserTime`; params null,
+    all apps, or Pendo's Looker form `{"guideId", "pollId"}`."""
+    params = spec[POLL_SOURCE]
+    looker_form = isinstance(params, dict) and set(params) == {"guideId", "pollId"}
+    if params is not None and params != ALL_APPS and not looker_form:
+        raise _fail(f"unsupported {POLL_SOURCE} parameters {json.dumps(params)}")
+    start, end = _window(spec, days, MAX_POLL_DAYS)
+    out = []
+    for row in ws.poll_events:
+        if not start <= row["browserTime"] < end:
+            continue
+        if looker_form and (row.get("guideId"), row.get("pollId")) != (params["guideId"], params["pollId"]):
+            continue
+        out.append(dict(row))
+    return out
+
+
+def _event_rows(
+    source: str, spec: dict[str, Any], candidates: Iterable[list[RawEvent]], days: LocalDays
+) -> list[Row]:
+    params = spec[source]
+    if params is not None and params != ALL_APPS:
+        raise _fail(f"unsupported {source} parameters {json.dumps(params)}")
+    start, end = _window(spec, days, MAX_DAYS)
     kinds, id_columns = EVENT_SOURCES[source]
     buckets: dict[_Bucket, set[int]] = {}
     counts: dict[_Bucket, int] = {}
@@ -146,13 +190,13 @@ def _event_rows(
         for e in window(events, start, end):
             if e.kind not in kinds:
                 continue
-            key: _Bucket = (days.start(e.ts), e.visitor_id, e.account_id, e.kind, e.object_id)
+            key: _Bucket = (days.start(e.ts), e.visitor_id, e.account_id, e.kind, e.object_id, e.app_id)
             buckets.setdefault(key, set()).add(e.ts // MINUTE_MS)
             counts[key] = counts.get(key, 0) + 1
     rows = []
     for key, minutes in buckets.items():
-        day, visitor, account, kind, object_id = key
-        row: Row = {"day": day, "visitorId": visitor, "accountId": account, "appId": APP_ID}
+        day, visitor, account, kind, object_id, app = key
+        row: Row = {"day": day, "visitorId": visitor, "accountId": account, "appId": app}
         for column in id_columns:
             row[column] = object_id if _ID_COLUMN.get(kind) == column else None
         row |= {"numEvents": counts[key], "numMinutes": len(minutes)}
@@ -179,6 +223,8 @@ def _source(stage: Any, hint: tuple[str, set[str]] | None, ws: Workspace, index:
             by = index.by_visitor if hint[0] == "visitorId" else index.by_account
             candidates = [by.get(value, []) for value in sorted(hint[1])]
         return _event_rows(source, spec, candidates, index.days)
+    if source == POLL_SOURCE:
+        return _poll_rows(spec, ws, index.days)
     if source in ("visitors", "accounts"):
         if spec[source] is not None or "timeSeries" in spec:
             raise _fail(f"the {source} source takes null parameters and no timeSeries")
@@ -340,4 +386,6 @@ def _source_columns(stage: dict[str, Any]) -> set[str]:
         return {"visitorId", "metadata"}
     if source == "accounts":
         return {"accountId", "metadata"}
+    if source == POLL_SOURCE:
+        return set(POLL_COLUMNS)
     return {"day", "visitorId", "accountId", "appId", "numEvents", "numMinutes", *EVENT_SOURCES[source][1]}

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.sample import surveys
 from bot.sample.credentials import SAMPLE_ZENDESK_SUBDOMAIN
 
 SEED = 20_240_615
@@ -24,7 +25,9 @@ HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 HISTORY_DAYS = 90
 DEFAULT_TIMEZONE = "America/Chicago"  # the subscription's time zone: not UTC, so every test sees local days
-APP_ID = -323232
+APP_ID = -323232  # the web app (Pendo's default app id)
+MOBILE_APP_ID = 5_668_600_916_475_904  # an iOS app in the same subscription
+EXTENSION_APP_ID = 6_192_051_302_465_536  # a browser extension in the same subscription
 APP_HOST = "app.sample-saas.example"
 
 # --- named entities (tests and docs rely on these exact values) ---------------------------------------
@@ -90,6 +93,7 @@ class RawEvent:
     kind: EventKind
     object_id: str | None
     url: str | None
+    app_id: int = APP_ID
 
 
 @dataclass
@@ -107,6 +111,7 @@ class Workspace:
     guides: list[Json]
     visitor_schema: dict[str, dict[str, Json]]
     account_schema: dict[str, dict[str, Json]]
+    poll_events: list[Json]  # pollEvents rows as Pendo's aggregation returns them (see surveys.py)
     zendesk_users: dict[int, Json]
     zendesk_organizations: dict[int, Json]
     zendesk_groups: dict[int, Json]
@@ -181,7 +186,24 @@ _GUIDES = [
     ("welcome-tour", "Welcome tour"),
     ("report-builder-launch", "New report builder announcement"),
     ("nps-survey", "NPS survey"),
+    ("nps-mobile", "NPS survey (mobile)"),
 ]
+# The subscription's other apps, whose pages and features are named like the web app's: Pendo's own
+# Zendesk app counts features by name (merging these), the bot counts them by id.
+# (app id, URL prefix, [(page slug, name, [(feature slug, name)])])
+# fmt: off
+_OTHER_APPS: list[tuple[int, str, list[tuple[str, str, list[tuple[str, str]]]]]] = [
+    (MOBILE_APP_ID, "https://m.sample-saas.example", [
+        ("mobile-task-board", "Task board", [("mobile-create-task", "Create task"), ("mobile-move-task", "Move task")]),
+        ("mobile-dashboard", "Dashboard", [("mobile-add-widget", "Add widget"),
+                                           ("mobile-refresh-dashboard", "Refresh dashboard")]),
+    ]),
+    (EXTENSION_APP_ID, "https://extension.sample-saas.example", [
+        ("extension-popup", "Quick capture", [("extension-create-task", "Create task"),
+                                              ("extension-export-csv", "Export CSV")]),
+    ]),
+]
+# fmt: on
 _UNTAGGED_PATHS = [
     "/settings/billing/legacy",
     "/admin/debug?panel=cache",
@@ -234,8 +256,25 @@ def _catalogs(created_ms: int) -> tuple[list[Json], list[Json], list[Json], list
         for p, _, _, _, feats in _PAGES
         for f, name in feats
     ]
+    for app, _, app_pages in _OTHER_APPS:
+        pages += [item(page_id(p), name, "Page", appId=app) for p, name, _ in app_pages]
+        features += [
+            item(feature_id(f), name, "Feature", pageId=page_id(p), appWide=False, appId=app)
+            for p, _, feats in app_pages
+            for f, name in feats
+        ]
     tracks = [item(track_type_id(t), name, "TrackType") for t, name in _TRACK_TYPES]
-    guides = [item(guide_id(g), name, "Guide", state="public") for g, name in _GUIDES]
+    guides = [
+        item(
+            guide_id(g),
+            name,
+            "Guide",
+            state="public",
+            polls=surveys.GUIDE_POLLS.get(guide_id(g), []),
+            **({"appId": MOBILE_APP_ID} if g == "nps-mobile" else {}),
+        )
+        for g, name in _GUIDES
+    ]
     return pages, features, tracks, guides
 
 
@@ -503,6 +542,29 @@ class _Recorder:
                     self.emit(ts, who, account, kind, None, slug)
                 else:
                     self.emit(ts, who, account, kind, slug, path)
+
+
+def _other_app_events(
+    rng: random.Random, people: list[_Person], now_ms: int, timezone: str
+) -> list[RawEvent]:
+    """Short sessions in the mobile app and the browser extension for a few visitors (never Jane), drawn
+    from their own generator so that the web app's events stay as they were."""
+    users = [p for p in people if p.profile in ("heavy", "daily", "weekly") and p.id != JANE][:12]
+    out: list[RawEvent] = []
+    for who in users:
+        account = who.accounts[0] if who.accounts else None
+        for offset in sorted(rng.sample(range(0, 60), rng.randint(3, 12))):
+            t = local_midnight(now_ms, timezone, -offset) + 4 * HOUR_MS + rng.randint(0, 50) * MINUTE_MS
+            app, prefix, app_pages = rng.choice(_OTHER_APPS)
+            slug, _, feats = rng.choice(app_pages)
+            out.append(RawEvent(t, who.id, account, "page", page_id(slug), f"{prefix}/{slug}", app))
+            for _ in range(rng.randint(1, 3)):
+                t += rng.randint(5, 60) * 1000
+                feature, _ = rng.choice(feats)
+                out.append(
+                    RawEvent(t, who.id, account, "feature", feature_id(feature), f"{prefix}/{slug}", app)
+                )
+    return [e for e in out if e.ts < now_ms]
 
 
 def _scripted(
@@ -883,6 +945,7 @@ def build_workspace(now_ms: int, timezone: str = DEFAULT_TIMEZONE) -> Workspace:
         if e.visitor_id not in first_visits:
             first_visits.add(e.visitor_id)
             rec.emit(e.ts + 1000, by_id[e.visitor_id], e.account_id, "guide", "welcome-tour", "/welcome")
+    rec.events += _other_app_events(random.Random(SEED + 1), people, now_ms, timezone)
     events = sorted(rec.events, key=lambda e: (e.ts, e.visitor_id))
 
     by_visitor: dict[str, list[RawEvent]] = {}
@@ -894,6 +957,12 @@ def build_workspace(now_ms: int, timezone: str = DEFAULT_TIMEZONE) -> Workspace:
     plans = {a[0]: a[3] for a in (*_ACCOUNTS, *_PARTNER_ACCOUNTS)}
     pages, features, tracks, guides = _catalogs(midnight - 400 * DAY_MS)
     users, orgs, groups, tickets, custom_statuses = _zendesk(now_ms, ticket_1006_ms)
+    acme_others = sorted(p.id for p in people[10:] if p.accounts == [ACME])
+    named_ids = {"jane": JANE, "power": POWER_USER, "multi": MULTI, "dormant": DORMANT, "private": PRIVATE}
+    answers = surveys.answers(
+        now_ms, now_ms - 2 * HOUR_MS, named_ids | {"tony": TONY}, acme_others, MOBILE_APP_ID
+    )
+    poll_events = surveys.rows(answers, {p.id: list(p.accounts) for p in people}, now_ms)
     return Workspace(
         now_ms=now_ms,
         timezone=timezone,
@@ -909,6 +978,7 @@ def build_workspace(now_ms: int, timezone: str = DEFAULT_TIMEZONE) -> Workspace:
         guides=guides,
         visitor_schema=VISITOR_SCHEMA,
         account_schema=ACCOUNT_SCHEMA,
+        poll_events=poll_events,
         zendesk_users=users,
         zendesk_organizations=orgs,
         zendesk_groups=groups,

@@ -14,7 +14,8 @@ Where real Pendo is known to differ from the obvious, the fake does what Pendo d
   fields (`lastTs`, `duration`, `uri`, `parsedUserAgent`) now and then, as tap-pendo's schema allows;
 - the `_lc_` metadata lookup answers 400 for a field with no lower-cased index (only `agent/email` has
   one here);
-- a key for another region gets 400, not 401/403 (`wrong_region_keys`);
+- a key for another region gets 400, not 401/403 (`wrong_region_keys`); any other wrong key gets 403;
+- an admin may change the subscription's time zone while the bot runs (`app.state.set_timezone`);
 - 429s (injected through the controls) carry no `Retry-After` unless a test asks for one.
 """
 
@@ -38,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.sample.aggregation import EventIndex, PipelineError, bounds, run_pipeline
 from bot.sample.controls import ControlsMiddleware, FakeControls
 from bot.sample.credentials import SAMPLE_PENDO_KEY
-from bot.sample.data import APP_ID, DAY_MS, RawEvent, Workspace, hash_id
+from bot.sample.data import DAY_MS, RawEvent, Workspace, hash_id
 
 HistoryReading = Literal["calendar", "24h"]
 HISTORY_READINGS: tuple[HistoryReading, ...] = ("calendar", "24h")
@@ -100,7 +101,7 @@ def _history(
             item[_HISTORY_ID_FIELD[e.kind]] = e.object_id
         if e.kind == "guide":
             item["guideStepId"] = f"{e.object_id}-step-1"
-        item |= {"appId": APP_ID, "uri": e.url, "parsedUserAgent": user_agent}
+        item |= {"appId": e.app_id, "uri": e.url, "parsedUserAgent": user_agent}
         sparse = hash_id(f"{e.visitor_id}:{e.ts}") % 6
         if sparse == 0:
             item |= {"lastTs": None, "duration": None, "uri": None}
@@ -129,7 +130,7 @@ def create_pendo_app(
     if history_reading not in HISTORY_READINGS:
         raise ValueError(f"history_reading must be one of {HISTORY_READINGS}")
     controls = controls or FakeControls()
-    index = EventIndex.build(ws.events, timezone or ws.timezone)
+    served = {"index": EventIndex.build(ws.events, timezone or ws.timezone)}
     catalogs = {"page": ws.pages, "feature": ws.features, "tracktype": ws.track_types, "guide": ws.guides}
     schemas = {"visitor": ws.visitor_schema, "account": ws.account_schema}
 
@@ -170,6 +171,7 @@ def create_pendo_app(
         if visitor_id not in ws.visitors:
             return _error(404, "visitor not found")
         start = int(starttime)
+        index = served["index"]
         if history_reading == "calendar":
             start, end = index.days.start(start), index.days.shift(start, 1)
         else:
@@ -210,7 +212,7 @@ def create_pendo_app(
         if not isinstance(response, dict) or response.get("mimeType") != "application/json":
             return _error(400, "response.mimeType must be application/json")
         try:
-            rows = run_pipeline(body["request"].get("pipeline"), ws, index)
+            rows = run_pipeline(body["request"].get("pipeline"), ws, served["index"])
         except PipelineError as exc:
             return _error(400, str(exc))
         return JSONResponse({"startTime": ws.now_ms, "results": rows})
@@ -233,7 +235,13 @@ def create_pendo_app(
         ],
         exception_handlers={HTTPException: http_error},
     )
+
+    def set_timezone(zone: str) -> None:
+        """An admin changes the subscription's time zone: from now on, days are that zone's days."""
+        served["index"] = EventIndex.build(ws.events, zone)
+
     app.state.controls = controls
+    app.state.set_timezone = set_timezone
     app.state.workspace = ws
     app.state.history_reading = history_reading
     return app

@@ -12,7 +12,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -44,6 +46,9 @@ class FakeSlack:
     shared_channels: set[str] = field(default_factory=set)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
+    user_zones: dict[str, str] = field(default_factory=dict)  # user → profile time zone (users.info)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
+    homes: dict[str, str] = field(default_factory=dict)  # user → the id of their published Home view
     _seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -85,6 +90,66 @@ class FakeSlack:
             if time.monotonic() > deadline:
                 raise AssertionError("timed out waiting for the expected Slack calls")
             await asyncio.sleep(0.01)
+
+
+DEFAULT_ZONE = "America/Los_Angeles"  # what Slack gives a profile nobody set a zone on
+
+
+def _user_info(state: FakeSlack, user: str) -> dict[str, Any]:
+    """`users.info` as Slack answers it: the profile's `tz` (IANA), its label and its offset now."""
+    if not user or user[0] not in "UW":
+        return {"ok": False, "error": "user_not_found"}
+    zone = state.user_zones.get(user, DEFAULT_ZONE)
+    now = datetime.now(ZoneInfo(zone))
+    offset = now.utcoffset()
+    return {
+        "ok": True,
+        "user": {
+            "id": user,
+            "team_id": TEAM_ID,
+            "name": user.lower(),
+            "deleted": False,
+            "is_bot": False,
+            "tz": zone,
+            "tz_label": now.tzname() or zone,
+            "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
+        },
+    }
+
+
+def _view_call(state: FakeSlack, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    """views.open / push / update / publish as Slack keeps views: each has an id and a `hash` that
+    changes with every update; an update or publish sent with an old hash fails with `hash_conflict`."""
+    view = body.get("view")
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except ValueError:
+            view = None
+    if not isinstance(view, dict) or not isinstance(view.get("blocks", []), list):
+        return {"ok": False, "error": "invalid_arguments"}
+    if method in ("views.open", "views.push") and not body.get("trigger_id"):
+        return {"ok": False, "error": "invalid_trigger_id"}
+    if method == "views.publish":
+        if view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        user = str(body.get("user_id") or "")
+        if not user:
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = state.homes.setdefault(user, f"VH{len(state.homes) + 1:07d}")
+    elif method == "views.update":
+        view_id = str(body.get("view_id") or "")
+        if view_id not in state.views:
+            return {"ok": False, "error": "not_found"}
+    else:
+        view_id = f"V{state.last_seq:08d}"
+    kept = state.views.get(view_id)
+    sent_hash = body.get("hash")
+    if sent_hash and kept is not None and sent_hash != kept["hash"]:
+        return {"ok": False, "error": "hash_conflict"}
+    stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{view_id}", "state": {"values": {}}}
+    state.views[view_id] = stored
+    return {"ok": True, "view": stored}
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -157,10 +222,10 @@ def create_slack_app(state: FakeSlack) -> Starlette:
             }
         if method == "usergroups.users.list":
             return {"ok": True, "users": state.usergroups.get(str(body.get("usergroup")), [])}
-        if method in ("views.open", "views.push", "views.update"):
-            view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
-            view_id = str(body.get("view_id") or f"V{state.last_seq:08d}")
-            return {"ok": True, "view": {**view, "id": view_id}}
+        if method == "users.info":
+            return _user_info(state, str(body.get("user") or ""))
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
+            return _view_call(state, method, body)
         return {"ok": True}
 
     async def response_url(request: Request) -> Response:

@@ -60,6 +60,7 @@ LOW_REMAINING_ABSOLUTE = 10
 LOW_REMAINING_FRACTION = 0.1
 
 M = TypeVar("M", bound=Record)
+_bundle = TypeAdapter(TicketBundle)  # what a cached ticket must be (shared entries are checked)
 _object = TypeAdapter(dict[str, Any])
 _object_or_empty = TypeAdapter(dict[str, Any] | None)
 _webhook = TypeAdapter(Webhook)
@@ -88,14 +89,22 @@ class ZendeskForbidden(Forbidden):
 
     @property
     def user_message(self) -> str:
+        return "; ".join(self._sentences())
+
+    @property
+    def agent_message(self) -> str:
+        what, fix = self._sentences()
+        return f"{what}. {fix[:1].upper()}{fix[1:]}"
+
+    def _sentences(self) -> tuple[str, str]:
         if self.ticket_id is None:
             return (
-                "The bot's Zendesk user is not allowed to read these tickets; ask your Zendesk admin to "
-                "check its role (or the OAuth token's scopes)."
+                "The bot's Zendesk user is not allowed to read these tickets",
+                "ask your Zendesk admin to check its role (or the OAuth token's scopes).",
             )
         return (
-            f"The bot's Zendesk user cannot see ticket #{self.ticket_id}; ask your Zendesk admin to give "
-            "it access to the ticket's group or brand."
+            f"The bot's Zendesk user cannot see ticket #{self.ticket_id}",
+            "ask your Zendesk admin to give it access to the ticket's group or brand.",
         )
 
 
@@ -297,7 +306,7 @@ class ZendeskClient(BaseClient):
         ticket_id = _check_id(ticket_id)
 
         return await self._cache.get_or_load(
-            ("zendesk-ticket", ticket_id), self._ttl, lambda: self._load_ticket(ticket_id)
+            ("zendesk-ticket", ticket_id), self._ttl, lambda: self._load_ticket(ticket_id), expect=_bundle
         )
 
     async def _load_ticket(self, ticket_id: int) -> TicketBundle:

@@ -71,6 +71,13 @@ def _valid_id(digits: str) -> int | None:
     return value if 0 < value <= MAX_TICKET_ID else None
 
 
+def ticket_id(text: str) -> int | None:
+    """A ticket id given as plain ASCII digits (a Work Object's `external_ref.id`), else None: no sign,
+    no spaces, no Unicode digits, nothing past Zendesk's int64 ids."""
+    digits = re.fullmatch(r"[0-9]{1,19}", text)
+    return _valid_id(digits.group(0)) if digits else None
+
+
 def unescape_slack(text: str) -> str:
     """Undo Slack's message escaping (`&amp;` last, so `&amp;lt;` stays a literal `&lt;`)."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

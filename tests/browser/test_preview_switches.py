@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from bot.sample.data import JANE
 from bot.sample.preview import DemoStack
-from bot.sample.preview.stack import TIME_ZONES, subscription_tz_supported
+from bot.sample.preview.stack import TIME_ZONES
 
 TIMEOUT = 15_000
 
@@ -40,12 +38,7 @@ def test_pendo_fault_switch(page: Any, demo: tuple[DemoStack, str]) -> None:
 
 def test_subscription_time_zone_switch(page: Any, demo: tuple[DemoStack, str]) -> None:
     stack, _ = demo
-    if not subscription_tz_supported():
-        assert page.locator("#switch-subscription-tz").is_disabled()
-        assert page.locator("#tz-note").is_visible()
-        pytest.skip(
-            "the sample workspace has no subscription time zone yet (build_workspace(timezone=…), issue 7)"
-        )
+    assert page.locator("#switch-subscription-tz").is_enabled()
     other = next(z for z in TIME_ZONES if z != stack.subscription_tz)
     page.select_option("#switch-subscription-tz", other)
     page.get_by_text("Bot restarted").wait_for(timeout=TIMEOUT)

@@ -117,8 +117,9 @@ async def test_an_opted_out_account_is_named_and_never_queried_for_activity(make
 
 
 async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Make, ws: Workspace) -> None:
-    """8 calls for a summary by ID (record, per-day, two period totals, top visitors and their records,
-    top features, top pages) with the catalogs and schema warm; each event query is one account, 30 days."""
+    """10 calls for a summary by ID (record, per-day, two period totals, top visitors and their records,
+    the features used, how many visitors used any, top pages, the survey answers) with the catalogs,
+    schema and guides warm; each event query is one account and 30 days, the survey answers 90 days."""
     counts = {}
     for account_id in (ACME, GLOBEX):
         env = make_env()
@@ -126,12 +127,13 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
         for kind in ("page", "feature"):
             await pendo.catalog(kind)
         await pendo.schema("account")
+        await pendo.guides([str(g["id"]) for g in ws.guides])
         env.controls.clear()
         await summary(env, account_id)
         by_endpoint = Counter(endpoint(r.method, r.path) for r in env.requests)
         by_query = Counter(str(r.json()["request"]["requestId"]) for r in env.requests)
         counts[account_id] = by_endpoint
-        assert by_endpoint == Counter({"POST /api/v1/aggregation": 8})
+        assert by_endpoint == Counter({"POST /api/v1/aggregation": 10})
         assert by_query == Counter(
             {
                 "pendo-slack-accounts": 1,
@@ -139,29 +141,34 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
                 "pendo-slack-account-totals": 2,
                 "pendo-slack-account-top-visitors": 1,
                 "pendo-slack-visitors-by-id": 1,
-                "pendo-slack-account-top-features": 1,
+                "pendo-slack-account-features": 1,
+                "pendo-slack-account-feature-visitors": 1,
                 "pendo-slack-account-top-pages": 1,
+                "pendo-slack-account-nps": 1,
             }
         )
         for r in env.requests:
             pipeline = r.json()["request"]["pipeline"]
             series = pipeline[0]["source"].get("timeSeries")
             if series is not None:
-                assert series["count"] <= 30
+                assert (
+                    series["count"] == 90 if "pollEvents" in pipeline[0]["source"] else series["count"] <= 30
+                )
                 assert pipeline[1] == {"filter": f'accountId == "{account_id}"'}
     print(f"\nPendo calls per account summary: {dict(counts[ACME])}")
 
 
-async def test_cold_catalogs_add_the_schema_and_two_catalogs_once(make_env: Make) -> None:
+async def test_cold_catalogs_add_the_schema_two_catalogs_and_the_guides_answered_once(make_env: Make) -> None:
     env = make_env()
     await summary(env, ACME)
     cold = Counter(endpoint(r.method, r.path) for r in env.requests)
     assert cold == Counter(
         {
-            "POST /api/v1/aggregation": 8,
+            "POST /api/v1/aggregation": 10,
             "GET /api/v1/metadata/schema/account": 1,
             "GET /api/v1/feature": 1,
             "GET /api/v1/page": 1,
+            "GET /api/v1/guide": 1,
         }
     )
     env.controls.clear()

@@ -14,7 +14,7 @@ from bot.context.models import CustomerContext
 from bot.sample import ACME, JANE, Workspace
 from bot.sample.data import RESELLER, RESELLER_ACCOUNTS
 
-from .conftest import Env, Make, Oracle
+from .conftest import NOW, Env, Make, Oracle, local_midnight
 
 MAX_ACCOUNTS = 10  # what the bot queries of a visitor's accounts
 
@@ -51,31 +51,40 @@ async def test_calls_per_cold_lookup_do_not_grow_with_accounts(
     for name, counts in (("1 account", one), (f"{len(RESELLER_ACCOUNTS)} accounts", many)):
         print(f"  {name:12} {sum(counts.values()):2}  {dict(sorted(counts.items()))}")
     expected = Counter(
-        {"GET /api/v1/visitor/{id}": 1, "GET /api/v1/visitor/{id}/history": 2, "POST /api/v1/aggregation": 5}
+        {"GET /api/v1/visitor/{id}": 1, "GET /api/v1/visitor/{id}/history": 2, "POST /api/v1/aggregation": 6}
     )
     if warm:
         assert one == many == expected
-        assert sum(one.values()) <= 8
-    else:  # plus the three catalogs and two schemas, and at most one request for the guides seen
+        assert sum(one.values()) <= 9
+    else:  # plus the three catalogs and two schemas, and at most two requests for guides: those seen in
+        # the timeline, those whose polls were answered
         catalogs = {f"GET /api/v1/{p}": 1 for p in ("page", "feature", "tracktype")}
         schemas = {f"GET /api/v1/metadata/schema/{k}": 1 for k in ("visitor", "account")}
         for counts in (one, many):
-            assert counts - Counter({"GET /api/v1/guide": 1}) == expected + Counter(catalogs | schemas)
+            assert counts["GET /api/v1/guide"] <= 2
+            assert counts - Counter({"GET /api/v1/guide": 2}) == expected + Counter(catalogs | schemas)
 
 
-async def test_guide_names_are_asked_only_for_the_guides_seen(make_env: Make, ws: Workspace) -> None:
+async def test_guides_are_asked_only_for_those_seen_or_answered(make_env: Make, ws: Workspace) -> None:
+    """The timeline's guides (for names) and the guides whose polls the visitor answered (to know which
+    polls are NPS), by id, never the whole catalog."""
     env = make_env()
     result = await env.deps.context.lookup(JANE)
     assert isinstance(result, CustomerContext) and result.timeline is not None
-    [request] = [r for r in env.requests if r.path == "/api/v1/guide"]
+    asked = [set(r.params["id"].split(",")) for r in env.requests if r.path == "/api/v1/guide"]
     start, anchor = result.timeline.start_ms, result.timeline.anchor_ms
     seen = {
         str(e.object_id)
         for e in ws.events
         if e.visitor_id == JANE and e.kind == "guide" and start <= e.ts <= anchor
     }
-    assert seen and sorted(request.params["id"].split(",")) == sorted(seen)
-    assert len(seen) < len(ws.guides)  # not the catalog
+    year = local_midnight(NOW, -364)
+    answered = {
+        str(r["guideId"]) for r in ws.poll_events if r["visitorId"] == JANE and r["browserTime"] >= year
+    }
+    assert seen and answered and 1 <= len(asked) <= 2
+    assert set().union(*asked) == seen | answered
+    assert len(seen | answered) < len(ws.guides)  # not the catalog
     shown = [e.name for e in result.timeline.entries if e.kind == "guide"]
     assert shown and "Unrecognized guide" not in shown
 

@@ -99,9 +99,7 @@ async def test_metadata_mode_two_visitors_is_a_choice_not_a_guess(make_env: Make
         assert c.last_visit_ms == last[c.visitor_id]
         assert c.email == OPS and c.name
     # Nothing about either visitor was fetched: the agent picks first.
-    assert not [
-        r for r in env.requests if r.path.endswith("/history") or r.path.startswith("/api/v1/account/")
-    ]
+    assert [r.path for r in env.requests] == [LC_PATH + OPS]
 
 
 async def test_metadata_mode_not_found_says_what_was_searched_and_ran_the_fallback(make_env: Make) -> None:

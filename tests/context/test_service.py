@@ -15,6 +15,7 @@ import pytest
 
 from bot.context.models import CustomerContext, NotFoundInPendo, TimelineEntry
 from bot.context.tickets import MARKER
+from bot.deadline import answer_deadline
 from bot.sample import (
     ACME,
     DORMANT,
@@ -36,7 +37,7 @@ from bot.sample import (
 from bot.sample.data import SLASH_VISITOR_ID
 from bot.upstream import AuthError
 
-from .conftest import DAY, HOUR, MIDNIGHT, NOW, PREVIOUS_START, WINDOW_START, Make, Oracle
+from .conftest import DAY, HOUR, MIDNIGHT, NOW, PREVIOUS_START, WINDOW_START, Make, Oracle, local_midnight
 
 
 def frequency(days: int) -> str:
@@ -270,9 +271,9 @@ async def test_failing_account_becomes_a_gap_and_the_rest_is_shown(make_env: Mak
     assert ctx.timeline is not None and len(ctx.timeline.entries) > 0
     [acme] = ctx.accounts
     assert acme.id == ACME and acme.usage is None
-    assert acme.gap and "unavailable" in acme.gap
+    assert acme.gap and "unavailable" in str(acme.gap)
     assert len(ctx.gaps) == 1
-    assert ACME in ctx.gaps[0] and "Try again" in ctx.gaps[0]
+    assert ACME in str(ctx.gaps[0]) and "Try again" in str(ctx.gaps[0])
     account_calls = [r for r in env.requests if re.search(ACCOUNT_RECORDS.encode(), r.body)]
     assert len(account_calls) == 3  # retried (5xx), within the policy's 3 attempts
 
@@ -284,7 +285,22 @@ async def test_slow_history_becomes_a_gap_at_the_deadline(make_env: Make, oracle
     assert ctx.usage is not None and ctx.usage.days_active == oracle.figures(JANE, WINDOW_START).days_active
     assert ctx.accounts and ctx.accounts[0].usage is not None
     assert ctx.timeline is None
-    assert ctx.gaps == ["Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."]
+    assert [str(g) for g in ctx.gaps] == [
+        "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
+    ]
+
+
+async def test_the_answer_deadline_started_at_the_ack_is_the_one_every_part_keeps(make_env: Make) -> None:
+    # LOOKUP_DEADLINE_SECONDS is 5, but the answer's deadline (started earlier, at the ack) has 1 s left:
+    # the slow part is cut at that one and says so, whichever of the context service or the send sees it
+    env = make_env(lookup_deadline_seconds=5)
+    env.controls.fail(r"/history$", 503, delay=2)
+    with answer_deadline(1):
+        ctx = await lookup_context(env, JANE)
+    assert ctx.timeline is None and ctx.usage is not None
+    assert [str(g) for g in ctx.gaps] == [
+        "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
+    ]
 
 
 async def test_rejected_key_fails_the_whole_lookup_without_leaking_it(make_env: Make) -> None:
@@ -294,7 +310,7 @@ async def test_rejected_key_fails_the_whole_lookup_without_leaking_it(make_env: 
     with pytest.raises(AuthError) as caught:
         await env.deps.context.lookup(JANE)
     exc = caught.value
-    assert "PENDO_INTEGRATION_KEY" in exc.user_message
+    assert "PENDO_INTEGRATION_KEY" in (exc.hint or "") and "integration key" in exc.user_message
     for text in (exc.user_message, str(exc), exc.detail, repr(exc)):
         assert key not in text
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{JANE}"]  # 401 is not retried
@@ -305,7 +321,10 @@ async def test_wrong_key_403_is_an_auth_error(make_env: Make) -> None:
     env = make_env(pendo_integration_key="not-the-right-key")
     with pytest.raises(AuthError) as caught:
         await env.deps.context.lookup(JANE)
-    assert "PENDO_INTEGRATION_KEY" in caught.value.user_message
+    assert (
+        "PENDO_INTEGRATION_KEY" in (caught.value.hint or "")
+        and "another Pendo region" in caught.value.user_message
+    )
     assert "not-the-right-key" not in caught.value.user_message + str(caught.value)
 
 
@@ -323,9 +342,10 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
     env = make_env()
     await lookup_context(env, JANE)
     paths = sorted(f"{r.method} {r.path}" for r in env.requests)
-    # visitor 1 + visitor schema 1 + usage (per-day activity over both periods, top features, top pages;
-    # page and feature catalogs) 5 + accounts (records, figures, account schema) 3 + timeline (2 history
-    # calls, track type catalog, the names of the guides seen) 4 = 14
+    # visitor 1 + visitor schema 1 + usage (per-day activity over both periods, features per day, top
+    # pages; page and feature catalogs) 5 + accounts (records, figures, account schema) 3 + timeline (2
+    # history calls, track type catalog, the names of the guides seen) 4 + survey answers (pollEvents, the
+    # guides answered) 2 = 16
     assert paths == sorted(
         [
             f"GET /api/v1/visitor/{JANE}",
@@ -337,29 +357,40 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
             "GET /api/v1/feature",
             "GET /api/v1/tracktype",
             "GET /api/v1/guide",
-            *["POST /api/v1/aggregation"] * 5,
+            "GET /api/v1/guide",
+            *["POST /api/v1/aggregation"] * 6,
         ]
     )
-    assert env.deps.pendo.calls == 14
+    assert env.deps.pendo.calls == 16
     # No request twice.
     keys = [(r.method, r.path, r.query, r.body) for r in env.requests]
     assert len(set(keys)) == len(keys)
-    # Guide names only for the guides the timeline shows, never the whole catalog.
-    [guides] = [r for r in env.requests if r.path == "/api/v1/guide"]
+    # Guides only for those the timeline shows and those whose polls were answered, never the catalog.
+    asked = sorted(sorted(r.params["id"].split(",")) for r in env.requests if r.path == "/api/v1/guide")
     seen = {str(e.object_id) for e in oracle.ws.events if e.visitor_id == JANE and e.kind == "guide"}
     seen = {
         g
         for g in seen
         if any(e.object_id == g and e.ts >= NOW - 24 * HOUR for e in oracle.ws.events if e.visitor_id == JANE)
     }
-    assert sorted(guides.params["id"].split(",")) == sorted(seen) and seen
+    year = local_midnight(NOW, -364)
+    answered = {
+        r["guideId"] for r in oracle.ws.poll_events if r["visitorId"] == JANE and r["browserTime"] >= year
+    }
+    assert seen and answered and asked == sorted([sorted(seen), sorted(answered)])
     pipelines = env.aggregations()
-    assert len(pipelines) == 5
+    assert len(pipelines) == 6
     for pipeline in pipelines:
         source = pipeline[0]["source"]
         [expr] = filters(pipeline)
         if "accounts" in source:  # the account records
             assert expr == f'accountId == "{ACME}"'
+            continue
+        if "pollEvents" in source:  # 365 local days of survey answers, today included
+            series = source["timeSeries"]
+            assert series["count"] == 365 and expr == f'visitorId == "{JANE}"'
+            first_day = local_midnight(NOW, -364)
+            assert first_day <= series["first"] < first_day + DAY
             continue
         series = source["timeSeries"]
         assert series["period"] == "dayRange"
@@ -390,7 +421,7 @@ async def test_concurrent_identical_lookups_share_their_requests(make_env: Make)
     env = make_env()
     first, second = await asyncio.gather(lookup_context(env, JANE), lookup_context(env, JANE))
     assert first == second
-    assert env.deps.pendo.calls == len(env.requests) == 14
+    assert env.deps.pendo.calls == len(env.requests) == 16
 
 
 # --- more shapes -----------------------------------------------------------------------------------------
@@ -472,10 +503,11 @@ async def test_failing_account_schema_does_not_hide_the_account(make_env: Make, 
 
 
 async def test_failing_catalogs_only_lose_names(make_env: Make, oracle: Oracle) -> None:
+    """...and the NPS, whose polls are known from the guides: said as a gap."""
     env = make_env()
     env.controls.fail(r"^/api/v1/(page|feature|tracktype|guide)$", 500)
     ctx = await lookup_context(env, JANE)
-    assert ctx.gaps == []
+    assert ctx.nps is None and [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
     assert ctx.usage is not None and ctx.timeline is not None
     assert [i.id for i in ctx.usage.top_features] == [row[0] for row in oracle.top(JANE, "feature")]
     assert {i.name for i in ctx.usage.top_features} == {"Unrecognized feature"}
@@ -500,7 +532,7 @@ async def test_an_anchor_older_than_pendo_keeps_history_says_so(make_env: Make) 
     env = make_env()
     ctx = await lookup_context(env, JANE, anchor_ms=NOW - 200 * DAY, marker=MARKER)
     assert ctx.timeline is None and ctx.usage is not None
-    assert ctx.gaps == [
+    assert [str(g) for g in ctx.gaps] == [
         "Recent activity unavailable: Pendo keeps history for about 180 days, and this moment is older "
         "than that."
     ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.context.models import InvalidInput
-from bot.context.targets import Target, find_targets, parse_query
+from bot.context.targets import ForeignTicket, Target, find_targets, parse_query
+from bot.render.blocks import NoteRequest
 
 HOSTS = frozenset({"acme.zendesk.com", "help.acme.example"})
 
@@ -46,3 +47,46 @@ def test_the_modal_query() -> None:
     assert parse_query("account acme", HOSTS, tickets=True) == Target("account", "acme")
     with pytest.raises(InvalidInput):
         parse_query("  ", HOSTS, tickets=True)
+
+
+def test_the_slash_command_uses_the_same_grammar() -> None:
+    def command(text: str, tickets: bool = True) -> Target:
+        return parse_query(text, HOSTS, tickets=tickets, command=True)
+
+    assert command("ACCOUNT  Acme   Corp") == Target("account", "Acme Corp")
+    assert command("account") == Target("account", "")  # the listener says what to type
+    assert command("#1001", tickets=False) == Target("ticket", "1001")  # the listener says Zendesk is off
+    assert command("<https://help.acme.example/agent/tickets/7>") == Target("ticket", "7")
+    assert command("jane@acme.example") == Target("email", "jane@acme.example")
+    with pytest.raises(ForeignTicket) as foreign:
+        command("https://other.zendesk.com/agent/tickets/7")
+    assert foreign.value.host == "other.zendesk.com"
+    with pytest.raises(InvalidInput):
+        command("Acme Corp")  # only the modal takes a bare name
+
+
+@pytest.mark.parametrize(
+    "target", [Target("email", "Jane@Acme.example"), Target("ticket", "12"), Target("account", "a b")]
+)
+def test_a_target_survives_its_button(target: Target) -> None:
+    assert Target.decode(target.encode()) == target
+
+
+@pytest.mark.parametrize(
+    "raw", [None, "", "x", "[]", '{"k":"ticket","v":"12a"}', '{"k":"email","v":""}', '{"k":"other","v":"x"}']
+)
+def test_a_tampered_button_is_no_target(raw: str | None) -> None:
+    assert Target.decode(raw) is None
+
+
+def test_a_note_request_survives_its_modal() -> None:
+    request = NoteRequest(
+        ref='{"v":"u1"}',
+        response_url="https://r",
+        channel="C1",
+        message_ts="1.2",
+        thread_ts=None,
+        private=True,
+    )
+    assert NoteRequest.decode(request.encode()) == request
+    assert NoteRequest.decode("not json") is None and NoteRequest.decode("[1]") is None

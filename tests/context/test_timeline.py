@@ -7,6 +7,7 @@ from bot.pendo.models import CatalogItem, HistoryItem
 DAY = 86_400_000
 HOUR = 3_600_000
 MIDNIGHT = 20_000 * DAY  # a UTC midnight
+DEFAULT_TYPES = frozenset({"page", "feature", "trackType", "guide"})
 CATALOGS = {
     "page": {
         "p1": CatalogItem(id="p1", name="Billing settings"),
@@ -33,7 +34,7 @@ def build(items: list[HistoryItem], **kw: object) -> Timeline:
         catalogs=CATALOGS,
         base_url="https://app.pendo.io",
         limit=10,
-        show_untagged=False,
+        kinds=DEFAULT_TYPES,
     )
     args.update(kw)
     return build_timeline(items, **args)  # type: ignore[arg-type]
@@ -131,7 +132,7 @@ def test_untagged_hidden_by_default_and_counted() -> None:
     items = [item("untagged", MIDNIGHT, untaggedUrl="https://app/x"), item("page", MIDNIGHT + 1, "p1")]
     hidden = build(items)
     assert [e.kind for e in hidden.entries] == ["page"] and hidden.hidden_untagged == 1
-    shown = build(items, show_untagged=True)
+    shown = build(items, kinds=DEFAULT_TYPES | {"untagged"})
     assert [e.kind for e in shown.entries] == ["page", "untagged"] and shown.entries[
         1
     ].name == "https://app/x"
@@ -147,3 +148,18 @@ def test_unknown_ids_and_marker() -> None:
         ("trackType", "Report exported"),
     ]
     assert t.entries[0].ts_ms == MIDNIGHT + 2 * HOUR
+
+
+def test_kinds_left_out_are_counted_by_kind_and_a_new_pendo_type_still_shows() -> None:
+    items = [
+        item("trackType", MIDNIGHT + 1, "t1"),
+        item("trackType", MIDNIGHT + 2, "t1"),
+        item("guide", MIDNIGHT + 3, "g1"),
+        item("page", MIDNIGHT + 4, "p1"),
+        item("untagged", MIDNIGHT + 5, untaggedUrl="https://app/x"),
+        item("poll", MIDNIGHT + 6),  # a type Pendo may add: not a kind anyone can choose, so shown
+    ]
+    t = build(items, kinds=frozenset({"page"}), zone="Asia/Tokyo")
+    assert [e.kind for e in t.entries] == ["poll", "page"]
+    assert t.hidden_kinds == (("guide", 1), ("trackType", 2)) and t.hidden_untagged == 1
+    assert t.zone == "Asia/Tokyo"

@@ -174,10 +174,12 @@ def make_bot(
         zendesk=zendesk,
         pendo_options=pendo_options,
         sleep=None,  # the real back-off, as in production
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=f"{slack_url}/api/",
-        **overrides,
+        **{
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SECRET,
+            "slack_api_url": f"{slack_url}/api/",
+            **overrides,
+        },
     )
     web = create_web_app(build_app(made.settings, made.deps), made.deps)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot.test")

@@ -6,6 +6,8 @@ and plain loops (the subscription's local days), never with the bot's code.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.sample import ACME, JANE, Workspace
 from bot.sample.data import ACME_NAMESAKE, STARK
-from tests.e2e.conftest import NOW, Bot
+from tests.e2e.conftest import NOW, Bot, NewBot, workspace
 from tests.e2e.test_message_actions import buttons, click, lookup, text
 from tests.support.blockkit import validate_message
 
@@ -114,3 +116,24 @@ async def test_open_account_on_a_public_message_answers_privately_or_is_refused(
     await bot.slack.wait_for(lambda: len(bot.slack.by_method("chat.postEphemeral")) >= 2)
     refusal = bot.slack.by_method("chat.postEphemeral")[1]
     assert "Acme" not in json.dumps(refusal) and len(bot.pendo.requests) == before
+
+
+# --- issue 21 item 7: the query shown as typed; a name with a line break is found --------------------------
+async def test_a_query_with_markup_characters_is_shown_as_typed(bot: Bot) -> None:
+    response, rid = await bot.command("account a*b_c ~d")
+    assert "Looking up `account a*b_c ~d` in Pendo" in json.dumps(response.json())
+    missing = await bot.final_response(rid)
+    assert "No Pendo account has the ID or the name `a*b_c ~d`." in missing["text"]
+    assert "*a*b_c" not in json.dumps(missing)
+    validate_message(missing["blocks"], missing["text"])
+
+
+async def test_an_account_whose_name_holds_a_line_break_is_found_by_that_name(new_bot: NewBot) -> None:
+    ws = workspace()
+    accounts = copy.deepcopy(ws.accounts)
+    accounts["initech-labs"]["metadata"]["agent"]["name"] = "Initech\nLabs"
+    bot = await new_bot(ws=dataclasses.replace(ws, accounts=accounts))
+    found = await lookup(bot, "account Initech\nLabs")  # pasted from Pendo, line break and all
+    assert "`initech-labs`" in text(found) and "INITECH" in text(found).upper()
+    other = await lookup(bot, "account Initech")  # and the other Initech is still found by its own name
+    assert "`initech`" in text(other) and "initech-labs" not in text(other)

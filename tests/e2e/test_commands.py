@@ -206,7 +206,9 @@ async def test_health_and_readiness(bot: Bot) -> None:
     bot.deps.memo.clear()  # forget the last readiness answer (kept 30 s)
     bot.pendo.fail(r"/metadata/schema", 403)
     not_ready = await bot.http.get("/readyz")
-    assert not_ready.status_code == 503 and "PENDO_INTEGRATION_KEY" in not_ready.json()["pendo"]
+    refused = not_ready.json()["pendo"]
+    assert not_ready.status_code == 503 and "Pendo refused the bot's integration key" in refused
+    assert "HTTP 403" in refused and "another region" in refused and "PENDO_INTEGRATION_KEY" in refused
 
 
 async def test_app_home_shows_connection_status_without_secrets(bot: Bot) -> None:

@@ -78,8 +78,8 @@ async def test_pendo_text(bot: Bot, case: dict[str, Any], caplog: pytest.LogCapt
         assert bot.responses(rid) == []
         return
     if case["expect"] == "email":
-        # the fallback text drops mrkdwn's * and ` (the blocks keep them, escaped)
-        shown = html.escape(case["value"], quote=False).replace("*", "").replace("`", "")
+        # the fallback text drops mrkdwn's *; typed backticks show as look-alikes (blocks.typed)
+        shown = html.escape(case["value"], quote=False).replace("*", "").replace("`", "ˋ")
         assert f"Looking up {shown} in Pendo" in ack_text.replace("*", "")
     else:
         assert f"Looking up ticket #{case['value']} in Zendesk and Pendo" in ack_text.replace("*", "")

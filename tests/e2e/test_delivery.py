@@ -16,14 +16,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from bot.answers import TEXT_LIMIT, Answer
 from bot.audit import Outcome
 from bot.cache import TTLCache
 from bot.listeners.channels import ChannelPolicy
 from bot.sample import JANE, LoopbackServer
-from tests.e2e.conftest import Bot
+from bot.sample.slack_api import FakeSlack, create_slack_app
+from tests.e2e.conftest import NewBot
 
 
 @pytest.fixture
@@ -34,14 +35,17 @@ def broken_response_url() -> Iterator[tuple[str, list[bytes]]]:
         received.append(await request.body())
         return PlainTextResponse("internal error", status_code=500)
 
-    with LoopbackServer(Starlette(routes=[Route("/hook", fail, methods=["POST"])])) as server:
+    routes = [Route("/hook", fail, methods=["POST"]), Mount("/", create_slack_app(FakeSlack()))]
+    with LoopbackServer(Starlette(routes=routes)) as server:  # a Slack whose response_url fails
         yield f"{server.base_url}/hook", received
 
 
 async def test_an_answer_that_response_url_refused_is_audited_as_undelivered(
-    bot: Bot, broken_response_url: tuple[str, list[bytes]], caplog: pytest.LogCaptureFixture
+    new_bot: NewBot, broken_response_url: tuple[str, list[bytes]], caplog: pytest.LogCaptureFixture
 ) -> None:
     url, received = broken_response_url
+    # The bot posts only to Slack's hosts or SLACK_API_URL's: here the broken server plays Slack.
+    bot = await new_bot(slack_api_url=url.removesuffix("/hook") + "/api/")
     caplog.set_level(logging.INFO, logger="bot.audit")
     body = urlencode(
         {

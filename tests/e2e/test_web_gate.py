@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -239,3 +240,90 @@ async def test_a_ticket_answer_keeps_one_deadline_across_zendesk_and_pendo(
     finally:
         await bot.http.aclose()
         await bot.deps.aclose()
+
+
+# --- issue 21 item 6: signed payloads with fields of the wrong type get 400 and one line, not a 500 ---------
+def lookup_submission(**changes: Any) -> dict[str, Any]:
+    """A `Pendo lookup` modal submission as Slack sends it, with `changes` applied to it."""
+    payload: dict[str, Any] = {
+        "type": "view_submission",
+        "team": {"id": "T0001"},
+        "user": {"id": "U0AGENT", "team_id": "T0001"},
+        "api_app_id": "A0001",
+        "view": {
+            "id": "V0001",
+            "type": "modal",
+            "callback_id": "pendo_lookup_modal",
+            "state": {"values": {"query": {"text": {"type": "plain_text_input", "value": JANE}}}},
+        },
+        "response_urls": [
+            {"block_id": "where", "action_id": "channel", "channel_id": "C0SUPPORT", "response_url": "x"}
+        ],
+    }
+    for path, value in changes.items():
+        target = payload
+        *parents, last = path.split("__")
+        for key in parents:
+            target = target[key]
+        if value is ...:
+            del target[last]
+        else:
+            target[last] = value
+    return payload
+
+
+MALFORMED_PAYLOADS: list[tuple[str, dict[str, Any]]] = [
+    ("state.values.query a string", lookup_submission(view__state__values__query="jane")),
+    ("state.values a list", lookup_submission(view__state__values=[1])),
+    ("response_urls a string", lookup_submission(response_urls="https://hooks.slack.com/x")),
+    ("response_urls [null]", lookup_submission(response_urls=[None])),
+    ("view without a type", lookup_submission(view__type=...)),
+    ("view a string", lookup_submission(view="modal")),
+    ("user a number", lookup_submission(user=42)),
+    ("actions a string", {"type": "block_actions", "user": {"id": "U1"}, "actions": "message_share"}),
+    ("type a list", {"type": ["block_actions"], "user": {"id": "U1"}}),
+]
+
+
+@pytest.mark.parametrize(
+    "payload", [p for _, p in MALFORMED_PAYLOADS], ids=[c for c, _ in MALFORMED_PAYLOADS]
+)
+async def test_signed_interaction_payloads_of_the_wrong_shape_get_400_and_one_line(
+    bot: Bot, caplog: pytest.LogCaptureFixture, payload: dict[str, Any]
+) -> None:
+    payload = json.loads(
+        json.dumps(payload).replace('"response_url": "x"', f'"response_url": "{bot.slack_url}/r"')
+    )
+    body = urlencode({"payload": json.dumps(payload)})
+    caplog.set_level(logging.INFO)
+    response = await bot.http.post(
+        "/slack/events",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded", **bot.sign(body)},
+    )
+    assert response.status_code == 400
+    assert not any(r.exc_info for r in caplog.records)
+    refused = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(refused) == 1 and len(refused[0].getMessage()) < 200 and JANE not in str(refused[0].__dict__)
+    assert bot.pendo.requests == [] and bot.slack.calls == []
+
+
+async def test_an_event_without_a_type_gets_400(bot: Bot) -> None:
+    body = json.dumps({"type": "event_callback", "event_id": "Ev1", "event": {"channel": "C1"}})
+    response = await bot.http.post(
+        "/slack/events", content=body, headers={"content-type": "application/json", **bot.sign(body)}
+    )
+    assert response.status_code == 400 and "event without a type" in response.text
+
+
+async def test_a_well_formed_submission_still_gets_through(bot: Bot) -> None:
+    payload = lookup_submission()
+    payload["response_urls"][0]["response_url"] = f"{bot.slack_url}/response/shape-ok"
+    body = urlencode({"payload": json.dumps(payload)})
+    response = await bot.http.post(
+        "/slack/events",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded", **bot.sign(body)},
+    )
+    assert response.status_code == 200
+    assert "Jane Doe" in json.dumps(await bot.final_response("shape-ok"))

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.sample import JANE, TICKET_JANE
 from bot.sample.slack_api import FakeSlack
 from bot.sample.work_objects import entity_errors
@@ -141,3 +143,33 @@ def test_the_fake_rejects_metadata_outside_the_schema() -> None:
     ]
     for entity in bad:
         assert entity_errors(entity), entity
+
+
+# --- issue 21 item 4: odd ids answer "not a ticket"; no channel or a foreign user fails closed -------------
+@pytest.mark.parametrize("ticket", ["99999999999999999999", "١٠٠١", "²", "0", "-1001", " 1001", "1001\n"])
+async def test_an_id_that_is_not_a_ticket_number_gets_a_panel_saying_so(new_bot: NewBot, ticket: str) -> None:
+    bot = await new_bot(work_objects="on")
+    await bot.event(details_requested(ticket))
+    body = await presented(bot)
+    assert body["error"]["custom_message"] == "This item is not a Zendesk ticket this bot knows."
+    assert bot.zendesk.requests == [] and bot.pendo.requests == []
+
+
+async def test_a_panel_without_a_channel_shows_nothing_of_the_customer(new_bot: NewBot) -> None:
+    bot = await new_bot(work_objects="on")
+    event = details_requested(str(TICKET_JANE))
+    del event["channel"]
+    await bot.event(event)
+    body = await presented(bot)
+    assert "metadata" not in body and "Jane" not in json.dumps(body)
+    assert "can't tell which conversation" in body["error"]["custom_message"]
+    assert bot.zendesk.requests == [] and bot.pendo.requests == []
+
+
+async def test_a_panel_for_a_user_of_another_workspace_shows_nothing_of_the_customer(new_bot: NewBot) -> None:
+    bot = await new_bot(work_objects="on")
+    await bot.event(details_requested(str(TICKET_JANE)) | {"user_team": "T0OTHER"})
+    body = await presented(bot)
+    assert "metadata" not in body and "Slack Connect" in body["error"]["custom_message"]
+    await bot.event(details_requested(str(TICKET_JANE)) | {"user_team": "T0001"})  # this workspace: shown
+    assert "metadata" in await presented(bot, 2)

@@ -260,7 +260,7 @@ async def test_metadata_lookup_wrong_shape_is_bad_response() -> None:
 
 # --- errors --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("status", [401, 403])
-async def test_auth_errors_name_the_setting_never_the_key(status: int) -> None:
+async def test_auth_errors_name_the_setting_in_the_hint_never_the_key(status: int) -> None:
     wire = Wire(httpx.Response(status, json={"message": "bad key"}))
     client = make_client(wire)
     with pytest.raises(AuthError) as info:
@@ -268,7 +268,8 @@ async def test_auth_errors_name_the_setting_never_the_key(status: int) -> None:
     err = info.value
     assert len(wire.requests) == 1  # never retried
     assert err.status == status
-    assert "PENDO_INTEGRATION_KEY" in err.user_message
+    assert "PENDO_INTEGRATION_KEY" in (err.hint or "") and "PENDO_REGION" in (err.hint or "")
+    assert "PENDO_" not in err.user_message  # agents read it: whom to tell, not which setting
     for text in (err.user_message, err.detail, str(err), repr(err)):
         assert KEY not in text
         assert KEY[:8] not in text
@@ -400,13 +401,14 @@ async def test_429_retry_after_goes_to_the_injected_sleep() -> None:
 
 
 async def test_429_without_retry_after_still_backs_off() -> None:
-    """Pendo sends no Retry-After: the bot waits anyway (never ~0 s), exponentially, then succeeds."""
+    """Pendo sends no Retry-After: the bot waits at least a second (a leaky bucket is still full a
+    fraction of a second later), then twice that, then succeeds; the ordinary backoff does not apply."""
     sleeps = Sleeps()
     wire = Wire(httpx.Response(429), httpx.Response(429), ok(VISITOR))
     visitor = await make_client(wire, sleeps=sleeps).get_visitor("jane@example.com")
     assert visitor is not None and len(wire.requests) == 3
     first, second = sleeps.delays
-    assert 0.005 <= first <= 0.01 and 0.01 <= second <= 0.02  # base 0.01 s: at least half the cap
+    assert 1.0 <= first <= 1.25 and 2.0 <= second <= 2.5
 
 
 async def test_429_without_retry_after_exhausted_is_rate_limited() -> None:
@@ -654,3 +656,12 @@ def test_visitors_with_field_shape() -> None:
         {"filter": 'metadata.agent.email == "a@b.c"'},
         {"limit": 7},
     ]
+
+
+def test_a_name_is_searched_as_typed_and_with_its_spaces_folded() -> None:
+    from bot.pendo.queries import name_spellings
+
+    spellings = name_spellings("  Initech\nLabs ")
+    assert spellings[0] == "Initech\nLabs" and "Initech Labs" in spellings
+    assert "initech labs" in spellings and "INITECH\nLABS" in spellings
+    assert name_spellings("acme") == ["acme", "ACME", "Acme"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import TypeAdapter
 
 from bot.cache import TTLCache, track_stale
 from bot.pendo.models import CatalogItem
@@ -158,6 +159,42 @@ async def test_a_stale_value_from_another_instance_stands_in_for_a_failure(redis
         with pytest.raises(NotFound):  # "not found" is never papered over
             await b.get_or_load("k", 0.1, gone)
     assert use.oldest is not None and 0.1 <= use.oldest < 5
+
+
+async def test_an_entry_for_this_key_but_of_another_type_is_ignored_and_loaded_again(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b = two_caches(redis_url)
+    expect = TypeAdapter(CatalogItem)
+    item = CatalogItem.model_validate({"id": "p1", "name": "Dashboard", "kind": "Page"})
+
+    async def wrong() -> Any:
+        return {"not": "an item"}
+
+    async def right() -> CatalogItem:
+        return item
+
+    caplog.set_level(logging.WARNING, logger="bot.cache")
+    await a.get_or_load("k", 60, wrong)  # written by a caller (or a version) that meant something else
+    assert await b.get_or_load("k", 60, right, expect=expect) == item
+    assert await TTLCache(shared=RedisLink(redis_url)).get_or_load("k", 60, wrong, expect=expect) == item
+    assert caplog.text.count("unreadable shared cache entry ignored") == 1
+
+
+async def test_an_entry_from_a_far_future_is_kept_no_longer_than_the_ttl(redis_url: str) -> None:
+    a, b = two_caches(redis_url)
+    await a.get_or_load("k", 60, lambda: _value("old"))
+    client = b._shared.client  # type: ignore[union-attr]
+    rkey = b._rkey("k")
+    await client.set(rkey, encode((rkey, 1e99, 0.0, "forever")), px=60_000)
+    assert await b.get_or_load("k", 0.05, lambda: _value("new")) == "forever"
+    await client.delete(rkey)
+    await asyncio.sleep(0.1)
+    assert await b.get_or_load("k", 0.05, lambda: _value("new")) == "new"
+
+
+async def _value(v: str) -> str:
+    return v
 
 
 # --- rate budgets ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from bot.context.models import (
     AccountNotFound,
     AccountSummary,
     AccountVisitor,
+    Gap,
     MetadataField,
     TopItem,
     Trend,
@@ -62,7 +63,7 @@ def extreme(n_visitors: int = 5) -> AccountContext:
         first_visit_ms=NOW - 400 * 86_400_000,
         last_visit_ms=NOW - 60_000,
         figures=figures,
-        gaps=["Usage figures unavailable: Pendo did not answer in 8 s."],
+        gaps=[Gap("Usage figures", "Pendo did not answer in 8 s.")],
     )
 
 

@@ -13,8 +13,17 @@ from typing import Any
 import pytest
 
 from bot import answers
-from bot.context.models import Ambiguous, Candidate, CustomerContext, MetadataField, Timeline, TimelineEntry
-from bot.context.tickets import TicketContext
+from bot.context.models import (
+    Ambiguous,
+    Candidate,
+    CustomerContext,
+    Gap,
+    MetadataField,
+    Timeline,
+    TimelineEntry,
+)
+from bot.context.tickets import NoPendo, TicketContext
+from bot.pendo.client import PendoKeyOrRegionRejected
 from bot.render import blocks as block_kit
 from bot.render import tickets as ticket_blocks
 from bot.render import words
@@ -29,7 +38,8 @@ from bot.sample import (
     TICKET_SAM,
     Workspace,
 )
-from bot.upstream import AuthError, BadResponse, RateLimited, Unavailable
+from bot.upstream import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
+from bot.zendesk.client import TicketNotFound, ZendeskAuthError, ZendeskForbidden
 from bot.zendesk.models import Via
 from tests.render.test_messages import (
     DAY,
@@ -387,6 +397,44 @@ def test_ticket_header_never_shows_raw_values() -> None:
     assert status_line.startswith("Escalated · Urgent<&>"), status_line
 
 
+@pytest.mark.parametrize(
+    ("error", "agent"),
+    [
+        (
+            AuthError("Pendo", "x", status=401, setting="PENDO_INTEGRATION_KEY"),
+            "Pendo rejected the bot's credentials. Tell whoever runs the bot.",
+        ),
+        (ZendeskAuthError("x"), "Zendesk rejected the bot's credentials. Tell whoever runs the bot."),
+        (
+            ZendeskForbidden(7, "x"),
+            "The bot's Zendesk user cannot see ticket #7. Ask your Zendesk admin to give it access to the "
+            "ticket's group or brand.",
+        ),
+        (
+            ZendeskForbidden(None, "x"),
+            "The bot's Zendesk user is not allowed to read these tickets. Ask your Zendesk admin to check its "
+            "role (or the OAuth token's scopes).",
+        ),
+        (
+            PendoKeyOrRegionRejected("Pendo", "x", status=400, setting="PENDO_REGION"),
+            "Pendo refused the bot's key: the key or the Pendo region is likely wrong. Ask your Pendo admin "
+            "to check the bot's Pendo settings.",
+        ),
+        (Unavailable("Pendo", "x", status=503), "Pendo is unavailable right now. Try again in a minute."),
+        (Unavailable("Pendo", "x", timeout=8), "Pendo did not answer in 8 s. Try again in a minute."),
+        (TicketNotFound(7, "x"), TicketNotFound(7, "x").user_message),
+        (
+            RateLimited("Zendesk", "x", retry_after=30),
+            "Zendesk is rate-limiting the bot right now. Try again in 30 s.",
+        ),
+    ],
+)
+def test_each_failure_says_its_own_agent_sentence(error: UpstreamError, agent: str) -> None:
+    # each error writes the sentence for agents itself: nothing is cut out of the admin's sentence
+    assert error.agent_message == agent
+    assert not re.search(r"\bHTTP\b|\(\d{3}\)|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", agent)
+
+
 def test_upstream_failures_in_words_for_agents() -> None:
     errors = [
         AuthError("Pendo", "HTTP 401 GET /api/v1/visitor/{id}", status=401, setting="PENDO_INTEGRATION_KEY"),
@@ -406,20 +454,33 @@ def test_upstream_failures_in_words_for_agents() -> None:
 
 def test_gaps_group_by_cause() -> None:
     gaps = [
-        "Usage figures unavailable: Pendo is unavailable right now (HTTP 503). Try again in a minute.",
-        "Recent activity unavailable: Pendo did not answer in 8 s. Try again in a minute.",
-        "Account Acme: Details unavailable: Pendo is unavailable right now (HTTP 500). Try again in a minute.",
-        "Account Beta: not found in Pendo.",
+        Gap.of("Usage figures", Unavailable("Pendo", "HTTP 503 from x", status=503)),
+        Gap.of("Recent activity", Unavailable("Pendo", "overall deadline", timeout=8)),
+        Gap.of("Details", Unavailable("Pendo", "HTTP 500 from x", status=500)).for_account("Acme"),
+        Gap(None, "not found in Pendo", account="Beta"),
     ]
     assert words.gap_sentences(gaps) == [
         "Usage figures and an account's figures could not be loaded: Pendo is unavailable right now. Try again in a minute.",
         "Recent activity could not be loaded: Pendo did not answer in 8 s. Try again in a minute.",
         "Account Beta: not found in Pendo.",
     ]
-    auth = "Usage figures unavailable: Pendo rejected the bot's credentials (401). Ask your Pendo admin to check PENDO_INTEGRATION_KEY."
+    auth = Gap.of("Usage figures", AuthError("Pendo", "x", status=401, setting="PENDO_INTEGRATION_KEY"))
     assert words.gap_sentences([auth]) == [
         "Usage figures could not be loaded: Pendo rejected the bot's credentials. Tell whoever runs the bot."
     ]
+
+
+def test_an_account_name_that_reads_like_a_gap_stays_a_name() -> None:
+    # a gap once went through "Account {name}: {part} unavailable: {why}" and a regex read it back
+    name = "Ops: Usage figures unavailable: EU"
+    gap = Gap.of("Details", Unavailable("Pendo", "overall deadline", timeout=8)).for_account(name)
+    assert words.gap_sentences([gap]) == [
+        "An account's figures could not be loaded: Pendo did not answer in 8 s. Try again in a minute."
+    ]
+    assert (
+        str(gap)
+        == f"Account {name}: Details unavailable: Pendo did not answer in 8 s. Try again in a minute."
+    )
 
 
 # --- small things ------------------------------------------------------------------------------------------
@@ -464,10 +525,7 @@ async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id:
 
 
 def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
-    reason = (
-        "Pendo data unavailable: Pendo rejected the bot's credentials (401). Ask your Pendo admin to check "
-        "PENDO_INTEGRATION_KEY."
-    )
+    reason = Gap.of("Pendo data", AuthError("Pendo", "x", status=401, setting="PENDO_INTEGRATION_KEY"))
     text = all_text(
         ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), reason=reason))
     )
@@ -478,9 +536,6 @@ def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
 def test_a_reason_names_the_channel_in_words() -> None:
     bundle = extreme_bundle(email=None)
     bundle = replace(bundle, ticket=bundle.ticket.model_copy(update={"via": Via(channel="native_messaging")}))
-    reason = (
-        "The requester has no email address in Zendesk (a native_messaging ticket), so there is no Pendo "
-        "visitor to show."
-    )
+    reason = NoPendo.NO_EMAIL
     text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, TicketContext(bundle, reason=reason)))
     assert "(a Messaging ticket)" in text and "native_messaging" not in text

@@ -28,8 +28,11 @@ from bot.context.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
+    Depth,
+    Gap,
     MetadataField,
     NotFoundInPendo,
+    NpsAnswer,
     Timeline,
     TimelineEntry,
     TopItem,
@@ -46,6 +49,7 @@ from bot.sample import (
     DORMANT,
     JANE,
     MULTI,
+    MULTI_ACCOUNTS,
     NOBODY,
     OPS,
     OPS_VISITOR_IDS,
@@ -123,7 +127,7 @@ NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 
 
 @pytest.mark.parametrize("visitor", NAMED)
-async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str) -> None:
+async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str, ws: Workspace) -> None:
     deps, _ = make_deps()
     result = await deps.context.lookup(visitor)
     assert isinstance(result, CustomerContext)
@@ -139,7 +143,10 @@ async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: 
     if visitor == SOLO:
         assert "no account" in all_text(answer.message)
     if visitor == MULTI:
-        assert all_text(answer.message).count("🏢") == 1 and "and 2 more accounts" in all_text(answer.message)
+        first = all_text(answer.message)  # every account by name on the first screen, in Pendo's order
+        names = [f"|{ws.accounts[a]['metadata']['agent']['name']}>" for a in MULTI_ACCOUNTS]
+        assert first.count("🏢") == 1 and "more" not in first.split("🏢")[1].split("\n")[0]
+        assert [first.index(n) for n in names] == sorted(first.index(n) for n in names)
         assert all_text(full).count("🏢") == 3
 
 
@@ -154,11 +161,10 @@ async def test_visitor_drawn_by_id(make_deps: Any, visitor_id: str) -> None:
 
 async def test_context_message_with_gaps(make_deps: Any) -> None:
     deps, controls = make_deps()
-    controls.fail(r"^/api/v1/account/", 500)
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
     result = await deps.context.lookup(MULTI)
-    assert isinstance(result, CustomerContext) and len(result.gaps) == 2 + 3
+    assert isinstance(result, CustomerContext) and len(result.gaps) == 3 + 3
     answer = answers.render_result(result, NOW)
     assert answer.outcome == "partial"
     check_message(answer.message)
@@ -166,7 +172,8 @@ async def test_context_message_with_gaps(make_deps: Any) -> None:
     # one failing upstream (Pendo, with 500s and 503s) is said once, naming every part it broke
     assert text.count("⚠️") == 1, text
     assert (
-        "⚠️ Usage figures, recent activity and 3 accounts' figures could not be loaded: Pendo is unavailable right "
+        "⚠️ Usage figures, recent activity, survey answers and 3 accounts' figures could not be loaded: Pendo is "
+        "unavailable right "
         "now. Try again in a minute." in text
     )
     assert "HTTP" not in text and "500" not in text
@@ -214,7 +221,7 @@ async def test_email_answer_for_upstream_failure(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"^/api/v1/visitor/", 401)
     answer = await answers.email_answer(deps.context, JANE, "ref42")
-    assert answer.outcome == "error:AuthError"
+    assert answer.outcome == "error:PendoKeyRefused"
     check_message(answer.message)
     # words for agents: the setting name and the status go to the log and `pendo-bot check`
     assert "PENDO_INTEGRATION_KEY" not in answer.message["text"] and "401" not in answer.message["text"]
@@ -348,6 +355,7 @@ def extreme_context(
         daily_events=[i * 37 % 500 for i in range(30)],
         top_features=top,
         top_pages=[replace(t, id=f"p{t.id}", url=f"{base}/pages/p{t.id}") for t in top],
+        depth=Depth(used=12_345, catalog=99_999, previous=99_999),
     )
     kinds = ["page", "feature", "trackType", "guide", "untagged"]
     timeline = Timeline(
@@ -378,7 +386,7 @@ def extreme_context(
                 opted_out=i % 7 == 3,
                 usage=None if i % 5 == 4 else AccountUsage(1234, 29, 987_654, 54_321),
                 fields=[MetadataField(long("Plan <&>", 40), long(EVIL, 300)) for _ in range(3)],
-                gap=long(f"Account usage unavailable: {EVIL} ", 300) if i % 5 == 4 else None,
+                gap=Gap(None, long(f"Account usage unavailable: {EVIL} ", 300)) if i % 5 == 4 else None,
             )
         )
     return CustomerContext(
@@ -387,7 +395,15 @@ def extreme_context(
         usage=usage,
         accounts=summaries,
         timeline=timeline,
-        gaps=[long(f"Gap {i}: {EVIL} ", 400) for i in range(12)],
+        gaps=[Gap(None, long(f"Gap {i}: {EVIL} ", 400)) for i in range(12)],
+        nps=NpsAnswer(
+            visitor_id=profile.id,
+            account_id=None,
+            score=0,
+            ts_ms=NOW - 400 * DAY,
+            comment="\n".join(long(f"{EVIL} line {i} ", 3000) for i in range(5)),
+            survey=long(EVIL, 500),
+        ),
     )
 
 
@@ -436,6 +452,22 @@ def test_extreme_context_message(accounts: int) -> None:
         text = all_text(message)
         assert "<script>" not in text and "<!channel>" not in text
     assert "&lt;script&gt;" in all_text(block_kit.context_message(ctx))  # the user data is there, escaped
+
+
+def test_a_stale_full_summary_keeps_its_buttons() -> None:
+    # a full summary fills Slack's 50 blocks; the stale note must take a body block's place, not the buttons'
+    ctx = extreme_context(accounts=40)
+    view = block_kit.ViewRef(ctx.profile.id, full=True)
+    fresh = answers.render_result(ctx, NOW, view=view).message
+    assert len(fresh["blocks"]) == block_kit.MAX_BLOCKS
+    answer = answers.render_result(ctx, NOW, view=view, stale=block_kit.Stale("Pendo", 12 * 60))
+    check_message(answer.message)
+    blocks = answer.message["blocks"]
+    assert blocks[0]["elements"][0]["text"] == (
+        "⚠️ Pendo did not answer just now, so this shows what the bot saw 12 minutes ago."
+    )
+    assert blocks[-1] == fresh["blocks"][-1] and blocks[-1]["type"] == "actions"
+    assert answer.outcome == "partial:stale"  # the extreme context has gaps
 
 
 def test_extreme_timeline_keeps_whole_lines() -> None:
@@ -487,7 +519,7 @@ def test_extreme_ticket_unfurls() -> None:
         TicketContext(bundle, pendo=extreme_context(accounts=0, opted_out=True)),
         TicketContext(bundle, pendo=NotFoundInPendo("someone@example.com", "visitor ID")),
         TicketContext(bundle, pendo=Ambiguous("someone@example.com", [], "metadata field agent/email")),
-        TicketContext(bundle, reason=long(EVIL, 3000)),
+        TicketContext(bundle, reason=Gap("Pendo data", long(EVIL, 3000))),
     ]
     for tc in variants:
         unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
@@ -513,12 +545,6 @@ def test_link_labels_cannot_split_a_link() -> None:
 # `mrkdwn()` truncates any text past Slack's limit at a fixed character count. When the cut lands inside
 # `<url|label>`, `<!date^…>` or `&amp;`, Slack gets half a control sequence. The scans below try a run of
 # consecutive lengths, so one of them is bound to put the cut inside the trailing token.
-TRUNCATION_BUG = (
-    "bot/render/blocks.py mrkdwn(): truncate() cuts at a fixed length, splitting a trailing "
-    "<link|label> / <!date^…> / &amp; when user data makes the text long; truncate whole lines/items instead"
-)
-
-
 def test_long_feature_names_do_not_cut_a_top_items_link() -> None:
     """Ten top features (TOP_ITEMS=10) with 200-character names overflow the 2,000-character field."""
     ctx = extreme_context(accounts=1, top_name=200)
@@ -545,12 +571,6 @@ def test_many_candidate_accounts_do_not_cut_the_last_seen_date() -> None:
 
 
 # --- the fallback `text` is mrkdwn too -----------------------------------------------------------------
-FALLBACK_BUG = (
-    "the top-level `text` is formatted as mrkdwn by Slack (and is what notifications show), but user data "
-    "goes into it unescaped: wrap it in esc()"
-)
-
-
 def test_context_fallback_text_escapes_user_data() -> None:
     """Slack formats a message's top-level `text` as mrkdwn (it is the notification and the fallback)."""
     message = block_kit.context_message(extreme_context(accounts=1))
@@ -570,3 +590,19 @@ async def test_ticket_answer_fallback_text_escapes_the_subject(make_deps: Any) -
     answer = await answers.ticket_answer(tickets, bundle.ticket_id, "r1")
     check_message(answer.message)
     assert "<script>" not in answer.message["text"] and "<!channel>" not in answer.message["text"]
+
+
+@pytest.mark.parametrize(
+    ("words", "shown"),
+    [
+        ("Acme Corp", "*Acme Corp*"),
+        ("a*b_c", "`a*b_c`"),
+        ("x ~y~", "`x ~y~`"),
+        ("code `here`", "`code ˋhereˋ`"),
+        ("Initech\nLabs", "`Initech ↵ Labs`"),
+        ("<b>&", "*&lt;b&gt;&amp;*"),
+        ("<*>", "`&lt;*&gt;`"),
+    ],
+)
+def test_typed_words_are_quoted_as_typed(words: str, shown: str) -> None:
+    assert block_kit.typed(words) == shown

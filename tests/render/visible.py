@@ -1,4 +1,4 @@
-"""What a reader sees of a Block Kit message, as plain text: the measure for "compact" and the README.
+"""What a reader sees of a Block Kit message, as plain text: the measure for "compact" and docs/what-agents-see.md.
 
 Links show their label, `<!date^…|fallback>` its fallback, mentions as @user / #channel, entities
 decoded, bold/italic markers dropped; buttons show as [Label]. Dividers are a rule.

@@ -84,7 +84,14 @@ def test_events_are_sorted_and_reference_the_catalog(ws: Workspace) -> None:
     assert Counter(e.kind for e in ws.events).keys() == {"page", "feature", "trackType", "guide", "untagged"}
     assert (len(ws.pages), len(ws.features), len(ws.track_types), len(ws.guides)) >= (15, 25, 5, 3)
     assert {f["pageId"] for f in ws.features} <= ids["page"]
-    assert all(item["appId"] == -323232 for item in [*ws.pages, *ws.features, *ws.track_types, *ws.guides])
+    # Several apps, with features named like the web app's: counted apart by id, merged by name.
+    apps = {e.app_id for e in ws.events}
+    assert len(apps) == 3 and {item["appId"] for item in [*ws.pages, *ws.features, *ws.guides]} == apps
+    assert all(item["appId"] == -323232 for item in ws.track_types)
+    by_name = Counter(f["name"] for f in ws.features)
+    assert {"Create task", "Export CSV", "Add widget"} <= {n for n, count in by_name.items() if count > 1}
+    feature_app = {f["id"]: f["appId"] for f in ws.features}
+    assert all(feature_app[e.object_id or ""] == e.app_id for e in ws.events if e.kind == "feature")
 
 
 def test_feature_clicks_follow_a_load_of_their_page(ws: Workspace) -> None:

@@ -419,3 +419,44 @@ async def test_injected_429_has_no_retry_after(
         "/api/v1/aggregation", json=queries.envelope("x", [{"source": {"visitors": None}}])
     )
     assert response.status_code == 429 and "retry-after" not in response.headers
+
+
+# --- pollEvents -------------------------------------------------------------------------------------------
+async def test_poll_events_are_one_row_per_answer_in_the_window(
+    pendo: httpx.AsyncClient, ws: Workspace
+) -> None:
+    first = midnight(ws, ws.now_ms, -364)
+    rows = await aggregate(pendo, queries.visitor_poll_events(JANE, first + 12 * 3_600_000))
+    raw = [r for r in ws.poll_events if r["visitorId"] == JANE and first <= r["browserTime"] < ws.now_ms]
+    assert rows == raw and rows  # as stored: strings, missing fields and all
+    assert any(r["browserTime"] < first for r in ws.poll_events if r["visitorId"] == JANE)  # left out
+    assert all(isinstance(r["pollResponse"], str) for r in rows)
+    quarter = midnight(ws, ws.now_ms, -89)
+    rows = await aggregate(pendo, queries.account_poll_events("acme", quarter + 3_600_000))
+    assert rows == [r for r in ws.poll_events if r.get("accountId") == "acme" and r["browserTime"] >= quarter]
+
+
+async def test_poll_events_take_pendos_looker_form_and_refuse_more_than_a_year(
+    pendo: httpx.AsyncClient, ws: Workspace
+) -> None:
+    source = {"pollEvents": {"guideId": "guide-nps-survey", "pollId": "poll-nps-score"}}
+    series = {"period": "dayRange", "first": midnight(ws, ws.now_ms, -364), "count": 365}
+    rows = await aggregate(pendo, [{"source": source | {"timeSeries": series}}])
+    assert rows and {(r["guideId"], r["pollId"]) for r in rows} == {("guide-nps-survey", "poll-nps-score")}
+    too_long = {"pollEvents": None, "timeSeries": series | {"count": 366}}
+    body = queries.envelope("t", [{"source": too_long}])
+    answer = await pendo.post("/api/v1/aggregation", json=body)
+    assert answer.status_code == 400 and "365" in answer.text
+
+
+async def test_nps_guides_carry_two_polls_and_the_score_poll_names_its_follow_up(
+    pendo: httpx.AsyncClient,
+) -> None:
+    answer = await pendo.get("/api/v1/guide", params={"id": "guide-nps-survey,guide-nps-mobile"})
+    guides = answer.json()
+    assert len(guides) == 2
+    for guide in guides:
+        polls = {p["attributes"]["type"]: p for p in guide["polls"]}
+        assert set(polls) == {"NPSRating", "FreeForm"}
+        assert polls["NPSRating"]["attributes"]["followUp"] == polls["FreeForm"]["id"]
+        assert guide["polls"][0]["attributes"]["type"] == "FreeForm"  # order is not to be relied on

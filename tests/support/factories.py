@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from bot.context.tickets import TicketLookup
 from bot.deps import Deps, build_deps
@@ -33,7 +34,8 @@ class SampleDeps:
     settings: Settings
     controls: FakeControls  # the fake Pendo's request log and fault injection
     zendesk_controls: FakeControls
-    helpdesk: Helpdesk  # the fake Zendesk's tickets, comments, webhooks and triggers
+    pendo_app: Starlette | None = None  # the fake Pendo itself (`app.state.set_timezone`, ...)
+    helpdesk: Helpdesk | None = None  # the fake Zendesk's tickets, comments, webhooks and triggers
 
     @property
     def tickets(self) -> TicketLookup:
@@ -95,7 +97,12 @@ class DepsFactory:
         )
         self.made.append(deps)
         return SampleDeps(
-            deps, settings, pendo_app.state.controls, zendesk_app.state.controls, zendesk_app.state.helpdesk
+            deps,
+            settings,
+            pendo_app.state.controls,
+            zendesk_app.state.controls,
+            pendo_app,
+            zendesk_app.state.helpdesk,
         )
 
     async def aclose(self) -> None:

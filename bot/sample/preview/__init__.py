@@ -55,7 +55,7 @@ def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000) -
     import uvicorn
 
     email_field = None if settings.pendo_email_field else "agent/email"
-    app = create_preview_app(DemoStack(settings, email_field=email_field))
+    app = create_preview_app(DemoStack(settings, email_field=email_field), host=host)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Pendo context for Slack, demo: open http://{shown}:{port}/  (Ctrl-C to stop)", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)

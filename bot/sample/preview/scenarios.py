@@ -27,7 +27,7 @@ from bot.sample.data import (
 
 # What each sample ticket demonstrates (the dataset's comments say why each exists).
 TICKET_NOTES: dict[int, str] = {
-    TICKET_JANE: "a daily user: what she did in the hours before filing",
+    TICKET_JANE: "a daily user and an NPS detractor: what she did in the hours before filing",
     TICKET_NO_EMAIL: "a phone call with no requester email: the ticket only",
     TICKET_UNKNOWN_REQUESTER: "a requester Pendo has never seen",
     TICKET_OPS: "two Pendo visitors share the requester's email: none is guessed",
@@ -48,8 +48,8 @@ def scenarios(
         return {"label": label, "note": note, "do": "command", "text": f"/pendo {text}"}
 
     people = [
-        command(JANE, "A daily user", JANE),
-        command(POWER_USER, "A heavy user", POWER_USER),
+        command(JANE, "A daily user", f"{JANE}: an NPS detractor"),
+        command(POWER_USER, "A heavy user", f"{POWER_USER}: a promoter, three apps"),
         command(MULTI, "Three accounts", MULTI),
         command(OPS, "An ambiguous email", f"{OPS}: two visitors, pick one"),
         command(PRIVATE, "An opted-out visitor", f"{PRIVATE}: no activity shown"),
@@ -99,10 +99,24 @@ def scenarios(
             "text": f"@pendo who is {JANE}?",
         },
     ]
+    preferences = [
+        {
+            "label": "Your preferences in the Home tab",
+            "note": "event kinds, compact or full first, your links' unfurls, fields, time zone",
+            "do": "home",
+            "text": "",
+        },
+        command("settings", "The same form from /pendo settings", "a modal; each change is kept at once"),
+    ]
     return [
         {"title": "Look someone up", "items": people},
         {"title": "Accounts", "hint": "Every visitor summary has Open account too.", "items": accounts},
         {"title": "On any message", "items": elsewhere},
+        {
+            "title": "Your preferences",
+            "hint": "They shape your private answers; unfurls and shared summaries keep the workspace's.",
+            "items": preferences,
+        },
         {
             "title": "Paste a ticket link (it unfurls)",
             "hint": "Or type /pendo with the number: the same, privately. A ticket pasted again in the same "

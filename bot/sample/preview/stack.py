@@ -12,7 +12,6 @@ restart, so no cached answer hides what the switch changes.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import secrets
 import time
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.app import build_app
 from bot.deps import Deps, build_deps
 from bot.sample import create_pendo_app, create_zendesk_app, sample_settings
-from bot.sample.data import Workspace, build_workspace
+from bot.sample.data import DEFAULT_TIMEZONE, Workspace, build_workspace
 from bot.sample.helpdesk import Helpdesk
 from bot.sample.server import LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app
@@ -46,21 +45,8 @@ FAULTS: dict[str, str] = {
     "key": "Pendo rejects the integration key (401)",
     "usage": "Pendo's aggregations fail (500): figures missing, the rest shown",
 }
-# Subscription time zones offered by the switch (IANA names), when the sample Pendo API has one.
+# Subscription time zones offered by the switch (IANA names).
 TIME_ZONES: tuple[str, ...] = ("America/Chicago", "UTC", "Asia/Tokyo")
-
-
-def subscription_tz_supported() -> bool:
-    """Whether the sample workspace takes a subscription time zone (`build_workspace(now, timezone=…)`,
-    issue 7): the switch is offered only then."""
-    return "timezone" in inspect.signature(build_workspace).parameters
-
-
-def default_subscription_tz() -> str:
-    if not subscription_tz_supported():
-        return "UTC"
-    default = inspect.signature(build_workspace).parameters["timezone"].default
-    return str(default) if isinstance(default, str) else TIME_ZONES[0]
 
 
 @dataclass(frozen=True)
@@ -93,7 +79,7 @@ class DemoStack:
         self.slack_server = LoopbackServer(create_slack_app(self.slack))
         self.ws: Workspace | None = None
         self.fault = "none"
-        self.subscription_tz = default_subscription_tz()
+        self.subscription_tz = DEFAULT_TIMEZONE
         self.bot: BotInstance | None = None
         self._retired: set[asyncio.Task[None]] = set()
 
@@ -129,8 +115,7 @@ class DemoStack:
 
     def _build(self) -> BotInstance:
         # A fresh workspace per bot: its times are relative to now, as when the bot process starts.
-        zone: dict[str, Any] = {"timezone": self.subscription_tz} if subscription_tz_supported() else {}
-        self.ws = build_workspace(int(time.time() * 1000), **zone)
+        self.ws = build_workspace(int(time.time() * 1000), self.subscription_tz)
         settings = self.settings()
         pendo = create_pendo_app(self.ws)
         _apply_fault(pendo.state.controls, self.fault)
@@ -159,8 +144,6 @@ class DemoStack:
                 raise ValueError(f"unknown fault {fault!r}")
             self.fault = fault
         if subscription_tz is not None:
-            if not subscription_tz_supported():
-                raise ValueError("the sample Pendo API has no subscription time zone to switch")
             if subscription_tz not in TIME_ZONES:
                 raise ValueError(f"unknown time zone {subscription_tz!r}")
             self.subscription_tz = subscription_tz
@@ -169,6 +152,13 @@ class DemoStack:
             task = asyncio.create_task(self._retire(old))
             self._retired.add(task)
             task.add_done_callback(self._retired.discard)
+
+    def set_reader_zone(self, zone: str) -> None:
+        """The reader changed their Slack profile's zone: `users.info` says so, and the bot forgets the
+        zone it cached (as it would once its cache expired)."""
+        self.slack.user_zones[READER] = zone
+        if self.bot is not None:
+            self.bot.deps.memo.clear()
 
     @staticmethod
     async def _retire(old: BotInstance) -> None:

@@ -272,8 +272,8 @@ const App = (() => {
       case "views.update":
         if (state.modal) openModal({ ...(item.result.view || b.view), id: state.modal.id });
         break;
-      case "views.publish":
-        state.home = b.view;
+      case "views.publish": // Slack keeps the view with its id and hash; clicks in it carry both
+        state.home = item.result.view || b.view;
         if (state.view === "home") drawHome();
         break;
       default:
@@ -458,7 +458,7 @@ const App = (() => {
     const home = $("#home");
     home.innerHTML = "";
     if (!state.home) home.innerHTML = '<div class="muted">Waiting for the bot to publish its Home tab…</div>';
-    else home.appendChild(BK.render(state.home.blocks || [], blockCtx({ message: { channel: state.channel, ts: newTs(), ephemeral: true } })));
+    else home.appendChild(BK.render(state.home.blocks || [], blockCtx({ view: state.home })));
   }
 
   // --- sidebar: what to try, switches ------------------------------------------------------------
@@ -516,7 +516,8 @@ const App = (() => {
             const c = state.config.channels.find((x) => x.name === item.channel);
             if (c) selectChannel(c.id);
           } else if (state.view !== "channel") selectChannel(state.channel);
-          if (item.do === "shortcut") messageShortcut(item.text);
+          if (item.do === "home") showHome();
+          else if (item.do === "shortcut") messageShortcut(item.text);
           else if (item.do === "global") globalShortcut(item.callback);
           else send(item.text);
         };
@@ -531,8 +532,6 @@ const App = (() => {
     fault.innerHTML = Object.entries(sw.faults).map(([k, label]) => `<option value="${k}"${k === sw.fault ? " selected" : ""}>${BK.esc(label)}</option>`).join("");
     const tz = $("#switch-subscription-tz");
     tz.innerHTML = sw.time_zones.map((z) => `<option${z === sw.subscription_tz ? " selected" : ""}>${BK.esc(z)}</option>`).join("");
-    tz.disabled = !sw.subscription_tz_supported;
-    $("#tz-note").hidden = sw.subscription_tz_supported;
     const reader = $("#switch-reader-tz");
     const zones = [...new Set([state.tz, "UTC", "America/Los_Angeles", "America/Chicago", "America/New_York", "Europe/London", "Europe/Berlin", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"])];
     reader.innerHTML = zones.map((z) => `<option${z === state.tz ? " selected" : ""}>${BK.esc(z)}</option>`).join("");
@@ -545,8 +544,14 @@ const App = (() => {
     $("#switch-status").textContent = "Bot restarted (fresh cache).";
   }
 
+  // The reader's Slack profile zone (what users.info answers) is the one this page draws times in.
+  async function readerZone(tz) {
+    await fetch("/demo/reader", { method: "POST", body: JSON.stringify({ tz }) });
+  }
+
   async function start() {
     state.config = await (await fetch("/demo/config")).json();
+    await readerZone(state.tz);
     state.seq = state.config.seq;
     state.channel = state.config.channels[0].id;
     $("#team-name").textContent = state.config.team.name;
@@ -564,8 +569,9 @@ const App = (() => {
     $("#composer-input").addEventListener("input", draftChanged);
     $("#switch-fault").onchange = (e) => setSwitch({ fault: e.target.value });
     $("#switch-subscription-tz").onchange = (e) => setSwitch({ subscription_tz: e.target.value });
-    $("#switch-reader-tz").onchange = (e) => {
+    $("#switch-reader-tz").onchange = async (e) => {
       state.tz = e.target.value;
+      await readerZone(state.tz);
       state.messages.forEach(drawMessage);
       drawAll();
     };

@@ -1,0 +1,249 @@
+"""Each agent's preferences: the form (App Home and `/pendo settings`), its changes, and `agent_choices`,
+which every private answer is shaped by.
+
+The form saves each change as it is made (`block_actions` on an element, in the Home tab or the modal),
+then draws itself again from what the store kept: `views.publish` for the Home tab, `views.update` for
+the modal. A choice the bot cannot keep gets a sentence in the form and changes nothing.
+
+The agent's Slack time zone (`users.info`, `tz`) is the default for their day lines; it is cached in the
+deps' Slack memo, and when Slack does not say, day lines stay at UTC midnight (one log line).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answers import deliver, slack_error
+from bot.deps import Deps
+from bot.listeners.routes import Route
+from bot.pendo.models import MetadataSchema
+from bot.preferences.model import (
+    Choices,
+    PreferenceError,
+    Preferences,
+    parse_fields,
+    parse_kinds,
+    parse_timezone,
+    parse_view,
+)
+from bot.preferences.store import PreferencesUnavailable, RedisPreferences
+from bot.render import blocks as block_kit
+from bot.render import settings as form_blocks
+from bot.render.home import home_view
+from bot.upstream import UpstreamError
+
+log = logging.getLogger(__name__)
+TZ_TTL = 6 * 3600.0  # a Slack profile's zone, reused for this long
+TZ_RETRY = 300.0  # after users.info failed, UTC day lines for this long before asking again
+SCHEMA_WAIT = 1.5  # the modal must open within Slack's 3 s trigger: the field lists may come later
+SETTINGS_WORD = "settings"
+NO_MODAL = (
+    "I couldn't open your preferences here. Open the bot's *Home* tab (click *pendo* in the sidebar): "
+    "the same form is there."
+)
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The Slack team of a command, an action, a view or an event payload ("" when none says)."""
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    if body.get("team_id"):
+        return str(body["team_id"])
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("team_id"):
+        return str(user["team_id"])
+    return ""
+
+
+# --- what an answer for one agent is shaped by -----------------------------------------------------------
+async def slack_timezone(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
+    """The agent's Slack profile zone (`users.info` → `user.tz`), cached; None when Slack does not say."""
+    if not user or deps.memo.get(("slack-tz-failed", user)):
+        return None
+
+    async def load() -> str:
+        response = await client.users_info(user=user)
+        tz = (response.get("user") or {}).get("tz")
+        try:
+            return str(ZoneInfo(tz).key) if isinstance(tz, str) and tz else ""
+        except (ZoneInfoNotFoundError, ValueError):
+            return ""
+
+    try:
+        zone: str = await deps.memo.get_or_load(("slack-tz", user), TZ_TTL, load)
+    except Exception as exc:  # SlackApiError (missing_scope, user_not_found), Slack unreachable
+        deps.memo.put(("slack-tz-failed", user), True, TZ_RETRY)
+        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("users.info failed: day lines at UTC midnight for now", extra={"error": error})
+        return None
+    return zone or None
+
+
+async def agent_choices(deps: Deps, client: AsyncWebClient, team: str, user: str) -> Choices:
+    """What only this agent sees is shaped by: their preferences over the workspace's."""
+    prefs = await deps.preferences.load(team, user)
+    tz = None if prefs.timezone else await slack_timezone(deps, client, user)
+    return Choices.of(prefs, Choices.workspace(deps.settings), tz)
+
+
+async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool:
+    """The poster's "unfurl Zendesk links I post" (on unless they turned it off)."""
+    return (await deps.preferences.load(team, user)).unfurl_my_links is not False
+
+
+# --- the form -------------------------------------------------------------------------------------------------
+async def _schemas(deps: Deps) -> tuple[MetadataSchema | None, MetadataSchema | None, str | None]:
+    try:
+        visitor, account = await asyncio.wait_for(
+            asyncio.gather(deps.pendo.schema("visitor"), deps.pendo.schema("account")), SCHEMA_WAIT
+        )
+    except UpstreamError as exc:
+        log.warning("metadata schema unavailable for the preferences form", extra={"error": str(exc)})
+        return None, None, exc.user_message
+    except TimeoutError:
+        return None, None, "Pendo did not answer in time. Open your preferences again in a minute."
+    return visitor, account, None
+
+
+async def settings_form(
+    deps: Deps,
+    client: AsyncWebClient,
+    team: str,
+    user: str,
+    *,
+    notice: str | None = None,
+    error: bool = False,
+) -> form_blocks.SettingsForm:
+    (prefs, slack_tz, (visitor, account, problem)) = await asyncio.gather(
+        deps.preferences.load(team, user), slack_timezone(deps, client, user), _schemas(deps)
+    )
+    return form_blocks.SettingsForm(
+        prefs=prefs,
+        workspace=Choices.workspace(deps.settings),
+        slack_tz=slack_tz,
+        visitor_schema=visitor,
+        account_schema=account,
+        schema_problem=problem,
+        notice=notice,
+        error=error,
+        where="the bot's shared Redis"
+        if isinstance(deps.preferences, RedisPreferences)
+        else "the bot's database",
+    )
+
+
+def home(deps: Deps, form: form_blocks.SettingsForm) -> dict[str, Any]:
+    view = home_view(deps.settings, sample=deps.sample)
+    return {**view, "blocks": [*view["blocks"], {"type": "divider"}, *form_blocks.settings_blocks(form)]}
+
+
+async def publish_home(deps: Deps, client: AsyncWebClient, team: str, user: str, **notice: Any) -> None:
+    form = await settings_form(deps, client, team, user, **notice)
+    try:
+        await client.views_publish(user_id=user, view=home(deps, form))
+    except SlackApiError as exc:
+        log.warning("views.publish refused", extra={"error": slack_error(exc)})
+
+
+async def settings_command(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, deps: Deps
+) -> None:
+    """`/pendo settings`: the form in a modal."""
+    await ack()
+    user = str(command.get("user_id") or "")
+    form = await settings_form(deps, client, team_of(command), user)
+    try:
+        await client.views_open(
+            trigger_id=str(command.get("trigger_id") or ""), view=form_blocks.settings_modal(form)
+        )
+    except SlackApiError as exc:  # e.g. expired_trigger_id when Slack or the store was slow
+        log.warning("views.open refused", extra={"error": slack_error(exc)})
+        await deliver(respond, block_kit.notice_message(NO_MODAL, icon="⚙️"), replace=False)
+
+
+# --- a change --------------------------------------------------------------------------------------------------
+def _values(action: dict[str, Any]) -> list[str]:
+    return [str(o.get("value")) for o in action.get("selected_options") or [] if isinstance(o, dict)]
+
+
+def _value(action: dict[str, Any]) -> str:
+    option = action.get("selected_option")
+    return str(option.get("value") or "") if isinstance(option, dict) else ""
+
+
+def changed(
+    prefs: Preferences, name: str, action: dict[str, Any], form: form_blocks.SettingsForm
+) -> Preferences:
+    """The preferences after one element changed; raises PreferenceError for a choice the bot cannot keep."""
+    if name == "reset":
+        return Preferences()
+    if name == "kinds":
+        return prefs.but(kinds=parse_kinds(_values(action)))
+    if name == "view":
+        return prefs.but(view=parse_view(_value(action)))
+    if name == "unfurl":
+        value = _value(action)
+        if value not in ("on", "off"):
+            raise PreferenceError("Choose whether links you post are unfurled.")
+        return prefs.but(unfurl_my_links=value == "on")
+    if name in ("visitor_fields", "account_fields"):
+        schema = form.visitor_schema if name == "visitor_fields" else form.account_schema
+        if schema is None:
+            raise PreferenceError(
+                f"Pendo's list of fields can't be read right now, so nothing was changed. {form.schema_problem or ''}".strip()
+            )
+        fields = parse_fields(_values(action), form_blocks.schema_paths(schema))
+        return prefs.but(**{name: fields})
+    if name == "tz":
+        value = _value(action)
+        return prefs.but(timezone=None if value == form_blocks.SLACK_ZONE else parse_timezone(value))
+    raise PreferenceError("That control is from an older version of this form. Open it again.")
+
+
+def saved_words(before: Preferences, after: Preferences) -> str:
+    if after.is_default:
+        return "Back to the workspace defaults."
+    return "Saved. Your next answers use it." if after != before else "Nothing changed."
+
+
+async def preference_changed(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    await ack()
+    user, team = str((body.get("user") or {}).get("id") or ""), team_of(body)
+    name = str(action.get("action_id", "")).partition(":")[2]
+    form = await settings_form(deps, client, team, user)
+    notice, error = "", False
+    try:
+        after = changed(form.prefs, name, action, form)
+        await deps.preferences.save(team, user, after)
+        notice = saved_words(form.prefs, after)
+    except PreferenceError as exc:
+        notice, error = str(exc), True
+    except PreferencesUnavailable as exc:
+        log.warning("preferences not saved", extra={"error": str(exc), "store": deps.preferences.where})
+        notice, error = exc.sentence, True
+    log.info("preference changed", extra={"user": user, "choice": name, "kept": not error})
+    view = body.get("view") if isinstance(body.get("view"), dict) else None
+    if view is not None and view.get("type") == "modal":
+        form = await settings_form(deps, client, team, user, notice=notice, error=error)
+        try:
+            await client.views_update(view_id=str(view.get("id")), view=form_blocks.settings_modal(form))
+        except SlackApiError as exc:
+            log.warning("views.update refused", extra={"error": slack_error(exc)})
+        return
+    await publish_home(deps, client, team, user, notice=notice, error=error)
+
+
+ROUTES = [
+    Route("action", re.compile(f"^{re.escape(form_blocks.ACTION)}:"), preference_changed),
+]

@@ -1,0 +1,258 @@
+"""Where agents' preferences are kept: one small interface, two implementations.
+
+- `SQLitePreferences`: an embedded SQLite file (PREFERENCES_DB), created on first use, its schema
+  versioned (`PRAGMA user_version`) and brought up to date by the steps in `MIGRATIONS`.
+- `RedisPreferences`: with REDIS_URL, so every instance sees a change at once. Keys carry the
+  deployment's Redis prefix and the Slack team and user IDs (never anything about a customer), with no
+  expiry.
+
+Reading never fails an answer: a store that does not answer, or a row that cannot be read, gives the
+workspace defaults and one log line. Saving raises `PreferencesUnavailable`, whose sentence the agent
+sees in the form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.preferences.model import Preferences, from_row
+from bot.shared import MISSING, RedisLink
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The SQLite schema, one step per version: step i takes the file from version i to i + 1.
+MIGRATIONS: list[str] = [
+    """CREATE TABLE preferences (
+        team_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        row TEXT NOT NULL,          -- bot.preferences.model: versioned JSON of what the agent chose
+        updated_at INTEGER NOT NULL,  -- epoch seconds
+        PRIMARY KEY (team_id, user_id)
+    )""",
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class PreferencesUnavailable(Exception):
+    """The store cannot read or save now; `sentence` is for the agent, the detail went to the log."""
+
+    def __init__(self, sentence: str, detail: str = "") -> None:
+        super().__init__(detail or sentence)
+        self.sentence = sentence
+
+
+UNAVAILABLE = (
+    "Your preferences can't be saved right now: the bot's preferences store is not answering. "
+    "Try again in a minute; meanwhile answers use what you chose before (or the workspace defaults)."
+)
+
+NEWER = (
+    "Your preferences can't be saved here: the preferences database was written by a newer version of "
+    "the bot. Ask whoever runs the bot to upgrade this instance; meanwhile answers use the workspace defaults."
+)
+
+
+class PreferenceStore(ABC):
+    """Preferences by Slack team and user."""
+
+    where: str  # for the log and the form: "SQLite file …" or "Redis"
+
+    _failing = False  # the store did not answer last time: its outage was logged once already
+
+    async def load(self, team: str, user: str) -> Preferences:
+        """What the agent chose; the defaults when the store or the row fails (one log line per outage,
+        and one per unreadable row)."""
+        try:
+            raw = await self._read(team, user)
+        except PreferencesUnavailable as exc:
+            if not self._failing:
+                self._failing = True
+                log.warning(
+                    "preferences unavailable: the workspace defaults are used until the store answers",
+                    extra={"store": self.where, "error": str(exc)},
+                )
+            return Preferences()
+        if self._failing:
+            self._failing = False
+            log.warning("preferences available again", extra={"store": self.where})
+        loaded = from_row(raw)
+        if loaded.problems:
+            log.warning(
+                "preferences row partly unreadable: the workspace defaults are used for it",
+                extra={"store": self.where, "problems": "; ".join(loaded.problems), "user": user},
+            )
+        return loaded.preferences
+
+    async def save(self, team: str, user: str, prefs: Preferences) -> None:
+        """Keep `prefs` (all defaults: the row is removed). Raises PreferencesUnavailable."""
+        if prefs.is_default:
+            await self._delete(team, user)
+        else:
+            await self._write(team, user, prefs.to_row())
+
+    async def reset(self, team: str, user: str) -> None:
+        """Back to the workspace defaults. Raises PreferencesUnavailable."""
+        await self._delete(team, user)
+
+    @abstractmethod
+    async def _read(self, team: str, user: str) -> str | bytes | None: ...
+
+    @abstractmethod
+    async def _write(self, team: str, user: str, row: str) -> None: ...
+
+    @abstractmethod
+    async def _delete(self, team: str, user: str) -> None: ...
+
+    async def aclose(self) -> None:
+        return None
+
+
+# --- SQLite -------------------------------------------------------------------------------------------
+class SQLitePreferences(PreferenceStore):
+    """One connection, used from a worker thread under a lock; the file is opened on first use."""
+
+    def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.where = f"SQLite file {path}"
+        self._clock = clock
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            with self._lock:
+                return work(self._connection())
+
+        try:
+            return await asyncio.to_thread(call)
+        except NewerSchema as exc:
+            raise PreferencesUnavailable(NEWER, str(exc)) from None
+        except (sqlite3.Error, OSError) as exc:  # OSError: the file's folder cannot be made
+            raise PreferencesUnavailable(UNAVAILABLE, f"{type(exc).__name__}: {exc}") from None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            if self.path != ":memory:":
+                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False)
+            try:
+                if self.path != ":memory:":
+                    conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+                migrate(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    async def _read(self, team: str, user: str) -> str | None:
+        def read(conn: sqlite3.Connection) -> str | None:
+            found = conn.execute(
+                "SELECT row FROM preferences WHERE team_id = ? AND user_id = ?", (team, user)
+            ).fetchone()
+            return None if found is None else str(found[0])
+
+        return await self._run(read)
+
+    async def _write(self, team: str, user: str, row: str) -> None:
+        now = int(self._clock())
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO preferences (team_id, user_id, row, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (team_id, user_id) DO UPDATE SET row = excluded.row, updated_at = excluded.updated_at",
+                (team, user, row, now),
+            )
+
+        await self._run(write)
+
+    async def _delete(self, team: str, user: str) -> None:
+        await self._run(
+            lambda conn: conn.execute(
+                "DELETE FROM preferences WHERE team_id = ? AND user_id = ?", (team, user)
+            )
+        )
+
+    async def aclose(self) -> None:
+        def close() -> None:
+            with self._lock:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+
+        await asyncio.to_thread(close)
+
+
+class NewerSchema(sqlite3.DatabaseError):
+    """The file was written by a newer version of the bot: it is left alone."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the file's schema to SCHEMA_VERSION, one step per version, each in its own transaction (a
+    second process migrating at the same time waits, then finds the work done). The version reached."""
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise NewerSchema(
+                    f"the preferences database is at schema version {version}; this bot knows up to "
+                    f"{SCHEMA_VERSION}"
+                )
+            if version == SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                return version
+            conn.execute(MIGRATIONS[version])
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+            log.info("preferences database migrated", extra={"schema_version": version + 1})
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+# --- Redis --------------------------------------------------------------------------------------------
+class RedisPreferences(PreferenceStore):
+    """On the deployment's shared Redis link (its prefix, its circuit breaker)."""
+
+    where = "Redis"
+
+    def __init__(self, link: RedisLink) -> None:
+        self.link = link
+
+    def key(self, team: str, user: str) -> str:
+        return f"{self.link.prefix}prefs:v1:{team}:{user}"
+
+    async def _call(self, op: Callable[[Any], Any]) -> Any:
+        result = await self.link.run(op)
+        if result is MISSING:
+            raise PreferencesUnavailable(UNAVAILABLE, "Redis is not answering")
+        return result
+
+    async def _read(self, team: str, user: str) -> bytes | None:
+        key = self.key(team, user)
+        value = await self._call(lambda r: r.get(key))
+        return value if isinstance(value, bytes) or value is None else str(value).encode()
+
+    async def _write(self, team: str, user: str, row: str) -> None:
+        key = self.key(team, user)
+        await self._call(lambda r: r.set(key, row.encode()))
+
+    async def _delete(self, team: str, user: str) -> None:
+        key = self.key(team, user)
+        await self._call(lambda r: r.delete(key))
+
+
+def preference_store(redis: RedisLink, path: str) -> PreferenceStore:
+    """Redis when REDIS_URL is set (every instance sees a change at once), else the SQLite file."""
+    return RedisPreferences(redis) if redis.configured else SQLitePreferences(path)

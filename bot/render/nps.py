@@ -1,0 +1,164 @@
+"""Depth of use and NPS in words: pure helpers for the Block Kit and terminal renderers.
+
+Comments are customer text: escaped for mrkdwn and quoted; the first screen shows their first line, cut,
+and Show more the whole text. Times are relative to the ticket in ticket contexts ("12 days before the
+ticket"), never to "now" (a message in a channel would go stale); otherwise an absolute date.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.context.models import AccountNps, Depth, NpsAnswer, NpsCategory
+from bot.render.format import esc, number, plural, truncate, when
+from bot.render.times import slack_date, span
+
+DAY_MS = 86_400_000
+COMPACT_COMMENT = 60  # characters of a comment on a first screen
+FULL_COMMENT = 1200  # characters of a comment in Show more
+ICON = {NpsCategory.PROMOTER: "💚", NpsCategory.PASSIVE: "😐", NpsCategory.DETRACTOR: "⚠️"}
+
+
+# --- depth ---------------------------------------------------------------------------------------------
+def depth_change(d: Depth) -> str | None:
+    """ "▲ 4" / "▼ 2" / "no change" against the previous 30 days; None when not compared."""
+    change = d.change
+    if change is None:
+        return None
+    if change == 0:
+        return "no change"
+    return f"{'▲' if change > 0 else '▼'} {abs(change)}"
+
+
+def depth_text(d: Depth) -> str:
+    """ "23 of 140 features (16%), ▲ 4"; "23 features" when the catalog is unknown."""
+    text = (
+        f"{number(d.used)} of {plural(d.catalog, 'feature')} ({d.percent}%)"
+        if d.catalog
+        else plural(d.used, "feature")
+    )
+    change = depth_change(d)
+    return f"{text}, {change}" if change else text
+
+
+def depth_field(d: Depth) -> str:
+    """The value of a "Features used (30 d)" field: "23 of 140 (16%) · ▲ 4 vs previous 30 d"."""
+    text = f"{number(d.used)} of {number(d.catalog)} ({d.percent}%)" if d.catalog else number(d.used)
+    change = depth_change(d)
+    if change and change != "no change":
+        return f"{text} · {change} vs previous 30 d"
+    return f"{text} · {change}" if change else text
+
+
+def account_depth_text(d: Depth, feature_visitors: int | None, active_visitors: int) -> str:
+    """ "41 of 140 features (29%) · used by 5 of 7 active visitors"."""
+    text = depth_text(d)
+    if feature_visitors is None:
+        return text
+    return f"{text} · used by {number(feature_visitors)} of {plural(active_visitors, 'active visitor')}"
+
+
+# --- one answer ------------------------------------------------------------------------------------------
+def head(a: NpsAnswer) -> str:
+    """ "NPS 3 (detractor)"."""
+    return f"NPS {a.score} ({a.category.value})"
+
+
+def relative_to_ticket(ts_ms: int, ticket_ms: int) -> str:
+    """ "12 days before the ticket", "5 h before the ticket", "2 days after the ticket"."""
+    gap = ticket_ms - ts_ms
+    side = "before" if gap >= 0 else "after"
+    gap = abs(gap)
+    amount = plural(gap // DAY_MS, "day") if gap >= DAY_MS else span(gap)
+    return f"{amount} {side} the ticket"
+
+
+def first_line(comment: str, limit: int = COMPACT_COMMENT) -> tuple[str, bool]:
+    """The comment's first non-empty line cut to `limit`, and whether anything was left out."""
+    lines = [line.strip() for line in comment.strip().splitlines() if line.strip()]
+    if not lines:
+        return "", False
+    cut = truncate(" ".join(lines[0].split()), limit)
+    return cut, len(lines) > 1 or cut != lines[0]
+
+
+def quoted(text: str) -> str:
+    """Customer text as mrkdwn: escaped, in quotes."""
+    return f"“{esc(text)}”"
+
+
+def _slack_when(a: NpsAnswer, ticket_ms: int | None) -> str:
+    return (
+        relative_to_ticket(a.ts_ms, ticket_ms) if ticket_ms else f"on {slack_date(a.ts_ms, '{date_short}')}"
+    )
+
+
+def is_detractor(a: NpsAnswer | None) -> bool:
+    return a is not None and a.category is NpsCategory.DETRACTOR
+
+
+def detractor_line(a: NpsAnswer | None, ticket_ms: int | None) -> str | None:
+    """The first screen's line for a detractor (nothing for anyone else): "⚠️ *NPS 3 (detractor)*, 12 days
+    before the ticket: “first line of the comment…”"."""
+    if a is None or not is_detractor(a):
+        return None
+    line = f"{ICON[a.category]} *{head(a)}*, {_slack_when(a, ticket_ms)}"
+    if a.comment:
+        text, more = first_line(a.comment)
+        line += f": {quoted(text if not more or text.endswith('…') else text + ' …')}"
+    return line
+
+
+def answer_section(a: NpsAnswer, ticket_ms: int | None) -> str:
+    """Show more: the latest answer, its survey and the whole comment as a quote."""
+    parts = [f"*{head(a)}*", _slack_when(a, ticket_ms)]
+    if ticket_ms:
+        parts.append(slack_date(a.ts_ms, "{date_short}"))
+    if a.survey:
+        parts.append(esc(truncate(a.survey, 80)))
+    text = f"{ICON[a.category]} " + " · ".join(parts)
+    if a.comment:
+        lines = [" ".join(line.split()) for line in a.comment.strip().splitlines() if line.strip()]
+        text += "\n" + quoted(truncate("\n".join(lines), FULL_COMMENT))
+    return text
+
+
+def answer_text(a: NpsAnswer, ticket_ms: int | None, tz: tzinfo) -> list[str]:
+    """The terminal's lines for the latest answer."""
+    at = when(a.ts_ms, tz, "%Y-%m-%d")
+    relative = f"{relative_to_ticket(a.ts_ms, ticket_ms)}, " if ticket_ms else ""
+    survey = f", {a.survey}" if a.survey else ""
+    lines = [f"NPS: {a.score} ({a.category.value}), {relative}{at}{survey}"]
+    if a.comment:
+        lines += [f"  > {line}" for line in a.comment.strip().splitlines()]
+    return lines
+
+
+# --- an account ------------------------------------------------------------------------------------------
+def account_line(n: AccountNps) -> str:
+    """ "NPS 20 · 5 answers in 90 d (3 promoters, 2 detractors)"."""
+    counts = [
+        plural(count, name)
+        for count, name in ((n.promoters, "promoter"), (n.passives, "passive"), (n.detractors, "detractor"))
+        if count
+    ]
+    return f"NPS {n.score} · {plural(n.responses, 'answer')} in {n.days} d ({', '.join(counts)})"
+
+
+def who(a: NpsAnswer) -> str:
+    """Who answered, for an agent: their name or email, else their visitor ID."""
+    return a.who or a.visitor_id
+
+
+def account_answer_line(a: NpsAnswer) -> str:
+    """mrkdwn: "*Harper Evans* · 9 (promoter) · Nov 13 · “Fast and reliable.”"."""
+    line = f"*{esc(truncate(who(a), 60))}* · {a.score} ({a.category.value}) · {slack_date(a.ts_ms, '{date_short}')}"
+    if a.comment:
+        text, _ = first_line(a.comment, 120)
+        line += f" · {quoted(text)}"
+    return line
+
+
+def account_answer_text(a: NpsAnswer, tz: tzinfo) -> str:
+    comment = f": {first_line(a.comment, 120)[0]}" if a.comment else ""
+    return f"  {who(a)}: {a.score} ({a.category.value}), {when(a.ts_ms, tz, '%Y-%m-%d')}{comment}"

@@ -1,0 +1,68 @@
+"""`acked_early`: Bolt answers Slack the moment a listener acks (process_before_response=True), while the
+listener carries on; an error before the ack is Bolt's to answer, one after it is logged."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.listeners.routes import acked_early
+
+
+class FakeAck:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    async def __call__(self, **kwargs: Any) -> None:
+        self.calls.append(kwargs)
+
+
+async def test_the_listener_returns_at_its_ack_and_the_rest_runs_on() -> None:
+    rest_done = asyncio.Event()
+    gate = asyncio.Event()
+
+    async def handler(ack: Any, body: dict[str, Any]) -> None:
+        await ack(text="Looking up…")
+        await gate.wait()  # the lookup, after the ack
+        rest_done.set()
+
+    ack = FakeAck()
+    await asyncio.wait_for(acked_early(handler)(ack=ack, body={}), 1.0)  # returns although gate is shut
+    assert ack.calls == [{"text": "Looking up…"}] and not rest_done.is_set()
+    gate.set()
+    await asyncio.wait_for(rest_done.wait(), 1.0)
+
+
+async def test_an_error_before_the_ack_is_raised_for_bolt() -> None:
+    async def handler(ack: Any) -> None:
+        raise ValueError("bad before ack")
+
+    with pytest.raises(ValueError, match="bad before ack"):
+        await acked_early(handler)(ack=FakeAck())
+
+
+async def test_an_error_after_the_ack_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    async def handler(ack: Any) -> None:
+        await ack()
+        await asyncio.sleep(0)
+        raise RuntimeError("bad after ack")
+
+    await acked_early(handler)(ack=FakeAck())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    failures = [r for r in caplog.records if r.getMessage() == "listener failed after its ack"]
+    assert len(failures) == 1 and failures[0].exc_info is not None
+    assert "bad after ack" in str(failures[0].exc_info[1])
+
+
+async def test_a_listener_without_ack_returns_at_once() -> None:
+    started = asyncio.Event()
+
+    async def handler(event: dict[str, Any]) -> None:
+        started.set()
+        await asyncio.sleep(10)
+
+    await asyncio.wait_for(acked_early(handler)(event={}), 1.0)
+    await asyncio.wait_for(started.wait(), 1.0)

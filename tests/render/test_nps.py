@@ -1,0 +1,138 @@
+"""Depth and NPS as an agent reads them: where they appear, escaped, cut, relative to the ticket.
+
+Figures are recomputed here from the sample's raw rows (`ws.poll_events`, `ws.events`), not read back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from bot import answers
+from bot.context.models import AccountContext, CustomerContext
+from bot.render import accounts as account_blocks
+from bot.render import blocks as block_kit
+from bot.render import nps as nps_words
+from bot.render import text as terminal_text
+from bot.render import tickets as ticket_blocks
+from bot.render.accounts import account_message
+from bot.sample import ACME, JANE, POWER_USER, TICKET_JANE, Workspace
+from bot.sample.data import RESELLER, RESELLER_ACCOUNTS
+from bot.sample.surveys import JANE_COMMENT
+from tests.render.test_messages import DAY, NOW, all_text, check_message, check_unfurl
+from tests.render.visible import visible_text
+
+
+def _jane_latest(ws: Workspace) -> dict[str, Any]:
+    """Jane's newest score row (the score polls are named in the guides)."""
+    scores = {
+        p["id"] for g in ws.guides for p in g.get("polls", []) if p["attributes"]["type"] == "NPSRating"
+    }
+    return max(
+        (
+            r
+            for r in ws.poll_events
+            if r["visitorId"] == JANE and r["pollId"] in scores and r["browserTime"] <= NOW
+        ),
+        key=lambda r: r["browserTime"],
+    )
+
+
+async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_unfurl(
+    make_deps: Any, ws: Workspace
+) -> None:
+    deps, _ = make_deps(pendo_email_field="agent/email")
+    answer = await answers.ticket_answer(deps.tickets, TICKET_JANE, "r1")
+    check_message(answer.message)
+    bundle = await deps.tickets.ticket(TICKET_JANE)
+    tc = await deps.tickets.requester_context(bundle)
+    unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
+    check_unfurl(unfurl)
+    row = _jane_latest(ws)
+    days = (bundle.ticket.created_ms - row["browserTime"]) // DAY
+    first_line = JANE_COMMENT.splitlines()[0]
+    for text in (all_text(answer.message), all_text({"blocks": unfurl["blocks"]})):
+        assert f"*NPS {row['pollResponse']} (detractor)*, {days} days before the ticket: “" in text
+        assert "&amp; the &lt;invoice&gt;" in text and "<invoice>" not in text  # escaped
+        assert first_line not in text and "…”" in text  # cut to a line on the first screen
+        assert JANE_COMMENT.splitlines()[1] not in text  # the rest is behind Show more
+    assert isinstance(tc.pendo, CustomerContext)
+    view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id).but(full=True)
+    full = block_kit.context_message(tc.pendo, view=view)
+    check_message(full)
+    text = all_text(full)
+    assert "We're evaluating alternatives before the renewal; please call me." in text
+    assert f"{days} days before the ticket" in text and "NPS survey" in text
+
+
+async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
+    deps, _ = make_deps()
+    ctx = await deps.context.lookup(POWER_USER)
+    assert isinstance(ctx, CustomerContext) and ctx.nps is not None and ctx.nps.score >= 9
+    compact = block_kit.context_message(ctx)
+    full = block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True))
+    assert "NPS" not in all_text(compact)
+    assert f"*NPS {ctx.nps.score} (promoter)*" in all_text(
+        full
+    ) and "Love the new report builder." in all_text(full)
+
+
+async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws: Workspace) -> None:
+    deps, _ = make_deps()
+    ctx = await deps.context.lookup(JANE)
+    assert isinstance(ctx, CustomerContext)
+    day = NOW - NOW % DAY  # the render tests' workspace is on UTC days
+    now = {
+        str(e.object_id)
+        for e in ws.events
+        if e.visitor_id == JANE and e.kind == "feature" and day - 29 * DAY <= e.ts <= NOW
+    }
+    before = {
+        str(e.object_id)
+        for e in ws.events
+        if e.visitor_id == JANE and e.kind == "feature" and day - 59 * DAY <= e.ts < day - 29 * DAY
+    }
+    catalog = len(ws.features)
+    change = len(now) - len(before)
+    arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)}"
+    share = round(len(now) * 100 / catalog)
+    compact = all_text(block_kit.context_message(ctx))
+    activity = next(line for line in compact.splitlines() if "of 30 days" in line)
+    assert activity.endswith(f" · {len(now)} of {catalog} features ({share}%), {arrow}")
+    full = all_text(block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True)))
+    assert f"*Features used (30 d)*\n{len(now)} of {catalog} ({share}%)" in full
+    assert f"Features:    {len(now)} of {catalog} ({share}%)" in terminal_text.render_context(ctx, UTC)
+
+
+async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
+    make_deps: Any, ws: Workspace
+) -> None:
+    deps, _ = make_deps()
+    ctx = await deps.context.lookup(RESELLER)
+    assert isinstance(ctx, CustomerContext)
+    message = block_kit.context_message(ctx)
+    check_message(message)
+    line = next(t for t in all_text(message).splitlines() if "🏢" in t)
+    names = [ws.accounts[a]["metadata"]["agent"]["name"] for a in RESELLER_ACCOUNTS]
+    assert all(f"|{n}>" in line for n in names[:5]) and not any(f"|{n}>" in line for n in names[5:])
+    assert line.endswith(f" and {len(RESELLER_ACCOUNTS) - 5} more")
+    assert len(message["blocks"]) <= 8 and len(visible_text(message["blocks"])) <= 900
+
+
+async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: Any, ws: Workspace) -> None:
+    deps, _ = make_deps()
+    ctx = await deps.context.account(ACME)
+    assert isinstance(ctx, AccountContext) and ctx.nps is not None and ctx.figures is not None
+    compact, full = account_message(ctx), account_message(ctx, full=True)
+    for message in (compact, full):
+        check_message(message)
+    assert len(compact["blocks"]) <= 8
+    assert nps_words.account_line(ctx.nps) in all_text(compact)
+    assert f"NPS {ctx.nps.score} · {ctx.nps.responses} answers in 90 d (" in all_text(compact)
+    assert "features (" in all_text(compact) and "active visitors" in all_text(compact)
+    text = all_text(full)
+    for a in ctx.nps.latest:
+        assert f"*{ws.visitors[a.visitor_id]['displayName']}* · {a.score} ({a.category.value})" in text
+    assert "&lt;invoice&gt;" in text and "<invoice>" not in text
+    plain = account_blocks.account_text(ctx)
+    assert nps_words.account_line(ctx.nps) in plain and "Features used (30 d)" in plain
