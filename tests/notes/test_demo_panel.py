@@ -19,7 +19,9 @@ async def test_filing_a_ticket_in_the_demo_writes_one_private_note() -> None:
     await asyncio.to_thread(stack.start)
     try:
         app = create_preview_app(stack)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:3000") as page:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:3000"
+        ) as page:
             assert stack.ws is not None and stack.bot is not None
             jane = next(u["id"] for u in stack.ws.zendesk_users.values() if u.get("email") == JANE)
             filed = await page.post(
