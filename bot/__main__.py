@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -152,7 +153,34 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         group, field = settings.email_field
         if field not in schema.get(group, {}):
             print(f"WARN Pendo's visitor schema has no field {group}/{field}: check PENDO_EMAIL_FIELD.")
+    if deps.tickets is not None:
+        from bot.zendesk.setup import status
+
+        deps = open_deps(settings, sample=args.sample)  # the first is closed: its clients are gone
+        try:
+            assert deps.tickets is not None
+            for line in await status(deps.tickets.zendesk):
+                print(line)
+        finally:
+            await deps.aclose()
     return 0
+
+
+async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or update the webhook and trigger that ask for a note on every new ticket."""
+    from bot.zendesk.setup import setup
+
+    if not re.match(r"^https?://[^/\s]+/\S*$", args.url or ""):
+        print("Give the bot's webhook URL: --url https://YOUR-HOST/zendesk/webhook", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    deps = open_deps(settings, sample=args.sample)
+    try:
+        if deps.tickets is None:
+            print("Zendesk is not connected: set ZENDESK_SUBDOMAIN and its credentials.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return await setup(deps.tickets.zendesk, args.url, dry_run=args.dry_run, say=print)
+    finally:
+        await deps.aclose()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,7 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_argument("--full", action="store_true", help="with --json: the Show more view")
     ticket = sub.add_parser("ticket", help="a Zendesk ticket and what its requester did before filing it")
     ticket.add_argument("ticket", help="a ticket number (12345, #12345) or a ticket link")
-    sub.add_parser("check", help="verify the settings and that Pendo accepts the key")
+    sub.add_parser("check", help="verify the settings, that Pendo accepts the key, and the Zendesk webhook")
+    zsetup = sub.add_parser(
+        "zendesk-setup", help="create or update the Zendesk webhook and trigger for notes on new tickets"
+    )
+    zsetup.add_argument("--url", help="the bot's public webhook URL, https://YOUR-HOST/zendesk/webhook")
+    zsetup.add_argument("--dry-run", action="store_true", help="print the JSON it would send, send nothing")
     serve = sub.add_parser("serve", help="run the Slack bot")
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
@@ -220,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_account(settings, args))
     if args.command == "check":
         return asyncio.run(_check(settings, args))
+    if args.command == "zendesk-setup":
+        return asyncio.run(_zendesk_setup(settings, args))
     from bot.slack.server import serve
 
     if args.sample and settings.pendo_configured:

@@ -73,6 +73,7 @@ def render_result(
     shareable: bool = True,
     stale: block_kit.Stale | None = None,
     full_first: bool = False,
+    ticket_note: bool = False,
 ) -> Answer:
     """A lookup's result as a message; a `stale` note goes on top, inside the renderer's 50-block cut.
     `full_first`: the reader's choice (or DEFAULT_VIEW) of the first screen: everything, not compact."""
@@ -83,9 +84,8 @@ def render_result(
         view = view or block_kit.default_view(result)
         if full_first:
             view = view.but(full=True)
-        message = block_kit.context_message(
-            result, view=view, sharing=block_kit.Sharing(allowed=shareable), header_blocks=header_blocks
-        )
+        sharing = block_kit.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
+        message = block_kit.context_message(result, view=view, sharing=sharing, header_blocks=header_blocks)
         return Answer(message, found_outcome(result), detail)
     if isinstance(result, Ambiguous):
         return Answer(
@@ -152,7 +152,14 @@ async def ticket_answer(
     if isinstance(tc.pendo, CustomerContext):
         view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
         return render_result(
-            tc.pendo, now, header, view=view, shareable=shareable, stale=stale, full_first=choices.full_first
+            tc.pendo,
+            now,
+            header,
+            view=view,
+            shareable=shareable,
+            stale=stale,
+            full_first=choices.full_first,
+            ticket_note=tickets.context.settings.zendesk_add_to_ticket,  # "Add to ticket"
         )
     blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (

@@ -35,6 +35,7 @@ class Outcome(StrEnum):
     NO_PENDO = "no_pendo"  # a ticket whose requester could not be looked up in Pendo
     SHARED = "shared"
     DUPLICATE = "duplicate"  # a second click on a Share that already posted: nothing posted again
+    NOTE_ADDED = "note_added"  # "Add to ticket": the Pendo note was written on the Zendesk ticket
     INVALID = "invalid"  # input the bot could not parse
     STALE = "stale"  # a button whose value the bot can no longer read
     NOT_CONNECTED = "not_connected"  # a ticket question while Zendesk is not connected

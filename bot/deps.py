@@ -22,6 +22,8 @@ from bot.http.ratelimit import Budget
 from bot.http.shared import Identity, RedisLink
 from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.inflight import InFlight
+from bot.notes.queue import NoteQueue
+from bot.notes.writer import TicketNotes
 from bot.pendo.client import PendoClient
 from bot.preferences.store import PreferenceStore, preference_store
 from bot.settings import Settings, SettingsError
@@ -43,6 +45,10 @@ class Deps:
     preferences: PreferenceStore  # each agent's choices: Redis with REDIS_URL, else PREFERENCES_DB
     shared: RedisLink | None = None  # Redis under this deployment's identity, for Slack-side stores
     sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
+    notes: TicketNotes | None = None  # Pendo notes on Zendesk tickets (None: Zendesk is not connected)
+    note_queue: NoteQueue | None = (
+        None  # what the Zendesk webhook asks for (None: ZENDESK_WEBHOOK_SECRET unset)
+    )
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -118,17 +124,24 @@ def build_deps(
         )
         closers.append(zendesk.aclose)
         tickets = TicketLookup(zendesk, context)
+    memo = TTLCache(max_entries=20_000, shared=deployment, namespace="slack")
+    notes = TicketNotes(tickets, tickets.zendesk, memo, settings) if tickets is not None else None
+    queue = NoteQueue(notes) if notes is not None and settings.zendesk_webhook_secret is not None else None
+    if queue is not None:
+        closers.insert(0, queue.aclose)  # the workers stop before the clients they use close
     return Deps(
         settings=settings,
         pendo=pendo,
         context=context,
         tickets=tickets,
         cache=cache,
-        memo=TTLCache(max_entries=20_000, shared=deployment, namespace="slack"),
+        memo=memo,
         auditor=Auditor(_audit_key(settings)),
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
         preferences=preferences,
         shared=deployment if deployment.configured else None,
         sample=sample,
+        notes=notes,
+        note_queue=queue,
         closers=closers,
     )

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     unfurl_max_links: int = Field(default=5, ge=1, le=10)
     unfurl_dedupe_seconds: int = Field(default=120, ge=0, le=3600)
     work_objects: bool = False  # WORK_OBJECTS=on: ticket unfurls as Slack Work Objects
+    # --- Zendesk notes (docs/zendesk-notes.md) ---
+    zendesk_webhook_secret: SecretStr | None = None  # set: POST /zendesk/webhook writes a note per new ticket
+    zendesk_note_not_found: bool = False  # on: a note also when no Pendo visitor has the requester's email
+    zendesk_ticket_tags: bool = False  # on: pendo_daily, pendo_plan_level_enterprise… on the ticket
+    zendesk_field_map: Annotated[list[tuple[str, int]], NoDecode] = Field(default_factory=list)
+    zendesk_add_to_ticket: bool = True  # the "Add to ticket" button on ticket answers
 
     _split = field_validator(
         "pendo_visitor_fields",
@@ -120,6 +126,25 @@ class Settings(BaseSettings):
         "timeline_kinds",
         mode="before",
     )(_split_csv)
+
+    @field_validator("zendesk_field_map", mode="before")
+    @classmethod
+    def _field_map(cls, value: object) -> object:
+        """`custom/planlevel:360001234,agent/role:360005678` → [("custom/planlevel", 360001234), …]."""
+        if not isinstance(value, str):
+            return value
+        pairs: list[tuple[str, int]] = []
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            path, _, field_id = item.rpartition(":")
+            if not _FIELD_PATH.match(path) or not field_id.isdigit() or int(field_id) <= 0:
+                raise ValueError(
+                    f"entries must look like group/field:ticket_field_id (e.g. custom/planlevel:360001234); "
+                    f"got {item!r}"
+                )
+            pairs.append((path, int(field_id)))
+        return pairs
 
     @field_validator("pendo_email_field")
     @classmethod
@@ -330,6 +355,7 @@ class Settings(BaseSettings):
             self.audit_hash_key,
             self.redis_url,
             self.metrics_token,
+            self.zendesk_webhook_secret,
         ]
         out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.pendo_integration_key is not None:

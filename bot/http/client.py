@@ -68,11 +68,13 @@ class BaseClient:
         body: Any = None,
         classify: Classify | None = None,
         what: str | None = None,
+        policy: RetryPolicy | None = None,
     ) -> T:
         """Send one request and return its body validated by `adapter`.
 
         `route` (e.g. `GET /api/v1/visitor/{id}`) names the request in errors, never `path`, which carries
         customer data. `classify` adds request-specific meanings (e.g. which ticket a 404 is about).
+        `policy` replaces the client's retry policy for this request (writes are sent once).
         """
 
         def build() -> httpx.Request:
@@ -92,12 +94,13 @@ class BaseClient:
             build,
             upstream=self.upstream,
             route=route,
-            policy=self._policy,
+            policy=policy or self._policy,
             classify=classify_response,
             sleep=self._sleep or asyncio.sleep,
         )
         self._observe(response)
-        return self._parse(adapter, json_body(response, self.upstream, what=route), what or route)
+        data = json_body(response, self.upstream, what=route) if response.content else None  # 204: no body
+        return self._parse(adapter, data, what or route)
 
     def _parse(self, adapter: TypeAdapter[T], data: Any, what: str) -> T:
         """`data` as the adapter's type, or BadResponse naming `what` (never the data itself)."""

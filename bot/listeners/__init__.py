@@ -1,7 +1,8 @@
 """Slack listeners: one module per Slack surface, handlers as module-level functions, registered here.
 
 What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `settings` (each agent's
-preferences: the form in App Home and `/pendo settings`), `unfurls` (link_shared),
+preferences: the form in App Home and `/pendo settings`), `unfurls` (link_shared), `ticket_notes`
+("Add to ticket"),
 the app-wide `middleware`, and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
 `channels`: is a conversation shared outside the organisation).
 
@@ -28,13 +29,25 @@ from bot.listeners import (
     message_actions,
     settings,
     shortcuts,
+    ticket_notes,
     unfurls,
     work_objects,
 )
 from bot.listeners.middleware import middleware
 from bot.listeners.routes import Route, add_route
 
-MODULES = (commands, actions, message_actions, accounts, shortcuts, home, settings, unfurls, work_objects)
+MODULES = (
+    commands,
+    actions,
+    message_actions,
+    accounts,
+    shortcuts,
+    home,
+    settings,
+    unfurls,
+    work_objects,
+    ticket_notes,
+)
 
 
 def all_routes() -> list[Route]:

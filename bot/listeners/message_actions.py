@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -105,6 +105,11 @@ async def show_view(
     )
 
 
+def note_offer(deps: Deps) -> Literal["offer"] | None:
+    """ "Add to ticket" on a ticket's summary, when the bot may write notes (ZENDESK_ADD_TO_TICKET)."""
+    return "offer" if deps.notes is not None and deps.settings.zendesk_add_to_ticket else None
+
+
 async def _show(
     deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: block_kit.ViewRef | None
 ) -> Result:
@@ -112,7 +117,9 @@ async def _show(
         return refused
     assert ref is not None  # a stale button is refused above
     drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
-    sharing = block_kit.Sharing(allowed=await share_allowed(deps, client, click.channel))
+    sharing = block_kit.Sharing(
+        allowed=await share_allowed(deps, client, click.channel), ticket_note=note_offer(deps)
+    )
     if await answer_privately(click, drawn.message(ref, sharing), respond, client):
         return drawn.outcome, drawn.detail
     return Outcome.UNDELIVERED, ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from bot.context.models import (
     BUTTON_VALUE_LIMIT,
@@ -55,6 +55,7 @@ OPEN_ACTION = "open_link"
 VIEW_ACTION = "message_view"  # + ":more", ":less", ":earlier", ":later", ":day", ":pick", ":detail"
 SHARE_IN_CHANNEL = "message_share"
 SHARE_WITH_NOTE = "message_share_note"
+ADD_TO_TICKET = "ticket_note_add"  # the Pendo note on the Zendesk ticket (bot.listeners.ticket_notes)
 NOTE_MODAL = "message_share_note_modal"
 LOOKUP_ACTION = "lookup_target"  # a choice between the emails and tickets found in a message
 LOOKUP_SHORTCUT = "pendo_lookup"  # the global shortcut: its modal
@@ -244,6 +245,7 @@ class Sharing:
     shared_in: str | None = None  # a channel id: the agent's private copy after sharing
     note: str | None = None  # the sharer's words, shown with the channel copy
     ticket_url: str | None = None  # the ticket the summary is about (shown with the channel copy)
+    ticket_note: Literal["offer", "added"] | None = None  # "Add to ticket" on a ticket's summary, or done
 
 
 @dataclass(frozen=True)
@@ -335,16 +337,19 @@ def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
         elements.append(view_button("Show their last active day", "day", offer))
     elements.append(open_account_button(ctx))
     elements.append(button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url))
+    if view.ticket_id is not None and sharing.ticket_note == "offer" and view.encode() is not None:
+        elements.append(button("Add to ticket", ADD_TO_TICKET, value=view.encode()))
+    done = [context_block(f"Added to ticket #{view.ticket_id} ✓")] if sharing.ticket_note == "added" else []
     if sharing.shared_in:
         tail.append(actions(*elements))
         tail.append(context_block(f"Shared in <#{sharing.shared_in}> ✓"))
-        return tail
+        return tail + done
     if sharing.allowed and view.encode() is not None:
         value = view.encode()
         elements.append(button("Share in channel", SHARE_IN_CHANNEL, value=value))
         elements.append(button("Share with a note…", SHARE_WITH_NOTE, value=value))
     tail.append(actions(*elements))
-    return tail
+    return tail + done
 
 
 def gap_block(gaps: list[Gap], *, compact: bool) -> Block:

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.sample.controls import ControlsMiddleware, FakeControls
 from bot.sample.credentials import SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN
 from bot.sample.data import Workspace
+from bot.sample.helpdesk import Helpdesk
 
 RATE_LIMIT = 700
 MAX_SHOW_MANY = 100
@@ -108,9 +109,12 @@ def create_zendesk_app(
     email: str = SAMPLE_ZENDESK_EMAIL,
     token: str = SAMPLE_ZENDESK_TOKEN,
     controls: FakeControls | None = None,
+    helpdesk: Helpdesk | None = None,
 ) -> Starlette:
-    """The fake API as an ASGI app; `app.state.controls` injects faults and records requests."""
+    """The fake API as an ASGI app; `app.state.controls` injects faults and records requests;
+    `app.state.helpdesk` holds the tickets, comments, webhooks and triggers (see `helpdesk.py`)."""
     controls = controls or FakeControls()
+    desk = helpdesk or Helpdesk(ws)
 
     def includes(request: Request) -> set[str]:
         return {part.strip() for part in request.query_params.get("include", "").split(",")} & set(SIDELOADS)
@@ -141,9 +145,9 @@ def create_zendesk_app(
         ticket_id = int(raw) if raw.isdigit() else None
         if ticket_id in ws.forbidden_ticket_ids:
             return JSONResponse(FORBIDDEN, status_code=403)
-        if ticket_id is None or ticket_id not in ws.tickets:
+        if ticket_id is None or ticket_id not in desk.tickets:
             return JSONResponse(NOT_FOUND, status_code=404)
-        ticket = ws.tickets[ticket_id]
+        ticket = desk.tickets[ticket_id]
         return JSONResponse({"ticket": ticket, **sideloads([ticket], includes(request))})
 
     async def show_many(request: Request) -> Response:
@@ -159,7 +163,7 @@ def create_zendesk_app(
                 status_code=400,
             )
         wanted = [int(part) for part in dict.fromkeys(raw)]
-        tickets = [ws.tickets[i] for i in wanted if i in ws.tickets and i not in ws.forbidden_ticket_ids]
+        tickets = [desk.tickets[i] for i in wanted if i in desk.tickets and i not in ws.forbidden_ticket_ids]
         body = {"tickets": tickets, **sideloads(tickets, includes(request))}
         return JSONResponse(body | {"next_page": None, "previous_page": None, "count": len(tickets)})
 
@@ -171,7 +175,21 @@ def create_zendesk_app(
         routes=[
             Route("/api/v2/tickets/show_many.json", show_many, methods=["GET"]),
             Route("/api/v2/tickets/show_many", show_many, methods=["GET"]),
+            Route("/api/v2/tickets/{ticket_id:int}/comments.json", desk.list_comments, methods=["GET"]),
+            Route("/api/v2/tickets/{ticket_id:int}/comments", desk.list_comments, methods=["GET"]),
+            Route("/api/v2/tickets.json", desk.create_ticket, methods=["POST"]),
+            Route("/api/v2/tickets", desk.create_ticket, methods=["POST"]),
             Route("/api/v2/tickets/{ticket_id}", show_ticket, methods=["GET"]),
+            Route("/api/v2/tickets/{ticket_id}", desk.update_ticket, methods=["PUT"]),
+            Route("/api/v2/webhooks", desk.list_webhooks, methods=["GET"]),
+            Route("/api/v2/webhooks", desk.create_webhook, methods=["POST"]),
+            Route("/api/v2/webhooks/{webhook_id}", desk.update_webhook, methods=["PUT", "PATCH"]),
+            Route("/api/v2/webhooks/{webhook_id}/signing_secret", desk.webhook_secret, methods=["GET"]),
+            Route("/api/v2/triggers.json", desk.list_triggers, methods=["GET"]),
+            Route("/api/v2/triggers.json", desk.save_trigger, methods=["POST"]),
+            Route("/api/v2/triggers/{trigger_id}", desk.save_trigger, methods=["PUT"]),
+            Route("/api/v2/users/me.json", desk.me, methods=["GET"]),
+            Route("/api/v2/oauth/tokens/current.json", desk.current_token, methods=["GET"]),
         ],
         middleware=[
             Middleware(_RateLimitHeaders),
@@ -182,4 +200,5 @@ def create_zendesk_app(
     )
     app.state.controls = controls
     app.state.workspace = ws
+    app.state.helpdesk = desk
     return app

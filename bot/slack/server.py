@@ -14,6 +14,7 @@ from bot import metrics, metrics_endpoint
 from bot.deps import Deps
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app, start
+from bot.zendesk_hook import webhook_server
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,9 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
-        await stop.wait()
+        async with webhook_server(deps, settings.port):  # POST /zendesk/webhook when configured
+            connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
+            await stop.wait()
         log.info("Socket Mode: stopping (signal)")
         connecting.cancel()  # still retrying to connect: give up
         await handler.close_async()  # type: ignore[no-untyped-call]  # no new events; work under way drains

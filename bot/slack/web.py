@@ -36,6 +36,7 @@ from bot.deps import Deps
 from bot.http.upstream import SEND_MONITOR, UpstreamError
 from bot.inflight import InFlight
 from bot.slack.app import start
+from bot.zendesk_hook import zendesk_webhook_route
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0
@@ -324,6 +325,9 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     if settings.metrics_token is not None:
         token = settings.metrics_token.get_secret_value()
         routes.append(Route("/metrics", metrics_endpoint.token_route(token), methods=["GET"]))
+    webhook = zendesk_webhook_route(deps)  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
+    if webhook is not None:
+        routes.append(webhook)
     app = Starlette(routes=routes, lifespan=lifespan)
     secret = deps.settings.slack_signing_secret
     return SlackRequestGate(app, secret.get_secret_value() if secret else None, deps.inflight)

@@ -11,7 +11,10 @@ import base64
 import functools
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote, urlsplit
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -29,7 +32,18 @@ from bot.http.upstream import (
     http_client,
 )
 from bot.settings import Settings
-from bot.zendesk.models import CustomStatus, Group, Organization, Record, Ticket, TicketBundle, User
+from bot.zendesk.models import (
+    Comment,
+    CustomStatus,
+    Group,
+    Organization,
+    Record,
+    Ticket,
+    TicketBundle,
+    Trigger,
+    User,
+    Webhook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +62,8 @@ LOW_REMAINING_FRACTION = 0.1
 M = TypeVar("M", bound=Record)
 _bundle = TypeAdapter(TicketBundle)  # what a cached ticket must be (shared entries are checked)
 _object = TypeAdapter(dict[str, Any])
+_object_or_empty = TypeAdapter(dict[str, Any] | None)
+_webhook = TypeAdapter(Webhook)
 
 
 # --- errors with Zendesk-specific sentences ----------------------------------------------------------
@@ -289,20 +305,22 @@ class ZendeskClient(BaseClient):
         """
         ticket_id = _check_id(ticket_id)
 
-        async def load() -> TicketBundle:
-            data = await self._get(
-                f"/api/v2/tickets/{ticket_id}.json?include={INCLUDE}",
-                "GET /api/v2/tickets/{id}.json",
-                ticket_id,
-            )
-            if not isinstance(data.get("ticket"), dict):
-                raise BadResponse(UPSTREAM, "show-ticket answer has no ticket object")
-            bundle = self._bundles(data, [data["ticket"]]).get(ticket_id)
-            if bundle is None:
-                raise BadResponse(UPSTREAM, "show-ticket answer is for a different ticket id")
-            return bundle
+        return await self._cache.get_or_load(
+            ("zendesk-ticket", ticket_id), self._ttl, lambda: self._load_ticket(ticket_id), expect=_bundle
+        )
 
-        return await self._cache.get_or_load(("zendesk-ticket", ticket_id), self._ttl, load, expect=_bundle)
+    async def _load_ticket(self, ticket_id: int) -> TicketBundle:
+        data = await self._get(
+            f"/api/v2/tickets/{ticket_id}.json?include={INCLUDE}",
+            "GET /api/v2/tickets/{id}.json",
+            ticket_id,
+        )
+        if not isinstance(data.get("ticket"), dict):
+            raise BadResponse(UPSTREAM, "show-ticket answer has no ticket object")
+        bundle = self._bundles(data, [data["ticket"]]).get(ticket_id)
+        if bundle is None:
+            raise BadResponse(UPSTREAM, "show-ticket answer is for a different ticket id")
+        return bundle
 
     async def get_tickets(self, ids: Iterable[int]) -> dict[int, TicketBundle]:
         """Several tickets: cached ones from the cache, the rest via `show_many` (≤100 ids per request).
@@ -340,6 +358,160 @@ class ZendeskClient(BaseClient):
                     self._cache.put(("zendesk-ticket", ticket_id), bundle, self._ttl)
                     found[ticket_id] = bundle
         return {i: found[i] for i in wanted if i in found}
+
+    # --- writes: the Pendo note, and the webhook and trigger that ask for it ----------------------------
+    async def fresh_ticket(self, ticket_id: int) -> TicketBundle:
+        """The ticket as it is now, never from the cache: a safe update needs its current `updated_at`."""
+        bundle = await self._load_ticket(_check_id(ticket_id))
+        self._cache.put(("zendesk-ticket", ticket_id), bundle, self._ttl)
+        return bundle
+
+    async def recent_comments(self, ticket_id: int) -> list[Comment]:
+        """The ticket's newest 100 comments, newest first (a new ticket has a handful)."""
+        ticket_id = _check_id(ticket_id)
+        data = await self._get(
+            f"/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc&per_page=100",
+            "GET /api/v2/tickets/{id}/comments.json",
+            ticket_id,
+        )
+        raw = data.get("comments")
+        if not isinstance(raw, list):
+            raise BadResponse(UPSTREAM, "list-comments answer has no comments list")
+        return [self._model(Comment, item, "comment") for item in raw]
+
+    async def update_ticket(
+        self, ticket_id: int, changes: dict[str, Any], *, updated_stamp: datetime | None
+    ) -> None:
+        """`PUT /api/v2/tickets/{id}.json` with `changes`, sent once (a retried write could add a comment
+        twice: the caller decides, after re-reading the ticket). With `updated_stamp`, a safe update:
+        Zendesk answers 409 (TicketConflict) when the ticket changed since that stamp.
+
+        Raises TicketConflict, TicketUnwritable (422), RateLimited (429, with Retry-After), and the
+        errors of a read.
+        """
+        ticket_id = _check_id(ticket_id)
+        ticket = dict(changes)
+        if updated_stamp is not None:
+            ticket |= {"safe_update": True, "updated_stamp": _iso(updated_stamp)}
+        route = "PUT /api/v2/tickets/{id}.json"
+        await self._send(
+            "PUT",
+            f"/api/v2/tickets/{ticket_id}.json",
+            route,
+            _object,
+            body={"ticket": ticket},
+            classify=_write_classifier(ticket_id, route),
+            policy=replace(self._policy, max_attempts=1),
+        )
+
+    async def me(self) -> User:
+        """The Zendesk user the bot's credentials belong to (its `role` says whether it may write)."""
+        data = await self._get("/api/v2/users/me.json", "GET /api/v2/users/me.json", None)
+        return self._model(User, data.get("user"), "current user")
+
+    async def token_scopes(self) -> list[str] | None:
+        """The OAuth token's scopes (None with API-token auth, which has the agent's own rights)."""
+        if not self._auth_header.startswith("Bearer "):
+            return None
+        data = await self._get(
+            "/api/v2/oauth/tokens/current.json", "GET /api/v2/oauth/tokens/current.json", None
+        )
+        scopes = (data.get("token") or {}).get("scopes")
+        return [str(s) for s in scopes] if isinstance(scopes, list) else []
+
+    async def webhooks(self) -> list[Webhook]:
+        data = await self._get("/api/v2/webhooks?page[size]=100", "GET /api/v2/webhooks", None)
+        return [self._parse(_webhook, w, "webhook") for w in data.get("webhooks") or []]
+
+    async def save_webhook(self, webhook_id: str | None, webhook: dict[str, Any]) -> Webhook:
+        """Create (`webhook_id` None) or update a webhook; returns it as Zendesk keeps it."""
+        if webhook_id is None:
+            data = await self._write(
+                "POST", "/api/v2/webhooks", "POST /api/v2/webhooks", {"webhook": webhook}
+            )
+            return self._parse(_webhook, data.get("webhook"), "webhook")
+        path = f"/api/v2/webhooks/{quote(webhook_id, safe='')}"
+        await self._write("PUT", path, "PUT /api/v2/webhooks/{id}", {"webhook": webhook})
+        return Webhook(id=webhook_id, **{k: webhook.get(k) for k in ("name", "endpoint", "status")})
+
+    async def webhook_secret(self, webhook_id: str) -> str:
+        path = f"/api/v2/webhooks/{quote(webhook_id, safe='')}/signing_secret"
+        data = await self._get(path, "GET /api/v2/webhooks/{id}/signing_secret", None)
+        return str((data.get("signing_secret") or {}).get("secret") or "")
+
+    async def triggers(self) -> list[Trigger]:
+        """Every trigger (Zendesk pages them by 100; at most 20 pages are read)."""
+        out: list[Trigger] = []
+        path: str | None = "/api/v2/triggers.json?per_page=100"
+        for _ in range(20):
+            if path is None:
+                break
+            data = await self._get(path, "GET /api/v2/triggers.json", None)
+            out += [self._model(Trigger, t, "trigger") for t in data.get("triggers") or []]
+            following = data.get("next_page")
+            path = _same_host_path(following) if isinstance(following, str) else None
+        return out
+
+    async def save_trigger(self, trigger_id: int | None, trigger: dict[str, Any]) -> Trigger:
+        if trigger_id is None:
+            data = await self._write(
+                "POST", "/api/v2/triggers.json", "POST /api/v2/triggers", {"trigger": trigger}
+            )
+        else:
+            data = await self._write(
+                "PUT",
+                f"/api/v2/triggers/{int(trigger_id)}.json",
+                "PUT /api/v2/triggers/{id}",
+                {"trigger": trigger},
+            )
+        return self._model(Trigger, data.get("trigger"), "trigger")
+
+    async def _write(self, method: str, path: str, route: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An admin write (webhook, trigger), sent once; an empty answer (204) reads as {}."""
+        data = await self._send(
+            method, path, route, _object_or_empty, body=body, policy=replace(self._policy, max_attempts=1)
+        )
+        return data or {}
+
+
+class TicketConflict(UpstreamError):
+    """409: the ticket changed since the stamp a safe update carried (an agent's edit): re-read, retry."""
+
+    @property
+    def user_message(self) -> str:
+        return "The ticket changed while the bot was writing to it. Try again."
+
+
+class TicketUnwritable(UpstreamError):
+    """422: Zendesk refused the update (a closed ticket, a ticket with 5,000 comments, a bad field)."""
+
+    @property
+    def user_message(self) -> str:
+        return "Zendesk did not accept a note on this ticket (it may be closed). Nothing was added."
+
+
+def _write_classifier(ticket_id: int, route: str) -> Callable[[httpx.Response], UpstreamError | None]:
+    read = _ticket_classifier(ticket_id, route)
+
+    def classify(response: httpx.Response) -> UpstreamError | None:
+        status = response.status_code
+        if status == 409:
+            return TicketConflict(UPSTREAM, f"HTTP 409 from {route}", status=409)
+        if status == 422:
+            return TicketUnwritable(UPSTREAM, f"HTTP 422 from {route}", status=422)
+        return read(response)
+
+    return classify
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _same_host_path(url: str) -> str | None:
+    """The path and query of a `next_page` URL (the client's own host is used, whatever the URL says)."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.path.startswith("/api/v2/") else None
 
 
 def _check_id(ticket_id: int) -> int:

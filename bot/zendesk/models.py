@@ -125,3 +125,29 @@ class TicketBundle:
         if self.requester is None or not self.requester.email:
             return None
         return self.requester.email.strip() or None
+
+
+# --- writing notes, and the webhook and trigger that ask for them ----------------------------------------
+class Comment(Record):
+    """A ticket comment: `body` is plain text (Zendesk derives it from `html_body`); `public` False is an
+    internal note."""
+
+    body: str | None = None
+    html_body: str | None = None
+    public: bool = True
+    author_id: int | None = None
+
+
+class Webhook(WireModel):
+    """A webhook (ids are strings such as `01GZ…`)."""
+
+    id: str
+    name: str | None = None
+    endpoint: str | None = None
+    status: str | None = None
+
+
+class Trigger(Record):
+    title: str | None = None
+    active: bool = True
+    actions: list[dict[str, Any]] = Field(default_factory=list)

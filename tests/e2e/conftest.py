@@ -26,6 +26,7 @@ from starlette.types import ASGIApp
 from bot.deps import Deps
 from bot.sample import FakeControls, build_workspace
 from bot.sample.data import Workspace
+from bot.sample.helpdesk import Helpdesk
 from bot.sample.slack_api import FakeSlack, SlackCall
 from bot.slack.app import build_app
 from bot.slack.web import SlackRequestGate, create_web_app
@@ -47,6 +48,7 @@ class Bot:
     zendesk: FakeControls
     web: ASGIApp
     startup_calls: list[SlackCall] = field(default_factory=list)  # Slack calls made while starting
+    helpdesk: Helpdesk | None = None  # the fake Zendesk's tickets and comments
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Bot]:
@@ -190,6 +192,7 @@ def make_bot(
         made.controls,
         made.zendesk_controls,
         web,
+        helpdesk=made.helpdesk,
     )
 
 

@@ -20,6 +20,7 @@ from bot.deps import Deps, build_deps
 from bot.http.upstream import Sleep
 from bot.sample import SAMPLE_PENDO_KEY, FakeControls, Workspace, create_pendo_app, create_zendesk_app
 from bot.sample import sample_settings as point_at_sample
+from bot.sample.helpdesk import Helpdesk
 from bot.settings import Settings, load_settings
 
 
@@ -34,6 +35,7 @@ class SampleDeps:
     controls: FakeControls  # the fake Pendo's request log and fault injection
     zendesk_controls: FakeControls
     pendo_app: Starlette | None = None  # the fake Pendo itself (`app.state.set_timezone`, ...)
+    helpdesk: Helpdesk | None = None  # the fake Zendesk's tickets, comments, webhooks and triggers
 
     @property
     def tickets(self) -> TicketLookup:
@@ -94,7 +96,14 @@ class DepsFactory:
             sleep=sleep,
         )
         self.made.append(deps)
-        return SampleDeps(deps, settings, pendo_app.state.controls, zendesk_app.state.controls, pendo_app)
+        return SampleDeps(
+            deps,
+            settings,
+            pendo_app.state.controls,
+            zendesk_app.state.controls,
+            pendo_app,
+            zendesk_app.state.helpdesk,
+        )
 
     async def aclose(self) -> None:
         while self.made:

@@ -7,7 +7,8 @@ Routes on one port (default http://127.0.0.1:3000):
 - `POST /demo/reader`: the reader's Slack profile zone (what `users.info` answers): the page's own;
 - `POST /demo/sign`: Slack's request signature for a body (the page signs what it sends, as Slack does);
 - `GET /demo/calls?after=N`: what the bot sent to the fake Slack Web API and response_url since N;
-- `POST /demo/switch`: a Pendo fault or the subscription time zone (restarts the bot).
+- `POST /demo/switch`: a Pendo fault or the subscription time zone (restarts the bot);
+- `GET /demo/zendesk`, `POST /demo/zendesk/file`: the sample Zendesk's new tickets and their Pendo notes.
 
 Every request must name this machine in its `Host` (a loopback name, or the `--host` the demo was
 started with), so a page that rebinds its own DNS name to 127.0.0.1 cannot read the page's routes; and
@@ -19,6 +20,7 @@ Refusals are 403 with one log line.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import time
@@ -46,6 +48,7 @@ from bot.sample.preview.stack import (
     TIME_ZONES,
     DemoStack,
 )
+from bot.sample.preview.zendesk_panel import file_ticket, zendesk_page
 from bot.sample.slack_api import BOT_USER_ID, TEAM_ID
 
 log = logging.getLogger(__name__)
@@ -195,6 +198,8 @@ def create_preview_app(stack: DemoStack, *, host: str = "127.0.0.1") -> ASGIApp:
             Route("/demo/calls", calls, methods=["GET"]),
             Route("/demo/switch", switch, methods=["POST"]),
             Route("/demo/reader", reader, methods=["POST"]),
+            Route("/demo/zendesk", functools.partial(zendesk_page, stack=stack), methods=["GET"]),
+            Route("/demo/zendesk/file", functools.partial(file_ticket, stack=stack), methods=["POST"]),
             Mount("/static", app=StaticFiles(packages=[("bot.sample.preview", "static")]), name="static"),
         ],
         lifespan=lifespan,

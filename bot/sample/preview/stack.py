@@ -25,11 +25,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.deps import Deps, build_deps
 from bot.sample import create_pendo_app, create_zendesk_app, sample_settings
 from bot.sample.data import DEFAULT_TIMEZONE, Workspace, build_workspace
+from bot.sample.helpdesk import Helpdesk
 from bot.sample.server import LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.web import create_web_app
+from bot.zendesk.setup import trigger_json, webhook_json
 
 INTERNAL_CHANNEL = "C0SUPPORT"
 SHARED_CHANNEL = "C0EXTACME"
@@ -52,6 +54,16 @@ class BotInstance:
     deps: Deps
     web: ASGIApp
     pendo: Starlette  # the fake Pendo app (its `state.controls` inject faults)
+    zendesk: Starlette | None = None  # the fake Zendesk app (its `state.helpdesk`: tickets and notes)
+
+    @property
+    def helpdesk(self) -> Helpdesk:
+        assert self.zendesk is not None
+        desk: Helpdesk = self.zendesk.state.helpdesk
+        return desk
+
+
+DEMO_WEBHOOK_ID = "01DEMOPENDOCONTEXT0000000"
 
 
 class DemoStack:
@@ -62,6 +74,7 @@ class DemoStack:
         self.email_field = email_field
         self.signing_secret = "demo-" + secrets.token_hex(16)
         self.bot_token = "xoxb-demo-" + secrets.token_hex(12)
+        self.webhook_secret = "demo-" + secrets.token_hex(16)  # the sample Zendesk signs its webhooks with it
         self.slack = FakeSlack(shared_channels={SHARED_CHANNEL})
         self.slack_server = LoopbackServer(create_slack_app(self.slack))
         self.ws: Workspace | None = None
@@ -94,6 +107,7 @@ class DemoStack:
             "slack_signing_secret": SecretStr(self.signing_secret),
             "slack_app_token": None,
             "slack_api_url": f"{self.slack_url}/api/",
+            "zendesk_webhook_secret": SecretStr(self.webhook_secret),
         }
         if self.email_field is not None:
             update["pendo_email_field"] = self.email_field
@@ -105,13 +119,23 @@ class DemoStack:
         settings = self.settings()
         pendo = create_pendo_app(self.ws)
         _apply_fault(pendo.state.controls, self.fault)
+        # The sample Zendesk's trigger calls the bot's /zendesk/webhook (in-process), signed, on every new
+        # ticket: what `pendo-bot zendesk-setup` sets up in a real Zendesk.
+        desk = Helpdesk(self.ws, webhook_transport=httpx.ASGITransport(app=self.bot_asgi))
+        desk.webhooks[DEMO_WEBHOOK_ID] = {
+            "id": DEMO_WEBHOOK_ID,
+            **webhook_json("http://demo/zendesk/webhook"),
+        }
+        desk.secrets_by_webhook[DEMO_WEBHOOK_ID] = self.webhook_secret
+        desk.triggers[1] = {"id": 1, **trigger_json(DEMO_WEBHOOK_ID)}
+        zendesk = create_zendesk_app(self.ws, helpdesk=desk)
         deps = build_deps(
             settings,
             pendo_transport=httpx.ASGITransport(app=pendo),
-            zendesk_transport=httpx.ASGITransport(app=create_zendesk_app(self.ws)),
+            zendesk_transport=httpx.ASGITransport(app=zendesk),
             sample=True,
         )
-        return BotInstance(deps, create_web_app(build_app(settings, deps), deps), pendo)
+        return BotInstance(deps, create_web_app(build_app(settings, deps), deps), pendo, zendesk)
 
     async def restart(self, *, fault: str | None = None, subscription_tz: str | None = None) -> None:
         """Apply the switches and start a fresh bot; the old one finishes what it is doing, then closes."""

@@ -1,0 +1,99 @@
+""" "Add to ticket": the requester's Pendo context written into the Zendesk ticket as a private note.
+
+On a ticket's summary (`/pendo #id`, the unfurl's Details, a ticket picked from a choice). After the same
+checks as every button, the same note as the webhook's (`bot.notes`), with "Added from Slack by <the
+agent's Slack name>" in it, once per ticket whoever clicks, on whichever instance; then the agent's
+summary shows "Added to ticket #N ✓" instead of the button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.audit import Outcome
+from bot.deps import Deps
+from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
+from bot.listeners.gates import share_allowed
+from bot.listeners.message_actions import draw
+from bot.listeners.routes import Route
+from bot.listeners.settings import agent_choices
+from bot.notes.writer import NoteResult, NoteStatus
+from bot.render import blocks as block_kit
+from bot.render.words import upstream_sentence
+
+SKIPPED = (
+    "Nothing was added to ticket #{id}: the requester has opted out of processing in Pendo, or Pendo has "
+    "no visitor with their email."
+)
+FAILED = "I couldn't add the note to ticket #{id}. Try again in a minute; if it keeps happening, tell whoever runs the bot."
+
+
+async def add_to_ticket(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    deps: Deps,
+) -> None:
+    ref = block_kit.ViewRef.decode(action.get("value"))
+    target = str(ref.ticket_id) if ref is not None and ref.ticket_id is not None else ""
+    user = body.get("user") or {}
+    name = str(user.get("name") or user.get("username") or user.get("id") or "an agent")
+    await on_click(
+        ack, body, deps, "ticket_note", target, lambda click: _add(deps, client, respond, click, ref, name)
+    )
+
+
+async def _add(
+    deps: Deps,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    click: Click,
+    ref: block_kit.ViewRef | None,
+    name: str,
+) -> Result:
+    usable = ref is not None and ref.ticket_id is not None and deps.notes is not None
+    if refused := await click_refusal(deps, client, respond, click, stale=not usable):
+        return refused
+    assert ref is not None and ref.ticket_id is not None and deps.notes is not None
+    result = await deps.notes.write(ref.ticket_id, added_by=name)
+
+    async def tell(text: str, icon: str) -> None:
+        await answer_privately(
+            click, block_kit.notice_message(text, icon=icon), respond, client, replace=False
+        )
+
+    if result.status is NoteStatus.WRITTEN:
+        drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
+        sharing = block_kit.Sharing(
+            allowed=await share_allowed(deps, client, click.channel), ticket_note="added"
+        )
+        if not click.private or not await answer_privately(
+            click, drawn.message(ref, sharing), respond, client
+        ):
+            await tell(f"Added to ticket #{ref.ticket_id} ✓", "✅")
+        return Outcome.NOTE_ADDED, ""
+    if result.status is NoteStatus.ALREADY:
+        await tell(f"The Pendo note is already on ticket #{ref.ticket_id} ✓", "ℹ️")
+        return Outcome.DUPLICATE, ""
+    if result.status is NoteStatus.BUSY:
+        await tell(f"The Pendo note is being added to ticket #{ref.ticket_id} right now ✓", "ℹ️")
+        return Outcome.DUPLICATE, "busy"
+    if result.status is NoteStatus.SKIPPED:
+        await tell(SKIPPED.format(id=ref.ticket_id), "ℹ️")
+        return Outcome.NOT_FOUND, result.reason.replace(" ", "_")
+    await tell(_failure(result, ref.ticket_id), "⚠️")
+    return Outcome.ERROR, type(result.error).__name__ if result.error else result.status.value
+
+
+def _failure(result: NoteResult, ticket_id: int) -> str:
+    if result.error is not None:
+        return f"I couldn't add the note to ticket #{ticket_id}. {upstream_sentence(result.error)}"
+    return FAILED.format(id=ticket_id)
+
+
+ROUTES = [Route("action", block_kit.ADD_TO_TICKET, add_to_ticket, tracked="new")]

@@ -1,0 +1,169 @@
+"""`TicketNotes.write(ticket_id)`: the requester's Pendo context as one private note on the ticket, once.
+
+Once, whoever asks and however often (a webhook delivered twice, to two instances, a restart between,
+an agent's click): a per-ticket lock in the shared store (Redis with REDIS_URL, else this instance's
+memory), held while one writer works, keeps two writers apart (the other is told BUSY), and before
+writing the bot reads the ticket's own comments for its marker (`bot.render.note.MARKER`), which
+survives any restart. Keys carry the Zendesk host, so
+two deployments sharing a Redis never block each other.
+
+Writes use Zendesk's safe update (`safe_update` + the `updated_stamp` just read): an agent's concurrent
+edit makes Zendesk answer 409 instead of being overwritten, and the bot re-reads the ticket and tries
+again. A write is sent once (never retried blind: a timeout may hide a comment that was written); the
+next attempt starts by looking for the marker. The note's figures come from the same `TicketLookup` as
+the Slack answer, so they are the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.context.models import CustomerContext, Gap
+from bot.context.tickets import TicketContext, TicketLookup
+from bot.http.cache import TTLCache
+from bot.http.upstream import AuthError, NotFound, RateLimited, UpstreamError
+from bot.pendo.kinds import PendoLinks
+from bot.pendo.models import Account, Visitor
+from bot.render import note as note_render
+from bot.settings import Settings
+from bot.zendesk.client import TicketConflict, TicketUnwritable, ZendeskClient
+from bot.zendesk.models import TicketBundle
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 300.0  # one attempt at most; a crashed writer's lock frees itself
+CONFLICT_TRIES = 3
+
+
+class NoteStatus(StrEnum):
+    WRITTEN = "written"
+    ALREADY = "already"  # the note is on the ticket
+    BUSY = "busy"  # another writer (a click, another instance) has this ticket in hand right now
+    SKIPPED = "skipped"  # nothing to write: opted out, not found, no requester email
+    RETRY = "retry"  # Pendo or Zendesk failed for now: try again later
+    FAILED = "failed"  # will not work by trying again: ticket gone, no access, closed
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    status: NoteStatus
+    reason: str = ""  # a few words for the log: never customer data
+    retry_after: float | None = None  # what Zendesk asked for (429), in seconds
+    error: UpstreamError | None = None  # the failure behind RETRY or FAILED
+
+
+def _upstream_result(exc: UpstreamError, what: str) -> NoteResult:
+    if isinstance(exc, NotFound | AuthError | TicketUnwritable):
+        return NoteResult(NoteStatus.FAILED, f"{what}: {type(exc).__name__}", error=exc)
+    retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+    return NoteResult(NoteStatus.RETRY, f"{what}: {type(exc).__name__}", retry_after, exc)
+
+
+class TicketNotes:
+    def __init__(
+        self, tickets: TicketLookup, zendesk: ZendeskClient, memo: TTLCache, settings: Settings
+    ) -> None:
+        self.tickets = tickets
+        self.zendesk = zendesk
+        self.memo = memo
+        self.settings = settings
+        self.host = zendesk.host
+        self._tz = ZoneInfo(settings.display_timezone)
+        self._links = PendoLinks(settings.pendo_app_url)
+
+    async def write(self, ticket_id: int, *, added_by: str | None = None, final: bool = True) -> NoteResult:
+        """Write the note on `ticket_id` unless it is there already. Never raises for upstream failures.
+
+        `final` False (an early webhook attempt): a summary with gaps (Pendo partly down) is not written
+        yet, so a later attempt can write it whole; True writes what there is, gaps labelled.
+        """
+        lock = ("zendesk-note", self.host, ticket_id)
+        if not await self.memo.claim(lock, LOCK_SECONDS):
+            return NoteResult(NoteStatus.BUSY, "another writer has it")
+        result = NoteResult(NoteStatus.FAILED, "interrupted")
+        try:
+            result = await self._write(ticket_id, added_by, final)
+            return result
+        finally:
+            await self.memo.release(lock)  # the next delivery or click reads the ticket: the marker says
+
+    async def _write(self, ticket_id: int, added_by: str | None, final: bool) -> NoteResult:
+        tc: TicketContext | None = None
+        for _ in range(CONFLICT_TRIES):
+            try:
+                bundle = await self.zendesk.fresh_ticket(ticket_id)
+                comments = await self.zendesk.recent_comments(ticket_id)
+            except UpstreamError as exc:
+                return _upstream_result(exc, "read")
+            if any(not c.public and note_render.has_marker(c.body or c.html_body) for c in comments):
+                return NoteResult(NoteStatus.ALREADY, "marker found")
+            if tc is None:
+                tc = await self.tickets.requester_context(bundle)
+                if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
+                    return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
+                if isinstance(tc.pendo, CustomerContext) and tc.pendo.gaps and not final:
+                    return NoteResult(NoteStatus.RETRY, "pendo: gaps")
+            note = note_render.note_for(
+                tc,
+                self._tz,
+                visitor_url=self._links.visitor,
+                added_by=added_by,
+                not_found_note=self.settings.zendesk_note_not_found,
+            )
+            if note is None:
+                return NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
+            changes: dict[str, Any] = {"comment": {"html_body": note.html_body, "public": False}}
+            changes |= await self._fields(tc, bundle)
+            try:
+                await self.zendesk.update_ticket(ticket_id, changes, updated_stamp=bundle.ticket.updated_at)
+            except TicketConflict:
+                log.info(
+                    "ticket changed while writing the note: reading it again", extra={"ticket": ticket_id}
+                )
+                continue
+            except UpstreamError as exc:
+                return _upstream_result(exc, "write")
+            log.info("pendo note written", extra={"ticket": ticket_id, "note": note.kind})
+            return NoteResult(NoteStatus.WRITTEN, note.kind)
+        return NoteResult(NoteStatus.RETRY, "conflict: the ticket kept changing")
+
+    async def _fields(self, tc: TicketContext, bundle: TicketBundle) -> dict[str, Any]:
+        """Tags and custom fields from Pendo (when asked for); tags are the ticket's own plus ours, since
+        Update Ticket replaces the list (the safe update keeps this from racing an agent's edit)."""
+        ctx = tc.pendo
+        if not isinstance(ctx, CustomerContext) or ctx.profile.opted_out:
+            return {}
+        out: dict[str, Any] = {}
+        if self.settings.zendesk_ticket_tags:
+            ours = [t for t in note_render.ticket_tags(ctx) if t not in bundle.ticket.tags]
+            if ours:
+                out["tags"] = [*bundle.ticket.tags, *ours]
+        if self.settings.zendesk_field_map:
+            visitor, account = await self._records(ctx)
+            values = note_render.field_values(self.settings.zendesk_field_map, visitor, account)
+            if values:
+                out["custom_fields"] = values
+        return out
+
+    async def _records(self, ctx: CustomerContext) -> tuple[Visitor | None, Account | None]:
+        """The visitor's and first account's metadata (cached from the lookup just made)."""
+        pendo = self.tickets.context.pendo
+        try:
+            visitor = await pendo.get_visitor(ctx.profile.id)
+            first = ctx.profile.account_ids[0] if ctx.profile.account_ids else None
+            accounts = await pendo.accounts([first]) if first else {}
+        except UpstreamError as exc:
+            log.warning("pendo metadata for ticket fields unavailable", extra={"error": str(exc)})
+            return None, None
+        return visitor, accounts.get(first) if first else None
+
+
+def _skip_reason(tc: TicketContext) -> str:
+    if isinstance(tc.pendo, CustomerContext):
+        return "opted out"
+    if tc.pendo is None:
+        return "no pendo part"  # no requester, or no email
+    return "not found"

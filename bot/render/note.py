@@ -1,0 +1,201 @@
+"""The private note the bot writes on a Zendesk ticket: the requester's Pendo context at filing, as HTML.
+
+Pure: a `TicketContext` in, the comment's `html_body` out. Same content and figures as the Slack
+"Details" view (the same `CustomerContext`, the same words), compact: a short list, the 24 hours before
+filing, links to Pendo. Zendesk stores HTML comments as given and derives the plain `body` from them, so
+the last paragraph carries `MARKER` as visible text: the bot finds its own note again by it (before
+writing, so a retried webhook or a restart never writes a second one).
+
+Also the optional ticket fields: `ticket_tags` (Zendesk tag rules: lower case, letters, digits and `_`)
+and `field_values` (Pendo metadata into custom ticket fields).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo, Timeline
+from bot.context.tickets import TicketContext
+from bot.pendo.models import Account, Visitor
+from bot.render import words
+from bot.render.format import KIND_ICON, plural, truncate, when
+from bot.render.times import before_ticket
+
+MARKER = "pendo-context-note"
+NOTE_ENTRIES = 10  # timeline entries in a note: the 24 h before filing, newest first
+CANDIDATES = 10
+TAG_PREFIX = "pendo_"
+TAG_MAX = 80  # Zendesk's longest tag
+
+
+@dataclass(frozen=True)
+class Note:
+    html_body: str
+    kind: str  # found | ambiguous | not_found: what the note says, for the log and tests
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _a(url: str, label: str, limit: int = 80) -> str:
+    return f'<a href="{_e(url)}">{_e(truncate(label, limit))}</a>'
+
+
+def note_for(
+    tc: TicketContext,
+    tz: tzinfo,
+    *,
+    visitor_url: Callable[[str], str],
+    added_by: str | None = None,
+    not_found_note: bool = False,
+) -> Note | None:
+    """The note for this ticket, or None when nothing must be written (opted out, no Pendo part, not
+    found unless `not_found_note`)."""
+    result = tc.pendo
+    if isinstance(result, CustomerContext):
+        if result.profile.opted_out:
+            return None
+        return Note(_wrap(_found(result, tz), tc, tz, added_by), "found")
+    if isinstance(result, Ambiguous):
+        return Note(_wrap(_ambiguous(result, tz, visitor_url), tc, tz, added_by), "ambiguous")
+    if isinstance(result, NotFoundInPendo) and not_found_note:
+        body = f"<p>No Pendo visitor has the requester's email ({_e(truncate(result.email, 200))}).</p>"
+        return Note(_wrap(body, tc, tz, added_by), "not_found")
+    return None
+
+
+def _wrap(body: str, tc: TicketContext, tz: tzinfo, added_by: str | None) -> str:
+    created = when(tc.bundle.ticket.created_ms, tz)
+    head = (
+        f"<p><strong>Pendo context</strong> for the requester, at the ticket's creation ({_e(created)})</p>"
+    )
+    by = f"Added from Slack by {_e(truncate(added_by, 80))} · " if added_by else ""
+    foot = f"<p><small>{by}Written by Pendo context for Slack · {MARKER}</small></p>"
+    return head + body + foot
+
+
+def _found(ctx: CustomerContext, tz: tzinfo) -> str:
+    p = ctx.profile
+    who = [f"<strong>{_e(truncate(p.title, 120))}</strong>"]
+    if p.email and p.email != p.title:
+        who.append(_e(truncate(p.email, 120)))
+    who.append(_a(p.url, "Open in Pendo"))
+    items: list[str] = []
+    by_id = {a.id: a for a in ctx.accounts}
+    for account_id in p.account_ids[:3]:
+        a = by_id.get(account_id)
+        if a is None:
+            items.append(f"Account: {_e(truncate(account_id, 80))}")
+            continue
+        text = f"Account: {_a(a.url, a.name)}"
+        if a.opted_out:
+            text += " (opted out of processing)"
+        elif a.fields:
+            text += " (" + ", ".join(f"{_e(f.label)}: {_e(truncate(f.value, 60))}" for f in a.fields) + ")"
+        items.append(text)
+    if len(p.account_ids) > 3:
+        items.append(f"and {plural(len(p.account_ids) - 3, 'more account')}")
+    if not p.account_ids:
+        items.append("Account: none")
+    u = ctx.usage
+    if u is not None:
+        items.append(
+            f"Activity: {_e(words.activity(u.frequency, u.days_active))} · "
+            f"{_e(plural(u.events, 'event'))} ({_e(u.events_trend.label)})"
+        )
+    if p.last_visit_ms:
+        items.append(f"Last seen {_e(when(p.last_visit_ms, tz))}")
+    out = f"<p>{' · '.join(who)}</p><ul>{''.join(f'<li>{i}</li>' for i in items)}</ul>"
+    if ctx.timeline is not None:
+        out += _timeline(ctx.timeline)
+    for gap in words.gap_sentences(ctx.gaps):
+        out += f"<p>⚠️ {_e(truncate(gap, 300))}</p>"
+    return out
+
+
+def _timeline(t: Timeline) -> str:
+    events = [e for e in t.entries if e.kind != "ticket"]
+    title = f"<p><strong>In the {t.hours} h before the ticket</strong></p>"
+    if not events:
+        return title + "<p>No activity in this window.</p>"
+    lines = []
+    for e in events[:NOTE_ENTRIES]:
+        name = _a(e.url, e.name, 60) if e.url else _e(truncate(e.name, 60))
+        repeat = f" ×{e.count}" if e.count > 1 else ""
+        lines.append(
+            f"<li>{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {_e(before_ticket(e.ts_ms, t.anchor_ms))}</li>"
+        )
+    more = len(events) - NOTE_ENTRIES + t.more
+    tail = f"<p>and {plural(more, 'more event')}</p>" if more > 0 else ""
+    return title + f"<ul>{''.join(lines)}</ul>" + tail
+
+
+def _ambiguous(result: Ambiguous, tz: tzinfo, visitor_url: Callable[[str], str]) -> str:
+    count = len(result.candidates)
+    lines = []
+    for c in result.candidates[:CANDIDATES]:
+        if c.opted_out:
+            lines.append(f"<li>{_e(truncate(c.visitor_id, 100))} (opted out of processing)</li>")
+            continue
+        seen = f"last seen {when(c.last_visit_ms, tz)}" if c.last_visit_ms else "never seen"
+        accounts = ", ".join(truncate(a, 60) for a in c.account_ids[:5]) or "no account"
+        label = c.name or c.visitor_id
+        lines.append(
+            f"<li>{_a(visitor_url(c.visitor_id), label)} ({_e(truncate(c.visitor_id, 100))}) · "
+            f"{_e(seen)} · Accounts: {_e(accounts)}</li>"
+        )
+    more = f"<p>and {count - CANDIDATES} more</p>" if count > CANDIDATES else ""
+    return (
+        f"<p>{count} Pendo visitors have the requester's email, so the bot does not guess. "
+        f"Open the right one in Pendo:</p><ul>{''.join(lines)}</ul>{more}"
+    )
+
+
+def has_marker(text: str | None) -> bool:
+    return bool(text) and MARKER in (text or "")
+
+
+# --- tags and custom fields -------------------------------------------------------------------------------
+def tag(*parts: str) -> str | None:
+    """A Zendesk tag from words: lower case, runs of anything but letters and digits become one `_`."""
+    raw = "_".join(parts).lower()
+    slug = re.sub(r"[^a-z0-9]+", "_", raw).strip("_")
+    return (TAG_PREFIX + slug)[:TAG_MAX].rstrip("_") if slug else None
+
+
+def ticket_tags(ctx: CustomerContext) -> list[str]:
+    """`pendo_daily` (how active), and `pendo_<field>_<value>` for the first account's fields."""
+    if ctx.profile.opted_out:
+        return []
+    out: list[str] = []
+    if ctx.usage is not None:
+        out.append(tag(ctx.usage.frequency.value) or "")
+    first = ctx.profile.account_ids[0] if ctx.profile.account_ids else None
+    for a in ctx.accounts:
+        if a.id == first and not a.opted_out:
+            out += [tag(f.label, f.value) or "" for f in a.fields]
+    return list(dict.fromkeys(t for t in out if t))
+
+
+def field_values(
+    field_map: Sequence[tuple[str, int]], visitor: Visitor | None, account: Account | None
+) -> list[dict[str, object]]:
+    """`custom_fields` entries for the mapped Pendo metadata (the visitor's value, else the account's);
+    a field with no value is left alone, never cleared."""
+    out: list[dict[str, object]] = []
+    for path, field_id in field_map:
+        group, _, name = path.partition("/")
+        value = None
+        for record in (visitor, account):
+            if record is not None and not record.do_not_process:
+                value = record.meta(group, name)
+                if value not in (None, ""):
+                    break
+        if value not in (None, ""):
+            out.append({"id": field_id, "value": str(value)[:1000]})
+    return out

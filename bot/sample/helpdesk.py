@@ -1,0 +1,405 @@
+"""The fake Zendesk's writable side: ticket updates and comments, new tickets, webhooks and triggers.
+
+Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pendo-nps.md, part A):
+- `PUT /api/v2/tickets/{id}.json`: `comment` (`body` or `html_body`, `public` true unless said
+  otherwise) is added and shown by `GET …/comments.json`; `tags` replaces the list; `custom_fields`
+  sets the fields given. `safe_update` with an `updated_stamp` other than the ticket's `updated_at` is
+  409 with Zendesk's "UpdateConflict" body. A closed ticket is 422. Each update moves `updated_at` on.
+- Limits: 30 updates per ticket per 10 minutes per user, and 100 Update Ticket calls per minute for the
+  account; over either, 429 with `Retry-After` (seconds). Both are parameters.
+- `POST /api/v2/tickets.json` files a ticket (its description is the first, public comment) and runs the
+  triggers: for an active trigger whose conditions include `update_type is Create`, each
+  `notification_webhook` action sends its body (placeholders `{{ticket.id}}` and
+  `{{ticket.requester.email}}` filled in) to the webhook's endpoint, signed as Zendesk signs:
+  `base64(HMAC-SHA256(secret, timestamp + body))`, timestamp in ISO 8601.
+- Webhooks (`/api/v2/webhooks`, their `signing_secret`), triggers (`/api/v2/triggers`), `users/me`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.sample.credentials import SAMPLE_ZENDESK_EMAIL
+from bot.sample.data import Workspace
+
+Json = dict[str, Any]
+BOT_USER_ID = 4100000000900
+CONFLICT = {
+    "error": "UpdateConflict",
+    "description": "Safe Update prevented the update due to outdated ticket data. "
+    "Please fetch the latest ticket data and try again.",
+}
+CLOSED = {
+    "error": "RecordInvalid",
+    "description": "Record validation errors",
+    "details": {"status": [{"description": "Status: closed prevents ticket update"}]},
+}
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ms(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def plain_text(html_body: str) -> str:
+    """What Zendesk keeps as `body` for an HTML comment: the text, tags gone, entities read."""
+    import html
+
+    text = re.sub(r"<(br|/p|/li|/div)\s*/?>", "\n", html_body, flags=re.I)
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+@dataclass
+class Delivery:
+    """One webhook invocation the fake sent, and what the endpoint answered."""
+
+    webhook_id: str
+    ticket_id: int
+    status: int | None
+    body: str
+
+
+@dataclass
+class Helpdesk:
+    """The fake's mutable state: its own copy of the workspace's tickets (tests share workspaces)."""
+
+    ws: Workspace
+    per_ticket: tuple[int, float] = (30, 600.0)  # updates, seconds: per ticket and user
+    per_account: tuple[int, float] = (100, 60.0)  # Update Ticket calls, seconds: for the account
+    clock: Callable[[], float] = time.time
+    webhook_transport: httpx.AsyncBaseTransport | None = None  # where signed webhooks go (default: network)
+    tickets: dict[int, Json] = field(default_factory=dict)
+    comments: dict[int, list[Json]] = field(default_factory=dict)
+    webhooks: dict[str, Json] = field(default_factory=dict)
+    secrets_by_webhook: dict[str, str] = field(default_factory=dict)
+    triggers: dict[int, Json] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+    updates_429: int = 0
+    _ticket_updates: dict[int, deque[float]] = field(default_factory=dict)
+    _account_updates: deque[float] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: int = 0
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.tickets = copy.deepcopy(self.ws.tickets)
+        for tid, t in self.tickets.items():
+            self.comments[tid] = [
+                self._comment(t["requester_id"], t["description"], None, True, t["created_at"])
+            ]
+
+    # --- reading --------------------------------------------------------------------------------------
+    def bot_user(self) -> Json:
+        for user in self.ws.zendesk_users.values():
+            if user.get("email") == SAMPLE_ZENDESK_EMAIL:
+                return user
+        return {"id": BOT_USER_ID, "name": "Pendo bot", "email": SAMPLE_ZENDESK_EMAIL, "role": "agent"}
+
+    def notes(self, ticket_id: int) -> list[Json]:
+        """The private comments on a ticket, oldest first (what tests and the demo page look at)."""
+        return [c for c in self.comments.get(ticket_id, []) if not c["public"]]
+
+    def _comment(self, author: int, body: str | None, html_body: str | None, public: bool, at: str) -> Json:
+        self._ids += 1
+        text = body if body is not None else plain_text(html_body or "")
+        return {
+            "id": 9_000_000_000 + self._ids,
+            "type": "Comment",
+            "author_id": author,
+            "body": text,
+            "html_body": html_body
+            if html_body is not None
+            else f'<div class="zd-comment"><p>{text}</p></div>',
+            "plain_body": text,
+            "public": public,
+            "attachments": [],
+            "audit_id": 8_000_000_000 + self._ids,
+            "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
+            "created_at": at,
+            "metadata": {"system": {}, "custom": {}},
+        }
+
+    # --- limits ---------------------------------------------------------------------------------------
+    def _over(self, stamps: deque[float], limit: tuple[int, float], now: float) -> float | None:
+        count, window = limit
+        while stamps and stamps[0] <= now - window:
+            stamps.popleft()
+        if len(stamps) >= count:
+            return max(1.0, stamps[0] + window - now)
+        return None
+
+    def _rate_limited(self, ticket_id: int) -> Response | None:
+        now = self.clock()
+        with self._lock:
+            stamps = self._ticket_updates.setdefault(ticket_id, deque())
+            wait = self._over(self._account_updates, self.per_account, now) or self._over(
+                stamps, self.per_ticket, now
+            )
+            if wait is not None:
+                self.updates_429 += 1
+                return JSONResponse(
+                    {"error": "TooManyRequests", "description": "You have exceeded the rate limit"},
+                    status_code=429,
+                    headers={"retry-after": str(int(-(-wait // 1)))},
+                )
+            stamps.append(now)
+            self._account_updates.append(now)
+        return None
+
+    # --- routes ---------------------------------------------------------------------------------------
+    async def update_ticket(self, request: Request) -> Response:
+        raw = request.path_params["ticket_id"].removesuffix(".json")
+        ticket_id = int(raw) if raw.isdigit() else None
+        if ticket_id in self.ws.forbidden_ticket_ids:
+            return JSONResponse(
+                {"error": "Forbidden", "description": "You do not have access"}, status_code=403
+            )
+        if ticket_id is None or ticket_id not in self.tickets:
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        try:
+            data = json.loads(await request.body())
+            changes = data["ticket"]
+            assert isinstance(changes, dict)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return JSONResponse(
+                {"error": "InvalidEndpoint", "description": "Ticket is required"}, status_code=400
+            )
+        limited = self._rate_limited(ticket_id)
+        if limited is not None:
+            return limited
+        ticket = self.tickets[ticket_id]
+        if ticket["status"] == "closed":
+            return JSONResponse(CLOSED, status_code=422)
+        if str(changes.get("safe_update", "")).lower() in ("true", "1"):
+            stamp = changes.get("updated_stamp")
+            if not isinstance(stamp, str) or _ms(stamp) != _ms(ticket["updated_at"]):
+                return JSONResponse(CONFLICT, status_code=409)
+        now_ms = max(int(self.clock() * 1000), _ms(ticket["updated_at"]) + 1000)
+        events: list[Json] = []
+        comment = changes.get("comment")
+        if isinstance(comment, dict):
+            added = self._comment(
+                int(comment.get("author_id") or self.bot_user()["id"]),
+                comment.get("body"),
+                comment.get("html_body"),
+                bool(comment.get("public", True)),
+                iso(now_ms),
+            )
+            self.comments[ticket_id].append(added)
+            events.append(added)
+        if isinstance(changes.get("tags"), list):
+            ticket["tags"] = list(dict.fromkeys(str(t) for t in changes["tags"]))
+        if isinstance(changes.get("custom_fields"), list):
+            by_id = {f["id"]: f for f in ticket["custom_fields"]}
+            for f in changes["custom_fields"]:
+                by_id[int(f["id"])] = {"id": int(f["id"]), "value": f.get("value")}
+            ticket["custom_fields"] = list(by_id.values())
+        ticket["updated_at"] = iso(now_ms)
+        audit = {"id": 8_100_000_000 + now_ms % 1_000_000, "ticket_id": ticket_id, "events": events}
+        return JSONResponse({"ticket": ticket, "audit": audit})
+
+    async def list_comments(self, request: Request) -> Response:
+        ticket_id = int(request.path_params["ticket_id"])
+        if ticket_id in self.ws.forbidden_ticket_ids:
+            return JSONResponse(
+                {"error": "Forbidden", "description": "You do not have access"}, status_code=403
+            )
+        if ticket_id not in self.tickets:
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        found = list(self.comments[ticket_id])
+        if request.query_params.get("sort_order") == "desc":
+            found.reverse()
+        per_page = min(100, int(request.query_params.get("per_page") or 100))
+        return JSONResponse(
+            {"comments": found[:per_page], "next_page": None, "previous_page": None, "count": len(found)}
+        )
+
+    async def create_ticket(self, request: Request) -> Response:
+        try:
+            data = json.loads(await request.body())["ticket"]
+            subject = str(data.get("subject") or "")
+            requester_id = int(data["requester_id"])
+            assert requester_id in self.ws.zendesk_users
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return JSONResponse(
+                {"error": "RecordInvalid", "description": "Record validation errors"}, status_code=422
+            )
+        description = str((data.get("comment") or {}).get("body") or subject)
+        now_ms = int(self.clock() * 1000)
+        ticket_id = max(self.tickets) + 1
+        user = self.ws.zendesk_users[requester_id]
+        ticket = copy.deepcopy(next(iter(self.tickets.values())))
+        ticket |= {
+            "id": ticket_id,
+            "url": re.sub(r"/tickets/\d+\.json$", f"/tickets/{ticket_id}.json", ticket["url"]),
+            "subject": subject,
+            "raw_subject": subject,
+            "description": description,
+            "status": "new",
+            "priority": data.get("priority"),
+            "type": None,
+            "requester_id": requester_id,
+            "submitter_id": requester_id,
+            "assignee_id": None,
+            "group_id": None,
+            "organization_id": user.get("organization_id"),
+            "tags": [],
+            "custom_fields": [],
+            "created_at": iso(now_ms),
+            "updated_at": iso(now_ms),
+            "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
+            "custom_status_id": None,
+        }
+        self.tickets[ticket_id] = ticket
+        self.comments[ticket_id] = [self._comment(requester_id, description, None, True, iso(now_ms))]
+        self._run_triggers(ticket, user)
+        return JSONResponse({"ticket": ticket}, status_code=201)
+
+    def _run_triggers(self, ticket: Json, requester: Json) -> None:
+        for trigger in self.triggers.values():
+            conditions = (trigger.get("conditions") or {}).get("all") or []
+            on_create = any(
+                c.get("field") == "update_type" and c.get("operator") == "is" and c.get("value") == "Create"
+                for c in conditions
+            )
+            if not trigger.get("active", True) or not on_create:
+                continue
+            for action in trigger.get("actions") or []:
+                if action.get("field") != "notification_webhook":
+                    continue
+                webhook_id, template = action["value"][0], action["value"][1]
+                body = template.replace("{{ticket.id}}", str(ticket["id"])).replace(
+                    "{{ticket.requester.email}}", str(requester.get("email") or "")
+                )
+                task = asyncio.get_running_loop().create_task(self.deliver(webhook_id, ticket["id"], body))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def deliver(
+        self, webhook_id: str, ticket_id: int, body: str, *, timestamp: str | None = None
+    ) -> int | None:
+        """Send one signed invocation of a webhook, as Zendesk does; returns the endpoint's status."""
+        webhook = self.webhooks.get(webhook_id)
+        if webhook is None or webhook.get("status") != "active":
+            return None
+        stamp = timestamp or iso(int(self.clock() * 1000))
+        secret = self.secrets_by_webhook[webhook_id]
+        signature = base64.b64encode(
+            hmac.new(secret.encode(), stamp.encode() + body.encode(), hashlib.sha256).digest()
+        ).decode()
+        headers = {
+            "content-type": "application/json",
+            "x-zendesk-webhook-id": webhook_id,
+            "x-zendesk-webhook-invocation-id": secrets.token_hex(8),
+            "x-zendesk-webhook-signature": signature,
+            "x-zendesk-webhook-signature-timestamp": stamp,
+        }
+        status: int | None
+        try:
+            async with httpx.AsyncClient(transport=self.webhook_transport, timeout=10) as client:
+                status = (
+                    await client.post(webhook["endpoint"], content=body.encode(), headers=headers)
+                ).status_code
+        except httpx.HTTPError:
+            status = None
+        self.deliveries.append(Delivery(webhook_id, ticket_id, status, body))
+        return status
+
+    async def idle(self) -> None:
+        """Wait for the webhook deliveries under way."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # --- webhooks, triggers, the bot's user --------------------------------------------------------------
+    async def list_webhooks(self, request: Request) -> Response:
+        return JSONResponse(
+            {"webhooks": list(self.webhooks.values()), "meta": {"has_more": False}, "links": {}}
+        )
+
+    async def create_webhook(self, request: Request) -> Response:
+        data = json.loads(await request.body())["webhook"]
+        webhook_id = "01" + secrets.token_hex(12).upper()
+        webhook = {
+            "id": webhook_id,
+            **{
+                k: data.get(k)
+                for k in ("name", "endpoint", "status", "http_method", "request_format", "subscriptions")
+            },
+        }
+        self.webhooks[webhook_id] = webhook
+        self.secrets_by_webhook[webhook_id] = secrets.token_urlsafe(32)
+        return JSONResponse({"webhook": webhook}, status_code=201)
+
+    async def update_webhook(self, request: Request) -> Response:
+        webhook_id = request.path_params["webhook_id"]
+        if webhook_id not in self.webhooks:
+            return JSONResponse(
+                {"errors": [{"code": "WebhookNotFound", "title": "Not found"}]}, status_code=404
+            )
+        data = json.loads(await request.body())["webhook"]
+        self.webhooks[webhook_id] |= {k: v for k, v in data.items() if k != "id"}
+        return Response(status_code=204)
+
+    async def webhook_secret(self, request: Request) -> Response:
+        webhook_id = request.path_params["webhook_id"]
+        if webhook_id not in self.webhooks:
+            return JSONResponse(
+                {"errors": [{"code": "WebhookNotFound", "title": "Not found"}]}, status_code=404
+            )
+        return JSONResponse(
+            {"signing_secret": {"algorithm": "sha256", "secret": self.secrets_by_webhook[webhook_id]}}
+        )
+
+    async def list_triggers(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "triggers": list(self.triggers.values()),
+                "next_page": None,
+                "previous_page": None,
+                "count": len(self.triggers),
+            }
+        )
+
+    async def save_trigger(self, request: Request) -> Response:
+        data = json.loads(await request.body())["trigger"]
+        raw = request.path_params.get("trigger_id", "").removesuffix(".json")
+        trigger_id = int(raw) if raw.isdigit() else 360_000_000_000 + len(self.triggers) + 1
+        if raw and trigger_id not in self.triggers:
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        trigger = {
+            "id": trigger_id,
+            **self.triggers.get(trigger_id, {}),
+            **{k: v for k, v in data.items() if k != "id"},
+        }
+        trigger.setdefault("active", True)
+        self.triggers[trigger_id] = trigger
+        return JSONResponse({"trigger": trigger}, status_code=200 if raw else 201)
+
+    async def me(self, request: Request) -> Response:
+        return JSONResponse({"user": self.bot_user()})
+
+    async def current_token(self, request: Request) -> Response:
+        if not request.headers.get("authorization", "").lower().startswith("bearer "):
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        return JSONResponse({"token": {"id": 1, "scopes": ["tickets:read", "tickets:write", "users:read"]}})

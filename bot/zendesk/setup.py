@@ -1,0 +1,146 @@
+"""`pendo-bot zendesk-setup` and the Zendesk part of `pendo-bot check`: the webhook and the trigger.
+
+The webhook (`POST /api/v2/webhooks`, subscription `conditional_ticket_events` so a trigger can call it)
+points at the bot's `/zendesk/webhook`; the trigger ("Ticket is Created": `update_type is Create`)
+calls it with `{"ticket_id": "{{ticket.id}}"}`. Both are found again by their name and title, so a
+second run updates them instead of creating twins. Shapes from developer.zendesk.com (webhooks API,
+triggers API), as summarised in shared/reference/zendesk-writeback-pendo-nps.md §A3.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from bot.http.upstream import Forbidden, UpstreamError
+from bot.zendesk.client import ZendeskClient
+from bot.zendesk.models import Trigger, Webhook
+
+WEBHOOK_NAME = "Pendo context for Slack"
+TRIGGER_TITLE = "Pendo context for Slack: note on new tickets"
+TRIGGER_BODY = '{"ticket_id": "{{ticket.id}}"}'
+NEW_WEBHOOK_ID = "<the new webhook's id>"
+WRITE_SCOPES = {"write", "tickets:write"}
+
+
+def webhook_json(url: str) -> dict[str, Any]:
+    return {
+        "name": WEBHOOK_NAME,
+        "status": "active",
+        "endpoint": url,
+        "http_method": "POST",
+        "request_format": "json",
+        "subscriptions": ["conditional_ticket_events"],
+    }
+
+
+def trigger_json(webhook_id: str) -> dict[str, Any]:
+    return {
+        "title": TRIGGER_TITLE,
+        "active": True,
+        "description": "Asks the Pendo bot for a private note with the requester's Pendo context.",
+        "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+        "actions": [{"field": "notification_webhook", "value": [webhook_id, TRIGGER_BODY]}],
+    }
+
+
+def _ours(webhooks: list[Webhook]) -> Webhook | None:
+    return next((w for w in webhooks if w.name == WEBHOOK_NAME), None)
+
+
+def _our_trigger(triggers: list[Trigger]) -> Trigger | None:
+    return next((t for t in triggers if t.title == TRIGGER_TITLE), None)
+
+
+def _calls(trigger: Trigger, webhook_id: str) -> bool:
+    return any(
+        a.get("field") == "notification_webhook" and (a.get("value") or [None])[0] == webhook_id
+        for a in trigger.actions
+    )
+
+
+async def setup(client: ZendeskClient, url: str, *, dry_run: bool, say: Callable[[str], None]) -> int:
+    """Create or update the webhook and the trigger; with `dry_run`, print the JSON instead. Exit code."""
+    try:
+        webhook = _ours(await client.webhooks())
+        triggers = await client.triggers()
+    except Forbidden:
+        say("FAIL Zendesk refused to list webhooks or triggers: zendesk-setup needs an admin's credentials.")
+        return 1
+    except UpstreamError as exc:
+        say(f"FAIL Zendesk: {exc.user_message}")
+        return 1
+    trigger = _our_trigger(triggers)
+    wanted = webhook_json(url)
+    if dry_run:
+        verb = f"PUT /api/v2/webhooks/{webhook.id}" if webhook else "POST /api/v2/webhooks"
+        say(f"{verb}\n{json.dumps({'webhook': wanted}, indent=2)}")
+        tverb = f"PUT /api/v2/triggers/{trigger.id}.json" if trigger else "POST /api/v2/triggers.json"
+        body = {"trigger": trigger_json(webhook.id if webhook else NEW_WEBHOOK_ID)}
+        say(f"{tverb}\n{json.dumps(body, indent=2)}")
+        return 0
+    try:
+        saved = await client.save_webhook(webhook.id if webhook else None, wanted)
+        say(f"{'Updated' if webhook else 'Created'} webhook {saved.id} → {url}")
+        kept = await client.save_trigger(trigger.id if trigger else None, trigger_json(saved.id))
+        say(f"{'Updated' if trigger else 'Created'} trigger {kept.id} ({TRIGGER_TITLE})")
+    except Forbidden:
+        say(
+            "FAIL Zendesk refused to save the webhook or trigger: zendesk-setup needs an admin's credentials."
+        )
+        return 1
+    except UpstreamError as exc:
+        say(f"FAIL Zendesk: {exc.user_message}")
+        return 1
+    say(
+        "Now set ZENDESK_WEBHOOK_SECRET to this webhook's signing secret (Admin Center → Apps and "
+        f"integrations → Webhooks → {WEBHOOK_NAME} → Reveal secret) and restart the bot."
+    )
+    return 0
+
+
+async def status(client: ZendeskClient) -> list[str]:
+    """`pendo-bot check` lines: OK / WARN / FAIL for the webhook, the trigger and write access."""
+    lines: list[str] = []
+    try:
+        me = await client.me()
+        scopes = await client.token_scopes()
+    except UpstreamError as exc:
+        return [f"FAIL Zendesk: {exc.user_message}"]
+    may_write = me.role in ("agent", "admin") and (scopes is None or bool(WRITE_SCOPES & set(scopes)))
+    if may_write:
+        lines.append(f"OK   Zendesk: the bot's user ({me.role}) may write notes on tickets.")
+    else:
+        why = f"role {me.role}" if me.role not in ("agent", "admin") else "the OAuth token has no write scope"
+        lines.append(
+            f"FAIL Zendesk: the bot may not write tickets ({why}): give it tickets:write / an agent role."
+        )
+    try:
+        webhook = _ours(await client.webhooks())
+        trigger = _our_trigger(await client.triggers()) if webhook else None
+    except Forbidden:
+        return [
+            *lines,
+            "WARN Zendesk: cannot list webhooks and triggers with these credentials (admin only).",
+        ]
+    except UpstreamError as exc:
+        return [*lines, f"FAIL Zendesk: {exc.user_message}"]
+    if webhook is None:
+        return [
+            *lines,
+            "WARN Zendesk: no webhook for new-ticket notes: run `pendo-bot zendesk-setup --url …`.",
+        ]
+    state = "active" if webhook.status == "active" else f"{webhook.status} (not active)"
+    lines.append(
+        f"{'OK  ' if webhook.status == 'active' else 'WARN'} Zendesk webhook {webhook.id} → {webhook.endpoint}, {state}."
+    )
+    if trigger is None or not _calls(trigger, webhook.id):
+        lines.append(
+            "WARN Zendesk: no trigger calls the webhook on new tickets: run `pendo-bot zendesk-setup`."
+        )
+    else:
+        lines.append(
+            f"{'OK  ' if trigger.active else 'WARN'} Zendesk trigger {trigger.id}, {'active' if trigger.active else 'inactive'}."
+        )
+    return lines

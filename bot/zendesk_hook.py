@@ -1,0 +1,118 @@
+"""`POST /zendesk/webhook`: Zendesk's "ticket created" webhook, checked, answered at once, worked after.
+
+Served beside `/slack/events` in HTTP mode, and by a small HTTP listener of its own on $PORT in Socket
+Mode (`webhook_server`). Only when ZENDESK_WEBHOOK_SECRET is set (and Zendesk is connected).
+
+In order, before anything else is read or logged: the size (over 256 KB: 413, without reading it all),
+the signature over the raw bytes (missing, forged, or a timestamp more than 5 minutes off: 401), then the
+body (`{"ticket_id": "…"}`, else 400 saying what is expected). Each refusal is one short log line; no
+body, header or signature is ever logged. A good request is queued (`bot.notes.queue`) and answered
+200 at once; a duplicate of a ticket still waiting is answered 200 too, and dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.deps import Deps
+from bot.zendesk.webhook import MAX_BODY, WebhookBodyError, signature_problem, ticket_id_of
+
+log = logging.getLogger(__name__)
+ZENDESK_PATH = "/zendesk/webhook"
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse(status: int, reason: str, text: str | None = None) -> Response:
+    log.warning("zendesk webhook refused", extra={"status": status, "reason": reason})
+    return PlainTextResponse(text or reason, status_code=status)
+
+
+def zendesk_webhook_route(deps: Deps) -> Route | None:
+    """The route, or None when the webhook is not configured (no secret, or no Zendesk)."""
+    secret_setting, queue = deps.settings.zendesk_webhook_secret, deps.note_queue
+    if secret_setting is None or queue is None:
+        return None
+    secret = secret_setting.get_secret_value()
+
+    async def zendesk_webhook(request: Request) -> Response:
+        if not deps.inflight.accepting:
+            return PlainTextResponse("shutting down", status_code=503, headers={"retry-after": "5"})
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+            return _refuse(413 if declared.isdigit() else 400, "body too large or bad length")
+        body = await _read_capped(request, MAX_BODY)
+        if body is None:
+            return _refuse(413, "body too large")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        problem = signature_problem(secret, headers, body, time.time())
+        if problem:
+            return _refuse(401, problem)
+        try:
+            ticket_id = ticket_id_of(body)
+        except WebhookBodyError as exc:
+            return _refuse(400, "unexpected body", str(exc))
+        queued = queue.submit(ticket_id)
+        if queued is None:
+            log.warning("zendesk webhook: note queue full, asking Zendesk to retry")
+            return PlainTextResponse("busy", status_code=503, headers={"retry-after": "60"})
+        return JSONResponse({"ok": True, "queued": queued})
+
+    return Route(ZENDESK_PATH, zendesk_webhook, methods=["POST"])
+
+
+def webhook_app(deps: Deps) -> Starlette | None:
+    """Socket Mode's own small HTTP app: the webhook and `/healthz` (None when not configured)."""
+    route = zendesk_webhook_route(deps)
+    if route is None:
+        return None
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[route, Route("/healthz", healthz, methods=["GET"])])
+
+
+@contextlib.asynccontextmanager
+async def webhook_server(deps: Deps, port: int, host: str = "0.0.0.0") -> AsyncIterator[None]:
+    """In Socket Mode, serve the webhook on `port` while the block runs (nothing when not configured)."""
+    app = webhook_app(deps)
+    if app is None:
+        yield
+        return
+    import asyncio
+
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:  # the Socket Mode loop handles the signals
+            yield
+
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off"))
+    task = asyncio.ensure_future(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    log.info(f"Zendesk webhook on port {port}: POST {ZENDESK_PATH}")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task

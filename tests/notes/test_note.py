@@ -1,0 +1,79 @@
+"""What the note says: the same figures as the Slack answer for the same ticket, computed from the raw
+events too; candidates with links for an ambiguous email; tags and custom fields when asked for."""
+
+from __future__ import annotations
+
+import re
+
+from bot.answers import ticket_answer
+from bot.sample import JANE, TICKET_JANE, TICKET_OPS
+from tests.context.conftest import WINDOW_START, Oracle
+
+from .conftest import Desk, FakeZendesk, NewDesk
+
+ACTIVITY = re.compile(r"(Daily|Weekly|Monthly|Inactive) · (\d+) of 30 days · ([\d,]+) events \(([^)]*)\)")
+
+
+def visible(blocks: list[dict[str, object]]) -> str:
+    return str(blocks).replace("*", "")
+
+
+async def test_the_notes_figures_equal_the_slack_answers_and_the_raw_events(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk, ws: object
+) -> None:
+    desk: Desk = await new_desk()
+    assert desk.deps.tickets is not None and desk.deps.notes is not None
+    slack = await ticket_answer(desk.deps.tickets, TICKET_JANE, "r1")
+    result = await desk.deps.notes.write(TICKET_JANE)
+    assert result.status.value == "written"
+    [note] = fake_zendesk.helpdesk.notes(TICKET_JANE)
+    in_note = ACTIVITY.search(note["body"])
+    in_slack = ACTIVITY.search(visible(slack.message["blocks"]))
+    assert in_note is not None and in_slack is not None
+    assert in_note.groups() == in_slack.groups()
+    expected = Oracle(ws).figures(JANE, WINDOW_START)  # type: ignore[arg-type]
+    assert int(in_note.group(2)) == expected.days_active
+    assert int(in_note.group(3).replace(",", "")) == expected.events
+    # the timeline's first entry is the same event, the same minutes before the ticket
+    assert "Contact support · 2 min before ticket" in note["body"]
+    assert "Contact support" in visible(slack.message["blocks"])
+
+
+async def test_an_ambiguous_email_lists_every_candidate_with_a_link_and_never_guesses(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    desk = await new_desk(pendo_email_field="agent/email")
+    assert desk.deps.notes is not None
+    await desk.deps.notes.write(TICKET_OPS)
+    [note] = fake_zendesk.helpdesk.notes(TICKET_OPS)
+    assert "Pendo visitors have the requester's email, so the bot does not guess" in note["body"]
+    from urllib.parse import quote
+
+    from bot.sample import OPS_VISITOR_IDS
+
+    for visitor_id in OPS_VISITOR_IDS:
+        assert f'href="https://app.pendo.io/visitor/{quote(visitor_id, safe="")}"' in note["html_body"]
+    assert "Activity:" not in note["body"]
+
+
+async def test_tags_and_custom_fields_keep_the_tickets_own_and_add_pendos(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    desk = await new_desk(zendesk_ticket_tags=True, zendesk_field_map="custom/planlevel:360001234")
+    assert desk.deps.notes is not None
+    before = list(fake_zendesk.helpdesk.tickets[TICKET_JANE]["tags"])
+    await desk.deps.notes.write(TICKET_JANE)
+    ticket = fake_zendesk.helpdesk.tickets[TICKET_JANE]
+    assert ticket["tags"][: len(before)] == before  # an Update Ticket `tags` replaces: ours are added
+    assert "pendo_daily" in ticket["tags"] and "pendo_plan_level_enterprise" in ticket["tags"]
+    assert {"id": 360001234, "value": "Enterprise"} in ticket["custom_fields"]
+
+
+def test_tags_follow_zendesks_rules() -> None:
+    from bot.render.note import tag
+
+    assert tag("Plan Level", "Enterprise Plus!") == "pendo_plan_level_enterprise_plus"
+    assert tag("Ünïcode", "ä b") == "pendo_n_code_b"
+    assert tag("", "") is None
+    long = tag("x" * 200)
+    assert long is not None and len(long) <= 80

@@ -1,0 +1,81 @@
+"""`zendesk-setup` creates the webhook and trigger once (a second run updates them), `check` reports them,
+and a ticket filed in the sample Zendesk then reaches the bot as a signed webhook and gets its note."""
+
+from __future__ import annotations
+
+import json
+
+from bot.sample import JANE
+from bot.zendesk.setup import TRIGGER_BODY, setup, status
+
+from .conftest import SECRET, Desk, FakeZendesk, NewDesk
+
+
+async def test_setup_is_idempotent_and_check_sees_what_it_made(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    desk: Desk = await new_desk()
+    assert desk.deps.tickets is not None
+    client = desk.deps.tickets.zendesk
+    said: list[str] = []
+    before = await status(client)
+    assert any(line.startswith("WARN Zendesk: no webhook") for line in before)
+    url = str(desk.http.base_url.join("/zendesk/webhook"))
+    assert await setup(client, url, dry_run=False, say=said.append) == 0
+    assert await setup(client, url + "?v=2", dry_run=False, say=said.append) == 0  # updated, not doubled
+    helpdesk = fake_zendesk.helpdesk
+    assert len(helpdesk.webhooks) == 1 and len(helpdesk.triggers) == 1
+    [webhook] = helpdesk.webhooks.values()
+    [trigger] = helpdesk.triggers.values()
+    assert webhook["endpoint"] == url + "?v=2" and webhook["subscriptions"] == ["conditional_ticket_events"]
+    assert trigger["actions"] == [{"field": "notification_webhook", "value": [webhook["id"], TRIGGER_BODY]}]
+    assert {"field": "update_type", "operator": "is", "value": "Create"} in trigger["conditions"]["all"]
+    assert any("ZENDESK_WEBHOOK_SECRET" in line for line in said)
+    after = await status(client)
+    assert [line[:4] for line in after] == ["OK  ", "OK  ", "OK  "]
+
+
+async def test_dry_run_prints_the_json_and_sends_nothing(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    desk = await new_desk()
+    assert desk.deps.tickets is not None
+    said: list[str] = []
+    assert (
+        await setup(
+            desk.deps.tickets.zendesk, "https://bot.example/zendesk/webhook", dry_run=True, say=said.append
+        )
+        == 0
+    )
+    assert fake_zendesk.helpdesk.webhooks == {} and fake_zendesk.helpdesk.triggers == {}
+    assert [r.method for r in fake_zendesk.controls.requests] == ["GET", "GET"]
+    webhook = json.loads(said[0].split("\n", 1)[1])
+    assert webhook["webhook"]["endpoint"] == "https://bot.example/zendesk/webhook"
+
+
+async def test_a_filed_ticket_reaches_the_bot_as_a_signed_webhook_and_gets_one_note(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    desk = await new_desk()
+    assert desk.deps.tickets is not None
+    client = desk.deps.tickets.zendesk
+    await setup(client, str(desk.http.base_url.join("/zendesk/webhook")), dry_run=False, say=lambda _: None)
+    helpdesk = fake_zendesk.helpdesk
+    [webhook_id] = helpdesk.webhooks
+    helpdesk.secrets_by_webhook[webhook_id] = SECRET  # what the admin copied into ZENDESK_WEBHOOK_SECRET
+    jane = next(u for u in fake_zendesk.helpdesk.ws.zendesk_users.values() if u.get("email") == JANE)
+    created = await client._send(  # as the help center's form would file it
+        "POST",
+        "/api/v2/tickets.json",
+        "POST /api/v2/tickets",
+        __import__("pydantic").TypeAdapter(dict),
+        body={
+            "ticket": {"subject": "Invoice is wrong", "requester_id": jane["id"], "comment": {"body": "Help"}}
+        },
+    )
+    ticket_id = created["ticket"]["id"]
+    await helpdesk.idle()
+    assert [d.status for d in helpdesk.deliveries] == [200]
+    await desk.queue.idle()
+    [note] = helpdesk.notes(ticket_id)
+    assert "Jane Doe" in note["body"] and note["public"] is False

@@ -1,0 +1,36 @@
+"""Two instances sharing Redis (and one Zendesk): the same delivery to both at once writes one note."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.sample import TICKET_JANE
+from tests.redis.conftest import redis_server, redis_url  # noqa: F401 (fixtures)
+
+from .conftest import FakeZendesk, NewDesk
+
+
+async def test_one_delivery_to_two_instances_at_once_writes_one_note(
+    new_desk: NewDesk,
+    fake_zendesk: FakeZendesk,
+    redis_url: str,  # noqa: F811
+) -> None:
+    one = await new_desk(redis_url=redis_url)
+    two = await new_desk(redis_url=redis_url)
+    fake_zendesk.controls.latency = 0.05  # both are inside the write at the same time without the lock
+    answers = await asyncio.gather(one.deliver(TICKET_JANE), two.deliver(TICKET_JANE))
+    assert [a.status_code for a in answers] == [200, 200]
+    await asyncio.gather(one.queue.idle(), two.queue.idle())
+    assert len(fake_zendesk.helpdesk.notes(TICKET_JANE)) == 1
+    assert one.queue.counts["already"] + two.queue.counts["already"] == 1
+
+
+async def test_without_the_shared_lock_the_marker_still_stops_a_second_note_after_the_first(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    one, two = await new_desk(), await new_desk()  # no Redis: each its own memory
+    await one.deliver(TICKET_JANE)
+    await one.queue.idle()
+    await two.deliver(TICKET_JANE)
+    await two.queue.idle()
+    assert len(fake_zendesk.helpdesk.notes(TICKET_JANE)) == 1
