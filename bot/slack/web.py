@@ -118,21 +118,34 @@ class SlackRequestGate:
         if problem:
             return await self._refuse(send, 400, f"not a Slack payload: {problem}")
         kind = request_kind(content_type, body)
+        acks = self._inflight.acks if self._inflight is not None else None
+        if acks is not None:
+            acks.arrived()
+        answered = False
 
         async def timed(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            nonlocal answered
+            if message["type"] == "http.response.start" and not answered:
+                answered = True
                 metrics.acked(kind, time.perf_counter() - arrived)
+                if acks is not None:
+                    acks.answered()
             await send(message)
 
-        if self._bolt is None:
-            await self.app(scope, replaying(body, receive), timed)
-            return
-        request = AsyncBoltRequest(
-            body=body.decode("utf-8"),  # payload_problem read it as UTF-8 already
-            query=bytes(scope.get("query_string", b"")).decode("latin-1"),
-            headers=headers,
-        )
-        await _respond(timed, await self._bolt.async_dispatch(request))
+        try:
+            if self._bolt is None:
+                await self.app(scope, replaying(body, receive), timed)
+                return
+            request = AsyncBoltRequest(
+                body=body.decode("utf-8"),  # payload_problem read it as UTF-8 already
+                query=bytes(scope.get("query_string", b"")).decode("latin-1"),
+                headers=headers,
+            )
+            await _respond(timed, await self._bolt.async_dispatch(request))
+        finally:
+            if acks is not None and not answered:  # failed before answering: no longer pending
+                answered = True
+                acks.answered()
 
     def _signature_problem(self, headers: dict[str, str], body: bytes) -> str | None:
         stamp = headers.get("x-slack-request-timestamp", "")
