@@ -95,9 +95,11 @@ async def agent_choices(deps: Deps, client: AsyncWebClient, team: str, user: str
     return Choices.of(prefs, Choices.workspace(deps.settings), tz)
 
 
-async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool:
-    """The poster's "unfurl Zendesk links I post" (on unless they turned it off)."""
-    return (await deps.preferences.load(team, user)).unfurl_my_links is not False
+async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool | None:
+    """The poster's "unfurl Zendesk links I post" (on unless they turned it off); None when the store did
+    not answer, so nobody knows (the workspace default would ignore an "off" it cannot see)."""
+    prefs = await deps.preferences.load_known(team, user)
+    return None if prefs is None else prefs.unfurl_my_links is not False
 
 
 # --- the form -------------------------------------------------------------------------------------------------

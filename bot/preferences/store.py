@@ -7,7 +7,7 @@
   expiry.
 
 Reading never fails an answer: a store that does not answer, or a row that cannot be read, gives the
-workspace defaults and one log line. Saving raises `PreferencesUnavailable`, whose sentence the agent
+workspace defaults and one log line (`load_known` tells "the store did not answer" apart, as None). Saving raises `PreferencesUnavailable`, whose sentence the agent
 sees in the form.
 """
 
@@ -71,6 +71,13 @@ class PreferenceStore(ABC):
     async def load(self, team: str, user: str) -> Preferences:
         """What the agent chose; the defaults when the store or the row fails (one log line per outage,
         and one per unreadable row)."""
+        known = await self.load_known(team, user)
+        return Preferences() if known is None else known
+
+    async def load_known(self, team: str, user: str) -> Preferences | None:
+        """What the agent chose, or None when the store did not answer (nobody knows what they chose:
+        a caller for whom a default would do harm, such as the unfurl gate, can tell). An unreadable
+        row is known: its readable choices, else the defaults."""
         try:
             raw = await self._read(team, user)
         except PreferencesUnavailable as exc:
@@ -80,7 +87,7 @@ class PreferenceStore(ABC):
                     "preferences unavailable: the workspace defaults are used until the store answers",
                     extra={"store": self.where, "error": str(exc)},
                 )
-            return Preferences()
+            return None
         if self._failing:
             self._failing = False
             log.warning("preferences available again", extra={"store": self.where})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -245,6 +246,32 @@ async def test_a_poster_who_turned_unfurls_off_gets_none_and_a_colleague_still_d
     await bot.slack.wait_for(lambda: len(bot.slack.by_method("chat.unfurl")) >= 2)
     targets = {c.get("unfurl_id") for c in bot.slack.by_method("chat.unfurl")}
     assert targets == {theirs["unfurl_id"]}  # the same ticket, a minute later, by someone else
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+async def test_when_the_store_is_down_a_posters_link_unfurls_the_header_only(
+    new_bot: NewBot, tmp_path: Path, store: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The poster may have turned unfurls of their links off; nobody can tell while the store is down, so
+    the channel gets the ticket header and no Pendo data (the defaults would have shown everything)."""
+    if store == "sqlite":
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a folder")
+        bot = await new_bot(preferences_db=str(blocker / "prefs.sqlite3"))
+    else:
+        bot = await new_bot(redis_url="redis://127.0.0.1:1/0")
+    link = url(TICKET_JANE)
+    with caplog.at_level(logging.INFO):
+        await bot.event(posted([link]) | {"user": USER})
+        await bot.slack.wait_for(lambda: len(bot.slack.by_method("chat.unfurl")) >= 1)
+        await bot.deps.inflight.drain()
+    (call,) = bot.slack.by_method("chat.unfurl")
+    shown = json.dumps(call["unfurls"][link]["blocks"], ensure_ascii=False)
+    assert "Jane Doe" in shown and f"#{TICKET_JANE}" in shown  # the header
+    assert "Pendo" not in shown and "min before filing" not in shown
+    assert bot.pendo.requests == []
+    lines = [r for r in caplog.records if "unfurl preference could not be read" in r.getMessage()]
+    assert len(lines) == 1
 
 
 async def test_unfurls_and_shared_summaries_use_the_workspace_choices(bot: Bot) -> None:

@@ -32,6 +32,7 @@ MINE = Preferences(
 
 async def test_nobody_has_chosen_anything_at_first(backend: Backend) -> None:
     assert await backend.open().load("T1", "U1") == Preferences()
+    assert await backend.open().load_known("T1", "U1") == Preferences()  # known: nothing chosen
 
 
 async def test_what_is_saved_is_read_back_by_another_instance_and_after_a_restart(backend: Backend) -> None:
@@ -125,6 +126,7 @@ async def test_a_store_that_does_not_answer_reads_as_defaults_and_refuses_to_sav
         with caplog.at_level(logging.WARNING):
             assert await store.load("T1", "U1") == Preferences()
             assert await store.load("T1", "U2") == Preferences()
+            assert await store.load_known("T1", "U1") is None  # "nobody knows", not the defaults
         outage = [r for r in caplog.records if "preferences unavailable" in r.getMessage()]
         assert len(outage) == 1  # one line per outage, not one per answer
         with pytest.raises(PreferencesUnavailable) as raised:
