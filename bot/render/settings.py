@@ -282,6 +282,17 @@ def _zone_select(chosen: str | None, slack_tz: str | None) -> dict[str, Any]:
     }
 
 
+def loading_modal() -> dict[str, Any]:
+    """What `/pendo settings` opens at once (Slack's trigger lasts 3 s); the form replaces it."""
+    return {
+        "type": "modal",
+        "callback_id": MODAL,
+        "title": {"type": "plain_text", "text": "Pendo preferences"},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [section("⏳ Loading your preferences…")],
+    }
+
+
 def settings_modal(form: SettingsForm) -> dict[str, Any]:
     """`/pendo settings`: the same form in a modal (changes are kept as they are made)."""
     return {

@@ -109,7 +109,6 @@ def test_changes_read_back_into_preferences() -> None:
     picked = changed(Preferences(), "account_fields", {"selected_options": [{"value": "custom/plan"}]}, f)
     assert picked.account_fields == ("custom/plan",)
     assert changed(Preferences(), "account_fields", {"selected_options": []}, f).account_fields == ()
-    assert changed(Preferences(view="full"), "reset", {}, f) == Preferences()
     bad: list[tuple[str, dict[str, Any], str]] = [
         ("tz", {"selected_option": {"value": "Mars/Base"}}, "not a time zone"),
         ("unfurl", {"selected_option": {"value": "maybe"}}, "Choose whether"),
