@@ -23,6 +23,9 @@ from bot.http.upstream import UpstreamError
 from bot.preferences.model import Choices
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
+from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
 from bot.render.words import upstream_sentence
 
@@ -69,43 +72,47 @@ def render_result(
     now_ms: int,
     header_blocks: list[block_kit.Block] | None = None,
     *,
-    view: block_kit.ViewRef | None = None,
+    view: button_kit.ViewRef | None = None,
     shareable: bool = True,
-    stale: block_kit.Stale | None = None,
+    stale: message_blocks.Stale | None = None,
     full_first: bool = False,
     ticket_note: bool = False,
 ) -> Answer:
     """A lookup's result as a message; a `stale` note goes on top, inside the renderer's 50-block cut.
     `full_first`: the reader's choice (or DEFAULT_VIEW) of the first screen: everything, not compact."""
     if stale is not None:
-        header_blocks = [block_kit.stale_block(stale), *(header_blocks or [])]
+        header_blocks = [message_blocks.stale_block(stale), *(header_blocks or [])]
     detail = "stale" if stale is not None else ""
     if isinstance(result, CustomerContext):
-        view = view or block_kit.default_view(result)
+        view = view or summary_blocks.default_view(result)
         if full_first:
             view = view.but(full=True)
-        sharing = block_kit.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
-        message = block_kit.context_message(result, view=view, sharing=sharing, header_blocks=header_blocks)
+        sharing = summary_blocks.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
+        message = summary_blocks.context_message(
+            result, view=view, sharing=sharing, header_blocks=header_blocks
+        )
         return Answer(message, found_outcome(result), detail)
     if isinstance(result, Ambiguous):
         return Answer(
-            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS, detail
+            message_blocks.ambiguous_message(result, now_ms, header_blocks, view=view),
+            Outcome.AMBIGUOUS,
+            detail,
         )
-    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND, detail)
+    return Answer(message_blocks.not_found_message(result, header_blocks), Outcome.NOT_FOUND, detail)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
     return Answer(
-        block_kit.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"),
+        message_blocks.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"),
         Outcome.ERROR,
         type(exc).__name__,
     )
 
 
-def stale_of(use: StaleUse, who: str) -> block_kit.Stale | None:
+def stale_of(use: StaleUse, who: str) -> message_blocks.Stale | None:
     """Whether an answer was built partly from cached data because `who` failed, and how old it is."""
-    return None if use.oldest is None else block_kit.Stale(who, use.oldest)
+    return None if use.oldest is None else message_blocks.Stale(who, use.oldest)
 
 
 async def email_answer(
@@ -170,7 +177,7 @@ async def ticket_answer(
         else Outcome.NO_PENDO
     )
     if stale is not None:
-        blocks = [block_kit.stale_block(stale), *blocks]
+        blocks = [message_blocks.stale_block(stale), *blocks]
     return Answer(
         {"text": f"Zendesk ticket #{ticket_id}: {block_kit.esc(bundle.ticket.title)}", "blocks": blocks},
         outcome,
@@ -222,7 +229,9 @@ async def target_answer(
     request_id = new_request_id()
     if target.kind == "ticket":
         if tickets is None:
-            return Answer(block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
+            return Answer(
+                message_blocks.notice_message(message_blocks.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED
+            )
         return await ticket_answer(tickets, int(target.value), request_id, shareable=False, choices=choices)
     if target.kind == "account":
         return await account_answer(context, target.value, request_id, choices)
@@ -240,7 +249,7 @@ async def safely(work: Awaitable[Answer]) -> Answer:
             "Something went wrong on my side. Try again; if it persists, tell whoever runs the bot "
             f"(ref `{request_id}`)."
         )
-        return Answer(block_kit.notice_message(text), Outcome.ERROR, "internal")
+        return Answer(message_blocks.notice_message(text), Outcome.ERROR, "internal")
 
 
 def slack_error(exc: SlackApiError) -> str:

@@ -21,6 +21,7 @@ from bot.listeners import gates
 from bot.listeners.settings import team_of
 from bot.policy import Refusal, Surface
 from bot.render import blocks as block_kit
+from bot.render import messages as message_blocks
 from bot.render import words
 
 Result = tuple[Outcome, str]  # how an action ended, and the detail written after it in the audit line
@@ -81,7 +82,7 @@ async def click_refusal(
 
     async def tell(text: str, icon: str = "⚠️", *, replace: bool = False) -> None:
         await answer_privately(
-            click, block_kit.notice_message(text, icon=icon), respond, client, replace=replace
+            click, message_blocks.notice_message(text, icon=icon), respond, client, replace=replace
         )
 
     refusal, facts = await gates.ask(

@@ -36,7 +36,7 @@ from bot.preferences.model import (
     parse_view,
 )
 from bot.preferences.store import PreferencesUnavailable, RedisPreferences
-from bot.render import blocks as block_kit
+from bot.render import messages as message_blocks
 from bot.render import settings as form_blocks
 from bot.render.home import home_view
 
@@ -167,7 +167,7 @@ async def settings_command(
         )
     except SlackApiError as exc:  # e.g. expired_trigger_id when Slack or the store was slow
         log.warning("views.open refused", extra={"error": slack_error(exc)})
-        await deliver(respond, block_kit.notice_message(NO_MODAL, icon="⚙️"), replace=False)
+        await deliver(respond, message_blocks.notice_message(NO_MODAL, icon="⚙️"), replace=False)
 
 
 # --- a change --------------------------------------------------------------------------------------------------

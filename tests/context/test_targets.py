@@ -6,7 +6,7 @@ import pytest
 
 from bot.context.models import InvalidInput
 from bot.context.targets import ForeignTicket, Target, find_targets, parse_query
-from bot.render.blocks import NoteRequest
+from bot.render.modals import NoteRequest
 
 HOSTS = frozenset({"acme.zendesk.com", "help.acme.example"})
 
