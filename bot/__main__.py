@@ -14,7 +14,7 @@ from bot.answers import render_account, render_result
 from bot.context.customers import LookupResult
 from bot.context.models import AccountNotFound, Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
 from bot.deps import Deps, build_deps
-from bot.http.upstream import NotFound, UpstreamError
+from bot.http.errors import NotFound, UpstreamError
 from bot.logs import setup_logging
 from bot.render import accounts as ac
 from bot.render import text as terminal_text

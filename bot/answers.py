@@ -19,7 +19,7 @@ from bot.context.customers import AccountResult, CustomerLookup, LookupResult
 from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
 from bot.context.tickets import TicketLookup
 from bot.http.cache import StaleUse, track_stale
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
 from bot.preferences.model import Choices
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit

@@ -69,7 +69,7 @@ PURE_MAY_IMPORT = (
     "bot.pendo.models",
     "bot.zendesk.models",
     "bot.context.tickets",  # for `TicketContext`, a result type (it could move to context/models.py)
-    "bot.http.upstream",  # the error types, to say a failure in words (render/words.py); no call is made
+    "bot.http.errors",  # the error types, to say a failure in words (render/words.py); no call is made
     "bot.preferences.model",  # an agent's choices (pure), for the settings form
 )
 IO_LIBRARIES = ("httpx", "slack_sdk", "slack_bolt", "starlette", "uvicorn", "redis", "asyncio", "socket")

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from bot.answers import render_result, ticket_answer
 from bot.context.models import CustomerContext
 from bot.deps import build_deps
-from bot.http.upstream import UpstreamError, parse_retry_after
+from bot.http.errors import UpstreamError
+from bot.http.upstream import parse_retry_after
 from bot.render import format as fmt
 from bot.render import text as terminal_text
 from bot.sample import (

@@ -17,7 +17,8 @@ import pytest
 
 from bot.context.models import CustomerContext
 from bot.deps import build_deps
-from bot.http.upstream import RetryPolicy, SendMonitor, UpstreamError, http_client, send_with_retry
+from bot.http.errors import UpstreamError
+from bot.http.upstream import RetryPolicy, SendMonitor, http_client, send_with_retry
 from bot.sample import JANE, LoopbackServer, build_workspace, create_pendo_app, sample_settings
 from bot.settings import load_settings
 

@@ -37,7 +37,7 @@ from bot.context.models import (
 )
 from bot.context.resolver import Resolver, parse_email
 from bot.deadline import Deadline, answer_deadline, current_deadline
-from bot.http.upstream import Unavailable, UpstreamError
+from bot.http.errors import Unavailable, UpstreamError
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks

@@ -8,7 +8,7 @@ from enum import Enum
 
 from bot.context.customers import CustomerLookup, LookupResult
 from bot.context.models import TICKET_MARKER, Gap, InvalidInput
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
 from bot.preferences.model import Choices
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle

@@ -24,7 +24,7 @@ from bot.answers import error_answer, found_outcome, new_request_id, slack_error
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.gates import share_allowed
 from bot.listeners.routes import Route

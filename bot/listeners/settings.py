@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import deliver, slack_error
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
 from bot.listeners.routes import Route
 from bot.pendo.models import MetadataSchema
 from bot.preferences.model import (

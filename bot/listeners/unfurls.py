@@ -21,7 +21,7 @@ from bot.answers import slack_error
 from bot.audit import Outcome
 from bot.context.tickets import TicketContext, TicketLookup
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
 from bot.inflight import CUT_SHORT, InFlight
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import slack_error
 from bot.audit import Outcome
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.context.models import CustomerContext, Gap
 from bot.context.tickets import TicketContext, TicketLookup
 from bot.http.cache import TTLCache
-from bot.http.upstream import AuthError, NotFound, RateLimited, UpstreamError
+from bot.http.errors import AuthError, NotFound, RateLimited, UpstreamError
 from bot.pendo.kinds import PendoLinks
 from bot.pendo.models import Account, Visitor
 from bot.render import note as note_render

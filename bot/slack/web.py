@@ -33,7 +33,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import metrics, metrics_endpoint
 from bot.deps import Deps
-from bot.http.upstream import SEND_MONITOR, UpstreamError
+from bot.http.errors import UpstreamError
+from bot.http.upstream import SEND_MONITOR
 from bot.inflight import InFlight
 from bot.slack.app import start
 from bot.zendesk_hook import zendesk_webhook_route

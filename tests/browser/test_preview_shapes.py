@@ -19,7 +19,7 @@ import httpx
 from bot import answers
 from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.deps import build_deps
-from bot.http.upstream import Unavailable, UpstreamError
+from bot.http.errors import Unavailable, UpstreamError
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks

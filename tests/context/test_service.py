@@ -16,7 +16,7 @@ import pytest
 from bot.context.models import CustomerContext, NotFoundInPendo, TimelineEntry
 from bot.context.tickets import MARKER
 from bot.deadline import answer_deadline
-from bot.http.upstream import AuthError
+from bot.http.errors import AuthError
 from bot.sample import (
     ACME,
     DORMANT,

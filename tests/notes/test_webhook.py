@@ -229,7 +229,7 @@ async def test_the_per_ticket_update_limit_answers_429_with_retry_after(
     fake_zendesk.helpdesk.per_ticket = (2, 600.0)
     assert desk.deps.notes is not None
     zendesk = desk.deps.notes.zendesk
-    from bot.http.upstream import RateLimited
+    from bot.http.errors import RateLimited
 
     for _ in range(2):
         bundle = await zendesk.fresh_ticket(TICKET_JANE)

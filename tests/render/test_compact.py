@@ -23,7 +23,7 @@ from bot.context.models import (
     TimelineEntry,
 )
 from bot.context.tickets import NoPendo, TicketContext
-from bot.http.upstream import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
+from bot.http.errors import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
 from bot.pendo.client import PendoKeyOrRegionRejected
 from bot.render import activity as activity_blocks
 from bot.render import buttons as button_kit

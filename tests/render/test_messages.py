@@ -41,7 +41,7 @@ from bot.context.models import (
     VisitorUsage,
 )
 from bot.context.tickets import TicketContext, TicketLookup
-from bot.http.upstream import AuthError, Unavailable, UpstreamError
+from bot.http.errors import AuthError, Unavailable, UpstreamError
 from bot.listeners.message_actions import draw
 from bot.render import activity as activity_blocks
 from bot.render import blocks as block_kit
