@@ -1,6 +1,7 @@
 """Questions from Slack → finished Slack messages. Every failure becomes a sentence, never an exception.
 
-Listeners call these after they have acked; the answer's `Outcome` feeds the audit line.
+Listeners call these after they have acked and post the message (`bot.listeners.replies`); the answer's
+`Outcome` feeds the audit line. No Slack I/O here.
 Layer: below the listeners; may import context, render, upstream (errors) and audit (the `Outcome`).
 """
 
@@ -10,9 +11,6 @@ import logging
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
-
-from slack_sdk.errors import SlackApiError
 
 from bot.audit import Outcome
 from bot.context.customers import AccountResult, CustomerLookup, LookupResult
@@ -250,38 +248,3 @@ async def safely(work: Awaitable[Answer]) -> Answer:
             f"(ref `{request_id}`)."
         )
         return Answer(message_blocks.notice_message(text), Outcome.ERROR, "internal")
-
-
-def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code for a refused Web API call ("" when there is no JSON answer to read, e.g. a
-    proxy's HTML error page)."""
-    data = getattr(exc.response, "data", None)
-    return str(data.get("error", ""))[:100] if isinstance(data, dict) else ""
-
-
-async def post_ephemeral(
-    client: Any, channel: str, user: str, thread_ts: str | None, message: block_kit.Message
-) -> bool:
-    """A private message to `user` in `channel` (in the thread, if any); False if Slack refused it."""
-    try:
-        await client.chat_postEphemeral(
-            channel=channel, user=user, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
-        )
-    except SlackApiError as exc:
-        log.warning("chat.postEphemeral refused", extra={"error": slack_error(exc)})
-        return False
-    return True
-
-
-async def deliver(respond: Any, message: block_kit.Message, *, replace: bool = True) -> bool:
-    """Post through response_url (replacing the "Looking up…" note by default); False if Slack failed."""
-    try:
-        response = await respond(replace_original=replace, response_type="ephemeral", **message)
-    except Exception:  # Slack unreachable: nothing more we can tell the agent
-        log.exception("could not deliver the answer through response_url")
-        return False
-    status = getattr(response, "status_code", 200)
-    if not isinstance(status, int) or status >= 300:  # e.g. a 500, or 404 for an expired response_url
-        log.warning("response_url refused the answer", extra={"status": status})
-        return False
-    return True

@@ -3,7 +3,7 @@
 What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `settings` (each agent's
 preferences: the form in App Home and `/pendo settings`), `unfurls` (link_shared), `ticket_notes`
 ("Add to ticket"),
-the app-wide `middleware`, and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
+the app-wide `middleware`, `replies` (posting a finished answer: response_url, ephemeral, Slack's refusals), and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
 `channels`: is a conversation shared outside the organisation).
 
 Each handler is typed with slack_sdk's `AsyncWebClient` and Bolt's context, and finds the deps in

@@ -11,10 +11,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
-from bot.answers import deliver
 from bot.audit import Outcome
 from bot.deps import Deps
 from bot.listeners.clicks import Click, Result, on_click
+from bot.listeners.replies import deliver
 from bot.listeners.routes import Route
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks

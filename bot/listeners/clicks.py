@@ -14,10 +14,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, post_ephemeral
 from bot.audit import Outcome
 from bot.deps import Deps
 from bot.listeners import gates
+from bot.listeners.replies import deliver, post_ephemeral
 from bot.listeners.settings import team_of
 from bot.policy import Refusal, Surface
 from bot.render import blocks as block_kit

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import account_answer, deliver, email_answer, new_request_id, safely, ticket_answer
+from bot.answers import account_answer, email_answer, new_request_id, safely, ticket_answer
 from bot.audit import Outcome
 from bot.context.models import InvalidInput, Target
 from bot.context.targets import ForeignTicket, parse_query
@@ -15,6 +15,7 @@ from bot.deps import Deps
 from bot.listeners import gates
 from bot.listeners.gates import share_allowed
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import deliver
 from bot.listeners.routes import Route
 from bot.listeners.settings import SETTINGS_WORD, agent_choices, settings_command, team_of
 from bot.policy import Surface

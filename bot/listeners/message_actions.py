@@ -20,13 +20,14 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import error_answer, found_outcome, new_request_id, slack_error
+from bot.answers import error_answer, found_outcome, new_request_id
 from bot.audit import Outcome
 from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
 from bot.http.errors import UpstreamError
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.gates import share_allowed
+from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices, team_of
 from bot.policy import response_url_allowed

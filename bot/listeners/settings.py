@@ -21,9 +21,9 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, slack_error
 from bot.deps import Deps
 from bot.http.errors import UpstreamError
+from bot.listeners.replies import deliver, slack_error
 from bot.listeners.routes import Route
 from bot.pendo.models import MetadataSchema
 from bot.preferences.model import (

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import Answer, deliver, post_ephemeral, safely, slack_error, target_answer
+from bot.answers import Answer, safely, target_answer
 from bot.audit import Outcome
 from bot.context.models import InvalidInput
 from bot.context.targets import Target, find_targets, parse_query
@@ -24,6 +24,7 @@ from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import deliver, post_ephemeral, slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices, team_of
 from bot.policy import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention

@@ -17,7 +17,6 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import slack_error
 from bot.audit import Outcome
 from bot.context.tickets import TicketContext, TicketLookup
 from bot.deps import Deps
@@ -26,6 +25,7 @@ from bot.inflight import CUT_SHORT, InFlight
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import unfurls_my_links
 from bot.policy import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl

@@ -15,12 +15,12 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import slack_error
 from bot.audit import Outcome
 from bot.http.errors import UpstreamError
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices
 from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
