@@ -7,7 +7,7 @@ The layers, top-down (each may import the ones below it, never one above; tests/
 - `answers` (questions → finished Slack messages) and `deps` (the object graph, built once);
 - pure: `render/` (Block Kit and terminal text) and `policy` (who may see, where customer data may go,
   who may share: every gate as a pure decision);
-- `context/`: the domain (who is this email, what about this ticket);
+- `domain/`: who is this email, what about this ticket (the customer and ticket lookups);
 - clients: `pendo/`, `zendesk/`, `http/` (what they share: the client base, typed errors and the retry
   policy, rate budgets, the cache, the Redis link), `preferences/`;
 - `settings`, `logs`, `audit`, `deadline` (when an answer must be done): import nothing from the bot.

@@ -2,7 +2,7 @@
 
 Listeners call these after they have acked and post the message (`bot.listeners.replies`); the answer's
 `Outcome` feeds the audit line. No Slack I/O here.
-Layer: below the listeners; may import context, render, upstream (errors) and audit (the `Outcome`).
+Layer: below the listeners; may import domain, render, upstream (errors) and audit (the `Outcome`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from bot.audit import Outcome
-from bot.context.customers import AccountResult, CustomerLookup, LookupResult
-from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
-from bot.context.tickets import TicketLookup
+from bot.domain.customers import AccountResult, CustomerLookup, LookupResult
+from bot.domain.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
+from bot.domain.tickets import TicketLookup
 from bot.http.cache import StaleUse, track_stale
 from bot.http.errors import UpstreamError
 from bot.preferences.model import Choices
@@ -144,7 +144,7 @@ async def ticket_answer(
     choices: Choices | None = None,
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
-    choices = choices or Choices.workspace(tickets.context.settings)
+    choices = choices or Choices.workspace(tickets.customers.settings)
     with track_stale() as use:
         try:
             bundle = await tickets.ticket(ticket_id)
@@ -164,7 +164,7 @@ async def ticket_answer(
             shareable=shareable,
             stale=stale,
             full_first=choices.full_first,
-            ticket_note=tickets.context.settings.zendesk_add_to_ticket,  # "Add to ticket"
+            ticket_note=tickets.customers.settings.zendesk_add_to_ticket,  # "Add to ticket"
         )
     blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
@@ -220,7 +220,7 @@ async def account_id_answer(
 
 
 async def target_answer(
-    context: CustomerLookup, tickets: TicketLookup | None, target: Target, choices: Choices | None = None
+    customers: CustomerLookup, tickets: TicketLookup | None, target: Target, choices: Choices | None = None
 ) -> Answer:
     """One email, ticket or account found in a message, a mention or the lookup modal; these answers
     carry no Share button. `choices`: the reader's; None (an answer in a thread): the workspace's."""
@@ -232,8 +232,8 @@ async def target_answer(
             )
         return await ticket_answer(tickets, int(target.value), request_id, shareable=False, choices=choices)
     if target.kind == "account":
-        return await account_answer(context, target.value, request_id, choices)
-    return await email_answer(context, target.value, request_id, shareable=False, choices=choices)
+        return await account_answer(customers, target.value, request_id, choices)
+    return await email_answer(customers, target.value, request_id, shareable=False, choices=choices)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:

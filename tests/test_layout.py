@@ -54,7 +54,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("listeners", ("bot.listeners",)),
     ("answers", ("bot.answers", "bot.deps", "bot.inflight", "bot.notes")),
     ("pure", ("bot.render", "bot.policy")),
-    ("context", ("bot.context",)),
+    ("domain", ("bot.domain",)),
     ("clients", ("bot.pendo", "bot.zendesk", "bot.http", "bot.preferences")),
     ("settings", ("bot.settings", "bot.logs", "bot.audit", "bot.metrics", "bot.deadline", "bot")),
 ]
@@ -65,10 +65,10 @@ PURE_MAY_IMPORT = (
     "bot.render",
     "bot.policy",
     "bot.settings",
-    "bot.context.models",
+    "bot.domain.models",
     "bot.pendo.models",
     "bot.zendesk.models",
-    "bot.context.tickets",  # for `TicketContext`, a result type (it could move to context/models.py)
+    "bot.domain.tickets",  # for `TicketContext`, a result type (it could move to context/models.py)
     "bot.http.errors",  # the error types, to say a failure in words (render/words.py); no call is made
     "bot.preferences.model",  # an agent's choices (pure), for the settings form
 )

@@ -57,7 +57,7 @@ async def _show_account(
     # say which they want.
     full = ref.full or (kind in ("open", "pick") and choices.full_first)
     answer = await safely(
-        account_id_answer(deps.context, ref.account_id, new_request_id(), full=full, choices=choices)
+        account_id_answer(deps.customers, ref.account_id, new_request_id(), full=full, choices=choices)
     )
     # Open account on the agent's own summary adds the account below it; the account's own buttons and a
     # pick from a choice replace the message they are on.

@@ -9,9 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import account_answer, email_answer, new_request_id, safely, ticket_answer
 from bot.audit import Outcome
-from bot.context.models import InvalidInput, Target
-from bot.context.targets import ForeignTicket, parse_query
 from bot.deps import Deps
+from bot.domain.models import InvalidInput, Target
+from bot.domain.targets import ForeignTicket, parse_query
 from bot.listeners import gates
 from bot.listeners.gates import share_allowed
 from bot.listeners.middleware import deps_of
@@ -95,7 +95,7 @@ async def pendo_command(
             )
         else:
             answer = await safely(
-                email_answer(deps.context, target, new_request_id(), shareable=shareable, choices=choices)
+                email_answer(deps.customers, target, new_request_id(), shareable=shareable, choices=choices)
             )
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
@@ -124,7 +124,7 @@ async def account_command(
             entry.set(Outcome.REFUSED)
             return
         choices = await agent_choices(deps, client, team, user)
-        answer = await safely(account_answer(deps.context, query, new_request_id(), choices))
+        answer = await safely(account_answer(deps.customers, query, new_request_id(), choices))
         entry.set(*answer.result(await deliver(respond, answer.message)))
 
 

@@ -22,8 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import error_answer, found_outcome, new_request_id
 from bot.audit import Outcome
-from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
+from bot.domain.models import CustomerContext, NotFoundInPendo
 from bot.http.errors import UpstreamError
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.gates import share_allowed
@@ -79,7 +79,7 @@ async def draw(deps: Deps, ref: button_kit.ViewRef, choices: Choices | None = No
         except UpstreamError as exc:  # the summary still stands without its ticket
             log.warning("ticket header unavailable", extra={"error": str(exc)})
     try:
-        result = await deps.context.for_visitor_id(
+        result = await deps.customers.for_visitor_id(
             ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker, choices=choices
         )
     except UpstreamError as exc:

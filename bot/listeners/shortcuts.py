@@ -16,9 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import Answer, safely, target_answer
 from bot.audit import Outcome
-from bot.context.models import InvalidInput
-from bot.context.targets import Target, find_targets, parse_query
 from bot.deps import Deps
+from bot.domain.models import InvalidInput
+from bot.domain.targets import Target, find_targets, parse_query
 from bot.listeners import gates
 from bot.listeners.access import AccessPolicy
 from bot.listeners.channels import ChannelPolicy
@@ -49,7 +49,7 @@ async def _answer(deps: Deps, targets: list[Target], choices: Choices | None = N
     """One target: its answer (shaped by the reader's `choices`; None: the workspace's); several: a
     choice, nothing looked up yet."""
     if len(targets) == 1:
-        return await safely(target_answer(deps.context, deps.tickets, targets[0], choices))
+        return await safely(target_answer(deps.customers, deps.tickets, targets[0], choices))
     choice = message_blocks.targets_message(targets)
     return Answer(choice, Outcome.AMBIGUOUS)
 
@@ -130,7 +130,7 @@ async def _pick(
         return refused
     assert target is not None  # a stale button is refused above
     choices = await agent_choices(deps, client, click.team, click.user)
-    answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
+    answer = await safely(target_answer(deps.customers, deps.tickets, target, choices))
     return answer.result(await answer_privately(click, answer.message, respond, client))
 
 
@@ -182,7 +182,7 @@ async def lookup_submitted(
             entry.set(Outcome.REFUSED)
             return
         choices = await agent_choices(deps, client, team_of(body), user)
-        answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
+        answer = await safely(target_answer(deps.customers, deps.tickets, target, choices))
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*answer.result(delivered))
 

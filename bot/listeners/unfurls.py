@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.audit import Outcome
-from bot.context.tickets import TicketContext, TicketLookup
 from bot.deps import Deps
+from bot.domain.tickets import TicketContext, TicketLookup
 from bot.http.errors import UpstreamError
 from bot.inflight import CUT_SHORT, InFlight
 from bot.listeners.access import AccessPolicy

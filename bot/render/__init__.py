@@ -6,5 +6,5 @@ Block Kit: `blocks` (the primitives), `buttons` (action ids and the values butto
 `tickets`, `messages` (every other answer), `modals`, `home`, `settings`, `work_objects`; sentences in
 `words`, `nps` and `times`; the Zendesk ticket note (HTML) in `note`.
 
-May import: the domain's data types (`bot.context.models`, the clients' `models`), `bot.settings`.
+May import: the domain's data types (`bot.domain.models`, the clients' `models`), `bot.settings`.
 """

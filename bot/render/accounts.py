@@ -1,6 +1,6 @@
 """The account summary as Slack messages: compact first, everything on Show more; a choice of accounts.
 
-Pure functions from `bot.context.models` account objects to `{"text", "blocks"}`. Buttons carry an
+Pure functions from `bot.domain.models` account objects to `{"text", "blocks"}`. Buttons carry an
 `AccountRef` (which account, which view); a top visitor's button carries the visitor summary's `ViewRef`,
 so the visitor opens through the same handler as any picked visitor.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, tzinfo
 
-from bot.context.models import (
+from bot.domain.models import (
     AccountChoice,
     AccountContext,
     AccountFigures,

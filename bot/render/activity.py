@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context.models import Timeline, TimelineEntry, TopItem
+from bot.domain.models import Timeline, TimelineEntry, TopItem
 from bot.render import words
 from bot.render.blocks import FIELD_LIMIT, SECTION_LIMIT, Block, actions, context_block, link, mrkdwn, section
 from bot.render.buttons import ViewRef, view_button

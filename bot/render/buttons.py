@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.context.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, CustomerContext
+from bot.domain.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, CustomerContext
 from bot.render.blocks import button
 
 SHARE_ACTION = "share_summary"  # only on messages posted by an earlier version (bot.listeners.actions)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.context.models import Ambiguous, Candidate, NotFoundInPendo, Target
+from bot.domain.models import Ambiguous, Candidate, NotFoundInPendo, Target
 from bot.render import words
 from bot.render.blocks import Block, Message, button, context_block, mrkdwn, section, typed
 from bot.render.buttons import LOOKUP_ACTION, ViewRef, view_button

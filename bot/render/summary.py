@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.context.models import AccountSummary, CustomerContext, Gap, MetadataField, Timeline, VisitorUsage
+from bot.domain.models import AccountSummary, CustomerContext, Gap, MetadataField, Timeline, VisitorUsage
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.activity import entry_line, sparkline_block, story, timeline_blocks, tops_blocks

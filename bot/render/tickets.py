@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
-from bot.context.tickets import TicketContext
+from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
+from bot.domain.tickets import TicketContext
 from bot.render import words
 from bot.render.blocks import Block, actions, button, context_block, esc, link, mrkdwn, section
 from bot.render.buttons import OPEN_ACTION, ViewRef, view_button

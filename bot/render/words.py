@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.context.models import Frequency, Gap, NotFoundInPendo
-from bot.context.tickets import NoPendo
+from bot.domain.models import Frequency, Gap, NotFoundInPendo
+from bot.domain.tickets import NoPendo
 from bot.http.errors import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
 
 # Zendesk's status categories. With custom statuses, `status` is the category; its agent label would

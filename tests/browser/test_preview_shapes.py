@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from bot import answers
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.deps import build_deps
+from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.http.errors import Unavailable, UpstreamError
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
@@ -58,7 +58,7 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
     unfurls: list[dict[str, Any]] = []
     try:
         for email in (JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY):
-            result = await deps.context.lookup(email)
+            result = await deps.customers.lookup(email)
             assert isinstance(result, CustomerContext)
             messages += [
                 answers.render_result(result, now).message,
@@ -67,10 +67,10 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
                 ),
                 summary_blocks.context_message(result, shareable=False),
             ]
-        ambiguous = await deps.context.lookup(OPS)
+        ambiguous = await deps.customers.lookup(OPS)
         assert isinstance(ambiguous, Ambiguous)
         messages.append(message_blocks.ambiguous_message(ambiguous, now))
-        missing = await deps.context.lookup(NOBODY)
+        missing = await deps.customers.lookup(NOBODY)
         assert isinstance(missing, NotFoundInPendo)
         messages.append(message_blocks.not_found_message(missing))
         messages += [

@@ -31,7 +31,7 @@ from bot.sample.helpdesk import Helpdesk, iso
 from bot.settings import load_settings
 from bot.zendesk.webhook import sign
 from bot.zendesk_hook import ZENDESK_PATH, webhook_server
-from tests.context.conftest import NOW
+from tests.domain.conftest import NOW
 from tests.support.factories import no_sleep
 
 SECRET = "zendesk-webhook-test-secret"

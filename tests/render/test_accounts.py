@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.context.models import (
+from bot.domain.models import (
     AccountChoice,
     AccountContext,
     AccountFigures,

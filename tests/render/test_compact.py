@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot import answers
-from bot.context.models import (
+from bot.domain.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
@@ -22,7 +22,7 @@ from bot.context.models import (
     Timeline,
     TimelineEntry,
 )
-from bot.context.tickets import NoPendo, TicketContext
+from bot.domain.tickets import NoPendo, TicketContext
 from bot.http.errors import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
 from bot.pendo.client import PendoKeyOrRegionRejected
 from bot.render import activity as activity_blocks
@@ -71,7 +71,7 @@ def compact_size(blocks: list[dict[str, Any]]) -> tuple[int, int]:
 @pytest.mark.parametrize("visitor", NAMED)
 async def test_first_screen_is_compact_for_every_named_visitor(make_deps: Any, visitor: str) -> None:
     deps, _ = make_deps()
-    result = await deps.context.lookup(visitor)
+    result = await deps.customers.lookup(visitor)
     assert isinstance(result, CustomerContext)
     message = answers.render_result(result, NOW).message
     check_message(message)
@@ -128,7 +128,7 @@ async def test_first_screen_numbers_are_the_raw_figures(make_deps: Any, ws: Work
     ]
     days = len({e.ts - e.ts % DAY for e in jane})
     deps, _ = make_deps()
-    result = await deps.context.lookup(JANE)
+    result = await deps.customers.lookup(JANE)
     assert isinstance(result, CustomerContext)
     text = all_text(answers.render_result(result, NOW).message)
     frequency = "Daily" if days >= 13 else "Weekly" if days >= 5 else "Monthly"
@@ -524,7 +524,7 @@ async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id:
     tc = await deps.tickets.requester_context(bundle)
     text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, tc))
     assert not STALE.search(text)
-    result = await deps.context.lookup(MULTI)
+    result = await deps.customers.lookup(MULTI)
     assert isinstance(result, CustomerContext)
     assert not STALE.search(
         all_text(summary_blocks.context_message(result, sharing=summary_blocks.Sharing(shared_by="U1")))

@@ -1,9 +1,9 @@
 """Every message shape the bot produces passes Slack's limits (`validate_message`) and is well-formed mrkdwn.
 
 Two sources of messages:
-- real ones, from the context service over the sample workspace (every named visitor, every ticket,
+- real ones, from the customer lookup over the sample workspace (every named visitor, every ticket,
   the failure paths), rendered through `bot.answers` / `bot.render.*` as the listeners do;
-- synthetic extremes built by hand from `bot.context.models`: very long names and values, 40 accounts,
+- synthetic extremes built by hand from `bot.domain.models`: very long names and values, 40 accounts,
   50 timeline entries, and user data full of Slack control characters.
 
 "Well-formed" means: after removing the control sequences the bot itself writes (links, dates, user
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bot import answers
-from bot.context.models import (
+from bot.domain.models import (
     AccountSummary,
     AccountUsage,
     Ambiguous,
@@ -40,7 +40,7 @@ from bot.context.models import (
     VisitorProfile,
     VisitorUsage,
 )
-from bot.context.tickets import TicketContext, TicketLookup
+from bot.domain.tickets import TicketContext, TicketLookup
 from bot.http.errors import AuthError, Unavailable, UpstreamError
 from bot.listeners.message_actions import draw
 from bot.render import activity as activity_blocks
@@ -133,7 +133,7 @@ NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 @pytest.mark.parametrize("visitor", NAMED)
 async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str, ws: Workspace) -> None:
     deps, _ = make_deps()
-    result = await deps.context.lookup(visitor)
+    result = await deps.customers.lookup(visitor)
     assert isinstance(result, CustomerContext)
     answer = answers.render_result(result, NOW)
     check_message(answer.message)
@@ -169,7 +169,7 @@ async def test_context_message_with_gaps(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
-    result = await deps.context.lookup(MULTI)
+    result = await deps.customers.lookup(MULTI)
     assert isinstance(result, CustomerContext) and len(result.gaps) == 3 + 3
     answer = answers.render_result(result, NOW)
     assert answer.outcome == "partial"
@@ -187,11 +187,11 @@ async def test_context_message_with_gaps(make_deps: Any) -> None:
 
 async def test_ambiguous_and_not_found_messages(make_deps: Any) -> None:
     deps, _ = make_deps(pendo_email_field="agent/email")
-    ambiguous = await deps.context.lookup(OPS)
+    ambiguous = await deps.customers.lookup(OPS)
     assert isinstance(ambiguous, Ambiguous)
     check_message(message_blocks.ambiguous_message(ambiguous, NOW))
     for email in (NOBODY, "Someone.Else@Example.com"):
-        result = await deps.context.lookup(email)
+        result = await deps.customers.lookup(email)
         assert isinstance(result, NotFoundInPendo)
         message = message_blocks.not_found_message(result)
         check_message(message)
@@ -200,7 +200,7 @@ async def test_ambiguous_and_not_found_messages(make_deps: Any) -> None:
         )
         assert "agent/email" not in all_text(message) and "PENDO_EMAIL_FIELD" not in all_text(message)
     services2, _ = make_deps()
-    result = await services2.context.lookup(NOBODY)
+    result = await services2.customers.lookup(NOBODY)
     assert isinstance(result, NotFoundInPendo)
     check_message(answers.render_result(result, NOW).message)
 
@@ -226,7 +226,7 @@ def test_help_notice_and_progress_messages() -> None:
 async def test_email_answer_for_upstream_failure(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"^/api/v1/visitor/", 401)
-    answer = await answers.email_answer(deps.context, JANE, "ref42")
+    answer = await answers.email_answer(deps.customers, JANE, "ref42")
     assert answer.outcome == "error:PendoKeyRefused"
     check_message(answer.message)
     # words for agents: the setting name and the status go to the log and `pendo-bot check`
@@ -275,7 +275,7 @@ async def test_days_and_events_shown_are_the_raw_figures(make_deps: Any, ws: Wor
             events += 1
     assert len(days) >= 13 and events > 100
     deps, _ = make_deps()
-    result = await deps.context.lookup(JANE)
+    result = await deps.customers.lookup(JANE)
     assert isinstance(result, CustomerContext)
     message = answers.render_result(result, NOW).message
     full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
@@ -310,7 +310,7 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
     visitors, days = len({e.visitor_id for e in acme}), len({e.ts - e.ts % DAY for e in acme})
 
     deps, _ = make_deps()
-    result = await deps.context.lookup(JANE)
+    result = await deps.customers.lookup(JANE)
     assert isinstance(result, CustomerContext)
     text = all_text(
         summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
@@ -600,7 +600,7 @@ async def test_ticket_answer_fallback_text_escapes_the_subject(make_deps: Any) -
         async def get_ticket(self, ticket_id: int, *, host: str | None = None) -> TicketBundle:
             return bundle
 
-    tickets = TicketLookup(OneTicket(), deps.context)  # type: ignore[arg-type]
+    tickets = TicketLookup(OneTicket(), deps.customers)  # type: ignore[arg-type]
     answer = await answers.ticket_answer(tickets, bundle.ticket_id, "r1")
     check_message(answer.message)
     assert "<script>" not in answer.message["text"] and "<!channel>" not in answer.message["text"]

@@ -9,7 +9,7 @@ from datetime import UTC
 from typing import Any
 
 from bot import answers
-from bot.context.models import AccountContext, CustomerContext
+from bot.domain.models import AccountContext, CustomerContext
 from bot.render import accounts as account_blocks
 from bot.render import buttons as button_kit
 from bot.render import nps as nps_words
@@ -68,7 +68,7 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
 
 async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(POWER_USER)
+    ctx = await deps.customers.lookup(POWER_USER)
     assert isinstance(ctx, CustomerContext) and ctx.nps is not None and ctx.nps.score >= 9
     compact = summary_blocks.context_message(ctx)
     full = summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
@@ -80,7 +80,7 @@ async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
 
 async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(JANE)
+    ctx = await deps.customers.lookup(JANE)
     assert isinstance(ctx, CustomerContext)
     day = NOW - NOW % DAY  # the render tests' workspace is on UTC days
     now = {
@@ -109,7 +109,7 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
     make_deps: Any, ws: Workspace
 ) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(RESELLER)
+    ctx = await deps.customers.lookup(RESELLER)
     assert isinstance(ctx, CustomerContext)
     message = summary_blocks.context_message(ctx)
     check_message(message)
@@ -122,7 +122,7 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
 
 async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.account(ACME)
+    ctx = await deps.customers.account(ACME)
     assert isinstance(ctx, AccountContext) and ctx.nps is not None and ctx.figures is not None
     compact, full = account_message(ctx), account_message(ctx, full=True)
     for message in (compact, full):

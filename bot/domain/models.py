@@ -1,4 +1,4 @@
-"""Domain objects the context service returns and the renderers draw. No I/O, no Slack."""
+"""Domain objects the customer lookup returns and the renderers draw. No I/O, no Slack."""
 
 from __future__ import annotations
 
