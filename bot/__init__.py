@@ -5,7 +5,7 @@ The layers, top-down (each may import the ones below it, never one above; tests/
   the HTTP server and its routes, the one Slack session);
 - `listeners/`: one module per Slack surface, thin;
 - `answers` (questions → finished Slack messages) and `deps` (the object graph, built once);
-- pure: `render/` (Block Kit and terminal text) and `policy` (who may see, where customer data may go,
+- pure: `render/` (Block Kit and terminal text) and `gates` (who may see, where customer data may go,
   who may share: every gate as a pure decision);
 - `domain/`: who is this email, what about this ticket (the customer and ticket lookups);
 - clients: `pendo/`, `zendesk/`, `http/` (what they share: the client base, typed errors and the retry

@@ -53,7 +53,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("entry", ("bot.__main__", "bot.slack", "bot.metrics_endpoint", "bot.zendesk_hook")),
     ("listeners", ("bot.listeners",)),
     ("answers", ("bot.answers", "bot.deps", "bot.inflight", "bot.notes")),
-    ("pure", ("bot.render", "bot.policy")),
+    ("pure", ("bot.render", "bot.gates")),
     ("domain", ("bot.domain",)),
     ("clients", ("bot.pendo", "bot.zendesk", "bot.http", "bot.preferences")),
     ("settings", ("bot.settings", "bot.logs", "bot.audit", "bot.metrics", "bot.deadline", "bot")),
@@ -63,7 +63,7 @@ LAYER_NAME = {prefix: name for name, prefixes in LAYERS for prefix in prefixes}
 # Pure layers compute; they may import their own package, the settings and the domain's data types.
 PURE_MAY_IMPORT = (
     "bot.render",
-    "bot.policy",
+    "bot.gates",
     "bot.settings",
     "bot.domain.models",
     "bot.pendo.models",

@@ -12,7 +12,7 @@ that context (`deps_of(context)`), so it can be called directly in a unit test.
 To add a surface: write a module with a `ROUTES` list of `Route(kind, id, handler)` and add the module
 to `MODULES` below. Middleware goes in `middleware.middleware()`, nowhere else.
 
-May import: answers, deps, policy, render, domain (types and parsing), zendesk.links, audit,
+May import: answers, deps, gates, render, domain (types and parsing), zendesk.links, audit,
 cache, settings. Nothing below imports from here.
 """
 

@@ -12,13 +12,13 @@ from bot.audit import Outcome
 from bot.deps import Deps
 from bot.domain.models import InvalidInput, Target
 from bot.domain.targets import ForeignTicket, parse_query
+from bot.gates import Surface
 from bot.listeners import gates
 from bot.listeners.gates import share_allowed
 from bot.listeners.middleware import deps_of
 from bot.listeners.replies import deliver
 from bot.listeners.routes import Route
 from bot.listeners.settings import SETTINGS_WORD, agent_choices, settings_command, team_of
-from bot.policy import Surface
 from bot.render import blocks as block_kit
 from bot.render import messages as message_blocks
 

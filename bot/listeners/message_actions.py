@@ -24,13 +24,13 @@ from bot.answers import error_answer, found_outcome, new_request_id
 from bot.audit import Outcome
 from bot.deps import Deps
 from bot.domain.models import CustomerContext, NotFoundInPendo
+from bot.gates import response_url_allowed
 from bot.http.errors import UpstreamError
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.gates import share_allowed
 from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices, team_of
-from bot.policy import response_url_allowed
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit

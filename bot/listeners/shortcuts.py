@@ -2,7 +2,7 @@
 modal, `@Pendo jane@acme.com` mentions, and the "Look up" buttons of the choice they may answer with.
 
 Every answer is private to whoever asked, except a mention in a channel where customer data may be shown
-(`bot.policy.decide_mention`), which is answered in the thread.
+(`bot.gates.decide_mention`), which is answered in the thread.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from bot.audit import Outcome
 from bot.deps import Deps
 from bot.domain.models import InvalidInput
 from bot.domain.targets import Target, find_targets, parse_query
+from bot.gates import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention
 from bot.listeners import gates
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.listeners.access import AccessLists
+from bot.listeners.channels import ChannelKinds
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.middleware import deps_of
 from bot.listeners.replies import deliver, post_ephemeral, slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices, team_of
-from bot.policy import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
@@ -196,9 +196,9 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
     thread = str(event.get("thread_ts") or event.get("ts") or "") or None
     same_team = _same_team(event.get("user_team") or event.get("team"), context)
     with deps.auditor.audit("mention", user=user, channel=channel, target="") as entry:
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
+        refusal = await AccessLists.of(deps).refusal(client, user, channel)
         # the channel matters only to someone the access lists let through
-        external = refusal is None and await ChannelPolicy.of(deps).is_external(client, channel)
+        external = refusal is None and await ChannelKinds.of(deps).is_external(client, channel)
         facts = MentionFacts(
             channel=channel,
             channel_kind=ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL,
