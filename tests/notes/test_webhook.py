@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.endpoints.zendesk_webhook import ZENDESK_PATH
 from bot.render.note import MARKER
 from bot.sample import JANE, TICKET_JANE, TICKET_PRIVATE, TICKET_UNKNOWN_REQUESTER
-from bot.zendesk_hook import ZENDESK_PATH
 
 from .conftest import Desk, FakeZendesk, NewDesk, signed
 
