@@ -7,7 +7,7 @@ import re
 
 from bot.answers import ticket_answer
 from bot.sample import JANE, TICKET_JANE, TICKET_OPS
-from tests.context.conftest import WINDOW_START, Oracle
+from tests.domain.conftest import WINDOW_START, Oracle
 
 from .conftest import Desk, FakeZendesk, NewDesk
 
