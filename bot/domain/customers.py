@@ -65,6 +65,7 @@ class CustomerLookup:
         self._clock = clock
         self._base = settings.pendo_app_url
         self.links = PendoLinks(settings.pendo_app_url)
+        self._not_nps_logged: set[str] = set()  # guides already named in the "no NPSRating poll" line
 
     def now_ms(self) -> int:
         return self._clock()
@@ -416,6 +417,14 @@ class CustomerLookup:
         if not rows:
             return []
         guides = await self.pendo.guides(nps_part.guide_ids(rows))
+        for guide_id in nps_part.unrecognised(guides):
+            if guide_id not in self._not_nps_logged:  # once per guide and process
+                self._not_nps_logged.add(guide_id)
+                log.warning(
+                    "an answered guide has several polls but none of type NPSRating: its answers are not "
+                    "read as NPS (if it is an NPS survey, Pendo names the score poll differently)",
+                    extra={"guide": guide_id},
+                )
         return nps_part.answers(rows, nps_part.nps_polls(guides))
 
     async def _accounts(

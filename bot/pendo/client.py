@@ -361,7 +361,11 @@ class PendoClient(BaseClient):
                 missing.append(guide_id)
         if missing:
             items = await self._read(
-                "GET", "/api/v1/guide", "GET /api/v1/guide?id=", _guides, params={"id": ",".join(missing)}
+                "GET",
+                "/api/v1/guide",
+                "GET /api/v1/guide?id=",
+                _guides,
+                params={"id": ",".join(missing), "expand": "*"},  # a guide of any app, as the catalogs
             )
             for item in items or []:
                 if item.id in missing:

@@ -299,3 +299,30 @@ async def test_a_failing_survey_query_is_a_gap_and_nothing_else(make_env: Make) 
     account = await env.deps.customers.account(ACME)
     assert isinstance(account, AccountContext) and account.figures is not None and account.nps is None
     assert [str(g).split(":")[0] for g in account.gaps] == ["Survey answers unavailable"]
+
+
+def test_only_guides_with_several_polls_and_no_score_poll_are_unrecognised() -> None:
+    scale = {"id": "n", "attributes": {"type": "NumberScale"}}
+    assert nps_part.unrecognised(guide([SCORE, TEXT])) == []  # an NPS survey
+    assert nps_part.unrecognised(guide([scale])) == []  # one poll: a question, not an NPS survey
+    assert nps_part.unrecognised(guide([scale, TEXT])) == ["g"]
+
+
+async def test_an_answered_guide_without_a_score_poll_is_logged_once(
+    make_env: Make, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The NPSRating type is inferred from Pendo's examples: a two-poll guide without it is named in the
+    log (once per guide), since it may be an NPS survey the bot cannot read."""
+    env = make_env()
+    scale = {"id": "n", "attributes": {"type": "NumberScale", "followUp": "t"}}
+
+    async def guides(ids: Any) -> dict[str, Guide]:
+        return guide([scale, TEXT])
+
+    monkeypatch.setattr(env.deps.pendo, "guides", guides)
+    rows = [row("n", 1_000, "3"), row("t", 1_010, "slow")]
+    with caplog.at_level("WARNING", logger="bot.domain"):
+        assert await env.deps.customers._nps_answers(rows) == []
+        assert await env.deps.customers._nps_answers(rows) == []
+    lines = [r for r in caplog.records if "none of type NPSRating" in r.getMessage()]
+    assert len(lines) == 1 and getattr(lines[0], "guide", None) == "g"
