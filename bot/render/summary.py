@@ -185,11 +185,11 @@ def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
     lines = [" · ".join(first)]
     if ctx.usage:
         u = ctx.usage
+        activity = f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} ({u.events_trend.label})"
         depth = f" · {nps_words.depth_text(u.depth)}" if u.depth else ""
-        lines.append(
-            f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} "
-            f"({u.events_trend.label}){depth}"
-        )
+        if len(activity + depth) > ACTIVITY_WIDTH and u.depth:  # the first screen's budget: "▲ 3" alone
+            depth = f" · {nps_words.depth_text(u.depth, compared=False)}"
+        lines.append(activity + depth)
     if detractor := nps_words.detractor_line(ctx.nps, ticket_ms):
         lines.append(detractor)
     if p.last_visit_ms:
@@ -198,6 +198,7 @@ def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
 
 
 ACCOUNTS_NAMED = 5  # accounts named on a first screen, then "and N more"
+ACTIVITY_WIDTH = 120  # the first screen's activity line says "vs previous 30 d" when it fits in this
 
 
 def _account_line(ctx: CustomerContext) -> str:

@@ -9,12 +9,13 @@ scores read from `ws.poll_events` (strings), texts paired by the same visitor wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
 
 from bot.domain import nps as nps_part
-from bot.domain.models import AccountContext, CustomerContext, NpsCategory
+from bot.domain.models import AccountContext, AccountNps, CustomerContext, NpsCategory
 from bot.pendo.models import Guide
 from bot.sample import ACME, DORMANT, GLOBEX, JANE, MULTI, POWER_USER, PRIVATE, TONY, Workspace
 from bot.sample.data import RESELLER, SAM_VISITOR_ID
@@ -196,7 +197,8 @@ async def test_account_nps_over_90_days_from_each_visitors_latest_answer(
     promoters = sum(1 for s in latest.values() if s.score >= 9)
     detractors = sum(1 for s in latest.values() if s.score <= 6)
     assert (ctx.nps.responses, ctx.nps.promoters, ctx.nps.detractors) == (len(latest), promoters, detractors)
-    assert ctx.nps.score == round((promoters - detractors) * 100 / len(latest))
+    exact = Decimal((promoters - detractors) * 100) / Decimal(len(latest))
+    assert ctx.nps.score == int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))  # halves away from 0
     newest = sorted(latest.values(), key=lambda s: -s.ts)[:3]
     assert [(a.visitor_id, a.score, a.comment) for a in ctx.nps.latest] == [
         (s.visitor, s.score, s.comment) for s in newest
@@ -269,6 +271,23 @@ def test_a_score_poll_without_follow_up_takes_its_guides_other_poll() -> None:
     assert (
         nps_part.nps_polls(guide([{"id": "s", "attributes": {"type": "npsrating"}}]))["s"].follow_up is None
     )
+
+
+@pytest.mark.parametrize(
+    ("promoters", "passives", "detractors", "score"),
+    [
+        (1, 7, 0, 13),  # 12.5: Python's round() gives 12 (half to even)
+        (0, 7, 1, -13),  # -12.5
+        (3, 0, 5, -25),  # exact
+        (1, 2, 0, 33),  # 33.33…
+        (2, 1, 0, 67),  # 66.66…
+        (0, 0, 0, 0),
+    ],
+)
+def test_the_account_score_rounds_halves_away_from_zero(
+    promoters: int, passives: int, detractors: int, score: int
+) -> None:
+    assert AccountNps(promoters, passives, detractors, latest=[]).score == score
 
 
 def test_account_score_counts_each_visitors_latest_answer() -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
+import pytest
+
 from bot import answers
 from bot.domain.models import AccountContext, CustomerContext
 from bot.render import accounts as account_blocks
@@ -95,7 +97,7 @@ async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws
     }
     catalog = len(ws.features)
     change = len(now) - len(before)
-    arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)}"
+    arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)} vs previous 30 d"
     share = round(len(now) * 100 / catalog)
     compact = all_text(summary_blocks.context_message(ctx))
     activity = next(line for line in compact.splitlines() if "of 30 days" in line)
@@ -129,7 +131,9 @@ async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: A
         check_message(message)
     assert len(compact["blocks"]) <= 8
     assert nps_words.account_line(ctx.nps) in all_text(compact)
-    assert f"NPS {ctx.nps.score} · {ctx.nps.responses} answers in 90 d (" in all_text(compact)
+    assert f"NPS {ctx.nps.score} · {ctx.nps.responses} people answered in 90 d (" in all_text(compact)
+    field = f"*NPS (90 d)*\n{ctx.nps.score} · {ctx.nps.responses} people answered ("
+    assert field in all_text(full)  # the title says the period: not said again
     assert "features (" in all_text(compact) and "active visitors" in all_text(compact)
     text = all_text(full)
     for a in ctx.nps.latest:
@@ -137,3 +141,18 @@ async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: A
     assert "&lt;invoice&gt;" in text and "<invoice>" not in text
     plain = account_blocks.account_text(ctx)
     assert nps_words.account_line(ctx.nps) in plain and "Features used (30 d)" in plain
+
+
+@pytest.mark.parametrize(
+    ("comment", "limit", "expected"),
+    [
+        ("The invoice page is slow and the export fails", 30, "The invoice page is slow and…"),
+        ("Short and sweet", 30, "Short and sweet"),
+        ("Supercalifragilisticexpialidocious-words-without-spaces here", 20, "Supercalifragilisti…"),
+        ("Slow, broken, annoying", 14, "Slow, broken…"),
+    ],
+)
+def test_a_first_line_is_cut_at_a_word_boundary(comment: str, limit: int, expected: str) -> None:
+    text, more = nps_words.first_line(comment, limit)
+    assert text == expected and len(text) <= limit
+    assert more is (text != comment)
