@@ -80,13 +80,18 @@ def relative_to_ticket(ts_ms: int, ticket_ms: int) -> str:
     return f"{amount} {side} the ticket"
 
 
+def comment_lines(comment: str) -> list[str]:
+    """A comment's non-empty lines, each with its runs of spaces made one."""
+    return [" ".join(line.split()) for line in comment.splitlines() if line.strip()]
+
+
 def first_line(comment: str, limit: int = COMPACT_COMMENT) -> tuple[str, bool]:
     """The comment's first non-empty line cut to `limit` at a word boundary (a word longer than half the
     room is cut inside), and whether anything was left out."""
-    lines = [line.strip() for line in comment.strip().splitlines() if line.strip()]
+    lines = comment_lines(comment)
     if not lines:
         return "", False
-    line = " ".join(lines[0].split())
+    line = lines[0]
     if len(line) <= limit:
         return line, len(lines) > 1
     room = line[: max(0, limit - 1)]
@@ -132,8 +137,7 @@ def answer_section(a: NpsAnswer, ticket_ms: int | None) -> str:
         parts.append(esc(truncate(a.survey, 80)))
     text = f"{ICON[a.category]} " + " · ".join(parts)
     if a.comment:
-        lines = [" ".join(line.split()) for line in a.comment.strip().splitlines() if line.strip()]
-        text += "\n" + quoted(truncate("\n".join(lines), FULL_COMMENT))
+        text += "\n" + quoted(truncate("\n".join(comment_lines(a.comment)), FULL_COMMENT))
     return text
 
 
@@ -144,7 +148,7 @@ def answer_text(a: NpsAnswer, ticket_ms: int | None, tz: tzinfo) -> list[str]:
     survey = f", {a.survey}" if a.survey else ""
     lines = [f"NPS: {a.score} ({a.category.value}), {relative}{at}{survey}"]
     if a.comment:
-        lines += [f"  > {line}" for line in a.comment.strip().splitlines()]
+        lines += [f"  > {line}" for line in comment_lines(a.comment)]
     return lines
 
 
