@@ -5,6 +5,8 @@ Figures are recomputed here from the sample's raw rows (`ws.poll_events`, `ws.ev
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
@@ -117,9 +119,47 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
     check_message(message)
     line = next(t for t in all_text(message).splitlines() if "🏢" in t)
     names = [ws.accounts[a]["metadata"]["agent"]["name"] for a in RESELLER_ACCOUNTS]
-    assert all(f"|{n}>" in line for n in names[:5]) and not any(f"|{n}>" in line for n in names[5:])
+    labels = re.findall(r"\|([^>]*)>", line)
+    assert len(labels) == 5 and len(set(labels)) == 5
+    for label, name in zip(labels, names[:5], strict=True):
+        assert label == name or _cut_in_the_middle(label, name), (label, name)
     assert line.endswith(f" and {len(RESELLER_ACCOUNTS) - 5} more")
     assert len(message["blocks"]) <= 8 and len(visible_text(message["blocks"])) <= 900
+
+
+def _cut_in_the_middle(label: str, name: str) -> bool:
+    """`label` is `name` with a middle part replaced by "…": its start and its end are the name's."""
+    head, sep, tail = label.partition("…")
+    return bool(sep) and name.startswith(head) and name.endswith(tail) and len(label) < len(name)
+
+
+async def test_the_worst_first_screen_stays_within_budget(make_deps: Any) -> None:
+    """Five account names of 32 characters that differ only at the end, a detractor's line, the ticket
+    header and the Add to ticket button: 8 blocks and 900 characters at most; the account line 120."""
+    deps, _ = make_deps(pendo_email_field="agent/email")
+    bundle = await deps.tickets.ticket(TICKET_JANE)
+    tc = await deps.tickets.requester_context(bundle)
+    assert isinstance(tc.pendo, CustomerContext) and nps_words.is_detractor(tc.pendo.nps)
+    base = tc.pendo.accounts[0]
+    names = [f"Northwind Traders Worldwide {i:04d}" for i in range(7)]
+    assert all(len(n) == 32 for n in names)
+    accounts = [replace(base, id=f"nw-{i}", name=n, url=f"{base.url}-{i}") for i, n in enumerate(names)]
+    profile = replace(tc.pendo.profile, account_ids=[a.id for a in accounts])
+    ctx = replace(tc.pendo, profile=profile, accounts=accounts)
+    header = ticket_blocks.ticket_header_blocks(bundle, NOW)
+    view = ticket_blocks.ticket_view(bundle, profile.id)
+    message = answers.render_result(ctx, NOW, header, view=view, ticket_note=True).message
+    check_message(message)
+    text = all_text(message)
+    assert "[Add to ticket]" in visible_text(message["blocks"]) and "(detractor)" in text
+    blocks, chars = len(message["blocks"]), len(visible_text(message["blocks"]))
+    assert blocks <= 8 and chars <= 900, (blocks, chars)
+    line = next(t for t in visible_text(message["blocks"]).splitlines() if "🏢" in t)
+    line = line[line.index("🏢") :]  # after the email
+    assert len(line) <= 120 and line.endswith(" and 2 more")
+    shown = re.findall(r"\|([^>]*)>", next(t for t in text.splitlines() if "🏢" in t))
+    assert len(set(shown)) == 5  # cut in the middle, the names stay apart
+    assert all(_cut_in_the_middle(s, n) for s, n in zip(shown, names[:5], strict=True))
 
 
 async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: Any, ws: Workspace) -> None:
