@@ -123,6 +123,9 @@ async def test_account_depth_and_how_many_active_visitors_use_features(
         and WINDOW_START <= e.ts <= NOW
     }
     assert (ctx.figures.depth.used, ctx.figures.depth.catalog) == (len(used), len(ws.features))
+    before = features_used(ws, PREVIOUS_START, WINDOW_START, account=account)
+    assert ctx.figures.depth.previous == len(before)  # the trend, from the same query's earlier days
+    assert ctx.figures.depth.change == len(used) - len(before)
     assert ctx.figures.feature_visitors == len(users) and ctx.figures.active_visitors.current == len(active)
     assert 0 < len(users) <= len(active)
 
