@@ -209,8 +209,14 @@ class AccountNps:
 
     @property
     def score(self) -> int:
-        """% promoters − % detractors, rounded: −100..100."""
-        return round((self.promoters - self.detractors) * 100 / self.responses) if self.responses else 0
+        """% promoters − % detractors, rounded half away from zero (12.5 → 13, −12.5 → −13; Python's
+        round() would give 12): −100..100. Whole-number arithmetic, so no float lands just below .5."""
+        if not self.responses:
+            return 0
+        share = (self.promoters - self.detractors) * 100
+        whole, rest = divmod(abs(share), self.responses)
+        rounded = whole + (1 if 2 * rest >= self.responses else 0)
+        return rounded if share >= 0 else -rounded
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,17 @@ def nps_polls(guides: Mapping[str, Guide]) -> dict[str, NpsPoll]:
     return out
 
 
+def unrecognised(guides: Mapping[str, Guide]) -> list[str]:
+    """Guides with two or more polls and none of type NPSRating: an NPS survey would look like this if
+    Pendo named the score poll's type otherwise (the type is inferred from Pendo's examples), so the
+    caller says so in the log."""
+    return sorted(
+        g.id
+        for g in guides.values()
+        if len(g.polls) >= 2 and not any((p.attributes.type or "").casefold() == "npsrating" for p in g.polls)
+    )
+
+
 def guide_ids(rows: list[dict[str, Any]]) -> set[str]:
     """The guides whose polls were answered: only these are asked for."""
     return {str(r["guideId"]) for r in rows if isinstance(r.get("guideId"), str) and r["guideId"]}

@@ -153,15 +153,6 @@ def feature_days(
     return top, depth(_feature_ids(current), catalog, _feature_ids(previous))
 
 
-def account_feature_use(
-    rows: list[dict[str, Any]], catalog: dict[str, CatalogItem], limit: int
-) -> tuple[list[dict[str, Any]], Depth]:
-    """From the account's rows per feature (one period): its most used features and its depth."""
-    used = [r for r in rows if r.get("featureId")]
-    top = sorted(used, key=lambda r: (-_num(r, "numEvents"), str(r["featureId"])))[:limit]
-    return top, depth(_feature_ids(used), catalog)
-
-
 def visitor_usage(
     rows: list[dict[str, Any]],
     today_ms: int,

@@ -1,9 +1,12 @@
 """Each agent's preferences: the form (App Home and `/pendo settings`), its changes, and `agent_choices`,
 which every private answer is shaped by.
 
-The form saves each change as it is made (`block_actions` on an element, in the Home tab or the modal),
-then draws itself again from what the store kept: `views.publish` for the Home tab, `views.update` for
-the modal. A choice the bot cannot keep gets a sentence in the form and changes nothing.
+The form saves each change as it is made (`block_actions` on an element, in the Home tab or the modal):
+only the changed choice, applied atomically to what the store holds then (`PreferenceStore.update`), so
+two quick clicks on different controls both stay. It then draws itself again from what was kept:
+`views.publish` for the Home tab, `views.update` for the modal, with the view's `hash`; on Slack's
+`hash_conflict` (another change redrew it first) it reads the store again and redraws. A choice the bot
+cannot keep gets a sentence in the form and changes nothing.
 
 The agent's Slack time zone (`users.info`, `tz`) is the default for their day lines; it is cached in the
 deps' Slack memo, and when Slack does not say, day lines stay at UTC midnight (one log line).
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,7 +47,7 @@ from bot.render.home import home_view
 log = logging.getLogger(__name__)
 TZ_TTL = 6 * 3600.0  # a Slack profile's zone, reused for this long
 TZ_RETRY = 300.0  # after users.info failed, UTC day lines for this long before asking again
-SCHEMA_WAIT = 1.5  # the modal must open within Slack's 3 s trigger: the field lists may come later
+SCHEMA_WAIT = 1.5  # the form is drawn without the field lists when Pendo is slower than this
 SETTINGS_WORD = "settings"
 NO_MODAL = (
     "I couldn't open your preferences here. Open the bot's *Home* tab (click *pendo* in the sidebar): "
@@ -95,9 +99,11 @@ async def agent_choices(deps: Deps, client: AsyncWebClient, team: str, user: str
     return Choices.of(prefs, Choices.workspace(deps.settings), tz)
 
 
-async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool:
-    """The poster's "unfurl Zendesk links I post" (on unless they turned it off)."""
-    return (await deps.preferences.load(team, user)).unfurl_my_links is not False
+async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool | None:
+    """The poster's "unfurl Zendesk links I post" (on unless they turned it off); None when the store did
+    not answer, so nobody knows (the workspace default would ignore an "off" it cannot see)."""
+    prefs = await deps.preferences.load_known(team, user)
+    return None if prefs is None else prefs.unfurl_my_links is not False
 
 
 # --- the form -------------------------------------------------------------------------------------------------
@@ -114,18 +120,33 @@ async def _schemas(deps: Deps) -> tuple[MetadataSchema | None, MetadataSchema | 
     return visitor, account, None
 
 
-async def settings_form(
+async def settings_form(deps: Deps, client: AsyncWebClient, team: str, user: str) -> form_blocks.SettingsForm:
+    """The form as the store keeps the agent's choices now (store, Slack zone and schemas at once)."""
+    prefs, (slack_tz, schemas) = await asyncio.gather(
+        deps.preferences.load(team, user), _form_facts(deps, client, user)
+    )
+    return _form(deps, prefs, slack_tz, schemas)
+
+
+Schemas = tuple[MetadataSchema | None, MetadataSchema | None, str | None]
+
+
+async def _form_facts(deps: Deps, client: AsyncWebClient, user: str) -> tuple[str | None, Schemas]:
+    """What the form needs besides the agent's choices: their Slack zone and Pendo's field lists."""
+    slack_tz, schemas = await asyncio.gather(slack_timezone(deps, client, user), _schemas(deps))
+    return slack_tz, schemas
+
+
+def _form(
     deps: Deps,
-    client: AsyncWebClient,
-    team: str,
-    user: str,
+    prefs: Preferences,
+    slack_tz: str | None,
+    schemas: Schemas,
     *,
     notice: str | None = None,
     error: bool = False,
 ) -> form_blocks.SettingsForm:
-    (prefs, slack_tz, (visitor, account, problem)) = await asyncio.gather(
-        deps.preferences.load(team, user), slack_timezone(deps, client, user), _schemas(deps)
-    )
+    visitor, account, problem = schemas
     return form_blocks.SettingsForm(
         prefs=prefs,
         workspace=Choices.workspace(deps.settings),
@@ -146,28 +167,68 @@ def home(deps: Deps, form: form_blocks.SettingsForm) -> dict[str, Any]:
     return {**view, "blocks": [*view["blocks"], {"type": "divider"}, *form_blocks.settings_blocks(form)]}
 
 
-async def publish_home(deps: Deps, client: AsyncWebClient, team: str, user: str, **notice: Any) -> None:
-    form = await settings_form(deps, client, team, user, **notice)
+async def show_form(
+    deps: Deps,
+    client: AsyncWebClient,
+    team: str,
+    user: str,
+    form: form_blocks.SettingsForm,
+    shown: dict[str, Any] | None = None,
+) -> None:
+    """Draw `form` over the view the agent has: the modal `shown` (`views.update`), else their Home tab
+    (`views.publish`), with the `hash` of the view the bot was told about. Slack refuses a stale hash
+    (`hash_conflict`: another change redrew the form meanwhile); then the choices are read again and
+    drawn over whatever is there, so the last drawing shows every change kept."""
+    modal = shown is not None and shown.get("type") == "modal"
+
+    async def send(form: form_blocks.SettingsForm, hash: str | None) -> None:
+        if modal and shown is not None:
+            view = form_blocks.settings_modal(form)
+            await client.views_update(view_id=str(shown.get("id")), hash=hash, view=view)
+        else:
+            await client.views_publish(user_id=user, hash=hash, view=home(deps, form))
+
+    method = "views.update" if modal else "views.publish"
+    hash = str(shown.get("hash") or "") if shown is not None else ""
     try:
-        await client.views_publish(user_id=user, view=home(deps, form))
+        await send(form, hash or None)
+        return
     except SlackApiError as exc:
-        log.warning("views.publish refused", extra={"error": slack_error(exc)})
+        if slack_error(exc) != "hash_conflict":
+            log.warning(f"{method} refused", extra={"error": slack_error(exc)})
+            return
+    log.info(f"{method}: the form changed meanwhile, drawn again from the store")
+    try:
+        await send(replace(form, prefs=await deps.preferences.load(team, user)), None)
+    except SlackApiError as exc:
+        log.warning(f"{method} refused", extra={"error": slack_error(exc)})
+
+
+async def publish_home(
+    deps: Deps, client: AsyncWebClient, team: str, user: str, shown: dict[str, Any] | None = None
+) -> None:
+    """The Home tab with the agent's form; `shown`: the Home view Slack says they have (its hash)."""
+    await show_form(deps, client, team, user, await settings_form(deps, client, team, user), shown)
 
 
 async def settings_command(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, deps: Deps
 ) -> None:
-    """`/pendo settings`: the form in a modal."""
+    """`/pendo settings`: the form in a modal. Slack's trigger_id lasts 3 s, and the form waits for the
+    store, users.info and Pendo's schemas: a "Loading…" modal opens at once, the form replaces it."""
     await ack()
     user = str(command.get("user_id") or "")
-    form = await settings_form(deps, client, team_of(command), user)
     try:
-        await client.views_open(
-            trigger_id=str(command.get("trigger_id") or ""), view=form_blocks.settings_modal(form)
+        opened = await client.views_open(
+            trigger_id=str(command.get("trigger_id") or ""), view=form_blocks.loading_modal()
         )
-    except SlackApiError as exc:  # e.g. expired_trigger_id when Slack or the store was slow
+    except SlackApiError as exc:  # e.g. expired_trigger_id when the ack itself came late
         log.warning("views.open refused", extra={"error": slack_error(exc)})
         await deliver(respond, message_blocks.notice_message(NO_MODAL, icon="⚙️"), replace=False)
+        return
+    shown = opened.get("view")
+    form = await settings_form(deps, client, team_of(command), user)
+    await show_form(deps, client, team_of(command), user, form, shown if isinstance(shown, dict) else None)
 
 
 # --- a change --------------------------------------------------------------------------------------------------
@@ -183,9 +244,8 @@ def _value(action: dict[str, Any]) -> str:
 def changed(
     prefs: Preferences, name: str, action: dict[str, Any], form: form_blocks.SettingsForm
 ) -> Preferences:
-    """The preferences after one element changed; raises PreferenceError for a choice the bot cannot keep."""
-    if name == "reset":
-        return Preferences()
+    """The preferences after one element changed (only that choice); raises PreferenceError for a choice
+    the bot cannot keep. `form` brings the schemas the field lists are checked against."""
     if name == "kinds":
         return prefs.but(kinds=parse_kinds(_values(action)))
     if name == "view":
@@ -218,30 +278,35 @@ def saved_words(before: Preferences, after: Preferences) -> str:
 async def preference_changed(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
+    """One control changed: keep that choice only, applied to what the store holds at that moment (a
+    quick second click on another control is kept too), then draw the form once from what was kept."""
     await ack()
     user, team = str((body.get("user") or {}).get("id") or ""), team_of(body)
     name = str(action.get("action_id", "")).partition(":")[2]
-    form = await settings_form(deps, client, team, user)
+    slack_tz, schemas = await _form_facts(deps, client, user)
+    checks = _form(deps, Preferences(), slack_tz, schemas)  # the schemas a field choice is checked against
     notice, error = "", False
+    kept: Preferences | None = None
     try:
-        after = changed(form.prefs, name, action, form)
-        await deps.preferences.save(team, user, after)
-        notice = saved_words(form.prefs, after)
+        if name == "reset":
+            await deps.preferences.reset(team, user)
+            kept, notice = Preferences(), saved_words(Preferences(), Preferences())
+        else:
+            before, kept = await deps.preferences.update(
+                team, user, lambda current: changed(current, name, action, checks)
+            )
+            notice = saved_words(before, kept)
     except PreferenceError as exc:
         notice, error = str(exc), True
     except PreferencesUnavailable as exc:
         log.warning("preferences not saved", extra={"error": str(exc), "store": deps.preferences.where})
         notice, error = exc.sentence, True
     log.info("preference changed", extra={"user": user, "choice": name, "kept": not error})
-    view = body.get("view") if isinstance(body.get("view"), dict) else None
-    if view is not None and view.get("type") == "modal":
-        form = await settings_form(deps, client, team, user, notice=notice, error=error)
-        try:
-            await client.views_update(view_id=str(view.get("id")), view=form_blocks.settings_modal(form))
-        except SlackApiError as exc:
-            log.warning("views.update refused", extra={"error": slack_error(exc)})
-        return
-    await publish_home(deps, client, team, user, notice=notice, error=error)
+    if kept is None:
+        kept = await deps.preferences.load(team, user)
+    form = _form(deps, kept, slack_tz, schemas, notice=notice, error=error)
+    view = body.get("view")
+    await show_form(deps, client, team, user, form, view if isinstance(view, dict) else None)
 
 
 ROUTES = [

@@ -81,9 +81,10 @@ async def link_shared(
     post = LinkPost.of(event)
     user = str(event.get("user", ""))
     # A poster who turned unfurls of their links off leaves no "already unfurled" mark behind, so a
-    # colleague posting the same ticket a minute later still gets its preview.
+    # colleague posting the same ticket a minute later still gets its preview; nor does a poster whose
+    # choice could not be read (their preview stops at the header).
     poster_unfurls = await unfurls_my_links(deps, context.team_id or str(body.get("team_id") or ""), user)
-    refs, dropped = await _new_refs(deps, event, post, mark=poster_unfurls)
+    refs, dropped = await _new_refs(deps, event, post, mark=poster_unfurls is True)
     if not refs:
         return
     with deps.auditor.audit("unfurl", user=user, channel=post.channel) as entry:
@@ -92,6 +93,11 @@ async def link_shared(
             deps, client, post, user, bool(body.get("is_ext_shared_channel")), poster_unfurls
         )
         decision = decide_unfurl(facts, UnfurlRules.from_settings(deps.settings))
+        if decision.reason is Reason.POSTER_UNKNOWN:
+            log.warning(
+                "the poster's unfurl preference could not be read: ticket header only, no Pendo data",
+                extra={"store": deps.preferences.where},
+            )
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
         unfurl = _unfurler(client, post, note)
         work_objects = deps.settings.work_objects
@@ -155,17 +161,22 @@ async def _preview(
 
 
 async def _facts(
-    deps: Deps, client: AsyncWebClient, post: LinkPost, user: str, ext_hint: bool, poster_unfurls: bool
+    deps: Deps,
+    client: AsyncWebClient,
+    post: LinkPost,
+    user: str,
+    ext_hint: bool,
+    poster_unfurls: bool | None,
 ) -> UnfurlFacts:
     """What the gates need to know; Slack is asked only about a posted message's channel."""
-    if not poster_unfurls:  # nothing else matters
+    if poster_unfurls is False:  # nothing else matters
         return UnfurlFacts(post.source, post.channel, ChannelKind.UNKNOWN, True, poster_unfurls=False)
     kind = ChannelKind.UNKNOWN
     if post.source is Source.MESSAGE:
         external = await ChannelKinds.of(deps).is_external(client, post.channel, hint=ext_hint)
         kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
     allowed = await AccessLists.of(deps).poster_allowed(client, user)
-    return UnfurlFacts(post.source, post.channel, kind, poster_allowed=allowed)
+    return UnfurlFacts(post.source, post.channel, kind, poster_allowed=allowed, poster_unfurls=poster_unfurls)
 
 
 def _unfurler(client: AsyncWebClient, post: LinkPost, note: str | None) -> Unfurl:

@@ -134,7 +134,8 @@ def _full(ctx: AccountContext) -> list[Block]:
             used = nps_words.account_depth_text(f.depth, f.feature_visitors, f.active_visitors.current)
             fields.append(f"*Features used (30 d)*\n{used}")
     if ctx.nps is not None:
-        fields.append(f"*NPS ({ctx.nps.days} d)*\n{nps_words.account_line(ctx.nps).removeprefix('NPS ')}")
+        nps_text = nps_words.account_line(ctx.nps, period=False).removeprefix("NPS ")
+        fields.append(f"*NPS ({ctx.nps.days} d)*\n{nps_text}")
     fields += [f"*{esc(truncate(m.label, 100))}*\n{esc(truncate(m.value, 300))}" for m in ctx.fields]
     if fields:
         blocks.append({"type": "section", "fields": [mrkdwn(t, 2000) for t in fields[:10]]})

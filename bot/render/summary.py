@@ -42,7 +42,7 @@ from bot.render.buttons import (
     open_account_button,
     view_button,
 )
-from bot.render.format import esc, number, plural, truncate
+from bot.render.format import esc, middle, number, plural, truncate
 from bot.render.times import DAY_AND_TIME, MINUTE_MS, slack_date
 
 RECENT_SHOWN = 3  # events on the first screen
@@ -185,11 +185,11 @@ def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
     lines = [" · ".join(first)]
     if ctx.usage:
         u = ctx.usage
+        activity = f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} ({u.events_trend.label})"
         depth = f" · {nps_words.depth_text(u.depth)}" if u.depth else ""
-        lines.append(
-            f"*{words.activity(u.frequency, u.days_active)}* · {plural(u.events, 'event')} "
-            f"({u.events_trend.label}){depth}"
-        )
+        if len(activity + depth) > ACTIVITY_WIDTH and u.depth:  # the first screen's budget: "▲ 3" alone
+            depth = f" · {nps_words.depth_text(u.depth, compared=False)}"
+        lines.append(activity + depth)
     if detractor := nps_words.detractor_line(ctx.nps, ticket_ms):
         lines.append(detractor)
     if p.last_visit_ms:
@@ -198,6 +198,9 @@ def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
 
 
 ACCOUNTS_NAMED = 5  # accounts named on a first screen, then "and N more"
+ACCOUNT_LINE = 120  # visible characters of the first screen's account line (names, plan, "and N more")
+ONE_ACCOUNT_NAME = 60  # a visitor's only account: its name has this much, the plan the rest
+ACTIVITY_WIDTH = 120  # the first screen's activity line says "vs previous 30 d" when it fits in this
 
 
 def _account_line(ctx: CustomerContext) -> str:
@@ -206,18 +209,22 @@ def _account_line(ctx: CustomerContext) -> str:
     if not p.account_ids:
         return "no account"
     by_id = {a.id: a for a in ctx.accounts}
-    width = 60 if len(p.account_ids) == 1 else 32
+    shown = p.account_ids[:ACCOUNTS_NAMED]
+    more = f" and {len(p.account_ids) - len(shown)} more" if len(p.account_ids) > len(shown) else ""
+    room = ACCOUNT_LINE - len("🏢 ") - len(more) - len(", ") * (len(shown) - 1)
+    width = min(ONE_ACCOUNT_NAME, room // len(shown))  # five names: 19 characters each, cut in the middle
+    labels = [middle(by_id[a].name if a in by_id else a, width) for a in shown]
     names = [
-        link(by_id[a].url, by_id[a].name, width) if a in by_id else esc(truncate(a, width))
-        for a in p.account_ids[:ACCOUNTS_NAMED]
+        link(by_id[a].url, label) if a in by_id else esc(label)
+        for a, label in zip(shown, labels, strict=True)
     ]
     text = "🏢 " + ", ".join(names)
-    first = by_id.get(p.account_ids[0])
-    if len(p.account_ids) == 1 and first and first.fields:
-        text += " (" + ", ".join(_field_text(f, 24, 40) for f in first.fields[:2]) + ")"
-    if len(p.account_ids) > ACCOUNTS_NAMED:
-        text += f" and {len(p.account_ids) - ACCOUNTS_NAMED} more"
-    return text
+    first = by_id.get(shown[0])
+    left = room - len(labels[0]) - len(" ()")
+    if len(p.account_ids) == 1 and first and first.fields and left >= 12:
+        plan = ", ".join(f"{truncate(f.label, 24)}: {truncate(f.value, 40)}" for f in first.fields[:2])
+        text += f" ({esc(truncate(plan, left))})"
+    return text + more
 
 
 def _field_text(f: MetadataField, label: int, value: int) -> str:

@@ -118,8 +118,9 @@ async def test_an_opted_out_account_is_named_and_never_queried_for_activity(make
 
 async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Make, ws: Workspace) -> None:
     """10 calls for a summary by ID (record, per-day, two period totals, top visitors and their records,
-    the features used, how many visitors used any, top pages, the survey answers) with the catalogs,
-    schema and guides warm; each event query is one account and 30 days, the survey answers 90 days."""
+    the features used per day over both periods, how many visitors used any, top pages, the survey
+    answers) with the catalogs, schema and guides warm; each event query is one account and 30 days (the
+    features per day 60: the depth's trend), the survey answers 90 days."""
     counts = {}
     for account_id in (ACME, GLOBEX):
         env = make_env()
@@ -151,9 +152,9 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
             pipeline = r.json()["request"]["pipeline"]
             series = pipeline[0]["source"].get("timeSeries")
             if series is not None:
-                assert (
-                    series["count"] == 90 if "pollEvents" in pipeline[0]["source"] else series["count"] <= 30
-                )
+                query = r.json()["request"]["requestId"]
+                days = 90 if "pollEvents" in pipeline[0]["source"] else 60 if "features" in query else 30
+                assert series["count"] == days if days != 30 else series["count"] <= 30, (query, series)
                 assert pipeline[1] == {"filter": f'accountId == "{account_id}"'}
     print(f"\nPendo calls per account summary: {dict(counts[ACME])}")
 

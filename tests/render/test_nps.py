@@ -5,8 +5,12 @@ Figures are recomputed here from the sample's raw rows (`ws.poll_events`, `ws.ev
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
+
+import pytest
 
 from bot import answers
 from bot.domain.models import AccountContext, CustomerContext
@@ -95,7 +99,7 @@ async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws
     }
     catalog = len(ws.features)
     change = len(now) - len(before)
-    arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)}"
+    arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)} vs previous 30 d"
     share = round(len(now) * 100 / catalog)
     compact = all_text(summary_blocks.context_message(ctx))
     activity = next(line for line in compact.splitlines() if "of 30 days" in line)
@@ -115,9 +119,47 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
     check_message(message)
     line = next(t for t in all_text(message).splitlines() if "🏢" in t)
     names = [ws.accounts[a]["metadata"]["agent"]["name"] for a in RESELLER_ACCOUNTS]
-    assert all(f"|{n}>" in line for n in names[:5]) and not any(f"|{n}>" in line for n in names[5:])
+    labels = re.findall(r"\|([^>]*)>", line)
+    assert len(labels) == 5 and len(set(labels)) == 5
+    for label, name in zip(labels, names[:5], strict=True):
+        assert label == name or _cut_in_the_middle(label, name), (label, name)
     assert line.endswith(f" and {len(RESELLER_ACCOUNTS) - 5} more")
     assert len(message["blocks"]) <= 8 and len(visible_text(message["blocks"])) <= 900
+
+
+def _cut_in_the_middle(label: str, name: str) -> bool:
+    """`label` is `name` with a middle part replaced by "…": its start and its end are the name's."""
+    head, sep, tail = label.partition("…")
+    return bool(sep) and name.startswith(head) and name.endswith(tail) and len(label) < len(name)
+
+
+async def test_the_worst_first_screen_stays_within_budget(make_deps: Any) -> None:
+    """Five account names of 32 characters that differ only at the end, a detractor's line, the ticket
+    header and the Add to ticket button: 8 blocks and 900 characters at most; the account line 120."""
+    deps, _ = make_deps(pendo_email_field="agent/email")
+    bundle = await deps.tickets.ticket(TICKET_JANE)
+    tc = await deps.tickets.requester_context(bundle)
+    assert isinstance(tc.pendo, CustomerContext) and nps_words.is_detractor(tc.pendo.nps)
+    base = tc.pendo.accounts[0]
+    names = [f"Northwind Traders Worldwide {i:04d}" for i in range(7)]
+    assert all(len(n) == 32 for n in names)
+    accounts = [replace(base, id=f"nw-{i}", name=n, url=f"{base.url}-{i}") for i, n in enumerate(names)]
+    profile = replace(tc.pendo.profile, account_ids=[a.id for a in accounts])
+    ctx = replace(tc.pendo, profile=profile, accounts=accounts)
+    header = ticket_blocks.ticket_header_blocks(bundle, NOW)
+    view = ticket_blocks.ticket_view(bundle, profile.id)
+    message = answers.render_result(ctx, NOW, header, view=view, ticket_note=True).message
+    check_message(message)
+    text = all_text(message)
+    assert "[Add to ticket]" in visible_text(message["blocks"]) and "(detractor)" in text
+    blocks, chars = len(message["blocks"]), len(visible_text(message["blocks"]))
+    assert blocks <= 8 and chars <= 900, (blocks, chars)
+    line = next(t for t in visible_text(message["blocks"]).splitlines() if "🏢" in t)
+    line = line[line.index("🏢") :]  # after the email
+    assert len(line) <= 120 and line.endswith(" and 2 more")
+    shown = re.findall(r"\|([^>]*)>", next(t for t in text.splitlines() if "🏢" in t))
+    assert len(set(shown)) == 5  # cut in the middle, the names stay apart
+    assert all(_cut_in_the_middle(s, n) for s, n in zip(shown, names[:5], strict=True))
 
 
 async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: Any, ws: Workspace) -> None:
@@ -129,7 +171,9 @@ async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: A
         check_message(message)
     assert len(compact["blocks"]) <= 8
     assert nps_words.account_line(ctx.nps) in all_text(compact)
-    assert f"NPS {ctx.nps.score} · {ctx.nps.responses} answers in 90 d (" in all_text(compact)
+    assert f"NPS {ctx.nps.score} · {ctx.nps.responses} people answered in 90 d (" in all_text(compact)
+    field = f"*NPS (90 d)*\n{ctx.nps.score} · {ctx.nps.responses} people answered ("
+    assert field in all_text(full)  # the title says the period: not said again
     assert "features (" in all_text(compact) and "active visitors" in all_text(compact)
     text = all_text(full)
     for a in ctx.nps.latest:
@@ -137,3 +181,18 @@ async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: A
     assert "&lt;invoice&gt;" in text and "<invoice>" not in text
     plain = account_blocks.account_text(ctx)
     assert nps_words.account_line(ctx.nps) in plain and "Features used (30 d)" in plain
+
+
+@pytest.mark.parametrize(
+    ("comment", "limit", "expected"),
+    [
+        ("The invoice page is slow and the export fails", 30, "The invoice page is slow and…"),
+        ("Short and sweet", 30, "Short and sweet"),
+        ("Supercalifragilisticexpialidocious-words-without-spaces here", 20, "Supercalifragilisti…"),
+        ("Slow, broken, annoying", 14, "Slow, broken…"),
+    ],
+)
+def test_a_first_line_is_cut_at_a_word_boundary(comment: str, limit: int, expected: str) -> None:
+    text, more = nps_words.first_line(comment, limit)
+    assert text == expected and len(text) <= limit
+    assert more is (text != comment)
