@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient
+from bot.http.shared import cacheable
 from bot.http.upstream import (
     AuthError,
     BadResponse,
@@ -60,7 +61,7 @@ LOW_REMAINING_ABSOLUTE = 10
 LOW_REMAINING_FRACTION = 0.1
 
 M = TypeVar("M", bound=Record)
-_bundle = TypeAdapter(TicketBundle)  # what a cached ticket must be (shared entries are checked)
+_bundle = cacheable(TicketBundle)  # what a cached ticket must be (shared entries are checked)
 _object = TypeAdapter(dict[str, Any])
 _object_or_empty = TypeAdapter(dict[str, Any] | None)
 _webhook = TypeAdapter(Webhook)

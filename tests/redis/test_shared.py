@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from pydantic import TypeAdapter
 
@@ -65,8 +67,66 @@ async def test_codec_round_trips_the_cached_value_types() -> None:
 def test_codec_refuses_foreign_classes_both_ways() -> None:
     with pytest.raises(Unencodable):
         encode({"when": asyncio.Event()})
+    with pytest.raises(Unencodable):  # a bot class, but not one the bot caches (not registered)
+        encode(RetryPolicy())
     with pytest.raises(ValueError, match="refusing"):
         decode(b'{"~": "dc", "c": "os:system", "v": {}}')
+
+
+# A Redis entry naming a function reachable through a bot module: before the allow-list, decoding it
+# called os.path.basename("a/REACHED") (any callable taking one argument: remote code execution).
+GADGET = {"~": "enum", "c": "bot.slack.app:os.path.basename", "v": "a/REACHED"}
+GADGETS = [
+    GADGET,
+    {"~": "model", "c": "bot.slack.app:os.path.basename", "v": "a/REACHED"},
+    {"~": "dc", "c": "bot.slack.app:os.path.join", "v": {}},
+    {"~": "enum", "c": "bot.zendesk.models:TicketBundle", "v": "x"},  # registered, but not an enum
+    {"~": "enum", "c": "bot.zendesk.models:TicketBundle.__init__", "v": "x"},
+    {"~": "model", "c": ["not", "a", "name"], "v": {}},
+]
+
+
+@pytest.fixture
+def basename_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every call of os.path.basename while the test runs (the gadget's target)."""
+    calls: list[Any] = []
+    real = os.path.basename
+
+    def spy(p: Any) -> Any:
+        if "REACHED" in str(p):  # logging calls it too, with file names
+            calls.append(p)
+        return real(p)
+
+    monkeypatch.setattr(os.path, "basename", spy)
+    return calls
+
+
+@pytest.mark.parametrize("gadget", GADGETS)
+def test_decode_calls_nothing_an_entry_names_outside_the_registry(
+    gadget: dict[str, Any], basename_calls: list[Any]
+) -> None:
+    nested = {"~": "tuple", "v": ["k", 1e12, 0.0, {"~": "dict", "v": [["ok", [1, gadget]]]}]}
+    for payload in (gadget, nested):
+        with pytest.raises(ValueError):
+            decode(orjson.dumps(payload))
+    assert basename_calls == []
+
+
+async def test_a_poisoned_redis_entry_calls_nothing_and_is_loaded_again(
+    redis_url: str, basename_calls: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = TTLCache(shared=RedisLink(redis_url))
+    client = cache._shared.client  # type: ignore[union-attr]
+    caplog.set_level(logging.WARNING, logger="bot.http.cache")
+    for n, value in enumerate([GADGET, {"~": "dict", "v": [["ok", GADGET]]}]):
+        key = ("poisoned", n)
+        rkey = cache._rkey(key)
+        entry = {"~": "tuple", "v": [rkey, 1e12, 0.0, value]}
+        await client.set(rkey, orjson.dumps(entry), px=60_000)
+        got = await cache.get_or_load(key, 60, lambda: _value("loaded"), expect=TypeAdapter(Any))
+        assert got == "loaded"
+    assert basename_calls == []
+    assert caplog.text.count("unreadable shared cache entry ignored") == 2
 
 
 # --- caches ----------------------------------------------------------------------------------------------
