@@ -17,6 +17,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import TypeAdapter
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -65,6 +66,9 @@ def team_of(body: dict[str, Any]) -> str:
 
 
 # --- what an answer for one agent is shaped by -----------------------------------------------------------
+_ZONE = TypeAdapter(str)  # what a shared "slack-tz" entry must be (a zone name, or "" for none)
+
+
 async def slack_timezone(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
     """The agent's Slack profile zone (`users.info` → `user.tz`), cached; None when Slack does not say."""
     if not user or deps.memo.get(("slack-tz-failed", user)):
@@ -79,7 +83,7 @@ async def slack_timezone(deps: Deps, client: AsyncWebClient, user: str) -> str |
             return ""
 
     try:
-        zone: str = await deps.memo.get_or_load(("slack-tz", user), TZ_TTL, load)
+        zone: str = await deps.memo.get_or_load(("slack-tz", user), TZ_TTL, load, expect=_ZONE)
     except Exception as exc:  # SlackApiError (missing_scope, user_not_found), Slack unreachable
         deps.memo.put(("slack-tz-failed", user), True, TZ_RETRY)
         error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
+from pydantic import TypeAdapter
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
@@ -40,6 +41,7 @@ from bot.zendesk_hook import zendesk_webhook_route
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0
+_READY = TypeAdapter(str)  # a shared "readyz" entry: the failure's sentence, or "" when ready
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a link_shared or block_actions body well under 100 kB
 SIGNATURE_WINDOW = 300  # seconds: Slack's own rule for the request timestamp, and the replay memory
 SLACK_PATH = "/slack/events"
@@ -299,7 +301,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         key; checked against Pendo at most every 30 s, however often the probe asks. A failure is kept for
         the interval too, so an unhealthy Pendo is not asked harder by probes (concurrent ones share one
         check)."""
-        failure = await deps.memo.get_or_load(("readyz",), READY_TTL, pendo_failure)
+        failure = await deps.memo.get_or_load(("readyz",), READY_TTL, pendo_failure, expect=_READY)
         checks = {"settings": "ok", "pendo": failure or "ok"}
         return JSONResponse(checks, status_code=503 if failure else 200)
 

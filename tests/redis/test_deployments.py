@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
-from bot.http.shared import Identity
+from bot.http.cache import ENTRY_VERSION
+from bot.http.shared import Identity, encode
 from bot.sample import JANE, SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN, TICKET_JANE, TONY
 from bot.sample.data import Workspace
 from bot.sample.slack_api import FakeSlack
@@ -230,3 +231,34 @@ async def _entries(redis_url: str) -> list[tuple[bytes, bytes]]:
     finally:
         await client.aclose()
     return [(k, v) for k, v in zip(keys, values, strict=True) if v is not None]
+
+
+async def test_slack_side_entries_of_another_type_are_ignored_and_loaded_again(
+    clean_env: None,
+    redis_url: str,
+    slack_server: tuple[FakeSlack, str],
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The memo's entries (users.info's zone, the readiness answer) are checked like the upstream caches:
+    # a well-formed entry for the right key whose value is not the expected type is ignored.
+    first = make_bot(fake_slack, slack_server[1], redis_url=redis_url)
+    async with first.running():
+        good = await answer(first, JANE)
+        assert (await first.http.get("/readyz")).json() == {"settings": "ok", "pendo": "ok"}
+    client = raw_redis(redis_url)
+    try:
+        keys = [k for k in await client.keys(f"*:slack:{ENTRY_VERSION}:*") if not k.endswith(b":lock")]
+        assert len(keys) >= 2, "users.info's zone and the readiness answer are shared"
+        for key in keys:
+            await client.set(key, encode((key.decode(), 1e12, 0.0, [42])), px=60_000)
+    finally:
+        await client.aclose()
+    caplog.set_level(logging.WARNING, logger="bot.http.cache")
+    second = make_bot(fake_slack, slack_server[1], redis_url=redis_url)  # fresh memory: reads Redis
+    async with second.running():
+        assert await answer(second, JANE) == good
+        ready = await second.http.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"settings": "ok", "pendo": "ok"}
+    ignored = [r for r in caplog.records if "unreadable shared cache entry ignored" in r.getMessage()]
+    assert 2 <= len(ignored) <= len(keys)  # the zone and the readiness answer at least
