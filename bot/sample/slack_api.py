@@ -47,6 +47,7 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
     user_zones: dict[str, str] = field(default_factory=dict)  # user → profile time zone (users.info)
+    user_teams: dict[str, str] = field(default_factory=dict)  # user → home team (Slack Connect guests)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
     homes: dict[str, str] = field(default_factory=dict)  # user → the id of their published Home view
     _seq: int = 0
@@ -106,7 +107,7 @@ def _user_info(state: FakeSlack, user: str) -> dict[str, Any]:
         "ok": True,
         "user": {
             "id": user,
-            "team_id": TEAM_ID,
+            "team_id": state.user_teams.get(user, TEAM_ID),  # an external member's own workspace
             "name": user.lower(),
             "deleted": False,
             "is_bot": False,
