@@ -69,7 +69,9 @@ class Identity:
 
     - `pendo`: the API host and a tag of the integration key (one host serves every subscription);
     - `zendesk`: the API host and the account's host ("-" without Zendesk);
-    - `slack`: the Slack API host and a tag of the bot token, i.e. one app in one workspace ("-" without).
+    - `slack`: the Slack API host and the app's install: the workspace (team id) and the app's bot (bot id)
+      that `auth.test` names (`installed`), so rotating the bot token keeps every agent's preferences and
+      share claims; until Slack has answered, a tag of the bot token stands in ("-" without Slack).
     """
 
     pendo: str
@@ -88,6 +90,11 @@ class Identity:
             token = settings.slack_bot_token.get_secret_value()
             slack = f"{_host(settings.slack_api_url)}/{fingerprint(token)}"
         return cls(pendo, zendesk, slack)
+
+    def installed(self, team_id: str, bot_id: str) -> Identity:
+        """This identity for the Slack install `auth.test` names (its team id and bot id)."""
+        host = self.slack.split("/", 1)[0]
+        return dataclasses.replace(self, slack=f"{host}/{team_id}/{bot_id}")
 
     @property
     def upstreams(self) -> str:
@@ -132,6 +139,7 @@ class RedisLink:
                 health_check_interval=30,
             )
         self.prefix = prefix
+        self._base = prefix  # what `scoped` views extend
         self._retry_after = retry_after
         self._clock = clock
         self._breaker = _Breaker()
@@ -139,8 +147,13 @@ class RedisLink:
     def scoped(self, scope: str) -> RedisLink:
         """This link (same connection, same breaker) with every key under `scope` (an `Identity` part)."""
         view = copy.copy(self)
+        view._base = self.prefix
         view.prefix = f"{self.prefix}{scope}:"
         return view
+
+    def rescope(self, scope: str) -> None:
+        """Move this view (and every store holding it) to another scope under the same base prefix."""
+        self.prefix = f"{self._base}{scope}:"
 
     @property
     def configured(self) -> bool:

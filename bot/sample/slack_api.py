@@ -48,6 +48,7 @@ class FakeSlack:
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
     user_zones: dict[str, str] = field(default_factory=dict)  # user → profile time zone (users.info)
     user_teams: dict[str, str] = field(default_factory=dict)  # user → home team (Slack Connect guests)
+    token_bots: dict[str, str] = field(default_factory=dict)  # bot token → another app's bot id (auth.test)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
     homes: dict[str, str] = field(default_factory=dict)  # user → the id of their published Home view
     _seq: int = 0
@@ -193,7 +194,7 @@ def create_slack_app(state: FakeSlack) -> Starlette:
                 "user": "pendo",
                 "team_id": TEAM_ID,
                 "user_id": BOT_USER_ID,
-                "bot_id": "BBOT0001",
+                "bot_id": state.token_bots.get(authorization.removeprefix("Bearer ").strip(), "BBOT0001"),
             }
         if method == "chat.unfurl" and unfurl_metadata_errors(body):
             return {"ok": False, "error": "invalid_metadata", "detail": unfurl_metadata_errors(body)}

@@ -309,7 +309,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await start(bolt)
+        await start(bolt, deps)
         stop_metrics = None
         if settings.metrics_port is not None:
             stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
