@@ -3,7 +3,10 @@ events too; candidates with links for an ambiguous email; tags and custom fields
 
 from __future__ import annotations
 
+import logging
 import re
+
+import pytest
 
 from bot.answers import ticket_answer
 from bot.sample import JANE, TICKET_JANE, TICKET_OPS
@@ -67,6 +70,31 @@ async def test_tags_and_custom_fields_keep_the_tickets_own_and_add_pendos(
     assert ticket["tags"][: len(before)] == before  # an Update Ticket `tags` replaces: ours are added
     assert "pendo_daily" in ticket["tags"] and "pendo_plan_level_enterprise" in ticket["tags"]
     assert {"id": 360001234, "value": "Enterprise"} in ticket["custom_fields"]
+
+
+@pytest.mark.parametrize(
+    "field_map", ["custom/planlevel:999999", "custom/planlevel:360001236"], ids=["unknown id", "wrong type"]
+)
+async def test_a_field_zendesk_refuses_costs_the_fields_never_the_note(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk, field_map: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 999999 is no field of the account; 360001236 is an integer field, and the plan is "Enterprise".
+    desk = await new_desk(zendesk_ticket_tags=True, zendesk_field_map=field_map)
+    assert desk.deps.notes is not None
+    caplog.set_level(logging.INFO, logger="bot.notes.writer")
+    result = await desk.deps.notes.write(TICKET_JANE)
+    assert result.status.value == "written"
+    assert len(fake_zendesk.helpdesk.notes(TICKET_JANE)) == 1
+    ticket = fake_zendesk.helpdesk.tickets[TICKET_JANE]
+    assert "pendo_daily" not in ticket["tags"] and ticket["custom_fields"] == []  # the 422 applied nothing
+    [put_note, put_fields] = [p.json()["ticket"] for p in fake_zendesk.puts(TICKET_JANE)]
+    assert set(put_note) == {"comment", "safe_update", "updated_stamp"}  # the note alone, first
+    assert "custom_fields" in put_fields and "comment" not in put_fields
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "pendo tags and fields not written on the ticket (its note is)"
+    ]
+    assert "422" in str(warnings[0].__dict__.get("error"))
 
 
 def test_tags_follow_zendesks_rules() -> None:
