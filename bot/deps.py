@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from bot.audit import Auditor
-from bot.context.customers import CustomerLookup
-from bot.context.tickets import TicketLookup
+from bot.domain.customers import CustomerLookup
+from bot.domain.tickets import TicketLookup
 from bot.http.cache import TTLCache
 from bot.http.ratelimit import Budget
 from bot.http.shared import Identity, RedisLink
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 class Deps:
     settings: Settings
     pendo: PendoClient
-    context: CustomerLookup
+    customers: CustomerLookup
     tickets: TicketLookup | None  # None: Zendesk is not connected
     cache: TTLCache  # upstream answers
     memo: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
@@ -121,7 +121,7 @@ def build_deps(
         ttl=settings.cache_ttl_seconds,
         sleep=sleep,
     )
-    context = CustomerLookup(pendo, settings, clock=clock)
+    customers = CustomerLookup(pendo, settings, clock=clock)
     preferences = preference_store(deployment, settings.preferences_db)
     closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose, preferences.aclose, redis.aclose]
     tickets = None
@@ -135,7 +135,7 @@ def build_deps(
             sleep=sleep,
         )
         closers.append(zendesk.aclose)
-        tickets = TicketLookup(zendesk, context)
+        tickets = TicketLookup(zendesk, customers)
     memo = TTLCache(max_entries=20_000, shared=deployment, namespace="slack")
     notes = TicketNotes(tickets, tickets.zendesk, memo, settings) if tickets is not None else None
     queue = NoteQueue(notes) if notes is not None and settings.zendesk_webhook_secret is not None else None
@@ -144,7 +144,7 @@ def build_deps(
     return Deps(
         settings=settings,
         pendo=pendo,
-        context=context,
+        customers=customers,
         tickets=tickets,
         cache=cache,
         memo=memo,

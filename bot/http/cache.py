@@ -35,8 +35,8 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter
 
 from bot import metrics
+from bot.http.errors import RateLimited, Unavailable, UpstreamError
 from bot.http.shared import MISSING, DecodeError, RedisLink, Unencodable, decode, encode
-from bot.http.upstream import RateLimited, Unavailable, UpstreamError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -22,9 +22,9 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, slack_error
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
+from bot.listeners.replies import deliver, slack_error
 from bot.listeners.routes import Route
 from bot.pendo.models import MetadataSchema
 from bot.preferences.model import (
@@ -37,7 +37,7 @@ from bot.preferences.model import (
     parse_view,
 )
 from bot.preferences.store import PreferencesUnavailable, RedisPreferences
-from bot.render import blocks as block_kit
+from bot.render import messages as message_blocks
 from bot.render import settings as form_blocks
 from bot.render.home import home_view
 
@@ -171,7 +171,7 @@ async def settings_command(
         )
     except SlackApiError as exc:  # e.g. expired_trigger_id when Slack or the store was slow
         log.warning("views.open refused", extra={"error": slack_error(exc)})
-        await deliver(respond, block_kit.notice_message(NO_MODAL, icon="⚙️"), replace=False)
+        await deliver(respond, message_blocks.notice_message(NO_MODAL, icon="⚙️"), replace=False)
 
 
 # --- a change --------------------------------------------------------------------------------------------------

@@ -16,16 +16,16 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import slack_error
 from bot.audit import Outcome
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.gates import ChannelKind, Panel, PanelFacts, decide_panel
+from bot.http.errors import UpstreamError
+from bot.listeners.access import AccessLists
+from bot.listeners.channels import ChannelKinds
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices
-from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.zendesk.links import ticket_id as ticket_id_of
@@ -86,11 +86,11 @@ async def entity_details_requested(
             await present(error=wo.refusal(NOT_A_TICKET))
             entry.set(Outcome.INVALID)
             return
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
+        refusal = await AccessLists.of(deps).refusal(client, user, channel)
         foreign = refusal is None and not await _same_team(deps, client, event, user, context.team_id)
         kind = ChannelKind.UNKNOWN
         if refusal is None and channel and not foreign:
-            external = await ChannelPolicy.of(deps).is_external(client, channel)
+            external = await ChannelKinds.of(deps).is_external(client, channel)
             kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
         decision = decide_panel(PanelFacts(channel, kind, refusal, foreign))
         if decision is not Panel.SHOW:

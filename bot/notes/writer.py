@@ -24,10 +24,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.context.models import CustomerContext, Gap
-from bot.context.tickets import TicketContext, TicketLookup
+from bot.domain.models import CustomerContext, Gap
+from bot.domain.tickets import TicketContext, TicketLookup
 from bot.http.cache import TTLCache
-from bot.http.upstream import AuthError, NotFound, RateLimited, UpstreamError
+from bot.http.errors import AuthError, NotFound, RateLimited, UpstreamError
 from bot.pendo.kinds import PendoLinks
 from bot.pendo.models import Account, Visitor
 from bot.render import note as note_render
@@ -180,7 +180,7 @@ class TicketNotes:
 
     async def _records(self, ctx: CustomerContext) -> tuple[Visitor | None, Account | None]:
         """The visitor's and first account's metadata (cached from the lookup just made)."""
-        pendo = self.tickets.context.pendo
+        pendo = self.tickets.customers.pendo
         try:
             visitor = await pendo.get_visitor(ctx.profile.id)
             first = ctx.profile.account_ids[0] if ctx.profile.account_ids else None

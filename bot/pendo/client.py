@@ -16,8 +16,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient, WireModel
+from bot.http.errors import AuthError, BadRequest, NotFound, UpstreamError
 from bot.http.shared import cacheable
-from bot.http.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
+from bot.http.upstream import RetryPolicy, Sleep
 from bot.pendo import queries
 from bot.pendo.kinds import PendoKind
 from bot.pendo.models import Account, CatalogItem, Guide, HistoryItem, MetadataSchema, Visitor

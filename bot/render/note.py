@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo, Timeline
-from bot.context.tickets import TicketContext
+from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo, Timeline
+from bot.domain.tickets import TicketContext
 from bot.pendo.models import Account, Visitor
 from bot.render import words
 from bot.render.format import KIND_ICON, plural, truncate, when

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.context.models import AccountNps, Depth, NpsAnswer, NpsCategory
+from bot.domain.models import AccountNps, Depth, NpsAnswer, NpsCategory
 from bot.render.format import esc, number, plural, truncate, when
 from bot.render.times import slack_date, span
 

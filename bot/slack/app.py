@@ -26,9 +26,9 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import slack_error
 from bot.deps import Deps
 from bot.listeners import register_listeners
+from bot.listeners.replies import slack_error
 from bot.settings import Settings
 from bot.slack.http import SlackHTTP, install
 

@@ -1,5 +1,5 @@
 """HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz,
-and /metrics when METRICS_TOKEN is set (`bot.metrics_endpoint`; the ack time of every Slack request is
+and /metrics when METRICS_TOKEN is set (`bot.endpoints.prometheus`; the ack time of every Slack request is
 measured here, from its arrival to the response's first byte).
 
 In front of Bolt sits `SlackRequestGate`, a raw ASGI middleware that refuses what Slack would never send
@@ -32,12 +32,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import metrics, metrics_endpoint
+from bot import metrics
 from bot.deps import Deps
-from bot.http.upstream import SEND_MONITOR, UpstreamError
+from bot.endpoints import prometheus
+from bot.endpoints.zendesk_webhook import zendesk_webhook_route
+from bot.http.errors import UpstreamError
+from bot.http.upstream import SEND_MONITOR
 from bot.inflight import InFlight
 from bot.slack.app import start
-from bot.zendesk_hook import zendesk_webhook_route
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0
@@ -312,7 +314,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         await start(bolt, deps)
         stop_metrics = None
         if settings.metrics_port is not None:
-            stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
+            stop_metrics = await prometheus.start_listener(settings.metrics_host, settings.metrics_port)
         yield
         await deps.inflight.drain()
         if stop_metrics is not None:
@@ -326,7 +328,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     ]
     if settings.metrics_token is not None:
         token = settings.metrics_token.get_secret_value()
-        routes.append(Route("/metrics", metrics_endpoint.token_route(token), methods=["GET"]))
+        routes.append(Route("/metrics", prometheus.token_route(token), methods=["GET"]))
     webhook = zendesk_webhook_route(deps)  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
     if webhook is not None:
         routes.append(webhook)

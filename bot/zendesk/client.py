@@ -21,17 +21,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient
+from bot.http.errors import AuthError, BadResponse, Forbidden, NotFound, UpstreamError
 from bot.http.shared import cacheable
-from bot.http.upstream import (
-    AuthError,
-    BadResponse,
-    Forbidden,
-    NotFound,
-    RetryPolicy,
-    Sleep,
-    UpstreamError,
-    http_client,
-)
+from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.settings import Settings
 from bot.zendesk.models import (
     Comment,

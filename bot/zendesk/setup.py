@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bot.http.upstream import Forbidden, UpstreamError
+from bot.http.errors import Forbidden, UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import Trigger, Webhook
 

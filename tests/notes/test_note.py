@@ -10,7 +10,7 @@ import pytest
 
 from bot.answers import ticket_answer
 from bot.sample import JANE, TICKET_JANE, TICKET_OPS
-from tests.context.conftest import WINDOW_START, Oracle
+from tests.domain.conftest import WINDOW_START, Oracle
 
 from .conftest import Desk, FakeZendesk, NewDesk
 

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.endpoints.zendesk_webhook import ZENDESK_PATH
 from bot.render.note import MARKER
 from bot.sample import JANE, TICKET_JANE, TICKET_PRIVATE, TICKET_UNKNOWN_REQUESTER
-from bot.zendesk_hook import ZENDESK_PATH
 
 from .conftest import Desk, FakeZendesk, NewDesk, signed
 
@@ -229,7 +229,7 @@ async def test_the_per_ticket_update_limit_answers_429_with_retry_after(
     fake_zendesk.helpdesk.per_ticket = (2, 600.0)
     assert desk.deps.notes is not None
     zendesk = desk.deps.notes.zendesk
-    from bot.http.upstream import RateLimited
+    from bot.http.errors import RateLimited
 
     for _ in range(2):
         bundle = await zendesk.fresh_ticket(TICKET_JANE)

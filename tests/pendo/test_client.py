@@ -15,15 +15,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.http.cache import TTLCache
-from bot.http.upstream import (
-    AuthError,
-    BadRequest,
-    BadResponse,
-    RateLimited,
-    RetryPolicy,
-    Unavailable,
-    UpstreamError,
-)
+from bot.http.errors import AuthError, BadRequest, BadResponse, RateLimited, Unavailable, UpstreamError
+from bot.http.upstream import RetryPolicy
 from bot.pendo import queries
 from bot.pendo.client import PendoClient, segment
 from bot.pendo.models import CatalogItem, HistoryItem, Visitor

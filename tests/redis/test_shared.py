@@ -13,9 +13,10 @@ import pytest
 from pydantic import TypeAdapter
 
 from bot.http.cache import TTLCache, track_stale
+from bot.http.errors import NotFound, Unavailable
 from bot.http.ratelimit import Budget, BudgetExhausted
 from bot.http.shared import RedisLink, Unencodable, decode, encode
-from bot.http.upstream import NotFound, RetryPolicy, Unavailable
+from bot.http.upstream import RetryPolicy
 from bot.pendo.models import CatalogItem
 from bot.sample import TICKET_JANE, build_workspace, create_zendesk_app, sample_settings
 from bot.settings import load_settings

@@ -9,10 +9,11 @@ from datetime import UTC
 from typing import Any
 
 from bot import answers
-from bot.context.models import AccountContext, CustomerContext
+from bot.domain.models import AccountContext, CustomerContext
 from bot.render import accounts as account_blocks
-from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
 from bot.render import nps as nps_words
+from bot.render import summary as summary_blocks
 from bot.render import text as terminal_text
 from bot.render import tickets as ticket_blocks
 from bot.render.accounts import account_message
@@ -58,7 +59,7 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
         assert JANE_COMMENT.splitlines()[1] not in text  # the rest is behind Show more
     assert isinstance(tc.pendo, CustomerContext)
     view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id).but(full=True)
-    full = block_kit.context_message(tc.pendo, view=view)
+    full = summary_blocks.context_message(tc.pendo, view=view)
     check_message(full)
     text = all_text(full)
     assert "We're evaluating alternatives before the renewal; please call me." in text
@@ -67,10 +68,10 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
 
 async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(POWER_USER)
+    ctx = await deps.customers.lookup(POWER_USER)
     assert isinstance(ctx, CustomerContext) and ctx.nps is not None and ctx.nps.score >= 9
-    compact = block_kit.context_message(ctx)
-    full = block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True))
+    compact = summary_blocks.context_message(ctx)
+    full = summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
     assert "NPS" not in all_text(compact)
     assert f"*NPS {ctx.nps.score} (promoter)*" in all_text(
         full
@@ -79,7 +80,7 @@ async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
 
 async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(JANE)
+    ctx = await deps.customers.lookup(JANE)
     assert isinstance(ctx, CustomerContext)
     day = NOW - NOW % DAY  # the render tests' workspace is on UTC days
     now = {
@@ -96,10 +97,10 @@ async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws
     change = len(now) - len(before)
     arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)}"
     share = round(len(now) * 100 / catalog)
-    compact = all_text(block_kit.context_message(ctx))
+    compact = all_text(summary_blocks.context_message(ctx))
     activity = next(line for line in compact.splitlines() if "of 30 days" in line)
     assert activity.endswith(f" · {len(now)} of {catalog} features ({share}%), {arrow}")
-    full = all_text(block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True)))
+    full = all_text(summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
     assert f"*Features used (30 d)*\n{len(now)} of {catalog} ({share}%)" in full
     assert f"Features:    {len(now)} of {catalog} ({share}%)" in terminal_text.render_context(ctx, UTC)
 
@@ -108,9 +109,9 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
     make_deps: Any, ws: Workspace
 ) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(RESELLER)
+    ctx = await deps.customers.lookup(RESELLER)
     assert isinstance(ctx, CustomerContext)
-    message = block_kit.context_message(ctx)
+    message = summary_blocks.context_message(ctx)
     check_message(message)
     line = next(t for t in all_text(message).splitlines() if "🏢" in t)
     names = [ws.accounts[a]["metadata"]["agent"]["name"] for a in RESELLER_ACCOUNTS]
@@ -121,7 +122,7 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
 
 async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.account(ACME)
+    ctx = await deps.customers.account(ACME)
     assert isinstance(ctx, AccountContext) and ctx.nps is not None and ctx.figures is not None
     compact, full = account_message(ctx), account_message(ctx, full=True)
     for message in (compact, full):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.context.models import AccountNps, NpsAnswer, NpsCategory
+from bot.domain.models import AccountNps, NpsAnswer, NpsCategory
 from bot.pendo.models import Guide
 
 PAIRING_MS = 100  # Pendo's Looker block: the follow-up within ±100 ms of the score

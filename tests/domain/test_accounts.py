@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.context.models import AccountChoice, AccountContext, AccountNotFound, InvalidInput
+from bot.domain.models import AccountChoice, AccountContext, AccountNotFound, InvalidInput
 from bot.sample import ACME, Workspace
 from bot.sample.data import ACME_NAMESAKE, GLOBEX, STARK
 
@@ -42,7 +42,7 @@ def period(oracle: Oracle, ws: Workspace, account_id: str, start: int) -> tuple[
 
 
 async def summary(env: Env, query: str) -> AccountContext:
-    result = await env.deps.context.account(query)
+    result = await env.deps.customers.account(query)
     assert isinstance(result, AccountContext), result
     return result
 
@@ -100,12 +100,12 @@ async def test_by_name_ignores_case_and_offers_a_choice_between_namesakes(make_e
     one = await summary(env, "globex CORPORATION")
     assert one.id == GLOBEX and one.name == "Globex Corporation"
     for typed in ("acme corp", "Acme Corp", "ACME CORP"):
-        choice = await env.deps.context.account(typed)
+        choice = await env.deps.customers.account(typed)
         assert isinstance(choice, AccountChoice), typed
         assert sorted(a.id for a in choice.accounts) == sorted([ACME, ACME_NAMESAKE])
-    assert isinstance(await env.deps.context.account("Acme"), AccountNotFound)  # whole names only
+    assert isinstance(await env.deps.customers.account("Acme"), AccountNotFound)  # whole names only
     with pytest.raises(InvalidInput):
-        await env.deps.context.account("   ")
+        await env.deps.customers.account("   ")
 
 
 async def test_an_opted_out_account_is_named_and_never_queried_for_activity(make_env: Make) -> None:

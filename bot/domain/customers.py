@@ -14,10 +14,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.context import nps as nps_part
-from bot.context import timeline as timeline_part
-from bot.context import usage as usage_part
-from bot.context.models import (
+from bot.deadline import Deadline, answer_deadline, current_deadline
+from bot.domain import nps as nps_part
+from bot.domain import timeline as timeline_part
+from bot.domain import usage as usage_part
+from bot.domain.models import (
     AccountChoice,
     AccountContext,
     AccountFigures,
@@ -35,9 +36,8 @@ from bot.context.models import (
     VisitorProfile,
     VisitorUsage,
 )
-from bot.context.resolver import Resolver, parse_email
-from bot.deadline import Deadline, answer_deadline, current_deadline
-from bot.http.upstream import Unavailable, UpstreamError
+from bot.domain.resolver import Resolver, parse_email
+from bot.http.errors import Unavailable, UpstreamError
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.context.models import (
+from bot.domain.models import (
     AccountFigures,
     AccountUsage,
     AccountVisitor,

@@ -1,4 +1,4 @@
-"""Domain objects the context service returns and the renderers draw. No I/O, no Slack."""
+"""Domain objects the customer lookup returns and the renderers draw. No I/O, no Slack."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from bot.http.upstream import UpstreamError
+    from bot.http.errors import UpstreamError
 
 TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
 BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
