@@ -167,12 +167,17 @@ class TicketNotes:
         if not isinstance(ctx, CustomerContext) or ctx.profile.opted_out:
             return {}
         out: dict[str, Any] = {}
+        tag_fields = self.settings.zendesk_tag_fields if self.settings.zendesk_ticket_tags else []
+        visitor, account = (None, None)
+        if tag_fields or self.settings.zendesk_field_map:
+            visitor, account = await self._records(ctx)
         if self.settings.zendesk_ticket_tags:
-            ours = [t for t in note_render.ticket_tags(ctx) if t not in bundle.ticket.tags]
+            frequency = ctx.usage.frequency.value if ctx.usage is not None else None
+            tags = note_render.ticket_tags(frequency, tag_fields, visitor, account)
+            ours = [t for t in tags if t not in bundle.ticket.tags]
             if ours:
                 out["tags"] = [*bundle.ticket.tags, *ours]
         if self.settings.zendesk_field_map:
-            visitor, account = await self._records(ctx)
             values = note_render.field_values(self.settings.zendesk_field_map, visitor, account)
             if values:
                 out["custom_fields"] = values
