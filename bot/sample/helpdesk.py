@@ -16,7 +16,7 @@ Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pe
   `notification_webhook` action sends its body (placeholders `{{ticket.id}}` and
   `{{ticket.requester.email}}` filled in) to the webhook's endpoint, signed as Zendesk signs:
   `base64(HMAC-SHA256(secret, timestamp + body))`, timestamp in ISO 8601.
-- Webhooks (`/api/v2/webhooks`, their `signing_secret`), triggers (`/api/v2/triggers`), `users/me`.
+- Webhooks (`/api/v2/webhooks`; each signs with its own secret), triggers (`/api/v2/triggers`), `users/me`.
 """
 
 from __future__ import annotations
@@ -427,16 +427,6 @@ class Helpdesk:
         data = json.loads(await request.body())["webhook"]
         self.webhooks[webhook_id] |= {k: v for k, v in data.items() if k != "id"}
         return Response(status_code=204)
-
-    async def webhook_secret(self, request: Request) -> Response:
-        webhook_id = request.path_params["webhook_id"]
-        if webhook_id not in self.webhooks:
-            return JSONResponse(
-                {"errors": [{"code": "WebhookNotFound", "title": "Not found"}]}, status_code=404
-            )
-        return JSONResponse(
-            {"signing_secret": {"algorithm": "sha256", "secret": self.secrets_by_webhook[webhook_id]}}
-        )
 
     async def list_triggers(self, request: Request) -> Response:
         return JSONResponse(

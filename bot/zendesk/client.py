@@ -427,11 +427,6 @@ class ZendeskClient(BaseClient):
         await self._write("PUT", path, "PUT /api/v2/webhooks/{id}", {"webhook": webhook})
         return Webhook(id=webhook_id, **{k: webhook.get(k) for k in ("name", "endpoint", "status")})
 
-    async def webhook_secret(self, webhook_id: str) -> str:
-        path = f"/api/v2/webhooks/{quote(webhook_id, safe='')}/signing_secret"
-        data = await self._get(path, "GET /api/v2/webhooks/{id}/signing_secret", None)
-        return str((data.get("signing_secret") or {}).get("secret") or "")
-
     async def triggers(self) -> list[Trigger]:
         """Every trigger (Zendesk pages them by 100; at most 20 pages are read)."""
         out: list[Trigger] = []
