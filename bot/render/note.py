@@ -139,12 +139,12 @@ def _timeline(t: Timeline) -> str:
 
 
 def _ambiguous(result: Ambiguous, tz: tzinfo, visitor_url: Callable[[str], str]) -> str:
+    """The candidates with links; opted-out visitors are only counted (not even their id is written)."""
     count = len(result.candidates)
+    shown = [c for c in result.candidates if not c.opted_out]
+    opted_out = count - len(shown)
     lines = []
-    for c in result.candidates[:CANDIDATES]:
-        if c.opted_out:
-            lines.append(f"<li>{_e(truncate(c.visitor_id, 100))} (opted out of processing)</li>")
-            continue
+    for c in shown[:CANDIDATES]:
         seen = f"last seen {when(c.last_visit_ms, tz)}" if c.last_visit_ms else "never seen"
         accounts = ", ".join(truncate(a, 60) for a in c.account_ids[:5]) or "no account"
         label = c.name or c.visitor_id
@@ -152,7 +152,9 @@ def _ambiguous(result: Ambiguous, tz: tzinfo, visitor_url: Callable[[str], str])
             f"<li>{_a(visitor_url(c.visitor_id), label)} ({_e(truncate(c.visitor_id, 100))}) · "
             f"{_e(seen)} · Accounts: {_e(accounts)}</li>"
         )
-    more = f"<p>and {count - CANDIDATES} more</p>" if count > CANDIDATES else ""
+    more = f"<p>and {len(shown) - CANDIDATES} more</p>" if len(shown) > CANDIDATES else ""
+    if opted_out:
+        more += f"<p>{plural(opted_out, 'visitor')} opted out of processing: not shown.</p>"
     return (
         f"<p>{count} Pendo visitors have the requester's email, so the bot does not guess. "
         f"Open the right one in Pendo:</p><ul>{''.join(lines)}</ul>{more}"

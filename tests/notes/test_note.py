@@ -171,3 +171,27 @@ def test_at_most_ten_tags_the_frequency_first() -> None:
     visitor = Visitor.model_validate({"id": "v", "metadata": {"custom": custom}})
     tags = ticket_tags("Weekly", [f"custom/f{i}" for i in range(15)], visitor, None)
     assert tags == ["pendo_weekly", *(f"pendo_f{i}_v{i}" for i in range(9))]
+
+
+async def test_opted_out_candidates_are_only_counted_in_the_note(new_desk: NewDesk) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.models import Ambiguous, Candidate
+    from bot.domain.tickets import TicketContext
+    from bot.render.note import note_for
+
+    desk = await new_desk()
+    assert desk.deps.tickets is not None
+    bundle = await desk.deps.tickets.ticket(TICKET_OPS)
+    candidates = [
+        Candidate("u-visible", "Visible Person", None, ["acme"], None),
+        Candidate("u-secret-1", None, None, [], None, opted_out=True),
+        Candidate("u-secret-2", None, None, [], None, opted_out=True),
+    ]
+    tc = TicketContext(bundle, pendo=Ambiguous("ops@acme.example", candidates, "visitor ID"))
+    note = note_for(tc, ZoneInfo("UTC"), visitor_url=lambda v: f"https://app.pendo.io/visitor/{v}")
+    assert note is not None
+    assert "u-visible" in note.html_body and "Visible Person" in note.html_body
+    assert "u-secret" not in note.html_body
+    assert "3 Pendo visitors have the requester's email" in note.html_body
+    assert "2 visitors opted out of processing: not shown." in note.html_body
