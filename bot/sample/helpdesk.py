@@ -26,6 +26,7 @@ import base64
 import copy
 import hashlib
 import hmac
+import html
 import json
 import re
 import secrets
@@ -125,8 +126,6 @@ def _ms(text: str) -> int:
 
 def plain_text(html_body: str) -> str:
     """What Zendesk keeps as `body` for an HTML comment: the text, tags gone, entities read."""
-    import html
-
     text = re.sub(r"<(br|/p|/li|/div)\s*/?>", "\n", html_body, flags=re.I)
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
@@ -192,7 +191,7 @@ class Helpdesk:
             "body": text,
             "html_body": html_body
             if html_body is not None
-            else f'<div class="zd-comment"><p>{text}</p></div>',
+            else f'<div class="zd-comment"><p>{html.escape(text)}</p></div>',  # text is text, never markup
             "plain_body": text,
             "public": public,
             "attachments": [],
