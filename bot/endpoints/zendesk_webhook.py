@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.deps import Deps
+from bot.http.bodies import length_problem, read_capped
 from bot.zendesk.webhook import (
     INVOCATION_HEADER,
     MAX_BODY,
@@ -41,17 +42,6 @@ from bot.zendesk.webhook import (
 log = logging.getLogger(__name__)
 ZENDESK_PATH = "/zendesk/webhook"
 REPLAY_SECONDS = 600.0  # twice the signature's window: a copied request is refused for as long as it is valid
-
-
-async def _read_capped(request: Request, limit: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _refuse(status: int, reason: str, text: str | None = None) -> Response:
@@ -69,10 +59,10 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
     async def zendesk_webhook(request: Request) -> Response:
         if not deps.inflight.accepting:
             return PlainTextResponse("shutting down", status_code=503, headers={"retry-after": "5"})
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            return _refuse(413 if declared.isdigit() else 400, "body too large or bad length")
-        body = await _read_capped(request, MAX_BODY)
+        refused = length_problem(request.headers.get("content-length"), MAX_BODY)
+        if refused is not None:
+            return _refuse(*refused)
+        body = await read_capped(request.receive, MAX_BODY)
         if body is None:
             return _refuse(413, "body too large")
         headers = {k.lower(): v for k, v in request.headers.items()}

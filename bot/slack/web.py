@@ -36,6 +36,7 @@ from bot import metrics
 from bot.deps import Deps
 from bot.endpoints import prometheus
 from bot.endpoints.zendesk_webhook import zendesk_webhook_route
+from bot.http.bodies import length_problem, read_capped
 from bot.http.errors import UpstreamError
 from bot.http.upstream import SEND_MONITOR
 from bot.inflight import InFlight
@@ -93,12 +94,10 @@ class SlackRequestGate:
             await _plain(send, 503, "shutting down", [(b"retry-after", b"5")])
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            return await self._refuse(
-                send, 413 if declared.isdigit() else 400, "body too large or bad length"
-            )
-        body = await _read_capped(receive, MAX_BODY)
+        refused = length_problem(headers.get("content-length"), MAX_BODY)
+        if refused is not None:
+            return await self._refuse(send, *refused)
+        body = await read_capped(receive, MAX_BODY)
         if body is None:
             return await self._refuse(send, 413, "body too large")
         if self._secret is not None:
@@ -154,23 +153,6 @@ class SlackRequestGate:
     async def _refuse(self, send: Send, status: int, reason: str) -> None:
         log.warning("slack request refused", extra={"status": status, "reason": reason})
         await _plain(send, status, reason)
-
-
-async def _read_capped(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it passes `limit` bytes (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def payload_problem(content_type: str, body: bytes) -> str | None:
