@@ -18,15 +18,17 @@ import hashlib
 import hmac
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
+
+from bot.zendesk import links
 
 SIGNATURE_HEADER = "x-zendesk-webhook-signature"
 TIMESTAMP_HEADER = "x-zendesk-webhook-signature-timestamp"
 INVOCATION_HEADER = "x-zendesk-webhook-invocation-id"  # one per delivery attempt chain (when sent)
 WINDOW_SECONDS = 300
 MAX_BODY = 256 * 1024
-MAX_TICKET_ID = 2**63 - 1
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -90,12 +92,10 @@ def ticket_id_of(body: bytes) -> int:
             'the body has no "ticket_id"; the trigger must send {"ticket_id": "{{ticket.id}}"}'
         )
     raw = data["ticket_id"]
-    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
-        value = int(raw.strip())
-    elif isinstance(raw, int) and not isinstance(raw, bool):
-        value = raw
-    else:
-        raise WebhookBodyError('"ticket_id" is not a ticket number (a string of digits or a number)')
-    if not 0 < value <= MAX_TICKET_ID:
+    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    value = links.ticket_id(text)  # the one rule for a ticket id given as digits
+    if value is not None:
+        return value
+    if re.fullmatch(r"-?[0-9]+", text):
         raise WebhookBodyError('"ticket_id" is out of range for a Zendesk ticket id')
-    return value
+    raise WebhookBodyError('"ticket_id" is not a ticket number (a string of digits or a number)')

@@ -130,6 +130,10 @@ async def test_oversized_bodies_are_refused_with_413_before_the_signature(new_de
         (b'{"ticket_id": true}', "not a ticket number"),
         (b'{"ticket_id": -4}', "out of range"),
         (b'{"ticket_id": "{{ticket.id}}"}', "not a ticket number"),
+        ('{"ticket_id": "١٠٠١"}'.encode(), "not a ticket number"),  # Unicode digits
+        (b'{"ticket_id": "99999999999999999999"}', "out of range"),
+        (b'{"ticket_id": 0}', "out of range"),
+        (b'{"ticket_id": 1.5}', "not a ticket number"),
     ],
 )
 async def test_a_signed_body_that_is_not_the_triggers_is_a_400_saying_what_is_expected(
