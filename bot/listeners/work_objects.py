@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pydantic import TypeAdapter
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -25,7 +24,7 @@ from bot.listeners.channels import ChannelKinds
 from bot.listeners.middleware import deps_of
 from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices
+from bot.listeners.settings import agent_choices, slack_user
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.zendesk.links import ticket_id as ticket_id_of
@@ -33,8 +32,6 @@ from bot.zendesk.links import ticket_id as ticket_id_of
 log = logging.getLogger(__name__)
 NOT_A_TICKET = "This item is not a Zendesk ticket this bot knows."
 REFUSALS = {Panel.REFUSE_NO_CHANNEL: words.DETAILS_NO_CHANNEL, Panel.REFUSE_EXTERNAL: words.DETAILS_EXTERNAL}
-TEAM_TTL = 3600.0  # a user's home workspace does not change
-_TEAM = TypeAdapter(str)
 
 
 async def _same_team(
@@ -47,12 +44,8 @@ async def _same_team(
     if named or not user or not ours:
         return bool(named) and named == ours
 
-    async def load() -> str:
-        response = await client.users_info(user=user)
-        return str((response.get("user") or {}).get("team_id") or "")
-
     try:
-        team: str = await deps.memo.get_or_load(("slack-user-team", user), TEAM_TTL, load, expect=_TEAM)
+        team = (await slack_user(deps, client, user)).get("team", "")
     except Exception as exc:  # SlackApiError (user_not_found, missing_scope), Slack unreachable
         error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("users.info failed: the Work Object panel is refused", extra={"error": error})

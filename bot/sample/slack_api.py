@@ -48,6 +48,7 @@ class FakeSlack:
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
     user_zones: dict[str, str] = field(default_factory=dict)  # user → profile time zone (users.info)
     user_teams: dict[str, str] = field(default_factory=dict)  # user → home team (Slack Connect guests)
+    user_names: dict[str, str] = field(default_factory=dict)  # user → profile real name (users.info)
     token_bots: dict[str, str] = field(default_factory=dict)  # bot token → another app's bot id (auth.test)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
     homes: dict[str, str] = field(default_factory=dict)  # user → the id of their published Home view
@@ -109,7 +110,12 @@ def _user_info(state: FakeSlack, user: str) -> dict[str, Any]:
         "user": {
             "id": user,
             "team_id": state.user_teams.get(user, TEAM_ID),  # an external member's own workspace
-            "name": user.lower(),
+            "name": user.lower(),  # the legacy handle
+            "real_name": state.user_names.get(user, f"Agent {user}"),
+            "profile": {
+                "display_name": "",  # what Slack has for someone who never set one
+                "real_name": state.user_names.get(user, f"Agent {user}"),
+            },
             "deleted": False,
             "is_bot": False,
             "tz": zone,
