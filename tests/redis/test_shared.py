@@ -330,3 +330,42 @@ async def test_a_released_claim_can_be_claimed_again_by_any_instance(redis_url: 
     await a.release(key)
     assert await b.claim(key, 60) is True
     assert await a.claim(key, 60) is False
+
+
+async def test_a_release_after_the_claim_expired_leaves_the_next_holders_claim(redis_url: str) -> None:
+    # A slow writer whose claim expired must not free the claim another instance took since.
+    a, b = two_caches(redis_url)
+    c = TTLCache(shared=RedisLink(redis_url))
+    key = ("zendesk-note", "acme.zendesk.com", 1001)
+    assert await a.claim(key, 0.1) is True
+    await asyncio.sleep(0.15)
+    assert await b.claim(key, 60) is True  # a's claim expired: b holds it now
+    await a.release(key)  # a finishes late
+    assert await c.claim(key, 60) is False  # b's claim stands
+    await b.release(key)
+    assert await c.claim(key, 60) is True
+
+
+async def test_a_load_lock_is_deleted_only_by_its_holder(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.http import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "LOCK_SECONDS", 0.1)
+    a, b = two_caches(redis_url)
+    client = a._shared.client  # type: ignore[union-attr]
+    lock = a._rkey("slow") + ":lock"
+    started = asyncio.Event()
+
+    async def slow() -> str:
+        started.set()
+        await asyncio.sleep(0.3)  # past the lock's 0.1 s: it expires while loading
+        return "a"
+
+    task = asyncio.ensure_future(a.get_or_load("slow", 60, slow))
+    await started.wait()
+    await asyncio.sleep(0.15)
+    await client.set(lock, b"someone-else", px=60_000)  # another instance took the expired lock
+    assert await task == "a"
+    assert await client.get(lock) == b"someone-else"  # a left the other holder's lock alone
+    assert await b.get_or_load("slow", 60, lambda: _value("b")) == "a"
