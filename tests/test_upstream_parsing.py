@@ -269,6 +269,11 @@ NAMED_CASES = [
     ),
     ("renewal date 1e300", r"^/api/v1/aggregation$", set_field("renewaldate", "1e300")),
     ("history ts 1e20", r"/history$", set_field("ts", "1e20")),
+    (  # found by hypothesis: an account named `true` (metadata of another type) broke the account line
+        "names that are not text",
+        r"^/api/v1/aggregation$",
+        lambda text: re.sub(r'"name":\s*"[^"]*"', '"name": true', text),
+    ),
 ]
 
 
