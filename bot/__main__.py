@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -170,10 +169,11 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:
     """Create or update the webhook and trigger that ask for a note on every new ticket."""
-    from bot.zendesk.setup import setup
+    from bot.zendesk.setup import setup, webhook_url_problem
 
-    if not re.match(r"^https?://[^/\s]+/\S*$", args.url or ""):
-        print("Give the bot's webhook URL: --url https://YOUR-HOST/zendesk/webhook", file=sys.stderr)
+    problem = webhook_url_problem(args.url or "")
+    if problem is not None:
+        print(f"--url: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     deps = open_deps(settings, sample=args.sample)
     try:

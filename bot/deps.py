@@ -50,6 +50,18 @@ class Deps:
         None  # what the Zendesk webhook asks for (None: ZENDESK_WEBHOOK_SECRET unset)
     )
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    identity: Identity | None = None  # the deployment's identity (shared keys), Slack install once known
+    deployment: RedisLink | None = None  # the Slack-side scope `shared`, the memo and preferences use
+
+    def slack_installed(self, team_id: str | None, bot_id: str | None) -> None:
+        """Slack named the install (auth.test): Slack-side keys follow the team and the app's bot from now
+        on, not the token, so a rotated token finds every agent's preferences and share claims."""
+        if not team_id or not bot_id or self.identity is None or self.deployment is None:
+            return
+        identity = self.identity.installed(team_id, bot_id)
+        if identity != self.identity:
+            self.identity = identity
+            self.deployment.rescope(identity.deployment)
 
     async def aclose(self) -> None:
         for close in self.closers:
@@ -144,4 +156,6 @@ def build_deps(
         notes=notes,
         note_queue=queue,
         closers=closers,
+        identity=identity,
+        deployment=deployment,
     )

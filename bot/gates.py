@@ -226,7 +226,9 @@ class PanelFacts:
     channel: str  # "" when the event names none
     channel_kind: ChannelKind  # UNKNOWN when not looked up (no channel, or refused before)
     refusal: str | None  # the access lists' sentence, if any
-    foreign_user: bool  # the event names the user's team, and it is not the bot's workspace
+    foreign_user: (
+        bool  # the user is not known to be of the bot's workspace (another team, or Slack can't say)
+    )
 
 
 def decide_panel(facts: PanelFacts) -> Panel:

@@ -324,7 +324,7 @@ class Candidate:
     email: str | None
     account_ids: list[str]
     last_visit_ms: int | None
-    opted_out: bool = False  # shown by ID only, with nothing else about them
+    opted_out: bool = False  # nothing but the ID in Slack; only counted in a Zendesk note
 
 
 @dataclass(frozen=True)

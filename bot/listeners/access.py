@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import TypeAdapter
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.http.cache import TTLCache
+from bot.http.shared import cacheable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 GROUP_TTL = 300.0
-_MEMBERS = TypeAdapter(frozenset[str])
+_MEMBERS = cacheable(frozenset[str])
 
 
 class AccessLists:

@@ -41,6 +41,7 @@ def deps_of(context: AsyncBoltContext) -> Deps:
 def attach_deps(deps: Deps) -> Middleware:
     async def attach_deps(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
         context[DEPS_KEY] = deps
+        deps.slack_installed(context.team_id, context.bot_id)  # when auth.test failed at start-up
         await next()
         return None
 

@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import TypeAdapter
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -69,27 +70,55 @@ def team_of(body: dict[str, Any]) -> str:
 
 
 # --- what an answer for one agent is shaped by -----------------------------------------------------------
+_USER = TypeAdapter(dict[str, str])  # what a shared "slack-user" entry must be (see `slack_user`)
+
+
+async def slack_user(deps: Deps, client: AsyncWebClient, user: str) -> dict[str, str]:
+    """What the bot uses of `users.info`, cached for TZ_TTL (one call serves them all): `tz` (an IANA zone,
+    or ""), `team` (the user's home workspace), `name` (the profile's display name, else the real name).
+    Raises what the call raises (SlackApiError, network errors)."""
+
+    async def load() -> dict[str, str]:
+        response = await client.users_info(user=user)
+        found = response.get("user") or {}
+        profile = found.get("profile") or {}
+        tz = found.get("tz")
+        try:
+            zone = str(ZoneInfo(tz).key) if isinstance(tz, str) and tz else ""
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ""
+        names = (profile.get("display_name"), profile.get("real_name"), found.get("real_name"))
+        name = next((str(n).strip() for n in names if isinstance(n, str) and n.strip()), "")
+        return {"tz": zone, "team": str(found.get("team_id") or ""), "name": name}
+
+    facts: dict[str, str] = await deps.memo.get_or_load(("slack-user", user), TZ_TTL, load, expect=_USER)
+    return facts
+
+
 async def slack_timezone(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
     """The agent's Slack profile zone (`users.info` → `user.tz`), cached; None when Slack does not say."""
     if not user or deps.memo.get(("slack-tz-failed", user)):
         return None
-
-    async def load() -> str:
-        response = await client.users_info(user=user)
-        tz = (response.get("user") or {}).get("tz")
-        try:
-            return str(ZoneInfo(tz).key) if isinstance(tz, str) and tz else ""
-        except (ZoneInfoNotFoundError, ValueError):
-            return ""
-
     try:
-        zone: str = await deps.memo.get_or_load(("slack-tz", user), TZ_TTL, load)
+        zone = (await slack_user(deps, client, user)).get("tz", "")
     except Exception as exc:  # SlackApiError (missing_scope, user_not_found), Slack unreachable
         deps.memo.put(("slack-tz-failed", user), True, TZ_RETRY)
         error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("users.info failed: day lines at UTC midnight for now", extra={"error": error})
         return None
     return zone or None
+
+
+async def slack_name(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
+    """The agent's name as Slack shows it (profile display name, else real name), or None."""
+    if not user:
+        return None
+    try:
+        return (await slack_user(deps, client, user)).get("name") or None
+    except Exception as exc:  # SlackApiError, Slack unreachable: the caller says "an agent"
+        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("users.info failed: the agent's name is not known", extra={"error": error})
+        return None
 
 
 async def agent_choices(deps: Deps, client: AsyncWebClient, team: str, user: str) -> Choices:

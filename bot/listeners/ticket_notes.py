@@ -19,7 +19,7 @@ from bot.listeners.clicks import Click, Result, answer_privately, click_refusal,
 from bot.listeners.gates import share_allowed
 from bot.listeners.message_actions import draw
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices
+from bot.listeners.settings import agent_choices, slack_name
 from bot.notes.writer import NoteResult, NoteStatus
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
@@ -43,10 +43,8 @@ async def add_to_ticket(
 ) -> None:
     ref = button_kit.ViewRef.decode(action.get("value"))
     target = str(ref.ticket_id) if ref is not None and ref.ticket_id is not None else ""
-    user = body.get("user") or {}
-    name = str(user.get("name") or user.get("username") or user.get("id") or "an agent")
     await on_click(
-        ack, body, deps, "ticket_note", target, lambda click: _add(deps, client, respond, click, ref, name)
+        ack, body, deps, "ticket_note", target, lambda click: _add(deps, client, respond, click, ref)
     )
 
 
@@ -56,12 +54,13 @@ async def _add(
     respond: AsyncRespond,
     click: Click,
     ref: button_kit.ViewRef | None,
-    name: str,
 ) -> Result:
     usable = ref is not None and ref.ticket_id is not None and deps.notes is not None
     if refused := await click_refusal(deps, client, respond, click, stale=not usable):
         return refused
     assert ref is not None and ref.ticket_id is not None and deps.notes is not None
+    # The name Slack shows (users.info, cached), not the payload's legacy `name` handle
+    name = await slack_name(deps, client, click.user) or "an agent"
     result = await deps.notes.write(ref.ticket_id, added_by=name)
 
     async def tell(text: str, icon: str) -> None:

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient, WireModel
 from bot.http.errors import AuthError, BadRequest, NotFound, UpstreamError
+from bot.http.shared import cacheable
 from bot.http.upstream import RetryPolicy, Sleep
 from bot.pendo import queries
 from bot.pendo.kinds import PendoKind
@@ -35,18 +36,18 @@ class _Aggregation(WireModel):
     results: list[Any]
 
 
-_account = TypeAdapter(Account)
-_visitor = TypeAdapter(Visitor)
-_visitors = TypeAdapter(list[Visitor] | None)
-_items = TypeAdapter(list[Any] | None)
-_history_item = TypeAdapter(HistoryItem)
-_catalog = TypeAdapter(list[CatalogItem] | None)
-_guides = TypeAdapter(list[Guide] | None)
-_schema = TypeAdapter(MetadataSchema | None)
-_schema_found = TypeAdapter(MetadataSchema)
-_catalog_by_id = TypeAdapter(dict[str, CatalogItem])
-_aggregation = TypeAdapter(_Aggregation)
-_anything = TypeAdapter(Any)
+_account = cacheable(Account)
+_visitor = cacheable(Visitor)
+_visitors = cacheable(list[Visitor] | None)
+_items = cacheable(list[Any] | None)
+_history_item = cacheable(HistoryItem)
+_catalog = cacheable(list[CatalogItem] | None)
+_guides = cacheable(list[Guide] | None)
+_schema = cacheable(MetadataSchema | None)
+_schema_found = cacheable(MetadataSchema)
+_catalog_by_id = cacheable(dict[str, CatalogItem])
+_aggregation = cacheable(_Aggregation)
+_anything = cacheable(Any)
 
 
 def segment(value: str) -> str:

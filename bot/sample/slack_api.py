@@ -49,6 +49,9 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
     user_zones: dict[str, str] = field(default_factory=dict)  # user → profile time zone (users.info)
+    user_teams: dict[str, str] = field(default_factory=dict)  # user → home team (Slack Connect guests)
+    user_names: dict[str, str] = field(default_factory=dict)  # user → profile real name (users.info)
+    token_bots: dict[str, str] = field(default_factory=dict)  # bot token → another app's bot id (auth.test)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
     homes: dict[str, str] = field(default_factory=dict)  # user → the id of their published Home view
     method_delays: dict[str, float] = field(default_factory=dict)  # method → seconds before Slack answers
@@ -117,8 +120,13 @@ def _user_info(state: FakeSlack, user: str) -> dict[str, Any]:
         "ok": True,
         "user": {
             "id": user,
-            "team_id": TEAM_ID,
-            "name": user.lower(),
+            "team_id": state.user_teams.get(user, TEAM_ID),  # an external member's own workspace
+            "name": user.lower(),  # the legacy handle
+            "real_name": state.user_names.get(user, f"Agent {user}"),
+            "profile": {
+                "display_name": "",  # what Slack has for someone who never set one
+                "real_name": state.user_names.get(user, f"Agent {user}"),
+            },
             "deleted": False,
             "is_bot": False,
             "tz": zone,
@@ -228,7 +236,7 @@ def create_slack_app(state: FakeSlack) -> Starlette:
                 "user": "pendo",
                 "team_id": TEAM_ID,
                 "user_id": BOT_USER_ID,
-                "bot_id": "BBOT0001",
+                "bot_id": state.token_bots.get(authorization.removeprefix("Bearer ").strip(), "BBOT0001"),
             }
         if method == "chat.unfurl" and unfurl_metadata_errors(body):
             return {"ok": False, "error": "invalid_metadata", "detail": unfurl_metadata_errors(body)}

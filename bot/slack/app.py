@@ -123,7 +123,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     return client
 
 
-async def start(app: AsyncApp) -> None:
+async def start(app: AsyncApp, deps: Deps | None = None) -> None:
     """Start-up work, before the first request: the bot's identity (auth.test).
 
     Bolt's async app otherwise calls auth.test inside the first request from Slack, which then misses
@@ -144,6 +144,8 @@ async def start(app: AsyncApp) -> None:
         return
     for authorization in authorizations:
         authorization.auth_test_result = identity
+    if deps is not None:  # Slack-side keys follow the install, not the token
+        deps.slack_installed(identity.get("team_id"), identity.get("bot_id"))
     log.info("signed in to Slack", extra={"team_id": identity.get("team_id"), "bot": identity.get("user_id")})
 
 

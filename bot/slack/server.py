@@ -111,7 +111,7 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
             metrics.acked(kind, time.perf_counter() - arrived)
 
     app = build_app(settings, deps)
-    await start(app)
+    await start(app, deps)
     assert settings.slack_app_token is not None
     handler = TimedSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     stop_metrics = None

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
+from pydantic import TypeAdapter
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
@@ -35,6 +36,7 @@ from bot import metrics
 from bot.deps import Deps
 from bot.endpoints import prometheus
 from bot.endpoints.zendesk_webhook import zendesk_webhook_route
+from bot.http.bodies import length_problem, read_capped
 from bot.http.errors import UpstreamError
 from bot.http.upstream import SEND_MONITOR
 from bot.inflight import InFlight
@@ -42,6 +44,7 @@ from bot.slack.app import start
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0
+_READY = TypeAdapter(str)  # a shared "readyz" entry: the failure's sentence, or "" when ready
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a link_shared or block_actions body well under 100 kB
 SIGNATURE_WINDOW = 300  # seconds: Slack's own rule for the request timestamp, and the replay memory
 SLACK_PATH = "/slack/events"
@@ -91,12 +94,10 @@ class SlackRequestGate:
             await _plain(send, 503, "shutting down", [(b"retry-after", b"5")])
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            return await self._refuse(
-                send, 413 if declared.isdigit() else 400, "body too large or bad length"
-            )
-        body = await _read_capped(receive, MAX_BODY)
+        refused = length_problem(headers.get("content-length"), MAX_BODY)
+        if refused is not None:
+            return await self._refuse(send, *refused)
+        body = await read_capped(receive, MAX_BODY)
         if body is None:
             return await self._refuse(send, 413, "body too large")
         if self._secret is not None:
@@ -152,23 +153,6 @@ class SlackRequestGate:
     async def _refuse(self, send: Send, status: int, reason: str) -> None:
         log.warning("slack request refused", extra={"status": status, "reason": reason})
         await _plain(send, status, reason)
-
-
-async def _read_capped(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it passes `limit` bytes (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def payload_problem(content_type: str, body: bytes) -> str | None:
@@ -301,7 +285,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         key; checked against Pendo at most every 30 s, however often the probe asks. A failure is kept for
         the interval too, so an unhealthy Pendo is not asked harder by probes (concurrent ones share one
         check)."""
-        failure = await deps.memo.get_or_load(("readyz",), READY_TTL, pendo_failure)
+        failure = await deps.memo.get_or_load(("readyz",), READY_TTL, pendo_failure, expect=_READY)
         checks = {"settings": "ok", "pendo": failure or "ok"}
         return JSONResponse(checks, status_code=503 if failure else 200)
 
@@ -309,7 +293,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await start(bolt)
+        await start(bolt, deps)
         stop_metrics = None
         if settings.metrics_port is not None:
             stop_metrics = await prometheus.start_listener(settings.metrics_host, settings.metrics_port)
