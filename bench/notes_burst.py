@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bench.bench import free_port
 from bot.deps import build_deps
+from bot.endpoints.zendesk_webhook import webhook_server
 from bot.sample import (
     NOBODY,
     PRIVATE,
@@ -42,7 +43,6 @@ from bot.sample import (
 from bot.sample.helpdesk import Helpdesk
 from bot.settings import load_settings
 from bot.zendesk.setup import setup
-from bot.zendesk_hook import webhook_server
 
 HERE = Path(__file__).resolve().parent
 SECRET = "bench-webhook-secret"

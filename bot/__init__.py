@@ -1,13 +1,14 @@
 """Pendo context for Slack: product-usage context for support agents.
 
 The layers, top-down (each may import the ones below it, never one above; tests/test_layout.py checks):
-- entry: `__main__` (the CLI, the one place that chooses live or sample) and `slack/` (the Bolt app,
-  the HTTP server and its routes, the one Slack session);
+- entry: `__main__` (the CLI, the one place that chooses live or sample), `slack/` (the Bolt app,
+  the HTTP server and its routes, the one Slack session) and `endpoints/` (the HTTP endpoints that are
+  not Slack's: /metrics, the Zendesk webhook);
 - `listeners/`: one module per Slack surface, thin;
 - `answers` (questions → finished Slack messages) and `deps` (the object graph, built once);
-- pure: `render/` (Block Kit and terminal text) and `policy` (who may see, where customer data may go,
+- pure: `render/` (Block Kit and terminal text) and `gates` (who may see, where customer data may go,
   who may share: every gate as a pure decision);
-- `context/`: the domain (who is this email, what about this ticket);
+- `domain/`: who is this email, what about this ticket (the customer and ticket lookups);
 - clients: `pendo/`, `zendesk/`, `http/` (what they share: the client base, typed errors and the retry
   policy, rate budgets, the cache, the Redis link), `preferences/`;
 - `settings`, `logs`, `audit`, `deadline` (when an answer must be done): import nothing from the bot.

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.answers import render_account, render_result
-from bot.context.customers import LookupResult
-from bot.context.models import AccountNotFound, Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
 from bot.deps import Deps, build_deps
-from bot.http.upstream import NotFound, UpstreamError
+from bot.domain.customers import LookupResult
+from bot.domain.models import AccountNotFound, Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
+from bot.http.errors import NotFound, UpstreamError
 from bot.logs import setup_logging
 from bot.render import accounts as ac
 from bot.render import text as terminal_text
@@ -49,9 +48,9 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
     try:
         result: LookupResult
         if args.visitor_id:
-            result = await deps.context.for_visitor_id(args.visitor_id, anchor_ms=anchor)
+            result = await deps.customers.for_visitor_id(args.visitor_id, anchor_ms=anchor)
         else:
-            result = await deps.context.lookup(args.email or "", anchor_ms=anchor)
+            result = await deps.customers.lookup(args.email or "", anchor_ms=anchor)
     except InvalidInput as exc:
         print(str(exc).replace("`/pendo ", "`pendo-bot lookup "), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -61,7 +60,7 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await deps.aclose()
     if args.json:
-        message = render_result(result, deps.context.now_ms()).message
+        message = render_result(result, deps.customers.now_ms()).message
         print(json.dumps(message, indent=2, ensure_ascii=False))
         return 0
     if isinstance(result, CustomerContext):
@@ -91,7 +90,7 @@ def _anchor(at: str | None, tz: ZoneInfo) -> int | None:
 async def _account(settings: Settings, args: argparse.Namespace) -> int:
     deps = open_deps(settings, sample=args.sample)
     try:
-        result = await deps.context.account(" ".join(args.query))
+        result = await deps.customers.account(" ".join(args.query))
     except InvalidInput as exc:
         print(str(exc).replace("`/pendo ", "`pendo-bot "), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -135,7 +134,9 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     """Settings are valid (we got here) and Pendo answers with the key."""
     deps = open_deps(settings, sample=args.sample)
     print(f"Pendo API: {'sample workspace' if deps.sample else settings.pendo_api_url}")
-    print(f"Pendo region: {settings.pendo_effective_region}; email lookup: {deps.context.resolver.searched}")
+    print(
+        f"Pendo region: {settings.pendo_effective_region}; email lookup: {deps.customers.resolver.searched}"
+    )
     if (suffix_warning := settings.pendo_key_suffix_warning) and not deps.sample:
         print(f"WARN {suffix_warning}.")
     try:
@@ -168,10 +169,11 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:
     """Create or update the webhook and trigger that ask for a note on every new ticket."""
-    from bot.zendesk.setup import setup
+    from bot.zendesk.setup import setup, webhook_url_problem
 
-    if not re.match(r"^https?://[^/\s]+/\S*$", args.url or ""):
-        print("Give the bot's webhook URL: --url https://YOUR-HOST/zendesk/webhook", file=sys.stderr)
+    problem = webhook_url_problem(args.url or "")
+    if problem is not None:
+        print(f"--url: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     deps = open_deps(settings, sample=args.sample)
     try:

@@ -1,7 +1,8 @@
 """Questions from Slack → finished Slack messages. Every failure becomes a sentence, never an exception.
 
-Listeners call these after they have acked; the answer's `Outcome` feeds the audit line.
-Layer: below the listeners; may import context, render, upstream (errors) and audit (the `Outcome`).
+Listeners call these after they have acked and post the message (`bot.listeners.replies`); the answer's
+`Outcome` feeds the audit line. No Slack I/O here.
+Layer: below the listeners; may import domain, render, upstream (errors) and audit (the `Outcome`).
 """
 
 from __future__ import annotations
@@ -10,19 +11,19 @@ import logging
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
-
-from slack_sdk.errors import SlackApiError
 
 from bot.audit import Outcome
-from bot.context.customers import AccountResult, CustomerLookup, LookupResult
-from bot.context.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
-from bot.context.tickets import TicketLookup
+from bot.domain.customers import AccountResult, CustomerLookup, LookupResult
+from bot.domain.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
+from bot.domain.tickets import TicketLookup
 from bot.http.cache import StaleUse, track_stale
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
 from bot.preferences.model import Choices
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
+from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
 from bot.render.words import upstream_sentence
 
@@ -69,43 +70,47 @@ def render_result(
     now_ms: int,
     header_blocks: list[block_kit.Block] | None = None,
     *,
-    view: block_kit.ViewRef | None = None,
+    view: button_kit.ViewRef | None = None,
     shareable: bool = True,
-    stale: block_kit.Stale | None = None,
+    stale: message_blocks.Stale | None = None,
     full_first: bool = False,
     ticket_note: bool = False,
 ) -> Answer:
     """A lookup's result as a message; a `stale` note goes on top, inside the renderer's 50-block cut.
     `full_first`: the reader's choice (or DEFAULT_VIEW) of the first screen: everything, not compact."""
     if stale is not None:
-        header_blocks = [block_kit.stale_block(stale), *(header_blocks or [])]
+        header_blocks = [message_blocks.stale_block(stale), *(header_blocks or [])]
     detail = "stale" if stale is not None else ""
     if isinstance(result, CustomerContext):
-        view = view or block_kit.default_view(result)
+        view = view or summary_blocks.default_view(result)
         if full_first:
             view = view.but(full=True)
-        sharing = block_kit.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
-        message = block_kit.context_message(result, view=view, sharing=sharing, header_blocks=header_blocks)
+        sharing = summary_blocks.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
+        message = summary_blocks.context_message(
+            result, view=view, sharing=sharing, header_blocks=header_blocks
+        )
         return Answer(message, found_outcome(result), detail)
     if isinstance(result, Ambiguous):
         return Answer(
-            block_kit.ambiguous_message(result, now_ms, header_blocks, view=view), Outcome.AMBIGUOUS, detail
+            message_blocks.ambiguous_message(result, now_ms, header_blocks, view=view),
+            Outcome.AMBIGUOUS,
+            detail,
         )
-    return Answer(block_kit.not_found_message(result, header_blocks), Outcome.NOT_FOUND, detail)
+    return Answer(message_blocks.not_found_message(result, header_blocks), Outcome.NOT_FOUND, detail)
 
 
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
     return Answer(
-        block_kit.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"),
+        message_blocks.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"),
         Outcome.ERROR,
         type(exc).__name__,
     )
 
 
-def stale_of(use: StaleUse, who: str) -> block_kit.Stale | None:
+def stale_of(use: StaleUse, who: str) -> message_blocks.Stale | None:
     """Whether an answer was built partly from cached data because `who` failed, and how old it is."""
-    return None if use.oldest is None else block_kit.Stale(who, use.oldest)
+    return None if use.oldest is None else message_blocks.Stale(who, use.oldest)
 
 
 async def email_answer(
@@ -139,7 +144,7 @@ async def ticket_answer(
     choices: Choices | None = None,
 ) -> Answer:
     """`/pendo 12345`: the ticket header, then the requester's context anchored at creation time."""
-    choices = choices or Choices.workspace(tickets.context.settings)
+    choices = choices or Choices.workspace(tickets.customers.settings)
     with track_stale() as use:
         try:
             bundle = await tickets.ticket(ticket_id)
@@ -159,7 +164,7 @@ async def ticket_answer(
             shareable=shareable,
             stale=stale,
             full_first=choices.full_first,
-            ticket_note=tickets.context.settings.zendesk_add_to_ticket,  # "Add to ticket"
+            ticket_note=tickets.customers.settings.zendesk_add_to_ticket,  # "Add to ticket"
         )
     blocks = header + ticket_blocks.pendo_part_blocks(tc)
     outcome = (
@@ -170,7 +175,7 @@ async def ticket_answer(
         else Outcome.NO_PENDO
     )
     if stale is not None:
-        blocks = [block_kit.stale_block(stale), *blocks]
+        blocks = [message_blocks.stale_block(stale), *blocks]
     return Answer(
         {"text": f"Zendesk ticket #{ticket_id}: {block_kit.esc(bundle.ticket.title)}", "blocks": blocks},
         outcome,
@@ -215,18 +220,20 @@ async def account_id_answer(
 
 
 async def target_answer(
-    context: CustomerLookup, tickets: TicketLookup | None, target: Target, choices: Choices | None = None
+    customers: CustomerLookup, tickets: TicketLookup | None, target: Target, choices: Choices | None = None
 ) -> Answer:
     """One email, ticket or account found in a message, a mention or the lookup modal; these answers
     carry no Share button. `choices`: the reader's; None (an answer in a thread): the workspace's."""
     request_id = new_request_id()
     if target.kind == "ticket":
         if tickets is None:
-            return Answer(block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED)
+            return Answer(
+                message_blocks.notice_message(message_blocks.ZENDESK_OFF, icon="🤔"), Outcome.NOT_CONNECTED
+            )
         return await ticket_answer(tickets, int(target.value), request_id, shareable=False, choices=choices)
     if target.kind == "account":
-        return await account_answer(context, target.value, request_id, choices)
-    return await email_answer(context, target.value, request_id, shareable=False, choices=choices)
+        return await account_answer(customers, target.value, request_id, choices)
+    return await email_answer(customers, target.value, request_id, shareable=False, choices=choices)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:
@@ -240,39 +247,4 @@ async def safely(work: Awaitable[Answer]) -> Answer:
             "Something went wrong on my side. Try again; if it persists, tell whoever runs the bot "
             f"(ref `{request_id}`)."
         )
-        return Answer(block_kit.notice_message(text), Outcome.ERROR, "internal")
-
-
-def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code for a refused Web API call ("" when there is no JSON answer to read, e.g. a
-    proxy's HTML error page)."""
-    data = getattr(exc.response, "data", None)
-    return str(data.get("error", ""))[:100] if isinstance(data, dict) else ""
-
-
-async def post_ephemeral(
-    client: Any, channel: str, user: str, thread_ts: str | None, message: block_kit.Message
-) -> bool:
-    """A private message to `user` in `channel` (in the thread, if any); False if Slack refused it."""
-    try:
-        await client.chat_postEphemeral(
-            channel=channel, user=user, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
-        )
-    except SlackApiError as exc:
-        log.warning("chat.postEphemeral refused", extra={"error": slack_error(exc)})
-        return False
-    return True
-
-
-async def deliver(respond: Any, message: block_kit.Message, *, replace: bool = True) -> bool:
-    """Post through response_url (replacing the "Looking up…" note by default); False if Slack failed."""
-    try:
-        response = await respond(replace_original=replace, response_type="ephemeral", **message)
-    except Exception:  # Slack unreachable: nothing more we can tell the agent
-        log.exception("could not deliver the answer through response_url")
-        return False
-    status = getattr(response, "status_code", 200)
-    if not isinstance(status, int) or status >= 300:  # e.g. a 500, or 404 for an expired response_url
-        log.warning("response_url refused the answer", extra={"status": status})
-        return False
-    return True
+        return Answer(message_blocks.notice_message(text), Outcome.ERROR, "internal")

@@ -1,8 +1,8 @@
 """When must this answer be done: the one deadline of an answer, read by everything below it.
 
 An answer (a reply, an unfurl, a CLI lookup) starts its deadline once, with `answer_deadline`: the
-listeners' `InFlight.run` at the ack, or the context service's entry point when nothing started one.
-Inside it (and in every task started from it) the context service stops waiting for a part at the
+listeners' `InFlight.run` at the ack, or the customer lookup's entry point when nothing started one.
+Inside it (and in every task started from it) the customer lookup stops waiting for a part at the
 deadline, `send_with_retry` neither retries nor waits past it, and each HTTP timeout is capped at what is
 left of it. Nested blocks keep the earlier deadline. Imports nothing from the bot.
 """

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from bot.audit import Auditor
-from bot.context.customers import CustomerLookup
-from bot.context.tickets import TicketLookup
+from bot.domain.customers import CustomerLookup
+from bot.domain.tickets import TicketLookup
 from bot.http.cache import TTLCache
 from bot.http.ratelimit import Budget
 from bot.http.shared import Identity, RedisLink
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 class Deps:
     settings: Settings
     pendo: PendoClient
-    context: CustomerLookup
+    customers: CustomerLookup
     tickets: TicketLookup | None  # None: Zendesk is not connected
     cache: TTLCache  # upstream answers
     memo: TTLCache  # Slack-side facts and "already unfurled" marks, kept apart from upstream data
@@ -50,6 +50,18 @@ class Deps:
         None  # what the Zendesk webhook asks for (None: ZENDESK_WEBHOOK_SECRET unset)
     )
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    identity: Identity | None = None  # the deployment's identity (shared keys), Slack install once known
+    deployment: RedisLink | None = None  # the Slack-side scope `shared`, the memo and preferences use
+
+    def slack_installed(self, team_id: str | None, bot_id: str | None) -> None:
+        """Slack named the install (auth.test): Slack-side keys follow the team and the app's bot from now
+        on, not the token, so a rotated token finds every agent's preferences and share claims."""
+        if not team_id or not bot_id or self.identity is None or self.deployment is None:
+            return
+        identity = self.identity.installed(team_id, bot_id)
+        if identity != self.identity:
+            self.identity = identity
+            self.deployment.rescope(identity.deployment)
 
     async def aclose(self) -> None:
         for close in self.closers:
@@ -109,7 +121,7 @@ def build_deps(
         ttl=settings.cache_ttl_seconds,
         sleep=sleep,
     )
-    context = CustomerLookup(pendo, settings, clock=clock)
+    customers = CustomerLookup(pendo, settings, clock=clock)
     preferences = preference_store(deployment, settings.preferences_db)
     closers: list[Callable[[], Awaitable[None]]] = [pendo.aclose, preferences.aclose, redis.aclose]
     tickets = None
@@ -123,7 +135,7 @@ def build_deps(
             sleep=sleep,
         )
         closers.append(zendesk.aclose)
-        tickets = TicketLookup(zendesk, context)
+        tickets = TicketLookup(zendesk, customers)
     memo = TTLCache(max_entries=20_000, shared=deployment, namespace="slack")
     notes = TicketNotes(tickets, tickets.zendesk, memo, settings) if tickets is not None else None
     queue = NoteQueue(notes) if notes is not None and settings.zendesk_webhook_secret is not None else None
@@ -132,7 +144,7 @@ def build_deps(
     return Deps(
         settings=settings,
         pendo=pendo,
-        context=context,
+        customers=customers,
         tickets=tickets,
         cache=cache,
         memo=memo,
@@ -144,4 +156,6 @@ def build_deps(
         notes=notes,
         note_queue=queue,
         closers=closers,
+        identity=identity,
+        deployment=deployment,
     )

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from bot import metrics
 from bot.deadline import answer_deadline
-from bot.render import blocks as block_kit
+from bot.render import messages as message_blocks
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class InFlight:
                 await respond(
                     replace_original=replace,
                     response_type="ephemeral",
-                    **block_kit.notice_message(CUT_SHORT, icon="🔁"),
+                    **message_blocks.notice_message(CUT_SHORT, icon="🔁"),
                 )
 
             await self.run(listener(**kwargs), cut_short=cut_short)

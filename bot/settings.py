@@ -111,13 +111,15 @@ class Settings(BaseSettings):
     # --- Zendesk notes (docs/zendesk-notes.md) ---
     zendesk_webhook_secret: SecretStr | None = None  # set: POST /zendesk/webhook writes a note per new ticket
     zendesk_note_not_found: bool = False  # on: a note also when no Pendo visitor has the requester's email
-    zendesk_ticket_tags: bool = False  # on: pendo_daily, pendo_plan_level_enterprise… on the ticket
+    zendesk_ticket_tags: bool = False  # on: pendo_daily (and ZENDESK_TAG_FIELDS' tags) on the ticket
+    zendesk_tag_fields: CsvList = Field(default_factory=list)  # categorical fields: pendo_planlevel_gold
     zendesk_field_map: Annotated[list[tuple[str, int]], NoDecode] = Field(default_factory=list)
     zendesk_add_to_ticket: bool = True  # the "Add to ticket" button on ticket answers
 
     _split = field_validator(
         "pendo_visitor_fields",
         "pendo_account_fields",
+        "zendesk_tag_fields",
         "allowed_users",
         "allowed_usergroups",
         "allowed_channels",
@@ -154,7 +156,7 @@ class Settings(BaseSettings):
             raise ValueError("must be empty (visitor ID is the email) or group/field, e.g. agent/email")
         return value
 
-    @field_validator("pendo_visitor_fields", "pendo_account_fields")
+    @field_validator("pendo_visitor_fields", "pendo_account_fields", "zendesk_tag_fields")
     @classmethod
     def _field_paths(cls, value: list[str]) -> list[str]:
         bad = [item for item in value if not _FIELD_PATH.match(item)]

@@ -256,7 +256,7 @@ async def test_owner_cancelled_does_not_cancel_other_waiters(cache: TTLCache) ->
 # --- stale answers and shared marks (memory backend) --------------------------------------------------
 async def test_stale_value_stands_in_for_an_unavailable_upstream_only_when_tracked(clock: FakeClock) -> None:
     from bot.http.cache import track_stale
-    from bot.http.upstream import AuthError, Unavailable
+    from bot.http.errors import AuthError, Unavailable
 
     cache = TTLCache(clock=clock, stale_seconds=600, wall=lambda: clock.now)
 
@@ -287,7 +287,7 @@ async def test_stale_value_stands_in_for_an_unavailable_upstream_only_when_track
 
 async def test_without_a_stale_window_nothing_is_kept(clock: FakeClock) -> None:
     from bot.http.cache import track_stale
-    from bot.http.upstream import Unavailable
+    from bot.http.errors import Unavailable
 
     cache = TTLCache(clock=clock)
 

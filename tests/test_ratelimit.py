@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
+from bot.http.errors import RateLimited
 from bot.http.ratelimit import Budget, BudgetExhausted, LimitedTransport
-from bot.http.upstream import RateLimited
 
 
 class FakeClock:

@@ -363,3 +363,13 @@ def test_empty_integration_key_means_unset(monkeypatch: pytest.MonkeyPatch) -> N
         assert "PENDO_INTEGRATION_KEY" in str(exc)
         return
     assert s.pendo_configured is False
+
+
+def test_zendesk_tag_fields_are_field_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().zendesk_tag_fields == []  # none by default: only pendo_<frequency>
+    monkeypatch.setenv("ZENDESK_TAG_FIELDS", " custom/planlevel, agent/role ,")
+    assert load_settings().zendesk_tag_fields == ["custom/planlevel", "agent/role"]
+    monkeypatch.setenv("ZENDESK_TAG_FIELDS", "planlevel")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value).startswith("ZENDESK_TAG_FIELDS: ") and "custom/planlevel" in str(info.value)

@@ -8,18 +8,8 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from bot.http.upstream import (
-    AuthError,
-    BadResponse,
-    NotFound,
-    RateLimited,
-    RetryPolicy,
-    Unavailable,
-    UpstreamError,
-    json_body,
-    parse_retry_after,
-    send_with_retry,
-)
+from bot.http.errors import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
+from bot.http.upstream import RetryPolicy, json_body, parse_retry_after, send_with_retry
 
 URL = "https://pendo.test/api/v1/visitor/jane@acme.example"
 ROUTE = "GET /api/v1/visitor/{id}"

@@ -15,9 +15,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.context.models import CustomerContext
 from bot.deps import build_deps
-from bot.http.upstream import RetryPolicy, SendMonitor, UpstreamError, http_client, send_with_retry
+from bot.domain.models import CustomerContext
+from bot.http.errors import UpstreamError
+from bot.http.upstream import RetryPolicy, SendMonitor, http_client, send_with_retry
 from bot.sample import JANE, LoopbackServer, build_workspace, create_pendo_app, sample_settings
 from bot.settings import load_settings
 
@@ -67,14 +68,14 @@ async def test_a_burst_of_lookups_leaves_the_pool_usable(
     deps = build_deps(settings.model_copy(update={"zendesk_subdomain": None}), now_ms=lambda: NOW)
     try:
         controls.latency = 0.2  # type: ignore[attr-defined]
-        failed = await burst(300, 50, lambda i: deps.context.lookup(f"visitor{i}@burst.example"))
+        failed = await burst(300, 50, lambda i: deps.customers.lookup(f"visitor{i}@burst.example"))
         assert failed == 300  # one round trip is longer than the deadline: each was cut mid-request
         controls.latency = 0.0  # type: ignore[attr-defined]
         # Right away, on the same pool, with a deadline that a working pool meets easily:
-        deps.context.settings = settings.model_copy(update={"lookup_deadline_seconds": 5.0})
-        deps.context.pendo._policy = RetryPolicy(deadline=5.0)
+        deps.customers.settings = settings.model_copy(update={"lookup_deadline_seconds": 5.0})
+        deps.customers.pendo._policy = RetryPolicy(deadline=5.0)
         started = time.monotonic()
-        result = await deps.context.lookup(JANE)
+        result = await deps.customers.lookup(JANE)
         print(f"\nfresh lookup after the burst: {time.monotonic() - started:.2f} s")
         assert isinstance(result, CustomerContext)
         assert result.profile.name == "Jane Doe"

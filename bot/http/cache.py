@@ -35,14 +35,19 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter
 
 from bot import metrics
+from bot.http.errors import RateLimited, Unavailable, UpstreamError
 from bot.http.shared import MISSING, DecodeError, RedisLink, Unencodable, decode, encode
-from bot.http.upstream import RateLimited, Unavailable, UpstreamError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ENTRY_VERSION = 3  # :3 = (key, fresh until, fetched at, value); bump when the entry's encoding changes
 LOCK_SECONDS = 3.0  # how long another instance waits for the one that holds a key's lock
+# Delete a lock or a claim only while it still holds the token its taker wrote: one that expired and was
+# taken by another instance is theirs, and stays.
+_DELETE_IF_MINE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
 POLL_SECONDS = 0.02
 
 
@@ -170,20 +175,21 @@ class TTLCache:
         if self._shared is not None and ttl > 0:
             shared = self._shared
             rkey = shared.key(f"{self._namespace}:mark", key)
-            won = await shared.run(lambda r: r.set(rkey, b"1", nx=True, px=max(1, int(ttl * 1000))))
+            token = uuid.uuid4().hex.encode()
+            won = await shared.run(lambda r: r.set(rkey, token, nx=True, px=max(1, int(ttl * 1000))))
             if won is not MISSING:
                 if won:  # a lost claim is not remembered here: the winner may release it
-                    self._remember(key, True, ttl)
+                    self._remember(key, token, ttl)  # the token: `release` deletes only this claim
                 return bool(won)
         return self.add_if_absent(key, ttl)
 
     async def release(self, key: Hashable) -> None:
-        """Undo a `claim` (the work it guarded did not happen), here and in Redis."""
-        self._data.pop(key, None)
-        if self._shared is not None:
-            shared = self._shared
-            rkey = shared.key(f"{self._namespace}:mark", key)
-            await shared.run(lambda r: r.delete(rkey))
+        """Undo a `claim` (the work it guarded did not happen), here and in Redis: only this instance's
+        own claim (by its token), never one that expired and was taken by another instance since."""
+        entry = self._data.pop(key, None)
+        token = entry.value if entry is not None else None
+        if self._shared is not None and isinstance(token, bytes):
+            await _delete_if_mine(self._shared, self._shared.key(f"{self._namespace}:mark", key), token)
 
     # --- Redis -------------------------------------------------------------------------------------------
     def _rkey(self, key: Hashable) -> str:
@@ -270,12 +276,12 @@ class TTLCache:
             value = await load()
         except BaseException:
             if got:
-                await shared.run(lambda r: r.delete(lock))
+                await _delete_if_mine(shared, lock, token)
             raise
         self._remember(key, value, ttl)
         await self._shared_put(key, value, ttl)
         if got:
-            await shared.run(lambda r: r.delete(lock))
+            await _delete_if_mine(shared, lock, token)
         return value
 
     async def _stale_value(self, key: Hashable, expect: TypeAdapter[Any] | None) -> tuple[Any, float] | None:
@@ -341,3 +347,8 @@ class TTLCache:
             metrics.cache_read(self._namespace, key, "stale")
             return stale[0]  # type: ignore[no-any-return]
         return result
+
+
+async def _delete_if_mine(shared: RedisLink, rkey: str, token: bytes) -> None:
+    """Delete `rkey` if it still holds `token` (atomically, in Redis)."""
+    await shared.run(lambda r: r.eval(_DELETE_IF_MINE, 1, rkey, token))

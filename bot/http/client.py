@@ -17,7 +17,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
-from bot.http.upstream import BadResponse, RetryPolicy, Sleep, UpstreamError, json_body, send_with_retry
+from bot.http.errors import BadResponse, UpstreamError
+from bot.http.upstream import RetryPolicy, Sleep, json_body, send_with_retry
 
 T = TypeVar("T")
 Classify = Callable[[httpx.Response], UpstreamError | None]

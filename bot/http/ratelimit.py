@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 
 from bot import metrics
+from bot.http.errors import RateLimited
 from bot.http.shared import MISSING, RedisLink
-from bot.http.upstream import RateLimited
 
 DEFAULT_MAX_WAIT = 5.0
 LEASE_SECONDS = 60.0  # an in-flight slot of a crashed instance frees itself after this

@@ -12,8 +12,11 @@ The identity is built once from the settings (`Identity.of`) and given to the li
 the stores that use the link never build it themselves.
 
 `encode`/`decode` turn cached values into JSON (orjson) and back, so nothing is unpickled from Redis:
-plain data, tuples, sets, dicts with any hashable keys, and the bot's own pydantic models and
-dataclasses, whose classes must live in the `bot` package. A value they cannot encode stays in memory.
+plain data, tuples, sets, dicts with any hashable keys, and the bot's own pydantic models, dataclasses
+and enums, but only the classes registered with the codec (`cacheable`: the types the clients cache, and
+the classes inside them). A Redis entry names its class; `decode` looks that name up in the registry and
+nothing else (no import, no attribute walk), so whoever can write the Redis cannot make the bot call
+anything but a registered model, dataclass or enum. A value with an unregistered class stays in memory.
 `decode` refuses anything nested deeper than `MAX_DEPTH` (DecodeError), never a RecursionError.
 """
 
@@ -23,16 +26,17 @@ import copy
 import dataclasses
 import enum
 import hashlib
-import importlib
 import logging
 import time
+import types
+import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from bot import metrics
 from bot.settings import Settings
@@ -65,7 +69,9 @@ class Identity:
 
     - `pendo`: the API host and a tag of the integration key (one host serves every subscription);
     - `zendesk`: the API host and the account's host ("-" without Zendesk);
-    - `slack`: the Slack API host and a tag of the bot token, i.e. one app in one workspace ("-" without).
+    - `slack`: the Slack API host and the app's install: the workspace (team id) and the app's bot (bot id)
+      that `auth.test` names (`installed`), so rotating the bot token keeps every agent's preferences and
+      share claims; until Slack has answered, a tag of the bot token stands in ("-" without Slack).
     """
 
     pendo: str
@@ -84,6 +90,11 @@ class Identity:
             token = settings.slack_bot_token.get_secret_value()
             slack = f"{_host(settings.slack_api_url)}/{fingerprint(token)}"
         return cls(pendo, zendesk, slack)
+
+    def installed(self, team_id: str, bot_id: str) -> Identity:
+        """This identity for the Slack install `auth.test` names (its team id and bot id)."""
+        host = self.slack.split("/", 1)[0]
+        return dataclasses.replace(self, slack=f"{host}/{team_id}/{bot_id}")
 
     @property
     def upstreams(self) -> str:
@@ -128,6 +139,7 @@ class RedisLink:
                 health_check_interval=30,
             )
         self.prefix = prefix
+        self._base = prefix  # what `scoped` views extend
         self._retry_after = retry_after
         self._clock = clock
         self._breaker = _Breaker()
@@ -135,8 +147,13 @@ class RedisLink:
     def scoped(self, scope: str) -> RedisLink:
         """This link (same connection, same breaker) with every key under `scope` (an `Identity` part)."""
         view = copy.copy(self)
+        view._base = self.prefix
         view.prefix = f"{self.prefix}{scope}:"
         return view
+
+    def rescope(self, scope: str) -> None:
+        """Move this view (and every store holding it) to another scope under the same base prefix."""
+        self.prefix = f"{self._base}{scope}:"
 
     @property
     def configured(self) -> bool:
@@ -185,9 +202,45 @@ class Unencodable(TypeError):
     """The value holds something the codec does not carry; it is kept in memory only."""
 
 
+_CODEC: dict[str, type] = {}  # "module:qualname" -> class: the only classes encode writes and decode makes
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _register(tp: Any, seen: set[int]) -> None:
+    if id(tp) in seen:
+        return
+    seen.add(id(tp))
+    for arg in typing.get_args(tp):  # list[X], X | None, dict[K, V], Annotated[X, ...]
+        _register(arg, seen)
+    if not isinstance(tp, type) or isinstance(tp, types.GenericAlias) or not tp.__module__.startswith("bot."):
+        return
+    if issubclass(tp, enum.Enum) or issubclass(tp, BaseModel):  # a model is dumped as plain JSON
+        _CODEC[_name(tp)] = tp
+    elif dataclasses.is_dataclass(tp):
+        _CODEC[_name(tp)] = tp
+        for hint in typing.get_type_hints(tp).values():  # its fields are encoded one by one
+            _register(hint, seen)
+
+
+@typing.overload
+def cacheable(tp: type[T]) -> TypeAdapter[T]: ...
+@typing.overload
+def cacheable(tp: Any) -> TypeAdapter[Any]: ...
+def cacheable(tp: Any) -> TypeAdapter[Any]:
+    """The validator for a type the bot caches (`expect`), with the bot's classes in it (models,
+    dataclasses and their field types, enums) registered with the codec: the allow-list `decode` uses."""
+    _register(tp, set())
+    return TypeAdapter(tp)
+
+
 def _enc(value: Any) -> Any:
-    if isinstance(value, enum.Enum) and type(value).__module__.startswith("bot."):
-        return {"~": "enum", "c": f"{type(value).__module__}:{type(value).__qualname__}", "v": value.value}
+    if isinstance(value, enum.Enum):
+        if _CODEC.get(_name(type(value))) is not type(value):
+            raise Unencodable(_name(type(value)))
+        return {"~": "enum", "c": _name(type(value)), "v": value.value}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
@@ -199,9 +252,9 @@ def _enc(value: Any) -> Any:
     if isinstance(value, dict):
         return {"~": "dict", "v": [[_enc(k), _enc(v)] for k, v in value.items()]}
     cls = type(value)
-    if not cls.__module__.startswith("bot."):
-        raise Unencodable(f"{cls.__module__}.{cls.__qualname__}")
-    name = f"{cls.__module__}:{cls.__qualname__}"
+    name = _name(cls)
+    if _CODEC.get(name) is not cls:
+        raise Unencodable(name)
     if isinstance(value, BaseModel):
         return {"~": "model", "c": name, "v": value.model_dump(mode="json", by_alias=True)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -214,14 +267,12 @@ class DecodeError(ValueError):
     """A Redis value that is not one this codec wrote: not JSON, unknown tags, too deep, wrong fields."""
 
 
-def _class(name: str) -> Any:
-    module, _, qualname = name.partition(":")
-    if not module.startswith("bot."):
-        raise DecodeError(f"refusing to load {name} from Redis")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+def _class(name: Any) -> type:
+    """The registered class of that name; nothing is imported or looked up anywhere else."""
+    cls = _CODEC.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise DecodeError("refusing to load a class that is not registered with the codec")
+    return cls
 
 
 def _hashable(value: Any) -> Any:
@@ -248,15 +299,17 @@ def _dec(data: Any, depth: int = 0) -> Any:
         return {_hashable(_dec(k, inner)): _dec(v, inner) for k, v in data["v"]}
     cls = _class(data["c"])
     if tag == "model":
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        if not issubclass(cls, BaseModel):
             raise DecodeError(f"{data['c']} is not a model")
         return cls.model_validate(data["v"])
     if tag == "dc":
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        if not dataclasses.is_dataclass(cls):
             raise DecodeError(f"{data['c']} is not a dataclass")
         factory: Any = cls
         return factory(**{k: _dec(v, inner) for k, v in data["v"].items()})
     if tag == "enum":
+        if not issubclass(cls, enum.Enum):
+            raise DecodeError(f"{data['c']} is not an enum")
         return cls(data["v"])
     raise DecodeError(f"unknown tag {tag!r}")
 

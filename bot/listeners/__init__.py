@@ -3,7 +3,7 @@
 What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `settings` (each agent's
 preferences: the form in App Home and `/pendo settings`), `unfurls` (link_shared), `ticket_notes`
 ("Add to ticket"),
-the app-wide `middleware`, and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
+the app-wide `middleware`, `replies` (posting a finished answer: response_url, ephemeral, Slack's refusals), and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
 `channels`: is a conversation shared outside the organisation).
 
 Each handler is typed with slack_sdk's `AsyncWebClient` and Bolt's context, and finds the deps in
@@ -12,7 +12,7 @@ that context (`deps_of(context)`), so it can be called directly in a unit test.
 To add a surface: write a module with a `ROUTES` list of `Route(kind, id, handler)` and add the module
 to `MODULES` below. Middleware goes in `middleware.middleware()`, nowhere else.
 
-May import: answers, deps, policy, render, context (types and parsing), zendesk.links, audit,
+May import: answers, deps, gates, render, domain (types and parsing), zendesk.links, audit,
 cache, settings. Nothing below imports from here.
 """
 

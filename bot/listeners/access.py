@@ -1,27 +1,27 @@
 """Who may use the bot: optional allow-lists of users, user groups and channels (ALLOWED_*).
 
-They cover `/pendo`, the buttons and unfurls (for unfurls: the poster and the channel, see `bot.policy`).
-The policy keeps no state of its own (group members are cached in the deps' Slack cache), so a
-listener builds it from the deps when it needs it.
+They cover `/pendo`, the buttons and unfurls (for unfurls: the poster and the channel, see `bot.gates`).
+The lists keep no state of their own (group members are cached in the deps' Slack cache), so a
+listener builds them from the deps when it needs it.
 """
 
 from __future__ import annotations
 
 import logging
 
-from pydantic import TypeAdapter
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.http.cache import TTLCache
+from bot.http.shared import cacheable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 GROUP_TTL = 300.0
-_MEMBERS = TypeAdapter(frozenset[str])
+_MEMBERS = cacheable(frozenset[str])
 
 
-class AccessPolicy:
+class AccessLists:
     """Default: everyone. With user or group lists, the user must be in one; with a channel list, the
     command must come from one of those channels. Both apply when both are set."""
 
@@ -33,7 +33,7 @@ class AccessPolicy:
         self._cache = cache
 
     @classmethod
-    def of(cls, deps: Deps) -> AccessPolicy:
+    def of(cls, deps: Deps) -> AccessLists:
         return cls(deps.settings, deps.memo)
 
     @property

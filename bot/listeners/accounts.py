@@ -17,7 +17,7 @@ from bot.deps import Deps
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices
-from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
 
 
 async def account_view(
@@ -29,7 +29,7 @@ async def account_view(
     deps: Deps,
 ) -> None:
     kind = str(action.get("action_id", "")).partition(":")[2] or "open"
-    ref = block_kit.AccountRef.decode(action.get("value"))
+    ref = button_kit.AccountRef.decode(action.get("value"))
     target = ref.account_id if ref else ""
     await on_click(
         ack,
@@ -46,7 +46,7 @@ async def _show_account(
     client: AsyncWebClient,
     respond: AsyncRespond,
     click: Click,
-    ref: block_kit.AccountRef | None,
+    ref: button_kit.AccountRef | None,
     kind: str,
 ) -> Result:
     if refused := await click_refusal(deps, client, respond, click, stale=ref is None):
@@ -57,7 +57,7 @@ async def _show_account(
     # say which they want.
     full = ref.full or (kind in ("open", "pick") and choices.full_first)
     answer = await safely(
-        account_id_answer(deps.context, ref.account_id, new_request_id(), full=full, choices=choices)
+        account_id_answer(deps.customers, ref.account_id, new_request_id(), full=full, choices=choices)
     )
     # Open account on the agent's own summary adds the account below it; the account's own buttons and a
     # pick from a choice replace the message they are on.
@@ -67,6 +67,6 @@ async def _show_account(
 
 ROUTES = [
     Route(
-        "action", re.compile(f"^{re.escape(block_kit.ACCOUNT_ACTION)}(:|$)"), account_view, tracked="replace"
+        "action", re.compile(f"^{re.escape(button_kit.ACCOUNT_ACTION)}(:|$)"), account_view, tracked="replace"
     ),
 ]

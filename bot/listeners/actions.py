@@ -11,12 +11,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
-from bot.answers import deliver
 from bot.audit import Outcome
 from bot.deps import Deps
 from bot.listeners.clicks import Click, Result, on_click
+from bot.listeners.replies import deliver
 from bot.listeners.routes import Route
-from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
 from bot.render import words
 
 
@@ -26,10 +27,10 @@ async def earlier_version(
     """The message the button is on stays as it is; the clicker alone is told what to do instead."""
 
     async def answer(click: Click) -> Result:
-        await deliver(respond, block_kit.notice_message(words.EARLIER_VERSION), replace=False)
+        await deliver(respond, message_blocks.notice_message(words.EARLIER_VERSION), replace=False)
         return Outcome.STALE, ""
 
-    audited = "share" if action.get("action_id") == block_kit.SHARE_ACTION else "pick"
+    audited = "share" if action.get("action_id") == button_kit.SHARE_ACTION else "pick"
     await on_click(ack, body, deps, audited, "", answer)
 
 
@@ -38,7 +39,7 @@ async def open_link(ack: AsyncAck) -> None:
 
 
 ROUTES = [
-    Route("action", block_kit.PICK_ACTION, earlier_version),
-    Route("action", block_kit.SHARE_ACTION, earlier_version),
-    Route("action", re.compile(f"^{block_kit.OPEN_ACTION}"), open_link),
+    Route("action", button_kit.PICK_ACTION, earlier_version),
+    Route("action", button_kit.SHARE_ACTION, earlier_version),
+    Route("action", re.compile(f"^{button_kit.OPEN_ACTION}"), open_link),
 ]

@@ -13,12 +13,12 @@ log = logging.getLogger(__name__)
 CHANNEL_TTL = 300.0  # a channel that becomes shared is noticed within five minutes
 
 
-class ChannelPolicy:
+class ChannelKinds:
     def __init__(self, cache: TTLCache) -> None:
         self._cache = cache
 
     @classmethod
-    def of(cls, deps: Deps) -> ChannelPolicy:
+    def of(cls, deps: Deps) -> ChannelKinds:
         return cls(deps.memo)
 
     async def is_external(self, client: AsyncWebClient, channel: str, *, hint: bool = False) -> bool:

@@ -2,7 +2,7 @@
 
 Where an answer goes: a button on the agent's own private message replaces that message in place
 (through its response_url); a button on a public message (an unfurl, a shared summary) answers with a
-private message to whoever clicked, after the same access check as `/pendo` (`bot.policy.decide_ask`).
+private message to whoever clicked, after the same access check as `/pendo` (`bot.gates.decide_ask`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, post_ephemeral
 from bot.audit import Outcome
 from bot.deps import Deps
+from bot.gates import Refusal, Surface
 from bot.listeners import gates
+from bot.listeners.replies import deliver, post_ephemeral
 from bot.listeners.settings import team_of
-from bot.policy import Refusal, Surface
 from bot.render import blocks as block_kit
+from bot.render import messages as message_blocks
 from bot.render import words
 
 Result = tuple[Outcome, str]  # how an action ended, and the detail written after it in the audit line
@@ -76,12 +77,12 @@ async def click_refusal(
 
     A stale button (its value no longer decodes), the access lists, then the channel: a public click in a
     channel shared with another organisation gets no customer data, not even privately (its members may be
-    outside the company). With `sharing`, the channel must also allow a visible share (`policy.may_share`).
+    outside the company). With `sharing`, the channel must also allow a visible share (`gates.may_share`).
     """
 
     async def tell(text: str, icon: str = "⚠️", *, replace: bool = False) -> None:
         await answer_privately(
-            click, block_kit.notice_message(text, icon=icon), respond, client, replace=replace
+            click, message_blocks.notice_message(text, icon=icon), respond, client, replace=replace
         )
 
     refusal, facts = await gates.ask(

@@ -1,8 +1,8 @@
-"""The facts `bot.policy` decides on, gathered for one request, Slack asked only when the decision needs it.
+"""The facts `bot.gates` decides on, gathered for one request, Slack asked only when the decision needs it.
 
 Who may see customer data here (the access lists), where it may go (is the channel shared with another
-organisation), who may share it: the rules are `policy.decide_ask` and `policy.may_share`; this module
-only looks the facts up (`AccessPolicy`, `ChannelPolicy`, both cached) and hands them over.
+organisation), who may share it: the rules are `gates.decide_ask` and `gates.may_share`; this module
+only looks the facts up (`AccessLists`, `ChannelKinds`, both cached) and hands them over.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from dataclasses import replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import policy
+from bot import gates
 from bot.deps import Deps
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
-from bot.policy import AskFacts, ChannelKind, Refusal, Surface, UnfurlRules
+from bot.gates import AskFacts, ChannelKind, Refusal, Surface, UnfurlRules
+from bot.listeners.access import AccessLists
+from bot.listeners.channels import ChannelKinds
 
 
 async def _channel_kind(deps: Deps, client: AsyncWebClient, channel: str) -> ChannelKind:
-    external = await ChannelPolicy.of(deps).is_external(client, channel)
+    external = await ChannelKinds.of(deps).is_external(client, channel)
     return ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
 
 
@@ -38,17 +38,17 @@ async def ask(
     """May `user` have customer data here, this way? The refusal (None: go on) and the facts it rests on
     (`access_refusal` is the access lists' own sentence)."""
     facts = AskFacts(channel, stale=stale, public=public, same_team=same_team, sharing=sharing)
-    if policy.access_needed(facts):
-        facts = replace(facts, access_refusal=await AccessPolicy.of(deps).refusal(client, user, channel))
-    if policy.channel_kind_needed(facts, surface):
+    if gates.access_needed(facts):
+        facts = replace(facts, access_refusal=await AccessLists.of(deps).refusal(client, user, channel))
+    if gates.channel_kind_needed(facts, surface):
         facts = replace(facts, channel_kind=await _channel_kind(deps, client, channel))
-    return policy.decide_ask(facts, UnfurlRules.from_settings(deps.settings), surface), facts
+    return gates.decide_ask(facts, UnfurlRules.from_settings(deps.settings), surface), facts
 
 
 async def share_allowed(deps: Deps, client: AsyncWebClient, channel: str) -> bool:
-    """Whether a summary in `channel` gets Share buttons (`policy.may_share`)."""
+    """Whether a summary in `channel` gets Share buttons (`gates.may_share`)."""
     rules = UnfurlRules.from_settings(deps.settings)
     kind = ChannelKind.UNKNOWN
-    if policy.share_needs_channel_kind(channel, rules):
+    if gates.share_needs_channel_kind(channel, rules):
         kind = await _channel_kind(deps, client, channel)
-    return policy.may_share(channel, kind, rules)
+    return gates.may_share(channel, kind, rules)

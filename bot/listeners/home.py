@@ -16,7 +16,9 @@ from bot.listeners.settings import publish_home
 async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     if event.get("tab") != "home":
         return
-    await publish_home(deps_of(context), client, context.team_id or "", str(event["user"]))
+    shown = event.get("view")  # the Home view the agent has, when one was published before (its hash)
+    home = shown if isinstance(shown, dict) and shown.get("type") == "home" else None
+    await publish_home(deps_of(context), client, context.team_id or "", str(event["user"]), home)
 
 
 ROUTES = [Route("event", "app_home_opened", app_home_opened)]

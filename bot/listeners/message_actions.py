@@ -20,18 +20,23 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import error_answer, found_outcome, new_request_id, slack_error
+from bot.answers import error_answer, found_outcome, new_request_id
 from bot.audit import Outcome
-from bot.context.models import CustomerContext, NotFoundInPendo
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
+from bot.domain.models import CustomerContext, NotFoundInPendo
+from bot.gates import response_url_allowed
+from bot.http.errors import UpstreamError
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.gates import share_allowed
+from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices, team_of
-from bot.policy import response_url_allowed
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
+from bot.render import modals as modal_blocks
+from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
 from bot.render import words
 
@@ -51,18 +56,18 @@ class Drawn:
     outcome: Outcome = Outcome.FOUND
     detail: str = ""
 
-    def message(self, ref: block_kit.ViewRef, sharing: block_kit.Sharing) -> block_kit.Message:
+    def message(self, ref: button_kit.ViewRef, sharing: summary_blocks.Sharing) -> block_kit.Message:
         if self.error is not None:
             return self.error
         if isinstance(self.result, CustomerContext):
-            return block_kit.context_message(
+            return summary_blocks.context_message(
                 self.result, view=ref, sharing=sharing, header_blocks=self.header
             )
         assert self.result is not None
-        return block_kit.not_found_message(self.result, self.header)
+        return message_blocks.not_found_message(self.result, self.header)
 
 
-async def draw(deps: Deps, ref: block_kit.ViewRef, choices: Choices | None = None) -> Drawn:
+async def draw(deps: Deps, ref: button_kit.ViewRef, choices: Choices | None = None) -> Drawn:
     """The visitor at the ref's time, with the ticket's header when the ref belongs to a ticket, shaped by
     the reader's `choices` (None: the workspace's, for a message the channel sees)."""
     header: list[block_kit.Block] = []
@@ -74,7 +79,7 @@ async def draw(deps: Deps, ref: block_kit.ViewRef, choices: Choices | None = Non
         except UpstreamError as exc:  # the summary still stands without its ticket
             log.warning("ticket header unavailable", extra={"error": str(exc)})
     try:
-        result = await deps.context.for_visitor_id(
+        result = await deps.customers.for_visitor_id(
             ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker, choices=choices
         )
     except UpstreamError as exc:
@@ -98,7 +103,7 @@ async def show_view(
 ) -> None:
     """Show more / less, Earlier / Later, their last active day, a picked visitor, the details."""
     kind = str(action.get("action_id", "")).partition(":")[2] or "view"
-    ref = block_kit.ViewRef.decode(action.get("value"))
+    ref = button_kit.ViewRef.decode(action.get("value"))
     target = ref.visitor_id if ref else ""
     await on_click(
         ack, body, deps, f"view:{kind}", target, lambda click: _show(deps, client, respond, click, ref)
@@ -111,13 +116,13 @@ def note_offer(deps: Deps) -> Literal["offer"] | None:
 
 
 async def _show(
-    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: block_kit.ViewRef | None
+    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, click: Click, ref: button_kit.ViewRef | None
 ) -> Result:
     if refused := await click_refusal(deps, client, respond, click, stale=ref is None):
         return refused
     assert ref is not None  # a stale button is refused above
     drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
-    sharing = block_kit.Sharing(
+    sharing = summary_blocks.Sharing(
         allowed=await share_allowed(deps, client, click.channel), ticket_note=note_offer(deps)
     )
     if await answer_privately(click, drawn.message(ref, sharing), respond, client):
@@ -133,7 +138,7 @@ async def share_in_channel(
     client: AsyncWebClient,
     deps: Deps,
 ) -> None:
-    ref = block_kit.ViewRef.decode(action.get("value"))
+    ref = button_kit.ViewRef.decode(action.get("value"))
     target = ref.visitor_id if ref else ""
     await on_click(
         ack, body, deps, "share", target, lambda click: share(deps, client, respond, click, ref, note=None)
@@ -145,7 +150,7 @@ async def share(
     client: AsyncWebClient,
     respond: AsyncRespond,
     click: Click,
-    ref: block_kit.ViewRef | None,
+    ref: button_kit.ViewRef | None,
     *,
     note: str | None,
 ) -> Result:
@@ -153,7 +158,7 @@ async def share(
 
     async def tell(text: str, icon: str = "⚠️") -> None:
         await answer_privately(
-            click, block_kit.notice_message(text, icon=icon), respond, client, replace=False
+            click, message_blocks.notice_message(text, icon=icon), respond, client, replace=False
         )
 
     if ref is None:
@@ -173,7 +178,7 @@ async def _share_once(
     client: AsyncWebClient,
     respond: AsyncRespond,
     click: Click,
-    ref: block_kit.ViewRef,
+    ref: button_kit.ViewRef,
     note: str | None,
     tell: Callable[[str, str], Awaitable[None]],
 ) -> Result:
@@ -182,12 +187,12 @@ async def _share_once(
     drawn = await draw(deps, ref)  # for the channel: the workspace's choices
     if not isinstance(drawn.result, CustomerContext) or drawn.result.profile.opted_out:
         await answer_privately(
-            click, drawn.message(ref, block_kit.Sharing(allowed=False)), respond, client, replace=False
+            click, drawn.message(ref, summary_blocks.Sharing(allowed=False)), respond, client, replace=False
         )
         return drawn.outcome, drawn.detail
     public = drawn.message(
         ref.but(full=False),
-        block_kit.Sharing(shared_by=click.user, note=note or None, ticket_url=drawn.ticket_url),
+        summary_blocks.Sharing(shared_by=click.user, note=note or None, ticket_url=drawn.ticket_url),
     )
     try:
         await client.chat_postMessage(
@@ -207,7 +212,7 @@ async def _share_once(
     if mine.error is not None:  # the agent's own copy could not be redrawn: the channel's will do
         mine = drawn
     await answer_privately(
-        click, mine.message(ref, block_kit.Sharing(shared_in=click.channel)), respond, client
+        click, mine.message(ref, summary_blocks.Sharing(shared_in=click.channel)), respond, client
     )
     return Outcome.SHARED, ""
 
@@ -218,7 +223,7 @@ async def share_with_note(
     """Open the note modal; what to share, where, and how to update the agent's copy ride along."""
     await ack()
     click = Click.of(body)
-    request = block_kit.NoteRequest(
+    request = modal_blocks.NoteRequest(
         ref=action.get("value"),
         response_url=body.get("response_url"),
         channel=click.channel,
@@ -226,12 +231,12 @@ async def share_with_note(
         thread_ts=click.thread_ts,
         private=click.private,
     )
-    modal = block_kit.note_modal(request)
+    modal = modal_blocks.note_modal(request)
     if modal is None or not body.get("trigger_id"):
         respond = AsyncRespond(response_url=body.get("response_url"))
         await answer_privately(
             click,
-            block_kit.notice_message("Use *Share in channel* for this one."),
+            message_blocks.notice_message("Use *Share in channel* for this one."),
             respond,
             client,
             replace=False,
@@ -247,14 +252,14 @@ async def share_note_submitted(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
     await ack()  # closes the modal at once; the share follows
-    request = block_kit.NoteRequest.decode(view.get("private_metadata"))
+    request = modal_blocks.NoteRequest.decode(view.get("private_metadata"))
     try:
         value = (
             ((view.get("state") or {}).get("values") or {})
-            .get(block_kit.NOTE_BLOCK, {})
-            .get(block_kit.NOTE_INPUT, {})
+            .get(modal_blocks.NOTE_BLOCK, {})
+            .get(modal_blocks.NOTE_INPUT, {})
         )
-        note = str(value.get("value") or "").strip()[: block_kit.NOTE_MAX]
+        note = str(value.get("value") or "").strip()[: modal_blocks.NOTE_MAX]
     except AttributeError:
         request = None
     if request is None:
@@ -272,15 +277,15 @@ async def share_note_submitted(
         log.warning("note modal refused: its response_url is not Slack's")
         return
     respond = AsyncRespond(response_url=request.response_url)
-    ref = block_kit.ViewRef.decode(request.ref)
+    ref = button_kit.ViewRef.decode(request.ref)
     target = ref.visitor_id if ref else ""
     with deps.auditor.audit("share", user=click.user, channel=click.channel, target=target) as entry:
         entry.set(*await share(deps, client, respond, click, ref, note=note))
 
 
 ROUTES = [
-    Route("action", re.compile(f"^{re.escape(block_kit.VIEW_ACTION)}(:|$)"), show_view, tracked="replace"),
-    Route("action", block_kit.SHARE_IN_CHANNEL, share_in_channel, tracked="new"),
-    Route("action", block_kit.SHARE_WITH_NOTE, share_with_note),
-    Route("view", block_kit.NOTE_MODAL, share_note_submitted),
+    Route("action", re.compile(f"^{re.escape(button_kit.VIEW_ACTION)}(:|$)"), show_view, tracked="replace"),
+    Route("action", button_kit.SHARE_IN_CHANNEL, share_in_channel, tracked="new"),
+    Route("action", button_kit.SHARE_WITH_NOTE, share_with_note),
+    Route("view", modal_blocks.NOTE_MODAL, share_note_submitted),
 ]

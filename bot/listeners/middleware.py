@@ -5,7 +5,7 @@
    restart, a deploy, a slow answer). The event ID decides, not the retry header: the first delivery to
    reach us runs, whether or not it carries `x-slack-retry-num`, and every later one is acked and dropped.
 3. `refuse_foreign_response_urls`: a request whose `response_url` (or one of its `response_urls`) does
-   not point at Slack (see `policy.response_url_allowed`) is refused with a 400 and one log line before
+   not point at Slack (see `gates.response_url_allowed`) is refused with a 400 and one log line before
    any listener runs, so nothing is ever posted there.
 
 Each is handed to Bolt as a `DirectMiddleware` (Bolt's own `AsyncMiddleware` interface), not as a plain
@@ -28,7 +28,7 @@ from slack_bolt.response import BoltResponse
 
 from bot import metrics
 from bot.deps import Deps
-from bot.policy import response_url_allowed
+from bot.gates import response_url_allowed
 
 log = logging.getLogger(__name__)
 Next = Callable[[], Awaitable[Any]]
@@ -74,6 +74,7 @@ def deps_of(context: AsyncBoltContext) -> Deps:
 def attach_deps(deps: Deps) -> Middleware:
     async def attach_deps(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
         context[DEPS_KEY] = deps
+        deps.slack_installed(context.team_id, context.bot_id)  # when auth.test failed at start-up
         await next()
         return None
 

@@ -1,9 +1,12 @@
 """Each agent's preferences: the form (App Home and `/pendo settings`), its changes, and `agent_choices`,
 which every private answer is shaped by.
 
-The form saves each change as it is made (`block_actions` on an element, in the Home tab or the modal),
-then draws itself again from what the store kept: `views.publish` for the Home tab, `views.update` for
-the modal. A choice the bot cannot keep gets a sentence in the form and changes nothing.
+The form saves each change as it is made (`block_actions` on an element, in the Home tab or the modal):
+only the changed choice, applied atomically to what the store holds then (`PreferenceStore.update`), so
+two quick clicks on different controls both stay. It then draws itself again from what was kept:
+`views.publish` for the Home tab, `views.update` for the modal, with the view's `hash`; on Slack's
+`hash_conflict` (another change redrew it first) it reads the store again and redraws. A choice the bot
+cannot keep gets a sentence in the form and changes nothing.
 
 The agent's Slack time zone (`users.info`, `tz`) is the default for their day lines; it is cached in the
 deps' Slack memo, and when Slack does not say, day lines stay at UTC midnight (one log line).
@@ -14,16 +17,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import TypeAdapter
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import deliver, slack_error
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
+from bot.http.errors import UpstreamError
+from bot.listeners.replies import deliver, slack_error
 from bot.listeners.routes import Route
 from bot.pendo.models import MetadataSchema
 from bot.preferences.model import (
@@ -36,14 +41,14 @@ from bot.preferences.model import (
     parse_view,
 )
 from bot.preferences.store import PreferencesUnavailable, RedisPreferences
-from bot.render import blocks as block_kit
+from bot.render import messages as message_blocks
 from bot.render import settings as form_blocks
 from bot.render.home import home_view
 
 log = logging.getLogger(__name__)
 TZ_TTL = 6 * 3600.0  # a Slack profile's zone, reused for this long
 TZ_RETRY = 300.0  # after users.info failed, UTC day lines for this long before asking again
-SCHEMA_WAIT = 1.5  # the modal must open within Slack's 3 s trigger: the field lists may come later
+SCHEMA_WAIT = 1.5  # the form is drawn without the field lists when Pendo is slower than this
 SETTINGS_WORD = "settings"
 NO_MODAL = (
     "I couldn't open your preferences here. Open the bot's *Home* tab (click *pendo* in the sidebar): "
@@ -65,27 +70,55 @@ def team_of(body: dict[str, Any]) -> str:
 
 
 # --- what an answer for one agent is shaped by -----------------------------------------------------------
+_USER = TypeAdapter(dict[str, str])  # what a shared "slack-user" entry must be (see `slack_user`)
+
+
+async def slack_user(deps: Deps, client: AsyncWebClient, user: str) -> dict[str, str]:
+    """What the bot uses of `users.info`, cached for TZ_TTL (one call serves them all): `tz` (an IANA zone,
+    or ""), `team` (the user's home workspace), `name` (the profile's display name, else the real name).
+    Raises what the call raises (SlackApiError, network errors)."""
+
+    async def load() -> dict[str, str]:
+        response = await client.users_info(user=user)
+        found = response.get("user") or {}
+        profile = found.get("profile") or {}
+        tz = found.get("tz")
+        try:
+            zone = str(ZoneInfo(tz).key) if isinstance(tz, str) and tz else ""
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ""
+        names = (profile.get("display_name"), profile.get("real_name"), found.get("real_name"))
+        name = next((str(n).strip() for n in names if isinstance(n, str) and n.strip()), "")
+        return {"tz": zone, "team": str(found.get("team_id") or ""), "name": name}
+
+    facts: dict[str, str] = await deps.memo.get_or_load(("slack-user", user), TZ_TTL, load, expect=_USER)
+    return facts
+
+
 async def slack_timezone(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
     """The agent's Slack profile zone (`users.info` → `user.tz`), cached; None when Slack does not say."""
     if not user or deps.memo.get(("slack-tz-failed", user)):
         return None
-
-    async def load() -> str:
-        response = await client.users_info(user=user)
-        tz = (response.get("user") or {}).get("tz")
-        try:
-            return str(ZoneInfo(tz).key) if isinstance(tz, str) and tz else ""
-        except (ZoneInfoNotFoundError, ValueError):
-            return ""
-
     try:
-        zone: str = await deps.memo.get_or_load(("slack-tz", user), TZ_TTL, load)
+        zone = (await slack_user(deps, client, user)).get("tz", "")
     except Exception as exc:  # SlackApiError (missing_scope, user_not_found), Slack unreachable
         deps.memo.put(("slack-tz-failed", user), True, TZ_RETRY)
         error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("users.info failed: day lines at UTC midnight for now", extra={"error": error})
         return None
     return zone or None
+
+
+async def slack_name(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
+    """The agent's name as Slack shows it (profile display name, else real name), or None."""
+    if not user:
+        return None
+    try:
+        return (await slack_user(deps, client, user)).get("name") or None
+    except Exception as exc:  # SlackApiError, Slack unreachable: the caller says "an agent"
+        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("users.info failed: the agent's name is not known", extra={"error": error})
+        return None
 
 
 async def agent_choices(deps: Deps, client: AsyncWebClient, team: str, user: str) -> Choices:
@@ -95,9 +128,11 @@ async def agent_choices(deps: Deps, client: AsyncWebClient, team: str, user: str
     return Choices.of(prefs, Choices.workspace(deps.settings), tz)
 
 
-async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool:
-    """The poster's "unfurl Zendesk links I post" (on unless they turned it off)."""
-    return (await deps.preferences.load(team, user)).unfurl_my_links is not False
+async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool | None:
+    """The poster's "unfurl Zendesk links I post" (on unless they turned it off); None when the store did
+    not answer, so nobody knows (the workspace default would ignore an "off" it cannot see)."""
+    prefs = await deps.preferences.load_known(team, user)
+    return None if prefs is None else prefs.unfurl_my_links is not False
 
 
 # --- the form -------------------------------------------------------------------------------------------------
@@ -114,18 +149,33 @@ async def _schemas(deps: Deps) -> tuple[MetadataSchema | None, MetadataSchema | 
     return visitor, account, None
 
 
-async def settings_form(
+async def settings_form(deps: Deps, client: AsyncWebClient, team: str, user: str) -> form_blocks.SettingsForm:
+    """The form as the store keeps the agent's choices now (store, Slack zone and schemas at once)."""
+    prefs, (slack_tz, schemas) = await asyncio.gather(
+        deps.preferences.load(team, user), _form_facts(deps, client, user)
+    )
+    return _form(deps, prefs, slack_tz, schemas)
+
+
+Schemas = tuple[MetadataSchema | None, MetadataSchema | None, str | None]
+
+
+async def _form_facts(deps: Deps, client: AsyncWebClient, user: str) -> tuple[str | None, Schemas]:
+    """What the form needs besides the agent's choices: their Slack zone and Pendo's field lists."""
+    slack_tz, schemas = await asyncio.gather(slack_timezone(deps, client, user), _schemas(deps))
+    return slack_tz, schemas
+
+
+def _form(
     deps: Deps,
-    client: AsyncWebClient,
-    team: str,
-    user: str,
+    prefs: Preferences,
+    slack_tz: str | None,
+    schemas: Schemas,
     *,
     notice: str | None = None,
     error: bool = False,
 ) -> form_blocks.SettingsForm:
-    (prefs, slack_tz, (visitor, account, problem)) = await asyncio.gather(
-        deps.preferences.load(team, user), slack_timezone(deps, client, user), _schemas(deps)
-    )
+    visitor, account, problem = schemas
     return form_blocks.SettingsForm(
         prefs=prefs,
         workspace=Choices.workspace(deps.settings),
@@ -146,28 +196,68 @@ def home(deps: Deps, form: form_blocks.SettingsForm) -> dict[str, Any]:
     return {**view, "blocks": [*view["blocks"], {"type": "divider"}, *form_blocks.settings_blocks(form)]}
 
 
-async def publish_home(deps: Deps, client: AsyncWebClient, team: str, user: str, **notice: Any) -> None:
-    form = await settings_form(deps, client, team, user, **notice)
+async def show_form(
+    deps: Deps,
+    client: AsyncWebClient,
+    team: str,
+    user: str,
+    form: form_blocks.SettingsForm,
+    shown: dict[str, Any] | None = None,
+) -> None:
+    """Draw `form` over the view the agent has: the modal `shown` (`views.update`), else their Home tab
+    (`views.publish`), with the `hash` of the view the bot was told about. Slack refuses a stale hash
+    (`hash_conflict`: another change redrew the form meanwhile); then the choices are read again and
+    drawn over whatever is there, so the last drawing shows every change kept."""
+    modal = shown is not None and shown.get("type") == "modal"
+
+    async def send(form: form_blocks.SettingsForm, hash: str | None) -> None:
+        if modal and shown is not None:
+            view = form_blocks.settings_modal(form)
+            await client.views_update(view_id=str(shown.get("id")), hash=hash, view=view)
+        else:
+            await client.views_publish(user_id=user, hash=hash, view=home(deps, form))
+
+    method = "views.update" if modal else "views.publish"
+    hash = str(shown.get("hash") or "") if shown is not None else ""
     try:
-        await client.views_publish(user_id=user, view=home(deps, form))
+        await send(form, hash or None)
+        return
     except SlackApiError as exc:
-        log.warning("views.publish refused", extra={"error": slack_error(exc)})
+        if slack_error(exc) != "hash_conflict":
+            log.warning(f"{method} refused", extra={"error": slack_error(exc)})
+            return
+    log.info(f"{method}: the form changed meanwhile, drawn again from the store")
+    try:
+        await send(replace(form, prefs=await deps.preferences.load(team, user)), None)
+    except SlackApiError as exc:
+        log.warning(f"{method} refused", extra={"error": slack_error(exc)})
+
+
+async def publish_home(
+    deps: Deps, client: AsyncWebClient, team: str, user: str, shown: dict[str, Any] | None = None
+) -> None:
+    """The Home tab with the agent's form; `shown`: the Home view Slack says they have (its hash)."""
+    await show_form(deps, client, team, user, await settings_form(deps, client, team, user), shown)
 
 
 async def settings_command(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, deps: Deps
 ) -> None:
-    """`/pendo settings`: the form in a modal."""
+    """`/pendo settings`: the form in a modal. Slack's trigger_id lasts 3 s, and the form waits for the
+    store, users.info and Pendo's schemas: a "Loading…" modal opens at once, the form replaces it."""
     await ack()
     user = str(command.get("user_id") or "")
-    form = await settings_form(deps, client, team_of(command), user)
     try:
-        await client.views_open(
-            trigger_id=str(command.get("trigger_id") or ""), view=form_blocks.settings_modal(form)
+        opened = await client.views_open(
+            trigger_id=str(command.get("trigger_id") or ""), view=form_blocks.loading_modal()
         )
-    except SlackApiError as exc:  # e.g. expired_trigger_id when Slack or the store was slow
+    except SlackApiError as exc:  # e.g. expired_trigger_id when the ack itself came late
         log.warning("views.open refused", extra={"error": slack_error(exc)})
-        await deliver(respond, block_kit.notice_message(NO_MODAL, icon="⚙️"), replace=False)
+        await deliver(respond, message_blocks.notice_message(NO_MODAL, icon="⚙️"), replace=False)
+        return
+    shown = opened.get("view")
+    form = await settings_form(deps, client, team_of(command), user)
+    await show_form(deps, client, team_of(command), user, form, shown if isinstance(shown, dict) else None)
 
 
 # --- a change --------------------------------------------------------------------------------------------------
@@ -183,9 +273,8 @@ def _value(action: dict[str, Any]) -> str:
 def changed(
     prefs: Preferences, name: str, action: dict[str, Any], form: form_blocks.SettingsForm
 ) -> Preferences:
-    """The preferences after one element changed; raises PreferenceError for a choice the bot cannot keep."""
-    if name == "reset":
-        return Preferences()
+    """The preferences after one element changed (only that choice); raises PreferenceError for a choice
+    the bot cannot keep. `form` brings the schemas the field lists are checked against."""
     if name == "kinds":
         return prefs.but(kinds=parse_kinds(_values(action)))
     if name == "view":
@@ -218,30 +307,35 @@ def saved_words(before: Preferences, after: Preferences) -> str:
 async def preference_changed(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
+    """One control changed: keep that choice only, applied to what the store holds at that moment (a
+    quick second click on another control is kept too), then draw the form once from what was kept."""
     await ack()
     user, team = str((body.get("user") or {}).get("id") or ""), team_of(body)
     name = str(action.get("action_id", "")).partition(":")[2]
-    form = await settings_form(deps, client, team, user)
+    slack_tz, schemas = await _form_facts(deps, client, user)
+    checks = _form(deps, Preferences(), slack_tz, schemas)  # the schemas a field choice is checked against
     notice, error = "", False
+    kept: Preferences | None = None
     try:
-        after = changed(form.prefs, name, action, form)
-        await deps.preferences.save(team, user, after)
-        notice = saved_words(form.prefs, after)
+        if name == "reset":
+            await deps.preferences.reset(team, user)
+            kept, notice = Preferences(), saved_words(Preferences(), Preferences())
+        else:
+            before, kept = await deps.preferences.update(
+                team, user, lambda current: changed(current, name, action, checks)
+            )
+            notice = saved_words(before, kept)
     except PreferenceError as exc:
         notice, error = str(exc), True
     except PreferencesUnavailable as exc:
         log.warning("preferences not saved", extra={"error": str(exc), "store": deps.preferences.where})
         notice, error = exc.sentence, True
     log.info("preference changed", extra={"user": user, "choice": name, "kept": not error})
-    view = body.get("view") if isinstance(body.get("view"), dict) else None
-    if view is not None and view.get("type") == "modal":
-        form = await settings_form(deps, client, team, user, notice=notice, error=error)
-        try:
-            await client.views_update(view_id=str(view.get("id")), view=form_blocks.settings_modal(form))
-        except SlackApiError as exc:
-            log.warning("views.update refused", extra={"error": slack_error(exc)})
-        return
-    await publish_home(deps, client, team, user, notice=notice, error=error)
+    if kept is None:
+        kept = await deps.preferences.load(team, user)
+    form = _form(deps, kept, slack_tz, schemas, notice=notice, error=error)
+    view = body.get("view")
+    await show_form(deps, client, team, user, form, view if isinstance(view, dict) else None)
 
 
 ROUTES = [

@@ -2,7 +2,7 @@
 modal, `@Pendo jane@acme.com` mentions, and the "Look up" buttons of the choice they may answer with.
 
 Every answer is private to whoever asked, except a mention in a channel where customer data may be shown
-(`bot.policy.decide_mention`), which is answered in the thread.
+(`bot.gates.decide_mention`), which is answered in the thread.
 """
 
 from __future__ import annotations
@@ -14,21 +14,25 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import Answer, deliver, post_ephemeral, safely, slack_error, target_answer
+from bot.answers import Answer, safely, target_answer
 from bot.audit import Outcome
-from bot.context.models import InvalidInput
-from bot.context.targets import Target, find_targets, parse_query
 from bot.deps import Deps
+from bot.domain.models import InvalidInput
+from bot.domain.targets import Target, find_targets, parse_query
+from bot.gates import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention
 from bot.listeners import gates
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.listeners.access import AccessLists
+from bot.listeners.channels import ChannelKinds
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import deliver, post_ephemeral, slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import agent_choices, team_of
-from bot.policy import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
+from bot.render import modals as modal_blocks
 
 log = logging.getLogger(__name__)
 NOT_YOUR_WORKSPACE = (
@@ -45,8 +49,8 @@ async def _answer(deps: Deps, targets: list[Target], choices: Choices | None = N
     """One target: its answer (shaped by the reader's `choices`; None: the workspace's); several: a
     choice, nothing looked up yet."""
     if len(targets) == 1:
-        return await safely(target_answer(deps.context, deps.tickets, targets[0], choices))
-    choice = block_kit.targets_message(targets)
+        return await safely(target_answer(deps.customers, deps.tickets, targets[0], choices))
+    choice = message_blocks.targets_message(targets)
     return Answer(choice, Outcome.AMBIGUOUS)
 
 
@@ -87,12 +91,12 @@ async def message_shortcut(
     with deps.auditor.audit("shortcut:message", user=user, channel=channel, target="") as entry:
         refusal = await _may_see(deps, client, user, channel, same_team)
         if refusal:
-            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
+            await deliver(respond, message_blocks.notice_message(refusal, icon="🔒"), replace=False)
             entry.set(Outcome.REFUSED)
             return
         targets = find_targets(text, _hosts(deps))
         if not targets:
-            await deliver(respond, block_kit.nothing_found_message(), replace=False)
+            await deliver(respond, message_blocks.nothing_found_message(), replace=False)
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
@@ -126,7 +130,7 @@ async def _pick(
         return refused
     assert target is not None  # a stale button is refused above
     choices = await agent_choices(deps, client, click.team, click.user)
-    answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
+    answer = await safely(target_answer(deps.customers, deps.tickets, target, choices))
     return answer.result(await answer_privately(click, answer.message, respond, client))
 
 
@@ -139,7 +143,7 @@ async def global_shortcut(
     if not trigger:
         return
     try:
-        await client.views_open(trigger_id=trigger, view=block_kit.lookup_modal())
+        await client.views_open(trigger_id=trigger, view=modal_blocks.lookup_modal())
     except SlackApiError as exc:
         log.warning("views.open refused", extra={"error": slack_error(exc)})
 
@@ -153,12 +157,12 @@ async def lookup_submitted(
 ) -> None:
     deps = deps_of(context)
     values = (view.get("state") or {}).get("values") or {}
-    field = (values.get(block_kit.LOOKUP_BLOCK) or {}).get(block_kit.LOOKUP_INPUT) or {}
+    field = (values.get(modal_blocks.LOOKUP_BLOCK) or {}).get(modal_blocks.LOOKUP_INPUT) or {}
     raw = str(field.get("value") or "")
     try:
         target = parse_query(raw, _hosts(deps), tickets=deps.tickets is not None)
     except InvalidInput as exc:
-        await ack(response_action="errors", errors={block_kit.LOOKUP_BLOCK: str(exc)})
+        await ack(response_action="errors", errors={modal_blocks.LOOKUP_BLOCK: str(exc)})
         return
     await ack()  # closes the modal; the answer follows privately in the chosen conversation
     user = str((body.get("user") or {}).get("id", ""))
@@ -174,11 +178,11 @@ async def lookup_submitted(
         respond = AsyncRespond(response_url=url)
         refusal = await _may_see(deps, client, user, channel, same_team)
         if refusal:
-            await deliver(respond, block_kit.notice_message(refusal, icon="🔒"), replace=False)
+            await deliver(respond, message_blocks.notice_message(refusal, icon="🔒"), replace=False)
             entry.set(Outcome.REFUSED)
             return
         choices = await agent_choices(deps, client, team_of(body), user)
-        answer = await safely(target_answer(deps.context, deps.tickets, target, choices))
+        answer = await safely(target_answer(deps.customers, deps.tickets, target, choices))
         delivered = await deliver(respond, answer.message, replace=False)
         entry.set(*answer.result(delivered))
 
@@ -192,9 +196,9 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
     thread = str(event.get("thread_ts") or event.get("ts") or "") or None
     same_team = _same_team(event.get("user_team") or event.get("team"), context)
     with deps.auditor.audit("mention", user=user, channel=channel, target="") as entry:
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
+        refusal = await AccessLists.of(deps).refusal(client, user, channel)
         # the channel matters only to someone the access lists let through
-        external = refusal is None and await ChannelPolicy.of(deps).is_external(client, channel)
+        external = refusal is None and await ChannelKinds.of(deps).is_external(client, channel)
         facts = MentionFacts(
             channel=channel,
             channel_kind=ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL,
@@ -207,12 +211,12 @@ async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: As
             return await post_ephemeral(client, channel, user, thread, message)
 
         if reply is Reply.REFUSE:
-            await private(block_kit.notice_message(refusal or NOT_YOUR_WORKSPACE, icon="🔒"))
+            await private(message_blocks.notice_message(refusal or NOT_YOUR_WORKSPACE, icon="🔒"))
             entry.set(Outcome.REFUSED, "access" if refusal else "external")
             return
         targets = find_targets(str(event.get("text") or ""), _hosts(deps))
         if not targets:
-            await private(block_kit.notice_message(MENTION_HELP, icon="👋"))
+            await private(message_blocks.notice_message(MENTION_HELP, icon="👋"))
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]
@@ -246,9 +250,9 @@ async def _in_thread(
 
 
 ROUTES = [
-    Route("shortcut", block_kit.MESSAGE_SHORTCUT, message_shortcut, tracked="new"),
-    Route("shortcut", block_kit.LOOKUP_SHORTCUT, global_shortcut),
-    Route("view", block_kit.LOOKUP_MODAL, lookup_submitted),
-    Route("action", block_kit.LOOKUP_ACTION, lookup_target, tracked="replace"),
+    Route("shortcut", button_kit.MESSAGE_SHORTCUT, message_shortcut, tracked="new"),
+    Route("shortcut", button_kit.LOOKUP_SHORTCUT, global_shortcut),
+    Route("view", modal_blocks.LOOKUP_MODAL, lookup_submitted),
+    Route("action", button_kit.LOOKUP_ACTION, lookup_target, tracked="replace"),
     Route("event", "app_mention", app_mention),
 ]

@@ -19,9 +19,11 @@ from bot.listeners.clicks import Click, Result, answer_privately, click_refusal,
 from bot.listeners.gates import share_allowed
 from bot.listeners.message_actions import draw
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices
+from bot.listeners.settings import agent_choices, slack_name
 from bot.notes.writer import NoteResult, NoteStatus
-from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
+from bot.render import summary as summary_blocks
 from bot.render.words import upstream_sentence
 
 SKIPPED = (
@@ -39,12 +41,10 @@ async def add_to_ticket(
     client: AsyncWebClient,
     deps: Deps,
 ) -> None:
-    ref = block_kit.ViewRef.decode(action.get("value"))
+    ref = button_kit.ViewRef.decode(action.get("value"))
     target = str(ref.ticket_id) if ref is not None and ref.ticket_id is not None else ""
-    user = body.get("user") or {}
-    name = str(user.get("name") or user.get("username") or user.get("id") or "an agent")
     await on_click(
-        ack, body, deps, "ticket_note", target, lambda click: _add(deps, client, respond, click, ref, name)
+        ack, body, deps, "ticket_note", target, lambda click: _add(deps, client, respond, click, ref)
     )
 
 
@@ -53,23 +53,24 @@ async def _add(
     client: AsyncWebClient,
     respond: AsyncRespond,
     click: Click,
-    ref: block_kit.ViewRef | None,
-    name: str,
+    ref: button_kit.ViewRef | None,
 ) -> Result:
     usable = ref is not None and ref.ticket_id is not None and deps.notes is not None
     if refused := await click_refusal(deps, client, respond, click, stale=not usable):
         return refused
     assert ref is not None and ref.ticket_id is not None and deps.notes is not None
+    # The name Slack shows (users.info, cached), not the payload's legacy `name` handle
+    name = await slack_name(deps, client, click.user) or "an agent"
     result = await deps.notes.write(ref.ticket_id, added_by=name)
 
     async def tell(text: str, icon: str) -> None:
         await answer_privately(
-            click, block_kit.notice_message(text, icon=icon), respond, client, replace=False
+            click, message_blocks.notice_message(text, icon=icon), respond, client, replace=False
         )
 
     if result.status is NoteStatus.WRITTEN:
         drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
-        sharing = block_kit.Sharing(
+        sharing = summary_blocks.Sharing(
             allowed=await share_allowed(deps, client, click.channel), ticket_note="added"
         )
         if not click.private or not await answer_privately(
@@ -96,4 +97,4 @@ def _failure(result: NoteResult, ticket_id: int) -> str:
     return FAILED.format(id=ticket_id)
 
 
-ROUTES = [Route("action", block_kit.ADD_TO_TICKET, add_to_ticket, tracked="new")]
+ROUTES = [Route("action", button_kit.ADD_TO_TICKET, add_to_ticket, tracked="new")]

@@ -1,7 +1,7 @@
 """`link_shared` → `chat.unfurl` for Zendesk ticket links: the header first, the Pendo part second.
 
 The listener gathers facts (which links, which message, where, who posted, is the channel shared with
-another organisation, does the poster pass the access lists) and posts what `bot.policy.decide_unfurl`
+another organisation, does the poster pass the access lists) and posts what `bot.gates.decide_unfurl`
 allows; the rules themselves live there.
 """
 
@@ -17,18 +17,18 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import slack_error
 from bot.audit import Outcome
-from bot.context.tickets import TicketContext, TicketLookup
 from bot.deps import Deps
-from bot.http.upstream import UpstreamError
+from bot.domain.tickets import TicketContext, TicketLookup
+from bot.gates import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
+from bot.http.errors import UpstreamError
 from bot.inflight import CUT_SHORT, InFlight
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.listeners.access import AccessLists
+from bot.listeners.channels import ChannelKinds
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.settings import unfurls_my_links
-from bot.policy import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
 from bot.render import tickets as ticket_blocks
 from bot.render import work_objects as wo
 from bot.zendesk.links import TicketRef, find_ticket_refs
@@ -81,9 +81,10 @@ async def link_shared(
     post = LinkPost.of(event)
     user = str(event.get("user", ""))
     # A poster who turned unfurls of their links off leaves no "already unfurled" mark behind, so a
-    # colleague posting the same ticket a minute later still gets its preview.
+    # colleague posting the same ticket a minute later still gets its preview; nor does a poster whose
+    # choice could not be read (their preview stops at the header).
     poster_unfurls = await unfurls_my_links(deps, context.team_id or str(body.get("team_id") or ""), user)
-    refs, dropped = await _new_refs(deps, event, post, mark=poster_unfurls)
+    refs, dropped = await _new_refs(deps, event, post, mark=poster_unfurls is True)
     if not refs:
         return
     with deps.auditor.audit("unfurl", user=user, channel=post.channel) as entry:
@@ -92,6 +93,11 @@ async def link_shared(
             deps, client, post, user, bool(body.get("is_ext_shared_channel")), poster_unfurls
         )
         decision = decide_unfurl(facts, UnfurlRules.from_settings(deps.settings))
+        if decision.reason is Reason.POSTER_UNKNOWN:
+            log.warning(
+                "the poster's unfurl preference could not be read: ticket header only, no Pendo data",
+                extra={"store": deps.preferences.where},
+            )
         note = f"{dropped} more ticket link{'s' if dropped != 1 else ''} not previewed" if dropped else None
         unfurl = _unfurler(client, post, note)
         work_objects = deps.settings.work_objects
@@ -155,17 +161,22 @@ async def _preview(
 
 
 async def _facts(
-    deps: Deps, client: AsyncWebClient, post: LinkPost, user: str, ext_hint: bool, poster_unfurls: bool
+    deps: Deps,
+    client: AsyncWebClient,
+    post: LinkPost,
+    user: str,
+    ext_hint: bool,
+    poster_unfurls: bool | None,
 ) -> UnfurlFacts:
-    """What the policy needs to know; Slack is asked only about a posted message's channel."""
-    if not poster_unfurls:  # nothing else matters
+    """What the gates need to know; Slack is asked only about a posted message's channel."""
+    if poster_unfurls is False:  # nothing else matters
         return UnfurlFacts(post.source, post.channel, ChannelKind.UNKNOWN, True, poster_unfurls=False)
     kind = ChannelKind.UNKNOWN
     if post.source is Source.MESSAGE:
-        external = await ChannelPolicy.of(deps).is_external(client, post.channel, hint=ext_hint)
+        external = await ChannelKinds.of(deps).is_external(client, post.channel, hint=ext_hint)
         kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
-    allowed = await AccessPolicy.of(deps).poster_allowed(client, user)
-    return UnfurlFacts(post.source, post.channel, kind, poster_allowed=allowed)
+    allowed = await AccessLists.of(deps).poster_allowed(client, user)
+    return UnfurlFacts(post.source, post.channel, kind, poster_allowed=allowed, poster_unfurls=poster_unfurls)
 
 
 def _unfurler(client: AsyncWebClient, post: LinkPost, note: str | None) -> Unfurl:

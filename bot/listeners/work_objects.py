@@ -15,15 +15,16 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import slack_error
 from bot.audit import Outcome
-from bot.http.upstream import UpstreamError
-from bot.listeners.access import AccessPolicy
-from bot.listeners.channels import ChannelPolicy
+from bot.deps import Deps
+from bot.gates import ChannelKind, Panel, PanelFacts, decide_panel
+from bot.http.errors import UpstreamError
+from bot.listeners.access import AccessLists
+from bot.listeners.channels import ChannelKinds
 from bot.listeners.middleware import deps_of
+from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices
-from bot.policy import ChannelKind, Panel, PanelFacts, decide_panel
+from bot.listeners.settings import agent_choices, slack_user
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.zendesk.links import ticket_id as ticket_id_of
@@ -31,6 +32,25 @@ from bot.zendesk.links import ticket_id as ticket_id_of
 log = logging.getLogger(__name__)
 NOT_A_TICKET = "This item is not a Zendesk ticket this bot knows."
 REFUSALS = {Panel.REFUSE_NO_CHANNEL: words.DETAILS_NO_CHANNEL, Panel.REFUSE_EXTERNAL: words.DETAILS_EXTERNAL}
+
+
+async def _same_team(
+    deps: Deps, client: AsyncWebClient, event: dict[str, Any], user: str, ours: str | None
+) -> bool:
+    """Whether the user is known to belong to the bot's workspace. Slack's documented event names no
+    team, so without `user_team`/`team` the user's `users.info` `team_id` decides (cached); when Slack
+    cannot say (an error, no team), the user counts as another workspace's: fail closed, as mentions do."""
+    named = event.get("user_team") or event.get("team")
+    if named or not user or not ours:
+        return bool(named) and named == ours
+
+    try:
+        team = (await slack_user(deps, client, user)).get("team", "")
+    except Exception as exc:  # SlackApiError (user_not_found, missing_scope), Slack unreachable
+        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("users.info failed: the Work Object panel is refused", extra={"error": error})
+        return False
+    return bool(team) and team == ours
 
 
 async def entity_details_requested(
@@ -59,12 +79,11 @@ async def entity_details_requested(
             await present(error=wo.refusal(NOT_A_TICKET))
             entry.set(Outcome.INVALID)
             return
-        refusal = await AccessPolicy.of(deps).refusal(client, user, channel)
-        team = event.get("user_team") or event.get("team")
-        foreign = bool(team) and team != context.team_id
+        refusal = await AccessLists.of(deps).refusal(client, user, channel)
+        foreign = refusal is None and not await _same_team(deps, client, event, user, context.team_id)
         kind = ChannelKind.UNKNOWN
         if refusal is None and channel and not foreign:
-            external = await ChannelPolicy.of(deps).is_external(client, channel)
+            external = await ChannelKinds.of(deps).is_external(client, channel)
             kind = ChannelKind.EXTERNAL if external else ChannelKind.INTERNAL
         decision = decide_panel(PanelFacts(channel, kind, refusal, foreign))
         if decision is not Panel.SHOW:

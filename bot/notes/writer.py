@@ -9,7 +9,9 @@ two deployments sharing a Redis never block each other.
 
 Writes use Zendesk's safe update (`safe_update` + the `updated_stamp` just read): an agent's concurrent
 edit makes Zendesk answer 409 instead of being overwritten, and the bot re-reads the ticket and tries
-again. A write is sent once (never retried blind: a timeout may hide a comment that was written); the
+again. The note goes first, alone; the tags and custom fields from Pendo follow in a second safe update,
+so a value Zendesk refuses (422: a field id that does not exist, a value of the wrong type) costs those
+fields only, never the note (one warning line says so). A write is sent once (never retried blind: a timeout may hide a comment that was written); the
 next attempt starts by looking for the marker. The note's figures come from the same `TicketLookup` as
 the Slack answer, so they are the same.
 """
@@ -22,10 +24,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.context.models import CustomerContext, Gap
-from bot.context.tickets import TicketContext, TicketLookup
+from bot.domain.models import CustomerContext, Gap
+from bot.domain.tickets import TicketContext, TicketLookup
 from bot.http.cache import TTLCache
-from bot.http.upstream import AuthError, NotFound, RateLimited, UpstreamError
+from bot.http.errors import AuthError, NotFound, RateLimited, UpstreamError
 from bot.pendo.kinds import PendoLinks
 from bot.pendo.models import Account, Visitor
 from bot.render import note as note_render
@@ -116,7 +118,6 @@ class TicketNotes:
             if note is None:
                 return NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
             changes: dict[str, Any] = {"comment": {"html_body": note.html_body, "public": False}}
-            changes |= await self._fields(tc, bundle)
             try:
                 await self.zendesk.update_ticket(ticket_id, changes, updated_stamp=bundle.ticket.updated_at)
             except TicketConflict:
@@ -127,8 +128,37 @@ class TicketNotes:
             except UpstreamError as exc:
                 return _upstream_result(exc, "write")
             log.info("pendo note written", extra={"ticket": ticket_id, "note": note.kind})
+            await self._write_fields(ticket_id, tc)
             return NoteResult(NoteStatus.WRITTEN, note.kind)
         return NoteResult(NoteStatus.RETRY, "conflict: the ticket kept changing")
+
+    async def _write_fields(self, ticket_id: int, tc: TicketContext) -> None:
+        """Tags and custom fields from Pendo, after the note: a second safe update on a fresh read (409:
+        read again, bounded). Any failure leaves the note as it is and logs one line (a 422 means the
+        settings name a field Zendesk refuses: ZENDESK_FIELD_MAP or ZENDESK_TICKET_TAGS)."""
+        if not (self.settings.zendesk_ticket_tags or self.settings.zendesk_field_map):
+            return
+        problem = "conflict: the ticket kept changing"
+        for _ in range(CONFLICT_TRIES):
+            try:
+                bundle = await self.zendesk.fresh_ticket(ticket_id)
+                changes = await self._fields(tc, bundle)
+                if not changes:
+                    return
+                await self.zendesk.update_ticket(ticket_id, changes, updated_stamp=bundle.ticket.updated_at)
+                return
+            except TicketConflict:
+                continue
+            except TicketUnwritable:
+                problem = "Zendesk refused them (HTTP 422): check ZENDESK_FIELD_MAP's field ids and types"
+                break
+            except UpstreamError as exc:
+                problem = type(exc).__name__
+                break
+        log.warning(
+            "pendo tags and fields not written on the ticket (its note is)",
+            extra={"ticket": ticket_id, "error": problem},
+        )
 
     async def _fields(self, tc: TicketContext, bundle: TicketBundle) -> dict[str, Any]:
         """Tags and custom fields from Pendo (when asked for); tags are the ticket's own plus ours, since
@@ -137,12 +167,17 @@ class TicketNotes:
         if not isinstance(ctx, CustomerContext) or ctx.profile.opted_out:
             return {}
         out: dict[str, Any] = {}
+        tag_fields = self.settings.zendesk_tag_fields if self.settings.zendesk_ticket_tags else []
+        visitor, account = (None, None)
+        if tag_fields or self.settings.zendesk_field_map:
+            visitor, account = await self._records(ctx)
         if self.settings.zendesk_ticket_tags:
-            ours = [t for t in note_render.ticket_tags(ctx) if t not in bundle.ticket.tags]
+            frequency = ctx.usage.frequency.value if ctx.usage is not None else None
+            tags = note_render.ticket_tags(frequency, tag_fields, visitor, account)
+            ours = [t for t in tags if t not in bundle.ticket.tags]
             if ours:
                 out["tags"] = [*bundle.ticket.tags, *ours]
         if self.settings.zendesk_field_map:
-            visitor, account = await self._records(ctx)
             values = note_render.field_values(self.settings.zendesk_field_map, visitor, account)
             if values:
                 out["custom_fields"] = values
@@ -150,7 +185,7 @@ class TicketNotes:
 
     async def _records(self, ctx: CustomerContext) -> tuple[Visitor | None, Account | None]:
         """The visitor's and first account's metadata (cached from the lookup just made)."""
-        pendo = self.tickets.context.pendo
+        pendo = self.tickets.customers.pendo
         try:
             visitor = await pendo.get_visitor(ctx.profile.id)
             first = ctx.profile.account_ids[0] if ctx.profile.account_ids else None

@@ -6,6 +6,7 @@ What the client relies on about Pendo, with the public source for each, is liste
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
@@ -16,7 +17,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient, WireModel
-from bot.http.upstream import AuthError, BadRequest, NotFound, RetryPolicy, Sleep, UpstreamError
+from bot.http.errors import AuthError, BadRequest, NotFound, UpstreamError
+from bot.http.shared import cacheable
+from bot.http.upstream import RetryPolicy, Sleep
 from bot.pendo import queries
 from bot.pendo.kinds import PendoKind
 from bot.pendo.models import Account, CatalogItem, Guide, HistoryItem, MetadataSchema, Visitor
@@ -33,18 +36,18 @@ class _Aggregation(WireModel):
     results: list[Any]
 
 
-_account = TypeAdapter(Account)
-_visitor = TypeAdapter(Visitor)
-_visitors = TypeAdapter(list[Visitor] | None)
-_items = TypeAdapter(list[Any] | None)
-_history_item = TypeAdapter(HistoryItem)
-_catalog = TypeAdapter(list[CatalogItem] | None)
-_guides = TypeAdapter(list[Guide] | None)
-_schema = TypeAdapter(MetadataSchema | None)
-_schema_found = TypeAdapter(MetadataSchema)
-_catalog_by_id = TypeAdapter(dict[str, CatalogItem])
-_aggregation = TypeAdapter(_Aggregation)
-_anything = TypeAdapter(Any)
+_account = cacheable(Account)
+_visitor = cacheable(Visitor)
+_visitors = cacheable(list[Visitor] | None)
+_items = cacheable(list[Any] | None)
+_history_item = cacheable(HistoryItem)
+_catalog = cacheable(list[CatalogItem] | None)
+_guides = cacheable(list[Guide] | None)
+_schema = cacheable(MetadataSchema | None)
+_schema_found = cacheable(MetadataSchema)
+_catalog_by_id = cacheable(dict[str, CatalogItem])
+_aggregation = cacheable(_Aggregation)
+_anything = cacheable(Any)
 
 
 def segment(value: str) -> str:
@@ -123,6 +126,7 @@ class PendoClient(BaseClient):
         self._key = key
         self._catalog_ttl = catalog_ttl
         self._ttl = ttl
+        self._guide_fetches: dict[str, asyncio.Task[dict[str, Guide]]] = {}  # guide id → its fetch now
 
     def _headers(self) -> dict[str, str]:
         return {"x-pendo-integration-key": self._key}
@@ -348,25 +352,50 @@ class PendoClient(BaseClient):
 
     async def guides(self, guide_ids: Iterable[str]) -> dict[str, Guide]:
         """Only the guides asked for (`GET /api/v1/guide?id=a,b`), with their polls, each kept as long as
-        the catalogs: names for the timeline, NPS polls for the survey answers."""
+        the catalogs: names for the timeline, NPS polls for the survey answers. A guide already being
+        fetched (a cold lookup asks for NPS polls and timeline names at once) is waited for, not asked
+        for again."""
         wanted = sorted(set(guide_ids))
         known: dict[str, Guide] = {}
         missing = []
+        fetches: set[asyncio.Task[dict[str, Guide]]] = set()
         for guide_id in wanted:
             cached = self._cache.get(("pendo-guide", guide_id))
             if isinstance(cached, Guide):
                 known[guide_id] = cached
+            elif (running := self._guide_fetches.get(guide_id)) is not None:
+                fetches.add(running)
             else:
                 missing.append(guide_id)
         if missing:
-            items = await self._read(
-                "GET", "/api/v1/guide", "GET /api/v1/guide?id=", _guides, params={"id": ",".join(missing)}
-            )
-            for item in items or []:
-                if item.id in missing:
-                    self._cache.put(("pendo-guide", item.id), item, self._catalog_ttl)
-                    known[item.id] = item
+            fetch = asyncio.ensure_future(self._fetch_guides(missing))
+            self._guide_fetches.update(dict.fromkeys(missing, fetch))
+            fetch.add_done_callback(lambda done: self._fetched(done, missing))
+            fetches.add(fetch)
+        for fetch in fetches:  # shielded: a caller that gives up leaves the fetch to the others
+            found = await asyncio.shield(fetch)
+            known.update({g: found[g] for g in wanted if g in found})
         return known
+
+    async def _fetch_guides(self, ids: list[str]) -> dict[str, Guide]:
+        items = await self._read(
+            "GET",
+            "/api/v1/guide",
+            "GET /api/v1/guide?id=",
+            _guides,
+            params={"id": ",".join(ids), "expand": "*"},  # a guide of any app, as the catalogs
+        )
+        found = {item.id: item for item in items or [] if item.id in ids}
+        for item in found.values():
+            self._cache.put(("pendo-guide", item.id), item, self._catalog_ttl)
+        return found
+
+    def _fetched(self, fetch: asyncio.Task[dict[str, Guide]], ids: list[str]) -> None:
+        for guide_id in ids:
+            if self._guide_fetches.get(guide_id) is fetch:
+                del self._guide_fetches[guide_id]
+        if not fetch.cancelled():
+            fetch.exception()  # retrieved here too: a failure nobody waited for is not logged as lost
 
     async def schema(self, kind: str) -> MetadataSchema:
         """Metadata field descriptors (display names) for "visitor" or "account"."""

@@ -21,6 +21,11 @@ class _WithMetadata(WireModel):
     def meta(self, group: str, field: str) -> Any:
         return (self.metadata.get(group) or {}).get(field)
 
+    def meta_text(self, group: str, field: str) -> str | None:
+        """A text field (e.g. agent/name) as a non-empty string, or None when absent or of another type."""
+        value = self.meta(group, field)
+        return value if isinstance(value, str) and value else None
+
     def meta_int(self, group: str, field: str) -> int | None:
         """A numeric field (e.g. auto/lastvisit, epoch ms) as an int, or None when absent or not a number."""
         value = self.meta(group, field)
@@ -37,7 +42,7 @@ class Visitor(_WithMetadata):
 
     @property
     def name(self) -> str | None:
-        return self.display_name or self.meta("agent", "name")
+        return self.display_name or self.meta_text("agent", "name")
 
     @property
     def all_account_ids(self) -> list[str]:
@@ -53,7 +58,7 @@ class Account(_WithMetadata):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.meta("agent", "name") or self.id
+        return self.name or self.meta_text("agent", "name") or self.id
 
 
 class HistoryItem(WireModel):

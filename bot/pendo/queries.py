@@ -169,7 +169,7 @@ def visitors_with_field(group: str, field: str, values: list[str], limit: int = 
 
 
 # --- one account: the account summary ------------------------------------------------------------------
-ACCOUNT_WINDOW_DAYS = 30  # every account query spans one 30-day period at most
+ACCOUNT_WINDOW_DAYS = 30  # an account query spans one 30-day period (the features per day: both)
 
 
 def account_daily_activity(account_id: str, first_ms: int) -> Pipeline:
@@ -203,24 +203,21 @@ def account_top_visitors(account_id: str, first_ms: int, limit: int) -> Pipeline
     ]
 
 
-def account_features(account_id: str, first_ms: int) -> Pipeline:
-    """Every feature the account used over one 30-day period, with its events, minutes and how many
-    visitors used it: the top features and the account's depth. One row per feature used (no limit: at
-    most the size of the feature catalog)."""
+def account_feature_days(account_id: str, first_ms: int, days: int) -> Pipeline:
+    """Events and minutes per feature and local day for one account over both 30-day periods, as for a
+    visitor (`visitor_feature_days`): the top features, and the distinct features used in each period
+    (the depth and its trend), in one query. At most one row per feature and day."""
     return [
-        _event_source("featureEvents", first_ms, ACCOUNT_WINDOW_DAYS),
+        _event_source("featureEvents", first_ms, days),
         {"filter": f"accountId == {literal(account_id)}"},
-        {
-            "group": {
-                "group": ["featureId"],
-                "fields": [*_EVENTS_AND_MINUTES, {"visitors": {"count": "visitorId"}}],
-            }
-        },
+        {"group": {"group": ["featureId", "day"], "fields": _EVENTS_AND_MINUTES}},
     ]
 
 
 def account_feature_visitors(account_id: str, first_ms: int) -> Pipeline:
-    """One row: how many of the account's visitors used any feature over one 30-day period."""
+    """One row: how many of the account's visitors used any feature over one 30-day period. Its own
+    query: distinct visitors cannot be added up from rows per feature and day, and rows per feature,
+    day and visitor would grow with the account's size."""
     return [
         _event_source("featureEvents", first_ms, ACCOUNT_WINDOW_DAYS),
         {"filter": f"accountId == {literal(account_id)}"},

@@ -5,5 +5,5 @@ What lives here: `model` (the stored `Preferences`, their versioned JSON row, an
 answer for one reader is shaped by, resolved against the workspace defaults; pure) and `store` (one
 small interface, a SQLite file by default and Redis with REDIS_URL).
 
-May import: settings, shared (the Redis link). Layer: with the clients, below the context.
+May import: settings, shared (the Redis link). Layer: with the clients, below the domain.
 """

@@ -7,7 +7,7 @@
   expiry.
 
 Reading never fails an answer: a store that does not answer, or a row that cannot be read, gives the
-workspace defaults and one log line. Saving raises `PreferencesUnavailable`, whose sentence the agent
+workspace defaults and one log line (`load_known` tells "the store did not answer" apart, as None). Saving raises `PreferencesUnavailable`, whose sentence the agent
 sees in the form.
 """
 
@@ -21,7 +21,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from bot.http.shared import MISSING, RedisLink
 from bot.preferences.model import Preferences, from_row
@@ -55,6 +55,8 @@ UNAVAILABLE = (
     "Try again in a minute; meanwhile answers use what you chose before (or the workspace defaults)."
 )
 
+UPDATE_ATTEMPTS = 5  # Redis: a change applied again when another instance changed the row meanwhile
+
 NEWER = (
     "Your preferences can't be saved here: the preferences database was written by a newer version of "
     "the bot. Ask whoever runs the bot to upgrade this instance; meanwhile answers use the workspace defaults."
@@ -71,6 +73,13 @@ class PreferenceStore(ABC):
     async def load(self, team: str, user: str) -> Preferences:
         """What the agent chose; the defaults when the store or the row fails (one log line per outage,
         and one per unreadable row)."""
+        known = await self.load_known(team, user)
+        return Preferences() if known is None else known
+
+    async def load_known(self, team: str, user: str) -> Preferences | None:
+        """What the agent chose, or None when the store did not answer (nobody knows what they chose:
+        a caller for whom a default would do harm, such as the unfurl gate, can tell). An unreadable
+        row is known: its readable choices, else the defaults."""
         try:
             raw = await self._read(team, user)
         except PreferencesUnavailable as exc:
@@ -80,7 +89,7 @@ class PreferenceStore(ABC):
                     "preferences unavailable: the workspace defaults are used until the store answers",
                     extra={"store": self.where, "error": str(exc)},
                 )
-            return Preferences()
+            return None
         if self._failing:
             self._failing = False
             log.warning("preferences available again", extra={"store": self.where})
@@ -93,15 +102,29 @@ class PreferenceStore(ABC):
         return loaded.preferences
 
     async def save(self, team: str, user: str, prefs: Preferences) -> None:
-        """Keep `prefs` (all defaults: the row is removed). Raises PreferencesUnavailable."""
+        """Keep `prefs` whole (all defaults: the row is removed). Raises PreferencesUnavailable. A change
+        made from the form goes through `update`, which keeps what changed meanwhile."""
         if prefs.is_default:
             await self._delete(team, user)
         else:
             await self._write(team, user, prefs.to_row())
 
+    async def update(
+        self, team: str, user: str, change: Callable[[Preferences], Preferences]
+    ) -> tuple[Preferences, Preferences]:
+        """Apply `change` to what is stored at this moment and keep the result, atomically: two quick
+        changes of different choices (two clicks, two instances) both stay. (before, after). Raises
+        PreferencesUnavailable, or what `change` raises (a PreferenceError: nothing is saved)."""
+        return await self._update(team, user, change)
+
     async def reset(self, team: str, user: str) -> None:
         """Back to the workspace defaults. Raises PreferencesUnavailable."""
         await self._delete(team, user)
+
+    @abstractmethod
+    async def _update(
+        self, team: str, user: str, change: Callable[[Preferences], Preferences]
+    ) -> tuple[Preferences, Preferences]: ...
 
     @abstractmethod
     async def _read(self, team: str, user: str) -> str | bytes | None: ...
@@ -211,6 +234,37 @@ class SQLitePreferences(PreferenceStore):
             )
         )
 
+    async def _update(
+        self, team: str, user: str, change: Callable[[Preferences], Preferences]
+    ) -> tuple[Preferences, Preferences]:
+        now = int(self._clock())
+
+        def update(conn: sqlite3.Connection) -> tuple[Preferences, Preferences]:
+            conn.execute("BEGIN IMMEDIATE")  # another process's change waits until this one is kept
+            try:
+                found = conn.execute(
+                    "SELECT row FROM preferences WHERE team_id = ? AND user_id = ?", (team, user)
+                ).fetchone()
+                before = from_row(None if found is None else str(found[0])).preferences
+                after = change(before)
+                if after.is_default:
+                    conn.execute("DELETE FROM preferences WHERE team_id = ? AND user_id = ?", (team, user))
+                else:
+                    conn.execute(
+                        "INSERT INTO preferences (team_id, user_id, row, updated_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (team_id, user_id) DO UPDATE SET row = excluded.row, "
+                        "updated_at = excluded.updated_at",
+                        (team, user, after.to_row(), now),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return before, after
+
+        return await self._run(update)
+
     async def aclose(self) -> None:
         def close() -> None:
             with self._reader_lock:
@@ -284,6 +338,41 @@ class RedisPreferences(PreferenceStore):
     async def _delete(self, team: str, user: str) -> None:
         key = self.key(team, user)
         await self._call(lambda r: r.delete(key))
+
+    async def _update(
+        self, team: str, user: str, change: Callable[[Preferences], Preferences]
+    ) -> tuple[Preferences, Preferences]:
+        """WATCH the key, read, apply, MULTI/EXEC; a change by another instance in between makes EXEC
+        fail, and the change is applied again to what that instance kept."""
+        from redis.exceptions import WatchError
+
+        key = self.key(team, user)
+
+        async def update(r: Any) -> tuple[Preferences, Preferences] | ValueError:
+            async with r.pipeline(transaction=True) as pipe:
+                for _ in range(UPDATE_ATTEMPTS):
+                    try:
+                        await pipe.watch(key)
+                        before = from_row(await pipe.get(key)).preferences
+                        try:
+                            after = change(before)
+                        except ValueError as exc:  # a choice the bot cannot keep: not a Redis failure
+                            return exc
+                        pipe.multi()
+                        if after.is_default:
+                            pipe.delete(key)
+                        else:
+                            pipe.set(key, after.to_row().encode())
+                        await pipe.execute()
+                        return before, after
+                    except WatchError:
+                        continue
+            raise RuntimeError(f"the preferences row kept changing ({UPDATE_ATTEMPTS} attempts)")
+
+        result = await self._call(update)
+        if isinstance(result, ValueError):
+            raise result
+        return cast(tuple[Preferences, Preferences], result)
 
 
 def preference_store(redis: RedisLink, path: str) -> PreferenceStore:

@@ -1,6 +1,6 @@
 """The account summary as Slack messages: compact first, everything on Show more; a choice of accounts.
 
-Pure functions from `bot.context.models` account objects to `{"text", "blocks"}`. Buttons carry an
+Pure functions from `bot.domain.models` account objects to `{"text", "blocks"}`. Buttons carry an
 `AccountRef` (which account, which view); a top visitor's button carries the visitor summary's `ViewRef`,
 so the visitor opens through the same handler as any picked visitor.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, tzinfo
 
-from bot.context.models import (
+from bot.domain.models import (
     AccountChoice,
     AccountContext,
     AccountFigures,
@@ -19,28 +19,23 @@ from bot.context.models import (
 )
 from bot.render import nps as nps_words
 from bot.render import words
+from bot.render.activity import sparkline_block, tops_blocks
 from bot.render.blocks import (
     MAX_BLOCKS,
-    OPEN_ACTION,
-    AccountRef,
     Block,
     Message,
-    ViewRef,
-    account_button,
     actions,
     button,
     context_block,
     esc,
-    gap_block,
     mrkdwn,
     plain,
     section,
-    sparkline_block,
-    tops_blocks,
     typed,
-    view_button,
 )
+from bot.render.buttons import OPEN_ACTION, AccountRef, ViewRef, account_button, view_button
 from bot.render.format import number, plural, sparkline, truncate
+from bot.render.summary import gap_block
 from bot.render.times import slack_date
 
 COMPACT_VISITORS = 3  # top visitors on the first screen
@@ -139,7 +134,8 @@ def _full(ctx: AccountContext) -> list[Block]:
             used = nps_words.account_depth_text(f.depth, f.feature_visitors, f.active_visitors.current)
             fields.append(f"*Features used (30 d)*\n{used}")
     if ctx.nps is not None:
-        fields.append(f"*NPS ({ctx.nps.days} d)*\n{nps_words.account_line(ctx.nps).removeprefix('NPS ')}")
+        nps_text = nps_words.account_line(ctx.nps, period=False).removeprefix("NPS ")
+        fields.append(f"*NPS ({ctx.nps.days} d)*\n{nps_text}")
     fields += [f"*{esc(truncate(m.label, 100))}*\n{esc(truncate(m.value, 300))}" for m in ctx.fields]
     if fields:
         blocks.append({"type": "section", "fields": [mrkdwn(t, 2000) for t in fields[:10]]})

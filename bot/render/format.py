@@ -70,3 +70,15 @@ def _finite(value: object) -> bool:
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def middle(text: str, limit: int) -> str:
+    """`text` cut in the middle to `limit` characters ("Acme Corp…Division 2"), so names that differ only
+    at the end ("… EMEA 1", "… EMEA 2") stay apart when cut."""
+    if len(text) <= limit:
+        return text
+    if limit < 3:
+        return truncate(text, limit)
+    head = limit // 2
+    tail = limit - 1 - head
+    return f"{text[:head].rstrip()}…{text[len(text) - tail :].lstrip()}" if tail else text[:head] + "…"

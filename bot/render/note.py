@@ -6,8 +6,9 @@ filing, links to Pendo. Zendesk stores HTML comments as given and derives the pl
 the last paragraph carries `MARKER` as visible text: the bot finds its own note again by it (before
 writing, so a retried webhook or a restart never writes a second one).
 
-Also the optional ticket fields: `ticket_tags` (Zendesk tag rules: lower case, letters, digits and `_`)
-and `field_values` (Pendo metadata into custom ticket fields).
+Also the optional ticket fields: `ticket_tags` (`pendo_<frequency>`, and `pendo_<field>_<value>` for the
+categorical fields ZENDESK_TAG_FIELDS lists; Zendesk tag rules: lower case, letters of any script, digits
+and `_`) and `field_values` (Pendo metadata into custom ticket fields).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo, Timeline
-from bot.context.tickets import TicketContext
+from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo, Timeline
+from bot.domain.tickets import TicketContext
 from bot.pendo.models import Account, Visitor
 from bot.render import words
 from bot.render.format import KIND_ICON, plural, truncate, when
@@ -30,6 +31,8 @@ NOTE_ENTRIES = 10  # timeline entries in a note: the 24 h before filing, newest 
 CANDIDATES = 10
 TAG_PREFIX = "pendo_"
 TAG_MAX = 80  # Zendesk's longest tag
+TAG_VALUE_MAX = 40  # a longer value is free text, not a category
+TAGS_MAX = 10  # the bot's own tags on one ticket, at most
 
 
 @dataclass(frozen=True)
@@ -136,12 +139,12 @@ def _timeline(t: Timeline) -> str:
 
 
 def _ambiguous(result: Ambiguous, tz: tzinfo, visitor_url: Callable[[str], str]) -> str:
+    """The candidates with links; opted-out visitors are only counted (not even their id is written)."""
     count = len(result.candidates)
+    shown = [c for c in result.candidates if not c.opted_out]
+    opted_out = count - len(shown)
     lines = []
-    for c in result.candidates[:CANDIDATES]:
-        if c.opted_out:
-            lines.append(f"<li>{_e(truncate(c.visitor_id, 100))} (opted out of processing)</li>")
-            continue
+    for c in shown[:CANDIDATES]:
         seen = f"last seen {when(c.last_visit_ms, tz)}" if c.last_visit_ms else "never seen"
         accounts = ", ".join(truncate(a, 60) for a in c.account_ids[:5]) or "no account"
         label = c.name or c.visitor_id
@@ -149,7 +152,9 @@ def _ambiguous(result: Ambiguous, tz: tzinfo, visitor_url: Callable[[str], str])
             f"<li>{_a(visitor_url(c.visitor_id), label)} ({_e(truncate(c.visitor_id, 100))}) · "
             f"{_e(seen)} · Accounts: {_e(accounts)}</li>"
         )
-    more = f"<p>and {count - CANDIDATES} more</p>" if count > CANDIDATES else ""
+    more = f"<p>and {len(shown) - CANDIDATES} more</p>" if len(shown) > CANDIDATES else ""
+    if opted_out:
+        more += f"<p>{plural(opted_out, 'visitor')} opted out of processing: not shown.</p>"
     return (
         f"<p>{count} Pendo visitors have the requester's email, so the bot does not guess. "
         f"Open the right one in Pendo:</p><ul>{''.join(lines)}</ul>{more}"
@@ -162,24 +167,57 @@ def has_marker(text: str | None) -> bool:
 
 # --- tags and custom fields -------------------------------------------------------------------------------
 def tag(*parts: str) -> str | None:
-    """A Zendesk tag from words: lower case, runs of anything but letters and digits become one `_`."""
+    """A Zendesk tag from words: lower case, runs of anything but letters and digits (of any script:
+    Zendesk allows Unicode letters) become one `_`."""
     raw = "_".join(parts).lower()
-    slug = re.sub(r"[^a-z0-9]+", "_", raw).strip("_")
+    slug = re.sub(r"[\W_]+", "_", raw).strip("_")
     return (TAG_PREFIX + slug)[:TAG_MAX].rstrip("_") if slug else None
 
 
-def ticket_tags(ctx: CustomerContext) -> list[str]:
-    """`pendo_daily` (how active), and `pendo_<field>_<value>` for the first account's fields."""
-    if ctx.profile.opted_out:
-        return []
-    out: list[str] = []
-    if ctx.usage is not None:
-        out.append(tag(ctx.usage.frequency.value) or "")
-    first = ctx.profile.account_ids[0] if ctx.profile.account_ids else None
-    for a in ctx.accounts:
-        if a.id == first and not a.opted_out:
-            out += [tag(f.label, f.value) or "" for f in a.fields]
-    return list(dict.fromkeys(t for t in out if t))
+_NUMBER = re.compile(r"[-+]?[\d\s.,]*\d[\d\s.,]*%?")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(\b|T).*|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+
+
+def tag_word(value: object) -> str | None:
+    """A metadata value as a tag's last word, or None when it is not a category: numbers (and number-like
+    text), dates, anything with an `@` (an email), text over TAG_VALUE_MAX characters, lists, nothing."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str):
+        return None  # numbers (a date in Pendo is a number too), lists, objects, None
+    text = value.strip()
+    if not text or len(text) > TAG_VALUE_MAX or "@" in text:
+        return None
+    if _NUMBER.fullmatch(text) or _DATE.fullmatch(text):
+        return None
+    return text
+
+
+def ticket_tags(
+    frequency: str | None,
+    tag_fields: Sequence[str],
+    visitor: Visitor | None,
+    account: Account | None,
+) -> list[str]:
+    """`pendo_<frequency>` (how active), then `pendo_<field>_<value>` for each ZENDESK_TAG_FIELDS entry
+    whose value (the visitor's, else the first account's) is a category (`tag_word`); TAGS_MAX at most."""
+    out = [tag(frequency) if frequency else None]
+    for path in tag_fields:
+        group, _, name = path.partition("/")
+        word = tag_word(_value(group, name, visitor, account))
+        out.append(tag(name, word) if word is not None else None)
+    return list(dict.fromkeys(t for t in out if t))[:TAGS_MAX]
+
+
+def _value(group: str, name: str, visitor: Visitor | None, account: Account | None) -> object:
+    """The visitor's value for group/name, else the account's (never a do-not-process record's)."""
+    value = None
+    for record in (visitor, account):
+        if record is not None and not record.do_not_process:
+            value = record.meta(group, name)
+            if value not in (None, ""):
+                break
+    return value
 
 
 def field_values(
@@ -190,12 +228,7 @@ def field_values(
     out: list[dict[str, object]] = []
     for path, field_id in field_map:
         group, _, name = path.partition("/")
-        value = None
-        for record in (visitor, account):
-            if record is not None and not record.do_not_process:
-                value = record.meta(group, name)
-                if value not in (None, ""):
-                    break
+        value = _value(group, name, visitor, account)
         if value not in (None, ""):
             out.append({"id": field_id, "value": str(value)[:1000]})
     return out

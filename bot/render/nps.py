@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.context.models import AccountNps, Depth, NpsAnswer, NpsCategory
+from bot.domain.models import AccountNps, Depth, NpsAnswer, NpsCategory
 from bot.render.format import esc, number, plural, truncate, when
 from bot.render.times import slack_date, span
 
@@ -21,7 +21,8 @@ ICON = {NpsCategory.PROMOTER: "💚", NpsCategory.PASSIVE: "😐", NpsCategory.D
 
 # --- depth ---------------------------------------------------------------------------------------------
 def depth_change(d: Depth) -> str | None:
-    """ "▲ 4" / "▼ 2" / "no change" against the previous 30 days; None when not compared."""
+    """ "▲ 4" / "▼ 2" / "no change" against the previous 30 days; None when not compared. A bare "▲ 4"
+    reads like a percentage next to "▼ 6%": `depth_text` and `depth_field` say what it is compared with."""
     change = d.change
     if change is None:
         return None
@@ -30,24 +31,30 @@ def depth_change(d: Depth) -> str | None:
     return f"{'▲' if change > 0 else '▼'} {abs(change)}"
 
 
-def depth_text(d: Depth) -> str:
-    """ "23 of 140 features (16%), ▲ 4"; "23 features" when the catalog is unknown."""
+def depth_text(d: Depth, *, compared: bool = True) -> str:
+    """ "23 of 140 features (16%), ▲ 4 vs previous 30 d" (without `compared`, where room is short:
+    "…, ▲ 4"); "23 features" when the catalog is unknown."""
     text = (
         f"{number(d.used)} of {plural(d.catalog, 'feature')} ({d.percent}%)"
         if d.catalog
         else plural(d.used, "feature")
     )
     change = depth_change(d)
-    return f"{text}, {change}" if change else text
+    if not change:
+        return text
+    return f"{text}, {_compared(d) if compared else change}"
+
+
+def _compared(d: Depth) -> str:
+    """ "▲ 4 vs previous 30 d", or "no change"."""
+    change = depth_change(d)
+    return f"{change} vs previous 30 d" if change and change != "no change" else change or ""
 
 
 def depth_field(d: Depth) -> str:
     """The value of a "Features used (30 d)" field: "23 of 140 (16%) · ▲ 4 vs previous 30 d"."""
     text = f"{number(d.used)} of {number(d.catalog)} ({d.percent}%)" if d.catalog else number(d.used)
-    change = depth_change(d)
-    if change and change != "no change":
-        return f"{text} · {change} vs previous 30 d"
-    return f"{text} · {change}" if change else text
+    return f"{text} · {_compared(d)}" if depth_change(d) else text
 
 
 def account_depth_text(d: Depth, feature_visitors: int | None, active_visitors: int) -> str:
@@ -73,13 +80,25 @@ def relative_to_ticket(ts_ms: int, ticket_ms: int) -> str:
     return f"{amount} {side} the ticket"
 
 
+def comment_lines(comment: str) -> list[str]:
+    """A comment's non-empty lines, each with its runs of spaces made one."""
+    return [" ".join(line.split()) for line in comment.splitlines() if line.strip()]
+
+
 def first_line(comment: str, limit: int = COMPACT_COMMENT) -> tuple[str, bool]:
-    """The comment's first non-empty line cut to `limit`, and whether anything was left out."""
-    lines = [line.strip() for line in comment.strip().splitlines() if line.strip()]
+    """The comment's first non-empty line cut to `limit` at a word boundary (a word longer than half the
+    room is cut inside), and whether anything was left out."""
+    lines = comment_lines(comment)
     if not lines:
         return "", False
-    cut = truncate(" ".join(lines[0].split()), limit)
-    return cut, len(lines) > 1 or cut != lines[0]
+    line = lines[0]
+    if len(line) <= limit:
+        return line, len(lines) > 1
+    room = line[: max(0, limit - 1)]
+    space = room.rfind(" ")
+    if space >= limit // 2:
+        room = room[:space]
+    return room.rstrip(" ,;:-") + "…", True
 
 
 def quoted(text: str) -> str:
@@ -118,8 +137,7 @@ def answer_section(a: NpsAnswer, ticket_ms: int | None) -> str:
         parts.append(esc(truncate(a.survey, 80)))
     text = f"{ICON[a.category]} " + " · ".join(parts)
     if a.comment:
-        lines = [" ".join(line.split()) for line in a.comment.strip().splitlines() if line.strip()]
-        text += "\n" + quoted(truncate("\n".join(lines), FULL_COMMENT))
+        text += "\n" + quoted(truncate("\n".join(comment_lines(a.comment)), FULL_COMMENT))
     return text
 
 
@@ -130,19 +148,22 @@ def answer_text(a: NpsAnswer, ticket_ms: int | None, tz: tzinfo) -> list[str]:
     survey = f", {a.survey}" if a.survey else ""
     lines = [f"NPS: {a.score} ({a.category.value}), {relative}{at}{survey}"]
     if a.comment:
-        lines += [f"  > {line}" for line in a.comment.strip().splitlines()]
+        lines += [f"  > {line}" for line in comment_lines(a.comment)]
     return lines
 
 
 # --- an account ------------------------------------------------------------------------------------------
-def account_line(n: AccountNps) -> str:
-    """ "NPS 20 · 5 answers in 90 d (3 promoters, 2 detractors)"."""
+def account_line(n: AccountNps, *, period: bool = True) -> str:
+    """ "NPS 20 · 5 people answered in 90 d (3 promoters, 2 detractors)": each person's latest answer
+    counts once. Without `period`, for a place whose title says it already ("NPS (90 d)")."""
     counts = [
         plural(count, name)
         for count, name in ((n.promoters, "promoter"), (n.passives, "passive"), (n.detractors, "detractor"))
         if count
     ]
-    return f"NPS {n.score} · {plural(n.responses, 'answer')} in {n.days} d ({', '.join(counts)})"
+    people = f"{number(n.responses)} {'person' if n.responses == 1 else 'people'} answered"
+    within = f" in {n.days} d" if period else ""
+    return f"NPS {n.score} · {people}{within} ({', '.join(counts)})"
 
 
 def who(a: NpsAnswer) -> str:

@@ -119,12 +119,12 @@ def settings_blocks(form: SettingsForm) -> list[Block]:
     # --- unfurls of my links
     unfurl = "on" if mine.unfurl_my_links else "off"
     unfurl_options = [_option(label, value) for value, label in UNFURL_LABELS.items()]
-    blocks.append(
-        section(
-            f"*Zendesk ticket links you post*\n{UNFURL_LABELS[unfurl]} · "
-            f"{_whose(prefs.unfurl_my_links is not None)}"
-        )
+    unfurl_now = (
+        f"{UNFURL_LABELS[unfurl]} · _yours_"
+        if prefs.unfurl_my_links is not None
+        else "_default: on (channel rules still apply)_"  # "on" is not "Pendo data in every channel"
     )
+    blocks.append(section(f"*Zendesk ticket links you post*\n{unfurl_now}"))
     blocks.append(_radio(f"prefs_unfurl.{rev}", f"{ACTION}:unfurl", unfurl_options, unfurl))
 
     # --- metadata fields
@@ -279,6 +279,17 @@ def _zone_select(chosen: str | None, slack_tz: str | None) -> dict[str, Any]:
         "placeholder": {"type": "plain_text", "text": "Choose a time zone"},
         "option_groups": groups,
         "initial_option": initial,
+    }
+
+
+def loading_modal() -> dict[str, Any]:
+    """What `/pendo settings` opens at once (Slack's trigger lasts 3 s); the form replaces it."""
+    return {
+        "type": "modal",
+        "callback_id": MODAL,
+        "title": {"type": "plain_text", "text": "Pendo preferences"},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [section("⏳ Loading your preferences…")],
     }
 
 

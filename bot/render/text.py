@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.context.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
-from bot.context.tickets import TicketContext
+from bot.domain.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
+from bot.domain.tickets import TicketContext
 from bot.render import nps as nps_words
 from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
 from bot.render.words import activity, no_pendo, ticket_channel, ticket_priority, ticket_status_label

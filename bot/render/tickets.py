@@ -8,28 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
-from bot.context.tickets import TicketContext
+from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
+from bot.domain.tickets import TicketContext
 from bot.render import words
-from bot.render.blocks import (
-    OPEN_ACTION,
-    UNFURL_CANDIDATES,
-    Block,
-    ViewRef,
-    actions,
-    button,
-    candidate_blocks,
-    context_block,
-    esc,
-    gap_block,
-    link,
-    mrkdwn,
-    recent_lines,
-    section,
-    view_button,
-    who_lines,
-)
+from bot.render.blocks import Block, actions, button, context_block, esc, link, mrkdwn, section
+from bot.render.buttons import OPEN_ACTION, ViewRef, view_button
 from bot.render.format import truncate
+from bot.render.messages import UNFURL_CANDIDATES, candidate_blocks
+from bot.render.summary import gap_block, recent_lines, who_lines
 from bot.render.times import slack_date
 from bot.zendesk.models import TicketBundle
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from bot.context.models import Frequency, Gap, NotFoundInPendo
-from bot.context.tickets import NoPendo
-from bot.http.upstream import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
+from bot.domain.models import Frequency, Gap, NotFoundInPendo
+from bot.domain.tickets import NoPendo
+from bot.http.errors import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
 
 # Zendesk's status categories. With custom statuses, `status` is the category; its agent label would
 # come from the `custom_statuses` sideload.

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
-from bot.context.tickets import TicketContext
+from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
+from bot.domain.tickets import TicketContext
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.format import number, plural, truncate

@@ -2,9 +2,13 @@
 
 Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pendo-nps.md, part A):
 - `PUT /api/v2/tickets/{id}.json`: `comment` (`body` or `html_body`, `public` true unless said
-  otherwise) is added and shown by `GET …/comments.json`; `tags` replaces the list; `custom_fields`
-  sets the fields given. `safe_update` with an `updated_stamp` other than the ticket's `updated_at` is
-  409 with Zendesk's "UpdateConflict" body. A closed ticket is 422. Each update moves `updated_at` on.
+  otherwise) is added and shown by `GET …/comments.json`; `tags` replaces the list (lower-cased, and a
+  tag with spaces becomes several, as Zendesk does); `custom_fields` sets the fields given, each checked
+  against the account's ticket fields (`ticket_fields`: id → type): an unknown id or a value of the wrong
+  type is 422 "RecordInvalid" and nothing of the update is applied. `safe_update` with an
+  `updated_stamp` other than the ticket's `updated_at` is 409 with Zendesk's "UpdateConflict" body. A
+  closed ticket is 422. `updated_at` is the real clock in whole seconds, as Zendesk's: two updates within
+  one second leave the same stamp (so a safe update cannot tell them apart, as on the real service).
 - Limits: 30 updates per ticket per 10 minutes per user, and 100 Update Ticket calls per minute for the
   account; over either, 429 with `Retry-After` (seconds). Both are parameters.
 - `POST /api/v2/tickets.json` files a ticket (its description is the first, public comment) and runs the
@@ -12,7 +16,7 @@ Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pe
   `notification_webhook` action sends its body (placeholders `{{ticket.id}}` and
   `{{ticket.requester.email}}` filled in) to the webhook's endpoint, signed as Zendesk signs:
   `base64(HMAC-SHA256(secret, timestamp + body))`, timestamp in ISO 8601.
-- Webhooks (`/api/v2/webhooks`, their `signing_secret`), triggers (`/api/v2/triggers`), `users/me`.
+- Webhooks (`/api/v2/webhooks`; each signs with its own secret), triggers (`/api/v2/triggers`), `users/me`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import base64
 import copy
 import hashlib
 import hmac
+import html
 import json
 import re
 import secrets
@@ -54,6 +59,63 @@ CLOSED = {
 }
 
 
+# The sample account's custom ticket fields (id → Zendesk field type), as `GET /api/v2/ticket_fields`
+# would list them; ZENDESK_FIELD_MAP in the tests and the demo names these.
+TICKET_FIELDS: dict[int, str] = {
+    360001234: "text",  # Pendo plan
+    360001235: "tagger",  # Pendo frequency (a drop-down)
+    360001236: "integer",  # Pendo seats
+    360001237: "decimal",
+    360001238: "checkbox",
+    360001239: "date",
+    360001240: "multiselect",
+}
+
+
+def invalid_field(field_id: object, problem: str) -> Json:
+    """Zendesk's 422 for a custom field it refuses (RecordInvalid, details per field)."""
+    return {
+        "error": "RecordInvalid",
+        "description": "Record validation errors",
+        "details": {"base": [{"description": f"{problem}", "error": "InvalidValue", "field_key": field_id}]},
+    }
+
+
+def _field_problem(kinds: dict[int, str], entry: object) -> tuple[object, str] | None:
+    """Why Zendesk would refuse one `custom_fields` entry, or None."""
+    if not isinstance(entry, dict) or "id" not in entry:
+        return None, "Custom field entries need an id"
+    raw_id = entry["id"]
+    field_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
+    if field_id is None and isinstance(raw_id, str) and raw_id.isdigit():
+        field_id = int(raw_id)
+    kind = kinds.get(field_id) if field_id is not None else None
+    if kind is None:
+        return raw_id, f"Custom field {raw_id} does not exist"
+    value = entry.get("value")
+    if value is None or value == "":
+        return None  # clears the field
+    ok = {
+        "text": isinstance(value, str),
+        "textarea": isinstance(value, str),
+        "tagger": isinstance(value, str) and " " not in value.strip(),
+        "regexp": isinstance(value, str),
+        "integer": (isinstance(value, int) and not isinstance(value, bool))
+        or (isinstance(value, str) and re.fullmatch(r"-?\d+", value) is not None),
+        "decimal": (isinstance(value, int | float) and not isinstance(value, bool))
+        or (isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value) is not None),
+        "checkbox": isinstance(value, bool),
+        "date": isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None,
+        "multiselect": isinstance(value, list) and all(isinstance(v, str) for v in value),
+    }.get(kind, False)
+    return None if ok else (field_id, f"{kind.capitalize()} field {field_id}: value is invalid")
+
+
+def zendesk_tags(tags: list[Any]) -> list[str]:
+    """Tags as Zendesk keeps them: lower case, a tag with spaces split into several, no repeats."""
+    return list(dict.fromkeys(part for t in tags for part in str(t).lower().split()))
+
+
 def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -64,8 +126,6 @@ def _ms(text: str) -> int:
 
 def plain_text(html_body: str) -> str:
     """What Zendesk keeps as `body` for an HTML comment: the text, tags gone, entities read."""
-    import html
-
     text = re.sub(r"<(br|/p|/li|/div)\s*/?>", "\n", html_body, flags=re.I)
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
@@ -88,6 +148,7 @@ class Helpdesk:
     per_ticket: tuple[int, float] = (30, 600.0)  # updates, seconds: per ticket and user
     per_account: tuple[int, float] = (100, 60.0)  # Update Ticket calls, seconds: for the account
     clock: Callable[[], float] = time.time
+    ticket_fields: dict[int, str] = field(default_factory=lambda: dict(TICKET_FIELDS))
     webhook_transport: httpx.AsyncBaseTransport | None = None  # where signed webhooks go (default: network)
     tickets: dict[int, Json] = field(default_factory=dict)
     comments: dict[int, list[Json]] = field(default_factory=dict)
@@ -130,7 +191,7 @@ class Helpdesk:
             "body": text,
             "html_body": html_body
             if html_body is not None
-            else f'<div class="zd-comment"><p>{text}</p></div>',
+            else f'<div class="zd-comment"><p>{html.escape(text)}</p></div>',  # text is text, never markup
             "plain_body": text,
             "public": public,
             "attachments": [],
@@ -195,7 +256,12 @@ class Helpdesk:
             stamp = changes.get("updated_stamp")
             if not isinstance(stamp, str) or _ms(stamp) != _ms(ticket["updated_at"]):
                 return JSONResponse(CONFLICT, status_code=409)
-        now_ms = max(int(self.clock() * 1000), _ms(ticket["updated_at"]) + 1000)
+        fields = changes.get("custom_fields")
+        for entry in fields if isinstance(fields, list) else []:
+            problem = _field_problem(self.ticket_fields, entry)
+            if problem is not None:
+                return JSONResponse(invalid_field(*problem), status_code=422)
+        now_ms = int(self.clock()) * 1000  # whole seconds, the real clock: the same second, the same stamp
         events: list[Json] = []
         comment = changes.get("comment")
         if isinstance(comment, dict):
@@ -209,7 +275,7 @@ class Helpdesk:
             self.comments[ticket_id].append(added)
             events.append(added)
         if isinstance(changes.get("tags"), list):
-            ticket["tags"] = list(dict.fromkeys(str(t) for t in changes["tags"]))
+            ticket["tags"] = zendesk_tags(changes["tags"])
         if isinstance(changes.get("custom_fields"), list):
             by_id = {f["id"]: f for f in ticket["custom_fields"]}
             for f in changes["custom_fields"]:
@@ -360,16 +426,6 @@ class Helpdesk:
         data = json.loads(await request.body())["webhook"]
         self.webhooks[webhook_id] |= {k: v for k, v in data.items() if k != "id"}
         return Response(status_code=204)
-
-    async def webhook_secret(self, request: Request) -> Response:
-        webhook_id = request.path_params["webhook_id"]
-        if webhook_id not in self.webhooks:
-            return JSONResponse(
-                {"errors": [{"code": "WebhookNotFound", "title": "Not found"}]}, status_code=404
-            )
-        return JSONResponse(
-            {"signing_secret": {"algorithm": "sha256", "secret": self.secrets_by_webhook[webhook_id]}}
-        )
 
     async def list_triggers(self, request: Request) -> Response:
         return JSONResponse(

@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.sample.aggregation import EventIndex, PipelineError, bounds, run_pipeline
 from bot.sample.controls import ControlsMiddleware, FakeControls
 from bot.sample.credentials import SAMPLE_PENDO_KEY
-from bot.sample.data import DAY_MS, RawEvent, Workspace, hash_id
+from bot.sample.data import APP_ID, DAY_MS, RawEvent, Workspace, hash_id
 
 HistoryReading = Literal["calendar", "24h"]
 HISTORY_READINGS: tuple[HistoryReading, ...] = ("calendar", "24h")
@@ -189,9 +189,14 @@ def create_pendo_app(
         return JSONResponse(ws.accounts[account_id])
 
     async def catalog(request: Request) -> Response:
+        """A list of pages, features, track types or guides. Without `expand=*` Pendo answers for the
+        subscription's default app only; with it, for every app (Zendo added it in 2024 "to fetch
+        features, pages, and trackTypes from all apps of the sub")."""
         items = catalogs.get(request.path_params["kind"])
         if items is None:
             return _error(404, "not found")
+        if request.query_params.get("expand") != "*":
+            items = [i for i in items if i.get("appId", APP_ID) == APP_ID]
         if ids := request.query_params.get("id"):
             wanted = set(ids.split(","))
             items = [i for i in items if i["id"] in wanted]

@@ -11,6 +11,7 @@ import asyncio
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from bot.sample.work_objects import present_details_errors, unfurl_metadata_erro
 
 BOT_USER_ID = "UBOT0001"
 TEAM_ID = "T0001"
+TRIGGER_TTL = 3.0  # Slack: a trigger_id "expires in three seconds" (views.open: expired_trigger_id)
 
 
 @dataclass
@@ -47,8 +49,14 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
     user_zones: dict[str, str] = field(default_factory=dict)  # user → profile time zone (users.info)
+    user_teams: dict[str, str] = field(default_factory=dict)  # user → home team (Slack Connect guests)
+    user_names: dict[str, str] = field(default_factory=dict)  # user → profile real name (users.info)
+    token_bots: dict[str, str] = field(default_factory=dict)  # bot token → another app's bot id (auth.test)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
     homes: dict[str, str] = field(default_factory=dict)  # user → the id of their published Home view
+    method_delays: dict[str, float] = field(default_factory=dict)  # method → seconds before Slack answers
+    trigger_ttl: float = TRIGGER_TTL
+    exchanged: set[str] = field(default_factory=set)  # trigger_ids already used to open a view
     _seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -80,6 +88,12 @@ class FakeSlack:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(fresh, name))
 
+    def issue_trigger(self) -> str:
+        """A trigger_id as Slack puts in an interaction payload; this fake's (and the demo page's) start
+        with the epoch milliseconds they were issued at, so views.open can tell when one expired."""
+        token = uuid.uuid4().hex
+        return f"{int(time.time() * 1000)}.{int(token[:8], 16)}.{token[8:20]}"
+
     def by_method(self, method: str) -> list[dict[str, Any]]:
         return [c.body for c in self.calls if c.method == method]
 
@@ -106,8 +120,13 @@ def _user_info(state: FakeSlack, user: str) -> dict[str, Any]:
         "ok": True,
         "user": {
             "id": user,
-            "team_id": TEAM_ID,
-            "name": user.lower(),
+            "team_id": state.user_teams.get(user, TEAM_ID),  # an external member's own workspace
+            "name": user.lower(),  # the legacy handle
+            "real_name": state.user_names.get(user, f"Agent {user}"),
+            "profile": {
+                "display_name": "",  # what Slack has for someone who never set one
+                "real_name": state.user_names.get(user, f"Agent {user}"),
+            },
             "deleted": False,
             "is_bot": False,
             "tz": zone,
@@ -128,8 +147,10 @@ def _view_call(state: FakeSlack, method: str, body: dict[str, Any]) -> dict[str,
             view = None
     if not isinstance(view, dict) or not isinstance(view.get("blocks", []), list):
         return {"ok": False, "error": "invalid_arguments"}
-    if method in ("views.open", "views.push") and not body.get("trigger_id"):
-        return {"ok": False, "error": "invalid_trigger_id"}
+    if method in ("views.open", "views.push"):
+        refused = _trigger_refused(state, str(body.get("trigger_id") or ""))
+        if refused:
+            return {"ok": False, "error": refused}
     if method == "views.publish":
         if view.get("type") != "home":
             return {"ok": False, "error": "invalid_arguments"}
@@ -147,9 +168,30 @@ def _view_call(state: FakeSlack, method: str, body: dict[str, Any]) -> dict[str,
     sent_hash = body.get("hash")
     if sent_hash and kept is not None and sent_hash != kept["hash"]:
         return {"ok": False, "error": "hash_conflict"}
-    stored = {**view, "id": view_id, "hash": f"{time.time():.6f}.{view_id}", "state": {"values": {}}}
+    stored = {
+        **view,
+        "id": view_id,
+        "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        "state": {"values": {}},
+    }
     state.views[view_id] = stored
     return {"ok": True, "view": stored}
+
+
+def _trigger_refused(state: FakeSlack, trigger: str) -> str | None:
+    """Slack's error for a trigger_id that cannot open a view: none, used already, or older than 3 s.
+    A trigger whose issue time this fake cannot read (a test's "1.2.3") is taken as fresh."""
+    if not trigger:
+        return "invalid_trigger_id"
+    issued = trigger.partition(".")[0]
+    if not (issued.isdigit() and len(issued) == 13):
+        return None
+    if trigger in state.exchanged:
+        return "exchanged_trigger_id"
+    if time.time() - int(issued) / 1000 > state.trigger_ttl:
+        return "expired_trigger_id"
+    state.exchanged.add(trigger)
+    return None
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -175,6 +217,8 @@ def create_slack_app(state: FakeSlack) -> Starlette:
         method = request.path_params["method"]
         body = await _body(request)
         call = state.record(state.calls, SlackCall(method, body))
+        if state.method_delays.get(method):
+            await asyncio.sleep(state.method_delays[method])
         result = _answer(method, body, request.headers.get("authorization", ""))
         call.result = result
         return JSONResponse(result)
@@ -192,7 +236,7 @@ def create_slack_app(state: FakeSlack) -> Starlette:
                 "user": "pendo",
                 "team_id": TEAM_ID,
                 "user_id": BOT_USER_ID,
-                "bot_id": "BBOT0001",
+                "bot_id": state.token_bots.get(authorization.removeprefix("Bearer ").strip(), "BBOT0001"),
             }
         if method == "chat.unfurl" and unfurl_metadata_errors(body):
             return {"ok": False, "error": "invalid_metadata", "detail": unfurl_metadata_errors(body)}

@@ -184,7 +184,6 @@ def create_zendesk_app(
             Route("/api/v2/webhooks", desk.list_webhooks, methods=["GET"]),
             Route("/api/v2/webhooks", desk.create_webhook, methods=["POST"]),
             Route("/api/v2/webhooks/{webhook_id}", desk.update_webhook, methods=["PUT", "PATCH"]),
-            Route("/api/v2/webhooks/{webhook_id}/signing_secret", desk.webhook_secret, methods=["GET"]),
             Route("/api/v2/triggers.json", desk.list_triggers, methods=["GET"]),
             Route("/api/v2/triggers.json", desk.save_trigger, methods=["POST"]),
             Route("/api/v2/triggers/{trigger_id}", desk.save_trigger, methods=["PUT"]),

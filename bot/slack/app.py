@@ -26,9 +26,9 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import slack_error
 from bot.deps import Deps
 from bot.listeners import register_listeners
+from bot.listeners.replies import slack_error
 from bot.settings import Settings
 from bot.slack.http import SlackHTTP, install
 
@@ -123,7 +123,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     return client
 
 
-async def start(app: AsyncApp) -> None:
+async def start(app: AsyncApp, deps: Deps | None = None) -> None:
     """Start-up work, before the first request: the bot's identity (auth.test).
 
     Bolt's async app otherwise calls auth.test inside the first request from Slack, which then misses
@@ -144,6 +144,8 @@ async def start(app: AsyncApp) -> None:
         return
     for authorization in authorizations:
         authorization.auth_test_result = identity
+    if deps is not None:  # Slack-side keys follow the install, not the token
+        deps.slack_installed(identity.get("team_id"), identity.get("bot_id"))
     log.info("signed in to Slack", extra={"team_id": identity.get("team_id"), "bot": identity.get("user_id")})
 
 

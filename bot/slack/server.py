@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot import metrics, metrics_endpoint
+from bot import metrics
 from bot.deps import Deps
+from bot.endpoints import prometheus
+from bot.endpoints.zendesk_webhook import webhook_server
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app, start
-from bot.zendesk_hook import webhook_server
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,12 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
             metrics.acked(kind, time.perf_counter() - arrived)
 
     app = build_app(settings, deps)
-    await start(app)
+    await start(app, deps)
     assert settings.slack_app_token is not None
     handler = TimedSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     stop_metrics = None
     if settings.metrics_port is not None:
-        stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
+        stop_metrics = await prometheus.start_listener(settings.metrics_host, settings.metrics_port)
     log.info(f"Socket Mode: {description}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

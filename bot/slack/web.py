@@ -1,5 +1,5 @@
 """HTTP mode: a Starlette app with /slack/events (commands, events, interactivity), /healthz, /readyz,
-and /metrics when METRICS_TOKEN is set (`bot.metrics_endpoint`; the ack time of every Slack request is
+and /metrics when METRICS_TOKEN is set (`bot.endpoints.prometheus`; the ack time of every Slack request is
 measured here, from its arrival to the response's first byte).
 
 In front of Bolt sits `SlackRequestGate`, a raw ASGI middleware that refuses what Slack would never send
@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
+from pydantic import TypeAdapter
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -36,15 +37,19 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import metrics, metrics_endpoint
+from bot import metrics
 from bot.deps import Deps
-from bot.http.upstream import SEND_MONITOR, UpstreamError
+from bot.endpoints import prometheus
+from bot.endpoints.zendesk_webhook import zendesk_webhook_route
+from bot.http.bodies import length_problem, read_capped
+from bot.http.errors import UpstreamError
+from bot.http.upstream import SEND_MONITOR
 from bot.inflight import InFlight
 from bot.slack.app import start
-from bot.zendesk_hook import zendesk_webhook_route
 
 log = logging.getLogger(__name__)
 READY_TTL = 30.0
+_READY = TypeAdapter(str)  # a shared "readyz" entry: the failure's sentence, or "" when ready
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a link_shared or block_actions body well under 100 kB
 SIGNATURE_WINDOW = 300  # seconds: Slack's own rule for the request timestamp, and the replay memory
 SLACK_PATH = "/slack/events"
@@ -96,12 +101,10 @@ class SlackRequestGate:
             await _plain(send, 503, "shutting down", [(b"retry-after", b"5")])
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            return await self._refuse(
-                send, 413 if declared.isdigit() else 400, "body too large or bad length"
-            )
-        body = await _read_capped(receive, MAX_BODY)
+        refused = length_problem(headers.get("content-length"), MAX_BODY)
+        if refused is not None:
+            return await self._refuse(send, *refused)
+        body = await read_capped(receive, MAX_BODY)
         if body is None:
             return await self._refuse(send, 413, "body too large")
         if self._secret is not None:
@@ -178,23 +181,6 @@ class SlackRequestGate:
     async def _refuse(self, send: Send, status: int, reason: str) -> None:
         log.warning("slack request refused", extra={"status": status, "reason": reason})
         await _plain(send, status, reason)
-
-
-async def _read_capped(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it passes `limit` bytes (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def payload_problem(content_type: str, body: bytes) -> str | None:
@@ -341,7 +327,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         key; checked against Pendo at most every 30 s, however often the probe asks. A failure is kept for
         the interval too, so an unhealthy Pendo is not asked harder by probes (concurrent ones share one
         check)."""
-        failure = await deps.memo.get_or_load(("readyz",), READY_TTL, pendo_failure)
+        failure = await deps.memo.get_or_load(("readyz",), READY_TTL, pendo_failure, expect=_READY)
         checks = {"settings": "ok", "pendo": failure or "ok"}
         return JSONResponse(checks, status_code=503 if failure else 200)
 
@@ -349,10 +335,10 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await start(bolt)
+        await start(bolt, deps)
         stop_metrics = None
         if settings.metrics_port is not None:
-            stop_metrics = await metrics_endpoint.start_listener(settings.metrics_host, settings.metrics_port)
+            stop_metrics = await prometheus.start_listener(settings.metrics_host, settings.metrics_port)
         yield
         await deps.inflight.drain()
         if stop_metrics is not None:
@@ -366,7 +352,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     ]
     if settings.metrics_token is not None:
         token = settings.metrics_token.get_secret_value()
-        routes.append(Route("/metrics", metrics_endpoint.token_route(token), methods=["GET"]))
+        routes.append(Route("/metrics", prometheus.token_route(token), methods=["GET"]))
     webhook = zendesk_webhook_route(deps)  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
     if webhook is not None:
         routes.append(webhook)

@@ -21,16 +21,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient
-from bot.http.upstream import (
-    AuthError,
-    BadResponse,
-    Forbidden,
-    NotFound,
-    RetryPolicy,
-    Sleep,
-    UpstreamError,
-    http_client,
-)
+from bot.http.errors import AuthError, BadResponse, Forbidden, NotFound, UpstreamError
+from bot.http.shared import cacheable
+from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.settings import Settings
 from bot.zendesk.models import (
     Comment,
@@ -60,7 +53,7 @@ LOW_REMAINING_ABSOLUTE = 10
 LOW_REMAINING_FRACTION = 0.1
 
 M = TypeVar("M", bound=Record)
-_bundle = TypeAdapter(TicketBundle)  # what a cached ticket must be (shared entries are checked)
+_bundle = cacheable(TicketBundle)  # what a cached ticket must be (shared entries are checked)
 _object = TypeAdapter(dict[str, Any])
 _object_or_empty = TypeAdapter(dict[str, Any] | None)
 _webhook = TypeAdapter(Webhook)
@@ -433,11 +426,6 @@ class ZendeskClient(BaseClient):
         path = f"/api/v2/webhooks/{quote(webhook_id, safe='')}"
         await self._write("PUT", path, "PUT /api/v2/webhooks/{id}", {"webhook": webhook})
         return Webhook(id=webhook_id, **{k: webhook.get(k) for k in ("name", "endpoint", "status")})
-
-    async def webhook_secret(self, webhook_id: str) -> str:
-        path = f"/api/v2/webhooks/{quote(webhook_id, safe='')}/signing_secret"
-        data = await self._get(path, "GET /api/v2/webhooks/{id}/signing_secret", None)
-        return str((data.get("signing_secret") or {}).get("secret") or "")
 
     async def triggers(self) -> list[Trigger]:
         """Every trigger (Zendesk pages them by 100; at most 20 pages are read)."""

@@ -9,11 +9,13 @@ triggers API), as summarised in shared/reference/zendesk-writeback-pendo-nps.md 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from bot.http.upstream import Forbidden, UpstreamError
+from bot.http.errors import Forbidden, UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import Trigger, Webhook
 
@@ -22,6 +24,34 @@ TRIGGER_TITLE = "Pendo context for Slack: note on new tickets"
 TRIGGER_BODY = '{"ticket_id": "{{ticket.id}}"}'
 NEW_WEBHOOK_ID = "<the new webhook's id>"
 WRITE_SCOPES = {"write", "tickets:write"}
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """None when `url` may be the webhook's endpoint, else what is wrong, in a sentence. Zendesk sends the
+    signed request (and its signature) there: https, except to this machine (a test or a tunnel's end)."""
+    example = "https://YOUR-HOST/zendesk/webhook"
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return f"The webhook URL is not a URL. Give the bot's public address, e.g. {example}"
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url.strip()):
+        return f"Give the bot's webhook URL, e.g. {example}"
+    if parts.scheme == "http" and not _loopback(host):
+        return (
+            f"The webhook URL must use https (Zendesk would send every signed request in the clear); "
+            f"plain http is only for this machine (localhost, 127.0.0.1). E.g. {example}"
+        )
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def webhook_json(url: str) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Signature (developer.zendesk.com/documentation/webhooks/verifying/, and every pu
 `X-Zendesk-Webhook-Signature` is `base64(HMAC-SHA256(secret, TIMESTAMP + BODY))`, where TIMESTAMP is the
 `X-Zendesk-Webhook-Signature-Timestamp` header exactly as sent (ISO 8601, e.g. `2021-07-25T10:00:00Z`),
 BODY the raw request bytes, no separator, the signing secret used as UTF-8 bytes, the digest base64 (not
-hex). Zendesk sets no replay window; the bot refuses timestamps more than 5 minutes away from its clock.
+hex). Zendesk sets no replay window; the bot refuses timestamps more than 5 minutes away from its clock
+(and, in `bot.endpoints.zendesk_webhook`, a delivery it has seen in the last 10 minutes).
 
 Body: the bot's trigger sends `{"ticket_id": "{{ticket.id}}"}` (a string, since placeholders are text);
 a number is accepted too, other keys are ignored, and names or emails in the body are never used.
@@ -17,14 +18,17 @@ import hashlib
 import hmac
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from bot.zendesk import links
+
 SIGNATURE_HEADER = "x-zendesk-webhook-signature"
 TIMESTAMP_HEADER = "x-zendesk-webhook-signature-timestamp"
+INVOCATION_HEADER = "x-zendesk-webhook-invocation-id"  # one per delivery attempt chain (when sent)
 WINDOW_SECONDS = 300
 MAX_BODY = 256 * 1024
-MAX_TICKET_ID = 2**63 - 1
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -34,12 +38,10 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def timestamp_seconds(raw: str) -> float | None:
-    """Epoch seconds of a timestamp header: ISO 8601 (Zendesk's form) or plain epoch seconds; else None."""
+    """Epoch seconds of a timestamp header in ISO 8601 with a zone (the only form Zendesk sends); else None."""
     raw = raw.strip()
-    if not raw or not raw.isascii():
+    if not raw or not raw.isascii() or raw.isdigit():
         return None
-    if raw.isdigit():
-        return float(raw)
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -90,12 +92,10 @@ def ticket_id_of(body: bytes) -> int:
             'the body has no "ticket_id"; the trigger must send {"ticket_id": "{{ticket.id}}"}'
         )
     raw = data["ticket_id"]
-    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
-        value = int(raw.strip())
-    elif isinstance(raw, int) and not isinstance(raw, bool):
-        value = raw
-    else:
-        raise WebhookBodyError('"ticket_id" is not a ticket number (a string of digits or a number)')
-    if not 0 < value <= MAX_TICKET_ID:
+    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    value = links.ticket_id(text)  # the one rule for a ticket id given as digits
+    if value is not None:
+        return value
+    if re.fullmatch(r"-?[0-9]+", text):
         raise WebhookBodyError('"ticket_id" is out of range for a Zendesk ticket id')
-    return value
+    raise WebhookBodyError('"ticket_id" is not a ticket number (a string of digits or a number)')

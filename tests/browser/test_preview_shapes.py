@@ -17,10 +17,11 @@ from typing import Any
 import httpx
 
 from bot import answers
-from bot.context.models import Ambiguous, CustomerContext, NotFoundInPendo
 from bot.deps import build_deps
-from bot.http.upstream import Unavailable, UpstreamError
-from bot.render import blocks as block_kit
+from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
+from bot.http.errors import Unavailable, UpstreamError
+from bot.render import messages as message_blocks
+from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
 from bot.render.home import home_view
 from bot.sample import (
@@ -57,24 +58,26 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
     unfurls: list[dict[str, Any]] = []
     try:
         for email in (JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY):
-            result = await deps.context.lookup(email)
+            result = await deps.customers.lookup(email)
             assert isinstance(result, CustomerContext)
             messages += [
                 answers.render_result(result, now).message,
-                block_kit.context_message(result, sharing=block_kit.Sharing(shared_by="U012ABCDEF")),
-                block_kit.context_message(result, shareable=False),
+                summary_blocks.context_message(
+                    result, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF")
+                ),
+                summary_blocks.context_message(result, shareable=False),
             ]
-        ambiguous = await deps.context.lookup(OPS)
+        ambiguous = await deps.customers.lookup(OPS)
         assert isinstance(ambiguous, Ambiguous)
-        messages.append(block_kit.ambiguous_message(ambiguous, now))
-        missing = await deps.context.lookup(NOBODY)
+        messages.append(message_blocks.ambiguous_message(ambiguous, now))
+        missing = await deps.customers.lookup(NOBODY)
         assert isinstance(missing, NotFoundInPendo)
-        messages.append(block_kit.not_found_message(missing))
+        messages.append(message_blocks.not_found_message(missing))
         messages += [
-            block_kit.help_message(),
-            block_kit.notice_message("You don't have access to Pendo lookups yet.", icon="🔒"),
-            block_kit.progress_message(JANE),
-            block_kit.notice_message(block_kit.ZENDESK_OFF, icon="🤔"),
+            message_blocks.help_message(),
+            message_blocks.notice_message("You don't have access to Pendo lookups yet.", icon="🔒"),
+            message_blocks.progress_message(JANE),
+            message_blocks.notice_message(message_blocks.ZENDESK_OFF, icon="🤔"),
             answers.error_answer(Unavailable("Pendo", "deadline", timeout=8), "r1").message,
         ]
         assert deps.tickets is not None

@@ -93,7 +93,7 @@ class Bot:
                 "api_app_id": "A0001",
                 "is_enterprise_install": "false",
                 "response_url": f"{self.slack_url}/response/{rid}",
-                "trigger_id": "1.2.3",
+                "trigger_id": self.slack.issue_trigger(),  # expires 3 s from now, as Slack's do
             }
         )
         headers = {"content-type": "application/x-www-form-urlencoded", **self.sign(body)}

@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from bot.answers import TEXT_LIMIT, Answer
 from bot.audit import Outcome
 from bot.http.cache import TTLCache
-from bot.listeners.channels import ChannelPolicy
+from bot.listeners.channels import ChannelKinds
 from bot.sample import JANE, LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app
 from tests.e2e.conftest import NewBot
@@ -90,7 +90,7 @@ class InfoClient:
 )
 async def test_a_channel_slack_does_not_describe_is_treated_as_external(answer: dict[str, Any]) -> None:
     assert (
-        await ChannelPolicy(TTLCache()).is_external(cast(AsyncWebClient, InfoClient(answer)), "C0SUPPORT")
+        await ChannelKinds(TTLCache()).is_external(cast(AsyncWebClient, InfoClient(answer)), "C0SUPPORT")
         is True
     )
 
@@ -98,6 +98,6 @@ async def test_a_channel_slack_does_not_describe_is_treated_as_external(answer: 
 async def test_an_internal_channel_is_still_internal() -> None:
     info = {"ok": True, "channel": {"id": "C0SUPPORT", "is_ext_shared": False, "is_shared": False}}
     assert (
-        await ChannelPolicy(TTLCache()).is_external(cast(AsyncWebClient, InfoClient(info)), "C0SUPPORT")
+        await ChannelKinds(TTLCache()).is_external(cast(AsyncWebClient, InfoClient(info)), "C0SUPPORT")
         is False
     )

@@ -3,9 +3,11 @@ at once, and where it applies (the agent's private answers; not what the channel
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +15,7 @@ import pytest
 
 from bot.preferences.model import Preferences
 from bot.sample import JANE, TICKET_JANE
-from bot.sample.slack_api import FakeSlack
+from bot.sample.slack_api import FakeSlack, SlackCall
 from tests.e2e.conftest import NOW, Bot, NewBot, workspace
 from tests.e2e.test_unfurls import posted, url
 from tests.support.blockkit import validate_message
@@ -31,11 +33,16 @@ def last_view(slack: FakeSlack, method: str) -> dict[str, Any]:
     return view
 
 
+def answered(slack: FakeSlack, method: str) -> int:
+    """How many `method` calls the fake Slack has answered (a call is recorded before it is answered)."""
+    return sum(1 for c in slack.calls if c.method == method and c.result is not None)
+
+
 async def open_home(bot: Bot, user: str = USER) -> dict[str, Any]:
-    before = len(bot.slack.by_method("views.publish"))
+    before = answered(bot.slack, "views.publish")
     event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home", "event_ts": "1.0"}
     assert (await bot.event(event)).status_code == 200
-    await bot.slack.wait_for(lambda: len(bot.slack.by_method("views.publish")) > before)
+    await bot.slack.wait_for(lambda: answered(bot.slack, "views.publish") > before)
     return last_view(bot.slack, "views.publish")
 
 
@@ -58,6 +65,17 @@ async def change(
     bot: Bot, view: dict[str, Any], action_id: str, values: list[str] | str | None, user: str = USER
 ) -> dict[str, Any]:
     """Pick `values` in the element as an agent would; the view the bot drew next."""
+    method = "views.update" if view["type"] == "modal" else "views.publish"
+    before = answered(bot.slack, method)
+    await click(bot, view, action_id, values, user)
+    await bot.slack.wait_for(lambda: answered(bot.slack, method) > before)
+    return last_view(bot.slack, method)
+
+
+async def click(
+    bot: Bot, view: dict[str, Any], action_id: str, values: list[str] | str | None, user: str = USER
+) -> None:
+    """Send Slack's `block_actions` for picking `values` in the element of `view` (as the agent saw it)."""
     block_id, el = element(view, action_id)
     action: dict[str, Any] = {
         "action_id": action_id,
@@ -81,14 +99,10 @@ async def change(
         "view": view,
         "actions": [action],
     }
-    method = "views.update" if view["type"] == "modal" else "views.publish"
-    before = len(bot.slack.by_method(method))
     body = urlencode({"payload": json.dumps(payload)})
     headers = {"content-type": "application/x-www-form-urlencoded", **bot.sign(body)}
     response = await bot.http.post("/slack/events", content=body, headers=headers)
     assert response.status_code == 200
-    await bot.slack.wait_for(lambda: len(bot.slack.by_method(method)) > before)
-    return last_view(bot.slack, method)
 
 
 def text_of(view_or_message: dict[str, Any]) -> str:
@@ -141,8 +155,9 @@ async def test_app_home_shows_the_form_with_every_current_value(bot: Bot) -> Non
 async def test_pendo_settings_opens_the_same_form_in_a_modal_and_changes_update_it(bot: Bot) -> None:
     response, rid = await bot.command("settings")
     assert response.status_code == 200 and response.text == ""  # nothing posted in the channel
-    await bot.slack.wait_for(lambda: bool(bot.slack.by_method("views.open")))
-    modal = last_view(bot.slack, "views.open")
+    await bot.slack.wait_for(lambda: answered(bot.slack, "views.update") > 0)
+    modal = last_view(bot.slack, "views.update")  # drawn over the "Loading…" modal views.open showed
+    assert modal["id"] == last_view(bot.slack, "views.open")["id"]
     assert modal["type"] == "modal" and modal["callback_id"] == "prefs_modal"
     validate_message(modal["blocks"], surface="home")
     updated = await change(bot, modal, "prefs:view", "full")
@@ -151,6 +166,44 @@ async def test_pendo_settings_opens_the_same_form_in_a_modal_and_changes_update_
     assert "Everything first · _yours_" in text_of(updated)
     assert await bot.deps.preferences.load("T0001", USER) == Preferences(view="full")
     assert bot.responses(rid) == []
+
+
+async def test_settings_opens_a_loading_modal_at_once_when_the_form_is_slower_than_the_trigger(
+    bot: Bot,
+) -> None:
+    """Slack's trigger_id lasts 3 s; the form waits for users.info (slow here), the store and the schemas."""
+    bot.slack.trigger_ttl = 0.8
+    bot.slack.method_delays["users.info"] = 1.2
+    await bot.command("settings")
+    await bot.slack.wait_for(lambda: answered(bot.slack, "views.update") > 0)
+    opened = last_view(bot.slack, "views.open")
+    assert "Loading your preferences" in text_of(opened)
+    form = last_view(bot.slack, "views.update")
+    assert form["id"] == opened["id"] and "Your preferences" in text_of(form)
+    validate_message(form["blocks"], surface="home")
+    update = bot.slack.by_method("views.update")[-1]
+    assert update["hash"] == opened["hash"]  # drawn over the loading modal, not over a newer view
+
+
+async def test_two_quick_clicks_on_different_controls_both_stay_and_the_form_shows_both(bot: Bot) -> None:
+    view = await open_home(bot)
+    bot.slack.method_delays["views.publish"] = 0.2  # the first redraw is still on its way
+    await asyncio.gather(
+        click(bot, view, "prefs:view", "full"),
+        click(bot, view, "prefs:unfurl", "off"),  # clicked on the same drawing, before any redraw
+    )
+    both = Preferences(view="full", unfurl_my_links=False)
+
+    def publishes() -> list[SlackCall]:  # answered ones: opening the Home tab, two redraws, one retry
+        return [c for c in bot.slack.calls if c.method == "views.publish" and c.result is not None]
+
+    await bot.slack.wait_for(lambda: len(publishes()) >= 4)
+    assert await bot.deps.preferences.load("T0001", USER) == both
+    redraws = publishes()[1:]
+    assert [c.body.get("hash") for c in redraws] == [view["hash"], view["hash"], None]
+    assert [(c.result or {}).get("error") for c in redraws] == [None, "hash_conflict", None]
+    final = text_of(last_view(bot.slack, "views.publish"))  # drawn again from the store: both choices
+    assert "Everything first · _yours_" in final and "Don't unfurl links I post · _yours_" in final
 
 
 async def test_no_track_events_and_full_first_show_in_the_next_lookup_and_reset_undoes_it(bot: Bot) -> None:
@@ -245,6 +298,32 @@ async def test_a_poster_who_turned_unfurls_off_gets_none_and_a_colleague_still_d
     await bot.slack.wait_for(lambda: len(bot.slack.by_method("chat.unfurl")) >= 2)
     targets = {c.get("unfurl_id") for c in bot.slack.by_method("chat.unfurl")}
     assert targets == {theirs["unfurl_id"]}  # the same ticket, a minute later, by someone else
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+async def test_when_the_store_is_down_a_posters_link_unfurls_the_header_only(
+    new_bot: NewBot, tmp_path: Path, store: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The poster may have turned unfurls of their links off; nobody can tell while the store is down, so
+    the channel gets the ticket header and no Pendo data (the defaults would have shown everything)."""
+    if store == "sqlite":
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a folder")
+        bot = await new_bot(preferences_db=str(blocker / "prefs.sqlite3"))
+    else:
+        bot = await new_bot(redis_url="redis://127.0.0.1:1/0")
+    link = url(TICKET_JANE)
+    with caplog.at_level(logging.INFO):
+        await bot.event(posted([link]) | {"user": USER})
+        await bot.slack.wait_for(lambda: len(bot.slack.by_method("chat.unfurl")) >= 1)
+        await bot.deps.inflight.drain()
+    (call,) = bot.slack.by_method("chat.unfurl")
+    shown = json.dumps(call["unfurls"][link]["blocks"], ensure_ascii=False)
+    assert "Jane Doe" in shown and f"#{TICKET_JANE}" in shown  # the header
+    assert "Pendo" not in shown and "min before filing" not in shown
+    assert bot.pendo.requests == []
+    lines = [r for r in caplog.records if "unfurl preference could not be read" in r.getMessage()]
+    assert len(lines) == 1
 
 
 async def test_unfurls_and_shared_summaries_use_the_workspace_choices(bot: Bot) -> None:

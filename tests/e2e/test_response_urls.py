@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.policy import response_url_allowed
+from bot.gates import response_url_allowed
 from bot.sample import JANE, LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app
 from bot.settings import load_settings

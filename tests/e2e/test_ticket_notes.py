@@ -50,6 +50,7 @@ def desk(bot: Bot) -> Helpdesk:
 
 
 async def test_add_to_ticket_writes_the_note_once_and_the_button_turns_into_a_tick(bot: Bot) -> None:
+    bot.slack.user_names["U0AGENT"] = "Alex Rivera"  # the profile's name, not the legacy handle
     answer = await lookup(bot, f"#{TICKET_JANE}")
     add = buttons(answer)[ADD]
     assert add["text"]["text"] == "Add to ticket"
@@ -59,7 +60,8 @@ async def test_add_to_ticket_writes_the_note_once_and_the_button_turns_into_a_ti
     assert done["replace_original"] is True
     assert ADD not in buttons(done) and f"Added to ticket #{TICKET_JANE} ✓" in text(done)
     [note] = desk(bot).notes(TICKET_JANE)
-    assert "Added from Slack by alex.rivera" in note["body"] and "Jane Doe" in note["body"]
+    assert "Added from Slack by Alex Rivera" in note["body"] and "Jane Doe" in note["body"]
+    assert "alex.rivera" not in note["body"]
 
     again = await click(bot, add["value"])  # a second click (or a colleague's): nothing written twice
     said = await bot.final_response(again)
@@ -121,3 +123,12 @@ async def test_the_tickets_details_view_offers_add_to_ticket_too(bot: Bot) -> No
     rid = await view_click(bot, "message_view:more", buttons(compact)["message_view:more"]["value"])
     full = await bot.final_response(rid)
     assert json.loads(buttons(full)[ADD]["value"])["t"] == TICKET_JANE
+
+
+async def test_the_note_says_an_agent_when_slack_cannot_name_them(bot: Bot) -> None:
+    answer = await lookup(bot, f"#{TICKET_JANE}")
+    bot.slack.method_errors["users.info"] = "user_not_found"
+    rid = await click(bot, buttons(answer)[ADD]["value"], user="U0OTHER")
+    await bot.final_response(rid)
+    [note] = desk(bot).notes(TICKET_JANE)
+    assert "Added from Slack by an agent" in note["body"] and "alex.rivera" not in note["body"]

@@ -173,3 +173,22 @@ async def test_a_panel_for_a_user_of_another_workspace_shows_nothing_of_the_cust
     assert "metadata" not in body and "Slack Connect" in body["error"]["custom_message"]
     await bot.event(details_requested(str(TICKET_JANE)) | {"user_team": "T0001"})  # this workspace: shown
     assert "metadata" in await presented(bot, 2)
+
+
+@pytest.mark.parametrize("slack_says", ["another team", "users.info fails"])
+async def test_a_panel_whose_user_slack_cannot_place_in_this_workspace_shows_nothing(
+    new_bot: NewBot, slack_says: str
+) -> None:
+    # Slack's documented event names no team: the user's users.info team_id decides, and fails closed.
+    bot = await new_bot(work_objects="on")
+    if slack_says == "another team":
+        bot.slack.user_teams["U0GUEST"] = "T0OTHER"
+    else:
+        bot.slack.method_errors["users.info"] = "user_not_found"
+    event = details_requested(str(TICKET_JANE), user="U0GUEST")
+    assert "user_team" not in event and "team" not in event
+    await bot.event(event)
+    body = await presented(bot)
+    assert "metadata" not in body and "Slack Connect" in body["error"]["custom_message"]
+    assert bot.zendesk.requests == [] and bot.pendo.requests == []
+    assert [c["user"] for c in bot.slack.by_method("users.info")] == ["U0GUEST"]

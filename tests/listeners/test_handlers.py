@@ -22,7 +22,7 @@ from bot.listeners.message_actions import share_in_channel, show_view
 from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.listeners.unfurls import link_shared
-from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
 from bot.render import words
 from bot.sample import JANE
 from bot.sample.slack_api import FakeSlack
@@ -103,7 +103,7 @@ async def test_a_share_refused_in_slack_connect_is_audited(
 ) -> None:
     deps = sample_deps().deps
     fake_slack.shared_channels.add("C0CONNECT")
-    body, action = button("message_share", str(block_kit.ViewRef(JANE).encode()), channel="C0CONNECT")
+    body, action = button("message_share", str(button_kit.ViewRef(JANE).encode()), channel="C0CONNECT")
     with caplog.at_level(logging.INFO, logger="bot.audit"):
         await share_in_channel(
             cast(AsyncAck, Recorder()), body, action, cast(AsyncRespond, Recorder()), client, deps
@@ -118,7 +118,7 @@ async def test_a_picked_visitor_refused_by_the_access_lists_is_audited(
     sample_deps: DepsFactory, client: AsyncWebClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     made = sample_deps(allowed_users="U0SOMEONE")
-    body, action = button("message_view:pick", str(block_kit.ViewRef(JANE).encode()))
+    body, action = button("message_view:pick", str(button_kit.ViewRef(JANE).encode()))
     with caplog.at_level(logging.INFO, logger="bot.audit"):
         await show_view(
             cast(AsyncAck, Recorder()), body, action, cast(AsyncRespond, Recorder()), client, made.deps

@@ -19,6 +19,7 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.deps import Deps, build_deps
+from bot.endpoints.zendesk_webhook import ZENDESK_PATH, webhook_server
 from bot.sample import (
     FakeControls,
     Workspace,
@@ -30,8 +31,7 @@ from bot.sample import (
 from bot.sample.helpdesk import Helpdesk, iso
 from bot.settings import load_settings
 from bot.zendesk.webhook import sign
-from bot.zendesk_hook import ZENDESK_PATH, webhook_server
-from tests.context.conftest import NOW
+from tests.domain.conftest import NOW
 from tests.support.factories import no_sleep
 
 SECRET = "zendesk-webhook-test-secret"

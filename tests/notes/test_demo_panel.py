@@ -37,5 +37,16 @@ async def test_filing_a_ticket_in_the_demo_writes_one_private_note() -> None:
             assert [d.status for d in stack.bot.helpdesk.deliveries] == [200]
             refused = await page.post("/demo/zendesk/file", data={"requester": "12"})
             assert refused.status_code == 400
+            # Markup in a ticket's text is text: in the sample's html_body and on the page
+            evil = "<script>alert(1)</script>"
+            await page.post("/demo/zendesk/file", data={"requester": str(jane), "subject": evil})
+            newest = max(stack.bot.helpdesk.tickets)
+            first = stack.bot.helpdesk.comments[newest][0]
+            assert evil not in first["html_body"] and "&lt;script&gt;" in first["html_body"]
+            assert first["body"] == evil
+            shown = (await page.get("/demo/zendesk")).text
+            assert "<script>alert" not in shown and "&lt;script&gt;alert(1)" in shown
+            await stack.bot.helpdesk.idle()
+            await stack.bot.deps.note_queue.idle()
     finally:
         await stack.aclose()

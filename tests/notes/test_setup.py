@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.sample import JANE
-from bot.zendesk.setup import TRIGGER_BODY, setup, status
+from bot.zendesk.setup import TRIGGER_BODY, setup, status, webhook_url_problem
 
 from .conftest import SECRET, Desk, FakeZendesk, NewDesk
 
@@ -79,3 +81,35 @@ async def test_a_filed_ticket_reaches_the_bot_as_a_signed_webhook_and_gets_one_n
     await desk.queue.idle()
     [note] = helpdesk.notes(ticket_id)
     assert "Jane Doe" in note["body"] and note["public"] is False
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://bot.example.com/zendesk/webhook", None),
+        ("http://127.0.0.1:3000/zendesk/webhook", None),
+        ("http://localhost:8080/zendesk/webhook", None),
+        ("http://[::1]:8080/zendesk/webhook", None),
+        ("http://bot.example.com/zendesk/webhook", "must use https"),
+        ("http://10.0.0.5/zendesk/webhook", "must use https"),
+        ("http://127.0.0.1.attacker.example/zendesk/webhook", "must use https"),
+        ("ftp://bot.example.com/x", "Give the bot's webhook URL"),
+        ("bot.example.com/zendesk/webhook", "Give the bot's webhook URL"),
+        ("https:///zendesk/webhook", "Give the bot's webhook URL"),
+        ("http://[::1/x", "not a URL"),
+    ],
+)
+def test_the_webhook_url_is_https_except_on_this_machine(url: str, says: str | None) -> None:
+    problem = webhook_url_problem(url)
+    assert problem is None if says is None else (problem is not None and says in problem)
+
+
+def test_zendesk_setup_refuses_a_plain_http_url_before_calling_zendesk(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.__main__ import EXIT_BAD_INPUT, main
+
+    monkeypatch.setenv("PENDO_INTEGRATION_KEY", "k")
+    code = main(["zendesk-setup", "--url", "http://bot.example.com/zendesk/webhook"])
+    assert code == EXIT_BAD_INPUT
+    assert "--url: The webhook URL must use https" in capsys.readouterr().err

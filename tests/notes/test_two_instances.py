@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot.sample import TICKET_JANE
 from tests.redis.conftest import redis_server, redis_url  # noqa: F401 (fixtures)
@@ -18,10 +19,15 @@ async def test_one_delivery_to_two_instances_at_once_writes_one_note(
     one = await new_desk(redis_url=redis_url)
     two = await new_desk(redis_url=redis_url)
     fake_zendesk.controls.latency = 0.05  # both are inside the write at the same time without the lock
-    answers = await asyncio.gather(one.deliver(TICKET_JANE), two.deliver(TICKET_JANE))
-    assert [a.status_code for a in answers] == [200, 200]
+    # Two deliveries for one ticket (signed a second apart: not a replay of each other), one to each.
+    now = time.time()
+    answers = await asyncio.gather(one.deliver(TICKET_JANE, at=now), two.deliver(TICKET_JANE, at=now - 1))
+    assert [a.json() for a in answers] == [{"ok": True, "queued": True}] * 2
     await asyncio.gather(one.queue.idle(), two.queue.idle())
     assert len(fake_zendesk.helpdesk.notes(TICKET_JANE)) == 1
+    # One write, not two writes of which Zendesk's safe update refused one: two updates within one second
+    # share a stamp on the real service, so only the shared lock keeps the second writer out.
+    assert len(fake_zendesk.puts(TICKET_JANE)) == 1
     assert one.queue.counts["already"] + two.queue.counts["already"] == 1
 
 
@@ -34,3 +40,18 @@ async def test_without_the_shared_lock_the_marker_still_stops_a_second_note_afte
     await two.deliver(TICKET_JANE)
     await two.queue.idle()
     assert len(fake_zendesk.helpdesk.notes(TICKET_JANE)) == 1
+
+
+async def test_the_same_signed_request_to_two_instances_is_queued_once(
+    new_desk: NewDesk,
+    fake_zendesk: FakeZendesk,
+    redis_url: str,  # noqa: F811
+) -> None:
+    one = await new_desk(redis_url=redis_url)
+    two = await new_desk(redis_url=redis_url)
+    now = time.time()
+    first = await one.deliver(TICKET_JANE, at=now)
+    replay = await two.deliver(TICKET_JANE, at=now)  # the same bytes and signature, to the other instance
+    assert (first.json()["queued"], replay.json()["queued"]) == (True, False)
+    await asyncio.gather(one.queue.idle(), two.queue.idle())
+    assert len(fake_zendesk.puts(TICKET_JANE)) == 1 and sum(two.queue.counts.values()) == 0

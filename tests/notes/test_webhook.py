@@ -7,12 +7,14 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.endpoints.zendesk_webhook import ZENDESK_PATH
 from bot.render.note import MARKER
 from bot.sample import JANE, TICKET_JANE, TICKET_PRIVATE, TICKET_UNKNOWN_REQUESTER
-from bot.zendesk_hook import ZENDESK_PATH
+from bot.zendesk.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature_problem
 
 from .conftest import Desk, FakeZendesk, NewDesk, signed
 
@@ -128,6 +130,10 @@ async def test_oversized_bodies_are_refused_with_413_before_the_signature(new_de
         (b'{"ticket_id": true}', "not a ticket number"),
         (b'{"ticket_id": -4}', "out of range"),
         (b'{"ticket_id": "{{ticket.id}}"}', "not a ticket number"),
+        ('{"ticket_id": "١٠٠١"}'.encode(), "not a ticket number"),  # Unicode digits
+        (b'{"ticket_id": "99999999999999999999"}', "out of range"),
+        (b'{"ticket_id": 0}', "out of range"),
+        (b'{"ticket_id": 1.5}', "not a ticket number"),
     ],
 )
 async def test_a_signed_body_that_is_not_the_triggers_is_a_400_saying_what_is_expected(
@@ -156,6 +162,30 @@ async def test_a_replayed_or_duplicated_delivery_writes_one_note(
     await desk.queue.idle()
     assert len(notes(fake_zendesk, TICKET_JANE)) == 1
     assert len(fake_zendesk.puts(TICKET_JANE)) == 1
+
+
+@pytest.mark.parametrize("same", ["signature", "invocation id"])
+async def test_a_replay_after_the_work_is_answered_200_and_queues_nothing(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk, same: str
+) -> None:
+    desk = await new_desk()
+    body = json.dumps({"ticket_id": str(TICKET_JANE)}).encode()
+    headers = signed(body) | {"x-zendesk-webhook-invocation-id": "inv-1"}
+    assert (await desk.http.post(ZENDESK_PATH, content=body, headers=headers)).status_code == 200
+    await desk.queue.idle()
+    assert len(notes(fake_zendesk, TICKET_JANE)) == 1
+    read_before = len(fake_zendesk.controls.requests)
+    if same == "signature":  # the very request again; and again without the (unsigned) invocation id
+        replays = [headers, {k: v for k, v in headers.items() if k != "x-zendesk-webhook-invocation-id"}]
+    else:  # the same delivery signed at another second (another signature): known by its invocation id
+        replays = [signed(body, at=time.time() - 2) | {"x-zendesk-webhook-invocation-id": "inv-1"}]
+    for again in replays:
+        replay = await desk.http.post(ZENDESK_PATH, content=body, headers=again)
+        assert replay.status_code == 200 and replay.json() == {"ok": True, "queued": False}
+    await desk.queue.idle()
+    assert len(fake_zendesk.controls.requests) == read_before  # nothing queued: the ticket is not even read
+    other = await desk.deliver(TICKET_JANE)  # a new delivery (its own signature, no invocation id) is work
+    assert other.json() == {"ok": True, "queued": True}
 
 
 async def test_a_restart_between_deliveries_writes_no_second_note(
@@ -229,7 +259,7 @@ async def test_the_per_ticket_update_limit_answers_429_with_retry_after(
     fake_zendesk.helpdesk.per_ticket = (2, 600.0)
     assert desk.deps.notes is not None
     zendesk = desk.deps.notes.zendesk
-    from bot.http.upstream import RateLimited
+    from bot.http.errors import RateLimited
 
     for _ in range(2):
         bundle = await zendesk.fresh_ticket(TICKET_JANE)
@@ -294,3 +324,28 @@ async def test_a_ticket_the_bot_cannot_see_fails_once_without_retrying(
     await desk.queue.idle()
     assert desk.queue.counts["failed"] == 1 and desk.queue.counts["retries"] == 0
     assert [r for r in fake_zendesk.controls.requests if r.method == "PUT"] == []
+
+
+def test_the_signature_matches_zendesks_scheme_on_a_fixed_vector() -> None:
+    # Checked with: printf '%s' '2021-07-25T10:00:00Z{"say": "hello"}' |
+    #   openssl dgst -sha256 -hmac 'HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA=' -binary | base64
+    secret, stamp, body = (
+        "HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA=",
+        "2021-07-25T10:00:00Z",
+        b'{"say": "hello"}',
+    )
+    expected = "Rry/4TtIdFyawtXXp8QdI6tlAUUQ/5kL1OTp5qo/ZIk="
+    assert sign(secret, stamp, body) == expected
+    headers = {SIGNATURE_HEADER: expected, TIMESTAMP_HEADER: stamp}
+    at = datetime(2021, 7, 25, 10, 0, 30, tzinfo=UTC).timestamp()
+    assert signature_problem(secret, headers, body, at) is None
+    assert signature_problem(secret, headers, body + b" ", at) == "bad signature"
+
+
+@pytest.mark.parametrize("stamp", ["EPOCH", "2021-07-25T10:00:00", "", "2021-07-25 10:00:00Z x"])
+def test_only_an_iso_8601_timestamp_with_a_zone_is_accepted(stamp: str) -> None:
+    now = time.time()
+    raw = str(int(now)) if stamp == "EPOCH" else stamp  # Zendesk sends ISO 8601; a bare epoch is not its
+    body = b'{"ticket_id": "1"}'
+    headers = {SIGNATURE_HEADER: sign("s", raw, body), TIMESTAMP_HEADER: raw}
+    assert signature_problem("s", headers, body, now) in ("bad timestamp", "unsigned")

@@ -15,15 +15,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.http.cache import TTLCache
-from bot.http.upstream import (
-    AuthError,
-    BadRequest,
-    BadResponse,
-    RateLimited,
-    RetryPolicy,
-    Unavailable,
-    UpstreamError,
-)
+from bot.http.errors import AuthError, BadRequest, BadResponse, RateLimited, Unavailable, UpstreamError
+from bot.http.upstream import RetryPolicy
 from bot.pendo import queries
 from bot.pendo.client import PendoClient, segment
 from bot.pendo.models import CatalogItem, HistoryItem, Visitor
@@ -665,3 +658,35 @@ def test_a_name_is_searched_as_typed_and_with_its_spaces_folded() -> None:
     assert spellings[0] == "Initech\nLabs" and "Initech Labs" in spellings
     assert "initech labs" in spellings and "INITECH\nLABS" in spellings
     assert name_spellings("acme") == ["acme", "ACME", "Acme"]
+
+
+async def test_a_guide_being_fetched_is_waited_for_not_fetched_again() -> None:
+    """A cold lookup asks for its NPS polls' guides and its timeline's guide names at once."""
+    release = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        ids = request.url.params["id"].split(",")
+        return ok([{"id": i, "name": f"Guide {i}", "polls": []} for i in ids])
+
+    wire = Wire(slow)
+    client = make_client(wire)
+    first = asyncio.create_task(client.guides(["g1", "g2"]))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(client.guides(["g2", "g3"]))
+    await asyncio.sleep(0.01)
+    release.set()
+    a, b = await first, await second
+    assert sorted(a) == ["g1", "g2"] and sorted(b) == ["g2", "g3"] and a["g2"] == b["g2"]
+    asked = sorted(r.url.params["id"] for r in wire.requests)
+    assert asked == ["g1,g2", "g3"]  # g2 once
+    assert await client.guides(["g1", "g2", "g3"]) == a | b and len(wire.requests) == 2  # cached
+
+
+async def test_a_failed_guide_fetch_reaches_every_waiter_and_the_next_call_asks_again() -> None:
+    wire = Wire(httpx.Response(401, json={}), ok([{"id": "g1", "name": "One"}]))
+    client = make_client(wire)
+    results = await asyncio.gather(client.guides(["g1"]), client.guides(["g1"]), return_exceptions=True)
+    assert len(wire.requests) == 1
+    assert all(isinstance(r, AuthError) for r in results)  # the one failure, for both callers
+    assert sorted(await client.guides(["g1"])) == ["g1"] and len(wire.requests) == 2

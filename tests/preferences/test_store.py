@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.http.shared import RedisLink
-from bot.preferences.model import ROW_VERSION, Preferences
+from bot.preferences.model import ROW_VERSION, PreferenceError, Preferences
 from bot.preferences.store import (
     SCHEMA_VERSION,
     PreferencesUnavailable,
@@ -33,6 +33,7 @@ MINE = Preferences(
 
 async def test_nobody_has_chosen_anything_at_first(backend: Backend) -> None:
     assert await backend.open().load("T1", "U1") == Preferences()
+    assert await backend.open().load_known("T1", "U1") == Preferences()  # known: nothing chosen
 
 
 async def test_what_is_saved_is_read_back_by_another_instance_and_after_a_restart(backend: Backend) -> None:
@@ -58,6 +59,60 @@ async def test_reset_restores_the_defaults_everywhere(backend: Backend) -> None:
     await second.reset("T1", "U1")
     assert await first.load("T1", "U1") == Preferences()
     await first.reset("T1", "U1")  # resetting twice is fine
+
+
+async def test_two_quick_changes_of_different_choices_on_two_instances_both_stay(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    await first.save("T1", "U1", Preferences(timezone="Asia/Tokyo"))
+    (_, a), (_, b) = await asyncio.gather(
+        first.update("T1", "U1", lambda p: p.but(view="full")),
+        second.update("T1", "U1", lambda p: p.but(kinds=("page",))),
+    )
+    both = Preferences(kinds=("page",), view="full", timezone="Asia/Tokyo")
+    assert await first.load("T1", "U1") == both
+    assert both in (a, b)  # the later of the two saw the other's change
+
+
+async def test_an_update_that_is_refused_keeps_the_row_as_it_was(backend: Backend) -> None:
+    store = backend.open()
+    await store.save("T1", "U1", Preferences(view="full"))
+
+    def refuse(prefs: Preferences) -> Preferences:
+        raise PreferenceError("Pick at least one kind of event")
+
+    with pytest.raises(PreferenceError):
+        await store.update("T1", "U1", refuse)
+    assert await store.load("T1", "U1") == Preferences(view="full")
+    before, after = await store.update("T1", "U1", lambda p: p.but(view=None))
+    assert (before, after) == (Preferences(view="full"), Preferences())  # back to defaults: no row
+    await backend.poke("T1", "U1", b"{}")
+    assert await store.load("T1", "U1") == Preferences()
+
+
+async def test_a_change_made_elsewhere_between_read_and_write_is_kept_in_redis(
+    prefs_redis_server: RedisServer,
+) -> None:
+    """Another instance writes the row after this one read it: EXEC fails, the change is applied again."""
+    import redis
+
+    store = RedisPreferences(RedisLink(prefs_redis_server.url))
+    other = redis.Redis.from_url(prefs_redis_server.url)
+    seen: list[Preferences] = []
+
+    def change(prefs: Preferences) -> Preferences:
+        seen.append(prefs)
+        if len(seen) == 1:  # the other instance's click lands now
+            other.set(store.key("T9", "U9"), Preferences(kinds=("guide",)).to_row().encode())
+        return prefs.but(view="full")
+
+    try:
+        await store.update("T9", "U9", change)
+        assert seen == [Preferences(), Preferences(kinds=("guide",))]
+        assert await store.load("T9", "U9") == Preferences(kinds=("guide",), view="full")
+    finally:
+        other.delete(store.key("T9", "U9"))
+        other.close()
+        await store.link.aclose()
 
 
 async def test_saving_every_choice_back_to_default_removes_the_row(backend: Backend) -> None:
@@ -126,6 +181,7 @@ async def test_a_store_that_does_not_answer_reads_as_defaults_and_refuses_to_sav
         with caplog.at_level(logging.WARNING):
             assert await store.load("T1", "U1") == Preferences()
             assert await store.load("T1", "U2") == Preferences()
+            assert await store.load_known("T1", "U1") is None  # "nobody knows", not the defaults
         outage = [r for r in caplog.records if "preferences unavailable" in r.getMessage()]
         assert len(outage) == 1  # one line per outage, not one per answer
         with pytest.raises(PreferencesUnavailable) as raised:

@@ -13,10 +13,14 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+
+from bot.sample.slack_api import FakeSlack
+from tests.e2e.conftest import Bot, make_bot
 
 INSTALL_HINT = "redis-server is not installed: run `make system-deps` (or apt-get install redis-server)"
 
@@ -102,3 +106,27 @@ def redis_url(redis_server: RedisServer) -> str:
         conn.sendall(b"FLUSHALL\r\n")
         assert conn.recv(16).startswith(b"+OK")
     return redis_server.url
+
+
+# --- two bot instances on one Redis ---------------------------------------------------------------------
+Pair = tuple[Bot, Bot]
+
+
+async def pair(fake_slack: FakeSlack, slack_url: str, **overrides: Any) -> AsyncIterator[Pair]:
+    first = make_bot(fake_slack, slack_url, **overrides)
+    second = make_bot(fake_slack, slack_url, **overrides)
+    try:
+        yield first, second
+    finally:
+        for b in (first, second):
+            await b.http.aclose()
+            await b.deps.aclose()
+
+
+@pytest.fixture
+async def bots(
+    clean_env: None, redis_url: str, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
+) -> AsyncIterator[Pair]:
+    """Two instances of the bot (the real app each) sharing the session's Redis and the fake Slack."""
+    async for p in pair(fake_slack, slack_server[1], redis_url=redis_url):
+        yield p

@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
-from bot.http.shared import Identity
+from bot.http.cache import ENTRY_VERSION
+from bot.http.shared import Identity, encode
+from bot.preferences.model import Preferences
 from bot.sample import JANE, SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN, TICKET_JANE, TONY
 from bot.sample.data import Workspace
-from bot.sample.slack_api import FakeSlack
+from bot.sample.slack_api import TEAM_ID, FakeSlack
 from bot.settings import load_settings
 from tests.e2e.conftest import Bot, make_bot, workspace
 from tests.e2e.test_unfurls import posted
@@ -46,8 +48,12 @@ def production_workspace() -> Workspace:
     return dataclasses.replace(ws, visitors=visitors, tickets=tickets)
 
 
+PROD_TOKEN = "xoxb-production-bot-token-0123456789"
+
+
 def production(fake_slack: FakeSlack, slack_url: str, redis_url: str) -> Bot:
     """Another deployment: its own Pendo key and host, its own Zendesk account, its own Slack app."""
+    fake_slack.token_bots[PROD_TOKEN] = "BPROD0001"  # another app's bot in the same workspace
     return make_bot(
         fake_slack,
         slack_url,
@@ -59,7 +65,7 @@ def production(fake_slack: FakeSlack, slack_url: str, redis_url: str) -> Bot:
         zendesk_subdomain=PROD_SUBDOMAIN,
         zendesk_email=SAMPLE_ZENDESK_EMAIL,
         zendesk_api_token=SAMPLE_ZENDESK_TOKEN,
-        slack_bot_token="xoxb-production-bot-token-0123456789",
+        slack_bot_token=PROD_TOKEN,
     )
 
 
@@ -154,6 +160,10 @@ def test_the_identity_tells_regions_keys_and_accounts_apart_without_holding_a_se
     assert len({us.pendo, eu.pendo, other_key.pendo}) == 3
     assert us.zendesk == "-" and zendesk.zendesk == "proxy:8/acme.zendesk.com"
     assert us.upstreams == other_app.upstreams and us.deployment != other_app.deployment
+    # Once Slack names the install, the token no longer matters: a rotated token is the same deployment.
+    assert us.installed("T1", "B1") == other_app.installed("T1", "B1")
+    assert us.installed("T1", "B1").deployment != us.installed("T2", "B1").deployment
+    assert us.installed("T1", "B1").deployment != us.installed("T1", "B2").deployment
     for identity in (us, eu, other_key, zendesk, other_app):
         assert PROD_KEY not in identity.deployment and "xoxb" not in identity.deployment
         assert "0b7c1f2e" not in identity.deployment
@@ -230,3 +240,61 @@ async def _entries(redis_url: str) -> list[tuple[bytes, bytes]]:
     finally:
         await client.aclose()
     return [(k, v) for k, v in zip(keys, values, strict=True) if v is not None]
+
+
+async def test_slack_side_entries_of_another_type_are_ignored_and_loaded_again(
+    clean_env: None,
+    redis_url: str,
+    slack_server: tuple[FakeSlack, str],
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The memo's entries (users.info's zone, the readiness answer) are checked like the upstream caches:
+    # a well-formed entry for the right key whose value is not the expected type is ignored.
+    first = make_bot(fake_slack, slack_server[1], redis_url=redis_url)
+    async with first.running():
+        good = await answer(first, JANE)
+        assert (await first.http.get("/readyz")).json() == {"settings": "ok", "pendo": "ok"}
+    client = raw_redis(redis_url)
+    try:
+        keys = [k for k in await client.keys(f"*:slack:{ENTRY_VERSION}:*") if not k.endswith(b":lock")]
+        assert len(keys) >= 2, "users.info's zone and the readiness answer are shared"
+        for key in keys:
+            await client.set(key, encode((key.decode(), 1e12, 0.0, [42])), px=60_000)
+    finally:
+        await client.aclose()
+    caplog.set_level(logging.WARNING, logger="bot.http.cache")
+    second = make_bot(fake_slack, slack_server[1], redis_url=redis_url)  # fresh memory: reads Redis
+    async with second.running():
+        assert await answer(second, JANE) == good
+        ready = await second.http.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"settings": "ok", "pendo": "ok"}
+    ignored = [r for r in caplog.records if "unreadable shared cache entry ignored" in r.getMessage()]
+    assert 2 <= len(ignored) <= len(keys)  # the zone and the readiness answer at least
+
+
+async def test_a_rotated_bot_token_keeps_preferences_and_claims_and_another_app_sees_neither(
+    clean_env: None, redis_url: str, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
+) -> None:
+    chosen = Preferences(timezone="Europe/Paris", unfurl_my_links=False)
+    before = make_bot(fake_slack, slack_server[1], redis_url=redis_url)
+    async with before.running():
+        await before.deps.preferences.save(TEAM_ID, "U0AGENT", chosen)
+        assert await before.deps.memo.claim(("share", "C1", "1.2"), 60)
+    rotated = make_bot(fake_slack, slack_server[1], redis_url=redis_url, slack_bot_token="xoxb-rotated-0123")
+    fake_slack.token_bots["xoxb-other-app-0123"] = "BOTHER001"
+    other_app = make_bot(
+        fake_slack, slack_server[1], redis_url=redis_url, slack_bot_token="xoxb-other-app-0123"
+    )
+    async with rotated.running(), other_app.running():
+        assert await rotated.deps.preferences.load(TEAM_ID, "U0AGENT") == chosen
+        assert not await rotated.deps.memo.claim(("share", "C1", "1.2"), 60)  # the claim is still held
+        assert await other_app.deps.preferences.load(TEAM_ID, "U0AGENT") == Preferences()
+        assert await other_app.deps.memo.claim(("share", "C1", "1.2"), 60)  # its own claims
+        # the same event delivered to both apps: each handles it once
+        event = {"type": "app_home_opened", "user": "U0AGENT", "tab": "home", "event_ts": "1.0"}
+        await rotated.event(event, event_id="EvBoth1")
+        await other_app.event(event, event_id="EvBoth1")
+        await rotated.event(event, event_id="EvBoth1")
+        await fake_slack.wait_for(lambda: len(fake_slack.by_method("views.publish")) >= 2)
+    assert len(fake_slack.by_method("views.publish")) == 2

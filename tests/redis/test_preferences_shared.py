@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.preferences.model import Preferences
 from bot.preferences.store import RedisPreferences
 from bot.sample import JANE
-from bot.sample.slack_api import FakeSlack
 from tests.e2e.test_preferences import button_ids, change, lookup, open_home
-from tests.redis.test_two_instances import Pair, pair
-
-
-@pytest.fixture
-async def bots(
-    clean_env: None, redis_url: str, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
-) -> AsyncIterator[Pair]:
-    async for p in pair(fake_slack, slack_server[1], redis_url=redis_url):
-        yield p
+from tests.redis.conftest import Pair
 
 
 async def test_a_choice_made_on_one_instance_shapes_the_next_answer_on_the_other(

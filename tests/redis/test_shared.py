@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from pydantic import TypeAdapter
 
 from bot.http.cache import TTLCache, track_stale
+from bot.http.errors import NotFound, Unavailable
 from bot.http.ratelimit import Budget, BudgetExhausted
 from bot.http.shared import RedisLink, Unencodable, decode, encode
-from bot.http.upstream import NotFound, RetryPolicy, Unavailable
+from bot.http.upstream import RetryPolicy
 from bot.pendo.models import CatalogItem
 from bot.sample import TICKET_JANE, build_workspace, create_zendesk_app, sample_settings
 from bot.settings import load_settings
@@ -65,8 +68,66 @@ async def test_codec_round_trips_the_cached_value_types() -> None:
 def test_codec_refuses_foreign_classes_both_ways() -> None:
     with pytest.raises(Unencodable):
         encode({"when": asyncio.Event()})
+    with pytest.raises(Unencodable):  # a bot class, but not one the bot caches (not registered)
+        encode(RetryPolicy())
     with pytest.raises(ValueError, match="refusing"):
         decode(b'{"~": "dc", "c": "os:system", "v": {}}')
+
+
+# A Redis entry naming a function reachable through a bot module: before the allow-list, decoding it
+# called os.path.basename("a/REACHED") (any callable taking one argument: remote code execution).
+GADGET = {"~": "enum", "c": "bot.slack.app:os.path.basename", "v": "a/REACHED"}
+GADGETS = [
+    GADGET,
+    {"~": "model", "c": "bot.slack.app:os.path.basename", "v": "a/REACHED"},
+    {"~": "dc", "c": "bot.slack.app:os.path.join", "v": {}},
+    {"~": "enum", "c": "bot.zendesk.models:TicketBundle", "v": "x"},  # registered, but not an enum
+    {"~": "enum", "c": "bot.zendesk.models:TicketBundle.__init__", "v": "x"},
+    {"~": "model", "c": ["not", "a", "name"], "v": {}},
+]
+
+
+@pytest.fixture
+def basename_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every call of os.path.basename while the test runs (the gadget's target)."""
+    calls: list[Any] = []
+    real = os.path.basename
+
+    def spy(p: Any) -> Any:
+        if "REACHED" in str(p):  # logging calls it too, with file names
+            calls.append(p)
+        return real(p)
+
+    monkeypatch.setattr(os.path, "basename", spy)
+    return calls
+
+
+@pytest.mark.parametrize("gadget", GADGETS)
+def test_decode_calls_nothing_an_entry_names_outside_the_registry(
+    gadget: dict[str, Any], basename_calls: list[Any]
+) -> None:
+    nested = {"~": "tuple", "v": ["k", 1e12, 0.0, {"~": "dict", "v": [["ok", [1, gadget]]]}]}
+    for payload in (gadget, nested):
+        with pytest.raises(ValueError):
+            decode(orjson.dumps(payload))
+    assert basename_calls == []
+
+
+async def test_a_poisoned_redis_entry_calls_nothing_and_is_loaded_again(
+    redis_url: str, basename_calls: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = TTLCache(shared=RedisLink(redis_url))
+    client = cache._shared.client  # type: ignore[union-attr]
+    caplog.set_level(logging.WARNING, logger="bot.http.cache")
+    for n, value in enumerate([GADGET, {"~": "dict", "v": [["ok", GADGET]]}]):
+        key = ("poisoned", n)
+        rkey = cache._rkey(key)
+        entry = {"~": "tuple", "v": [rkey, 1e12, 0.0, value]}
+        await client.set(rkey, orjson.dumps(entry), px=60_000)
+        got = await cache.get_or_load(key, 60, lambda: _value("loaded"), expect=TypeAdapter(Any))
+        assert got == "loaded"
+    assert basename_calls == []
+    assert caplog.text.count("unreadable shared cache entry ignored") == 2
 
 
 # --- caches ----------------------------------------------------------------------------------------------
@@ -269,3 +330,42 @@ async def test_a_released_claim_can_be_claimed_again_by_any_instance(redis_url: 
     await a.release(key)
     assert await b.claim(key, 60) is True
     assert await a.claim(key, 60) is False
+
+
+async def test_a_release_after_the_claim_expired_leaves_the_next_holders_claim(redis_url: str) -> None:
+    # A slow writer whose claim expired must not free the claim another instance took since.
+    a, b = two_caches(redis_url)
+    c = TTLCache(shared=RedisLink(redis_url))
+    key = ("zendesk-note", "acme.zendesk.com", 1001)
+    assert await a.claim(key, 0.1) is True
+    await asyncio.sleep(0.15)
+    assert await b.claim(key, 60) is True  # a's claim expired: b holds it now
+    await a.release(key)  # a finishes late
+    assert await c.claim(key, 60) is False  # b's claim stands
+    await b.release(key)
+    assert await c.claim(key, 60) is True
+
+
+async def test_a_load_lock_is_deleted_only_by_its_holder(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.http import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "LOCK_SECONDS", 0.1)
+    a, b = two_caches(redis_url)
+    client = a._shared.client  # type: ignore[union-attr]
+    lock = a._rkey("slow") + ":lock"
+    started = asyncio.Event()
+
+    async def slow() -> str:
+        started.set()
+        await asyncio.sleep(0.3)  # past the lock's 0.1 s: it expires while loading
+        return "a"
+
+    task = asyncio.ensure_future(a.get_or_load("slow", 60, slow))
+    await started.wait()
+    await asyncio.sleep(0.15)
+    await client.set(lock, b"someone-else", px=60_000)  # another instance took the expired lock
+    assert await task == "a"
+    assert await client.get(lock) == b"someone-else"  # a left the other holder's lock alone
+    assert await b.get_or_load("slow", 60, lambda: _value("b")) == "a"

@@ -4,36 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot.sample import JANE, SOLO, TICKET_SAM, TONY
 from bot.sample.slack_api import FakeSlack
-from tests.e2e.conftest import Bot, make_bot
 from tests.e2e.test_unfurls import posted, url
-
-Pair = tuple[Bot, Bot]
-
-
-async def pair(fake_slack: FakeSlack, slack_url: str, **overrides: Any) -> AsyncIterator[Pair]:
-    first = make_bot(fake_slack, slack_url, **overrides)
-    second = make_bot(fake_slack, slack_url, **overrides)
-    try:
-        yield first, second
-    finally:
-        for b in (first, second):
-            await b.http.aclose()
-            await b.deps.aclose()
-
-
-@pytest.fixture
-async def bots(
-    clean_env: None, redis_url: str, slack_server: tuple[FakeSlack, str], fake_slack: FakeSlack
-) -> AsyncIterator[Pair]:
-    async for p in pair(fake_slack, slack_server[1], redis_url=redis_url):
-        yield p
+from tests.redis.conftest import Pair, pair
 
 
 def unfurls_for(slack: FakeSlack, unfurl_id: str) -> list[dict[str, Any]]:

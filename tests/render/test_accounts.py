@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.context.models import (
+from bot.domain.models import (
     AccountChoice,
     AccountContext,
     AccountFigures,
@@ -19,6 +19,7 @@ from bot.context.models import (
 )
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
 from tests.render.visible import visible_text
 from tests.support.blockkit import validate_message
 
@@ -101,9 +102,9 @@ def test_the_buttons_carry_the_account_and_the_view() -> None:
         for e in b.get("elements", [])
         if e.get("action_id") == "account_view:more"
     )
-    assert block_kit.AccountRef.decode(more["value"]) == block_kit.AccountRef(ctx.id, full=True)
+    assert button_kit.AccountRef.decode(more["value"]) == button_kit.AccountRef(ctx.id, full=True)
     assert (
-        block_kit.AccountRef.decode("not json") is None and block_kit.AccountRef.decode('{"k": ""}') is None
+        button_kit.AccountRef.decode("not json") is None and button_kit.AccountRef.decode('{"k": ""}') is None
     )
 
 

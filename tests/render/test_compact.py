@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot import answers
-from bot.context.models import (
+from bot.domain.models import (
     Ambiguous,
     Candidate,
     CustomerContext,
@@ -22,10 +22,13 @@ from bot.context.models import (
     Timeline,
     TimelineEntry,
 )
-from bot.context.tickets import NoPendo, TicketContext
-from bot.http.upstream import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
+from bot.domain.tickets import NoPendo, TicketContext
+from bot.http.errors import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
 from bot.pendo.client import PendoKeyOrRegionRejected
-from bot.render import blocks as block_kit
+from bot.render import activity as activity_blocks
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
+from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
 from bot.render import words
 from bot.render.times import before_ticket, span
@@ -68,13 +71,13 @@ def compact_size(blocks: list[dict[str, Any]]) -> tuple[int, int]:
 @pytest.mark.parametrize("visitor", NAMED)
 async def test_first_screen_is_compact_for_every_named_visitor(make_deps: Any, visitor: str) -> None:
     deps, _ = make_deps()
-    result = await deps.context.lookup(visitor)
+    result = await deps.customers.lookup(visitor)
     assert isinstance(result, CustomerContext)
     message = answers.render_result(result, NOW).message
     check_message(message)
     blocks, chars = compact_size(message["blocks"])
     assert blocks <= MAX_COMPACT_BLOCKS and chars <= MAX_COMPACT_CHARS, (blocks, chars)
-    full = block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True))
+    full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     check_message(full)
     if not result.profile.opted_out:
         assert len(visible_text(full["blocks"])) > chars  # Show more really shows more
@@ -102,7 +105,10 @@ async def test_ticket_answers_and_unfurls_are_compact(make_deps: Any, ws: Worksp
 def test_first_screen_stays_within_8_blocks_with_extreme_data(accounts: int) -> None:
     ctx = extreme_context(accounts=accounts)
     header = ticket_blocks.ticket_header_blocks(extreme_bundle())
-    for message in (block_kit.context_message(ctx), block_kit.context_message(ctx, header_blocks=header)):
+    for message in (
+        summary_blocks.context_message(ctx),
+        summary_blocks.context_message(ctx, header_blocks=header),
+    ):
         check_message(message)
         assert len(message["blocks"]) <= MAX_COMPACT_BLOCKS
         # twelve 400-character gaps become two short sentences on the first screen
@@ -122,7 +128,7 @@ async def test_first_screen_numbers_are_the_raw_figures(make_deps: Any, ws: Work
     ]
     days = len({e.ts - e.ts % DAY for e in jane})
     deps, _ = make_deps()
-    result = await deps.context.lookup(JANE)
+    result = await deps.customers.lookup(JANE)
     assert isinstance(result, CustomerContext)
     text = all_text(answers.render_result(result, NOW).message)
     frequency = "Daily" if days >= 13 else "Weekly" if days >= 5 else "Monthly"
@@ -155,7 +161,7 @@ def _entries(anchor: int) -> list[TimelineEntry]:
 
 def test_story_before_a_ticket_tallies_the_last_half_hour() -> None:
     anchor = NOW - 3 * HOUR
-    line = block_kit.story(_timeline(_entries(anchor), anchor, "Ticket submitted"))
+    line = activity_blocks.story(_timeline(_entries(anchor), anchor, "Ticket submitted"))
     counts: dict[str, int] = {}
     for minutes, name, n in RAW:
         if minutes <= 30:
@@ -171,14 +177,14 @@ def test_story_before_a_ticket_tallies_the_last_half_hour() -> None:
 def test_story_when_nothing_happened_just_before_filing() -> None:
     anchor = NOW - 3 * HOUR
     old = [TimelineEntry(anchor - 2 * HOUR - 5 * MINUTE, "page", "Billing")]
-    line = block_kit.story(_timeline(old, anchor, "Ticket submitted"))
+    line = activity_blocks.story(_timeline(old, anchor, "Ticket submitted"))
     assert line == "*Nothing in the 30 min before filing;* last activity 2 h 5 min before."
 
 
 def test_story_without_a_ticket_is_the_last_session() -> None:
     anchor = NOW
     entries = [replace(e, ts_ms=e.ts_ms - 5 * HOUR) for e in _entries(anchor)]
-    line = block_kit.story(_timeline(entries, anchor, None))
+    line = activity_blocks.story(_timeline(entries, anchor, None))
     newest, oldest_in_half_hour = RAW[0][0], max(m for m, _, _ in RAW if m - RAW[0][0] <= 30)
     assert line is not None
     assert line.startswith(f"*Last session ({oldest_in_half_hour - newest} min):* Export CSV ×3")
@@ -204,12 +210,12 @@ def test_ticket_window_lines_read_relative_to_the_ticket_and_never_to_now() -> N
     anchor = NOW - 13 * HOUR
     t = _timeline(_entries(anchor), anchor, "Ticket submitted")
     ctx = replace(extreme_context(accounts=1), timeline=t)
-    view = block_kit.ViewRef(ctx.profile.id, anchor_ms=anchor, ticket_id=42, ticket_ms=anchor)
+    view = button_kit.ViewRef(ctx.profile.id, anchor_ms=anchor, ticket_id=42, ticket_ms=anchor)
     for message in (
-        block_kit.context_message(ctx, view=view),
-        block_kit.context_message(ctx, view=view.but(full=True)),
-        block_kit.context_message(
-            ctx, view=view, sharing=block_kit.Sharing(shared_by="U1", ticket_url="https://x/42")
+        summary_blocks.context_message(ctx, view=view),
+        summary_blocks.context_message(ctx, view=view.but(full=True)),
+        summary_blocks.context_message(
+            ctx, view=view, sharing=summary_blocks.Sharing(shared_by="U1", ticket_url="https://x/42")
         ),
     ):
         text = all_text(message)
@@ -226,12 +232,12 @@ def test_day_lines_only_when_the_window_crosses_midnight() -> None:
         midnight + 10 * MINUTE,
         None,
     )
-    view = block_kit.ViewRef("v", full=True)
-    body = block_kit.timeline_blocks(crossing, view, NOW)[1]["text"]["text"]
+    view = button_kit.ViewRef("v", full=True)
+    body = activity_blocks.timeline_blocks(crossing, view, NOW)[1]["text"]["text"]
     labels = re.findall(r"<!date\^(\d+)\^\{date_long_pretty\}", body)
     assert [int(s) * 1000 - int(s) * 1000 % DAY for s in labels] == [midnight, midnight - DAY]
     within = replace(crossing, start_ms=midnight + MINUTE, entries=crossing.entries[:1])
-    assert "date_long_pretty" not in block_kit.timeline_blocks(within, view, NOW)[1]["text"]["text"]
+    assert "date_long_pretty" not in activity_blocks.timeline_blocks(within, view, NOW)[1]["text"]["text"]
 
 
 def test_span_words() -> None:
@@ -247,9 +253,10 @@ def test_span_words() -> None:
 def test_day_navigation_moves_one_window_and_back_to_the_ticket() -> None:
     anchor = NOW - 13 * HOUR
     t = _timeline(_entries(anchor), anchor, "Ticket submitted")
-    view = block_kit.ViewRef("v", anchor_ms=anchor, ticket_id=7, ticket_ms=anchor, full=True)
+    view = button_kit.ViewRef("v", anchor_ms=anchor, ticket_id=7, ticket_ms=anchor, full=True)
     nav = {
-        b["action_id"]: block_kit.ViewRef.decode(b["value"]) for b in block_kit.day_navigation(t, view, NOW)
+        b["action_id"]: button_kit.ViewRef.decode(b["value"])
+        for b in activity_blocks.day_navigation(t, view, NOW)
     }
     assert nav["message_view:earlier"] == view.but(anchor_ms=anchor - 24 * HOUR)
     assert nav["message_view:later"] == view.but(anchor_ms=None)  # a day later is past now: now
@@ -257,8 +264,8 @@ def test_day_navigation_moves_one_window_and_back_to_the_ticket() -> None:
     earlier = view.but(anchor_ms=anchor - 24 * HOUR)
     moved = replace(t, anchor_ms=anchor - 24 * HOUR, start_ms=anchor - 48 * HOUR, marker=None)
     nav2 = {
-        b["action_id"]: block_kit.ViewRef.decode(b["value"])
-        for b in block_kit.day_navigation(moved, earlier, NOW)
+        b["action_id"]: button_kit.ViewRef.decode(b["value"])
+        for b in activity_blocks.day_navigation(moved, earlier, NOW)
     }
     assert nav2["message_view:later"] == view.but(anchor_ms=anchor) and nav2["message_view:ticket"] == view
     assert earlier.marker is None and view.marker == "Ticket submitted"
@@ -269,7 +276,7 @@ def test_an_empty_window_says_when_they_were_last_active_and_offers_that_day() -
     last = NOW - 6 * DAY
     quiet = Timeline(start_ms=NOW - 24 * HOUR, anchor_ms=NOW, entries=[])
     ctx = replace(ctx, profile=replace(ctx.profile, last_visit_ms=last), timeline=quiet)
-    message = block_kit.context_message(ctx)
+    message = summary_blocks.context_message(ctx)
     check_message(message)
     assert f"No activity in the 24 h before <!date^{NOW // 1000}^" in all_text(message)
     assert f"Last active <!date^{last // 1000}^" in all_text(message)
@@ -280,14 +287,14 @@ def test_an_empty_window_says_when_they_were_last_active_and_offers_that_day() -
         for e in b["elements"]
         if e["action_id"] == "message_view:day"
     )
-    ref = block_kit.ViewRef.decode(offer["value"])
+    ref = button_kit.ViewRef.decode(offer["value"])
     assert ref is not None and ref.anchor_ms is not None and last <= ref.anchor_ms <= last + MINUTE
 
 
 def test_view_refs_round_trip_and_reject_anything_else() -> None:
-    ref = block_kit.ViewRef("jane@acme.example", anchor_ms=NOW, ticket_id=1001, ticket_ms=NOW, full=True)
-    assert block_kit.ViewRef.decode(ref.encode()) == ref
-    assert block_kit.ViewRef.decode(block_kit.ViewRef("x").encode()) == block_kit.ViewRef("x")
+    ref = button_kit.ViewRef("jane@acme.example", anchor_ms=NOW, ticket_id=1001, ticket_ms=NOW, full=True)
+    assert button_kit.ViewRef.decode(ref.encode()) == ref
+    assert button_kit.ViewRef.decode(button_kit.ViewRef("x").encode()) == button_kit.ViewRef("x")
     for bad in (
         None,
         "",
@@ -298,8 +305,8 @@ def test_view_refs_round_trip_and_reject_anything_else() -> None:
         '{"v": "x", "a": "soon"}',
         '{"v":"x","t":true}',
     ):
-        assert block_kit.ViewRef.decode(bad) is None, bad
-    assert block_kit.ViewRef("x" * 2000).encode() is None
+        assert button_kit.ViewRef.decode(bad) is None, bad
+    assert button_kit.ViewRef("x" * 2000).encode() is None
 
 
 # --- Share -------------------------------------------------------------------------------------------------
@@ -309,23 +316,23 @@ def _action_ids(message: dict[str, Any]) -> list[str]:
 
 def test_share_buttons_only_where_sharing_may_happen() -> None:
     ctx = extreme_context(accounts=1)
-    assert {"message_share", "message_share_note"} <= set(_action_ids(block_kit.context_message(ctx)))
-    refused = block_kit.context_message(ctx, sharing=block_kit.Sharing(allowed=False))
+    assert {"message_share", "message_share_note"} <= set(_action_ids(summary_blocks.context_message(ctx)))
+    refused = summary_blocks.context_message(ctx, sharing=summary_blocks.Sharing(allowed=False))
     assert "message_share" not in _action_ids(refused) and "message_view:more" in _action_ids(refused)
-    opted_out = block_kit.context_message(extreme_context(accounts=1, opted_out=True))
+    opted_out = summary_blocks.context_message(extreme_context(accounts=1, opted_out=True))
     assert _action_ids(opted_out) == ["open_link:visitor"]
-    done = block_kit.context_message(ctx, sharing=block_kit.Sharing(shared_in="C0SUPPORT"))
+    done = summary_blocks.context_message(ctx, sharing=summary_blocks.Sharing(shared_in="C0SUPPORT"))
     assert "message_share" not in _action_ids(done) and "Shared in <#C0SUPPORT> ✓" in all_text(done)
 
 
 def test_the_channel_copy_names_the_ticket_the_sharer_and_the_note() -> None:
     ctx = extreme_context(accounts=1)
-    view = block_kit.ViewRef(ctx.profile.id, anchor_ms=NOW - HOUR, ticket_id=1001, ticket_ms=NOW - HOUR)
+    view = button_kit.ViewRef(ctx.profile.id, anchor_ms=NOW - HOUR, ticket_id=1001, ticket_ms=NOW - HOUR)
     url = "https://sample-support.zendesk.com/agent/tickets/1001"
-    shared = block_kit.context_message(
+    shared = summary_blocks.context_message(
         ctx,
         view=view,
-        sharing=block_kit.Sharing(shared_by="U0SHARER", note="<!channel> see *this*", ticket_url=url),
+        sharing=summary_blocks.Sharing(shared_by="U0SHARER", note="<!channel> see *this*", ticket_url=url),
     )
     check_message(shared)
     text = all_text(shared)
@@ -350,10 +357,10 @@ def test_candidates_in_a_ticket_unfurl_are_picked_at_the_ticket_time() -> None:
         for b in unfurl["blocks"]
         if b.get("accessory", {}).get("action_id") == "message_view:pick"
     ]
-    refs = [block_kit.ViewRef.decode(p["value"]) for p in picks]
+    refs = [button_kit.ViewRef.decode(p["value"]) for p in picks]
     created = bundle.ticket.created_ms
     assert refs == [
-        block_kit.ViewRef(f"u-{i}", anchor_ms=created, ticket_id=bundle.ticket_id, ticket_ms=created)
+        button_kit.ViewRef(f"u-{i}", anchor_ms=created, ticket_id=bundle.ticket_id, ticket_ms=created)
         for i in range(4)
     ]
     assert "and 2 more" in all_text(unfurl) and "metadata field" not in all_text(unfurl)
@@ -492,22 +499,22 @@ def test_a_field_on_the_visitor_and_the_account_is_shown_once() -> None:
         profile=replace(ctx.profile, fields=[plan, MetadataField("Role", "admin")]),
         accounts=[replace(ctx.accounts[0], fields=[plan], opted_out=False)],
     )
-    text = all_text(block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True)))
+    text = all_text(summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
     assert text.count("Enterprise") == 1 and "*Role*\nadmin" in text
 
 
 def test_the_sparkline_says_its_scale() -> None:
     ctx = extreme_context(accounts=0)
     assert ctx.usage is not None
-    text = all_text(block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True)))
+    text = all_text(summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
     peak = max(ctx.usage.daily_events)
     assert f"█ = {peak:,} events (the busiest day) · ▁ = none" in text and "right: today" in text
 
 
 def test_help_uses_the_real_zendesk_host() -> None:
-    text = all_text(block_kit.help_message("/pendo", "support.initech.example"))
+    text = all_text(message_blocks.help_message("/pendo", "support.initech.example"))
     assert "https://support.initech.example/agent/tickets/12345" in text and "acme.zendesk.com" not in text
-    assert "tickets" not in all_text(block_kit.help_message("/pendo"))
+    assert "tickets" not in all_text(message_blocks.help_message("/pendo"))
 
 
 @pytest.mark.parametrize("ticket_id", [TICKET_JANE, TICKET_MULTI, TICKET_SAM, TICKET_AFTER_MIDNIGHT])
@@ -517,10 +524,10 @@ async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id:
     tc = await deps.tickets.requester_context(bundle)
     text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, tc))
     assert not STALE.search(text)
-    result = await deps.context.lookup(MULTI)
+    result = await deps.customers.lookup(MULTI)
     assert isinstance(result, CustomerContext)
     assert not STALE.search(
-        all_text(block_kit.context_message(result, sharing=block_kit.Sharing(shared_by="U1")))
+        all_text(summary_blocks.context_message(result, sharing=summary_blocks.Sharing(shared_by="U1")))
     )
 
 

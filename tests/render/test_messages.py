@@ -1,9 +1,9 @@
 """Every message shape the bot produces passes Slack's limits (`validate_message`) and is well-formed mrkdwn.
 
 Two sources of messages:
-- real ones, from the context service over the sample workspace (every named visitor, every ticket,
+- real ones, from the customer lookup over the sample workspace (every named visitor, every ticket,
   the failure paths), rendered through `bot.answers` / `bot.render.*` as the listeners do;
-- synthetic extremes built by hand from `bot.context.models`: very long names and values, 40 accounts,
+- synthetic extremes built by hand from `bot.domain.models`: very long names and values, 40 accounts,
   50 timeline entries, and user data full of Slack control characters.
 
 "Well-formed" means: after removing the control sequences the bot itself writes (links, dates, user
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bot import answers
-from bot.context.models import (
+from bot.domain.models import (
     AccountSummary,
     AccountUsage,
     Ambiguous,
@@ -40,10 +40,14 @@ from bot.context.models import (
     VisitorProfile,
     VisitorUsage,
 )
-from bot.context.tickets import TicketContext, TicketLookup
-from bot.http.upstream import AuthError, Unavailable, UpstreamError
+from bot.domain.tickets import TicketContext, TicketLookup
+from bot.http.errors import AuthError, Unavailable, UpstreamError
 from bot.listeners.message_actions import draw
+from bot.render import activity as activity_blocks
 from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
+from bot.render import messages as message_blocks
+from bot.render import summary as summary_blocks
 from bot.render import text as terminal_text
 from bot.render import tickets as ticket_blocks
 from bot.sample import (
@@ -129,14 +133,16 @@ NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 @pytest.mark.parametrize("visitor", NAMED)
 async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str, ws: Workspace) -> None:
     deps, _ = make_deps()
-    result = await deps.context.lookup(visitor)
+    result = await deps.customers.lookup(visitor)
     assert isinstance(result, CustomerContext)
     answer = answers.render_result(result, NOW)
     check_message(answer.message)
-    full = block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True))
+    full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     check_message(full)
-    check_message(block_kit.context_message(result, sharing=block_kit.Sharing(shared_by="U012ABCDEF")))
-    check_message(block_kit.context_message(result, shareable=False))
+    check_message(
+        summary_blocks.context_message(result, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF"))
+    )
+    check_message(summary_blocks.context_message(result, shareable=False))
     if visitor == PRIVATE:
         assert answer.outcome == "opted_out"
         assert "opted out" in all_text(answer.message) and "Events per day" not in all_text(full)
@@ -153,17 +159,17 @@ async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: 
 @pytest.mark.parametrize("visitor_id", [SAM_VISITOR_ID, *OPS_VISITOR_IDS, "u-missing"])
 async def test_visitor_drawn_by_id(make_deps: Any, visitor_id: str) -> None:
     deps, _ = make_deps()
-    ref = block_kit.ViewRef(visitor_id)
+    ref = button_kit.ViewRef(visitor_id)
     drawn = await draw(deps, ref)
-    check_message(drawn.message(ref, block_kit.Sharing()))
-    check_message(drawn.message(ref, block_kit.Sharing(shared_by="U012ABCDEF")))
+    check_message(drawn.message(ref, summary_blocks.Sharing()))
+    check_message(drawn.message(ref, summary_blocks.Sharing(shared_by="U012ABCDEF")))
 
 
 async def test_context_message_with_gaps(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
-    result = await deps.context.lookup(MULTI)
+    result = await deps.customers.lookup(MULTI)
     assert isinstance(result, CustomerContext) and len(result.gaps) == 3 + 3
     answer = answers.render_result(result, NOW)
     assert answer.outcome == "partial"
@@ -181,46 +187,46 @@ async def test_context_message_with_gaps(make_deps: Any) -> None:
 
 async def test_ambiguous_and_not_found_messages(make_deps: Any) -> None:
     deps, _ = make_deps(pendo_email_field="agent/email")
-    ambiguous = await deps.context.lookup(OPS)
+    ambiguous = await deps.customers.lookup(OPS)
     assert isinstance(ambiguous, Ambiguous)
-    check_message(block_kit.ambiguous_message(ambiguous, NOW))
+    check_message(message_blocks.ambiguous_message(ambiguous, NOW))
     for email in (NOBODY, "Someone.Else@Example.com"):
-        result = await deps.context.lookup(email)
+        result = await deps.customers.lookup(email)
         assert isinstance(result, NotFoundInPendo)
-        message = block_kit.not_found_message(result)
+        message = message_blocks.not_found_message(result)
         check_message(message)
         assert "No Pendo visitor has this email. Check for typos; they may never have signed in." in all_text(
             message
         )
         assert "agent/email" not in all_text(message) and "PENDO_EMAIL_FIELD" not in all_text(message)
     services2, _ = make_deps()
-    result = await services2.context.lookup(NOBODY)
+    result = await services2.customers.lookup(NOBODY)
     assert isinstance(result, NotFoundInPendo)
     check_message(answers.render_result(result, NOW).message)
 
 
 def test_help_notice_and_progress_messages() -> None:
     for message in (
-        block_kit.help_message(),
-        block_kit.help_message("/pendo-staging"),
-        block_kit.notice_message("You are not allowed to use this.", icon="🔒"),
-        block_kit.notice_message(block_kit.esc("“jane” is not an email address <x>"), icon="🤔"),
-        block_kit.progress_message(JANE),
-        block_kit.progress_message("ticket #1001"),
-        block_kit.progress_message(EVIL),
+        message_blocks.help_message(),
+        message_blocks.help_message("/pendo-staging"),
+        message_blocks.notice_message("You are not allowed to use this.", icon="🔒"),
+        message_blocks.notice_message(block_kit.esc("“jane” is not an email address <x>"), icon="🤔"),
+        message_blocks.progress_message(JANE),
+        message_blocks.progress_message("ticket #1001"),
+        message_blocks.progress_message(EVIL),
         answers.error_answer(
             AuthError("Pendo", "HTTP 401", status=401, setting="PENDO_INTEGRATION_KEY"), "r1"
         ).message,
         answers.error_answer(Unavailable("Pendo", "deadline", timeout=8), "r2").message,
     ):
         check_message(message)
-    assert "<script>" not in block_kit.progress_message(EVIL)["text"]
+    assert "<script>" not in message_blocks.progress_message(EVIL)["text"]
 
 
 async def test_email_answer_for_upstream_failure(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"^/api/v1/visitor/", 401)
-    answer = await answers.email_answer(deps.context, JANE, "ref42")
+    answer = await answers.email_answer(deps.customers, JANE, "ref42")
     assert answer.outcome == "error:PendoKeyRefused"
     check_message(answer.message)
     # words for agents: the setting name and the status go to the log and `pendo-bot check`
@@ -269,10 +275,10 @@ async def test_days_and_events_shown_are_the_raw_figures(make_deps: Any, ws: Wor
             events += 1
     assert len(days) >= 13 and events > 100
     deps, _ = make_deps()
-    result = await deps.context.lookup(JANE)
+    result = await deps.customers.lookup(JANE)
     assert isinstance(result, CustomerContext)
     message = answers.render_result(result, NOW).message
-    full = block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True))
+    full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     text = all_text(full)
     assert f"*Active (30 d)*\nDaily · {len(days)} of 30 days · " in text
     assert f"*Events (30 d)*\n{events:,} · " in text
@@ -304,9 +310,11 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
     visitors, days = len({e.visitor_id for e in acme}), len({e.ts - e.ts % DAY for e in acme})
 
     deps, _ = make_deps()
-    result = await deps.context.lookup(JANE)
+    result = await deps.customers.lookup(JANE)
     assert isinstance(result, CustomerContext)
-    text = all_text(block_kit.context_message(result, view=block_kit.ViewRef(result.profile.id, full=True)))
+    text = all_text(
+        summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
+    )
     assert f"*Minutes (30 d)*\n{minutes:,} · " in text
     assert f"|{top_name}> · {top_count:,}" in text.split("*Top pages*")[1]
     assert f"{visitors:,} active visitors · Daily · {days} of 30 days" in text
@@ -435,32 +443,36 @@ def extreme_bundle(email: str | None = "someone@example.com") -> TicketBundle:
 def test_extreme_context_message(accounts: int) -> None:
     ctx = extreme_context(accounts=accounts)
     header = ticket_blocks.ticket_header_blocks(extreme_bundle(), NOW)
-    full = block_kit.ViewRef(ctx.profile.id, full=True)
+    full = button_kit.ViewRef(ctx.profile.id, full=True)
     for message in (
-        block_kit.context_message(ctx),
-        block_kit.context_message(ctx, view=full),
-        block_kit.context_message(ctx, sharing=block_kit.Sharing(shared_by="U012ABCDEF")),
-        block_kit.context_message(ctx, view=full, sharing=block_kit.Sharing(shared_by="U012ABCDEF")),
-        block_kit.context_message(ctx, header_blocks=header),
-        block_kit.context_message(ctx, view=full, header_blocks=header),
-        block_kit.context_message(extreme_context(accounts=accounts, opted_out=True)),
-        block_kit.context_message(replace(ctx, usage=None, timeline=None, gaps=[])),
-        block_kit.context_message(replace(ctx, usage=None, timeline=None, gaps=[]), view=full),
+        summary_blocks.context_message(ctx),
+        summary_blocks.context_message(ctx, view=full),
+        summary_blocks.context_message(ctx, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF")),
+        summary_blocks.context_message(
+            ctx, view=full, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF")
+        ),
+        summary_blocks.context_message(ctx, header_blocks=header),
+        summary_blocks.context_message(ctx, view=full, header_blocks=header),
+        summary_blocks.context_message(extreme_context(accounts=accounts, opted_out=True)),
+        summary_blocks.context_message(replace(ctx, usage=None, timeline=None, gaps=[])),
+        summary_blocks.context_message(replace(ctx, usage=None, timeline=None, gaps=[]), view=full),
     ):
         check_message(message)
         assert message["blocks"][-1]["type"] == "actions"  # the buttons survive every cap
         text = all_text(message)
         assert "<script>" not in text and "<!channel>" not in text
-    assert "&lt;script&gt;" in all_text(block_kit.context_message(ctx))  # the user data is there, escaped
+    assert "&lt;script&gt;" in all_text(
+        summary_blocks.context_message(ctx)
+    )  # the user data is there, escaped
 
 
 def test_a_stale_full_summary_keeps_its_buttons() -> None:
     # a full summary fills Slack's 50 blocks; the stale note must take a body block's place, not the buttons'
     ctx = extreme_context(accounts=40)
-    view = block_kit.ViewRef(ctx.profile.id, full=True)
+    view = button_kit.ViewRef(ctx.profile.id, full=True)
     fresh = answers.render_result(ctx, NOW, view=view).message
     assert len(fresh["blocks"]) == block_kit.MAX_BLOCKS
-    answer = answers.render_result(ctx, NOW, view=view, stale=block_kit.Stale("Pendo", 12 * 60))
+    answer = answers.render_result(ctx, NOW, view=view, stale=message_blocks.Stale("Pendo", 12 * 60))
     check_message(answer.message)
     blocks = answer.message["blocks"]
     assert blocks[0]["elements"][0]["text"] == (
@@ -473,7 +485,7 @@ def test_a_stale_full_summary_keeps_its_buttons() -> None:
 def test_extreme_timeline_keeps_whole_lines() -> None:
     ctx = extreme_context(accounts=0)
     assert ctx.timeline is not None
-    blocks = block_kit.timeline_blocks(ctx.timeline, block_kit.ViewRef(ctx.profile.id, full=True), NOW)
+    blocks = activity_blocks.timeline_blocks(ctx.timeline, button_kit.ViewRef(ctx.profile.id, full=True), NOW)
     body = blocks[1]["text"]["text"]
     assert len(body) <= 3000 and not body.endswith("…")
     assert "list shortened" in blocks[2]["elements"][0]["text"]
@@ -491,14 +503,14 @@ def test_extreme_ambiguous_message() -> None:
         )
         for i in range(25)
     ]
-    message = block_kit.ambiguous_message(
+    message = message_blocks.ambiguous_message(
         Ambiguous("ops@initech.example", candidates, "metadata field agent/email"), NOW
     )
     check_message(message)
     assert "and 5 more" in all_text(message)
     header = ticket_blocks.ticket_header_blocks(extreme_bundle(), NOW)
     check_message(
-        block_kit.ambiguous_message(
+        message_blocks.ambiguous_message(
             Ambiguous("ops@initech.example", candidates[:3], "visitor ID"), NOW, header
         )
     )
@@ -506,9 +518,9 @@ def test_extreme_ambiguous_message() -> None:
 
 def test_extreme_not_found_message() -> None:
     """NotFoundInPendo.email can be a visitor ID from a button value (up to 2,000 characters)."""
-    check_message(block_kit.not_found_message(NotFoundInPendo(long(EVIL, 2000), "visitor ID")))
+    check_message(message_blocks.not_found_message(NotFoundInPendo(long(EVIL, 2000), "visitor ID")))
     header = ticket_blocks.ticket_header_blocks(extreme_bundle(), NOW)
-    check_message(block_kit.not_found_message(NotFoundInPendo(JANE, "visitor ID"), header))
+    check_message(message_blocks.not_found_message(NotFoundInPendo(JANE, "visitor ID"), header))
 
 
 def test_extreme_ticket_unfurls() -> None:
@@ -535,7 +547,7 @@ def test_extreme_ticket_unfurls() -> None:
 def test_link_labels_cannot_split_a_link() -> None:
     """A `|` or `>` in a name must not end the label (or the link) early."""
     ctx = extreme_context(accounts=1, entries=3)
-    message = block_kit.context_message(ctx)
+    message = summary_blocks.context_message(ctx)
     for _, text in mrkdwn_texts(message["blocks"]):
         for match in re.finditer(r"<(https?://[^|>]+)\|([^>]*)>", text):
             assert "|" not in match.group(2) and "<" not in match.group(2)
@@ -548,7 +560,7 @@ def test_link_labels_cannot_split_a_link() -> None:
 def test_long_feature_names_do_not_cut_a_top_items_link() -> None:
     """Ten top features (TOP_ITEMS=10) with 200-character names overflow the 2,000-character field."""
     ctx = extreme_context(accounts=1, top_name=200)
-    check_message(block_kit.context_message(ctx))
+    check_message(summary_blocks.context_message(ctx))
 
 
 def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
@@ -556,10 +568,10 @@ def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
     for n in range(360, 420):
         ctx = extreme_context(accounts=5)
         ctx = replace(ctx, accounts=[replace(a, name="N" * n) for a in ctx.accounts], gaps=[])
-        message = block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True))
+        message = summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
         check_message(message)
         assert "last seen <!date^" in message["blocks"][1]["elements"][0]["text"], n
-        compact = block_kit.context_message(ctx)
+        compact = summary_blocks.context_message(ctx)
         check_message(compact)
         assert "Last seen <!date^" in compact["blocks"][1]["text"]["text"], n
 
@@ -567,13 +579,15 @@ def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
 def test_many_candidate_accounts_do_not_cut_the_last_seen_date() -> None:
     for n in range(60, 75):
         candidate = Candidate("u-1", "Initech Ops", OPS, [f"a{j}-" + "x" * n for j in range(40)], NOW - HOUR)
-        check_message(block_kit.ambiguous_message(Ambiguous(OPS, [candidate, candidate], "visitor ID"), NOW))
+        check_message(
+            message_blocks.ambiguous_message(Ambiguous(OPS, [candidate, candidate], "visitor ID"), NOW)
+        )
 
 
 # --- the fallback `text` is mrkdwn too -----------------------------------------------------------------
 def test_context_fallback_text_escapes_user_data() -> None:
     """Slack formats a message's top-level `text` as mrkdwn (it is the notification and the fallback)."""
-    message = block_kit.context_message(extreme_context(accounts=1))
+    message = summary_blocks.context_message(extreme_context(accounts=1))
     assert "<script>" not in message["text"] and "<!channel>" not in message["text"]
 
 
@@ -586,7 +600,7 @@ async def test_ticket_answer_fallback_text_escapes_the_subject(make_deps: Any) -
         async def get_ticket(self, ticket_id: int, *, host: str | None = None) -> TicketBundle:
             return bundle
 
-    tickets = TicketLookup(OneTicket(), deps.context)  # type: ignore[arg-type]
+    tickets = TicketLookup(OneTicket(), deps.customers)  # type: ignore[arg-type]
     answer = await answers.ticket_answer(tickets, bundle.ticket_id, "r1")
     check_message(answer.message)
     assert "<script>" not in answer.message["text"] and "<!channel>" not in answer.message["text"]

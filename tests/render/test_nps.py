@@ -5,14 +5,19 @@ Figures are recomputed here from the sample's raw rows (`ws.poll_events`, `ws.ev
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
+import pytest
+
 from bot import answers
-from bot.context.models import AccountContext, CustomerContext
+from bot.domain.models import AccountContext, CustomerContext
 from bot.render import accounts as account_blocks
-from bot.render import blocks as block_kit
+from bot.render import buttons as button_kit
 from bot.render import nps as nps_words
+from bot.render import summary as summary_blocks
 from bot.render import text as terminal_text
 from bot.render import tickets as ticket_blocks
 from bot.render.accounts import account_message
@@ -58,7 +63,7 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
         assert JANE_COMMENT.splitlines()[1] not in text  # the rest is behind Show more
     assert isinstance(tc.pendo, CustomerContext)
     view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id).but(full=True)
-    full = block_kit.context_message(tc.pendo, view=view)
+    full = summary_blocks.context_message(tc.pendo, view=view)
     check_message(full)
     text = all_text(full)
     assert "We're evaluating alternatives before the renewal; please call me." in text
@@ -67,10 +72,10 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
 
 async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(POWER_USER)
+    ctx = await deps.customers.lookup(POWER_USER)
     assert isinstance(ctx, CustomerContext) and ctx.nps is not None and ctx.nps.score >= 9
-    compact = block_kit.context_message(ctx)
-    full = block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True))
+    compact = summary_blocks.context_message(ctx)
+    full = summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
     assert "NPS" not in all_text(compact)
     assert f"*NPS {ctx.nps.score} (promoter)*" in all_text(
         full
@@ -79,7 +84,7 @@ async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
 
 async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(JANE)
+    ctx = await deps.customers.lookup(JANE)
     assert isinstance(ctx, CustomerContext)
     day = NOW - NOW % DAY  # the render tests' workspace is on UTC days
     now = {
@@ -94,12 +99,12 @@ async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws
     }
     catalog = len(ws.features)
     change = len(now) - len(before)
-    arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)}"
+    arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)} vs previous 30 d"
     share = round(len(now) * 100 / catalog)
-    compact = all_text(block_kit.context_message(ctx))
+    compact = all_text(summary_blocks.context_message(ctx))
     activity = next(line for line in compact.splitlines() if "of 30 days" in line)
     assert activity.endswith(f" · {len(now)} of {catalog} features ({share}%), {arrow}")
-    full = all_text(block_kit.context_message(ctx, view=block_kit.ViewRef(ctx.profile.id, full=True)))
+    full = all_text(summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
     assert f"*Features used (30 d)*\n{len(now)} of {catalog} ({share}%)" in full
     assert f"Features:    {len(now)} of {catalog} ({share}%)" in terminal_text.render_context(ctx, UTC)
 
@@ -108,27 +113,67 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
     make_deps: Any, ws: Workspace
 ) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.lookup(RESELLER)
+    ctx = await deps.customers.lookup(RESELLER)
     assert isinstance(ctx, CustomerContext)
-    message = block_kit.context_message(ctx)
+    message = summary_blocks.context_message(ctx)
     check_message(message)
     line = next(t for t in all_text(message).splitlines() if "🏢" in t)
     names = [ws.accounts[a]["metadata"]["agent"]["name"] for a in RESELLER_ACCOUNTS]
-    assert all(f"|{n}>" in line for n in names[:5]) and not any(f"|{n}>" in line for n in names[5:])
+    labels = re.findall(r"\|([^>]*)>", line)
+    assert len(labels) == 5 and len(set(labels)) == 5
+    for label, name in zip(labels, names[:5], strict=True):
+        assert label == name or _cut_in_the_middle(label, name), (label, name)
     assert line.endswith(f" and {len(RESELLER_ACCOUNTS) - 5} more")
     assert len(message["blocks"]) <= 8 and len(visible_text(message["blocks"])) <= 900
 
 
+def _cut_in_the_middle(label: str, name: str) -> bool:
+    """`label` is `name` with a middle part replaced by "…": its start and its end are the name's."""
+    head, sep, tail = label.partition("…")
+    return bool(sep) and name.startswith(head) and name.endswith(tail) and len(label) < len(name)
+
+
+async def test_the_worst_first_screen_stays_within_budget(make_deps: Any) -> None:
+    """Five account names of 32 characters that differ only at the end, a detractor's line, the ticket
+    header and the Add to ticket button: 8 blocks and 900 characters at most; the account line 120."""
+    deps, _ = make_deps(pendo_email_field="agent/email")
+    bundle = await deps.tickets.ticket(TICKET_JANE)
+    tc = await deps.tickets.requester_context(bundle)
+    assert isinstance(tc.pendo, CustomerContext) and nps_words.is_detractor(tc.pendo.nps)
+    base = tc.pendo.accounts[0]
+    names = [f"Northwind Traders Worldwide {i:04d}" for i in range(7)]
+    assert all(len(n) == 32 for n in names)
+    accounts = [replace(base, id=f"nw-{i}", name=n, url=f"{base.url}-{i}") for i, n in enumerate(names)]
+    profile = replace(tc.pendo.profile, account_ids=[a.id for a in accounts])
+    ctx = replace(tc.pendo, profile=profile, accounts=accounts)
+    header = ticket_blocks.ticket_header_blocks(bundle, NOW)
+    view = ticket_blocks.ticket_view(bundle, profile.id)
+    message = answers.render_result(ctx, NOW, header, view=view, ticket_note=True).message
+    check_message(message)
+    text = all_text(message)
+    assert "[Add to ticket]" in visible_text(message["blocks"]) and "(detractor)" in text
+    blocks, chars = len(message["blocks"]), len(visible_text(message["blocks"]))
+    assert blocks <= 8 and chars <= 900, (blocks, chars)
+    line = next(t for t in visible_text(message["blocks"]).splitlines() if "🏢" in t)
+    line = line[line.index("🏢") :]  # after the email
+    assert len(line) <= 120 and line.endswith(" and 2 more")
+    shown = re.findall(r"\|([^>]*)>", next(t for t in text.splitlines() if "🏢" in t))
+    assert len(set(shown)) == 5  # cut in the middle, the names stay apart
+    assert all(_cut_in_the_middle(s, n) for s, n in zip(shown, names[:5], strict=True))
+
+
 async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
-    ctx = await deps.context.account(ACME)
+    ctx = await deps.customers.account(ACME)
     assert isinstance(ctx, AccountContext) and ctx.nps is not None and ctx.figures is not None
     compact, full = account_message(ctx), account_message(ctx, full=True)
     for message in (compact, full):
         check_message(message)
     assert len(compact["blocks"]) <= 8
     assert nps_words.account_line(ctx.nps) in all_text(compact)
-    assert f"NPS {ctx.nps.score} · {ctx.nps.responses} answers in 90 d (" in all_text(compact)
+    assert f"NPS {ctx.nps.score} · {ctx.nps.responses} people answered in 90 d (" in all_text(compact)
+    field = f"*NPS (90 d)*\n{ctx.nps.score} · {ctx.nps.responses} people answered ("
+    assert field in all_text(full)  # the title says the period: not said again
     assert "features (" in all_text(compact) and "active visitors" in all_text(compact)
     text = all_text(full)
     for a in ctx.nps.latest:
@@ -136,3 +181,18 @@ async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: A
     assert "&lt;invoice&gt;" in text and "<invoice>" not in text
     plain = account_blocks.account_text(ctx)
     assert nps_words.account_line(ctx.nps) in plain and "Features used (30 d)" in plain
+
+
+@pytest.mark.parametrize(
+    ("comment", "limit", "expected"),
+    [
+        ("The invoice page is slow and the export fails", 30, "The invoice page is slow and…"),
+        ("Short and sweet", 30, "Short and sweet"),
+        ("Supercalifragilisticexpialidocious-words-without-spaces here", 20, "Supercalifragilisti…"),
+        ("Slow, broken, annoying", 14, "Slow, broken…"),
+    ],
+)
+def test_a_first_line_is_cut_at_a_word_boundary(comment: str, limit: int, expected: str) -> None:
+    text, more = nps_words.first_line(comment, limit)
+    assert text == expected and len(text) <= limit
+    assert more is (text != comment)

@@ -75,6 +75,9 @@ def test_each_choice_shows_its_value_and_whose_it_is() -> None:
     assert "Pages, Guides · _yours_" in text
     assert "Compact first (Show more for everything) · _workspace default_" in text
     assert "Asia/Tokyo · _yours_" in text
+    assert "*Zendesk ticket links you post*\\n_default: on (channel rules still apply)_" in text
+    off = json.dumps(form_blocks.settings_blocks(form(prefs=Preferences(unfurl_my_links=False))))
+    assert "Don't unfurl links I post \\u00b7 _yours_" in off
     zone = element(form_blocks.settings_blocks(mine), "prefs:tz")
     assert zone["initial_option"]["value"] == "Asia/Tokyo"
     slack = element(form_blocks.settings_blocks(form()), "prefs:tz")
@@ -109,7 +112,6 @@ def test_changes_read_back_into_preferences() -> None:
     picked = changed(Preferences(), "account_fields", {"selected_options": [{"value": "custom/plan"}]}, f)
     assert picked.account_fields == ("custom/plan",)
     assert changed(Preferences(), "account_fields", {"selected_options": []}, f).account_fields == ()
-    assert changed(Preferences(view="full"), "reset", {}, f) == Preferences()
     bad: list[tuple[str, dict[str, Any], str]] = [
         ("tz", {"selected_option": {"value": "Mars/Base"}}, "not a time zone"),
         ("unfurl", {"selected_option": {"value": "maybe"}}, "Choose whether"),

@@ -218,11 +218,23 @@ async def test_catalogs_and_schemas(pendo: httpx.AsyncClient, ws: Workspace) -> 
         ("guide", ws.guides),
     ]:
         assert (await pendo.get(f"/api/v1/{path}", params={"expand": "*"})).json() == items
-        assert (await pendo.get(f"/api/v1/{path}")).json() == items
+        default_app = [i for i in items if i["appId"] == -323232]  # Pendo's default (web) app id
+        assert (await pendo.get(f"/api/v1/{path}")).json() == default_app  # without expand=*: that app only
     assert (await pendo.get("/api/v1/metadata/schema/visitor")).json() == ws.visitor_schema
     assert (await pendo.get("/api/v1/metadata/schema/account")).json() == ws.account_schema
     assert (await pendo.get("/api/v1/metadata/schema/guide")).status_code == 404
     assert (await pendo.get("/api/v1/segment")).status_code == 404
+
+
+async def test_other_apps_items_come_only_with_expand(pendo: httpx.AsyncClient, ws: Workspace) -> None:
+    others = [f["id"] for f in ws.features if f["appId"] != -323232]
+    assert others  # the sample has several apps
+    listed = {f["id"] for f in (await pendo.get("/api/v1/feature")).json()}
+    assert listed.isdisjoint(others)
+    mobile = next(g["id"] for g in ws.guides if g["appId"] != -323232)
+    assert (await pendo.get("/api/v1/guide", params={"id": mobile})).json() == []
+    found = (await pendo.get("/api/v1/guide", params={"id": mobile, "expand": "*"})).json()
+    assert [g["id"] for g in found] == [mobile]
 
 
 # --- aggregation numbers ------------------------------------------------------------------------------
@@ -452,7 +464,9 @@ async def test_poll_events_take_pendos_looker_form_and_refuse_more_than_a_year(
 async def test_nps_guides_carry_two_polls_and_the_score_poll_names_its_follow_up(
     pendo: httpx.AsyncClient,
 ) -> None:
-    answer = await pendo.get("/api/v1/guide", params={"id": "guide-nps-survey,guide-nps-mobile"})
+    answer = await pendo.get(
+        "/api/v1/guide", params={"id": "guide-nps-survey,guide-nps-mobile", "expand": "*"}
+    )
     guides = answer.json()
     assert len(guides) == 2
     for guide in guides:

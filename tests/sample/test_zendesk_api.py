@@ -6,6 +6,7 @@ import base64
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from bot.sample import create_zendesk_app
 from bot.sample.credentials import SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN
@@ -163,3 +164,69 @@ async def test_custom_statuses_sideload(zendesk: httpx.AsyncClient, ws: Workspac
         )
     ).json()
     assert {s["agent_label"] for s in many["custom_statuses"]} == {"Open", "Escalated to engineering"}
+
+
+# --- updates as Zendesk takes them -----------------------------------------------------------------------
+async def test_update_lowercases_and_splits_tags(zendesk: httpx.AsyncClient) -> None:
+    body = {"ticket": {"tags": ["VIP Customer", "pendo_Daily", "vip"]}}
+    ticket = (await zendesk.put("/api/v2/tickets/1001.json", json=body)).json()["ticket"]
+    assert ticket["tags"] == ["vip", "customer", "pendo_daily"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"id": 999999, "value": "x"}, "Custom field 999999 does not exist"),
+        ({"id": 360001236, "value": "Enterprise"}, "Integer field 360001236: value is invalid"),
+        ({"id": 360001238, "value": "yes"}, "Checkbox field 360001238: value is invalid"),
+        ({"id": 360001239, "value": "02/01/2027"}, "Date field 360001239: value is invalid"),
+        ({"id": 360001235, "value": "two words"}, "Tagger field 360001235: value is invalid"),
+    ],
+)
+async def test_a_custom_field_zendesk_would_refuse_is_422_and_changes_nothing(
+    zendesk: httpx.AsyncClient, zendesk_app: Starlette, entry: dict[str, object], problem: str
+) -> None:
+    before = dict(zendesk_app.state.helpdesk.tickets[1001])
+    fields = [{"id": 360001234, "value": "Enterprise"}, entry]
+    body = {"ticket": {"comment": {"body": "hi", "public": False}, "custom_fields": fields}}
+    response = await zendesk.put("/api/v2/tickets/1001.json", json=body)
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "RecordInvalid",
+        "description": "Record validation errors",
+        "details": {"base": [{"description": problem, "error": "InvalidValue", "field_key": entry["id"]}]},
+    }
+    assert zendesk_app.state.helpdesk.tickets[1001] == before
+    assert zendesk_app.state.helpdesk.notes(1001) == []
+
+
+async def test_valid_custom_fields_of_each_type_are_kept(zendesk: httpx.AsyncClient) -> None:
+    fields = [
+        {"id": 360001234, "value": "Enterprise"},
+        {"id": 360001236, "value": "42"},
+        {"id": 360001237, "value": 1.5},
+        {"id": 360001238, "value": True},
+        {"id": 360001239, "value": "2027-01-02"},
+        {"id": 360001240, "value": ["a", "b"]},
+    ]
+    response = await zendesk.put("/api/v2/tickets/1001.json", json={"ticket": {"custom_fields": fields}})
+    assert response.status_code == 200
+    assert all(f in response.json()["ticket"]["custom_fields"] for f in fields)
+
+
+async def test_updated_at_is_the_real_clock_in_whole_seconds(
+    zendesk: httpx.AsyncClient, zendesk_app: Starlette
+) -> None:
+    now = [1_800_000_000.25]
+    zendesk_app.state.helpdesk.clock = lambda: now[0]
+    first = (await zendesk.put("/api/v2/tickets/1001.json", json={"ticket": {"tags": ["a"]}})).json()
+    now[0] += 0.5  # the same second: Zendesk's stamp does not move, a safe update cannot tell
+    stamp = first["ticket"]["updated_at"]
+    safe = {"tags": ["b"], "safe_update": True, "updated_stamp": stamp}
+    second = await zendesk.put("/api/v2/tickets/1001.json", json={"ticket": safe})
+    assert stamp == "2027-01-15T08:00:00Z" and second.json()["ticket"]["updated_at"] == stamp
+    now[0] += 1.0
+    third = (await zendesk.put("/api/v2/tickets/1001.json", json={"ticket": {"tags": ["c"]}})).json()
+    assert third["ticket"]["updated_at"] == "2027-01-15T08:00:01Z"
+    stale = await zendesk.put("/api/v2/tickets/1001.json", json={"ticket": safe})
+    assert stale.status_code == 409

@@ -1,6 +1,6 @@
 """Factories for the bot's deps over the sample workspace. Each factory closes what it built.
 
-`DepsFactory` is what the context, render and end-to-end tests share: `build_deps` exactly as
+`DepsFactory` is what the domain, render and end-to-end tests share: `build_deps` exactly as
 the bot calls it, with the sample's fake Pendo and Zendesk apps plugged in as in-process transports, a
 fixed clock and (by default) retry back-off without the wait.
 """
@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from bot.context.tickets import TicketLookup
 from bot.deps import Deps, build_deps
+from bot.domain.tickets import TicketLookup
 from bot.http.upstream import Sleep
 from bot.sample import SAMPLE_PENDO_KEY, FakeControls, Workspace, create_pendo_app, create_zendesk_app
 from bot.sample import sample_settings as point_at_sample

@@ -14,16 +14,16 @@ import httpx
 import pytest
 
 from bot.http.cache import TTLCache
-from bot.http.upstream import (
+from bot.http.errors import (
     AuthError,
     BadResponse,
     Forbidden,
     NotFound,
     RateLimited,
-    RetryPolicy,
     Unavailable,
     UpstreamError,
 )
+from bot.http.upstream import RetryPolicy
 from bot.settings import Settings
 from bot.zendesk.client import (
     TicketNotFound,

@@ -2,8 +2,8 @@
 
 Filing goes through the sample Zendesk API (`POST /api/v2/tickets.json`) like a help-center form; its
 trigger sends the signed webhook to the bot, which writes the private note back through the API. The
-page shows the tickets filed here with every comment, the bot's private note marked "Internal note",
-and refreshes itself every 2 seconds.
+page shows the tickets filed here with every comment as text (escaped: nothing a comment holds runs
+here), the bot's private note marked "Internal note", and refreshes itself every 2 seconds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.zendesk.client import basic_auth_header
 STYLE = """
 body{font:14px/1.45 -apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:860px;color:#1d1c1d}
 .ticket{border:1px solid #ddd;border-radius:8px;margin:16px 0;padding:12px 16px}
-.comment{border-left:3px solid #ccc;margin:10px 0;padding:4px 12px}
+.comment{border-left:3px solid #ccc;margin:10px 0;padding:4px 12px;white-space:pre-line}
 .internal{border-color:#f5c518;background:#fffbea}
 .tag{font-size:12px;color:#555} form{margin:12px 0} a{color:#1264a3}
 """
@@ -49,7 +49,8 @@ async def zendesk_page(request: Request, stack: DemoStack) -> Response:
         for c in desk.comments[ticket_id]:
             label = "Internal note" if not c["public"] else "Public reply"
             klass = "comment" if c["public"] else "comment internal"
-            comments.append(f'<div class="{klass}"><div class="tag">{label}</div>{c["html_body"]}</div>')
+            text = html.escape(str(c.get("body") or ""))  # as text: a comment's HTML is never this page's
+            comments.append(f'<div class="{klass}"><div class="tag">{label}</div><p>{text}</p></div>')
         waiting = "" if desk.notes(ticket_id) else '<p class="tag">⏳ waiting for the Pendo note…</p>'
         tickets.append(
             f'<div class="ticket" data-ticket="{ticket_id}"><strong>#{ticket_id} {html.escape(t["subject"])}</strong>'

@@ -8,6 +8,12 @@ the signature over the raw bytes (missing, forged, or a timestamp more than 5 mi
 body (`{"ticket_id": "…"}`, else 400 saying what is expected). Each refusal is one short log line; no
 body, header or signature is ever logged. A good request is queued (`bot.notes.queue`) and answered
 200 at once; a duplicate of a ticket still waiting is answered 200 too, and dropped.
+
+Replays: a signed request stays valid for the 5-minute window, so whoever copies one could send it again.
+After the signature passes, the delivery is claimed for REPLAY_SECONDS in the deployment's shared memo
+(Redis with REDIS_URL, so across instances): by its signature, and by Zendesk's
+`x-zendesk-webhook-invocation-id` when sent (a retry re-signed at another second). Either seen before: a
+replay, answered 200, and nothing is queued.
 """
 
 from __future__ import annotations
@@ -23,21 +29,19 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.deps import Deps
-from bot.zendesk.webhook import MAX_BODY, WebhookBodyError, signature_problem, ticket_id_of
+from bot.http.bodies import length_problem, read_capped
+from bot.zendesk.webhook import (
+    INVOCATION_HEADER,
+    MAX_BODY,
+    SIGNATURE_HEADER,
+    WebhookBodyError,
+    signature_problem,
+    ticket_id_of,
+)
 
 log = logging.getLogger(__name__)
 ZENDESK_PATH = "/zendesk/webhook"
-
-
-async def _read_capped(request: Request, limit: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+REPLAY_SECONDS = 600.0  # twice the signature's window: a copied request is refused for as long as it is valid
 
 
 def _refuse(status: int, reason: str, text: str | None = None) -> Response:
@@ -55,10 +59,10 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
     async def zendesk_webhook(request: Request) -> Response:
         if not deps.inflight.accepting:
             return PlainTextResponse("shutting down", status_code=503, headers={"retry-after": "5"})
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            return _refuse(413 if declared.isdigit() else 400, "body too large or bad length")
-        body = await _read_capped(request, MAX_BODY)
+        refused = length_problem(request.headers.get("content-length"), MAX_BODY)
+        if refused is not None:
+            return _refuse(*refused)
+        body = await read_capped(request.receive, MAX_BODY)
         if body is None:
             return _refuse(413, "body too large")
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -69,8 +73,17 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
             ticket_id = ticket_id_of(body)
         except WebhookBodyError as exc:
             return _refuse(400, "unexpected body", str(exc))
+        seen = [("zendesk-webhook-signature", headers[SIGNATURE_HEADER].strip())]
+        if headers.get(INVOCATION_HEADER):  # not signed: it adds a check, never replaces the signature's
+            seen.append(("zendesk-webhook-invocation", headers[INVOCATION_HEADER].strip()))
+        claimed = [key for key in seen if await deps.memo.claim(key, REPLAY_SECONDS)]
+        if len(claimed) < len(seen):
+            log.info("zendesk webhook: a delivery seen before, ignored")
+            return JSONResponse({"ok": True, "queued": False})
         queued = queue.submit(ticket_id)
         if queued is None:
+            for key in claimed:  # Zendesk's retry of this delivery must get through
+                await deps.memo.release(key)
             log.warning("zendesk webhook: note queue full, asking Zendesk to retry")
             return PlainTextResponse("busy", status_code=503, headers={"retry-after": "60"})
         return JSONResponse({"ok": True, "queued": queued})

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.context.models import Timeline
-from bot.context.timeline import build_timeline, history_starts
+from bot.domain.models import Timeline
+from bot.domain.timeline import build_timeline, history_starts
 from bot.pendo.models import CatalogItem, HistoryItem
 
 DAY = 86_400_000

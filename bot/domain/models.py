@@ -1,4 +1,4 @@
-"""Domain objects the context service returns and the renderers draw. No I/O, no Slack."""
+"""Domain objects the customer lookup returns and the renderers draw. No I/O, no Slack."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from bot.http.upstream import UpstreamError
+    from bot.http.errors import UpstreamError
 
 TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
 BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
@@ -209,8 +209,14 @@ class AccountNps:
 
     @property
     def score(self) -> int:
-        """% promoters − % detractors, rounded: −100..100."""
-        return round((self.promoters - self.detractors) * 100 / self.responses) if self.responses else 0
+        """% promoters − % detractors, rounded half away from zero (12.5 → 13, −12.5 → −13; Python's
+        round() would give 12): −100..100. Whole-number arithmetic, so no float lands just below .5."""
+        if not self.responses:
+            return 0
+        share = (self.promoters - self.detractors) * 100
+        whole, rest = divmod(abs(share), self.responses)
+        rounded = whole + (1 if 2 * rest >= self.responses else 0)
+        return rounded if share >= 0 else -rounded
 
 
 @dataclass(frozen=True)
@@ -318,7 +324,7 @@ class Candidate:
     email: str | None
     account_ids: list[str]
     last_visit_ms: int | None
-    opted_out: bool = False  # shown by ID only, with nothing else about them
+    opted_out: bool = False  # nothing but the ID in Slack; only counted in a Zendesk note
 
 
 @dataclass(frozen=True)

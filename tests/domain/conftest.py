@@ -1,8 +1,8 @@
-"""Fixtures for the context-service tests: real deps over the sample workspace, and an oracle.
+"""Fixtures for the domain tests: real deps over the sample workspace, and an oracle.
 
 The deps are built with `build_deps` exactly as the bot builds them, with the fake Pendo and
 Zendesk apps plugged in as in-process transports and a fixed clock. The `oracle` computes every expected
-figure straight from `ws.events` (the raw events) with plain loops: it never calls `bot.context`, so a
+figure straight from `ws.events` (the raw events) with plain loops: it never calls `bot.domain`, so a
 bug there cannot hide in the expectation.
 
 Days are the Pendo subscription's local days (the sample's default zone is America/Chicago, UTC-6 at

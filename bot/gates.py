@@ -7,7 +7,8 @@ with another organisation, whether the poster passes the access lists) and posts
 
 The rules, first match wins:
 0. The poster turned off "unfurl Zendesk links I post" (their preferences): nothing, for their links
-   only; everyone else's still unfurl.
+   only; everyone else's still unfurl. When their choice cannot be read (the preferences store is not
+   answering), the rules below apply but stop at the ticket header: no Pendo data on a guess.
 1. The poster must pass ALLOWED_USERS / ALLOWED_USERGROUPS (when set): otherwise nothing.
 2. A composer preview (the message is not posted yet, so its channel is unknown) shows the ticket
    number only; it travels with the message wherever it is posted.
@@ -53,6 +54,7 @@ class Preview(Enum):
 
 class Reason(Enum):
     POSTER_OPTED_OUT = auto()  # the poster's own preference
+    POSTER_UNKNOWN = auto()  # the poster's preference could not be read: the header, no Pendo data
     POSTER_NOT_ALLOWED = auto()
     COMPOSER = auto()
     CHANNEL_NOT_ALLOWED = auto()
@@ -67,7 +69,7 @@ class UnfurlFacts:
     channel: str
     channel_kind: ChannelKind
     poster_allowed: bool  # passes ALLOWED_USERS / ALLOWED_USERGROUPS (True when neither is set)
-    poster_unfurls: bool = True  # the poster's "unfurl Zendesk links I post"
+    poster_unfurls: bool | None = True  # the poster's "unfurl Zendesk links I post"; None: unknown
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Decision:
 
 
 def decide_unfurl(facts: UnfurlFacts, rules: UnfurlRules) -> Decision:
-    if not facts.poster_unfurls:
+    if facts.poster_unfurls is False:
         return Decision(Preview.NOTHING, Reason.POSTER_OPTED_OUT)
     if not facts.poster_allowed:
         return Decision(Preview.NOTHING, Reason.POSTER_NOT_ALLOWED)
@@ -105,6 +107,8 @@ def decide_unfurl(facts: UnfurlFacts, rules: UnfurlRules) -> Decision:
         return Decision(Preview.NUMBER_ONLY if number else Preview.NOTHING, Reason.EXTERNAL)
     if rules.pendo_channels and facts.channel not in rules.pendo_channels:
         return Decision(Preview.HEADER, Reason.NO_PENDO_HERE)
+    if facts.poster_unfurls is None:
+        return Decision(Preview.HEADER, Reason.POSTER_UNKNOWN)
     return Decision(Preview.FULL, Reason.ALLOWED)
 
 
@@ -222,7 +226,9 @@ class PanelFacts:
     channel: str  # "" when the event names none
     channel_kind: ChannelKind  # UNKNOWN when not looked up (no channel, or refused before)
     refusal: str | None  # the access lists' sentence, if any
-    foreign_user: bool  # the event names the user's team, and it is not the bot's workspace
+    foreign_user: (
+        bool  # the user is not known to be of the bot's workspace (another team, or Slack can't say)
+    )
 
 
 def decide_panel(facts: PanelFacts) -> Panel:

@@ -9,12 +9,13 @@ scores read from `ws.poll_events` (strings), texts paired by the same visitor wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
 
-from bot.context import nps as nps_part
-from bot.context.models import AccountContext, CustomerContext, NpsCategory
+from bot.domain import nps as nps_part
+from bot.domain.models import AccountContext, AccountNps, CustomerContext, NpsCategory
 from bot.pendo.models import Guide
 from bot.sample import ACME, DORMANT, GLOBEX, JANE, MULTI, POWER_USER, PRIVATE, TONY, Workspace
 from bot.sample.data import RESELLER, SAM_VISITOR_ID
@@ -83,7 +84,7 @@ def category(score: int) -> str:
 async def test_visitor_depth_is_distinct_feature_ids_against_the_catalog(
     make_env: Make, ws: Workspace, visitor: str
 ) -> None:
-    ctx = await make_env().deps.context.lookup(visitor)
+    ctx = await make_env().deps.customers.lookup(visitor)
     assert isinstance(ctx, CustomerContext) and ctx.usage is not None and ctx.usage.depth is not None
     now = features_used(ws, WINDOW_START, NOW + 1, visitor=visitor)
     before = features_used(ws, PREVIOUS_START, WINDOW_START, visitor=visitor)
@@ -97,7 +98,7 @@ async def test_same_named_features_of_different_apps_count_apart(make_env: Make,
     names = {f["id"]: f["name"] for f in ws.features}
     now = features_used(ws, WINDOW_START, NOW + 1, visitor=POWER_USER)
     assert len({names[f] for f in now}) < len(now)  # by name would merge some
-    ctx = await make_env().deps.context.lookup(POWER_USER)
+    ctx = await make_env().deps.customers.lookup(POWER_USER)
     assert isinstance(ctx, CustomerContext) and ctx.usage is not None and ctx.usage.depth is not None
     assert ctx.usage.depth.used == len(now)
 
@@ -106,7 +107,7 @@ async def test_same_named_features_of_different_apps_count_apart(make_env: Make,
 async def test_account_depth_and_how_many_active_visitors_use_features(
     make_env: Make, ws: Workspace, account: str
 ) -> None:
-    ctx = await make_env().deps.context.account(account)
+    ctx = await make_env().deps.customers.account(account)
     assert isinstance(ctx, AccountContext) and ctx.figures is not None and ctx.figures.depth is not None
     used = features_used(ws, WINDOW_START, NOW + 1, account=account)
     users = {
@@ -122,6 +123,9 @@ async def test_account_depth_and_how_many_active_visitors_use_features(
         and WINDOW_START <= e.ts <= NOW
     }
     assert (ctx.figures.depth.used, ctx.figures.depth.catalog) == (len(used), len(ws.features))
+    before = features_used(ws, PREVIOUS_START, WINDOW_START, account=account)
+    assert ctx.figures.depth.previous == len(before)  # the trend, from the same query's earlier days
+    assert ctx.figures.depth.change == len(used) - len(before)
     assert ctx.figures.feature_visitors == len(users) and ctx.figures.active_visitors.current == len(active)
     assert 0 < len(users) <= len(active)
 
@@ -129,7 +133,7 @@ async def test_account_depth_and_how_many_active_visitors_use_features(
 # --- NPS: visitors ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("visitor", [JANE, POWER_USER, MULTI, DORMANT, TONY])
 async def test_a_visitors_latest_answer_within_12_months(make_env: Make, ws: Workspace, visitor: str) -> None:
-    ctx = await make_env().deps.context.lookup(visitor)
+    ctx = await make_env().deps.customers.lookup(visitor)
     assert isinstance(ctx, CustomerContext) and ctx.nps is not None
     mine = [s for s in said(ws, YEAR_START) if s.visitor == visitor]
     want = max(mine, key=lambda s: s.ts)
@@ -146,7 +150,7 @@ async def test_the_sample_has_every_kind_of_respondent(make_env: Make, ws: Works
     env = make_env()
     kinds = {}
     for visitor in (JANE, POWER_USER, MULTI):
-        ctx = await env.deps.context.lookup(visitor)
+        ctx = await env.deps.customers.lookup(visitor)
         assert isinstance(ctx, CustomerContext) and ctx.nps is not None
         kinds[visitor] = ctx.nps.category
     assert kinds == {
@@ -155,14 +159,14 @@ async def test_the_sample_has_every_kind_of_respondent(make_env: Make, ws: Works
         MULTI: NpsCategory.PASSIVE,
     }
     assert [s for s in said(ws, 0) if s.visitor == JANE and s.ts < YEAR_START]  # an answer outside the year
-    never = await env.deps.context.for_visitor_id(SAM_VISITOR_ID)
+    never = await env.deps.customers.for_visitor_id(SAM_VISITOR_ID)
     assert isinstance(never, CustomerContext) and never.nps is None and never.gaps == []
 
 
 async def test_an_opted_out_visitor_shows_no_nps_and_is_never_asked(make_env: Make, ws: Workspace) -> None:
     env = make_env()
     assert any(s.visitor == PRIVATE for s in said(ws, YEAR_START))  # there is one to hide
-    ctx = await env.deps.context.lookup(PRIVATE)
+    ctx = await env.deps.customers.lookup(PRIVATE)
     assert isinstance(ctx, CustomerContext) and ctx.nps is None
     assert not any("pollEvents" in r.body.decode() for r in env.requests if r.path == "/api/v1/aggregation")
 
@@ -181,7 +185,7 @@ async def test_jane_is_a_detractor_twelve_days_before_her_ticket(make_env: Make,
 async def test_account_nps_over_90_days_from_each_visitors_latest_answer(
     make_env: Make, ws: Workspace, account: str
 ) -> None:
-    ctx = await make_env().deps.context.account(account)
+    ctx = await make_env().deps.customers.account(account)
     assert isinstance(ctx, AccountContext) and ctx.gaps == []
     opted_out = {v for v, record in ws.visitors.items() if record["metadata"]["pendo"]["donotprocess"]}
     latest: dict[str, Said] = {}
@@ -196,7 +200,8 @@ async def test_account_nps_over_90_days_from_each_visitors_latest_answer(
     promoters = sum(1 for s in latest.values() if s.score >= 9)
     detractors = sum(1 for s in latest.values() if s.score <= 6)
     assert (ctx.nps.responses, ctx.nps.promoters, ctx.nps.detractors) == (len(latest), promoters, detractors)
-    assert ctx.nps.score == round((promoters - detractors) * 100 / len(latest))
+    exact = Decimal((promoters - detractors) * 100) / Decimal(len(latest))
+    assert ctx.nps.score == int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))  # halves away from 0
     newest = sorted(latest.values(), key=lambda s: -s.ts)[:3]
     assert [(a.visitor_id, a.score, a.comment) for a in ctx.nps.latest] == [
         (s.visitor, s.score, s.comment) for s in newest
@@ -271,6 +276,23 @@ def test_a_score_poll_without_follow_up_takes_its_guides_other_poll() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("promoters", "passives", "detractors", "score"),
+    [
+        (1, 7, 0, 13),  # 12.5: Python's round() gives 12 (half to even)
+        (0, 7, 1, -13),  # -12.5
+        (3, 0, 5, -25),  # exact
+        (1, 2, 0, 33),  # 33.33…
+        (2, 1, 0, 67),  # 66.66…
+        (0, 0, 0, 0),
+    ],
+)
+def test_the_account_score_rounds_halves_away_from_zero(
+    promoters: int, passives: int, detractors: int, score: int
+) -> None:
+    assert AccountNps(promoters, passives, detractors, latest=[]).score == score
+
+
 def test_account_score_counts_each_visitors_latest_answer() -> None:
     polls = nps_part.nps_polls(guide([SCORE, TEXT]))
     rows = [row("s", 1, "0", "v"), row("s", 2, "10", "v"), row("s", 3, "6", "w"), row("s", 4, "8", "x")]
@@ -285,7 +307,7 @@ async def test_without_the_responders_records_no_account_nps_is_shown(make_env: 
     cannot tell, so the NPS becomes a gap and the figures stay."""
     env = make_env()
     env.controls.fail(r"/aggregation$", 500, body_regex="pendo-slack-visitors-by-id")
-    ctx = await env.deps.context.account(ACME)
+    ctx = await env.deps.customers.account(ACME)
     assert isinstance(ctx, AccountContext) and ctx.figures is not None and ctx.nps is None
     assert [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
 
@@ -293,9 +315,36 @@ async def test_without_the_responders_records_no_account_nps_is_shown(make_env: 
 async def test_a_failing_survey_query_is_a_gap_and_nothing_else(make_env: Make) -> None:
     env = make_env()
     env.controls.fail(r"/aggregation$", 500, body_regex="pollEvents")
-    ctx = await env.deps.context.lookup(JANE)
+    ctx = await env.deps.customers.lookup(JANE)
     assert isinstance(ctx, CustomerContext) and ctx.nps is None and ctx.usage is not None
     assert [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
-    account = await env.deps.context.account(ACME)
+    account = await env.deps.customers.account(ACME)
     assert isinstance(account, AccountContext) and account.figures is not None and account.nps is None
     assert [str(g).split(":")[0] for g in account.gaps] == ["Survey answers unavailable"]
+
+
+def test_only_guides_with_several_polls_and_no_score_poll_are_unrecognised() -> None:
+    scale = {"id": "n", "attributes": {"type": "NumberScale"}}
+    assert nps_part.unrecognised(guide([SCORE, TEXT])) == []  # an NPS survey
+    assert nps_part.unrecognised(guide([scale])) == []  # one poll: a question, not an NPS survey
+    assert nps_part.unrecognised(guide([scale, TEXT])) == ["g"]
+
+
+async def test_an_answered_guide_without_a_score_poll_is_logged_once(
+    make_env: Make, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The NPSRating type is inferred from Pendo's examples: a two-poll guide without it is named in the
+    log (once per guide), since it may be an NPS survey the bot cannot read."""
+    env = make_env()
+    scale = {"id": "n", "attributes": {"type": "NumberScale", "followUp": "t"}}
+
+    async def guides(ids: Any) -> dict[str, Guide]:
+        return guide([scale, TEXT])
+
+    monkeypatch.setattr(env.deps.pendo, "guides", guides)
+    rows = [row("n", 1_000, "3"), row("t", 1_010, "slow")]
+    with caplog.at_level("WARNING", logger="bot.domain"):
+        assert await env.deps.customers._nps_answers(rows) == []
+        assert await env.deps.customers._nps_answers(rows) == []
+    lines = [r for r in caplog.records if "none of type NPSRating" in r.getMessage()]
+    assert len(lines) == 1 and getattr(lines[0], "guide", None) == "g"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.context.models import InvalidInput
-from bot.context.targets import ForeignTicket, Target, find_targets, parse_query
-from bot.render.blocks import NoteRequest
+from bot.domain.models import InvalidInput
+from bot.domain.targets import ForeignTicket, Target, find_targets, parse_query
+from bot.render.modals import NoteRequest
 
 HOSTS = frozenset({"acme.zendesk.com", "help.acme.example"})
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.context.models import Timeline, TimelineEntry
-from bot.context.usage import HOUR_MS, today_start
+from bot.domain.models import Timeline, TimelineEntry
+from bot.domain.usage import HOUR_MS, today_start
 from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import CatalogItem, HistoryItem
 from bot.pendo.queries import DAY_MS

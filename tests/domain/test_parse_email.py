@@ -1,7 +1,7 @@
 import pytest
 
-from bot.context.models import InvalidInput
-from bot.context.resolver import parse_email
+from bot.domain.models import InvalidInput
+from bot.domain.resolver import parse_email
 
 
 @pytest.mark.parametrize(

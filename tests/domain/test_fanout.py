@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from bot.context.models import CustomerContext
+from bot.domain.models import CustomerContext
 from bot.sample import ACME, JANE, Workspace
 from bot.sample.data import RESELLER, RESELLER_ACCOUNTS
 
@@ -35,7 +35,7 @@ async def calls_for(env: Env, ws: Workspace, visitor_id: str, *, warm: bool) -> 
         await pendo.schema("account")
         await pendo.guides([str(g["id"]) for g in ws.guides])
     env.controls.clear()
-    result = await env.deps.context.lookup(visitor_id)
+    result = await env.deps.customers.lookup(visitor_id)
     assert isinstance(result, CustomerContext) and result.gaps == []
     return Counter(endpoint(r.method, r.path) for r in env.requests)
 
@@ -69,7 +69,7 @@ async def test_guides_are_asked_only_for_those_seen_or_answered(make_env: Make, 
     """The timeline's guides (for names) and the guides whose polls the visitor answered (to know which
     polls are NPS), by id, never the whole catalog."""
     env = make_env()
-    result = await env.deps.context.lookup(JANE)
+    result = await env.deps.customers.lookup(JANE)
     assert isinstance(result, CustomerContext) and result.timeline is not None
     asked = [set(r.params["id"].split(",")) for r in env.requests if r.path == "/api/v1/guide"]
     start, anchor = result.timeline.start_ms, result.timeline.anchor_ms
@@ -91,7 +91,7 @@ async def test_guides_are_asked_only_for_those_seen_or_answered(make_env: Make, 
 
 async def test_the_reseller_accounts_figures_match_the_raw_events(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
-    result = await env.deps.context.lookup(RESELLER)
+    result = await env.deps.customers.lookup(RESELLER)
     assert isinstance(result, CustomerContext)
     assert [a.id for a in result.accounts] == list(RESELLER_ACCOUNTS[:MAX_ACCOUNTS])
     assert ACME in RESELLER_ACCOUNTS

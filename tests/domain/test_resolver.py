@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.context.models import Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
+from bot.domain.models import Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
 from bot.sample import (
     INITECH,
     INITECH_LABS,
@@ -43,7 +43,7 @@ def aggregation_filters(env: Any) -> list[str]:
 )
 async def test_email_as_id_finds_jane_however_it_is_typed(make_env: Make, typed: str) -> None:
     env = make_env()
-    result = await env.deps.context.lookup(typed)
+    result = await env.deps.customers.lookup(typed)
     assert isinstance(result, CustomerContext), result
     assert result.profile.id == JANE
     assert result.profile.email == JANE
@@ -52,7 +52,7 @@ async def test_email_as_id_finds_jane_however_it_is_typed(make_env: Make, typed:
 
 async def test_email_as_id_not_found_says_what_was_searched(make_env: Make) -> None:
     env = make_env()
-    result = await env.deps.context.lookup(NOBODY)
+    result = await env.deps.customers.lookup(NOBODY)
     assert result == NotFoundInPendo(email=NOBODY, searched="visitor ID")
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{NOBODY}"]
 
@@ -60,14 +60,14 @@ async def test_email_as_id_not_found_says_what_was_searched(make_env: Make) -> N
 async def test_email_as_id_tries_the_typed_case_after_lower_case(make_env: Make) -> None:
     env = make_env()
     typed = "No.Body@Unknown.example"
-    result = await env.deps.context.lookup(typed)
+    result = await env.deps.customers.lookup(typed)
     assert result == NotFoundInPendo(email=typed, searched="visitor ID")
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{typed.lower()}", f"/api/v1/visitor/{typed}"]
 
 
 async def test_an_email_stored_only_in_metadata_is_not_found_by_id(make_env: Make) -> None:
     env = make_env()
-    assert await env.deps.context.lookup(OPS) == NotFoundInPendo(email=OPS, searched="visitor ID")
+    assert await env.deps.customers.lookup(OPS) == NotFoundInPendo(email=OPS, searched="visitor ID")
 
 
 # --- metadata field (PENDO_EMAIL_FIELD=agent/email) -----------------------------------------------------
@@ -76,7 +76,7 @@ async def test_an_email_stored_only_in_metadata_is_not_found_by_id(make_env: Mak
 )
 async def test_metadata_mode_ignores_case(make_env: Make, typed: str) -> None:
     env = make_env(**METADATA)
-    result = await env.deps.context.lookup(typed)
+    result = await env.deps.customers.lookup(typed)
     assert isinstance(result, CustomerContext), result
     assert result.profile.id == SAM_VISITOR_ID
     assert result.profile.email == SAM  # as Pendo stores it
@@ -86,7 +86,7 @@ async def test_metadata_mode_ignores_case(make_env: Make, typed: str) -> None:
 
 async def test_metadata_mode_two_visitors_is_a_choice_not_a_guess(make_env: Make, oracle: Oracle) -> None:
     env = make_env(**METADATA)
-    result = await env.deps.context.lookup(OPS.upper())
+    result = await env.deps.customers.lookup(OPS.upper())
     assert isinstance(result, Ambiguous), result
     assert result.searched == "metadata field agent/email"
     last = {vid: oracle.last_visit(vid) for vid in OPS_VISITOR_IDS}
@@ -104,7 +104,7 @@ async def test_metadata_mode_two_visitors_is_a_choice_not_a_guess(make_env: Make
 
 async def test_metadata_mode_not_found_says_what_was_searched_and_ran_the_fallback(make_env: Make) -> None:
     env = make_env(**METADATA)
-    result = await env.deps.context.lookup(NOBODY)
+    result = await env.deps.customers.lookup(NOBODY)
     assert result == NotFoundInPendo(email=NOBODY, searched="metadata field agent/email")
     assert [r.path for r in env.requests] == [LC_PATH + NOBODY, "/api/v1/aggregation"]
     assert aggregation_filters(env) == [f'metadata.agent.email == "{NOBODY}"']
@@ -113,7 +113,7 @@ async def test_metadata_mode_not_found_says_what_was_searched_and_ran_the_fallba
 async def test_empty_lc_index_falls_back_to_the_exact_match_aggregation(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 200, body="[]")  # the case-insensitive index has nothing
-    result = await env.deps.context.lookup(SAM)  # typed exactly as stored
+    result = await env.deps.customers.lookup(SAM)  # typed exactly as stored
     assert isinstance(result, CustomerContext), result
     assert result.profile.id == SAM_VISITOR_ID
     paths = [r.path for r in env.requests]
@@ -127,7 +127,7 @@ async def test_empty_lc_index_falls_back_to_the_exact_match_aggregation(make_env
 async def test_lc_index_404_also_falls_back(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 404)
-    result = await env.deps.context.lookup(SAM)
+    result = await env.deps.customers.lookup(SAM)
     assert isinstance(result, CustomerContext) and result.profile.id == SAM_VISITOR_ID
     assert [r.path for r in env.requests][:2] == [LC_PATH + SAM.lower(), "/api/v1/aggregation"]
 
@@ -135,7 +135,7 @@ async def test_lc_index_404_also_falls_back(make_env: Make) -> None:
 async def test_fallback_finds_two_visitors_as_ambiguous(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 404)
-    result = await env.deps.context.lookup(OPS)
+    result = await env.deps.customers.lookup(OPS)
     assert isinstance(result, Ambiguous)
     assert sorted(c.visitor_id for c in result.candidates) == sorted(OPS_VISITOR_IDS)
     assert all(c.account_ids for c in result.candidates)
@@ -166,7 +166,7 @@ async def test_invalid_input_raises_before_any_request(
 ) -> None:
     env = make_env(**settings)
     with pytest.raises(InvalidInput) as caught:
-        await env.deps.context.lookup(typed)
+        await env.deps.customers.lookup(typed)
     assert "Try `/pendo" in str(caught.value)
     assert env.requests == []
     assert env.deps.pendo.calls == 0
@@ -199,7 +199,7 @@ async def test_a_refused_lc_index_is_not_asked_again(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 400)
     for email in (SAM, OPS):
-        await env.deps.context.lookup(email)
+        await env.deps.customers.lookup(email)
     lc_calls = [r.path for r in env.requests if "/_lc_" in r.path]
     assert lc_calls == [LC_PATH + SAM.lower()]
     assert [r.path for r in env.requests].count("/api/v1/aggregation") >= 2

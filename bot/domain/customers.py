@@ -14,10 +14,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.context import nps as nps_part
-from bot.context import timeline as timeline_part
-from bot.context import usage as usage_part
-from bot.context.models import (
+from bot.deadline import Deadline, answer_deadline, current_deadline
+from bot.domain import nps as nps_part
+from bot.domain import timeline as timeline_part
+from bot.domain import usage as usage_part
+from bot.domain.models import (
     AccountChoice,
     AccountContext,
     AccountFigures,
@@ -35,9 +36,8 @@ from bot.context.models import (
     VisitorProfile,
     VisitorUsage,
 )
-from bot.context.resolver import Resolver, parse_email
-from bot.deadline import Deadline, answer_deadline, current_deadline
-from bot.http.upstream import Unavailable, UpstreamError
+from bot.domain.resolver import Resolver, parse_email
+from bot.http.errors import Unavailable, UpstreamError
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
@@ -65,6 +65,7 @@ class CustomerLookup:
         self._clock = clock
         self._base = settings.pendo_app_url
         self.links = PendoLinks(settings.pendo_app_url)
+        self._not_nps_logged: set[str] = set()  # guides already named in the "no NPSRating poll" line
 
     def now_ms(self) -> int:
         return self._clock()
@@ -245,8 +246,9 @@ class CustomerLookup:
     ) -> tuple[AccountFigures, AccountNps | None, Gap | None]:
         """The figures, the account's NPS (None when nobody answered) and, when the survey answers could
         not be read, the gap that says so (the figures are shown all the same)."""
-        first, previous_first = usage_part.windows(now, offset)
-        n = self.settings.top_items
+        first, both_first = usage_part.windows(now, offset)
+        previous_first = both_first  # the 60 days start with the previous 30
+        days, n = usage_part.WINDOW_DAYS, self.settings.top_items
         agg = self.pendo.aggregate
         nps_since = usage_part.window_start(now, offset, queries.ACCOUNT_NPS_DAYS)
         rows, (feature_cat, page_cat), (answers, nps_gap) = await asyncio.gather(
@@ -255,7 +257,7 @@ class CustomerLookup:
                 agg("account-totals", queries.account_period_totals(account_id, first)),
                 agg("account-totals", queries.account_period_totals(account_id, previous_first)),
                 agg("account-top-visitors", queries.account_top_visitors(account_id, first, n)),
-                agg("account-features", queries.account_features(account_id, first)),
+                agg("account-features", queries.account_feature_days(account_id, both_first, 2 * days)),
                 agg("account-feature-visitors", queries.account_feature_visitors(account_id, first)),
                 agg("account-top-pages", queries.account_top_objects("page", account_id, first, n)),
             ),
@@ -283,7 +285,7 @@ class CustomerLookup:
             nps = nps_part.named(nps, self._who(records))
         learned = usage_part.day_offset(daily)
         today = usage_part.today_start(now, learned if learned is not None else offset)
-        top_features, depth = usage_part.account_feature_use(features, feature_cat, n)
+        top_features, depth = usage_part.feature_days(features, today, feature_cat, n)
         figures = usage_part.account_figures(
             daily,
             today,
@@ -416,6 +418,14 @@ class CustomerLookup:
         if not rows:
             return []
         guides = await self.pendo.guides(nps_part.guide_ids(rows))
+        for guide_id in nps_part.unrecognised(guides):
+            if guide_id not in self._not_nps_logged:  # once per guide and process
+                self._not_nps_logged.add(guide_id)
+                log.warning(
+                    "an answered guide has several polls but none of type NPSRating: its answers are not "
+                    "read as NPS (if it is an NPS survey, Pendo names the score poll differently)",
+                    extra={"guide": guide_id},
+                )
         return nps_part.answers(rows, nps_part.nps_polls(guides))
 
     async def _accounts(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from bot.context.models import InvalidInput, Target
-from bot.context.resolver import parse_email
+from bot.domain.models import InvalidInput, Target
+from bot.domain.resolver import parse_email
 from bot.zendesk.links import foreign_ticket_host, parse_ticket_link, parse_ticket_query, unescape_slack
 
 MAX_TARGETS = 10

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.context.models import AccountChoice, AccountContext, AccountNotFound, InvalidInput
+from bot.domain.models import AccountChoice, AccountContext, AccountNotFound, InvalidInput
 from bot.sample import ACME, Workspace
 from bot.sample.data import ACME_NAMESAKE, GLOBEX, STARK
 
@@ -42,7 +42,7 @@ def period(oracle: Oracle, ws: Workspace, account_id: str, start: int) -> tuple[
 
 
 async def summary(env: Env, query: str) -> AccountContext:
-    result = await env.deps.context.account(query)
+    result = await env.deps.customers.account(query)
     assert isinstance(result, AccountContext), result
     return result
 
@@ -100,12 +100,12 @@ async def test_by_name_ignores_case_and_offers_a_choice_between_namesakes(make_e
     one = await summary(env, "globex CORPORATION")
     assert one.id == GLOBEX and one.name == "Globex Corporation"
     for typed in ("acme corp", "Acme Corp", "ACME CORP"):
-        choice = await env.deps.context.account(typed)
+        choice = await env.deps.customers.account(typed)
         assert isinstance(choice, AccountChoice), typed
         assert sorted(a.id for a in choice.accounts) == sorted([ACME, ACME_NAMESAKE])
-    assert isinstance(await env.deps.context.account("Acme"), AccountNotFound)  # whole names only
+    assert isinstance(await env.deps.customers.account("Acme"), AccountNotFound)  # whole names only
     with pytest.raises(InvalidInput):
-        await env.deps.context.account("   ")
+        await env.deps.customers.account("   ")
 
 
 async def test_an_opted_out_account_is_named_and_never_queried_for_activity(make_env: Make) -> None:
@@ -118,8 +118,9 @@ async def test_an_opted_out_account_is_named_and_never_queried_for_activity(make
 
 async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Make, ws: Workspace) -> None:
     """10 calls for a summary by ID (record, per-day, two period totals, top visitors and their records,
-    the features used, how many visitors used any, top pages, the survey answers) with the catalogs,
-    schema and guides warm; each event query is one account and 30 days, the survey answers 90 days."""
+    the features used per day over both periods, how many visitors used any, top pages, the survey
+    answers) with the catalogs, schema and guides warm; each event query is one account and 30 days (the
+    features per day 60: the depth's trend), the survey answers 90 days."""
     counts = {}
     for account_id in (ACME, GLOBEX):
         env = make_env()
@@ -151,9 +152,9 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
             pipeline = r.json()["request"]["pipeline"]
             series = pipeline[0]["source"].get("timeSeries")
             if series is not None:
-                assert (
-                    series["count"] == 90 if "pollEvents" in pipeline[0]["source"] else series["count"] <= 30
-                )
+                query = r.json()["request"]["requestId"]
+                days = 90 if "pollEvents" in pipeline[0]["source"] else 60 if "features" in query else 30
+                assert series["count"] == days if days != 30 else series["count"] <= 30, (query, series)
                 assert pipeline[1] == {"filter": f'accountId == "{account_id}"'}
     print(f"\nPendo calls per account summary: {dict(counts[ACME])}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.policy import (
+from bot.gates import (
     AskFacts,
     ChannelKind,
     Decision,
@@ -89,6 +89,25 @@ def test_a_poster_who_turned_unfurls_off_gets_nothing_wherever_it_is(
 ) -> None:
     facts = UnfurlFacts(source, channel, kind, poster_allowed=poster, poster_unfurls=False)
     assert decide_unfurl(facts, rules) == Decision(Preview.NOTHING, Reason.POSTER_OPTED_OUT)
+
+
+@pytest.mark.parametrize(("source", "channel", "kind", "poster", "rules", "preview", "reason"), TABLE)
+def test_a_poster_whose_choice_cannot_be_read_gets_at_most_the_header(
+    source: Source,
+    channel: str,
+    kind: ChannelKind,
+    poster: bool,
+    rules: UnfurlRules,
+    preview: Preview,
+    reason: Reason,
+) -> None:
+    facts = UnfurlFacts(source, channel, kind, poster_allowed=poster, poster_unfurls=None)
+    expected = (
+        Decision(Preview.HEADER, Reason.POSTER_UNKNOWN)
+        if preview is Preview.FULL
+        else Decision(preview, reason)  # every other rule as for a poster who did not choose
+    )
+    assert decide_unfurl(facts, rules) == expected
 
 
 def test_rules_come_from_the_settings() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.context.models import AccountNps, NpsAnswer, NpsCategory
+from bot.domain.models import AccountNps, NpsAnswer, NpsCategory
 from bot.pendo.models import Guide
 
 PAIRING_MS = 100  # Pendo's Looker block: the follow-up within ±100 ms of the score
@@ -45,6 +45,17 @@ def nps_polls(guides: Mapping[str, Guide]) -> dict[str, NpsPoll]:
                 follow_up = others[0] if len(others) == 1 else None
             out[poll.id] = NpsPoll(guide.id, guide.name, follow_up)
     return out
+
+
+def unrecognised(guides: Mapping[str, Guide]) -> list[str]:
+    """Guides with two or more polls and none of type NPSRating: an NPS survey would look like this if
+    Pendo named the score poll's type otherwise (the type is inferred from Pendo's examples), so the
+    caller says so in the log."""
+    return sorted(
+        g.id
+        for g in guides.values()
+        if len(g.polls) >= 2 and not any((p.attributes.type or "").casefold() == "npsrating" for p in g.polls)
+    )
 
 
 def guide_ids(rows: list[dict[str, Any]]) -> set[str]:

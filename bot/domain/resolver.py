@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.context.models import Ambiguous, Candidate, InvalidInput, NotFoundInPendo
+from bot.domain.models import Ambiguous, Candidate, InvalidInput, NotFoundInPendo
 from bot.pendo.client import PendoClient
 from bot.pendo.models import Visitor
 

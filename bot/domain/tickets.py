@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.context.customers import CustomerLookup, LookupResult
-from bot.context.models import TICKET_MARKER, Gap, InvalidInput
-from bot.http.upstream import UpstreamError
+from bot.domain.customers import CustomerLookup, LookupResult
+from bot.domain.models import TICKET_MARKER, Gap, InvalidInput
+from bot.http.errors import UpstreamError
 from bot.preferences.model import Choices
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import TicketBundle
@@ -33,12 +33,12 @@ class TicketContext:
 
 
 class TicketLookup:
-    def __init__(self, zendesk: ZendeskClient, context: CustomerLookup) -> None:
+    def __init__(self, zendesk: ZendeskClient, customers: CustomerLookup) -> None:
         self.zendesk = zendesk
-        self.context = context
+        self.customers = customers
 
     def now_ms(self) -> int:
-        return self.context.now_ms()
+        return self.customers.now_ms()
 
     async def ticket(self, ticket_id: int) -> TicketBundle:
         """One ticket with its requester, assignee, organization and group. Raises UpstreamError."""
@@ -60,7 +60,7 @@ class TicketLookup:
             return TicketContext(bundle, reason=NoPendo.NO_EMAIL)
         anchor = bundle.ticket.created_ms
         try:
-            result = await self.context.lookup(email, anchor_ms=anchor, marker=MARKER, choices=choices)
+            result = await self.customers.lookup(email, anchor_ms=anchor, marker=MARKER, choices=choices)
         except InvalidInput:
             return TicketContext(bundle, reason=NoPendo.BAD_EMAIL)
         except UpstreamError as exc:

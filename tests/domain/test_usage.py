@@ -1,5 +1,5 @@
-from bot.context.models import Frequency, Trend
-from bot.context.usage import (
+from bot.domain.models import Frequency, Trend
+from bot.domain.usage import (
     daily_series,
     day_offset,
     format_value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.context.models import (
+from bot.domain.models import (
     AccountFigures,
     AccountUsage,
     AccountVisitor,
@@ -151,15 +151,6 @@ def feature_days(
         total["numMinutes"] += _num(row, "numMinutes")
     top = sorted(totals.values(), key=lambda r: (-r["numEvents"], r["featureId"]))[:limit]
     return top, depth(_feature_ids(current), catalog, _feature_ids(previous))
-
-
-def account_feature_use(
-    rows: list[dict[str, Any]], catalog: dict[str, CatalogItem], limit: int
-) -> tuple[list[dict[str, Any]], Depth]:
-    """From the account's rows per feature (one period): its most used features and its depth."""
-    used = [r for r in rows if r.get("featureId")]
-    top = sorted(used, key=lambda r: (-_num(r, "numEvents"), str(r["featureId"])))[:limit]
-    return top, depth(_feature_ids(used), catalog)
 
 
 def visitor_usage(
