@@ -62,3 +62,32 @@ def test_the_name_bolt_logs_names_our_function() -> None:
         await next()
 
     assert DirectMiddleware(attach).name.endswith(".attach)")
+
+
+async def test_listeners_are_registered_kind_by_kind_keeping_their_order_within_a_kind(
+    sample_deps: Any,
+) -> None:
+    """Bolt tries listeners in registration order and pays for each miss; events (unfurls) come right
+    after the command, and within a kind the declared order (which decides overlaps) is kept."""
+    from bot.listeners import KIND_ORDER, all_routes, register_listeners
+
+    registered: list[tuple[str, str]] = []
+
+    class Recorder:
+        def middleware(self, each: object) -> None:
+            assert isinstance(each, DirectMiddleware)
+
+        def __getattr__(self, kind: str) -> Any:
+            def registrar(key: object) -> Any:
+                registered.append((kind, str(key)))
+                return lambda handler: handler
+
+            return registrar
+
+    register_listeners(Recorder(), sample_deps().deps)  # type: ignore[arg-type]
+    declared = [(r.kind, str(r.key)) for r in all_routes()]
+    assert sorted(registered) == sorted(declared)
+    assert [k for k, _ in registered] == sorted((k for k, _ in declared), key=KIND_ORDER.__getitem__)
+    for kind in KIND_ORDER:
+        assert [key for k, key in registered if k == kind] == [key for k, key in declared if k == kind]
+    assert registered[1] == ("event", "app_mention") and registered[0] == ("command", "/pendo")
