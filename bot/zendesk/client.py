@@ -185,6 +185,7 @@ class ZendeskClient(BaseClient):
         self._ttl = ttl
         self.host = (host or http.base_url.host or "").lower()
         self.rate_limit_remaining: int | None = None  # from the last response that carried it
+        self._rate_low = False  # the last answer left the budget low (warned once until it recovers)
 
     @classmethod
     def from_settings(
@@ -226,7 +227,8 @@ class ZendeskClient(BaseClient):
         return None
 
     def _observe(self, response: httpx.Response) -> None:
-        """Remember the account's remaining budget and warn before Zendesk starts answering 429."""
+        """Remember the account's remaining budget and warn before Zendesk starts answering 429: once when
+        the budget runs low, not on every answer while it stays low (a burst would log hundreds of lines)."""
         remaining = _header_number(response.headers, REMAINING_HEADERS)
         if remaining is None:
             return
@@ -235,7 +237,8 @@ class ZendeskClient(BaseClient):
         threshold = LOW_REMAINING_ABSOLUTE
         if limit:
             threshold = max(threshold, int(limit * LOW_REMAINING_FRACTION))
-        if remaining <= threshold:
+        was_low, self._rate_low = self._rate_low, remaining <= threshold
+        if self._rate_low and not was_low:
             log.warning(
                 "Zendesk rate limit nearly used up",
                 extra={"upstream": UPSTREAM, "remaining": remaining, "limit": limit},

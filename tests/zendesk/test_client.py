@@ -533,6 +533,19 @@ async def test_low_rate_limit_remaining_logs_warning(
     assert any("rate limit" in r.getMessage().lower() for r in caplog.records)
 
 
+async def test_a_low_rate_limit_is_logged_once_until_it_recovers(caplog: pytest.LogCaptureFixture) -> None:
+    """A burst answered with a low budget logs one line when it runs low, not one per answer."""
+    low, plenty = {"x-rate-limit": "700", "x-rate-limit-remaining": "5"}, {"x-rate-limit-remaining": "650"}
+    answers = [ok(show_body(), headers=h) for h in (low, low, low, plenty, low)]
+    recorder = Recorder(*answers, ok(show_body(), headers=low))
+    client = make_client(recorder, ttl=0)
+    with caplog.at_level(logging.WARNING, logger="bot.zendesk.client"):
+        for _ in answers:
+            await client.get_ticket(35436)
+    assert len(recorder.requests) == len(answers)
+    assert sum("rate limit" in r.getMessage().lower() for r in caplog.records) == 2  # low, then low again
+
+
 async def test_plenty_of_rate_limit_left_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
     client = make_client(
         Recorder(ok(show_body(), headers={"x-rate-limit": "700", "x-rate-limit-remaining": "650"}))
