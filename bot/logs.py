@@ -75,6 +75,10 @@ class TextFormatter(logging.Formatter):
         return base + ("  " + " ".join(f"{k}={v}" for k, v in extra.items()) if extra else "")
 
 
+# The loggers slack_sdk's Web API and response_url clients use (their module names).
+SLACK_CLIENT_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.webhook.async_client")
+
+
 def setup_logging(level: str, fmt: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
@@ -87,8 +91,10 @@ def setup_logging(level: str, fmt: str, secrets: list[str]) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-    # slack_sdk logs whole request and response bodies (customer data) at DEBUG: never that low.
-    for chatty in ("slack_sdk", "slack_bolt"):
+    # slack_sdk logs whole request and response bodies (customer data) at DEBUG: never that low. It
+    # decides by its loggers' own level (`logger.level <= DEBUG`, which an unset level passes), so the
+    # loggers of the clients on the hot path get theirs too, or every call formats its body for nothing.
+    for chatty in ("slack_sdk", "slack_bolt", *SLACK_CLIENT_LOGGERS):
         logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))
     for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)

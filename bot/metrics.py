@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterator
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -158,31 +159,60 @@ def status_class(status: int) -> str:
     return f"{min(max(status // 100, 1), 5)}xx"
 
 
+_FAMILIES: dict[str, str] = {}  # head of a key → its family, for the heads seen (a few dozen names)
+MAX_REMEMBERED = 512
+
+
 def cache_family(key: Hashable) -> str:
     """The family of a cache key: its first element when that is one of the code's own names
     (`pendo`, `pendo-catalog`, `zendesk-ticket`, `event`, ...), else `other`; never the rest of the key."""
     head = key[0] if isinstance(key, tuple) and key else key
-    return head if isinstance(head, str) and _FAMILY.match(head) else "other"
+    if not isinstance(head, str):
+        return "other"
+    family = _FAMILIES.get(head)
+    if family is None:
+        family = head if _FAMILY.match(head) else "other"
+        if len(_FAMILIES) < MAX_REMEMBERED:
+            _FAMILIES[head] = family
+    return family
 
 
 # --- recording -------------------------------------------------------------------------------------------
+# The labelled child of each metric, kept once made: `labels()` checks and joins its values on every call,
+# and the hot paths (every upstream request, every cache read) record several times per lookup. Label
+# values are bounded (see above), so this stays small.
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    key = (metric, *labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*labels)
+    return child
+
+
 def answered(action: str, targets: list[str], outcome: str, seconds: float) -> None:
     kind = answer_kind(action, targets)
-    ANSWERS.labels(kind, outcome).inc(max(1, len(targets)))
-    ANSWER_SECONDS.labels(kind).observe(seconds)
+    _child(ANSWERS, kind, outcome).inc(max(1, len(targets)))
+    _child(ANSWER_SECONDS, kind).observe(seconds)
 
 
 def acked(request: str, seconds: float) -> None:
-    ACK_SECONDS.labels(request).observe(seconds)
+    _child(ACK_SECONDS, request).observe(seconds)
 
 
 def upstream_answered(upstream: str, route: str, status: str, seconds: float) -> None:
-    UPSTREAM_REQUESTS.labels(upstream, route, status).inc()
-    UPSTREAM_SECONDS.labels(upstream, route).observe(seconds)
+    _child(UPSTREAM_REQUESTS, upstream, route, status).inc()
+    _child(UPSTREAM_SECONDS, upstream, route).observe(seconds)
+
+
+def upstream_in_flight(upstream: str, change: int) -> None:
+    _child(UPSTREAM_IN_FLIGHT, upstream).inc(change)
 
 
 def cache_read(cache: str, key: Hashable, result: str) -> None:
-    CACHE_LOOKUPS.labels(cache, cache_family(key), result).inc()
+    _child(CACHE_LOOKUPS, cache, cache_family(key), result).inc()
 
 
 # --- read at scrape time --------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.audit import Auditor
-from bot.logs import JsonFormatter, RedactingFilter, TextFormatter, setup_logging
+from bot.logs import SLACK_CLIENT_LOGGERS, JsonFormatter, RedactingFilter, TextFormatter, setup_logging
 
 
 def capture(formatter: logging.Formatter, secrets: list[str]) -> tuple[logging.Logger, io.StringIO]:
@@ -89,6 +91,21 @@ def test_slack_libraries_never_log_request_bodies_even_at_debug(
     ]
     assert all("acme" not in line["msg"] and "hooks.slack.com" not in line["msg"] for line in lines)
     assert lines[0]["msg"].startswith("Invalid request signature detected")
+
+
+def test_slack_clients_skip_formatting_bodies_for_debug_lines_that_are_never_written(
+    restore_logging: None,
+) -> None:
+    """slack_sdk formats each request's body into a debug line whenever its logger's own level is
+    DEBUG or unset (`logger.level <= DEBUG`), whatever the effective level: the clients' loggers get a
+    level of their own."""
+    setup_logging("DEBUG", "json", [])
+    for name in SLACK_CLIENT_LOGGERS:
+        assert logging.getLogger(name).level > logging.DEBUG
+    assert logging.getLogger(SLACK_CLIENT_LOGGERS[0]) is logging.getLogger(
+        AsyncWebClient(token="xoxb-1")._logger.name
+    )
+    assert AsyncWebhookClient(url="https://hooks.slack.com/x").logger.name in SLACK_CLIENT_LOGGERS
 
 
 def test_uvicorn_lines_go_through_the_json_handler(

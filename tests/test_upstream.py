@@ -527,3 +527,46 @@ def test_json_body_reads_non_finite_numbers_as_null() -> None:
         200, content=b'{"a": NaN, "b": Infinity, "c": -Infinity, "d": 1e400, "e": 1.5}', request=request
     )
     assert json_body(response, "Pendo", what=ROUTE) == {"a": None, "b": None, "c": None, "d": None, "e": 1.5}
+
+
+# --- issue 20: the request as httpx built it, without merging a fixed URL each time ------------------------
+async def test_requests_are_byte_for_byte_what_httpx_builds_and_only_fixed_urls_are_kept() -> None:
+    from pydantic import TypeAdapter
+
+    from bot.http.cache import TTLCache
+    from bot.http.client import BaseClient
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    class Client(BaseClient):
+        upstream = "Test"
+
+        def _headers(self) -> dict[str, str]:
+            return {"x-key": "k"}
+
+    http = httpx.AsyncClient(base_url="https://api.example/base/", transport=httpx.MockTransport(answer))
+    client = Client(http, policy=RetryPolicy(), cache=TTLCache())
+    body = {"request": {"pipeline": [{"filter": 'visitorId == "jané@x"'}], "n": 1}}
+    anything = TypeAdapter(dict)
+    for _ in range(2):
+        await client._send("POST", "/api/v1/aggregation", "POST /api/v1/aggregation", anything, body=body)
+        await client._send("GET", "/api/v1/page", "GET /api/v1/page", anything, params={"expand": "*"})
+        await client._send(
+            "GET", "/api/v1/visitor/jane%40x", "GET /api/v1/visitor/{id}", anything, params={"starttime": 5}
+        )
+    expected = [
+        http.build_request("POST", "/api/v1/aggregation", json=body),
+        http.build_request("GET", "/api/v1/page", params={"expand": "*"}),
+        http.build_request("GET", "/api/v1/visitor/jane%40x", params={"starttime": 5}),
+    ] * 2
+    assert [(r.method, str(r.url), r.content) for r in seen] == [
+        (r.method, str(r.url), r.content) for r in expected
+    ]
+    assert all(r.headers["x-key"] == "k" for r in seen)
+    assert seen[0].headers["content-type"] == "application/json"
+    assert sorted(path for path, _ in client._urls) == ["/api/v1/aggregation", "/api/v1/page"]  # no ID kept
+    await http.aclose()

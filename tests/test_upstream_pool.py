@@ -142,3 +142,28 @@ async def test_the_send_monitor_reports_a_send_that_outlives_its_own_timeouts() 
         transport.release.set()
         await asyncio.sleep(0.05)
         assert monitor.stuck() == []
+
+
+async def test_the_upstream_client_keeps_no_cookie_an_upstream_sets() -> None:
+    """Pendo and Zendesk authenticate with headers: a Set-Cookie (a load balancer's affinity cookie, say)
+    is neither kept nor sent back, over real HTTP through the default transport."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    seen: list[str | None] = []
+
+    async def endpoint(request: Request) -> JSONResponse:
+        seen.append(request.headers.get("cookie"))
+        return JSONResponse({}, headers={"set-cookie": "AWSALB=affinity; Path=/"})
+
+    async with LoopbackServer(Starlette(routes=[Route("/x", endpoint)])) as server:
+        client = http_client(server.base_url, 5.0)
+        try:
+            for _ in range(2):
+                assert (await client.get("/x")).headers["set-cookie"].startswith("AWSALB=")
+            assert len(client.cookies) == 0
+        finally:
+            await client.aclose()
+    assert seen == [None, None]

@@ -10,6 +10,7 @@ Only requests with a body send `Content-Type`.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Hashable
 from typing import Any, ClassVar, TypeVar
 
@@ -22,6 +23,14 @@ from bot.http.upstream import RetryPolicy, Sleep, json_body, send_with_retry
 
 T = TypeVar("T")
 Classify = Callable[[httpx.Response], UpstreamError | None]
+
+
+MAX_FIXED_URLS = 64  # merged URLs kept per client: the fixed routes are a dozen
+
+
+def _json_bytes(body: Any) -> bytes:
+    """`body` as JSON, byte for byte as httpx encodes `json=` (compact, UTF-8, NaN refused)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 class WireModel(BaseModel):
@@ -41,6 +50,7 @@ class BaseClient:
         self._cache = cache
         self._sleep = sleep
         self.calls = 0  # requests sent, retries included: what politeness tests and the benchmark count
+        self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], httpx.URL] = {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -78,13 +88,18 @@ class BaseClient:
         `policy` replaces the client's retry policy for this request (writes are sent once).
         """
 
+        url: str | httpx.URL = path
+        if route.partition(" ")[2] == path:  # a fixed path (no ID in it): its merged URL is kept
+            url, params = self._fixed_url(path, params), None
+        content = None if body is None else _json_bytes(body)  # once, whatever the attempts
+
         def build() -> httpx.Request:
             self.calls += 1
             headers = self._headers()
-            if body is None:
-                return self._http.build_request(method, path, headers=headers, params=params)
+            if content is None:
+                return self._http.build_request(method, url, headers=headers, params=params)
             headers["content-type"] = "application/json"
-            return self._http.build_request(method, path, headers=headers, params=params, json=body)
+            return self._http.build_request(method, url, headers=headers, params=params, content=content)
 
         def classify_response(response: httpx.Response) -> UpstreamError | None:
             self._observe(response)
@@ -102,6 +117,18 @@ class BaseClient:
         self._observe(response)
         data = json_body(response, self.upstream, what=route) if response.content else None  # 204: no body
         return self._parse(adapter, data, what or route)
+
+    def _fixed_url(self, path: str, params: dict[str, Any] | None) -> httpx.URL:
+        """The client's base URL merged with `path` and `params`, as httpx merges them, kept per path and
+        params: merging a relative path costs httpx two URL parses per request, an absolute URL none.
+        Only for fixed paths (`/api/v1/aggregation`, a catalog), never one that carries an ID."""
+        key = (path, tuple(sorted((params or {}).items())))
+        url = self._urls.get(key)
+        if url is None:
+            url = self._http.build_request("GET", path, params=params).url
+            if len(self._urls) < MAX_FIXED_URLS:
+                self._urls[key] = url
+        return url
 
     def _parse(self, adapter: TypeAdapter[T], data: Any, what: str) -> T:
         """`data` as the adapter's type, or BadResponse naming `what` (never the data itself)."""

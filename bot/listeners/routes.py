@@ -7,7 +7,8 @@ upstream option, made for FaaS) instead awaits the listener and answers Slack wh
 runs with that option and every handler is wrapped by `acked_early`: the handler runs as its own task and
 the wrapper returns the moment the handler calls `ack()` (or ends), so Bolt answers Slack then, while
 the rest of the handler carries on. Handlers without an `ack` parameter (events, which Bolt acks itself)
-return at once.
+return at once. Either way the work after the ack first lets the acks still pending go out
+(`bot.inflight.PendingAcks`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.inflight import InFlight
+from bot.inflight import InFlight, PendingAcks
 
 log = logging.getLogger(__name__)
 Kind = Literal["command", "action", "event", "view", "shortcut", "options"]
@@ -47,13 +48,19 @@ def _finished(task: asyncio.Task[None]) -> None:
         log.error("listener failed after its ack", exc_info=exc)
 
 
-def acked_early(handler: Handler) -> Handler:
+def acked_early(handler: Handler, acks: PendingAcks | None = None) -> Handler:
     """`handler` as its own task; the returned listener returns as soon as it has acked (or ended).
 
     An error before the ack is raised here, so Bolt answers 500 and logs it as before; one after the ack
-    is logged. Bolt still sees the handler's own arguments (through `functools.wraps`).
+    is logged. Bolt still sees the handler's own arguments (through `functools.wraps`). With `acks`, the
+    work after the ack (a whole handler without `ack`) waits for the pending acks first.
     """
     takes_ack = "ack" in inspect.signature(handler).parameters
+    pending = acks or PendingAcks()
+
+    async def after_acks(**kwargs: Any) -> None:
+        await pending.wait()
+        await handler(**kwargs)
 
     @functools.wraps(handler)
     async def early(**kwargs: Any) -> None:
@@ -74,12 +81,13 @@ def acked_early(handler: Handler) -> Handler:
                 finally:
                     acked = True
                     settle()
-                    # One turn of the loop: Bolt sends this ack (and other requests waiting in the loop
-                    # get theirs) before the work after the ack takes the CPU.
+                    # At least one turn of the loop: Bolt sends this ack, and the requests still
+                    # waiting for theirs get them, before the work after the ack takes the CPU.
                     await asyncio.sleep(0)
+                    await pending.wait()
 
             kwargs["ack"] = ack
-        task = asyncio.ensure_future(handler(**kwargs))
+        task = asyncio.ensure_future(handler(**kwargs) if takes_ack else after_acks(**kwargs))
         _RUNNING.add(task)
         if not takes_ack:
             task.add_done_callback(_finished)
@@ -100,4 +108,4 @@ def add_route(app: AsyncApp, route: Route, inflight: InFlight) -> None:
     handler = route.handler
     if route.tracked is not None:
         handler = inflight.responding(handler, replace=route.tracked == "replace")
-    registrar(route.key)(acked_early(handler))
+    registrar(route.key)(acked_early(handler, inflight.acks))

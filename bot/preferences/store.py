@@ -141,7 +141,14 @@ class PreferenceStore(ABC):
 
 # --- SQLite -------------------------------------------------------------------------------------------
 class SQLitePreferences(PreferenceStore):
-    """One connection, used from a worker thread under a lock; the file is opened on first use."""
+    """One connection, used from a worker thread under a lock; the file is opened on first use.
+
+    Reads (one per private answer) skip the thread: once the file is open, a second connection that
+    never waits (`timeout=0`) reads the row on the event loop's own thread, a few microseconds in WAL
+    mode, where readers never wait for a writer. The thread hop cost about 130 µs of CPU per read. When
+    that read cannot go at once (another read under way, the file busy), it goes through the thread as
+    before. Every read asks the file, so a change saved by another process is seen at once.
+    """
 
     def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
@@ -149,6 +156,8 @@ class SQLitePreferences(PreferenceStore):
         self._clock = clock
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = None  # the loop thread's; opened with the file
+        self._reader_lock = threading.Lock()
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
@@ -175,7 +184,19 @@ class SQLitePreferences(PreferenceStore):
                 conn.close()
                 raise
             self._conn = conn
+            self._open_reader()
         return self._conn
+
+    def _open_reader(self) -> None:
+        """The loop thread's connection (WAL files only; `:memory:` is one database per connection)."""
+        if self.path == ":memory:":
+            return
+        try:
+            reader = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            return  # reads keep going through the thread
+        with self._reader_lock:
+            self._reader = reader
 
     async def _read(self, team: str, user: str) -> str | None:
         def read(conn: sqlite3.Connection) -> str | None:
@@ -184,6 +205,14 @@ class SQLitePreferences(PreferenceStore):
             ).fetchone()
             return None if found is None else str(found[0])
 
+        if self._reader is not None and self._reader_lock.acquire(blocking=False):
+            try:
+                if self._reader is not None:
+                    return read(self._reader)
+            except sqlite3.Error:
+                pass  # busy, or anything else: the thread's connection answers (or reports it)
+            finally:
+                self._reader_lock.release()
         return await self._run(read)
 
     async def _write(self, team: str, user: str, row: str) -> None:
@@ -238,6 +267,10 @@ class SQLitePreferences(PreferenceStore):
 
     async def aclose(self) -> None:
         def close() -> None:
+            with self._reader_lock:
+                if self._reader is not None:
+                    self._reader.close()
+                    self._reader = None
             with self._lock:
                 if self._conn is not None:
                     self._conn.close()

@@ -20,6 +20,8 @@ from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from slack_sdk.webhook.webhook_response import WebhookResponse
 
+from bot.listeners.middleware import DirectMiddleware
+
 TIMEOUT_SECONDS = 10.0
 MAX_CONNECTIONS = 100
 
@@ -70,4 +72,4 @@ def install(app: AsyncApp, slack: SlackHTTP) -> None:
             context["respond"] = SessionRespond(context.response_url, slack)
         await next()
 
-    app.middleware(shared_session)
+    app.middleware(DirectMiddleware(shared_session))

@@ -22,6 +22,7 @@ import pytest
 
 from bot.sample import JANE, LoopbackServer
 from bot.sample.slack_api import FakeSlack
+from bot.slack.web import SlackRequestGate
 from tests.e2e.conftest import SECRET, Bot, make_bot
 
 EMAIL_IN_BODY = "secret.customer@private.example"
@@ -327,3 +328,41 @@ async def test_a_well_formed_submission_still_gets_through(bot: Bot) -> None:
     )
     assert response.status_code == 200
     assert "Jane Doe" in json.dumps(await bot.final_response("shape-ok"))
+
+
+# --- issue 20: past the gate, Bolt directly (no Starlette in between), answering as Bolt's adapter did -----
+async def test_bolt_answers_through_the_gate_exactly_as_through_bolts_starlette_adapter(bot: Bot) -> None:
+    """The same signed requests through the gate's direct call to Bolt and through Bolt's own Starlette
+    adapter (the gate without `bolt`, passing on to the /slack/events route) get the same status,
+    headers and body: an ack with a message, a URL verification, an event no listener takes."""
+    web = bot.web
+    assert isinstance(web, SlackRequestGate)
+    through_starlette = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=SlackRequestGate(web.app, SECRET, bot.deps.inflight)),
+        base_url="http://bot.test",
+    )
+    requests = [
+        (command_body(bot, "help"), "application/x-www-form-urlencoded"),
+        (json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}), "application/json"),
+        (
+            json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T0001",
+                    "event_id": "EvNoListener",
+                    "event": {"type": "reaction_added", "user": "U1", "item": {}},
+                }
+            ),
+            "application/json",
+        ),
+    ]
+    async with through_starlette:
+        for body, ctype in requests:
+            headers = {"content-type": ctype, **bot.sign(body)}
+            direct = await bot.http.post("/slack/events", content=body, headers=headers)
+            bot.deps.memo.clear()  # the event's duplicate mark: the second gate must see it as new
+            adapter = await through_starlette.post("/slack/events", content=body, headers=headers)
+            assert (direct.status_code, direct.content) == (adapter.status_code, adapter.content)
+            assert sorted(direct.headers.multi_items()) == sorted(adapter.headers.multi_items())
+    assert [r.status_code for r in (direct, adapter)] == [404, 404]  # the last one: no listener for it
+    assert bot.deps.inflight.acks.count == 0  # every request let in was answered: no ack pending

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.inflight import PendingAcks
 from bot.listeners.routes import acked_early
 
 
@@ -66,3 +67,51 @@ async def test_a_listener_without_ack_returns_at_once() -> None:
 
     await asyncio.wait_for(acked_early(handler)(event={}), 1.0)
     await asyncio.wait_for(started.wait(), 1.0)
+
+
+# --- acks first: work after an ack waits for the other pending acks (bot.inflight.PendingAcks) ---------
+async def test_work_after_an_ack_waits_until_no_other_ack_is_pending() -> None:
+    acks = PendingAcks(patience=5.0)
+    acks.arrived()  # another request, let in by the gate and not answered yet
+    after: list[str] = []
+
+    async def command(ack: Any) -> None:
+        await ack()
+        after.append("command")
+
+    async def event(event: dict[str, Any]) -> None:
+        after.append("event")
+
+    await asyncio.wait_for(acked_early(command, acks)(ack=FakeAck()), 1.0)
+    await asyncio.wait_for(acked_early(event, acks)(event={}), 1.0)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert after == []  # both acked; their work waits for the other request's ack
+    acks.answered()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert sorted(after) == ["command", "event"]
+
+
+async def test_a_steady_stream_of_acks_holds_work_back_no_longer_than_the_patience() -> None:
+    acks = PendingAcks(patience=0.05)
+    acks.arrived()  # never answered
+    done = asyncio.Event()
+
+    async def command(ack: Any) -> None:
+        await ack()
+        done.set()
+
+    started = asyncio.get_running_loop().time()
+    await acked_early(command, acks)(ack=FakeAck())
+    await asyncio.wait_for(done.wait(), 1.0)
+    assert 0.04 <= asyncio.get_running_loop().time() - started < 0.5
+
+
+def test_the_count_never_goes_below_zero() -> None:
+    acks = PendingAcks()
+    acks.answered()
+    acks.arrived()
+    assert acks.count == 1
+    acks.answered()
+    assert acks.count == 0

@@ -268,3 +268,51 @@ async def test_redis_keys_carry_the_deployments_prefix_and_never_expire(
         for store in (ours, theirs):
             await store.link.aclose()
         await raw.aclose()
+
+
+# --- issue 20: SQLite reads on the loop's thread, still never stale ----------------------------------------
+async def test_sqlite_reads_skip_the_thread_and_see_another_processs_change_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(tmp_path / "prefs.sqlite3")
+    mine, other = SQLitePreferences(path), SQLitePreferences(path)  # two processes sharing the file
+    assert await mine.load("T1", "U1") == Preferences()  # opens the file (in the worker thread)
+    calls: list[object] = []
+    real_to_thread = asyncio.to_thread
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        calls.append(args[0])
+        return await real_to_thread(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("bot.preferences.store.asyncio.to_thread", counted)
+    await other.save("T1", "U1", MINE)
+    saved = len(calls)
+    assert await mine.load("T1", "U1") == MINE  # the other process's change, at once
+    with sqlite3.connect(path, isolation_level=None) as writer:  # a writer in the middle of its work
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM preferences")
+        assert await mine.load("T1", "U1") == MINE  # not committed: not seen, and no waiting for it
+        writer.execute("COMMIT")
+    assert await mine.load("T1", "U1") == Preferences()
+    assert len(calls) == saved  # none of those reads went through a thread
+    await mine.aclose()
+    await other.aclose()
+
+
+async def test_a_sqlite_read_that_cannot_go_at_once_goes_through_the_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(tmp_path / "prefs.sqlite3")
+    store = SQLitePreferences(path)
+    await store.save("T1", "U1", MINE)
+
+    class Busy:
+        def execute(self, *args: object) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(store, "_reader", Busy())
+    assert await store.load("T1", "U1") == MINE  # answered by the thread's connection
+    await store.aclose()
