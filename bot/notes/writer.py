@@ -19,6 +19,7 @@ the Slack answer, so they are the same.
 from __future__ import annotations
 
 import logging
+from contextlib import aclosing
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -97,10 +98,10 @@ class TicketNotes:
         for _ in range(CONFLICT_TRIES):
             try:
                 bundle = await self.zendesk.fresh_ticket(ticket_id)
-                comments = await self.zendesk.recent_comments(ticket_id)
+                marked = await self._has_marker(ticket_id)
             except UpstreamError as exc:
                 return _upstream_result(exc, "read")
-            if any(not c.public and note_render.has_marker(c.body or c.html_body) for c in comments):
+            if marked:
                 return NoteResult(NoteStatus.ALREADY, "marker found")
             if tc is None:
                 tc = await self.tickets.requester_context(bundle)
@@ -131,6 +132,15 @@ class TicketNotes:
             await self._write_fields(ticket_id, tc)
             return NoteResult(NoteStatus.WRITTEN, note.kind)
         return NoteResult(NoteStatus.RETRY, "conflict: the ticket kept changing")
+
+    async def _has_marker(self, ticket_id: int) -> bool:
+        """Whether a private comment on the ticket carries the bot's marker: every comment is looked at
+        (a ticket holds up to 5000), newest first, reading no further page once it is found."""
+        async with aclosing(self.zendesk.comment_pages(ticket_id)) as pages:
+            async for page in pages:
+                if any(not c.public and note_render.has_marker(c.body or c.html_body) for c in page):
+                    return True
+        return False
 
     async def _write_fields(self, ticket_id: int, tc: TicketContext) -> None:
         """Tags and custom fields from Pendo, after the note: a second safe update on a fresh read (409:

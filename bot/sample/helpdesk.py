@@ -16,6 +16,9 @@ Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pe
   `notification_webhook` action sends its body (placeholders `{{ticket.id}}` and
   `{{ticket.requester.email}}` filled in) to the webhook's endpoint, signed as Zendesk signs:
   `base64(HMAC-SHA256(secret, timestamp + body))`, timestamp in ISO 8601.
+- `GET /api/v2/tickets/{id}/comments.json` (`sort_order=desc` newest first) pages like Zendesk: cursor
+  pagination with `page[size]` (≤100) → `meta` {has_more, after_cursor, before_cursor} and `links`
+  {next, prev}; without it, offset pagination (`per_page`, `page` → `next_page`, `previous_page`, `count`).
 - Webhooks (`/api/v2/webhooks`; each signs with its own secret), triggers (`/api/v2/triggers`), `users/me`.
 """
 
@@ -181,6 +184,16 @@ class Helpdesk:
         """The private comments on a ticket, oldest first (what tests and the demo page look at)."""
         return [c for c in self.comments.get(ticket_id, []) if not c["public"]]
 
+    def add_comments(self, ticket_id: int, bodies: list[str], *, public: bool = True) -> None:
+        """Comments by the requester, as if the conversation went on (a long ticket for tests)."""
+        ticket = self.tickets[ticket_id]
+        with self._lock:
+            for body in bodies:
+                added = self._comment(
+                    ticket["requester_id"], body, None, public, iso(int(self.clock() * 1000))
+                )
+                self.comments[ticket_id].append(added)
+
     def _comment(self, author: int, body: str | None, html_body: str | None, public: bool, at: str) -> Json:
         self._ids += 1
         text = body if body is not None else plain_text(html_body or "")
@@ -294,11 +307,81 @@ class Helpdesk:
         if ticket_id not in self.tickets:
             return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
         found = list(self.comments[ticket_id])
-        if request.query_params.get("sort_order") == "desc":
+        query = request.query_params
+        if query.get("sort_order") == "desc":
             found.reverse()
-        per_page = min(100, int(request.query_params.get("per_page") or 100))
+        try:
+            if "page[size]" in query or "page[after]" in query or "page[before]" in query:
+                return self._comments_by_cursor(request, found)
+            per_page = min(100, max(1, int(query.get("per_page") or 100)))
+            page = max(1, int(query.get("page") or 1))
+        except ValueError as exc:
+            return JSONResponse(
+                {"error": "InvalidPaginationParameter", "description": str(exc)}, status_code=400
+            )
+
+        # Offset pagination (Zendesk's older style): `next_page`/`previous_page` are full URLs or null.
+        def link(to: int) -> str:
+            return str(request.url.include_query_params(page=to, per_page=per_page))
+
+        start = (page - 1) * per_page
         return JSONResponse(
-            {"comments": found[:per_page], "next_page": None, "previous_page": None, "count": len(found)}
+            {
+                "comments": found[start : start + per_page],
+                "next_page": link(page + 1) if start + per_page < len(found) else None,
+                "previous_page": link(page - 1) if page > 1 else None,
+                "count": len(found),
+            }
+        )
+
+    @staticmethod
+    def _comments_by_cursor(request: Request, found: list[Json]) -> Response:
+        """Zendesk's cursor pagination: `page[size]` (≤100), `page[after]`/`page[before]` opaque cursors
+        naming a comment; the answer has `meta` {has_more, after_cursor, before_cursor} and `links`
+        {next, prev} (full URLs), and no `count`."""
+        query = request.query_params
+        size = min(100, max(1, int(query.get("page[size]") or 100)))
+        ids = [c["id"] for c in found]
+
+        def at(cursor: str) -> int:
+            try:
+                return ids.index(int(base64.urlsafe_b64decode(cursor.encode()).decode()))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ValueError(f"page cursor {cursor!r} is not valid") from exc
+
+        def cursor(comment: Json) -> str:
+            return base64.urlsafe_b64encode(str(comment["id"]).encode()).decode()
+
+        if "page[after]" in query:
+            start = at(query["page[after]"]) + 1
+            end = start + size
+        elif "page[before]" in query:
+            end = at(query["page[before]"])
+            start = max(0, end - size)
+        else:
+            start, end = 0, size
+        page = found[start:end]
+        has_more = end < len(found)
+        rest = {k: v for k, v in query.items() if not k.startswith("page[")}
+
+        def link(key: str, value: str) -> str:
+            return str(request.url.replace_query_params(**rest, **{"page[size]": size, key: value}))
+
+        return JSONResponse(
+            {
+                "comments": page,
+                "meta": {
+                    "has_more": has_more,
+                    "after_cursor": cursor(page[-1]) if page else None,
+                    "before_cursor": cursor(page[0]) if page else None,
+                },
+                # Zendesk's docs end a listing on `meta.has_more` false; the links are kept on the last
+                # page too (the stricter reading), so a client that followed `links.next` alone would loop.
+                "links": {
+                    "next": link("page[after]", cursor(page[-1])) if page else None,
+                    "prev": link("page[before]", cursor(page[0])) if page else None,
+                },
+            }
         )
 
     async def create_ticket(self, request: Request) -> Response:

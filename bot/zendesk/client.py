@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -44,6 +44,7 @@ UPSTREAM = "Zendesk"
 # custom_statuses: with custom statuses on, `status` is only the category; agents see the label.
 INCLUDE = "users,organizations,groups,custom_statuses"
 SHOW_MANY_MAX = 100
+COMMENT_PAGES = 50  # 5000 comments (a ticket's most) at 100 a page
 CREDENTIAL_SETTINGS = "ZENDESK_EMAIL/ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN"
 
 # Zendesk has sent each of these spellings over the years; read them all.
@@ -362,18 +363,25 @@ class ZendeskClient(BaseClient):
         self._cache.put(("zendesk-ticket", ticket_id), bundle, self._ttl)
         return bundle
 
-    async def recent_comments(self, ticket_id: int) -> list[Comment]:
-        """The ticket's newest 100 comments, newest first (a new ticket has a handful)."""
+    async def comment_pages(self, ticket_id: int) -> AsyncGenerator[list[Comment]]:
+        """The ticket's comments newest first, one page of 100 at a time (cursor pagination: `page[size]`,
+        then `links.next` while `meta.has_more`). A ticket holds at most 5000 comments, so at most
+        COMMENT_PAGES pages are read; each page is its own request through the same rate budget. The
+        caller stops early by leaving the loop (nothing further is requested).
+        """
         ticket_id = _check_id(ticket_id)
-        data = await self._get(
-            f"/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc&per_page=100",
-            "GET /api/v2/tickets/{id}/comments.json",
-            ticket_id,
-        )
-        raw = data.get("comments")
-        if not isinstance(raw, list):
-            raise BadResponse(UPSTREAM, "list-comments answer has no comments list")
-        return [self._model(Comment, item, "comment") for item in raw]
+        path: str | None = f"/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc&page[size]=100"
+        for _ in range(COMMENT_PAGES):
+            if path is None:
+                return
+            data = await self._get(path, "GET /api/v2/tickets/{id}/comments.json", ticket_id)
+            raw = data.get("comments")
+            if not isinstance(raw, list):
+                raise BadResponse(UPSTREAM, "list-comments answer has no comments list")
+            yield [self._model(Comment, item, "comment") for item in raw]
+            following = (data.get("links") or {}).get("next")
+            more = (data.get("meta") or {}).get("has_more") is True
+            path = _same_host_path(following) if more and isinstance(following, str) else None
 
     async def update_ticket(
         self, ticket_id: int, changes: dict[str, Any], *, updated_stamp: datetime | None

@@ -201,6 +201,30 @@ async def test_a_restart_between_deliveries_writes_no_second_note(
     assert after.queue.counts["already"] == 1  # found its own marker on the ticket
 
 
+async def test_the_marker_is_found_past_the_newest_100_comments_and_no_further_page_is_read(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    desk = fake_zendesk.helpdesk
+    desk.add_comments(TICKET_JANE, [f"earlier reply {i}" for i in range(100)])
+    before = await new_desk()
+    await before.deliver(TICKET_JANE)
+    await before.queue.idle()
+    assert len(notes(fake_zendesk, TICKET_JANE)) == 1
+    desk.add_comments(TICKET_JANE, [f"later reply {i}" for i in range(150)])
+    newest_first = desk.comments[TICKET_JANE][::-1]
+    assert len(newest_first) == 252 and MARKER in newest_first[150]["body"]  # on page 2 of 3
+    fake_zendesk.controls.requests.clear()
+    after = await new_desk()  # a restart: only the ticket's comments can say the note is there
+    await after.deliver(TICKET_JANE)
+    await after.queue.idle()
+    assert len(notes(fake_zendesk, TICKET_JANE)) == 1
+    assert after.queue.counts["already"] == 1
+    pages = [
+        r for r in fake_zendesk.controls.requests if r.path == f"/api/v2/tickets/{TICKET_JANE}/comments.json"
+    ]
+    assert len(pages) == 2  # page 3 is never asked for: the marker was on page 2
+
+
 async def test_a_409_reads_the_ticket_again_and_writes_once(
     new_desk: NewDesk, fake_zendesk: FakeZendesk
 ) -> None:

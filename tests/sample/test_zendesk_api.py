@@ -230,3 +230,31 @@ async def test_updated_at_is_the_real_clock_in_whole_seconds(
     assert third["ticket"]["updated_at"] == "2027-01-15T08:00:01Z"
     stale = await zendesk.put("/api/v2/tickets/1001.json", json={"ticket": safe})
     assert stale.status_code == 409
+
+
+async def test_list_comments_pages_by_cursor_and_by_offset_like_zendesk(
+    zendesk: httpx.AsyncClient, zendesk_app: Starlette
+) -> None:
+    desk = zendesk_app.state.helpdesk
+    desk.add_comments(1001, [f"reply {i}" for i in range(149)])  # 150 with the description
+    newest_first = [c["id"] for c in desk.comments[1001]][::-1]
+    seen: list[int] = []
+    url: str | None = "/api/v2/tickets/1001/comments.json?sort_order=desc&page[size]=100"
+    while url is not None:
+        body = (await zendesk.get(url)).json()
+        assert set(body) == {"comments", "meta", "links"}  # cursor pages have no count
+        seen += [c["id"] for c in body["comments"]]
+        assert body["links"]["next"].startswith("http")  # there on the last page too
+        url = body["links"]["next"] if body["meta"]["has_more"] else None
+    assert seen == newest_first
+    last = (await zendesk.get(body["links"]["next"])).json()
+    assert last["comments"] == [] and last["meta"]["has_more"] is False
+    back = (await zendesk.get(body["links"]["prev"])).json()
+    assert [c["id"] for c in back["comments"]] == newest_first[:100]
+    bad = await zendesk.get("/api/v2/tickets/1001/comments.json?page[after]=nope")
+    assert bad.status_code == 400 and bad.json()["error"] == "InvalidPaginationParameter"
+    offset = (await zendesk.get("/api/v2/tickets/1001/comments.json?per_page=100")).json()
+    assert offset["count"] == 150 and len(offset["comments"]) == 100
+    second = (await zendesk.get(offset["next_page"])).json()
+    assert [c["id"] for c in second["comments"]] == newest_first[::-1][100:]
+    assert second["next_page"] is None and second["previous_page"] is not None

@@ -641,3 +641,26 @@ async def test_custom_status_label_from_the_sideload_falling_back_to_the_status(
     del body["custom_statuses"]
     body["ticket"]["custom_status_id"] = None
     assert (await make_client(Recorder(ok(body))).get_ticket(35436)).status_label == "open"
+
+
+async def test_comment_pages_follow_the_cursor_and_stop_at_fifty_pages() -> None:
+    def endless(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params.get("page[after]") or 0)
+        comment = {"id": n + 1, "type": "Comment", "body": f"c{n}", "public": True}
+        return ok(
+            {
+                "comments": [comment],
+                "meta": {"has_more": True, "after_cursor": str(n + 1), "before_cursor": str(n + 1)},
+                "links": {
+                    "next": f"https://elsewhere.example/api/v2/tickets/35436/comments.json?page[after]={n + 1}"
+                },
+            }
+        )
+
+    rec = Recorder(endless)
+    pages = [page async for page in make_client(rec).comment_pages(35436)]
+    assert len(pages) == len(rec.requests) == 50  # a ticket holds ≤5000 comments: 50 pages of 100
+    first = rec.requests[0].url
+    assert first.params["sort_order"] == "desc" and first.params["page[size]"] == "100"
+    assert {r.url.host for r in rec.requests} == {"acme.zendesk.com"}  # never the link's host
+    assert [p[0].id for p in pages] == list(range(1, 51))
