@@ -55,7 +55,8 @@ def test_pendo_settings_opens_the_form_as_a_modal(page: Any, demo: tuple[DemoSta
     stack, _ = demo
     try_item(page, "The same form from /pendo settings")
     modal = page.locator("#modal")
-    modal.get_by_text("Pendo preferences").wait_for(timeout=TIMEOUT)
+    modal.get_by_text("Pendo preferences").wait_for(timeout=TIMEOUT)  # the "Loading…" modal, then the form
+    modal.get_by_text("Loading your preferences").wait_for(state="detached", timeout=TIMEOUT)
     modal.locator("label.bk-choice", has_text="Don't unfurl links I post").locator("input").check()
     modal.get_by_text("Saved. Your next answers use it.").wait_for(timeout=TIMEOUT)
     modal.get_by_text("Don't unfurl links I post · yours").wait_for(timeout=TIMEOUT)
