@@ -1,14 +1,18 @@
 """`make bench`: the bot as its own process under load, measured from outside.
 
-    python -m bench.bench [--latency-ms 100] [--levels 1,10,20,50,100] [--soak 10000] [--profile]
+    python -m bench.bench [--latency-ms 100] [--levels 1,10,20,50,100] [--soak 10000] [--profile] [--no-floor]
 
 Three processes on 127.0.0.1:
 - the upstreams (`bench.fakes`): the sample Pendo and Zendesk APIs, every request delayed by
   --latency-ms and logged with its arrival time;
 - the bot: `pendo-bot serve --http`, configured only through its settings (PENDO_BASE_URL,
   ZENDESK_BASE_URL, SLACK_API_URL), restarted for every row so each row starts cold;
-- this driver: sends real signed slash commands and `link_shared` events, and is the fake Slack Web API
-  and `response_url` receiver, so it sees when each answer arrives.
+- this driver: sends real signed slash commands and `link_shared` events (built and signed before a
+  burst starts, each written whole on a kept-alive connection: see "Slack requests" below), and is the
+  fake Slack Web API and `response_url` receiver, so it sees when each answer arrives.
+
+Then (--floor, the default) the driver's own floor: the same requests at the same levels against a
+trivial app under uvicorn configured like the bot's (bench/floor.py, its own process).
 
 For each concurrency level, a burst of distinct visitors (cold), then the same again (warm, within the
 cache TTL). Bot CPU comes from the scheduler's per-thread run time in /proc, RSS from /proc/<pid>/status.
