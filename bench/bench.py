@@ -1,14 +1,18 @@
 """`make bench`: the bot as its own process under load, measured from outside.
 
-    python -m bench.bench [--latency-ms 100] [--levels 1,10,20,50,100] [--soak 10000] [--profile]
+    python -m bench.bench [--latency-ms 100] [--levels 1,10,20,50,100] [--soak 10000] [--profile] [--no-floor]
 
 Three processes on 127.0.0.1:
 - the upstreams (`bench.fakes`): the sample Pendo and Zendesk APIs, every request delayed by
   --latency-ms and logged with its arrival time;
 - the bot: `pendo-bot serve --http`, configured only through its settings (PENDO_BASE_URL,
   ZENDESK_BASE_URL, SLACK_API_URL), restarted for every row so each row starts cold;
-- this driver: sends real signed slash commands and `link_shared` events, and is the fake Slack Web API
-  and `response_url` receiver, so it sees when each answer arrives.
+- this driver: sends real signed slash commands and `link_shared` events (built and signed before a
+  burst starts, each written whole on a kept-alive connection: see "Slack requests" below), and is the
+  fake Slack Web API and `response_url` receiver, so it sees when each answer arrives.
+
+Then (--floor, the default) the driver's own floor: the same requests at the same levels against a
+trivial app under uvicorn configured like the bot's (bench/floor.py, its own process).
 
 For each concurrency level, a burst of distinct visitors (cold), then the same again (warm, within the
 cache TTL). Bot CPU comes from the scheduler's per-thread run time in /proc, RSS from /proc/<pid>/status.
@@ -37,10 +41,9 @@ import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-import aiohttp
 import httpx
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
@@ -167,20 +170,33 @@ async def start_bot(fakes: dict[str, Any], slack_url: str, extra_env: dict[str, 
         stdin=subprocess.DEVNULL,
         stderr=BOT_LOG.open("ab"),  # the bot's own warnings (deadlines passed under load) go here
     )
-    url = f"http://127.0.0.1:{port}"
+    return await ready(proc, f"http://127.0.0.1:{port}", "the bot")
+
+
+async def ready(proc: subprocess.Popen[bytes], url: str, what: str) -> BotProcess:
+    """`proc` once its server answers GET /healthz."""
     deadline = time.monotonic() + 30
     async with httpx.AsyncClient() as http:
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the bot exited with {proc.returncode}")
+                raise RuntimeError(f"{what} exited with {proc.returncode}")
             with contextlib.suppress(httpx.HTTPError):
                 if (await http.get(f"{url}/healthz", timeout=1)).status_code == 200:
                     break
             if time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("the bot did not start")
+                raise RuntimeError(f"{what} did not start")
             await asyncio.sleep(0.05)
     return BotProcess(proc, url)
+
+
+async def start_floor() -> BotProcess:
+    """The trivial app of `bench.floor`, under uvicorn configured like the bot's, in its own process."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.floor", "--port", str(port)], cwd=HERE.parent, stdin=subprocess.DEVNULL
+    )
+    return await ready(proc, f"http://127.0.0.1:{port}", "the floor's server")
 
 
 def stop_bot(bot: BotProcess) -> None:
@@ -193,33 +209,213 @@ def stop_bot(bot: BotProcess) -> None:
 
 
 # --- Slack requests ---------------------------------------------------------------------------------
-class SlackSender:
-    """Slack's side of the wire: signed POSTs to /slack/events over one aiohttp session (light on CPU,
-    so the driver takes as little as it can from the cores the bot runs on)."""
+# Slack's side of the wire, as light as it can be so that the ack times measure the bot, not the driver:
+# every request of a burst is built and signed before the burst's clock starts; firing one is a single
+# transport.write of its bytes on a kept-alive connection, and its ack time runs from that write (or from
+# the start of its connect(), when it needs a new connection) to the moment its whole response was read.
+class Exchange:
+    """One request on the wire: its bytes, when they were handed over, and the response it got."""
+
+    __slots__ = ("body", "done", "finished", "payload", "resent", "started", "status")
+
+    def __init__(self, payload: bytes, done: asyncio.Future[None]) -> None:
+        self.payload = payload
+        self.done = done  # resolved when the whole response has been read (or the exchange failed)
+        self.started = 0.0
+        self.finished = 0.0
+        self.status = 0
+        self.body = b""
+        self.resent = False
+
+    @property
+    def ack_ms(self) -> float:
+        return (self.finished - self.started) * 1000
+
+
+def parse_response(buffer: bytes | bytearray) -> tuple[int, bytes, int, bool] | None:
+    """(status, body, bytes consumed, keep-alive) of the HTTP/1.1 response at the start of `buffer`, or
+    None while it is incomplete. The body is framed by Content-Length or chunked transfer encoding; a
+    response framed only by the connection's close is refused (uvicorn always frames its responses)."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip().lower()
+    keep_alive = headers.get("connection") != "close"
+    start = end + 4
+    if "content-length" in headers:
+        stop = start + int(headers["content-length"])
+        return (status, bytes(buffer[start:stop]), stop, keep_alive) if len(buffer) >= stop else None
+    if headers.get("transfer-encoding") != "chunked":
+        raise ValueError(f"HTTP {status} response with neither Content-Length nor chunked encoding")
+    body, at = bytearray(), start
+    while True:
+        line_end = buffer.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
+        if size == 0:  # the last chunk, then trailer fields (none, usually) and an empty line
+            if buffer[line_end + 2 : line_end + 4] == b"\r\n":
+                return status, bytes(body), line_end + 4, keep_alive
+            trailers_end = buffer.find(b"\r\n\r\n", line_end)
+            return None if trailers_end < 0 else (status, bytes(body), trailers_end + 4, keep_alive)
+        if len(buffer) < line_end + 2 + size + 2:
+            return None
+        body += buffer[line_end + 2 : line_end + 2 + size]
+        at = line_end + 2 + size + 2
+
+
+class Connection(asyncio.Protocol):
+    """One kept-alive HTTP/1.1 connection, one request at a time."""
+
+    def __init__(self, pool: Connections, first: Exchange) -> None:
+        self.pool = pool
+        self.current: Exchange | None = first  # written as soon as the connection is made
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.open = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport, self.open = cast(asyncio.Transport, transport), True  # uvloop's is not a subclass
+        if self.current is not None:
+            self.transport.write(self.current.payload)
+
+    def send(self, exchange: Exchange) -> None:
+        assert self.transport is not None
+        self.current = exchange
+        exchange.started = time.monotonic()
+        self.transport.write(exchange.payload)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        self.buffer += data
+        exchange = self.current
+        try:
+            parsed = parse_response(self.buffer)
+        except ValueError as exc:
+            self._fail(exc)
+            return
+        if parsed is None or exchange is None:
+            return
+        exchange.status, exchange.body, consumed, keep_alive = parsed
+        exchange.finished = now
+        self.current = None
+        del self.buffer[:consumed]
+        if keep_alive:
+            self.pool.idle.append(self)
+        else:
+            self.open = False
+            assert self.transport is not None
+            self.transport.close()
+        if not exchange.done.done():
+            exchange.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open = False
+        with contextlib.suppress(ValueError):
+            self.pool.idle.remove(self)
+        exchange, self.current = self.current, None
+        if exchange is not None:
+            self.pool.lost(exchange)
+
+    def _fail(self, exc: Exception) -> None:
+        exchange, self.current, self.open = self.current, None, False
+        if self.transport is not None:
+            self.transport.close()
+        if exchange is not None and not exchange.done.done():
+            exchange.done.set_exception(exc)
+
+
+class Connections:
+    """The driver's kept-alive connections to one server (one pool per bot process): a burst of N takes
+    N of them, opening the missing ones as part of the timed requests, as Slack's own would."""
 
     def __init__(self, base_url: str) -> None:
-        self.url = f"{base_url}/slack/events"
-        self.session: aiohttp.ClientSession | None = None
+        host, _, port = base_url.removeprefix("http://").partition(":")
+        self.host, self.port = host, int(port)
+        self.idle: list[Connection] = []
+        self.transport_errors = 0  # a kept-alive connection the server closed under a request: resent once
+        self.tasks: set[asyncio.Task[None]] = set()
 
-    async def __aenter__(self) -> SlackSender:
-        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=3)  # under uvicorn's 5 s idle close
-        self.session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=WAIT_S))
-        return self
+    def request(self, body: bytes, content_type: str) -> bytes:
+        """A whole signed HTTP/1.1 request to /slack/events, ready to be written."""
+        ts = str(int(time.time()))
+        signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body.decode()) or ""
+        head = (
+            f"POST /slack/events HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+            f"X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: {signature}\r\n\r\n"
+        )
+        return head.encode() + body
 
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.session is not None
-        await self.session.close()
+    def fire(self, payloads: list[bytes]) -> list[Exchange]:
+        """Write every request now, each on its own connection (kept-alive ones first)."""
+        loop = asyncio.get_running_loop()
+        exchanges = []
+        for payload in payloads:
+            exchange = Exchange(payload, loop.create_future())
+            exchanges.append(exchange)
+            connection = self._take_idle()
+            if connection is not None:
+                connection.send(exchange)
+            else:
+                self._connect(exchange)
+        return exchanges
 
-    async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
-        assert self.session is not None
-        async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
-            return response.status, await response.text()
+    async def exchange(self, payloads: list[bytes]) -> list[Exchange]:
+        exchanges = self.fire(payloads)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(e.done for e in exchanges)), WAIT_S)
+        except TimeoutError:
+            missing = sum(1 for e in exchanges if not e.done.done())
+            raise RuntimeError(
+                f"{missing} of {len(exchanges)} requests got no response in {WAIT_S:.0f} s"
+            ) from None
+        return exchanges
 
+    def lost(self, exchange: Exchange) -> None:
+        """The server closed the connection before answering (a kept-alive connection it had just
+        timed out): resend once on a new connection, the clock still running from the first write."""
+        if exchange.resent or exchange.done.done():
+            if not exchange.done.done():
+                exchange.done.set_exception(ConnectionError("the server closed the connection twice"))
+            return
+        exchange.resent = True
+        self.transport_errors += 1
+        self._connect(exchange)
 
-def _signed(body: str, content_type: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    sig = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body) or ""
-    return {"content-type": content_type, "x-slack-request-timestamp": ts, "x-slack-signature": sig}
+    def close(self) -> None:
+        for connection in self.idle:
+            if connection.transport is not None:
+                connection.transport.close()
+        self.idle.clear()
+
+    def _take_idle(self) -> Connection | None:
+        while self.idle:
+            connection = self.idle.pop()
+            if connection.open and connection.transport is not None and not connection.transport.is_closing():
+                return connection
+        return None
+
+    def _connect(self, exchange: Exchange) -> None:
+        task = asyncio.get_running_loop().create_task(self._open(exchange))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _open(self, exchange: Exchange) -> None:
+        if not exchange.resent:
+            exchange.started = time.monotonic()
+        try:
+            await asyncio.get_running_loop().create_connection(
+                lambda: Connection(self, exchange), self.host, self.port
+            )
+        except OSError as exc:
+            if not exchange.done.done():
+                exchange.done.set_exception(exc)
 
 
 @dataclass
@@ -228,30 +424,41 @@ class Sample:
     final_ms: float | None  # None: no answer within WAIT_S
 
 
+@dataclass
+class Outgoing:
+    payload: bytes  # the whole signed request
+    key: str  # what the fake Slack sees when the answer arrives
+    answered: asyncio.Future[float]
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def command_body(text: str, response_url: str) -> bytes:
+    fields = {
+        "command": "/pendo",
+        "text": text,
+        "user_id": "U0BENCH",
+        "channel_id": "C0BENCH",
+        "team_id": "T0001",
+        "response_url": response_url,
+        "trigger_id": "1",
+    }
+    return urlencode(fields).encode()
+
+
 class Driver:
     def __init__(self, slack: SlackReceiver, slack_url: str) -> None:
         self.slack = slack
         self.slack_url = slack_url
         self.serial = 0
-        self.transport_errors = 0
 
-    async def command(self, http: SlackSender, text: str) -> Sample:
+    def command(self, http: Connections, text: str) -> Outgoing:
         rid = uuid.uuid4().hex
-        body = urlencode(
-            {
-                "command": "/pendo",
-                "text": text,
-                "user_id": "U0BENCH",
-                "channel_id": "C0BENCH",
-                "team_id": "T0001",
-                "response_url": f"{self.slack_url}/response/{rid}",
-                "trigger_id": "1",
-            }
-        )
-        answered = self.slack.expect(rid, 1)
-        return await self._send(http, body, "application/x-www-form-urlencoded", answered, rid)
+        body = command_body(text, f"{self.slack_url}/response/{rid}")
+        return Outgoing(http.request(body, FORM), rid, self.slack.expect(rid, 1))
 
-    async def unfurl(self, http: SlackSender, ticket: int) -> Sample:
+    def unfurl(self, http: Connections, ticket: int) -> Outgoing:
         self.serial += 1
         ts = f"1700000000.{self.serial:06d}"
         channel = f"C0BENCH{self.serial}"
@@ -275,30 +482,26 @@ class Driver:
                 "event_id": f"Ev{uuid.uuid4().hex[:12]}",
                 "event_time": 1,
             }
-        )
+        ).encode()
         answered = self.slack.expect(unfurl_id, 2)  # the header first, then the Pendo part
-        return await self._send(http, body, "application/json", answered, unfurl_id)
+        return Outgoing(http.request(body, "application/json"), unfurl_id, answered)
 
-    async def _send(
-        self, http: SlackSender, body: str, ctype: str, answered: asyncio.Future[float], key: str
-    ) -> Sample:
-        start = time.monotonic()
+    async def send(self, http: Connections, outgoing: list[Outgoing]) -> list[Sample]:
+        """Fire requests built beforehand, all at once; their acks, then their answers."""
         try:
-            status, text = await http.post(body, _signed(body, ctype))
-        except aiohttp.ClientError:  # a kept-alive connection closed under us: Slack would retry too
-            self.transport_errors += 1
-            status, text = await http.post(body, _signed(body, ctype))
-        ack = (time.monotonic() - start) * 1000
-        if status != 200:
-            raise RuntimeError(f"the bot answered HTTP {status}: {text[:200]}")
-        try:
-            done = await asyncio.wait_for(answered, WAIT_S)
-            final: float | None = (done - start) * 1000
-        except TimeoutError:
-            final = None
-        self.slack.waiting.pop(key, None)
-        self.slack.seen.pop(key, None)
-        return Sample(ack, final)
+            exchanges = await http.exchange([o.payload for o in outgoing])
+            for exchange in exchanges:
+                if exchange.status != 200:
+                    raise RuntimeError(f"the bot answered HTTP {exchange.status}: {exchange.body[:200]!r}")
+            await asyncio.wait([o.answered for o in outgoing], timeout=WAIT_S)
+            return [
+                Sample(e.ack_ms, (o.answered.result() - e.started) * 1000 if o.answered.done() else None)
+                for o, e in zip(outgoing, exchanges, strict=True)
+            ]
+        finally:
+            for o in outgoing:
+                self.slack.waiting.pop(o.key, None)
+                self.slack.seen.pop(o.key, None)
 
 
 # --- upstream request log ---------------------------------------------------------------------------
@@ -412,34 +615,43 @@ class Bench:
         self.warmup_ticket = min(fakes["sample_tickets"])
         self.round_trips: dict[str, int] = {}
         self.profiles: dict[str, Any] = {}
+        self.transport_errors = 0
 
     @contextlib.asynccontextmanager
     async def bot(self) -> Any:
         bot = await start_bot(self.fakes, self.slack_url, self.extra_env)
         try:
-            async with SlackSender(bot.url) as http:
+            http = Connections(bot.url)
+            try:
                 yield bot, http
+            finally:
+                http.close()
+                self.transport_errors += http.transport_errors
         finally:
             stop_bot(bot)
 
-    async def send(self, kind: str, http: SlackSender, target: Any) -> Sample:
+    def prepare(self, kind: str, http: Connections, target: Any) -> Outgoing:
         if kind == "/pendo":
-            return await self.driver.command(http, target)
-        return await self.driver.unfurl(http, target)
+            return self.driver.command(http, target)
+        return self.driver.unfurl(http, target)
 
-    async def burst(self, kind: str, http: SlackSender, targets: list[Any], concurrency: int) -> list[Sample]:
+    async def send(self, kind: str, http: Connections, target: Any) -> Sample:
+        return (await self.driver.send(http, [self.prepare(kind, http, target)]))[0]
+
+    async def burst(self, kind: str, http: Connections, targets: list[Any], concurrency: int) -> list[Sample]:
         if concurrency == 1:
             return [await self.send(kind, http, t) for t in targets]
-        return list(await asyncio.gather(*(self.send(kind, http, t) for t in targets)))
+        # every request built and signed before the first is written
+        return await self.driver.send(http, [self.prepare(kind, http, t) for t in targets])
 
-    async def warm_up(self, http: SlackSender, kind: str) -> None:
+    async def warm_up(self, http: Connections, kind: str) -> None:
         """What a running bot already has: catalogs, schemas, connections."""
-        await self.driver.command(http, self.warmup_email)
+        await self.send("/pendo", http, self.warmup_email)
         if kind == "unfurl":
-            await self.driver.unfurl(http, self.warmup_ticket)
+            await self.send("unfurl", http, self.warmup_ticket)
 
     async def measured(
-        self, bot: BotProcess, http: SlackSender, kind: str, targets: list[Any], concurrency: int
+        self, bot: BotProcess, http: Connections, kind: str, targets: list[Any], concurrency: int
     ) -> tuple[list[Sample], list[tuple[float, str, str]], float, float]:
         mark, cpu0, fcpu0 = await self.upstreams.mark(), cpu_seconds(bot.pid), cpu_seconds(self.fakes_pid)
         samples = await self.burst(kind, http, targets, concurrency)
@@ -476,6 +688,46 @@ class Bench:
                 self.profiles[kind] = profile.stop(profiler)
         return rows
 
+    async def floor(self, levels: list[int]) -> list[dict[str, Any]]:
+        """The driver's own floor: the same requests, at the same levels, cold (new connections, but the
+        warm-up's) then warm (kept alive), answered at once by a trivial app under uvicorn (`bench.floor`)."""
+        server = await start_floor()
+        rows: list[dict[str, Any]] = []
+        try:
+            for concurrency in levels:
+                n = max(concurrency, self.args.sequential if concurrency == 1 else 0)
+                http = Connections(server.url)
+                try:
+                    await http.exchange([self._floor_request(http, 0)])  # as a bot's warm-up
+                    for phase in ("cold", "warm"):
+                        payloads = [self._floor_request(http, i) for i in range(n)]
+                        if concurrency == 1:
+                            exchanges = [(await http.exchange([p]))[0] for p in payloads]
+                        else:
+                            exchanges = await http.exchange(payloads)
+                        if bad := [e.status for e in exchanges if e.status != 200]:
+                            raise RuntimeError(f"the floor's server answered HTTP {bad[0]}")
+                        acks = [e.ack_ms for e in exchanges]
+                        rows.append(
+                            {
+                                "concurrency": concurrency,
+                                "phase": phase,
+                                "n": n,
+                                "ack_p50": round(statistics.median(acks), 2),
+                                "ack_p99": round(pct(acks, 0.99), 2),
+                            }
+                        )
+                finally:
+                    http.close()
+                    self.transport_errors += http.transport_errors
+        finally:
+            stop_bot(server)
+        return rows
+
+    def _floor_request(self, http: Connections, i: int) -> bytes:
+        body = command_body(f"floor{i}@bench.example", f"{self.slack_url}/response/floor{i}")
+        return http.request(body, FORM)
+
     async def calls_by_accounts(self) -> dict[str, Any]:
         """Upstream calls for one cold /pendo of a visitor with 1 account and of the one with the most."""
         by_count = {int(k): v for k, v in self.fakes["visitors_by_accounts"].items() if int(k) > 0}
@@ -485,7 +737,7 @@ class Bench:
             await self.warm_up(http, "/pendo")
             for accounts, email in picks.items():
                 mark = await self.upstreams.mark()
-                sample = await self.driver.command(http, email)
+                sample = await self.send("/pendo", http, email)
                 hits = await self.upstreams.since(mark)
                 out[str(accounts)] = {
                     "accounts": accounts,
@@ -513,7 +765,7 @@ class Bench:
             async def worker() -> None:
                 nonlocal late
                 while not queue.empty():
-                    sample = await self.driver.command(http, queue.get_nowait())
+                    sample = await self.send("/pendo", http, queue.get_nowait())
                     late += sample.final_ms is None or sample.final_ms > DEADLINE_S * 1000
 
             await asyncio.gather(*(worker() for _ in range(50)))
@@ -542,6 +794,20 @@ def format_row(r: Row) -> str:
     )
 
 
+def format_floor(floor: list[dict[str, Any]]) -> str:
+    levels = sorted({f["concurrency"] for f in floor})
+    by = {(f["concurrency"], f["phase"]): f for f in floor}
+    parts = [
+        f"{c}: "
+        + ", ".join(f"{p} {by[c, p]['ack_p50']:.1f} / {by[c, p]['ack_p99']:.1f}" for p in ("cold", "warm"))
+        for c in levels
+    ]
+    return (
+        "driver floor (the same driver and requests against a trivial app under uvicorn configured like the "
+        "bot's; ack p50 / p99 ms, at once): " + "; ".join(parts)
+    )
+
+
 def report(results: dict[str, Any]) -> str:
     lines = [
         f"Bot as its own process; every upstream request delayed {results['latency_ms']:.0f} ms; "
@@ -553,6 +819,12 @@ def report(results: dict[str, Any]) -> str:
         HEADER,
     ]
     lines += [format_row(Row(**r)) for r in results["rows"]]
+    if floor := results.get("floor"):
+        lines.append(format_floor(floor))
+    if errors := results.get("transport_errors"):
+        lines.append(
+            f"{errors} request(s) resent on a new connection (the server had closed a kept-alive one)"
+        )
     for accounts, c in results["calls_by_accounts"].items():
         lines.append(
             f"cold /pendo, visitor with {accounts} account(s): {c['pendo_calls']} Pendo calls "
@@ -693,8 +965,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "round_trips": bench.round_trips,
             "rows": [asdict(r) for r in rows],
             "calls_by_accounts": await bench.calls_by_accounts(),
+            "transport_errors": bench.transport_errors,
             "profile_level": args.profile_level,
         }
+        if args.floor:
+            results["floor"] = await bench.floor(sorted(levels))
+            print(format_floor(results["floor"]), flush=True)
         if args.soak:
             results["soak"] = await bench.soak(args.soak)
         if bench.profiles:
@@ -722,6 +998,12 @@ def main() -> None:
     parser.add_argument("--only", choices=["/pendo", "unfurl"], help="measure one kind of lookup only")
     parser.add_argument("--profile", action="store_true", help="py-spy profile of the bot at --profile-level")
     parser.add_argument("--profile-level", type=int, default=20)
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the driver's own floor: the same acks from a trivial app (bench.floor)",
+    )
     parser.add_argument("--env", action="append", default=[], help="extra NAME=VALUE for the bot")
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument(
@@ -732,7 +1014,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     BOT_LOG.write_bytes(b"")
-    results = asyncio.run(run(args))
+    try:
+        import uvloop
+    except ImportError:
+        results = asyncio.run(run(args))
+    else:  # the driver's own CPU per request is part of every ack it measures: the faster loop
+        results = uvloop.run(run(args))
     print()
     print(report(results))
     out = Path(args.out)

@@ -49,10 +49,24 @@ def test_the_table_shows_the_measured_rows_and_the_commit() -> None:
     assert "commit `0123456789ab`" in table and "uncommitted" not in table and "load average 0.4–1.3" in table
     lines = [line for line in table.splitlines() if line.startswith("| `")]
     assert lines == [
-        "| `/pendo` cold | 1 | 290 ms (1.45x) | 1,234 ms | 1.2 / 40.0 ms | 8.0 ms | 7.0 | 0 |",
-        "| `/pendo` warm | 20 | 52 ms | 1,234 ms | 1.2 / 40.0 ms | 8.0 ms | 0.0 | 0 |",
+        "| `/pendo` cold | 1 | 290 ms (1.45x) | 1,234 ms | 1.2 / 40.0 ms | – | 8.0 ms | 7.0 | 0 |",
+        "| `/pendo` warm | 20 | 52 ms | 1,234 ms | 1.2 / 40.0 ms | – | 8.0 ms | 0.0 | 0 |",
     ]
     assert "uncommitted" in docs_table.speed_table(RESULTS | {"dirty": True})
+
+
+def test_the_table_shows_the_drivers_own_floor_next_to_the_bots_acks() -> None:
+    floor = [
+        {"concurrency": 1, "phase": "cold", "n": 10, "ack_p50": 0.14, "ack_p99": 0.26},
+        {"concurrency": 20, "phase": "cold", "n": 20, "ack_p50": 9.0, "ack_p99": 9.0},
+        {"concurrency": 20, "phase": "warm", "n": 20, "ack_p50": 1.04, "ack_p99": 2.96},
+    ]
+    table = docs_table.speed_table(RESULTS | {"floor": floor})
+    lines = [line for line in table.splitlines() if line.startswith("| `")]
+    assert lines == [
+        "| `/pendo` cold | 1 | 290 ms (1.45x) | 1,234 ms | 1.2 / 40.0 ms | 0.1 / 0.3 ms | 8.0 ms | 7.0 | 0 |",
+        "| `/pendo` warm | 20 | 52 ms | 1,234 ms | 1.2 / 40.0 ms | 1.0 / 3.0 ms | 8.0 ms | 0.0 | 0 |",
+    ]
 
 
 def test_the_docs_table_is_replaced_between_its_markers_only(tmp_path: Path) -> None:
