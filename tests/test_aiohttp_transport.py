@@ -57,9 +57,15 @@ def app_answering(
     return app
 
 
-def json_answer(body: object, *extra: tuple[bytes, bytes]) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
+def json_answer(
+    body: object, *extra: tuple[bytes, bytes]
+) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
     data = json.dumps(body).encode()
-    return 200, [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()), *extra], [data]
+    return (
+        200,
+        [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()), *extra],
+        [data],
+    )
 
 
 async def send(
@@ -161,7 +167,11 @@ async def test_a_gzipped_answer_is_decoded_and_no_longer_says_gzip() -> None:
     packed = gzip.compress(payload)
     seen: Seen = []
     app = app_answering(
-        lambda r: (200, [(b"content-encoding", b"gzip"), (b"content-length", str(len(packed)).encode())], [packed]),
+        lambda r: (
+            200,
+            [(b"content-encoding", b"gzip"), (b"content-length", str(len(packed)).encode())],
+            [packed],
+        ),
         seen,
     )
     async with LoopbackServer(app) as server:  # type: ignore[arg-type]
