@@ -217,9 +217,7 @@ class TTLCache:
         self._reported.add(rkey)
         log.warning("unreadable shared cache entry ignored", extra={"error": problem})
 
-    async def _shared_get(
-        self, key: Hashable, expect: TypeAdapter[Any] | None = None
-    ) -> tuple[Any, float, float] | None:
+    async def _shared_get(self, key: Hashable, expect: TypeAdapter[Any]) -> tuple[Any, float, float] | None:
         """(value, seconds still fresh (may be negative: stale), wall time it was fetched) from Redis."""
         assert self._shared is not None
         rkey = self._rkey(key)
@@ -241,16 +239,15 @@ class TTLCache:
         if not all(isinstance(t, int | float) and math.isfinite(t) for t in (fresh_until, fetched_at)):
             self._unreadable(rkey, "times are not numbers")
             return None
-        if expect is not None:
-            try:
-                value = expect.validate_python(value)
-            except Exception:  # ValidationError, or a broken object pydantic trips over
-                self._unreadable(rkey, "value of another type")
-                return None
+        try:
+            value = expect.validate_python(value)
+        except Exception:  # ValidationError, or a broken object pydantic trips over
+            self._unreadable(rkey, "value of another type")
+            return None
         return value, float(fresh_until) - self._wall(), float(fetched_at)
 
     async def _load_shared(
-        self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]], expect: TypeAdapter[Any] | None
+        self, key: Hashable, ttl: float, load: Callable[[], Awaitable[T]], expect: TypeAdapter[Any]
     ) -> T:
         """Redis first; else take the key's short lock and load, or wait for the instance that has it."""
         assert self._shared is not None
@@ -289,7 +286,7 @@ class TTLCache:
         entry = self._entry(key)
         if entry is not None:
             return entry.value, max(0.0, self._wall() - entry.stored_at)
-        if self._shared is not None:
+        if self._shared is not None and expect is not None:
             found = await self._shared_get(key, expect)
             if found is not None:
                 return found[0], max(0.0, self._wall() - found[2])
@@ -304,7 +301,8 @@ class TTLCache:
         *,
         expect: TypeAdapter[Any] | None = None,
     ) -> T:
-        """The value for `key`: from memory, from Redis (when it validates with `expect`), else `load()`."""
+        """The value for `key`: from memory, from Redis (when it validates with `expect`), else `load()`.
+        Without `expect`, the value stays in this instance's memory (never written to or read from Redis)."""
         entry = self._entry(key)
         if entry is not None and entry.fresh_until >= self._clock():
             self.hits += 1
@@ -317,15 +315,16 @@ class TTLCache:
             self.misses += 1
             # The load runs as its own task, so a caller that is cancelled (say by its own deadline)
             # does not cancel the others waiting for the same key.
-            work = (
-                self._load_shared(key, ttl, load, expect) if self._shared is not None and ttl > 0 else load()
-            )
+            # Only a value whose type the caller declares (`expect`) is shared: Redis is read back only
+            # through that validator, never trusted as it is.
+            shared = self._shared is not None and ttl > 0 and expect is not None
+            work = self._load_shared(key, ttl, load, expect) if shared and expect else load()
             task = asyncio.ensure_future(work)
             self._inflight[key] = task
 
             def done(finished: asyncio.Future[Any]) -> None:
                 self._inflight.pop(key, None)
-                if self._shared is None and not finished.cancelled() and finished.exception() is None:
+                if not shared and not finished.cancelled() and finished.exception() is None:
                     self._remember(key, finished.result(), ttl)
 
             task.add_done_callback(done)

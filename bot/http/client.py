@@ -93,13 +93,15 @@ class BaseClient:
             url, params = self._fixed_url(path, params), None
         content = None if body is None else _json_bytes(body)  # once, whatever the attempts
 
+        if isinstance(url, str):
+            url = self._url(path, params)
+
         def build() -> httpx.Request:
             self.calls += 1
             headers = self._headers()
-            if content is None:
-                return self._http.build_request(method, url, headers=headers, params=params)
-            headers["content-type"] = "application/json"
-            return self._http.build_request(method, url, headers=headers, params=params, content=content)
+            if content is not None:
+                headers["content-type"] = "application/json"
+            return self._request(method, url, headers, content)
 
         def classify_response(response: httpx.Response) -> UpstreamError | None:
             self._observe(response)
@@ -117,6 +119,26 @@ class BaseClient:
         self._observe(response)
         data = json_body(response, self.upstream, what=route) if response.content else None  # 204: no body
         return self._parse(adapter, data, what or route)
+
+    def _request(
+        self, method: str, url: httpx.URL, headers: dict[str, str], content: bytes | None
+    ) -> httpx.Request:
+        """The request `AsyncClient.build_request` would build (the client's headers, then `headers`;
+        its timeouts), without merging the URL again or going through its cookie and header copies:
+        a quarter of the CPU."""
+        merged = httpx.Headers(self._http.headers)
+        merged.update(headers)
+        return httpx.Request(
+            method, url, headers=merged, content=content, extensions={"timeout": self._http.timeout.as_dict()}
+        )
+
+    def _url(self, path: str, params: dict[str, Any] | None) -> httpx.URL:
+        """The client's base URL with `path` (already percent-encoded) and `params`, as httpx merges them
+        (a path is relative to the base URL's path), from one string: httpx's own merge parses URLs
+        twice more."""
+        base = str(self._http.base_url)  # httpx keeps its path ending in "/", but prints "https://h" bare
+        query = str(httpx.QueryParams(params)) if params else ""
+        return httpx.URL(base.rstrip("/") + "/" + path.lstrip("/") + (f"?{query}" if query else ""))
 
     def _fixed_url(self, path: str, params: dict[str, Any] | None) -> httpx.URL:
         """The client's base URL merged with `path` and `params`, as httpx merges them, kept per path and

@@ -18,8 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
+import yarl
 
 from bot import metrics
 from bot.deadline import current_deadline
@@ -82,23 +84,105 @@ KEEPALIVE_SECONDS = 30.0
 
 
 def default_transport(max_connections: int = MAX_CONNECTIONS) -> httpx.AsyncBaseTransport:
-    """aiohttp under httpx: kept-alive connections and far less per-request work than httpcore's pool.
+    """The production transport: `AiohttpTransport`, kept-alive connections, httpx's TLS settings."""
+    return AiohttpTransport(max_connections)
 
-    The aiohttp session is created on the first request (it needs the running loop), with httpx's TLS
-    settings and no cookie jar (the APIs authenticate with headers; httpx keeps its own jar anyway).
+
+class BodyTooLarge(Exception):
+    """An upstream answer grew past the cap while it was being read."""
+
+
+# aiohttp's exceptions as the httpx ones `send_with_retry` tells apart; the first match wins (subclasses
+# first). A timeout must never escape as a bare TimeoutError: that one means the answer's deadline.
+_AIOHTTP_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
+    (aiohttp.ServerTimeoutError, httpx.TimeoutException),
+    (TimeoutError, httpx.TimeoutException),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ClientPayloadError, httpx.ReadError),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+    (aiohttp.ClientError, httpx.TransportError),
+)
+_DECODED = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx's transport interface over one aiohttp session, doing as little per request as it can.
+
+    The session (created on the first request: it needs the running loop) keeps connections alive, has
+    httpx's TLS settings and no cookie jar (the APIs authenticate with headers). The answer is read
+    whole here, decompressed by aiohttp and refused past `max_body` bytes while it streams in
+    (`BodyTooLarge`), so the response handed back is already read: nothing more to stream, no
+    `Content-Encoding` left to undo. Timeouts come from the request's `timeout` extension (connect, read,
+    pool: the wait for a connection), as httpx's own transport reads them. aiohttp's errors are raised
+    as httpx's (`_AIOHTTP_ERRORS`).
     """
-    import aiohttp
-    from httpx_aiohttp import AiohttpTransport
 
-    ssl_context = httpx.create_ssl_context()
+    def __init__(self, max_connections: int = MAX_CONNECTIONS, max_body: int = MAX_BODY_BYTES) -> None:
+        self.max_connections = max_connections
+        self.max_body = max_body
+        self._session: aiohttp.ClientSession | None = None
 
-    def session() -> aiohttp.ClientSession:
+    def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
-            limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=300, ssl=ssl_context
+            limit=self.max_connections,
+            keepalive_timeout=KEEPALIVE_SECONDS,
+            ttl_dns_cache=300,
+            ssl=httpx.create_ssl_context(),
         )
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        self._session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        return self._session
 
-    return AiohttpTransport(client=session)
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._session or self._open()
+        timeout = request.extensions.get("timeout") or {}
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        try:
+            async with session.request(
+                request.method,
+                yarl.URL(str(request.url), encoded=True),  # httpx encoded it already
+                headers=headers,
+                data=request.content or None,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                    connect=timeout.get("pool"),
+                ),
+            ) as answer:
+                declared = answer.content_length
+                if declared is not None and declared > self.max_body:
+                    raise BodyTooLarge
+                body = await _read_at_most(answer.content, self.max_body)
+                status, reason, raw = answer.status, answer.reason, answer.raw_headers
+        except Exception as exc:  # mapped to httpx's, or raised as it is (BodyTooLarge)
+            for theirs, ours in _AIOHTTP_ERRORS:
+                if isinstance(exc, theirs):
+                    raise ours(f"{type(exc).__name__}") from exc
+            raise
+        kept = [(k, v) for k, v in raw if k.decode("latin-1").lower() not in _DECODED]
+        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+        if reason:
+            extensions["reason_phrase"] = reason.encode("latin-1", "replace")
+        return httpx.Response(status, headers=kept, content=body, request=request, extensions=extensions)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+async def _read_at_most(stream: aiohttp.StreamReader, limit: int) -> bytes:
+    """The whole (decoded) body, or BodyTooLarge as soon as it grows past `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.readany():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class _NoCookies(httpx.Cookies):
@@ -233,13 +317,21 @@ async def send_with_retry(
         await sleep(delay)
 
 
-class BodyTooLarge(Exception):
-    """An upstream answer grew past the cap while it was being read."""
-
-
 async def _read_capped(client: httpx.AsyncClient, request: httpx.Request, max_body: int) -> httpx.Response:
-    """Send and read the whole answer, streamed, refusing more than `max_body` bytes (decoded)."""
-    response = await client.send(request, stream=True)
+    """Send and read the whole answer, refusing more than `max_body` bytes (decoded).
+
+    The request goes straight to the client's transport: the client built it (URL, headers, timeouts)
+    and none of what `AsyncClient.send` adds applies here (no auth flow, redirects, cookies or event
+    hooks), at a third of the CPU of a request. `AiohttpTransport` answers already read and capped;
+    another transport (tests, the sample) may stream, and is read here with the same cap.
+    """
+    transport = client._transport_for_url(request.url)  # httpx 0.28 (pinned below 0.29)
+    response = await transport.handle_async_request(request)
+    response.request = request
+    if response.is_stream_consumed:
+        if len(response.content) > max_body:
+            raise BodyTooLarge
+        return response
     try:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_body:
@@ -253,8 +345,7 @@ async def _read_capped(client: httpx.AsyncClient, request: httpx.Request, max_bo
             chunks.append(chunk)
     finally:
         await response.aclose()
-    dropped = {"content-encoding", "content-length", "transfer-encoding"}
-    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DECODED]
     return httpx.Response(
         response.status_code,
         headers=headers,

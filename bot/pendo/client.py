@@ -41,6 +41,7 @@ _visitor = cacheable(Visitor)
 _visitors = cacheable(list[Visitor] | None)
 _items = cacheable(list[Any] | None)
 _history_item = cacheable(HistoryItem)
+_history_items = TypeAdapter(list[HistoryItem])
 _catalog = cacheable(list[CatalogItem] | None)
 _guides = cacheable(list[Guide] | None)
 _schema = cacheable(MetadataSchema | None)
@@ -278,6 +279,10 @@ class PendoClient(BaseClient):
             _items,
             params={"starttime": starttime_ms},
         )
+        try:
+            return _history_items.validate_python(raw or [])  # one call for the whole day, usually
+        except ValidationError:
+            pass
         items: list[HistoryItem] = []
         skipped = 0
         for entry in raw or []:

@@ -21,10 +21,7 @@ class PendoKind(StrEnum):
     @classmethod
     def parse(cls, value: str) -> PendoKind | None:
         """The kind of a history row's `type`; None for `untagged` or anything Pendo adds later."""
-        try:
-            return cls(value)
-        except ValueError:
-            return None
+        return _KINDS.get(value)
 
     @property
     def label(self) -> str:
@@ -45,6 +42,9 @@ class PendoKind(StrEnum):
     def app_segment(self) -> str:
         """The path segment of the object's page in the Pendo app: pages, features, guides, trackTypes."""
         return f"{self.value}s"
+
+
+_KINDS: dict[str, PendoKind] = {kind.value: kind for kind in PendoKind}
 
 
 class PendoLinks:

@@ -76,14 +76,14 @@ class HistoryItem(WireModel):
 
     @property
     def object_id(self) -> str | None:
-        ids = {
-            PendoKind.PAGE: self.page_id,
-            PendoKind.FEATURE: self.feature_id,
-            PendoKind.GUIDE: self.guide_id,
-            PendoKind.TRACK_EVENT: self.track_type_id,
-        }
         kind = PendoKind.parse(self.type)
-        return ids[kind] if kind else None
+        if kind is PendoKind.PAGE:
+            return self.page_id
+        if kind is PendoKind.FEATURE:
+            return self.feature_id
+        if kind is PendoKind.GUIDE:
+            return self.guide_id
+        return self.track_type_id if kind is PendoKind.TRACK_EVENT else None
 
 
 class CatalogItem(WireModel):

@@ -247,6 +247,7 @@ def create_pendo_app(
 
     app.state.controls = controls
     app.state.set_timezone = set_timezone
+    app.state.bucket_everything = lambda: served["index"].bucket_everything()
     app.state.workspace = ws
     app.state.history_reading = history_reading
     return app

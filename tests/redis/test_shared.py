@@ -25,6 +25,8 @@ from bot.zendesk.models import TicketBundle
 from tests.redis.conftest import start_redis
 
 NOW = 1_795_000_000_000
+TEXT = TypeAdapter(str)
+FIGURES = TypeAdapter(dict[str, int])
 
 
 def two_caches(url: str, **kwargs: Any) -> tuple[TTLCache, TTLCache]:
@@ -140,9 +142,26 @@ async def test_a_value_loaded_on_one_instance_is_read_by_the_other(redis_url: st
         calls += 1
         return {"figure": 42}
 
-    assert await a.get_or_load(("visitor", "jane"), 60, load) == {"figure": 42}
-    assert await b.get_or_load(("visitor", "jane"), 60, load) == {"figure": 42}
+    assert await a.get_or_load(("visitor", "jane"), 60, load, expect=FIGURES) == {"figure": 42}
+    assert await b.get_or_load(("visitor", "jane"), 60, load, expect=FIGURES) == {"figure": 42}
     assert calls == 1
+
+
+async def test_a_value_read_without_a_declared_type_never_goes_through_redis(redis_url: str) -> None:
+    """Only a caller that says what it expects back (`expect`) shares through Redis: whoever can write
+    the Redis cannot hand an undeclared reader a value of their choosing."""
+    a, b = two_caches(redis_url)
+    calls = 0
+
+    async def load() -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        return {"figure": calls}
+
+    assert await a.get_or_load(("visitor", "jane"), 60, load) == {"figure": 1}
+    assert await b.get_or_load(("visitor", "jane"), 60, load) == {"figure": 2}  # not from Redis
+    assert await a._shared.client.keys("*") == []  # type: ignore[union-attr]  # nor written there
+    assert await a.get_or_load(("visitor", "jane"), 60, load) == {"figure": 1}  # a's memory still serves
 
 
 async def test_concurrent_loads_on_two_instances_make_one_upstream_call(redis_url: str) -> None:
@@ -156,7 +175,7 @@ async def test_concurrent_loads_on_two_instances_make_one_upstream_call(redis_ur
         return "answer"
 
     results = await asyncio.gather(
-        *(cache.get_or_load("k", 60, load) for cache in (a, b, a, b)),
+        *(cache.get_or_load("k", 60, load, expect=TEXT) for cache in (a, b, a, b)),
     )
     assert results == ["answer"] * 4
     assert calls == 1
@@ -170,10 +189,12 @@ async def test_the_ttl_holds_in_redis_too(redis_url: str) -> None:
         loads.append("x")
         return f"v{len(loads)}"
 
-    assert await a.get_or_load("k", 0.2, load) == "v1"
-    assert await b.get_or_load("k", 0.2, load) == "v1"  # shared: the other instance does not load
+    assert await a.get_or_load("k", 0.2, load, expect=TEXT) == "v1"
+    assert (
+        await b.get_or_load("k", 0.2, load, expect=TEXT) == "v1"
+    )  # shared: the other instance does not load
     await asyncio.sleep(0.3)
-    assert await b.get_or_load("k", 0.2, load) == "v2"
+    assert await b.get_or_load("k", 0.2, load, expect=TEXT) == "v2"
     assert loads == ["x", "x"]
 
 
@@ -187,8 +208,8 @@ async def test_failures_are_not_shared(redis_url: str) -> None:
         return "fine"
 
     with pytest.raises(Unavailable):
-        await a.get_or_load("k", 60, fail)
-    assert await b.get_or_load("k", 60, ok) == "fine"
+        await a.get_or_load("k", 60, fail, expect=TEXT)
+    assert await b.get_or_load("k", 60, ok, expect=TEXT) == "fine"
 
 
 async def test_claim_is_first_come_across_instances(redis_url: str) -> None:
@@ -211,14 +232,14 @@ async def test_a_stale_value_from_another_instance_stands_in_for_a_failure(redis
     async def gone() -> str:
         raise NotFound("Pendo", "HTTP 404", status=404)
 
-    await a.get_or_load("k", 0.1, ok)
+    await a.get_or_load("k", 0.1, ok, expect=TEXT)
     await asyncio.sleep(0.15)
     with pytest.raises(Unavailable):  # outside track_stale: the failure is the answer
-        await b.get_or_load("k", 0.1, down)
+        await b.get_or_load("k", 0.1, down, expect=TEXT)
     with track_stale() as use:
-        assert await b.get_or_load("k", 0.1, down) == "last good"
+        assert await b.get_or_load("k", 0.1, down, expect=TEXT) == "last good"
         with pytest.raises(NotFound):  # "not found" is never papered over
-            await b.get_or_load("k", 0.1, gone)
+            await b.get_or_load("k", 0.1, gone, expect=TEXT)
     assert use.oldest is not None and 0.1 <= use.oldest < 5
 
 
@@ -236,7 +257,9 @@ async def test_an_entry_for_this_key_but_of_another_type_is_ignored_and_loaded_a
         return item
 
     caplog.set_level(logging.WARNING, logger="bot.http.cache")
-    await a.get_or_load("k", 60, wrong)  # written by a caller (or a version) that meant something else
+    await a.get_or_load(
+        "k", 60, wrong, expect=TypeAdapter(dict[str, str])
+    )  # written by a caller (or a version) that meant something else
     assert await b.get_or_load("k", 60, right, expect=expect) == item
     assert await TTLCache(shared=RedisLink(redis_url)).get_or_load("k", 60, wrong, expect=expect) == item
     assert caplog.text.count("unreadable shared cache entry ignored") == 1
@@ -244,14 +267,14 @@ async def test_an_entry_for_this_key_but_of_another_type_is_ignored_and_loaded_a
 
 async def test_an_entry_from_a_far_future_is_kept_no_longer_than_the_ttl(redis_url: str) -> None:
     a, b = two_caches(redis_url)
-    await a.get_or_load("k", 60, lambda: _value("old"))
+    await a.get_or_load("k", 60, lambda: _value("old"), expect=TEXT)
     client = b._shared.client  # type: ignore[union-attr]
     rkey = b._rkey("k")
     await client.set(rkey, encode((rkey, 1e99, 0.0, "forever")), px=60_000)
-    assert await b.get_or_load("k", 0.05, lambda: _value("new")) == "forever"
+    assert await b.get_or_load("k", 0.05, lambda: _value("new"), expect=TEXT) == "forever"
     await client.delete(rkey)
     await asyncio.sleep(0.1)
-    assert await b.get_or_load("k", 0.05, lambda: _value("new")) == "new"
+    assert await b.get_or_load("k", 0.05, lambda: _value("new"), expect=TEXT) == "new"
 
 
 async def _value(v: str) -> str:
@@ -303,12 +326,12 @@ async def test_a_redis_outage_degrades_to_memory_with_one_warning(caplog: pytest
         calls += 1
         return "v"
 
-    assert await cache.get_or_load("k", 60, load) == "v"
+    assert await cache.get_or_load("k", 60, load, expect=TEXT) == "v"
     server.stop()
     caplog.set_level(logging.WARNING, logger="bot.http.shared")
     other = TTLCache(shared=link)
-    assert await other.get_or_load("k", 60, load) == "v"  # loaded here: Redis is gone
-    assert await other.get_or_load("k", 60, load) == "v"  # then from this instance's memory
+    assert await other.get_or_load("k", 60, load, expect=TEXT) == "v"  # loaded here: Redis is gone
+    assert await other.get_or_load("k", 60, load, expect=TEXT) == "v"  # then from this instance's memory
     assert calls == 2
     assert await other.claim("mark", 60) is True
     assert await other.claim("mark", 60) is False
@@ -362,10 +385,10 @@ async def test_a_load_lock_is_deleted_only_by_its_holder(
         await asyncio.sleep(0.3)  # past the lock's 0.1 s: it expires while loading
         return "a"
 
-    task = asyncio.ensure_future(a.get_or_load("slow", 60, slow))
+    task = asyncio.ensure_future(a.get_or_load("slow", 60, slow, expect=TEXT))
     await started.wait()
     await asyncio.sleep(0.15)
     await client.set(lock, b"someone-else", px=60_000)  # another instance took the expired lock
     assert await task == "a"
     assert await client.get(lock) == b"someone-else"  # a left the other holder's lock alone
-    assert await b.get_or_load("slow", 60, lambda: _value("b")) == "a"
+    assert await b.get_or_load("slow", 60, lambda: _value("b"), expect=TEXT) == "a"
