@@ -43,11 +43,13 @@ class PendingAcks:
     def __init__(self, patience: float = ACK_PATIENCE) -> None:
         self.patience = patience
         self.count = 0
+        self.arrivals = 0  # ever: tells a loop turn that let a request in from one that did not
         self._none = asyncio.Event()
         self._none.set()
 
     def arrived(self) -> None:
         self.count += 1
+        self.arrivals += 1
         self._none.clear()
 
     def answered(self) -> None:
@@ -56,11 +58,27 @@ class PendingAcks:
             self._none.set()
 
     async def wait(self) -> None:
-        """Until no request is waiting for its ack, or `patience` seconds (a steady stream of requests
-        never holds work back longer)."""
-        if self.count:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._none.wait(), self.patience)
+        """Until no request is waiting for its ack and a turn of the loop let no new one in, or
+        `patience` seconds (a steady stream of requests never holds work back longer).
+
+        The count only knows the requests the gate has reached. In a burst over new connections the
+        rest are still being accepted and read: two turns of the loop (accept and read, then the
+        request's own task) let them in, and while they keep coming the work waits for them too.
+        """
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.patience
+        while True:
+            seen = self.arrivals
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            if self.count == 0 and self.arrivals == seen:
+                return
+            left = until - loop.time()
+            if left <= 0:
+                return
+            if self.count:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._none.wait(), left)
 
 
 class InFlight:

@@ -93,6 +93,28 @@ async def test_work_after_an_ack_waits_until_no_other_ack_is_pending() -> None:
     assert sorted(after) == ["command", "event"]
 
 
+async def test_work_after_an_ack_lets_requests_still_arriving_in_a_burst_go_first() -> None:
+    """A burst over new connections reaches the gate a few loop turns apart: each request is let in
+    and answered before the next one is even read, so the count alone is 0 between them. The work
+    after an ack waits until a turn lets nobody in."""
+    acks = PendingAcks(patience=5.0)
+    log: list[object] = []
+
+    async def burst() -> None:
+        for i in range(5):
+            acks.arrived()  # read and let in by the gate...
+            log.append(i)
+            acks.answered()  # ...and acked in the same turn
+            await asyncio.sleep(0)  # the next one arrives a turn later
+
+    arriving = asyncio.ensure_future(burst())
+    await asyncio.sleep(0)
+    await acks.wait()
+    log.append("work")
+    await arriving
+    assert log == [0, 1, 2, 3, 4, "work"]
+
+
 async def test_a_steady_stream_of_acks_holds_work_back_no_longer_than_the_patience() -> None:
     acks = PendingAcks(patience=0.05)
     acks.arrived()  # never answered
