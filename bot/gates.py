@@ -26,6 +26,7 @@ Layer: pure, like render; imports only the settings.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Literal
@@ -267,12 +268,17 @@ def response_url_allowed(url: object, settings: Settings) -> bool:
     hooks.slack-gov.com for GovSlack), or, when SLACK_API_URL is overridden (a proxy, the tests, the
     sample), that URL's scheme, host and port. Anything else (a private address, another port, http)
     would make the bot send an answer somewhere Slack never pointed it."""
-    if not isinstance(url, str) or not url.isascii() or any(c.isspace() for c in url):
+    if not isinstance(url, str) or not url.isascii() or url.split() != [url]:  # no whitespace in it
         return False
     origin = _origin(url)
     if origin is None:
         return False
     if origin[0] == "https" and origin[1] in SLACK_HOOK_HOSTS and origin[2] == 443:
         return True
-    api = settings.slack_api_url
-    return api.rstrip("/") != DEFAULT_SLACK_API_URL.rstrip("/") and origin == _origin(api)
+    return origin == _overridden_api_origin(settings.slack_api_url)
+
+
+@functools.lru_cache(maxsize=8)
+def _overridden_api_origin(api: str) -> tuple[str, str, int] | None:
+    """SLACK_API_URL's origin when it is overridden, else None (read once per setting, not per request)."""
+    return None if api.rstrip("/") == DEFAULT_SLACK_API_URL.rstrip("/") else _origin(api)

@@ -32,7 +32,7 @@ def today_start(now_ms: int, offset_ms: int | None) -> int:
 
 def day_offset(rows: list[dict[str, Any]]) -> int | None:
     """The subscription's offset, read from the newest `day` value (a local midnight), if any row has one."""
-    days = [_num(r, "day") for r in rows if _num(r, "day")]
+    days = [day for r in rows if (day := _num(r, "day"))]
     return max(days) % DAY_MS if days else None
 
 
@@ -57,24 +57,29 @@ def window_start(now_ms: int, offset_ms: int | None, days: int) -> int:
     return ref - (days - 1) * DAY_MS
 
 
+_NUMBER = (int, float)
+
+
 def _num(row: dict[str, Any], key: str) -> int:
+    """The row's number at `key` as an int; 0 when missing or not a number. Called for every field of
+    every row (hundreds per lookup), so a plain int, the usual case, returns first."""
     value = row.get(key)
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
-
-
-def days_ago(day_ms: int, today_ms: int) -> int:
-    """How many local days before today the row's `day` is (0 = today). Rounded: local days are 23 or
-    25 hours long across a daylight-saving change."""
-    return round((today_ms - day_ms) / DAY_MS)
+    if type(value) is int:
+        return value
+    return int(value) if isinstance(value, _NUMBER) and not isinstance(value, bool) else 0
 
 
 def split_periods(
     rows: list[dict[str, Any]], today_ms: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows of the current 30 local days (today included) and of the 30 before, placed by `day`."""
+    """Rows of the current 30 local days (today included) and of the 30 before, placed by `day`.
+
+    A row is `ago` local days before today (0 = today), rounded: local days are 23 or 25 hours long
+    across a daylight-saving change. The same sum is written out in each loop below rather than called:
+    these loops run for every row of a lookup."""
     current, previous = [], []
     for row in rows:
-        ago = days_ago(_num(row, "day"), today_ms)
+        ago = round((today_ms - _num(row, "day")) / DAY_MS)
         if 0 <= ago < WINDOW_DAYS:
             current.append(row)
         elif WINDOW_DAYS <= ago < 2 * WINDOW_DAYS:
@@ -86,15 +91,23 @@ def daily_series(rows: list[dict[str, Any]], today_ms: int) -> list[int]:
     """Events per local day for the 30 days ending today, zero-filled, oldest first, today last."""
     series = [0] * WINDOW_DAYS
     for row in rows:
-        ago = days_ago(_num(row, "day"), today_ms)
+        ago = round((today_ms - _num(row, "day")) / DAY_MS)  # as in split_periods
         if 0 <= ago < WINDOW_DAYS:
             series[WINDOW_DAYS - 1 - ago] += _num(row, "numEvents")
     return series
 
 
 def _totals(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
-    active_days = {_num(r, "day") for r in rows if _num(r, "numEvents") > 0}
-    return len(active_days), sum(_num(r, "numEvents") for r in rows), sum(_num(r, "numMinutes") for r in rows)
+    """Days with events, events and minutes of per-day rows, in one pass."""
+    active_days: set[int] = set()
+    events = minutes = 0
+    for row in rows:
+        n = _num(row, "numEvents")
+        if n > 0:
+            active_days.add(_num(row, "day"))
+        events += n
+        minutes += _num(row, "numMinutes")
+    return len(active_days), events, minutes
 
 
 def top_items(
@@ -118,10 +131,6 @@ def top_items(
     return items
 
 
-def _feature_ids(rows: list[dict[str, Any]]) -> set[str]:
-    return {str(r["featureId"]) for r in rows if r.get("featureId") and _num(r, "numEvents") > 0}
-
-
 def depth(used_ids: set[str], catalog: dict[str, CatalogItem], previous_ids: set[str] | None = None) -> Depth:
     """Distinct features used, out of the catalog's; with a catalog, only features it lists are counted
     (a deleted feature is not a tagged feature any more), so the share never passes 100%."""
@@ -139,18 +148,30 @@ def feature_days(
     rows: list[dict[str, Any]], today_ms: int, catalog: dict[str, CatalogItem], limit: int
 ) -> tuple[list[dict[str, Any]], Depth]:
     """From rows per feature and local day over both periods: the current period's most used features
-    (rows summed per feature, events desc then id) and the depth of use against the previous period."""
-    current, previous = split_periods(rows, today_ms)
+    (rows summed per feature, events desc then id) and the depth of use against the previous period
+    (distinct features with events in each). One pass: a visitor has a row per feature and day."""
     totals: dict[str, dict[str, Any]] = {}
-    for row in current:
+    used: set[str] = set()
+    used_before: set[str] = set()
+    for row in rows:
         feature = row.get("featureId")
         if not feature:
             continue
-        total = totals.setdefault(str(feature), {"featureId": str(feature), "numEvents": 0, "numMinutes": 0})
-        total["numEvents"] += _num(row, "numEvents")
-        total["numMinutes"] += _num(row, "numMinutes")
+        ago = round((today_ms - _num(row, "day")) / DAY_MS)  # as in split_periods
+        events = _num(row, "numEvents")
+        if 0 <= ago < WINDOW_DAYS:
+            key = str(feature)
+            total = totals.get(key)
+            if total is None:
+                total = totals[key] = {"featureId": key, "numEvents": 0, "numMinutes": 0}
+            total["numEvents"] += events
+            total["numMinutes"] += _num(row, "numMinutes")
+            if events > 0:
+                used.add(key)
+        elif WINDOW_DAYS <= ago < 2 * WINDOW_DAYS and events > 0:
+            used_before.add(str(feature))
     top = sorted(totals.values(), key=lambda r: (-r["numEvents"], r["featureId"]))[:limit]
-    return top, depth(_feature_ids(current), catalog, _feature_ids(previous))
+    return top, depth(used, catalog, used_before)
 
 
 def visitor_usage(

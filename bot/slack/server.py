@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -37,6 +38,26 @@ def startup_warnings(deps: Deps) -> list[str]:
     return [suffix] if suffix and not deps.sample else []
 
 
+# A young collection runs when this many more container objects are alive than at the last one (CPython's
+# default: 700): a burst of lookups holds thousands at once (upstream rows, blocks), none of them cyclic.
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
+def settle_gc() -> None:
+    """Once, after start-up and before serving (HTTP or Socket Mode): move every object alive now (the
+    imported modules, the deps, the Bolt app: hundreds of thousands, never garbage) out of the
+    collector's reach, and collect the young generation less often.
+
+    A full collection walks every tracked object: in a burst of 100 lookups one paused the bot for about
+    60 ms, and the collector took about 0.85 ms per lookup in all (0.23 ms with this). `gc.freeze` keeps
+    the start-up objects in a permanent generation the collector never visits; the collection just
+    before it means nothing that is already garbage is kept forever.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def serve(
     settings: Settings,
     open_deps: Callable[[], Deps],
@@ -64,6 +85,7 @@ def serve(
     for warning in startup_warnings(deps):
         log.warning(warning)
     if use_socket:
+        settle_gc()
         asyncio.run(_socket_mode(settings, deps, describe(deps)))
         return 0
     import uvicorn
@@ -71,6 +93,7 @@ def serve(
     from bot.slack.web import create_web_app
 
     web = create_web_app(build_app(settings, deps), deps)
+    settle_gc()
     bind = port or settings.port
     extra = f", GET /metrics on {settings.metrics_port}" if settings.metrics_port else ""
     extra += ", GET /metrics (with METRICS_TOKEN)" if settings.metrics_token else ""

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
+import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
+from bot.deps import Deps, build_deps
+from bot.sample import sample_settings
 from bot.sample.slack_api import FakeSlack
+from bot.settings import load_settings
+from bot.slack import server
 
 SECRET = "serve-test-signing-secret"
 
@@ -138,3 +146,45 @@ def test_serve_never_answers_with_sample_data_unless_asked(tmp_path: Path) -> No
     assert proc.wait(timeout=20) == 2
     log = (tmp_path / "serve.log").read_text()
     assert "PENDO_INTEGRATION_KEY is not set" in log and "--sample" in log
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+def test_serve_freezes_the_start_up_objects_before_serving(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The collector's state at the moment serving starts (uvicorn.run, or the Socket Mode loop).
+    seen: list[tuple[int, tuple[int, int, int]]] = []
+
+    def record(*_args: Any, **_kwargs: Any) -> None:
+        seen.append((gc.get_freeze_count(), gc.get_threshold()))
+
+    def run_socket(coro: Coroutine[Any, Any, None]) -> None:
+        coro.close()
+        record()
+
+    if mode == "http":
+        monkeypatch.setattr(uvicorn, "run", record)
+    else:
+        monkeypatch.setattr(asyncio, "run", run_socket)
+    tokens = {"slack_bot_token": "xoxb-gc", "slack_signing_secret": SECRET, "slack_app_token": "xapp-1-gc"}
+    settings = sample_settings(load_settings(**tokens))
+    opened: list[Deps] = []
+
+    def open_deps() -> Deps:
+        opened.append(build_deps(settings))
+        return opened[-1]
+
+    old = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    try:
+        assert server.serve(settings, open_deps, socket=mode == "socket", http=mode == "http") == 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*old)
+        monkeypatch.undo()
+        for deps in opened:
+            asyncio.run(deps.aclose())
+    assert len(seen) == 1
+    frozen, thresholds = seen[0]
+    assert frozen > 10_000  # the imported modules and the deps, at least
+    assert thresholds == server.GC_THRESHOLDS
