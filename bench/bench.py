@@ -552,6 +552,12 @@ class Row:
     load: float = 0.0  # the machine's 1-minute load average after the row (other processes compete)
     fakes_cpu_ms: float = 0.0  # CPU of the fake upstreams per lookup: when high, they set the pace
     calls_by_endpoint: dict[str, float] = field(default_factory=dict)
+    # CPU the bot is charged per second while it does nothing (measured just before the row): on some
+    # VMs a sleeping process is charged ~10 ms a second, which a lookup one at a time (0.3 s of waiting
+    # on upstreams) carries as several ms. `net_cpu_ms` is `cpu_ms` less that charge over the burst's
+    # wall time: a lower estimate, as `cpu_ms` is an upper one.
+    idle_cpu_ms_per_s: float = 0.0
+    net_cpu_ms: float = 0.0
 
 
 def make_row(
@@ -564,6 +570,8 @@ def make_row(
     rss: float,
     lower_bound: float,
     fakes_cpu_s: float = 0.0,
+    idle_cpu_per_s: float = 0.0,
+    wall_s: float = 0.0,
 ) -> Row:
     n = len(samples)
     finals = [s.final_ms for s in samples if s.final_ms is not None]
@@ -589,6 +597,8 @@ def make_row(
         load=round(os.getloadavg()[0], 1),
         fakes_cpu_ms=round(fakes_cpu_s * 1000 / n, 1),
         calls_by_endpoint={k: v / n for k, v in sorted(by_endpoint.items())},
+        idle_cpu_ms_per_s=round(idle_cpu_per_s * 1000, 1),
+        net_cpu_ms=max(0.0, cpu_s - idle_cpu_per_s * wall_s) * 1000 / n,
     )
 
 
@@ -652,12 +662,22 @@ class Bench:
 
     async def measured(
         self, bot: BotProcess, http: Connections, kind: str, targets: list[Any], concurrency: int
-    ) -> tuple[list[Sample], list[tuple[float, str, str]], float, float]:
+    ) -> tuple[list[Sample], list[tuple[float, str, str]], float, float, float]:
+        """Samples, upstream hits, bot CPU, fakes CPU (s) and the wall time the bot's CPU was read over."""
         mark, cpu0, fcpu0 = await self.upstreams.mark(), cpu_seconds(bot.pid), cpu_seconds(self.fakes_pid)
+        started = time.monotonic()
         samples = await self.burst(kind, http, targets, concurrency)
         await asyncio.sleep(0.2)  # let trailing post-answer work finish before reading the CPU
+        cpu, wall = cpu_seconds(bot.pid) - cpu0, time.monotonic() - started
         hits = await self.upstreams.since(mark)
-        return samples, hits, cpu_seconds(bot.pid) - cpu0, cpu_seconds(self.fakes_pid) - fcpu0
+        return samples, hits, cpu, cpu_seconds(self.fakes_pid) - fcpu0, wall
+
+    @staticmethod
+    async def idle_charge(bot: BotProcess, seconds: float = 1.0) -> float:
+        """CPU seconds per second the bot is charged while nothing is asked of it."""
+        cpu0, started = cpu_seconds(bot.pid), time.monotonic()
+        await asyncio.sleep(seconds)
+        return (cpu_seconds(bot.pid) - cpu0) / (time.monotonic() - started)
 
     async def level(self, kind: str, concurrency: int) -> list[Row]:
         pool = self.fakes["emails"] if kind == "/pendo" else self.fakes["tickets"]
@@ -679,10 +699,25 @@ class Bench:
             profiler = None
             if self.args.profile and concurrency == self.args.profile_level:
                 profiler = profile.start(bot.pid, HERE / f"profile-{kind.strip('/')}.txt")
+            idle = await self.idle_charge(bot)
             for phase in ("cold", "warm"):
-                samples, hits, cpu, fakes_cpu = await self.measured(bot, http, kind, targets, concurrency)
+                samples, hits, cpu, fakes_cpu, wall = await self.measured(
+                    bot, http, kind, targets, concurrency
+                )
                 rows.append(
-                    make_row(kind, concurrency, phase, samples, hits, cpu, rss_mb(bot.pid), lower, fakes_cpu)
+                    make_row(
+                        kind,
+                        concurrency,
+                        phase,
+                        samples,
+                        hits,
+                        cpu,
+                        rss_mb(bot.pid),
+                        lower,
+                        fakes_cpu,
+                        idle,
+                        wall,
+                    )
                 )
             if profiler is not None:
                 self.profiles[kind] = profile.stop(profiler)
@@ -782,7 +817,8 @@ class Bench:
 # --- output ----------------------------------------------------------------------------------------------
 HEADER = (
     f"{'lookup':<7} {'conc':>4} {'phase':<5} {'n':>4} {'ack p50':>8} {'ack p99':>8} {'p50':>7} {'p95':>7} "
-    f"{'p99':>7} {'bound':>6} {'ratio':>6} {'calls':>6} {'CPU ms':>7} {'RSS MB':>7} {'late':>4} {'load':>5} {'fakes':>6}"
+    f"{'p99':>7} {'bound':>6} {'ratio':>6} {'calls':>6} {'CPU ms':>7} {'net':>5} {'idle/s':>6} {'RSS MB':>7} "
+    f"{'late':>4} {'load':>5} {'fakes':>6}"
 )
 
 
@@ -790,7 +826,8 @@ def format_row(r: Row) -> str:
     return (
         f"{r.kind:<7} {r.concurrency:>4} {r.phase:<5} {r.n:>4} {r.ack_p50:>8.1f} {r.ack_p99:>8.1f} "
         f"{r.p50:>7.0f} {r.p95:>7.0f} {r.p99:>7.0f} {r.lower_bound_ms:>6.0f} {r.ratio:>5.2f}x "
-        f"{r.upstream_calls:>6.1f} {r.cpu_ms:>7.1f} {r.rss_mb:>7.1f} {r.late:>4} {r.load:>5.1f} {r.fakes_cpu_ms:>6.1f}"
+        f"{r.upstream_calls:>6.1f} {r.cpu_ms:>7.1f} {r.net_cpu_ms:>5.1f} {r.idle_cpu_ms_per_s:>6.1f} {r.rss_mb:>7.1f} "
+        f"{r.late:>4} {r.load:>5.1f} {r.fakes_cpu_ms:>6.1f}"
     )
 
 
@@ -813,7 +850,9 @@ def report(results: dict[str, Any]) -> str:
         f"Bot as its own process; every upstream request delayed {results['latency_ms']:.0f} ms; "
         "times in ms; bound = sequential upstream round trips of one lookup x latency "
         f"({', '.join(f'{k}: {v}' for k, v in results['round_trips'].items())}); ratio = p50 / bound; "
-        "calls = upstream calls and CPU = bot CPU, per lookup; late = past the 8 s deadline or unanswered; "
+        "calls = upstream calls and CPU = bot CPU, per lookup; net = CPU less what the bot is charged while "
+        "idle (idle/s: ms per second, measured before the row) over the burst's wall time; "
+        "late = past the 8 s deadline or unanswered; "
         "load = the machine's load average (2 cores shared with other work); fakes = CPU ms per lookup of "
         "the fake upstreams (one process: when it nears the wall time, the fakes set the pace).",
         HEADER,

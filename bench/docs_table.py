@@ -59,7 +59,7 @@ def speed_table(results: dict[str, Any]) -> str:
         f"{max(loads, default=0):.1f}:",
         "",
         "| lookup | at once | p50 (ratio to bound) | p95 | ack p50 / p99 | driver alone: ack p50 / p99 "
-        "| bot CPU per lookup | upstream calls | late (>8 s) |",
+        "| bot CPU per lookup (net of idle) | upstream calls | late (>8 s) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for key in ROWS:
@@ -73,10 +73,18 @@ def speed_table(results: dict[str, Any]) -> str:
         alone = f"{f['ack_p50']:.1f} / {f['ack_p99']:.1f} ms" if f else "–"  # the run measured no floor
         lines.append(
             f"| `{kind}` {phase} | {concurrency} | {_ms(r['p50'])} ms{bound} | {_ms(r['p95'])} ms | "
-            f"{r['ack_p50']:.1f} / {r['ack_p99']:.1f} ms | {alone} | {r['cpu_ms']:.1f} ms | {r['upstream_calls']:.1f} | "
+            f"{r['ack_p50']:.1f} / {r['ack_p99']:.1f} ms | {alone} | {_cpu(r)} | {r['upstream_calls']:.1f} | "
             f"{r['late']} |"
         )
     return "\n".join(lines)
+
+
+def _cpu(row: dict[str, Any]) -> str:
+    """The bot's CPU per lookup, and (when the run measured it) the same less what the bot is charged
+    while idle over the burst (see `bench.Row.idle_cpu_ms_per_s`)."""
+    if "net_cpu_ms" not in row:
+        return f"{row['cpu_ms']:.1f} ms"
+    return f"{row['cpu_ms']:.1f} ms ({row['net_cpu_ms']:.1f})"
 
 
 def replace_table(text: str, table: str) -> str | None:

@@ -55,6 +55,12 @@ def test_the_table_shows_the_measured_rows_and_the_commit() -> None:
     assert "uncommitted" in docs_table.speed_table(RESULTS | {"dirty": True})
 
 
+def test_the_cpu_column_carries_the_net_of_idle_figure_when_measured() -> None:
+    measured = RESULTS | {"rows": [row("/pendo", 10, "cold", cpu_ms=9.04, net_cpu_ms=7.46)]}
+    [line] = [line for line in docs_table.speed_table(measured).splitlines() if line.startswith("| `")]
+    assert "| 9.0 ms (7.5) |" in line
+
+
 def test_the_table_shows_the_drivers_own_floor_next_to_the_bots_acks() -> None:
     floor = [
         {"concurrency": 1, "phase": "cold", "n": 10, "ack_p50": 0.14, "ack_p99": 0.26},
