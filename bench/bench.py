@@ -536,7 +536,7 @@ def pct(values: list[float], q: float) -> float:
 class Row:
     kind: str  # "/pendo" or "unfurl"
     concurrency: int
-    phase: str  # cold | warm
+    phase: str  # cold | warm | known (cold visitors of accounts already known, see Bench.known_accounts)
     n: int
     ack_p50: float
     ack_p99: float
@@ -721,7 +721,40 @@ class Bench:
                 )
             if profiler is not None:
                 self.profiles[kind] = profile.stop(profiler)
+        if kind == "/pendo" and concurrency == self.args.known_accounts_level:
+            rows.append(await self.known_accounts(pool, targets, concurrency))
         return rows
+
+    async def known_accounts(self, pool: list[Any], targets: list[Any], concurrency: int) -> Row:
+        """Cold visitors of accounts the bot already knows (their records cached, as after another
+        lookup in the last hour): the case the 2-round-trip bound describes. A visitor whose accounts are
+        new needs 3 (the records, whose opt-out flag must be known before any activity is asked for,
+        then the figures), as most of the plain cold rows do. A fresh bot looks up the sample visitors
+        the clones copy (one per account), then the same burst as the cold row."""
+        async with self.bot() as (bot, http):
+            await self.warm_up(http, "/pendo")
+            for base in self.fakes["visitors_by_accounts"].get("1", []):
+                await self.send("/pendo", http, base)
+            mark = await self.upstreams.mark()
+            await self.send("/pendo", http, pool[-1])  # a lone one: its round trips are the bound
+            lower = round_trips([h[0] for h in await self.upstreams.since(mark)], self.latency_s)
+            idle = await self.idle_charge(bot)
+            samples, hits, cpu, fakes_cpu, wall = await self.measured(
+                bot, http, "/pendo", targets, concurrency
+            )
+            return make_row(
+                "/pendo",
+                concurrency,
+                "known",
+                samples,
+                hits,
+                cpu,
+                rss_mb(bot.pid),
+                lower * self.args.latency_ms,
+                fakes_cpu,
+                idle,
+                wall,
+            )
 
     async def floor(self, levels: list[int]) -> list[dict[str, Any]]:
         """The driver's own floor: the same requests, at the same levels, cold (new connections, but the
@@ -1037,6 +1070,12 @@ def main() -> None:
     parser.add_argument("--only", choices=["/pendo", "unfurl"], help="measure one kind of lookup only")
     parser.add_argument("--profile", action="store_true", help="py-spy profile of the bot at --profile-level")
     parser.add_argument("--profile-level", type=int, default=20)
+    parser.add_argument(
+        "--known-accounts-level",
+        type=int,
+        default=20,
+        help="also measure /pendo cold at this level for visitors of accounts already known (0: skip)",
+    )
     parser.add_argument(
         "--floor",
         action=argparse.BooleanOptionalAction,

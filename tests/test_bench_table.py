@@ -55,6 +55,13 @@ def test_the_table_shows_the_measured_rows_and_the_commit() -> None:
     assert "uncommitted" in docs_table.speed_table(RESULTS | {"dirty": True})
 
 
+def test_the_row_for_cold_visitors_of_known_accounts_says_so_with_its_own_bound() -> None:
+    known = row("/pendo", 20, "known", p50=301.0, ratio=1.505)
+    table = docs_table.speed_table(RESULTS | {"rows": [row("/pendo", 20, "cold"), known]})
+    lines = [line for line in table.splitlines() if line.startswith("| `")]
+    assert lines[1].startswith("| `/pendo` cold, accounts known | 20 | 301 ms (1.50x) |")
+
+
 def test_the_cpu_column_carries_the_net_of_idle_figure_when_measured() -> None:
     measured = RESULTS | {"rows": [row("/pendo", 10, "cold", cpu_ms=9.04, net_cpu_ms=7.46)]}
     [line] = [line for line in docs_table.speed_table(measured).splitlines() if line.startswith("| `")]
