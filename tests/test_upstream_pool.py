@@ -146,7 +146,7 @@ async def test_the_send_monitor_reports_a_send_that_outlives_its_own_timeouts() 
 
 async def test_the_upstream_client_keeps_no_cookie_an_upstream_sets() -> None:
     """Pendo and Zendesk authenticate with headers: a Set-Cookie (a load balancer's affinity cookie, say)
-    is neither kept nor sent back, over real HTTP through the default transport."""
+    is neither kept nor sent back, over real HTTP through the bot's send path and default transport."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
@@ -162,7 +162,15 @@ async def test_the_upstream_client_keeps_no_cookie_an_upstream_sets() -> None:
         client = http_client(server.base_url, 5.0)
         try:
             for _ in range(2):
-                assert (await client.get("/x")).headers["set-cookie"].startswith("AWSALB=")
+                response = await send_with_retry(
+                    client,
+                    lambda: client.build_request("GET", "/x"),
+                    upstream="Pendo",
+                    route="GET /x",
+                    policy=RetryPolicy(),
+                    classify=lambda r: None,
+                )
+                assert response.headers["set-cookie"].startswith("AWSALB=")
             assert len(client.cookies) == 0
         finally:
             await client.aclose()

@@ -185,33 +185,14 @@ async def _read_at_most(stream: aiohttp.StreamReader, limit: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-class _NoCookies(httpx.Cookies):
-    """Pendo and Zendesk authenticate with headers; nothing they set as a cookie is ever sent back."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None  # httpx would run every response through urllib's cookie machinery
-
-
-class UpstreamHTTP(httpx.AsyncClient):
-    """httpx's client without a cookie jar (the cookie step was 3% of the bot's CPU per lookup)."""
-
-    _no_cookies: httpx.Cookies = _NoCookies()  # httpx's __init__ fills its own `_cookies`, never read
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return self._no_cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        self._no_cookies = _NoCookies(cookies)
-
-
 def http_client(
     base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The one pooled httpx client an upstream client uses: explicit timeouts, reused connections, no
-    redirects, no cookies. Without a `transport`, requests go through `default_transport()`."""
-    return UpstreamHTTP(
+    redirects. It builds the requests; `send_with_retry` hands them straight to its transport, so no
+    cookie an upstream sets is kept or sent back. Without a `transport`, requests go through
+    `default_transport()`."""
+    return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
         headers={"user-agent": USER_AGENT, "accept": "application/json"},
