@@ -153,10 +153,10 @@ def test_serve_freezes_the_start_up_objects_before_serving(
     mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The collector's state at the moment serving starts (uvicorn.run, or the Socket Mode loop).
-    seen: list[tuple[int, tuple[int, int, int]]] = []
+    seen: list[int] = []
 
     def record(*_args: Any, **_kwargs: Any) -> None:
-        seen.append((gc.get_freeze_count(), gc.get_threshold()))
+        seen.append(gc.get_freeze_count())
 
     def run_socket(coro: Coroutine[Any, Any, None]) -> None:
         coro.close()
@@ -174,17 +174,13 @@ def test_serve_freezes_the_start_up_objects_before_serving(
         opened.append(build_deps(settings))
         return opened[-1]
 
-    old = gc.get_threshold()
     assert gc.get_freeze_count() == 0
     try:
         assert server.serve(settings, open_deps, socket=mode == "socket", http=mode == "http") == 0
     finally:
         gc.unfreeze()
-        gc.set_threshold(*old)
         monkeypatch.undo()
         for deps in opened:
             asyncio.run(deps.aclose())
     assert len(seen) == 1
-    frozen, thresholds = seen[0]
-    assert frozen > 10_000  # the imported modules and the deps, at least
-    assert thresholds == server.GC_THRESHOLDS
+    assert seen[0] > 10_000  # the imported modules and the deps, at least
