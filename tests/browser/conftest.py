@@ -80,5 +80,11 @@ def page(browser: Any, demo: tuple[DemoStack, str]) -> Iterator[Any]:
     page.goto(demo[1] + "/")
     page.wait_for_selector("body[data-ready=true]")
     yield page
+    # The page's own log of what it sent and what the bot called (e.g. "views.open ✗ expired_trigger_id"):
+    # pytest shows it only when the test failed.
+    print(
+        "demo page log:",
+        page.evaluate("() => Array.from(document.querySelectorAll('#log li'), li => li.textContent)"),
+    )
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
