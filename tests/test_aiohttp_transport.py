@@ -264,3 +264,18 @@ async def test_closing_the_transport_closes_its_session(served: tuple[LoopbackSe
     assert session is not None and not session.closed
     await client.aclose()
     assert session.closed
+
+
+@pytest.mark.parametrize("cap", [50, 0], ids=["capped", "no cap"])
+async def test_the_pool_is_as_large_as_the_budgets_in_flight_cap(cap: int) -> None:
+    """One limit on concurrency, the budget's: a burst is never held back by a smaller hidden pool."""
+    from bot.http.ratelimit import Budget, LimitedTransport
+
+    wrapped = Budget("Pendo", rate=0, burst=1, max_in_flight=cap).wrap(None)
+    transport = wrapped.inner if isinstance(wrapped, LimitedTransport) else wrapped
+    assert isinstance(transport, AiohttpTransport)
+    session = transport._open()
+    try:
+        assert session.connector is not None and session.connector.limit == cap  # aiohttp: 0 is no limit
+    finally:
+        await transport.aclose()

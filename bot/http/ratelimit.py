@@ -192,10 +192,11 @@ class Budget:
         return release
 
     def wrap(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncBaseTransport:
-        """`transport` (default: the upstream transport) spending from this budget."""
+        """`transport` (default: the upstream transport, its pool as large as the in-flight cap, so the
+        cap is the one limit: 0, no cap, means no pool limit either) spending from this budget."""
         from bot.http.upstream import default_transport
 
-        inner = transport if transport is not None else default_transport()
+        inner = transport if transport is not None else default_transport(self.max_in_flight)
         return LimitedTransport(inner, self) if self.limited else inner
 
 
