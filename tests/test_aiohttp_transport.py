@@ -266,9 +266,11 @@ async def test_closing_the_transport_closes_its_session(served: tuple[LoopbackSe
     assert session.closed
 
 
-@pytest.mark.parametrize("cap", [50, 0], ids=["capped", "no cap"])
-async def test_the_pool_is_as_large_as_the_budgets_in_flight_cap(cap: int) -> None:
-    """One limit on concurrency, the budget's: a burst is never held back by a smaller hidden pool."""
+@pytest.mark.parametrize(
+    ("cap", "pool"), [(50, 50), (300, 300), (0, 100)], ids=["capped", "raised", "no cap"]
+)
+async def test_the_pool_is_as_large_as_the_budgets_in_flight_cap(cap: int, pool: int) -> None:
+    """A raised in-flight cap is not held back by a smaller pool; without a cap, the pool's default."""
     from bot.http.ratelimit import Budget, LimitedTransport
 
     wrapped = Budget("Pendo", rate=0, burst=1, max_in_flight=cap).wrap(None)
@@ -276,6 +278,6 @@ async def test_the_pool_is_as_large_as_the_budgets_in_flight_cap(cap: int) -> No
     assert isinstance(transport, AiohttpTransport)
     session = transport._open()
     try:
-        assert session.connector is not None and session.connector.limit == cap  # aiohttp: 0 is no limit
+        assert session.connector is not None and session.connector.limit == pool
     finally:
         await transport.aclose()

@@ -192,11 +192,14 @@ class Budget:
         return release
 
     def wrap(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncBaseTransport:
-        """`transport` (default: the upstream transport, its pool as large as the in-flight cap, so the
-        cap is the one limit: 0, no cap, means no pool limit either) spending from this budget."""
-        from bot.http.upstream import default_transport
+        """`transport` (default: the upstream transport, its pool as large as the in-flight cap, so a
+        raised cap is not held back by a smaller pool; without a cap, the pool's own default) spending
+        from this budget."""
+        from bot.http.upstream import MAX_CONNECTIONS, default_transport
 
-        inner = transport if transport is not None else default_transport(self.max_in_flight)
+        inner = (
+            transport if transport is not None else default_transport(self.max_in_flight or MAX_CONNECTIONS)
+        )
         return LimitedTransport(inner, self) if self.limited else inner
 
 

@@ -79,15 +79,15 @@ USER_AGENT = "pendo-context-for-slack/0.1"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # an upstream answer larger than this is refused while it streams in
 
 
-# Per upstream, for a client built without a budget (the deps size each pool from its budget's in-flight
-# cap, `Budget.wrap`, so a burst is never held back by a second, hidden limit; 0: none).
+# Connections per upstream when no in-flight cap sizes the pool (`Budget.wrap`: the cap, when there is
+# one). Without any limit, 100 lookups at once would open some 700 connections in the middle of the acks.
 MAX_CONNECTIONS = 100
 KEEPALIVE_SECONDS = 30.0
 
 
 def default_transport(max_connections: int = MAX_CONNECTIONS) -> httpx.AsyncBaseTransport:
     """The production transport: `AiohttpTransport`, kept-alive connections, httpx's TLS settings; at
-    most `max_connections` open at once (0: no limit)."""
+    most `max_connections` open at once."""
     return AiohttpTransport(max_connections)
 
 
