@@ -29,8 +29,7 @@ from urllib.parse import parse_qs
 
 from pydantic import TypeAdapter
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
-from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -118,7 +117,7 @@ class SlackRequestGate:
                 await _plain(send, 200, "")
                 return
         content_type = headers.get("content-type", "")
-        problem, parsed = read_payload(content_type, body)
+        problem = payload_problem(content_type, body)
         if problem:
             return await self._refuse(send, 400, f"not a Slack payload: {problem}")
         kind = request_kind(content_type, body)
@@ -140,11 +139,10 @@ class SlackRequestGate:
             if self._bolt is None:
                 await self.app(scope, replaying(body, receive), timed)
                 return
-            request = bolt_request(
-                body.decode("utf-8"),  # read_payload read it as UTF-8 already
-                parsed,
-                bytes(scope.get("query_string", b"")).decode("latin-1"),
-                headers,
+            request = AsyncBoltRequest(
+                body=body.decode("utf-8"),  # payload_problem read it as UTF-8 already
+                query=bytes(scope.get("query_string", b"")).decode("latin-1"),
+                headers=headers,
             )
             await _respond(timed, await self._bolt.async_dispatch(request))
         finally:
@@ -185,9 +183,8 @@ class SlackRequestGate:
         await _plain(send, status, reason)
 
 
-def read_payload(content_type: str, body: bytes) -> tuple[str | None, dict[str, Any] | None]:
-    """(what is wrong, None) for a body not shaped like one of Slack's; else (None, the body as Bolt
-    would parse it), or (None, None) where Bolt's own parsing could differ (then Bolt parses it).
+def payload_problem(content_type: str, body: bytes) -> str | None:
+    """None for a body shaped like one of Slack's, else what is wrong (a few words, never the body).
 
     Events are a JSON object; commands a form; interactivity a form whose `payload` is a JSON object. The
     fields Bolt and the listeners read must have the types Slack sends (`shape_problem`), so a signed but
@@ -196,39 +193,16 @@ def read_payload(content_type: str, body: bytes) -> tuple[str | None, dict[str, 
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
             data = json.loads(text)
-            if not isinstance(data, dict):
-                return "not a JSON object", None
-            # Bolt reads JSON by the content type without its parameters, or by the opening brace
-            bolt_json = content_type.split(";")[0] == "application/json" or text.startswith("{")
-            return shape_problem(data), data if bolt_json else None
+            return shape_problem(data) if isinstance(data, dict) else "not a JSON object"
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
         if "payload" in form:
             if len(form["payload"]) != 1:
-                return "several payloads", None
+                return "several payloads"
             data = json.loads(form["payload"][0])
-            if not isinstance(data, dict):
-                return "payload not a JSON object", None
-            return shape_problem(data), data if "payload" in text and not text.startswith("{") else None
-        if text.startswith("{") or "payload" in text:
-            return None, None  # Bolt reads these as JSON, or as an empty body: let it
-        # Bolt keeps the last value of a repeated field; a strict parse that passed has Bolt's fields
-        return None, {name: values[-1] for name, values in form.items()}
+            return shape_problem(data) if isinstance(data, dict) else "payload not a JSON object"
+        return None
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return "unreadable body", None
-
-
-def bolt_request(
-    text: str, parsed: dict[str, Any] | None, query: str, headers: dict[str, Any]
-) -> AsyncBoltRequest:
-    """Bolt's request for a body that passed the gate. With the body already parsed (`read_payload`),
-    Bolt is handed it instead of parsing it again: the second parse was an eighth of an ack's CPU."""
-    if parsed is None:
-        return AsyncBoltRequest(body=text, query=query, headers=headers)
-    request = AsyncBoltRequest(body="", query=query, headers=headers)
-    request.raw_body = text  # what Bolt's signature check reads
-    request.body = parsed
-    request.context = build_async_context(AsyncBoltContext(), parsed)
-    return request
+        return "unreadable body"
 
 
 _ID_FIELDS = ("user", "team", "channel", "enterprise")  # Bolt reads each as an ID string or {"id": …}
@@ -291,7 +265,7 @@ def shape_problem(data: dict[str, Any]) -> str | None:
 
 def request_kind(content_type: str, body: bytes) -> str:
     """`event`, `command`, `interaction` or `options` (a block_suggestion): the ack metric's label, read
-    from a body that already passed `read_payload` without parsing it again."""
+    from a body that already passed `payload_problem` without parsing it again."""
     if content_type.startswith("application/json"):
         return "event"
     if not body.startswith(b"payload=") and b"&payload=" not in body:

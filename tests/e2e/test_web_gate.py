@@ -19,16 +19,14 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_bolt.async_app import AsyncBoltRequest
 
 from bot.sample import JANE, LoopbackServer
 from bot.sample.slack_api import FakeSlack
-from bot.slack.web import SlackRequestGate, bolt_request, read_payload
+from bot.slack.web import SlackRequestGate
 from tests.e2e.conftest import SECRET, Bot, make_bot
 
 EMAIL_IN_BODY = "secret.customer@private.example"
 MB = 1024 * 1024
-FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 
 
 def command_body(bot: Bot, text: str = EMAIL_IN_BODY, rid: str = "gate") -> str:
@@ -368,42 +366,3 @@ async def test_bolt_answers_through_the_gate_exactly_as_through_bolts_starlette_
             assert sorted(direct.headers.multi_items()) == sorted(adapter.headers.multi_items())
     assert [r.status_code for r in (direct, adapter)] == [404, 404]  # the last one: no listener for it
     assert bot.deps.inflight.acks.count == 0  # every request let in was answered: no ack pending
-
-
-def _as_bolt_sees_it(request: AsyncBoltRequest) -> dict[str, Any]:
-    fields = {k: v for k, v in vars(request).items() if k != "context"}
-    return {**fields, "context": dict(request.context)}
-
-
-@pytest.mark.parametrize(
-    ("body", "content_type", "handed_over"),
-    [
-        (urlencode({"command": "/pendo", "text": "jane@acme.example", "team_id": "T1"}), FORM, True),
-        (urlencode([("text", "first"), ("user_id", "U1"), ("text", "last")]), FORM, True),  # Bolt: the last
-        (urlencode({"command": "/pendo", "text": "what is a payload?"}), FORM, False),  # Bolt: an empty body
-        (urlencode({"payload": json.dumps({"type": "block_actions", "team": {"id": "T1"}})}), FORM, True),
-        ("p%61yload=" + json.dumps({"type": "block_actions"}), FORM, False),  # Bolt reads it as a plain form
-        (
-            json.dumps({"type": "event_callback", "event": {"type": "link_shared"}, "team_id": "T1"}),
-            JSON,
-            True,
-        ),
-        (json.dumps({"type": "event_callback", "enterprise_id": "E1"}), JSON + "; charset=utf-8", True),
-        (' {"type": "url_verification"}', "application/json-seq", False),  # Bolt would read it as a form
-        ("", FORM, True),
-    ],
-)
-def test_bolt_gets_the_body_the_gate_read_exactly_as_it_would_read_it(
-    body: str, content_type: str, handed_over: bool
-) -> None:
-    # Bolt parses a body again unless the gate hands it over; what Bolt sees must not change either way
-    problem, parsed = read_payload(content_type, body.encode())
-    assert problem is None and (parsed is not None) == handed_over
-    headers: dict[str, Any] = {
-        "content-type": content_type,
-        "x-slack-signature": "v0=00",
-        "x-slack-request-timestamp": "1",
-    }
-    ours = bolt_request(body, parsed, "a=1", headers)
-    bolts = AsyncBoltRequest(body=body, query="a=1", headers=headers)
-    assert _as_bolt_sees_it(ours) == _as_bolt_sees_it(bolts)
