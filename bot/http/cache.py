@@ -318,7 +318,7 @@ class TTLCache:
             # Only a value whose type the caller declares (`expect`) is shared: Redis is read back only
             # through that validator, never trusted as it is.
             shared = self._shared is not None and ttl > 0 and expect is not None
-            work = self._load_shared(key, ttl, load, expect) if shared and expect else load()
+            work = self._load_shared(key, ttl, load, expect) if shared and expect is not None else load()
             task = asyncio.ensure_future(work)
             self._inflight[key] = task
 

@@ -88,13 +88,9 @@ class BaseClient:
         `policy` replaces the client's retry policy for this request (writes are sent once).
         """
 
-        url: str | httpx.URL = path
-        if route.partition(" ")[2] == path:  # a fixed path (no ID in it): its merged URL is kept
-            url, params = self._fixed_url(path, params), None
+        fixed = route.partition(" ")[2] == path  # no ID in the path: its merged URL is kept
+        url = self._fixed_url(path, params) if fixed else self._url(path, params)
         content = None if body is None else _json_bytes(body)  # once, whatever the attempts
-
-        if isinstance(url, str):
-            url = self._url(path, params)
 
         def build() -> httpx.Request:
             self.calls += 1
@@ -141,13 +137,12 @@ class BaseClient:
         return httpx.URL(base.rstrip("/") + "/" + path.lstrip("/") + (f"?{query}" if query else ""))
 
     def _fixed_url(self, path: str, params: dict[str, Any] | None) -> httpx.URL:
-        """The client's base URL merged with `path` and `params`, as httpx merges them, kept per path and
-        params: merging a relative path costs httpx two URL parses per request, an absolute URL none.
-        Only for fixed paths (`/api/v1/aggregation`, a catalog), never one that carries an ID."""
+        """`_url`, kept per path and params. Only for fixed paths (`/api/v1/aggregation`, a catalog), never
+        one that carries an ID (the dict would grow with every customer)."""
         key = (path, tuple(sorted((params or {}).items())))
         url = self._urls.get(key)
         if url is None:
-            url = self._http.build_request("GET", path, params=params).url
+            url = self._url(path, params)
             if len(self._urls) < MAX_FIXED_URLS:
                 self._urls[key] = url
         return url
