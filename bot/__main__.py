@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.answers import render_account, render_result
 from bot.deps import Deps, build_deps
 from bot.domain.customers import LookupResult
-from bot.domain.models import AccountNotFound, Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
+from bot.domain.models import AccountNotFound, Ambiguous, VisitorFacts, InvalidInput, NotFoundInPendo
 from bot.http.errors import NotFound, UpstreamError
 from bot.logs import setup_logging
 from bot.render import accounts as ac
@@ -63,7 +63,7 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
         message = render_result(result, deps.customers.now_ms()).message
         print(json.dumps(message, indent=2, ensure_ascii=False))
         return 0
-    if isinstance(result, CustomerContext):
+    if isinstance(result, VisitorFacts):
         print(terminal_text.render_context(result, tz))
     elif isinstance(result, Ambiguous):
         print(terminal_text.render_ambiguous(result, tz))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.audit import Outcome
 from bot.domain.customers import AccountResult, CustomerLookup, LookupResult
-from bot.domain.models import AccountChoice, AccountContext, Ambiguous, CustomerContext, Target
+from bot.domain.models import AccountChoice, AccountFacts, Ambiguous, VisitorFacts, Target
 from bot.domain.tickets import TicketLookup
 from bot.http.cache import StaleUse, track_stale
 from bot.http.errors import UpstreamError
@@ -59,9 +59,9 @@ class Answer:
             self.message["text"] = text[: TEXT_LIMIT - 1] + "…"
 
 
-def found_outcome(result: CustomerContext | AccountContext) -> Outcome:
+def found_outcome(result: VisitorFacts | AccountFacts) -> Outcome:
     """How a found visitor or account is audited: opted out, found with labelled gaps, or found."""
-    opted_out = result.profile.opted_out if isinstance(result, CustomerContext) else result.opted_out
+    opted_out = result.profile.opted_out if isinstance(result, VisitorFacts) else result.opted_out
     return Outcome.OPTED_OUT if opted_out else (Outcome.PARTIAL if result.gaps else Outcome.FOUND)
 
 
@@ -81,7 +81,7 @@ def render_result(
     if stale is not None:
         header_blocks = [message_blocks.stale_block(stale), *(header_blocks or [])]
     detail = "stale" if stale is not None else ""
-    if isinstance(result, CustomerContext):
+    if isinstance(result, VisitorFacts):
         view = view or summary_blocks.default_view(result)
         if full_first:
             view = view.but(full=True)
@@ -154,7 +154,7 @@ async def ticket_answer(
         tc = await tickets.requester_context(bundle, choices)
     stale = stale_of(use, "Zendesk or Pendo")
     header = ticket_blocks.ticket_header_blocks(bundle, now)
-    if isinstance(tc.pendo, CustomerContext):
+    if isinstance(tc.pendo, VisitorFacts):
         view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id)
         return render_result(
             tc.pendo,
@@ -184,7 +184,7 @@ async def ticket_answer(
 
 
 def render_account(result: AccountResult, *, full: bool = False) -> Answer:
-    if isinstance(result, AccountContext):
+    if isinstance(result, AccountFacts):
         return Answer(ac.account_message(result, full=full), found_outcome(result))
     if isinstance(result, AccountChoice):
         return Answer(ac.account_choice_message(result), Outcome.AMBIGUOUS)

@@ -43,7 +43,6 @@ class Deps:
     auditor: Auditor
     inflight: InFlight  # work started after an ack: one deadline each, drained on shutdown
     preferences: PreferenceStore  # each agent's choices: Redis with REDIS_URL, else PREFERENCES_DB
-    shared: RedisLink | None = None  # Redis under this deployment's identity, for Slack-side stores
     sample: bool = False  # answers come from the embedded sample workspace (a demo), not a customer's Pendo
     notes: TicketNotes | None = None  # Pendo notes on Zendesk tickets (None: Zendesk is not connected)
     note_queue: NoteQueue | None = (
@@ -51,7 +50,7 @@ class Deps:
     )
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     identity: Identity | None = None  # the deployment's identity (shared keys), Slack install once known
-    deployment: RedisLink | None = None  # the Slack-side scope `shared`, the memo and preferences use
+    deployment: RedisLink | None = None  # Redis under this deployment's identity: the memo and preferences
 
     def slack_installed(self, team_id: str | None, bot_id: str | None) -> None:
         """Slack named the install (auth.test): Slack-side keys follow the team and the app's bot from now
@@ -151,7 +150,6 @@ def build_deps(
         auditor=Auditor(_audit_key(settings)),
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
         preferences=preferences,
-        shared=deployment if deployment.configured else None,
         sample=sample,
         notes=notes,
         note_queue=queue,

@@ -68,7 +68,7 @@ PURE_MAY_IMPORT = (
     "bot.domain.models",
     "bot.pendo.models",
     "bot.zendesk.models",
-    "bot.domain.tickets",  # for `TicketContext`, a result type (it could move to context/models.py)
+    "bot.domain.tickets",  # for `TicketFacts`, a result type (it could move to context/models.py)
     "bot.http.errors",  # the error types, to say a failure in words (render/words.py); no call is made
     "bot.preferences.model",  # an agent's choices (pure), for the settings form
 )

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from bot.answers import render_result, ticket_answer
 from bot.deps import build_deps
-from bot.domain.models import CustomerContext
+from bot.domain.models import VisitorFacts
 from bot.http.errors import UpstreamError
 from bot.http.upstream import parse_retry_after
 from bot.render import format as fmt
@@ -173,7 +173,7 @@ async def lookup_and_render(data: st.DataObject, route: str, email: str) -> None
             assert mutating.mutated, f"the bot never called {route}: the example tested nothing"
         message = render_result(result, NOW).message
         validate_message(message["blocks"], message["text"])
-        if isinstance(result, CustomerContext):
+        if isinstance(result, VisitorFacts):
             assert terminal_text.render_context(result, ZoneInfo("UTC"))
     finally:
         await deps.aclose()
@@ -293,7 +293,7 @@ async def test_each_reported_bad_value_becomes_a_value_or_a_labelled_gap(
         except UpstreamError as exc:  # the visitor itself unreadable: said so, in words
             assert "could not read" in exc.user_message, case
             return
-        assert isinstance(result, CustomerContext), case
+        assert isinstance(result, VisitorFacts), case
         message = render_result(result, NOW).message
         validate_message(message["blocks"], message["text"])
         assert result.profile.name == "Jane Doe"  # the rest of the answer is still there

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.deps import build_deps
-from bot.domain.models import CustomerContext
+from bot.domain.models import VisitorFacts
 from bot.http.errors import UpstreamError
 from bot.http.upstream import RetryPolicy, SendMonitor, http_client, send_with_retry
 from bot.sample import JANE, LoopbackServer, build_workspace, create_pendo_app, sample_settings
@@ -77,7 +77,7 @@ async def test_a_burst_of_lookups_leaves_the_pool_usable(
         started = time.monotonic()
         result = await deps.customers.lookup(JANE)
         print(f"\nfresh lookup after the burst: {time.monotonic() - started:.2f} s")
-        assert isinstance(result, CustomerContext)
+        assert isinstance(result, VisitorFacts)
         assert result.profile.name == "Jane Doe"
         assert result.gaps == []
     finally:

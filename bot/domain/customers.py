@@ -1,7 +1,7 @@
 """Customer lookups: one entry point per question, composed from concurrent Pendo calls.
 
 "Who is this email" (`lookup`) and "who is this visitor" (`for_visitor_id`) both end in a
-`CustomerContext`. Parts run concurrently under one deadline; a part that fails becomes a labelled gap
+`VisitorFacts`. Parts run concurrently under one deadline; a part that fails becomes a labelled gap
 and the rest is still shown.
 """
 
@@ -20,14 +20,14 @@ from bot.domain import timeline as timeline_part
 from bot.domain import usage as usage_part
 from bot.domain.models import (
     AccountChoice,
-    AccountContext,
+    AccountFacts,
     AccountFigures,
     AccountNotFound,
     AccountNps,
     AccountSummary,
     AccountUsage,
     Ambiguous,
-    CustomerContext,
+    VisitorFacts,
     Gap,
     InvalidInput,
     NotFoundInPendo,
@@ -48,8 +48,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LookupResult = CustomerContext | Ambiguous | NotFoundInPendo
-AccountResult = AccountContext | AccountChoice | AccountNotFound
+LookupResult = VisitorFacts | Ambiguous | NotFoundInPendo
+AccountResult = AccountFacts | AccountChoice | AccountNotFound
 MAX_ACCOUNTS = 10  # accounts fetched per visitor; the rest are counted, not queried
 
 
@@ -101,7 +101,7 @@ class CustomerLookup:
         anchor_ms: int | None = None,
         marker: str | None = None,
         choices: Choices | None = None,
-    ) -> CustomerContext | NotFoundInPendo:
+    ) -> VisitorFacts | NotFoundInPendo:
         with self._answer_deadline():
             visitor = await self._within(self.pendo.get_visitor(visitor_id))
             if visitor is None:
@@ -116,7 +116,7 @@ class CustomerLookup:
         marker: str | None = None,
         email: str | None = None,
         choices: Choices | None = None,
-    ) -> CustomerContext:
+    ) -> VisitorFacts:
         """Everything about one visitor, within the answer's deadline (`bot.deadline`).
 
         Pendo calls for a cold lookup, whatever the number of accounts: the visitor, one per-day
@@ -133,10 +133,10 @@ class CustomerLookup:
 
     async def _context(
         self, visitor: Visitor, anchor_ms: int | None, marker: str | None, email: str | None, choices: Choices
-    ) -> CustomerContext:
+    ) -> VisitorFacts:
         now = self._clock()
         if visitor.do_not_process:
-            return CustomerContext(profile=self._profile(visitor, {}, email, choices), generated_at_ms=now)
+            return VisitorFacts(profile=self._profile(visitor, {}, email, choices), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
         offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
@@ -151,7 +151,7 @@ class CustomerLookup:
         self._note_gone_fields(choices.visitor_fields, self.settings.pendo_visitor_fields, schema)
         gaps = [g for g in (usage_gap, timeline_gap, nps_gap) if g]
         gaps += [a.gap.for_account(a.name) for a in accounts if a.gap]
-        return CustomerContext(
+        return VisitorFacts(
             profile=self._profile(visitor, schema, email, choices),
             generated_at_ms=now,
             usage=usage,
@@ -196,7 +196,7 @@ class CustomerLookup:
 
     async def for_account_id(
         self, account_id: str, choices: Choices | None = None
-    ) -> AccountContext | AccountNotFound:
+    ) -> AccountFacts | AccountNotFound:
         """The Open account button and a picked account: by ID only."""
         with self._answer_deadline():
             found = await self._within(self.pendo.accounts([account_id]))
@@ -204,7 +204,7 @@ class CustomerLookup:
                 return AccountNotFound(query=account_id)
             return await self.account_context(found[account_id], choices=choices)
 
-    async def account_context(self, account: Account, *, choices: Choices | None = None) -> AccountContext:
+    async def account_context(self, account: Account, *, choices: Choices | None = None) -> AccountFacts:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
         and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both
         periods, the top visitors (then their records and those of who answered, one query), the features
@@ -213,7 +213,7 @@ class CustomerLookup:
         schema, the feature and page catalogs and the guides answered."""
         now = self._clock()
         fields = list((choices or Choices.workspace(self.settings)).account_fields)
-        base = AccountContext(
+        base = AccountFacts(
             id=account.id,
             name=account.display_name,
             url=self.links.account(account.id),
@@ -228,7 +228,7 @@ class CustomerLookup:
                 self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
             )
         figures, nps, nps_gap = result if result is not None else (None, None, None)
-        return AccountContext(
+        return AccountFacts(
             id=base.id,
             name=base.name,
             url=base.url,

@@ -305,7 +305,7 @@ class VisitorProfile:
 
 
 @dataclass(frozen=True)
-class CustomerContext:
+class VisitorFacts:
     """Everything the bot knows about one visitor, at one anchor time."""
 
     profile: VisitorProfile
@@ -384,7 +384,7 @@ class AccountFigures:
 
 
 @dataclass(frozen=True)
-class AccountContext:
+class AccountFacts:
     """Everything the bot shows about one account."""
 
     id: str

@@ -26,7 +26,7 @@ class NoPendo(Enum):
 
 
 @dataclass(frozen=True)
-class TicketContext:
+class TicketFacts:
     bundle: TicketBundle
     pendo: LookupResult | None = None
     reason: NoPendo | Gap | None = None  # why there is no Pendo part: no one to look up, or Pendo failed
@@ -50,22 +50,22 @@ class TicketLookup:
             return {ids[0]: await self.ticket(ids[0])}
         return await self.zendesk.get_tickets(ids)
 
-    async def requester_context(self, bundle: TicketBundle, choices: Choices | None = None) -> TicketContext:
+    async def requester_context(self, bundle: TicketBundle, choices: Choices | None = None) -> TicketFacts:
         """The requester's Pendo context anchored at the ticket's creation; never raises. `choices`: the
         reader's (None: the workspace's, as for an unfurl)."""
         email = bundle.requester_email
         if bundle.requester is None:
-            return TicketContext(bundle, reason=NoPendo.NO_PROFILE)
+            return TicketFacts(bundle, reason=NoPendo.NO_PROFILE)
         if email is None:
-            return TicketContext(bundle, reason=NoPendo.NO_EMAIL)
+            return TicketFacts(bundle, reason=NoPendo.NO_EMAIL)
         anchor = bundle.ticket.created_ms
         try:
             result = await self.customers.lookup(email, anchor_ms=anchor, marker=MARKER, choices=choices)
         except InvalidInput:
-            return TicketContext(bundle, reason=NoPendo.BAD_EMAIL)
+            return TicketFacts(bundle, reason=NoPendo.BAD_EMAIL)
         except UpstreamError as exc:
             log.warning(
                 "pendo part of a ticket failed", extra={"ticket": bundle.ticket_id, "error": str(exc)}
             )
-            return TicketContext(bundle, reason=Gap.of("Pendo data", exc))
-        return TicketContext(bundle, pendo=result)
+            return TicketFacts(bundle, reason=Gap.of("Pendo data", exc))
+        return TicketFacts(bundle, pendo=result)

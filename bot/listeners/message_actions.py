@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answers import error_answer, found_outcome, new_request_id
 from bot.audit import Outcome
 from bot.deps import Deps
-from bot.domain.models import CustomerContext, NotFoundInPendo
+from bot.domain.models import VisitorFacts, NotFoundInPendo
 from bot.gates import response_url_allowed
 from bot.http.errors import UpstreamError
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
@@ -49,7 +49,7 @@ SHARE_TTL = 24 * 3600.0  # a summary shared once stays shared: a second click wi
 class Drawn:
     """A visitor fetched once, to be drawn for the agent and (when shared) for the channel."""
 
-    result: CustomerContext | NotFoundInPendo | None
+    result: VisitorFacts | NotFoundInPendo | None
     header: list[block_kit.Block]
     ticket_url: str | None
     error: block_kit.Message | None = None
@@ -59,7 +59,7 @@ class Drawn:
     def message(self, ref: button_kit.ViewRef, sharing: summary_blocks.Sharing) -> block_kit.Message:
         if self.error is not None:
             return self.error
-        if isinstance(self.result, CustomerContext):
+        if isinstance(self.result, VisitorFacts):
             return summary_blocks.context_message(
                 self.result, view=ref, sharing=sharing, header_blocks=self.header
             )
@@ -185,7 +185,7 @@ async def _share_once(
     if refused := await click_refusal(deps, client, respond, click, stale=False, sharing=True):
         return refused
     drawn = await draw(deps, ref)  # for the channel: the workspace's choices
-    if not isinstance(drawn.result, CustomerContext) or drawn.result.profile.opted_out:
+    if not isinstance(drawn.result, VisitorFacts) or drawn.result.profile.opted_out:
         await answer_privately(
             click, drawn.message(ref, summary_blocks.Sharing(allowed=False)), respond, client, replace=False
         )

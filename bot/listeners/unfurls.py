@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.audit import Outcome
 from bot.deps import Deps
-from bot.domain.tickets import TicketContext, TicketLookup
+from bot.domain.tickets import TicketFacts, TicketLookup
 from bot.gates import ChannelKind, Decision, Preview, Reason, Source, UnfurlFacts, UnfurlRules, decide_unfurl
 from bot.http.errors import UpstreamError
 from bot.inflight import CUT_SHORT, InFlight
@@ -205,7 +205,7 @@ async def _unfurl_tickets(
         await unfurl({**{r.url: ticket_blocks.ticket_unfurl(b, now) for r, b in found}, **errors})
         return (Outcome.HEADER_ONLY if found else Outcome.NOT_FOUND), ""
     await unfurl({**{r.url: ticket_blocks.ticket_unfurl(b, now, pending=True) for r, b in found}, **errors})
-    contexts: list[TicketContext] = await asyncio.gather(*(tickets.requester_context(b) for _, b in found))
+    contexts: list[TicketFacts] = await asyncio.gather(*(tickets.requester_context(b) for _, b in found))
     await unfurl(
         {
             **{

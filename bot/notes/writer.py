@@ -25,8 +25,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.models import CustomerContext, Gap
-from bot.domain.tickets import TicketContext, TicketLookup
+from bot.domain.models import VisitorFacts, Gap
+from bot.domain.tickets import TicketFacts, TicketLookup
 from bot.http.cache import TTLCache
 from bot.http.errors import AuthError, NotFound, RateLimited, UpstreamError
 from bot.pendo.kinds import PendoLinks
@@ -94,7 +94,7 @@ class TicketNotes:
             await self.memo.release(lock)  # the next delivery or click reads the ticket: the marker says
 
     async def _write(self, ticket_id: int, added_by: str | None, final: bool) -> NoteResult:
-        tc: TicketContext | None = None
+        tc: TicketFacts | None = None
         for _ in range(CONFLICT_TRIES):
             try:
                 bundle = await self.zendesk.fresh_ticket(ticket_id)
@@ -107,7 +107,7 @@ class TicketNotes:
                 tc = await self.tickets.requester_context(bundle)
                 if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
                     return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
-                if isinstance(tc.pendo, CustomerContext) and tc.pendo.gaps and not final:
+                if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:
                     return NoteResult(NoteStatus.RETRY, "pendo: gaps")
             note = note_render.note_for(
                 tc,
@@ -142,7 +142,7 @@ class TicketNotes:
                     return True
         return False
 
-    async def _write_fields(self, ticket_id: int, tc: TicketContext) -> None:
+    async def _write_fields(self, ticket_id: int, tc: TicketFacts) -> None:
         """Tags and custom fields from Pendo, after the note: a second safe update on a fresh read (409:
         read again, bounded). Any failure leaves the note as it is and logs one line (a 422 means the
         settings name a field Zendesk refuses: ZENDESK_FIELD_MAP or ZENDESK_TICKET_TAGS)."""
@@ -170,11 +170,11 @@ class TicketNotes:
             extra={"ticket": ticket_id, "error": problem},
         )
 
-    async def _fields(self, tc: TicketContext, bundle: TicketBundle) -> dict[str, Any]:
+    async def _fields(self, tc: TicketFacts, bundle: TicketBundle) -> dict[str, Any]:
         """Tags and custom fields from Pendo (when asked for); tags are the ticket's own plus ours, since
         Update Ticket replaces the list (the safe update keeps this from racing an agent's edit)."""
         ctx = tc.pendo
-        if not isinstance(ctx, CustomerContext) or ctx.profile.opted_out:
+        if not isinstance(ctx, VisitorFacts) or ctx.profile.opted_out:
             return {}
         out: dict[str, Any] = {}
         tag_fields = self.settings.zendesk_tag_fields if self.settings.zendesk_ticket_tags else []
@@ -193,7 +193,7 @@ class TicketNotes:
                 out["custom_fields"] = values
         return out
 
-    async def _records(self, ctx: CustomerContext) -> tuple[Visitor | None, Account | None]:
+    async def _records(self, ctx: VisitorFacts) -> tuple[Visitor | None, Account | None]:
         """The visitor's and first account's metadata (cached from the lookup just made)."""
         pendo = self.tickets.customers.pendo
         try:
@@ -206,8 +206,8 @@ class TicketNotes:
         return visitor, accounts.get(first) if first else None
 
 
-def _skip_reason(tc: TicketContext) -> str:
-    if isinstance(tc.pendo, CustomerContext):
+def _skip_reason(tc: TicketFacts) -> str:
+    if isinstance(tc.pendo, VisitorFacts):
         return "opted out"
     if tc.pendo is None:
         return "no pendo part"  # no requester, or no email

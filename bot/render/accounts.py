@@ -11,7 +11,7 @@ from datetime import UTC, tzinfo
 
 from bot.domain.models import (
     AccountChoice,
-    AccountContext,
+    AccountFacts,
     AccountFigures,
     AccountNotFound,
     AccountSummary,
@@ -43,7 +43,7 @@ CHOICE_LIMIT = 20
 
 
 # --- the summary ------------------------------------------------------------------------------------------
-def account_message(ctx: AccountContext, *, full: bool = False) -> Message:
+def account_message(ctx: AccountFacts, *, full: bool = False) -> Message:
     blocks: list[Block] = [{"type": "header", "text": plain(f"🏢 {ctx.name}", 150)}]
     pendo = button("Open in Pendo", OPEN_ACTION + ":account", url=ctx.url)
     if ctx.opted_out:
@@ -67,7 +67,7 @@ def account_message(ctx: AccountContext, *, full: bool = False) -> Message:
     return {"text": _fallback(ctx), "blocks": (blocks + body)[: MAX_BLOCKS - len(tail)] + tail}
 
 
-def _fallback(ctx: AccountContext) -> str:
+def _fallback(ctx: AccountFacts) -> str:
     name = esc(truncate(ctx.name, 150))
     if ctx.opted_out:
         return f"Pendo account {name} has opted out of processing"
@@ -80,7 +80,7 @@ def _fallback(ctx: AccountContext) -> str:
     )
 
 
-def _compact(ctx: AccountContext) -> list[Block]:
+def _compact(ctx: AccountFacts) -> list[Block]:
     first = [f"`{esc(truncate(ctx.id, 60))}`"]
     first += [f"{esc(truncate(f.label, 24))}: {esc(truncate(f.value, 40))}" for f in ctx.fields[:3]]
     lines = [" · ".join(first)]
@@ -114,7 +114,7 @@ def _visitor_line(v: AccountVisitor) -> str:
     return f"{who} · {plural(v.events, 'event')} · {seen}"
 
 
-def _full(ctx: AccountContext) -> list[Block]:
+def _full(ctx: AccountFacts) -> list[Block]:
     facts = [f"`{esc(truncate(ctx.id, 100))}`"]
     if ctx.first_visit_ms:
         facts.append(f"first activity {slack_date(ctx.first_visit_ms, '{date_short}')}")
@@ -195,7 +195,7 @@ def account_not_found_message(result: AccountNotFound) -> Message:
 
 
 # --- plain text, for the command line ---------------------------------------------------------------------
-def account_text(result: AccountContext | AccountChoice | AccountNotFound, tz: tzinfo = UTC) -> str:
+def account_text(result: AccountFacts | AccountChoice | AccountNotFound, tz: tzinfo = UTC) -> str:
     """The account summary as plain text (`pendo-bot account`): every figure of the full view."""
     if isinstance(result, AccountNotFound):
         return f"No Pendo account has the ID or the name {result.query}."

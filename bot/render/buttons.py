@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, CustomerContext
+from bot.domain.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, VisitorFacts
 from bot.render.blocks import button
 
 SHARE_ACTION = "share_summary"  # only on messages posted by an earlier version (bot.listeners.actions)
@@ -116,7 +116,7 @@ def account_button(text: str, name: str, ref: AccountRef, style: str | None = No
     return None if value is None else button(text, f"{ACCOUNT_ACTION}:{name}", value=value, style=style)
 
 
-def open_account_button(ctx: CustomerContext) -> dict[str, Any] | None:
+def open_account_button(ctx: VisitorFacts) -> dict[str, Any] | None:
     """**Open account** on a visitor summary: the first account's summary, privately to whoever clicks."""
     first = ctx.profile.account_ids[0] if ctx.profile.account_ids else None
     by_id = {a.id: a for a in ctx.accounts}

@@ -1,7 +1,7 @@
 """The private note the bot writes on a Zendesk ticket: the requester's Pendo context at filing, as HTML.
 
-Pure: a `TicketContext` in, the comment's `html_body` out. Same content and figures as the Slack
-"Details" view (the same `CustomerContext`, the same words), compact: a short list, the 24 hours before
+Pure: a `TicketFacts` in, the comment's `html_body` out. Same content and figures as the Slack
+"Details" view (the same `VisitorFacts`, the same words), compact: a short list, the 24 hours before
 filing, links to Pendo. Zendesk stores HTML comments as given and derives the plain `body` from them, so
 the last paragraph carries `MARKER` as visible text: the bot finds its own note again by it (before
 writing, so a retried webhook or a restart never writes a second one).
@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo, Timeline
-from bot.domain.tickets import TicketContext
+from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo, Timeline
+from bot.domain.tickets import TicketFacts
 from bot.pendo.models import Account, Visitor
 from bot.render import words
 from bot.render.format import KIND_ICON, plural, truncate, when
@@ -50,7 +50,7 @@ def _a(url: str, label: str, limit: int = 80) -> str:
 
 
 def note_for(
-    tc: TicketContext,
+    tc: TicketFacts,
     tz: tzinfo,
     *,
     visitor_url: Callable[[str], str],
@@ -60,7 +60,7 @@ def note_for(
     """The note for this ticket, or None when nothing must be written (opted out, no Pendo part, not
     found unless `not_found_note`)."""
     result = tc.pendo
-    if isinstance(result, CustomerContext):
+    if isinstance(result, VisitorFacts):
         if result.profile.opted_out:
             return None
         return Note(_wrap(_found(result, tz), tc, tz, added_by), "found")
@@ -72,7 +72,7 @@ def note_for(
     return None
 
 
-def _wrap(body: str, tc: TicketContext, tz: tzinfo, added_by: str | None) -> str:
+def _wrap(body: str, tc: TicketFacts, tz: tzinfo, added_by: str | None) -> str:
     created = when(tc.bundle.ticket.created_ms, tz)
     head = (
         f"<p><strong>Pendo context</strong> for the requester, at the ticket's creation ({_e(created)})</p>"
@@ -82,7 +82,7 @@ def _wrap(body: str, tc: TicketContext, tz: tzinfo, added_by: str | None) -> str
     return head + body + foot
 
 
-def _found(ctx: CustomerContext, tz: tzinfo) -> str:
+def _found(ctx: VisitorFacts, tz: tzinfo) -> str:
     p = ctx.profile
     who = [f"<strong>{_e(truncate(p.title, 120))}</strong>"]
     if p.email and p.email != p.title:

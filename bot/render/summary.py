@@ -1,4 +1,4 @@
-"""The visitor summary: pure functions from a `CustomerContext` to a Slack message.
+"""The visitor summary: pure functions from a `VisitorFacts` to a Slack message.
 
 Nothing in a message is relative to "now" (it would go stale in a channel): absolute times use Slack's
 `<!date^…>` and relative ones are relative to the ticket.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.domain.models import AccountSummary, CustomerContext, Gap, MetadataField, Timeline, VisitorUsage
+from bot.domain.models import AccountSummary, VisitorFacts, Gap, MetadataField, Timeline, VisitorUsage
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.activity import entry_line, sparkline_block, story, timeline_blocks, tops_blocks
@@ -62,7 +62,7 @@ class Sharing:
 
 # --- the summary ------------------------------------------------------------------------------------
 def context_message(
-    ctx: CustomerContext,
+    ctx: VisitorFacts,
     *,
     view: ViewRef | None = None,
     sharing: Sharing | None = None,
@@ -88,14 +88,14 @@ def context_message(
     return {"text": _fallback(ctx), "blocks": (blocks + body)[: MAX_BLOCKS - len(tail)] + tail}
 
 
-def default_view(ctx: CustomerContext) -> ViewRef:
+def default_view(ctx: VisitorFacts) -> ViewRef:
     t = ctx.timeline
     at_marker = t is not None and t.marker is not None
     anchor = t.anchor_ms if t is not None and at_marker else None
     return ViewRef(ctx.profile.id, anchor_ms=anchor, ticket_ms=anchor)
 
 
-def _fallback(ctx: CustomerContext) -> str:
+def _fallback(ctx: VisitorFacts) -> str:
     """The notification text: Slack formats it as mrkdwn too, so user data is escaped here as well."""
     p = ctx.profile
     title = esc(truncate(p.title, 150))
@@ -107,7 +107,7 @@ def _fallback(ctx: CustomerContext) -> str:
     return f"Pendo: {title}"
 
 
-def _tail(ctx: CustomerContext, view: ViewRef, sharing: Sharing) -> list[Block]:
+def _tail(ctx: VisitorFacts, view: ViewRef, sharing: Sharing) -> list[Block]:
     """Gaps (each cause once), who shared it, and the buttons."""
     p = ctx.profile
     tail: list[Block] = []
@@ -165,7 +165,7 @@ def _ticket_label(view: ViewRef) -> str:
 
 
 # --- compact: the first screen -------------------------------------------------------------------------
-def _compact_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
+def _compact_blocks(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
     blocks = [section("\n".join(who_lines(ctx, view.ticket_ms)))]
     recent = recent_lines(ctx)
     if recent:
@@ -173,7 +173,7 @@ def _compact_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
     return blocks
 
 
-def who_lines(ctx: CustomerContext, ticket_ms: int | None = None) -> list[str]:
+def who_lines(ctx: VisitorFacts, ticket_ms: int | None = None) -> list[str]:
     """Email, accounts and plan; how active and how deep; a detractor's NPS; last seen."""
     p = ctx.profile
     first: list[str] = []
@@ -203,7 +203,7 @@ ONE_ACCOUNT_NAME = 60  # a visitor's only account: its name has this much, the p
 ACTIVITY_WIDTH = 120  # the first screen's activity line says "vs previous 30 d" when it fits in this
 
 
-def _account_line(ctx: CustomerContext) -> str:
+def _account_line(ctx: VisitorFacts) -> str:
     """Every account by name (up to five, then "and N more"); the plan of a visitor's only account."""
     p = ctx.profile
     if not p.account_ids:
@@ -231,7 +231,7 @@ def _field_text(f: MetadataField, label: int, value: int) -> str:
     return f"{esc(truncate(f.label, label))}: {esc(truncate(f.value, value))}"
 
 
-def recent_lines(ctx: CustomerContext) -> list[str]:
+def recent_lines(ctx: VisitorFacts) -> list[str]:
     """The story line and the last few events; or, for a quiet window, when they were last active."""
     t = ctx.timeline
     if t is None:
@@ -245,7 +245,7 @@ def recent_lines(ctx: CustomerContext) -> list[str]:
     return lines
 
 
-def _quiet_window(ctx: CustomerContext, t: Timeline) -> str:
+def _quiet_window(ctx: VisitorFacts, t: Timeline) -> str:
     end = "filing" if t.marker else slack_date(t.anchor_ms)
     line = f"No activity in the {t.hours} h before {end}."
     last = ctx.profile.last_visit_ms
@@ -256,7 +256,7 @@ def _quiet_window(ctx: CustomerContext, t: Timeline) -> str:
     return line
 
 
-def _last_active_offer(ctx: CustomerContext, view: ViewRef) -> ViewRef | None:
+def _last_active_offer(ctx: VisitorFacts, view: ViewRef) -> ViewRef | None:
     """When the window is empty and the visitor was active before it: their last active day."""
     t, last = ctx.timeline, ctx.profile.last_visit_ms
     if t is None or last is None or last >= t.start_ms or any(e.kind != "ticket" for e in t.entries):
@@ -265,7 +265,7 @@ def _last_active_offer(ctx: CustomerContext, view: ViewRef) -> ViewRef | None:
 
 
 # --- full: "Show more" ---------------------------------------------------------------------------------
-def _full_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
+def _full_blocks(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
     p = ctx.profile
     facts = [f"`{esc(truncate(p.id, 100))}`"]
     if p.email and p.email != p.id and p.email != p.title:
@@ -282,13 +282,13 @@ def _full_blocks(ctx: CustomerContext, view: ViewRef) -> list[Block]:
     return blocks
 
 
-def _visitor_fields(ctx: CustomerContext) -> list[MetadataField]:
+def _visitor_fields(ctx: VisitorFacts) -> list[MetadataField]:
     """The visitor's fields, minus any an account already shows with the same value (shown once)."""
     on_accounts = {(f.label, f.value) for a in ctx.accounts for f in a.fields}
     return [f for f in ctx.profile.fields if (f.label, f.value) not in on_accounts]
 
 
-def _usage_blocks(ctx: CustomerContext) -> list[Block]:
+def _usage_blocks(ctx: VisitorFacts) -> list[Block]:
     p, u = ctx.profile, ctx.usage
     fields: list[str] = []
     if u:

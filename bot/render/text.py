@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.domain.models import AccountSummary, Ambiguous, CustomerContext, NotFoundInPendo
-from bot.domain.tickets import TicketContext
+from bot.domain.models import AccountSummary, Ambiguous, VisitorFacts, NotFoundInPendo
+from bot.domain.tickets import TicketFacts
 from bot.render import nps as nps_words
 from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
 from bot.render.words import activity, no_pendo, ticket_channel, ticket_priority, ticket_status_label
 
 
-def render_context(ctx: CustomerContext, tz: tzinfo) -> str:
+def render_context(ctx: VisitorFacts, tz: tzinfo) -> str:
     p = ctx.profile
     now = ctx.generated_at_ms
     lines = [p.title, "=" * len(p.title)]
@@ -111,7 +111,7 @@ def render_not_found(result: NotFoundInPendo) -> str:
     )
 
 
-def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
+def render_ticket(tc: TicketFacts, tz: tzinfo) -> str:
     t, b = tc.bundle.ticket, tc.bundle
     created = when(t.created_ms, tz)
     org = f" ({b.organization.name})" if b.organization and b.organization.name else ""
@@ -133,7 +133,7 @@ def render_ticket(tc: TicketContext, tz: tzinfo) -> str:
         f"  {b.agent_url}",
         "",
     ]
-    if isinstance(tc.pendo, CustomerContext):
+    if isinstance(tc.pendo, VisitorFacts):
         lines.append(render_context(tc.pendo, tz))
     elif isinstance(tc.pendo, Ambiguous):
         lines.append(render_ambiguous(tc.pendo, tz))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
-from bot.domain.tickets import TicketContext
+from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo
+from bot.domain.tickets import TicketFacts
 from bot.render import words
 from bot.render.blocks import Block, actions, button, context_block, esc, link, mrkdwn, section
 from bot.render.buttons import OPEN_ACTION, ViewRef, view_button
@@ -67,7 +67,7 @@ def ticket_view(bundle: TicketBundle, visitor_id: str) -> ViewRef:
     return ViewRef(visitor_id, anchor_ms=created, ticket_id=bundle.ticket_id, ticket_ms=created)
 
 
-def pendo_part_blocks(tc: TicketContext) -> list[Block]:
+def pendo_part_blocks(tc: TicketFacts) -> list[Block]:
     """The compact Pendo part of an unfurl: who, how active, what they did before filing."""
     result = tc.pendo
     if result is None:
@@ -81,7 +81,7 @@ def pendo_part_blocks(tc: TicketContext) -> list[Block]:
     return _context_part(result, ticket_view(tc.bundle, result.profile.id))
 
 
-def _context_part(ctx: CustomerContext, view: ViewRef) -> list[Block]:
+def _context_part(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
     p = ctx.profile
     if p.opted_out:
         return [context_block("🔒 The requester has opted out of processing in Pendo: no activity is shown.")]
@@ -103,7 +103,7 @@ def _context_part(ctx: CustomerContext, view: ViewRef) -> list[Block]:
 
 
 def ticket_unfurl(
-    bundle: TicketBundle, now_ms: int | None = None, tc: TicketContext | None = None, *, pending: bool = False
+    bundle: TicketBundle, now_ms: int | None = None, tc: TicketFacts | None = None, *, pending: bool = False
 ) -> Unfurl:
     blocks = ticket_header_blocks(bundle)
     if pending:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
-from bot.domain.tickets import TicketContext
+from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo
+from bot.domain.tickets import TicketFacts
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.format import number, plural, truncate
@@ -78,7 +78,7 @@ def ticket_entity(bundle: TicketBundle, app_unfurl_url: str | None = None) -> di
     return entity
 
 
-def flexpane_entity(tc: TicketContext) -> dict[str, Any]:
+def flexpane_entity(tc: TicketFacts) -> dict[str, Any]:
     """The per-user panel: the ticket, then the requester's Pendo context as custom fields."""
     entity = ticket_entity(tc.bundle)
     custom = pendo_fields(tc)
@@ -87,7 +87,7 @@ def flexpane_entity(tc: TicketContext) -> dict[str, Any]:
     return entity
 
 
-def pendo_fields(tc: TicketContext) -> list[dict[str, Any]]:
+def pendo_fields(tc: TicketFacts) -> list[dict[str, Any]]:
     """The requester's Pendo context, in Slack's custom field types."""
     result = tc.pendo
     if isinstance(result, Ambiguous):
@@ -96,7 +96,7 @@ def pendo_fields(tc: TicketContext) -> list[dict[str, Any]]:
         ]
     if isinstance(result, NotFoundInPendo):
         return [_string("pendo", "Pendo", words.not_found(result))]
-    if not isinstance(result, CustomerContext):
+    if not isinstance(result, VisitorFacts):
         reason = tc.reason
         text = words.no_pendo(reason, tc.bundle.ticket.via_channel, for_agents=False) if reason else None
         return [_string("pendo", "Pendo", text or "No Pendo context for this requester.")]

@@ -18,7 +18,7 @@ import httpx
 
 from bot import answers
 from bot.deps import build_deps
-from bot.domain.models import Ambiguous, CustomerContext, NotFoundInPendo
+from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo
 from bot.http.errors import Unavailable, UpstreamError
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
@@ -59,7 +59,7 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
     try:
         for email in (JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY):
             result = await deps.customers.lookup(email)
-            assert isinstance(result, CustomerContext)
+            assert isinstance(result, VisitorFacts)
             messages += [
                 answers.render_result(result, now).message,
                 summary_blocks.context_message(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.models import AccountChoice, AccountContext, AccountNotFound, InvalidInput
+from bot.domain.models import AccountChoice, AccountFacts, AccountNotFound, InvalidInput
 from bot.sample import ACME, Workspace
 from bot.sample.data import ACME_NAMESAKE, GLOBEX, STARK
 
@@ -41,9 +41,9 @@ def period(oracle: Oracle, ws: Workspace, account_id: str, start: int) -> tuple[
     )
 
 
-async def summary(env: Env, query: str) -> AccountContext:
+async def summary(env: Env, query: str) -> AccountFacts:
     result = await env.deps.customers.account(query)
-    assert isinstance(result, AccountContext), result
+    assert isinstance(result, AccountFacts), result
     return result
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.domain import nps as nps_part
-from bot.domain.models import AccountContext, AccountNps, CustomerContext, NpsCategory
+from bot.domain.models import AccountFacts, AccountNps, VisitorFacts, NpsCategory
 from bot.pendo.models import Guide
 from bot.sample import ACME, DORMANT, GLOBEX, JANE, MULTI, POWER_USER, PRIVATE, TONY, Workspace
 from bot.sample.data import RESELLER, SAM_VISITOR_ID
@@ -85,7 +85,7 @@ async def test_visitor_depth_is_distinct_feature_ids_against_the_catalog(
     make_env: Make, ws: Workspace, visitor: str
 ) -> None:
     ctx = await make_env().deps.customers.lookup(visitor)
-    assert isinstance(ctx, CustomerContext) and ctx.usage is not None and ctx.usage.depth is not None
+    assert isinstance(ctx, VisitorFacts) and ctx.usage is not None and ctx.usage.depth is not None
     now = features_used(ws, WINDOW_START, NOW + 1, visitor=visitor)
     before = features_used(ws, PREVIOUS_START, WINDOW_START, visitor=visitor)
     d = ctx.usage.depth
@@ -99,7 +99,7 @@ async def test_same_named_features_of_different_apps_count_apart(make_env: Make,
     now = features_used(ws, WINDOW_START, NOW + 1, visitor=POWER_USER)
     assert len({names[f] for f in now}) < len(now)  # by name would merge some
     ctx = await make_env().deps.customers.lookup(POWER_USER)
-    assert isinstance(ctx, CustomerContext) and ctx.usage is not None and ctx.usage.depth is not None
+    assert isinstance(ctx, VisitorFacts) and ctx.usage is not None and ctx.usage.depth is not None
     assert ctx.usage.depth.used == len(now)
 
 
@@ -108,7 +108,7 @@ async def test_account_depth_and_how_many_active_visitors_use_features(
     make_env: Make, ws: Workspace, account: str
 ) -> None:
     ctx = await make_env().deps.customers.account(account)
-    assert isinstance(ctx, AccountContext) and ctx.figures is not None and ctx.figures.depth is not None
+    assert isinstance(ctx, AccountFacts) and ctx.figures is not None and ctx.figures.depth is not None
     used = features_used(ws, WINDOW_START, NOW + 1, account=account)
     users = {
         e.visitor_id
@@ -134,7 +134,7 @@ async def test_account_depth_and_how_many_active_visitors_use_features(
 @pytest.mark.parametrize("visitor", [JANE, POWER_USER, MULTI, DORMANT, TONY])
 async def test_a_visitors_latest_answer_within_12_months(make_env: Make, ws: Workspace, visitor: str) -> None:
     ctx = await make_env().deps.customers.lookup(visitor)
-    assert isinstance(ctx, CustomerContext) and ctx.nps is not None
+    assert isinstance(ctx, VisitorFacts) and ctx.nps is not None
     mine = [s for s in said(ws, YEAR_START) if s.visitor == visitor]
     want = max(mine, key=lambda s: s.ts)
     got = ctx.nps
@@ -151,7 +151,7 @@ async def test_the_sample_has_every_kind_of_respondent(make_env: Make, ws: Works
     kinds = {}
     for visitor in (JANE, POWER_USER, MULTI):
         ctx = await env.deps.customers.lookup(visitor)
-        assert isinstance(ctx, CustomerContext) and ctx.nps is not None
+        assert isinstance(ctx, VisitorFacts) and ctx.nps is not None
         kinds[visitor] = ctx.nps.category
     assert kinds == {
         JANE: NpsCategory.DETRACTOR,
@@ -160,14 +160,14 @@ async def test_the_sample_has_every_kind_of_respondent(make_env: Make, ws: Works
     }
     assert [s for s in said(ws, 0) if s.visitor == JANE and s.ts < YEAR_START]  # an answer outside the year
     never = await env.deps.customers.for_visitor_id(SAM_VISITOR_ID)
-    assert isinstance(never, CustomerContext) and never.nps is None and never.gaps == []
+    assert isinstance(never, VisitorFacts) and never.nps is None and never.gaps == []
 
 
 async def test_an_opted_out_visitor_shows_no_nps_and_is_never_asked(make_env: Make, ws: Workspace) -> None:
     env = make_env()
     assert any(s.visitor == PRIVATE for s in said(ws, YEAR_START))  # there is one to hide
     ctx = await env.deps.customers.lookup(PRIVATE)
-    assert isinstance(ctx, CustomerContext) and ctx.nps is None
+    assert isinstance(ctx, VisitorFacts) and ctx.nps is None
     assert not any("pollEvents" in r.body.decode() for r in env.requests if r.path == "/api/v1/aggregation")
 
 
@@ -175,7 +175,7 @@ async def test_jane_is_a_detractor_twelve_days_before_her_ticket(make_env: Make,
     env = make_env(pendo_email_field="agent/email")
     bundle = await env.tickets.ticket(1001)
     tc = await env.tickets.requester_context(bundle)
-    assert isinstance(tc.pendo, CustomerContext) and tc.pendo.nps is not None
+    assert isinstance(tc.pendo, VisitorFacts) and tc.pendo.nps is not None
     latest = max((s for s in said(ws, YEAR_START) if s.visitor == JANE), key=lambda s: s.ts)
     assert tc.pendo.nps.ts_ms == latest.ts and (bundle.ticket.created_ms - latest.ts) // DAY == 12
 
@@ -186,7 +186,7 @@ async def test_account_nps_over_90_days_from_each_visitors_latest_answer(
     make_env: Make, ws: Workspace, account: str
 ) -> None:
     ctx = await make_env().deps.customers.account(account)
-    assert isinstance(ctx, AccountContext) and ctx.gaps == []
+    assert isinstance(ctx, AccountFacts) and ctx.gaps == []
     opted_out = {v for v, record in ws.visitors.items() if record["metadata"]["pendo"]["donotprocess"]}
     latest: dict[str, Said] = {}
     for s in said(ws, QUARTER_START):
@@ -308,7 +308,7 @@ async def test_without_the_responders_records_no_account_nps_is_shown(make_env: 
     env = make_env()
     env.controls.fail(r"/aggregation$", 500, body_regex="pendo-slack-visitors-by-id")
     ctx = await env.deps.customers.account(ACME)
-    assert isinstance(ctx, AccountContext) and ctx.figures is not None and ctx.nps is None
+    assert isinstance(ctx, AccountFacts) and ctx.figures is not None and ctx.nps is None
     assert [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
 
 
@@ -316,10 +316,10 @@ async def test_a_failing_survey_query_is_a_gap_and_nothing_else(make_env: Make) 
     env = make_env()
     env.controls.fail(r"/aggregation$", 500, body_regex="pollEvents")
     ctx = await env.deps.customers.lookup(JANE)
-    assert isinstance(ctx, CustomerContext) and ctx.nps is None and ctx.usage is not None
+    assert isinstance(ctx, VisitorFacts) and ctx.nps is None and ctx.usage is not None
     assert [str(g).split(":")[0] for g in ctx.gaps] == ["Survey answers unavailable"]
     account = await env.deps.customers.account(ACME)
-    assert isinstance(account, AccountContext) and account.figures is not None and account.nps is None
+    assert isinstance(account, AccountFacts) and account.figures is not None and account.nps is None
     assert [str(g).split(":")[0] for g in account.gaps] == ["Survey answers unavailable"]
 
 

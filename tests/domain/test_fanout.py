@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from bot.domain.models import CustomerContext
+from bot.domain.models import VisitorFacts
 from bot.sample import ACME, JANE, Workspace
 from bot.sample.data import RESELLER, RESELLER_ACCOUNTS
 
@@ -36,7 +36,7 @@ async def calls_for(env: Env, ws: Workspace, visitor_id: str, *, warm: bool) -> 
         await pendo.guides([str(g["id"]) for g in ws.guides])
     env.controls.clear()
     result = await env.deps.customers.lookup(visitor_id)
-    assert isinstance(result, CustomerContext) and result.gaps == []
+    assert isinstance(result, VisitorFacts) and result.gaps == []
     return Counter(endpoint(r.method, r.path) for r in env.requests)
 
 
@@ -70,7 +70,7 @@ async def test_guides_are_asked_only_for_those_seen_or_answered(make_env: Make, 
     polls are NPS), by id, never the whole catalog."""
     env = make_env()
     result = await env.deps.customers.lookup(JANE)
-    assert isinstance(result, CustomerContext) and result.timeline is not None
+    assert isinstance(result, VisitorFacts) and result.timeline is not None
     asked = [set(r.params["id"].split(",")) for r in env.requests if r.path == "/api/v1/guide"]
     start, anchor = result.timeline.start_ms, result.timeline.anchor_ms
     seen = {
@@ -92,7 +92,7 @@ async def test_guides_are_asked_only_for_those_seen_or_answered(make_env: Make, 
 async def test_the_reseller_accounts_figures_match_the_raw_events(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
     result = await env.deps.customers.lookup(RESELLER)
-    assert isinstance(result, CustomerContext)
+    assert isinstance(result, VisitorFacts)
     assert [a.id for a in result.accounts] == list(RESELLER_ACCOUNTS[:MAX_ACCOUNTS])
     assert ACME in RESELLER_ACCOUNTS
     busy = 0

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.models import Ambiguous, CustomerContext, InvalidInput, NotFoundInPendo
+from bot.domain.models import Ambiguous, VisitorFacts, InvalidInput, NotFoundInPendo
 from bot.sample import (
     INITECH,
     INITECH_LABS,
@@ -44,7 +44,7 @@ def aggregation_filters(env: Any) -> list[str]:
 async def test_email_as_id_finds_jane_however_it_is_typed(make_env: Make, typed: str) -> None:
     env = make_env()
     result = await env.deps.customers.lookup(typed)
-    assert isinstance(result, CustomerContext), result
+    assert isinstance(result, VisitorFacts), result
     assert result.profile.id == JANE
     assert result.profile.email == JANE
     assert [r.path for r in env.requests].count(f"/api/v1/visitor/{JANE}") == 1
@@ -77,7 +77,7 @@ async def test_an_email_stored_only_in_metadata_is_not_found_by_id(make_env: Mak
 async def test_metadata_mode_ignores_case(make_env: Make, typed: str) -> None:
     env = make_env(**METADATA)
     result = await env.deps.customers.lookup(typed)
-    assert isinstance(result, CustomerContext), result
+    assert isinstance(result, VisitorFacts), result
     assert result.profile.id == SAM_VISITOR_ID
     assert result.profile.email == SAM  # as Pendo stores it
     assert env.requests[0].path == LC_PATH + SAM.lower()
@@ -114,7 +114,7 @@ async def test_empty_lc_index_falls_back_to_the_exact_match_aggregation(make_env
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 200, body="[]")  # the case-insensitive index has nothing
     result = await env.deps.customers.lookup(SAM)  # typed exactly as stored
-    assert isinstance(result, CustomerContext), result
+    assert isinstance(result, VisitorFacts), result
     assert result.profile.id == SAM_VISITOR_ID
     paths = [r.path for r in env.requests]
     assert paths[:2] == [LC_PATH + SAM.lower(), "/api/v1/aggregation"]
@@ -128,7 +128,7 @@ async def test_lc_index_404_also_falls_back(make_env: Make) -> None:
     env = make_env(**METADATA)
     env.controls.fail(r"/_lc_email/", 404)
     result = await env.deps.customers.lookup(SAM)
-    assert isinstance(result, CustomerContext) and result.profile.id == SAM_VISITOR_ID
+    assert isinstance(result, VisitorFacts) and result.profile.id == SAM_VISITOR_ID
     assert [r.path for r in env.requests][:2] == [LC_PATH + SAM.lower(), "/api/v1/aggregation"]
 
 

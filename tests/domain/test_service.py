@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.deadline import answer_deadline
-from bot.domain.models import CustomerContext, NotFoundInPendo, TimelineEntry
+from bot.domain.models import VisitorFacts, NotFoundInPendo, TimelineEntry
 from bot.domain.tickets import MARKER
 from bot.http.errors import AuthError
 from bot.sample import (
@@ -61,9 +61,9 @@ def filters(pipeline: list[dict[str, Any]]) -> list[str]:
     return [stage["filter"] for stage in pipeline if "filter" in stage]
 
 
-async def lookup_context(env: Any, text: str, **kw: Any) -> CustomerContext:
+async def lookup_context(env: Any, text: str, **kw: Any) -> VisitorFacts:
     result = await env.deps.customers.lookup(text, **kw)
-    assert isinstance(result, CustomerContext), result
+    assert isinstance(result, VisitorFacts), result
     return result
 
 
@@ -176,7 +176,7 @@ async def test_opted_out_ticket_requester_fetches_nothing_either(make_env: Make)
     env = make_env()
     bundle = await env.tickets.ticket(TICKET_PRIVATE)
     tc = await env.tickets.requester_context(bundle)
-    assert isinstance(tc.pendo, CustomerContext) and tc.pendo.profile.opted_out
+    assert isinstance(tc.pendo, VisitorFacts) and tc.pendo.profile.opted_out
     assert tc.pendo.timeline is None and tc.pendo.usage is None
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{PRIVATE}"]
 
@@ -205,7 +205,7 @@ async def test_ticket_after_midnight_timeline_spans_both_days(
     bundle = await env.tickets.ticket(TICKET_AFTER_MIDNIGHT)
     tc = await env.tickets.requester_context(bundle)
     ctx = tc.pendo
-    assert isinstance(ctx, CustomerContext), tc
+    assert isinstance(ctx, VisitorFacts), tc
     assert ctx.profile.id == POWER_USER
     t = ctx.timeline
     assert t is not None
@@ -236,7 +236,7 @@ async def test_ticket_timeline_with_the_default_cap(make_env: Make, oracle: Orac
     env = make_env()
     bundle = await env.tickets.ticket(TICKET_AFTER_MIDNIGHT)
     ctx = (await env.tickets.requester_context(bundle)).pendo
-    assert isinstance(ctx, CustomerContext) and ctx.timeline is not None
+    assert isinstance(ctx, VisitorFacts) and ctx.timeline is not None
     created = oracle.ticket_created_ms(TICKET_AFTER_MIDNIGHT)
     expected, _ = oracle.timeline(POWER_USER, created - 24 * HOUR, created)
     t = ctx.timeline
@@ -407,10 +407,10 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
 async def test_a_repeat_a_few_minutes_later_asks_pendo_nothing(make_env: Make) -> None:
     """Within the cache TTL a repeat costs no upstream call, although "now" (the timeline's anchor) moved."""
     env = make_env()
-    assert isinstance(await env.deps.customers.lookup(JANE), CustomerContext)
+    assert isinstance(await env.deps.customers.lookup(JANE), VisitorFacts)
     sent = len(env.requests)
     make_env.now_ms += 4 * 60_000  # type: ignore[attr-defined]  # the factory's clock
-    assert isinstance(await env.deps.customers.lookup(JANE), CustomerContext)
+    assert isinstance(await env.deps.customers.lookup(JANE), VisitorFacts)
     assert len(env.requests) == sent
 
 
@@ -464,7 +464,7 @@ async def test_anchor_in_the_future_is_clamped_to_now(make_env: Make) -> None:
 async def test_for_visitor_id(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
     ctx = await env.deps.customers.for_visitor_id(SAM_VISITOR_ID)
-    assert isinstance(ctx, CustomerContext) and ctx.profile.id == SAM_VISITOR_ID
+    assert isinstance(ctx, VisitorFacts) and ctx.profile.id == SAM_VISITOR_ID
     assert ctx.profile.email is None  # ID mode, and the ID is not an email: nothing typed to show
     assert ctx.usage is not None and ctx.usage.events == oracle.figures(SAM_VISITOR_ID, WINDOW_START).events
     missing = await env.deps.customers.for_visitor_id("u-does-not-exist")
@@ -494,7 +494,7 @@ async def test_metadata_mode_ticket_requester_is_found_despite_case(make_env: Ma
     bundle = await env.tickets.ticket(TICKET_SAM)
     assert bundle.requester_email == SAM.lower()
     tc = await env.tickets.requester_context(bundle)
-    assert isinstance(tc.pendo, CustomerContext) and tc.pendo.profile.id == SAM_VISITOR_ID
+    assert isinstance(tc.pendo, VisitorFacts) and tc.pendo.profile.id == SAM_VISITOR_ID
     assert tc.pendo.timeline is not None and tc.pendo.timeline.marker == MARKER
 
 
@@ -578,7 +578,7 @@ async def test_a_refused_lc_lookup_falls_back_to_the_exact_match_search(make_env
 async def test_a_visitor_id_with_a_slash_is_found_by_aggregation(make_env: Make, oracle: Oracle) -> None:
     env = make_env()
     ctx = await env.deps.customers.for_visitor_id(SLASH_VISITOR_ID)
-    assert isinstance(ctx, CustomerContext) and ctx.profile.id == SLASH_VISITOR_ID
+    assert isinstance(ctx, VisitorFacts) and ctx.profile.id == SLASH_VISITOR_ID
     assert ctx.profile.name == "Kim Park" and ctx.profile.account_ids == [ACME]
     assert ctx.usage is not None and ctx.usage.events == oracle.figures(SLASH_VISITOR_ID, WINDOW_START).events
     assert ctx.gaps == []

@@ -177,7 +177,7 @@ async def test_opted_out_candidates_are_only_counted_in_the_note(new_desk: NewDe
     from zoneinfo import ZoneInfo
 
     from bot.domain.models import Ambiguous, Candidate
-    from bot.domain.tickets import TicketContext
+    from bot.domain.tickets import TicketFacts
     from bot.render.note import note_for
 
     desk = await new_desk()
@@ -188,7 +188,7 @@ async def test_opted_out_candidates_are_only_counted_in_the_note(new_desk: NewDe
         Candidate("u-secret-1", None, None, [], None, opted_out=True),
         Candidate("u-secret-2", None, None, [], None, opted_out=True),
     ]
-    tc = TicketContext(bundle, pendo=Ambiguous("ops@acme.example", candidates, "visitor ID"))
+    tc = TicketFacts(bundle, pendo=Ambiguous("ops@acme.example", candidates, "visitor ID"))
     note = note_for(tc, ZoneInfo("UTC"), visitor_url=lambda v: f"https://app.pendo.io/visitor/{v}")
     assert note is not None
     assert "u-visible" in note.html_body and "Visible Person" in note.html_body

@@ -14,7 +14,7 @@ import pytest
 
 from bot import answers
 from bot.__main__ import _check, build_parser
-from bot.domain.models import CustomerContext
+from bot.domain.models import VisitorFacts
 from bot.pendo.client import DAY_OFFSET_KEY
 from bot.sample import JANE, POWER_USER, SOLO
 from bot.settings import load_settings
@@ -84,7 +84,7 @@ async def test_a_429_without_retry_after_waits_at_least_a_second_then_answers(
     made = sample_deps(sleep=sleeps)
     made.controls.fail(r"^/api/v1/visitor/[^/]+$", 429, times=1)  # no Retry-After, as Pendo sends none
     result = await made.deps.customers.lookup(JANE)
-    assert isinstance(result, CustomerContext) and result.profile.id == JANE
+    assert isinstance(result, VisitorFacts) and result.profile.id == JANE
     assert len(sleeps.delays) == 1 and sleeps.delays[0] >= 1.0
     assert visitor_calls(made.requests) == 2
 
@@ -170,21 +170,21 @@ async def test_a_time_zone_change_is_learned_from_the_next_fresh_answer_and_neve
     assert made.pendo_app is not None
     pendo = made.deps.pendo
     before = await made.deps.customers.lookup(JANE)
-    assert isinstance(before, CustomerContext) and before.usage is not None
+    assert isinstance(before, VisitorFacts) and before.usage is not None
     assert pendo.day_offset() == offset_ms("America/Chicago", SAMPLE_NOW)
     assert before.usage.daily_events == daily_events(JANE, "America/Chicago")
 
     made.pendo_app.state.set_timezone("Asia/Tokyo")  # an admin changes the subscription's zone
     after = await made.deps.customers.lookup(POWER_USER)  # a cold lookup: Pendo answers in Tokyo's days
-    assert isinstance(after, CustomerContext) and after.usage is not None
+    assert isinstance(after, VisitorFacts) and after.usage is not None
     assert pendo.day_offset() == offset_ms("Asia/Tokyo", SAMPLE_NOW)
     assert after.usage.daily_events == daily_events(POWER_USER, "Asia/Tokyo")
 
     again = await made.deps.customers.lookup(JANE)  # Jane's answers still come from the cache (Chicago)
-    assert isinstance(again, CustomerContext) and again.usage == before.usage
+    assert isinstance(again, VisitorFacts) and again.usage == before.usage
     assert pendo.day_offset() == offset_ms("Asia/Tokyo", SAMPLE_NOW)  # not put back by the cached rows
 
     solo = await made.deps.customers.lookup(SOLO)
-    assert isinstance(solo, CustomerContext) and solo.usage is not None
+    assert isinstance(solo, VisitorFacts) and solo.usage is not None
     assert solo.usage.daily_events == daily_events(SOLO, "Asia/Tokyo")
     assert made.deps.cache.get(DAY_OFFSET_KEY) == offset_ms("Asia/Tokyo", SAMPLE_NOW)

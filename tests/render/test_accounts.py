@@ -7,7 +7,7 @@ import json
 
 from bot.domain.models import (
     AccountChoice,
-    AccountContext,
+    AccountFacts,
     AccountFigures,
     AccountNotFound,
     AccountSummary,
@@ -27,7 +27,7 @@ NOW = 1_795_000_000_000
 LONG = "<!channel> *Acme* & " + "Very Long Name " * 40
 
 
-def extreme(n_visitors: int = 5) -> AccountContext:
+def extreme(n_visitors: int = 5) -> AccountFacts:
     visitors = [
         AccountVisitor(
             id=f"visitor-{i}-" + "x" * 200,
@@ -55,7 +55,7 @@ def extreme(n_visitors: int = 5) -> AccountContext:
         top_features=items,
         top_pages=items,
     )
-    return AccountContext(
+    return AccountFacts(
         id="acme/" + "y" * 300,
         name=LONG,
         url="https://app.pendo.io/account/acme",
@@ -110,7 +110,7 @@ def test_the_buttons_carry_the_account_and_the_view() -> None:
 
 def test_opted_out_choice_and_not_found() -> None:
     opted = ac.account_message(
-        AccountContext(
+        AccountFacts(
             id="stark",
             name="Stark",
             url="https://app.pendo.io/account/stark",

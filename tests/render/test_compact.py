@@ -16,13 +16,13 @@ from bot import answers
 from bot.domain.models import (
     Ambiguous,
     Candidate,
-    CustomerContext,
+    VisitorFacts,
     Gap,
     MetadataField,
     Timeline,
     TimelineEntry,
 )
-from bot.domain.tickets import NoPendo, TicketContext
+from bot.domain.tickets import NoPendo, TicketFacts
 from bot.http.errors import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
 from bot.pendo.client import PendoKeyOrRegionRejected
 from bot.render import activity as activity_blocks
@@ -72,7 +72,7 @@ def compact_size(blocks: list[dict[str, Any]]) -> tuple[int, int]:
 async def test_first_screen_is_compact_for_every_named_visitor(make_deps: Any, visitor: str) -> None:
     deps, _ = make_deps()
     result = await deps.customers.lookup(visitor)
-    assert isinstance(result, CustomerContext)
+    assert isinstance(result, VisitorFacts)
     message = answers.render_result(result, NOW).message
     check_message(message)
     blocks, chars = compact_size(message["blocks"])
@@ -114,7 +114,7 @@ def test_first_screen_stays_within_8_blocks_with_extreme_data(accounts: int) -> 
         # twelve 400-character gaps become two short sentences on the first screen
         # every name at its cap and twelve 400-character gaps: still one screen, gaps as two sentences
         assert len(visible_text(message["blocks"])) <= 2000
-    unfurl = ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), pendo=ctx))
+    unfurl = ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketFacts(extreme_bundle(), pendo=ctx))
     check_unfurl(unfurl)
     assert len(unfurl["blocks"]) <= MAX_COMPACT_BLOCKS
 
@@ -129,7 +129,7 @@ async def test_first_screen_numbers_are_the_raw_figures(make_deps: Any, ws: Work
     days = len({e.ts - e.ts % DAY for e in jane})
     deps, _ = make_deps()
     result = await deps.customers.lookup(JANE)
-    assert isinstance(result, CustomerContext)
+    assert isinstance(result, VisitorFacts)
     text = all_text(answers.render_result(result, NOW).message)
     frequency = "Daily" if days >= 13 else "Weekly" if days >= 5 else "Monthly"
     assert f"*{frequency} · {days} of 30 days* · {len(jane):,} events (" in text
@@ -349,7 +349,7 @@ def test_the_channel_copy_names_the_ticket_the_sharer_and_the_note() -> None:
 def test_candidates_in_a_ticket_unfurl_are_picked_at_the_ticket_time() -> None:
     bundle = extreme_bundle()
     candidates = [Candidate(f"u-{i}", f"Ops {i}", OPS, ["initech"], NOW - i * HOUR) for i in range(6)]
-    tc = TicketContext(bundle, pendo=Ambiguous(OPS, candidates, "metadata field agent/email"))
+    tc = TicketFacts(bundle, pendo=Ambiguous(OPS, candidates, "metadata field agent/email"))
     unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
     check_unfurl(unfurl)
     picks = [
@@ -525,7 +525,7 @@ async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id:
     text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, tc))
     assert not STALE.search(text)
     result = await deps.customers.lookup(MULTI)
-    assert isinstance(result, CustomerContext)
+    assert isinstance(result, VisitorFacts)
     assert not STALE.search(
         all_text(summary_blocks.context_message(result, sharing=summary_blocks.Sharing(shared_by="U1")))
     )
@@ -534,7 +534,7 @@ async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id:
 def test_a_missing_pendo_part_is_said_in_agent_words() -> None:
     reason = Gap.of("Pendo data", AuthError("Pendo", "x", status=401, setting="PENDO_INTEGRATION_KEY"))
     text = all_text(
-        ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketContext(extreme_bundle(), reason=reason))
+        ticket_blocks.ticket_unfurl(extreme_bundle(), NOW, TicketFacts(extreme_bundle(), reason=reason))
     )
     assert "Pendo rejected the bot's credentials. Tell whoever runs the bot." in text
     assert "PENDO_" not in text and "401" not in text
@@ -544,5 +544,5 @@ def test_a_reason_names_the_channel_in_words() -> None:
     bundle = extreme_bundle(email=None)
     bundle = replace(bundle, ticket=bundle.ticket.model_copy(update={"via": Via(channel="native_messaging")}))
     reason = NoPendo.NO_EMAIL
-    text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, TicketContext(bundle, reason=reason)))
+    text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, TicketFacts(bundle, reason=reason)))
     assert "(a Messaging ticket)" in text and "native_messaging" not in text

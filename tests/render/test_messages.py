@@ -27,7 +27,7 @@ from bot.domain.models import (
     AccountUsage,
     Ambiguous,
     Candidate,
-    CustomerContext,
+    VisitorFacts,
     Depth,
     Gap,
     MetadataField,
@@ -40,7 +40,7 @@ from bot.domain.models import (
     VisitorProfile,
     VisitorUsage,
 )
-from bot.domain.tickets import TicketContext, TicketLookup
+from bot.domain.tickets import TicketFacts, TicketLookup
 from bot.http.errors import AuthError, Unavailable, UpstreamError
 from bot.listeners.message_actions import draw
 from bot.render import activity as activity_blocks
@@ -134,7 +134,7 @@ NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str, ws: Workspace) -> None:
     deps, _ = make_deps()
     result = await deps.customers.lookup(visitor)
-    assert isinstance(result, CustomerContext)
+    assert isinstance(result, VisitorFacts)
     answer = answers.render_result(result, NOW)
     check_message(answer.message)
     full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
@@ -170,7 +170,7 @@ async def test_context_message_with_gaps(make_deps: Any) -> None:
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
     result = await deps.customers.lookup(MULTI)
-    assert isinstance(result, CustomerContext) and len(result.gaps) == 3 + 3
+    assert isinstance(result, VisitorFacts) and len(result.gaps) == 3 + 3
     answer = answers.render_result(result, NOW)
     assert answer.outcome == "partial"
     check_message(answer.message)
@@ -259,7 +259,7 @@ async def test_every_sandbox_ticket_unfurls_and_answers(
         check_unfurl(unfurl)
         check_unfurl(ticket_blocks.with_note(unfurl, "2 more ticket links in this message are not shown."))
         seen_kinds.add(type(tc.pendo).__name__ if tc.pendo is not None else "reason")
-    assert {"error", "reason", "CustomerContext", "NotFoundInPendo"} <= seen_kinds
+    assert {"error", "reason", "VisitorFacts", "NotFoundInPendo"} <= seen_kinds
     if email_field:
         assert "Ambiguous" in seen_kinds
     check_unfurl(ticket_blocks.ticket_error_unfurl(424242, TicketNotFound(424242, "HTTP 404").user_message))
@@ -276,7 +276,7 @@ async def test_days_and_events_shown_are_the_raw_figures(make_deps: Any, ws: Wor
     assert len(days) >= 13 and events > 100
     deps, _ = make_deps()
     result = await deps.customers.lookup(JANE)
-    assert isinstance(result, CustomerContext)
+    assert isinstance(result, VisitorFacts)
     message = answers.render_result(result, NOW).message
     full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     text = all_text(full)
@@ -311,7 +311,7 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
 
     deps, _ = make_deps()
     result = await deps.customers.lookup(JANE)
-    assert isinstance(result, CustomerContext)
+    assert isinstance(result, VisitorFacts)
     text = all_text(
         summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     )
@@ -331,7 +331,7 @@ def long(text: str, n: int) -> str:
 
 def extreme_context(
     *, accounts: int = 40, entries: int = 50, opted_out: bool = False, top_name: int = 40
-) -> CustomerContext:
+) -> VisitorFacts:
     base = "https://app.pendo.io"
     name = long(EVIL + " ", 500)
     profile = VisitorProfile(
@@ -397,7 +397,7 @@ def extreme_context(
                 gap=Gap(None, long(f"Account usage unavailable: {EVIL} ", 300)) if i % 5 == 4 else None,
             )
         )
-    return CustomerContext(
+    return VisitorFacts(
         profile=profile,
         generated_at_ms=NOW,
         usage=usage,
@@ -526,12 +526,12 @@ def test_extreme_not_found_message() -> None:
 def test_extreme_ticket_unfurls() -> None:
     bundle = extreme_bundle()
     ctx = extreme_context(accounts=40)
-    variants: list[TicketContext] = [
-        TicketContext(bundle, pendo=ctx),
-        TicketContext(bundle, pendo=extreme_context(accounts=0, opted_out=True)),
-        TicketContext(bundle, pendo=NotFoundInPendo("someone@example.com", "visitor ID")),
-        TicketContext(bundle, pendo=Ambiguous("someone@example.com", [], "metadata field agent/email")),
-        TicketContext(bundle, reason=Gap("Pendo data", long(EVIL, 3000))),
+    variants: list[TicketFacts] = [
+        TicketFacts(bundle, pendo=ctx),
+        TicketFacts(bundle, pendo=extreme_context(accounts=0, opted_out=True)),
+        TicketFacts(bundle, pendo=NotFoundInPendo("someone@example.com", "visitor ID")),
+        TicketFacts(bundle, pendo=Ambiguous("someone@example.com", [], "metadata field agent/email")),
+        TicketFacts(bundle, reason=Gap("Pendo data", long(EVIL, 3000))),
     ]
     for tc in variants:
         unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot import answers
-from bot.domain.models import AccountContext, CustomerContext
+from bot.domain.models import AccountFacts, VisitorFacts
 from bot.render import accounts as account_blocks
 from bot.render import buttons as button_kit
 from bot.render import nps as nps_words
@@ -61,7 +61,7 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
         assert "&amp; the &lt;invoice&gt;" in text and "<invoice>" not in text  # escaped
         assert first_line not in text and "…”" in text  # cut to a line on the first screen
         assert JANE_COMMENT.splitlines()[1] not in text  # the rest is behind Show more
-    assert isinstance(tc.pendo, CustomerContext)
+    assert isinstance(tc.pendo, VisitorFacts)
     view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id).but(full=True)
     full = summary_blocks.context_message(tc.pendo, view=view)
     check_message(full)
@@ -73,7 +73,7 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
 async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
     deps, _ = make_deps()
     ctx = await deps.customers.lookup(POWER_USER)
-    assert isinstance(ctx, CustomerContext) and ctx.nps is not None and ctx.nps.score >= 9
+    assert isinstance(ctx, VisitorFacts) and ctx.nps is not None and ctx.nps.score >= 9
     compact = summary_blocks.context_message(ctx)
     full = summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
     assert "NPS" not in all_text(compact)
@@ -85,7 +85,7 @@ async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
 async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
     ctx = await deps.customers.lookup(JANE)
-    assert isinstance(ctx, CustomerContext)
+    assert isinstance(ctx, VisitorFacts)
     day = NOW - NOW % DAY  # the render tests' workspace is on UTC days
     now = {
         str(e.object_id)
@@ -114,7 +114,7 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
 ) -> None:
     deps, _ = make_deps()
     ctx = await deps.customers.lookup(RESELLER)
-    assert isinstance(ctx, CustomerContext)
+    assert isinstance(ctx, VisitorFacts)
     message = summary_blocks.context_message(ctx)
     check_message(message)
     line = next(t for t in all_text(message).splitlines() if "🏢" in t)
@@ -139,7 +139,7 @@ async def test_the_worst_first_screen_stays_within_budget(make_deps: Any) -> Non
     deps, _ = make_deps(pendo_email_field="agent/email")
     bundle = await deps.tickets.ticket(TICKET_JANE)
     tc = await deps.tickets.requester_context(bundle)
-    assert isinstance(tc.pendo, CustomerContext) and nps_words.is_detractor(tc.pendo.nps)
+    assert isinstance(tc.pendo, VisitorFacts) and nps_words.is_detractor(tc.pendo.nps)
     base = tc.pendo.accounts[0]
     names = [f"Northwind Traders Worldwide {i:04d}" for i in range(7)]
     assert all(len(n) == 32 for n in names)
@@ -165,7 +165,7 @@ async def test_the_worst_first_screen_stays_within_budget(make_deps: Any) -> Non
 async def test_the_account_summary_shows_depth_nps_and_who_answered(make_deps: Any, ws: Workspace) -> None:
     deps, _ = make_deps()
     ctx = await deps.customers.account(ACME)
-    assert isinstance(ctx, AccountContext) and ctx.nps is not None and ctx.figures is not None
+    assert isinstance(ctx, AccountFacts) and ctx.nps is not None and ctx.figures is not None
     compact, full = account_message(ctx), account_message(ctx, full=True)
     for message in (compact, full):
         check_message(message)
