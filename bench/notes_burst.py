@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bench.bench import free_port
 from bot.deps import build_deps
-from bot.endpoints.zendesk_webhook import webhook_server
+from bot.notes.endpoint import webhook_server
 from bot.sample import (
     NOBODY,
     PRIVATE,

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from bot.answers import render_account, render_result
 from bot.deps import Deps, build_deps
 from bot.domain.customers import LookupResult
-from bot.domain.models import AccountNotFound, Ambiguous, VisitorFacts, InvalidInput, NotFoundInPendo
+from bot.domain.models import AccountNotFound, Ambiguous, InvalidInput, NotFoundInPendo, VisitorFacts
 from bot.http.errors import NotFound, UpstreamError
 from bot.logs import setup_logging
 from bot.render import accounts as ac
 from bot.render import text as terminal_text
+from bot.render import words
 from bot.settings import Settings, SettingsError, load_settings
 from bot.zendesk.links import parse_ticket_query
 
@@ -55,7 +56,7 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
         print(str(exc).replace("`/pendo ", "`pendo-bot lookup "), file=sys.stderr)
         return EXIT_BAD_INPUT
     except UpstreamError as exc:
-        print(exc.user_message, file=sys.stderr)
+        print(words.admin_sentence(exc), file=sys.stderr)
         return EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_UPSTREAM
     finally:
         await deps.aclose()
@@ -64,7 +65,7 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(message, indent=2, ensure_ascii=False))
         return 0
     if isinstance(result, VisitorFacts):
-        print(terminal_text.render_context(result, tz))
+        print(terminal_text.render_visitor(result, tz))
     elif isinstance(result, Ambiguous):
         print(terminal_text.render_ambiguous(result, tz))
     elif isinstance(result, NotFoundInPendo):
@@ -95,7 +96,7 @@ async def _account(settings: Settings, args: argparse.Namespace) -> int:
         print(str(exc).replace("`/pendo ", "`pendo-bot "), file=sys.stderr)
         return EXIT_BAD_INPUT
     except UpstreamError as exc:
-        print(exc.user_message, file=sys.stderr)
+        print(words.admin_sentence(exc), file=sys.stderr)
         return EXIT_UPSTREAM
     finally:
         await deps.aclose()
@@ -122,7 +123,7 @@ async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
     try:
         tc = await deps.tickets.requester_context(await deps.tickets.ticket(ticket_id))
     except UpstreamError as exc:
-        print(exc.user_message, file=sys.stderr)
+        print(words.admin_sentence(exc), file=sys.stderr)
         return EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_UPSTREAM
     finally:
         await deps.aclose()
@@ -143,7 +144,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         await deps.pendo.verify()
         schema = await deps.pendo.schema("visitor")
     except UpstreamError as exc:
-        print(f"FAIL Pendo: {exc.user_message}")
+        print(f"FAIL Pendo: {words.admin_sentence(exc)}")
         if exc.hint:
             print(f"     {exc.hint}")
         return 1
@@ -160,7 +161,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         deps = open_deps(settings, sample=args.sample)  # the first is closed: its clients are gone
         try:
             assert deps.tickets is not None
-            for line in await status(deps.tickets.zendesk):
+            for line in await status(deps.tickets.zendesk, explain=words.admin_sentence):
                 print(line)
         finally:
             await deps.aclose()
@@ -180,7 +181,9 @@ async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:
         if deps.tickets is None:
             print("Zendesk is not connected: set ZENDESK_SUBDOMAIN and its credentials.", file=sys.stderr)
             return EXIT_BAD_INPUT
-        return await setup(deps.tickets.zendesk, args.url, dry_run=args.dry_run, say=print)
+        return await setup(
+            deps.tickets.zendesk, args.url, dry_run=args.dry_run, say=print, explain=words.admin_sentence
+        )
     finally:
         await deps.aclose()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.audit import Outcome
 from bot.domain.customers import AccountResult, CustomerLookup, LookupResult
-from bot.domain.models import AccountChoice, AccountFacts, Ambiguous, VisitorFacts, Target
+from bot.domain.models import AccountChoice, AccountFacts, Ambiguous, Email, Target, VisitorFacts
 from bot.domain.tickets import TicketLookup
 from bot.http.cache import StaleUse, track_stale
 from bot.http.errors import UpstreamError
@@ -25,7 +25,7 @@ from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
-from bot.render.words import upstream_sentence
+from bot.render.words import failure_sentence
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def render_result(
         if full_first:
             view = view.but(full=True)
         sharing = summary_blocks.Sharing(allowed=shareable, ticket_note="offer" if ticket_note else None)
-        message = summary_blocks.context_message(
+        message = summary_blocks.visitor_message(
             result, view=view, sharing=sharing, header_blocks=header_blocks
         )
         return Answer(message, found_outcome(result), detail)
@@ -102,7 +102,7 @@ def render_result(
 def error_answer(exc: UpstreamError, request_id: str) -> Answer:
     log.warning("upstream failure", extra={"request_id": request_id, "error": str(exc)})
     return Answer(
-        message_blocks.notice_message(f"{upstream_sentence(exc)} (ref `{request_id}`)"),
+        message_blocks.notice_message(f"{failure_sentence(exc)} (ref `{request_id}`)"),
         Outcome.ERROR,
         type(exc).__name__,
     )
@@ -115,18 +115,18 @@ def stale_of(use: StaleUse, who: str) -> message_blocks.Stale | None:
 
 async def email_answer(
     service: CustomerLookup,
-    email: str,
+    email: Email,
     request_id: str,
     *,
     shareable: bool = True,
     choices: Choices | None = None,
 ) -> Answer:
-    """`/pendo jane@acme.com`: the email is already validated by the listener. `choices`: the asking
+    """`/pendo jane@acme.com`: the email as its parse left it (not parsed again). `choices`: the asking
     agent's (None: the workspace's)."""
     choices = choices or Choices.workspace(service.settings)
     with track_stale() as use:
         try:
-            result = await service.lookup(email, choices=choices)
+            result = await service.lookup_email(email, choices=choices)
         except UpstreamError as exc:
             return error_answer(exc, request_id)
     stale = stale_of(use, "Pendo")
@@ -233,7 +233,7 @@ async def target_answer(
         return await ticket_answer(tickets, int(target.value), request_id, shareable=False, choices=choices)
     if target.kind == "account":
         return await account_answer(customers, target.value, request_id, choices)
-    return await email_answer(customers, target.value, request_id, shareable=False, choices=choices)
+    return await email_answer(customers, target.email, request_id, shareable=False, choices=choices)
 
 
 async def safely(work: Awaitable[Answer]) -> Answer:

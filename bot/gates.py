@@ -1,6 +1,6 @@
 """Where customer data may go: pure decisions from facts, no I/O (an unfurl, a mention's answer, a click,
 a lookup, a share, a Work Object panel, a response_url). Listeners gather the facts
-(`bot.listeners.gates` for clicks and lookups) and act on the answer.
+(`bot.listeners.access_facts` for clicks and lookups) and act on the answer.
 
 The `link_shared` listener gathers the facts (where the link was posted, whether the channel is shared
 with another organisation, whether the poster passes the access lists) and posts what this decides.

@@ -6,17 +6,11 @@ part runs under `InFlight.run`, which gives it one deadline for all its upstream
 (`drain`), new work is refused, running work gets a grace period to finish, and whatever is still
 running is cancelled and its `cut_short` message sent: an agent sees "cut short by a restart, try
 again", and an unfurl never stays on "Looking up…".
-
-`PendingAcks` puts acknowledgements first: the HTTP gate counts the Slack requests it let in and has
-not answered yet, and work after an ack waits (at most `ACK_PATIENCE` seconds) until none is left.
-Without it, in a burst (100 requests at once) the first requests' lookups took the CPU between the
-later requests' arrival and their acks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -34,51 +28,6 @@ CutShort = Callable[[], Awaitable[None]]
 Listener = Callable[..., Coroutine[Any, Any, None]]
 T = TypeVar("T")
 NOTICE_TIMEOUT = 5.0  # seconds to send the cut-short notices once the grace period is over
-ACK_PATIENCE = 0.1  # seconds work after an ack waits for the other pending acks, at most
-
-
-class PendingAcks:
-    """Slack requests let in and not yet answered (counted by the HTTP gate; Socket Mode counts none)."""
-
-    def __init__(self, patience: float = ACK_PATIENCE) -> None:
-        self.patience = patience
-        self.count = 0
-        self.arrivals = 0  # ever: tells a loop turn that let a request in from one that did not
-        self._none = asyncio.Event()
-        self._none.set()
-
-    def arrived(self) -> None:
-        self.count += 1
-        self.arrivals += 1
-        self._none.clear()
-
-    def answered(self) -> None:
-        self.count = max(0, self.count - 1)
-        if self.count == 0:
-            self._none.set()
-
-    async def wait(self) -> None:
-        """Until no request is waiting for its ack and a turn of the loop let no new one in, or
-        `patience` seconds (a steady stream of requests never holds work back longer).
-
-        The count only knows the requests the gate has reached. In a burst over new connections the
-        rest are still being accepted and read: two turns of the loop (accept and read, then the
-        request's own task) let them in, and while they keep coming the work waits for them too.
-        """
-        loop = asyncio.get_running_loop()
-        until = loop.time() + self.patience
-        while True:
-            seen = self.arrivals
-            await asyncio.sleep(0)
-            await asyncio.sleep(0)
-            if self.count == 0 and self.arrivals == seen:
-                return
-            left = until - loop.time()
-            if left <= 0:
-                return
-            if self.count:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._none.wait(), left)
 
 
 class InFlight:
@@ -88,7 +37,6 @@ class InFlight:
         self.grace = grace
         self.accepting = True
         self._work: dict[asyncio.Task[Any], CutShort] = {}
-        self.acks = PendingAcks()
 
     async def run(self, work: Coroutine[Any, Any, T], *, cut_short: CutShort) -> T | None:
         """Run `work` to its end, tracked until then; its result, or None if it was cut short.

@@ -94,3 +94,43 @@ def test_the_checker_finds_a_missing_file_a_missing_anchor_and_ignores_code(tmp_
         "#nowhere (no heading with that anchor)",
         "../../outside.md (no such file in the repository)",
     ]
+
+
+# --- docs/development.md's layout is the tree ---------------------------------------------------------------
+BOT = ROOT / "bot"
+
+
+def layout_block() -> str:
+    text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    section = text.split("## Layout", 1)[1]
+    match = re.search(r"```\n(bot/\n.*?)```", section, re.DOTALL)
+    assert match, "docs/development.md's Layout section has no tree"
+    return match.group(1)
+
+
+def product_files() -> list[Path]:
+    return sorted(
+        p for p in BOT.rglob("*.py") if "sample" not in p.relative_to(BOT).parts and p.name != "__init__.py"
+    )
+
+
+def test_the_layout_names_every_package_and_module_of_the_bot() -> None:
+    block = layout_block()
+    named = set(re.findall(r"[\w/]+\.py|\b\w+/", block))
+    missing = []
+    for path in product_files():
+        rel = path.relative_to(BOT)
+        if f"{rel.parent}/" not in named and rel.parent != Path("."):
+            missing.append(f"{rel.parent}/")
+        if path.name not in {n.rsplit("/", 1)[-1] for n in named}:
+            missing.append(str(rel))
+    assert not missing, f"docs/development.md's layout does not name {sorted(set(missing))}"
+
+
+def test_the_layout_names_nothing_that_is_gone() -> None:
+    existing = {p.name for p in product_files()} | {"__main__.py"}
+    packages = {p.name for p in BOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    block = layout_block()
+    gone = [n for n in re.findall(r"\b(\w+\.py)\b", block) if n not in existing]
+    gone += [n for n in re.findall(r"^  (\w+)/", block, re.MULTILINE) if n not in packages]
+    assert not gone, f"docs/development.md's layout names what is not in bot/: {gone}"

@@ -9,6 +9,7 @@ import pytest
 
 from bot.http.errors import RateLimited
 from bot.http.ratelimit import Budget, BudgetExhausted, LimitedTransport
+from bot.render import words
 
 
 class FakeClock:
@@ -51,7 +52,7 @@ async def test_a_request_waits_for_its_slot_when_it_may() -> None:
 def test_the_refusal_is_a_rate_limit_with_a_plain_sentence() -> None:
     exc = BudgetExhausted("Pendo", "the bot's own request-rate budget is spent", retry_after=2.2)
     assert isinstance(exc, RateLimited)
-    assert exc.user_message == (
+    assert words.admin_sentence(exc) == (
         "The bot is pacing its requests to Pendo so as not to overload it, and this one would have "
         "waited too long. Try again in 3 s."
     )

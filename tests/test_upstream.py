@@ -10,6 +10,7 @@ import pytest
 
 from bot.http.errors import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
 from bot.http.upstream import RetryPolicy, json_body, parse_retry_after, send_with_retry
+from bot.render import words
 
 URL = "https://pendo.test/api/v1/visitor/jane@acme.example"
 ROUTE = "GET /api/v1/visitor/{id}"
@@ -121,7 +122,7 @@ async def test_429_retry_after_above_cap_raises_at_once_without_sleeping(fake: F
     assert fake.sleeps == []
     assert info.value.retry_after == 30.0
     assert info.value.status == 429
-    assert "Try again in 30 s" in info.value.user_message
+    assert "Try again in 30 s" in words.admin_sentence(info.value)
 
 
 async def test_429_retry_after_above_cap_but_within_deadline_is_not_waited(fake: FakeTime) -> None:
@@ -153,7 +154,9 @@ async def test_429_without_retry_after_gives_up_when_the_wait_outlives_the_deadl
     with pytest.raises(RateLimited) as info:
         await send(handler, fake, policy=MaxJitterPolicy(deadline=0.9))
     assert handler.calls == 1 and fake.sleeps == []  # no retry that would come too soon or too late
-    assert info.value.retry_after is None and info.value.user_message.endswith("Try again in a minute.")
+    assert info.value.retry_after is None and words.admin_sentence(info.value).endswith(
+        "Try again in a minute."
+    )
 
 
 async def test_429_with_http_date_retry_after_falls_back_to_the_rate_limited_wait(fake: FakeTime) -> None:
@@ -179,7 +182,7 @@ async def test_5xx_retried_up_to_max_attempts_then_unavailable(fake: FakeTime, s
     assert handler.calls == 3
     assert len(fake.sleeps) == 2  # no pointless sleep after the last attempt
     assert info.value.status == status
-    assert f"HTTP {status}" in info.value.user_message
+    assert f"HTTP {status}" in words.admin_sentence(info.value)
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -204,7 +207,7 @@ async def test_connect_error_retried_then_unavailable(fake: FakeTime) -> None:
         await send(handler, fake, policy=MaxJitterPolicy(max_attempts=3))
     assert handler.calls == 3
     assert "ConnectError" in info.value.detail
-    assert info.value.user_message.endswith("Try again in a minute.")
+    assert words.admin_sentence(info.value).endswith("Try again in a minute.")
 
 
 async def test_connect_error_then_success(fake: FakeTime) -> None:
@@ -219,7 +222,7 @@ async def test_read_timeout_retried_then_unavailable_naming_the_deadline(fake: F
     with pytest.raises(Unavailable) as info:
         await send(handler, fake, policy=MaxJitterPolicy(max_attempts=3, deadline=8.0))
     assert handler.calls == 3
-    assert info.value.user_message == "Pendo did not answer in 8 s. Try again in a minute."
+    assert words.admin_sentence(info.value) == "Pendo did not answer in 8 s. Try again in a minute."
     assert "ReadTimeout" in info.value.detail
 
 
@@ -229,7 +232,7 @@ async def test_connect_timeout_is_a_timeout_too(fake: FakeTime) -> None:
         await send(handler, fake, policy=MaxJitterPolicy(max_attempts=2, deadline=6.5))
     assert handler.calls == 2
     assert info.value.timeout == 6.5
-    assert "did not answer in 6.5 s" in info.value.user_message
+    assert "did not answer in 6.5 s" in words.admin_sentence(info.value)
 
 
 # --- never retried -------------------------------------------------------------------------------
@@ -414,15 +417,18 @@ async def test_generic_errors_name_status_and_route_never_path_or_body(fake: Fak
         await send(handler, fake, policy=MaxJitterPolicy(max_attempts=1))
     err = info.value
     assert err.detail == f"HTTP {status} from {ROUTE}"
-    for text in (str(err), err.detail, err.user_message, repr(err)):
+    for text in (str(err), err.detail, words.admin_sentence(err), repr(err)):
         assert EMAIL not in text
         assert "no visitor" not in text
 
 
-async def test_unavailable_user_message_names_the_status_not_the_route(fake: FakeTime) -> None:
+async def test_unavailable_admin_sentence_names_the_status_not_the_route(fake: FakeTime) -> None:
     with pytest.raises(Unavailable) as info:
         await send(Recorder(503), fake, policy=MaxJitterPolicy(max_attempts=1))
-    assert info.value.user_message == "Pendo is unavailable right now (HTTP 503). Try again in a minute."
+    assert (
+        words.admin_sentence(info.value)
+        == "Pendo is unavailable right now (HTTP 503). Try again in a minute."
+    )
 
 
 def test_error_messages_never_echo_request_headers() -> None:
@@ -437,10 +443,16 @@ def test_error_messages_never_echo_request_headers() -> None:
         BadResponse("Pendo", "non-JSON"),
     ]
     for err in errors:
-        assert secret not in err.user_message
-        assert err.user_message.startswith("Pendo")
-    assert errors[2].user_message == "Pendo is rate-limiting the bot right now. Try again in 2 s."
-    assert errors[3].user_message == "Pendo is rate-limiting the bot right now. Try again in a minute."
+        assert secret not in words.admin_sentence(err)
+        assert words.admin_sentence(err).startswith("Pendo")
+    assert (
+        words.failure_sentence(errors[2])
+        == "Pendo is busy with too many requests from the bot. Try again in 2 s."
+    )
+    assert (
+        words.failure_sentence(errors[3])
+        == "Pendo is busy with too many requests from the bot. Try again in a minute."
+    )
 
 
 async def test_retry_errors_do_not_contain_the_key(fake: FakeTime) -> None:
@@ -459,7 +471,7 @@ async def test_retry_errors_do_not_contain_the_key(fake: FakeTime) -> None:
                 clock=fake.clock,
             )
     assert secret not in str(info.value)
-    assert secret not in info.value.user_message
+    assert secret not in words.admin_sentence(info.value)
     assert handler.requests[0].headers["x-pendo-integration-key"] == secret
 
 

@@ -30,6 +30,7 @@ from bot.http.errors import UpstreamError
 from bot.http.upstream import parse_retry_after
 from bot.render import format as fmt
 from bot.render import text as terminal_text
+from bot.render import words
 from bot.sample import (
     JANE,
     MULTI,
@@ -167,14 +168,14 @@ async def lookup_and_render(data: st.DataObject, route: str, email: str) -> None
         try:
             result = await deps.customers.lookup(email)
         except UpstreamError as exc:
-            assert exc.user_message  # a labelled failure: the agent reads why
+            assert words.admin_sentence(exc)  # a labelled failure: the agent reads why
             return
         finally:
             assert mutating.mutated, f"the bot never called {route}: the example tested nothing"
         message = render_result(result, NOW).message
         validate_message(message["blocks"], message["text"])
         if isinstance(result, VisitorFacts):
-            assert terminal_text.render_context(result, ZoneInfo("UTC"))
+            assert terminal_text.render_visitor(result, ZoneInfo("UTC"))
     finally:
         await deps.aclose()
 
@@ -291,13 +292,13 @@ async def test_each_reported_bad_value_becomes_a_value_or_a_labelled_gap(
         try:
             result = await deps.customers.lookup(JANE)
         except UpstreamError as exc:  # the visitor itself unreadable: said so, in words
-            assert "could not read" in exc.user_message, case
+            assert "could not read" in words.admin_sentence(exc), case
             return
         assert isinstance(result, VisitorFacts), case
         message = render_result(result, NOW).message
         validate_message(message["blocks"], message["text"])
         assert result.profile.name == "Jane Doe"  # the rest of the answer is still there
-        assert terminal_text.render_context(result, ZoneInfo("UTC"))
+        assert terminal_text.render_visitor(result, ZoneInfo("UTC"))
     finally:
         await deps.aclose()
         assert pendo.changed, f"{case}: the bad value was never sent"

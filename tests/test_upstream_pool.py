@@ -19,6 +19,7 @@ from bot.deps import build_deps
 from bot.domain.models import VisitorFacts
 from bot.http.errors import UpstreamError
 from bot.http.upstream import RetryPolicy, SendMonitor, http_client, send_with_retry
+from bot.render import words
 from bot.sample import JANE, LoopbackServer, build_workspace, create_pendo_app, sample_settings
 from bot.settings import load_settings
 
@@ -135,7 +136,7 @@ async def test_the_send_monitor_reports_a_send_that_outlives_its_own_timeouts() 
                 classify=lambda r: None,
                 monitor=monitor,
             )
-        assert "did not answer" in info.value.user_message
+        assert "did not answer" in words.admin_sentence(info.value)
         assert monitor.stuck() == []  # still within what its timeouts allow
         now[0] += 0.4  # past 4 x its 50 ms timeout plus the grace
         assert monitor.stuck() == ["Pendo"]

@@ -27,17 +27,19 @@ from bot.domain.models import (
     AccountSummary,
     AccountUsage,
     Ambiguous,
-    VisitorFacts,
+    Email,
     Gap,
     InvalidInput,
+    Missing,
     NotFoundInPendo,
     NpsAnswer,
     Timeline,
+    VisitorFacts,
     VisitorProfile,
     VisitorUsage,
 )
 from bot.domain.resolver import Resolver, parse_email
-from bot.http.errors import Unavailable, UpstreamError
+from bot.http.errors import Reason, Unavailable, UpstreamError
 from bot.pendo import queries
 from bot.pendo.client import PendoClient
 from bot.pendo.kinds import PendoKind, PendoLinks
@@ -79,13 +81,26 @@ class CustomerLookup:
         marker: str | None = None,
         choices: Choices | None = None,
     ) -> LookupResult:
-        """Email (as typed in Slack) → context, a choice of visitors, or not found.
+        """Email as typed (the command line, a ticket's requester) → `lookup_email`, parsed here, once.
 
-        Raises InvalidInput before any upstream call, and UpstreamError when the visitor itself cannot
-        be fetched (without a visitor there is nothing to show). `choices`: the reader's (timeline
-        kinds, fields, time zone); None: the workspace's.
+        Raises InvalidInput before any upstream call.
         """
-        email = parse_email(text)
+        return await self.lookup_email(parse_email(text), anchor_ms=anchor_ms, marker=marker, choices=choices)
+
+    async def lookup_email(
+        self,
+        email: Email,
+        *,
+        anchor_ms: int | None = None,
+        marker: str | None = None,
+        choices: Choices | None = None,
+    ) -> LookupResult:
+        """An email already parsed (`parse_email`) → context, a choice of visitors, or not found.
+
+        Raises UpstreamError when the visitor itself cannot be fetched (without a visitor there is
+        nothing to show). `choices`: the reader's (timeline kinds, fields, time zone); None: the
+        workspace's.
+        """
         with self._answer_deadline():
             resolved = await self._within(self.resolver.resolve(email))
             if isinstance(resolved, Visitor):
@@ -458,7 +473,7 @@ class CustomerLookup:
         for a in account_ids:
             account = records.get(a)
             if account is None:
-                out.append(AccountSummary(id=a, name=a, url=urls[a], gap=Gap(None, "not found in Pendo")))
+                out.append(AccountSummary(id=a, name=a, url=urls[a], gap=Gap(None, Missing.NOT_IN_PENDO)))
             elif account.do_not_process:
                 out.append(AccountSummary(id=a, name=account.display_name, url=urls[a], opted_out=True))
             else:
@@ -524,11 +539,4 @@ class CustomerLookup:
 class HistoryExpired(UpstreamError):
     """The anchor is older than the visitor history Pendo keeps."""
 
-    agent_facing = True
-
-    @property
-    def user_message(self) -> str:
-        return (
-            f"Pendo keeps history for about {timeline_part.HISTORY_RETENTION_DAYS} days, and this moment is older "
-            "than that."
-        )
+    reason = Reason.HISTORY_EXPIRED  # its words say how long Pendo keeps history: bot.render.words

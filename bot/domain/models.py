@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, NewType
 
-if TYPE_CHECKING:
-    from bot.http.errors import UpstreamError
+from bot.domain.gaps import Gap as Gap  # re-exported: the answers below carry gaps
+from bot.domain.gaps import Missing as Missing
 
+Email = NewType("Email", str)  # an address `resolver.parse_email` accepted: looked up without parsing again
+HISTORY_RETENTION_DAYS = 180  # Pendo keeps visitor history for about 180 days
 TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
 BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
 
@@ -41,6 +43,14 @@ class Target:
     value: str  # the email as written, the ticket id's digits, or the account's ID or name
 
     @property
+    def email(self) -> Email:
+        """An email target's address: every maker of one (`find_targets`, `parse_query`, `decode` of the
+        bot's own button) holds an address `parse_email` accepted, so it is not parsed again."""
+        if self.kind != "email":
+            raise ValueError(f"a {self.kind} target has no email")
+        return Email(self.value)
+
+    @property
     def label(self) -> str:
         return {"email": self.value, "ticket": f"Zendesk ticket #{self.value}"}.get(
             self.kind, f"account {self.value}"
@@ -66,39 +76,6 @@ class Target:
         if kind == "account" and value:
             return cls("account", value)
         return None
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A part of an answer that is missing, made where the failure happens and put in words once, by the
-    renderers (`render.words.gap_sentences`): nothing reads a gap back out of a sentence.
-
-    `part` is what failed ("Usage figures", "Recent activity", "Details", "Pendo data"); None when the
-    thing itself is missing (an account Pendo does not know). `why` is the failure's own sentence (an
-    `UpstreamError.user_message`) or what is missing; `account` the account's name when the part is one
-    account's.
-    """
-
-    part: str | None
-    why: str
-    account: str | None = None
-    agent_why: str | None = None  # `why` for an agent (no HTTP status, no setting name), when it differs
-
-    @classmethod
-    def of(cls, part: str, error: UpstreamError) -> Gap:
-        return cls(part, error.user_message, agent_why=error.agent_message)
-
-    def for_account(self, name: str) -> Gap:
-        return replace(self, account=name)
-
-    @property
-    def agent_sentence(self) -> str:
-        return self.agent_why if self.agent_why is not None else self.why
-
-    def __str__(self) -> str:
-        """One line for the terminal and the log: "Account Acme: Usage figures unavailable: …"."""
-        what = f"{self.part} unavailable: {self.why}" if self.part is not None else self.why
-        return f"Account {self.account}: {what}" if self.account is not None else what
 
 
 @dataclass(frozen=True)

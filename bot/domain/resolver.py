@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain.models import Ambiguous, Candidate, InvalidInput, NotFoundInPendo
+from bot.domain.models import Ambiguous, Candidate, Email, InvalidInput, NotFoundInPendo
 from bot.pendo.client import PendoClient
 from bot.pendo.models import Visitor
 
@@ -15,10 +15,12 @@ _LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 EXAMPLE = "Try `/pendo jane@acme.com`."
 
 
-def parse_email(text: str) -> str:
+def parse_email(text: str) -> Email:
     """The email in `text` (plain, any case, or Slack's <mailto:…|…>), or InvalidInput saying why not.
 
-    Case is kept as typed: the resolver decides how to match it.
+    Case is kept as typed: the resolver decides how to match it. Called once, where text comes in (the
+    `/pendo` grammar, a message's targets, the command line, a ticket's requester); what it returns is
+    looked up as it is (`CustomerLookup.lookup_email`).
     """
     raw = text.strip()
     match = _MAILTO.match(raw)
@@ -44,7 +46,7 @@ def parse_email(text: str) -> str:
         raise InvalidInput(
             f"“{shown}” is not an email address: “{domain}” is not a domain like acme.com. {EXAMPLE}"
         )
-    return raw
+    return Email(raw)
 
 
 Resolution = Visitor | Ambiguous | NotFoundInPendo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from bot.domain.models import HISTORY_RETENTION_DAYS as HISTORY_RETENTION_DAYS  # Pendo's, said in words
 from bot.domain.models import Timeline, TimelineEntry
 from bot.domain.usage import HOUR_MS, today_start
 from bot.pendo.kinds import PendoKind, PendoLinks
@@ -12,7 +13,6 @@ from bot.pendo.queries import DAY_MS
 from bot.preferences.model import HISTORY_TYPES
 
 CHOOSABLE = frozenset(HISTORY_TYPES.values())  # the history types a reader can leave out
-HISTORY_RETENTION_DAYS = 180  # Pendo keeps visitor history for about 180 days
 
 
 HISTORY_QUANTUM_MS = 15 * 60_000

@@ -17,7 +17,6 @@ instance falls back to its own memory budget. A value of 0 turns a limit off.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -26,7 +25,7 @@ from typing import Any
 import httpx
 
 from bot import metrics
-from bot.http.errors import RateLimited
+from bot.http.errors import RateLimited, Reason
 from bot.http.shared import MISSING, RedisLink
 
 DEFAULT_MAX_WAIT = 5.0
@@ -66,15 +65,7 @@ return 0
 class BudgetExhausted(RateLimited):
     """The bot's own budget for an upstream is spent for longer than the request may wait."""
 
-    agent_facing = True
-
-    @property
-    def user_message(self) -> str:
-        wait = f" in {math.ceil(self.retry_after)} s" if self.retry_after else " in a minute"
-        return (
-            f"The bot is pacing its requests to {self.upstream} so as not to overload it, and this one "
-            f"would have waited too long. Try again{wait}."
-        )
+    reason = Reason.PACING
 
 
 class Budget:

@@ -1,19 +1,27 @@
-"""Slack listeners: one module per Slack surface, handlers as module-level functions, registered here.
+"""Slack listeners: one module per Slack surface, its handlers module-level functions in its `ROUTES`.
 
-What lives here: `commands` (/pendo), `actions` (buttons), `home` (App Home), `settings` (each agent's
-preferences: the form in App Home and `/pendo settings`), `unfurls` (link_shared), `ticket_notes`
-("Add to ticket"),
-the app-wide `middleware`, `replies` (posting a finished answer: response_url, ephemeral, Slack's refusals), and the Slack-side facts the listeners gather (`access`: the ALLOWED_* lists,
-`channels`: is a conversation shared outside the organisation).
+The surfaces: `commands` (/pendo), `actions` (buttons of earlier versions), `message_actions` (the
+buttons on a summary: views, Share), `accounts` (the account buttons), `shortcuts` (the shortcuts, the
+lookup modal, @mentions), `home` (App Home), `preferences` (each agent's own choices: the form in App
+Home and `/pendo settings`), `unfurls` (link_shared), `work_objects` (a ticket's Work Object panel),
+`ticket_notes` ("Add to ticket").
 
-Each handler is typed with slack_sdk's `AsyncWebClient` and Bolt's context, and finds the deps in
-that context (`deps_of(context)`), so it can be called directly in a unit test.
+What they share: `routes` (`Route`, and how one is attached to the app), `middleware` (app-wide, in one
+place), `clicks` (every button's head and gate), `replies` (posting an answer: response_url, ephemeral,
+Slack's refusals), and the facts a handler gathers once per request: `slack_facts` (the agent's team,
+Slack profile and choices), `access_facts` (the facts `bot.gates` decides access on), resting on
+`access` (the ALLOWED_* lists) and `channels` (is a conversation shared outside the organisation).
 
-To add a surface: write a module with a `ROUTES` list of `Route(kind, id, handler)` and add the module
-to `MODULES` below. Middleware goes in `middleware.middleware()`, nowhere else.
+Every handler takes what it needs by name, as Bolt passes it: the payload (`command`, `action`, `body`,
+`event`...), `ack`, `respond`, `client`, and `deps: Deps` (the middleware puts the deps in Bolt's
+context, and Bolt passes context items to listeners by name). So a handler is a plain function, called
+directly in a unit test with the deps as an argument.
 
-May import: answers, deps, gates, render, domain (types and parsing), zendesk.links, audit,
-cache, settings. Nothing below imports from here.
+Adding a surface: one module with its handlers and a `ROUTES` list of `Route(kind, id, handler)`, and one
+line in `MODULES` below (with its import, so the layer checks see it). Nothing else registers a listener.
+
+May import: answers, deps, gates, render, domain (types and parsing), zendesk.links, audit, cache,
+settings. Nothing below imports from here.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from bot.listeners import (
     commands,
     home,
     message_actions,
-    settings,
+    preferences,
     shortcuts,
     ticket_notes,
     unfurls,
@@ -43,7 +51,7 @@ MODULES = (
     accounts,
     shortcuts,
     home,
-    settings,
+    preferences,
     unfurls,
     work_objects,
     ticket_notes,

@@ -16,7 +16,7 @@ from bot.answers import account_id_answer, new_request_id, safely
 from bot.deps import Deps
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices
+from bot.listeners.slack_facts import agent_choices
 from bot.render import buttons as button_kit
 
 

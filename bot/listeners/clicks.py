@@ -17,9 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.audit import Outcome
 from bot.deps import Deps
 from bot.gates import Refusal, Surface
-from bot.listeners import gates
+from bot.listeners import access_facts
 from bot.listeners.replies import deliver, post_ephemeral
-from bot.listeners.settings import team_of
+from bot.listeners.slack_facts import team_of
 from bot.render import blocks as block_kit
 from bot.render import messages as message_blocks
 from bot.render import words
@@ -85,7 +85,7 @@ async def click_refusal(
             click, message_blocks.notice_message(text, icon=icon), respond, client, replace=replace
         )
 
-    refusal, facts = await gates.ask(
+    refusal, facts = await access_facts.ask(
         deps,
         client,
         Surface.CLICK,

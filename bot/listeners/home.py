@@ -1,5 +1,5 @@
 """App Home: what the bot does, how to use it, what it is connected to (never a secret), and the agent's
-own preferences (`bot.listeners.settings`)."""
+own preferences (`bot.listeners.preferences`)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from typing import Any
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.listeners.middleware import deps_of
+from bot.deps import Deps
+from bot.listeners.preferences import publish_home
 from bot.listeners.routes import Route
-from bot.listeners.settings import publish_home
 
 
-async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+async def app_home_opened(
+    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, deps: Deps
+) -> None:
     if event.get("tab") != "home":
         return
     shown = event.get("view")  # the Home view the agent has, when one was published before (its hash)
     home = shown if isinstance(shown, dict) and shown.get("type") == "home" else None
-    await publish_home(deps_of(context), client, context.team_id or "", str(event["user"]), home)
+    await publish_home(deps, client, context.team_id or "", str(event["user"]), home)
 
 
 ROUTES = [Route("event", "app_home_opened", app_home_opened)]

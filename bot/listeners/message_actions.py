@@ -23,14 +23,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answers import error_answer, found_outcome, new_request_id
 from bot.audit import Outcome
 from bot.deps import Deps
-from bot.domain.models import VisitorFacts, NotFoundInPendo
+from bot.domain.models import NotFoundInPendo, VisitorFacts
 from bot.gates import response_url_allowed
 from bot.http.errors import UpstreamError
+from bot.listeners.access_facts import share_allowed
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
-from bot.listeners.gates import share_allowed
 from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices, team_of
+from bot.listeners.slack_facts import agent_choices, team_of
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
@@ -60,7 +60,7 @@ class Drawn:
         if self.error is not None:
             return self.error
         if isinstance(self.result, VisitorFacts):
-            return summary_blocks.context_message(
+            return summary_blocks.visitor_message(
                 self.result, view=ref, sharing=sharing, header_blocks=self.header
             )
         assert self.result is not None

@@ -8,22 +8,19 @@
    not point at Slack (see `gates.response_url_allowed`) is refused with a 400 and one log line before
    any listener runs, so nothing is ever posted there.
 
-Each is handed to Bolt as a `DirectMiddleware` (Bolt's own `AsyncMiddleware` interface), not as a plain
-function: Bolt wraps a plain function in `AsyncCustomMiddleware`, which on every request builds every
-argument it could inject (each kind of payload parsed out of the body again) to pass the two or three
-ours take. That was a fifth of the bot's CPU per acknowledgement.
+Each is a plain `async def` middleware function, registered with `app.middleware(func)` (Bolt's
+documented way): Bolt passes it the arguments it names (`body`, `context`, `next`); it calls `next()` to
+go on, or returns the response that ends the request.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_bolt.async_app import AsyncBoltContext, AsyncBoltRequest
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from bot import metrics
@@ -35,32 +32,6 @@ Next = Callable[[], Awaitable[Any]]
 Middleware = Callable[..., Awaitable[BoltResponse | None]]
 EVENT_TTL = 3900.0  # Slack retries an event three times within about an hour
 DEPS_KEY = "deps"
-
-
-class DirectMiddleware(AsyncMiddleware):
-    """One of our middleware functions, called by Bolt with only what it takes: `body`, `context` and
-    `next`, by name (the names Bolt would inject). Same contract as Bolt's plain-function middleware:
-    call `next()` to go on, or return the response that ends the request."""
-
-    ARGUMENTS = ("body", "context", "next")
-
-    def __init__(self, func: Middleware) -> None:
-        wanted = tuple(inspect.signature(func).parameters)
-        unknown = [name for name in wanted if name not in self.ARGUMENTS]
-        if unknown:
-            raise TypeError(f"middleware {func.__name__} takes {unknown}: only {self.ARGUMENTS} are passed")
-        self.func = func
-        self._wanted = wanted
-
-    @property
-    def name(self) -> str:
-        return f"DirectMiddleware({self.func.__module__}.{self.func.__name__})"
-
-    async def async_process(
-        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse | None:
-        given = {"body": req.body, "context": req.context, "next": next}
-        return await self.func(**{name: given[name] for name in self._wanted})
 
 
 def deps_of(context: AsyncBoltContext) -> Deps:
@@ -123,8 +94,6 @@ async def refuse_foreign_response_urls(
     return None
 
 
-def middleware(deps: Deps) -> list[DirectMiddleware]:
+def middleware(deps: Deps) -> list[Middleware]:
     """Every app-wide middleware, in the order it runs (after Bolt's signature check and authorization)."""
-    return [
-        DirectMiddleware(m) for m in (attach_deps(deps), skip_duplicate_events, refuse_foreign_response_urls)
-    ]
+    return [attach_deps(deps), skip_duplicate_events, refuse_foreign_response_urls]

@@ -20,14 +20,13 @@ from bot.deps import Deps
 from bot.domain.models import InvalidInput
 from bot.domain.targets import Target, find_targets, parse_query
 from bot.gates import ChannelKind, MentionFacts, Refusal, Reply, Surface, UnfurlRules, decide_mention
-from bot.listeners import gates
+from bot.listeners import access_facts
 from bot.listeners.access import AccessLists
 from bot.listeners.channels import ChannelKinds
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
-from bot.listeners.middleware import deps_of
 from bot.listeners.replies import deliver, post_ephemeral, slack_error
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices, team_of
+from bot.listeners.slack_facts import agent_choices, team_of
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
@@ -62,7 +61,7 @@ async def _may_see(
     deps: Deps, client: AsyncWebClient, user: str, channel: str, same_team: bool
 ) -> str | None:
     """None when the user may see customer data privately here, else the sentence saying why not."""
-    refusal, facts = await gates.ask(
+    refusal, facts = await access_facts.ask(
         deps, client, Surface.LOOKUP, user=user, channel=channel, same_team=same_team
     )
     if refusal is None:
@@ -81,9 +80,9 @@ async def message_shortcut(
     respond: AsyncRespond,
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    deps: Deps,
 ) -> None:
     await ack()
-    deps = deps_of(context)
     user = str((shortcut.get("user") or {}).get("id", ""))
     channel = str((shortcut.get("channel") or {}).get("id", ""))
     text = str((shortcut.get("message") or {}).get("text") or "")
@@ -135,9 +134,7 @@ async def _pick(
 
 
 # --- the global shortcut and its modal -------------------------------------------------------------------
-async def global_shortcut(
-    ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def global_shortcut(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient) -> None:
     await ack()
     trigger = shortcut.get("trigger_id")
     if not trigger:
@@ -154,8 +151,8 @@ async def lookup_submitted(
     view: dict[str, Any],
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    deps: Deps,
 ) -> None:
-    deps = deps_of(context)
     values = (view.get("state") or {}).get("values") or {}
     field = (values.get(modal_blocks.LOOKUP_BLOCK) or {}).get(modal_blocks.LOOKUP_INPUT) or {}
     raw = str(field.get("value") or "")
@@ -188,10 +185,11 @@ async def lookup_submitted(
 
 
 # --- @Pendo jane@acme.com ----------------------------------------------------------------------------------
-async def app_mention(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+async def app_mention(
+    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, deps: Deps
+) -> None:
     if event.get("bot_id") or not event.get("user"):
         return
-    deps = deps_of(context)
     user, channel = str(event["user"]), str(event.get("channel") or "")
     thread = str(event.get("thread_ts") or event.get("ts") or "") or None
     same_team = _same_team(event.get("user_team") or event.get("team"), context)

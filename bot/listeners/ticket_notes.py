@@ -15,16 +15,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.audit import Outcome
 from bot.deps import Deps
+from bot.listeners.access_facts import share_allowed
 from bot.listeners.clicks import Click, Result, answer_privately, click_refusal, on_click
-from bot.listeners.gates import share_allowed
 from bot.listeners.message_actions import draw
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices, slack_name
+from bot.listeners.slack_facts import agent_choices, slack_name
 from bot.notes.writer import NoteResult, NoteStatus
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
-from bot.render.words import upstream_sentence
+from bot.render.words import failure_sentence
 
 SKIPPED = (
     "Nothing was added to ticket #{id}: the requester has opted out of processing in Pendo, or Pendo has "
@@ -93,7 +93,7 @@ async def _add(
 
 def _failure(result: NoteResult, ticket_id: int) -> str:
     if result.error is not None:
-        return f"I couldn't add the note to ticket #{ticket_id}. {upstream_sentence(result.error)}"
+        return f"I couldn't add the note to ticket #{ticket_id}. {failure_sentence(result.error)}"
     return FAILED.format(id=ticket_id)
 
 

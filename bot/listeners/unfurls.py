@@ -25,10 +25,9 @@ from bot.http.errors import UpstreamError
 from bot.inflight import CUT_SHORT, InFlight
 from bot.listeners.access import AccessLists
 from bot.listeners.channels import ChannelKinds
-from bot.listeners.middleware import deps_of
 from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
-from bot.listeners.settings import unfurls_my_links
+from bot.listeners.slack_facts import unfurls_my_links
 from bot.render import tickets as ticket_blocks
 from bot.render import work_objects as wo
 from bot.zendesk.links import TicketRef, find_ticket_refs
@@ -73,9 +72,8 @@ class LinkPost:
 
 
 async def link_shared(
-    event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, deps: Deps
 ) -> None:
-    deps = deps_of(context)
     if deps.tickets is None:
         return  # Zendesk is not connected: ticket links are left to Slack
     post = LinkPost.of(event)
@@ -249,19 +247,15 @@ async def _fetch(
         bundles = await tickets.tickets([r.ticket_id for r in refs])
     except UpstreamError as exc:
         log.warning("zendesk failed for an unfurl", extra={"error": str(exc)})
-        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, exc.agent_message) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_failure_unfurl(r.ticket_id, exc) for r in refs})
         return Outcome.ERROR, type(exc).__name__
     found = [(r, bundles[r.ticket_id]) for r in refs if r.ticket_id in bundles]
     errors = {
-        r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, _missing_reason(r))
+        r.url: ticket_blocks.ticket_failure_unfurl(r.ticket_id, None)
         for r in refs
         if r.ticket_id not in bundles
     }
     return _Fetched(found, errors)
-
-
-def _missing_reason(ref: TicketRef) -> str:
-    return f"Ticket #{ref.ticket_id} was not found in Zendesk, or the bot's Zendesk user cannot see it."
 
 
 ROUTES = [Route("event", "link_shared", link_shared)]

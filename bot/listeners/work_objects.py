@@ -21,10 +21,9 @@ from bot.gates import ChannelKind, Panel, PanelFacts, decide_panel
 from bot.http.errors import UpstreamError
 from bot.listeners.access import AccessLists
 from bot.listeners.channels import ChannelKinds
-from bot.listeners.middleware import deps_of
 from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
-from bot.listeners.settings import agent_choices, slack_user
+from bot.listeners.slack_facts import agent_choices, slack_user
 from bot.render import words
 from bot.render import work_objects as wo
 from bot.zendesk.links import ticket_id as ticket_id_of
@@ -54,9 +53,8 @@ async def _same_team(
 
 
 async def entity_details_requested(
-    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, deps: Deps
 ) -> None:
-    deps = deps_of(context)
     if not deps.settings.work_objects or deps.tickets is None:
         return
     user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
@@ -95,7 +93,7 @@ async def entity_details_requested(
             choices = await agent_choices(deps, client, context.team_id or "", user)  # one reader's panel
             tc = await deps.tickets.requester_context(bundle, choices)
         except UpstreamError as exc:
-            await present(error=wo.refusal(exc.user_message))
+            await present(error=wo.refusal(words.failure_sentence(exc)))
             entry.set(Outcome.ERROR, type(exc).__name__)
             return
         delivered = await present(metadata=wo.flexpane_entity(tc))

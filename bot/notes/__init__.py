@@ -1,6 +1,17 @@
 """Pendo context written into Zendesk tickets: a private note on each new ticket, or from Slack on request.
 
-`writer` (`TicketNotes`: one note per ticket, written once, with Zendesk's safe update) and `queue`
-(`NoteQueue`: the work a webhook asks for, done after the 200, retried within the hour).
-Layer: beside `answers`; may import domain, render, zendesk, pendo, cache, upstream, settings.
+The whole path, from Zendesk's webhook to the note, in the order a ticket id travels:
+
+1. `bot.notes.endpoint`: `POST /zendesk/webhook` (mounted by `bot.slack.web`, and by its own small
+   server in Socket Mode): size, signature, body, replay check, then queued and answered 200.
+2. `bot.zendesk.webhook`: Zendesk's wire format for it, pure: the signature (HMAC-SHA256 over timestamp
+   and body) and the body the bot's trigger sends. It lives with the Zendesk client, which
+   `pendo-bot zendesk-setup` (`bot.zendesk.setup`) also uses to create that webhook and trigger.
+3. `bot.notes.queue`: `NoteQueue`, the work a webhook asks for, done after the 200, retried within the hour.
+4. `bot.notes.writer`: `TicketNotes`, one note per ticket, written once (a per-ticket claim and a marker
+   in the note), with Zendesk's safe update; its result is a typed `NoteStatus`.
+5. `bot.render.note`: the note's text (pure, with the other renderers), the marker, the tags and fields.
+
+"Add to ticket" in Slack (`bot.listeners.ticket_notes`) calls the same writer.
+Layer: beside `answers`; may import deps, domain, render, zendesk, pendo, cache, upstream, settings.
 """

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.models import VisitorFacts, Gap
+from bot.domain.models import Gap, VisitorFacts
 from bot.domain.tickets import TicketFacts, TicketLookup
 from bot.http.cache import TTLCache
 from bot.http.errors import AuthError, NotFound, RateLimited, UpstreamError

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient, WireModel
-from bot.http.errors import AuthError, BadRequest, NotFound, UpstreamError
+from bot.http.errors import AuthError, BadRequest, NotFound, Reason, UpstreamError
 from bot.http.shared import cacheable
 from bot.http.upstream import RetryPolicy, Sleep
 from bot.pendo import queries
@@ -67,44 +67,20 @@ class PendoBadRequest(BadRequest):
     """HTTP 400: Pendo refused a request. With a key for another region's host, Pendo answers every
     request with 400 (not 401/403), so the hint names the region and the key as the likely fix."""
 
-    @property
-    def user_message(self) -> str:
-        return (
-            "Pendo refused a request from the bot. If this happens on every lookup, the bot's Pendo key or "
-            "region is likely wrong: tell whoever runs the bot (the details are in its log)."
-        )
+    reason = Reason.REGION_LIKELY
 
 
 class PendoKeyRefused(AuthError):
     """HTTP 401 or 403: Pendo refused the integration key. Most often a key of another region's
     subscription (or one revoked or mistyped): a setup problem, so agents are told not to retry."""
 
-    agent_facing = True  # the sentence below is written for agents: no status, no setting name
-
-    @property
-    def user_message(self) -> str:
-        return (
-            "Pendo refused the bot's integration key: a setup problem (often a key from another Pendo "
-            "region), not a passing outage, so trying again will not help. Tell whoever runs the bot."
-        )
+    reason = Reason.KEY_REFUSED
 
 
 class PendoKeyOrRegionRejected(PendoKeyRefused):
     """HTTP 400 from the key check: the key or the region (host) is likely wrong."""
 
-    @property
-    def user_message(self) -> str:
-        return (
-            "Pendo refused the bot's key (HTTP 400): the key or the Pendo region is likely wrong. "
-            "Ask your Pendo admin to check the bot's Pendo settings."
-        )
-
-    @property
-    def agent_message(self) -> str:
-        return (
-            "Pendo refused the bot's key: the key or the Pendo region is likely wrong. "
-            "Ask your Pendo admin to check the bot's Pendo settings."
-        )
+    reason = Reason.KEY_OR_REGION
 
 
 class PendoClient(BaseClient):

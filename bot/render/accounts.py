@@ -226,5 +226,5 @@ def account_text(result: AccountFacts | AccountChoice | AccountNotFound, tz: tzi
     if result.nps is not None:
         lines.append(nps_words.account_line(result.nps))
         lines += [nps_words.account_answer_text(a, tz) for a in result.nps.latest]
-    lines += [f"Missing: {g}" for g in result.gaps]
+    lines += [f"Missing: {words.gap_line(g)}" for g in result.gaps]
     return "\n".join(lines)

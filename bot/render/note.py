@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo, Timeline
+from bot.domain.models import Ambiguous, NotFoundInPendo, Timeline, VisitorFacts
 from bot.domain.tickets import TicketFacts
 from bot.pendo.models import Account, Visitor
 from bot.render import words

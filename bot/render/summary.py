@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.domain.models import AccountSummary, VisitorFacts, Gap, MetadataField, Timeline, VisitorUsage
+from bot.domain.models import AccountSummary, Gap, MetadataField, Timeline, VisitorFacts, VisitorUsage
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.activity import entry_line, sparkline_block, story, timeline_blocks, tops_blocks
@@ -61,7 +61,7 @@ class Sharing:
 
 
 # --- the summary ------------------------------------------------------------------------------------
-def context_message(
+def visitor_message(
     ctx: VisitorFacts,
     *,
     view: ViewRef | None = None,

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.domain.models import AccountSummary, Ambiguous, VisitorFacts, NotFoundInPendo
+from bot.domain.models import AccountSummary, Ambiguous, NotFoundInPendo, VisitorFacts
 from bot.domain.tickets import TicketFacts
 from bot.render import nps as nps_words
 from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
-from bot.render.words import activity, no_pendo, ticket_channel, ticket_priority, ticket_status_label
+from bot.render.words import (
+    activity,
+    gap_line,
+    no_pendo,
+    ticket_channel,
+    ticket_priority,
+    ticket_status_label,
+)
 
 
-def render_context(ctx: VisitorFacts, tz: tzinfo) -> str:
+def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
     p = ctx.profile
     now = ctx.generated_at_ms
     lines = [p.title, "=" * len(p.title)]
@@ -69,7 +76,7 @@ def render_context(ctx: VisitorFacts, tz: tzinfo) -> str:
         if t.hidden_untagged:
             lines.append(f"  ({plural(t.hidden_untagged, 'untagged page view')} hidden)")
     for gap in ctx.gaps:
-        lines.append(f"! {gap}")
+        lines.append(f"! {gap_line(gap)}")
     lines += ["", f"Open in Pendo: {p.url}"]
     return "\n".join(lines)
 
@@ -86,7 +93,7 @@ def _account(a: AccountSummary) -> str:
         )
     parts += [f"  {f.label}: {f.value}" for f in a.fields]
     if a.gap:
-        parts.append(f"  ({a.gap})")
+        parts.append(f"  ({gap_line(a.gap)})")
     return "\n".join(parts)
 
 
@@ -134,11 +141,11 @@ def render_ticket(tc: TicketFacts, tz: tzinfo) -> str:
         "",
     ]
     if isinstance(tc.pendo, VisitorFacts):
-        lines.append(render_context(tc.pendo, tz))
+        lines.append(render_visitor(tc.pendo, tz))
     elif isinstance(tc.pendo, Ambiguous):
         lines.append(render_ambiguous(tc.pendo, tz))
     elif isinstance(tc.pendo, NotFoundInPendo):
         lines.append(render_not_found(tc.pendo))
     else:
-        lines.append(no_pendo(tc.reason, tc.bundle.ticket.via_channel, for_agents=False))
+        lines.append(no_pendo(tc.reason, tc.bundle.ticket.via_channel))
     return "\n".join(lines)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo
+from bot.domain.models import Ambiguous, NotFoundInPendo, VisitorFacts
 from bot.domain.tickets import TicketFacts
+from bot.http.errors import UpstreamError
 from bot.render import words
 from bot.render.blocks import Block, actions, button, context_block, esc, link, mrkdwn, section
 from bot.render.buttons import OPEN_ACTION, ViewRef, view_button
@@ -78,10 +79,10 @@ def pendo_part_blocks(tc: TicketFacts) -> list[Block]:
         return [context_block(f"ℹ️ Requester: {esc(words.not_found(result))}")]
     if isinstance(result, Ambiguous):
         return candidate_blocks(result, ticket_view(tc.bundle, ""), UNFURL_CANDIDATES)
-    return _context_part(result, ticket_view(tc.bundle, result.profile.id))
+    return _visitor_part(result, ticket_view(tc.bundle, result.profile.id))
 
 
-def _context_part(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
+def _visitor_part(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
     p = ctx.profile
     if p.opted_out:
         return [context_block("🔒 The requester has opted out of processing in Pendo: no activity is shown.")]
@@ -118,14 +119,20 @@ def ticket_number_unfurl(ticket_id: int, note: str) -> Unfurl:
 
 
 def ticket_error_unfurl(ticket_id: int, message: str) -> Unfurl:
-    """The ticket's number and why there is nothing more: `message` is a sentence for agents
-    (`UpstreamError.agent_message`)."""
+    """The ticket's number and why there is nothing more: `message` is a sentence for agents."""
     return {
         "blocks": [
             section(f"🎫 Zendesk ticket #{ticket_id}"),
             context_block(f"⚠️ {esc(message)}"),
         ]
     }
+
+
+def ticket_failure_unfurl(ticket_id: int, error: UpstreamError | None) -> Unfurl:
+    """`ticket_error_unfurl` for Zendesk's failure, or (None) a ticket left out of Zendesk's answer
+    (deleted, or the bot may not see it): said by `words`."""
+    message = words.failure_sentence(error) if error is not None else words.ticket_missing(ticket_id)
+    return ticket_error_unfurl(ticket_id, message)
 
 
 def with_note(unfurl: Unfurl, note: str) -> Unfurl:

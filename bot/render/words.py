@@ -1,16 +1,30 @@
 """Words for agents, not admins: Zendesk values, failures and "not found" as plain sentences.
 
-Setting names, exception names and HTTP details belong in the log and in `pendo-bot check`; an agent
-reads what happened and what to do next. One failing upstream is said once, however many parts it broke.
+Every sentence about a failure is written here, once per cause, from the facts an error or a `Gap`
+carries: `failure_sentence` for agents (the same in a whole-answer failure, a gap, an unfurl and a note),
+`admin_sentence` for whoever runs the bot. Setting names, exception names and HTTP details belong in the
+log and in `pendo-bot check`; an agent reads what happened and what to do next. One failing upstream is
+said once, however many parts it broke.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
-from bot.domain.models import Frequency, Gap, NotFoundInPendo
+from bot.domain.models import HISTORY_RETENTION_DAYS, Frequency, Gap, Missing, NotFoundInPendo
 from bot.domain.tickets import NoPendo
-from bot.http.errors import AuthError, BadResponse, NotFound, RateLimited, Unavailable, UpstreamError
+from bot.http.errors import (
+    AuthError,
+    BadRequest,
+    BadResponse,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Reason,
+    Unavailable,
+    UpstreamError,
+)
 
 # Zendesk's status categories. With custom statuses, `status` is the category; its agent label would
 # come from the `custom_statuses` sideload.
@@ -94,23 +108,118 @@ def not_found(result: NotFoundInPendo) -> str:
     return NOT_FOUND_ID if result.searched == "visitor ID" and "@" not in result.email else NOT_FOUND
 
 
-def upstream_sentence(exc: UpstreamError) -> str:
-    """What an agent reads when Pendo or Zendesk failed: what happened and what to do, nothing technical."""
+# --- failures: one sentence per cause, the same on every surface -------------------------------------
+def _wait(seconds: float | None, *, up: bool = False) -> str:
+    if not seconds:
+        return "in a minute"
+    return f"in {math.ceil(seconds) if up else round(seconds)} s"
+
+
+REASON_WORDS = {  # a failure whose cause is a `Reason`: what happened and what to do
+    Reason.KEY_REFUSED: "{who} refused the bot's integration key: a setup problem (often a key from another "
+    "{who} region), not a passing outage, so trying again will not help. Tell whoever runs the bot.",
+    Reason.KEY_OR_REGION: "{who} refused the bot's key: the key or the {who} region is likely wrong. Ask "
+    "your {who} admin to check the bot's {who} settings.",
+    Reason.REGION_LIKELY: "{who} refused a request from the bot. If this happens on every lookup, the bot's "
+    "{who} key or region is likely wrong: tell whoever runs the bot (the details are in its log).",
+    Reason.PACING: "The bot is pacing its requests to {who} so as not to overload it, and this one would "
+    "have waited too long. Try again {wait}.",
+    Reason.HISTORY_EXPIRED: "{who} keeps history for about {days} days, and this moment is older than that.",
+    Reason.TICKET_CHANGED: "The ticket changed while the bot was writing to it. Try again.",
+    Reason.TICKET_UNWRITABLE: "{who} did not accept a note on this ticket (it may be closed). Nothing was "
+    "added.",
+}
+
+
+def failure_sentence(exc: UpstreamError) -> str:
+    """What an agent reads when Pendo or Zendesk failed, wherever it shows (a whole answer, a gap, an
+    unfurl, a note): what happened and what to do, no HTTP status, no setting name."""
     who = exc.upstream
-    if exc.agent_facing:
-        return exc.user_message
-    if isinstance(exc, NotFound) or (isinstance(exc, AuthError) and exc.status == 403 and who != "Pendo"):
-        return exc.user_message  # Zendesk's own sentences name the ticket and who can grant access
+    if exc.reason is not None:
+        wait = _wait(exc.retry_after, up=True) if isinstance(exc, RateLimited) else _wait(None)
+        return REASON_WORDS[exc.reason].format(who=who, wait=wait, days=HISTORY_RETENTION_DAYS)
+    if isinstance(exc, NotFound):
+        if exc.ticket_id is not None:
+            return (
+                f"Ticket #{exc.ticket_id} was not found in {who} (it may have been deleted, or the link is "
+                "for another account)."
+            )
+        return f"{who} has no such record."
+    if isinstance(exc, Forbidden):
+        if exc.ticket_id is not None:
+            return (
+                f"The bot's {who} user cannot see ticket #{exc.ticket_id}. Ask your {who} admin to give it "
+                "access to the ticket's group or brand."
+            )
+        return (
+            f"The bot's {who} user is not allowed to read these tickets. Ask your {who} admin to check its "
+            "role (or the OAuth token's scopes)."
+        )
     if isinstance(exc, AuthError):
-        return f"{who} isn't accepting the bot's connection right now. Tell whoever runs the bot."
+        return f"{who} rejected the bot's credentials. Tell whoever runs the bot."
     if isinstance(exc, RateLimited):
-        wait = f"in {round(exc.retry_after)} s" if exc.retry_after else "in a minute"
-        return f"{who} is busy with too many requests from the bot. Try again {wait}."
-    if isinstance(exc, Unavailable) and exc.timeout is not None:
-        return f"{who} did not answer in {exc.timeout:g} s. Try again in a minute."
+        return f"{who} is busy with too many requests from the bot. Try again {_wait(exc.retry_after)}."
+    if isinstance(exc, Unavailable):
+        if exc.timeout is not None:
+            return f"{who} did not answer in {exc.timeout:g} s. Try again in a minute."
+        return f"{who} is unavailable right now. Try again in a minute."
+    if isinstance(exc, BadRequest):
+        return (
+            f"{who} refused a request from the bot. If it keeps happening, tell whoever runs the bot (the "
+            "details are in its log)."
+        )
     if isinstance(exc, BadResponse):
-        return f"{who} sent an answer the bot couldn't read. Try again; if it keeps happening, tell whoever runs the bot."
-    return f"{who} isn't answering right now. Try again in a minute."
+        return (
+            f"{who} sent an answer the bot could not read. Try again; if it persists, tell whoever runs the "
+            "bot (the details are in its log)."
+        )
+    return f"{who} returned an unexpected error. Try again in a minute."
+
+
+def admin_sentence(exc: UpstreamError) -> str:
+    """The failure for whoever runs the bot (`pendo-bot`, `/readyz`): the agent's sentence, with the HTTP
+    status and the setting to check where those say more."""
+    who = exc.upstream
+    if exc.reason is Reason.KEY_OR_REGION:
+        return (
+            f"{who} refused the bot's key (HTTP {exc.status or 400}): the key or the {who} region is likely "
+            f"wrong. Ask your {who} admin to check the bot's {who} settings."
+        )
+    if isinstance(exc, AuthError) and not isinstance(exc, Forbidden) and exc.reason is None:
+        status = f" (HTTP {exc.status})" if exc.status else ""
+        fix = f"Ask your {who} admin to check {exc.setting}." if exc.setting else "Tell whoever runs the bot."
+        return f"{who} rejected the bot's credentials{status}. {fix}"
+    if isinstance(exc, Unavailable) and exc.timeout is None:
+        why = f"HTTP {exc.status}" if exc.status is not None else exc.detail
+        return f"{who} is unavailable right now ({why}). Try again in a minute."
+    return failure_sentence(exc)
+
+
+def admin_line(exc: UpstreamError) -> str:
+    """`admin_sentence` and what to fix (the hint), on one line: `/readyz`."""
+    return f"{admin_sentence(exc)} ({exc.hint})" if exc.hint else admin_sentence(exc)
+
+
+MISSING_WORDS = {Missing.NOT_IN_PENDO: "not found in Pendo"}
+
+
+def ticket_missing(ticket_id: int) -> str:
+    """A ticket Zendesk left out of a many-tickets answer: deleted, or the bot may not see it."""
+    return f"Ticket #{ticket_id} was not found in Zendesk, or the bot's Zendesk user cannot see it."
+
+
+def cause_sentence(gap: Gap) -> str:
+    """Why a gap's part is missing: the failure's sentence, or what is missing."""
+    if isinstance(gap.cause, Missing):
+        return _sentence(MISSING_WORDS[gap.cause])
+    return failure_sentence(gap.cause)
+
+
+def gap_line(gap: Gap) -> str:
+    """One gap on its own line (the terminal): "Account Acme: Details unavailable: …"."""
+    why = MISSING_WORDS[gap.cause] if isinstance(gap.cause, Missing) else failure_sentence(gap.cause)
+    what = f"{gap.part} unavailable: {why}" if gap.part is not None else why
+    return f"Account {gap.account}: {what}" if gap.account is not None else what
 
 
 def ago(seconds: float) -> str:
@@ -140,10 +249,9 @@ def gap_sentences(gaps: list[Gap]) -> list[str]:
     parts: dict[str, list[str]] = {}
     for gap in gaps:
         if gap.part is None:  # the thing itself is missing: said as it is
-            what = f"Account {gap.account}: {gap.agent_sentence}" if gap.account else gap.agent_sentence
-            why, part = _sentence(what), ""
+            why, part = _sentence(gap_line(gap)), ""
         else:
-            why, part = gap.agent_sentence, "an account's figures" if gap.account else gap.part.lower()
+            why, part = cause_sentence(gap), "an account's figures" if gap.account else gap.part.lower()
         if why not in parts:
             order.append(why)
             parts[why] = []
@@ -173,11 +281,10 @@ def _count_accounts(parts: list[str]) -> list[str]:
 NO_PENDO_DATA = "No Pendo data for this requester."
 
 
-def no_pendo(reason: NoPendo | Gap | None, channel: str | None, *, for_agents: bool = True) -> str:
-    """Why a ticket has no Pendo part. `channel` is how the ticket came in, as the surface names it.
-    `for_agents`: HTTP statuses and setting names are left to the log (off: the terminal shows them)."""
+def no_pendo(reason: NoPendo | Gap | None, channel: str | None) -> str:
+    """Why a ticket has no Pendo part. `channel` is how the ticket came in, as the surface names it."""
     if isinstance(reason, Gap):
-        return f"{reason.part} unavailable: {reason.agent_sentence}" if for_agents else str(reason)
+        return gap_line(reason)
     if reason is NoPendo.NO_EMAIL:
         via = f" (a {channel} ticket)" if channel else ""
         return f"The requester has no email address in Zendesk{via}, so there is no Pendo visitor to show."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo
+from bot.domain.models import Ambiguous, NotFoundInPendo, VisitorFacts
 from bot.domain.tickets import TicketFacts
 from bot.render import nps as nps_words
 from bot.render import words
@@ -98,7 +98,7 @@ def pendo_fields(tc: TicketFacts) -> list[dict[str, Any]]:
         return [_string("pendo", "Pendo", words.not_found(result))]
     if not isinstance(result, VisitorFacts):
         reason = tc.reason
-        text = words.no_pendo(reason, tc.bundle.ticket.via_channel, for_agents=False) if reason else None
+        text = words.no_pendo(reason, tc.bundle.ticket.via_channel) if reason else None
         return [_string("pendo", "Pendo", text or "No Pendo context for this requester.")]
     p = result.profile
     out = [_string("pendo_visitor", "Pendo visitor", p.title, link=p.url)]

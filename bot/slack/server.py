@@ -14,7 +14,7 @@ from typing import Any
 from bot import metrics
 from bot.deps import Deps
 from bot.endpoints import prometheus
-from bot.endpoints.zendesk_webhook import webhook_server
+from bot.notes.endpoint import webhook_server
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app, start
 

@@ -40,11 +40,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot import metrics
 from bot.deps import Deps
 from bot.endpoints import prometheus
-from bot.endpoints.zendesk_webhook import zendesk_webhook_route
 from bot.http.bodies import length_problem, read_capped
 from bot.http.errors import UpstreamError
 from bot.http.upstream import SEND_MONITOR
 from bot.inflight import InFlight
+from bot.notes.endpoint import zendesk_webhook_route
+from bot.render import words
 from bot.slack.app import start
 
 log = logging.getLogger(__name__)
@@ -121,9 +122,6 @@ class SlackRequestGate:
         if problem:
             return await self._refuse(send, 400, f"not a Slack payload: {problem}")
         kind = request_kind(content_type, body)
-        acks = self._inflight.acks if self._inflight is not None else None
-        if acks is not None:
-            acks.arrived()
         answered = False
 
         async def timed(message: Message) -> None:
@@ -131,24 +129,17 @@ class SlackRequestGate:
             if message["type"] == "http.response.start" and not answered:
                 answered = True
                 metrics.acked(kind, time.perf_counter() - arrived)
-                if acks is not None:
-                    acks.answered()
             await send(message)
 
-        try:
-            if self._bolt is None:
-                await self.app(scope, replaying(body, receive), timed)
-                return
-            request = AsyncBoltRequest(
-                body=body.decode("utf-8"),  # payload_problem read it as UTF-8 already
-                query=bytes(scope.get("query_string", b"")).decode("latin-1"),
-                headers=headers,
-            )
-            await _respond(timed, await self._bolt.async_dispatch(request))
-        finally:
-            if acks is not None and not answered:  # failed before answering: no longer pending
-                answered = True
-                acks.answered()
+        if self._bolt is None:
+            await self.app(scope, replaying(body, receive), timed)
+            return
+        request = AsyncBoltRequest(
+            body=body.decode("utf-8"),  # payload_problem read it as UTF-8 already
+            query=bytes(scope.get("query_string", b"")).decode("latin-1"),
+            headers=headers,
+        )
+        await _respond(timed, await self._bolt.async_dispatch(request))
 
     def _signature_problem(self, headers: dict[str, str], body: bytes) -> str | None:
         stamp = headers.get("x-slack-request-timestamp", "")
@@ -308,7 +299,7 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
             await deps.pendo.verify()
         except UpstreamError as exc:
             log.warning("readiness: Pendo check failed", extra={"error": str(exc)})
-            return f"{exc.user_message} ({exc.hint})" if exc.hint else exc.user_message
+            return words.admin_line(exc)
         return ""
 
     async def slack_events(request: Request) -> Response:

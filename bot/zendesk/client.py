@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient
-from bot.http.errors import AuthError, BadResponse, Forbidden, NotFound, UpstreamError
+from bot.http.errors import AuthError, BadResponse, Forbidden, NotFound, Reason, UpstreamError
 from bot.http.shared import cacheable
 from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.settings import Settings
@@ -60,46 +60,18 @@ _object_or_empty = TypeAdapter(dict[str, Any] | None)
 _webhook = TypeAdapter(Webhook)
 
 
-# --- errors with Zendesk-specific sentences ----------------------------------------------------------
+# --- errors with Zendesk-specific facts (their sentences: bot.render.words) ---------------------------
 class TicketNotFound(NotFound):
     def __init__(self, ticket_id: int, detail: str) -> None:
-        super().__init__(UPSTREAM, detail, status=404)
-        self.ticket_id = ticket_id
-
-    @property
-    def user_message(self) -> str:
-        return (
-            f"Ticket #{self.ticket_id} was not found in Zendesk (it may have been deleted, "
-            "or the link is for another account)."
-        )
+        super().__init__(UPSTREAM, detail, status=404, ticket_id=ticket_id)
+        self.ticket_id: int = ticket_id
 
 
 class ZendeskForbidden(Forbidden):
-    """403: the credentials work, but the bot's Zendesk user may not read this ticket (or any)."""
+    """403: the credentials work, but the bot's Zendesk user may not read this ticket (or any: None)."""
 
     def __init__(self, ticket_id: int | None, detail: str) -> None:
-        super().__init__(UPSTREAM, detail, status=403, setting=CREDENTIAL_SETTINGS)
-        self.ticket_id = ticket_id
-
-    @property
-    def user_message(self) -> str:
-        return "; ".join(self._sentences())
-
-    @property
-    def agent_message(self) -> str:
-        what, fix = self._sentences()
-        return f"{what}. {fix[:1].upper()}{fix[1:]}"
-
-    def _sentences(self) -> tuple[str, str]:
-        if self.ticket_id is None:
-            return (
-                "The bot's Zendesk user is not allowed to read these tickets",
-                "ask your Zendesk admin to check its role (or the OAuth token's scopes).",
-            )
-        return (
-            f"The bot's Zendesk user cannot see ticket #{self.ticket_id}",
-            "ask your Zendesk admin to give it access to the ticket's group or brand.",
-        )
+        super().__init__(UPSTREAM, detail, status=403, setting=CREDENTIAL_SETTINGS, ticket_id=ticket_id)
 
 
 class ZendeskAuthError(AuthError):
@@ -107,12 +79,6 @@ class ZendeskAuthError(AuthError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(UPSTREAM, detail, status=401, setting=CREDENTIAL_SETTINGS)
-
-    @property
-    def user_message(self) -> str:
-        return (
-            f"Zendesk rejected the bot's credentials; ask your Zendesk admin to check {CREDENTIAL_SETTINGS}."
-        )
 
 
 def _ticket_classifier(ticket_id: int, route: str) -> Callable[[httpx.Response], UpstreamError | None]:
@@ -476,17 +442,13 @@ class ZendeskClient(BaseClient):
 class TicketConflict(UpstreamError):
     """409: the ticket changed since the stamp a safe update carried (an agent's edit): re-read, retry."""
 
-    @property
-    def user_message(self) -> str:
-        return "The ticket changed while the bot was writing to it. Try again."
+    reason = Reason.TICKET_CHANGED
 
 
 class TicketUnwritable(UpstreamError):
     """422: Zendesk refused the update (a closed ticket, a ticket with 5,000 comments, a bad field)."""
 
-    @property
-    def user_message(self) -> str:
-        return "Zendesk did not accept a note on this ticket (it may be closed). Nothing was added."
+    reason = Reason.TICKET_UNWRITABLE
 
 
 def _write_classifier(ticket_id: int, route: str) -> Callable[[httpx.Response], UpstreamError | None]:

@@ -19,6 +19,8 @@ from bot.http.errors import Forbidden, UpstreamError
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.models import Trigger, Webhook
 
+Explain = Callable[[UpstreamError], str]  # a failure in words for whoever runs the bot
+
 WEBHOOK_NAME = "Pendo context for Slack"
 TRIGGER_TITLE = "Pendo context for Slack: note on new tickets"
 TRIGGER_BODY = '{"ticket_id": "{{ticket.id}}"}'
@@ -90,8 +92,16 @@ def _calls(trigger: Trigger, webhook_id: str) -> bool:
     )
 
 
-async def setup(client: ZendeskClient, url: str, *, dry_run: bool, say: Callable[[str], None]) -> int:
-    """Create or update the webhook and the trigger; with `dry_run`, print the JSON instead. Exit code."""
+async def setup(
+    client: ZendeskClient,
+    url: str,
+    *,
+    dry_run: bool,
+    say: Callable[[str], None],
+    explain: Explain = str,
+) -> int:
+    """Create or update the webhook and the trigger; with `dry_run`, print the JSON instead. Exit code.
+    `explain` says a failure to whoever runs the bot (`bot.render.words.admin_sentence`)."""
     try:
         webhook = _ours(await client.webhooks())
         triggers = await client.triggers()
@@ -99,7 +109,7 @@ async def setup(client: ZendeskClient, url: str, *, dry_run: bool, say: Callable
         say("FAIL Zendesk refused to list webhooks or triggers: zendesk-setup needs an admin's credentials.")
         return 1
     except UpstreamError as exc:
-        say(f"FAIL Zendesk: {exc.user_message}")
+        say(f"FAIL Zendesk: {explain(exc)}")
         return 1
     trigger = _our_trigger(triggers)
     wanted = webhook_json(url)
@@ -121,7 +131,7 @@ async def setup(client: ZendeskClient, url: str, *, dry_run: bool, say: Callable
         )
         return 1
     except UpstreamError as exc:
-        say(f"FAIL Zendesk: {exc.user_message}")
+        say(f"FAIL Zendesk: {explain(exc)}")
         return 1
     say(
         "Now set ZENDESK_WEBHOOK_SECRET to this webhook's signing secret (Admin Center → Apps and "
@@ -130,14 +140,14 @@ async def setup(client: ZendeskClient, url: str, *, dry_run: bool, say: Callable
     return 0
 
 
-async def status(client: ZendeskClient) -> list[str]:
+async def status(client: ZendeskClient, *, explain: Explain = str) -> list[str]:
     """`pendo-bot check` lines: OK / WARN / FAIL for the webhook, the trigger and write access."""
     lines: list[str] = []
     try:
         me = await client.me()
         scopes = await client.token_scopes()
     except UpstreamError as exc:
-        return [f"FAIL Zendesk: {exc.user_message}"]
+        return [f"FAIL Zendesk: {explain(exc)}"]
     may_write = me.role in ("agent", "admin") and (scopes is None or bool(WRITE_SCOPES & set(scopes)))
     if may_write:
         lines.append(f"OK   Zendesk: the bot's user ({me.role}) may write notes on tickets.")
@@ -155,7 +165,7 @@ async def status(client: ZendeskClient) -> list[str]:
             "WARN Zendesk: cannot list webhooks and triggers with these credentials (admin only).",
         ]
     except UpstreamError as exc:
-        return [*lines, f"FAIL Zendesk: {exc.user_message}"]
+        return [*lines, f"FAIL Zendesk: {explain(exc)}"]
     if webhook is None:
         return [
             *lines,

@@ -5,7 +5,7 @@ Signature (developer.zendesk.com/documentation/webhooks/verifying/, and every pu
 `X-Zendesk-Webhook-Signature-Timestamp` header exactly as sent (ISO 8601, e.g. `2021-07-25T10:00:00Z`),
 BODY the raw request bytes, no separator, the signing secret used as UTF-8 bytes, the digest base64 (not
 hex). Zendesk sets no replay window; the bot refuses timestamps more than 5 minutes away from its clock
-(and, in `bot.endpoints.zendesk_webhook`, a delivery it has seen in the last 10 minutes).
+(and, in `bot.notes.endpoint`, a delivery it has seen in the last 10 minutes).
 
 Body: the bot's trigger sends `{"ticket_id": "{{ticket.id}}"}` (a string, since placeholders are text);
 a number is accepted too, other keys are ignored, and names or emails in the body are never used.

@@ -18,7 +18,7 @@ import httpx
 
 from bot import answers
 from bot.deps import build_deps
-from bot.domain.models import Ambiguous, VisitorFacts, NotFoundInPendo
+from bot.domain.models import Ambiguous, NotFoundInPendo, VisitorFacts
 from bot.http.errors import Unavailable, UpstreamError
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
@@ -62,10 +62,10 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
             assert isinstance(result, VisitorFacts)
             messages += [
                 answers.render_result(result, now).message,
-                summary_blocks.context_message(
+                summary_blocks.visitor_message(
                     result, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF")
                 ),
-                summary_blocks.context_message(result, shareable=False),
+                summary_blocks.visitor_message(result, shareable=False),
             ]
         ambiguous = await deps.customers.lookup(OPS)
         assert isinstance(ambiguous, Ambiguous)
@@ -89,7 +89,7 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
             try:
                 bundle = await deps.tickets.ticket(ticket_id)
             except UpstreamError as exc:
-                unfurls.append(ticket_blocks.ticket_error_unfurl(ticket_id, exc.user_message))
+                unfurls.append(ticket_blocks.ticket_failure_unfurl(ticket_id, exc))
                 continue
             tc = await deps.tickets.requester_context(bundle)
             full = ticket_blocks.ticket_unfurl(bundle, now, tc)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.domain import nps as nps_part
-from bot.domain.models import AccountFacts, AccountNps, VisitorFacts, NpsCategory
+from bot.domain.models import AccountFacts, AccountNps, NpsCategory, VisitorFacts
 from bot.pendo.models import Guide
 from bot.sample import ACME, DORMANT, GLOBEX, JANE, MULTI, POWER_USER, PRIVATE, TONY, Workspace
 from bot.sample.data import RESELLER, SAM_VISITOR_ID

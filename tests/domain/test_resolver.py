@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.models import Ambiguous, VisitorFacts, InvalidInput, NotFoundInPendo
+from bot.domain.models import Ambiguous, InvalidInput, NotFoundInPendo, VisitorFacts
 from bot.sample import (
     INITECH,
     INITECH_LABS,

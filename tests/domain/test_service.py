@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from bot.deadline import answer_deadline
-from bot.domain.models import VisitorFacts, NotFoundInPendo, TimelineEntry
+from bot.domain.models import NotFoundInPendo, TimelineEntry, VisitorFacts
 from bot.domain.tickets import MARKER
 from bot.http.errors import AuthError
+from bot.render import words
 from bot.sample import (
     ACME,
     DORMANT,
@@ -273,7 +274,7 @@ async def test_failing_account_becomes_a_gap_and_the_rest_is_shown(make_env: Mak
     assert acme.id == ACME and acme.usage is None
     assert acme.gap and "unavailable" in str(acme.gap)
     assert len(ctx.gaps) == 1
-    assert ACME in str(ctx.gaps[0]) and "Try again" in str(ctx.gaps[0])
+    assert ACME in words.gap_line(ctx.gaps[0]) and "Try again" in words.gap_line(ctx.gaps[0])
     account_calls = [r for r in env.requests if re.search(ACCOUNT_RECORDS.encode(), r.body)]
     assert len(account_calls) == 3  # retried (5xx), within the policy's 3 attempts
 
@@ -285,7 +286,7 @@ async def test_slow_history_becomes_a_gap_at_the_deadline(make_env: Make, oracle
     assert ctx.usage is not None and ctx.usage.days_active == oracle.figures(JANE, WINDOW_START).days_active
     assert ctx.accounts and ctx.accounts[0].usage is not None
     assert ctx.timeline is None
-    assert [str(g) for g in ctx.gaps] == [
+    assert [words.gap_line(g) for g in ctx.gaps] == [
         "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
     ]
 
@@ -298,7 +299,7 @@ async def test_the_answer_deadline_started_at_the_ack_is_the_one_every_part_keep
     with answer_deadline(1):
         ctx = await lookup_context(env, JANE)
     assert ctx.timeline is None and ctx.usage is not None
-    assert [str(g) for g in ctx.gaps] == [
+    assert [words.gap_line(g) for g in ctx.gaps] == [
         "Recent activity unavailable: Pendo did not answer in 1 s. Try again in a minute."
     ]
 
@@ -310,8 +311,8 @@ async def test_rejected_key_fails_the_whole_lookup_without_leaking_it(make_env: 
     with pytest.raises(AuthError) as caught:
         await env.deps.customers.lookup(JANE)
     exc = caught.value
-    assert "PENDO_INTEGRATION_KEY" in (exc.hint or "") and "integration key" in exc.user_message
-    for text in (exc.user_message, str(exc), exc.detail, repr(exc)):
+    assert "PENDO_INTEGRATION_KEY" in (exc.hint or "") and "integration key" in words.admin_sentence(exc)
+    for text in (words.admin_sentence(exc), str(exc), exc.detail, repr(exc)):
         assert key not in text
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{JANE}"]  # 401 is not retried
     assert env.requests[0].headers["x-pendo-integration-key"] == key  # the region suffix is stripped
@@ -321,11 +322,10 @@ async def test_wrong_key_403_is_an_auth_error(make_env: Make) -> None:
     env = make_env(pendo_integration_key="not-the-right-key")
     with pytest.raises(AuthError) as caught:
         await env.deps.customers.lookup(JANE)
-    assert (
-        "PENDO_INTEGRATION_KEY" in (caught.value.hint or "")
-        and "another Pendo region" in caught.value.user_message
-    )
-    assert "not-the-right-key" not in caught.value.user_message + str(caught.value)
+    assert "PENDO_INTEGRATION_KEY" in (
+        caught.value.hint or ""
+    ) and "another Pendo region" in words.admin_sentence(caught.value)
+    assert "not-the-right-key" not in words.admin_sentence(caught.value) + str(caught.value)
 
 
 # --- 6. politeness -----------------------------------------------------------------------------------------
@@ -539,7 +539,7 @@ async def test_an_anchor_older_than_pendo_keeps_history_says_so(make_env: Make) 
     env = make_env()
     ctx = await lookup_context(env, JANE, anchor_ms=NOW - 200 * DAY, marker=MARKER)
     assert ctx.timeline is None and ctx.usage is not None
-    assert [str(g) for g in ctx.gaps] == [
+    assert [words.gap_line(g) for g in ctx.gaps] == [
         "Recent activity unavailable: Pendo keeps history for about 180 days, and this moment is older "
         "than that."
     ]

@@ -1,6 +1,6 @@
-"""Through Bolt and the real ASGI app: Slack gets the ack while the lookup is still under way
-(`bot.listeners.routes.acked_early` with Bolt's process_before_response), and a listener that fails
-before acking is answered 500 as Bolt always did."""
+"""Through Bolt and the real ASGI app, on Bolt's default runtime (the listener a task, its `ack()` awaited
+by Bolt): Slack gets the ack while the lookup is still under way, and a listener that fails before
+acking is answered 500."""
 
 from __future__ import annotations
 

@@ -365,4 +365,3 @@ async def test_bolt_answers_through_the_gate_exactly_as_through_bolts_starlette_
             assert (direct.status_code, direct.content) == (adapter.status_code, adapter.content)
             assert sorted(direct.headers.multi_items()) == sorted(adapter.headers.multi_items())
     assert [r.status_code for r in (direct, adapter)] == [404, 404]  # the last one: no listener for it
-    assert bot.deps.inflight.acks.count == 0  # every request let in was answered: no ack pending

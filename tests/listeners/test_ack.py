@@ -1,26 +1,57 @@
-"""`acked_early`: Bolt answers Slack the moment a listener acks (process_before_response=True), while the
-listener carries on; an error before the ack is Bolt's to answer, one after it is logged."""
+"""Routes on Bolt's default runtime (`add_route`): Bolt answers Slack as soon as a listener acks, while
+the listener carries on; an error before the ack is answered 500, one after it is logged; an event is
+acked by Bolt before its listener runs; tracked work is drained on shutdown."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.authorization import AuthorizeResult
 
-from bot.inflight import PendingAcks
-from bot.listeners.routes import acked_early
-
-
-class FakeAck:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    async def __call__(self, **kwargs: Any) -> None:
-        self.calls.append(kwargs)
+from bot.inflight import InFlight
+from bot.listeners.routes import Route, add_route
 
 
-async def test_the_listener_returns_at_its_ack_and_the_rest_runs_on() -> None:
+async def authorize(**_: Any) -> AuthorizeResult:
+    return AuthorizeResult(
+        enterprise_id=None, team_id="T1", bot_id="B1", bot_user_id="UBOT", bot_token="xoxb-test"
+    )
+
+
+def app_with(*routes: Route, inflight: InFlight | None = None) -> AsyncApp:
+    app = AsyncApp(signing_secret="unused", request_verification_enabled=False, authorize=authorize)
+    for route in routes:
+        add_route(app, route, inflight or InFlight(deadline=5.0, grace=1.0))
+    return app
+
+
+def command(text: str = "") -> AsyncBoltRequest:
+    body = {
+        "command": "/x",
+        "text": text,
+        "team_id": "T1",
+        "user_id": "U1",
+        "channel_id": "C1",
+        "response_url": "https://hooks.slack.com/commands/T1/1/2",
+    }
+    return AsyncBoltRequest(body=body, mode="socket_mode")
+
+
+def event() -> AsyncBoltRequest:
+    body = {
+        "type": "event_callback",
+        "team_id": "T1",
+        "event_id": "Ev1",
+        "event": {"type": "app_mention", "user": "U1", "channel": "C1", "text": "hi", "ts": "1.2"},
+    }
+    return AsyncBoltRequest(body=body, mode="socket_mode")
+
+
+async def test_bolt_answers_at_the_ack_and_the_rest_of_the_listener_runs_on() -> None:
     rest_done = asyncio.Event()
     gate = asyncio.Event()
 
@@ -29,111 +60,71 @@ async def test_the_listener_returns_at_its_ack_and_the_rest_runs_on() -> None:
         await gate.wait()  # the lookup, after the ack
         rest_done.set()
 
-    ack = FakeAck()
-    await asyncio.wait_for(acked_early(handler)(ack=ack, body={}), 1.0)  # returns although gate is shut
-    assert ack.calls == [{"text": "Looking up…"}] and not rest_done.is_set()
+    app = app_with(Route("command", "/x", handler))
+    response = await asyncio.wait_for(app.async_dispatch(command()), 2.0)  # although gate is shut
+    assert response.status == 200 and "Looking up" in response.body
+    assert not rest_done.is_set()
     gate.set()
     await asyncio.wait_for(rest_done.wait(), 1.0)
 
 
-async def test_an_error_before_the_ack_is_raised_for_bolt() -> None:
+async def test_an_error_before_the_ack_is_answered_500() -> None:
     async def handler(ack: Any) -> None:
+        await asyncio.sleep(0)
         raise ValueError("bad before ack")
 
-    with pytest.raises(ValueError, match="bad before ack"):
-        await acked_early(handler)(ack=FakeAck())
+    app = app_with(Route("command", "/x", handler))
+    response = await asyncio.wait_for(app.async_dispatch(command()), 2.0)
+    assert response.status == 500
 
 
-async def test_an_error_after_the_ack_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_error_after_the_ack_is_logged_and_the_ack_stands(caplog: pytest.LogCaptureFixture) -> None:
+    failed = asyncio.Event()
+
     async def handler(ack: Any) -> None:
         await ack()
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.05)  # past Bolt's first look at the ack
+        failed.set()
         raise RuntimeError("bad after ack")
 
-    await acked_early(handler)(ack=FakeAck())
-    for _ in range(5):
-        await asyncio.sleep(0)
-    failures = [r for r in caplog.records if r.getMessage() == "listener failed after its ack"]
-    assert len(failures) == 1 and failures[0].exc_info is not None
-    assert "bad after ack" in str(failures[0].exc_info[1])
+    app = app_with(Route("command", "/x", handler))
+    with caplog.at_level(logging.ERROR):
+        response = await asyncio.wait_for(app.async_dispatch(command()), 2.0)
+        assert response.status == 200
+        await asyncio.wait_for(failed.wait(), 1.0)
+        for _ in range(10):
+            await asyncio.sleep(0)
+    failures = [r for r in caplog.records if r.exc_info is not None and "bad after ack" in str(r.exc_info[1])]
+    assert len(failures) == 1
 
 
-async def test_a_listener_without_ack_returns_at_once() -> None:
+async def test_an_event_is_acked_by_bolt_before_its_listener_ends() -> None:
     started = asyncio.Event()
+    finish = asyncio.Event()
 
     async def handler(event: dict[str, Any]) -> None:
         started.set()
-        await asyncio.sleep(10)
+        await finish.wait()
 
-    await asyncio.wait_for(acked_early(handler)(event={}), 1.0)
+    app = app_with(Route("event", "app_mention", handler))
+    response = await asyncio.wait_for(app.async_dispatch(event()), 2.0)
+    assert response.status == 200
     await asyncio.wait_for(started.wait(), 1.0)
+    finish.set()
 
 
-# --- acks first: work after an ack waits for the other pending acks (bot.inflight.PendingAcks) ---------
-async def test_work_after_an_ack_waits_until_no_other_ack_is_pending() -> None:
-    acks = PendingAcks(patience=5.0)
-    acks.arrived()  # another request, let in by the gate and not answered yet
-    after: list[str] = []
-
-    async def command(ack: Any) -> None:
-        await ack()
-        after.append("command")
-
-    async def event(event: dict[str, Any]) -> None:
-        after.append("event")
-
-    await asyncio.wait_for(acked_early(command, acks)(ack=FakeAck()), 1.0)
-    await asyncio.wait_for(acked_early(event, acks)(event={}), 1.0)
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert after == []  # both acked; their work waits for the other request's ack
-    acks.answered()
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert sorted(after) == ["command", "event"]
-
-
-async def test_work_after_an_ack_lets_requests_still_arriving_in_a_burst_go_first() -> None:
-    """A burst over new connections reaches the gate a few loop turns apart: each request is let in
-    and answered before the next one is even read, so the count alone is 0 between them. The work
-    after an ack waits until a turn lets nobody in."""
-    acks = PendingAcks(patience=5.0)
-    log: list[object] = []
-
-    async def burst() -> None:
-        for i in range(5):
-            acks.arrived()  # read and let in by the gate...
-            log.append(i)
-            acks.answered()  # ...and acked in the same turn
-            await asyncio.sleep(0)  # the next one arrives a turn later
-
-    arriving = asyncio.ensure_future(burst())
-    await asyncio.sleep(0)
-    await acks.wait()
-    log.append("work")
-    await arriving
-    assert log == [0, 1, 2, 3, 4, "work"]
-
-
-async def test_a_steady_stream_of_acks_holds_work_back_no_longer_than_the_patience() -> None:
-    acks = PendingAcks(patience=0.05)
-    acks.arrived()  # never answered
+async def test_tracked_work_after_the_ack_is_drained_on_shutdown() -> None:
+    """A tracked route's work after the ack is InFlight's: a shutdown waits for it."""
+    inflight = InFlight(deadline=5.0, grace=2.0)
     done = asyncio.Event()
 
-    async def command(ack: Any) -> None:
-        await ack()
+    async def handler(ack: Any, respond: Any) -> None:
+        await ack(text="Looking up…")
+        await asyncio.sleep(0.1)
         done.set()
 
-    started = asyncio.get_running_loop().time()
-    await acked_early(command, acks)(ack=FakeAck())
-    await asyncio.wait_for(done.wait(), 1.0)
-    assert 0.04 <= asyncio.get_running_loop().time() - started < 0.5
-
-
-def test_the_count_never_goes_below_zero() -> None:
-    acks = PendingAcks()
-    acks.answered()
-    acks.arrived()
-    assert acks.count == 1
-    acks.answered()
-    assert acks.count == 0
+    app = app_with(Route("command", "/x", handler, tracked="replace"), inflight=inflight)
+    response = await asyncio.wait_for(app.async_dispatch(command()), 2.0)
+    assert response.status == 200 and not done.is_set()
+    assert await asyncio.wait_for(inflight.drain(), 3.0) == (1, 0)
+    assert done.is_set()

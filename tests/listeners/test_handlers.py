@@ -1,5 +1,6 @@
-"""Listeners called directly, as plain functions: Bolt's context carries the deps, a real
-AsyncWebClient talks to the fake Slack on loopback, ack and respond are recorders.
+"""Listeners called directly, as plain functions: the deps as an argument (Bolt passes them from its
+context, where the middleware put them), a real AsyncWebClient talks to the fake Slack on loopback, ack
+and respond are recorders.
 
 Every exit of an action writes exactly one audit line, the early ones included.
 """
@@ -14,7 +15,6 @@ import pytest
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from bot.listeners import MODULES, all_routes
 from bot.listeners.actions import earlier_version
 from bot.listeners.commands import pendo_command
@@ -39,12 +39,6 @@ class Recorder:
 
     async def __call__(self, text: str | None = None, **kwargs: Any) -> None:
         self.calls.append({"text": text, **kwargs} if text is not None else kwargs)
-
-
-def context_with(deps: Deps) -> AsyncBoltContext:
-    context = AsyncBoltContext()
-    context["deps"] = deps
-    return context
 
 
 def audit_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
@@ -148,9 +142,7 @@ async def test_the_command_audits_every_lookup_and_never_help(
     ack, respond = Recorder(), Recorder()
     command = {"text": text, "user_id": "U0AGENT", "channel_id": "C0SUPPORT", "command": "/pendo"}
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await pendo_command(
-            cast(AsyncAck, ack), command, cast(AsyncRespond, respond), client, context_with(deps)
-        )
+        await pendo_command(cast(AsyncAck, ack), command, cast(AsyncRespond, respond), client, deps)
     assert len(ack.calls) == 1
     assert audit_lines(caplog) == expected
 
@@ -162,9 +154,7 @@ async def test_a_ticket_question_without_zendesk_is_audited(
     ack = Recorder()
     command = {"text": "#1001", "user_id": "U0AGENT", "channel_id": "C0SUPPORT"}
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await pendo_command(
-            cast(AsyncAck, ack), command, cast(AsyncRespond, Recorder()), client, context_with(deps)
-        )
+        await pendo_command(cast(AsyncAck, ack), command, cast(AsyncRespond, Recorder()), client, deps)
     assert "Zendesk isn't connected" in json.dumps(ack.calls)
     assert audit_lines(caplog) == [("lookup", "not_connected")]
 
@@ -190,8 +180,8 @@ async def test_an_unfurl_by_a_poster_outside_the_access_lists_shows_nothing(
     made = sample_deps(allowed_usergroups="S0SUPPORT")
     fake_slack.usergroups["S0SUPPORT"] = ["U0MEMBER"]
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await link_shared(link_event(user="U0OUTSIDER"), {}, client, context_with(made.deps))
-        await link_shared(link_event(user="U0MEMBER", ticket=1002), {}, client, context_with(made.deps))
+        await link_shared(link_event(user="U0OUTSIDER"), {}, client, AsyncBoltContext(), made.deps)
+        await link_shared(link_event(user="U0MEMBER", ticket=1002), {}, client, AsyncBoltContext(), made.deps)
     assert made.zendesk_controls.requests and all(
         "1002" in r.path for r in made.zendesk_controls.requests
     )  # nothing was fetched for the outsider's link
@@ -227,6 +217,6 @@ async def test_an_unfurl_whose_poster_slack_cannot_vouch_for_shows_nothing(
     made = sample_deps(allowed_usergroups="S0SUPPORT")
     fake_slack.method_errors["usergroups.users.list"] = "missing_scope"  # fail closed
     with caplog.at_level(logging.INFO, logger="bot.audit"):
-        await link_shared(link_event(user="U0MEMBER"), {}, client, context_with(made.deps))
+        await link_shared(link_event(user="U0MEMBER"), {}, client, AsyncBoltContext(), made.deps)
     assert fake_slack.by_method("chat.unfurl") == [] and made.zendesk_controls.requests == []
     assert audit_lines(caplog) == [("unfurl", "refused:poster_not_allowed")]

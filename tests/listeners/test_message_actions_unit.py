@@ -10,8 +10,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.http.cache import TTLCache
+from bot.listeners import access_facts
 from bot.listeners import clicks as ma
-from bot.listeners import gates
 from bot.render import blocks as block_kit
 from bot.settings import load_settings
 
@@ -72,4 +72,4 @@ async def test_share_allowed(
     client.conversations_info.return_value = {
         "channel": {"id": "C1", "is_ext_shared": external, "is_shared": external}
     }
-    assert await gates.share_allowed(Deps(), client, "C1") is allowed  # type: ignore[arg-type]
+    assert await access_facts.share_allowed(Deps(), client, "C1") is allowed  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.deps import Deps, build_deps
-from bot.endpoints.zendesk_webhook import ZENDESK_PATH, webhook_server
+from bot.notes.endpoint import ZENDESK_PATH, webhook_server
 from bot.sample import (
     FakeControls,
     Workspace,

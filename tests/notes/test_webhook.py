@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.endpoints.zendesk_webhook import ZENDESK_PATH
+from bot.notes.endpoint import ZENDESK_PATH
 from bot.render.note import MARKER
 from bot.sample import JANE, TICKET_JANE, TICKET_PRIVATE, TICKET_UNKNOWN_REQUESTER
 from bot.zendesk.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature_problem

@@ -20,6 +20,7 @@ from bot.http.upstream import RetryPolicy
 from bot.pendo import queries
 from bot.pendo.client import PendoClient, segment
 from bot.pendo.models import CatalogItem, HistoryItem, Visitor
+from bot.render import words
 
 BASE = "https://app.pendo.io"
 KEY = "6f1c2d3e-aaaa-bbbb-cccc-0123456789ab"
@@ -262,8 +263,8 @@ async def test_auth_errors_name_the_setting_in_the_hint_never_the_key(status: in
     assert len(wire.requests) == 1  # never retried
     assert err.status == status
     assert "PENDO_INTEGRATION_KEY" in (err.hint or "") and "PENDO_REGION" in (err.hint or "")
-    assert "PENDO_" not in err.user_message  # agents read it: whom to tell, not which setting
-    for text in (err.user_message, err.detail, str(err), repr(err)):
+    assert "PENDO_" not in words.failure_sentence(err)  # agents read it: whom to tell, not which setting
+    for text in (words.admin_sentence(err), err.detail, str(err), repr(err)):
         assert KEY not in text
         assert KEY[:8] not in text
 
@@ -299,7 +300,7 @@ async def test_400_is_a_refused_request_naming_the_region_not_retried() -> None:
     assert len(wire.requests) == 1
     assert info.value.status == 400
     assert info.value.detail == "HTTP 400 from POST /api/v1/aggregation"  # never the body
-    message = info.value.user_message
+    message = words.failure_sentence(info.value)
     assert "refused a request from the bot" in message and "region" in message
     assert "could not read" not in message and "PENDO_" not in message  # no setting names for agents
     assert info.value.hint and "PENDO_REGION" in info.value.hint and "app.pendo.io" in info.value.hint
@@ -310,10 +311,10 @@ async def test_400_at_the_key_check_says_key_or_region(caplog: pytest.LogCapture
     with pytest.raises(AuthError) as info:
         await make_client(wire).verify()
     err = info.value
-    assert err.status == 400 and "key or the Pendo region is likely wrong" in err.user_message
+    assert err.status == 400 and "key or the Pendo region is likely wrong" in words.admin_sentence(err)
     assert err.hint and "PENDO_REGION" in err.hint and "suffix" in err.hint
     assert "PENDO_REGION" in str(err)  # what the log shows
-    assert KEY not in str(err) + err.user_message + err.hint
+    assert KEY not in str(err) + words.admin_sentence(err) + err.hint
 
 
 @pytest.mark.parametrize("reply", [httpx.Response(400, json={"error": "no index"}), ok([])])
@@ -361,7 +362,7 @@ async def test_errors_never_carry_the_looked_up_email(
     expected = "non-JSON body (text/html) from" if answer == "non-json" else f"HTTP {answer} from"
     assert err.detail == f"{expected} {route}"
     logged = [str(r.__dict__) for r in caplog.records if r.name.startswith("bot")]
-    for text in (str(err), err.detail, err.user_message, repr(err), *logged):
+    for text in (str(err), err.detail, words.admin_sentence(err), repr(err), *logged):
         for form in (LOOKUP_EMAIL, segment(LOOKUP_EMAIL), "jane.doe", "acme-corp"):
             assert form.lower() not in text.lower()
 
@@ -409,7 +410,7 @@ async def test_429_without_retry_after_exhausted_is_rate_limited() -> None:
     with pytest.raises(RateLimited) as info:
         await make_client(wire).get_visitor("jane@example.com")
     assert len(wire.requests) == 3 and info.value.retry_after is None
-    assert "rate-limiting" in info.value.user_message
+    assert "too many requests" in words.failure_sentence(info.value)
 
 
 async def test_429_long_retry_after_is_rate_limited_now() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from bot import answers
 from bot.__main__ import _check, build_parser
-from bot.domain.models import VisitorFacts
+from bot.domain.models import Email, VisitorFacts
 from bot.pendo.client import DAY_OFFSET_KEY
 from bot.sample import JANE, POWER_USER, SOLO
 from bot.settings import load_settings
@@ -51,7 +51,7 @@ async def test_a_refused_key_is_a_setup_problem_in_words_an_agent_understands(
     made = sample_deps()
     made.controls.fail(r"^/api/v1/", status)
     with caplog.at_level(logging.WARNING):
-        answer = await answers.email_answer(made.deps.customers, JANE, "ref7")
+        answer = await answers.email_answer(made.deps.customers, Email(JANE), "ref7")
     text = answer.message["text"]
     assert "Pendo refused the bot's integration key" in text
     assert "not a passing outage" in text and "trying again will not help" in text
@@ -95,7 +95,7 @@ async def test_a_429_without_retry_after_near_the_deadline_gives_up_with_try_aga
     sleeps = Sleeps()
     made = sample_deps(sleep=sleeps, lookup_deadline_seconds=0.9)  # less than the one-second wait
     made.controls.fail(r"^/api/v1/visitor/[^/]+$", 429)
-    answer = await answers.email_answer(made.deps.customers, JANE, "ref8")
+    answer = await answers.email_answer(made.deps.customers, Email(JANE), "ref8")
     assert "Try again in a minute." in answer.message["text"] and "rate" not in answer.message["text"]
     assert answer.outcome == "error:RateLimited"
     assert sleeps.delays == [] and visitor_calls(made.requests) == 1  # no retry too soon, none too late

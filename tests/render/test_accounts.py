@@ -17,6 +17,7 @@ from bot.domain.models import (
     TopItem,
     Trend,
 )
+from bot.http.errors import Unavailable
 from bot.render import accounts as ac
 from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
@@ -64,7 +65,7 @@ def extreme(n_visitors: int = 5) -> AccountFacts:
         first_visit_ms=NOW - 400 * 86_400_000,
         last_visit_ms=NOW - 60_000,
         figures=figures,
-        gaps=[Gap("Usage figures", "Pendo did not answer in 8 s.")],
+        gaps=[Gap("Usage figures", Unavailable("Pendo", "overall deadline", timeout=8))],
     )
 
 

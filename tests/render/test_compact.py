@@ -16,11 +16,12 @@ from bot import answers
 from bot.domain.models import (
     Ambiguous,
     Candidate,
-    VisitorFacts,
     Gap,
     MetadataField,
+    Missing,
     Timeline,
     TimelineEntry,
+    VisitorFacts,
 )
 from bot.domain.tickets import NoPendo, TicketFacts
 from bot.http.errors import AuthError, BadResponse, RateLimited, Unavailable, UpstreamError
@@ -77,7 +78,7 @@ async def test_first_screen_is_compact_for_every_named_visitor(make_deps: Any, v
     check_message(message)
     blocks, chars = compact_size(message["blocks"])
     assert blocks <= MAX_COMPACT_BLOCKS and chars <= MAX_COMPACT_CHARS, (blocks, chars)
-    full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
+    full = summary_blocks.visitor_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     check_message(full)
     if not result.profile.opted_out:
         assert len(visible_text(full["blocks"])) > chars  # Show more really shows more
@@ -106,8 +107,8 @@ def test_first_screen_stays_within_8_blocks_with_extreme_data(accounts: int) -> 
     ctx = extreme_context(accounts=accounts)
     header = ticket_blocks.ticket_header_blocks(extreme_bundle())
     for message in (
-        summary_blocks.context_message(ctx),
-        summary_blocks.context_message(ctx, header_blocks=header),
+        summary_blocks.visitor_message(ctx),
+        summary_blocks.visitor_message(ctx, header_blocks=header),
     ):
         check_message(message)
         assert len(message["blocks"]) <= MAX_COMPACT_BLOCKS
@@ -212,9 +213,9 @@ def test_ticket_window_lines_read_relative_to_the_ticket_and_never_to_now() -> N
     ctx = replace(extreme_context(accounts=1), timeline=t)
     view = button_kit.ViewRef(ctx.profile.id, anchor_ms=anchor, ticket_id=42, ticket_ms=anchor)
     for message in (
-        summary_blocks.context_message(ctx, view=view),
-        summary_blocks.context_message(ctx, view=view.but(full=True)),
-        summary_blocks.context_message(
+        summary_blocks.visitor_message(ctx, view=view),
+        summary_blocks.visitor_message(ctx, view=view.but(full=True)),
+        summary_blocks.visitor_message(
             ctx, view=view, sharing=summary_blocks.Sharing(shared_by="U1", ticket_url="https://x/42")
         ),
     ):
@@ -276,7 +277,7 @@ def test_an_empty_window_says_when_they_were_last_active_and_offers_that_day() -
     last = NOW - 6 * DAY
     quiet = Timeline(start_ms=NOW - 24 * HOUR, anchor_ms=NOW, entries=[])
     ctx = replace(ctx, profile=replace(ctx.profile, last_visit_ms=last), timeline=quiet)
-    message = summary_blocks.context_message(ctx)
+    message = summary_blocks.visitor_message(ctx)
     check_message(message)
     assert f"No activity in the 24 h before <!date^{NOW // 1000}^" in all_text(message)
     assert f"Last active <!date^{last // 1000}^" in all_text(message)
@@ -316,12 +317,12 @@ def _action_ids(message: dict[str, Any]) -> list[str]:
 
 def test_share_buttons_only_where_sharing_may_happen() -> None:
     ctx = extreme_context(accounts=1)
-    assert {"message_share", "message_share_note"} <= set(_action_ids(summary_blocks.context_message(ctx)))
-    refused = summary_blocks.context_message(ctx, sharing=summary_blocks.Sharing(allowed=False))
+    assert {"message_share", "message_share_note"} <= set(_action_ids(summary_blocks.visitor_message(ctx)))
+    refused = summary_blocks.visitor_message(ctx, sharing=summary_blocks.Sharing(allowed=False))
     assert "message_share" not in _action_ids(refused) and "message_view:more" in _action_ids(refused)
-    opted_out = summary_blocks.context_message(extreme_context(accounts=1, opted_out=True))
+    opted_out = summary_blocks.visitor_message(extreme_context(accounts=1, opted_out=True))
     assert _action_ids(opted_out) == ["open_link:visitor"]
-    done = summary_blocks.context_message(ctx, sharing=summary_blocks.Sharing(shared_in="C0SUPPORT"))
+    done = summary_blocks.visitor_message(ctx, sharing=summary_blocks.Sharing(shared_in="C0SUPPORT"))
     assert "message_share" not in _action_ids(done) and "Shared in <#C0SUPPORT> ✓" in all_text(done)
 
 
@@ -329,7 +330,7 @@ def test_the_channel_copy_names_the_ticket_the_sharer_and_the_note() -> None:
     ctx = extreme_context(accounts=1)
     view = button_kit.ViewRef(ctx.profile.id, anchor_ms=NOW - HOUR, ticket_id=1001, ticket_ms=NOW - HOUR)
     url = "https://sample-support.zendesk.com/agent/tickets/1001"
-    shared = summary_blocks.context_message(
+    shared = summary_blocks.visitor_message(
         ctx,
         view=view,
         sharing=summary_blocks.Sharing(shared_by="U0SHARER", note="<!channel> see *this*", ticket_url=url),
@@ -429,16 +430,19 @@ def test_ticket_header_never_shows_raw_values() -> None:
         ),
         (Unavailable("Pendo", "x", status=503), "Pendo is unavailable right now. Try again in a minute."),
         (Unavailable("Pendo", "x", timeout=8), "Pendo did not answer in 8 s. Try again in a minute."),
-        (TicketNotFound(7, "x"), TicketNotFound(7, "x").user_message),
+        (
+            TicketNotFound(7, "x"),
+            "Ticket #7 was not found in Zendesk (it may have been deleted, or the link is for another account).",
+        ),
         (
             RateLimited("Zendesk", "x", retry_after=30),
-            "Zendesk is rate-limiting the bot right now. Try again in 30 s.",
+            "Zendesk is busy with too many requests from the bot. Try again in 30 s.",
         ),
     ],
 )
 def test_each_failure_says_its_own_agent_sentence(error: UpstreamError, agent: str) -> None:
-    # each error writes the sentence for agents itself: nothing is cut out of the admin's sentence
-    assert error.agent_message == agent
+    # one sentence per cause, written by words from the error's facts (the admin's says more)
+    assert words.failure_sentence(error) == agent
     assert not re.search(r"\bHTTP\b|\(\d{3}\)|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", agent)
 
 
@@ -450,11 +454,11 @@ def test_upstream_failures_in_words_for_agents() -> None:
         RateLimited("Zendesk", "HTTP 429", retry_after=30),
     ]
     for exc in errors:
-        sentence = words.upstream_sentence(exc)
+        sentence = words.failure_sentence(exc)
         assert not re.search(r"[A-Z]{3,}_|HTTP|\b[45]\d\d\b|/api/|Error\b", sentence), sentence
         assert sentence.endswith(".")
     assert (
-        words.upstream_sentence(errors[3])
+        words.failure_sentence(errors[3])
         == "Zendesk is busy with too many requests from the bot. Try again in 30 s."
     )
 
@@ -464,7 +468,7 @@ def test_gaps_group_by_cause() -> None:
         Gap.of("Usage figures", Unavailable("Pendo", "HTTP 503 from x", status=503)),
         Gap.of("Recent activity", Unavailable("Pendo", "overall deadline", timeout=8)),
         Gap.of("Details", Unavailable("Pendo", "HTTP 500 from x", status=500)).for_account("Acme"),
-        Gap(None, "not found in Pendo", account="Beta"),
+        Gap(None, Missing.NOT_IN_PENDO, account="Beta"),
     ]
     assert words.gap_sentences(gaps) == [
         "Usage figures and an account's figures could not be loaded: Pendo is unavailable right now. Try again in a minute.",
@@ -485,7 +489,7 @@ def test_an_account_name_that_reads_like_a_gap_stays_a_name() -> None:
         "An account's figures could not be loaded: Pendo did not answer in 8 s. Try again in a minute."
     ]
     assert (
-        str(gap)
+        words.gap_line(gap)
         == f"Account {name}: Details unavailable: Pendo did not answer in 8 s. Try again in a minute."
     )
 
@@ -499,14 +503,14 @@ def test_a_field_on_the_visitor_and_the_account_is_shown_once() -> None:
         profile=replace(ctx.profile, fields=[plan, MetadataField("Role", "admin")]),
         accounts=[replace(ctx.accounts[0], fields=[plan], opted_out=False)],
     )
-    text = all_text(summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
+    text = all_text(summary_blocks.visitor_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
     assert text.count("Enterprise") == 1 and "*Role*\nadmin" in text
 
 
 def test_the_sparkline_says_its_scale() -> None:
     ctx = extreme_context(accounts=0)
     assert ctx.usage is not None
-    text = all_text(summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
+    text = all_text(summary_blocks.visitor_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
     peak = max(ctx.usage.daily_events)
     assert f"█ = {peak:,} events (the busiest day) · ▁ = none" in text and "right: today" in text
 
@@ -527,7 +531,7 @@ async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id:
     result = await deps.customers.lookup(MULTI)
     assert isinstance(result, VisitorFacts)
     assert not STALE.search(
-        all_text(summary_blocks.context_message(result, sharing=summary_blocks.Sharing(shared_by="U1")))
+        all_text(summary_blocks.visitor_message(result, sharing=summary_blocks.Sharing(shared_by="U1")))
     )
 
 

@@ -27,16 +27,18 @@ from bot.domain.models import (
     AccountUsage,
     Ambiguous,
     Candidate,
-    VisitorFacts,
     Depth,
+    Email,
     Gap,
     MetadataField,
+    Missing,
     NotFoundInPendo,
     NpsAnswer,
     Timeline,
     TimelineEntry,
     TopItem,
     Trend,
+    VisitorFacts,
     VisitorProfile,
     VisitorUsage,
 )
@@ -131,18 +133,18 @@ NAMED = [JANE, POWER_USER, MULTI, SOLO, PRIVATE, DORMANT, TONY]
 
 
 @pytest.mark.parametrize("visitor", NAMED)
-async def test_context_message_for_every_named_visitor(make_deps: Any, visitor: str, ws: Workspace) -> None:
+async def test_visitor_message_for_every_named_visitor(make_deps: Any, visitor: str, ws: Workspace) -> None:
     deps, _ = make_deps()
     result = await deps.customers.lookup(visitor)
     assert isinstance(result, VisitorFacts)
     answer = answers.render_result(result, NOW)
     check_message(answer.message)
-    full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
+    full = summary_blocks.visitor_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     check_message(full)
     check_message(
-        summary_blocks.context_message(result, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF"))
+        summary_blocks.visitor_message(result, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF"))
     )
-    check_message(summary_blocks.context_message(result, shareable=False))
+    check_message(summary_blocks.visitor_message(result, shareable=False))
     if visitor == PRIVATE:
         assert answer.outcome == "opted_out"
         assert "opted out" in all_text(answer.message) and "Events per day" not in all_text(full)
@@ -165,7 +167,7 @@ async def test_visitor_drawn_by_id(make_deps: Any, visitor_id: str) -> None:
     check_message(drawn.message(ref, summary_blocks.Sharing(shared_by="U012ABCDEF")))
 
 
-async def test_context_message_with_gaps(make_deps: Any) -> None:
+async def test_visitor_message_with_gaps(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
@@ -226,7 +228,7 @@ def test_help_notice_and_progress_messages() -> None:
 async def test_email_answer_for_upstream_failure(make_deps: Any) -> None:
     deps, controls = make_deps()
     controls.fail(r"^/api/v1/visitor/", 401)
-    answer = await answers.email_answer(deps.customers, JANE, "ref42")
+    answer = await answers.email_answer(deps.customers, Email(JANE), "ref42")
     assert answer.outcome == "error:PendoKeyRefused"
     check_message(answer.message)
     # words for agents: the setting name and the status go to the log and `pendo-bot check`
@@ -249,7 +251,7 @@ async def test_every_sandbox_ticket_unfurls_and_answers(
             bundle = await deps.tickets.ticket(ticket_id)
         except UpstreamError as exc:
             assert ticket_id == TICKET_FORBIDDEN
-            check_unfurl(ticket_blocks.ticket_error_unfurl(ticket_id, exc.user_message))
+            check_unfurl(ticket_blocks.ticket_failure_unfurl(ticket_id, exc))
             seen_kinds.add("error")
             continue
         check_unfurl(ticket_blocks.ticket_unfurl(bundle, NOW))
@@ -262,7 +264,7 @@ async def test_every_sandbox_ticket_unfurls_and_answers(
     assert {"error", "reason", "VisitorFacts", "NotFoundInPendo"} <= seen_kinds
     if email_field:
         assert "Ambiguous" in seen_kinds
-    check_unfurl(ticket_blocks.ticket_error_unfurl(424242, TicketNotFound(424242, "HTTP 404").user_message))
+    check_unfurl(ticket_blocks.ticket_failure_unfurl(424242, TicketNotFound(424242, "HTTP 404")))
 
 
 async def test_days_and_events_shown_are_the_raw_figures(make_deps: Any, ws: Workspace) -> None:
@@ -278,7 +280,7 @@ async def test_days_and_events_shown_are_the_raw_figures(make_deps: Any, ws: Wor
     result = await deps.customers.lookup(JANE)
     assert isinstance(result, VisitorFacts)
     message = answers.render_result(result, NOW).message
-    full = summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
+    full = summary_blocks.visitor_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     text = all_text(full)
     assert f"*Active (30 d)*\nDaily · {len(days)} of 30 days · " in text
     assert f"*Events (30 d)*\n{events:,} · " in text
@@ -313,13 +315,13 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
     result = await deps.customers.lookup(JANE)
     assert isinstance(result, VisitorFacts)
     text = all_text(
-        summary_blocks.context_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
+        summary_blocks.visitor_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     )
     assert f"*Minutes (30 d)*\n{minutes:,} · " in text
     assert f"|{top_name}> · {top_count:,}" in text.split("*Top pages*")[1]
     assert f"{visitors:,} active visitors · Daily · {days} of 30 days" in text
     assert f"{len(acme):,} events in 30 d" in text
-    terminal = terminal_text.render_context(result, UTC)
+    terminal = terminal_text.render_visitor(result, UTC)
     assert f"Minutes:     {minutes:,} (" in terminal and f"Events:      {len(jane):,} (" in terminal
     assert f"{visitors} active visitors · Daily · {days} of 30 days" in terminal
 
@@ -394,7 +396,9 @@ def extreme_context(
                 opted_out=i % 7 == 3,
                 usage=None if i % 5 == 4 else AccountUsage(1234, 29, 987_654, 54_321),
                 fields=[MetadataField(long("Plan <&>", 40), long(EVIL, 300)) for _ in range(3)],
-                gap=Gap(None, long(f"Account usage unavailable: {EVIL} ", 300)) if i % 5 == 4 else None,
+                gap=Gap(None, Missing.NOT_IN_PENDO, account=long(f"Acct {EVIL} ", 300))
+                if i % 5 == 4
+                else None,
             )
         )
     return VisitorFacts(
@@ -403,7 +407,7 @@ def extreme_context(
         usage=usage,
         accounts=summaries,
         timeline=timeline,
-        gaps=[Gap(None, long(f"Gap {i}: {EVIL} ", 400)) for i in range(12)],
+        gaps=[Gap(None, Missing.NOT_IN_PENDO, account=long(f"Gap {i}: {EVIL} ", 400)) for i in range(12)],
         nps=NpsAnswer(
             visitor_id=profile.id,
             account_id=None,
@@ -440,29 +444,29 @@ def extreme_bundle(email: str | None = "someone@example.com") -> TicketBundle:
 
 
 @pytest.mark.parametrize("accounts", [0, 1, 40])
-def test_extreme_context_message(accounts: int) -> None:
+def test_extreme_visitor_message(accounts: int) -> None:
     ctx = extreme_context(accounts=accounts)
     header = ticket_blocks.ticket_header_blocks(extreme_bundle(), NOW)
     full = button_kit.ViewRef(ctx.profile.id, full=True)
     for message in (
-        summary_blocks.context_message(ctx),
-        summary_blocks.context_message(ctx, view=full),
-        summary_blocks.context_message(ctx, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF")),
-        summary_blocks.context_message(
+        summary_blocks.visitor_message(ctx),
+        summary_blocks.visitor_message(ctx, view=full),
+        summary_blocks.visitor_message(ctx, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF")),
+        summary_blocks.visitor_message(
             ctx, view=full, sharing=summary_blocks.Sharing(shared_by="U012ABCDEF")
         ),
-        summary_blocks.context_message(ctx, header_blocks=header),
-        summary_blocks.context_message(ctx, view=full, header_blocks=header),
-        summary_blocks.context_message(extreme_context(accounts=accounts, opted_out=True)),
-        summary_blocks.context_message(replace(ctx, usage=None, timeline=None, gaps=[])),
-        summary_blocks.context_message(replace(ctx, usage=None, timeline=None, gaps=[]), view=full),
+        summary_blocks.visitor_message(ctx, header_blocks=header),
+        summary_blocks.visitor_message(ctx, view=full, header_blocks=header),
+        summary_blocks.visitor_message(extreme_context(accounts=accounts, opted_out=True)),
+        summary_blocks.visitor_message(replace(ctx, usage=None, timeline=None, gaps=[])),
+        summary_blocks.visitor_message(replace(ctx, usage=None, timeline=None, gaps=[]), view=full),
     ):
         check_message(message)
         assert message["blocks"][-1]["type"] == "actions"  # the buttons survive every cap
         text = all_text(message)
         assert "<script>" not in text and "<!channel>" not in text
     assert "&lt;script&gt;" in all_text(
-        summary_blocks.context_message(ctx)
+        summary_blocks.visitor_message(ctx)
     )  # the user data is there, escaped
 
 
@@ -531,7 +535,7 @@ def test_extreme_ticket_unfurls() -> None:
         TicketFacts(bundle, pendo=extreme_context(accounts=0, opted_out=True)),
         TicketFacts(bundle, pendo=NotFoundInPendo("someone@example.com", "visitor ID")),
         TicketFacts(bundle, pendo=Ambiguous("someone@example.com", [], "metadata field agent/email")),
-        TicketFacts(bundle, reason=Gap("Pendo data", long(EVIL, 3000))),
+        TicketFacts(bundle, reason=Gap(long(EVIL, 3000), Unavailable("Pendo", "HTTP 503", status=503))),
     ]
     for tc in variants:
         unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
@@ -547,7 +551,7 @@ def test_extreme_ticket_unfurls() -> None:
 def test_link_labels_cannot_split_a_link() -> None:
     """A `|` or `>` in a name must not end the label (or the link) early."""
     ctx = extreme_context(accounts=1, entries=3)
-    message = summary_blocks.context_message(ctx)
+    message = summary_blocks.visitor_message(ctx)
     for _, text in mrkdwn_texts(message["blocks"]):
         for match in re.finditer(r"<(https?://[^|>]+)\|([^>]*)>", text):
             assert "|" not in match.group(2) and "<" not in match.group(2)
@@ -560,7 +564,7 @@ def test_link_labels_cannot_split_a_link() -> None:
 def test_long_feature_names_do_not_cut_a_top_items_link() -> None:
     """Ten top features (TOP_ITEMS=10) with 200-character names overflow the 2,000-character field."""
     ctx = extreme_context(accounts=1, top_name=200)
-    check_message(summary_blocks.context_message(ctx))
+    check_message(summary_blocks.visitor_message(ctx))
 
 
 def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
@@ -568,10 +572,10 @@ def test_long_account_names_do_not_cut_the_last_seen_date() -> None:
     for n in range(360, 420):
         ctx = extreme_context(accounts=5)
         ctx = replace(ctx, accounts=[replace(a, name="N" * n) for a in ctx.accounts], gaps=[])
-        message = summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
+        message = summary_blocks.visitor_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
         check_message(message)
         assert "last seen <!date^" in message["blocks"][1]["elements"][0]["text"], n
-        compact = summary_blocks.context_message(ctx)
+        compact = summary_blocks.visitor_message(ctx)
         check_message(compact)
         assert "Last seen <!date^" in compact["blocks"][1]["text"]["text"], n
 
@@ -587,7 +591,7 @@ def test_many_candidate_accounts_do_not_cut_the_last_seen_date() -> None:
 # --- the fallback `text` is mrkdwn too -----------------------------------------------------------------
 def test_context_fallback_text_escapes_user_data() -> None:
     """Slack formats a message's top-level `text` as mrkdwn (it is the notification and the fallback)."""
-    message = summary_blocks.context_message(extreme_context(accounts=1))
+    message = summary_blocks.visitor_message(extreme_context(accounts=1))
     assert "<script>" not in message["text"] and "<!channel>" not in message["text"]
 
 

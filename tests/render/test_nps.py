@@ -63,7 +63,7 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
         assert JANE_COMMENT.splitlines()[1] not in text  # the rest is behind Show more
     assert isinstance(tc.pendo, VisitorFacts)
     view = ticket_blocks.ticket_view(bundle, tc.pendo.profile.id).but(full=True)
-    full = summary_blocks.context_message(tc.pendo, view=view)
+    full = summary_blocks.visitor_message(tc.pendo, view=view)
     check_message(full)
     text = all_text(full)
     assert "We're evaluating alternatives before the renewal; please call me." in text
@@ -74,8 +74,8 @@ async def test_promoters_are_in_show_more_only(make_deps: Any) -> None:
     deps, _ = make_deps()
     ctx = await deps.customers.lookup(POWER_USER)
     assert isinstance(ctx, VisitorFacts) and ctx.nps is not None and ctx.nps.score >= 9
-    compact = summary_blocks.context_message(ctx)
-    full = summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
+    compact = summary_blocks.visitor_message(ctx)
+    full = summary_blocks.visitor_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True))
     assert "NPS" not in all_text(compact)
     assert f"*NPS {ctx.nps.score} (promoter)*" in all_text(
         full
@@ -101,12 +101,12 @@ async def test_depth_is_on_the_activity_line_and_in_show_more(make_deps: Any, ws
     change = len(now) - len(before)
     arrow = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)} vs previous 30 d"
     share = round(len(now) * 100 / catalog)
-    compact = all_text(summary_blocks.context_message(ctx))
+    compact = all_text(summary_blocks.visitor_message(ctx))
     activity = next(line for line in compact.splitlines() if "of 30 days" in line)
     assert activity.endswith(f" · {len(now)} of {catalog} features ({share}%), {arrow}")
-    full = all_text(summary_blocks.context_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
+    full = all_text(summary_blocks.visitor_message(ctx, view=button_kit.ViewRef(ctx.profile.id, full=True)))
     assert f"*Features used (30 d)*\n{len(now)} of {catalog} ({share}%)" in full
-    assert f"Features:    {len(now)} of {catalog} ({share}%)" in terminal_text.render_context(ctx, UTC)
+    assert f"Features:    {len(now)} of {catalog} ({share}%)" in terminal_text.render_visitor(ctx, UTC)
 
 
 async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
@@ -115,7 +115,7 @@ async def test_the_first_screen_names_five_accounts_then_counts_the_rest(
     deps, _ = make_deps()
     ctx = await deps.customers.lookup(RESELLER)
     assert isinstance(ctx, VisitorFacts)
-    message = summary_blocks.context_message(ctx)
+    message = summary_blocks.visitor_message(ctx)
     check_message(message)
     line = next(t for t in all_text(message).splitlines() if "🏢" in t)
     names = [ws.accounts[a]["metadata"]["agent"]["name"] for a in RESELLER_ACCOUNTS]

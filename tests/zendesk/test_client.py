@@ -24,6 +24,7 @@ from bot.http.errors import (
     UpstreamError,
 )
 from bot.http.upstream import RetryPolicy
+from bot.render import words
 from bot.settings import Settings
 from bot.zendesk.client import (
     TicketNotFound,
@@ -378,7 +379,7 @@ async def test_timeouts_become_unavailable() -> None:
         await make_client(rec, sleep=sleep, policy=RetryPolicy(max_attempts=3)).get_ticket(35436)
     assert len(rec.requests) == 3
     assert len(sleep.waits) == 2
-    assert "did not answer" in info.value.user_message
+    assert "did not answer" in words.admin_sentence(info.value)
 
 
 async def test_timeout_then_success() -> None:
@@ -394,7 +395,7 @@ async def test_404_is_ticket_not_found_without_retry() -> None:
         await make_client(rec).get_ticket(12345)
     assert len(rec.requests) == 1
     assert isinstance(info.value, NotFound)
-    assert info.value.user_message == (
+    assert words.admin_sentence(info.value) == (
         "Ticket #12345 was not found in Zendesk "
         "(it may have been deleted, or the link is for another account)."
     )
@@ -407,7 +408,7 @@ async def test_403_is_forbidden_without_retry() -> None:
         await make_client(rec).get_ticket(12345)
     assert len(rec.requests) == 1
     assert isinstance(info.value, Forbidden)
-    assert "the bot's zendesk user cannot see ticket #12345" in info.value.user_message.lower()
+    assert "the bot's zendesk user cannot see ticket #12345" in words.admin_sentence(info.value).lower()
 
 
 async def test_401_is_auth_error_without_retry() -> None:
@@ -422,8 +423,8 @@ async def test_401_is_auth_error_without_retry() -> None:
         await make_client(rec).get_ticket(12345)
     assert len(rec.requests) == 1
     assert isinstance(info.value, AuthError) and not isinstance(info.value, Forbidden)
-    assert info.value.user_message == (
-        "Zendesk rejected the bot's credentials; ask your Zendesk admin to check "
+    assert words.admin_sentence(info.value) == (
+        "Zendesk rejected the bot's credentials (HTTP 401). Ask your Zendesk admin to check "
         "ZENDESK_EMAIL/ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN."
     )
 
@@ -432,7 +433,7 @@ async def test_403_on_show_many_has_no_ticket_number() -> None:
     rec = Recorder(httpx.Response(403))
     with pytest.raises(ZendeskForbidden) as info:
         await make_client(rec).get_tickets([1, 2])
-    assert "#" not in info.value.user_message
+    assert "#" not in words.admin_sentence(info.value)
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 500, 429])
@@ -448,7 +449,7 @@ async def test_credentials_never_in_errors_or_logs(
     with pytest.raises(UpstreamError) as info:
         await make_client(rec, auth_header=header).get_ticket(12345)
     err = info.value
-    rendered = " ".join([str(err), err.detail, err.user_message, repr(err), caplog.text])
+    rendered = " ".join([str(err), err.detail, words.admin_sentence(err), repr(err), caplog.text])
     for secret in (API_TOKEN, OAUTH_TOKEN, header, header.split(" ", 1)[1]):
         assert secret not in rendered
 
@@ -495,7 +496,7 @@ async def test_error_details_name_status_and_route_never_the_body(
         await (client.get_tickets([12345, 6]) if many else client.get_ticket(12345))
     err = info.value
     assert err.detail == f"HTTP {status} from {route}"
-    for text in (str(err), err.detail, err.user_message, repr(err)):
+    for text in (str(err), err.detail, words.admin_sentence(err), repr(err)):
         assert marker not in text and "nope" not in text
 
 

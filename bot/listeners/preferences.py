@@ -1,5 +1,5 @@
-"""Each agent's preferences: the form (App Home and `/pendo settings`), its changes, and `agent_choices`,
-which every private answer is shaped by.
+"""Each agent's preferences: the form (App Home and `/pendo settings`) and its changes. What the choices
+do to an answer is read in `bot.listeners.slack_facts.agent_choices`.
 
 The form saves each change as it is made (`block_actions` on an element, in the Home tab or the modal):
 only the changed choice, applied atomically to what the store holds then (`PreferenceStore.update`), so
@@ -8,8 +8,8 @@ two quick clicks on different controls both stay. It then draws itself again fro
 `hash_conflict` (another change redrew it first) it reads the store again and redraws. A choice the bot
 cannot keep gets a sentence in the form and changes nothing.
 
-The agent's Slack time zone (`users.info`, `tz`) is the default for their day lines; it is cached in the
-deps' Slack memo, and when Slack does not say, day lines stay at UTC midnight (one log line).
+The agent's Slack time zone (`slack_facts.slack_timezone`) is the default for their day lines, and the
+form says which zone that is.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import logging
 import re
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import TypeAdapter
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,6 +28,7 @@ from bot.deps import Deps
 from bot.http.errors import UpstreamError
 from bot.listeners.replies import deliver, slack_error
 from bot.listeners.routes import Route
+from bot.listeners.slack_facts import slack_timezone, team_of
 from bot.pendo.models import MetadataSchema
 from bot.preferences.model import (
     Choices,
@@ -42,97 +41,17 @@ from bot.preferences.model import (
 )
 from bot.preferences.store import PreferencesUnavailable, RedisPreferences
 from bot.render import messages as message_blocks
-from bot.render import settings as form_blocks
+from bot.render import preferences as form_blocks
+from bot.render import words
 from bot.render.home import home_view
 
 log = logging.getLogger(__name__)
-TZ_TTL = 6 * 3600.0  # a Slack profile's zone, reused for this long
-TZ_RETRY = 300.0  # after users.info failed, UTC day lines for this long before asking again
 SCHEMA_WAIT = 1.5  # the form is drawn without the field lists when Pendo is slower than this
 SETTINGS_WORD = "settings"
 NO_MODAL = (
     "I couldn't open your preferences here. Open the bot's *Home* tab (click *pendo* in the sidebar): "
     "the same form is there."
 )
-
-
-def team_of(body: dict[str, Any]) -> str:
-    """The Slack team of a command, an action, a view or an event payload ("" when none says)."""
-    team = body.get("team")
-    if isinstance(team, dict) and team.get("id"):
-        return str(team["id"])
-    if body.get("team_id"):
-        return str(body["team_id"])
-    user = body.get("user")
-    if isinstance(user, dict) and user.get("team_id"):
-        return str(user["team_id"])
-    return ""
-
-
-# --- what an answer for one agent is shaped by -----------------------------------------------------------
-_USER = TypeAdapter(dict[str, str])  # what a shared "slack-user" entry must be (see `slack_user`)
-
-
-async def slack_user(deps: Deps, client: AsyncWebClient, user: str) -> dict[str, str]:
-    """What the bot uses of `users.info`, cached for TZ_TTL (one call serves them all): `tz` (an IANA zone,
-    or ""), `team` (the user's home workspace), `name` (the profile's display name, else the real name).
-    Raises what the call raises (SlackApiError, network errors)."""
-
-    async def load() -> dict[str, str]:
-        response = await client.users_info(user=user)
-        found = response.get("user") or {}
-        profile = found.get("profile") or {}
-        tz = found.get("tz")
-        try:
-            zone = str(ZoneInfo(tz).key) if isinstance(tz, str) and tz else ""
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ""
-        names = (profile.get("display_name"), profile.get("real_name"), found.get("real_name"))
-        name = next((str(n).strip() for n in names if isinstance(n, str) and n.strip()), "")
-        return {"tz": zone, "team": str(found.get("team_id") or ""), "name": name}
-
-    facts: dict[str, str] = await deps.memo.get_or_load(("slack-user", user), TZ_TTL, load, expect=_USER)
-    return facts
-
-
-async def slack_timezone(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
-    """The agent's Slack profile zone (`users.info` → `user.tz`), cached; None when Slack does not say."""
-    if not user or deps.memo.get(("slack-tz-failed", user)):
-        return None
-    try:
-        zone = (await slack_user(deps, client, user)).get("tz", "")
-    except Exception as exc:  # SlackApiError (missing_scope, user_not_found), Slack unreachable
-        deps.memo.put(("slack-tz-failed", user), True, TZ_RETRY)
-        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("users.info failed: day lines at UTC midnight for now", extra={"error": error})
-        return None
-    return zone or None
-
-
-async def slack_name(deps: Deps, client: AsyncWebClient, user: str) -> str | None:
-    """The agent's name as Slack shows it (profile display name, else real name), or None."""
-    if not user:
-        return None
-    try:
-        return (await slack_user(deps, client, user)).get("name") or None
-    except Exception as exc:  # SlackApiError, Slack unreachable: the caller says "an agent"
-        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("users.info failed: the agent's name is not known", extra={"error": error})
-        return None
-
-
-async def agent_choices(deps: Deps, client: AsyncWebClient, team: str, user: str) -> Choices:
-    """What only this agent sees is shaped by: their preferences over the workspace's."""
-    prefs = await deps.preferences.load(team, user)
-    tz = None if prefs.timezone else await slack_timezone(deps, client, user)
-    return Choices.of(prefs, Choices.workspace(deps.settings), tz)
-
-
-async def unfurls_my_links(deps: Deps, team: str, user: str) -> bool | None:
-    """The poster's "unfurl Zendesk links I post" (on unless they turned it off); None when the store did
-    not answer, so nobody knows (the workspace default would ignore an "off" it cannot see)."""
-    prefs = await deps.preferences.load_known(team, user)
-    return None if prefs is None else prefs.unfurl_my_links is not False
 
 
 # --- the form -------------------------------------------------------------------------------------------------
@@ -143,13 +62,15 @@ async def _schemas(deps: Deps) -> tuple[MetadataSchema | None, MetadataSchema | 
         )
     except UpstreamError as exc:
         log.warning("metadata schema unavailable for the preferences form", extra={"error": str(exc)})
-        return None, None, exc.user_message
+        return None, None, words.failure_sentence(exc)
     except TimeoutError:
         return None, None, "Pendo did not answer in time. Open your preferences again in a minute."
     return visitor, account, None
 
 
-async def settings_form(deps: Deps, client: AsyncWebClient, team: str, user: str) -> form_blocks.SettingsForm:
+async def preferences_form(
+    deps: Deps, client: AsyncWebClient, team: str, user: str
+) -> form_blocks.PreferencesForm:
     """The form as the store keeps the agent's choices now (store, Slack zone and schemas at once)."""
     prefs, (slack_tz, schemas) = await asyncio.gather(
         deps.preferences.load(team, user), _form_facts(deps, client, user)
@@ -174,9 +95,9 @@ def _form(
     *,
     notice: str | None = None,
     error: bool = False,
-) -> form_blocks.SettingsForm:
+) -> form_blocks.PreferencesForm:
     visitor, account, problem = schemas
-    return form_blocks.SettingsForm(
+    return form_blocks.PreferencesForm(
         prefs=prefs,
         workspace=Choices.workspace(deps.settings),
         slack_tz=slack_tz,
@@ -191,9 +112,9 @@ def _form(
     )
 
 
-def home(deps: Deps, form: form_blocks.SettingsForm) -> dict[str, Any]:
+def home(deps: Deps, form: form_blocks.PreferencesForm) -> dict[str, Any]:
     view = home_view(deps.settings, sample=deps.sample)
-    return {**view, "blocks": [*view["blocks"], {"type": "divider"}, *form_blocks.settings_blocks(form)]}
+    return {**view, "blocks": [*view["blocks"], {"type": "divider"}, *form_blocks.preferences_blocks(form)]}
 
 
 async def show_form(
@@ -201,7 +122,7 @@ async def show_form(
     client: AsyncWebClient,
     team: str,
     user: str,
-    form: form_blocks.SettingsForm,
+    form: form_blocks.PreferencesForm,
     shown: dict[str, Any] | None = None,
 ) -> None:
     """Draw `form` over the view the agent has: the modal `shown` (`views.update`), else their Home tab
@@ -210,9 +131,9 @@ async def show_form(
     drawn over whatever is there, so the last drawing shows every change kept."""
     modal = shown is not None and shown.get("type") == "modal"
 
-    async def send(form: form_blocks.SettingsForm, hash: str | None) -> None:
+    async def send(form: form_blocks.PreferencesForm, hash: str | None) -> None:
         if modal and shown is not None:
-            view = form_blocks.settings_modal(form)
+            view = form_blocks.preferences_modal(form)
             await client.views_update(view_id=str(shown.get("id")), hash=hash, view=view)
         else:
             await client.views_publish(user_id=user, hash=hash, view=home(deps, form))
@@ -237,16 +158,16 @@ async def publish_home(
     deps: Deps, client: AsyncWebClient, team: str, user: str, shown: dict[str, Any] | None = None
 ) -> None:
     """The Home tab with the agent's form; `shown`: the Home view Slack says they have (its hash)."""
-    await show_form(deps, client, team, user, await settings_form(deps, client, team, user), shown)
+    await show_form(deps, client, team, user, await preferences_form(deps, client, team, user), shown)
 
 
-async def settings_command(
+async def preferences_command(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, deps: Deps
 ) -> None:
     """`/pendo settings`: the form in a modal. Slack's trigger_id lasts 3 s, and the form waits for the
     store, users.info and Pendo's schemas: a "Loading…" modal opens at once, the form replaces it."""
     await ack()
-    user = str(command.get("user_id") or "")
+    user, team = str(command.get("user_id") or ""), team_of(command)
     try:
         opened = await client.views_open(
             trigger_id=str(command.get("trigger_id") or ""), view=form_blocks.loading_modal()
@@ -256,8 +177,8 @@ async def settings_command(
         await deliver(respond, message_blocks.notice_message(NO_MODAL, icon="⚙️"), replace=False)
         return
     shown = opened.get("view")
-    form = await settings_form(deps, client, team_of(command), user)
-    await show_form(deps, client, team_of(command), user, form, shown if isinstance(shown, dict) else None)
+    form = await preferences_form(deps, client, team, user)
+    await show_form(deps, client, team, user, form, shown if isinstance(shown, dict) else None)
 
 
 # --- a change --------------------------------------------------------------------------------------------------
@@ -271,7 +192,7 @@ def _value(action: dict[str, Any]) -> str:
 
 
 def changed(
-    prefs: Preferences, name: str, action: dict[str, Any], form: form_blocks.SettingsForm
+    prefs: Preferences, name: str, action: dict[str, Any], form: form_blocks.PreferencesForm
 ) -> Preferences:
     """The preferences after one element changed (only that choice); raises PreferenceError for a choice
     the bot cannot keep. `form` brings the schemas the field lists are checked against."""

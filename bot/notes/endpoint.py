@@ -1,4 +1,5 @@
-"""`POST /zendesk/webhook`: Zendesk's "ticket created" webhook, checked, answered at once, worked after.
+"""`POST /zendesk/webhook`: Zendesk's "ticket created" webhook, checked, answered at once, worked after
+(the first step of the path `bot.notes` describes).
 
 Served beside `/slack/events` in HTTP mode, and by a small HTTP listener of its own on $PORT in Socket
 Mode (`webhook_server`). Only when ZENDESK_WEBHOOK_SECRET is set (and Zendesk is connected).

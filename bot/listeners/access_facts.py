@@ -1,4 +1,5 @@
-"""The facts `bot.gates` decides on, gathered for one request, Slack asked only when the decision needs it.
+"""The facts `bot.gates` decides access on, gathered for one request, Slack asked only when the decision
+needs it.
 
 Who may see customer data here (the access lists), where it may go (is the channel shared with another
 organisation), who may share it: the rules are `gates.decide_ask` and `gates.may_share`; this module

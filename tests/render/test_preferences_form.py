@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.listeners.settings import changed, saved_words
+from bot.listeners.preferences import changed, saved_words
 from bot.pendo.models import FieldSchema
 from bot.preferences.model import Choices, PreferenceError, Preferences
-from bot.render import settings as form_blocks
+from bot.render import preferences as form_blocks
 from bot.render.times import day_label, local_day
 from bot.settings import load_settings
 from tests.support.blockkit import validate_message
@@ -23,7 +23,7 @@ SCHEMA = {
 }
 
 
-def form(**kw: Any) -> form_blocks.SettingsForm:
+def form(**kw: Any) -> form_blocks.PreferencesForm:
     args: dict[str, Any] = dict(
         prefs=Preferences(),
         workspace=WORKSPACE,
@@ -32,7 +32,7 @@ def form(**kw: Any) -> form_blocks.SettingsForm:
         account_schema={},
     )
     args.update(kw)
-    return form_blocks.SettingsForm(**args)
+    return form_blocks.PreferencesForm(**args)
 
 
 def element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
@@ -54,9 +54,9 @@ def element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
 )
 def test_the_form_fits_a_home_tab_and_a_modal(prefs: Preferences) -> None:
     for notice in (None, "Pick at least one kind of event" * 20):
-        blocks = form_blocks.settings_blocks(form(prefs=prefs, notice=notice, error=True))
+        blocks = form_blocks.preferences_blocks(form(prefs=prefs, notice=notice, error=True))
         validate_message(blocks, surface="home")
-        modal = form_blocks.settings_modal(form(prefs=prefs))
+        modal = form_blocks.preferences_modal(form(prefs=prefs))
         validate_message(modal["blocks"], surface="home")
         assert len(json.dumps(modal)) < 250_000
 
@@ -71,21 +71,21 @@ def test_every_zone_is_offered_within_slacks_group_limits() -> None:
 
 def test_each_choice_shows_its_value_and_whose_it_is() -> None:
     mine = form(prefs=Preferences(kinds=("page", "guide"), timezone="Asia/Tokyo"))
-    text = json.dumps(form_blocks.settings_blocks(mine), ensure_ascii=False)
+    text = json.dumps(form_blocks.preferences_blocks(mine), ensure_ascii=False)
     assert "Pages, Guides · _yours_" in text
     assert "Compact first (Show more for everything) · _workspace default_" in text
     assert "Asia/Tokyo · _yours_" in text
     assert "*Zendesk ticket links you post*\\n_default: on (channel rules still apply)_" in text
-    off = json.dumps(form_blocks.settings_blocks(form(prefs=Preferences(unfurl_my_links=False))))
+    off = json.dumps(form_blocks.preferences_blocks(form(prefs=Preferences(unfurl_my_links=False))))
     assert "Don't unfurl links I post \\u00b7 _yours_" in off
-    zone = element(form_blocks.settings_blocks(mine), "prefs:tz")
+    zone = element(form_blocks.preferences_blocks(mine), "prefs:tz")
     assert zone["initial_option"]["value"] == "Asia/Tokyo"
-    slack = element(form_blocks.settings_blocks(form()), "prefs:tz")
+    slack = element(form_blocks.preferences_blocks(form()), "prefs:tz")
     assert slack["initial_option"]["text"]["text"] == "My Slack profile's zone (Europe/Paris)"
 
 
 def test_a_large_schema_is_cut_to_slacks_limit_and_the_gone_field_is_named() -> None:
-    blocks = form_blocks.settings_blocks(
+    blocks = form_blocks.preferences_blocks(
         form(prefs=Preferences(visitor_fields=("agent/role", "custom/gone")))
     )
     fields = element(blocks, "prefs:visitor_fields")
@@ -96,7 +96,7 @@ def test_a_large_schema_is_cut_to_slacks_limit_and_the_gone_field_is_named() -> 
 
 def test_without_the_schema_the_fields_say_why_and_cannot_be_changed() -> None:
     f = form(visitor_schema=None, account_schema=None, schema_problem="Pendo timed out.")
-    text = json.dumps(form_blocks.settings_blocks(f))
+    text = json.dumps(form_blocks.preferences_blocks(f))
     assert "can't be read right now: Pendo timed out." in text
     with pytest.raises(PreferenceError, match="can't be read right now"):
         changed(Preferences(), "visitor_fields", {"selected_options": [{"value": "agent/role"}]}, f)

@@ -41,7 +41,7 @@ UNFURL_LABELS = {"on": "Unfurl them with the requester's activity", "off": "Don'
 
 
 @dataclass(frozen=True)
-class SettingsForm:
+class PreferencesForm:
     """What the form shows for one agent."""
 
     prefs: Preferences  # what they chose (None: the workspace's)
@@ -67,7 +67,7 @@ def _whose(chosen: bool) -> str:
     return "_yours_" if chosen else "_workspace default_"
 
 
-def _revision(form: SettingsForm) -> str:
+def _revision(form: PreferencesForm) -> str:
     """A block-id suffix that changes with every redraw after a change, so Slack draws the kept values
     (it keeps an element's own state across an update while its block_id stays the same): after a
     refused change too, where the element must go back to what was kept."""
@@ -75,7 +75,7 @@ def _revision(form: SettingsForm) -> str:
     return hashlib.blake2b(drawn.encode(), digest_size=4).hexdigest()
 
 
-def settings_blocks(form: SettingsForm) -> list[Block]:
+def preferences_blocks(form: PreferencesForm) -> list[Block]:
     prefs, mine, ws = form.prefs, form.choices, form.workspace
     rev = _revision(form)
     blocks: list[Block] = [
@@ -193,7 +193,7 @@ def schema_paths(schema: MetadataSchema) -> list[str]:
 
 
 def _fields_blocks(
-    form: SettingsForm, level: str, current: tuple[str, ...], chosen: bool, rev: str
+    form: PreferencesForm, level: str, current: tuple[str, ...], chosen: bool, rev: str
 ) -> list[Block]:
     schema = form.visitor_schema if level == "visitor" else form.account_schema
     title = "Visitor fields" if level == "visitor" else "Account fields"
@@ -293,12 +293,12 @@ def loading_modal() -> dict[str, Any]:
     }
 
 
-def settings_modal(form: SettingsForm) -> dict[str, Any]:
+def preferences_modal(form: PreferencesForm) -> dict[str, Any]:
     """`/pendo settings`: the same form in a modal (changes are kept as they are made)."""
     return {
         "type": "modal",
         "callback_id": MODAL,
         "title": {"type": "plain_text", "text": "Pendo preferences"},
         "close": {"type": "plain_text", "text": "Done"},
-        "blocks": settings_blocks(form),
+        "blocks": preferences_blocks(form),
     }
