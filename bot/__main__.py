@@ -121,7 +121,7 @@ async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Give a ticket number (12345 or #12345) or a ticket link on {where}.", file=sys.stderr)
         return 2
     try:
-        tc = await deps.tickets.requester_context(await deps.tickets.ticket(ticket_id))
+        tc = await deps.tickets.requester_facts(await deps.tickets.ticket(ticket_id))
     except UpstreamError as exc:
         print(words.admin_sentence(exc), file=sys.stderr)
         return EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_UPSTREAM

@@ -151,7 +151,7 @@ async def ticket_answer(
         except UpstreamError as exc:
             return error_answer(exc, request_id)
         now = tickets.now_ms()
-        tc = await tickets.requester_context(bundle, choices)
+        tc = await tickets.requester_facts(bundle, choices)
     stale = stale_of(use, "Zendesk or Pendo")
     header = ticket_blocks.ticket_header_blocks(bundle, now)
     if isinstance(tc.pendo, VisitorFacts):

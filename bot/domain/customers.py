@@ -104,7 +104,7 @@ class CustomerLookup:
         with self._answer_deadline():
             resolved = await self._within(self.resolver.resolve(email))
             if isinstance(resolved, Visitor):
-                return await self.context(
+                return await self.visitor_facts(
                     resolved, anchor_ms=anchor_ms, marker=marker, email=email, choices=choices
                 )
             return resolved
@@ -121,9 +121,9 @@ class CustomerLookup:
             visitor = await self._within(self.pendo.get_visitor(visitor_id))
             if visitor is None:
                 return NotFoundInPendo(email=visitor_id, searched="visitor ID")
-            return await self.context(visitor, anchor_ms=anchor_ms, marker=marker, choices=choices)
+            return await self.visitor_facts(visitor, anchor_ms=anchor_ms, marker=marker, choices=choices)
 
-    async def context(
+    async def visitor_facts(
         self,
         visitor: Visitor,
         *,
@@ -142,11 +142,11 @@ class CustomerLookup:
         answered (names and polls).
         """
         with self._answer_deadline():
-            return await self._context(
+            return await self._visitor_facts(
                 visitor, anchor_ms, marker, email, choices or Choices.workspace(self.settings)
             )
 
-    async def _context(
+    async def _visitor_facts(
         self, visitor: Visitor, anchor_ms: int | None, marker: str | None, email: str | None, choices: Choices
     ) -> VisitorFacts:
         now = self._clock()
@@ -187,12 +187,12 @@ class CustomerLookup:
         with self._answer_deadline():
             found = await self._within(self.pendo.accounts([query]))
             if query in found:
-                return await self.account_context(found[query], choices=choices)
+                return await self.account_facts(found[query], choices=choices)
             named = await self._within(self.pendo.accounts_named(query))
             if not named:
                 return AccountNotFound(query=query)
             if len(named) == 1:
-                return await self.account_context(named[0], choices=choices)
+                return await self.account_facts(named[0], choices=choices)
             schema = await self._or_default(self.pendo.schema("account"), {}, "account schema", within=True)
         fields = list((choices or Choices.workspace(self.settings)).account_fields)
         return AccountChoice(
@@ -217,9 +217,9 @@ class CustomerLookup:
             found = await self._within(self.pendo.accounts([account_id]))
             if account_id not in found:
                 return AccountNotFound(query=account_id)
-            return await self.account_context(found[account_id], choices=choices)
+            return await self.account_facts(found[account_id], choices=choices)
 
-    async def account_context(self, account: Account, *, choices: Choices | None = None) -> AccountFacts:
+    async def account_facts(self, account: Account, *, choices: Choices | None = None) -> AccountFacts:
         """One account's summary from its record plus a fixed set of queries, each scoped to this account
         and (but for the survey answers, 90 days) to one 30-day period: per-day events, the totals of both
         periods, the top visitors (then their records and those of who answered, one query), the features

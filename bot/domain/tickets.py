@@ -50,7 +50,7 @@ class TicketLookup:
             return {ids[0]: await self.ticket(ids[0])}
         return await self.zendesk.get_tickets(ids)
 
-    async def requester_context(self, bundle: TicketBundle, choices: Choices | None = None) -> TicketFacts:
+    async def requester_facts(self, bundle: TicketBundle, choices: Choices | None = None) -> TicketFacts:
         """The requester's Pendo context anchored at the ticket's creation; never raises. `choices`: the
         reader's (None: the workspace's, as for an unfurl)."""
         email = bundle.requester_email

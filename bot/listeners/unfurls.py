@@ -203,7 +203,7 @@ async def _unfurl_tickets(
         await unfurl({**{r.url: ticket_blocks.ticket_unfurl(b, now) for r, b in found}, **errors})
         return (Outcome.HEADER_ONLY if found else Outcome.NOT_FOUND), ""
     await unfurl({**{r.url: ticket_blocks.ticket_unfurl(b, now, pending=True) for r, b in found}, **errors})
-    contexts: list[TicketFacts] = await asyncio.gather(*(tickets.requester_context(b) for _, b in found))
+    contexts: list[TicketFacts] = await asyncio.gather(*(tickets.requester_facts(b) for _, b in found))
     await unfurl(
         {
             **{

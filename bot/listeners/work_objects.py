@@ -91,7 +91,7 @@ async def entity_details_requested(
         try:
             bundle = await deps.tickets.ticket(ticket_id)
             choices = await agent_choices(deps, client, context.team_id or "", user)  # one reader's panel
-            tc = await deps.tickets.requester_context(bundle, choices)
+            tc = await deps.tickets.requester_facts(bundle, choices)
         except UpstreamError as exc:
             await present(error=wo.refusal(words.failure_sentence(exc)))
             entry.set(Outcome.ERROR, type(exc).__name__)

@@ -104,7 +104,7 @@ class TicketNotes:
             if marked:
                 return NoteResult(NoteStatus.ALREADY, "marker found")
             if tc is None:
-                tc = await self.tickets.requester_context(bundle)
+                tc = await self.tickets.requester_facts(bundle)
                 if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
                     return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
                 if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:

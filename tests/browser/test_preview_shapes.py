@@ -91,7 +91,7 @@ async def _shapes(ws: Workspace, now: int) -> tuple[list[dict[str, Any]], list[d
             except UpstreamError as exc:
                 unfurls.append(ticket_blocks.ticket_failure_unfurl(ticket_id, exc))
                 continue
-            tc = await deps.tickets.requester_context(bundle)
+            tc = await deps.tickets.requester_facts(bundle)
             full = ticket_blocks.ticket_unfurl(bundle, now, tc)
             unfurls += [
                 ticket_blocks.ticket_unfurl(bundle, now),

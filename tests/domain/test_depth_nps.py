@@ -174,7 +174,7 @@ async def test_an_opted_out_visitor_shows_no_nps_and_is_never_asked(make_env: Ma
 async def test_jane_is_a_detractor_twelve_days_before_her_ticket(make_env: Make, ws: Workspace) -> None:
     env = make_env(pendo_email_field="agent/email")
     bundle = await env.tickets.ticket(1001)
-    tc = await env.tickets.requester_context(bundle)
+    tc = await env.tickets.requester_facts(bundle)
     assert isinstance(tc.pendo, VisitorFacts) and tc.pendo.nps is not None
     latest = max((s for s in said(ws, YEAR_START) if s.visitor == JANE), key=lambda s: s.ts)
     assert tc.pendo.nps.ts_ms == latest.ts and (bundle.ticket.created_ms - latest.ts) // DAY == 12

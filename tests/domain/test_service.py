@@ -176,7 +176,7 @@ async def test_opted_out_visitor_shows_nothing_and_fetches_nothing(make_env: Mak
 async def test_opted_out_ticket_requester_fetches_nothing_either(make_env: Make) -> None:
     env = make_env()
     bundle = await env.tickets.ticket(TICKET_PRIVATE)
-    tc = await env.tickets.requester_context(bundle)
+    tc = await env.tickets.requester_facts(bundle)
     assert isinstance(tc.pendo, VisitorFacts) and tc.pendo.profile.opted_out
     assert tc.pendo.timeline is None and tc.pendo.usage is None
     assert [r.path for r in env.requests] == [f"/api/v1/visitor/{PRIVATE}"]
@@ -204,7 +204,7 @@ async def test_ticket_after_midnight_timeline_spans_both_days(
 ) -> None:
     env = make_env(timeline_limit=50, pendo_options={"history_reading": reading})
     bundle = await env.tickets.ticket(TICKET_AFTER_MIDNIGHT)
-    tc = await env.tickets.requester_context(bundle)
+    tc = await env.tickets.requester_facts(bundle)
     ctx = tc.pendo
     assert isinstance(ctx, VisitorFacts), tc
     assert ctx.profile.id == POWER_USER
@@ -236,7 +236,7 @@ async def test_ticket_timeline_with_the_default_cap(make_env: Make, oracle: Orac
     """Default limit 15: the marker plus the 14 newest entries; `more` counts the rest."""
     env = make_env()
     bundle = await env.tickets.ticket(TICKET_AFTER_MIDNIGHT)
-    ctx = (await env.tickets.requester_context(bundle)).pendo
+    ctx = (await env.tickets.requester_facts(bundle)).pendo
     assert isinstance(ctx, VisitorFacts) and ctx.timeline is not None
     created = oracle.ticket_created_ms(TICKET_AFTER_MIDNIGHT)
     expected, _ = oracle.timeline(POWER_USER, created - 24 * HOUR, created)
@@ -493,7 +493,7 @@ async def test_metadata_mode_ticket_requester_is_found_despite_case(make_env: Ma
     env = make_env(pendo_email_field="agent/email")
     bundle = await env.tickets.ticket(TICKET_SAM)
     assert bundle.requester_email == SAM.lower()
-    tc = await env.tickets.requester_context(bundle)
+    tc = await env.tickets.requester_facts(bundle)
     assert isinstance(tc.pendo, VisitorFacts) and tc.pendo.profile.id == SAM_VISITOR_ID
     assert tc.pendo.timeline is not None and tc.pendo.timeline.marker == MARKER
 

@@ -216,7 +216,7 @@ async def test_an_internal_failure_replaces_the_pending_preview(
         raise RuntimeError("bug")
 
     assert bot.deps.tickets is not None
-    monkeypatch.setattr(bot.deps.tickets, "requester_context", broken)
+    monkeypatch.setattr(bot.deps.tickets, "requester_facts", broken)
     link = url(TICKET_JANE)
     await bot.event(posted([link]))
     _first, second = await settle(bot, 2)

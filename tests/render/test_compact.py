@@ -95,7 +95,7 @@ async def test_ticket_answers_and_unfurls_are_compact(make_deps: Any, ws: Worksp
             bundle = await deps.tickets.ticket(ticket_id)
         except Exception:
             continue
-        unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, await deps.tickets.requester_context(bundle))
+        unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, await deps.tickets.requester_facts(bundle))
         check_unfurl(unfurl)
         sizes.append(compact_size(unfurl["blocks"]))
     for blocks, chars in sizes:
@@ -525,7 +525,7 @@ def test_help_uses_the_real_zendesk_host() -> None:
 async def test_nothing_goes_stale_in_a_public_message(make_deps: Any, ticket_id: int) -> None:
     deps, _ = make_deps()
     bundle = await deps.tickets.ticket(ticket_id)
-    tc = await deps.tickets.requester_context(bundle)
+    tc = await deps.tickets.requester_facts(bundle)
     text = all_text(ticket_blocks.ticket_unfurl(bundle, NOW, tc))
     assert not STALE.search(text)
     result = await deps.customers.lookup(MULTI)

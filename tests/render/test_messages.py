@@ -256,7 +256,7 @@ async def test_every_sandbox_ticket_unfurls_and_answers(
             continue
         check_unfurl(ticket_blocks.ticket_unfurl(bundle, NOW))
         check_unfurl(ticket_blocks.ticket_unfurl(bundle, NOW, pending=True))
-        tc = await deps.tickets.requester_context(bundle)
+        tc = await deps.tickets.requester_facts(bundle)
         unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
         check_unfurl(unfurl)
         check_unfurl(ticket_blocks.with_note(unfurl, "2 more ticket links in this message are not shown."))

@@ -50,7 +50,7 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
     answer = await answers.ticket_answer(deps.tickets, TICKET_JANE, "r1")
     check_message(answer.message)
     bundle = await deps.tickets.ticket(TICKET_JANE)
-    tc = await deps.tickets.requester_context(bundle)
+    tc = await deps.tickets.requester_facts(bundle)
     unfurl = ticket_blocks.ticket_unfurl(bundle, NOW, tc)
     check_unfurl(unfurl)
     row = _jane_latest(ws)
@@ -138,7 +138,7 @@ async def test_the_worst_first_screen_stays_within_budget(make_deps: Any) -> Non
     header and the Add to ticket button: 8 blocks and 900 characters at most; the account line 120."""
     deps, _ = make_deps(pendo_email_field="agent/email")
     bundle = await deps.tickets.ticket(TICKET_JANE)
-    tc = await deps.tickets.requester_context(bundle)
+    tc = await deps.tickets.requester_facts(bundle)
     assert isinstance(tc.pendo, VisitorFacts) and nps_words.is_detractor(tc.pendo.nps)
     base = tc.pendo.accounts[0]
     names = [f"Northwind Traders Worldwide {i:04d}" for i in range(7)]
