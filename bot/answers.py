@@ -25,6 +25,7 @@ from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
+from bot.render import words
 from bot.render.words import failure_sentence
 
 log = logging.getLogger(__name__)
@@ -243,8 +244,6 @@ async def safely(work: Awaitable[Answer]) -> Answer:
     except Exception:
         request_id = new_request_id()
         log.exception("lookup failed", extra={"request_id": request_id})
-        text = (
-            "Something went wrong on my side. Try again; if it persists, tell whoever runs the bot "
-            f"(ref `{request_id}`)."
+        return Answer(
+            message_blocks.notice_message(words.internal_error(request_id)), Outcome.ERROR, "internal"
         )
-        return Answer(message_blocks.notice_message(text), Outcome.ERROR, "internal")

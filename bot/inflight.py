@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 from bot import metrics
 from bot.deadline import answer_deadline
 from bot.render import messages as message_blocks
+from bot.render import words
 
 log = logging.getLogger(__name__)
 
-CUT_SHORT = "This was cut short by a restart of the bot. Try again in a moment."
 CutShort = Callable[[], Awaitable[None]]
 Listener = Callable[..., Coroutine[Any, Any, None]]
 T = TypeVar("T")
@@ -69,7 +69,7 @@ class InFlight:
                 await respond(
                     replace_original=replace,
                     response_type="ephemeral",
-                    **message_blocks.notice_message(CUT_SHORT, icon="🔁"),
+                    **message_blocks.notice_message(words.CUT_SHORT, icon="🔁"),
                 )
 
             await self.run(listener(**kwargs), cut_short=cut_short)

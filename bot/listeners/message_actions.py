@@ -165,7 +165,7 @@ async def share(
         return await click_refusal(deps, client, respond, click, stale=True) or (Outcome.STALE, "")
     once = ("shared", click.channel, click.message_ts, ref.encode())
     if not await deps.memo.claim(once, SHARE_TTL):  # across instances too, with Redis
-        await tell(f"Already shared in <#{click.channel}> ✓", icon="ℹ️")
+        await tell(words.already_shared(click.channel), icon="ℹ️")
         return Outcome.DUPLICATE, ""
     outcome = await _share_once(deps, client, respond, click, ref, note, tell)
     if outcome[0] is not Outcome.SHARED:
@@ -206,7 +206,7 @@ async def _share_once(
     except SlackApiError as exc:
         code = slack_error(exc)
         log.warning("share refused by Slack", extra={"error": code})
-        await tell(f"I couldn't share this here. {words.CANNOT_POST.get(code, words.CANNOT_POST_OTHER)}", "⚠️")
+        await tell(words.cannot_share(code), "⚠️")
         return Outcome.REFUSED, code or "unknown"
     mine = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
     if mine.error is not None:  # the agent's own copy could not be redrawn: the channel's will do
@@ -236,7 +236,7 @@ async def share_with_note(
         respond = AsyncRespond(response_url=body.get("response_url"))
         await answer_privately(
             click,
-            message_blocks.notice_message("Use *Share in channel* for this one."),
+            message_blocks.notice_message(words.SHARE_WITH_NOTE_UNAVAILABLE),
             respond,
             client,
             replace=False,

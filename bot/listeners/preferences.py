@@ -48,10 +48,6 @@ from bot.render.home import home_view
 log = logging.getLogger(__name__)
 SCHEMA_WAIT = 1.5  # the form is drawn without the field lists when Pendo is slower than this
 SETTINGS_WORD = "settings"
-NO_MODAL = (
-    "I couldn't open your preferences here. Open the bot's *Home* tab (click *pendo* in the sidebar): "
-    "the same form is there."
-)
 
 
 # --- the form -------------------------------------------------------------------------------------------------
@@ -64,7 +60,7 @@ async def _schemas(deps: Deps) -> tuple[MetadataSchema | None, MetadataSchema | 
         log.warning("metadata schema unavailable for the preferences form", extra={"error": str(exc)})
         return None, None, words.failure_sentence(exc)
     except TimeoutError:
-        return None, None, "Pendo did not answer in time. Open your preferences again in a minute."
+        return None, None, words.SCHEMA_TIMEOUT
     return visitor, account, None
 
 
@@ -106,9 +102,7 @@ def _form(
         schema_problem=problem,
         notice=notice,
         error=error,
-        where="the bot's shared Redis"
-        if isinstance(deps.preferences, RedisPreferences)
-        else "the bot's database",
+        where=words.STORE_REDIS if isinstance(deps.preferences, RedisPreferences) else words.STORE_DATABASE,
     )
 
 
@@ -174,7 +168,7 @@ async def preferences_command(
         )
     except SlackApiError as exc:  # e.g. expired_trigger_id when the ack itself came late
         log.warning("views.open refused", extra={"error": slack_error(exc)})
-        await deliver(respond, message_blocks.notice_message(NO_MODAL, icon="⚙️"), replace=False)
+        await deliver(respond, message_blocks.notice_message(words.NO_MODAL, icon="⚙️"), replace=False)
         return
     shown = opened.get("view")
     form = await preferences_form(deps, client, team, user)
@@ -203,26 +197,21 @@ def changed(
     if name == "unfurl":
         value = _value(action)
         if value not in ("on", "off"):
-            raise PreferenceError("Choose whether links you post are unfurled.")
+            raise PreferenceError(words.UNFURL_CHOICE)
         return prefs.but(unfurl_my_links=value == "on")
     if name in ("visitor_fields", "account_fields"):
         schema = form.visitor_schema if name == "visitor_fields" else form.account_schema
         if schema is None:
-            raise PreferenceError(
-                f"Pendo's list of fields can't be read right now, so nothing was changed. {form.schema_problem or ''}".strip()
-            )
+            raise PreferenceError(words.fields_unreadable(form.schema_problem))
         fields = parse_fields(_values(action), form_blocks.schema_paths(schema))
         return prefs.but(**{name: fields})
     if name == "tz":
         value = _value(action)
         return prefs.but(timezone=None if value == form_blocks.SLACK_ZONE else parse_timezone(value))
-    raise PreferenceError("That control is from an older version of this form. Open it again.")
+    raise PreferenceError(words.STALE_CONTROL)
 
 
-def saved_words(before: Preferences, after: Preferences) -> str:
-    if after.is_default:
-        return "Back to the workspace defaults."
-    return "Saved. Your next answers use it." if after != before else "Nothing changed."
+saved_words = words.saved_words  # the sentence lives in bot.render.words
 
 
 async def preference_changed(

@@ -32,16 +32,9 @@ from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
 from bot.render import modals as modal_blocks
+from bot.render import words
 
 log = logging.getLogger(__name__)
-NOT_YOUR_WORKSPACE = (
-    "This channel is shared with another organisation, and Pendo lookups are only for members of this "
-    "workspace."
-)
-MENTION_HELP = (
-    "Mention me with a customer's email address or a Zendesk ticket link, e.g. `@pendo jane@acme.com`, "
-    "or use `/pendo`."
-)
 
 
 async def _answer(deps: Deps, targets: list[Target], choices: Choices | None = None) -> Answer:
@@ -66,7 +59,11 @@ async def _may_see(
     )
     if refusal is None:
         return None
-    return facts.access_refusal if refusal is Refusal.ACCESS and facts.access_refusal else NOT_YOUR_WORKSPACE
+    return (
+        facts.access_refusal
+        if refusal is Refusal.ACCESS and facts.access_refusal
+        else words.NOT_YOUR_WORKSPACE
+    )
 
 
 def _same_team(user_team: object, context: AsyncBoltContext) -> bool:
@@ -209,12 +206,12 @@ async def app_mention(
             return await post_ephemeral(client, channel, user, thread, message)
 
         if reply is Reply.REFUSE:
-            await private(message_blocks.notice_message(refusal or NOT_YOUR_WORKSPACE, icon="🔒"))
+            await private(message_blocks.notice_message(refusal or words.NOT_YOUR_WORKSPACE, icon="🔒"))
             entry.set(Outcome.REFUSED, "access" if refusal else "external")
             return
         targets = find_targets(str(event.get("text") or ""), _hosts(deps))
         if not targets:
-            await private(message_blocks.notice_message(MENTION_HELP, icon="👋"))
+            await private(message_blocks.notice_message(words.MENTION_HELP, icon="👋"))
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]

@@ -20,17 +20,11 @@ from bot.listeners.clicks import Click, Result, answer_privately, click_refusal,
 from bot.listeners.message_actions import draw
 from bot.listeners.routes import Route
 from bot.listeners.slack_facts import agent_choices, slack_name
-from bot.notes.writer import NoteResult, NoteStatus
+from bot.notes.writer import NoteStatus
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
 from bot.render import summary as summary_blocks
-from bot.render.words import failure_sentence
-
-SKIPPED = (
-    "Nothing was added to ticket #{id}: the requester has opted out of processing in Pendo, or Pendo has "
-    "no visitor with their email."
-)
-FAILED = "I couldn't add the note to ticket #{id}. Try again in a minute; if it keeps happening, tell whoever runs the bot."
+from bot.render import words
 
 
 async def add_to_ticket(
@@ -76,25 +70,19 @@ async def _add(
         if not click.private or not await answer_privately(
             click, drawn.message(ref, sharing), respond, client
         ):
-            await tell(f"Added to ticket #{ref.ticket_id} ✓", "✅")
+            await tell(words.note_added(ref.ticket_id), "✅")
         return Outcome.NOTE_ADDED, ""
     if result.status is NoteStatus.ALREADY:
-        await tell(f"The Pendo note is already on ticket #{ref.ticket_id} ✓", "ℹ️")
+        await tell(words.note_already(ref.ticket_id), "ℹ️")
         return Outcome.DUPLICATE, ""
     if result.status is NoteStatus.BUSY:
-        await tell(f"The Pendo note is being added to ticket #{ref.ticket_id} right now ✓", "ℹ️")
+        await tell(words.note_busy(ref.ticket_id), "ℹ️")
         return Outcome.DUPLICATE, "busy"
     if result.status is NoteStatus.SKIPPED:
-        await tell(SKIPPED.format(id=ref.ticket_id), "ℹ️")
+        await tell(words.note_skipped(ref.ticket_id), "ℹ️")
         return Outcome.NOT_FOUND, result.reason.replace(" ", "_")
-    await tell(_failure(result, ref.ticket_id), "⚠️")
+    await tell(words.note_failure(ref.ticket_id, result.error), "⚠️")
     return Outcome.ERROR, type(result.error).__name__ if result.error else result.status.value
-
-
-def _failure(result: NoteResult, ticket_id: int) -> str:
-    if result.error is not None:
-        return f"I couldn't add the note to ticket #{ticket_id}. {failure_sentence(result.error)}"
-    return FAILED.format(id=ticket_id)
 
 
 ROUTES = [Route("action", button_kit.ADD_TO_TICKET, add_to_ticket, tracked="new")]

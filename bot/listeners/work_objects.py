@@ -29,7 +29,6 @@ from bot.render import work_objects as wo
 from bot.zendesk.links import ticket_id as ticket_id_of
 
 log = logging.getLogger(__name__)
-NOT_A_TICKET = "This item is not a Zendesk ticket this bot knows."
 REFUSALS = {Panel.REFUSE_NO_CHANNEL: words.DETAILS_NO_CHANNEL, Panel.REFUSE_EXTERNAL: words.DETAILS_EXTERNAL}
 
 
@@ -74,7 +73,7 @@ async def entity_details_requested(
 
         ticket_id = ticket_id_of(raw_id) if ref.get("type") == wo.REF_TYPE else None
         if ticket_id is None:
-            await present(error=wo.refusal(NOT_A_TICKET))
+            await present(error=wo.refusal(words.NOT_A_TICKET))
             entry.set(Outcome.INVALID)
             return
         refusal = await AccessLists.of(deps).refusal(client, user, channel)

@@ -2,10 +2,11 @@
 
 slack_sdk opens a new aiohttp session for each Web API call, and Bolt's `respond` builds a new webhook
 client, with its own session, for each reply. A new session means a new connection: against Slack that is
-a TCP and a TLS handshake to slack.com or hooks.slack.com (two round trips, ~20 ms of CPU for the TLS
-context) before every call and every answer an agent waits for. Measured with `make bench` on loopback
-(no TLS, so the real saving is larger): `/pendo` cold at 10 at once answered at p50 538 ms with a
-session per reply and 3xx ms with the shared one (see docs/development.md, "Speed").
+a TCP and a TLS handshake to slack.com or hooks.slack.com (at least two round trips) before every call
+and every answer an agent waits for. Measured with `make bench` on loopback,
+where there is no TLS (so the real saving is larger): `/pendo` cold, 10 at once, answered at p50 in 538 ms
+with a session per reply and in 378 ms with the shared one (366 ms before the bot left its own ack
+runtime: see docs/development.md, "Speed").
 
 Both go through one session, on Bolt's and slack_sdk's public contract only:
 - the Web API client takes it through its public `session` attribute, set on `app.client` at start-up

@@ -7,11 +7,13 @@ terminal) is rendered here and the sentence is read back out of what it drew. A 
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -306,3 +308,76 @@ def test_a_gap_holds_the_failure_and_logs_facts_not_words() -> None:
     assert str(gap) == (
         "Account Acme: Usage figures unavailable: Unavailable: Pendo: HTTP 503 from GET /api/v1/x"
     )
+
+
+# --- one place for every sentence: listeners and answers hold none --------------------------------------
+BOT = Path(__file__).resolve().parents[2] / "bot"
+SENTENCE_FREE = sorted([*(BOT / "listeners").glob("*.py"), BOT / "inflight.py", BOT / "answers.py"])
+LOGGERS = {"log", "logger", "logging"}
+
+
+def _text(node: ast.expr) -> str | None:
+    """A string literal as an agent would read it (an f-string's fields as `{}`), None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def sentences(source: str) -> list[str]:
+    """String literals that read as a sentence for agents (≥ 4 words, a capital first, '.', '!' or '?'
+    last), leaving out docstrings and what goes to the log."""
+    tree = ast.parse(source)
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and _text(first.value) is not None:
+                skip.add(id(first.value))
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in LOGGERS
+            and node.args
+        ):
+            skip.update(id(sub) for sub in ast.walk(node.args[0]))
+        if isinstance(node, ast.JoinedStr):  # its pieces are read with the whole f-string
+            skip.update(id(value) for value in node.values)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.expr) or id(node) in skip:
+            continue
+        text = _text(node)
+        if text is None:
+            continue
+        text = text.strip()
+        if len(text.split()) >= 4 and text[:1].isupper() and text.endswith((".", "!", "?")):
+            found.append(text)
+    return found
+
+
+def test_the_sentence_check_finds_a_sentence() -> None:
+    snippet = '''
+"""A module docstring. It is not read by agents."""
+import logging
+log = logging.getLogger(__name__)
+NOTICE = "This button is out of date. Run it again."
+def f(n):
+    """A docstring is not a sentence for agents."""
+    log.warning("The store did not answer in time.")
+    log.info(f"Gave up after {n} tries.")
+    return f"Ticket #{n} could not be found here."
+LABEL = "ticket #"
+'''
+    assert sentences(snippet) == [
+        "This button is out of date. Run it again.",
+        "Ticket #{} could not be found here.",
+    ]
+
+
+@pytest.mark.parametrize("path", SENTENCE_FREE, ids=lambda p: str(p.relative_to(BOT)))
+def test_listeners_and_answers_leave_sentences_to_words(path: Path) -> None:
+    """Every sentence an agent reads is written in bot/render/words.py (or another renderer)."""
+    assert sentences(path.read_text(encoding="utf-8")) == []
