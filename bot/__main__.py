@@ -1,4 +1,4 @@
-"""Command line: `pendo-bot lookup|account|ticket|check|serve|demo` (same as `python -m bot`)."""
+"""Command line: `pendo-bot lookup|account|ticket|check|zendesk-setup|notes|serve|demo` (same as `python -m bot`)."""
 
 from __future__ import annotations
 
@@ -161,8 +161,14 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         deps = open_deps(settings, sample=args.sample)  # the first is closed: its clients are gone
         try:
             assert deps.tickets is not None
-            for line in await status(deps.tickets.zendesk, explain=words.admin_sentence):
+            zendesk = deps.tickets.zendesk
+            for line in await status(zendesk, explain=words.admin_sentence, public_url=settings.public_url):
                 print(line)
+            if deps.note_queue is not None and settings.redis_url is not None:
+                from bot.notes.admin import redis_warnings
+
+                for warning in await redis_warnings(deps.note_queue.jobs.client):  # type: ignore[attr-defined]
+                    print(f"WARN notes' queue: {warning}")
         finally:
             await deps.aclose()
     return 0
@@ -170,8 +176,10 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:
     """Create or update the webhook and trigger that ask for a note on every new ticket."""
-    from bot.zendesk.setup import setup, webhook_url_problem
+    from bot.zendesk.setup import setup, webhook_endpoint, webhook_url_problem
 
+    if not args.url and settings.public_url:  # PUBLIC_URL: this deployment's address
+        args.url = webhook_endpoint(settings.public_url)
     problem = webhook_url_problem(args.url or "")
     if problem is not None:
         print(f"--url: {problem}", file=sys.stderr)
@@ -182,8 +190,31 @@ async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:
             print("Zendesk is not connected: set ZENDESK_SUBDOMAIN and its credentials.", file=sys.stderr)
             return EXIT_BAD_INPUT
         return await setup(
-            deps.tickets.zendesk, args.url, dry_run=args.dry_run, say=print, explain=words.admin_sentence
+            deps.tickets.zendesk,
+            args.url,
+            dry_run=args.dry_run,
+            say=print,
+            explain=words.admin_sentence,
+            replace=args.replace,
         )
+    finally:
+        await deps.aclose()
+
+
+async def _notes(settings: Settings, args: argparse.Namespace) -> int:
+    """The notes' queue: what waits, what was given up; --retry a ticket (or all) given up."""
+    from bot.notes.admin import notes_command
+
+    deps = open_deps(settings, sample=args.sample)
+    try:
+        if deps.note_queue is None:
+            print(
+                "There is no notes queue: the Zendesk webhook is not configured (set ZENDESK_WEBHOOK_SECRET "
+                "and connect Zendesk).",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        return await notes_command(deps.note_queue.jobs, retry=args.retry, say=print)
     finally:
         await deps.aclose()
 
@@ -206,8 +237,20 @@ def build_parser() -> argparse.ArgumentParser:
     zsetup = sub.add_parser(
         "zendesk-setup", help="create or update the Zendesk webhook and trigger for notes on new tickets"
     )
-    zsetup.add_argument("--url", help="the bot's public webhook URL, https://YOUR-HOST/zendesk/webhook")
+    zsetup.add_argument(
+        "--url",
+        help="the bot's public webhook URL, https://YOUR-HOST/zendesk/webhook (default: from PUBLIC_URL)",
+    )
+    zsetup.add_argument(
+        "--replace",
+        action="store_true",
+        help="re-point the bot's webhook when it already points at another URL (another deployment's)",
+    )
     zsetup.add_argument("--dry-run", action="store_true", help="print the JSON it would send, send nothing")
+    notes = sub.add_parser("notes", help="the notes the webhook queued: waiting, given up; retry them")
+    notes.add_argument(
+        "--retry", metavar="TICKET", help="queue a given-up note again (a ticket number, or all)"
+    )
     serve = sub.add_parser("serve", help="run the Slack bot")
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
@@ -258,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_account(settings, args))
     if args.command == "check":
         return asyncio.run(_check(settings, args))
+    if args.command == "notes":
+        return asyncio.run(_notes(settings, args))
     if args.command == "zendesk-setup":
         return asyncio.run(_zendesk_setup(settings, args))
     from bot.slack.server import serve

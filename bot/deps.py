@@ -7,6 +7,7 @@ Zendesk account the ticket features are off.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from bot.http.ratelimit import Budget
 from bot.http.shared import Identity, RedisLink
 from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.inflight import InFlight
-from bot.notes.queue import NoteQueue
+from bot.notes.queue import NoteQueue, note_jobs, retry_steps
 from bot.notes.writer import TicketNotes
 from bot.pendo.client import PendoClient
 from bot.preferences.store import PreferenceStore, preference_store
@@ -61,6 +62,18 @@ class Deps:
         if identity != self.identity:
             self.identity = identity
             self.deployment.rescope(identity.deployment)
+
+    def start(self) -> None:
+        """At start-up, in the running loop: the note workers (jobs a stopped process left are written)."""
+        if self.note_queue is not None:
+            self.note_queue.start()
+
+    async def drain(self) -> None:
+        """On SIGTERM: the answers under way and the notes being written get the grace period together;
+        the notes not started stay queued for the next start."""
+        grace = self.inflight.grace
+        notes = self.note_queue.stop(grace) if self.note_queue is not None else asyncio.sleep(0)
+        await asyncio.gather(self.inflight.drain(), notes)
 
     async def aclose(self) -> None:
         for close in self.closers:
@@ -136,9 +149,24 @@ def build_deps(
         closers.append(zendesk.aclose)
         tickets = TicketLookup(zendesk, customers)
     memo = TTLCache(max_entries=20_000, shared=deployment, namespace="slack")
-    notes = TicketNotes(tickets, tickets.zendesk, memo, settings) if tickets is not None else None
-    queue = NoteQueue(notes) if notes is not None and settings.zendesk_webhook_secret is not None else None
-    if queue is not None:
+    auditor = Auditor(_audit_key(settings))
+    # The per-ticket note lock belongs to the Zendesk account alone: deployments that share one Redis and
+    # one Zendesk (another Slack, another Pendo key) see one lock, so one note.
+    locks = TTLCache(max_entries=2_000, shared=redis.scoped(f"z={identity.zendesk}"), namespace="notes")
+    notes = (
+        TicketNotes(tickets, tickets.zendesk, memo, settings, locks=locks) if tickets is not None else None
+    )
+    queue = None
+    if notes is not None and settings.zendesk_webhook_secret is not None:
+        queue = NoteQueue(
+            notes,
+            note_jobs(redis, settings.notes_db, notes.host),
+            auditor=auditor,
+            window=settings.notes_retry_hours * 3600,
+            backoff=retry_steps(settings.notes_retry_first_seconds),
+            lease=settings.notes_lease_seconds,
+            limit=settings.notes_max_waiting,
+        )
         closers.insert(0, queue.aclose)  # the workers stop before the clients they use close
     return Deps(
         settings=settings,
@@ -147,7 +175,7 @@ def build_deps(
         tickets=tickets,
         cache=cache,
         memo=memo,
-        auditor=Auditor(_audit_key(settings)),
+        auditor=auditor,
         inflight=InFlight(deadline=settings.lookup_deadline_seconds, grace=settings.shutdown_grace_seconds),
         preferences=preferences,
         sample=sample,

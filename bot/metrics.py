@@ -127,6 +127,30 @@ WORK_IN_FLIGHT = Gauge(
     "Answers under way after their ack",
     registry=REGISTRY,
 )
+NOTES = Counter(
+    "pendo_bot_notes",
+    "Pendo notes the Zendesk webhook asked for, by how each attempt ended (written, already, skipped, "
+    "failed, retry, gave_up)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+NOTE_QUEUE_DEPTH = Gauge(
+    "pendo_bot_note_queue_depth",
+    "Note jobs waiting or being written (the whole store: every instance's)",
+    registry=REGISTRY,
+)
+NOTE_QUEUE_OLDEST = Gauge(
+    "pendo_bot_note_queue_oldest_seconds",
+    "Age of the oldest note job still waiting or being written (0 when none)",
+    registry=REGISTRY,
+)
+WEBHOOK_REFUSED = Counter(
+    "pendo_bot_webhook_refused",
+    "Zendesk webhook requests not queued, by reason (size, slow, signature, body, replay, full, unavailable, "
+    "shutting_down)",
+    ["reason"],
+    registry=REGISTRY,
+)
 
 # --- kinds -------------------------------------------------------------------------------------------
 _ACTION_KINDS = {

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)  # GET /metrics on a port of its own
     metrics_host: str = "0.0.0.0"
     metrics_token: SecretStr | None = None  # GET /metrics on the main port too, for this bearer token
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)  # a body not in by then: 408
+    max_connections: int = Field(default=200, ge=1, le=100_000)  # open HTTP connections; more: 503
+    forwarded_allow_ips: str = "127.0.0.1"  # who may set X-Forwarded-For (the client address logged)
+    public_url: str | None = None  # this deployment's https://… (what `zendesk-setup --url` was given)
 
     # --- speed, politeness, several instances -----------------------------------------------------
     redis_url: SecretStr | None = None  # may carry a password: never logged
@@ -115,6 +119,11 @@ class Settings(BaseSettings):
     zendesk_tag_fields: CsvList = Field(default_factory=list)  # categorical fields: pendo_planlevel_gold
     zendesk_field_map: Annotated[list[tuple[str, int]], NoDecode] = Field(default_factory=list)
     zendesk_add_to_ticket: bool = True  # the "Add to ticket" button on ticket answers
+    notes_db: str = "pendo-notes.sqlite3"  # the notes' queue without REDIS_URL (docs/zendesk-notes.md)
+    notes_retry_hours: float = Field(default=24.0, gt=0, le=168)  # a note Pendo keeps failing: then given up
+    notes_max_waiting: int = Field(default=10_000, ge=1, le=1_000_000)  # more waiting: the webhook gets 503
+    notes_retry_first_seconds: float = Field(default=30.0, ge=0.05, le=3600)  # later waits grow from it
+    notes_lease_seconds: float = Field(default=300.0, ge=1, le=3600)  # a note being written, then taken over
 
     _split = field_validator(
         "pendo_visitor_fields",
@@ -183,6 +192,14 @@ class Settings(BaseSettings):
             raise ValueError("must be a file path (or :memory: for preferences that end with the process)")
         return value
 
+    @field_validator("notes_db")
+    @classmethod
+    def _notes_db(cls, value: str) -> str:
+        value = value.strip()
+        if not value or value == ":memory:":
+            raise ValueError("must be a file path: the notes' queue must outlive the process")
+        return value
+
     @field_validator("allowed_users", "allowed_usergroups", "allowed_channels", "unfurl_channels")
     @classmethod
     def _slack_ids(cls, value: list[str]) -> list[str]:
@@ -191,11 +208,19 @@ class Settings(BaseSettings):
             raise ValueError(f"entries must be Slack IDs like U012ABC or C012ABC; got {bad[0]!r}")
         return value
 
-    @field_validator("pendo_base_url", "zendesk_base_url", "slack_api_url")
+    @field_validator("pendo_base_url", "zendesk_base_url", "slack_api_url", "public_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _forwarded(cls, value: str) -> str:
+        value = ",".join(part.strip() for part in value.split(",") if part.strip())
+        if not value:
+            raise ValueError('must be addresses or networks, comma-separated (e.g. 10.0.0.5), or "*"')
         return value
 
     @field_validator("redis_url")

@@ -47,3 +47,23 @@ async def test_the_body_is_joined_and_refused_as_soon_as_it_passes_the_cap() -> 
     assert len(over.reads) == 2  # the rest is never read
     gone = receiver({"type": "http.request", "body": b"a", "more_body": True}, {"type": "http.disconnect"})
     assert await read_capped(gone, 5) is None
+
+
+async def test_a_body_that_stops_arriving_times_out() -> None:
+    import asyncio
+    import time
+
+    from bot.http.bodies import BodyTimeout
+
+    async def stalled() -> Mapping[str, Any]:
+        if not stalled.sent:  # type: ignore[attr-defined]
+            stalled.sent = True  # type: ignore[attr-defined]
+            return {"type": "http.request", "body": b"a", "more_body": True}
+        await asyncio.Event().wait()  # the rest never comes
+        raise AssertionError
+
+    stalled.sent = False  # type: ignore[attr-defined]
+    started = time.monotonic()
+    with pytest.raises(BodyTimeout):
+        await read_capped(stalled, 100, timeout=0.2)
+    assert time.monotonic() - started < 2

@@ -14,6 +14,12 @@ Email = NewType("Email", str)  # an address `resolver.parse_email` accepted: loo
 HISTORY_RETENTION_DAYS = 180  # Pendo keeps visitor history for about 180 days
 TICKET_MARKER = "Ticket submitted"  # the timeline's entry at a ticket's creation
 BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
+MAX_TICKET_ID = 2**63 - 1  # Zendesk ticket ids are positive int64s
+
+
+def is_ticket_id(value: object) -> bool:
+    """A number Zendesk could have as a ticket id: an int (not a bool) from 1 to 2**63-1."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_TICKET_ID
 
 
 class Frequency(StrEnum):
@@ -71,8 +77,8 @@ class Target:
             return None
         if kind == "email" and value:
             return cls("email", value)
-        if kind == "ticket" and value.isdigit():
-            return cls("ticket", value)
+        if kind == "ticket" and value.isascii() and value.isdigit() and is_ticket_id(int(value)):
+            return cls("ticket", str(int(value)))
         if kind == "account" and value:
             return cls("account", value)
         return None

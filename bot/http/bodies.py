@@ -1,14 +1,22 @@
 """Reading a request body with a size cap: what the bot's HTTP endpoints (Slack's `/slack/events`, the
 Zendesk webhook) share. A body is refused by its declared length before a byte is read, and while it
 streams in as soon as it passes the cap (the rest is never read), so no endpoint buffers more than it
-accepts."""
+accepts. A body must also arrive whole within a time limit (BODY_READ_TIMEOUT_SECONDS, answered 408), so a
+client that declares 100 bytes and sends one cannot hold its connection for ever."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]  # an ASGI `receive` (Starlette's `request.receive`)
+DEFAULT_READ_TIMEOUT = 10.0  # seconds for a whole body: BODY_READ_TIMEOUT_SECONDS's default
+SLOW_BODY = (408, "body not received in time")
+
+
+class BodyTimeout(Exception):
+    """The body did not arrive whole within the time limit: answer 408 (`SLOW_BODY`)."""
 
 
 def length_problem(declared: str | None, limit: int) -> tuple[int, str] | None:
@@ -21,8 +29,19 @@ def length_problem(declared: str | None, limit: int) -> tuple[int, str] | None:
     return (413, "body too large or bad length") if int(declared) > limit else None
 
 
-async def read_capped(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it passes `limit` bytes or the client goes away."""
+async def read_capped(receive: Receive, limit: int, timeout: float = DEFAULT_READ_TIMEOUT) -> bytes | None:
+    """The whole request body, or None as soon as it passes `limit` bytes or the client goes away.
+
+    Raises `BodyTimeout` when the body has not arrived whole within `timeout` seconds (from the first
+    read: the headers are in by then)."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read(receive, limit)
+    except TimeoutError:
+        raise BodyTimeout from None
+
+
+async def _read(receive: Receive, limit: int) -> bytes | None:
     chunks: list[bytes] = []
     size = 0
     while True:

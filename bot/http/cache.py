@@ -167,20 +167,33 @@ class TTLCache:
         self._remember(key, True, ttl)
         return True
 
-    async def claim(self, key: Hashable, ttl: float) -> bool:
+    @property
+    def shared(self) -> bool:
+        """Whether this cache is shared through Redis (REDIS_URL is set), whether or not Redis answers."""
+        return self._shared is not None
+
+    async def claim(self, key: Hashable, ttl: float, *, require_shared: bool = False) -> bool:
         """Mark `key` as seen for `ttl` seconds across every instance sharing Redis (this instance's
-        memory when Redis is not set or down); True for the first caller only."""
+        memory when Redis is not set or down); True for the first caller only.
+
+        `require_shared`: when Redis is configured, the claim is Redis's or nobody's: False while Redis
+        does not answer (a lock only this instance sees would let another instance do the same work)."""
         if self.get(key) is not None:
             return False
         if self._shared is not None and ttl > 0:
             shared = self._shared
             rkey = shared.key(f"{self._namespace}:mark", key)
             token = uuid.uuid4().hex.encode()
-            won = await shared.run(lambda r: r.set(rkey, token, nx=True, px=max(1, int(ttl * 1000))))
+            won = await shared.run(
+                lambda r: r.set(rkey, token, nx=True, px=max(1, int(ttl * 1000))),
+                kind=f"{self._namespace}:mark",
+            )
             if won is not MISSING:
                 if won:  # a lost claim is not remembered here: the winner may release it
                     self._remember(key, token, ttl)  # the token: `release` deletes only this claim
                 return bool(won)
+            if require_shared:
+                return False
         return self.add_if_absent(key, ttl)
 
     async def release(self, key: Hashable) -> None:
@@ -189,7 +202,12 @@ class TTLCache:
         entry = self._data.pop(key, None)
         token = entry.value if entry is not None else None
         if self._shared is not None and isinstance(token, bytes):
-            await _delete_if_mine(self._shared, self._shared.key(f"{self._namespace}:mark", key), token)
+            await _delete_if_mine(
+                self._shared,
+                self._shared.key(f"{self._namespace}:mark", key),
+                token,
+                f"{self._namespace}:mark",
+            )
 
     # --- Redis -------------------------------------------------------------------------------------------
     def _rkey(self, key: Hashable) -> str:
@@ -206,7 +224,7 @@ class TTLCache:
             log.debug("kept in memory only", extra={"type": str(exc)})
             return
         px = max(1, int((ttl + self.stale_seconds) * 1000))
-        await self._shared.run(lambda r: r.set(rkey, payload, px=px))
+        await self._shared.run(lambda r: r.set(rkey, payload, px=px), kind=f"{self._namespace}:entry")
 
     def _unreadable(self, rkey: str, problem: str) -> None:
         """One log line per key (per instance): the entry is ignored and will be overwritten."""
@@ -221,7 +239,7 @@ class TTLCache:
         """(value, seconds still fresh (may be negative: stale), wall time it was fetched) from Redis."""
         assert self._shared is not None
         rkey = self._rkey(key)
-        raw = await self._shared.run(lambda r: r.get(rkey))
+        raw = await self._shared.run(lambda r: r.get(rkey), kind=f"{self._namespace}:entry")
         if not isinstance(raw, bytes):  # MISSING (Redis down) or None (no entry)
             return None
         try:
@@ -258,7 +276,10 @@ class TTLCache:
             return found[0]  # type: ignore[no-any-return]
         lock = self._rkey(key) + ":lock"
         token = uuid.uuid4().hex.encode()
-        got = await shared.run(lambda r: r.set(lock, token, nx=True, px=int(LOCK_SECONDS * 1000)))
+        lock_kind = f"{self._namespace}:lock"
+        got = await shared.run(
+            lambda r: r.set(lock, token, nx=True, px=int(LOCK_SECONDS * 1000)), kind=lock_kind
+        )
         if got is not MISSING and not got:
             waited_until = self._clock() + LOCK_SECONDS
             while self._clock() < waited_until:
@@ -267,18 +288,18 @@ class TTLCache:
                 if found is not None and found[1] > 0:
                     self._remember(key, found[0], min(found[1], ttl), found[2])
                     return found[0]  # type: ignore[no-any-return]
-                if not await shared.run(lambda r: r.exists(lock)):
+                if not await shared.run(lambda r: r.exists(lock), kind=lock_kind):
                     break  # the holder failed (or Redis went away): load here
         try:
             value = await load()
         except BaseException:
             if got:
-                await _delete_if_mine(shared, lock, token)
+                await _delete_if_mine(shared, lock, token, lock_kind)
             raise
         self._remember(key, value, ttl)
         await self._shared_put(key, value, ttl)
         if got:
-            await _delete_if_mine(shared, lock, token)
+            await _delete_if_mine(shared, lock, token, lock_kind)
         return value
 
     async def _stale_value(self, key: Hashable, expect: TypeAdapter[Any] | None) -> tuple[Any, float] | None:
@@ -348,6 +369,6 @@ class TTLCache:
         return result
 
 
-async def _delete_if_mine(shared: RedisLink, rkey: str, token: bytes) -> None:
+async def _delete_if_mine(shared: RedisLink, rkey: str, token: bytes, kind: str) -> None:
     """Delete `rkey` if it still holds `token` (atomically, in Redis)."""
-    await shared.run(lambda r: r.eval(_DELETE_IF_MINE, 1, rkey, token))
+    await shared.run(lambda r: r.eval(_DELETE_IF_MINE, 1, rkey, token), kind=kind)

@@ -115,7 +115,8 @@ class Budget:
         if self._shared is not None:
             interval_ms = 1000.0 / self.rate
             result = await self._shared.run(
-                lambda r: r.eval(_GCRA, 1, self._rate_key, interval_ms, self.burst, int(max_wait * 1000))
+                lambda r: r.eval(_GCRA, 1, self._rate_key, interval_ms, self.burst, int(max_wait * 1000)),
+                kind="budget:rate",
             )
             if result is not MISSING:
                 granted, wait_ms = int(result[0]), int(result[1])  # type: ignore[index]
@@ -146,12 +147,15 @@ class Budget:
                 taken = await shared.run(
                     lambda r: r.eval(
                         _LEASE, 1, self._lease_key, self.max_in_flight, int(LEASE_SECONDS * 1000), member
-                    )
+                    ),
+                    kind="budget:inflight",
                 )
                 if taken is MISSING:
                     break  # Redis went away: this instance's own cap
                 if taken:
-                    return lambda: shared.run(lambda r: r.zrem(self._lease_key, member))
+                    return lambda: shared.run(
+                        lambda r: r.zrem(self._lease_key, member), kind="budget:inflight"
+                    )
                 if self._clock() >= until:
                     metrics.BUDGET_REFUSALS.labels(self.upstream, "in_flight").inc()
                     raise BudgetExhausted(self.upstream, "too many requests in flight", retry_after=1.0)

@@ -143,6 +143,7 @@ class RedisLink:
         self._retry_after = retry_after
         self._clock = clock
         self._breaker = _Breaker()
+        self._key_errors: set[str] = set()  # key kinds whose command error was logged (shared by views)
 
     def scoped(self, scope: str) -> RedisLink:
         """This link (same connection, same breaker) with every key under `scope` (an `Identity` part)."""
@@ -168,8 +169,14 @@ class RedisLink:
         digest = hashlib.blake2b(repr(raw).encode(), digest_size=16).hexdigest()
         return f"{self.prefix}{kind}:{digest}"
 
-    async def run(self, op: Callable[[Any], Awaitable[T]]) -> T | _Missing:
-        """`await op(client)`, or MISSING when Redis is not configured, marked down, or fails now."""
+    async def run(self, op: Callable[[Any], Awaitable[T]], *, kind: str = "unnamed") -> T | _Missing:
+        """`await op(client)`, or MISSING when Redis is not configured, marked down, or fails now.
+
+        A command error about the key itself (`ResponseError`: WRONGTYPE, a script error on a value the
+        bot did not write; `WatchError`: a WATCH that kept failing) is that key's problem, not Redis's:
+        the operation answers MISSING, one line per key `kind` says so (never the key or the value), and
+        Redis stays in use for everything else. Connection errors and timeouts (and the few command errors
+        that speak for the whole server: read-only replica, out of memory, no permission) mark it down."""
         if not self.available:
             if self.client is not None:
                 metrics.REDIS_FALLBACKS.inc()
@@ -177,6 +184,16 @@ class RedisLink:
         try:
             result = await op(self.client)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "use memory for now"
+            if _key_error(exc):
+                metrics.REDIS_FALLBACKS.inc()
+                if kind not in self._key_errors:
+                    self._key_errors.add(kind)
+                    log.warning(
+                        "Redis refused an operation on one key: that operation uses this instance's memory; "
+                        "Redis stays in use for the rest",
+                        extra={"error": type(exc).__name__, "key_kind": kind},
+                    )
+                return MISSING
             metrics.REDIS_FALLBACKS.inc()
             self._breaker.down_until = self._clock() + self._retry_after
             if not self._breaker.down:
@@ -195,6 +212,26 @@ class RedisLink:
     async def aclose(self) -> None:
         if self.client is not None:
             await self.client.aclose()
+
+
+def _key_error(exc: BaseException) -> bool:
+    """Whether `exc` is a command error about the key it touched, not a failure of Redis itself."""
+    try:
+        from redis import exceptions as rx
+    except ImportError:  # pragma: no cover - redis is installed wherever a URL is set
+        return False
+    not_the_key: tuple[type[BaseException], ...] = (
+        rx.ReadOnlyError,
+        rx.NoPermissionError,
+        rx.ConnectionError,
+        rx.TimeoutError,
+    )
+    out_of_memory = getattr(rx, "OutOfMemoryError", None)
+    if isinstance(out_of_memory, type):
+        not_the_key += (out_of_memory,)
+    if isinstance(exc, not_the_key):
+        return False
+    return isinstance(exc, rx.ResponseError | rx.WatchError)
 
 
 # --- values <-> JSON -----------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ async def _add(
     assert ref is not None and ref.ticket_id is not None and deps.notes is not None
     # The name Slack shows (users.info, cached), not the payload's legacy `name` handle
     name = await slack_name(deps, client, click.user) or "an agent"
-    result = await deps.notes.write(ref.ticket_id, added_by=name)
+    # The summary's visitor: after a pick among several visitors with the requester's email, the one
+    # picked (the writer ignores it when the email matches one visitor only)
+    result = await deps.notes.write(ref.ticket_id, added_by=name, visitor_id=ref.visitor_id)
 
     async def tell(text: str, icon: str) -> None:
         await answer_privately(

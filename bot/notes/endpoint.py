@@ -29,8 +29,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot import metrics
 from bot.deps import Deps
-from bot.http.bodies import length_problem, read_capped
+from bot.http.bodies import SLOW_BODY, BodyTimeout, length_problem, read_capped
+from bot.notes.jobs import QueueUnavailable
 from bot.zendesk.webhook import (
     INVOCATION_HEADER,
     MAX_BODY,
@@ -45,9 +47,16 @@ ZENDESK_PATH = "/zendesk/webhook"
 REPLAY_SECONDS = 600.0  # twice the signature's window: a copied request is refused for as long as it is valid
 
 
-def _refuse(status: int, reason: str, text: str | None = None) -> Response:
+def _refuse(status: int, reason: str, text: str | None = None, *, kind: str) -> Response:
     log.warning("zendesk webhook refused", extra={"status": status, "reason": reason})
+    metrics.WEBHOOK_REFUSED.labels(kind).inc()
     return PlainTextResponse(text or reason, status_code=status)
+
+
+def _retry_later(text: str, seconds: int, *, kind: str) -> Response:
+    """503 with Retry-After: nothing was stored, Zendesk sends the delivery again."""
+    metrics.WEBHOOK_REFUSED.labels(kind).inc()
+    return PlainTextResponse(text, status_code=503, headers={"retry-after": str(seconds)})
 
 
 def zendesk_webhook_route(deps: Deps) -> Route | None:
@@ -59,34 +68,46 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
 
     async def zendesk_webhook(request: Request) -> Response:
         if not deps.inflight.accepting:
-            return PlainTextResponse("shutting down", status_code=503, headers={"retry-after": "5"})
+            return _retry_later("shutting down", 5, kind="shutting_down")
         refused = length_problem(request.headers.get("content-length"), MAX_BODY)
         if refused is not None:
-            return _refuse(*refused)
-        body = await read_capped(request.receive, MAX_BODY)
+            return _refuse(*refused, kind="size")
+        try:
+            body = await read_capped(request.receive, MAX_BODY, deps.settings.body_read_timeout_seconds)
+        except BodyTimeout:
+            return _refuse(*SLOW_BODY, kind="slow")
         if body is None:
-            return _refuse(413, "body too large")
+            return _refuse(413, "body too large", kind="size")
         headers = {k.lower(): v for k, v in request.headers.items()}
         problem = signature_problem(secret, headers, body, time.time())
         if problem:
-            return _refuse(401, problem)
+            return _refuse(401, problem, kind="signature")
         try:
             ticket_id = ticket_id_of(body)
         except WebhookBodyError as exc:
-            return _refuse(400, "unexpected body", str(exc))
+            return _refuse(400, "unexpected body", str(exc), kind="body")
         seen = [("zendesk-webhook-signature", headers[SIGNATURE_HEADER].strip())]
         if headers.get(INVOCATION_HEADER):  # not signed: it adds a check, never replaces the signature's
             seen.append(("zendesk-webhook-invocation", headers[INVOCATION_HEADER].strip()))
         claimed = [key for key in seen if await deps.memo.claim(key, REPLAY_SECONDS)]
         if len(claimed) < len(seen):
             log.info("zendesk webhook: a delivery seen before, ignored")
+            metrics.WEBHOOK_REFUSED.labels("replay").inc()
             return JSONResponse({"ok": True, "queued": False})
-        queued = queue.submit(ticket_id)
-        if queued is None:
-            for key in claimed:  # Zendesk's retry of this delivery must get through
+        try:
+            queued = await queue.submit(ticket_id)
+        except QueueUnavailable:
+            queued, problem = None, "unavailable"
+        else:
+            problem = "full"
+        if queued is None:  # nothing stored: Zendesk's retry of this delivery must get through
+            for key in claimed:
                 await deps.memo.release(key)
-            log.warning("zendesk webhook: note queue full, asking Zendesk to retry")
-            return PlainTextResponse("busy", status_code=503, headers={"retry-after": "60"})
+            log.warning(
+                "zendesk webhook: the note queue cannot take it, asking Zendesk to retry",
+                extra={"reason": problem},
+            )
+            return _retry_later("busy", 30 if problem == "unavailable" else 60, kind=problem)
         return JSONResponse({"ok": True, "queued": queued})
 
     return Route(ZENDESK_PATH, zendesk_webhook, methods=["POST"])
@@ -111,6 +132,7 @@ async def webhook_server(deps: Deps, port: int, host: str = "0.0.0.0") -> AsyncI
     if app is None:
         yield
         return
+    deps.start()  # the note workers: jobs a stopped process left are written now
     import asyncio
 
     import uvicorn
@@ -120,7 +142,15 @@ async def webhook_server(deps: Deps, port: int, host: str = "0.0.0.0") -> AsyncI
         def capture_signals(self) -> Iterator[None]:  # the Socket Mode loop handles the signals
             yield
 
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off"))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="off",
+        limit_concurrency=deps.settings.max_connections,  # MAX_CONNECTIONS: more get 503
+    )
+    server = _Server(config)
     task = asyncio.ensure_future(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.01)

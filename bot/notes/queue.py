@@ -1,160 +1,250 @@
-"""`NoteQueue`: the notes the webhook asks for, written after its 200 by a few workers, retried within an hour.
+"""`NoteQueue`: the notes the webhook asks for, kept in a durable store, written by a few workers.
 
-Zendesk waits only seconds for a webhook's answer, so the endpoint submits the ticket id and answers at
-once. A few workers (`workers`) write notes one ticket at a time each; every request they send spends
-from the same Zendesk and Pendo budgets as the Slack answers (`bot.http.ratelimit`), so a burst of new tickets
-is paced, never refused. A ticket already waiting is not queued twice (a duplicate delivery).
+The webhook stores a job (`bot.notes.jobs`: Redis with REDIS_URL, else the NOTES_DB SQLite file) before
+it answers 200, so a note accepted is never lost: a restart, a SIGTERM or a crash leaves the job in the
+store, and the next start (or another instance) writes it. Each worker claims one due job at a time under
+a lease (`LEASE_SECONDS`): a job whose process died is claimed again once its lease ran out, and the
+writer's marker on the ticket (`bot.notes.writer`) finds a note that went through before the crash, so
+nothing is written twice.
 
-When Pendo or Zendesk fails for now (down, 429, the budget spent, a ticket that keeps changing), the
-ticket is tried again after a growing wait (at least what a 429's `Retry-After` asked), for at most
-`window` seconds after it first arrived; then the bot gives up with one log line. The last attempt
-writes whatever it has, gaps labelled. Waiting tickets live in this instance's memory: a restart drops
-them (the webhook was answered; an agent can still use "Add to ticket" in Slack).
+When Pendo or Zendesk fails for now (down, 429, the budget spent, a ticket that keeps changing), the job
+waits a growing time (at least what a 429's `Retry-After` asked) and is tried again, for at most
+NOTES_RETRY_HOURS after it arrived; the last attempt writes whatever it has, gaps labelled; a job still
+failing then is given up: one log line, one audit line, a metric, and it is listed by `pendo-bot notes`,
+which can retry it. On SIGTERM (`stop`), the workers take no new job, the writes under way get
+SHUTDOWN_GRACE_SECONDS, and the rest are handed back to the store at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 import logging
+import os
+import socket
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from bot import metrics
+from bot.audit import Auditor, Outcome
+from bot.http.shared import RedisLink
+from bot.notes.jobs import Job, JobStore, QueueUnavailable, SqliteJobs
+from bot.notes.jobs_redis import RedisJobs
 from bot.notes.writer import NoteResult, NoteStatus, TicketNotes
 
 log = logging.getLogger(__name__)
-WINDOW_SECONDS = 3600.0
-BACKOFF_SECONDS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0)  # then 900 s each time, within the window
-MAX_PENDING = 10_000
+WINDOW_SECONDS = 24 * 3600.0  # NOTES_RETRY_HOURS' default
+BACKOFF_SECONDS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)  # then hourly, within the window
+LEASE_SECONDS = 300.0  # a write takes seconds (one lookup deadline, a few Zendesk calls); a dead owner's
+# job waits this long before another worker takes it
+POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other processes stored
+MAX_WAITING = 10_000
+OUTCOME = {
+    NoteStatus.WRITTEN: Outcome.NOTE_ADDED,
+    NoteStatus.ALREADY: Outcome.DUPLICATE,
+    NoteStatus.SKIPPED: Outcome.NO_PENDO,
+    NoteStatus.FAILED: Outcome.ERROR,
+}
 
 
-@dataclass
-class _Job:
-    first_seen: float
-    attempts: int = 0
-    final: bool = False
+def note_jobs(redis: RedisLink, path: str, host: str) -> JobStore:
+    """The notes' queue: in Redis with REDIS_URL (every instance shares it; keys under
+    "<prefix>notes:<zendesk host>:", so deployments sharing one Zendesk share one queue), else in the
+    SQLite file at `path` (processes on one host may share it)."""
+    if redis.configured:
+        return RedisJobs(redis.client, f"{redis.prefix}notes:{host}:")
+    return SqliteJobs(path)
+
+
+def retry_steps(first: float) -> tuple[float, ...]:
+    """The waits between attempts, `BACKOFF_SECONDS` scaled so the first is `first` seconds."""
+    return tuple(step * first / BACKOFF_SECONDS[0] for step in BACKOFF_SECONDS)
+
+
+def owner_name() -> str:
+    """This worker pool's name in the store's leases: host, process, and a random part (a restarted
+    process with the same pid is another owner)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class NoteQueue:
     def __init__(
         self,
         notes: TicketNotes,
+        jobs: JobStore,
         *,
+        auditor: Auditor | None = None,
         workers: int = 4,
         window: float = WINDOW_SECONDS,
         backoff: Sequence[float] = BACKOFF_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        lease: float = LEASE_SECONDS,
+        poll: float = POLL_SECONDS,
+        limit: int = MAX_WAITING,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.notes = notes
+        self.jobs = jobs
+        self.auditor = auditor or Auditor("pendo-context-notes")
         self.window = window
         self.backoff = tuple(backoff)
+        self.lease = lease
+        self.poll = poll
+        self.limit = limit
+        self.owner = owner_name()
         self._clock = clock
         self._workers_wanted = max(1, workers)
         self._workers: list[asyncio.Task[None]] = []
-        self._due: list[tuple[float, int, int]] = []  # (due, order, ticket id): a heap
-        self._order = itertools.count()
-        self._pending: dict[int, _Job] = {}
+        self._writing: dict[asyncio.Task[None], Job] = {}
         self._wake: asyncio.Event | None = None
-        self._idle: asyncio.Event | None = None
+        self._next_due: float | None = None  # this process's earliest retry: wake for it
+        self._stopping = False
         self.counts: Counter[str] = Counter()  # submitted, duplicate, written, already, skipped, …
 
     # --- what the webhook calls ---------------------------------------------------------------------
-    def submit(self, ticket_id: int) -> bool | None:
-        """Queue a note for `ticket_id`: True if queued, False if it is already waiting or being
-        written (a duplicate delivery), None if the queue is full (answer 503: Zendesk retries)."""
-        if ticket_id in self._pending:
-            self.counts["duplicate"] += 1
-            return False
-        if len(self._pending) >= MAX_PENDING:
+    async def submit(self, ticket_id: int, payload: dict[str, str] | None = None) -> bool | None:
+        """Store a note job for `ticket_id`: True if stored, False if one is already waiting or being
+        written (a duplicate delivery), None if the queue is full (answer 503: Zendesk retries).
+        Raises QueueUnavailable when the store cannot be reached (answer 503 too)."""
+        now = self._clock()
+        job = Job(f"note:{ticket_id}", "note", ticket_id, now, dict(payload or {}), due=now)
+        stored = await self.jobs.add(job, limit=self.limit)
+        if stored is None:
             self.counts["full"] += 1
-            return None
-        self.counts["submitted"] += 1
-        self._pending[ticket_id] = _Job(first_seen=self._clock())
-        self._push(ticket_id, self._clock())
-        self._start()
-        return True
+            metrics.WEBHOOK_REFUSED.labels("full").inc()
+        elif not stored:
+            self.counts["duplicate"] += 1
+        else:
+            self.counts["submitted"] += 1
+            self.start()
+            assert self._wake is not None
+            self._wake.set()
+        return stored
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
+    async def idle(self, timeout: float = 60.0) -> None:
+        """Wait until no job is waiting or being written (tests, the benchmark)."""
+        until = time.monotonic() + timeout
+        while (await self.jobs.depth(self._clock()))[0] and time.monotonic() < until:
+            await asyncio.sleep(0.02)
 
-    async def idle(self) -> None:
-        """Wait until no ticket is waiting or being written (tests, the benchmark, a graceful stop)."""
-        while self._pending:
-            assert self._idle is not None
-            self._idle.clear()
-            await self._idle.wait()
+    # --- the workers --------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the workers (at start-up too: jobs a stopped process left are written now)."""
+        if self._stopping:
+            return
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        self._workers = [t for t in self._workers if not t.done()]
+        while len(self._workers) < self._workers_wanted:
+            self._workers.append(asyncio.get_running_loop().create_task(self._work()))
 
-    async def aclose(self) -> None:
+    async def stop(self, grace: float = 0.0) -> None:
+        """Take no new job; let the writes under way finish within `grace` seconds; hand the rest back."""
+        self._stopping = True
+        idle_workers = [t for t in self._workers if t not in self._writing]
+        for task in idle_workers:
+            task.cancel()
+        if self._writing and grace > 0:
+            log.info(
+                "shutting down: notes being written", extra={"notes": len(self._writing), "grace": grace}
+            )
+            await asyncio.wait(set(self._writing), timeout=grace)
+        cut = dict(self._writing)
         for task in self._workers:
             task.cancel()
         for task in self._workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for job in cut.values():  # cancelled mid-write: the marker tells the next writer if it went through
+            with contextlib.suppress(QueueUnavailable):
+                await self.jobs.release(job, self.owner)
+        if cut:
+            log.info("shutdown: notes left queued for the next start", extra={"notes": len(cut)})
         self._workers.clear()
 
-    # --- the workers --------------------------------------------------------------------------------
-    def _start(self) -> None:
-        if self._wake is None:
-            self._wake, self._idle = asyncio.Event(), asyncio.Event()
-        self._workers = [t for t in self._workers if not t.done()]
-        while len(self._workers) < self._workers_wanted:
-            self._workers.append(asyncio.get_running_loop().create_task(self._work()))
-        self._wake.set()
+    async def aclose(self) -> None:
+        await self.stop()
+        await self.jobs.aclose()
 
-    def _push(self, ticket_id: int, due: float) -> None:
-        heapq.heappush(self._due, (due, next(self._order), ticket_id))
-        if self._wake is not None:
-            self._wake.set()
-
-    async def _next(self) -> int:
+    async def _next(self) -> Job:
         assert self._wake is not None
         while True:
-            wait: float | None = None
-            if self._due:
-                wait = self._due[0][0] - self._clock()
-                if wait <= 0:
-                    return heapq.heappop(self._due)[2]
+            try:
+                job = await self.jobs.claim(self.owner, now=self._clock(), lease=self.lease)
+            except QueueUnavailable:
+                log.warning("notes: the queue's store is unavailable, trying again", exc_info=False)
+                job = None
+            if job is not None:
+                return job
+            await self._gauge()
+            wait = self.poll
+            if self._next_due is not None:
+                wait = max(0.0, min(wait, self._next_due - self._clock()))
+                if wait == 0.0:
+                    self._next_due = None
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 
+    async def _gauge(self) -> None:
+        with contextlib.suppress(QueueUnavailable):
+            depth, oldest = await self.jobs.depth(self._clock())
+            metrics.NOTE_QUEUE_DEPTH.set(depth)
+            metrics.NOTE_QUEUE_OLDEST.set(oldest)
+
     async def _work(self) -> None:
         while True:
-            ticket_id = await self._next()
-            job = self._pending[ticket_id]
-            job.attempts += 1
+            job = await self._next()
+            task = asyncio.current_task()
+            assert task is not None
+            self._writing[task] = job
             try:
-                result = await self.notes.write(ticket_id, final=job.final)
-            except Exception:  # a bug: one ticket fails, the worker goes on
-                log.exception("pendo note failed", extra={"ticket": ticket_id})
-                result = NoteResult(NoteStatus.FAILED, "internal error")
-            self._settle(ticket_id, job, result)
+                try:
+                    result = await self.notes.write(job.ticket_id, final=job.final)
+                except Exception:  # a bug: one ticket fails, the worker goes on
+                    log.exception("pendo note failed", extra={"ticket": job.ticket_id})
+                    result = NoteResult(NoteStatus.FAILED, "internal error")
+                await self._settle(job, result)
+            except QueueUnavailable:  # the lease runs out and the job is claimed again
+                log.warning("notes: could not record a note's outcome", extra={"ticket": job.ticket_id})
+            finally:
+                del self._writing[task]
+            if self._stopping:
+                return
 
-    def _settle(self, ticket_id: int, job: _Job, result: NoteResult) -> None:
+    async def _settle(self, job: Job, result: NoteResult) -> None:
+        attempts = job.attempts + 1
         if result.status is NoteStatus.BUSY or result.status is NoteStatus.RETRY:  # BUSY: look again later
             self.counts["retries"] += 1
-            step = self.backoff[min(job.attempts - 1, len(self.backoff) - 1)] if self.backoff else 0.0
+            metrics.NOTES.labels("retry").inc()
+            step = self.backoff[min(attempts - 1, len(self.backoff) - 1)] if self.backoff else 0.0
             delay = max(step, result.retry_after or 0.0)
-            elapsed = self._clock() - job.first_seen
+            now = self._clock()
+            elapsed = now - job.first_seen
             if not job.final and elapsed + delay <= self.window:
-                following = self.backoff[min(job.attempts, len(self.backoff) - 1)] if self.backoff else 0.0
-                job.final = elapsed + delay + following > self.window
-                self._push(ticket_id, self._clock() + delay)
+                following = self.backoff[min(attempts, len(self.backoff) - 1)] if self.backoff else 0.0
+                final = elapsed + delay + following > self.window
+                await self.jobs.retry(job, self.owner, due=now + delay, final=final)
+                self._next_due = min(self._next_due or now + delay, now + delay)
                 return
             self.counts["gave_up"] += 1
+            metrics.NOTES.labels("gave_up").inc()
+            await self.jobs.give_up(job, self.owner, reason=result.reason, at=now)
             log.warning(
                 "pendo note not written: still failing after the retry window, giving up",
-                extra={"ticket": ticket_id, "reason": result.reason, "attempts": job.attempts},
+                extra={"ticket": job.ticket_id, "reason": result.reason, "attempts": attempts},
             )
-        else:
-            self.counts[result.status.value] += 1
-            if result.status is NoteStatus.FAILED:
-                log.warning("pendo note not written", extra={"ticket": ticket_id, "reason": result.reason})
-        del self._pending[ticket_id]
-        if not self._pending and self._idle is not None:
-            self._idle.set()
+            self._audit(job, Outcome.ERROR, f"gave_up:{result.reason}")
+            return
+        self.counts[result.status.value] += 1
+        metrics.NOTES.labels(result.status.value).inc()
+        await self.jobs.done(job, self.owner)
+        if result.status is NoteStatus.FAILED:
+            log.warning("pendo note not written", extra={"ticket": job.ticket_id, "reason": result.reason})
+        self._audit(job, OUTCOME.get(result.status, Outcome.UNKNOWN), result.reason)
+
+    def _audit(self, job: Job, outcome: Outcome, detail: str) -> None:
+        target = f"ticket #{job.ticket_id}"
+        with self.auditor.audit("note_webhook", user="zendesk", channel="", target=target) as entry:
+            entry.set(outcome, detail)

@@ -4,8 +4,11 @@ Once, whoever asks and however often (a webhook delivered twice, to two instance
 an agent's click): a per-ticket lock in the shared store (Redis with REDIS_URL, else this instance's
 memory), held while one writer works, keeps two writers apart (the other is told BUSY), and before
 writing the bot reads the ticket's own comments for its marker (`bot.render.note.MARKER`), which
-survives any restart. Keys carry the Zendesk host, so
-two deployments sharing a Redis never block each other.
+survives any restart. The lock is scoped by the Zendesk account alone (not the Slack or Pendo side of
+the deployment), so two deployments writing to one Zendesk through one Redis see one lock; with
+REDIS_URL set and Redis not answering, the writer answers BUSY (try later) rather than lock in memory.
+An agent who picked one of several visitors with the requester's email gets that visitor's note, once
+per visitor (its marker names the visitor).
 
 Writes use Zendesk's safe update (`safe_update` + the `updated_stamp` just read): an agent's concurrent
 edit makes Zendesk answer 409 instead of being overwritten, and the bot re-reads the ticket and tries
@@ -25,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.models import Gap, VisitorFacts
+from bot.domain.models import TICKET_MARKER, Ambiguous, Gap, VisitorFacts
 from bot.domain.tickets import TicketFacts, TicketLookup
 from bot.http.cache import TTLCache
 from bot.http.errors import AuthError, NotFound, RateLimited, UpstreamError
@@ -34,7 +37,7 @@ from bot.pendo.models import Account, Visitor
 from bot.render import note as note_render
 from bot.settings import Settings
 from bot.zendesk.client import TicketConflict, TicketUnwritable, ZendeskClient
-from bot.zendesk.models import TicketBundle
+from bot.zendesk.models import TicketBundle, TicketField
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300.0  # one attempt at most; a crashed writer's lock frees itself
@@ -67,54 +70,82 @@ def _upstream_result(exc: UpstreamError, what: str) -> NoteResult:
 
 class TicketNotes:
     def __init__(
-        self, tickets: TicketLookup, zendesk: ZendeskClient, memo: TTLCache, settings: Settings
+        self,
+        tickets: TicketLookup,
+        zendesk: ZendeskClient,
+        memo: TTLCache,
+        settings: Settings,
+        *,
+        locks: TTLCache | None = None,
     ) -> None:
+        """`locks`: where the per-ticket lock lives, shared under the Zendesk account alone (two deployments
+        writing to one Zendesk through one Redis see one lock); `memo` when not given."""
         self.tickets = tickets
         self.zendesk = zendesk
         self.memo = memo
+        self.locks = locks if locks is not None else memo
         self.settings = settings
         self.host = zendesk.host
         self._tz = ZoneInfo(settings.display_timezone)
         self._links = PendoLinks(settings.pendo_app_url)
 
-    async def write(self, ticket_id: int, *, added_by: str | None = None, final: bool = True) -> NoteResult:
+    async def write(
+        self,
+        ticket_id: int,
+        *,
+        added_by: str | None = None,
+        final: bool = True,
+        visitor_id: str | None = None,
+    ) -> NoteResult:
         """Write the note on `ticket_id` unless it is there already. Never raises for upstream failures.
 
         `final` False (an early webhook attempt): a summary with gaps (Pendo partly down) is not written
         yet, so a later attempt can write it whole; True writes what there is, gaps labelled.
+        `visitor_id`: the visitor an agent picked among those with the requester's email ("Add to
+        ticket" on the pick): that visitor's context, once per visitor per ticket (its marker names the
+        visitor). Ignored when the email does not match several visitors, that one among them.
+
+        With REDIS_URL the lock is Redis's or nobody's: while Redis does not answer, BUSY (try again
+        later), never a lock only this instance sees.
         """
         lock = ("zendesk-note", self.host, ticket_id)
-        if not await self.memo.claim(lock, LOCK_SECONDS):
-            return NoteResult(NoteStatus.BUSY, "another writer has it")
+        if not await self.locks.claim(lock, LOCK_SECONDS, require_shared=True):
+            return NoteResult(NoteStatus.BUSY, "another writer has it, or the shared lock is unavailable")
         result = NoteResult(NoteStatus.FAILED, "interrupted")
         try:
-            result = await self._write(ticket_id, added_by, final)
+            result = await self._write(ticket_id, added_by, final, visitor_id)
             return result
         finally:
-            await self.memo.release(lock)  # the next delivery or click reads the ticket: the marker says
+            await self.locks.release(lock)  # the next delivery or click reads the ticket: the marker says
 
-    async def _write(self, ticket_id: int, added_by: str | None, final: bool) -> NoteResult:
+    async def _write(
+        self, ticket_id: int, added_by: str | None, final: bool, visitor_id: str | None
+    ) -> NoteResult:
         tc: TicketFacts | None = None
+        picked: str | None = None  # the visitor the note is about, when an agent picked one
         for _ in range(CONFLICT_TRIES):
             try:
                 bundle = await self.zendesk.fresh_ticket(ticket_id)
-                marked = await self._has_marker(ticket_id)
+                if tc is None and visitor_id is not None:
+                    tc, picked = await self._picked(bundle, visitor_id)
+                marked = await self._has_marker(ticket_id, picked)
             except UpstreamError as exc:
                 return _upstream_result(exc, "read")
             if marked:
                 return NoteResult(NoteStatus.ALREADY, "marker found")
             if tc is None:
                 tc = await self.tickets.requester_facts(bundle)
-                if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
-                    return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
-                if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:
-                    return NoteResult(NoteStatus.RETRY, "pendo: gaps")
+            if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
+                return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
+            if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:
+                return NoteResult(NoteStatus.RETRY, "pendo: gaps")
             note = note_render.note_for(
                 tc,
                 self._tz,
                 visitor_url=self._links.visitor,
                 added_by=added_by,
                 not_found_note=self.settings.zendesk_note_not_found,
+                visitor_marker=picked,
             )
             if note is None:
                 return NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
@@ -133,12 +164,32 @@ class TicketNotes:
             return NoteResult(NoteStatus.WRITTEN, note.kind)
         return NoteResult(NoteStatus.RETRY, "conflict: the ticket kept changing")
 
-    async def _has_marker(self, ticket_id: int) -> bool:
-        """Whether a private comment on the ticket carries the bot's marker: every comment is looked at
-        (a ticket holds up to 5000), newest first, reading no further page once it is found."""
+    async def _picked(self, bundle: TicketBundle, visitor_id: str) -> tuple[TicketFacts, str | None]:
+        """The requester's facts; when the email matches several visitors and `visitor_id` is one of them
+        (not opted out), that visitor's facts at the ticket's creation instead, and the visitor."""
+        tc = await self.tickets.requester_facts(bundle)
+        result = tc.pendo
+        if not isinstance(result, Ambiguous):
+            return tc, None
+        if visitor_id not in {c.visitor_id for c in result.candidates if not c.opted_out}:
+            return tc, None
+        try:
+            facts = await self.tickets.customers.for_visitor_id(
+                visitor_id, anchor_ms=bundle.ticket.created_ms, marker=TICKET_MARKER
+            )
+        except UpstreamError as exc:
+            return TicketFacts(bundle, reason=Gap.of("Pendo data", exc)), visitor_id
+        return TicketFacts(bundle, pendo=facts), visitor_id
+
+    async def _has_marker(self, ticket_id: int, visitor_id: str | None = None) -> bool:
+        """Whether a private comment on the ticket carries the bot's marker (any, or with `visitor_id`
+        the marker of that visitor's note): every comment is looked at (a ticket holds up to 5000),
+        newest first, reading no further page once it is found."""
         async with aclosing(self.zendesk.comment_pages(ticket_id)) as pages:
             async for page in pages:
-                if any(not c.public and note_render.has_marker(c.body or c.html_body) for c in page):
+                if any(
+                    not c.public and note_render.has_marker(c.body or c.html_body, visitor_id) for c in page
+                ):
                     return True
         return False
 
@@ -188,9 +239,23 @@ class TicketNotes:
             if ours:
                 out["tags"] = [*bundle.ticket.tags, *ours]
         if self.settings.zendesk_field_map:
-            values = note_render.field_values(self.settings.zendesk_field_map, visitor, account)
+            values = note_render.field_values(
+                self.settings.zendesk_field_map, visitor, account, await self._definitions()
+            )
             if values:
                 out["custom_fields"] = values
+        return out
+
+    async def _definitions(self) -> dict[int, TicketField | None]:
+        """The mapped fields' definitions (read once, then cached): what type each value must be. One
+        that cannot be read now leaves its value as text (Zendesk refuses it if it must be another)."""
+        out: dict[int, TicketField | None] = {}
+        for _, field_id in self.settings.zendesk_field_map:
+            try:
+                out[field_id] = await self.zendesk.ticket_field(field_id)
+            except (UpstreamError, ValueError) as exc:
+                log.warning("zendesk ticket field definition unavailable", extra={"error": str(exc)})
+                out[field_id] = None
         return out
 
     async def _records(self, ctx: VisitorFacts) -> tuple[Visitor | None, Account | None]:

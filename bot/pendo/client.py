@@ -344,6 +344,8 @@ class PendoClient(BaseClient):
             cached = self._cache.get(("pendo-guide", guide_id))
             if isinstance(cached, Guide):
                 known[guide_id] = cached
+            elif self._cache.get(("pendo-guide-missing", guide_id)):
+                continue  # deleted (Pendo answered 404 for it alone): not asked for again for a while
             elif (running := self._guide_fetches.get(guide_id)) is not None:
                 fetches.add(running)
             else:
@@ -359,13 +361,26 @@ class PendoClient(BaseClient):
         return known
 
     async def _fetch_guides(self, ids: list[str]) -> dict[str, Guide]:
-        items = await self._read(
-            "GET",
-            "/api/v1/guide",
-            "GET /api/v1/guide?id=",
-            _guides,
-            params={"id": ",".join(ids), "expand": "*"},  # a guide of any app, as the catalogs
-        )
+        """One batch read. Pendo answers a whole batch with 404 when one of its ids is gone (a deleted
+        guide; Pendo's own Zendesk app hit it, pendo-io/zendo 7f48094): the ids are then read one at a
+        time, and each id that alone gets 404 is remembered as missing for the catalogs' TTL."""
+        try:
+            items = await self._read(
+                "GET",
+                "/api/v1/guide",
+                "GET /api/v1/guide?id=",
+                _guides,
+                params={"id": ",".join(ids), "expand": "*"},  # a guide of any app, as the catalogs
+            )
+        except NotFound:
+            if len(ids) == 1:
+                log.info("a guide asked for is gone (deleted): not asked for again for a while")
+                self._cache.put(("pendo-guide-missing", ids[0]), True, self._catalog_ttl)
+                return {}
+            found: dict[str, Guide] = {}
+            for part in await asyncio.gather(*(self._fetch_guides([one]) for one in ids)):
+                found |= part
+            return found
         found = {item.id: item for item in items or [] if item.id in ids}
         for item in found.values():
             self._cache.put(("pendo-guide", item.id), item, self._catalog_ttl)

@@ -16,8 +16,9 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from bot.settings import TIMELINE_KIND_NAMES, Settings
 
@@ -42,6 +43,19 @@ HISTORY_TYPES: dict[str, str] = {
     "untagged": "untagged",
 }
 MAX_FIELDS = 10  # metadata fields an agent may pick per level (a summary shows at most 10 fields)
+# The areas whose IANA zones the form offers (bot.render.preferences), with UTC: the only zones kept.
+ZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
 _FIELD_PATH = re.compile(r"^[A-Za-z0-9_]+/[A-Za-z0-9_]+$")
 
 
@@ -75,15 +89,21 @@ def parse_view(value: object) -> View:
     raise PreferenceError("Choose “Compact first” or “Everything first”.")
 
 
+@cache
+def offered_zones() -> frozenset[str]:
+    """The zones the form offers, and so the only ones kept: UTC and the Area/Place zones of
+    `ZONE_AREAS`. Never `right/…` or `posix/…` copies, `localtime`, `Factory`, or legacy names."""
+    names = (z for z in available_timezones() if "/" in z and z.split("/", 1)[0] in ZONE_AREAS)
+    return frozenset(["UTC", *names])
+
+
 def parse_timezone(value: object) -> str:
     text = str(value or "").strip()
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+    if text not in offered_zones():
         raise PreferenceError(
             f"“{text[:60]}” is not a time zone the bot knows. Pick one from the list, or your Slack "
             "profile's."
-        ) from None
+        )
     return text
 
 

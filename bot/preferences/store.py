@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from bot.http.shared import MISSING, RedisLink
-from bot.preferences.model import Preferences, from_row
+from bot.preferences.model import PreferenceError, Preferences, from_row
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +58,19 @@ UNAVAILABLE = (
 
 UPDATE_ATTEMPTS = 5  # Redis: a change applied again when another instance changed the row meanwhile
 
+NO_IDS = (
+    "Slack did not say which workspace or user this is, so nothing was saved: open the preferences "
+    "again from the bot's Home tab or /pendo settings."
+)
+
+
+def _require_ids(team: str, user: str) -> None:
+    """A row is keyed by the Slack team and user: without both it would be shared by whoever else
+    arrives without them. Raises PreferenceError (the form shows its sentence)."""
+    if not team or not user:
+        raise PreferenceError(NO_IDS)
+
+
 NEWER = (
     "Your preferences can't be saved here: the preferences database was written by a newer version of "
     "the bot. Ask whoever runs the bot to upgrade this instance; meanwhile answers use the workspace defaults."
@@ -79,7 +93,14 @@ class PreferenceStore(ABC):
     async def load_known(self, team: str, user: str) -> Preferences | None:
         """What the agent chose, or None when the store did not answer (nobody knows what they chose:
         a caller for whom a default would do harm, such as the unfurl gate, can tell). An unreadable
-        row is known: its readable choices, else the defaults."""
+        row is known: its readable choices, else the defaults. Without a team or a user: the defaults, and
+        the store is not asked."""
+        if not team or not user:
+            log.warning(
+                "preferences: no team or user in the request, the workspace defaults are used",
+                extra={"store": self.where, "team": team, "user": user},
+            )
+            return Preferences()
         try:
             raw = await self._read(team, user)
         except PreferencesUnavailable as exc:
@@ -103,7 +124,9 @@ class PreferenceStore(ABC):
 
     async def save(self, team: str, user: str, prefs: Preferences) -> None:
         """Keep `prefs` whole (all defaults: the row is removed). Raises PreferencesUnavailable. A change
-        made from the form goes through `update`, which keeps what changed meanwhile."""
+        made from the form goes through `update`, which keeps what changed meanwhile. PreferenceError
+        without a team or a user."""
+        _require_ids(team, user)
         if prefs.is_default:
             await self._delete(team, user)
         else:
@@ -114,11 +137,15 @@ class PreferenceStore(ABC):
     ) -> tuple[Preferences, Preferences]:
         """Apply `change` to what is stored at this moment and keep the result, atomically: two quick
         changes of different choices (two clicks, two instances) both stay. (before, after). Raises
-        PreferencesUnavailable, or what `change` raises (a PreferenceError: nothing is saved)."""
+        PreferencesUnavailable, or what `change` raises (a PreferenceError: nothing is saved); a
+        PreferenceError without a team or a user."""
+        _require_ids(team, user)
         return await self._update(team, user, change)
 
     async def reset(self, team: str, user: str) -> None:
-        """Back to the workspace defaults. Raises PreferencesUnavailable."""
+        """Back to the workspace defaults. Raises PreferencesUnavailable; PreferenceError without a team
+        or a user."""
+        _require_ids(team, user)
         await self._delete(team, user)
 
     @abstractmethod
@@ -158,6 +185,7 @@ class SQLitePreferences(PreferenceStore):
         self._lock = threading.Lock()
         self._reader: sqlite3.Connection | None = None  # the loop thread's; opened with the file
         self._reader_lock = threading.Lock()
+        _owner_only(path)  # at start: a file left readable by others (0644) is tightened now
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
@@ -175,6 +203,7 @@ class SQLitePreferences(PreferenceStore):
         if self._conn is None:
             if self.path != ":memory:":
                 Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _owner_only(self.path, create=True)  # SQLite's -wal and -shm files take its mode
             conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False)
             try:
                 if self.path != ":memory:":
@@ -277,6 +306,26 @@ class SQLitePreferences(PreferenceStore):
                     self._conn = None
 
         await asyncio.to_thread(close)
+
+
+def _owner_only(path: str, *, create: bool = False) -> None:
+    """The preferences file (and its -wal, -shm files when there) readable and writable by the bot's
+    user only: 0600. With `create`, a missing file is made so (SQLite itself would make it 0644)."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    main = Path(path).expanduser()
+    if create and not main.exists():
+        os.close(os.open(main, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (main, Path(f"{main}-wal"), Path(f"{main}-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # not the owner, a read-only mount: said, and the bot goes on
+            log.warning(
+                "preferences file permissions not tightened", extra={"file": str(file), "error": str(exc)}
+            )
 
 
 class NewerSchema(sqlite3.DatabaseError):

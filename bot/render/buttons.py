@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, VisitorFacts
+from bot.domain.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, VisitorFacts, is_ticket_id
 from bot.render.blocks import button
 
 SHARE_ACTION = "share_summary"  # only on messages posted by an earlier version (bot.listeners.actions)
@@ -66,9 +66,9 @@ class ViewRef:
             data = json.loads(raw or "")
             ref = cls(
                 visitor_id=str(data["v"]),
-                anchor_ms=_opt_int(data.get("a")),
-                ticket_id=_opt_int(data.get("t")),
-                ticket_ms=_opt_int(data.get("c")),
+                anchor_ms=_opt_ms(data.get("a")),
+                ticket_id=_opt_ticket_id(data.get("t")),
+                ticket_ms=_opt_ms(data.get("c")),
                 full=bool(data.get("f")),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -82,6 +82,26 @@ def _opt_int(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError("not an integer")
     return value
+
+
+_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: the last moment a datetime can hold
+
+
+def _opt_ms(value: Any) -> int | None:
+    """A time in epoch milliseconds a datetime can hold; anything else is a tampered button."""
+    ms = _opt_int(value)
+    if ms is not None and not 0 <= ms <= _MAX_MS:
+        raise ValueError("not a time")
+    return ms
+
+
+def _opt_ticket_id(value: Any) -> int | None:
+    """A ticket id Zendesk could have (1 to 2**63-1): 0, a negative or a past-int64 one is a tampered or
+    broken button, refused here like any other bad value (the click then says "out of date")."""
+    ticket_id = _opt_int(value)
+    if ticket_id is not None and not is_ticket_id(ticket_id):
+        raise ValueError("not a ticket id")
+    return ticket_id
 
 
 def view_button(text: str, name: str, ref: ViewRef, style: str | None = None) -> dict[str, Any] | None:

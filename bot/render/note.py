@@ -13,11 +13,12 @@ and `_`) and `field_values` (Pendo metadata into custom ticket fields).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from bot.domain.models import Ambiguous, NotFoundInPendo, Timeline, VisitorFacts
 from bot.domain.tickets import TicketFacts
@@ -25,6 +26,7 @@ from bot.pendo.models import Account, Visitor
 from bot.render import words
 from bot.render.format import KIND_ICON, plural, truncate, when
 from bot.render.times import before_ticket
+from bot.zendesk.models import TicketField
 
 MARKER = "pendo-context-note"
 NOTE_ENTRIES = 10  # timeline entries in a note: the 24 h before filing, newest first
@@ -56,14 +58,16 @@ def note_for(
     visitor_url: Callable[[str], str],
     added_by: str | None = None,
     not_found_note: bool = False,
+    visitor_marker: str | None = None,
 ) -> Note | None:
     """The note for this ticket, or None when nothing must be written (opted out, no Pendo part, not
-    found unless `not_found_note`)."""
+    found unless `not_found_note`). `visitor_marker`: the visitor an agent picked among several with the
+    requester's email; the marker then names that visitor (`has_marker(text, visitor_id)`)."""
     result = tc.pendo
     if isinstance(result, VisitorFacts):
         if result.profile.opted_out:
             return None
-        return Note(_wrap(_found(result, tz), tc, tz, added_by), "found")
+        return Note(_wrap(_found(result, tz), tc, tz, added_by, visitor_marker), "found")
     if isinstance(result, Ambiguous):
         return Note(_wrap(_ambiguous(result, tz, visitor_url), tc, tz, added_by), "ambiguous")
     if isinstance(result, NotFoundInPendo) and not_found_note:
@@ -72,13 +76,16 @@ def note_for(
     return None
 
 
-def _wrap(body: str, tc: TicketFacts, tz: tzinfo, added_by: str | None) -> str:
+def _wrap(
+    body: str, tc: TicketFacts, tz: tzinfo, added_by: str | None, visitor_marker: str | None = None
+) -> str:
     created = when(tc.bundle.ticket.created_ms, tz)
     head = (
         f"<p><strong>Pendo context</strong> for the requester, at the ticket's creation ({_e(created)})</p>"
     )
     by = f"Added from Slack by {_e(truncate(added_by, 80))} · " if added_by else ""
-    foot = f"<p><small>{by}Written by Pendo context for Slack · {MARKER}</small></p>"
+    mark = MARKER if visitor_marker is None else visitor_mark(visitor_marker)
+    foot = f"<p><small>{by}Written by Pendo context for Slack · {mark}</small></p>"
     return head + body + foot
 
 
@@ -161,8 +168,18 @@ def _ambiguous(result: Ambiguous, tz: tzinfo, visitor_url: Callable[[str], str])
     )
 
 
-def has_marker(text: str | None) -> bool:
-    return bool(text) and MARKER in (text or "")
+def visitor_mark(visitor_id: str) -> str:
+    """The marker of a note about one visitor an agent picked: MARKER and a short one-way tag of the
+    visitor id (the id itself may be long or hold characters a plain-text body would change)."""
+    digest = hashlib.blake2b(visitor_id.encode(), digest_size=6, person=b"pendo-note-v").hexdigest()
+    return f"{MARKER} visitor {digest}"
+
+
+def has_marker(text: str | None, visitor_id: str | None = None) -> bool:
+    """Whether `text` carries the bot's marker: any (`visitor_id` None, the webhook's check), or the
+    marker of the note about `visitor_id` (one note per picked visitor per ticket)."""
+    wanted = MARKER if visitor_id is None else visitor_mark(visitor_id)
+    return bool(text) and wanted in (text or "")
 
 
 # --- tags and custom fields -------------------------------------------------------------------------------
@@ -221,14 +238,94 @@ def _value(group: str, name: str, visitor: Visitor | None, account: Account | No
 
 
 def field_values(
-    field_map: Sequence[tuple[str, int]], visitor: Visitor | None, account: Account | None
+    field_map: Sequence[tuple[str, int]],
+    visitor: Visitor | None,
+    account: Account | None,
+    definitions: Mapping[int, TicketField | None] | None = None,
 ) -> list[dict[str, object]]:
-    """`custom_fields` entries for the mapped Pendo metadata (the visitor's value, else the account's);
-    a field with no value is left alone, never cleared."""
+    """`custom_fields` entries for the mapped Pendo metadata (the visitor's value, else the account's),
+    each as its field's type wants it (`field_value`); a field with no value is left alone, never
+    cleared."""
     out: list[dict[str, object]] = []
     for path, field_id in field_map:
         group, _, name = path.partition("/")
         value = _value(group, name, visitor, account)
         if value not in (None, ""):
-            out.append({"id": field_id, "value": str(value)[:1000]})
+            out.append({"id": field_id, "value": field_value((definitions or {}).get(field_id), value)})
     return out
+
+
+_TRUE = {"true", "yes", "y", "1", "on", "checked"}
+_FALSE = {"false", "no", "n", "0", "off", "unchecked"}
+
+
+def field_value(definition: TicketField | None, value: object) -> object:
+    """A Pendo value as Zendesk wants it for the field's type (shared/reference/friction-replays-alerts.md
+    Z6): checkbox a JSON true/false, date `YYYY-MM-DD` (Pendo keeps dates as epoch milliseconds), a
+    drop-down (`tagger`) the tag of the option whose tag or name it is, a multi-select a list of tags,
+    integer and decimal a number, text as text. A value that does not convert is sent as text: Zendesk
+    refuses it (422) and the writer says so in one line (the field map names a field of another type)."""
+    text = _text(value)
+    kind = definition.type if definition is not None else "text"
+    if kind == "checkbox":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value)
+        word = text.strip().lower()
+        return True if word in _TRUE else False if word in _FALSE else text
+    if kind == "date":
+        day = _day(value)
+        return day.isoformat() if day is not None else text
+    if kind in ("tagger", "multiselect") and definition is not None:
+        items = value if isinstance(value, list) else [value]
+        tags = [_option(definition, _text(v)) for v in items]
+        if kind == "tagger":
+            return tags[0] if len(tags) == 1 and tags[0] is not None else text
+        return [t for t in tags if t is not None] if all(t is not None for t in tags) else text
+    if kind == "integer" and isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if float(value).is_integer() else text
+    if kind == "decimal" and isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return text
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)[:1000]
+    return str(value)[:1000]
+
+
+def _day(value: object) -> date | None:
+    """The calendar day (UTC) of an epoch time (ms; seconds when too small for ms) or an ISO date."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    found = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    try:
+        if found:
+            return date(*(int(g) for g in found.groups()))
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date()
+    except ValueError:
+        return None
+
+
+def _option(definition: TicketField, word: str) -> str | None:
+    """The tag of the option `word` names: its tag, its name (any case), or its tag spelled from it."""
+    folded = " ".join(word.split()).casefold()
+    for option in definition.custom_field_options:
+        if option.value == word or (option.name or "").strip().casefold() == folded:
+            return option.value
+    slug = re.sub(r"[\W_]+", "_", folded).strip("_")
+    for option in definition.custom_field_options:
+        if option.value.casefold() == slug:
+            return option.value
+    return None

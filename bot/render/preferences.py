@@ -9,13 +9,12 @@ undoes everything in one click. Pure: the listener brings the preferences, the s
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from bot.pendo.models import MetadataSchema
-from bot.preferences.model import KIND_LABELS, MAX_FIELDS, Choices, Preferences
+from bot.preferences.model import KIND_LABELS, MAX_FIELDS, ZONE_AREAS, Choices, Preferences, offered_zones
 from bot.render.blocks import Block, context_block, esc, section
 from bot.render.format import truncate
 from bot.settings import TIMELINE_KIND_NAMES
@@ -23,18 +22,7 @@ from bot.settings import TIMELINE_KIND_NAMES
 ACTION = "prefs"  # + ":kinds", ":view", ":unfurl", ":visitor_fields", ":account_fields", ":tz", ":reset"
 MODAL = "prefs_modal"
 SLACK_ZONE = "slack"  # the time-zone option "my Slack profile's zone"
-AREAS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Arctic",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
+AREAS = ZONE_AREAS  # the form offers these areas' zones and UTC: the only zones the store keeps
 GROUP_MAX = 100  # options per option group (Slack's limit)
 VIEW_LABELS = {"compact": "Compact first (Show more for everything)", "full": "Everything first"}
 UNFURL_LABELS = {"on": "Unfurl them with the requester's activity", "off": "Don't unfurl links I post"}
@@ -242,7 +230,7 @@ def _fields_blocks(
 @cache
 def zone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """IANA zones by area (each group at most 100, so America comes in two), plus UTC."""
-    names = sorted(z for z in zoneinfo.available_timezones() if z.split("/", 1)[0] in AREAS and "/" in z)
+    names = sorted(z for z in offered_zones() if "/" in z)
     out: list[tuple[str, tuple[str, ...]]] = [("UTC", ("UTC",))]
     for area in AREAS:
         zones = [z for z in names if z.split("/", 1)[0] == area]
@@ -262,7 +250,7 @@ def _zone_select(chosen: str | None, slack_tz: str | None) -> dict[str, Any]:
         {"label": {"type": "plain_text", "text": "Slack"}, "options": [_option(profile, SLACK_ZONE)]}
     ]
     known = {z for _, zones in zone_groups() for z in zones}
-    if chosen and chosen not in known:  # a valid zone outside the list (e.g. Etc/GMT+5) stays choosable
+    if chosen and chosen not in known:  # a zone from before the list was enforced stays shown
         groups[0]["options"].append(_option(chosen, chosen))
     for label, zones in zone_groups():
         groups.append(

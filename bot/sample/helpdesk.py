@@ -16,9 +16,12 @@ Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pe
   `notification_webhook` action sends its body (placeholders `{{ticket.id}}` and
   `{{ticket.requester.email}}` filled in) to the webhook's endpoint, signed as Zendesk signs:
   `base64(HMAC-SHA256(secret, timestamp + body))`, timestamp in ISO 8601.
-- `GET /api/v2/tickets/{id}/comments.json` (`sort_order=desc` newest first) pages like Zendesk: cursor
-  pagination with `page[size]` (≤100) → `meta` {has_more, after_cursor, before_cursor} and `links`
-  {next, prev}; without it, offset pagination (`per_page`, `page` → `next_page`, `previous_page`, `count`).
+- `GET /api/v2/tickets/{id}/comments.json` pages like Zendesk: cursor pagination with `page[size]` (≤100)
+  → `meta` {has_more, after_cursor, before_cursor} and `links` {next, prev}, ordered by `sort`
+  (`-created_at` newest first; `sort_order` is ignored there); without it, offset pagination (`per_page`,
+  `page` → `next_page`, `previous_page`, `count`; `sort_order=desc` newest first).
+- `GET /api/v2/ticket_fields(.json)` and `GET /api/v2/ticket_fields/{id}.json`: the account's fields
+  (`type`, a drop-down's `custom_field_options`); a drop-down or multi-select value must be an option's tag.
 - Webhooks (`/api/v2/webhooks`; each signs with its own secret), triggers (`/api/v2/triggers`), `users/me`.
 """
 
@@ -72,7 +75,30 @@ TICKET_FIELDS: dict[int, str] = {
     360001238: "checkbox",
     360001239: "date",
     360001240: "multiselect",
+    360001241: "tagger",  # Pendo plan (a drop-down whose tags differ from its names)
 }
+# The drop-downs' and multi-selects' options (`custom_field_options`: name shown, value = its tag): a
+# value Zendesk accepts for such a field is one of these tags, never the name.
+FIELD_OPTIONS: dict[int, list[Json]] = {
+    360001235: [{"name": n, "value": f"pendo_frequency_{n.lower()}"} for n in ("Daily", "Weekly", "Monthly")],
+    360001240: [{"name": n, "value": n.lower()} for n in ("Reports", "Dashboards", "Exports")],
+    360001241: [{"name": n, "value": f"plan_{n.lower()}"} for n in ("Free", "Business", "Enterprise")],
+}
+
+
+def ticket_field(field_id: int, kind: str) -> Json:
+    """One field as `GET /api/v2/ticket_fields/{id}.json` shows it (the parts the bot reads)."""
+    options = FIELD_OPTIONS.get(field_id)
+    return {
+        "id": field_id,
+        "url": f"https://sample.zendesk.com/api/v2/ticket_fields/{field_id}.json",
+        "type": kind,
+        "title": f"Field {field_id}",
+        "active": True,
+        "custom_field_options": [{"id": field_id * 10 + i, **o} for i, o in enumerate(options or [])]
+        if kind in ("tagger", "multiselect")
+        else None,
+    }
 
 
 def invalid_field(field_id: object, problem: str) -> Json:
@@ -84,7 +110,9 @@ def invalid_field(field_id: object, problem: str) -> Json:
     }
 
 
-def _field_problem(kinds: dict[int, str], entry: object) -> tuple[object, str] | None:
+def _field_problem(
+    kinds: dict[int, str], entry: object, options: dict[int, list[Json]] | None = None
+) -> tuple[object, str] | None:
     """Why Zendesk would refuse one `custom_fields` entry, or None."""
     if not isinstance(entry, dict) or "id" not in entry:
         return None, "Custom field entries need an id"
@@ -95,13 +123,14 @@ def _field_problem(kinds: dict[int, str], entry: object) -> tuple[object, str] |
     kind = kinds.get(field_id) if field_id is not None else None
     if kind is None:
         return raw_id, f"Custom field {raw_id} does not exist"
+    assert field_id is not None
     value = entry.get("value")
     if value is None or value == "":
         return None  # clears the field
     ok = {
         "text": isinstance(value, str),
         "textarea": isinstance(value, str),
-        "tagger": isinstance(value, str) and " " not in value.strip(),
+        "tagger": isinstance(value, str) and value in _tags(options, field_id),
         "regexp": isinstance(value, str),
         "integer": (isinstance(value, int) and not isinstance(value, bool))
         or (isinstance(value, str) and re.fullmatch(r"-?\d+", value) is not None),
@@ -109,9 +138,14 @@ def _field_problem(kinds: dict[int, str], entry: object) -> tuple[object, str] |
         or (isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value) is not None),
         "checkbox": isinstance(value, bool),
         "date": isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None,
-        "multiselect": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "multiselect": isinstance(value, list)
+        and all(isinstance(v, str) and v in _tags(options, field_id) for v in value),
     }.get(kind, False)
     return None if ok else (field_id, f"{kind.capitalize()} field {field_id}: value is invalid")
+
+
+def _tags(options: dict[int, list[Json]] | None, field_id: int) -> set[str]:
+    return {str(o["value"]) for o in (options if options is not None else FIELD_OPTIONS).get(field_id, [])}
 
 
 def zendesk_tags(tags: list[Any]) -> list[str]:
@@ -152,6 +186,7 @@ class Helpdesk:
     per_account: tuple[int, float] = (100, 60.0)  # Update Ticket calls, seconds: for the account
     clock: Callable[[], float] = time.time
     ticket_fields: dict[int, str] = field(default_factory=lambda: dict(TICKET_FIELDS))
+    field_options: dict[int, list[Json]] = field(default_factory=lambda: copy.deepcopy(FIELD_OPTIONS))
     webhook_transport: httpx.AsyncBaseTransport | None = None  # where signed webhooks go (default: network)
     tickets: dict[int, Json] = field(default_factory=dict)
     comments: dict[int, list[Json]] = field(default_factory=dict)
@@ -271,7 +306,7 @@ class Helpdesk:
                 return JSONResponse(CONFLICT, status_code=409)
         fields = changes.get("custom_fields")
         for entry in fields if isinstance(fields, list) else []:
-            problem = _field_problem(self.ticket_fields, entry)
+            problem = _field_problem(self.ticket_fields, entry, self.field_options)
             if problem is not None:
                 return JSONResponse(invalid_field(*problem), status_code=422)
         now_ms = int(self.clock()) * 1000  # whole seconds, the real clock: the same second, the same stamp
@@ -308,11 +343,20 @@ class Helpdesk:
             return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
         found = list(self.comments[ticket_id])
         query = request.query_params
-        if query.get("sort_order") == "desc":
-            found.reverse()
         try:
             if "page[size]" in query or "page[after]" in query or "page[before]" in query:
+                # Cursor pagination orders by `sort` (`created_at`, `-created_at`); `sort_order` is
+                # offset pagination's and is ignored here (shared/reference/friction-replays-alerts.md Z5)
+                if query.get("sort") not in (None, "created_at", "-created_at"):
+                    return JSONResponse(
+                        {"error": "InvalidPaginationParameter", "description": "sort is not valid"},
+                        status_code=400,
+                    )
+                if query.get("sort") == "-created_at":
+                    found.reverse()
                 return self._comments_by_cursor(request, found)
+            if query.get("sort_order") == "desc":
+                found.reverse()
             per_page = min(100, max(1, int(query.get("per_page") or 100)))
             page = max(1, int(query.get("page") or 1))
         except ValueError as exc:
@@ -534,6 +578,19 @@ class Helpdesk:
         trigger.setdefault("active", True)
         self.triggers[trigger_id] = trigger
         return JSONResponse({"trigger": trigger}, status_code=200 if raw else 201)
+
+    async def list_ticket_fields(self, request: Request) -> Response:
+        fields = [ticket_field(i, kind) for i, kind in self.ticket_fields.items()]
+        return JSONResponse(
+            {"ticket_fields": fields, "next_page": None, "previous_page": None, "count": len(fields)}
+        )
+
+    async def show_ticket_field(self, request: Request) -> Response:
+        raw = str(request.path_params["field_id"]).removesuffix(".json")
+        field_id = int(raw) if raw.isdigit() else None
+        if field_id is None or field_id not in self.ticket_fields:
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        return JSONResponse({"ticket_field": ticket_field(field_id, self.ticket_fields[field_id])})
 
     async def me(self, request: Request) -> Response:
         return JSONResponse({"user": self.bot_user()})

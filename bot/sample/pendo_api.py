@@ -195,11 +195,16 @@ def create_pendo_app(
         items = catalogs.get(request.path_params["kind"])
         if items is None:
             return _error(404, "not found")
+        every_app = items
         if request.query_params.get("expand") != "*":
             items = [i for i in items if i.get("appId", APP_ID) == APP_ID]
         if ids := request.query_params.get("id"):
             wanted = set(ids.split(","))
             items = [i for i in items if i["id"] in wanted]
+            if wanted - {i["id"] for i in every_app}:
+                # Pendo answers a batch with 404 when one id is unknown (a deleted guide): "can return 404
+                # if one of the ids is missing" (pendo-io/zendo 7f48094)
+                return _error(404, "not found")
         return JSONResponse(items)
 
     async def schema(request: Request) -> Response:

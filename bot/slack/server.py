@@ -100,7 +100,12 @@ def serve(
         host="0.0.0.0",
         port=bind,
         proxy_headers=True,
-        forwarded_allow_ips="*",
+        # Only these peers may name the client (X-Forwarded-For, logged as its address): the load
+        # balancer's address, never "*" unless the proxy in front overwrites the header.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # MAX_CONNECTIONS: open connections (and requests under way) past this are answered 503 at once,
+        # so slow or idle clients cannot take every socket; a body's own time limit is in bot.http.bodies.
+        limit_concurrency=settings.max_connections,
         # Open HTTP requests (acks) end fast; the work after them is drained by the app's lifespan,
         # for SHUTDOWN_GRACE_SECONDS (see bot.inflight).
         timeout_graceful_shutdown=5,
@@ -130,6 +135,7 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
 
     app = build_app(settings, deps)
     await start(app, deps)
+    deps.start()  # the note workers: jobs a stopped process left are written now
     assert settings.slack_app_token is not None
     handler = TimedSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     stop_metrics = None
@@ -147,7 +153,7 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
         log.info("Socket Mode: stopping (signal)")
         connecting.cancel()  # still retrying to connect: give up
         await handler.close_async()  # type: ignore[no-untyped-call]  # no new events; work under way drains
-        await deps.inflight.drain()
+        await deps.drain()
     finally:
         if stop_metrics is not None:
             await stop_metrics()

@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot import metrics
 from bot.deps import Deps
 from bot.endpoints import prometheus
-from bot.http.bodies import length_problem, read_capped
+from bot.http.bodies import DEFAULT_READ_TIMEOUT, SLOW_BODY, BodyTimeout, length_problem, read_capped
 from bot.http.errors import UpstreamError
 from bot.http.upstream import SEND_MONITOR
 from bot.inflight import InFlight
@@ -85,8 +85,10 @@ class SlackRequestGate:
         signing_secret: str | None,
         inflight: InFlight | None = None,
         bolt: AsyncApp | None = None,
+        body_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
         self.app = app
+        self._body_timeout = body_timeout  # BODY_READ_TIMEOUT_SECONDS: a body not in by then gets 408
         self._secret = signing_secret.encode() if signing_secret else None
         self._inflight = inflight
         self._bolt = bolt  # None: a request that passed goes on to `app` (its /slack/events route)
@@ -105,7 +107,10 @@ class SlackRequestGate:
         refused = length_problem(headers.get("content-length"), MAX_BODY)
         if refused is not None:
             return await self._refuse(send, *refused)
-        body = await read_capped(receive, MAX_BODY)
+        try:
+            body = await read_capped(receive, MAX_BODY, self._body_timeout)
+        except BodyTimeout:
+            return await self._refuse(send, *SLOW_BODY)
         if body is None:
             return await self._refuse(send, 413, "body too large")
         if self._secret is not None:
@@ -327,11 +332,12 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await start(bolt, deps)
+        deps.start()  # the note workers: jobs a stopped process left are written now
         stop_metrics = None
         if settings.metrics_port is not None:
             stop_metrics = await prometheus.start_listener(settings.metrics_host, settings.metrics_port)
         yield
-        await deps.inflight.drain()
+        await deps.drain()
         if stop_metrics is not None:
             await stop_metrics()
         await deps.aclose()
@@ -349,4 +355,10 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
         routes.append(webhook)
     app = Starlette(routes=routes, lifespan=lifespan)
     secret = deps.settings.slack_signing_secret
-    return SlackRequestGate(app, secret.get_secret_value() if secret else None, deps.inflight, bolt)
+    return SlackRequestGate(
+        app,
+        secret.get_secret_value() if secret else None,
+        deps.inflight,
+        bolt,
+        body_timeout=settings.body_read_timeout_seconds,
+    )

@@ -33,6 +33,7 @@ from bot.zendesk.models import (
     Record,
     Ticket,
     TicketBundle,
+    TicketField,
     Trigger,
     User,
     Webhook,
@@ -45,6 +46,7 @@ UPSTREAM = "Zendesk"
 INCLUDE = "users,organizations,groups,custom_statuses"
 SHOW_MANY_MAX = 100
 COMMENT_PAGES = 50  # 5000 comments (a ticket's most) at 100 a page
+FIELD_TTL = 3600.0  # ticket field definitions change rarely (an admin edits a drop-down's options)
 CREDENTIAL_SETTINGS = "ZENDESK_EMAIL/ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN"
 
 # Zendesk has sent each of these spellings over the years; read them all.
@@ -55,6 +57,7 @@ LOW_REMAINING_FRACTION = 0.1
 
 M = TypeVar("M", bound=Record)
 _bundle = cacheable(TicketBundle)  # what a cached ticket must be (shared entries are checked)
+_field = cacheable(TicketField | None)
 _object = TypeAdapter(dict[str, Any])
 _object_or_empty = TypeAdapter(dict[str, Any] | None)
 _webhook = TypeAdapter(Webhook)
@@ -331,12 +334,13 @@ class ZendeskClient(BaseClient):
 
     async def comment_pages(self, ticket_id: int) -> AsyncGenerator[list[Comment]]:
         """The ticket's comments newest first, one page of 100 at a time (cursor pagination: `page[size]`,
-        then `links.next` while `meta.has_more`). A ticket holds at most 5000 comments, so at most
+        then `links.next` while `meta.has_more`). Under cursor pagination the order is `sort=-created_at`
+        (`sort_order` belongs to offset pagination: shared/reference/friction-replays-alerts.md Z5). A ticket holds at most 5000 comments, so at most
         COMMENT_PAGES pages are read; each page is its own request through the same rate budget. The
         caller stops early by leaving the loop (nothing further is requested).
         """
         ticket_id = _check_id(ticket_id)
-        path: str | None = f"/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc&page[size]=100"
+        path: str | None = f"/api/v2/tickets/{ticket_id}/comments.json?sort=-created_at&page[size]=100"
         for _ in range(COMMENT_PAGES):
             if path is None:
                 return
@@ -373,6 +377,24 @@ class ZendeskClient(BaseClient):
             classify=_write_classifier(ticket_id, route),
             policy=replace(self._policy, max_attempts=1),
         )
+
+    async def ticket_field(self, field_id: int) -> TicketField | None:
+        """A ticket field's definition (its type, a drop-down's options), None when the account has no
+        such field; kept FIELD_TTL seconds, shared like the other answers."""
+        field_id = _check_id(field_id)
+
+        async def load() -> TicketField | None:
+            route = "GET /api/v2/ticket_fields/{id}.json"
+            try:
+                data = await self._get(f"/api/v2/ticket_fields/{field_id}.json", route, None)
+            except NotFound:
+                return None
+            return self._model(TicketField, data.get("ticket_field"), "ticket field")
+
+        found: TicketField | None = await self._cache.get_or_load(
+            ("zendesk-ticket-field", field_id), FIELD_TTL, load, expect=_field
+        )
+        return found
 
     async def me(self) -> User:
         """The Zendesk user the bot's credentials belong to (its `role` says whether it may write)."""

@@ -151,3 +151,24 @@ class Trigger(Record):
     title: str | None = None
     active: bool = True
     actions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class FieldOption(WireModel):
+    """One choice of a drop-down (`tagger`) or multi-select field: `name` shown, `value` its tag."""
+
+    name: str | None = None
+    value: str
+
+
+class TicketField(Record):
+    """A ticket field's definition (`GET /api/v2/ticket_fields/{id}.json`): its `type` says what a value
+    must be (checkbox a JSON boolean, date `YYYY-MM-DD`, drop-down one option's tag)."""
+
+    type: str
+    title: str | None = None
+    custom_field_options: list[FieldOption] = Field(default_factory=list)
+
+    @field_validator("custom_field_options", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        return [] if value is None else value

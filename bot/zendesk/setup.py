@@ -3,7 +3,9 @@
 The webhook (`POST /api/v2/webhooks`, subscription `conditional_ticket_events` so a trigger can call it)
 points at the bot's `/zendesk/webhook`; the trigger ("Ticket is Created": `update_type is Create`)
 calls it with `{"ticket_id": "{{ticket.id}}"}`. Both are found again by their name and title, so a
-second run updates them instead of creating twins. Shapes from developer.zendesk.com (webhooks API,
+second run updates them instead of creating twins. A webhook of that name already pointing elsewhere
+(another deployment's) is only re-pointed with `replace` (`--replace`); `check` compares its endpoint
+with PUBLIC_URL when that is set. Shapes from developer.zendesk.com (webhooks API,
 triggers API), as summarised in shared/reference/zendesk-writeback-pendo-nps.md §A3.
 """
 
@@ -26,6 +28,17 @@ TRIGGER_TITLE = "Pendo context for Slack: note on new tickets"
 TRIGGER_BODY = '{"ticket_id": "{{ticket.id}}"}'
 NEW_WEBHOOK_ID = "<the new webhook's id>"
 WRITE_SCOPES = {"write", "tickets:write"}
+WEBHOOK_PATH = "/zendesk/webhook"  # where the bot serves it (bot.notes.endpoint.ZENDESK_PATH)
+
+
+def webhook_endpoint(public_url: str) -> str:
+    """The webhook's URL at a deployment's public address (PUBLIC_URL): its base, or the webhook's URL."""
+    base = public_url.strip().rstrip("/")
+    return base if base.endswith(WEBHOOK_PATH) else base + WEBHOOK_PATH
+
+
+def _same_endpoint(a: str | None, b: str) -> bool:
+    return (a or "").strip().rstrip("/") == b.strip().rstrip("/")
 
 
 def webhook_url_problem(url: str) -> str | None:
@@ -99,9 +112,11 @@ async def setup(
     dry_run: bool,
     say: Callable[[str], None],
     explain: Explain = str,
+    replace: bool = False,
 ) -> int:
     """Create or update the webhook and the trigger; with `dry_run`, print the JSON instead. Exit code.
-    `explain` says a failure to whoever runs the bot (`bot.render.words.admin_sentence`)."""
+    `explain` says a failure to whoever runs the bot (`bot.render.words.admin_sentence`). The bot's webhook
+    pointing at another address is refused (exit 1) unless `replace`: it may be another deployment's."""
     try:
         webhook = _ours(await client.webhooks())
         triggers = await client.triggers()
@@ -110,6 +125,13 @@ async def setup(
         return 1
     except UpstreamError as exc:
         say(f"FAIL Zendesk: {explain(exc)}")
+        return 1
+    if webhook is not None and not replace and not _same_endpoint(webhook.endpoint, url):
+        say(
+            f"FAIL Zendesk's webhook {webhook.id} ({WEBHOOK_NAME}) points at {webhook.endpoint}, not {url}: "
+            "another deployment of the bot may be using it, and re-pointing it would send its new tickets "
+            "here. Run again with --replace to point it at this URL."
+        )
         return 1
     trigger = _our_trigger(triggers)
     wanted = webhook_json(url)
@@ -140,8 +162,11 @@ async def setup(
     return 0
 
 
-async def status(client: ZendeskClient, *, explain: Explain = str) -> list[str]:
-    """`pendo-bot check` lines: OK / WARN / FAIL for the webhook, the trigger and write access."""
+async def status(
+    client: ZendeskClient, *, explain: Explain = str, public_url: str | None = None
+) -> list[str]:
+    """`pendo-bot check` lines: OK / WARN / FAIL for the webhook, the trigger and write access. With
+    `public_url` (PUBLIC_URL), a webhook pointing anywhere else is a FAIL (another deployment's)."""
     lines: list[str] = []
     try:
         me = await client.me()
@@ -172,9 +197,18 @@ async def status(client: ZendeskClient, *, explain: Explain = str) -> list[str]:
             "WARN Zendesk: no webhook for new-ticket notes: run `pendo-bot zendesk-setup --url …`.",
         ]
     state = "active" if webhook.status == "active" else f"{webhook.status} (not active)"
-    lines.append(
-        f"{'OK  ' if webhook.status == 'active' else 'WARN'} Zendesk webhook {webhook.id} → {webhook.endpoint}, {state}."
-    )
+    head = "OK  " if webhook.status == "active" else "WARN"
+    if public_url is None:
+        where = "; set PUBLIC_URL for check to compare it with this deployment's address"
+    elif _same_endpoint(webhook.endpoint, expected := webhook_endpoint(public_url)):
+        where = ", this deployment (PUBLIC_URL)"
+    else:
+        head = "FAIL"
+        where = (
+            f"; not this deployment's {expected} (PUBLIC_URL): new tickets' notes go elsewhere. If they "
+            f"should come here: pendo-bot zendesk-setup --url {expected} --replace"
+        )
+    lines.append(f"{head} Zendesk webhook {webhook.id} → {webhook.endpoint}, {state}{where}.")
     if trigger is None or not _calls(trigger, webhook.id):
         lines.append(
             "WARN Zendesk: no trigger calls the webhook on new tickets: run `pendo-bot zendesk-setup`."

@@ -132,3 +132,27 @@ async def test_the_note_says_an_agent_when_slack_cannot_name_them(bot: Bot) -> N
     await bot.final_response(rid)
     [note] = desk(bot).notes(TICKET_JANE)
     assert "Added from Slack by an agent" in note["body"] and "alex.rivera" not in note["body"]
+
+
+async def test_add_to_ticket_after_a_pick_writes_the_picked_visitors_note(new_bot: NewBot) -> None:
+    from bot.render.buttons import ViewRef
+    from bot.render.note import visitor_mark
+    from bot.sample import OPS_VISITOR_IDS, TICKET_OPS
+
+    bot = await new_bot(pendo_email_field="agent/email")
+    assert bot.deps.notes is not None
+    await bot.deps.notes.write(TICKET_OPS)  # the webhook's note: the candidates, no visitor picked
+    created = desk(bot).tickets[TICKET_OPS]["created_at"]
+    from bot.sample.helpdesk import _ms
+
+    at = _ms(created)
+    value = ViewRef(OPS_VISITOR_IDS[1], anchor_ms=at, ticket_id=TICKET_OPS, ticket_ms=at).encode()
+    assert value is not None
+    rid = await click(bot, value)
+    done = await bot.final_response(rid)
+    assert f"Added to ticket #{TICKET_OPS} ✓" in text(done)
+    ambiguous, picked = desk(bot).notes(TICKET_OPS)
+    assert "Pendo visitors have the requester's email" in ambiguous["body"]
+    assert "Activity:" in picked["body"] and visitor_mark(OPS_VISITOR_IDS[1]) in picked["body"]
+    said = await bot.final_response(await click(bot, value))  # the same pick again: already there
+    assert f"already on ticket #{TICKET_OPS}" in text(said) and len(desk(bot).notes(TICKET_OPS)) == 2

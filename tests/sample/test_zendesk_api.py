@@ -207,7 +207,8 @@ async def test_valid_custom_fields_of_each_type_are_kept(zendesk: httpx.AsyncCli
         {"id": 360001237, "value": 1.5},
         {"id": 360001238, "value": True},
         {"id": 360001239, "value": "2027-01-02"},
-        {"id": 360001240, "value": ["a", "b"]},
+        {"id": 360001240, "value": ["reports", "exports"]},  # multi-select: the options' tags
+        {"id": 360001241, "value": "plan_enterprise"},  # drop-down: the option's tag
     ]
     response = await zendesk.put("/api/v2/tickets/1001.json", json={"ticket": {"custom_fields": fields}})
     assert response.status_code == 200
@@ -239,7 +240,7 @@ async def test_list_comments_pages_by_cursor_and_by_offset_like_zendesk(
     desk.add_comments(1001, [f"reply {i}" for i in range(149)])  # 150 with the description
     newest_first = [c["id"] for c in desk.comments[1001]][::-1]
     seen: list[int] = []
-    url: str | None = "/api/v2/tickets/1001/comments.json?sort_order=desc&page[size]=100"
+    url: str | None = "/api/v2/tickets/1001/comments.json?sort=-created_at&page[size]=100"
     while url is not None:
         body = (await zendesk.get(url)).json()
         assert set(body) == {"comments", "meta", "links"}  # cursor pages have no count

@@ -662,6 +662,8 @@ async def test_comment_pages_follow_the_cursor_and_stop_at_fifty_pages() -> None
     pages = [page async for page in make_client(rec).comment_pages(35436)]
     assert len(pages) == len(rec.requests) == 50  # a ticket holds ≤5000 comments: 50 pages of 100
     first = rec.requests[0].url
-    assert first.params["sort_order"] == "desc" and first.params["page[size]"] == "100"
+    # cursor pagination orders by `sort` (friction-replays-alerts.md Z5); `sort_order` is offset pagination's
+    assert first.params["sort"] == "-created_at" and first.params["page[size]"] == "100"
+    assert "sort_order" not in first.params
     assert {r.url.host for r in rec.requests} == {"acme.zendesk.com"}  # never the link's host
     assert [p[0].id for p in pages] == list(range(1, 51))
