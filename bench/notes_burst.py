@@ -1,6 +1,7 @@
 """A burst of new tickets at once: does every one get exactly one Pendo note, within Zendesk's limits?
 
     python -m bench.notes_burst [--tickets 200] [--duplicates 0.25] [--latency-ms 50] [--zendesk-rate 3]
+                                [--tags-and-fields] [--stale-stamps] [--out FILE]
 
 Real HTTP on 127.0.0.1 all the way: the sample Pendo and Zendesk APIs each in a loopback server (every
 request delayed by --latency-ms; the Zendesk one enforces 30 updates per ticket per 10 minutes and 100
@@ -9,9 +10,13 @@ Socket Mode) with the default settings unless told otherwise. `pendo-bot zendesk
 fake's trigger at the bot; then --tickets tickets are filed at once, the fake Zendesk sends one signed
 webhook each, and a share of them (--duplicates) is delivered a second time, as Zendesk's retries do.
 
+The trigger sends `TRIGGER_BODY` (the ticket id, the requester's email, its times); the sample renders
+the time placeholders to the second, or with --stale-stamps to the minute (Zendesk's documented example),
+which makes the bot read each ticket. --tags-and-fields turns on ZENDESK_TICKET_TAGS and ZENDESK_FIELD_MAP.
+
 Prints and writes bench/notes_burst.json: notes written, tickets with no note and with two, 429s
-answered by Zendesk, requests the bot's own budget held back, Zendesk requests and the busiest minute,
-and the time from the first filing to the last note.
+answered by Zendesk, requests the bot's own budget held back, Zendesk requests (per note too) and the
+busiest minute, notes per minute, and the time from the first filing to the last note.
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     pendo_app = create_pendo_app(ws)
     zendesk_app = create_zendesk_app(ws)
     helpdesk: Helpdesk = zendesk_app.state.helpdesk
+    helpdesk.placeholder_seconds = not args.stale_stamps
     pendo_app.state.controls.latency = zendesk_app.state.controls.latency = args.latency_ms / 1000
     arrivals = Arrivals(zendesk_app)
     # every requester the bot writes a note for: found in Pendo (one visitor, or a choice), not opted out
@@ -89,6 +95,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         overrides: dict[str, Any] = {"zendesk_webhook_secret": SECRET, "pendo_email_field": "agent/email"}
         if args.zendesk_rate is not None:
             overrides["zendesk_rate_per_second"] = args.zendesk_rate
+        if args.tags_and_fields:
+            overrides |= {"zendesk_ticket_tags": True, "zendesk_field_map": "custom/planlevel:360001234"}
         settings = sample_settings(
             load_settings(**overrides), pendo_base_url=pendo.base_url, zendesk_base_url=zendesk.base_url
         )
@@ -121,9 +129,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 while len(helpdesk.deliveries) < len(ids):
                     await asyncio.sleep(0.05)
                 again = random.Random(7).sample(ids, int(len(ids) * args.duplicates))
-                for ticket_id in again:  # Zendesk retrying: the same invocation sent again
-                    await helpdesk.deliver(webhook_id, ticket_id, json.dumps({"ticket_id": str(ticket_id)}))
-                await deps.note_queue.idle()
+                sent = {d.ticket_id: d.body for d in helpdesk.deliveries}
+                for ticket_id in again:  # Zendesk retrying: the same invocation's body sent again
+                    await helpdesk.deliver(webhook_id, ticket_id, sent[ticket_id])
+                await deps.note_queue.idle(timeout=1800)  # retries wait 30 s and more
                 elapsed = time.monotonic() - started
         finally:
             await deps.aclose()
@@ -131,18 +140,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     bot_requests = [t for t, method, path in arrivals.seen if t >= started and path != "/api/v2/tickets.json"]
     updates = [t for t, method, path in arrivals.seen if method == "PUT"]
     statuses = Counter(d.status for d in helpdesk.deliveries)
+    written = sum(n * c for n, c in notes.items())
     return {
+        "trigger_stamps": "minutes (stale)" if args.stale_stamps else "seconds",
+        "tags_and_fields": args.tags_and_fields,
         "tickets": len(ids),
         "webhooks_delivered": len(helpdesk.deliveries),
         "webhook_answers": {str(k): v for k, v in statuses.items()},
         "duplicate_deliveries": len(again),
-        "notes_written": sum(n * c for n, c in notes.items()),
+        "notes_written": written,
         "tickets_with_one_note": notes.get(1, 0),
         "tickets_without_note": notes.get(0, 0),
         "tickets_with_two_or_more": sum(c for n, c in notes.items() if n > 1),
         "zendesk_429s": helpdesk.updates_429,
         "queue": dict(deps.note_queue.counts),
         "zendesk_requests_by_the_bot": len(bot_requests),
+        "zendesk_requests_per_note": round(len(bot_requests) / max(1, written), 2),
+        "notes_per_minute": round(written / elapsed * 60, 1),
         "busiest_minute_requests": busiest_minute(bot_requests),
         "busiest_minute_updates": busiest_minute(updates),
         "zendesk_rate_per_second": settings.zendesk_rate_per_second,
@@ -159,6 +173,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument(
         "--zendesk-rate", type=float, default=None, help="ZENDESK_RATE_PER_SECOND (default 3)"
+    )
+    parser.add_argument(
+        "--tags-and-fields", action="store_true", help="ZENDESK_TICKET_TAGS=on and a ZENDESK_FIELD_MAP"
+    )
+    parser.add_argument(
+        "--stale-stamps", action="store_true", help="the trigger's times to the minute (Zendesk's example)"
     )
     parser.add_argument("--out", default=str(HERE / "notes_burst.json"))
     args = parser.parse_args()

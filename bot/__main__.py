@@ -12,8 +12,15 @@ from zoneinfo import ZoneInfo
 from bot.answers import render_account, render_result
 from bot.deps import Deps, build_deps
 from bot.domain.customers import LookupResult
-from bot.domain.models import AccountNotFound, Ambiguous, InvalidInput, NotFoundInPendo, VisitorFacts
-from bot.http.errors import NotFound, UpstreamError
+from bot.domain.models import (
+    AccountNotFound,
+    Ambiguous,
+    InvalidInput,
+    NotFoundInPendo,
+    TimelinePage,
+    VisitorFacts,
+)
+from bot.http.errors import AuthError, NotFound, RateLimited, Reason, Unavailable, UpstreamError
 from bot.logs import setup_logging
 from bot.render import accounts as ac
 from bot.render import text as terminal_text
@@ -46,12 +53,13 @@ async def _lookup(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     deps = open_deps(settings, sample=args.sample)
+    page = TimelinePage(every=True) if args.all else None  # --all: every event of the window
     try:
         result: LookupResult
         if args.visitor_id:
-            result = await deps.customers.for_visitor_id(args.visitor_id, anchor_ms=anchor)
+            result = await deps.customers.for_visitor_id(args.visitor_id, anchor_ms=anchor, page=page)
         else:
-            result = await deps.customers.lookup(args.email or "", anchor_ms=anchor)
+            result = await deps.customers.lookup(args.email or "", anchor_ms=anchor, page=page)
     except InvalidInput as exc:
         print(str(exc).replace("`/pendo ", "`pendo-bot lookup "), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -131,8 +139,28 @@ async def _ticket(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_NOT_FOUND if isinstance(tc.pendo, NotFoundInPendo) else 0
 
 
+def pendo_failure_kind(exc: UpstreamError) -> str:
+    """What kind of Pendo failure `check` met: the network, the key, or Pendo itself."""
+    if isinstance(exc, Unavailable) and exc.unreachable:
+        return "cannot reach Pendo"
+    if isinstance(exc, AuthError) or exc.reason in (Reason.KEY_REFUSED, Reason.KEY_OR_REGION):
+        return "Pendo refused the key"
+    if isinstance(exc, RateLimited | Unavailable):
+        return "Pendo is busy"
+    return "Pendo"
+
+
 async def _check(settings: Settings, args: argparse.Namespace) -> int:
-    """Settings are valid (we got here) and Pendo answers with the key."""
+    """Settings are valid (we got here), Pendo answers with the key, Zendesk's webhook, and what `serve`
+    needs from Slack (unless --no-slack). Non-zero when any of it fails."""
+    failed = False
+    if not args.no_slack:
+        from bot.slack.check import slack_lines
+
+        slack_ok, lines = await slack_lines(settings)
+        failed = not slack_ok
+        for line in lines:
+            print(line)
     deps = open_deps(settings, sample=args.sample)
     print(f"Pendo API: {'sample workspace' if deps.sample else settings.pendo_api_url}")
     print(
@@ -144,7 +172,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         await deps.pendo.verify()
         schema = await deps.pendo.schema("visitor")
     except UpstreamError as exc:
-        print(f"FAIL Pendo: {words.admin_sentence(exc)}")
+        print(f"FAIL {pendo_failure_kind(exc)}: {words.admin_sentence(exc)}")
         if exc.hint:
             print(f"     {exc.hint}")
         return 1
@@ -164,6 +192,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
             zendesk = deps.tickets.zendesk
             for line in await status(zendesk, explain=words.admin_sentence, public_url=settings.public_url):
                 print(line)
+                failed = failed or line.startswith("FAIL")
             if deps.note_queue is not None and settings.redis_url is not None:
                 from bot.notes.admin import redis_warnings
 
@@ -171,7 +200,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"WARN notes' queue: {warning}")
         finally:
             await deps.aclose()
-    return 0
+    return 1 if failed else 0
 
 
 async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:
@@ -227,13 +256,24 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--visitor-id", help="look up a Pendo visitor ID instead of an email")
     lookup.add_argument("--at", help="anchor the timeline at this ISO time (default: now)")
     lookup.add_argument("--json", action="store_true", help="print the Slack Block Kit message instead")
+    lookup.add_argument(
+        "--all", action="store_true", help="every event of the activity window (default: the newest 15)"
+    )
     account = sub.add_parser("account", help="an account's summary, by account ID or name")
     account.add_argument("query", nargs="+", help="an account ID, or its name (any case)")
     account.add_argument("--json", action="store_true", help="print the Slack Block Kit message")
     account.add_argument("--full", action="store_true", help="with --json: the Show more view")
     ticket = sub.add_parser("ticket", help="a Zendesk ticket and what its requester did before filing it")
     ticket.add_argument("ticket", help="a ticket number (12345, #12345) or a ticket link")
-    sub.add_parser("check", help="verify the settings, that Pendo accepts the key, and the Zendesk webhook")
+    check = sub.add_parser(
+        "check",
+        help="verify the settings, that Pendo accepts the key, the Zendesk webhook, and Slack (for serve)",
+    )
+    check.add_argument(
+        "--no-slack",
+        action="store_true",
+        help="skip the Slack checks (the bot token and its scopes): for command-line use only",
+    )
     zsetup = sub.add_parser(
         "zendesk-setup", help="create or update the Zendesk webhook and trigger for notes on new tickets"
     )
@@ -271,8 +311,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """The arguments; an unknown flag is refused with its subcommand's usage (`pendo-bot lookup --bogus`
+    shows lookup's), not the list of subcommands."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(build_parser(), argv)
     try:
         settings = load_settings()
     except SettingsError as exc:

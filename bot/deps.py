@@ -122,6 +122,15 @@ def build_deps(
         max_in_flight=settings.zendesk_max_in_flight,
         shared=redis.scoped(f"z={identity.zendesk}"),  # one budget per Zendesk account
     )
+    burst = max(1, settings.zendesk_updates_per_minute // 30)
+    update_budget = Budget(
+        "Zendesk updates",
+        # at most burst + (n - 2 x burst) in any minute: under Zendesk's own count, with a margin
+        rate=max(1, settings.zendesk_updates_per_minute - 2 * burst) / 60.0,
+        burst=burst,
+        max_in_flight=0,
+        shared=redis.scoped(f"z={identity.zendesk}"),
+    )
     pendo = PendoClient(
         http_client(
             settings.pendo_api_url, settings.pendo_timeout_seconds, pendo_budget.wrap(pendo_transport)
@@ -146,6 +155,8 @@ def build_deps(
             ttl=min(60.0, settings.cache_ttl_seconds),
             sleep=sleep,
         )
+        if settings.zendesk_updates_per_minute > 0:
+            zendesk.updates = update_budget
         closers.append(zendesk.aclose)
         tickets = TicketLookup(zendesk, customers)
     memo = TTLCache(max_entries=20_000, shared=deployment, namespace="slack")

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     zendesk_max_in_flight: int = Field(default=10, ge=0, le=1000)
     zendesk_rate_per_second: float = Field(default=3.0, ge=0, le=1000)
     zendesk_rate_burst: int = Field(default=20, ge=1, le=10000)  # 20 + 3/s x 60 = 200 in any minute
+    # Update Ticket and Add Tags calls the notes may send a minute (Zendesk's account limit: 100; 0: off)
+    zendesk_updates_per_minute: int = Field(default=100, ge=0, le=10000)
     stale_answer_seconds: int = Field(default=3600, ge=0, le=86400)
     preferences_db: str = "pendo-preferences.sqlite3"  # agents' preferences without REDIS_URL
 

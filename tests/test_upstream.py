@@ -207,7 +207,8 @@ async def test_connect_error_retried_then_unavailable(fake: FakeTime) -> None:
         await send(handler, fake, policy=MaxJitterPolicy(max_attempts=3))
     assert handler.calls == 3
     assert "ConnectError" in info.value.detail
-    assert words.admin_sentence(info.value).endswith("Try again in a minute.")
+    assert info.value.unreachable  # no connection at all: the network, not Pendo (issue 27 item 6)
+    assert words.admin_sentence(info.value).startswith("The bot cannot reach Pendo")
 
 
 async def test_connect_error_then_success(fake: FakeTime) -> None:

@@ -34,6 +34,7 @@ from bot.domain.models import (
     NotFoundInPendo,
     NpsAnswer,
     Timeline,
+    TimelinePage,
     VisitorFacts,
     VisitorProfile,
     VisitorUsage,
@@ -80,12 +81,15 @@ class CustomerLookup:
         anchor_ms: int | None = None,
         marker: str | None = None,
         choices: Choices | None = None,
+        page: TimelinePage | None = None,
     ) -> LookupResult:
         """Email as typed (the command line, a ticket's requester) → `lookup_email`, parsed here, once.
 
         Raises InvalidInput before any upstream call.
         """
-        return await self.lookup_email(parse_email(text), anchor_ms=anchor_ms, marker=marker, choices=choices)
+        return await self.lookup_email(
+            parse_email(text), anchor_ms=anchor_ms, marker=marker, choices=choices, page=page
+        )
 
     async def lookup_email(
         self,
@@ -94,6 +98,7 @@ class CustomerLookup:
         anchor_ms: int | None = None,
         marker: str | None = None,
         choices: Choices | None = None,
+        page: TimelinePage | None = None,
     ) -> LookupResult:
         """An email already parsed (`parse_email`) → context, a choice of visitors, or not found.
 
@@ -105,7 +110,7 @@ class CustomerLookup:
             resolved = await self._within(self.resolver.resolve(email))
             if isinstance(resolved, Visitor):
                 return await self.visitor_facts(
-                    resolved, anchor_ms=anchor_ms, marker=marker, email=email, choices=choices
+                    resolved, anchor_ms=anchor_ms, marker=marker, email=email, choices=choices, page=page
                 )
             return resolved
 
@@ -116,12 +121,15 @@ class CustomerLookup:
         anchor_ms: int | None = None,
         marker: str | None = None,
         choices: Choices | None = None,
+        page: TimelinePage | None = None,
     ) -> VisitorFacts | NotFoundInPendo:
         with self._answer_deadline():
             visitor = await self._within(self.pendo.get_visitor(visitor_id))
             if visitor is None:
                 return NotFoundInPendo(email=visitor_id, searched="visitor ID")
-            return await self.visitor_facts(visitor, anchor_ms=anchor_ms, marker=marker, choices=choices)
+            return await self.visitor_facts(
+                visitor, anchor_ms=anchor_ms, marker=marker, choices=choices, page=page
+            )
 
     async def visitor_facts(
         self,
@@ -131,6 +139,7 @@ class CustomerLookup:
         marker: str | None = None,
         email: str | None = None,
         choices: Choices | None = None,
+        page: TimelinePage | None = None,
     ) -> VisitorFacts:
         """Everything about one visitor, within the answer's deadline (`bot.deadline`).
 
@@ -143,11 +152,17 @@ class CustomerLookup:
         """
         with self._answer_deadline():
             return await self._visitor_facts(
-                visitor, anchor_ms, marker, email, choices or Choices.workspace(self.settings)
+                visitor, anchor_ms, marker, email, choices or Choices.workspace(self.settings), page
             )
 
     async def _visitor_facts(
-        self, visitor: Visitor, anchor_ms: int | None, marker: str | None, email: str | None, choices: Choices
+        self,
+        visitor: Visitor,
+        anchor_ms: int | None,
+        marker: str | None,
+        email: str | None,
+        choices: Choices,
+        page: TimelinePage | None = None,
     ) -> VisitorFacts:
         now = self._clock()
         if visitor.do_not_process:
@@ -159,7 +174,9 @@ class CustomerLookup:
             self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", within=True),
             self._part(self._usage(visitor.id, now, offset), "Usage figures"),
             self._accounts(visitor.all_account_ids[:MAX_ACCOUNTS], now, offset, choices),
-            self._part(self._timeline(visitor.id, anchor, marker, now, offset, choices), "Recent activity"),
+            self._part(
+                self._timeline(visitor.id, anchor, marker, now, offset, choices, page), "Recent activity"
+            ),
             self._part(self._nps(visitor.id, now, offset), "Survey answers"),
         )
         schema, (usage, usage_gap), accounts, (timeline, timeline_gap), (nps, nps_gap) = parts
@@ -501,7 +518,14 @@ class CustomerLookup:
             return default
 
     async def _timeline(
-        self, visitor_id: str, anchor: int, marker: str | None, now: int, offset: int | None, choices: Choices
+        self,
+        visitor_id: str,
+        anchor: int,
+        marker: str | None,
+        now: int,
+        offset: int | None,
+        choices: Choices,
+        page: TimelinePage | None = None,
     ) -> Timeline:
         """[anchor - N h, anchor] from the history endpoint, right whichever day one call returns."""
         start = anchor - self.settings.timeline_hours * 3_600_000
@@ -533,6 +557,7 @@ class CustomerLookup:
             kinds=shown,
             marker=marker,
             zone=choices.timezone,
+            page=page,
         )
 
 

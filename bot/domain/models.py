@@ -84,10 +84,25 @@ class Target:
         return None
 
 
+class FieldKind(StrEnum):
+    """What a metadata value is, so each surface can word it: a chat answer shows a date as Slack's date
+    token, a boolean as Yes/No and a locale by name; the note and the terminal print `value`."""
+
+    TEXT = "text"
+    DATE = "date"  # `raw`: epoch ms
+    BOOLEAN = "boolean"  # `raw`: the bool
+    LOCALE = "locale"  # `raw`: the code, e.g. "en_US"
+
+
 @dataclass(frozen=True)
 class MetadataField:
+    """One chosen metadata field: `value` is the plain text ("2027-01-21", "yes", "en_US"); `kind` and
+    `raw` the typed value."""
+
     label: str
     value: str
+    kind: FieldKind = FieldKind.TEXT
+    raw: int | bool | str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +265,23 @@ class TimelineEntry:
     name: str
     count: int = 1  # consecutive repeats collapsed into one entry
     url: str | None = None
+    oldest_ms: int | None = field(default=None, compare=False)  # oldest occurrence (None: `ts_ms`)
+
+    @property
+    def first_ms(self) -> int:
+        """When the first of its occurrences happened: where the page after this entry continues."""
+        return self.ts_ms if self.oldest_ms is None else self.oldest_ms
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """Which part of the window to show: its newest entries (the default); those older than `before_ms`
+    (◀ Earlier within the window); the oldest of those newer than `after_ms` (Later ▶ within it, or the
+    start of the next window); `every`: all of them, no cap (`pendo-bot lookup --all`)."""
+
+    before_ms: int | None = None
+    after_ms: int | None = None
+    every: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,11 +289,12 @@ class Timeline:
     start_ms: int
     anchor_ms: int
     entries: list[TimelineEntry]  # newest first, capped
-    more: int = 0  # entries left out by the cap
+    more: int = 0  # entries left out by the cap: older than those shown
     hidden_untagged: int = 0
     marker: str | None = None  # the synthetic entry at the anchor, e.g. "Ticket submitted"
     hidden_kinds: tuple[tuple[str, int], ...] = ()  # (history type, events) the reader's kinds leave out
     zone: str = "UTC"  # where the reader's days begin: day lines are cut at its midnights
+    newer: int = 0  # entries of the window newer than those shown (a page further back in it)
 
     @property
     def hours(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.domain.models import HISTORY_RETENTION_DAYS as HISTORY_RETENTION_DAYS  # Pendo's, said in words
-from bot.domain.models import Timeline, TimelineEntry
+from bot.domain.models import Timeline, TimelineEntry, TimelinePage
 from bot.domain.usage import HOUR_MS, today_start
 from bot.pendo.kinds import PendoKind, PendoLinks
 from bot.pendo.models import CatalogItem, HistoryItem
@@ -52,12 +52,14 @@ def build_timeline(
     kinds: Collection[str],
     marker: str | None = None,
     zone: str = "UTC",
+    page: TimelinePage | None = None,
 ) -> Timeline:
     """Newest first, names resolved, consecutive repeats collapsed, capped with a count of the rest.
 
     `kinds`: the history types shown (`page`, `feature`, `trackType`, `guide`, `untagged`); the others
     are counted, not shown. `marker` adds a synthetic entry at the anchor (e.g. "Ticket submitted");
-    `zone` is the reader's, for the day lines.
+    `zone` is the reader's, for the day lines. `page`: which `limit` entries of the window (default: the
+    newest); the others are counted in `more` (older) and `newer`.
     """
     seen: set[tuple[str, int, str | None]] = set()
     in_window: list[HistoryItem] = []
@@ -94,19 +96,47 @@ def build_timeline(
                 name=previous.name,
                 count=previous.count + 1,
                 url=previous.url,
+                oldest_ms=entry.ts_ms,
             )
         else:
             entries.append(entry)
+    first, last = page_bounds(entries, page or TimelinePage(), limit)
     return Timeline(
         start_ms=start_ms,
         anchor_ms=anchor_ms,
-        entries=entries[:limit],
-        more=max(0, len(entries) - limit),
+        entries=entries[first:last],
+        more=len(entries) - last,
+        newer=first,
         hidden_untagged=hidden,
         marker=marker,
         hidden_kinds=tuple(sorted(hidden_kinds.items())),
         zone=zone,
     )
+
+
+def page_bounds(entries: list[TimelineEntry], page: TimelinePage, limit: int) -> tuple[int, int]:
+    """[first, last) of the entries (newest first, collapsed over the whole window) that `page` shows.
+
+    The cursors are times, so a page holds wherever new history lands: ◀ Earlier carries the first
+    occurrence of the oldest entry shown (`before_ms`), Later ▶ the newest entry shown (`after_ms`). Every
+    entry is on some page: a page never ends between two entries that share the boundary's millisecond
+    (it takes the second one too), so "strictly before" / "strictly after" the cursor skips none.
+    """
+    if page.every:
+        return 0, len(entries)
+    if page.after_ms is not None:
+        last = sum(1 for e in entries if e.first_ms > page.after_ms)  # a prefix: entries never overlap
+        first = max(0, last - limit)
+        while first > 0 and entries[first - 1].first_ms == entries[first].ts_ms:
+            first -= 1
+        return first, last
+    first = 0
+    if page.before_ms is not None:
+        first = sum(1 for e in entries if e.ts_ms >= page.before_ms)
+    last = min(len(entries), first + limit)
+    while last < len(entries) and entries[last].ts_ms == entries[last - 1].first_ms:
+        last += 1
+    return first, last
 
 
 def _entry(item: HistoryItem, catalogs: dict[str, dict[str, CatalogItem]], base_url: str) -> TimelineEntry:

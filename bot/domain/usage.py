@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from bot.domain.models import (
     AccountUsage,
     AccountVisitor,
     Depth,
+    FieldKind,
     MetadataField,
     TopItem,
     Trend,
@@ -231,6 +233,24 @@ def format_value(value: Any, kind: str) -> str:
     return str(value)
 
 
+LOCALE_FIELDS = ("language", "locale")  # field names whose values are locale codes ("en_US", "pt-BR")
+_LOCALE = re.compile(r"[a-z]{2,3}(?:[_-](?:[A-Za-z]{2}|\d{3}))?")
+
+
+def typed_value(value: Any, kind: str, name: str) -> tuple[FieldKind, int | bool | str | None]:
+    """What a set metadata value is, for the renderers to word: a formattable time (epoch ms), a
+    boolean, a locale code in a language/locale field; anything else is text."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "time" and number and format_value(value, kind) != str(value):  # 1e300 is no date
+        return FieldKind.DATE, int(value)
+    if isinstance(value, bool):
+        return FieldKind.BOOLEAN, value
+    folded = name.lower()
+    if isinstance(value, str) and folded.endswith(LOCALE_FIELDS) and _LOCALE.fullmatch(value.strip()):
+        return FieldKind.LOCALE, value.strip()
+    return FieldKind.TEXT, None
+
+
 def metadata_fields(
     metadata: dict[str, dict[str, Any]], wanted: list[str], schema: MetadataSchema
 ) -> list[MetadataField]:
@@ -243,7 +263,8 @@ def metadata_fields(
         text = format_value(value, descriptor.type if descriptor else "")
         if text:
             label = descriptor.display_name if descriptor and descriptor.display_name else name
-            out.append(MetadataField(label=label, value=text))
+            kind, raw = typed_value(value, descriptor.type if descriptor else "", name)
+            out.append(MetadataField(label=label, value=text, kind=kind, raw=raw))
     return out
 
 

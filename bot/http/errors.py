@@ -95,13 +95,22 @@ class RateLimited(UpstreamError):
 
 
 class Unavailable(UpstreamError):
-    """5xx, a connection error, or no answer within `timeout` seconds."""
+    """5xx, a connection error, or no answer within `timeout` seconds. `unreachable`: no connection was
+    made at all (DNS, connection refused, TLS, a proxy), so the upstream never saw the request: the
+    network or the address is wrong, not the upstream busy."""
 
     def __init__(
-        self, upstream: str, detail: str, *, status: int | None = None, timeout: float | None = None
+        self,
+        upstream: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        timeout: float | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(upstream, detail, status=status)
         self.timeout = timeout
+        self.unreachable = unreachable
 
 
 class BadRequest(UpstreamError):

@@ -262,7 +262,10 @@ async def send_with_retry(
             delay = policy.backoff(attempt)
         except httpx.TransportError as exc:
             outcome = "connection_error"
-            last_error = Unavailable(upstream, f"connection error ({type(exc).__name__})")
+            unreachable = isinstance(exc, httpx.ConnectError | httpx.ProxyError | httpx.UnsupportedProtocol)
+            last_error = Unavailable(
+                upstream, f"connection error ({type(exc).__name__})", unreachable=unreachable
+            )
             delay = policy.backoff(attempt)
         except BodyTooLarge:
             outcome = "too_large"

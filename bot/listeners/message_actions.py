@@ -80,7 +80,11 @@ async def draw(deps: Deps, ref: button_kit.ViewRef, choices: Choices | None = No
             log.warning("ticket header unavailable", extra={"error": str(exc)})
     try:
         result = await deps.customers.for_visitor_id(
-            ref.visitor_id, anchor_ms=ref.anchor_ms, marker=ref.marker, choices=choices
+            ref.visitor_id,
+            anchor_ms=ref.anchor_ms,
+            marker=ref.marker,
+            choices=choices,
+            page=ref.page if ref.full else None,  # the compact view tells the window's newest
         )
     except UpstreamError as exc:
         answer = error_answer(exc, new_request_id())
@@ -184,7 +188,7 @@ async def _share_once(
 ) -> Result:
     if refused := await click_refusal(deps, client, respond, click, stale=False, sharing=True):
         return refused
-    drawn = await draw(deps, ref)  # for the channel: the workspace's choices
+    drawn = await draw(deps, ref.but(full=False))  # for the channel: compact, the workspace's choices
     if not isinstance(drawn.result, VisitorFacts) or drawn.result.profile.opted_out:
         await answer_privately(
             click, drawn.message(ref, summary_blocks.Sharing(allowed=False)), respond, client, replace=False
@@ -211,9 +215,9 @@ async def _share_once(
     mine = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
     if mine.error is not None:  # the agent's own copy could not be redrawn: the channel's will do
         mine = drawn
-    await answer_privately(
-        click, mine.message(ref, summary_blocks.Sharing(shared_in=click.channel)), respond, client
-    )
+    noted = ref.ticket_id is not None and deps.memo.get(("note-added", ref.ticket_id, ref.visitor_id))
+    after = summary_blocks.Sharing(shared_in=click.channel, ticket_note="added" if noted else None)
+    await answer_privately(click, mine.message(ref, after), respond, client)  # keeps "Added to ticket ✓"
     return Outcome.SHARED, ""
 
 

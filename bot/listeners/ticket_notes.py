@@ -42,6 +42,14 @@ async def add_to_ticket(
     )
 
 
+NOTE_ADDED_TTL = 24 * 3600.0
+
+
+def note_added_key(ref: button_kit.ViewRef) -> tuple[str, int | None, str]:
+    """What the agent's copy remembers after "Add to ticket": the ticket and the visitor noted."""
+    return ("note-added", ref.ticket_id, ref.visitor_id)
+
+
 async def _add(
     deps: Deps,
     client: AsyncWebClient,
@@ -65,6 +73,7 @@ async def _add(
         )
 
     if result.status is NoteStatus.WRITTEN:
+        deps.memo.put(note_added_key(ref), True, NOTE_ADDED_TTL)  # a later Share keeps "Added to ticket ✓"
         drawn = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
         sharing = summary_blocks.Sharing(
             allowed=await share_allowed(deps, client, click.channel), ticket_note="added"

@@ -6,7 +6,8 @@ Mode (`webhook_server`). Only when ZENDESK_WEBHOOK_SECRET is set (and Zendesk is
 
 In order, before anything else is read or logged: the size (over 256 KB: 413, without reading it all),
 the signature over the raw bytes (missing, forged, or a timestamp more than 5 minutes off: 401), then the
-body (`{"ticket_id": "…"}`, else 400 saying what is expected). Each refusal is one short log line; no
+body (`{"ticket_id": "…", …}`, else 400 saying what is expected; the optional fields are kept in the
+job's payload when well-formed, `bot.zendesk.webhook.WebhookBody`). Each refusal is one short log line; no
 body, header or signature is ever logged. A good request is queued (`bot.notes.queue`) and answered
 200 at once; a duplicate of a ticket still waiting is answered 200 too, and dropped.
 
@@ -39,7 +40,7 @@ from bot.zendesk.webhook import (
     SIGNATURE_HEADER,
     WebhookBodyError,
     signature_problem,
-    ticket_id_of,
+    webhook_body,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
         if problem:
             return _refuse(401, problem, kind="signature")
         try:
-            ticket_id = ticket_id_of(body)
+            parsed = webhook_body(body)
         except WebhookBodyError as exc:
             return _refuse(400, "unexpected body", str(exc), kind="body")
         seen = [("zendesk-webhook-signature", headers[SIGNATURE_HEADER].strip())]
@@ -95,7 +96,7 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
             metrics.WEBHOOK_REFUSED.labels("replay").inc()
             return JSONResponse({"ok": True, "queued": False})
         try:
-            queued = await queue.submit(ticket_id)
+            queued = await queue.submit(parsed.ticket_id, parsed.payload())
         except QueueUnavailable:
             queued, problem = None, "unavailable"
         else:

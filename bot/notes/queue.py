@@ -33,6 +33,7 @@ from bot.http.shared import RedisLink
 from bot.notes.jobs import Job, JobStore, QueueUnavailable, SqliteJobs
 from bot.notes.jobs_redis import RedisJobs
 from bot.notes.writer import NoteResult, NoteStatus, TicketNotes
+from bot.zendesk.webhook import WebhookBody
 
 log = logging.getLogger(__name__)
 WINDOW_SECONDS = 24 * 3600.0  # NOTES_RETRY_HOURS' default
@@ -201,7 +202,7 @@ class NoteQueue:
             self._writing[task] = job
             try:
                 try:
-                    result = await self.notes.write(job.ticket_id, final=job.final)
+                    result = await self._write(job)
                 except Exception:  # a bug: one ticket fails, the worker goes on
                     log.exception("pendo note failed", extra={"ticket": job.ticket_id})
                     result = NoteResult(NoteStatus.FAILED, "internal error")
@@ -212,6 +213,13 @@ class NoteQueue:
                 del self._writing[task]
             if self._stopping:
                 return
+
+    async def _write(self, job: Job) -> NoteResult:
+        """The writer, told what the signed webhook body said (when it said more than the id)."""
+        if not job.payload:
+            return await self.notes.write(job.ticket_id, final=job.final)
+        hint = WebhookBody.from_payload(job.ticket_id, job.payload)
+        return await self.notes.write(job.ticket_id, final=job.final, hint=hint)
 
     async def _settle(self, job: Job, result: NoteResult) -> None:
         attempts = job.attempts + 1

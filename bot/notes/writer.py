@@ -10,20 +10,33 @@ REDIS_URL set and Redis not answering, the writer answers BUSY (try later) rathe
 An agent who picked one of several visitors with the requester's email gets that visitor's note, once
 per visitor (its marker names the visitor).
 
-Writes use Zendesk's safe update (`safe_update` + the `updated_stamp` just read): an agent's concurrent
-edit makes Zendesk answer 409 instead of being overwritten, and the bot re-reads the ticket and tries
-again. The note goes first, alone; the tags and custom fields from Pendo follow in a second safe update,
-so a value Zendesk refuses (422: a field id that does not exist, a value of the wrong type) costs those
-fields only, never the note (one warning line says so). A write is sent once (never retried blind: a timeout may hide a comment that was written); the
-next attempt starts by looking for the marker. The note's figures come from the same `TicketLookup` as
-the Slack answer, so they are the same.
+Writes use Zendesk's safe update (`safe_update` + an `updated_stamp`): an agent's concurrent edit makes
+Zendesk answer 409 instead of being overwritten. The custom fields from Pendo (ZENDESK_FIELD_MAP) go in
+the note's own update; a value Zendesk refuses (422: a field id that does not exist, a value of the wrong
+type) makes the bot send the note again without them, so it costs the fields only, never the note (one
+warning line says so). Tags (ZENDESK_TICKET_TAGS) follow through Zendesk's Add Tags, which appends: no
+read, no safe update. A write is sent once (never retried blind: a timeout may hide a comment that was
+written); the next attempt starts by looking for the marker. The note's figures come from the same
+`TicketLookup` as the Slack answer, so they are the same.
+
+Requests per note. With the webhook's signed body (`hint`: the requester's email, the ticket's creation
+and update times to the second), the note is written at once: the ticket is built from the body, the
+requester looked up in Pendo, and one safe update is stamped with the body's `updated_at`. A ticket
+unchanged since it was filed cannot hold the note yet, so no comment is read: the stamp proves it (the
+bot's own earlier write would have moved `updated_at`, and the write waits until the stamp's second is
+over so that it does). A 409 (the ticket changed, or an earlier attempt's note is there) falls back to the
+reading path: read the ticket, look for the marker, write with the fresh stamp (three requests, as
+without a body or with a stamp that has no seconds). So: 1 request, 2 with tags, 3 on the reading path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,11 +50,14 @@ from bot.pendo.models import Account, Visitor
 from bot.render import note as note_render
 from bot.settings import Settings
 from bot.zendesk.client import TicketConflict, TicketUnwritable, ZendeskClient
-from bot.zendesk.models import TicketBundle, TicketField
+from bot.zendesk.models import Ticket, TicketBundle, TicketField, User
+from bot.zendesk.webhook import WebhookBody
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300.0  # one attempt at most; a crashed writer's lock frees itself
 CONFLICT_TRIES = 3
+STAMP_GRACE = 1.5  # s: a fast write waits until the body's stamp is this old (Zendesk keeps whole seconds)
+FIELDS_REFUSED = "Zendesk refused them (HTTP 422): check ZENDESK_FIELD_MAP's field ids and types"
 
 
 class NoteStatus(StrEnum):
@@ -96,6 +112,7 @@ class TicketNotes:
         added_by: str | None = None,
         final: bool = True,
         visitor_id: str | None = None,
+        hint: WebhookBody | None = None,
     ) -> NoteResult:
         """Write the note on `ticket_id` unless it is there already. Never raises for upstream failures.
 
@@ -104,6 +121,8 @@ class TicketNotes:
         `visitor_id`: the visitor an agent picked among those with the requester's email ("Add to
         ticket" on the pick): that visitor's context, once per visitor per ticket (its marker names the
         visitor). Ignored when the email does not match several visitors, that one among them.
+        `hint`: what the webhook's signed body said; with the email and both times to the second, the
+        note is written with one request (see the module's docstring), else the ticket is read.
 
         With REDIS_URL the lock is Redis's or nobody's: while Redis does not answer, BUSY (try again
         later), never a lock only this instance sees.
@@ -113,6 +132,11 @@ class TicketNotes:
             return NoteResult(NoteStatus.BUSY, "another writer has it, or the shared lock is unavailable")
         result = NoteResult(NoteStatus.FAILED, "interrupted")
         try:
+            if hint is not None and hint.fresh and hint.ticket_id == ticket_id and visitor_id is None:
+                fast = await self._write_fresh(hint, added_by, final)
+                if fast is not None:
+                    result = fast
+                    return result
             result = await self._write(ticket_id, added_by, final, visitor_id)
             return result
         finally:
@@ -149,9 +173,8 @@ class TicketNotes:
             )
             if note is None:
                 return NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
-            changes: dict[str, Any] = {"comment": {"html_body": note.html_body, "public": False}}
             try:
-                await self.zendesk.update_ticket(ticket_id, changes, updated_stamp=bundle.ticket.updated_at)
+                await self._send_note(ticket_id, note, tc, bundle.ticket.updated_at)
             except TicketConflict:
                 log.info(
                     "ticket changed while writing the note: reading it again", extra={"ticket": ticket_id}
@@ -159,10 +182,68 @@ class TicketNotes:
                 continue
             except UpstreamError as exc:
                 return _upstream_result(exc, "write")
-            log.info("pendo note written", extra={"ticket": ticket_id, "note": note.kind})
-            await self._write_fields(ticket_id, tc)
             return NoteResult(NoteStatus.WRITTEN, note.kind)
         return NoteResult(NoteStatus.RETRY, "conflict: the ticket kept changing")
+
+    async def _write_fresh(self, hint: WebhookBody, added_by: str | None, final: bool) -> NoteResult | None:
+        """The note from the webhook's body alone: one safe update stamped with the body's `updated_at`
+        (plus Add Tags with ZENDESK_TICKET_TAGS). None: the ticket changed since (409), read it instead."""
+        bundle = _bundle_of(hint, self.host)
+        tc = await self.tickets.requester_facts(bundle)
+        if isinstance(tc.reason, Gap):
+            return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
+        if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:
+            return NoteResult(NoteStatus.RETRY, "pendo: gaps")
+        note = note_render.note_for(
+            tc,
+            self._tz,
+            visitor_url=self._links.visitor,
+            added_by=added_by,
+            not_found_note=self.settings.zendesk_note_not_found,
+        )
+        if note is None:
+            return NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
+        stamp = bundle.ticket.updated_at
+        assert stamp is not None
+        # Zendesk keeps `updated_at` in whole seconds: a write within the stamp's own second would leave
+        # it as it was, and a later attempt with the same body could not tell the note is there.
+        wait = stamp.timestamp() + STAMP_GRACE - time.time()
+        if wait > 0:
+            await asyncio.sleep(min(wait, STAMP_GRACE))
+        try:
+            await self._send_note(hint.ticket_id, note, tc, stamp)
+        except TicketConflict:
+            log.info(
+                "ticket changed since the webhook (or holds the note): reading it",
+                extra={"ticket": hint.ticket_id},
+            )
+            return None
+        except UpstreamError as exc:
+            return _upstream_result(exc, "write")
+        return NoteResult(NoteStatus.WRITTEN, note.kind)
+
+    async def _send_note(
+        self, ticket_id: int, note: note_render.Note, tc: TicketFacts, stamp: datetime | None
+    ) -> None:
+        """The note (and the custom fields) in one safe update, then the tags (Add Tags). A 422 with
+        fields sends the note again without them (one warning line); the tags' failure is one warning
+        line. Raises what the note's update raises (TicketConflict: read the ticket again)."""
+        comment = {"comment": {"html_body": note.html_body, "public": False}}
+        visitor, account = await self._metadata(tc)
+        fields = await self._custom_fields(visitor, account)
+        try:
+            changes: dict[str, Any] = comment | ({"custom_fields": fields} if fields else {})
+            await self.zendesk.update_ticket(ticket_id, changes, updated_stamp=stamp)
+        except TicketUnwritable:
+            if not fields:
+                raise
+            await self.zendesk.update_ticket(ticket_id, comment, updated_stamp=stamp)
+            log.warning(
+                "pendo fields not written on the ticket (its note is)",
+                extra={"ticket": ticket_id, "error": FIELDS_REFUSED},
+            )
+        log.info("pendo note written", extra={"ticket": ticket_id, "note": note.kind})
+        await self._add_tags(ticket_id, tc, visitor, account)
 
     async def _picked(self, bundle: TicketBundle, visitor_id: str) -> tuple[TicketFacts, str | None]:
         """The requester's facts; when the email matches several visitors and `visitor_id` is one of them
@@ -193,58 +274,50 @@ class TicketNotes:
                     return True
         return False
 
-    async def _write_fields(self, ticket_id: int, tc: TicketFacts) -> None:
-        """Tags and custom fields from Pendo, after the note: a second safe update on a fresh read (409:
-        read again, bounded). Any failure leaves the note as it is and logs one line (a 422 means the
-        settings name a field Zendesk refuses: ZENDESK_FIELD_MAP or ZENDESK_TICKET_TAGS)."""
-        if not (self.settings.zendesk_ticket_tags or self.settings.zendesk_field_map):
-            return
-        problem = "conflict: the ticket kept changing"
-        for _ in range(CONFLICT_TRIES):
-            try:
-                bundle = await self.zendesk.fresh_ticket(ticket_id)
-                changes = await self._fields(tc, bundle)
-                if not changes:
-                    return
-                await self.zendesk.update_ticket(ticket_id, changes, updated_stamp=bundle.ticket.updated_at)
-                return
-            except TicketConflict:
-                continue
-            except TicketUnwritable:
-                problem = "Zendesk refused them (HTTP 422): check ZENDESK_FIELD_MAP's field ids and types"
-                break
-            except UpstreamError as exc:
-                problem = type(exc).__name__
-                break
-        log.warning(
-            "pendo tags and fields not written on the ticket (its note is)",
-            extra={"ticket": ticket_id, "error": problem},
-        )
-
-    async def _fields(self, tc: TicketFacts, bundle: TicketBundle) -> dict[str, Any]:
-        """Tags and custom fields from Pendo (when asked for); tags are the ticket's own plus ours, since
-        Update Ticket replaces the list (the safe update keeps this from racing an agent's edit)."""
+    async def _metadata(self, tc: TicketFacts) -> tuple[Visitor | None, Account | None]:
+        """The Pendo records the tags and fields read (none when neither is asked for, or no one to tag)."""
         ctx = tc.pendo
         if not isinstance(ctx, VisitorFacts) or ctx.profile.opted_out:
-            return {}
-        out: dict[str, Any] = {}
+            return None, None
         tag_fields = self.settings.zendesk_tag_fields if self.settings.zendesk_ticket_tags else []
-        visitor, account = (None, None)
         if tag_fields or self.settings.zendesk_field_map:
-            visitor, account = await self._records(ctx)
-        if self.settings.zendesk_ticket_tags:
-            frequency = ctx.usage.frequency.value if ctx.usage is not None else None
-            tags = note_render.ticket_tags(frequency, tag_fields, visitor, account)
-            ours = [t for t in tags if t not in bundle.ticket.tags]
-            if ours:
-                out["tags"] = [*bundle.ticket.tags, *ours]
-        if self.settings.zendesk_field_map:
-            values = note_render.field_values(
-                self.settings.zendesk_field_map, visitor, account, await self._definitions()
+            return await self._records(ctx)
+        return None, None
+
+    async def _custom_fields(self, visitor: Visitor | None, account: Account | None) -> list[Any]:
+        """ZENDESK_FIELD_MAP's values for the note's update ([] when none)."""
+        if not self.settings.zendesk_field_map or (visitor is None and account is None):
+            return []
+        values = note_render.field_values(
+            self.settings.zendesk_field_map, visitor, account, await self._definitions()
+        )
+        return list(values or [])
+
+    async def _add_tags(
+        self, ticket_id: int, tc: TicketFacts, visitor: Visitor | None, account: Account | None
+    ) -> None:
+        """ZENDESK_TICKET_TAGS: Pendo's tags appended with Add Tags (the ticket's own stay: it appends).
+        A failure leaves the note as it is and logs one line."""
+        ctx = tc.pendo
+        if not self.settings.zendesk_ticket_tags or not isinstance(ctx, VisitorFacts):
+            return
+        if ctx.profile.opted_out:
+            return
+        tag_fields = self.settings.zendesk_tag_fields
+        frequency = ctx.usage.frequency.value if ctx.usage is not None else None
+        tags = note_render.ticket_tags(frequency, tag_fields, visitor, account)
+        if not tags:
+            return
+        try:
+            await self.zendesk.add_tags(ticket_id, tags)
+        except UpstreamError as exc:
+            problem = type(exc).__name__
+            if isinstance(exc, TicketUnwritable):
+                problem = "Zendesk refused them (HTTP 422): check ZENDESK_TAG_FIELDS"
+            log.warning(
+                "pendo tags not written on the ticket (its note is)",
+                extra={"ticket": ticket_id, "error": problem},
             )
-            if values:
-                out["custom_fields"] = values
-        return out
 
     async def _definitions(self) -> dict[int, TicketField | None]:
         """The mapped fields' definitions (read once, then cached): what type each value must be. One
@@ -269,6 +342,20 @@ class TicketNotes:
             log.warning("pendo metadata for ticket fields unavailable", extra={"error": str(exc)})
             return None, None
         return visitor, accounts.get(first) if first else None
+
+
+def _bundle_of(hint: WebhookBody, host: str) -> TicketBundle:
+    """The ticket as the signed body describes it: what the note and the lookup read (its creation time,
+    its requester's email) and the stamp of its last update."""
+    assert hint.created_at is not None and hint.updated_at is not None
+    ticket = Ticket(
+        id=hint.ticket_id,
+        status="new",
+        created_at=hint.created_at.at,
+        updated_at=hint.updated_at.at,
+    )
+    requester = User(id=0, email=hint.requester_email)
+    return TicketBundle(ticket, requester, None, None, None, host)
 
 
 def _skip_reason(tc: TicketFacts) -> str:

@@ -34,6 +34,7 @@ from bot.render.blocks import (
     typed,
 )
 from bot.render.buttons import OPEN_ACTION, AccountRef, ViewRef, account_button, view_button
+from bot.render.fields import field_text, field_value
 from bot.render.format import number, plural, sparkline, truncate
 from bot.render.summary import gap_block
 from bot.render.times import slack_date
@@ -76,18 +77,18 @@ def _fallback(ctx: AccountFacts) -> str:
         return f"Pendo account {name}"
     return (
         f"Pendo account {name}: {plural(f.active_visitors.current, 'active visitor')}, "
-        f"{words.activity(f.frequency, f.days_active.current)}"
+        f"{words.activity(f.frequency, f.days_active.current, who='account')}"
     )
 
 
 def _compact(ctx: AccountFacts) -> list[Block]:
     first = [f"`{esc(truncate(ctx.id, 60))}`"]
-    first += [f"{esc(truncate(f.label, 24))}: {esc(truncate(f.value, 40))}" for f in ctx.fields[:3]]
+    first += [field_text(f, 24, 40) for f in ctx.fields[:3]]
     lines = [" · ".join(first)]
     f = ctx.figures
     if f is not None:
         lines.append(
-            f"*{words.activity(f.frequency, f.days_active.current)}* ({f.days_active.label}) · "
+            f"*{words.activity(f.frequency, f.days_active.current, who='account')}* ({f.days_active.label}) · "
             f"{plural(f.active_visitors.current, 'active visitor')} ({f.active_visitors.label})"
         )
         lines.append(f"{plural(f.events.current, 'event')} in 30 d ({f.events.label})")
@@ -95,13 +96,19 @@ def _compact(ctx: AccountFacts) -> list[Block]:
             lines.append(nps_words.account_depth_text(f.depth, f.feature_visitors, f.active_visitors.current))
     if ctx.nps is not None:
         lines.append(nps_words.account_line(ctx.nps))
-    if ctx.last_visit_ms:
+    if ctx.last_visit_ms and not _seen_below(ctx, COMPACT_VISITORS):
         lines.append(f"Last activity {slack_date(ctx.last_visit_ms)}")
     blocks = [section("\n".join(lines))]
     if f is not None and f.top_visitors:
         shown = [_visitor_line(v) for v in f.top_visitors[:COMPACT_VISITORS]]
         blocks.append(section("*Most active visitors*\n" + "\n".join(shown)))
     return blocks
+
+
+def _seen_below(ctx: AccountFacts, shown: int | None = None) -> bool:
+    """Whether a listed visitor's "last seen" already says when the account was last active (said once)."""
+    visitors = ctx.figures.top_visitors[:shown] if ctx.figures is not None else []
+    return any(not v.opted_out and v.last_visit_ms == ctx.last_visit_ms for v in visitors)
 
 
 def _visitor_line(v: AccountVisitor) -> str:
@@ -118,14 +125,14 @@ def _full(ctx: AccountFacts) -> list[Block]:
     facts = [f"`{esc(truncate(ctx.id, 100))}`"]
     if ctx.first_visit_ms:
         facts.append(f"first activity {slack_date(ctx.first_visit_ms, '{date_short}')}")
-    if ctx.last_visit_ms:
+    if ctx.last_visit_ms and not _seen_below(ctx):
         facts.append(f"last activity {slack_date(ctx.last_visit_ms)}")
     blocks: list[Block] = [context_block(" · ".join(facts))]
     f = ctx.figures
     fields: list[str] = []
     if f is not None:
         fields += [
-            f"*Active (30 d)*\n{words.activity(f.frequency, f.days_active.current)} · {f.days_active.label}",
+            f"*Active*\n{words.active_days(f.frequency, f.days_active.current, who='account')} · {f.days_active.label}",
             f"*Active visitors (30 d)*\n{number(f.active_visitors.current)} · {f.active_visitors.label}",
             f"*Events (30 d)*\n{number(f.events.current)} · {f.events.label}",
             f"*Minutes (30 d)*\n{number(f.minutes.current)} · {f.minutes.label}",
@@ -136,7 +143,7 @@ def _full(ctx: AccountFacts) -> list[Block]:
     if ctx.nps is not None:
         nps_text = nps_words.account_line(ctx.nps, period=False).removeprefix("NPS ")
         fields.append(f"*NPS ({ctx.nps.days} d)*\n{nps_text}")
-    fields += [f"*{esc(truncate(m.label, 100))}*\n{esc(truncate(m.value, 300))}" for m in ctx.fields]
+    fields += [f"*{esc(truncate(m.label, 100))}*\n{field_value(m, 300)}" for m in ctx.fields]
     if fields:
         blocks.append({"type": "section", "fields": [mrkdwn(t, 2000) for t in fields[:10]]})
     if ctx.nps is not None and ctx.nps.latest:
@@ -182,7 +189,7 @@ def _choice_text(a: AccountSummary) -> str:
     head = f"*{esc(truncate(a.name, 100))}* `{esc(truncate(a.id, 100))}`"
     if a.opted_out:
         return f"{head}\n🔒 opted out of processing in Pendo"
-    details = " · ".join(f"{esc(truncate(f.label, 40))}: {esc(truncate(f.value, 80))}" for f in a.fields)
+    details = " · ".join(field_text(f, 40, 80) for f in a.fields)
     return f"{head}\n{details}" if details else head
 
 
@@ -210,7 +217,7 @@ def account_text(result: AccountFacts | AccountChoice | AccountNotFound, tz: tzi
     f = result.figures
     if f is not None:
         lines += [
-            f"Active (30 d): {words.activity(f.frequency, f.days_active.current)} ({f.days_active.label})",
+            f"Active: {words.active_days(f.frequency, f.days_active.current, who='account')} ({f.days_active.label})",
             f"Active visitors (30 d): {f.active_visitors.current} ({f.active_visitors.label})",
             f"Events (30 d): {number(f.events.current)} ({f.events.label})",
             f"Minutes (30 d): {number(f.minutes.current)} ({f.minutes.label})",

@@ -12,7 +12,16 @@ from bot.render import words
 from bot.render.blocks import FIELD_LIMIT, SECTION_LIMIT, Block, actions, context_block, link, mrkdwn, section
 from bot.render.buttons import ViewRef, view_button
 from bot.render.format import KIND_ICON, esc, number, plural, sparkline, truncate
-from bot.render.times import MINUTE_MS, before_ticket, day_label, local_day, minutes_up, slack_date, span
+from bot.render.times import (
+    DAY_AND_TIME,
+    MINUTE_MS,
+    before_ticket,
+    day_label,
+    local_day,
+    minutes_up,
+    slack_date,
+    span,
+)
 
 STORY_MS = 30 * MINUTE_MS  # "what they did just before": the last half hour of activity
 
@@ -49,13 +58,23 @@ def _tally_text(items: list[tuple[str, int]], shown: int = 3) -> str:
     return ", ".join(parts) + (f" and {rest} more" if rest > 0 else "")
 
 
-def entry_line(e: TimelineEntry, t: Timeline, width: int = 80, fmt: str = "{time}") -> str:
-    """ "🖱️ Export CSV ×3 · 2 min before ticket" (ticket windows) or "… · 3:40 PM" in `fmt`."""
+def entry_line(
+    e: TimelineEntry, t: Timeline, width: int = 80, fmt: str = "{time}", *, dated: bool = False
+) -> str:
+    """ "🖱️ Export CSV ×3 · 2 min before ticket" (ticket windows) or "… · 3:40 PM" in `fmt`.
+
+    `dated`: the entry is not on the anchor's day, so its time says which day ("Yesterday at 3:40 PM";
+    "20 h before ticket (Yesterday at 4:12 PM)").
+    """
     if e.kind == "ticket":
         return f"{KIND_ICON['ticket']} *{esc(e.name)}* · {slack_date(e.ts_ms, '{time}')}"
     name = link(e.url, e.name, width) if e.url else esc(truncate(e.name, width))
     repeat = f" ×{e.count}" if e.count > 1 else ""
-    at = before_ticket(e.ts_ms, t.anchor_ms) if t.marker else slack_date(e.ts_ms, fmt)
+    if t.marker:
+        at = before_ticket(e.ts_ms, t.anchor_ms)
+        at += f" ({slack_date(e.ts_ms, DAY_AND_TIME)})" if dated else ""
+    else:
+        at = slack_date(e.ts_ms, DAY_AND_TIME if dated and fmt == "{time}" else fmt)
     return f"{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {at}"
 
 
@@ -80,21 +99,30 @@ def tops_blocks(features: list[TopItem], pages: list[TopItem]) -> list[Block]:
 
 
 def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
-    """The whole window, newest first, with a day line where it crosses midnight, and day navigation."""
+    """The window's page, newest first, with a day line where it crosses midnight, and the navigation.
+
+    A window holding more than one page is walked page by page: ◀ Earlier continues from the oldest
+    entry shown until the window's start, then the window before; Later ▶ walks back the same way.
+    """
     end = f"the ticket ({slack_date(t.anchor_ms)})" if t.marker else slack_date(t.anchor_ms)
     title = f"*Activity in the {t.hours} h before {end}*"
-    lines: list[str] = []
+    lines: list[tuple[str, int]] = []  # (line, how many entries it shows: 1 or 0)
     days = [local_day(e.ts_ms, t.zone) for e in t.entries]  # the reader's days (UTC in a channel)
     crosses = len(set(days)) > 1  # a day line only where the day changes
+    anchor_day = local_day(t.anchor_ms, t.zone)
     day: int | None = None
     for e, its_day in zip(t.entries, days, strict=True):
         if crosses and its_day != day:
             day = its_day
-            lines.append(f"*{day_label(e.ts_ms, t.zone)}*")
-        lines.append(entry_line(e, t))
+            lines.append((f"*{day_label(e.ts_ms, t.zone)}*", 0))
+        lines.append((entry_line(e, t, dated=its_day != anchor_day), 1))
     notes = []
-    if not any(e.kind != "ticket" for e in t.entries):
-        lines.append("_No tracked activity in this window._")
+    if t.newer:
+        notes.append(
+            f"{number(t.newer)} newer {'entry' if t.newer == 1 else 'entries'} in this window: Later ▶"
+        )
+    if not any(e.kind != "ticket" for e in t.entries) and not t.newer:
+        lines.append(("_No tracked activity in this window._", 0))
     if t.more:
         notes.append(f"and {t.more} more")
     if t.hidden_untagged:
@@ -102,29 +130,53 @@ def timeline_blocks(t: Timeline, view: ViewRef, now_ms: int) -> list[Block]:
     for kind, count in t.hidden_kinds:
         notes.append(f"{plural(count, words.history_kind(kind))} hidden")
     body = title
-    for line in lines:  # keep whole lines within the section limit
+    shown = 0  # entries the message holds
+    for line, entries in lines:  # keep whole lines within the section limit
         if len(body) + len(line) + 40 > SECTION_LIMIT:
             notes.insert(0, "list shortened")
             break
         body += "\n" + line
+        shown += entries
+    if shown < len(t.entries) or t.more:
+        notes.append("◀ Earlier shows the rest")
     blocks: list[Block] = [{"type": "divider"}, section(body)]
     if notes:
         blocks.append(context_block(" · ".join(notes)))
-    nav = day_navigation(t, view, now_ms)
+    nav = day_navigation(t, view, now_ms, shown=shown)
     if nav:
         blocks.append(actions(*nav))
     return blocks
 
 
-def day_navigation(t: Timeline, view: ViewRef, now_ms: int) -> list[dict[str, Any]]:
-    """Earlier / Later by one window, and back to the ticket when the agent moved away from it."""
+def day_navigation(
+    t: Timeline, view: ViewRef, now_ms: int, *, shown: int | None = None
+) -> list[dict[str, Any]]:
+    """◀ Earlier / Later ▶: the rest of the window page by page, then the window before or after it; and
+    back to the ticket when the agent moved away from it. `shown`: how many of the page's entries the
+    message holds (fewer when the list was shortened to fit)."""
     length = max(MINUTE_MS, t.anchor_ms - t.start_ms)
-    out = [view_button("◀ Earlier", "earlier", view.but(anchor_ms=t.anchor_ms - length, full=True))]
-    if t.anchor_ms + MINUTE_MS < now_ms:
+    shown = len(t.entries) if shown is None else shown
+    here = view.but(anchor_ms=t.anchor_ms, full=True, before_ms=None, after_ms=None)
+    if shown and (shown < len(t.entries) or t.more):  # older entries of this window: the next page
+        out = [view_button("◀ Earlier", "earlier", here.but(before_ms=_cursor(t.entries, shown)))]
+    else:
+        out = [view_button("◀ Earlier", "earlier", here.but(anchor_ms=t.anchor_ms - length))]
+    if t.newer:  # newer entries of this window: the page above (the newest, past the last entry)
+        above = here.but(after_ms=t.entries[0].ts_ms) if t.entries else here
+        out.append(view_button("Later ▶", "later", above))
+    elif t.anchor_ms + MINUTE_MS < now_ms:  # the next window, from its oldest entries (its start)
         later = t.anchor_ms + length
-        out.append(
-            view_button("Later ▶", "later", view.but(anchor_ms=None if later >= now_ms else later, full=True))
-        )
-    if view.ticket_ms is not None and view.anchor_ms != view.ticket_ms:
-        out.append(view_button("Back to the ticket", "ticket", view.but(anchor_ms=view.ticket_ms, full=True)))
+        nxt = here.but(anchor_ms=None if later >= now_ms else later, after_ms=t.anchor_ms - 1)
+        out.append(view_button("Later ▶", "later", nxt))
+    paged = view.before_ms is not None or view.after_ms is not None
+    if view.ticket_ms is not None and (view.anchor_ms != view.ticket_ms or paged):
+        back = view.but(anchor_ms=view.ticket_ms, full=True, before_ms=None, after_ms=None)
+        out.append(view_button("Back to the ticket", "ticket", back))
     return [b for b in out if b is not None]
+
+
+def _cursor(entries: list[TimelineEntry], shown: int) -> int:
+    """Where ◀ Earlier continues: before the first occurrence of the oldest entry shown; one millisecond
+    later when the next entry shares that millisecond (it is shown again rather than skipped)."""
+    cursor = entries[shown - 1].first_ms
+    return cursor + 1 if shown < len(entries) and entries[shown].ts_ms >= cursor else cursor

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, VisitorFacts, is_ticket_id
+from bot.domain.models import BUTTON_VALUE_LIMIT, TICKET_MARKER, TimelinePage, VisitorFacts, is_ticket_id
 from bot.render.blocks import button
 
 SHARE_ACTION = "share_summary"  # only on messages posted by an earlier version (bot.listeners.actions)
@@ -35,7 +35,9 @@ class ViewRef:
     """Which summary to draw: a visitor, the end of the activity window, the ticket it belongs to.
 
     `anchor_ms` None means "now". At the ticket's own time (`anchor_ms == ticket_ms`) the timeline ends
-    with the "Ticket submitted" marker and times read "2 min before ticket".
+    with the "Ticket submitted" marker and times read "2 min before ticket". `before_ms` / `after_ms`:
+    which part of the window when it holds more than one page (a `TimelinePage`'s cursors; absent from
+    buttons made before them, which then show the newest page).
     """
 
     visitor_id: str
@@ -43,6 +45,14 @@ class ViewRef:
     ticket_id: int | None = None
     ticket_ms: int | None = None
     full: bool = False
+    before_ms: int | None = None
+    after_ms: int | None = None
+
+    @property
+    def page(self) -> TimelinePage | None:
+        if self.before_ms is None and self.after_ms is None:
+            return None
+        return TimelinePage(before_ms=self.before_ms, after_ms=self.after_ms)
 
     @property
     def marker(self) -> str | None:
@@ -54,7 +64,14 @@ class ViewRef:
 
     def encode(self) -> str | None:
         """The button value (at most 2,000 characters); None when the visitor ID makes it too long."""
-        raw = {"v": self.visitor_id, "a": self.anchor_ms, "t": self.ticket_id, "c": self.ticket_ms}
+        raw = {
+            "v": self.visitor_id,
+            "a": self.anchor_ms,
+            "t": self.ticket_id,
+            "c": self.ticket_ms,
+            "b": self.before_ms,
+            "s": self.after_ms,
+        }
         data = {k: v for k, v in raw.items() if v is not None} | ({"f": 1} if self.full else {})
         text = json.dumps(data, separators=(",", ":"))
         return text if len(text) <= BUTTON_VALUE_LIMIT else None
@@ -70,6 +87,8 @@ class ViewRef:
                 ticket_id=_opt_ticket_id(data.get("t")),
                 ticket_ms=_opt_ms(data.get("c")),
                 full=bool(data.get("f")),
+                before_ms=_opt_ms(data.get("b")),
+                after_ms=_opt_ms(data.get("s")),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None

@@ -1,7 +1,8 @@
 """Depth of use and NPS in words: pure helpers for the Block Kit and terminal renderers.
 
-Comments are customer text: escaped for mrkdwn and quoted; the first screen shows their first line, cut,
-and Show more the whole text. Times are relative to the ticket in ticket contexts ("12 days before the
+Comments are customer text: escaped for mrkdwn and quoted; a first screen shows the whole comment up to
+300 characters (the account view 200 per answer), cut only at a word boundary, and Show more the whole
+text. Times are relative to the ticket in ticket contexts ("12 days before the
 ticket"), never to "now" (a message in a channel would go stale); otherwise an absolute date.
 """
 
@@ -14,7 +15,8 @@ from bot.render.format import esc, number, plural, truncate, when
 from bot.render.times import slack_date, span
 
 DAY_MS = 86_400_000
-COMPACT_COMMENT = 60  # characters of a comment on a first screen
+COMPACT_COMMENT = 300  # characters of a comment on a first screen (the /pendo answer, the unfurl)
+ACCOUNT_COMMENT = 200  # characters of each latest answer's comment in the account view
 FULL_COMMENT = 1200  # characters of a comment in Show more
 ICON = {NpsCategory.PROMOTER: "💚", NpsCategory.PASSIVE: "😐", NpsCategory.DETRACTOR: "⚠️"}
 
@@ -101,6 +103,20 @@ def first_line(comment: str, limit: int = COMPACT_COMMENT) -> tuple[str, bool]:
     return room.rstrip(" ,;:-") + "…", True
 
 
+def excerpt(comment: str, limit: int = COMPACT_COMMENT) -> tuple[str, bool]:
+    """The whole comment on one line (its lines joined, runs of spaces made one) up to `limit`
+    characters; longer, it is cut at the last word boundary that fits, with "…" (a single word longer
+    than the room is cut inside). Also whether anything was left out."""
+    text = " ".join(comment_lines(comment))
+    if len(text) <= limit:
+        return text, False
+    room = text[: max(0, limit - 1)]
+    space = room.rfind(" ") if text[len(room)] != " " else len(room)
+    if space > 0:
+        room = room[:space]
+    return room.rstrip(" ,;:-") + "…", True
+
+
 def quoted(text: str) -> str:
     """Customer text as mrkdwn: escaped, in quotes."""
     return f"“{esc(text)}”"
@@ -118,13 +134,12 @@ def is_detractor(a: NpsAnswer | None) -> bool:
 
 def detractor_line(a: NpsAnswer | None, ticket_ms: int | None) -> str | None:
     """The first screen's line for a detractor (nothing for anyone else): "⚠️ *NPS 3 (detractor)*, 12 days
-    before the ticket: “first line of the comment…”"."""
+    before the ticket: “the whole comment, up to 300 characters…”"."""
     if a is None or not is_detractor(a):
         return None
     line = f"{ICON[a.category]} *{head(a)}*, {_slack_when(a, ticket_ms)}"
     if a.comment:
-        text, more = first_line(a.comment)
-        line += f": {quoted(text if not more or text.endswith('…') else text + ' …')}"
+        line += f": {quoted(excerpt(a.comment)[0])}"
     return line
 
 
@@ -175,11 +190,10 @@ def account_answer_line(a: NpsAnswer) -> str:
     """mrkdwn: "*Harper Evans* · 9 (promoter) · Nov 13 · “Fast and reliable.”"."""
     line = f"*{esc(truncate(who(a), 60))}* · {a.score} ({a.category.value}) · {slack_date(a.ts_ms, '{date_short}')}"
     if a.comment:
-        text, _ = first_line(a.comment, 120)
-        line += f" · {quoted(text)}"
+        line += f" · {quoted(excerpt(a.comment, ACCOUNT_COMMENT)[0])}"
     return line
 
 
 def account_answer_text(a: NpsAnswer, tz: tzinfo) -> str:
-    comment = f": {first_line(a.comment, 120)[0]}" if a.comment else ""
+    comment = f": {excerpt(a.comment, ACCOUNT_COMMENT)[0]}" if a.comment else ""
     return f"  {who(a)}: {a.score} ({a.category.value}), {when(a.ts_ms, tz, '%Y-%m-%d')}{comment}"

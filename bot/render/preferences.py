@@ -26,6 +26,22 @@ AREAS = ZONE_AREAS  # the form offers these areas' zones and UTC: the only zones
 GROUP_MAX = 100  # options per option group (Slack's limit)
 VIEW_LABELS = {"compact": "Compact first (Show more for everything)", "full": "Everything first"}
 UNFURL_LABELS = {"on": "Unfurl them with the requester's activity", "off": "Don't unfurl links I post"}
+# Pendo's bookkeeping, never worth a place in an answer: not offered in the field pickers.
+INTERNAL_FIELDS = frozenset(
+    {"idhash", "servername", "lastservername", "donotprocess", "accountids", "lastupdated", "lastmodified"}
+)
+# What every answer already shows on its own (the ID, first and last visit, browser and OS): offered, they
+# would show the same fact twice.
+SHOWN_ANYWAY = frozenset(
+    {
+        "auto/id",
+        "auto/firstvisit",
+        "auto/lastvisit",
+        "auto/lastbrowsername",
+        "auto/lastbrowserversion",
+        "auto/lastoperatingsystem",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -180,6 +196,21 @@ def schema_paths(schema: MetadataSchema) -> list[str]:
     return [f"{group}/{name}" for group in sorted(schema) for name in sorted(schema[group])]
 
 
+def offered_paths(schema: MetadataSchema) -> list[str]:
+    """The fields an agent may pick: not Pendo's internal ones nor those every answer shows anyway, and
+    each field once (two paths with the same display name are one field to an agent: the first stays)."""
+    out: list[str] = []
+    labels: set[str] = set()
+    for path in schema_paths(schema):
+        name = path.partition("/")[2]
+        label = field_label(path, schema).strip().casefold()
+        if name.lower() in INTERNAL_FIELDS or path in SHOWN_ANYWAY or label in labels:
+            continue
+        labels.add(label)
+        out.append(path)
+    return out
+
+
 def _fields_blocks(
     form: PreferencesForm, level: str, current: tuple[str, ...], chosen: bool, rev: str
 ) -> list[Block]:
@@ -202,10 +233,12 @@ def _fields_blocks(
             )
         )
     groups: list[dict[str, Any]] = []
+    offered_now = offered_paths(schema)
     for group in sorted(schema):
         options = [
-            _option(field_label(f"{group}/{name}", schema), f"{group}/{name}")
-            for name in sorted(schema[group])
+            _option(field_label(path, schema), path)
+            for path in offered_now
+            if path.partition("/")[0] == group
         ][:GROUP_MAX]
         if options:
             groups.append({"label": {"type": "plain_text", "text": truncate(group, 75)}, "options": options})

@@ -14,10 +14,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.domain.models import AccountSummary, Gap, MetadataField, Timeline, VisitorFacts, VisitorUsage
+from bot.domain.models import (
+    AccountSummary,
+    FieldKind,
+    Gap,
+    MetadataField,
+    Timeline,
+    VisitorFacts,
+    VisitorUsage,
+)
 from bot.render import nps as nps_words
 from bot.render import words
-from bot.render.activity import entry_line, sparkline_block, story, timeline_blocks, tops_blocks
+from bot.render.activity import (
+    STORY_MS,
+    entry_line,
+    sparkline_block,
+    story,
+    tally,
+    timeline_blocks,
+    tops_blocks,
+)
 from bot.render.blocks import (
     FIELD_LIMIT,
     MAX_BLOCKS,
@@ -42,6 +58,7 @@ from bot.render.buttons import (
     open_account_button,
     view_button,
 )
+from bot.render.fields import field_text, field_value, field_words
 from bot.render.format import esc, middle, number, plural, truncate
 from bot.render.times import DAY_AND_TIME, MINUTE_MS, slack_date
 
@@ -200,7 +217,7 @@ def who_lines(ctx: VisitorFacts, ticket_ms: int | None = None) -> list[str]:
 ACCOUNTS_NAMED = 5  # accounts named on a first screen, then "and N more"
 ACCOUNT_LINE = 120  # visible characters of the first screen's account line (names, plan, "and N more")
 ONE_ACCOUNT_NAME = 60  # a visitor's only account: its name has this much, the plan the rest
-ACTIVITY_WIDTH = 120  # the first screen's activity line says "vs previous 30 d" when it fits in this
+ACTIVITY_WIDTH = 140  # the first screen's activity line says "vs previous 30 d" when it fits in this
 
 
 def _account_line(ctx: VisitorFacts) -> str:
@@ -222,17 +239,32 @@ def _account_line(ctx: VisitorFacts) -> str:
     first = by_id.get(shown[0])
     left = room - len(labels[0]) - len(" ()")
     if len(p.account_ids) == 1 and first and first.fields and left >= 12:
-        plan = ", ".join(f"{truncate(f.label, 24)}: {truncate(f.value, 40)}" for f in first.fields[:2])
-        text += f" ({esc(truncate(plan, left))})"
+        plan = _plan(first.fields[:2], left)
+        text += f" ({plan})" if plan else ""
     return text + more
 
 
-def _field_text(f: MetadataField, label: int, value: int) -> str:
-    return f"{esc(truncate(f.label, label))}: {esc(truncate(f.value, value))}"
+def _plan(fields: list[MetadataField], room: int) -> str:
+    """The only account's first fields within `room` visible characters: a field that does not fit is
+    left out (a text one alone is cut), never a date token cut in half."""
+    parts: list[str] = []
+    for f in fields:
+        visible = f"{truncate(f.label, 24)}: {field_words(f, 40)}"
+        cost = len(visible) + (2 if parts else 0)
+        if cost <= room:
+            parts.append(field_text(f, 24, 40))
+            room -= cost
+        elif not parts and f.kind is FieldKind.TEXT:
+            parts.append(esc(truncate(visible, room)))
+            break
+        else:
+            break
+    return ", ".join(parts)
 
 
 def recent_lines(ctx: VisitorFacts) -> list[str]:
-    """The story line and the last few events; or, for a quiet window, when they were last active."""
+    """The story line, then the last few events it does not already name (each thing said once); or,
+    for a quiet window, that it was quiet (the first screen's "Last seen" says when they were)."""
     t = ctx.timeline
     if t is None:
         return []  # the gap says why
@@ -240,20 +272,29 @@ def recent_lines(ctx: VisitorFacts) -> list[str]:
     if not events:
         return [_quiet_window(ctx, t)]
     lines = [story(t) or ""]
+    named = story_names(t)
     shown = RECENT_SHOWN - 1 if nps_words.is_detractor(ctx.nps) else RECENT_SHOWN  # room for the NPS line
-    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events[:shown]]
+    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events if e.name not in named][:shown]
     return lines
+
+
+def story_names(t: Timeline) -> set[str]:
+    """The names the story line gives (what was done in its last half hour, the three most done), as
+    `activity.story` picks them: the events below it leave these out."""
+    events = [e for e in t.entries if e.kind != "ticket"]
+    if not events:
+        return set()
+    end = t.anchor_ms if t.marker else events[0].ts_ms
+    cluster = [e for e in events if end - e.ts_ms <= STORY_MS]
+    return {name for name, _ in tally(cluster)[:3]}
 
 
 def _quiet_window(ctx: VisitorFacts, t: Timeline) -> str:
     end = "filing" if t.marker else slack_date(t.anchor_ms)
     line = f"No activity in the {t.hours} h before {end}."
-    last = ctx.profile.last_visit_ms
-    if last is None:
+    if ctx.profile.last_visit_ms is None:
         return line + " No visit on record."
-    if last < t.start_ms:
-        line += f" Last active {slack_date(last)}."
-    return line
+    return line  # when they were last active: "Last seen" above, once
 
 
 def _last_active_offer(ctx: VisitorFacts, view: ViewRef) -> ViewRef | None:
@@ -293,7 +334,7 @@ def _usage_blocks(ctx: VisitorFacts) -> list[Block]:
     fields: list[str] = []
     if u:
         fields += [
-            f"*Active (30 d)*\n{words.activity(u.frequency, u.days_active)} · {u.days_trend.label}",
+            f"*Active*\n{words.active_days(u.frequency, u.days_active)} · {u.days_trend.label}",
             f"*Events (30 d)*\n{number(u.events)} · {u.events_trend.label}",
             f"*Minutes (30 d)*\n{number(u.minutes)} · {u.minutes_trend.label}",
         ]
@@ -303,7 +344,7 @@ def _usage_blocks(ctx: VisitorFacts) -> list[Block]:
         fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
     if p.browser or p.os:
         fields.append(f"*Browser / OS*\n{esc(p.browser or '?')} · {esc(p.os or '?')}")
-    fields += [f"*{esc(f.label)}*\n{esc(f.value)}" for f in _visitor_fields(ctx)]
+    fields += [f"*{esc(f.label)}*\n{field_value(f)}" for f in _visitor_fields(ctx)]
     blocks: list[Block] = []
     if fields:
         blocks.append({"type": "section", "fields": [mrkdwn(f, FIELD_LIMIT) for f in fields[:10]]})
@@ -329,11 +370,11 @@ def _account_blocks(accounts: list[AccountSummary], total: int) -> list[Block]:
         if a.usage:
             lines.append(
                 f"{plural(a.usage.unique_visitors, 'active visitor')} · "
-                f"{words.activity(a.usage.frequency, a.usage.days_active)} · "
+                f"{words.activity(a.usage.frequency, a.usage.days_active, who='account')} · "
                 f"{plural(a.usage.events, 'event')} in 30 d"
             )
         if a.fields:
-            lines.append(" · ".join(_field_text(f, 60, 300) for f in a.fields))
+            lines.append(" · ".join(field_text(f, 60, 300) for f in a.fields))
         if a.gap:
             lines.append("_Figures missing (see below)._")
         block = section("\n".join(lines))

@@ -9,6 +9,7 @@ from bot.domain.tickets import TicketFacts
 from bot.render import nps as nps_words
 from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
 from bot.render.words import (
+    active_days,
     activity,
     gap_line,
     no_pendo,
@@ -39,7 +40,7 @@ def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
         lines += [
             "",
             "Last 30 days",
-            f"  Active:      {activity(u.frequency, u.days_active)} · {u.days_trend.label}",
+            f"  Active:      {active_days(u.frequency, u.days_active)} · {u.days_trend.label}",
             f"  Events:      {number(u.events)} ({u.events_trend.label})",
             f"  Minutes:     {number(u.minutes)} ({u.minutes_trend.label})",
             *([f"  Features:    {nps_words.depth_field(u.depth)}"] if u.depth else []),
@@ -72,7 +73,7 @@ def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
                 f"  {when(e.ts_ms, tz, '%m-%d %H:%M')}  {KIND_ICON.get(e.kind, '•')} {e.name}{repeat}"
             )
         if t.more:
-            lines.append(f"  … and {t.more} more")
+            lines.append(f"  … and {t.more} more (--all shows every one)")
         if t.hidden_untagged:
             lines.append(f"  ({plural(t.hidden_untagged, 'untagged page view')} hidden)")
     for gap in ctx.gaps:
@@ -89,7 +90,7 @@ def _account(a: AccountSummary) -> str:
     if a.usage:
         parts.append(
             f"  {plural(a.usage.unique_visitors, 'active visitor')} · "
-            f"{activity(a.usage.frequency, a.usage.days_active)} · {plural(a.usage.events, 'event')} in 30 d"
+            f"{activity(a.usage.frequency, a.usage.days_active, who='account')} · {plural(a.usage.events, 'event')} in 30 d"
         )
     parts += [f"  {f.label}: {f.value}" for f in a.fields]
     if a.gap:

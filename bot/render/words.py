@@ -102,9 +102,22 @@ def ticket_priority(priority: str | None) -> str | None:
     return f"{_words(priority)} priority" if priority else None
 
 
-def activity(frequency: Frequency, days_active: int, window: int = 30) -> str:
-    """ "Daily · 14 of 30 days": how often, then the count it comes from."""
-    return f"{FREQUENCY[frequency]} · {days_active} of {window} days"
+def activity(frequency: Frequency, days_active: int, window: int = 30, who: str = "user") -> str:
+    """ "Active 14 of the last 30 days (Pendo: daily user)": the count first, then the name Pendo gives
+    that much activity (`who`: "user", or "account" for an account); "Not active in the last 30 days"."""
+    return (
+        f"Active {active_days(frequency, days_active, window, who)}"
+        if days_active
+        else f"Not active in the last {window} days"
+    )
+
+
+def active_days(frequency: Frequency, days_active: int, window: int = 30, who: str = "user") -> str:
+    """ "14 of the last 30 days (Pendo: daily user)": the value of a field whose label says "Active";
+    "none of the last 30 days" (Pendo: inactive)."""
+    if not days_active:
+        return f"none of the last {window} days (Pendo: inactive)"
+    return f"{days_active} of the last {window} days (Pendo: {FREQUENCY[frequency].lower()} {who})"
 
 
 def not_found(result: NotFoundInPendo) -> str:
@@ -192,6 +205,11 @@ def admin_sentence(exc: UpstreamError) -> str:
         status = f" (HTTP {exc.status})" if exc.status else ""
         fix = f"Ask your {who} admin to check {exc.setting}." if exc.setting else "Tell whoever runs the bot."
         return f"{who} rejected the bot's credentials{status}. {fix}"
+    if isinstance(exc, Unavailable) and exc.unreachable:
+        return (
+            f"The bot cannot reach {who} ({exc.detail}): no connection was made. Check this machine's "
+            f"network, DNS, proxy (HTTPS_PROXY) and TLS, and the {who} address in the settings."
+        )
     if isinstance(exc, Unavailable) and exc.timeout is None:
         why = f"HTTP {exc.status}" if exc.status is not None else exc.detail
         return f"{who} is unavailable right now ({why}). Try again in a minute."
@@ -462,3 +480,68 @@ def saved_words(before: Preferences, after: Preferences) -> str:
     if after.is_default:
         return "Back to the workspace defaults."
     return "Saved. Your next answers use it." if after != before else "Nothing changed."
+
+
+# --- metadata values --------------------------------------------------------------------------------
+LANGUAGES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "sv": "Swedish",
+    "da": "Danish",
+    "nb": "Norwegian",
+    "no": "Norwegian",
+    "fi": "Finnish",
+    "pl": "Polish",
+    "cs": "Czech",
+    "tr": "Turkish",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "zh": "Chinese",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "hi": "Hindi",
+}
+REGIONS = {
+    "US": "US",
+    "GB": "UK",
+    "DE": "Germany",
+    "AT": "Austria",
+    "CH": "Switzerland",
+    "FR": "France",
+    "BE": "Belgium",
+    "CA": "Canada",
+    "ES": "Spain",
+    "MX": "Mexico",
+    "BR": "Brazil",
+    "PT": "Portugal",
+    "IT": "Italy",
+    "NL": "Netherlands",
+    "JP": "Japan",
+    "CN": "China",
+    "TW": "Taiwan",
+    "AU": "Australia",
+    "NZ": "New Zealand",
+    "IE": "Ireland",
+    "IN": "India",
+}
+
+
+def locale_name(code: str) -> str:
+    """ "en_US" → "English (US)", "ja_JP" → "Japanese (Japan)", "de" → "German"; a code nobody named
+    still reads as language and region: "xx_YY" → "xx (YY)"."""
+    language, _, region = code.replace("-", "_").partition("_")
+    name = LANGUAGES.get(language.lower(), language)
+    if not region:
+        return name
+    return f"{name} ({REGIONS.get(region.upper(), region.upper())})"
+
+
+def yes_no(value: bool) -> str:
+    return "Yes" if value else "No"

@@ -107,9 +107,7 @@ def pendo_fields(tc: TicketFacts) -> list[dict[str, Any]]:
         return out
     u = result.usage
     if u is not None:
-        out.append(
-            _string("pendo_activity", "Active (30 d)", f"{words.activity(u.frequency, u.days_active)}")
-        )
+        out.append(_string("pendo_activity", "Active", words.active_days(u.frequency, u.days_active)))
         out.append(_string("pendo_events", "Events (30 d)", f"{number(u.events)} ({u.events_trend.label})"))
         if u.depth:
             out.append(_string("pendo_depth", "Features used (30 d)", nps_words.depth_field(u.depth)))

@@ -148,11 +148,22 @@ class SampleConnection:
     zendesk: httpx.AsyncBaseTransport
 
 
+# Where the sample's visitors keep their emails when PENDO_EMAIL_FIELD is not set: the command line, `serve
+# --sample` and the demo all look emails up the same way (kim.park@acme.example's visitor ID is not it).
+SAMPLE_EMAIL_FIELD = "agent/email"
+
+
+def sample_email_field(settings: Settings) -> str:
+    """The email field a sample lookup uses: PENDO_EMAIL_FIELD when set, else the sample's own."""
+    return settings.pendo_email_field or SAMPLE_EMAIL_FIELD
+
+
 def connect(settings: Settings, now_ms: Callable[[], int] | None = None) -> SampleConnection:
     """Everything the bot needs to answer from the sample workspace, in-process, instead of Pendo/Zendesk."""
     ws = build_workspace(now_ms() if now_ms else int(time.time() * 1000))
+    emails = settings.model_copy(update={"pendo_email_field": sample_email_field(settings)})
     return SampleConnection(
-        settings=sample_settings(settings),
+        settings=sample_settings(emails),
         workspace=ws,
         pendo=httpx.ASGITransport(app=create_pendo_app(ws)),
         zendesk=httpx.ASGITransport(app=create_zendesk_app(ws)),

@@ -11,11 +11,17 @@ Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pe
   one second leave the same stamp (so a safe update cannot tell them apart, as on the real service).
 - Limits: 30 updates per ticket per 10 minutes per user, and 100 Update Ticket calls per minute for the
   account; over either, 429 with `Retry-After` (seconds). Both are parameters.
+- `PUT /api/v2/tickets/{id}/tags.json` with `{"tags": [...]}` is Add Tags: the tags are appended to the
+  ticket's (Zendesk's rules: lower case, spaces split, no repeats), `updated_at` moves; it counts toward
+  the same limits as Update Ticket; a closed ticket is 422.
 - `POST /api/v2/tickets.json` files a ticket (its description is the first, public comment) and runs the
   triggers: for an active trigger whose conditions include `update_type is Create`, each
-  `notification_webhook` action sends its body (placeholders `{{ticket.id}}` and
-  `{{ticket.requester.email}}` filled in) to the webhook's endpoint, signed as Zendesk signs:
-  `base64(HMAC-SHA256(secret, timestamp + body))`, timestamp in ISO 8601.
+  `notification_webhook` action sends its body (placeholders `{{ticket.id}}`,
+  `{{ticket.requester.email}}` (empty when the requester has none), `{{ticket.created_at_with_timestamp}}`
+  and `{{ticket.updated_at_with_timestamp}}` filled in) to the webhook's endpoint, signed as Zendesk
+  signs: `base64(HMAC-SHA256(secret, timestamp + body))`, timestamp in ISO 8601. The two time
+  placeholders render as Zendesk's placeholder reference's example, `2013-12-12T05:35Z` (minutes only),
+  unless `placeholder_seconds` (then `2026-12-07T11:05:37Z`): the reference allows both readings.
 - `GET /api/v2/tickets/{id}/comments.json` pages like Zendesk: cursor pagination with `page[size]` (≤100)
   → `meta` {has_more, after_cursor, before_cursor} and `links` {next, prev}, ordered by `sort`
   (`-created_at` newest first; `sort_order` is ignored there); without it, offset pagination (`per_page`,
@@ -188,6 +194,8 @@ class Helpdesk:
     ticket_fields: dict[int, str] = field(default_factory=lambda: dict(TICKET_FIELDS))
     field_options: dict[int, list[Json]] = field(default_factory=lambda: copy.deepcopy(FIELD_OPTIONS))
     webhook_transport: httpx.AsyncBaseTransport | None = None  # where signed webhooks go (default: network)
+    # `*_at_with_timestamp` to the second (True) or to the minute (False: the reference's example)
+    placeholder_seconds: bool = False
     tickets: dict[int, Json] = field(default_factory=dict)
     comments: dict[int, list[Json]] = field(default_factory=dict)
     webhooks: dict[str, Json] = field(default_factory=dict)
@@ -332,6 +340,36 @@ class Helpdesk:
         ticket["updated_at"] = iso(now_ms)
         audit = {"id": 8_100_000_000 + now_ms % 1_000_000, "ticket_id": ticket_id, "events": events}
         return JSONResponse({"ticket": ticket, "audit": audit})
+
+    async def add_tags(self, request: Request) -> Response:
+        """Add Tags: `PUT /api/v2/tickets/{id}/tags.json` appends `tags`; answers the ticket's tags."""
+        ticket_id = int(request.path_params["ticket_id"])
+        if ticket_id in self.ws.forbidden_ticket_ids:
+            return JSONResponse(
+                {"error": "Forbidden", "description": "You do not have access"}, status_code=403
+            )
+        if ticket_id not in self.tickets:
+            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        try:
+            tags = json.loads(await request.body())["tags"]
+            assert isinstance(tags, list)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return JSONResponse(
+                {"error": "InvalidEndpoint", "description": "tags is required"}, status_code=400
+            )
+        limited = self._rate_limited(ticket_id)
+        if limited is not None:
+            return limited
+        ticket = self.tickets[ticket_id]
+        if ticket["status"] == "closed":
+            return JSONResponse(CLOSED, status_code=422)
+        ticket["tags"] = zendesk_tags([*ticket["tags"], *tags])
+        ticket["updated_at"] = iso(int(self.clock()) * 1000)
+        return JSONResponse({"tags": ticket["tags"]})
+
+    def placeholder_time(self, text: str) -> str:
+        """`{{ticket.*_at_with_timestamp}}` for a stored `…T11:05:37Z`: to the second, or the minute."""
+        return text if self.placeholder_seconds else iso(_ms(text))[:16] + "Z"
 
     async def list_comments(self, request: Request) -> Response:
         ticket_id = int(request.path_params["ticket_id"])
@@ -482,9 +520,15 @@ class Helpdesk:
                 if action.get("field") != "notification_webhook":
                     continue
                 webhook_id, template = action["value"][0], action["value"][1]
-                body = template.replace("{{ticket.id}}", str(ticket["id"])).replace(
-                    "{{ticket.requester.email}}", str(requester.get("email") or "")
-                )
+                values = {
+                    "{{ticket.id}}": str(ticket["id"]),
+                    "{{ticket.requester.email}}": str(requester.get("email") or ""),
+                    "{{ticket.created_at_with_timestamp}}": self.placeholder_time(ticket["created_at"]),
+                    "{{ticket.updated_at_with_timestamp}}": self.placeholder_time(ticket["updated_at"]),
+                }
+                body = template
+                for placeholder, value in values.items():
+                    body = body.replace(placeholder, json.dumps(value)[1:-1])  # inside a JSON string
                 task = asyncio.get_running_loop().create_task(self.deliver(webhook_id, ticket["id"], body))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)

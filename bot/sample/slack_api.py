@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.sample.work_objects import present_details_errors, unfurl_metadata_errors
+from bot.slack.check import BOT_SCOPES
 
 BOT_USER_ID = "UBOT0001"
 TEAM_ID = "T0001"
@@ -55,6 +56,9 @@ class FakeSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id → the view as Slack keeps it
     homes: dict[str, str] = field(default_factory=dict)  # user → the id of their published Home view
     method_delays: dict[str, float] = field(default_factory=dict)  # method → seconds before Slack answers
+    # the bot token's scopes, sent as Slack does in each answer's x-oauth-scopes header; None: all of
+    # the manifest's (a test drops one to see `pendo-bot check` name it)
+    granted_scopes: list[str] | None = None
     trigger_ttl: float = TRIGGER_TTL
     exchanged: set[str] = field(default_factory=set)  # trigger_ids already used to open a view
     _seq: int = 0
@@ -219,9 +223,14 @@ def create_slack_app(state: FakeSlack) -> Starlette:
         call = state.record(state.calls, SlackCall(method, body))
         if state.method_delays.get(method):
             await asyncio.sleep(state.method_delays[method])
-        result = _answer(method, body, request.headers.get("authorization", ""))
+        authorization = request.headers.get("authorization", "")
+        result = _answer(method, body, authorization)
         call.result = result
-        return JSONResponse(result)
+        headers = {}
+        if authorization:  # Slack names the token's scopes on every Web API answer to a token
+            scopes = BOT_SCOPES if state.granted_scopes is None else state.granted_scopes
+            headers = {"x-oauth-scopes": ",".join(scopes), "x-accepted-oauth-scopes": ""}
+        return JSONResponse(result, headers=headers)
 
     def _answer(method: str, body: dict[str, Any], authorization: str) -> dict[str, Any]:
         if authorization == "":

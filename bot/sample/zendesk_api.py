@@ -177,6 +177,8 @@ def create_zendesk_app(
             Route("/api/v2/tickets/show_many", show_many, methods=["GET"]),
             Route("/api/v2/tickets/{ticket_id:int}/comments.json", desk.list_comments, methods=["GET"]),
             Route("/api/v2/tickets/{ticket_id:int}/comments", desk.list_comments, methods=["GET"]),
+            Route("/api/v2/tickets/{ticket_id:int}/tags.json", desk.add_tags, methods=["PUT"]),
+            Route("/api/v2/tickets/{ticket_id:int}/tags", desk.add_tags, methods=["PUT"]),
             Route("/api/v2/tickets.json", desk.create_ticket, methods=["POST"]),
             Route("/api/v2/tickets", desk.create_ticket, methods=["POST"]),
             Route("/api/v2/tickets/{ticket_id}", show_ticket, methods=["GET"]),

@@ -22,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from bot.http.cache import TTLCache
 from bot.http.client import BaseClient
 from bot.http.errors import AuthError, BadResponse, Forbidden, NotFound, Reason, UpstreamError
+from bot.http.ratelimit import Budget
 from bot.http.shared import cacheable
 from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.settings import Settings
@@ -47,6 +48,7 @@ INCLUDE = "users,organizations,groups,custom_statuses"
 SHOW_MANY_MAX = 100
 COMMENT_PAGES = 50  # 5000 comments (a ticket's most) at 100 a page
 FIELD_TTL = 3600.0  # ticket field definitions change rarely (an admin edits a drop-down's options)
+UPDATE_WAIT = 10.0  # s a write may wait for the updates' budget
 CREDENTIAL_SETTINGS = "ZENDESK_EMAIL/ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN"
 
 # Zendesk has sent each of these spellings over the years; read them all.
@@ -156,6 +158,8 @@ class ZendeskClient(BaseClient):
         self.host = (host or http.base_url.host or "").lower()
         self.rate_limit_remaining: int | None = None  # from the last response that carried it
         self._rate_low = False  # the last answer left the budget low (warned once until it recovers)
+        # Update Ticket and Add Tags, paced under Zendesk's per-account limit for them (deps sets it)
+        self.updates: Budget | None = None
 
     @classmethod
     def from_settings(
@@ -368,6 +372,7 @@ class ZendeskClient(BaseClient):
         if updated_stamp is not None:
             ticket |= {"safe_update": True, "updated_stamp": _iso(updated_stamp)}
         route = "PUT /api/v2/tickets/{id}.json"
+        await self._pace_update()
         await self._send(
             "PUT",
             f"/api/v2/tickets/{ticket_id}.json",
@@ -377,6 +382,32 @@ class ZendeskClient(BaseClient):
             classify=_write_classifier(ticket_id, route),
             policy=replace(self._policy, max_attempts=1),
         )
+
+    async def add_tags(self, ticket_id: int, tags: list[str]) -> None:
+        """Zendesk's Add Tags, `PUT /api/v2/tickets/{id}/tags.json` with `{"tags": [...]}`: appends to the
+        ticket's tags (Set Tags is POST and replaces; Update Ticket's `tags` replaces too), so it needs no
+        read of the ticket and no safe update. Sent once; it counts toward the Update Ticket limits.
+
+        Raises TicketUnwritable (422), RateLimited (429), and the errors of a read.
+        """
+        ticket_id = _check_id(ticket_id)
+        route = "PUT /api/v2/tickets/{id}/tags.json"
+        await self._pace_update()
+        await self._send(
+            "PUT",
+            f"/api/v2/tickets/{ticket_id}/tags.json",
+            route,
+            _object_or_empty,
+            body={"tags": list(tags)},
+            classify=_write_classifier(ticket_id, route),
+            policy=replace(self._policy, max_attempts=1),
+        )
+
+    async def _pace_update(self) -> None:
+        """Wait for a slot in the updates' budget (ZENDESK_UPDATES_PER_MINUTE); raises BudgetExhausted
+        (a RateLimited: the note is tried again later) when it is further off than UPDATE_WAIT."""
+        if self.updates is not None:
+            await self.updates.acquire(UPDATE_WAIT)
 
     async def ticket_field(self, field_id: int) -> TicketField | None:
         """A ticket field's definition (its type, a drop-down's options), None when the account has no

@@ -2,8 +2,11 @@
 
 The webhook (`POST /api/v2/webhooks`, subscription `conditional_ticket_events` so a trigger can call it)
 points at the bot's `/zendesk/webhook`; the trigger ("Ticket is Created": `update_type is Create`)
-calls it with `{"ticket_id": "{{ticket.id}}"}`. Both are found again by their name and title, so a
-second run updates them instead of creating twins. A webhook of that name already pointing elsewhere
+calls it with `TRIGGER_BODY`: the ticket id, the requester's email and the ticket's creation and update
+times (placeholders from Zendesk's placeholder reference), which let the bot write a note with one
+request. Both are found again by their name and title, so a second run updates them instead of creating
+twins (a trigger still sending the old `{"ticket_id": "{{ticket.id}}"}` gets the new body; `check` warns
+about one until then). A webhook of that name already pointing elsewhere
 (another deployment's) is only re-pointed with `replace` (`--replace`); `check` compares its endpoint
 with PUBLIC_URL when that is set. Shapes from developer.zendesk.com (webhooks API,
 triggers API), as summarised in shared/reference/zendesk-writeback-pendo-nps.md §A3.
@@ -25,7 +28,16 @@ Explain = Callable[[UpstreamError], str]  # a failure in words for whoever runs 
 
 WEBHOOK_NAME = "Pendo context for Slack"
 TRIGGER_TITLE = "Pendo context for Slack: note on new tickets"
-TRIGGER_BODY = '{"ticket_id": "{{ticket.id}}"}'
+TRIGGER_BODY = (
+    '{"ticket_id": "{{ticket.id}}", "requester_email": "{{ticket.requester.email}}", '
+    '"created_at": "{{ticket.created_at_with_timestamp}}", '
+    '"updated_at": "{{ticket.updated_at_with_timestamp}}"}'
+)
+BODY_PLACEHOLDERS = (
+    "{{ticket.requester.email}}",
+    "{{ticket.created_at_with_timestamp}}",
+    "{{ticket.updated_at_with_timestamp}}",
+)
 NEW_WEBHOOK_ID = "<the new webhook's id>"
 WRITE_SCOPES = {"write", "tickets:write"}
 WEBHOOK_PATH = "/zendesk/webhook"  # where the bot serves it (bot.notes.endpoint.ZENDESK_PATH)
@@ -99,10 +111,22 @@ def _our_trigger(triggers: list[Trigger]) -> Trigger | None:
 
 
 def _calls(trigger: Trigger, webhook_id: str) -> bool:
-    return any(
-        a.get("field") == "notification_webhook" and (a.get("value") or [None])[0] == webhook_id
-        for a in trigger.actions
-    )
+    return bool(_bodies(trigger, webhook_id))
+
+
+def _bodies(trigger: Trigger, webhook_id: str) -> list[str]:
+    """The bodies the trigger sends to the webhook (one per action calling it)."""
+    out: list[str] = []
+    for a in trigger.actions:
+        value = a.get("value") or [None]
+        if a.get("field") == "notification_webhook" and isinstance(value, list) and value[0] == webhook_id:
+            out.append(str(value[1]) if len(value) > 1 else "")
+    return out
+
+
+def sends_only_the_id(trigger: Trigger, webhook_id: str) -> bool:
+    """Whether the trigger's body lacks what lets a note cost one request (the old body, or a hand-made one)."""
+    return any(not all(p in body for p in BODY_PLACEHOLDERS) for body in _bodies(trigger, webhook_id))
 
 
 async def setup(
@@ -217,4 +241,9 @@ async def status(
         lines.append(
             f"{'OK  ' if trigger.active else 'WARN'} Zendesk trigger {trigger.id}, {'active' if trigger.active else 'inactive'}."
         )
+        if sends_only_the_id(trigger, webhook.id):
+            lines.append(
+                "WARN the trigger sends only the ticket id: run pendo-bot zendesk-setup to update it; "
+                "each note then costs 3 Zendesk requests instead of 1"
+            )
     return lines

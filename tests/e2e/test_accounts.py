@@ -61,7 +61,7 @@ async def test_account_by_name_offers_namesakes_then_shows_the_summary_and_its_d
     before = period(ws, ACME, local_midnight(NOW, ws.timezone, -59))
     body = text(compact)
     assert compact["blocks"][0]["text"]["text"] == "🏢 Acme Corp"
-    assert f"{days} of 30 days" in body and f"{visitors} active visitors" in body
+    assert f"{days} of the last 30 days" in body and f"{visitors} active visitors" in body
     assert f"{number(events)} events in 30 d" in body
     change = round((events - before[2]) * 100 / before[2])
     trend = "no change" if change == 0 else f"{'▲' if change > 0 else '▼'} {abs(change)}% vs previous 30 d"

@@ -43,7 +43,7 @@ async def test_lookup_acks_at_once_then_replaces_with_the_summary(bot: Bot) -> N
         "text": {"type": "plain_text", "text": "Jane Doe", "emoji": True},
     }
     body = texts(final)
-    assert " of 30 days" in body and "Last session" in body and "Acme Corp" in body
+    assert " of the last 30 days" in body and "Last session" in body and "Acme Corp" in body
     actions = next(b for b in final["blocks"] if b["type"] == "actions")["elements"]
     assert [a["text"]["text"] for a in actions] == [
         "Show more",

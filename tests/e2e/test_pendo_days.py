@@ -148,6 +148,15 @@ def story(lines: list[tuple[str, int, int]], anchor: int) -> str:
     return f"*{minutes} min before filing:* {', '.join(parts)}{rest}"
 
 
+def story_names(lines: list[tuple[str, int, int]], anchor: int) -> set[str]:
+    """The names the story line gives: the three most done in the 30 min before filing."""
+    done: dict[str, int] = {}
+    for name, count, ts in lines:
+        if anchor - ts <= 30 * 60_000:
+            done[name] = done.get(name, 0) + count
+    return {name for name, _ in sorted(done.items(), key=lambda kv: -kv[1])[:3]}
+
+
 def events_word(n: int) -> str:
     return f"{n:,} event{'' if n == 1 else 's'}"
 
@@ -223,19 +232,26 @@ async def test_ticket_just_after_local_midnight(
 
             # the first screen: how active in the subscription's days, and the story before filing
             assert re.search(
-                rf"\*[A-Z][a-z]+ · {want['days']} of 30 days\* · {events_word(want['events'])} \(", got.first
+                rf"\*Active {want['days']} of the last 30 days \(Pendo: [a-z]+ user\)\* · {events_word(want['events'])} \(",
+                got.first,
             ), label
             recent = section_starting(got.first, story(raw_lines, created))
-            assert timeline_lines(recent) == expected_lines[:RECENT_SHOWN], label
+            # below the story, the events it does not already name (each thing said once)
+            named = story_names(raw_lines, created)
+            unnamed = [line for line in expected_lines if line[0] not in named]
+            assert timeline_lines(recent) == unnamed[:RECENT_SHOWN], label
 
             # the full view: every figure, and the whole window before the ticket
             full = got.full
-            active = rf"\*Active \(30 d\)\*\\n[A-Z][a-z]+ · {want['days']} of 30 days · "
+            active = rf"\*Active\*\\n{want['days']} of the last 30 days \(Pendo: [a-z]+ user\) · "
             assert re.search(active, full), label
             assert f"*Events (30 d)*\\n{want['events']:,} · " in full, label
             assert f"*Minutes (30 d)*\\n{want['minutes']:,} · " in full, label
             assert f"_█ = {events_word(want['peak'])} (the busiest day)" in full, label
-            account = rf"{visitors} active visitors? · [A-Z][a-z]+ · {days} of 30 days · {events_word(events)} in 30 d"
+            account = (
+                rf"{visitors} active visitors? · Active {days} of the last 30 days \(Pendo: [a-z]+ account\) · "
+                rf"{events_word(events)} in 30 d"
+            )
             assert re.search(account, full), label
             activity = section_starting(full, filed)
             assert marker in activity, label  # the ticket marker at the anchor

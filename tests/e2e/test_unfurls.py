@@ -84,7 +84,7 @@ async def test_header_first_then_pendo_context_on_the_same_target(bot: Bot) -> N
         f"#{TICKET_JANE}" in header and "Jane Doe" in header and "Looking up the requester in Pendo" in header
     )
     full = blocks_text(second["unfurls"][link])
-    assert "min before filing" in full and "Open in Pendo" in full and " of 30 days" in full
+    assert "min before filing" in full and "Open in Pendo" in full and " of the last 30 days" in full
     assert "Looking up" not in full
     assert second["unfurls"][link]["blocks"][:1] == first["unfurls"][link]["blocks"][:1]  # same header
     # one Zendesk request for the ticket, with its sideloads

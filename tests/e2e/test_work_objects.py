@@ -78,7 +78,7 @@ async def test_the_panel_shows_the_requesters_pendo_context_to_an_allowed_user(n
     events = [e for e in ws.events if e.visitor_id == JANE and start <= e.ts <= NOW and e.kind in EVENT_KINDS]
     days = {datetime.fromtimestamp(e.ts / 1000, tz).date() for e in events}
     assert custom["pendo_events"]["value"].startswith(f"{len(events):,} (")
-    assert f"{len(days)} of 30 days" in custom["pendo_activity"]["value"]
+    assert f"{len(days)} of the last 30 days" in custom["pendo_activity"]["value"]
     last = max(e.ts for e in ws.events if e.visitor_id == JANE)
     assert custom["pendo_last_seen"] == {
         "key": "pendo_last_seen",

@@ -15,7 +15,10 @@ from tests.domain.conftest import WINDOW_START, Oracle
 
 from .conftest import Desk, FakeZendesk, NewDesk
 
-ACTIVITY = re.compile(r"(Daily|Weekly|Monthly|Inactive) · (\d+) of 30 days · ([\d,]+) events \(([^)]*)\)")
+ACTIVITY = re.compile(
+    r"Active (?=\d+ of the last 30 days \(Pendo: (daily|weekly|monthly) user\))"
+    r"(\d+) of the last 30 days \(Pendo: \w+ user\) · ([\d,]+) events \(([^)]*)\)"
+)
 
 
 def visible(blocks: list[dict[str, object]]) -> str:
@@ -113,14 +116,13 @@ async def test_a_field_zendesk_refuses_costs_the_fields_never_the_note(
     assert result.status.value == "written"
     assert len(fake_zendesk.helpdesk.notes(TICKET_JANE)) == 1
     ticket = fake_zendesk.helpdesk.tickets[TICKET_JANE]
-    assert "pendo_daily" not in ticket["tags"] and ticket["custom_fields"] == []  # the 422 applied nothing
-    [put_note, put_fields] = [p.json()["ticket"] for p in fake_zendesk.puts(TICKET_JANE)]
-    assert set(put_note) == {"comment", "safe_update", "updated_stamp"}  # the note alone, first
-    assert "custom_fields" in put_fields and "comment" not in put_fields
+    assert ticket["custom_fields"] == []  # the 422 applied nothing
+    assert "pendo_daily" in ticket["tags"]  # the tags go through Add Tags, after the note
+    [put_with_fields, put_note] = [p.json()["ticket"] for p in fake_zendesk.puts(TICKET_JANE)]
+    assert "custom_fields" in put_with_fields and "comment" in put_with_fields  # one update, refused
+    assert set(put_note) == {"comment", "safe_update", "updated_stamp"}  # the note again, alone
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [r.getMessage() for r in warnings] == [
-        "pendo tags and fields not written on the ticket (its note is)"
-    ]
+    assert [r.getMessage() for r in warnings] == ["pendo fields not written on the ticket (its note is)"]
     assert "422" in str(warnings[0].__dict__.get("error"))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot import metrics

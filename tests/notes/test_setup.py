@@ -115,3 +115,64 @@ def test_zendesk_setup_refuses_a_plain_http_url_before_calling_zendesk(
     code = main(["zendesk-setup", "--url", "http://bot.example.com/zendesk/webhook"])
     assert code == EXIT_BAD_INPUT
     assert "--url: The webhook URL must use https" in capsys.readouterr().err
+
+
+OLD_BODY = '{"ticket_id": "{{ticket.id}}"}'
+
+
+async def test_check_flags_a_trigger_sending_the_old_body_and_setup_updates_it(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk
+) -> None:
+    desk = await new_desk()
+    assert desk.deps.tickets is not None
+    client = desk.deps.tickets.zendesk
+    url = str(desk.http.base_url.join("/zendesk/webhook"))
+    assert await setup(client, url, dry_run=False, say=lambda _: None) == 0
+    [trigger] = fake_zendesk.helpdesk.triggers.values()
+    [webhook_id] = fake_zendesk.helpdesk.webhooks
+    old = [{"field": "notification_webhook", "value": [webhook_id, OLD_BODY]}]
+    trigger["actions"] = old  # as an older bot made it
+    lines = await status(client)
+    assert lines[-1] == (
+        "WARN the trigger sends only the ticket id: run pendo-bot zendesk-setup to update it; "
+        "each note then costs 3 Zendesk requests instead of 1"
+    )
+    assert await setup(client, url, dry_run=False, say=lambda _: None) == 0
+    assert len(fake_zendesk.helpdesk.triggers) == 1  # the same trigger, its body replaced
+    [saved] = fake_zendesk.helpdesk.triggers.values()
+    assert saved["actions"] == [{"field": "notification_webhook", "value": [webhook_id, TRIGGER_BODY]}]
+    assert [line[:4] for line in await status(client)] == ["OK  ", "OK  ", "OK  "]
+
+
+@pytest.mark.parametrize(("seconds", "requests"), [(True, 1), (False, 3)], ids=["to the second", "minutes"])
+async def test_a_filed_ticket_costs_one_request_with_stamps_to_the_second_three_without(
+    new_desk: NewDesk, fake_zendesk: FakeZendesk, seconds: bool, requests: int
+) -> None:
+    """The sample renders `*_at_with_timestamp` either way (Zendesk's reference shows minutes)."""
+    desk = await new_desk()
+    assert desk.deps.tickets is not None
+    client = desk.deps.tickets.zendesk
+    await setup(client, str(desk.http.base_url.join("/zendesk/webhook")), dry_run=False, say=lambda _: None)
+    helpdesk = fake_zendesk.helpdesk
+    helpdesk.placeholder_seconds = seconds
+    [webhook_id] = helpdesk.webhooks
+    helpdesk.secrets_by_webhook[webhook_id] = SECRET
+    jane = next(u for u in helpdesk.ws.zendesk_users.values() if u.get("email") == JANE)
+    created = await client._send(
+        "POST",
+        "/api/v2/tickets.json",
+        "POST /api/v2/tickets",
+        __import__("pydantic").TypeAdapter(dict),
+        body={"ticket": {"subject": "Refund", "requester_id": jane["id"], "comment": {"body": "Help"}}},
+    )
+    ticket_id = created["ticket"]["id"]
+    fake_zendesk.controls.requests.clear()
+    await helpdesk.idle()
+    await desk.queue.idle()
+    [delivery] = helpdesk.deliveries
+    body = json.loads(delivery.body)
+    assert body["requester_email"] == JANE and body["ticket_id"] == str(ticket_id)
+    assert len(body["updated_at"]) == (20 if seconds else 17)  # 2026-12-07T11:05:37Z / 2026-12-07T11:05Z
+    [note] = helpdesk.notes(ticket_id)
+    assert "Jane Doe" in note["body"]
+    assert len(fake_zendesk.controls.requests) == requests

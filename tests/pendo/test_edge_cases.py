@@ -34,7 +34,7 @@ class Sleeps:
 
 
 def check_args() -> argparse.Namespace:
-    args = build_parser().parse_args(["check"])
+    args = build_parser().parse_args(["check", "--no-slack"])  # Pendo only: Slack has its own tests
     args.sample = False  # as `main` sets it when a key is configured
     return args
 
@@ -71,7 +71,7 @@ async def test_the_fake_refuses_a_wrong_key_with_403_and_check_says_what_to_fix(
     monkeypatch.setattr("bot.__main__.open_deps", lambda settings, sample: made.deps)
     assert await _check(made.settings, check_args()) == 1
     out = capsys.readouterr().out
-    assert "FAIL Pendo: Pendo refused the bot's integration key" in out
+    assert "FAIL Pendo refused the key: Pendo refused the bot's integration key" in out
     assert "HTTP 403" in out and "another region" in out and "PENDO_INTEGRATION_KEY" in out
     assert [r.headers["x-pendo-integration-key"] for r in made.requests] == [made.settings.pendo_key]
 

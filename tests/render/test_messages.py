@@ -282,10 +282,12 @@ async def test_days_and_events_shown_are_the_raw_figures(make_deps: Any, ws: Wor
     message = answers.render_result(result, NOW).message
     full = summary_blocks.visitor_message(result, view=button_kit.ViewRef(result.profile.id, full=True))
     text = all_text(full)
-    assert f"*Active (30 d)*\nDaily · {len(days)} of 30 days · " in text
+    assert f"*Active*\n{len(days)} of the last 30 days (Pendo: daily user) · " in text
     assert f"*Events (30 d)*\n{events:,} · " in text
-    assert f"Daily · {len(days)} of 30 days, {events:,} events" in message["text"]
-    assert f"*Daily · {len(days)} of 30 days* · {events:,} events (" in all_text(message)
+    assert f"Active {len(days)} of the last 30 days (Pendo: daily user), {events:,} events" in message["text"]
+    assert f"*Active {len(days)} of the last 30 days (Pendo: daily user)* · {events:,} events (" in all_text(
+        message
+    )
 
 
 async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
@@ -319,11 +321,13 @@ async def test_minutes_top_items_and_account_line_shown_are_the_raw_figures(
     )
     assert f"*Minutes (30 d)*\n{minutes:,} · " in text
     assert f"|{top_name}> · {top_count:,}" in text.split("*Top pages*")[1]
-    assert f"{visitors:,} active visitors · Daily · {days} of 30 days" in text
+    assert f"{visitors:,} active visitors · Active {days} of the last 30 days (Pendo: daily account)" in text
     assert f"{len(acme):,} events in 30 d" in text
     terminal = terminal_text.render_visitor(result, UTC)
     assert f"Minutes:     {minutes:,} (" in terminal and f"Events:      {len(jane):,} (" in terminal
-    assert f"{visitors} active visitors · Daily · {days} of 30 days" in terminal
+    assert (
+        f"{visitors} active visitors · Active {days} of the last 30 days (Pendo: daily account)" in terminal
+    )
 
 
 # --- synthetic extremes ----------------------------------------------------------------------------------

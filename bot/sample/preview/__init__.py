@@ -7,14 +7,17 @@ run_demo(settings, host="127.0.0.1", port=3000)   # what the command line calls
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 import sys
 
+from bot.sample import sample_email_field
 from bot.sample.preview.app import create_preview_app
 from bot.sample.preview.stack import DemoStack
 from bot.settings import Settings
 
-__all__ = ["DemoStack", "create_preview_app", "demo_refusal", "is_loopback", "run_demo"]
+__all__ = ["DemoStack", "create_preview_app", "demo_refusal", "is_loopback", "port_problem", "run_demo"]
 
 REAL_SLACK = ("slack_bot_token", "slack_app_token", "slack_signing_secret")
 
@@ -39,6 +42,25 @@ def demo_refusal(settings: Settings) -> str | None:
     )
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why the page cannot be served on host:port, in one sentence (None when it can)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} is already in use (another demo or program is listening on it): stop that, "
+                    f"or give the demo another port with --port, e.g. `pendo-bot demo --port {port + 1}`."
+                )
+            if exc.errno == errno.EACCES:
+                return f"Port {port} needs administrator rights on this machine: pick one above 1024 with --port."
+            return f"The demo cannot listen on {host}:{port} ({exc.strerror or exc}): try another --host or --port."
+    return None
+
+
 def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000) -> int:
     refusal = demo_refusal(settings)
     if refusal:
@@ -52,9 +74,12 @@ def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000) -
         )
     if settings.pendo_configured:
         print("The demo answers from the sample workspace, not the configured Pendo.", file=sys.stderr)
+    if busy := port_problem(host, port):
+        print(busy, file=sys.stderr)
+        return 2
     import uvicorn
 
-    email_field = None if settings.pendo_email_field else "agent/email"
+    email_field = sample_email_field(settings)  # as the command line's sample (bot.sample.connect)
     app = create_preview_app(DemoStack(settings, email_field=email_field), host=host)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Pendo context for Slack, demo: open http://{shown}:{port}/  (Ctrl-C to stop)", file=sys.stderr)
