@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint format bench soak serve check clean system-deps
+.PHONY: run demo docs test lint format bench soak serve check clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ system-deps:
 ## make test: the full offline test suite
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## make docs: regenerate docs/what-agents-see.md's examples and the README's picture (docs/preview.png, with
+## Chromium) from the renderers at a fixed sample time; `make test` fails when they are stale
+docs: $(STAMP)
+	$(BIN)/python -m tests.support.docs_examples
+	$(BIN)/python -m tests.browser.screenshot docs/preview.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench

@@ -54,7 +54,6 @@ from bot.zendesk.models import Ticket, TicketBundle, TicketField, User
 from bot.zendesk.webhook import WebhookBody
 
 log = logging.getLogger(__name__)
-LOCK_SECONDS = 300.0  # one attempt at most; a crashed writer's lock frees itself
 CONFLICT_TRIES = 3
 STAMP_GRACE = 1.5  # s: a fast write waits until the body's stamp is this old (Zendesk keeps whole seconds)
 FIELDS_REFUSED = "Zendesk refused them (HTTP 422): check ZENDESK_FIELD_MAP's field ids and types"
@@ -128,7 +127,7 @@ class TicketNotes:
         later), never a lock only this instance sees.
         """
         lock = ("zendesk-note", self.host, ticket_id)
-        if not await self.locks.claim(lock, LOCK_SECONDS, require_shared=True):
+        if not await self.locks.claim(lock, self.settings.notes_lease_seconds, require_shared=True):
             return NoteResult(NoteStatus.BUSY, "another writer has it, or the shared lock is unavailable")
         result = NoteResult(NoteStatus.FAILED, "interrupted")
         try:

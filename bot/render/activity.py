@@ -80,12 +80,19 @@ def entry_line(
 
 def sparkline_block(daily_events: list[int]) -> Block:
     """The 30-day sparkline with its scale (a visitor's or an account's)."""
-    peak = max(daily_events, default=0)
-    scale = f"█ = {plural(peak, 'event')} (the busiest day) · ▁ = none" if peak else "no events"
     return section(
-        f"*Events per day, last 30 days* (left: 30 days ago, right: today)\n"
-        f"`{sparkline(daily_events)}`\n_{scale}_"
+        f"*{SPARKLINE_TITLE}* {SPARKLINE_ENDS}\n`{sparkline(daily_events)}`\n_{sparkline_scale(daily_events)}_"
     )
+
+
+SPARKLINE_TITLE = "Events per day, last 30 days"
+SPARKLINE_ENDS = "(left: 30 days ago, right: today)"
+
+
+def sparkline_scale(daily_events: list[int]) -> str:
+    """What the sparkline's bars mean: "█ = 31 events (the busiest day) · ▁ = none"."""
+    peak = max(daily_events, default=0)
+    return f"█ = {plural(peak, 'event')} (the busiest day) · ▁ = none" if peak else "no events"
 
 
 def tops_blocks(features: list[TopItem], pages: list[TopItem]) -> list[Block]:

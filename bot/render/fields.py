@@ -1,6 +1,6 @@
 """Metadata fields in a chat answer: each value worded like the rest of the answer (a date as Slack's
-date token, like every other date; a boolean as Yes/No; a locale by name). The Zendesk note and the
-terminal print the field's plain `value` instead."""
+date token, like every other date; a boolean as Yes/No; a locale by name). The Zendesk note prints the
+same words in plain text (`field_words`); the terminal prints the field's raw `value`."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """The private note the bot writes on a Zendesk ticket: the requester's Pendo context at filing, as HTML.
 
-Pure: a `TicketFacts` in, the comment's `html_body` out. Same content and figures as the Slack
-"Details" view (the same `VisitorFacts`, the same words), compact: a short list, the 24 hours before
-filing, links to Pendo. Zendesk stores HTML comments as given and derives the plain `body` from them, so
+Pure: a `TicketFacts` in, the comment's `html_body` out. Every line of the Slack "Details" view of the
+ticket's answer (the same `VisitorFacts`, looked up with the workspace's choices; the same word functions:
+`words`, `nps`, `fields.field_words`, `activity`'s sparkline scale), in HTML: who, activity and depth of
+use, the visitor's fields, the latest NPS answer with its whole comment, the window before filing, every
+account with its fields, links to Pendo (tests/notes/test_note_parity.py holds the two to each other). Zendesk stores HTML comments as given and derives the plain `body` from them, so
 the last paragraph carries `MARKER` as visible text: the bot finds its own note again by it (before
 writing, so a retried webhook or a restart never writes a second one).
 
@@ -20,16 +22,28 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
-from bot.domain.models import Ambiguous, NotFoundInPendo, Timeline, VisitorFacts
+from bot.domain.models import (
+    Ambiguous,
+    MetadataField,
+    NotFoundInPendo,
+    NpsAnswer,
+    Timeline,
+    TimelineEntry,
+    VisitorFacts,
+)
 from bot.domain.tickets import TicketFacts
 from bot.pendo.models import Account, Visitor
+from bot.render import nps as nps_words
 from bot.render import words
-from bot.render.format import KIND_ICON, plural, truncate, when
-from bot.render.times import before_ticket
+from bot.render.activity import SPARKLINE_ENDS, SPARKLINE_TITLE, sparkline_scale
+from bot.render.blocks import FIELD_LIMIT
+from bot.render.fields import field_words
+from bot.render.format import KIND_ICON, number, plural, sparkline, truncate, when
+from bot.render.summary import visitor_fields
+from bot.render.times import before_ticket, day_words, local_day
 from bot.zendesk.models import TicketField
 
 MARKER = "pendo-context-note"
-NOTE_ENTRIES = 10  # timeline entries in a note: the 24 h before filing, newest first
 CANDIDATES = 10
 TAG_PREFIX = "pendo_"
 TAG_MAX = 80  # Zendesk's longest tag
@@ -67,7 +81,8 @@ def note_for(
     if isinstance(result, VisitorFacts):
         if result.profile.opted_out:
             return None
-        return Note(_wrap(_found(result, tz), tc, tz, added_by, visitor_marker), "found")
+        body = _found(result, tz, tc.bundle.ticket.created_ms)
+        return Note(_wrap(body, tc, tz, added_by, visitor_marker), "found")
     if isinstance(result, Ambiguous):
         return Note(_wrap(_ambiguous(result, tz, visitor_url), tc, tz, added_by), "ambiguous")
     if isinstance(result, NotFoundInPendo) and not_found_note:
@@ -89,60 +104,157 @@ def _wrap(
     return head + body + foot
 
 
-def _found(ctx: VisitorFacts, tz: tzinfo) -> str:
+def _found(ctx: VisitorFacts, tz: tzinfo, ticket_ms: int) -> str:
+    """Every line of the Slack Details view of the ticket's answer, in its words: who, how active and how
+    deep, the visitor's fields, the 30 days, the latest NPS answer, the window before the ticket, every
+    account with its fields, and what is missing."""
     p = ctx.profile
-    who = [f"<strong>{_e(truncate(p.title, 120))}</strong>"]
-    if p.email and p.email != p.title:
-        who.append(_e(truncate(p.email, 120)))
-    who.append(_a(p.url, "Open in Pendo"))
-    items: list[str] = []
-    by_id = {a.id: a for a in ctx.accounts}
-    for account_id in p.account_ids[:3]:
-        a = by_id.get(account_id)
-        if a is None:
-            items.append(f"Account: {_e(truncate(account_id, 80))}")
-            continue
-        text = f"Account: {_a(a.url, a.name)}"
-        if a.opted_out:
-            text += " (opted out of processing)"
-        elif a.fields:
-            text += " (" + ", ".join(f"{_e(f.label)}: {_e(truncate(f.value, 60))}" for f in a.fields) + ")"
-        items.append(text)
-    if len(p.account_ids) > 3:
-        items.append(f"and {plural(len(p.account_ids) - 3, 'more account')}")
-    if not p.account_ids:
-        items.append("Account: none")
-    u = ctx.usage
-    if u is not None:
-        items.append(
-            f"Activity: {_e(words.activity(u.frequency, u.days_active))} · "
-            f"{_e(plural(u.events, 'event'))} ({_e(u.events_trend.label)})"
-        )
+    who = [f"<strong>{_e(truncate(p.title, 120))}</strong>", f"<code>{_e(truncate(p.id, 100))}</code>"]
+    if p.email and p.email != p.id and p.email != p.title:
+        who.append(_e(truncate(p.email, 100)))
     if p.last_visit_ms:
-        items.append(f"Last seen {_e(when(p.last_visit_ms, tz))}")
-    out = f"<p>{' · '.join(who)}</p><ul>{''.join(f'<li>{i}</li>' for i in items)}</ul>"
+        who.append(f"last seen {_e(when(p.last_visit_ms, tz))}")
+    who.append(_a(p.url, "Open in Pendo"))
+    out = f"<p>{' · '.join(who)}</p>"
+    items = _usage_items(ctx, tz)
+    if items:
+        out += f"<ul>{''.join(f'<li>{i}</li>' for i in items)}</ul>"
+    if ctx.nps is not None:
+        out += _nps(ctx.nps, ticket_ms, tz)
     if ctx.timeline is not None:
-        out += _timeline(ctx.timeline)
+        out += _timeline(ctx.timeline, tz)
+    out += _accounts(ctx)
     for gap in words.gap_sentences(ctx.gaps):
         out += f"<p>⚠️ {_e(truncate(gap, 300))}</p>"
     return out
 
 
-def _timeline(t: Timeline) -> str:
-    events = [e for e in t.entries if e.kind != "ticket"]
-    title = f"<p><strong>In the {t.hours} h before the ticket</strong></p>"
-    if not events:
-        return title + "<p>No activity in this window.</p>"
-    lines = []
-    for e in events[:NOTE_ENTRIES]:
-        name = _a(e.url, e.name, 60) if e.url else _e(truncate(e.name, 60))
-        repeat = f" ×{e.count}" if e.count > 1 else ""
-        lines.append(
-            f"<li>{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {_e(before_ticket(e.ts_ms, t.anchor_ms))}</li>"
+def _plain_field(f: MetadataField, label: int = 60, value: int = 300) -> str:
+    """ "Plan Level: Enterprise", "Renewal Date: Jan 2, 2027": `fields.field_text` in plain words."""
+    return f"{_e(truncate(f.label, label))}: {_e(field_words(f, value))}"
+
+
+def _usage_items(ctx: VisitorFacts, tz: tzinfo) -> list[str]:
+    """The first screen's activity line (with depth of use), then the Details fields, the 30 days and
+    the top features and pages."""
+    p, u = ctx.profile, ctx.usage
+    items: list[str] = []
+    if u is not None:
+        depth = f" · {nps_words.depth_text(u.depth)}" if u.depth else ""
+        items += [
+            f"Activity: {_e(words.activity(u.frequency, u.days_active))} · "
+            f"{_e(plural(u.events, 'event'))} ({_e(u.events_trend.label)}){_e(depth)}",
+            f"Active: {_e(words.active_days(u.frequency, u.days_active))} · {_e(u.days_trend.label)}",
+            f"Events (30 d): {_e(number(u.events))} · {_e(u.events_trend.label)}",
+            f"Minutes (30 d): {_e(number(u.minutes))} · {_e(u.minutes_trend.label)}",
+        ]
+        if u.depth:
+            items.append(f"Features used (30 d): {_e(nps_words.depth_field(u.depth))}")
+    if p.first_visit_ms:
+        items.append(f"First visit: {_e(when(p.first_visit_ms, tz))}")
+    if p.browser or p.os:
+        items.append(f"Browser / OS: {_e(p.browser or '?')} · {_e(p.os or '?')}")
+    items += [_plain_field(f, FIELD_LIMIT, FIELD_LIMIT) for f in visitor_fields(ctx)]
+    if u is not None:
+        items.append(
+            f"{SPARKLINE_TITLE} {SPARKLINE_ENDS}: <code>{_e(sparkline(u.daily_events))}</code> · "
+            f"{_e(sparkline_scale(u.daily_events))}"
         )
-    more = len(events) - NOTE_ENTRIES + t.more
-    tail = f"<p>and {plural(more, 'more event')}</p>" if more > 0 else ""
-    return title + f"<ul>{''.join(lines)}</ul>" + tail
+        for title, tops in (("Top features", u.top_features), ("Top pages", u.top_pages)):
+            if tops:
+                items.append(
+                    f"{title}: " + ", ".join(f"{_a(i.url, i.name)} · {_e(number(i.events))}" for i in tops)
+                )
+    return items
+
+
+def _nps(a: NpsAnswer, ticket_ms: int, tz: tzinfo) -> str:
+    """The latest answer within 12 months (`nps.answer_section`'s words): score, category, when, the
+    survey, and the whole comment as a quote."""
+    parts = [
+        f"<strong>{_e(nps_words.head(a))}</strong>",
+        _e(nps_words.relative_to_ticket(a.ts_ms, ticket_ms)),
+        _e(when(a.ts_ms, tz)),
+    ]
+    if a.survey:
+        parts.append(_e(truncate(a.survey, 80)))
+    out = f"<p>{nps_words.ICON[a.category]} {' · '.join(parts)}</p>"
+    if a.comment:
+        lines = truncate("\n".join(nps_words.comment_lines(a.comment)), nps_words.FULL_COMMENT)
+        out += f"<blockquote><p>“{'<br>'.join(_e(line) for line in lines.splitlines())}”</p></blockquote>"
+    return out
+
+
+def _timeline(t: Timeline, tz: tzinfo) -> str:
+    """The window before the ticket as Details shows it (`activity.timeline_blocks`): every entry, a day
+    line where it crosses midnight, what was left out or hidden."""
+    end = f"the ticket ({when(t.anchor_ms, tz)})" if t.marker else when(t.anchor_ms, tz)
+    title = f"<p><strong>Activity in the {t.hours} h before {_e(end)}</strong></p>"
+    days = [local_day(e.ts_ms, t.zone) for e in t.entries]
+    crosses = len(set(days)) > 1
+    anchor_day = local_day(t.anchor_ms, t.zone)
+    lines: list[str] = []
+    day: int | None = None
+    for e, its_day in zip(t.entries, days, strict=True):
+        if crosses and its_day != day:
+            day = its_day
+            lines.append(f"<strong>{_e(day_words(e.ts_ms, t.zone))}</strong>")
+        lines.append(_entry(e, t, tz, dated=its_day != anchor_day))
+    if not any(e.kind != "ticket" for e in t.entries) and not t.newer:
+        lines.append("No tracked activity in this window.")
+    notes = []
+    if t.more:
+        notes.append(f"and {t.more} more")
+    if t.hidden_untagged:
+        notes.append(plural(t.hidden_untagged, "untagged page view") + " hidden")
+    notes += [f"{plural(count, words.history_kind(kind))} hidden" for kind, count in t.hidden_kinds]
+    tail = f"<p>{_e(' · '.join(notes))}</p>" if notes else ""
+    return title + f"<ul>{''.join(f'<li>{line}</li>' for line in lines)}</ul>" + tail
+
+
+def _entry(e: TimelineEntry, t: Timeline, tz: tzinfo, *, dated: bool) -> str:
+    """`activity.entry_line` in HTML: "🖱️ Export CSV ×3 · 2 min before ticket"."""
+    if e.kind == "ticket":
+        return f"{KIND_ICON['ticket']} <strong>{_e(e.name)}</strong> · {_e(when(e.ts_ms, tz))}"
+    name = _a(e.url, e.name) if e.url else _e(truncate(e.name, 80))
+    repeat = f" ×{e.count}" if e.count > 1 else ""
+    if t.marker:
+        at = before_ticket(e.ts_ms, t.anchor_ms) + (f" ({when(e.ts_ms, tz)})" if dated else "")
+    else:
+        at = when(e.ts_ms, tz)
+    return f"{KIND_ICON.get(e.kind, '•')} {name}{repeat} · {_e(at)}"
+
+
+def _accounts(ctx: VisitorFacts) -> str:
+    """Every account Details shows (`summary._account_blocks`), each with its figures and all its
+    fields; the ones not read are counted as there."""
+    total = len(ctx.profile.account_ids)
+    if not total:
+        return "<p>Account: none</p>"
+    items = []
+    for a in ctx.accounts:
+        lines = [f"🏢 <strong>{_a(a.url, a.name)}</strong> <code>{_e(a.id)}</code>"]
+        if a.opted_out:
+            lines.append("Opted out of processing: no activity shown.")
+            items.append("<br>".join(lines))
+            continue
+        if a.usage:
+            lines.append(
+                _e(
+                    f"{plural(a.usage.unique_visitors, 'active visitor')} · "
+                    f"{words.activity(a.usage.frequency, a.usage.days_active, who='account')} · "
+                    f"{plural(a.usage.events, 'event')} in 30 d"
+                )
+            )
+        if a.fields:
+            lines.append(" · ".join(_plain_field(f) for f in a.fields))
+        if a.gap:
+            lines.append("Figures missing (see below).")
+        items.append("<br>".join(lines))
+    out = f"<ul>{''.join(f'<li>{i}</li>' for i in items)}</ul>" if items else ""
+    if total > len(ctx.accounts):
+        out += f"<p>and {_e(plural(total - len(ctx.accounts), 'more account'))}: see the visitor in Pendo</p>"
+    return out
 
 
 def _ambiguous(result: Ambiguous, tz: tzinfo, visitor_url: Callable[[str], str]) -> str:

@@ -323,8 +323,9 @@ def _full_blocks(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
     return blocks
 
 
-def _visitor_fields(ctx: VisitorFacts) -> list[MetadataField]:
-    """The visitor's fields, minus any an account already shows with the same value (shown once)."""
+def visitor_fields(ctx: VisitorFacts) -> list[MetadataField]:
+    """The visitor's fields, minus any an account already shows with the same value (shown once; the
+    Zendesk note lists the same)."""
     on_accounts = {(f.label, f.value) for a in ctx.accounts for f in a.fields}
     return [f for f in ctx.profile.fields if (f.label, f.value) not in on_accounts]
 
@@ -344,7 +345,7 @@ def _usage_blocks(ctx: VisitorFacts) -> list[Block]:
         fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
     if p.browser or p.os:
         fields.append(f"*Browser / OS*\n{esc(p.browser or '?')} · {esc(p.os or '?')}")
-    fields += [f"*{esc(f.label)}*\n{field_value(f)}" for f in _visitor_fields(ctx)]
+    fields += [f"*{esc(f.label)}*\n{field_value(f)}" for f in visitor_fields(ctx)]
     blocks: list[Block] = []
     if fields:
         blocks.append({"type": "section", "fields": [mrkdwn(f, FIELD_LIMIT) for f in fields[:10]]})

@@ -29,7 +29,13 @@ def day_label(ms: int, zone: str = "UTC") -> str:
     12 hours of it) sees the very day the line was cut at."""
     local = datetime.fromtimestamp(ms / 1000, ZoneInfo(zone))
     noon = local.replace(hour=12, minute=0, second=0, microsecond=0)
-    return f"<!date^{int(noon.timestamp())}^{{date_long_pretty}}|{local.strftime('%a %d %b')}>"
+    return f"<!date^{int(noon.timestamp())}^{{date_long_pretty}}|{day_words(ms, zone)}>"
+
+
+def day_words(ms: int, zone: str = "UTC") -> str:
+    """The day of `ms` in `zone` as plain text, "Tue 17 Nov": a day line's fallback, and the Zendesk
+    note's day line."""
+    return datetime.fromtimestamp(ms / 1000, ZoneInfo(zone)).strftime("%a %d %b")
 
 
 def local_day(ms: int, zone: str = "UTC") -> int:

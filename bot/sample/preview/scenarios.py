@@ -32,7 +32,8 @@ TICKET_NOTES: dict[int, str] = {
     TICKET_UNKNOWN_REQUESTER: "a requester Pendo has never seen",
     TICKET_OPS: "two Pendo visitors share the requester's email: none is guessed",
     TICKET_SAM: "the email's case differs between Zendesk and Pendo: still found",
-    TICKET_AFTER_MIDNIGHT: "filed minutes after midnight: the timeline crosses the day",
+    TICKET_AFTER_MIDNIGHT: "filed minutes after midnight ({zone}, the Pendo subscription's day): the timeline "
+    "crosses the day",
     TICKET_PRIVATE: "the requester opted out of processing: no activity shown",
     TICKET_MULTI: "an urgent escalation from someone in three accounts",
     TICKET_FORBIDDEN: "a ticket the bot's Zendesk user may not see",
@@ -63,7 +64,7 @@ def scenarios(
     for ticket_id in sorted(ws.tickets):
         subject = str(ws.tickets[ticket_id].get("subject") or "")
         url = f"https://{zendesk_host}/agent/tickets/{ticket_id}"
-        note = TICKET_NOTES.get(ticket_id) or _ticket_note(ws, ticket_id)
+        note = TICKET_NOTES.get(ticket_id, "").format(zone=ws.timezone) or _ticket_note(ws, ticket_id)
         tickets.append(
             {
                 "label": f"#{ticket_id} {subject}",

@@ -69,9 +69,12 @@ DEMO_WEBHOOK_ID = "01DEMOPENDOCONTEXT0000000"
 class DemoStack:
     """Owns the fake Slack (on its own loopback port), the sample workspace and the current bot."""
 
-    def __init__(self, settings: Settings, *, email_field: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, email_field: str | None = None, now_ms: int | None = None
+    ) -> None:
         self.base_settings = settings
         self.email_field = email_field
+        self.now_ms = now_ms  # a fixed clock (the README's picture); None: the real one
         self.signing_secret = "demo-" + secrets.token_hex(16)
         self.bot_token = "xoxb-demo-" + secrets.token_hex(12)
         self.webhook_secret = "demo-" + secrets.token_hex(16)  # the sample Zendesk signs its webhooks with it
@@ -115,7 +118,10 @@ class DemoStack:
 
     def _build(self) -> BotInstance:
         # A fresh workspace per bot: its times are relative to now, as when the bot process starts.
-        self.ws = build_workspace(int(time.time() * 1000), self.subscription_tz)
+        fixed = self.now_ms
+        self.ws = build_workspace(
+            fixed if fixed is not None else int(time.time() * 1000), self.subscription_tz
+        )
         settings = self.settings()
         pendo = create_pendo_app(self.ws)
         _apply_fault(pendo.state.controls, self.fault)
@@ -134,6 +140,7 @@ class DemoStack:
             pendo_transport=httpx.ASGITransport(app=pendo),
             zendesk_transport=httpx.ASGITransport(app=zendesk),
             sample=True,
+            now_ms=(lambda: fixed) if fixed is not None else None,
         )
         return BotInstance(deps, create_web_app(build_app(settings, deps), deps), pendo, zendesk)
 
