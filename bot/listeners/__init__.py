@@ -20,8 +20,9 @@ directly in a unit test with the deps as an argument.
 Adding a surface: one module with its handlers and a `ROUTES` list of `Route(kind, id, handler)`, and one
 line in `MODULES` below (with its import, so the layer checks see it). Nothing else registers a listener.
 
-May import: answers, deps, gates, render, domain (types and parsing), zendesk.links, audit, cache,
-settings. Nothing below imports from here.
+May import: answers, deps, inflight, notes (the writer, for "Add to ticket"), gates, render, domain
+(types and parsing), the clients' types and errors (http.errors, pendo.models, zendesk.models,
+zendesk.links), preferences, audit, cache, settings. Nothing below imports from here.
 """
 
 from __future__ import annotations

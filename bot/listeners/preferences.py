@@ -211,9 +211,6 @@ def changed(
     raise PreferenceError(words.STALE_CONTROL)
 
 
-saved_words = words.saved_words  # the sentence lives in bot.render.words
-
-
 async def preference_changed(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
@@ -229,12 +226,12 @@ async def preference_changed(
     try:
         if name == "reset":
             await deps.preferences.reset(team, user)
-            kept, notice = Preferences(), saved_words(Preferences(), Preferences())
+            kept, notice = Preferences(), words.saved_words(Preferences(), Preferences())
         else:
             before, kept = await deps.preferences.update(
                 team, user, lambda current: changed(current, name, action, checks)
             )
-            notice = saved_words(before, kept)
+            notice = words.saved_words(before, kept)
     except PreferenceError as exc:
         notice, error = str(exc), True
     except PreferencesUnavailable as exc:

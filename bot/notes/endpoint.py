@@ -97,7 +97,9 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
             return JSONResponse({"ok": True, "queued": False})
         try:
             queued = await queue.submit(parsed.ticket_id, parsed.payload())
-        except QueueUnavailable:
+        except Exception as exc:  # the store down (QueueUnavailable) or failing: nothing stored, a 503
+            if not isinstance(exc, QueueUnavailable):
+                log.exception("zendesk webhook: the note queue failed")
             queued, problem = None, "unavailable"
         else:
             problem = "full"

@@ -14,8 +14,9 @@ Both backends guarantee the same things:
 
 `SqliteJobs`: one file (`pendo-notes.sqlite3` by default) that several processes on one host may share:
 WAL, short busy waits and `BEGIN IMMEDIATE` transactions, so a claim is atomic across processes. The file
-is created 0600 (tightened to 0600 when found wider). Calls run on the event loop's thread (each is
-microseconds); a file locked by another process is waited for in 5 ms slices with the loop free for
+is created 0600 (tightened to 0600 when found wider). Calls run on the event loop's thread: a read is
+microseconds, a change waits for its fsync (synchronous=FULL: a job stored is on disk before the 200),
+about a millisecond on a local disk (a network volume is slower: prefer Redis there); a file locked by another process is waited for in 5 ms slices with the loop free for
 10 ms in between, at most 2 s in all, then QueueUnavailable.
 
 `RedisJobs` (`bot.notes.jobs_redis`): Streams + a sorted set. A stream's consumer group gives leases and
@@ -40,7 +41,6 @@ from typing import Any, Protocol, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_FILE = "pendo-notes.sqlite3"
 GIVEN_UP_KEPT = 10_000  # the newest given-up jobs kept, both backends
 BUSY_SECONDS = 2.0  # SQLite: the longest a call waits for another process's write lock
 _BUSY_SLICE = 0.005  # SQLite: one wait on the loop's thread (the busy timeout of one attempt)
@@ -129,6 +129,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_due ON jobs (state, due);
+CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (state, first_seen);
 """
 _COLUMNS = "key, kind, ticket_id, payload, first_seen, attempts, final, due"
 
@@ -293,7 +294,8 @@ class SqliteJobs:
         def give_up(conn: sqlite3.Connection) -> None:
             changed = conn.execute(
                 "UPDATE jobs SET state = 'given_up', given_up_at = ?, reason = ?, lease_owner = NULL, "
-                "lease_until = NULL WHERE state = 'waiting' AND key = ? AND lease_owner = ?",
+                "lease_until = NULL, payload = '{}' "  # no requester email kept: a retry reads the ticket
+                "WHERE state = 'waiting' AND key = ? AND lease_owner = ?",
                 (at, reason, job.key, owner),
             ).rowcount
             if changed:  # keep the newest GIVEN_UP_KEPT

@@ -28,6 +28,7 @@ the same lease: the claimer's lease is the one applied to the dead owner's entry
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -75,11 +76,12 @@ local function gone(k, t)
   if t ~= 'none' then table.insert(bad, k) end
 end
 for _, k in ipairs(redis.call('ZRANGEBYSCORE', duek, '-inf', ARGV[3], 'LIMIT', 0, 100)) do
-  redis.call('ZREM', duek, k)
   local t = redis.call('TYPE', prefix .. k).ok
-  if t == 'hash' then
+  if t == 'hash' then  -- into the stream first, out of the due set last: a failure leaves it findable
     redis.call('HSET', prefix .. k, 'sid', redis.call('XADD', stream, '*', 'key', k))
+    redis.call('ZREM', duek, k)
   else
+    redis.call('ZREM', duek, k)
     gone(k, t)
   end
 end
@@ -124,22 +126,26 @@ local h = KEYS[6]
 if redis.call('TYPE', h).ok ~= 'hash' then return 0 end
 local sid = redis.call('HGET', h, 'sid')
 if not sid or sid == '' or redis.call('HGET', h, 'owner') ~= ARGV[2] then return 0 end
-redis.call('XACK', KEYS[1], ARGV[1], sid)
-redis.call('XDEL', KEYS[1], sid)
 local mode, k = ARGV[3], ARGV[4]
 if mode == 'retry' or mode == 'release' then
+  -- into the due set first, out of the stream last: a failure in between leaves it findable
   if mode == 'retry' then
     redis.call('HINCRBY', h, 'attempts', 1)
     redis.call('HSET', h, 'due', ARGV[5], 'final', ARGV[6])
   end
-  redis.call('HSET', h, 'sid', '', 'owner', '', 'lease_until', '')
   redis.call('ZADD', KEYS[2], redis.call('HGET', h, 'due'), k)
+  redis.call('HSET', h, 'sid', '', 'owner', '', 'lease_until', '')
+  redis.call('XACK', KEYS[1], ARGV[1], sid)
+  redis.call('XDEL', KEYS[1], sid)
   return 1
 end
+redis.call('XACK', KEYS[1], ARGV[1], sid)
+redis.call('XDEL', KEYS[1], sid)
 if mode == 'give_up' then
-  local f = redis.call('HMGET', h, 'kind', 'ticket_id', 'first_seen', 'payload', 'attempts')
+  -- the payload (the requester's email) is not kept: a retried job reads the ticket instead
+  local f = redis.call('HMGET', h, 'kind', 'ticket_id', 'first_seen', 'attempts')
   redis.call('HSET', KEYS[4], k, cjson.encode({kind = f[1], ticket_id = f[2], first_seen = f[3],
-    payload = f[4], attempts = f[5], given_up_at = ARGV[5], reason = ARGV[6]}))
+    payload = '{}', attempts = f[4], given_up_at = ARGV[5], reason = ARGV[6]}))
   redis.call('ZADD', KEYS[5], ARGV[5], k)
   local over = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[7])
   if over > 0 then
@@ -233,7 +239,8 @@ class RedisJobs:
                 "notes queue: a job's Redis key is not a hash; the job is dropped", extra={"job": _s(dropped)}
             )
         if time.monotonic() - self._pruned > PRUNE_EVERY:
-            await self._prune()
+            with contextlib.suppress(QueueUnavailable):  # housekeeping: never costs the job just claimed
+                await self._prune()
         return _job(_s(key), fields) if _s(key) else None
 
     async def _finish(self, job: Job, owner: str, mode: str, *more: Any) -> None:

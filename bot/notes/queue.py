@@ -3,7 +3,7 @@
 The webhook stores a job (`bot.notes.jobs`: Redis with REDIS_URL, else the NOTES_DB SQLite file) before
 it answers 200, so a note accepted is never lost: a restart, a SIGTERM or a crash leaves the job in the
 store, and the next start (or another instance) writes it. Each worker claims one due job at a time under
-a lease (`LEASE_SECONDS`): a job whose process died is claimed again once its lease ran out, and the
+a lease (NOTES_LEASE_SECONDS): a job whose process died is claimed again once its lease ran out, and the
 writer's marker on the ticket (`bot.notes.writer`) finds a note that went through before the crash, so
 nothing is written twice.
 
@@ -42,6 +42,7 @@ LEASE_SECONDS = 300.0  # a write takes seconds (one lookup deadline, a few Zende
 # job waits this long before another worker takes it
 POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other processes stored
 MAX_WAITING = 10_000
+STOP_SECONDS = 2.0  # at least this long for idle workers to end on their own at a stop
 OUTCOME = {
     NoteStatus.WRITTEN: Outcome.NOTE_ADDED,
     NoteStatus.ALREADY: Outcome.DUPLICATE,
@@ -101,6 +102,8 @@ class NoteQueue:
         self._wake: asyncio.Event | None = None
         self._next_due: float | None = None  # this process's earliest retry: wake for it
         self._stopping = False
+        self._warned_at = -60.0
+        self._gauged_at = -60.0
         self.counts: Counter[str] = Counter()  # submitted, duplicate, written, already, skipped, …
 
     # --- what the webhook calls ---------------------------------------------------------------------
@@ -112,8 +115,7 @@ class NoteQueue:
         job = Job(f"note:{ticket_id}", "note", ticket_id, now, dict(payload or {}), due=now)
         stored = await self.jobs.add(job, limit=self.limit)
         if stored is None:
-            self.counts["full"] += 1
-            metrics.WEBHOOK_REFUSED.labels("full").inc()
+            self.counts["full"] += 1  # the endpoint answers 503 and counts the refusal
         elif not stored:
             self.counts["duplicate"] += 1
         else:
@@ -143,20 +145,19 @@ class NoteQueue:
     async def stop(self, grace: float = 0.0) -> None:
         """Take no new job; let the writes under way finish within `grace` seconds; hand the rest back."""
         self._stopping = True
-        idle_workers = [t for t in self._workers if t not in self._writing]
-        for task in idle_workers:
-            task.cancel()
+        if self._wake is not None:
+            self._wake.set()  # idle workers see `_stopping` and end; a job claimed meanwhile goes back
+        workers = [t for t in self._workers if not t.done()]
         if self._writing and grace > 0:
             log.info(
                 "shutting down: notes being written", extra={"notes": len(self._writing), "grace": grace}
             )
-            await asyncio.wait(set(self._writing), timeout=grace)
+        if workers:
+            await asyncio.wait(workers, timeout=max(grace, STOP_SECONDS))
         cut = dict(self._writing)
-        for task in self._workers:
+        for task in workers:
             task.cancel()
-        for task in self._workers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*workers, return_exceptions=True)
         for job in cut.values():  # cancelled mid-write: the marker tells the next writer if it went through
             with contextlib.suppress(QueueUnavailable):
                 await self.jobs.release(job, self.owner)
@@ -168,17 +169,22 @@ class NoteQueue:
         await self.stop()
         await self.jobs.aclose()
 
-    async def _next(self) -> Job:
+    async def _next(self) -> Job | None:
+        """The next due job, leased to this process; None once `stop` began."""
         assert self._wake is not None
-        while True:
+        while not self._stopping:
+            await self._gauge()
             try:
                 job = await self.jobs.claim(self.owner, now=self._clock(), lease=self.lease)
-            except QueueUnavailable:
-                log.warning("notes: the queue's store is unavailable, trying again", exc_info=False)
+            except Exception as exc:  # the store down, or a row it cannot read: try again after a pause
+                self._unavailable(exc)
                 job = None
             if job is not None:
+                if self._stopping:  # claimed while the stop began: back at once, for the next start
+                    with contextlib.suppress(Exception):
+                        await self.jobs.release(job, self.owner)
+                    return None
                 return job
-            await self._gauge()
             wait = self.poll
             if self._next_due is not None:
                 wait = max(0.0, min(wait, self._next_due - self._clock()))
@@ -187,9 +193,26 @@ class NoteQueue:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+        return None
+
+    def _unavailable(self, exc: Exception) -> None:
+        """One warning a minute at most, with the cause (never a job's data: the store's own message)."""
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning(
+                "notes: the queue's store is unavailable, trying again",
+                extra={"error": f"{type(exc).__name__}: {str(exc)[:200]}"},
+            )
 
     async def _gauge(self) -> None:
-        with contextlib.suppress(QueueUnavailable):
+        """The queue's depth and oldest age, at most once per poll, busy or idle (a backlog is when they
+        matter most)."""
+        now = time.monotonic()
+        if now - self._gauged_at < self.poll:
+            return
+        self._gauged_at = now
+        with contextlib.suppress(Exception):
             depth, oldest = await self.jobs.depth(self._clock())
             metrics.NOTE_QUEUE_DEPTH.set(depth)
             metrics.NOTE_QUEUE_OLDEST.set(oldest)
@@ -197,6 +220,8 @@ class NoteQueue:
     async def _work(self) -> None:
         while True:
             job = await self._next()
+            if job is None:
+                return
             task = asyncio.current_task()
             assert task is not None
             self._writing[task] = job
@@ -207,7 +232,7 @@ class NoteQueue:
                     log.exception("pendo note failed", extra={"ticket": job.ticket_id})
                     result = NoteResult(NoteStatus.FAILED, "internal error")
                 await self._settle(job, result)
-            except QueueUnavailable:  # the lease runs out and the job is claimed again
+            except Exception:  # the store failed: the lease runs out and the job is claimed again
                 log.warning("notes: could not record a note's outcome", extra={"ticket": job.ticket_id})
             finally:
                 del self._writing[task]
@@ -224,15 +249,16 @@ class NoteQueue:
     async def _settle(self, job: Job, result: NoteResult) -> None:
         attempts = job.attempts + 1
         if result.status is NoteStatus.BUSY or result.status is NoteStatus.RETRY:  # BUSY: look again later
-            self.counts["retries"] += 1
-            metrics.NOTES.labels("retry").inc()
             step = self.backoff[min(attempts - 1, len(self.backoff) - 1)] if self.backoff else 0.0
             delay = max(step, result.retry_after or 0.0)
             now = self._clock()
             elapsed = now - job.first_seen
-            if not job.final and elapsed + delay <= self.window:
+            busy = result.status is NoteStatus.BUSY  # another writer has the ticket: not an attempt of ours
+            if (busy or not job.final) and elapsed + delay <= self.window + (self.lease if busy else 0.0):
                 following = self.backoff[min(attempts, len(self.backoff) - 1)] if self.backoff else 0.0
-                final = elapsed + delay + following > self.window
+                final = job.final or elapsed + delay + following > self.window
+                self.counts["retries"] += 1
+                metrics.NOTES.labels("retry").inc()
                 await self.jobs.retry(job, self.owner, due=now + delay, final=final)
                 self._next_due = min(self._next_due or now + delay, now + delay)
                 return
@@ -247,9 +273,11 @@ class NoteQueue:
             return
         self.counts[result.status.value] += 1
         metrics.NOTES.labels(result.status.value).inc()
-        await self.jobs.done(job, self.owner)
-        if result.status is NoteStatus.FAILED:
+        if result.status is NoteStatus.FAILED:  # kept where `pendo-bot notes` lists it and can retry it
+            await self.jobs.give_up(job, self.owner, reason=result.reason, at=self._clock())
             log.warning("pendo note not written", extra={"ticket": job.ticket_id, "reason": result.reason})
+        else:
+            await self.jobs.done(job, self.owner)
         self._audit(job, OUTCOME.get(result.status, Outcome.UNKNOWN), result.reason)
 
     def _audit(self, job: Job, outcome: Outcome, detail: str) -> None:

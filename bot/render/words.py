@@ -1,4 +1,4 @@
-"""Words for agents, not admins: Zendesk values, failures and "not found" as plain sentences.
+"""Every sentence the bot writes, once per cause: Zendesk values, failures, "not found", notices.
 
 Every sentence about a failure is written here, once per cause, from the facts an error or a `Gap`
 carries: `failure_sentence` for agents (the same in a whole-answer failure, a gap, an unfurl and a note),

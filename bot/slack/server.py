@@ -135,7 +135,6 @@ async def _socket_mode(settings: Settings, deps: Deps, description: str) -> None
 
     app = build_app(settings, deps)
     await start(app, deps)
-    deps.start()  # the note workers: jobs a stopped process left are written now
     assert settings.slack_app_token is not None
     handler = TimedSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     stop_metrics = None

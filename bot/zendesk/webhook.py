@@ -193,11 +193,6 @@ def webhook_body(body: bytes) -> WebhookBody:
     )
 
 
-def ticket_id_of(body: bytes) -> int:
-    """The ticket id in the trigger's JSON body. Raises WebhookBodyError with a specific message."""
-    return _ticket_id(_object_of(body))
-
-
 def _object_of(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body.decode("utf-8"))
