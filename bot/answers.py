@@ -23,9 +23,9 @@ from bot.render import accounts as ac
 from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
+from bot.render import notices
 from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
-from bot.render import words
 from bot.render.words import failure_sentence
 
 log = logging.getLogger(__name__)
@@ -245,5 +245,5 @@ async def safely(work: Awaitable[Answer]) -> Answer:
         request_id = new_request_id()
         log.exception("lookup failed", extra={"request_id": request_id})
         return Answer(
-            message_blocks.notice_message(words.internal_error(request_id)), Outcome.ERROR, "internal"
+            message_blocks.notice_message(notices.internal_error(request_id)), Outcome.ERROR, "internal"
         )

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from bot import metrics
 from bot.deadline import answer_deadline
 from bot.render import messages as message_blocks
-from bot.render import words
+from bot.render import notices
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class InFlight:
                 await respond(
                     replace_original=replace,
                     response_type="ephemeral",
-                    **message_blocks.notice_message(words.CUT_SHORT, icon="🔁"),
+                    **message_blocks.notice_message(notices.CUT_SHORT, icon="🔁"),
                 )
 
             await self.run(listener(**kwargs), cut_short=cut_short)

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.http.cache import TTLCache
 from bot.http.shared import cacheable
-from bot.render import words
+from bot.render import notices
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,15 +54,15 @@ class AccessLists:
     async def refusal(self, client: AsyncWebClient, user_id: str, channel_id: str) -> str | None:
         """None when allowed, else a polite sentence saying who can grant access."""
         if self._channels and channel_id not in self._channels:
-            return words.channel_not_enabled(self._contact)
+            return notices.channel_not_enabled(self._contact)
         if self._users or self._groups:
             try:
                 allowed = await self._user_allowed(client, user_id)
             except Exception as exc:
                 log.warning("usergroup lookup failed", extra={"error": str(exc)})
-                return words.ACCESS_UNCHECKED
+                return notices.ACCESS_UNCHECKED
             if not allowed:
-                return words.no_access(self._contact)
+                return notices.no_access(self._contact)
         return None
 
     async def _user_allowed(self, client: AsyncWebClient, user_id: str) -> bool:

@@ -18,7 +18,7 @@ from bot.listeners.replies import deliver
 from bot.listeners.routes import Route
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
-from bot.render import words
+from bot.render import notices
 
 
 async def earlier_version(
@@ -27,7 +27,7 @@ async def earlier_version(
     """The message the button is on stays as it is; the clicker alone is told what to do instead."""
 
     async def answer(click: Click) -> Result:
-        await deliver(respond, message_blocks.notice_message(words.EARLIER_VERSION), replace=False)
+        await deliver(respond, message_blocks.notice_message(notices.EARLIER_VERSION), replace=False)
         return Outcome.STALE, ""
 
     audited = "share" if action.get("action_id") == button_kit.SHARE_ACTION else "pick"

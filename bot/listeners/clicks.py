@@ -22,7 +22,7 @@ from bot.listeners.replies import deliver, post_ephemeral
 from bot.listeners.slack_facts import team_of
 from bot.render import blocks as block_kit
 from bot.render import messages as message_blocks
-from bot.render import words
+from bot.render import notices
 
 Result = tuple[Outcome, str]  # how an action ended, and the detail written after it in the audit line
 
@@ -98,16 +98,16 @@ async def click_refusal(
     if refusal is None:
         return None
     if refusal is Refusal.STALE:
-        await tell(words.SHARE_STALE)
+        await tell(notices.SHARE_STALE)
         return Outcome.STALE, ""
     if refusal is Refusal.ACCESS:
         await tell(facts.access_refusal or "", "🔒")
         return Outcome.REFUSED, "access"
     if sharing:
         external = refusal is Refusal.EXTERNAL
-        await tell(words.SHARE_EXTERNAL if external else words.SHARE_NOT_HERE, "🔒")
+        await tell(notices.SHARE_EXTERNAL if external else notices.SHARE_NOT_HERE, "🔒")
         return Outcome.REFUSED, "external" if external else "channel"
-    await tell(words.DETAILS_EXTERNAL, "🔒", replace=True)
+    await tell(notices.DETAILS_EXTERNAL, "🔒", replace=True)
     return Outcome.REFUSED, "external"
 
 

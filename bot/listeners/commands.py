@@ -35,7 +35,7 @@ from bot.listeners.slack_facts import agent_choices, team_of
 from bot.preferences.model import Choices
 from bot.render import blocks as block_kit
 from bot.render import messages as message_blocks
-from bot.render import words
+from bot.render import notices
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 Kind = Literal["help", "preferences", "account", "ticket", "email", "foreign", "invalid"]
@@ -141,7 +141,7 @@ async def account_lookup(slash: Slash) -> None:
     query = slash.target.value
     with slash.audit("account", query) as entry:
         if not query:
-            await slash.notice(words.ACCOUNT_MISSING)
+            await slash.notice(notices.ACCOUNT_MISSING)
             entry.set(Outcome.INVALID)
             return
         await slash.ack(response_type="ephemeral", **message_blocks.progress_message(f"account {query}"))
@@ -193,7 +193,7 @@ async def email_lookup(slash: Slash) -> None:
 async def foreign_ticket(slash: Slash) -> None:
     with slash.audit("lookup", slash.text) as entry:
         ours = ", ".join(sorted(slash.deps.settings.zendesk_ticket_hosts))
-        note = words.foreign_ticket(block_kit.esc(slash.query.problem), block_kit.esc(ours))
+        note = notices.foreign_ticket(block_kit.esc(slash.query.problem), block_kit.esc(ours))
         await slash.notice(note if ours else message_blocks.ZENDESK_OFF)
         entry.set(Outcome.INVALID)
 

@@ -36,9 +36,9 @@ from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
 from bot.render import modals as modal_blocks
+from bot.render import notices
 from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
-from bot.render import words
 
 log = logging.getLogger(__name__)
 SHARE_TTL = 24 * 3600.0  # a summary shared once stays shared: a second click within a day never reposts
@@ -169,7 +169,7 @@ async def share(
         return await click_refusal(deps, client, respond, click, stale=True) or (Outcome.STALE, "")
     once = ("shared", click.channel, click.message_ts, ref.encode())
     if not await deps.memo.claim(once, SHARE_TTL):  # across instances too, with Redis
-        await tell(words.already_shared(click.channel), icon="ℹ️")
+        await tell(notices.already_shared(click.channel), icon="ℹ️")
         return Outcome.DUPLICATE, ""
     outcome = await _share_once(deps, client, respond, click, ref, note, tell)
     if outcome[0] is not Outcome.SHARED:
@@ -210,7 +210,7 @@ async def _share_once(
     except SlackApiError as exc:
         code = slack_error(exc)
         log.warning("share refused by Slack", extra={"error": code})
-        await tell(words.cannot_share(code), "⚠️")
+        await tell(notices.cannot_share(code), "⚠️")
         return Outcome.REFUSED, code or "unknown"
     mine = await draw(deps, ref, await agent_choices(deps, client, click.team, click.user))
     if mine.error is not None:  # the agent's own copy could not be redrawn: the channel's will do
@@ -240,7 +240,7 @@ async def share_with_note(
         respond = AsyncRespond(response_url=body.get("response_url"))
         await answer_privately(
             click,
-            message_blocks.notice_message(words.SHARE_WITH_NOTE_UNAVAILABLE),
+            message_blocks.notice_message(notices.SHARE_WITH_NOTE_UNAVAILABLE),
             respond,
             client,
             replace=False,

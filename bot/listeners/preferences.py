@@ -41,8 +41,8 @@ from bot.preferences.model import (
 )
 from bot.preferences.store import PreferencesUnavailable, RedisPreferences
 from bot.render import messages as message_blocks
+from bot.render import notices, words
 from bot.render import preferences as form_blocks
-from bot.render import words
 from bot.render.home import home_view
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ async def _schemas(deps: Deps) -> tuple[MetadataSchema | None, MetadataSchema | 
         log.warning("metadata schema unavailable for the preferences form", extra={"error": str(exc)})
         return None, None, words.failure_sentence(exc)
     except TimeoutError:
-        return None, None, words.SCHEMA_TIMEOUT
+        return None, None, notices.SCHEMA_TIMEOUT
     return visitor, account, None
 
 
@@ -102,7 +102,9 @@ def _form(
         schema_problem=problem,
         notice=notice,
         error=error,
-        where=words.STORE_REDIS if isinstance(deps.preferences, RedisPreferences) else words.STORE_DATABASE,
+        where=notices.STORE_REDIS
+        if isinstance(deps.preferences, RedisPreferences)
+        else notices.STORE_DATABASE,
     )
 
 
@@ -168,7 +170,7 @@ async def preferences_command(
         )
     except SlackApiError as exc:  # e.g. expired_trigger_id when the ack itself came late
         log.warning("views.open refused", extra={"error": slack_error(exc)})
-        await deliver(respond, message_blocks.notice_message(words.NO_MODAL, icon="⚙️"), replace=False)
+        await deliver(respond, message_blocks.notice_message(notices.NO_MODAL, icon="⚙️"), replace=False)
         return
     shown = opened.get("view")
     form = await preferences_form(deps, client, team, user)
@@ -197,18 +199,18 @@ def changed(
     if name == "unfurl":
         value = _value(action)
         if value not in ("on", "off"):
-            raise PreferenceError(words.UNFURL_CHOICE)
+            raise PreferenceError(notices.UNFURL_CHOICE)
         return prefs.but(unfurl_my_links=value == "on")
     if name in ("visitor_fields", "account_fields"):
         schema = form.visitor_schema if name == "visitor_fields" else form.account_schema
         if schema is None:
-            raise PreferenceError(words.fields_unreadable(form.schema_problem))
+            raise PreferenceError(notices.fields_unreadable(form.schema_problem))
         fields = parse_fields(_values(action), form_blocks.schema_paths(schema))
         return prefs.but(**{name: fields})
     if name == "tz":
         value = _value(action)
         return prefs.but(timezone=None if value == form_blocks.SLACK_ZONE else parse_timezone(value))
-    raise PreferenceError(words.STALE_CONTROL)
+    raise PreferenceError(notices.STALE_CONTROL)
 
 
 async def preference_changed(
@@ -226,12 +228,12 @@ async def preference_changed(
     try:
         if name == "reset":
             await deps.preferences.reset(team, user)
-            kept, notice = Preferences(), words.saved_words(Preferences(), Preferences())
+            kept, notice = Preferences(), notices.saved_words(Preferences(), Preferences())
         else:
             before, kept = await deps.preferences.update(
                 team, user, lambda current: changed(current, name, action, checks)
             )
-            notice = words.saved_words(before, kept)
+            notice = notices.saved_words(before, kept)
     except PreferenceError as exc:
         notice, error = str(exc), True
     except PreferencesUnavailable as exc:

@@ -32,7 +32,7 @@ from bot.render import blocks as block_kit
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
 from bot.render import modals as modal_blocks
-from bot.render import words
+from bot.render import notices
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def _may_see(
     return (
         facts.access_refusal
         if refusal is Refusal.ACCESS and facts.access_refusal
-        else words.NOT_YOUR_WORKSPACE
+        else notices.NOT_YOUR_WORKSPACE
     )
 
 
@@ -206,12 +206,12 @@ async def app_mention(
             return await post_ephemeral(client, channel, user, thread, message)
 
         if reply is Reply.REFUSE:
-            await private(message_blocks.notice_message(refusal or words.NOT_YOUR_WORKSPACE, icon="🔒"))
+            await private(message_blocks.notice_message(refusal or notices.NOT_YOUR_WORKSPACE, icon="🔒"))
             entry.set(Outcome.REFUSED, "access" if refusal else "external")
             return
         targets = find_targets(str(event.get("text") or ""), _hosts(deps))
         if not targets:
-            await private(message_blocks.notice_message(words.MENTION_HELP, icon="👋"))
+            await private(message_blocks.notice_message(notices.MENTION_HELP, icon="👋"))
             entry.set(Outcome.INVALID)
             return
         entry.targets = [t.label for t in targets]

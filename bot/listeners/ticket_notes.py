@@ -23,8 +23,8 @@ from bot.listeners.slack_facts import agent_choices, slack_name
 from bot.notes.writer import NoteStatus
 from bot.render import buttons as button_kit
 from bot.render import messages as message_blocks
+from bot.render import notices
 from bot.render import summary as summary_blocks
-from bot.render import words
 
 
 async def add_to_ticket(
@@ -81,18 +81,18 @@ async def _add(
         if not click.private or not await answer_privately(
             click, drawn.message(ref, sharing), respond, client
         ):
-            await tell(words.note_added(ref.ticket_id), "✅")
+            await tell(notices.note_added(ref.ticket_id), "✅")
         return Outcome.NOTE_ADDED, ""
     if result.status is NoteStatus.ALREADY:
-        await tell(words.note_already(ref.ticket_id), "ℹ️")
+        await tell(notices.note_already(ref.ticket_id), "ℹ️")
         return Outcome.DUPLICATE, ""
     if result.status is NoteStatus.BUSY:
-        await tell(words.note_busy(ref.ticket_id), "ℹ️")
+        await tell(notices.note_busy(ref.ticket_id), "ℹ️")
         return Outcome.DUPLICATE, "busy"
     if result.status is NoteStatus.SKIPPED:
-        await tell(words.note_skipped(ref.ticket_id), "ℹ️")
+        await tell(notices.note_skipped(ref.ticket_id), "ℹ️")
         return Outcome.NOT_FOUND, result.reason.replace(" ", "_")
-    await tell(words.note_failure(ref.ticket_id, result.error), "⚠️")
+    await tell(notices.note_failure(ref.ticket_id, result.error), "⚠️")
     return Outcome.ERROR, type(result.error).__name__ if result.error else result.status.value
 
 

@@ -28,8 +28,8 @@ from bot.listeners.channels import ChannelKinds
 from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.slack_facts import unfurls_my_links
+from bot.render import notices
 from bot.render import tickets as ticket_blocks
-from bot.render import words
 from bot.render import work_objects as wo
 from bot.zendesk.links import TicketRef, find_ticket_refs
 from bot.zendesk.models import TicketBundle
@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 TARGET_TTL = 900.0
 NUMBER_NOTES = {
     # The channel is unknown until the message is posted, and the preview would travel with it.
-    Reason.COMPOSER: words.UNFURL_COMPOSER,
-    Reason.EXTERNAL: words.UNFURL_EXTERNAL,
+    Reason.COMPOSER: notices.UNFURL_COMPOSER,
+    Reason.EXTERNAL: notices.UNFURL_EXTERNAL,
 }
 Unfurl = Callable[..., Awaitable[None]]  # (unfurls, metadata=None)
 
@@ -96,7 +96,7 @@ async def link_shared(
                 "the poster's unfurl preference could not be read: ticket header only, no Pendo data",
                 extra={"store": deps.preferences.where},
             )
-        note = words.links_not_previewed(dropped) if dropped else None
+        note = notices.links_not_previewed(dropped) if dropped else None
         unfurl = _unfurler(client, post, note)
         work_objects = deps.settings.work_objects
         entry.set(*await _preview(decision, deps.tickets, refs, unfurl, deps.inflight, work_objects))
@@ -139,12 +139,12 @@ async def _preview(
             return Outcome.SKIPPED_EXTERNAL, ""
         return Outcome.REFUSED, decision.reason.name.lower()
     if decision.preview is Preview.NUMBER_ONLY:
-        text = NUMBER_NOTES.get(decision.reason, words.UNFURL_NUMBER_ONLY)
+        text = NUMBER_NOTES.get(decision.reason, notices.UNFURL_NUMBER_ONLY)
         await unfurl({r.url: ticket_blocks.ticket_number_unfurl(r.ticket_id, text) for r in refs})
         return Outcome.NUMBER_ONLY, ""
 
     async def cut_short() -> None:  # a restart never leaves "Looking up…" behind
-        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, words.CUT_SHORT) for r in refs})
+        await unfurl({r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, notices.CUT_SHORT) for r in refs})
 
     try:
         if work_objects:  # the channel gets the ticket card; Pendo context only in each user's panel
@@ -155,7 +155,7 @@ async def _preview(
     except Exception:  # a bug must not leave a "Looking up…" preview forever: say so once
         log.exception("unfurl failed")
         await unfurl(
-            {r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, words.UNFURL_FAILED) for r in refs}
+            {r.url: ticket_blocks.ticket_error_unfurl(r.ticket_id, notices.UNFURL_FAILED) for r in refs}
         )
         return Outcome.ERROR, "internal"
 

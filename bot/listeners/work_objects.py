@@ -24,12 +24,15 @@ from bot.listeners.channels import ChannelKinds
 from bot.listeners.replies import slack_error
 from bot.listeners.routes import Route
 from bot.listeners.slack_facts import agent_choices, slack_user
-from bot.render import words
+from bot.render import notices, words
 from bot.render import work_objects as wo
 from bot.zendesk.links import ticket_id as ticket_id_of
 
 log = logging.getLogger(__name__)
-REFUSALS = {Panel.REFUSE_NO_CHANNEL: words.DETAILS_NO_CHANNEL, Panel.REFUSE_EXTERNAL: words.DETAILS_EXTERNAL}
+REFUSALS = {
+    Panel.REFUSE_NO_CHANNEL: notices.DETAILS_NO_CHANNEL,
+    Panel.REFUSE_EXTERNAL: notices.DETAILS_EXTERNAL,
+}
 
 
 async def _same_team(
@@ -73,7 +76,7 @@ async def entity_details_requested(
 
         ticket_id = ticket_id_of(raw_id) if ref.get("type") == wo.REF_TYPE else None
         if ticket_id is None:
-            await present(error=wo.refusal(words.NOT_A_TICKET))
+            await present(error=wo.refusal(notices.NOT_A_TICKET))
             entry.set(Outcome.INVALID)
             return
         refusal = await AccessLists.of(deps).refusal(client, user, channel)

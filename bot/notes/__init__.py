@@ -14,7 +14,8 @@ The whole path, from Zendesk's webhook to the note, in the order a ticket id tra
    (`RedisJobs`: a stream with a consumer group, a sorted set for due times) with REDIS_URL.
 4. `bot.notes.writer`: `TicketNotes`, one note per ticket, written once (a per-ticket claim and a marker
    in the note), with Zendesk's safe update; its result is a typed `NoteStatus`.
-5. `bot.render.note`: the note's text (pure, with the other renderers), the marker, the tags and fields.
+5. `bot.render.note`: the note's text (pure, with the other renderers) and its marker;
+   `bot.render.ticket_fields`: the tags and custom field values written with it.
 
 "Add to ticket" in Slack (`bot.listeners.ticket_notes`) calls the same writer; `bot.notes.admin` is
 `pendo-bot notes` (what waits, what was given up, retry) and what `pendo-bot check` says of Redis.

@@ -48,6 +48,7 @@ from bot.http.errors import AuthError, NotFound, RateLimited, UpstreamError
 from bot.pendo.kinds import PendoLinks
 from bot.pendo.models import Account, Visitor
 from bot.render import note as note_render
+from bot.render import ticket_fields
 from bot.settings import Settings
 from bot.zendesk.client import TicketConflict, TicketUnwritable, ZendeskClient
 from bot.zendesk.models import Ticket, TicketBundle, TicketField, User
@@ -287,7 +288,7 @@ class TicketNotes:
         """ZENDESK_FIELD_MAP's values for the note's update ([] when none)."""
         if not self.settings.zendesk_field_map or (visitor is None and account is None):
             return []
-        values = note_render.field_values(
+        values = ticket_fields.field_values(
             self.settings.zendesk_field_map, visitor, account, await self._definitions()
         )
         return list(values or [])
@@ -304,7 +305,7 @@ class TicketNotes:
             return
         tag_fields = self.settings.zendesk_tag_fields
         frequency = ctx.usage.frequency.value if ctx.usage is not None else None
-        tags = note_render.ticket_tags(frequency, tag_fields, visitor, account)
+        tags = ticket_fields.ticket_tags(frequency, tag_fields, visitor, account)
         if not tags:
             return
         try:

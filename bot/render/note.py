@@ -4,23 +4,21 @@ Pure: a `TicketFacts` in, the comment's `html_body` out. Every line of the Slack
 ticket's answer (the same `VisitorFacts`, looked up with the workspace's choices; the same word functions:
 `words`, `nps`, `fields.field_words`, `activity`'s sparkline scale), in HTML: who, activity and depth of
 use, the visitor's fields, the latest NPS answer with its whole comment, the window before filing, every
-account with its fields, links to Pendo (tests/notes/test_note_parity.py holds the two to each other). Zendesk stores HTML comments as given and derives the plain `body` from them, so
+account with its fields, links to Pendo (tests/notes/test_note_parity.py holds the two to each other).
+Zendesk stores HTML comments as given and derives the plain `body` from them, so
 the last paragraph carries `MARKER` as visible text: the bot finds its own note again by it (before
 writing, so a retried webhook or a restart never writes a second one).
 
-Also the optional ticket fields: `ticket_tags` (`pendo_<frequency>`, and `pendo_<field>_<value>` for the
-categorical fields ZENDESK_TAG_FIELDS lists; Zendesk tag rules: lower case, letters of any script, digits
-and `_`) and `field_values` (Pendo metadata into custom ticket fields).
+The optional tags and custom field values written with the note are `bot.render.ticket_fields`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import tzinfo
 
 from bot.domain.models import (
     Ambiguous,
@@ -32,7 +30,6 @@ from bot.domain.models import (
     VisitorFacts,
 )
 from bot.domain.tickets import TicketFacts
-from bot.pendo.models import Account, Visitor
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.activity import SPARKLINE_ENDS, SPARKLINE_TITLE, sparkline_scale
@@ -41,14 +38,9 @@ from bot.render.fields import field_words
 from bot.render.format import KIND_ICON, number, plural, sparkline, truncate, when
 from bot.render.summary import visitor_fields
 from bot.render.times import before_ticket, day_words, local_day
-from bot.zendesk.models import TicketField
 
 MARKER = "pendo-context-note"
 CANDIDATES = 10
-TAG_PREFIX = "pendo_"
-TAG_MAX = 80  # Zendesk's longest tag
-TAG_VALUE_MAX = 40  # a longer value is free text, not a category
-TAGS_MAX = 10  # the bot's own tags on one ticket, at most
 
 
 @dataclass(frozen=True)
@@ -292,152 +284,3 @@ def has_marker(text: str | None, visitor_id: str | None = None) -> bool:
     marker of the note about `visitor_id` (one note per picked visitor per ticket)."""
     wanted = MARKER if visitor_id is None else visitor_mark(visitor_id)
     return bool(text) and wanted in (text or "")
-
-
-# --- tags and custom fields -------------------------------------------------------------------------------
-def tag(*parts: str) -> str | None:
-    """A Zendesk tag from words: lower case, runs of anything but letters and digits (of any script:
-    Zendesk allows Unicode letters) become one `_`."""
-    raw = "_".join(parts).lower()
-    slug = re.sub(r"[\W_]+", "_", raw).strip("_")
-    return (TAG_PREFIX + slug)[:TAG_MAX].rstrip("_") if slug else None
-
-
-_NUMBER = re.compile(r"[-+]?[\d\s.,]*\d[\d\s.,]*%?")
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(\b|T).*|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
-
-
-def tag_word(value: object) -> str | None:
-    """A metadata value as a tag's last word, or None when it is not a category: numbers (and number-like
-    text), dates, anything with an `@` (an email), text over TAG_VALUE_MAX characters, lists, nothing."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if not isinstance(value, str):
-        return None  # numbers (a date in Pendo is a number too), lists, objects, None
-    text = value.strip()
-    if not text or len(text) > TAG_VALUE_MAX or "@" in text:
-        return None
-    if _NUMBER.fullmatch(text) or _DATE.fullmatch(text):
-        return None
-    return text
-
-
-def ticket_tags(
-    frequency: str | None,
-    tag_fields: Sequence[str],
-    visitor: Visitor | None,
-    account: Account | None,
-) -> list[str]:
-    """`pendo_<frequency>` (how active), then `pendo_<field>_<value>` for each ZENDESK_TAG_FIELDS entry
-    whose value (the visitor's, else the first account's) is a category (`tag_word`); TAGS_MAX at most."""
-    out = [tag(frequency) if frequency else None]
-    for path in tag_fields:
-        group, _, name = path.partition("/")
-        word = tag_word(_value(group, name, visitor, account))
-        out.append(tag(name, word) if word is not None else None)
-    return list(dict.fromkeys(t for t in out if t))[:TAGS_MAX]
-
-
-def _value(group: str, name: str, visitor: Visitor | None, account: Account | None) -> object:
-    """The visitor's value for group/name, else the account's (never a do-not-process record's)."""
-    value = None
-    for record in (visitor, account):
-        if record is not None and not record.do_not_process:
-            value = record.meta(group, name)
-            if value not in (None, ""):
-                break
-    return value
-
-
-def field_values(
-    field_map: Sequence[tuple[str, int]],
-    visitor: Visitor | None,
-    account: Account | None,
-    definitions: Mapping[int, TicketField | None] | None = None,
-) -> list[dict[str, object]]:
-    """`custom_fields` entries for the mapped Pendo metadata (the visitor's value, else the account's),
-    each as its field's type wants it (`field_value`); a field with no value is left alone, never
-    cleared."""
-    out: list[dict[str, object]] = []
-    for path, field_id in field_map:
-        group, _, name = path.partition("/")
-        value = _value(group, name, visitor, account)
-        if value not in (None, ""):
-            out.append({"id": field_id, "value": field_value((definitions or {}).get(field_id), value)})
-    return out
-
-
-_TRUE = {"true", "yes", "y", "1", "on", "checked"}
-_FALSE = {"false", "no", "n", "0", "off", "unchecked"}
-
-
-def field_value(definition: TicketField | None, value: object) -> object:
-    """A Pendo value as Zendesk wants it for the field's type (shared/reference/friction-replays-alerts.md
-    Z6): checkbox a JSON true/false, date `YYYY-MM-DD` (Pendo keeps dates as epoch milliseconds), a
-    drop-down (`tagger`) the tag of the option whose tag or name it is, a multi-select a list of tags,
-    integer and decimal a number, text as text. A value that does not convert is sent as text: Zendesk
-    refuses it (422) and the writer says so in one line (the field map names a field of another type)."""
-    text = _text(value)
-    kind = definition.type if definition is not None else "text"
-    if kind == "checkbox":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int | float) and value in (0, 1):
-            return bool(value)
-        word = text.strip().lower()
-        return True if word in _TRUE else False if word in _FALSE else text
-    if kind == "date":
-        day = _day(value)
-        return day.isoformat() if day is not None else text
-    if kind in ("tagger", "multiselect") and definition is not None:
-        items = value if isinstance(value, list) else [value]
-        tags = [_option(definition, _text(v)) for v in items]
-        if kind == "tagger":
-            return tags[0] if len(tags) == 1 and tags[0] is not None else text
-        return [t for t in tags if t is not None] if all(t is not None for t in tags) else text
-    if kind == "integer" and isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value) if float(value).is_integer() else text
-    if kind == "decimal" and isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    return text
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)[:1000]
-    return str(value)[:1000]
-
-
-def _day(value: object) -> date | None:
-    """The calendar day (UTC) of an epoch time (ms; seconds when too small for ms) or an ISO date."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value
-        try:
-            return datetime.fromtimestamp(seconds, UTC).date()
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    found = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    try:
-        if found:
-            return date(*(int(g) for g in found.groups()))
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date()
-    except ValueError:
-        return None
-
-
-def _option(definition: TicketField, word: str) -> str | None:
-    """The tag of the option `word` names: its tag, its name (any case), or its tag spelled from it."""
-    folded = " ".join(word.split()).casefold()
-    for option in definition.custom_field_options:
-        if option.value == word or (option.name or "").strip().casefold() == folded:
-            return option.value
-    slug = re.sub(r"[\W_]+", "_", folded).strip("_")
-    for option in definition.custom_field_options:
-        if option.value.casefold() == slug:
-            return option.value
-    return None

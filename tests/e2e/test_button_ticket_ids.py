@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.models import Target
 from bot.render.buttons import ViewRef
-from bot.render.words import SHARE_STALE
+from bot.render.notices import SHARE_STALE
 from bot.sample import JANE
 from tests.e2e import test_message_actions as actions
 from tests.e2e import test_ticket_notes as notes

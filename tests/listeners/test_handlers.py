@@ -23,7 +23,7 @@ from bot.listeners.middleware import deps_of
 from bot.listeners.routes import Route
 from bot.listeners.unfurls import link_shared
 from bot.render import buttons as button_kit
-from bot.render import words
+from bot.render import notices
 from bot.sample import JANE
 from bot.sample.slack_api import FakeSlack
 from tests.support.factories import DepsFactory
@@ -82,7 +82,7 @@ async def test_a_button_from_an_earlier_version_says_run_pendo_again(
         await earlier_version(cast(AsyncAck, ack), body, action, cast(AsyncRespond, respond), made.deps)
     assert ack.calls == [{}]
     assert len(respond.calls) == 1 and respond.calls[0]["replace_original"] is False
-    assert words.EARLIER_VERSION in json.dumps(respond.calls[0])
+    assert notices.EARLIER_VERSION in json.dumps(respond.calls[0])
     assert (
         made.requests == [] and fake_slack.by_method("chat.postMessage") == []
     )  # nothing looked up or posted

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.render.note import field_value, field_values
+from bot.render.ticket_fields import field_value, field_values
 from bot.sample import TICKET_JANE, TICKET_OPS
 from bot.sample.credentials import SAMPLE_ZENDESK_EMAIL
 from bot.sample.data import Workspace

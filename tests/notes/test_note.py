@@ -127,7 +127,7 @@ async def test_a_field_zendesk_refuses_costs_the_fields_never_the_note(
 
 
 def test_tags_follow_zendesks_rules() -> None:
-    from bot.render.note import tag
+    from bot.render.ticket_fields import tag
 
     assert tag("Plan Level", "Enterprise Plus!") == "pendo_plan_level_enterprise_plus"
     assert tag("Ünïcode", "ä b") == "pendo_ünïcode_ä_b"  # Zendesk allows letters of any script
@@ -160,14 +160,14 @@ def test_tags_follow_zendesks_rules() -> None:
     ],
 )
 def test_only_categories_become_tags(value: object, word: str | None) -> None:
-    from bot.render.note import tag_word
+    from bot.render.ticket_fields import tag_word
 
     assert tag_word(value) == word
 
 
 def test_at_most_ten_tags_the_frequency_first() -> None:
     from bot.pendo.models import Visitor
-    from bot.render.note import ticket_tags
+    from bot.render.ticket_fields import ticket_tags
 
     custom = {f"f{i}": f"v{i}" for i in range(15)}
     visitor = Visitor.model_validate({"id": "v", "metadata": {"custom": custom}})

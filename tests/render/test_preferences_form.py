@@ -12,8 +12,8 @@ from bot.listeners.preferences import changed
 from bot.pendo.models import FieldSchema
 from bot.preferences.model import Choices, PreferenceError, Preferences
 from bot.render import preferences as form_blocks
+from bot.render.notices import saved_words
 from bot.render.times import day_label, local_day
-from bot.render.words import saved_words
 from bot.settings import load_settings
 from tests.support.blockkit import validate_message
 
