@@ -159,20 +159,9 @@ class TicketNotes:
                 return NoteResult(NoteStatus.ALREADY, "marker found")
             if tc is None:
                 tc = await self.tickets.requester_facts(bundle)
-            if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
-                return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
-            if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:
-                return NoteResult(NoteStatus.RETRY, "pendo: gaps")
-            note = note_render.note_for(
-                tc,
-                self._tz,
-                visitor_url=self._links.visitor,
-                added_by=added_by,
-                not_found_note=self.settings.zendesk_note_not_found,
-                visitor_marker=picked,
-            )
-            if note is None:
-                return NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
+            note = self._note(tc, added_by, final, picked)
+            if isinstance(note, NoteResult):
+                return note
             try:
                 await self._send_note(ticket_id, note, tc, bundle.ticket.updated_at)
             except TicketConflict:
@@ -190,19 +179,9 @@ class TicketNotes:
         (plus Add Tags with ZENDESK_TICKET_TAGS). None: the ticket changed since (409), read it instead."""
         bundle = _bundle_of(hint, self.host)
         tc = await self.tickets.requester_facts(bundle)
-        if isinstance(tc.reason, Gap):
-            return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
-        if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:
-            return NoteResult(NoteStatus.RETRY, "pendo: gaps")
-        note = note_render.note_for(
-            tc,
-            self._tz,
-            visitor_url=self._links.visitor,
-            added_by=added_by,
-            not_found_note=self.settings.zendesk_note_not_found,
-        )
-        if note is None:
-            return NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
+        note = self._note(tc, added_by, final)
+        if isinstance(note, NoteResult):
+            return note
         stamp = bundle.ticket.updated_at
         assert stamp is not None
         # Zendesk keeps `updated_at` in whole seconds: a write within the stamp's own second would leave
@@ -221,6 +200,25 @@ class TicketNotes:
         except UpstreamError as exc:
             return _upstream_result(exc, "write")
         return NoteResult(NoteStatus.WRITTEN, note.kind)
+
+    def _note(
+        self, tc: TicketFacts, added_by: str | None, final: bool, picked: str | None = None
+    ) -> note_render.Note | NoteResult:
+        """The note to write, or why none is written now: Pendo failed (RETRY), a summary with gaps on
+        an early attempt (RETRY: a later one may write it whole), nothing to say (SKIPPED)."""
+        if isinstance(tc.reason, Gap):  # Pendo failed for now (the no-one-to-look-up reasons skip)
+            return NoteResult(NoteStatus.RETRY, "pendo: unavailable")
+        if isinstance(tc.pendo, VisitorFacts) and tc.pendo.gaps and not final:
+            return NoteResult(NoteStatus.RETRY, "pendo: gaps")
+        note = note_render.note_for(
+            tc,
+            self._tz,
+            visitor_url=self._links.visitor,
+            added_by=added_by,
+            not_found_note=self.settings.zendesk_note_not_found,
+            visitor_marker=picked,
+        )
+        return note if note is not None else NoteResult(NoteStatus.SKIPPED, _skip_reason(tc))
 
     async def _send_note(
         self, ticket_id: int, note: note_render.Note, tc: TicketFacts, stamp: datetime | None
@@ -322,14 +320,16 @@ class TicketNotes:
     async def _definitions(self) -> dict[int, TicketField | None]:
         """The mapped fields' definitions (read once, then cached): what type each value must be. One
         that cannot be read now leaves its value as text (Zendesk refuses it if it must be another)."""
-        out: dict[int, TicketField | None] = {}
-        for _, field_id in self.settings.zendesk_field_map:
+
+        async def one(field_id: int) -> TicketField | None:
             try:
-                out[field_id] = await self.zendesk.ticket_field(field_id)
+                return await self.zendesk.ticket_field(field_id)
             except (UpstreamError, ValueError) as exc:
                 log.warning("zendesk ticket field definition unavailable", extra={"error": str(exc)})
-                out[field_id] = None
-        return out
+                return None
+
+        ids = list(dict.fromkeys(field_id for _, field_id in self.settings.zendesk_field_map))
+        return dict(zip(ids, await asyncio.gather(*(one(i) for i in ids)), strict=True))
 
     async def _records(self, ctx: VisitorFacts) -> tuple[Visitor | None, Account | None]:
         """The visitor's and first account's metadata (cached from the lookup just made)."""

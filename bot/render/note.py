@@ -36,7 +36,7 @@ from bot.render.activity import SPARKLINE_ENDS, SPARKLINE_TITLE, sparkline_scale
 from bot.render.blocks import FIELD_LIMIT
 from bot.render.fields import field_words
 from bot.render.format import KIND_ICON, number, plural, sparkline, truncate, when
-from bot.render.summary import visitor_fields
+from bot.render.summary import usage_pairs, visitor_fields
 from bot.render.times import before_ticket, day_words, local_day
 
 MARKER = "pendo-context-note"
@@ -136,12 +136,8 @@ def _usage_items(ctx: VisitorFacts, tz: tzinfo) -> list[str]:
         items += [
             f"Activity: {_e(words.activity(u.frequency, u.days_active))} · "
             f"{_e(plural(u.events, 'event'))} ({_e(u.events_trend.label)}){_e(depth)}",
-            f"Active: {_e(words.active_days(u.frequency, u.days_active))} · {_e(u.days_trend.label)}",
-            f"Events (30 d): {_e(number(u.events))} · {_e(u.events_trend.label)}",
-            f"Minutes (30 d): {_e(number(u.minutes))} · {_e(u.minutes_trend.label)}",
         ]
-        if u.depth:
-            items.append(f"Features used (30 d): {_e(nps_words.depth_field(u.depth))}")
+        items += [f"{label}: {_e(value)}" for label, value in usage_pairs(u)]
     if p.first_visit_ms:
         items.append(f"First visit: {_e(when(p.first_visit_ms, tz))}")
     if p.browser or p.os:

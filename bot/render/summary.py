@@ -330,17 +330,23 @@ def visitor_fields(ctx: VisitorFacts) -> list[MetadataField]:
     return [f for f in ctx.profile.fields if (f.label, f.value) not in on_accounts]
 
 
+def usage_pairs(u: VisitorUsage) -> list[tuple[str, str]]:
+    """Details' usage figures as (label, value), in words: the Slack view and the Zendesk note both."""
+    pairs = [
+        ("Active", f"{words.active_days(u.frequency, u.days_active)} · {u.days_trend.label}"),
+        ("Events (30 d)", f"{number(u.events)} · {u.events_trend.label}"),
+        ("Minutes (30 d)", f"{number(u.minutes)} · {u.minutes_trend.label}"),
+    ]
+    if u.depth:
+        pairs.append(("Features used (30 d)", nps_words.depth_field(u.depth)))
+    return pairs
+
+
 def _usage_blocks(ctx: VisitorFacts) -> list[Block]:
     p, u = ctx.profile, ctx.usage
     fields: list[str] = []
     if u:
-        fields += [
-            f"*Active*\n{words.active_days(u.frequency, u.days_active)} · {u.days_trend.label}",
-            f"*Events (30 d)*\n{number(u.events)} · {u.events_trend.label}",
-            f"*Minutes (30 d)*\n{number(u.minutes)} · {u.minutes_trend.label}",
-        ]
-        if u.depth:
-            fields.append(f"*Features used (30 d)*\n{nps_words.depth_field(u.depth)}")
+        fields += [f"*{label}*\n{value}" for label, value in usage_pairs(u)]
     if p.first_visit_ms:
         fields.append(f"*First visit*\n{slack_date(p.first_visit_ms, '{date_short}')}")
     if p.browser or p.os:

@@ -284,16 +284,24 @@ class Helpdesk:
             self._account_updates.append(now)
         return None
 
-    # --- routes ---------------------------------------------------------------------------------------
-    async def update_ticket(self, request: Request) -> Response:
-        raw = request.path_params["ticket_id"].removesuffix(".json")
-        ticket_id = int(raw) if raw.isdigit() else None
+    def _unseen(self, ticket_id: int | None) -> Response | None:
+        """Zendesk's refusal for a ticket the bot's user may not see (403) or that does not exist (404)."""
         if ticket_id in self.ws.forbidden_ticket_ids:
             return JSONResponse(
                 {"error": "Forbidden", "description": "You do not have access"}, status_code=403
             )
         if ticket_id is None or ticket_id not in self.tickets:
             return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        return None
+
+    # --- routes ---------------------------------------------------------------------------------------
+    async def update_ticket(self, request: Request) -> Response:
+        raw = request.path_params["ticket_id"].removesuffix(".json")
+        ticket_id = int(raw) if raw.isdigit() else None
+        refused = self._unseen(ticket_id)
+        if refused is not None:
+            return refused
+        assert ticket_id is not None  # None is refused above
         try:
             data = json.loads(await request.body())
             changes = data["ticket"]
@@ -344,12 +352,9 @@ class Helpdesk:
     async def add_tags(self, request: Request) -> Response:
         """Add Tags: `PUT /api/v2/tickets/{id}/tags.json` appends `tags`; answers the ticket's tags."""
         ticket_id = int(request.path_params["ticket_id"])
-        if ticket_id in self.ws.forbidden_ticket_ids:
-            return JSONResponse(
-                {"error": "Forbidden", "description": "You do not have access"}, status_code=403
-            )
-        if ticket_id not in self.tickets:
-            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        refused = self._unseen(ticket_id)
+        if refused is not None:
+            return refused
         try:
             tags = json.loads(await request.body())["tags"]
             assert isinstance(tags, list)
@@ -373,12 +378,9 @@ class Helpdesk:
 
     async def list_comments(self, request: Request) -> Response:
         ticket_id = int(request.path_params["ticket_id"])
-        if ticket_id in self.ws.forbidden_ticket_ids:
-            return JSONResponse(
-                {"error": "Forbidden", "description": "You do not have access"}, status_code=403
-            )
-        if ticket_id not in self.tickets:
-            return JSONResponse({"error": "RecordNotFound", "description": "Not found"}, status_code=404)
+        refused = self._unseen(ticket_id)
+        if refused is not None:
+            return refused
         found = list(self.comments[ticket_id])
         query = request.query_params
         try:

@@ -13,9 +13,9 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
+from bot.slack.app import slack_client
 
 # manifest.yml's oauth_config.scopes.bot, in its order (tests/test_cli_checks.py keeps the two equal).
 BOT_SCOPES = (
@@ -53,7 +53,7 @@ async def slack_lines(settings: Settings) -> tuple[bool, list[str]]:
         ]
     lines: list[str] = []
     ok = True
-    client = AsyncWebClient(token=token.get_secret_value(), base_url=settings.slack_api_url, timeout=15)
+    client = slack_client(settings)  # the bot's own Web API client: same base URL, timeout, retries
     try:
         answer = await client.auth_test()
     except SlackApiError as exc:
