@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.answers import render_account, render_result
@@ -251,7 +252,14 @@ async def _notes(settings: Settings, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pendo-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    lookup = sub.add_parser("lookup", help="print what Pendo knows about a visitor")
+
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """A subcommand that knows its own parser, for its usage on a bad flag (`parse_args`)."""
+        made = sub.add_parser(name, **kwargs)
+        made.set_defaults(subparser=made)
+        return made
+
+    lookup = command("lookup", help="print what Pendo knows about a visitor")
     lookup.add_argument("email", nargs="?", help="the customer's email")
     lookup.add_argument("--visitor-id", help="look up a Pendo visitor ID instead of an email")
     lookup.add_argument("--at", help="anchor the timeline at this ISO time (default: now)")
@@ -259,13 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument(
         "--all", action="store_true", help="every event of the activity window (default: the newest 15)"
     )
-    account = sub.add_parser("account", help="an account's summary, by account ID or name")
+    account = command("account", help="an account's summary, by account ID or name")
     account.add_argument("query", nargs="+", help="an account ID, or its name (any case)")
     account.add_argument("--json", action="store_true", help="print the Slack Block Kit message")
     account.add_argument("--full", action="store_true", help="with --json: the Show more view")
-    ticket = sub.add_parser("ticket", help="a Zendesk ticket and what its requester did before filing it")
+    ticket = command("ticket", help="a Zendesk ticket and what its requester did before filing it")
     ticket.add_argument("ticket", help="a ticket number (12345, #12345) or a ticket link")
-    check = sub.add_parser(
+    check = command(
         "check",
         help="verify the settings, that Pendo accepts the key, the Zendesk webhook, and Slack (for serve)",
     )
@@ -274,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the Slack checks (the bot token and its scopes): for command-line use only",
     )
-    zsetup = sub.add_parser(
+    zsetup = command(
         "zendesk-setup", help="create or update the Zendesk webhook and trigger for notes on new tickets"
     )
     zsetup.add_argument(
@@ -287,11 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-point the bot's webhook when it already points at another URL (another deployment's)",
     )
     zsetup.add_argument("--dry-run", action="store_true", help="print the JSON it would send, send nothing")
-    notes = sub.add_parser("notes", help="the notes the webhook queued: waiting, given up; retry them")
+    notes = command("notes", help="the notes the webhook queued: waiting, given up; retry them")
     notes.add_argument(
         "--retry", metavar="TICKET", help="queue a given-up note again (a ticket number, or all)"
     )
-    serve = sub.add_parser("serve", help="run the Slack bot")
+    serve = command("serve", help="run the Slack bot")
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
     mode.add_argument("--http", action="store_true", help="HTTP mode (needs SLACK_SIGNING_SECRET)")
@@ -303,9 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer from the embedded sample workspace instead of Pendo and Zendesk (a demo)",
     )
-    demo = sub.add_parser(
-        "demo", help="try the bot without Slack: a local Slack-like page on the sample workspace"
-    )
+    demo = command("demo", help="try the bot without Slack: a local Slack-like page on the sample workspace")
     demo.add_argument("--host", default="127.0.0.1", help="address to serve on (default: this machine only)")
     demo.add_argument("--port", type=int, default=3000, help="port of the page (default: 3000)")
     return parser
@@ -316,8 +322,7 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argpa
     shows lookup's), not the list of subcommands."""
     args, extra = parser.parse_known_args(argv)
     if extra:
-        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        args.subparser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args
 
 

@@ -15,8 +15,8 @@ Both backends guarantee the same things:
 `SqliteJobs`: one file (`pendo-notes.sqlite3` by default) that several processes on one host may share:
 WAL, short busy waits and `BEGIN IMMEDIATE` transactions, so a claim is atomic across processes. The file
 is created 0600 (tightened to 0600 when found wider). Calls run on the event loop's thread: a read is
-microseconds, a change waits for its fsync (synchronous=FULL: a job stored is on disk before the 200),
-about a millisecond on a local disk (a network volume is slower: prefer Redis there); a file locked by another process is waited for in 5 ms slices with the loop free for
+microseconds, a change waits for its fsync (synchronous=FULL: a job stored is on disk before the 200;
+on a slow or network volume that wait is on the loop: prefer Redis there); a file locked by another process is waited for in 5 ms slices with the loop free for
 10 ms in between, at most 2 s in all, then QueueUnavailable.
 
 `RedisJobs` (`bot.notes.jobs_redis`): Streams + a sorted set. A stream's consumer group gives leases and

@@ -12,8 +12,9 @@ Built from Zendesk's public documentation (shared/reference/zendesk-writeback-pe
 - Limits: 30 updates per ticket per 10 minutes per user, and 100 Update Ticket calls per minute for the
   account; over either, 429 with `Retry-After` (seconds). Both are parameters.
 - `PUT /api/v2/tickets/{id}/tags.json` with `{"tags": [...]}` is Add Tags: the tags are appended to the
-  ticket's (Zendesk's rules: lower case, spaces split, no repeats), `updated_at` moves; it counts toward
-  the same limits as Update Ticket; a closed ticket is 422.
+  ticket's (Zendesk's rules: lower case, spaces split, no repeats), `updated_at` moves; a closed ticket
+  is 422. It counts toward the same limits as Update Ticket: an assumption (no public source names a
+  limit of its own), the stricter reading.
 - `POST /api/v2/tickets.json` files a ticket (its description is the first, public comment) and runs the
   triggers: for an active trigger whose conditions include `update_type is Create`, each
   `notification_webhook` action sends its body (placeholders `{{ticket.id}}`,
