@@ -76,15 +76,20 @@ class FakeSlack:
         return self._seq
 
     def since(self, seq: int) -> list[dict[str, Any]]:
-        """Every call (`kind: "api"`) and response_url post (`kind: "response"`) after `seq`, in order."""
+        """Every call (`kind: "api"`) and response_url post (`kind: "response"`) after `seq`, in order,
+        up to the first Web API call still waiting for its answer."""
         with self._lock:
             found = [("api", c) for c in self.calls if c.seq > seq]
             found += [("response", c) for c in self.responses if c.seq > seq]
         found.sort(key=lambda kc: kc[1].seq)
-        return [
-            {"seq": c.seq, "kind": kind, "method": c.method, "body": c.body, "result": c.result}
-            for kind, c in found
-        ]
+        # a Web API call is recorded when it arrives and answered a moment later: stop before the first
+        # one not answered yet, so a reader never sees it without its result (nor skips past it)
+        ready = []
+        for kind, c in found:
+            if kind == "api" and c.result is None:
+                break
+            ready.append({"seq": c.seq, "kind": kind, "method": c.method, "body": c.body, "result": c.result})
+        return ready
 
     def reset(self) -> None:
         """Forget every call and knob: each field back to its default."""
