@@ -172,6 +172,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await deps.pendo.verify()
         schema = await deps.pendo.schema("visitor")
+        account_schema = await deps.pendo.schema("account") if settings.renewal_field else {}
     except UpstreamError as exc:
         print(f"FAIL {pendo_failure_kind(exc)}: {words.admin_sentence(exc)}")
         if exc.hint:
@@ -184,6 +185,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         group, field = settings.email_field
         if field not in schema.get(group, {}):
             print(f"WARN Pendo's visitor schema has no field {group}/{field}: check PENDO_EMAIL_FIELD.")
+    for line in _pendo_extras(settings, account_schema):
+        print(line)
     if deps.tickets is not None:
         from bot.zendesk.setup import status
 
@@ -202,6 +205,28 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await deps.aclose()
     return 1 if failed else 0
+
+
+def _pendo_extras(settings: Settings, account_schema: dict[str, Any]) -> list[str]:
+    """Replay links (PENDO_SUBSCRIPTION_ID) and the renewal signal (PENDO_RENEWAL_FIELD): on, or why not."""
+    lines = []
+    if settings.pendo_subscription_id:
+        base = f"{settings.pendo_app_url}/s/{settings.pendo_subscription_id}/replay/player/"
+        lines.append(f"OK   replay links open Pendo's player at {base}… (recorded sessions only).")
+    else:
+        lines.append(
+            "INFO no replay links: set PENDO_SUBSCRIPTION_ID (the number after /s/ in your Pendo address) "
+            "to link Session Replay recordings."
+        )
+    if settings.renewal_field:
+        group, field = settings.renewal_field
+        if field not in account_schema.get(group, {}):
+            lines.append(
+                f"WARN Pendo's account schema has no field {group}/{field}: check PENDO_RENEWAL_FIELD."
+            )
+        else:
+            lines.append(f"OK   renewal dates from the account field {group}/{field}.")
+    return lines
 
 
 async def _zendesk_setup(settings: Settings, args: argparse.Namespace) -> int:

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     pendo_region: Literal["us", "us1", "eu", "jpn", "au"] | None = None
     pendo_base_url: str | None = None
     pendo_email_field: str = ""
+    pendo_subscription_id: str | None = None  # in Pendo's own URLs (/s/<id>/…): replay links need it
+    pendo_renewal_field: str = ""  # an account date field (group/field): the "renews in" signal
     pendo_visitor_fields: CsvList = Field(
         default_factory=lambda: ["agent/role", "agent/language", "custom/planlevel"]
     )
@@ -166,6 +168,24 @@ class Settings(BaseSettings):
         if value and not _FIELD_PATH.match(value):
             raise ValueError("must be empty (visitor ID is the email) or group/field, e.g. agent/email")
         return value
+
+    @field_validator("pendo_renewal_field")
+    @classmethod
+    def _renewal_field(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _FIELD_PATH.match(value):
+            raise ValueError("must be empty (no renewal signal) or group/field, e.g. salesforce/renewaldate")
+        return value
+
+    @field_validator("pendo_subscription_id")
+    @classmethod
+    def _subscription_id(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value and not re.fullmatch(r"[0-9]{1,20}", value):
+            raise ValueError(
+                "must be the number after /s/ in your Pendo address (e.g. 5629499534213120), or empty"
+            )
+        return value or None
 
     @field_validator("pendo_visitor_fields", "pendo_account_fields", "zendesk_tag_fields")
     @classmethod
@@ -344,6 +364,14 @@ class Settings(BaseSettings):
         if not self.pendo_email_field:
             return None
         group, field = self.pendo_email_field.split("/", 1)
+        return group, field
+
+    @property
+    def renewal_field(self) -> tuple[str, str] | None:
+        """(group, field) of the account field holding the renewal date, or None."""
+        if not self.pendo_renewal_field:
+            return None
+        group, field = self.pendo_renewal_field.split("/", 1)
         return group, field
 
     @property

@@ -12,9 +12,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from bot.deadline import Deadline, answer_deadline, current_deadline
+from bot.domain import friction as friction_part
 from bot.domain import nps as nps_part
 from bot.domain import timeline as timeline_part
 from bot.domain import usage as usage_part
@@ -69,6 +70,8 @@ class CustomerLookup:
         self._base = settings.pendo_app_url
         self.links = PendoLinks(settings.pendo_app_url)
         self._not_nps_logged: set[str] = set()  # guides already named in the "no NPSRating poll" line
+        self._friction_logged = False  # "Pendo's rows carry no friction counts", once per process
+        self._friction_seen = False  # some row carried friction: an account without any has none
 
     def now_ms(self) -> int:
         return self._clock()
@@ -169,6 +172,9 @@ class CustomerLookup:
             return VisitorFacts(profile=self._profile(visitor, {}, email, choices), generated_at_ms=now)
 
         anchor = min(anchor_ms, now) if anchor_ms is not None else now
+        # friction: the 24 h before a ticket, else the hours up to the visitor's latest visit
+        ticket = anchor_ms is not None and marker is not None
+        friction_end = anchor if ticket else visitor.meta_int("auto", "lastvisit")
         offset = self.pendo.day_offset()  # read once, so every part of this lookup asks the same windows
         parts = await asyncio.gather(
             self._or_default(self.pendo.schema("visitor"), {}, "visitor schema", within=True),
@@ -177,12 +183,33 @@ class CustomerLookup:
             self._part(
                 self._timeline(visitor.id, anchor, marker, now, offset, choices, page), "Recent activity"
             ),
-            self._part(self._nps(visitor.id, now, offset), "Survey answers"),
+            self._part(self._nps(visitor.id, now, offset, anchor), "Survey answers"),
+            self._part(self._hours(visitor.id, friction_end), "Friction"),
         )
-        schema, (usage, usage_gap), accounts, (timeline, timeline_gap), (nps, nps_gap) = parts
+        schema, (used, usage_gap), accounts, (timed, timeline_gap), (answers, nps_gap), hours = parts
+        usage, page_rows, feature_rows, today = used or (None, [], [], now)
+        timeline, page_views = timed or (None, [])
+        nps, recent_nps = answers or (None, None)
+        hour_rows, friction_gap = hours
         self._note_gone_fields(choices.visitor_fields, self.settings.pendo_visitor_fields, schema)
-        gaps = [g for g in (usage_gap, timeline_gap, nps_gap) if g]
+        gaps = [g for g in (usage_gap, timeline_gap, nps_gap, friction_gap) if g]
         gaps += [a.gap.for_account(a.name) for a in accounts if a.gap]
+        hidden = {a.id for a in accounts if a.opted_out}  # an opted-out account's rows show nothing
+
+        def kept(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+            return [r for r in rows or [] if r.get("accountId") not in hidden]
+
+        friction = None
+        if hour_rows is not None and friction_end is not None:
+            pages = await self._names(PendoKind.PAGE)
+            trend = friction_part.trend(
+                kept(page_rows), kept(feature_rows), pages, await self._names(PendoKind.FEATURE), today
+            )
+            friction = self._friction(
+                visitor.id, kept(hour_rows), friction_end, ticket, page_views, pages, trend
+            )
+            if timeline is not None and friction is not None and ticket:
+                timeline = timeline_part.with_friction(timeline, friction.spots)
         return VisitorFacts(
             profile=self._profile(visitor, schema, email, choices),
             generated_at_ms=now,
@@ -191,6 +218,78 @@ class CustomerLookup:
             timeline=timeline,
             gaps=gaps,
             nps=nps,
+            anchor_ms=anchor if ticket else None,
+            recent_nps=recent_nps,
+            friction=friction,
+        )
+
+    # --- friction and replays ---------------------------------------------------------------------
+    async def _hours(self, visitor_id: str, end_ms: int | None) -> list[dict[str, Any]]:
+        """The visitor's page rows per hour for the 24 h ending at `end_ms` (one aggregation)."""
+        if end_ms is None:
+            return []
+        return await self.pendo.aggregate("visitor-hours", queries.visitor_page_hours(visitor_id, end_ms))
+
+    async def _names(self, kind: PendoKind) -> friction_part.Names:
+        catalog = await self._or_default(self.pendo.catalog(kind), {}, f"{kind} catalog")
+        return {
+            i: (c.name or f"Unrecognized {kind.label}", self.links.item(kind, i)) for i, c in catalog.items()
+        }
+
+    def _friction(
+        self,
+        visitor_id: str,
+        rows: list[dict[str, Any]],
+        end_ms: int,
+        ticket: bool,
+        page_views: list[int],
+        pages: friction_part.Names,
+        trend: friction_part.Trend | None,
+    ) -> friction_part.FrictionFacts | None:
+        """Friction and replays from the hourly rows: the 24 h before the ticket, or the visitor's most
+        recent session. None when Pendo collects no friction here (logged once per process)."""
+        seen = friction_part.collected(rows)
+        if seen is False and trend is None:
+            if not self._friction_logged:
+                self._friction_logged = True
+                log.warning(
+                    "Pendo's page rows carry no friction counts (rageClickCount, deadClickCount, "
+                    "errorClickCount, uTurnCount): friction is not shown"
+                )
+            return None
+        if seen is None and trend is None:
+            return None  # no rows at all: nothing to say
+        self._friction_seen = True
+        if ticket:
+            start = end_ms - friction_part.BEFORE_TICKET_MS
+            scope: Literal["ticket", "session"] = "ticket"
+        else:
+            session = friction_part.session_window(rows)
+            start, end_ms = session if session is not None else (end_ms, end_ms)
+            page_views = [end_ms - 1] if session is not None else []  # its latest visit, in that hour
+            scope = "session"
+        window = [r for r in rows if start - friction_part.HOUR_MS < (r.get("hour") or 0) < end_ms]
+        spots = friction_part.hour_spots(window, pages, start, end_ms)
+        sub = self.settings.pendo_subscription_id
+        replays = (
+            friction_part.replays(
+                window,
+                end_ms,
+                lambda *args: friction_part.player_url(self._base, sub, *args),
+                visitor_id,
+            )
+            if sub
+            else []
+        )
+        return friction_part.FrictionFacts(
+            scope=scope,
+            start_ms=start,
+            end_ms=end_ms,
+            spots=spots,
+            strongest=friction_part.strongest(spots),
+            replays=replays,
+            data_until_ms=friction_part.data_until(window, page_views, end_ms) if ticket else None,
+            trend=trend,
         )
 
     async def account(self, query: str, choices: Choices | None = None) -> AccountResult:
@@ -259,7 +358,7 @@ class CustomerLookup:
                 self._part(self._account_figures(account.id, now, self.pendo.day_offset()), "Usage figures"),
                 self._or_default(self.pendo.schema("account"), {}, "account schema", within=True),
             )
-        figures, nps, nps_gap = result if result is not None else (None, None, None)
+        figures, nps, nps_gap, friction = result if result is not None else (None, None, None, None)
         return AccountFacts(
             id=base.id,
             name=base.name,
@@ -271,11 +370,12 @@ class CustomerLookup:
             figures=figures,
             gaps=[g for g in (gap, nps_gap) if g],
             nps=nps,
+            friction=friction,
         )
 
     async def _account_figures(
         self, account_id: str, now: int, offset: int | None
-    ) -> tuple[AccountFigures, AccountNps | None, Gap | None]:
+    ) -> tuple[AccountFigures, AccountNps | None, Gap | None, friction_part.AccountFriction | None]:
         """The figures, the account's NPS (None when nobody answered) and, when the survey answers could
         not be read, the gap that says so (the figures are shown all the same)."""
         first, both_first = usage_part.windows(now, offset)
@@ -292,6 +392,7 @@ class CustomerLookup:
                 agg("account-features", queries.account_feature_days(account_id, both_first, 2 * days)),
                 agg("account-feature-visitors", queries.account_feature_visitors(account_id, first)),
                 agg("account-top-pages", queries.account_top_objects("page", account_id, first, n)),
+                agg("account-friction", queries.account_page_friction(account_id, first)),
             ),
             asyncio.gather(
                 self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
@@ -299,7 +400,7 @@ class CustomerLookup:
             ),
             self._optional_part(self._account_nps_answers(account_id, nps_since), "Survey answers"),
         )
-        daily, current, previous, visitors, features, feature_visitors, pages = rows
+        daily, current, previous, visitors, features, feature_visitors, pages, friction_rows = rows
         # Pendo's window: the last 90 local days, today included
         answered = [a for a in answers or [] if a.account_id == account_id and a.ts_ms <= now]
         ids = [str(r["visitorId"]) for r in visitors if r.get("visitorId")]
@@ -329,7 +430,15 @@ class CustomerLookup:
             depth,
             feature_visitors,
         )
-        return figures, nps, nps_gap
+        friction = None
+        if friction_rows or self._friction_seen:  # no rows: none, or Pendo collects none (unknown yet)
+            names = {
+                i: (c.name or "Unrecognized page", self.links.item(PendoKind.PAGE, i))
+                for i, c in page_cat.items()
+            }
+            friction = friction_part.account_friction(friction_rows, names)
+            self._friction_seen = True
+        return figures, nps, nps_gap, friction
 
     async def _account_nps_answers(self, account_id: str, since: int) -> list[NpsAnswer]:
         rows = await self.pendo.aggregate("account-nps", queries.account_poll_events(account_id, since))
@@ -416,35 +525,45 @@ class CustomerLookup:
             opted_out=opted_out,
         )
 
-    async def _usage(self, visitor_id: str, now: int, offset: int | None) -> VisitorUsage:
-        first, both_first = usage_part.windows(now, offset)
+    async def _usage(
+        self, visitor_id: str, now: int, offset: int | None
+    ) -> tuple[VisitorUsage, list[dict[str, Any]], list[dict[str, Any]], int]:
+        """The figures, and the page and feature rows per day they came from (their friction is the
+        30-day line) with the subscription's start of today."""
+        _, both_first = usage_part.windows(now, offset)
         days, n = usage_part.WINDOW_DAYS, self.settings.top_items
         agg = self.pendo.aggregate
         rows, features, pages, feature_cat, page_cat = await asyncio.gather(
             agg("visitor-daily", queries.visitor_daily_activity(visitor_id, both_first, 2 * days)),
             agg("visitor-features", queries.visitor_feature_days(visitor_id, both_first, 2 * days)),
-            agg("visitor-top-pages", queries.visitor_top_objects("page", visitor_id, first, days, n)),
+            agg("visitor-pages", queries.visitor_page_days(visitor_id, both_first, 2 * days)),
             self._or_default(self.pendo.catalog("feature"), {}, "feature catalog"),
             self._or_default(self.pendo.catalog("page"), {}, "page catalog"),
         )
         learned = usage_part.day_offset(rows)
         today = usage_part.today_start(now, learned if learned is not None else offset)
         top_features, depth = usage_part.feature_days(features, today, feature_cat, n)
-        return usage_part.visitor_usage(
+        top_pages, _, _ = usage_part.period_totals(pages, today, "pageId", n)
+        usage = usage_part.visitor_usage(
             rows,
             today,
             usage_part.top_items(top_features, feature_cat, self.links, PendoKind.FEATURE),
-            usage_part.top_items(pages, page_cat, self.links, PendoKind.PAGE),
+            usage_part.top_items(top_pages, page_cat, self.links, PendoKind.PAGE),
             depth,
         )
+        return usage, pages, features, today
 
-    async def _nps(self, visitor_id: str, now: int, offset: int | None) -> NpsAnswer | None:
-        """The visitor's latest NPS answer within 12 months: one `pollEvents` query, then the guides
-        answered (names and polls, cached like the catalogs) when not already known."""
+    async def _nps(
+        self, visitor_id: str, now: int, offset: int | None, anchor: int
+    ) -> tuple[NpsAnswer | None, NpsAnswer | None]:
+        """The visitor's latest NPS answer within 12 months, and the latest at or before the anchor (the
+        detractor signal's): one `pollEvents` query, then the guides answered (names and polls, cached
+        like the catalogs) when not already known."""
         since = usage_part.window_start(now, offset, queries.VISITOR_NPS_DAYS)
         rows = await self.pendo.aggregate("visitor-nps", queries.visitor_poll_events(visitor_id, since))
         found = await self._nps_answers(rows)
-        return nps_part.latest(found, until_ms=now)  # Pendo's window: the last 365 local days
+        # Pendo's window: the last 365 local days
+        return nps_part.latest(found, until_ms=now), nps_part.latest(found, until_ms=anchor)
 
     async def _nps_answers(self, rows: list[dict[str, Any]]) -> list[NpsAnswer]:
         if not rows:
@@ -504,9 +623,17 @@ class CustomerLookup:
                             account.metadata, list(choices.account_fields), schema
                         ),
                         gap=usage_gap,
+                        renewal_ms=self._renewal(account),
                     )
                 )
         return out
+
+    def _renewal(self, account: Account) -> int | None:
+        """The account's renewal date (PENDO_RENEWAL_FIELD) as epoch ms: a Pendo date (epoch ms) or an
+        ISO date; None when unset or unreadable."""
+        where = self.settings.renewal_field
+        value = (account.metadata.get(where[0]) or {}).get(where[1]) if where else None
+        return usage_part.date_ms(value)
 
     async def _or_default(self, work: Awaitable[T], default: T, what: str, *, within: bool = False) -> T:
         """Names and labels are a nicety: without them items show as "Unrecognized …" or raw field names.
@@ -526,8 +653,9 @@ class CustomerLookup:
         offset: int | None,
         choices: Choices,
         page: TimelinePage | None = None,
-    ) -> Timeline:
-        """[anchor - N h, anchor] from the history endpoint, right whichever day one call returns."""
+    ) -> tuple[Timeline, list[int]]:
+        """[anchor - N h, anchor] from the history endpoint, right whichever day one call returns; and the
+        times of its page views (what Pendo's hourly figures should cover: `friction.data_until`)."""
         start = anchor - self.settings.timeline_hours * 3_600_000
         if anchor < now - timeline_part.HISTORY_RETENTION_DAYS * queries.DAY_MS:
             raise HistoryExpired("Pendo", f"anchor older than {timeline_part.HISTORY_RETENTION_DAYS} days")
@@ -547,6 +675,7 @@ class CustomerLookup:
         }
         guides = await self._or_default(self.pendo.guides(guide_ids), {}, "guide names") if guide_ids else {}
         catalogs["guide"] = dict(guides)
+        page_views = sorted({i.ts for i in items if i.type == "page" and start <= i.ts <= anchor})
         return timeline_part.build_timeline(
             items,
             start_ms=start,
@@ -558,7 +687,7 @@ class CustomerLookup:
             marker=marker,
             zone=choices.timezone,
             page=page,
-        )
+        ), page_views
 
 
 class HistoryExpired(UpstreamError):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, NewType
 
+from bot.domain.friction import AccountFriction, Counts, FrictionFacts
 from bot.domain.gaps import Gap as Gap  # re-exported: the answers below carry gaps
 from bot.domain.gaps import Missing as Missing
 
@@ -256,6 +257,7 @@ class AccountSummary:
     usage: AccountUsage | None = None
     fields: list[MetadataField] = field(default_factory=list)
     gap: Gap | None = None  # what of this account is missing, and why
+    renewal_ms: int | None = None  # the date in PENDO_RENEWAL_FIELD, when set and readable
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,8 @@ class TimelineEntry:
     count: int = 1  # consecutive repeats collapsed into one entry
     url: str | None = None
     oldest_ms: int | None = field(default=None, compare=False)  # oldest occurrence (None: `ts_ms`)
+    object_id: str | None = field(default=None, compare=False)  # the page's or feature's Pendo id
+    friction: Counts | None = field(default=None, compare=False)  # a page row's, in one of its hours
 
     @property
     def first_ms(self) -> int:
@@ -331,6 +335,9 @@ class VisitorFacts:
     timeline: Timeline | None = None
     gaps: list[Gap] = field(default_factory=list)  # parts that failed
     nps: NpsAnswer | None = None  # the latest NPS answer within 12 months
+    anchor_ms: int | None = None  # the ticket's creation, when the answer is about one (else: now)
+    recent_nps: NpsAnswer | None = None  # the latest answer at or before the anchor (the detractor signal)
+    friction: FrictionFacts | None = None  # None: not collected by Pendo, opted out, or failed (a gap)
 
 
 @dataclass(frozen=True)
@@ -414,6 +421,7 @@ class AccountFacts:
     figures: AccountFigures | None = None
     gaps: list[Gap] = field(default_factory=list)
     nps: AccountNps | None = None
+    friction: AccountFriction | None = None  # None: Pendo collects none, or nobody of it was active
 
 
 @dataclass(frozen=True)

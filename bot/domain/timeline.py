@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
+from bot.domain.friction import Spot
 from bot.domain.models import HISTORY_RETENTION_DAYS as HISTORY_RETENTION_DAYS  # Pendo's, said in words
 from bot.domain.models import Timeline, TimelineEntry, TimelinePage
 from bot.domain.usage import HOUR_MS, today_start
@@ -97,6 +99,7 @@ def build_timeline(
                 count=previous.count + 1,
                 url=previous.url,
                 oldest_ms=entry.ts_ms,
+                object_id=previous.object_id,
             )
         else:
             entries.append(entry)
@@ -151,4 +154,25 @@ def _entry(item: HistoryItem, catalogs: dict[str, dict[str, CatalogItem]], base_
     found = catalog.get(object_id) if object_id else None
     name = found.name if found and found.name else f"Unrecognized {label}"
     url = PendoLinks(base_url).item(kind, object_id) if kind and object_id else None
-    return TimelineEntry(ts_ms=item.ts, kind=item.type, name=name, url=url)
+    return TimelineEntry(ts_ms=item.ts, kind=item.type, name=name, url=url, object_id=object_id)
+
+
+def with_friction(timeline: Timeline, spots: list[Spot]) -> Timeline:
+    """Each page × hour's friction on the newest entry of that page within that hour (said once, however
+    many visits of the hour the entries show); entries of other kinds carry none (page rows only)."""
+    entries = list(timeline.entries)
+    for spot in spots:
+        if spot.hour_ms is None:
+            continue
+        for i, e in enumerate(entries):
+            hour_end = spot.hour_ms + HOUR_MS
+            if (
+                e.kind == "page"
+                and e.object_id == spot.object_id
+                and e.first_ms < hour_end
+                and e.ts_ms >= spot.hour_ms
+            ):
+                counts = spot.counts if e.friction is None else e.friction + spot.counts
+                entries[i] = replace(e, friction=counts)
+                break
+    return replace(timeline, entries=entries)

@@ -149,31 +149,41 @@ def depth(used_ids: set[str], catalog: dict[str, CatalogItem], previous_ids: set
 def feature_days(
     rows: list[dict[str, Any]], today_ms: int, catalog: dict[str, CatalogItem], limit: int
 ) -> tuple[list[dict[str, Any]], Depth]:
-    """From rows per feature and local day over both periods: the current period's most used features
-    (rows summed per feature, events desc then id) and the depth of use against the previous period
-    (distinct features with events in each). One pass: a visitor has a row per feature and day."""
+    """From feature rows per local day over both periods: the current period's most used features (rows
+    summed per feature, events desc then id) and the depth of use against the previous period (distinct
+    features with events in each)."""
+    top, used, used_before = period_totals(rows, today_ms, "featureId", limit)
+    return top, depth(used, catalog, used_before)
+
+
+def period_totals(
+    rows: list[dict[str, Any]], today_ms: int, id_field: str, limit: int
+) -> tuple[list[dict[str, Any]], set[str], set[str]]:
+    """From rows per object (`id_field`: pageId, featureId) and local day over both periods, in one pass:
+    the current period's most used (rows summed per object, events desc then id; several rows of one day,
+    for several accounts or apps, add up) and the objects with events in each period."""
     totals: dict[str, dict[str, Any]] = {}
     used: set[str] = set()
     used_before: set[str] = set()
     for row in rows:
-        feature = row.get("featureId")
-        if not feature:
+        obj = row.get(id_field)
+        if not obj:
             continue
         ago = round((today_ms - _num(row, "day")) / DAY_MS)  # as in split_periods
         events = _num(row, "numEvents")
         if 0 <= ago < WINDOW_DAYS:
-            key = str(feature)
+            key = str(obj)
             total = totals.get(key)
             if total is None:
-                total = totals[key] = {"featureId": key, "numEvents": 0, "numMinutes": 0}
+                total = totals[key] = {id_field: key, "numEvents": 0, "numMinutes": 0}
             total["numEvents"] += events
             total["numMinutes"] += _num(row, "numMinutes")
             if events > 0:
                 used.add(key)
         elif WINDOW_DAYS <= ago < 2 * WINDOW_DAYS and events > 0:
-            used_before.add(str(feature))
-    top = sorted(totals.values(), key=lambda r: (-r["numEvents"], r["featureId"]))[:limit]
-    return top, depth(used, catalog, used_before)
+            used_before.add(str(obj))
+    top = sorted(totals.values(), key=lambda r: (-r["numEvents"], r[id_field]))[:limit]
+    return top, used, used_before
 
 
 def visitor_usage(
@@ -215,6 +225,20 @@ def account_usage(rows: list[dict[str, Any]]) -> AccountUsage:
         events=_num(row, "numEvents"),
         minutes=_num(row, "numMinutes"),
     )
+
+
+def date_ms(value: Any) -> int | None:
+    """A date metadata value as epoch ms: Pendo keeps dates as epoch ms; an ISO date (2027-01-21, or
+    with a time) is read too. None when unset or not a date."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if 0 < value < 10**14 else None
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp() * 1000)
+    return None
 
 
 def format_value(value: Any, kind: str) -> str:

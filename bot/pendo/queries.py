@@ -101,14 +101,71 @@ def _top(kind: str, first_ms: int, days: int, scope: str, limit: int) -> Pipelin
 
 
 def visitor_feature_days(visitor_id: str, first_ms: int, days: int) -> Pipeline:
-    """Events and minutes per feature and local day for one visitor, over both 30-day periods (the shape
-    of Pendo's own "Features Used Last 30 Days" query, which groups by visitor, feature and day): the top
-    features, and the distinct features used in each period, by id, in one query. At most one row per
-    feature and day."""
+    """One visitor's feature rows per local day over both 30-day periods, as Pendo keeps them (one per
+    feature, day, account and app): the top features, the distinct features used in each period (depth),
+    and the click friction a row carries, in one query. Not grouped: a `sum` would turn a friction count
+    a row does not carry (not collected) into a 0."""
     return [
         _event_source("featureEvents", first_ms, days),
         {"filter": f"visitorId == {literal(visitor_id)}"},
-        {"group": {"group": ["featureId", "day"], "fields": _EVENTS_AND_MINUTES}},
+    ]
+
+
+def visitor_page_days(visitor_id: str, first_ms: int, days: int) -> Pipeline:
+    """One visitor's page rows per local day over both 30-day periods, not grouped (as the features):
+    the top pages of the current period and the friction of both (the 30-day line and its trend)."""
+    return [
+        _event_source("pageEvents", first_ms, days),
+        {"filter": f"visitorId == {literal(visitor_id)}"},
+    ]
+
+
+HOUR_MS = 3_600_000
+FRICTION_HOURS = 24  # the hours of page rows read before a ticket (or the end of the latest session)
+
+
+def visitor_page_hours(visitor_id: str, end_ms: int, hours: int = FRICTION_HOURS) -> Pipeline:
+    """One visitor's page rows per hour for the `hours` hours ending with the one holding `end_ms`: each
+    row's friction counts, `firstTime`/`lastTime` and, for a recorded session, `recordingSessionId`. An
+    `hourRange` series starts at `first` floored to the hour."""
+    last_hour = end_ms - end_ms % HOUR_MS
+    return [
+        {
+            "source": {
+                "pageEvents": dict(ALL_APPS),
+                "timeSeries": {
+                    "period": "hourRange",
+                    "first": last_hour - (hours - 1) * HOUR_MS,
+                    "count": hours,
+                },
+            }
+        },
+        {"filter": f"visitorId == {literal(visitor_id)}"},
+    ]
+
+
+FRICTION_ROW = "rageClickCount > 0 || deadClickCount > 0 || errorClickCount > 0 || uTurnCount > 0"
+
+
+def account_page_friction(account_id: str, first_ms: int) -> Pipeline:
+    """One account's friction per page over one 30-day period: the rows with any friction, grouped by page
+    with each count summed and the distinct visitors who hit it. Rows without friction are filtered out
+    first, so the answer holds only the pages where something went wrong."""
+    return [
+        _event_source("pageEvents", first_ms, ACCOUNT_WINDOW_DAYS),
+        {"filter": f"accountId == {literal(account_id)} && ({FRICTION_ROW})"},
+        {
+            "group": {
+                "group": ["pageId"],
+                "fields": [
+                    {"rageClickCount": {"sum": "rageClickCount"}},
+                    {"errorClickCount": {"sum": "errorClickCount"}},
+                    {"deadClickCount": {"sum": "deadClickCount"}},
+                    {"uTurnCount": {"sum": "uTurnCount"}},
+                    {"visitors": {"count": "visitorId"}},
+                ],
+            }
+        },
     ]
 
 
