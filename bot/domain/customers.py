@@ -197,7 +197,7 @@ class CustomerLookup:
         hidden = {a.id for a in accounts if a.opted_out}  # an opted-out account's rows show nothing
 
         def kept(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-            return [r for r in rows or [] if r.get("accountId") not in hidden]
+            return [r for r in rows or [] if not (isinstance(a := r.get("accountId"), str) and a in hidden)]
 
         friction = None
         if hour_rows is not None and friction_end is not None:

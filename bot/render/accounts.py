@@ -17,6 +17,7 @@ from bot.domain.models import (
     AccountSummary,
     AccountVisitor,
 )
+from bot.render import friction_blocks as fb
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.activity import sparkline_block, tops_blocks
@@ -98,7 +99,7 @@ def _compact(ctx: AccountFacts) -> list[Block]:
         lines.append(nps_words.account_line(ctx.nps))
     if ctx.last_visit_ms and not _seen_below(ctx, COMPACT_VISITORS):
         lines.append(f"Last activity {slack_date(ctx.last_visit_ms)}")
-    blocks = [section("\n".join(lines))]
+    blocks = [section("\n".join(lines)), *fb.account_blocks(ctx)]
     if f is not None and f.top_visitors:
         shown = [_visitor_line(v) for v in f.top_visitors[:COMPACT_VISITORS]]
         blocks.append(section("*Most active visitors*\n" + "\n".join(shown)))
@@ -149,6 +150,7 @@ def _full(ctx: AccountFacts) -> list[Block]:
     if ctx.nps is not None and ctx.nps.latest:
         latest = "\n".join(nps_words.account_answer_line(a) for a in ctx.nps.latest)
         blocks.append(section(f"*Latest NPS answers*\n{latest}"))
+    blocks += fb.account_blocks(ctx)
     if f is not None:
         blocks += _activity(f)
     return blocks
@@ -233,5 +235,6 @@ def account_text(result: AccountFacts | AccountChoice | AccountNotFound, tz: tzi
     if result.nps is not None:
         lines.append(nps_words.account_line(result.nps))
         lines += [nps_words.account_answer_text(a, tz) for a in result.nps.latest]
+    lines += fb.account_text_lines(result)
     lines += [f"Missing: {words.gap_line(g)}" for g in result.gaps]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from bot.render import words
 from bot.render.blocks import FIELD_LIMIT, SECTION_LIMIT, Block, actions, context_block, link, mrkdwn, section
 from bot.render.buttons import ViewRef, view_button
 from bot.render.format import KIND_ICON, esc, number, plural, sparkline, truncate
+from bot.render.friction import short_counts
 from bot.render.times import (
     DAY_AND_TIME,
     MINUTE_MS,
@@ -52,6 +53,17 @@ def tally(entries: list[TimelineEntry]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
+def story_names(t: Timeline) -> set[str]:
+    """The names the story line gives (what was done in its last half hour, the three most done), as
+    `story` picks them: the first screen's events below it leave these out."""
+    events = [e for e in t.entries if e.kind != "ticket"]
+    if not events:
+        return set()
+    end = t.anchor_ms if t.marker else events[0].ts_ms
+    cluster = [e for e in events if end - e.ts_ms <= STORY_MS]
+    return {name for name, _ in tally(cluster)[:3]}
+
+
 def _tally_text(items: list[tuple[str, int]], shown: int = 3) -> str:
     parts = [esc(truncate(name, 40)) + (f" ×{n}" if n > 1 else "") for name, n in items[:shown]]
     rest = len(items) - shown
@@ -59,17 +71,27 @@ def _tally_text(items: list[tuple[str, int]], shown: int = 3) -> str:
 
 
 def entry_line(
-    e: TimelineEntry, t: Timeline, width: int = 80, fmt: str = "{time}", *, dated: bool = False
+    e: TimelineEntry,
+    t: Timeline,
+    width: int = 80,
+    fmt: str = "{time}",
+    *,
+    dated: bool = False,
+    friction: bool = True,
 ) -> str:
     """ "🖱️ Export CSV ×3 · 2 min before ticket" (ticket windows) or "… · 3:40 PM" in `fmt`.
 
     `dated`: the entry is not on the anchor's day, so its time says which day ("Yesterday at 3:40 PM";
-    "20 h before ticket (Yesterday at 4:12 PM)").
+    "20 h before ticket (Yesterday at 4:12 PM)"). `friction`: the entry's own friction in its hour, when
+    it had any ("📄 Billing settings ×3 · 4 rage clicks · 11 min before ticket"); the first screen leaves
+    it to its friction line.
     """
     if e.kind == "ticket":
         return f"{KIND_ICON['ticket']} *{esc(e.name)}* · {slack_date(e.ts_ms, '{time}')}"
     name = link(e.url, e.name, width) if e.url else esc(truncate(e.name, width))
     repeat = f" ×{e.count}" if e.count > 1 else ""
+    if friction and e.friction is not None and e.friction.total > 0:
+        repeat += f" · {short_counts(e.friction)}"
     if t.marker:
         at = before_ticket(e.ts_ms, t.anchor_ms)
         at += f" ({slack_date(e.ts_ms, DAY_AND_TIME)})" if dated else ""

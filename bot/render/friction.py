@@ -156,20 +156,21 @@ def _days_words(ms: int) -> str:
 
 
 def signal_words(s: Signal, at_day: At, *, ticket: bool, text: Callable[[str], str] = str) -> str:
-    """A signal in a few words: "Detractor (NPS 3)", "Friction before filing", "Usage down 62%",
+    """A signal in a few words: "Detractor (NPS 3)", "Friction before filing", "Usage down by half or more (30 d)",
     "Acme renews in 3 weeks", "New user (first visit Dec 1)"."""
     if s.kind is SignalKind.DETRACTOR and s.nps is not None:
         return f"Detractor ({head(s.nps).removesuffix(' (detractor)')})"
     if s.kind is SignalKind.FRICTION:
         return "Friction before filing" if ticket else "Friction in their latest session"
-    if s.kind is SignalKind.USAGE_DROP:
-        down = 100 - (100 * s.events) // s.previous if s.previous else 0
-        return f"Usage down {down}% (30 d)"
+    if s.kind is SignalKind.USAGE_DROP:  # by how much: the activity line's trend says it, once
+        return "Usage down by half or more (30 d)"
     if s.kind is SignalKind.RENEWAL and s.at_ms is not None:
         gap = s.at_ms - s.anchor_ms
-        when = "today" if gap < DAY_MS else f"in {_days_words(gap)}"
-        after = " after the ticket" if ticket and gap >= DAY_MS else ""
-        return f"{text(s.account or '')} renews {when}{after} ({at_day(s.at_ms)})"
+        if gap < DAY_MS:
+            when = "the day of the ticket" if ticket else "today"
+        else:
+            when = f"{_days_words(gap)} after the ticket" if ticket else f"in {_days_words(gap)}"
+        return f"{text(s.account or '')} renews {when} ({at_day(s.at_ms)})"
     if s.kind is SignalKind.NEW_USER and s.at_ms is not None:
         return f"New user (first visit {at_day(s.at_ms)})"
     return s.kind.value

@@ -2,9 +2,10 @@
 
 Pure: a `TicketFacts` in, the comment's `html_body` out. Every line of the Slack "Details" view of the
 ticket's answer (the same `VisitorFacts`, looked up with the workspace's choices; the same word functions:
-`words`, `nps`, `fields.field_words`, `activity`'s sparkline scale), in HTML: who, activity and depth of
-use, the visitor's fields, the latest NPS answer with its whole comment, the window before filing, every
-account with its fields, links to Pendo (tests/notes/test_note_parity.py holds the two to each other).
+`words`, `nps`, `fields.field_words`, `activity`'s sparkline scale, `friction`), in HTML: what stands out,
+who, activity and depth of use, the visitor's fields, the latest NPS answer with its whole comment, the
+friction before filing with its 30-day trend and the recorded sessions (player links), the window before
+filing with each entry's friction, every account with its fields, links to Pendo (tests/notes/test_note_parity.py holds the two to each other).
 Zendesk stores HTML comments as given and derives the plain `body` from them, so
 the last paragraph carries `MARKER` as visible text: the bot finds its own note again by it (before
 writing, so a retried webhook or a restart never writes a second one).
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 
+from bot.domain import signals
+from bot.domain.friction import REPLAYS_LISTED, FrictionFacts, Spot
 from bot.domain.models import (
     Ambiguous,
     MetadataField,
@@ -30,6 +33,7 @@ from bot.domain.models import (
     VisitorFacts,
 )
 from bot.domain.tickets import TicketFacts
+from bot.render import friction as friction_words
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.activity import SPARKLINE_ENDS, SPARKLINE_TITLE, sparkline_scale
@@ -41,6 +45,7 @@ from bot.render.times import before_ticket, day_words, local_day
 
 MARKER = "pendo-context-note"
 CANDIDATES = 10
+NAME_WIDTH = 60  # a page's, feature's or account's name in a friction or stand-out line (as in Slack)
 
 
 @dataclass(frozen=True)
@@ -97,28 +102,72 @@ def _wrap(
 
 
 def _found(ctx: VisitorFacts, tz: tzinfo, ticket_ms: int) -> str:
-    """Every line of the Slack Details view of the ticket's answer, in its words: who, how active and how
-    deep, the visitor's fields, the 30 days, the latest NPS answer, the window before the ticket, every
-    account with its fields, and what is missing."""
+    """Every line of the Slack Details view of the ticket's answer, in its words: what stands out, who,
+    how active and how deep, the visitor's fields, the 30 days, the latest NPS answer, the friction and
+    replays before filing, the window before the ticket, every account with its fields, and what is
+    missing."""
     p = ctx.profile
+    out = ""
+    if stand_out := _stand_out(ctx, tz):
+        out += f"<p><strong>{stand_out}</strong></p>"
     who = [f"<strong>{_e(truncate(p.title, 120))}</strong>", f"<code>{_e(truncate(p.id, 100))}</code>"]
     if p.email and p.email != p.id and p.email != p.title:
         who.append(_e(truncate(p.email, 100)))
     if p.last_visit_ms:
         who.append(f"last seen {_e(when(p.last_visit_ms, tz))}")
     who.append(_a(p.url, "Open in Pendo"))
-    out = f"<p>{' · '.join(who)}</p>"
+    out += f"<p>{' · '.join(who)}</p>"
     items = _usage_items(ctx, tz)
     if items:
         out += f"<ul>{''.join(f'<li>{i}</li>' for i in items)}</ul>"
     if ctx.nps is not None:
         out += _nps(ctx.nps, ticket_ms, tz)
+    if ctx.friction is not None:
+        out += _friction(ctx.friction, tz)
     if ctx.timeline is not None:
         out += _timeline(ctx.timeline, tz)
     out += _accounts(ctx)
     for gap in words.gap_sentences(ctx.gaps):
         out += f"<p>⚠️ {_e(truncate(gap, 300))}</p>"
     return out
+
+
+def _at(tz: tzinfo) -> friction_words.At:
+    """A time in the note's zone, as the note writes every time ("2026-11-18 12:39 UTC"): Slack's date
+    token reads the same in the reader's zone, and its fallback is this very text."""
+    return lambda ms: _e(when(ms, tz))
+
+
+def _spot_name(s: Spot) -> str:
+    """A page's or feature's name, linked to it in Pendo when it has a link."""
+    return _a(s.url, s.name, NAME_WIDTH) if s.url else _e(truncate(s.name, NAME_WIDTH))
+
+
+def _stand_out(ctx: VisitorFacts, tz: tzinfo) -> str | None:
+    """ "🚩 Detractor (NPS 3) · Friction before filing · Acme renews 3 weeks after the ticket (…)":
+    `signals.stand_out`'s strongest (none for an opted-out visitor), in `friction.stand_out_line`'s words."""
+    found = signals.stand_out(ctx)
+    return friction_words.stand_out_line(found, _at(tz), ticket=True, text=_name)
+
+
+def _name(name: str) -> str:
+    """An account's name in a stand-out line (it comes from Pendo)."""
+    return _e(truncate(name, NAME_WIDTH))
+
+
+def _friction(f: FrictionFacts, tz: tzinfo) -> str:
+    """Details' friction lines: the strongest friction in the 24 h before filing (or that there was
+    none, with how far Pendo's figures go, so a lag never reads as "no friction"), the 30-day line, and
+    up to three recorded sessions with their player links (only with PENDO_SUBSCRIPTION_ID)."""
+    at = _at(tz)
+    lines = [friction_words.strongest_line(f, _spot_name, at) or friction_words.none_line(f, at)]
+    if f.trend is not None:
+        lines.append(friction_words.trend_line(f.trend, _spot_name))
+    for r in [r for r in f.replays if r.url][:REPLAYS_LISTED]:
+        lines.append(
+            f"{_a(r.url or '', f'{friction_words.REPLAY_ICON} Replay')} {friction_words.replay_words(f, r, at)}"
+        )
+    return f"<p>{'<br>'.join(lines)}</p>"
 
 
 def _plain_field(f: MetadataField, label: int = 60, value: int = 300) -> str:
@@ -201,11 +250,13 @@ def _timeline(t: Timeline, tz: tzinfo) -> str:
 
 
 def _entry(e: TimelineEntry, t: Timeline, tz: tzinfo, *, dated: bool) -> str:
-    """`activity.entry_line` in HTML: "🖱️ Export CSV ×3 · 2 min before ticket"."""
+    """`activity.entry_line` in HTML: "🖱️ Export CSV ×3 · 4 rage clicks · 2 min before ticket"."""
     if e.kind == "ticket":
         return f"{KIND_ICON['ticket']} <strong>{_e(e.name)}</strong> · {_e(when(e.ts_ms, tz))}"
     name = _a(e.url, e.name) if e.url else _e(truncate(e.name, 80))
     repeat = f" ×{e.count}" if e.count > 1 else ""
+    if e.friction is not None and e.friction.total > 0:  # its page's friction in that hour, as Details
+        repeat += f" · {friction_words.short_counts(e.friction)}"
     if t.marker:
         at = before_ticket(e.ts_ms, t.anchor_ms) + (f" ({when(e.ts_ms, tz)})" if dated else "")
     else:

@@ -3,8 +3,8 @@
 Nothing in a message is relative to "now" (it would go stale in a channel): absolute times use Slack's
 `<!date^…>` and relative ones are relative to the ticket.
 
-Every summary comes in two views: compact (the first screen: who, how active, what they did just now,
-buttons; at most 8 blocks) and full ("Show more": every figure, field, account and the whole timeline,
+Every summary comes in two views: compact (the first screen: what stands out, who, how active, where
+it went wrong, what they did just now, buttons; at most 8 blocks) and full ("Show more": every figure, field, account and the whole timeline,
 with Earlier / Later to move through the days). A `ViewRef` in each button says which view to draw next.
 Pure; imports the other renderers and the domain's types.
 """
@@ -23,14 +23,14 @@ from bot.domain.models import (
     VisitorFacts,
     VisitorUsage,
 )
+from bot.render import friction_blocks as fb
 from bot.render import nps as nps_words
 from bot.render import words
 from bot.render.activity import (
-    STORY_MS,
     entry_line,
     sparkline_block,
     story,
-    tally,
+    story_names,
     timeline_blocks,
     tops_blocks,
 )
@@ -136,11 +136,8 @@ def _tail(ctx: VisitorFacts, view: ViewRef, sharing: Sharing) -> list[Block]:
         if sharing.note:
             tail.append(section(f"💬 {esc(truncate(sharing.note, 2000))}"))
         detail = view_button("Details (only you see them)", "detail", view.but(full=True))
-        tail.append(
-            actions(
-                detail, open_account_button(ctx), button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)
-            )
-        )
+        pendo = button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url)
+        tail.append(actions(detail, open_account_button(ctx), pendo, fb.replay_button(ctx)))
         return tail
     toggle = (
         view_button("Show less", "less", view.but(full=False))
@@ -153,6 +150,8 @@ def _tail(ctx: VisitorFacts, view: ViewRef, sharing: Sharing) -> list[Block]:
         elements.append(view_button("Show their last active day", "day", offer))
     elements.append(open_account_button(ctx))
     elements.append(button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url))
+    if not view.full:  # Details lists the replays
+        elements.append(fb.replay_button(ctx))
     if view.ticket_id is not None and sharing.ticket_note == "offer" and view.encode() is not None:
         elements.append(button("Add to ticket", ADD_TO_TICKET, value=view.encode()))
     done = [context_block(f"Added to ticket #{view.ticket_id} ✓")] if sharing.ticket_note == "added" else []
@@ -183,15 +182,22 @@ def _ticket_label(view: ViewRef) -> str:
 
 # --- compact: the first screen -------------------------------------------------------------------------
 def _compact_blocks(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
-    blocks = [section("\n".join(who_lines(ctx, view.ticket_ms)))]
-    recent = recent_lines(ctx)
-    if recent:
-        blocks.append(section("\n".join(recent)))
-    return blocks
+    """What stands out, who, and where it went wrong; then what they did just now and its replay."""
+    who = [
+        line for line in (fb.stand_out(ctx), *who_lines(ctx, view.ticket_ms), fb.friction_line(ctx)) if line
+    ]
+    moment = moment_lines(ctx)
+    return [section("\n".join(who))] + ([section("\n".join(moment))] if moment else [])
+
+
+def moment_lines(ctx: VisitorFacts) -> list[str]:
+    """The last session (`recent_lines`), then the words of the ▶ Replay button below it."""
+    return [line for line in (*recent_lines(ctx), fb.replay_line(ctx)) if line]
 
 
 def who_lines(ctx: VisitorFacts, ticket_ms: int | None = None) -> list[str]:
-    """Email, accounts and plan; how active and how deep; a detractor's NPS; last seen."""
+    """Email, accounts and plan; how active and how deep; a detractor's NPS (only its comment when the
+    stand-out line names the score); last seen."""
     p = ctx.profile
     first: list[str] = []
     if p.email and p.email != p.title:
@@ -207,7 +213,7 @@ def who_lines(ctx: VisitorFacts, ticket_ms: int | None = None) -> list[str]:
         if len(activity + depth) > ACTIVITY_WIDTH and u.depth:  # the first screen's budget: "▲ 3" alone
             depth = f" · {nps_words.depth_text(u.depth, compared=False)}"
         lines.append(activity + depth)
-    if detractor := nps_words.detractor_line(ctx.nps, ticket_ms):
+    if detractor := fb.nps_line(ctx, ticket_ms):
         lines.append(detractor)
     if p.last_visit_ms:
         lines.append(f"Last seen {slack_date(p.last_visit_ms)}")
@@ -273,20 +279,9 @@ def recent_lines(ctx: VisitorFacts) -> list[str]:
         return [_quiet_window(ctx, t)]
     lines = [story(t) or ""]
     named = story_names(t)
-    shown = RECENT_SHOWN - 1 if nps_words.is_detractor(ctx.nps) else RECENT_SHOWN  # room for the NPS line
-    lines += [entry_line(e, t, 50, DAY_AND_TIME) for e in events if e.name not in named][:shown]
-    return lines
-
-
-def story_names(t: Timeline) -> set[str]:
-    """The names the story line gives (what was done in its last half hour, the three most done), as
-    `activity.story` picks them: the events below it leave these out."""
-    events = [e for e in t.entries if e.kind != "ticket"]
-    if not events:
-        return set()
-    end = t.anchor_ms if t.marker else events[0].ts_ms
-    cluster = [e for e in events if end - e.ts_ms <= STORY_MS]
-    return {name for name, _ in tally(cluster)[:3]}
+    shown = RECENT_SHOWN - 1 if fb.nps_line(ctx, None) else RECENT_SHOWN  # room for the NPS line
+    unnamed = [e for e in events if e.name not in named][:shown]
+    return lines + [entry_line(e, t, 50, DAY_AND_TIME, friction=False) for e in unnamed]
 
 
 def _quiet_window(ctx: VisitorFacts, t: Timeline) -> str:
@@ -313,10 +308,13 @@ def _full_blocks(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
         facts.append(esc(truncate(p.email, 100)))
     if p.last_visit_ms:
         facts.append(f"last seen {slack_date(p.last_visit_ms)}")
-    blocks: list[Block] = [context_block(" · ".join(facts))]
+    stand_out = fb.stand_out(ctx)
+    blocks: list[Block] = [section(stand_out)] if stand_out else []
+    blocks.append(context_block(" · ".join(facts)))
     blocks += _usage_blocks(ctx)
     if ctx.nps is not None:
         blocks.append(section(nps_words.answer_section(ctx.nps, view.ticket_ms)))
+    blocks += fb.details_blocks(ctx)
     if ctx.timeline is not None:
         blocks += timeline_blocks(ctx.timeline, view, ctx.generated_at_ms)
     blocks += _account_blocks(ctx.accounts, len(p.account_ids))

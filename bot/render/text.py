@@ -1,11 +1,16 @@
-"""Terminal rendering of a lookup, for `pendo-bot lookup`."""
+"""Terminal rendering of a lookup, for `pendo-bot lookup` and `pendo-bot ticket`: every line in the words
+of the Slack answer (`bot.render.friction` for what stands out, friction and replays), times in
+DISPLAY_TIMEZONE. (`pendo-bot account` prints `accounts.account_text`.)"""
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
+from bot.domain import signals
+from bot.domain.friction import REPLAYS_LISTED, FrictionFacts, Spot
 from bot.domain.models import AccountSummary, Ambiguous, NotFoundInPendo, VisitorFacts
 from bot.domain.tickets import TicketFacts
+from bot.render import friction as friction_words
 from bot.render import nps as nps_words
 from bot.render.format import KIND_ICON, ago, number, plural, sparkline, when
 from bot.render.words import (
@@ -23,6 +28,11 @@ def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
     p = ctx.profile
     now = ctx.generated_at_ms
     lines = [p.title, "=" * len(p.title)]
+    stand_out = friction_words.stand_out_line(
+        signals.stand_out(ctx), _at(tz), ticket=ctx.anchor_ms is not None
+    )
+    if stand_out and not p.opted_out:
+        lines.append(stand_out)
     lines.append(f"Visitor ID: {p.id}" + (f"   Email: {p.email}" if p.email and p.email != p.id else ""))
     if p.opted_out:
         lines += ["", "This visitor has opted out of processing in Pendo: no activity is shown.", "", p.url]
@@ -57,6 +67,8 @@ def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
     if ctx.nps is not None:
         ticket_ms = ctx.timeline.anchor_ms if ctx.timeline and ctx.timeline.marker else None
         lines += ["", *nps_words.answer_text(ctx.nps, ticket_ms, tz)]
+    if ctx.friction is not None:
+        lines += ["", *friction_lines(ctx.friction, tz)]
     lines.append("")
     if not p.account_ids:
         lines.append("Accounts: none (this visitor belongs to no account)")
@@ -69,6 +81,8 @@ def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
             lines.append("  No activity in this window.")
         for e in t.entries:
             repeat = f" ×{e.count}" if e.count > 1 else ""
+            if e.friction is not None and e.friction.total > 0:
+                repeat += f" · {friction_words.short_counts(e.friction)}"
             lines.append(
                 f"  {when(e.ts_ms, tz, '%m-%d %H:%M')}  {KIND_ICON.get(e.kind, '•')} {e.name}{repeat}"
             )
@@ -80,6 +94,29 @@ def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
         lines.append(f"! {gap_line(gap)}")
     lines += ["", f"Open in Pendo: {p.url}"]
     return "\n".join(lines)
+
+
+def _at(tz: tzinfo) -> friction_words.At:
+    return lambda ms: when(ms, tz)
+
+
+def _name(s: Spot) -> str:
+    return s.name
+
+
+def friction_lines(f: FrictionFacts, tz: tzinfo) -> list[str]:
+    """The strongest friction (or that there was none, with how far Pendo's figures go), the 30-day
+    line, and up to three recorded sessions, each with its player link on the line below."""
+    at = _at(tz)
+    lines = [friction_words.strongest_line(f, _name, at) or friction_words.none_line(f, at)]
+    if f.trend is not None:
+        lines.append(friction_words.trend_line(f.trend, _name))
+    for r in [r for r in f.replays if r.url][:REPLAYS_LISTED]:
+        lines += [
+            f"{friction_words.REPLAY_ICON} Replay {friction_words.replay_words(f, r, at)}",
+            f"    {r.url}",
+        ]
+    return lines
 
 
 def _account(a: AccountSummary) -> str:

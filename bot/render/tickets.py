@@ -1,7 +1,8 @@
 """Block Kit for Zendesk tickets: the one-block header, the compact Pendo part, and the unfurl variants.
 
-Unfurls are public and compact always: who the requester is, how active, what they did just before
-filing, and a button that opens the detail privately for whoever clicks.
+Unfurls are public and compact always: what stands out, who the requester is, how active, where it went
+wrong and what they did just before filing, a button that opens the detail privately for whoever clicks,
+and (with Open in Pendo, a link) the nearest session replay.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from typing import Any
 from bot.domain.models import Ambiguous, NotFoundInPendo, VisitorFacts
 from bot.domain.tickets import TicketFacts
 from bot.http.errors import UpstreamError
+from bot.render import friction_blocks as fb
 from bot.render import words
 from bot.render.blocks import Block, actions, button, context_block, esc, link, mrkdwn, section
 from bot.render.buttons import OPEN_ACTION, ViewRef, view_button
 from bot.render.format import truncate
 from bot.render.messages import UNFURL_CANDIDATES, candidate_blocks
-from bot.render.summary import gap_block, recent_lines, who_lines
+from bot.render.summary import gap_block, moment_lines, who_lines
 from bot.render.times import slack_date
 from bot.zendesk.models import TicketBundle
 
@@ -69,7 +71,8 @@ def ticket_view(bundle: TicketBundle, visitor_id: str) -> ViewRef:
 
 
 def pendo_part_blocks(tc: TicketFacts) -> list[Block]:
-    """The compact Pendo part of an unfurl: who, how active, what they did before filing."""
+    """The compact Pendo part of an unfurl: what stands out, who, how active, where it went wrong and
+    what they did before filing, and the nearest replay."""
     result = tc.pendo
     if result is None:
         via = tc.bundle.ticket.via_channel
@@ -88,16 +91,19 @@ def _visitor_part(ctx: VisitorFacts, view: ViewRef) -> list[Block]:
         return [context_block("🔒 The requester has opted out of processing in Pendo: no activity is shown.")]
     lines = who_lines(ctx, view.ticket_ms)
     lines[0] = f"*Pendo:* {link(p.url, p.title, 60)} · {lines[0]}"
+    # the first screen's order: stand-out, who (with the NPS comment), friction; last session, replay
+    lines = [line for line in (fb.stand_out(ctx), *lines, fb.friction_line(ctx)) if line]
     blocks: list[Block] = [section("\n".join(lines))]
-    recent = recent_lines(ctx)
-    if recent:
-        blocks.append(section("\n".join(recent)))
+    moment = moment_lines(ctx)
+    if moment:
+        blocks.append(section("\n".join(moment)))
     if ctx.gaps:
         blocks.append(gap_block(ctx.gaps, compact=True))
     blocks.append(
         actions(
             view_button("Details (only you see them)", "detail", view.but(full=True)),
             button("Open in Pendo", OPEN_ACTION + ":visitor", url=p.url),
+            fb.replay_button(ctx),  # a link, like Open in Pendo: whoever may open one may open both
         )
     )
     return blocks

@@ -12,13 +12,17 @@ priority, assignee, created by, date created). Two shapes:
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
+from bot.domain import signals
+from bot.domain.friction import Spot
 from bot.domain.models import Ambiguous, NotFoundInPendo, VisitorFacts
 from bot.domain.tickets import TicketFacts
+from bot.render import friction as friction_words
 from bot.render import nps as nps_words
 from bot.render import words
-from bot.render.format import number, plural, truncate
+from bot.render.format import number, plural, truncate, when
 from bot.zendesk.models import TicketBundle
 
 ENTITY_TYPE = "slack#/entities/task"
@@ -105,6 +109,11 @@ def pendo_fields(tc: TicketFacts) -> list[dict[str, Any]]:
     if p.opted_out:
         out.append(_string("pendo", "Pendo", "Opted out of processing in Pendo: no activity shown."))
         return out
+    stand_out = friction_words.stand_out_line(
+        signals.stand_out(result), _day, ticket=result.anchor_ms is not None
+    )
+    if stand_out:
+        out.append(_string("pendo_stand_out", "Stands out", stand_out))
     u = result.usage
     if u is not None:
         out.append(_string("pendo_activity", "Active", words.active_days(u.frequency, u.days_active)))
@@ -116,6 +125,10 @@ def pendo_fields(tc: TicketFacts) -> list[dict[str, Any]]:
         when = nps_words.relative_to_ticket(a.ts_ms, tc.bundle.ticket.created_ms)
         comment = f": “{nps_words.first_line(a.comment, 200)[0]}”" if a.comment else ""
         out.append(_string("pendo_nps", "NPS", f"{a.score} ({a.category.value}), {when}{comment}", long=True))
+    f = result.friction
+    strongest = friction_words.strongest_line(f, _name, _time) if f is not None else None
+    if strongest:
+        out.append(_string("pendo_friction", "Friction", strongest, long=True))
     if p.last_visit_ms:
         out.append(
             {
@@ -144,9 +157,26 @@ def pendo_fields(tc: TicketFacts) -> list[dict[str, Any]]:
                     long=True,
                 )
             )
+    replay = f.nearest_replay if f is not None else None
+    if f is not None and replay is not None and replay.url:
+        words_ = friction_words.replay_words(f, replay, _time)
+        out.append(_string("pendo_replay", "▶ Replay", words_, link=replay.url))
     if result.gaps:
         out.append(_string("pendo_gaps", "Missing", "; ".join(words.gap_sentences(result.gaps)), long=True))
     return out
+
+
+def _time(ms: int) -> str:
+    """A time in a panel's plain text (no date tokens there): UTC, said so."""
+    return when(ms, UTC, "%Y-%m-%d %H:%M UTC")
+
+
+def _day(ms: int) -> str:
+    return when(ms, UTC, "%Y-%m-%d")
+
+
+def _name(s: Spot) -> str:
+    return truncate(s.name, 60)
 
 
 def _string(

@@ -44,6 +44,7 @@ from bot.sample.data import (
     OPS_VISITOR_IDS,
     POWER_USER,
     PRIVATE,
+    RENEWAL_FIELD,
     SAM,
     SAM_VISITOR_ID,
     SOLO,
@@ -85,8 +86,10 @@ __all__ = [
     "OPS_VISITOR_IDS",
     "POWER_USER",
     "PRIVATE",
+    "RENEWAL_FIELD",
     "SAM",
     "SAMPLE_PENDO_KEY",
+    "SAMPLE_SUBSCRIPTION_ID",
     "SAMPLE_ZENDESK_EMAIL",
     "SAMPLE_ZENDESK_SUBDOMAIN",
     "SAMPLE_ZENDESK_TOKEN",
@@ -116,7 +119,22 @@ __all__ = [
     "create_pendo_app",
     "create_zendesk_app",
     "sample_settings",
+    "with_sample_extras",
 ]
+
+
+SAMPLE_SUBSCRIPTION_ID = "5629499534213120"  # the sample subscription's id, as in Pendo's /s/<id>/ URLs
+
+
+def with_sample_extras(settings: Settings) -> Settings:
+    """What a sample run shows that a real one needs two settings for: replay links (the sample
+    subscription's id) and the renewal signal (the sample's CRM field), unless already set."""
+    return settings.model_copy(
+        update={
+            "pendo_subscription_id": settings.pendo_subscription_id or SAMPLE_SUBSCRIPTION_ID,
+            "pendo_renewal_field": settings.pendo_renewal_field or RENEWAL_FIELD,
+        }
+    )
 
 
 def sample_settings(
@@ -163,7 +181,7 @@ def connect(settings: Settings, now_ms: Callable[[], int] | None = None) -> Samp
     ws = build_workspace(now_ms() if now_ms else int(time.time() * 1000))
     emails = settings.model_copy(update={"pendo_email_field": sample_email_field(settings)})
     return SampleConnection(
-        settings=sample_settings(emails),
+        settings=sample_settings(with_sample_extras(emails)),
         workspace=ws,
         pendo=httpx.ASGITransport(app=create_pendo_app(ws)),
         zendesk=httpx.ASGITransport(app=create_zendesk_app(ws)),

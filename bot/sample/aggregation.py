@@ -4,21 +4,50 @@ Supported, and nothing else (anything else raises `PipelineError`, which the fak
 
 - `source`: `events`, `pageEvents`, `featureEvents`, `trackEvents` with params null or
   `{"appId": "expandAppIds(\\"*\\")"}` and `timeSeries {"period": "dayRange", "first": <int ms>,
-  "count": 1..60}`; or `visitors` / `accounts` (params null, no timeSeries) giving rows
-  `{"visitorId", "metadata"}` / `{"accountId", "metadata"}`; or `pollEvents` (params null, all apps, or
-  `{"guideId", "pollId"}`; `count` up to 365 days): the workspace's poll answers, one row each, as Pendo
-  returns them (see surveys.py), placed in the window by `browserTime`.
+  "count": 1..60}` or `{"period": "hourRange", "first": <int ms>, "count": 1..168}`; or `visitors` /
+  `accounts` (params null, no timeSeries) giving rows `{"visitorId", "metadata"}` /
+  `{"accountId", "metadata"}`; or `pollEvents` (params null, all apps, or `{"guideId", "pollId"}`;
+  dayRange only, `count` up to 365 days): the workspace's poll answers, one row each, as Pendo returns
+  them (see surveys.py), placed in the window by `browserTime`.
 - Days are the subscription's days (`Workspace.timezone`), as in real Pendo: the window runs from the
   local midnight that starts the day containing `first`, for `count` local days, and each row's `day` is
   that row's local midnight in epoch ms (so `day % 86_400_000` gives the subscription's UTC offset).
+  An hourRange window runs from the start of the (local) hour containing `first` for `count` hours;
+  its rows are per hour and carry `hour` (the hour's start, epoch ms) besides `day`. Hour rows are
+  bucketed on demand (day rows are bucketed once per visitor/account and sliced).
 - `identified` ("visitorId"), `filter` (expression string, see filter_expr), `group`, `reduce` (`sum`,
-  `count` = distinct non-null values), `sort` (`-` prefix: descending), `limit`.
+  `count` = distinct non-null values), `sort` (`-` prefix: descending), `limit`. A `sum` over rows none
+  of which carries the field leaves the field out of the output row (absent = not collected, as the
+  friction counts below); a `reduce` over no rows at all still sums to 0.
 
-Event rows: raw events in the window are bucketed by (local day, visitorId, accountId, kind, object_id);
-one row per bucket with `numEvents` = events in it and `numMinutes` = distinct floor(ts / 60000) among
-them. `events` covers kinds page, feature and untagged (rows carry `pageId` and `featureId`, both null
-for untagged pages); `pageEvents` page (`pageId`); `featureEvents` feature (`featureId`); `trackEvents`
+Event rows: raw events in the window are bucketed by (local day or hour, visitorId, accountId, kind,
+object_id, appId); one row per bucket with `numEvents` = events in it, `numMinutes` = distinct
+floor(ts / 60000) among them, and `firstTime` / `lastTime`, the epoch ms of its first and last event.
+`events` covers kinds page, feature and untagged (rows carry `pageId` and `featureId`, both null for
+untagged pages); `pageEvents` page (`pageId`); `featureEvents` feature (`featureId`); `trackEvents`
 trackType (`trackTypeId`). Guide events appear in no event source.
+
+Frustration signals and replays (shared/reference/friction-replays-alerts.md F2, R2: the field names of
+page-event rows a public Pendo API client received; unverified by Pendo's docs), from
+`RawEvent.friction` and `RawEvent.recording`:
+
+- `pageEvents` rows carry `rageClickCount`, `deadClickCount`, `errorClickCount` and `uTurnCount` (0 when
+  none): the flagged page loads of the bucket plus the flagged clicks on the page's features
+  (`data.FEATURE_PAGE_IDS`) in the same local day or hour, by the same visitor, account and app: a rage
+  click on a button is a rage click on the page it is on. Decision: a page row exists only where the
+  page was loaded in the bucket (Pendo's page rows count page loads), so a click whose bucket has no
+  load of its page adds to no page row (its feature row still counts it).
+- `featureEvents` rows carry the three click counts, never `uTurnCount` (a U-turn is a page-level
+  signal); `events` and `trackEvents` rows carry none.
+- When the subscription does not collect them (`friction_fields=False`) no row carries any of the four:
+  absent means "not collected", never 0 (F2).
+- `pageEvents` rows carry `recordingSessionId` and `recordingId` (`<recordingSessionId>-t1`, one tab)
+  when the newest page load of the bucket was recorded (Session Replay, a paid add-on); absent otherwise.
+
+Data lag (shared/reference/pendo-api.md §7: Pendo processes event data by the hour and hourly aggregates
+have been observed to lag 4-6 h): with a `cutoff`, every event source leaves out the events at or after
+it (`pendo_api` passes the start of the hour `lag_hours` before its clock); `pollEvents` and the
+history endpoint are not affected.
 """
 
 from __future__ import annotations
@@ -30,10 +59,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.sample import filter_expr
-from bot.sample.data import MINUTE_MS, RawEvent, Workspace, local_midnight
+from bot.sample.data import (
+    FEATURE_PAGE_IDS,
+    HOUR_MS,
+    MINUTE_MS,
+    RawEvent,
+    Workspace,
+    local_hour,
+    local_midnight,
+)
 
 Row = dict[str, Any]
 MAX_DAYS = 60
+MAX_HOURS = 168
 ALL_APPS = {"appId": 'expandAppIds("*")'}
 # source -> (raw kinds, id columns)
 EVENT_SOURCES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -42,7 +80,21 @@ EVENT_SOURCES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "featureEvents": (frozenset({"feature"}), ("featureId",)),
     "trackEvents": (frozenset({"trackType"}), ("trackTypeId",)),
 }
-_Bucket = tuple[int, str, str | None, str, str | None, int]  # day, visitor, account, kind, object id, app
+_Bucket = tuple[int, str, str | None, str, str | None, int]  # day/hour, visitor, account, kind, object, app
+# RawEvent.friction -> the row field counting it
+FRICTION_FIELDS = {
+    "rage": "rageClickCount",
+    "dead": "deadClickCount",
+    "error": "errorClickCount",
+    "uturn": "uTurnCount",
+}
+CLICK_FRICTION = ("rageClickCount", "deadClickCount", "errorClickCount")
+# source -> the friction counts its rows carry (when the subscription collects them)
+SOURCE_FRICTION: dict[str, tuple[str, ...]] = {
+    "pageEvents": (*CLICK_FRICTION, "uTurnCount"),
+    "featureEvents": CLICK_FRICTION,
+}
+RECORDING_FIELDS = ("recordingSessionId", "recordingId")
 POLL_SOURCE = "pollEvents"
 MAX_POLL_DAYS = 365  # Pendo's Looker block reads a year of pollEvents in one query (count 365)
 POLL_COLUMNS = frozenset(
@@ -79,6 +131,7 @@ class LocalDays:
     def __init__(self, timezone: str) -> None:
         self.timezone = timezone
         self._cache: dict[int, int] = {}
+        self._hours: dict[int, int] = {}
 
     def start(self, ts_ms: int) -> int:
         slot = ts_ms // _SLOT_MS
@@ -90,6 +143,14 @@ class LocalDays:
     def shift(self, ts_ms: int, days: int) -> int:
         """Local midnight `days` local days after the day containing `ts_ms`."""
         return local_midnight(ts_ms, self.timezone, days)
+
+    def hour(self, ts_ms: int) -> int:
+        """Start of the local hour containing an instant (hours start on a 15-minute mark in every zone)."""
+        slot = ts_ms // _SLOT_MS
+        found = self._hours.get(slot)
+        if found is None:
+            found = self._hours[slot] = local_hour(slot * _SLOT_MS, self.timezone)
+        return found
 
 
 @dataclass
@@ -164,21 +225,41 @@ def _single(stage: Any, what: str) -> tuple[str, Any]:
 
 
 # --- source ---------------------------------------------------------------------------------------------
-def _window(spec: dict[str, Any], days: LocalDays, max_days: int) -> tuple[int, int]:
-    """[start, end) of a dayRange timeSeries: local midnights, `count` local days from `first`'s day."""
+@dataclass(frozen=True)
+class Serving:
+    """How the subscription serves event sources now: `cutoff` (epoch ms; events at or after it are not
+    processed yet, None: no lag) and whether it collects friction counts (`friction_fields`)."""
+
+    cutoff: int | None = None
+    friction_fields: bool = True
+
+
+def _window(
+    spec: dict[str, Any], days: LocalDays, max_days: int, hours: bool = False
+) -> tuple[int, int, bool]:
+    """[start, end) of a timeSeries and whether it is hourly: a dayRange is local midnights, `count` local
+    days from `first`'s day; an hourRange (when `hours`) `count` hours from the start of `first`'s hour."""
     series = spec.get("timeSeries")
     if not isinstance(series, dict):
         raise _fail("no period specified for time series source")
     if set(series) != {"period", "first", "count"}:
         raise _fail(f"timeSeries must have exactly period, first and count, got {sorted(series)}")
-    if series["period"] != "dayRange":
+    hourly = hours and series["period"] == "hourRange"
+    if series["period"] != "dayRange" and not hourly:
         raise _fail(f"unsupported timeSeries period {series['period']!r}")
     first, count = series["first"], series["count"]
     if not _is_int(first):
         raise _fail("timeSeries.first must be an integer (epoch ms)")
-    if not _is_int(count) or not 1 <= count <= max_days:
-        raise _fail(f"timeSeries.count must be an integer in 1..{max_days}, got {count!r}")
-    return days.start(first), days.shift(first, count)
+    limit = MAX_HOURS if hourly else max_days
+    if not _is_int(count) or not 1 <= count <= limit:
+        raise _fail(f"timeSeries.count must be an integer in 1..{limit}, got {count!r}")
+    try:
+        if hourly:
+            start = days.hour(first)
+            return start, start + count * HOUR_MS, True
+        return days.start(first), days.shift(first, count), False
+    except (OverflowError, OSError, ValueError):
+        raise _fail(f"timeSeries.first is out of range: {first}") from None
 
 
 def _poll_rows(spec: dict[str, Any], ws: Workspace, days: LocalDays) -> list[Row]:
@@ -188,7 +269,7 @@ def _poll_rows(spec: dict[str, Any], ws: Workspace, days: LocalDays) -> list[Row
     looker_form = isinstance(params, dict) and set(params) == {"guideId", "pollId"}
     if params is not None and params != ALL_APPS and not looker_form:
         raise _fail(f"unsupported {POLL_SOURCE} parameters {json.dumps(params)}")
-    start, end = _window(spec, days, MAX_POLL_DAYS)
+    start, end, _ = _window(spec, days, MAX_POLL_DAYS)
     out = []
     for row in ws.poll_events:
         if not start <= row["browserTime"] < end:
@@ -200,45 +281,135 @@ def _poll_rows(spec: dict[str, Any], ws: Workspace, days: LocalDays) -> list[Row
 
 
 def _event_rows(
-    source: str, spec: dict[str, Any], candidates: Iterable[list[RawEvent]], index: EventIndex
+    source: str,
+    spec: dict[str, Any],
+    candidates: Iterable[list[RawEvent]],
+    index: EventIndex,
+    serving: Serving,
 ) -> list[Row]:
     params = spec[source]
     if params is not None and params != ALL_APPS:
         raise _fail(f"unsupported {source} parameters {json.dumps(params)}")
-    start, end = _window(spec, index.days, MAX_DAYS)
-    rows = [row for events in candidates for row in index.day_rows(source, events, start, end)]
+    start, end, hourly = _window(spec, index.days, MAX_DAYS, hours=True)
+    rows = [
+        row
+        for events in candidates
+        for row in _rows_in(source, events, start, end, hourly, index, serving.cutoff)
+    ]
+    if not serving.friction_fields:
+        for row in rows:
+            for name in SOURCE_FRICTION.get(source, ()):
+                row.pop(name, None)
     id_columns = EVENT_SOURCES[source][1]
     rows.sort(
-        key=lambda r: (r["day"], r["visitorId"], r["accountId"] or "", *(r[c] or "" for c in id_columns))
+        key=lambda r: (
+            r["day"],
+            r.get("hour", 0),
+            r["visitorId"],
+            r["accountId"] or "",
+            *(r[c] or "" for c in id_columns),
+        )
     )
     return rows
 
 
-def _bucket(source: str, events: list[RawEvent], days: LocalDays) -> list[Row]:
-    """`events` bucketed by (local day, visitorId, accountId, kind, object, app), one row per bucket
-    with `numEvents` and `numMinutes` (distinct minutes), ascending by day."""
+def _rows_in(
+    source: str,
+    events: list[RawEvent],
+    start: int,
+    end: int,
+    hourly: bool,
+    index: EventIndex,
+    cutoff: int | None,
+) -> list[Row]:
+    """The rows of `source` over the events with start <= ts < min(end, cutoff): day rows from the index
+    (the day holding the cutoff bucketed anew), hour rows bucketed now."""
+    if cutoff is not None and cutoff < end:
+        if hourly:
+            end = max(start, cutoff)
+        elif cutoff < start:
+            return []
+        else:
+            cut_day = index.days.start(cutoff)
+            rows = index.day_rows(source, events, start, cut_day)
+            return rows + _bucket(source, window(events, cut_day, cutoff), index.days)
+    if hourly:
+        return _bucket(source, window(events, start, end), index.days, hourly=True)
+    return index.day_rows(source, events, start, end)
+
+
+class _Acc:
+    """One bucket being filled."""
+
+    __slots__ = ("count", "first", "friction", "last", "minutes", "recording")
+
+    def __init__(self, ts: int) -> None:
+        self.count = 0
+        self.first = self.last = ts
+        self.minutes: set[int] = set()
+        self.friction: dict[str, int] = {}
+        self.recording: str | None = None
+
+
+def _bucket(source: str, events: list[RawEvent], days: LocalDays, hourly: bool = False) -> list[Row]:
+    """`events` (ascending by ts) bucketed by (local day or hour, visitorId, accountId, kind, object,
+    app), one row per bucket with `numEvents`, `numMinutes` (distinct minutes), `firstTime`, `lastTime`,
+    the friction counts of the source, and on pageEvents the recording of the bucket's newest event;
+    ascending by day (by hour when `hourly`)."""
     kinds, id_columns = EVENT_SOURCES[source]
-    buckets: dict[_Bucket, set[int]] = {}
-    counts: dict[_Bucket, int] = {}
+    counted = SOURCE_FRICTION.get(source, ())
+    pages = source == "pageEvents"
+    buckets: dict[_Bucket, _Acc] = {}
+    clicks: list[tuple[_Bucket, str]] = []  # pageEvents: a flagged click, for its page's row
     for e in events:
+        at = days.hour(e.ts) if hourly else days.start(e.ts)
         if e.kind not in kinds:
+            if pages and e.kind == "feature" and e.friction and e.object_id in FEATURE_PAGE_IDS:
+                page = FEATURE_PAGE_IDS[e.object_id]
+                clicks.append(((at, e.visitor_id, e.account_id, "page", page, e.app_id), e.friction))
             continue
-        key: _Bucket = (days.start(e.ts), e.visitor_id, e.account_id, e.kind, e.object_id, e.app_id)
-        buckets.setdefault(key, set()).add(e.ts // MINUTE_MS)
-        counts[key] = counts.get(key, 0) + 1
+        key: _Bucket = (at, e.visitor_id, e.account_id, e.kind, e.object_id, e.app_id)
+        acc = buckets.get(key)
+        if acc is None:
+            acc = buckets[key] = _Acc(e.ts)
+        acc.count += 1
+        acc.minutes.add(e.ts // MINUTE_MS)
+        acc.first, acc.last = min(acc.first, e.ts), max(acc.last, e.ts)
+        if e.ts >= acc.last:
+            acc.recording = e.recording
+        if e.friction:
+            name = FRICTION_FIELDS.get(e.friction)
+            if name in counted:
+                acc.friction[name] = acc.friction.get(name, 0) + 1
+    for key, friction in clicks:
+        name = FRICTION_FIELDS.get(friction)
+        if (acc := buckets.get(key)) is not None and name in counted:  # no page load there: no page row
+            acc.friction[name] = acc.friction.get(name, 0) + 1
     rows = []
-    for key, minutes in buckets.items():
-        day, visitor, account, kind, object_id, app = key
-        row: Row = {"day": day, "visitorId": visitor, "accountId": account, "appId": app}
+    for key, acc in buckets.items():
+        at, visitor, account, kind, object_id, app = key
+        row: Row = {"day": days.start(at), "hour": at} if hourly else {"day": at}
+        row |= {"visitorId": visitor, "accountId": account, "appId": app}
         for column in id_columns:
             row[column] = object_id if _ID_COLUMN.get(kind) == column else None
-        row |= {"numEvents": counts[key], "numMinutes": len(minutes)}
+        row |= {
+            "numEvents": acc.count,
+            "numMinutes": len(acc.minutes),
+            "firstTime": acc.first,
+            "lastTime": acc.last,
+        }
+        for name in counted:
+            row[name] = acc.friction.get(name, 0)
+        if pages and acc.recording:
+            row |= {"recordingSessionId": acc.recording, "recordingId": f"{acc.recording}-t1"}
         rows.append(row)
-    rows.sort(key=lambda r: r["day"])  # stable: within a day, the order the buckets were met
+    rows.sort(key=lambda r: r["hour"] if hourly else r["day"])  # stable: within one, the order met
     return rows
 
 
-def _source(stage: Any, hint: tuple[str, set[str]] | None, ws: Workspace, index: EventIndex) -> list[Row]:
+def _source(
+    stage: Any, hint: tuple[str, set[str]] | None, ws: Workspace, index: EventIndex, serving: Serving
+) -> list[Row]:
     name, spec = _single(stage, "the first pipeline stage")
     if name != "source":
         raise _fail(f"a pipeline must start with a source stage, not {name!r}")
@@ -253,7 +424,7 @@ def _source(stage: Any, hint: tuple[str, set[str]] | None, ws: Workspace, index:
         if hint is not None and hint[0] in ("visitorId", "accountId"):
             by = index.by_visitor if hint[0] == "visitorId" else index.by_account
             candidates = [by.get(value, []) for value in sorted(hint[1])]
-        return _event_rows(source, spec, candidates, index)
+        return _event_rows(source, spec, candidates, index, serving)
     if source == POLL_SOURCE:
         return _poll_rows(spec, ws, index.days)
     if source in ("visitors", "accounts"):
@@ -297,9 +468,14 @@ def _aggregators(spec: Any, columns: set[str], where: str) -> list[tuple[str, Ca
     return out
 
 
+_ABSENT = object()  # an aggregate to leave out of the output row
+
+
 def _sum(column: str) -> Callable[[list[Row]], Any]:
     def run(rows: list[Row]) -> Any:
         values = [r.get(column) for r in rows if r.get(column) is not None]
+        if rows and not values:  # no row carries the field: not collected, not 0
+            return _ABSENT
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
             raise _fail(f"sum of non-numeric field {column!r}")
         return sum(values)
@@ -328,14 +504,19 @@ def _group(arg: Any, rows: list[Row], columns: set[str]) -> tuple[list[Row], set
     out = []
     for members in groups.values():
         result = {k: members[0].get(k) for k in keys}
-        result |= {name: fn(members) for name, fn in aggregators}
+        result |= _aggregate(aggregators, members)
         out.append(result)
     return out, set(keys) | {name for name, _ in aggregators}
 
 
 def _reduce(arg: Any, rows: list[Row], columns: set[str]) -> tuple[list[Row], set[str]]:
     aggregators = _aggregators(arg, columns, "reduce")
-    return [{name: fn(rows) for name, fn in aggregators}], {name for name, _ in aggregators}
+    return [_aggregate(aggregators, rows)], {name for name, _ in aggregators}
+
+
+def _aggregate(aggregators: list[tuple[str, Callable[[list[Row]], Any]]], rows: list[Row]) -> Row:
+    out = {name: fn(rows) for name, fn in aggregators}
+    return {name: value for name, value in out.items() if value is not _ABSENT}
 
 
 def _filter(arg: Any, rows: list[Row], columns: set[str]) -> tuple[list[Row], set[str]]:
@@ -390,7 +571,9 @@ _OPERATORS: dict[str, Callable[[Any, list[Row], set[str]], tuple[list[Row], set[
 }
 
 
-def run_pipeline(pipeline: Any, ws: Workspace, index: EventIndex) -> list[Row]:
+def run_pipeline(
+    pipeline: Any, ws: Workspace, index: EventIndex, serving: Serving | None = None
+) -> list[Row]:
     """Evaluate a pipeline; raises PipelineError for anything outside the supported subset."""
     if not isinstance(pipeline, list) or not pipeline:
         raise _fail("request.pipeline must be a non-empty list of stages")
@@ -400,7 +583,7 @@ def run_pipeline(pipeline: Any, ws: Workspace, index: EventIndex) -> list[Row]:
             hint = filter_expr.equality_values(filter_expr.parse(pipeline[1]["filter"]))
         except filter_expr.FilterSyntaxError:
             hint = None  # reported properly when the filter stage runs
-    rows = _source(pipeline[0], hint, ws, index)
+    rows = _source(pipeline[0], hint, ws, index, serving or Serving())
     columns = _source_columns(pipeline[0])
     for stage in pipeline[1:]:
         name, arg = _single(stage, "a pipeline stage")
@@ -419,4 +602,16 @@ def _source_columns(stage: dict[str, Any]) -> set[str]:
         return {"accountId", "metadata"}
     if source == POLL_SOURCE:
         return set(POLL_COLUMNS)
-    return {"day", "visitorId", "accountId", "appId", "numEvents", "numMinutes", *EVENT_SOURCES[source][1]}
+    columns = {
+        "day",
+        "hour",
+        "visitorId",
+        "accountId",
+        "appId",
+        "numEvents",
+        "numMinutes",
+        "firstTime",
+        "lastTime",
+    }
+    columns |= {*EVENT_SOURCES[source][1], *SOURCE_FRICTION.get(source, ())}
+    return columns | set(RECORDING_FIELDS) if source == "pageEvents" else columns

@@ -4,6 +4,28 @@
 every time relative to `now_ms`, so the data looks fresh whenever it is built. The raw events are the
 single source of truth: the fake Pendo API derives every number it serves from `Workspace.events`, and
 tests compute their expectations from the same list with plain loops.
+
+Frustration signals and session replays (shared/reference/friction-replays-alerts.md F, R) are drawn by
+a post-pass (`_signals`) with its own generator, so the events themselves (times, kinds, objects) are
+exactly what they would be without it:
+
+- `RawEvent.friction`: "rage", "dead" or "error" on a feature click (a rage click, a dead click, a click
+  followed by a JavaScript error: F3), "uturn" or "dead" on a page load (a U-turn back to the page, a
+  dead click on an untagged element of it). About 3% of the web app's feature clicks (mostly rage) and
+  2% of its page loads; the other apps have none (the signals come from Pendo's web agent).
+  Scripted: Jane's billing trouble before ticket 1001 has four rage clicks on Billing settings (three
+  on "Update payment method", one on "Change plan") and two error clicks on the Invoices list
+  ("Download invoice PDF", "Filter invoices"), each page load in the same local hour as its clicks; her
+  other events of the last day have none. Three other Acme visitors hit friction on Reports in the last
+  30 days (`ACME_FRICTION_PAGE`), so an account has a page with several visitors hitting friction.
+- `RawEvent.recording`: the `recordingSessionId` of the replay the event belongs to (R1, R2). Session
+  Replay is a paid add-on recorded for a few visitors only: every web session of POWER_USER (a session:
+  consecutive events less than 30 minutes apart), Jane's session before ticket 1001
+  (`JANE_BILLING_RECORDING`) and her session after the last midnight (`JANE_TODAY_RECORDING`), not her
+  evening session yesterday; nobody else.
+
+Accounts carry their renewal date in `RENEWAL_FIELD` ("custom/renewaldate", a "time" field: Pendo's type
+for dates, epoch ms of a local midnight): Acme renews in 20 days, so its tickets stand out with it.
 """
 
 from __future__ import annotations
@@ -11,7 +33,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -79,6 +101,13 @@ SLASH_VISITOR_ID = "okta/kim.park"
 SLASH_EMAIL = "kim.park@acme.example"
 
 EventKind = Literal["page", "feature", "trackType", "guide", "untagged"]
+# RawEvent.friction: a rage, dead or error click (feature clicks; "dead" also on page loads), a U-turn back
+# to a page (page loads only).
+FRICTION_KINDS = ("rage", "dead", "error", "uturn")
+JANE_BILLING_RECORDING = "rec-jane-billing"  # her recorded session before ticket 1001
+JANE_TODAY_RECORDING = "rec-jane-today"  # her recorded session after the last midnight
+ACME_FRICTION_PAGE = "page-reports"  # where three other Acme visitors hit friction in the last 30 days
+RENEWAL_FIELD = "custom/renewaldate"  # account metadata, "time" (a date): PENDO_RENEWAL_FIELD in a sample run
 Profile = Literal["daily", "weekly", "monthly", "inactive", "dormant", "heavy", "jane"]
 Json = dict[str, Any]
 
@@ -94,6 +123,8 @@ class RawEvent:
     object_id: str | None
     url: str | None
     app_id: int = APP_ID
+    friction: str | None = None  # one of FRICTION_KINDS: this click or page load was a frustration signal
+    recording: str | None = None  # the recordingSessionId of the recorded session holding the event
 
 
 @dataclass
@@ -133,6 +164,13 @@ def local_midnight(ts_ms: int, tz: str, days: int = 0) -> int:
     zone = ZoneInfo(tz)
     day: date = datetime.fromtimestamp(ts_ms / 1000, zone).date() + timedelta(days=days)
     return int(datetime.combine(day, time(0), zone).timestamp() * 1000)
+
+
+def local_hour(ts_ms: int, tz: str) -> int:
+    """Epoch ms of the start of the local hour containing `ts_ms` in `tz` (a UTC hour unless the zone's
+    offset is not a whole number of hours)."""
+    moment = datetime.fromtimestamp(ts_ms / 1000, ZoneInfo(tz))
+    return int(moment.replace(minute=0, second=0, microsecond=0).timestamp() * 1000)
 
 
 # --- catalog ------------------------------------------------------------------------------------------
@@ -232,6 +270,13 @@ def guide_id(slug: str) -> str:
 
 
 _FEATURE_PAGE = {f: p for p, _, _, _, feats in _PAGES for f, _ in feats}
+# Feature id -> the id of the page it is on, in every app: a click's friction is also its page's.
+FEATURE_PAGE_IDS: dict[str, str] = {feature_id(f): page_id(p) for f, p in _FEATURE_PAGE.items()} | {
+    feature_id(f): page_id(p)
+    for _, _, app_pages in _OTHER_APPS
+    for p, _, feats in app_pages
+    for f, _ in feats
+}
 _PAGE_PATH = {p: path for p, _, path, _, _ in _PAGES}
 
 
@@ -325,7 +370,7 @@ ACCOUNT_SCHEMA: dict[str, dict[str, Json]] = {
 # --- accounts and visitors ----------------------------------------------------------------------------
 # (id, name, email domain, plan, CSM, days until renewal, do not process)
 _ACCOUNTS = [
-    (ACME, "Acme Corp", "acme.example", "Enterprise", "Dana Whitaker", 45, False),
+    (ACME, "Acme Corp", "acme.example", "Enterprise", "Dana Whitaker", 20, False),
     (GLOBEX, "Globex Corporation", "globex.example", "Business", "Marcus Chen", 120, False),
     (INITECH, "Initech", "initech.example", "Business", "Marcus Chen", 200, False),
     (INITECH_LABS, "Initech Labs", "labs.initech.example", "Starter", "Marcus Chen", 20, False),
@@ -567,12 +612,24 @@ def _other_app_events(
     return [e for e in out if e.ts < now_ms]
 
 
+Stories = dict[str, list[RawEvent]]
+
+
 def _scripted(
-    rec: _Recorder, people: dict[str, _Person], now: int, midnight: int, ticket_1006_ms: int
-) -> None:
-    """The stories the demo and tests tell: Jane's billing trouble, activity across local midnight."""
+    rec: _Recorder, people: dict[str, _Person], now: int, midnight: int, ticket_1006_ms: int, tz: str
+) -> Stories:
+    """The stories the demo and tests tell: Jane's billing trouble, activity across local midnight.
+
+    Returns Jane's scripted events by story ("evening", "billing", "today") for the signals post-pass.
+    """
     jane, power = people[JANE], people[POWER_USER]
+    stories: Stories = {}
+
+    def told(name: str, start: int) -> None:
+        stories[name] = stories.get(name, []) + rec.events[start:]
+
     # Jane, yesterday evening (inside the last 24 h, before the most recent midnight).
+    start = len(rec.events)
     rec.script(
         jane,
         ACME,
@@ -586,8 +643,18 @@ def _scripted(
         max(now - DAY_MS + 1, midnight - 45 * MINUTE_MS),
         midnight,
     )
-    # Jane, the billing trouble just before ticket 1001 (created two hours ago).
+    told("evening", start)
+    # Jane, the billing trouble just before ticket 1001 (created two hours ago), in two parts placed as one
+    # script of 90 s steps: Billing settings and the Invoices list, then the help center. The first part
+    # (page loads and their friction clicks, 7 min 50 s) ends earlier when a local hour would start inside
+    # it, so each page load shares its hour row with its clicks whatever `now`.
     ticket = now - 2 * HOUR_MS
+    lo, hi = ticket - 40 * MINUTE_MS, ticket - MINUTE_MS
+    billing_hi = hi - 4 * 90_000
+    first, last = billing_hi - 6 * 90_000, billing_hi - 90_000 + 20_000
+    if (boundary := local_hour(last + 1_000, tz)) > first:  # (the script rounds times up to a second)
+        billing_hi -= last + 1_000 - boundary + 2_000
+    start = len(rec.events)
     rec.script(
         jane,
         ACME,
@@ -598,15 +665,34 @@ def _scripted(
             ("feature", "update-payment-method"),
             ("page", "invoices"),
             ("feature", "download-invoice-pdf"),
+        ],
+        lo,
+        billing_hi,
+    )
+    # Two more clicks, not in the 90 s rhythm: "Change plan" 10 s after the last "Update payment method"
+    # (a fourth rage click on the page) and "Filter invoices" 20 s after the PDF download (an error click).
+    clicks = [e for e in rec.events[start:] if e.kind == "feature"]
+    for after, slug, page, delay in [
+        ("update-payment-method", "change-plan", "billing-settings", 10_000),
+        ("download-invoice-pdf", "filter-invoices", "invoices", 20_000),
+    ]:
+        ts = max(e.ts for e in clicks if e.object_id == feature_id(after)) + delay
+        rec.emit(ts, jane, ACME, "feature", slug, _PAGE_PATH[page])
+    rec.script(
+        jane,
+        ACME,
+        [
             ("untagged", "/settings/billing/legacy"),
             ("page", "help-center"),
             ("feature", "search-help"),
             ("feature", "contact-support"),
         ],
-        ticket - 40 * MINUTE_MS,
-        ticket - MINUTE_MS,
+        lo,
+        hi,
     )
+    told("billing", start)
     # Jane, after the most recent midnight.
+    start = len(rec.events)
     rec.script(
         jane,
         ACME,
@@ -620,6 +706,7 @@ def _scripted(
         midnight,
         now - min(20 * MINUTE_MS, (now - midnight) // 2),
     )
+    told("today", start)
     # The heavy user exports a report on both sides of midnight, then files ticket 1006.
     export: list[tuple[EventKind, str]] = [
         ("page", "reports"),
@@ -629,6 +716,88 @@ def _scripted(
     ]
     rec.script(power, ACME, export, midnight - 30 * MINUTE_MS, midnight)
     rec.script(power, ACME, export, midnight, ticket_1006_ms)
+    return stories
+
+
+# --- frustration signals and session replays ------------------------------------------------------------
+_SESSION_GAP_MS = 30 * MINUTE_MS
+_JANE_FRICTION = {
+    feature_id("update-payment-method"): "rage",
+    feature_id("change-plan"): "rage",
+    feature_id("download-invoice-pdf"): "error",
+    feature_id("filter-invoices"): "error",
+}
+
+
+def _signals(events: list[RawEvent], stories: Stories, now: int, tz: str) -> list[RawEvent]:
+    """`events` (ascending) with friction and recordings set (see the module docstring); drawn from a
+    generator of their own, so every event keeps its time, kind and object."""
+    rng = random.Random(SEED + 2)
+    friction: dict[int, str | None] = {}
+    recording: dict[int, str] = {}
+    for i, e in enumerate(events):
+        if e.app_id != APP_ID:
+            continue
+        if e.kind == "feature" and rng.random() < 0.03:
+            friction[i] = rng.choices(("rage", "dead", "error"), weights=(6, 3, 2))[0]
+        elif e.kind == "page" and rng.random() < 0.02:
+            friction[i] = rng.choices(("uturn", "dead"), weights=(2, 1))[0]
+    at = {id(e): i for i, e in enumerate(events)}
+    # Jane's last day is scripted: no drawn friction, the billing trouble's clicks, two recordings.
+    for name, story in stories.items():
+        for e in story:
+            i = at[id(e)]
+            friction[i] = _JANE_FRICTION.get(e.object_id or "") if name == "billing" else None
+            if name == "billing":
+                recording[i] = JANE_BILLING_RECORDING
+            elif name == "today":
+                recording[i] = JANE_TODAY_RECORDING
+    # Three other Acme visitors, on their last two visits to Reports in the last 30 days: a U-turn back to
+    # the page, a rage click and a dead click on it.
+    since = local_midnight(now, tz, -29)
+    by_visitor: dict[str, list[int]] = {}
+    for i, e in enumerate(events):
+        if e.app_id == APP_ID:
+            by_visitor.setdefault(e.visitor_id, []).append(i)
+    visits: dict[str, list[int]] = {}
+    for visitor, indexes in by_visitor.items():
+        if visitor in (JANE, POWER_USER):
+            continue
+        for n, i in enumerate(indexes):
+            e = events[i]
+            if (
+                e.ts >= since
+                and e.account_id == ACME
+                and e.kind == "page"
+                and e.object_id == ACME_FRICTION_PAGE
+            ):
+                visits.setdefault(visitor, []).append(n)
+    chosen = sorted(visits, key=lambda v: (-len(visits[v]), v))[:3]
+    for visitor in chosen:
+        indexes = by_visitor[visitor]
+        for n in visits[visitor][-2:]:
+            friction[indexes[n]] = "uturn"
+            following = itertools.takewhile(
+                lambda i: events[i].kind in ("feature", "trackType"), indexes[n + 1 :]
+            )
+            clicks = [i for i in following if events[i].kind == "feature"]
+            for i, kind in zip(clicks, ("rage", "dead"), strict=False):
+                friction[i] = kind
+    # Every web session of the heavy user is recorded.
+    session_start: int | None = None
+    last_ts = 0
+    for i in by_visitor.get(POWER_USER, []):
+        e = events[i]
+        if session_start is None or e.ts - last_ts >= _SESSION_GAP_MS:
+            session_start = e.ts
+        last_ts = e.ts
+        recording[i] = f"rec-{hash_id(f'{POWER_USER}:{session_start}'):08x}"
+    return [
+        replace(e, friction=friction.get(i), recording=recording.get(i))
+        if friction.get(i) or i in recording
+        else e
+        for i, e in enumerate(events)
+    ]
 
 
 def _visitor_json(who: _Person, events: list[RawEvent], plans: dict[str, str]) -> Json:
@@ -666,21 +835,21 @@ def hash_id(value: str) -> int:
 
 
 def _account_json(
-    spec: tuple[str, str, str, str, str, int, bool], events: list[RawEvent], midnight: int
+    spec: tuple[str, str, str, str, str, int, bool],
+    events: list[RawEvent],
+    midnight: int,
 ) -> Json:
     ident, name, _, plan, csm, renewal_days, donotprocess = spec
     auto: Json = {"id": ident, "idhash": hash_id(ident)}
     if events:
         auto |= {"firstvisit": events[0].ts, "lastvisit": events[-1].ts, "lastupdated": events[-1].ts}
-    return {
-        "id": ident,
-        "metadata": {
-            "auto": auto,
-            "agent": {"name": name},
-            "custom": {"planlevel": plan, "renewaldate": midnight + renewal_days * DAY_MS, "csm": csm},
-            "pendo": {"donotprocess": donotprocess},
-        },
+    metadata: Json = {
+        "auto": auto,
+        "agent": {"name": name},
+        "custom": {"planlevel": plan, "renewaldate": midnight + renewal_days * DAY_MS, "csm": csm},
+        "pendo": {"donotprocess": donotprocess},
     }
+    return {"id": ident, "metadata": metadata}
 
 
 # --- Zendesk --------------------------------------------------------------------------------------------
@@ -937,7 +1106,7 @@ def build_workspace(now_ms: int, timezone: str = DEFAULT_TIMEZONE) -> Workspace:
         for offset in sorted(_active_days(rng, who.profile), reverse=True):
             rec.day(who, local_midnight(now_ms, timezone, -offset))
     by_id = {p.id: p for p in people}
-    _scripted(rec, by_id, now_ms, midnight, ticket_1006_ms)
+    stories = _scripted(rec, by_id, now_ms, midnight, ticket_1006_ms, timezone)
     first_visits: set[str] = set()
     # Everyone saw the welcome tour on their very first visit.
     events = sorted(rec.events, key=lambda e: (e.ts, e.visitor_id))
@@ -946,7 +1115,7 @@ def build_workspace(now_ms: int, timezone: str = DEFAULT_TIMEZONE) -> Workspace:
             first_visits.add(e.visitor_id)
             rec.emit(e.ts + 1000, by_id[e.visitor_id], e.account_id, "guide", "welcome-tour", "/welcome")
     rec.events += _other_app_events(random.Random(SEED + 1), people, now_ms, timezone)
-    events = sorted(rec.events, key=lambda e: (e.ts, e.visitor_id))
+    events = _signals(sorted(rec.events, key=lambda e: (e.ts, e.visitor_id)), stories, now_ms, timezone)
 
     by_visitor: dict[str, list[RawEvent]] = {}
     by_account: dict[str, list[RawEvent]] = {}

@@ -4,13 +4,15 @@ Grammar (lowest precedence first)::
 
     expr       := conjunct ("||" conjunct)*
     conjunct   := term ("&&" term)*
-    term       := "(" expr ")" | operand ("==" | "!=") operand
+    term       := "(" expr ")" | operand ("==" | "!=" | "<" | "<=" | ">" | ">=") operand
     operand    := path | string | integer
     path       := name ("." name)*          e.g. visitorId, metadata.agent.email
     string     := a JSON string literal     decoded with json.loads ("\\"", "\\\\", "\\n", "\\uXXXX", ...)
 
 A bare operand is not a condition, so an unescaped quote in a value makes the expression fail to parse
-instead of widening the match.
+instead of widening the match. `==`/`!=` compare without coercion; `<`, `<=`, `>`, `>=` compare two
+numbers or two strings (Pendo's connectors page with `visitorId > "<last>"`) and are false otherwise,
+e.g. on a field the row lacks (`rageClickCount > 0` on a row without friction counts).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Operator = Literal["==", "!="]
+Operator = Literal["==", "!=", "<", "<=", ">", ">="]
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 
 class FilterSyntaxError(ValueError):
@@ -66,7 +69,7 @@ Node = Compare | And | Or
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(
     rf"""(?P<ws>\s+)
-       |(?P<op>\|\||&&|==|!=|\(|\))
+       |(?P<op>\|\||&&|==|!=|<=|>=|<|>|\(|\))
        |(?P<path>{_NAME}(?:\.{_NAME})*)
        |(?P<int>-?[0-9]+)
        |(?P<str>")""",
@@ -156,8 +159,8 @@ class _Parser:
             return node
         left = self.operand()
         kind, op, pos = self.take()
-        if kind not in ("==", "!="):
-            raise FilterSyntaxError(f"expected == or != at {pos}")
+        if kind not in _COMPARISONS:
+            raise FilterSyntaxError(f"expected a comparison (== != < <= > >=) at {pos}")
         return Compare(op, left, self.operand())
 
     def operand(self) -> Operand:
@@ -200,12 +203,33 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and bool(a == b)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _ordered(op: Operator, a: Any, b: Any) -> bool:
+    """`a op b` for two numbers or two strings; false for anything else (a missing field, mixed types)."""
+    if not (_number(a) and _number(b)) and not (isinstance(a, str) and isinstance(b, str)):
+        return False
+    if op == "<":
+        return bool(a < b)
+    if op == "<=":
+        return bool(a <= b)
+    if op == ">":
+        return bool(a > b)
+    return bool(a >= b)
+
+
 def evaluate(node: Node, row: dict[str, Any]) -> bool:
     if isinstance(node, Compare):
         left, right = (
             resolve(row, o.parts) if isinstance(o, Path) else o.value for o in (node.left, node.right)
         )
-        return _same(left, right) if node.op == "==" else not _same(left, right)
+        if node.op == "==":
+            return _same(left, right)
+        if node.op == "!=":
+            return not _same(left, right)
+        return _ordered(node.op, left, right)
     if isinstance(node, And):
         return all(evaluate(t, row) for t in node.terms)
     return any(evaluate(t, row) for t in node.terms)

@@ -16,7 +16,17 @@ Where real Pendo is known to differ from the obvious, the fake does what Pendo d
   one here);
 - a key for another region gets 400, not 401/403 (`wrong_region_keys`); any other wrong key gets 403;
 - an admin may change the subscription's time zone while the bot runs (`app.state.set_timezone`);
-- 429s (injected through the controls) carry no `Retry-After` unless a test asks for one.
+- 429s (injected through the controls) carry no `Retry-After` unless a test asks for one;
+- event rows carry frustration-signal counts and replay ids (friction-replays-alerts.md F2, R2; see
+  aggregation.py); a subscription may not collect the counts (`friction_fields=False`,
+  `app.state.set_friction_fields`): then no row carries them;
+- event data may lag (`lag_hours`, `app.state.set_lag_hours`; pendo-api.md §7: Pendo processes event
+  data by the hour, and hourly aggregates have been seen 4-6 h late): with a lag L > 0 every event
+  source of the aggregation endpoint leaves out the events at or after the start of the (local) hour
+  containing `now - L h`; pollEvents and the visitor history are not held back. `now` is the
+  workspace's `now_ms` advanced by the wall-clock time since the app was created (the workspace is
+  built at the real "now" by `connect()`, at a fixed one by tests: either way the sample's clock), or
+  `clock()` when given.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import time
+from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -36,10 +48,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.sample.aggregation import EventIndex, PipelineError, bounds, run_pipeline
+from bot.sample.aggregation import EventIndex, PipelineError, Serving, bounds, run_pipeline
 from bot.sample.controls import ControlsMiddleware, FakeControls
 from bot.sample.credentials import SAMPLE_PENDO_KEY
-from bot.sample.data import APP_ID, DAY_MS, RawEvent, Workspace, hash_id
+from bot.sample.data import APP_ID, DAY_MS, HOUR_MS, RawEvent, Workspace, hash_id
 
 HistoryReading = Literal["calendar", "24h"]
 HISTORY_READINGS: tuple[HistoryReading, ...] = ("calendar", "24h")
@@ -120,17 +132,44 @@ def create_pendo_app(
     history_reading: HistoryReading = "calendar",
     wrong_region_keys: frozenset[str] = frozenset(),
     timezone: str | None = None,
+    lag_hours: int = 0,
+    friction_fields: bool = True,
+    clock: Callable[[], int] | None = None,
 ) -> Starlette:
     """The fake API as an ASGI app; `app.state.controls` injects faults and records requests.
 
     The workspace is indexed here: changes to `ws.events` after this call are not seen.
     `history_reading` picks which day one history call returns (see the module docstring); `timezone`
-    serves the same events as a subscription in another zone would (default: the workspace's zone).
+    serves the same events as a subscription in another zone would (default: the workspace's zone);
+    `lag_hours` holds back the latest hours of event data, `friction_fields=False` serves no friction
+    counts, and `clock` (epoch ms) is the "now" the lag counts from (see the module docstring).
     """
     if history_reading not in HISTORY_READINGS:
         raise ValueError(f"history_reading must be one of {HISTORY_READINGS}")
     controls = controls or FakeControls()
     served = {"index": EventIndex.build(ws.events, timezone or ws.timezone)}
+    created = time.monotonic()
+    now_ms = clock or (lambda: ws.now_ms + int((time.monotonic() - created) * 1000))
+    switches: dict[str, Any] = {}
+
+    def set_lag_hours(hours: int) -> None:
+        """Event data lags `hours` hours from now on (0: none)."""
+        if not isinstance(hours, int) or isinstance(hours, bool) or hours < 0:
+            raise ValueError("lag_hours must be a non-negative integer")
+        switches["lag_hours"] = hours
+
+    def set_friction_fields(collected: bool) -> None:
+        """Whether event rows carry the friction counts from now on."""
+        switches["friction_fields"] = bool(collected)
+
+    set_lag_hours(lag_hours)
+    set_friction_fields(friction_fields)
+
+    def serving() -> Serving:
+        lag = switches["lag_hours"]
+        cutoff = served["index"].days.hour(now_ms() - lag * HOUR_MS) if lag else None
+        return Serving(cutoff=cutoff, friction_fields=switches["friction_fields"])
+
     catalogs = {"page": ws.pages, "feature": ws.features, "tracktype": ws.track_types, "guide": ws.guides}
     schemas = {"visitor": ws.visitor_schema, "account": ws.account_schema}
 
@@ -222,7 +261,7 @@ def create_pendo_app(
         if not isinstance(response, dict) or response.get("mimeType") != "application/json":
             return _error(400, "response.mimeType must be application/json")
         try:
-            rows = run_pipeline(body["request"].get("pipeline"), ws, served["index"])
+            rows = run_pipeline(body["request"].get("pipeline"), ws, served["index"], serving())
         except PipelineError as exc:
             return _error(400, str(exc))
         return JSONResponse({"startTime": ws.now_ms, "results": rows})
@@ -252,6 +291,8 @@ def create_pendo_app(
 
     app.state.controls = controls
     app.state.set_timezone = set_timezone
+    app.state.set_lag_hours = set_lag_hours
+    app.state.set_friction_fields = set_friction_fields
     app.state.bucket_everything = lambda: served["index"].bucket_everything()
     app.state.workspace = ws
     app.state.history_reading = history_reading

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.domain.models import AccountChoice, AccountFacts, AccountNotFound, InvalidInput
+from bot.pendo import queries
 from bot.sample import ACME, Workspace
 from bot.sample.data import ACME_NAMESAKE, GLOBEX, STARK
 
@@ -117,9 +118,9 @@ async def test_an_opted_out_account_is_named_and_never_queried_for_activity(make
 
 
 async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Make, ws: Workspace) -> None:
-    """10 calls for a summary by ID (record, per-day, two period totals, top visitors and their records,
-    the features used per day over both periods, how many visitors used any, top pages, the survey
-    answers) with the catalogs, schema and guides warm; each event query is one account and 30 days (the
+    """11 calls for a summary by ID (record, per-day, two period totals, top visitors and their records,
+    the features used per day over both periods, how many visitors used any, top pages, the pages with
+    friction, the survey answers) with the catalogs, schema and guides warm; each event query is one account and 30 days (the
     features per day 60: the depth's trend), the survey answers 90 days."""
     counts = {}
     for account_id in (ACME, GLOBEX):
@@ -134,7 +135,7 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
         by_endpoint = Counter(endpoint(r.method, r.path) for r in env.requests)
         by_query = Counter(str(r.json()["request"]["requestId"]) for r in env.requests)
         counts[account_id] = by_endpoint
-        assert by_endpoint == Counter({"POST /api/v1/aggregation": 10})
+        assert by_endpoint == Counter({"POST /api/v1/aggregation": 11})
         assert by_query == Counter(
             {
                 "pendo-slack-accounts": 1,
@@ -145,6 +146,7 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
                 "pendo-slack-account-features": 1,
                 "pendo-slack-account-feature-visitors": 1,
                 "pendo-slack-account-top-pages": 1,
+                "pendo-slack-account-friction": 1,
                 "pendo-slack-account-nps": 1,
             }
         )
@@ -155,7 +157,10 @@ async def test_pendo_calls_per_account_summary_are_fixed_and_scoped(make_env: Ma
                 query = r.json()["request"]["requestId"]
                 days = 90 if "pollEvents" in pipeline[0]["source"] else 60 if "features" in query else 30
                 assert series["count"] == days if days != 30 else series["count"] <= 30, (query, series)
-                assert pipeline[1] == {"filter": f'accountId == "{account_id}"'}
+                scope = f'accountId == "{account_id}"'
+                if "friction" in query:  # then only its rows with friction
+                    scope += f" && ({queries.FRICTION_ROW})"
+                assert pipeline[1] == {"filter": scope}
     print(f"\nPendo calls per account summary: {dict(counts[ACME])}")
 
 
@@ -165,7 +170,7 @@ async def test_cold_catalogs_add_the_schema_two_catalogs_and_the_guides_answered
     cold = Counter(endpoint(r.method, r.path) for r in env.requests)
     assert cold == Counter(
         {
-            "POST /api/v1/aggregation": 10,
+            "POST /api/v1/aggregation": 11,
             "GET /api/v1/metadata/schema/account": 1,
             "GET /api/v1/feature": 1,
             "GET /api/v1/page": 1,

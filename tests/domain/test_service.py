@@ -360,10 +360,10 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
             "GET /api/v1/feature",
             "GET /api/v1/tracktype",
             *["GET /api/v1/guide"] * guide_requests,
-            *["POST /api/v1/aggregation"] * 6,
+            *["POST /api/v1/aggregation"] * 7,
         ]
     )
-    assert env.deps.pendo.calls == 14 + guide_requests
+    assert env.deps.pendo.calls == 15 + guide_requests
     # No request twice.
     keys = [(r.method, r.path, r.query, r.body) for r in env.requests]
     assert len(set(keys)) == len(keys)
@@ -383,7 +383,8 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
     assert seen and answered and sorted(flat) == sorted(seen | answered)  # each guide asked once
     assert seen & answered  # Jane's case: a guide both seen and answered is fetched once, not twice
     pipelines = env.aggregations()
-    assert len(pipelines) == 6
+    assert len(pipelines) == 7
+    last_visit = oracle.ws.visitors[JANE]["metadata"]["auto"]["lastvisit"]
     for pipeline in pipelines:
         source = pipeline[0]["source"]
         [expr] = filters(pipeline)
@@ -397,6 +398,10 @@ async def test_a_cold_lookup_sends_a_bounded_set_of_scoped_requests(make_env: Ma
             assert first_day <= series["first"] < first_day + DAY
             continue
         series = source["timeSeries"]
+        if series["period"] == "hourRange":  # the page rows per hour of the 24 h up to her latest visit
+            assert series["count"] == 24 and expr == f'visitorId == "{JANE}"'
+            assert series["first"] == last_visit - last_visit % HOUR - 23 * HOUR
+            continue
         assert series["period"] == "dayRange"
         # An instant inside the first wanted local day: Pendo rounds it down to that local midnight.
         first_day = {30: WINDOW_START, 60: PREVIOUS_START}[series["count"]]
@@ -426,7 +431,7 @@ async def test_concurrent_identical_lookups_share_their_requests(make_env: Make)
     first, second = await asyncio.gather(lookup_context(env, JANE), lookup_context(env, JANE))
     assert first == second
     guides = [r for r in env.requests if r.path == "/api/v1/guide"]
-    assert env.deps.pendo.calls == len(env.requests) == 14 + len(guides) <= 16
+    assert env.deps.pendo.calls == len(env.requests) == 15 + len(guides) <= 17
     asked = [g for r in guides for g in r.params["id"].split(",")]
     assert len(asked) == len(set(asked))  # no guide asked twice, whoever asked first
 

@@ -172,7 +172,7 @@ async def test_visitor_message_with_gaps(make_deps: Any) -> None:
     controls.fail(r"/history$", 503)
     controls.fail(r"/aggregation$", 500)
     result = await deps.customers.lookup(MULTI)
-    assert isinstance(result, VisitorFacts) and len(result.gaps) == 3 + 3
+    assert isinstance(result, VisitorFacts) and len(result.gaps) == 4 + 3  # usage, activity, NPS, friction
     answer = answers.render_result(result, NOW)
     assert answer.outcome == "partial"
     check_message(answer.message)
@@ -180,7 +180,8 @@ async def test_visitor_message_with_gaps(make_deps: Any) -> None:
     # one failing upstream (Pendo, with 500s and 503s) is said once, naming every part it broke
     assert text.count("⚠️") == 1, text
     assert (
-        "⚠️ Usage figures, recent activity, survey answers and 3 accounts' figures could not be loaded: Pendo is "
+        "⚠️ Usage figures, recent activity, survey answers, friction and 3 accounts' figures could not be "
+        "loaded: Pendo is "
         "unavailable right "
         "now. Try again in a minute." in text
     )

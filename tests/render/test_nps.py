@@ -59,7 +59,9 @@ async def test_a_detractor_is_on_the_first_screen_of_the_ticket_answer_and_the_u
     assert len(whole) < 300
     escaped = whole.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for text in (all_text(answer.message), all_text({"blocks": unfurl["blocks"]})):
-        assert f"*NPS {row['pollResponse']} (detractor)*, {days} days before the ticket: “" in text
+        # the stand-out line names the score; the line below carries the comment and when, not the label
+        assert f"🚩 Detractor (NPS {row['pollResponse']})" in text and "(detractor)" not in text
+        assert f"⚠️ NPS comment, {days} days before the ticket: “" in text
         assert "&amp; the &lt;invoice&gt;" in text and "<invoice>" not in text  # escaped
         assert f"“{escaped}”" in text  # the whole sentence, not its first few words
         assert "We're evaluating alternatives before the renewal; please call me." in text
@@ -154,7 +156,7 @@ async def test_the_worst_first_screen_stays_within_budget(make_deps: Any) -> Non
     message = answers.render_result(ctx, NOW, header, view=view, ticket_note=True).message
     check_message(message)
     text = all_text(message)
-    assert "[Add to ticket]" in visible_text(message["blocks"]) and "(detractor)" in text
+    assert "[Add to ticket]" in visible_text(message["blocks"]) and "Detractor (NPS" in text
     blocks, chars = len(message["blocks"]), len(visible_text(message["blocks"]))
     assert blocks <= 8 and chars <= 1200, (blocks, chars)
     line = next(t for t in visible_text(message["blocks"]).splitlines() if "🏢" in t)

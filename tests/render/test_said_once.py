@@ -1,6 +1,9 @@
 """Nothing said twice on one screen: every first screen and Details view of the sample's visitors, the
 ticket answers and unfurls, and the account views are checked for one fact stated twice (the events a
-story line names listed again below it, when someone was last active said twice, the same line twice)."""
+story line names listed again below it, when someone was last active said twice, the same line twice, a
+label of the "what stands out" line said again; on a first screen, the detractor's score said again
+below "Detractor (NPS 3)"). "Friction before filing" and the 😣 line below it are two facts: that there
+was friction, and where and when."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
 from bot.render.buttons import ViewRef
 from bot.render.format import KIND_ICON
+from bot.render.friction import STAND_OUT_ICON
 from bot.sample import Workspace
+from bot.sample.data import RENEWAL_FIELD
 from tests.render.test_messages import NOW, mrkdwn_texts
 
 DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|[^>]*>")
@@ -23,6 +28,8 @@ LAST = re.compile(r"\blast (?:seen|active|activity|visit)\b\W*<!date\^(\d+)\^", 
 STORY = re.compile(r"^\*(?:Last session \(\d+ min\)|\d+ min before filing):\* (.*)$")
 OLD_ACTIVITY = re.compile(r"\b(?:Daily|Weekly|Monthly|Inactive) · \d+ of \d+ days\b")
 ICONS = (*KIND_ICON.values(), "•")
+STAND_OUT = f"{STAND_OUT_ICON} "
+DETRACTOR = re.compile(r"^Detractor \((NPS \d+)\)$")
 
 
 def _plain(line: str) -> str:
@@ -57,8 +64,30 @@ def _lines(text: str) -> list[str]:
     return [f"{lines[0]} {line}" for line in lines[1:]] if label else lines
 
 
-def said_twice(blocks: list[dict[str, Any]]) -> list[str]:
-    """Each fact this screen states more than once, in words (empty: everything said once)."""
+def stand_out_repeats(lines: list[str], *, first: bool) -> list[str]:
+    """A label of the stand-out line ("🚩 Detractor (NPS 3) · Friction before filing · …") said again by
+    another line; on a first screen (`first`), also the detractor's score ("NPS 3") in any other line: the
+    NPS comment line below it gives the comment and when, not the score again. Details keeps the whole NPS
+    answer (its score with it) as the full view of every figure."""
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        text = LINK.sub(lambda m: m.group(1), line)
+        if not text.startswith(STAND_OUT):
+            continue
+        others = [_plain(other) for j, other in enumerate(lines) if j != i]
+        for label in text.removeprefix(STAND_OUT).split(" · "):
+            fact = _plain(label)
+            found += [f"stand-out label said again: {fact}" for other in others if fact in other]
+            score = DETRACTOR.match(label)
+            if first and score is not None:
+                said = re.compile(rf"\b{score.group(1)}\b", re.IGNORECASE)
+                found += [f"detractor's score said again: {o}" for o in others if said.search(o)]
+    return found
+
+
+def said_twice(blocks: list[dict[str, Any]], *, first: bool = False) -> list[str]:
+    """Each fact this screen states more than once, in words (empty: everything said once). `first`: a
+    first screen (an answer, an unfurl), where the stand-out line's labels stand for their detail."""
     texts = [text for _, text in mrkdwn_texts(blocks)]
     lines = [line for text in texts for line in text.split("\n") if line.strip()]
     found: list[str] = []
@@ -79,6 +108,7 @@ def said_twice(blocks: list[dict[str, Any]]) -> list[str]:
     instants = [m.group(1) for text in texts for m in LAST.finditer(text)]
     found += [f"last active said twice: {t}" for t in sorted(set(instants)) if instants.count(t) > 1]
     found += [f"reads as a contradiction: {m.group(0)}" for t in texts for m in OLD_ACTIVITY.finditer(t)]
+    found += stand_out_repeats(lines, first=first)
     return found
 
 
@@ -121,8 +151,31 @@ def test_the_check_fails_on_crafted_duplicates() -> None:
     assert said_twice(once) == []
 
 
+def test_the_check_fails_on_a_stand_out_label_said_again() -> None:
+    def screen(*lines: str) -> list[dict[str, Any]]:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]
+
+    stand_out = "🚩 Detractor (NPS 3) · Friction before filing"
+    score = "⚠️ *NPS 3 (detractor)* · 12 days before the ticket: “Card fails”"
+    comment = "⚠️ NPS comment, 12 days before the ticket: “Card fails”"
+    friction = "😣 4 rage clicks on <https://x|Billing settings>, 6 min before filing"
+    assert said_twice(screen(stand_out, score), first=True) == [
+        "detractor's score said again: nps 3 (detractor) 12 days before the ticket: card fails"
+    ]
+    assert said_twice(screen(stand_out, score)) == []  # Details: the whole NPS answer, score and all
+    assert said_twice(screen(stand_out, comment, friction), first=True) == []  # two facts each
+    assert said_twice(screen(stand_out, "Friction before filing: 4 rage clicks"), first=True) == [
+        "stand-out label said again: friction before filing"
+    ]
+    assert said_twice(screen(stand_out, "NPS 30 days ago: none"), first=True) == []  # not the score
+
+
 async def test_no_screen_of_the_sample_says_one_fact_twice(make_deps: Any, ws: Workspace) -> None:
-    deps, _ = make_deps(pendo_email_field="agent/email")
+    deps, _ = make_deps(
+        pendo_email_field="agent/email",
+        pendo_subscription_id="5629499534213120",  # the replays and their ▶ Replay button
+        pendo_renewal_field=RENEWAL_FIELD,  # the renewal signal
+    )
     screens: dict[str, list[dict[str, Any]]] = {}
     for visitor in sorted(ws.visitors):
         try:
@@ -154,8 +207,16 @@ async def test_no_screen_of_the_sample_says_one_fact_twice(make_deps: Any, ws: W
             screens[f"account {account}"] = account_blocks.account_message(facts)["blocks"]
             screens[f"account {account} full"] = account_blocks.account_message(facts, full=True)["blocks"]
     assert len(screens) > 40
-    problems = {name: found for name, blocks in screens.items() if (found := said_twice(blocks))}
+    first = ("first screen", "answer", "unfurl")
+    problems = {
+        name: found
+        for name, blocks in screens.items()
+        if (found := said_twice(blocks, first=name.endswith(first)))
+    }
     assert problems == {}
+    stand_outs = [name for name, blocks in screens.items() if STAND_OUT in str(blocks)]
+    assert any(name.endswith("first screen") for name in stand_outs)  # the check above is not vacuous
+    assert any(name.endswith("answer") for name in stand_outs)
 
 
 def test_fields_read_like_the_rest_of_the_answer() -> None:

@@ -302,7 +302,18 @@ async def test_raw_event_rows(pendo: httpx.AsyncClient, ws: Workspace) -> None:
     }
     rows = await aggregate(pendo, [{"source": source}, {"filter": f"visitorId == {queries.literal(JANE)}"}])
     assert {tuple(sorted(r)) for r in rows} == {
-        ("accountId", "appId", "day", "featureId", "numEvents", "numMinutes", "pageId", "visitorId")
+        (
+            "accountId",
+            "appId",
+            "day",
+            "featureId",
+            "firstTime",
+            "lastTime",
+            "numEvents",
+            "numMinutes",
+            "pageId",
+            "visitorId",
+        )
     }
     assert any(r["pageId"] is None and r["featureId"] is None for r in rows)  # untagged
     assert sum(r["numEvents"] for r in rows) == sum(
@@ -334,7 +345,9 @@ _GROUP = {"group": {"group": ["day"], "fields": [{"n": {"sum": "numEvents"}}]}}
         [{"source": {"guideEvents": None, "timeSeries": _ts()}}],
         [{"source": {"accounts": {"x": 1}}}],
         [{"source": {"events": None}}],  # no timeSeries
-        [{"source": {"events": None, "timeSeries": _ts(period="hourRange")}}],
+        [{"source": {"events": None, "timeSeries": _ts(period="weekRange")}}],
+        [{"source": {"events": None, "timeSeries": _ts(period="hourRange", count=169)}}],
+        [{"source": {"pollEvents": None, "timeSeries": _ts(period="hourRange", count=24)}}],
         [{"source": {"events": None, "timeSeries": _ts(count=0)}}],
         [{"source": {"events": None, "timeSeries": _ts(count=61)}}],
         [{"source": {"events": None, "timeSeries": _ts(first="now()")}}],

@@ -21,7 +21,7 @@ from bot.listeners.message_actions import draw
 from bot.render import buttons as button_kit
 from bot.render import summary as summary_blocks
 from bot.render import tickets as ticket_blocks
-from bot.sample import ACME, TICKET_JANE
+from bot.sample import ACME, RENEWAL_FIELD, SAMPLE_SUBSCRIPTION_ID, TICKET_JANE
 from tests.render.test_compact import MAX_COMPACT_BLOCKS, MAX_COMPACT_CHARS
 from tests.render.visible import block_lines, visible
 from tests.support.factories import DepsFactory, SampleDeps, deps_factory
@@ -79,7 +79,12 @@ def _button_value(blocks: list[Json], label: str) -> str:
 
 
 def make_sample(make: DepsFactory) -> SampleDeps:
-    return make(pendo_email_field=EMAIL_FIELD)
+    """As `make demo` runs: with the sample's subscription id (replay links) and renewal field."""
+    return make(
+        pendo_email_field=EMAIL_FIELD,
+        pendo_subscription_id=SAMPLE_SUBSCRIPTION_ID,
+        pendo_renewal_field=RENEWAL_FIELD,
+    )
 
 
 # --- the README's picture -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.deps import Deps, build_deps
-from bot.sample import create_pendo_app, create_zendesk_app, sample_settings
+from bot.sample import create_pendo_app, create_zendesk_app, sample_settings, with_sample_extras
 from bot.sample.data import DEFAULT_TIMEZONE, Workspace, build_workspace
 from bot.sample.helpdesk import Helpdesk
 from bot.sample.server import LoopbackServer
@@ -114,7 +114,7 @@ class DemoStack:
         }
         if self.email_field is not None:
             update["pendo_email_field"] = self.email_field
-        return sample_settings(self.base_settings.model_copy(update=update))
+        return sample_settings(with_sample_extras(self.base_settings.model_copy(update=update)))
 
     def _build(self) -> BotInstance:
         # A fresh workspace per bot: its times are relative to now, as when the bot process starts.
