@@ -282,3 +282,13 @@ def response_url_allowed(url: object, settings: Settings) -> bool:
 def _overridden_api_origin(api: str) -> tuple[str, str, int] | None:
     """SLACK_API_URL's origin when it is overridden, else None (read once per setting, not per request)."""
     return None if api.rstrip("/") == DEFAULT_SLACK_API_URL.rstrip("/") else _origin(api)
+
+
+def external_channel(info: object) -> bool:
+    """Is the channel conversations.info described shared outside the organisation (Slack Connect)?
+    True for anything that does not prove it internal (`channel: null`, no id). `is_shared` alone also
+    covers channels shared between workspaces of one Enterprise Grid org: those are internal."""
+    if not isinstance(info, dict) or not info.get("id"):
+        return True
+    shared_outside_org = info.get("is_shared") and not info.get("is_org_shared")
+    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared") or shared_outside_org)

@@ -26,6 +26,9 @@ TIMELINE_KIND_NAMES: tuple[str, ...] = ("page", "feature", "track", "guide", "un
 _SLACK_ID = re.compile(r"^[A-Z0-9]+$")
 
 CsvList = Annotated[list[str], NoDecode]
+ALERT_RULES = ("detractor", "friction", "key_account", "new_user", "usage_drop", "renewal")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+_FIELD_MATCH = re.compile(r"[A-Za-z0-9_]+/[A-Za-z0-9_]+=.+")
 
 
 def _split_csv(value: object) -> object:
@@ -128,6 +131,15 @@ class Settings(BaseSettings):
     notes_max_waiting: int = Field(default=10_000, ge=1, le=1_000_000)  # more waiting: the webhook gets 503
     notes_retry_first_seconds: float = Field(default=30.0, ge=0.05, le=3600)  # later waits grow from it
     notes_lease_seconds: float = Field(default=300.0, ge=1, le=3600)  # a note being written, then taken over
+    zendesk_notes: bool = True  # off: the Zendesk webhook writes no note (kept for the alerts)
+    # --- alerts (docs/alerts.md) ---
+    alerts_channel: str | None = None  # a channel id: ticket alerts on (they need ZENDESK_WEBHOOK_SECRET)
+    alert_rules: CsvList = Field(default_factory=lambda: ["detractor", "friction"])
+    alert_key_accounts: CsvList = Field(default_factory=list)  # account ids or group/field=value matches
+    alert_routes: CsvList = Field(default_factory=list)  # rule or group/field=value, ">", channel id
+    alert_max_delay_minutes: float = Field(default=15.0, gt=0, le=1440)  # later than this: dropped
+    pendo_webhook_token: SecretStr | None = None  # POST /pendo/webhook/<token>: Pendo's NPS answers
+    nps_alerts: Literal["detractor", "all"] = "detractor"
 
     _split = field_validator(
         "pendo_visitor_fields",
@@ -139,6 +151,9 @@ class Settings(BaseSettings):
         "zendesk_hosts",
         "unfurl_channels",
         "timeline_kinds",
+        "alert_rules",
+        "alert_key_accounts",
+        "alert_routes",
         mode="before",
     )(_split_csv)
 
@@ -167,6 +182,55 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not _FIELD_PATH.match(value):
             raise ValueError("must be empty (visitor ID is the email) or group/field, e.g. agent/email")
+        return value
+
+    @field_validator("alerts_channel")
+    @classmethod
+    def _alerts_channel(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value and not _CHANNEL_ID.fullmatch(value):
+            raise ValueError(f"must be a Slack channel id such as C0123ABCD (not a #name); got {value!r}")
+        return value or None
+
+    @field_validator("alert_rules")
+    @classmethod
+    def _alert_rules(cls, value: list[str]) -> list[str]:
+        unknown = [r for r in value if r not in ALERT_RULES]
+        if unknown:
+            raise ValueError(f"unknown rule {unknown[0]!r}; the rules are {', '.join(ALERT_RULES)}")
+        return value
+
+    @field_validator("alert_key_accounts")
+    @classmethod
+    def _key_accounts(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if "=" in item and not _FIELD_MATCH.fullmatch(item):
+                raise ValueError(f"entries are account ids or group/field=value; got {item!r}")
+        return value
+
+    @field_validator("alert_routes")
+    @classmethod
+    def _alert_routes(cls, value: list[str]) -> list[str]:
+        for item in value:
+            left, _, channel = item.partition(">")
+            left, channel = left.strip(), channel.strip()
+            if not channel or not _CHANNEL_ID.fullmatch(channel):
+                raise ValueError(
+                    f"entries look like rule>C0123ABCD or group/field=value>C0123ABCD; got {item!r}"
+                )
+            if left not in ALERT_RULES and left != "key_account" and not _FIELD_MATCH.fullmatch(left):
+                raise ValueError(
+                    f"{left!r} is neither a rule ({', '.join(ALERT_RULES)}) nor a group/field=value match"
+                )
+        return value
+
+    @field_validator("pendo_webhook_token")
+    @classmethod
+    def _webhook_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (it is the only secret in the webhook's URL)")
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]+", value.get_secret_value()):
+            raise ValueError("may hold letters, digits, - and _ only (it goes in a URL path)")
         return value
 
     @field_validator("pendo_renewal_field")

@@ -52,7 +52,7 @@ def test_the_sample_has_its_own_readme() -> None:
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("entry", ("bot.__main__", "bot.slack", "bot.endpoints")),
     ("listeners", ("bot.listeners",)),
-    ("answers", ("bot.answers", "bot.deps", "bot.inflight", "bot.notes")),
+    ("answers", ("bot.answers", "bot.deps", "bot.inflight", "bot.notes", "bot.alerts")),
     ("pure", ("bot.render", "bot.gates")),
     ("domain", ("bot.domain",)),
     ("clients", ("bot.pendo", "bot.zendesk", "bot.http", "bot.preferences")),

@@ -7,6 +7,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
+from bot.gates import external_channel
 from bot.http.cache import TTLCache
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ class ChannelKinds:
         if not isinstance(info, dict) or not info.get("id"):  # `channel: null`: unknown is external
             log.warning("conversations.info described no channel", extra={"channel": channel})
             return True
-        # is_shared alone also covers channels shared between workspaces of one Enterprise Grid org.
-        shared_outside_org = info.get("is_shared") and not info.get("is_org_shared")
-        external = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared") or shared_outside_org)
+        external = external_channel(info)
         self._cache.put(("external", channel), external, CHANNEL_TTL)
         return external

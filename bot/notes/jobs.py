@@ -107,11 +107,24 @@ class JobStore(Protocol):
         """Given-up jobs back to waiting, due now (one by key, or all when None); how many. A revived job
         starts afresh: first_seen = now, attempts 0, not final."""
 
+    async def mark(self, key: str, *, now: float, until: float) -> bool:
+        """Set the mark `key` until `until` unless it is set already (and not expired): True if this call
+        set it. Whoever shares the store sees it (an alert claimed once across instances and retries)."""
+
+    async def unmark(self, key: str) -> None:
+        """Clear the mark `key` (a post that failed: the next attempt may claim it again)."""
+
     async def aclose(self) -> None: ...
 
 
 # --- SQLite -------------------------------------------------------------------------------------------
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+MARKS = """
+CREATE TABLE IF NOT EXISTS marks (
+    key TEXT PRIMARY KEY,
+    until REAL NOT NULL                 -- epoch seconds: an expired mark is free again
+)
+"""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     key TEXT PRIMARY KEY,
@@ -351,6 +364,20 @@ class SqliteJobs:
 
         return await self._run(revive)
 
+    async def mark(self, key: str, *, now: float, until: float) -> bool:
+        def mark(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "INSERT INTO marks (key, until) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE marks.until <= ?",
+                (key, until, now),
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(mark)
+
+    async def unmark(self, key: str) -> None:
+        await self._run(lambda conn: conn.execute("DELETE FROM marks WHERE key = ?", (key,)))
+
     async def aclose(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -364,7 +391,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
             f"the notes database is at schema version {version}; this bot knows up to {SCHEMA_VERSION}"
         )
     if version < SCHEMA_VERSION:
-        for statement in SCHEMA.split(";"):
+        for statement in [*SCHEMA.split(";"), MARKS]:  # version 2: the marks (IF NOT EXISTS: from 0 or 1)
             if statement.strip():
                 conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -8,6 +8,7 @@ Keys, all under the caller's `prefix` (e.g. "pendo-context:notes:<zendesk host>:
 - `{prefix}jobs:due`    ZSET key -> due: jobs not in the stream yet (new, retried or released ones).
 - `{prefix}jobs:stream` STREAM of {key}, consumer group "workers", one consumer per owner: the due jobs.
 - `{prefix}jobs:seen`   ZSET key -> first_seen: every waiting or leased job (the limit, depth, oldest age).
+- `{prefix}mark:<key>`  STRING with a TTL: a claim (an alert posted once), `mark`/`unmark`.
 - `{prefix}given_up`    HASH key -> JSON of a given-up job; `{prefix}given_up:at` ZSET key -> given_up_at
                         keeps the newest GIVEN_UP_KEPT.
 
@@ -222,6 +223,15 @@ class RedisJobs:
             return await op()
         except (RedisError, OSError) as exc:  # down, timed out, or a key of the wrong type
             raise QueueUnavailable(f"Redis: {type(exc).__name__}: {exc}") from None
+
+    async def mark(self, key: str, *, now: float, until: float) -> bool:
+        ms = max(1, round((until - now) * 1000))
+        return bool(
+            await self._call(lambda: self.client.set(f"{self.prefix}mark:{key}", "1", nx=True, px=ms))
+        )
+
+    async def unmark(self, key: str) -> None:
+        await self._call(lambda: self.client.delete(f"{self.prefix}mark:{key}"))
 
     async def add(self, job: Job, *, limit: int) -> bool | None:
         keys = [self.job_prefix + job.key, self.seen, self.due_set, self.gave, self.gave_at]

@@ -25,7 +25,8 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from bot import metrics
 from bot.audit import Auditor, Outcome
@@ -36,6 +37,7 @@ from bot.notes.writer import NoteResult, NoteStatus, TicketNotes
 from bot.zendesk.webhook import WebhookBody
 
 log = logging.getLogger(__name__)
+Handler = Callable[[Job], Awaitable[NoteResult]]  # a job of another kind (an alert): done, retry, give up
 WINDOW_SECONDS = 24 * 3600.0  # NOTES_RETRY_HOURS' default
 BACKOFF_SECONDS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)  # then hourly, within the window
 LEASE_SECONDS = 300.0  # a write takes seconds (one lookup deadline, a few Zendesk calls); a dead owner's
@@ -85,8 +87,12 @@ class NoteQueue:
         poll: float = POLL_SECONDS,
         limit: int = MAX_WAITING,
         clock: Callable[[], float] = time.time,
+        handlers: Mapping[str, Handler] | None = None,
     ) -> None:
+        """`handlers`: kind → what does a job of that kind (the alerts' jobs share the queue); "note"
+        jobs go to `notes`."""
         self.notes = notes
+        self.handlers = dict(handlers or {})
         self.jobs = jobs
         self.auditor = auditor or Auditor("pendo-context-notes")
         self.window = window
@@ -111,8 +117,14 @@ class NoteQueue:
         """Store a note job for `ticket_id`: True if stored, False if one is already waiting or being
         written (a duplicate delivery), None if the queue is full (answer 503: Zendesk retries).
         Raises QueueUnavailable when the store cannot be reached (answer 503 too)."""
+        return await self.submit_job("note", ticket_id, payload)
+
+    async def submit_job(
+        self, kind: str, ticket_id: int, payload: dict[str, Any] | None = None, *, key: str | None = None
+    ) -> bool | None:
+        """Store a job of `kind` (key "<kind>:<ticket id>" unless given): as `submit`."""
         now = self._clock()
-        job = Job(f"note:{ticket_id}", "note", ticket_id, now, dict(payload or {}), due=now)
+        job = Job(key or f"{kind}:{ticket_id}", kind, ticket_id, now, dict(payload or {}), due=now)
         stored = await self.jobs.add(job, limit=self.limit)
         if stored is None:
             self.counts["full"] += 1  # the endpoint answers 503 and counts the refusal
@@ -240,7 +252,13 @@ class NoteQueue:
                 return
 
     async def _write(self, job: Job) -> NoteResult:
-        """The writer, told what the signed webhook body said (when it said more than the id)."""
+        """The writer, told what the signed webhook body said (when it said more than the id); a job of
+        another kind to its handler."""
+        if job.kind != "note":
+            handler = self.handlers.get(job.kind)
+            if handler is None:  # stored by a newer version: kept, listed, retriable once it is known
+                return NoteResult(NoteStatus.FAILED, f"no handler for {job.kind!r} jobs")
+            return await handler(job)
         if not job.payload:
             return await self.notes.write(job.ticket_id, final=job.final)
         hint = WebhookBody.from_payload(job.ticket_id, job.payload)
@@ -258,12 +276,14 @@ class NoteQueue:
                 following = self.backoff[min(attempts, len(self.backoff) - 1)] if self.backoff else 0.0
                 final = job.final or elapsed + delay + following > self.window
                 self.counts["retries"] += 1
-                metrics.NOTES.labels("retry").inc()
+                if job.kind == "note":
+                    metrics.NOTES.labels("retry").inc()
                 await self.jobs.retry(job, self.owner, due=now + delay, final=final)
                 self._next_due = min(self._next_due or now + delay, now + delay)
                 return
             self.counts["gave_up"] += 1
-            metrics.NOTES.labels("gave_up").inc()
+            if job.kind == "note":
+                metrics.NOTES.labels("gave_up").inc()
             await self.jobs.give_up(job, self.owner, reason=result.reason, at=now)
             log.warning(
                 "pendo note not written: still failing after the retry window, giving up",
@@ -272,7 +292,8 @@ class NoteQueue:
             self._audit(job, Outcome.ERROR, f"gave_up:{result.reason}")
             return
         self.counts[result.status.value] += 1
-        metrics.NOTES.labels(result.status.value).inc()
+        if job.kind == "note":  # the alerts count their own (bot.metrics.ALERTS)
+            metrics.NOTES.labels(result.status.value).inc()
         if result.status is NoteStatus.FAILED:  # kept where `pendo-bot notes` lists it and can retry it
             await self.jobs.give_up(job, self.owner, reason=result.reason, at=self._clock())
             log.warning("pendo note not written", extra={"ticket": job.ticket_id, "reason": result.reason})
