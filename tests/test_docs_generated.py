@@ -43,7 +43,9 @@ def test_the_readme_picture_shows_what_the_renderers_make(rendered: tuple[Any, A
     assert stored["anchor_ms"] == gen.ANCHOR_MS and stored["picture"] == "docs/preview.png"
     assert stored["messages"] == preview, FIX + " (with Chromium: `make docs` retakes docs/preview.png)"
     shown = gen.doc_text(preview["unfurl"])
-    assert "NPS 3 (detractor)" in shown and "27 of 34 features" in shown  # the picture shows NPS and depth
+    # the picture shows NPS, depth, what stands out, the friction and the replay
+    assert "Detractor (NPS 3)" in shown and "27 of 34 features" in shown
+    assert "😣 4 rage clicks on Billing settings" in shown and "[▶ Replay]" in shown
 
 
 def test_a_changed_renderer_makes_the_check_fail(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,7 @@ def render_visitor(ctx: VisitorFacts, tz: tzinfo) -> str:
     now = ctx.generated_at_ms
     lines = [p.title, "=" * len(p.title)]
     stand_out = friction_words.stand_out_line(
-        signals.stand_out(ctx), _at(tz), ticket=ctx.anchor_ms is not None
+        signals.stand_out(ctx), lambda ms: when(ms, tz, "%Y-%m-%d"), ticket=ctx.anchor_ms is not None
     )
     if stand_out and not p.opted_out:
         lines.append(stand_out)
