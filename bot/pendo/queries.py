@@ -174,11 +174,6 @@ def visitor_daily_activity(visitor_id: str, first_ms: int, days: int) -> Pipelin
     return _by_day(_event_source("events", first_ms, days), f"visitorId == {literal(visitor_id)}")
 
 
-def visitor_top_objects(kind: str, visitor_id: str, first_ms: int, days: int, limit: int) -> Pipeline:
-    """The visitor's most used pages or features (kind: "page" or "feature") by events."""
-    return _top(kind, first_ms, days, f"visitorId == {literal(visitor_id)}", limit)
-
-
 def accounts_activity(account_ids: list[str], first_ms: int, days: int) -> Pipeline:
     """One row per account (`accountId`) with unique visitors, days active, events and minutes: every
     account's figures in one query, whatever the number of accounts."""

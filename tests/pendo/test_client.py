@@ -565,8 +565,8 @@ async def test_schema_path_parse_and_cache() -> None:
 # --- queries -------------------------------------------------------------------------------------
 EVENT_PIPELINES: list[Callable[[int], queries.Pipeline]] = [
     lambda days: queries.visitor_daily_activity("v", 0, days),
-    lambda days: queries.visitor_top_objects("page", "v", 0, days, 5),
-    lambda days: queries.visitor_top_objects("feature", "v", 0, days, 5),
+    lambda days: queries.visitor_page_days("v", 0, days),
+    lambda days: queries.visitor_feature_days("v", 0, days),
     lambda days: queries.account_activity("a", 0, days),
 ]
 

@@ -258,7 +258,20 @@ async def test_heavy_user_numbers(pendo: httpx.AsyncClient, ws: Workspace) -> No
 async def test_top_objects_match_raw_events(pendo: httpx.AsyncClient, ws: Workspace, kind: str) -> None:
     first = window_start(ws)
     for visitor_id in (JANE, POWER_USER):
-        rows = await aggregate(pendo, queries.visitor_top_objects(kind, visitor_id, first, 30, 5))
+        id_field = f"{kind}Id"
+        top = [  # Pendo's top-N shape: grouped by object, events descending, then the id
+            queries._event_source(f"{kind}Events", first, 30),
+            {"filter": f"visitorId == {queries.literal(visitor_id)}"},
+            {
+                "group": {
+                    "group": [id_field],
+                    "fields": [{"numEvents": {"sum": "numEvents"}}, {"numMinutes": {"sum": "numMinutes"}}],
+                }
+            },
+            {"sort": ["-numEvents", id_field]},
+            {"limit": 5},
+        ]
+        rows = await aggregate(pendo, top)
         assert rows == expected_top(ws, kind, visitor_id, first, 30)[:5]
 
 
