@@ -268,7 +268,12 @@ class CustomerLookup:
             start, end_ms = session if session is not None else (end_ms, end_ms)
             page_views = [end_ms - 1] if session is not None else []  # its latest visit, in that hour
             scope = "session"
-        window = [r for r in rows if start - friction_part.HOUR_MS < (r.get("hour") or 0) < end_ms]
+        window = [
+            r
+            for r in rows
+            if (hour := friction_part.hour_of(r)) is not None
+            and start - friction_part.HOUR_MS < hour < end_ms
+        ]
         spots = friction_part.hour_spots(window, pages, start, end_ms)
         sub = self.settings.pendo_subscription_id
         replays = (

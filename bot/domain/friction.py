@@ -37,6 +37,11 @@ def _count(row: Mapping[str, Any], key: str) -> int | None:
     return None  # absent, null or not a count: not collected
 
 
+def hour_of(row: Mapping[str, Any]) -> int | None:
+    """The row's `hour` (epoch ms), or None when it has none or not a number."""
+    return _count(row, "hour")
+
+
 def _add(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else a + b
 
