@@ -30,15 +30,25 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.zendesk.links import parse_ticket_query
 
 
-def open_deps(settings: Settings, *, sample: bool) -> Deps:
-    """The one place that chooses live or sample: the sample only when asked, never as a fallback."""
+def open_deps(settings: Settings, *, sample: bool, slack: bool = False) -> Deps:
+    """The one place that chooses live or sample: the sample only when asked, never as a fallback.
+    `slack`: give the deps the bot's Web API client (`serve`: the ticket alerts post with it)."""
+    client = None
+    if slack:
+        from bot.slack.app import slack_client
+
+        client = slack_client(settings)
     if not sample:
-        return build_deps(settings)
+        return build_deps(settings, slack=client)
     from bot.sample import connect
 
     wired = connect(settings)
     return build_deps(
-        wired.settings, pendo_transport=wired.pendo, zendesk_transport=wired.zendesk, sample=True
+        wired.settings,
+        pendo_transport=wired.pendo,
+        zendesk_transport=wired.zendesk,
+        sample=True,
+        slack=client,
     )
 
 
@@ -391,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--sample: answering from the sample workspace, not the configured Pendo.", file=sys.stderr)
     return serve(
         settings,
-        lambda: open_deps(settings, sample=args.sample),
+        lambda: open_deps(settings, sample=args.sample, slack=True),
         socket=args.socket,
         http=args.http,
         port=args.port,

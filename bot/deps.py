@@ -14,7 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.nps import NPS_KIND
+from bot.alerts.nps_alerts import NpsAlerts
+from bot.alerts.post import AlertPoster
+from bot.alerts.tickets import ALERT_KIND, TicketAlerts
 from bot.audit import Auditor
 from bot.domain.customers import CustomerLookup
 from bot.domain.tickets import TicketLookup
@@ -23,7 +28,7 @@ from bot.http.ratelimit import Budget
 from bot.http.shared import Identity, RedisLink
 from bot.http.upstream import RetryPolicy, Sleep, http_client
 from bot.inflight import InFlight
-from bot.notes.queue import NoteQueue, note_jobs, retry_steps
+from bot.notes.queue import Handler, NoteQueue, note_jobs, retry_steps
 from bot.notes.writer import TicketNotes
 from bot.pendo.client import PendoClient
 from bot.preferences.store import PreferenceStore, preference_store
@@ -49,6 +54,7 @@ class Deps:
     note_queue: NoteQueue | None = (
         None  # what the Zendesk webhook asks for (None: ZENDESK_WEBHOOK_SECRET unset)
     )
+    alerts: TicketAlerts | None = None  # ticket alerts (None: ALERTS_CHANNEL unset, or no Slack client given)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     identity: Identity | None = None  # the deployment's identity (shared keys), Slack install once known
     deployment: RedisLink | None = None  # Redis under this deployment's identity: the memo and preferences
@@ -95,8 +101,13 @@ def build_deps(
     now_ms: Callable[[], int] | None = None,
     sleep: Sleep | None = None,
     sample: bool = False,
+    slack: AsyncWebClient | None = None,
 ) -> Deps:
-    """Everything the listeners and the CLI need. Transports stand in for the network (sample, tests)."""
+    """Everything the listeners and the CLI need. Transports stand in for the network (sample, tests).
+
+    `slack`: the bot's Web API client (`bot.slack.app.slack_client`, passed in by the entry layer, which
+    owns Slack's wiring), for the ticket alerts (ALERTS_CHANNEL): without it, as in the command line's
+    other commands, no alert is posted."""
     if not settings.pendo_configured:
         raise SettingsError(
             "PENDO_INTEGRATION_KEY is not set. Set it, or run `pendo-bot serve --sample` for a demo on the "
@@ -167,11 +178,20 @@ def build_deps(
     notes = (
         TicketNotes(tickets, tickets.zendesk, memo, settings, locks=locks) if tickets is not None else None
     )
-    queue = None
-    if notes is not None and settings.zendesk_webhook_secret is not None:
+    queue, alerts = None, None
+    if notes is not None and (settings.zendesk_webhook_secret is not None or settings.pendo_webhook_token):
+        jobs = note_jobs(redis, settings.notes_db, notes.host)
+        poster = AlertPoster(slack, jobs, settings) if slack is not None else None  # one pace per channel
+        handlers: dict[str, Handler] = {}
+        if settings.alerts_channel is not None and poster is not None and settings.zendesk_webhook_secret:
+            alerts = TicketAlerts(notes.tickets, poster, settings)
+            handlers[ALERT_KIND] = alerts
+        if settings.pendo_webhook_token is not None and poster is not None:
+            handlers[NPS_KIND] = NpsAlerts(customers, notes.tickets.zendesk, poster, settings).handle
         queue = NoteQueue(
             notes,
-            note_jobs(redis, settings.notes_db, notes.host),
+            jobs,
+            handlers=handlers or None,
             auditor=auditor,
             window=settings.notes_retry_hours * 3600,
             backoff=retry_steps(settings.notes_retry_first_seconds),
@@ -192,6 +212,7 @@ def build_deps(
         sample=sample,
         notes=notes,
         note_queue=queue,
+        alerts=alerts,
         closers=closers,
         identity=identity,
         deployment=deployment,

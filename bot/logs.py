@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Any
 
@@ -31,6 +32,48 @@ class RedactingFilter(logging.Filter):
                 if key not in _STANDARD:
                     setattr(record, key, self._clean(value))
         return True
+
+
+# The Pendo webhook's secret is its URL path's last part (POST /pendo/webhook/<PENDO_WEBHOOK_TOKEN>).
+WEBHOOK_PATH = re.compile(r"(/pendo/webhook/)[^\s\"'?#/]+")
+# where a request's path is named: a server's access and error lines, httpx's "HTTP Request: POST <url>"
+PATH_LOGGERS = ("uvicorn.access", "uvicorn.error", "httpx")
+
+
+def redact_path(text: str) -> str:
+    """`text` with the token of every Pendo webhook path in it replaced: "/pendo/webhook/[redacted]"."""
+    return WEBHOOK_PATH.sub(r"\1[redacted]", text) if "/pendo/webhook/" in text else text
+
+
+class PathTokenFilter(logging.Filter):
+    """Cuts the token out of Pendo webhook paths in a record (uvicorn's access line names the path, httpx's
+    request line the URL), right or wrong, configured or not: put on those loggers themselves
+    (`redact_server_paths`), so no handler ever sees the token (pytest's neither), and on the bot's handler.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_path(record.msg)
+        if isinstance(record.args, tuple):  # kept a tuple: uvicorn's access formatter unpacks it
+            record.args = tuple(redact_path(a) if isinstance(a, str) else a for a in record.args)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging itself reports it
+            return True
+        if "/pendo/webhook/" in message:  # a path inside a non-string argument
+            record.msg, record.args = redact_path(message), None
+        for key, value in list(record.__dict__.items()):
+            if key not in _STANDARD and isinstance(value, str) and "/pendo/webhook/" in value:
+                setattr(record, key, redact_path(value))
+        return True
+
+
+def redact_server_paths() -> None:
+    """Put `PathTokenFilter` on the loggers that name request paths (once; safe to call again)."""
+    for name in PATH_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, PathTokenFilter) for f in logger.filters):
+            logger.addFilter(PathTokenFilter())
 
 
 # Bolt logs through "slack_bolt.*" and through loggers named after the app ("pendo-context:…").
@@ -85,7 +128,9 @@ def setup_logging(level: str, fmt: str, secrets: list[str]) -> None:
         JsonFormatter() if fmt == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     handler.addFilter(SlackPayloadFilter())
+    handler.addFilter(PathTokenFilter())
     handler.addFilter(RedactingFilter(secrets))
+    redact_server_paths()
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

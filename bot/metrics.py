@@ -144,6 +144,28 @@ NOTE_QUEUE_OLDEST = Gauge(
     "Age of the oldest note job still waiting or being written (0 when none)",
     registry=REGISTRY,
 )
+ALERTS = Counter(
+    "pendo_bot_alerts",
+    "Ticket alerts: sent (by the strongest rule that fired) or not sent (by reason: duplicate, opted_out, "
+    "ambiguous, not_in_pendo, no_rule, channel_refused, stale, slack_error, zendesk_error)",
+    ["result", "rule", "reason"],
+    registry=REGISTRY,
+)
+PENDO_WEBHOOK = Counter(
+    "pendo_bot_pendo_webhook",
+    "Pendo webhook requests by outcome (queued, duplicate, ignored, not_detractor, token, size, slow, body, "
+    "full, unavailable, shutting_down)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+NPS_ALERTS = Counter(
+    "pendo_bot_nps_alerts",
+    "NPS answers by how their alert ended: sent, updated (a later comment), and not sent by reason "
+    "(duplicate, opted_out, not_found, no_channel, channel_refused, stale, slack_error); paced: put off to a "
+    "later minute by the cap",
+    ["outcome"],
+    registry=REGISTRY,
+)
 WEBHOOK_REFUSED = Counter(
     "pendo_bot_webhook_refused",
     "Zendesk webhook requests not queued, by reason (size, slow, signature, body, replay, full, unavailable, "
@@ -265,3 +287,27 @@ REGISTRY.register(PROBES)
 def exposition() -> bytes:
     """The registry in Prometheus' text format."""
     return generate_latest(REGISTRY)
+
+
+# --- alerts ---------------------------------------------------------------------------------------------
+ALERT_NOT_SENT = (
+    "duplicate",
+    "opted_out",
+    "ambiguous",
+    "not_in_pendo",
+    "no_rule",
+    "channel_refused",
+    "stale",
+    "slack_error",
+    "zendesk_error",
+)
+
+
+def alert_sent(rule: str) -> None:
+    """An alert posted, labelled with the strongest rule that fired (one of ALERT_RULES)."""
+    _child(ALERTS, "sent", rule, "").inc()
+
+
+def alert_not_sent(reason: str) -> None:
+    """An alert not posted (this attempt), by one of `ALERT_NOT_SENT`."""
+    _child(ALERTS, "not_sent", "", reason if reason in ALERT_NOT_SENT else "other").inc()

@@ -367,7 +367,35 @@ class Settings(BaseSettings):
                     "ZENDESK_SUBDOMAIN is set but no credentials: set ZENDESK_EMAIL and "
                     "ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN"
                 )
+        self._alerts_consistency()
         return self
+
+    def _alerts_consistency(self) -> None:
+        """Alerts come from a webhook, and go only where customer data may go (docs/alerts.md)."""
+        if self.alerts_channel is None and self.alert_routes:
+            raise ValueError(
+                "ALERT_ROUTES is set but ALERTS_CHANNEL is not: set ALERTS_CHANNEL (the channel of alerts no "
+                "route sends elsewhere; it turns the alerts on)"
+            )
+        if (
+            self.alerts_channel is not None
+            and self.zendesk_webhook_secret is None
+            and self.pendo_webhook_token is None
+        ):
+            raise ValueError(
+                "ALERTS_CHANNEL is set but ZENDESK_WEBHOOK_SECRET is not: ticket alerts come from the "
+                "Zendesk webhook (docs/zendesk-notes.md); set it, or unset ALERTS_CHANNEL"
+            )
+        if self.unfurl_channels:
+            allowed = set(self.unfurl_channels)
+            for variable, channel in [("ALERTS_CHANNEL", self.alerts_channel)] + [
+                ("ALERT_ROUTES", route.partition(">")[2].strip()) for route in self.alert_routes
+            ]:
+                if channel and channel not in allowed:
+                    raise ValueError(
+                        f"{variable}: channel {channel} is not in UNFURL_CHANNELS, the channels where "
+                        "customer data may go; add it there or choose another channel"
+                    )
 
     # --- derived values ----------------------------------------------------------------------------
     @property
@@ -477,6 +505,7 @@ class Settings(BaseSettings):
             self.redis_url,
             self.metrics_token,
             self.zendesk_webhook_secret,
+            self.pendo_webhook_token,  # it is in a URL path: also cut from paths (bot.logs.PathTokenFilter)
         ]
         out = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.pendo_integration_key is not None:

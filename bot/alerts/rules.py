@@ -84,6 +84,11 @@ class Rules:
             found.append(self.default_channel)
         return list(dict.fromkeys(found))
 
+    @property
+    def reads_accounts(self) -> bool:
+        """Whether an account's metadata can decide a key account or a route (a field match)."""
+        return bool(self.key_matches) or any(r.match is not None for r in self.routes)
+
     def key_account(self, accounts: Mapping[str, Mapping[str, Any]]) -> str | None:
         """The first of the visitor's accounts (id → metadata, opted-out ones left out by the caller)
         that is a key account."""

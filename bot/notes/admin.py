@@ -13,6 +13,11 @@ from bot.notes.jobs import JobStore, QueueUnavailable
 Say = Callable[[str], None]
 
 
+def _kind(kind: str) -> str:
+    """ " (alert)" for a job that is not a note (`bot.alerts.tickets`): a note's line stays as it was."""
+    return "" if kind == "note" else f" ({kind})"
+
+
 def _when(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -37,11 +42,15 @@ async def notes_command(jobs: JobStore, *, retry: str | None, say: Say) -> int:
     say(f"Waiting: {len(waiting)}")
     for job in sorted(waiting, key=lambda j: j.first_seen):
         due = "now" if job.due <= now else f"at {_when(job.due)}"
-        say(f"  ticket #{job.ticket_id}  since {_when(job.first_seen)}  attempts {job.attempts}  next {due}")
+        say(
+            f"  ticket #{job.ticket_id}{_kind(job.kind)}  since {_when(job.first_seen)}  attempts {job.attempts}"
+            f"  next {due}"
+        )
     say(f"Given up: {len(given_up)}")
     for gone in sorted(given_up, key=lambda g: g.given_up_at):
         say(
-            f"  ticket #{gone.ticket_id}  since {_when(gone.first_seen)}  given up {_when(gone.given_up_at)}"
+            f"  ticket #{gone.ticket_id}{_kind(gone.kind)}  since {_when(gone.first_seen)}"
+            f"  given up {_when(gone.given_up_at)}"
             f"  after {gone.attempts} attempt(s): {gone.reason}"
         )
     if given_up:

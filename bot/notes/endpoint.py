@@ -8,7 +8,8 @@ In order, before anything else is read or logged: the size (over 256 KB: 413, wi
 the signature over the raw bytes (missing, forged, or a timestamp more than 5 minutes off: 401), then the
 body (`{"ticket_id": "…", …}`, else 400 saying what is expected; the optional fields are kept in the
 job's payload when well-formed, `bot.zendesk.webhook.WebhookBody`). Each refusal is one short log line; no
-body, header or signature is ever logged. A good request is queued (`bot.notes.queue`) and answered
+body, header or signature is ever logged. A good request is queued (`bot.notes.queue`: a "note" job
+unless ZENDESK_NOTES=off, an "alert" job when ALERTS_CHANNEL is set, `bot.alerts.tickets`) and answered
 200 at once; a duplicate of a ticket still waiting is answered 200 too, and dropped.
 
 Replays: a signed request stays valid for the 5-minute window, so whoever copies one could send it again.
@@ -31,6 +32,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
+from bot.alerts.nps import pendo_webhook_route
+from bot.alerts.tickets import ALERT_KIND
 from bot.deps import Deps
 from bot.http.bodies import SLOW_BODY, BodyTimeout, length_problem, read_capped
 from bot.notes.jobs import QueueUnavailable
@@ -96,7 +99,7 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
             metrics.WEBHOOK_REFUSED.labels("replay").inc()
             return JSONResponse({"ok": True, "queued": False})
         try:
-            queued = await queue.submit(parsed.ticket_id, parsed.payload())
+            queued = await _store(deps, parsed.ticket_id, parsed.payload())
         except Exception as exc:  # the store down (QueueUnavailable) or failing: nothing stored, a 503
             if not isinstance(exc, QueueUnavailable):
                 log.exception("zendesk webhook: the note queue failed")
@@ -116,16 +119,39 @@ def zendesk_webhook_route(deps: Deps) -> Route | None:
     return Route(ZENDESK_PATH, zendesk_webhook, methods=["POST"])
 
 
+async def _store(deps: Deps, ticket_id: int, payload: dict[str, str]) -> bool | None:
+    """The note job (unless ZENDESK_NOTES=off) and the alert job (when ALERTS_CHANNEL is set), both with
+    the body's fields, both stored before the 200: True if either was stored, False if both were there
+    already (a duplicate delivery), None if the queue is full (503, Zendesk retries: a job stored already
+    is then a duplicate). Raises what the store raises."""
+    queue = deps.note_queue
+    assert queue is not None
+    stored: list[bool] = []
+    if deps.settings.zendesk_notes:
+        note = await queue.submit(ticket_id, payload)
+        if note is None:
+            return None
+        stored.append(note)
+    if deps.alerts is not None:
+        alert = await queue.submit_job(ALERT_KIND, ticket_id, payload)
+        if alert is None:
+            return None
+        stored.append(alert)
+    return any(stored)
+
+
 def webhook_app(deps: Deps) -> Starlette | None:
-    """Socket Mode's own small HTTP app: the webhook and `/healthz` (None when not configured)."""
-    route = zendesk_webhook_route(deps)
-    if route is None:
+    """Socket Mode's own small HTTP app: the webhooks (Zendesk's, Pendo's) and `/healthz` (None when
+    neither is configured)."""
+    pendo = pendo_webhook_route(deps.settings, deps.note_queue, deps.inflight)
+    routes = [r for r in (zendesk_webhook_route(deps), pendo) if r is not None]
+    if not routes:
         return None
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[route, Route("/healthz", healthz, methods=["GET"])])
+    return Starlette(routes=[*routes, Route("/healthz", healthz, methods=["GET"])])
 
 
 @contextlib.asynccontextmanager
@@ -157,7 +183,8 @@ async def webhook_server(deps: Deps, port: int, host: str = "0.0.0.0") -> AsyncI
     task = asyncio.ensure_future(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.01)
-    log.info(f"Zendesk webhook on port {port}: POST {ZENDESK_PATH}")
+    paths = ", ".join(f"POST {r.path}" for r in app.routes[:-1] if isinstance(r, Route))  # templates only
+    log.info(f"Webhooks on port {port}: {paths}")
     try:
         yield
     finally:

@@ -107,9 +107,13 @@ class JobStore(Protocol):
         """Given-up jobs back to waiting, due now (one by key, or all when None); how many. A revived job
         starts afresh: first_seen = now, attempts 0, not final."""
 
-    async def mark(self, key: str, *, now: float, until: float) -> bool:
-        """Set the mark `key` until `until` unless it is set already (and not expired): True if this call
-        set it. Whoever shares the store sees it (an alert claimed once across instances and retries)."""
+    async def mark(self, key: str, *, now: float, until: float, value: str = "1") -> bool:
+        """Set the mark `key` (holding `value`) until `until` unless it is set already (and not expired):
+        True if this call set it. Whoever shares the store sees it (an alert claimed once across instances
+        and retries; an NPS comment kept for the post it belongs to)."""
+
+    async def marked(self, key: str, *, now: float) -> str | None:
+        """The value of the mark `key` while it is set (not expired), else None."""
 
     async def unmark(self, key: str) -> None:
         """Clear the mark `key` (a post that failed: the next attempt may claim it again)."""
@@ -118,11 +122,12 @@ class JobStore(Protocol):
 
 
 # --- SQLite -------------------------------------------------------------------------------------------
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MARKS = """
 CREATE TABLE IF NOT EXISTS marks (
     key TEXT PRIMARY KEY,
-    until REAL NOT NULL                 -- epoch seconds: an expired mark is free again
+    until REAL NOT NULL,                -- epoch seconds: an expired mark is free again
+    value TEXT                          -- version 3: what the mark holds (NULL: "1")
 )
 """
 SCHEMA = """
@@ -149,16 +154,8 @@ _COLUMNS = "key, kind, ticket_id, payload, first_seen, attempts, final, due"
 
 def _job(row: tuple[Any, ...]) -> Job:
     key, kind, ticket_id, payload, first_seen, attempts, final, due = row
-    return Job(
-        key=str(key),
-        kind=str(kind),
-        ticket_id=int(ticket_id),
-        first_seen=float(first_seen),
-        payload=json.loads(payload),
-        attempts=int(attempts),
-        final=bool(final),
-        due=float(due),
-    )
+    args = (str(kind), int(ticket_id), float(first_seen), json.loads(payload), int(attempts), bool(final))
+    return Job(str(key), *args, due=float(due))
 
 
 def _busy(exc: sqlite3.Error) -> bool:
@@ -243,18 +240,10 @@ class SqliteJobs:
                 return False
             if conn.execute("SELECT COUNT(*) FROM jobs WHERE state = 'waiting'").fetchone()[0] >= limit:
                 return None
+            row = (job.key, job.kind, job.ticket_id, json.dumps(job.payload), job.first_seen, job.attempts)
             conn.execute(
                 f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job.key,
-                    job.kind,
-                    job.ticket_id,
-                    json.dumps(job.payload),
-                    job.first_seen,
-                    job.attempts,
-                    int(job.final),
-                    job.due,
-                ),
+                (*row, int(job.final), job.due),
             )
             return True
 
@@ -364,16 +353,27 @@ class SqliteJobs:
 
         return await self._run(revive)
 
-    async def mark(self, key: str, *, now: float, until: float) -> bool:
+    async def mark(self, key: str, *, now: float, until: float, value: str = "1") -> bool:
         def mark(conn: sqlite3.Connection) -> bool:
+            expired = "SELECT rowid FROM marks WHERE until <= ? LIMIT 100"  # swept: no comment outlives it
+            conn.execute(f"DELETE FROM marks WHERE rowid IN ({expired})", (now,))
             cursor = conn.execute(
-                "INSERT INTO marks (key, until) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE marks.until <= ?",
-                (key, until, now),
+                "INSERT INTO marks (key, until, value) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "until = excluded.until, value = excluded.value WHERE marks.until <= ?",
+                (key, until, value, now),
             )
             return cursor.rowcount == 1
 
         return await self._run(mark)
+
+    async def marked(self, key: str, *, now: float) -> str | None:
+        def marked(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT until, value FROM marks WHERE key = ?", (key,)).fetchone()
+            if row is None or float(row[0]) <= now:
+                return None
+            return "1" if row[1] is None else str(row[1])
+
+        return await self._run(marked, write=False)
 
     async def unmark(self, key: str) -> None:
         await self._run(lambda conn: conn.execute("DELETE FROM marks WHERE key = ?", (key,)))
@@ -394,4 +394,6 @@ def _migrate(conn: sqlite3.Connection) -> None:
         for statement in [*SCHEMA.split(";"), MARKS]:  # version 2: the marks (IF NOT EXISTS: from 0 or 1)
             if statement.strip():
                 conn.execute(statement)
+        if "value" not in {row[1] for row in conn.execute("PRAGMA table_info(marks)")}:
+            conn.execute("ALTER TABLE marks ADD COLUMN value TEXT")  # version 3: a mark holds a value
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

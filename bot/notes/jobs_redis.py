@@ -8,7 +8,8 @@ Keys, all under the caller's `prefix` (e.g. "pendo-context:notes:<zendesk host>:
 - `{prefix}jobs:due`    ZSET key -> due: jobs not in the stream yet (new, retried or released ones).
 - `{prefix}jobs:stream` STREAM of {key}, consumer group "workers", one consumer per owner: the due jobs.
 - `{prefix}jobs:seen`   ZSET key -> first_seen: every waiting or leased job (the limit, depth, oldest age).
-- `{prefix}mark:<key>`  STRING with a TTL: a claim (an alert posted once), `mark`/`unmark`.
+- `{prefix}mark:<key>`  STRING with a TTL: a claim (an alert posted once) or a value kept a while (an NPS
+                        comment), `mark`/`marked`/`unmark`.
 - `{prefix}given_up`    HASH key -> JSON of a given-up job; `{prefix}given_up:at` ZSET key -> given_up_at
                         keeps the newest GIVEN_UP_KEPT.
 
@@ -224,11 +225,15 @@ class RedisJobs:
         except (RedisError, OSError) as exc:  # down, timed out, or a key of the wrong type
             raise QueueUnavailable(f"Redis: {type(exc).__name__}: {exc}") from None
 
-    async def mark(self, key: str, *, now: float, until: float) -> bool:
+    async def mark(self, key: str, *, now: float, until: float, value: str = "1") -> bool:
         ms = max(1, round((until - now) * 1000))
         return bool(
-            await self._call(lambda: self.client.set(f"{self.prefix}mark:{key}", "1", nx=True, px=ms))
+            await self._call(lambda: self.client.set(f"{self.prefix}mark:{key}", value, nx=True, px=ms))
         )
+
+    async def marked(self, key: str, *, now: float) -> str | None:
+        found = await self._call(lambda: self.client.get(f"{self.prefix}mark:{key}"))
+        return None if found is None else _s(found)
 
     async def unmark(self, key: str) -> None:
         await self._call(lambda: self.client.delete(f"{self.prefix}mark:{key}"))

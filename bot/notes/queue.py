@@ -120,11 +120,18 @@ class NoteQueue:
         return await self.submit_job("note", ticket_id, payload)
 
     async def submit_job(
-        self, kind: str, ticket_id: int, payload: dict[str, Any] | None = None, *, key: str | None = None
+        self,
+        kind: str,
+        ticket_id: int,
+        payload: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        delay: float = 0.0,
     ) -> bool | None:
-        """Store a job of `kind` (key "<kind>:<ticket id>" unless given): as `submit`."""
+        """Store a job of `kind` (key "<kind>:<ticket id>" unless given), due `delay` seconds from now (an
+        NPS score waits for its comment): as `submit`."""
         now = self._clock()
-        job = Job(key or f"{kind}:{ticket_id}", kind, ticket_id, now, dict(payload or {}), due=now)
+        job = Job(key or f"{kind}:{ticket_id}", kind, ticket_id, now, dict(payload or {}), due=now + delay)
         stored = await self.jobs.add(job, limit=self.limit)
         if stored is None:
             self.counts["full"] += 1  # the endpoint answers 503 and counts the refusal

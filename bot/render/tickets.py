@@ -30,8 +30,19 @@ def ticket_header_blocks(bundle: TicketBundle, now_ms: int | None = None) -> lis
 
     `now_ms` is accepted for callers' convenience; nothing relative to now is shown (it would go stale).
     """
+    return [
+        {
+            "type": "section",
+            "text": mrkdwn(ticket_header_text(bundle)),
+            "accessory": button("Open ticket", OPEN_ACTION + ":ticket", url=bundle.agent_url),
+        }
+    ]
+
+
+def ticket_header_text(bundle: TicketBundle, *, title: bool = True) -> str:
+    """The header's mrkdwn: the linked title (without `title`: left out, for a message whose first line
+    names the ticket already), the status line, the people line."""
     t = bundle.ticket
-    title = f"#{t.id} {truncate(t.title, 120)}"
     status = " · ".join(
         part
         for part in (
@@ -55,13 +66,15 @@ def ticket_header_blocks(bundle: TicketBundle, now_ms: int | None = None) -> lis
     )
     if bundle.group and bundle.group.name:
         people.append(f"Group {esc(truncate(bundle.group.name, 80))}")
-    return [
-        {
-            "type": "section",
-            "text": mrkdwn(f"🎫 *{link(bundle.agent_url, title, 130)}*\n{status}\n{' · '.join(people)}"),
-            "accessory": button("Open ticket", OPEN_ACTION + ":ticket", url=bundle.agent_url),
-        }
-    ]
+    lines = [status, " · ".join(people)]
+    if title:
+        lines.insert(0, f"🎫 *{link(bundle.agent_url, ticket_title(bundle), 130)}*")
+    return "\n".join(lines)
+
+
+def ticket_title(bundle: TicketBundle) -> str:
+    """ "#1234 Export fails" (the subject cut to 120 characters), unescaped."""
+    return f"#{bundle.ticket.id} {truncate(bundle.ticket.title, 120)}"
 
 
 def ticket_view(bundle: TicketBundle, visitor_id: str) -> ViewRef:

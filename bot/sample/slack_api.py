@@ -49,6 +49,9 @@ class FakeSlack:
     shared_channels: set[str] = field(default_factory=set)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     method_errors: dict[str, str] = field(default_factory=dict)  # method → Slack error code
+    # method → error codes answered once each, in order, before the method answers as usual again
+    method_failures: dict[str, list[str]] = field(default_factory=dict)
+    retry_after: int = 30  # seconds, in the Retry-After of a `ratelimited` answer (HTTP 429, as Slack does)
     user_zones: dict[str, str] = field(default_factory=dict)  # user → profile time zone (users.info)
     user_teams: dict[str, str] = field(default_factory=dict)  # user → home team (Slack Connect guests)
     user_names: dict[str, str] = field(default_factory=dict)  # user → profile real name (users.info)
@@ -229,12 +232,17 @@ def create_slack_app(state: FakeSlack) -> Starlette:
         if state.method_delays.get(method):
             await asyncio.sleep(state.method_delays[method])
         authorization = request.headers.get("authorization", "")
-        result = _answer(method, body, authorization)
+        failures = state.method_failures.get(method) if authorization else None
+        result = {"ok": False, "error": failures.pop(0)} if failures else _answer(method, body, authorization)
         call.result = result
         headers = {}
         if authorization:  # Slack names the token's scopes on every Web API answer to a token
             scopes = BOT_SCOPES if state.granted_scopes is None else state.granted_scopes
             headers = {"x-oauth-scopes": ",".join(scopes), "x-accepted-oauth-scopes": ""}
+        if result.get("error") == "ratelimited":  # Slack: HTTP 429 with Retry-After (seconds)
+            return JSONResponse(
+                result, status_code=429, headers=headers | {"retry-after": str(state.retry_after)}
+            )
         return JSONResponse(result, headers=headers)
 
     def _answer(method: str, body: dict[str, Any], authorization: str) -> dict[str, Any]:
@@ -276,6 +284,8 @@ def create_slack_app(state: FakeSlack) -> Starlette:
                     "is_shared": shared,
                     "is_pending_ext_shared": False,
                     "is_org_shared": False,
+                    # Slack's conversation object: whether the caller (the bot) is in the channel
+                    "is_member": channel not in state.not_in_channels,
                 },
             }
         if method == "usergroups.users.list":

@@ -1,4 +1,5 @@
-"""A fake Zendesk Support API (tickets with sideloads) over the sample workspace, in the real wire format.
+"""A fake Zendesk Support API (tickets with sideloads, and ticket search: `zendesk_search.py`) over the
+sample workspace, in the real wire format.
 
 Sideloads: `users`, `organizations`, `groups` and `custom_statuses` (the account has custom ticket
 statuses on: a ticket's `status` is only its category, the label agents see is the sideloaded custom
@@ -28,6 +29,7 @@ from bot.sample.controls import ControlsMiddleware, FakeControls
 from bot.sample.credentials import SAMPLE_ZENDESK_EMAIL, SAMPLE_ZENDESK_TOKEN
 from bot.sample.data import Workspace
 from bot.sample.helpdesk import Helpdesk
+from bot.sample.zendesk_search import search_endpoint
 
 RATE_LIMIT = 700
 MAX_SHOW_MANY = 100
@@ -192,6 +194,8 @@ def create_zendesk_app(
             Route("/api/v2/ticket_fields.json", desk.list_ticket_fields, methods=["GET"]),
             Route("/api/v2/ticket_fields", desk.list_ticket_fields, methods=["GET"]),
             Route("/api/v2/ticket_fields/{field_id}", desk.show_ticket_field, methods=["GET"]),
+            Route("/api/v2/search.json", search_endpoint(ws, desk), methods=["GET"]),
+            Route("/api/v2/search", search_endpoint(ws, desk), methods=["GET"]),
             Route("/api/v2/users/me.json", desk.me, methods=["GET"]),
             Route("/api/v2/oauth/tokens/current.json", desk.current_token, methods=["GET"]),
         ],

@@ -3,7 +3,9 @@
 The bot token is set and Slack accepts it (`auth.test`); the token was granted every scope the app's
 manifest asks for (Slack names the granted ones in the `x-oauth-scopes` header of each Web API answer);
 the token `serve` needs for its mode (SLACK_APP_TOKEN for Socket Mode, SLACK_SIGNING_SECRET for HTTP) is
-set. Each line starts OK, WARN or FAIL; the check fails when any line does.
+set; each alert channel (ALERTS_CHANNEL, ALERT_ROUTES) is one the bot is a member of and not a Slack
+Connect channel (`bot.alerts.channels`). Each line starts OK, WARN or FAIL; the check fails when any line
+does.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from bot.alerts.channels import alert_channels, named_channels
 from bot.settings import Settings
 from bot.slack.app import slack_client
 
@@ -67,6 +70,8 @@ async def slack_lines(settings: Settings) -> tuple[bool, list[str]]:
             f"FAIL The bot cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__}): no "
             "connection was made. Check this machine's network, DNS, proxy (HTTPS_PROXY) and TLS."
         ]
+    else:
+        channel_lines = await _alert_channel_lines(client, settings)
     finally:
         session = getattr(client, "session", None)
         if session is not None:
@@ -93,4 +98,22 @@ async def slack_lines(settings: Settings) -> tuple[bool, list[str]]:
             "FAIL `pendo-bot serve` needs SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET "
             "(HTTP mode): both are on the app's Basic Information page."
         )
-    return ok, lines
+    lines += channel_lines
+    return ok and not any(line.startswith("FAIL") for line in channel_lines), lines
+
+
+async def _alert_channel_lines(client: Any, settings: Settings) -> list[str]:
+    """One line per alert channel: the bot is in it (OK), or what stops alerts reaching it (FAIL)."""
+    if not named_channels(settings):
+        return []
+    try:
+        channels = await alert_channels(client, settings)
+    except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        code = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        return [f"WARN Slack could not say whether the bot is in the alert channels ({code})."]
+    lines = []
+    for c in channels:
+        problem = c.problem
+        where = f"Alert channel {c.channel} ({c.variable})"
+        lines.append(f"FAIL {where}: {problem}." if problem else f"OK   {where}: the bot is a member.")
+    return lines

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import metrics
+from bot.alerts.channels import alert_channels, startup_error
 from bot.deps import Deps
 from bot.endpoints import prometheus
 from bot.notes.endpoint import webhook_server
@@ -36,6 +37,30 @@ def startup_warnings(deps: Deps) -> list[str]:
     """Settings that are valid but probably wrong, said once at start-up (and by `pendo-bot check`)."""
     suffix = deps.settings.pendo_key_suffix_warning
     return [suffix] if suffix and not deps.sample else []
+
+
+def alert_channel_error(deps: Deps) -> str | None:
+    """At start-up: an alert channel shared outside the organisation (Slack Connect) is a configuration
+    error naming its variable; one the bot is not in is a warning (`pendo-bot check` names it too). When
+    Slack cannot be asked now, each post checks its channel anyway."""
+    settings = deps.settings
+    if settings.alerts_channel is not None and deps.alerts is None:
+        log.warning("ALERTS_CHANNEL is set but Zendesk or its webhook is not connected: no ticket alerts")
+    if deps.alerts is None:
+        return None
+    client = deps.alerts.poster.client
+    try:
+        channels = asyncio.run(alert_channels(client, settings))
+    except Exception as exc:
+        log.warning(
+            "Slack could not say whether the alert channels are shared; each alert checks its channel",
+            extra={"error": type(exc).__name__},
+        )
+        return None
+    for c in channels:
+        if c.problem and not c.shared:
+            log.warning(f"alert channel {c.channel} ({c.variable}): {c.problem}")
+    return startup_error(channels)
 
 
 def settle_gc() -> None:
@@ -79,6 +104,10 @@ def serve(
         return 2
     for warning in startup_warnings(deps):
         log.warning(warning)
+    problem = alert_channel_error(deps)
+    if problem:
+        print(f"Configuration error: {problem}", file=sys.stderr)
+        return 2
     if use_socket:
         settle_gc()
         asyncio.run(_socket_mode(settings, deps, describe(deps)))

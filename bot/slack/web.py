@@ -38,6 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import metrics
+from bot.alerts.nps import pendo_webhook_route
 from bot.deps import Deps
 from bot.endpoints import prometheus
 from bot.http.bodies import DEFAULT_READ_TIMEOUT, SLOW_BODY, BodyTimeout, length_problem, read_capped
@@ -353,6 +354,9 @@ def create_web_app(bolt: AsyncApp, deps: Deps) -> ASGIApp:
     webhook = zendesk_webhook_route(deps)  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
     if webhook is not None:
         routes.append(webhook)
+    nps = pendo_webhook_route(settings, deps.note_queue, deps.inflight)  # POST /pendo/webhook/<token>
+    if nps is not None:
+        routes.append(nps)
     app = Starlette(routes=routes, lifespan=lifespan)
     secret = deps.settings.slack_signing_secret
     return SlackRequestGate(

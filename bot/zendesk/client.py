@@ -30,6 +30,7 @@ from bot.zendesk.models import (
     Comment,
     CustomStatus,
     Group,
+    OpenTickets,
     Organization,
     Record,
     Ticket,
@@ -328,6 +329,34 @@ class ZendeskClient(BaseClient):
                     self._cache.put(("zendesk-ticket", ticket_id), bundle, self._ttl)
                     found[ticket_id] = bundle
         return {i: found[i] for i in wanted if i in found}
+
+    async def open_tickets(self, email: str, limit: int = 5) -> OpenTickets:
+        """The requester's unsolved tickets, newest first: one Search API call, `GET /api/v2/search.json`
+        with `type:ticket requester:<email> status<solved` (`status<solved`: new, open, pending, hold),
+        sorted by `created_at` desc, `limit` per page. Cached in this process only (the key is an email:
+        never in Redis) for the client's ttl. Zendesk indexes a ticket within minutes of its creation
+        (its Search reference), so one filed just now may be missing. An email Search cannot take as one
+        term (blank, spaces, quotes) is not sent: no tickets."""
+        email = email.strip().lower()
+        if not email or any(c.isspace() or c in "\"'()" for c in email):
+            return OpenTickets([], 0)
+        query = quote(f"type:ticket requester:{email} status<solved", safe="")
+
+        async def load() -> OpenTickets:
+            data = await self._get(
+                f"/api/v2/search.json?query={query}&sort_by=created_at&sort_order=desc&per_page={limit}",
+                "GET /api/v2/search.json",
+                None,
+            )
+            results = data.get("results")
+            if not isinstance(results, list):
+                raise BadResponse(UPSTREAM, "search answer has no results list")
+            raw = [r for r in results if isinstance(r, dict) and r.get("result_type", "ticket") == "ticket"]
+            bundles = list(self._bundles({}, raw).values())[:limit]
+            count = data.get("count")
+            return OpenTickets(bundles, count if isinstance(count, int) and count >= len(raw) else len(raw))
+
+        return await self._cache.get_or_load(("zendesk-open-tickets", email, limit), self._ttl, load)
 
     # --- writes: the Pendo note, and the webhook and trigger that ask for it ----------------------------
     async def fresh_ticket(self, ticket_id: int) -> TicketBundle:

@@ -127,6 +127,15 @@ class TicketBundle:
         return self.requester.email.strip() or None
 
 
+@dataclass(frozen=True)
+class OpenTickets:
+    """A requester's unsolved tickets (new, open, pending, on hold), newest first, as one Search API call
+    found them: `count` is how many there are in all (Search's `count`), `tickets` the first few."""
+
+    tickets: list[TicketBundle]
+    count: int
+
+
 # --- writing notes, and the webhook and trigger that ask for them ----------------------------------------
 class Comment(Record):
     """A ticket comment: `body` is plain text (Zendesk derives it from `html_body`); `public` False is an

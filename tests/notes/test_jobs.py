@@ -454,3 +454,43 @@ async def test_redis_consumers_of_owners_long_gone_are_removed(
         assert [c["name"] for c in consumers] == [b"busy"]  # a consumer with a job pending stays
     finally:
         await client.aclose()
+
+
+async def test_a_mark_holds_a_value_every_store_sharer_reads_until_it_expires(backend: Backend) -> None:
+    """The NPS alerts keep a comment, and where their post went, as a mark's value (bot.alerts.nps)."""
+    first, second = backend.open(), backend.open()
+    now = time.time()
+    assert await first.mark("nps-comment:k", now=now, until=now + 60, value="Exports fail & <time out>")
+    assert not await second.mark("nps-comment:k", now=now, until=now + 60, value="another")  # first wins
+    assert await second.marked("nps-comment:k", now=now) == "Exports fail & <time out>"
+    assert await first.mark("claim", now=now, until=now + 60) and await second.marked("claim", now=now) == "1"
+    assert await first.marked("nothing", now=now) is None
+    await first.unmark("nps-comment:k")
+    assert await second.marked("nps-comment:k", now=now) is None
+    assert await first.mark("short", now=now, until=now + 0.05, value="v")
+    await asyncio.sleep(0.1)
+    assert await second.marked("short", now=time.time()) is None  # expired: gone (Redis) or ignored (SQLite)
+    assert await second.mark("short", now=time.time(), until=time.time() + 60, value="w")
+    assert await first.marked("short", now=time.time()) == "w"
+
+
+def test_a_version_2_notes_file_gains_the_marks_value_column(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE marks (key TEXT PRIMARY KEY, until REAL NOT NULL);"
+        "INSERT INTO marks VALUES ('alert-claim:1', 9e18); PRAGMA user_version = 2;"
+    )
+    conn.close()
+
+    async def read() -> str | None:
+        store = SqliteJobs(path)
+        try:
+            return await store.marked("alert-claim:1", now=time.time())
+        finally:
+            await store.aclose()
+
+    assert asyncio.run(read()) == "1"
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    conn.close()

@@ -8,7 +8,8 @@ Routes on one port (default http://127.0.0.1:3000):
 - `POST /demo/sign`: Slack's request signature for a body (the page signs what it sends, as Slack does);
 - `GET /demo/calls?after=N`: what the bot sent to the fake Slack Web API and response_url since N;
 - `POST /demo/switch`: a Pendo fault or the subscription time zone (restarts the bot);
-- `GET /demo/zendesk`, `POST /demo/zendesk/file`: the sample Zendesk's new tickets and their Pendo notes.
+- `GET /demo/zendesk`, `POST /demo/zendesk/file`: the sample Zendesk's new tickets and their Pendo notes;
+- `GET /demo/pendo`, `POST /demo/pendo/answer`: a sample visitor's NPS answer, sent as Pendo's webhooks.
 
 Every request must name this machine in its `Host` (a loopback name, or the `--host` the demo was
 started with), so a page that rebinds its own DNS name to 127.0.0.1 cannot read the page's routes; and
@@ -39,6 +40,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bot.sample.preview.pendo_panel import pendo_page, send_answer
 from bot.sample.preview.scenarios import scenarios
 from bot.sample.preview.stack import (
     FAULTS,
@@ -132,6 +134,12 @@ def create_preview_app(stack: DemoStack, *, host: str = "127.0.0.1") -> ASGIApp:
                         "shared": True,
                         "topic": "Slack Connect with Acme: nothing unfurls here",
                     },
+                    {
+                        "id": stack.alerts_channel,
+                        "name": "cs-alerts",
+                        "shared": False,
+                        "topic": "Ticket alerts: file a ticket as Jane Doe (a detractor) on the Zendesk page",
+                    },
                 ],
                 "unfurl_domains": sorted(settings.zendesk_ticket_hosts),
                 "ticket_url": f"https://{host}/agent/tickets/{{id}}",
@@ -200,6 +208,8 @@ def create_preview_app(stack: DemoStack, *, host: str = "127.0.0.1") -> ASGIApp:
             Route("/demo/reader", reader, methods=["POST"]),
             Route("/demo/zendesk", functools.partial(zendesk_page, stack=stack), methods=["GET"]),
             Route("/demo/zendesk/file", functools.partial(file_ticket, stack=stack), methods=["POST"]),
+            Route("/demo/pendo", functools.partial(pendo_page, stack=stack), methods=["GET"]),
+            Route("/demo/pendo/answer", functools.partial(send_answer, stack=stack), methods=["POST"]),
             Mount("/static", app=StaticFiles(packages=[("bot.sample.preview", "static")]), name="static"),
         ],
         lifespan=lifespan,

@@ -29,12 +29,13 @@ from bot.sample.helpdesk import Helpdesk
 from bot.sample.server import LoopbackServer
 from bot.sample.slack_api import FakeSlack, create_slack_app
 from bot.settings import Settings
-from bot.slack.app import build_app
+from bot.slack.app import build_app, slack_client
 from bot.slack.web import create_web_app
 from bot.zendesk.setup import trigger_json, webhook_json
 
 INTERNAL_CHANNEL = "C0SUPPORT"
 SHARED_CHANNEL = "C0EXTACME"
+ALERTS_CHANNEL = "C0CSALERTS"  # #cs-alerts: the demo's ALERTS_CHANNEL (docs/alerts.md)
 READER = "U0AGENT"
 
 # What each fault does to the fake Pendo API (bot.sample.controls rules), with the label the page shows.
@@ -78,6 +79,7 @@ class DemoStack:
         self.signing_secret = "demo-" + secrets.token_hex(16)
         self.bot_token = "xoxb-demo-" + secrets.token_hex(12)
         self.webhook_secret = "demo-" + secrets.token_hex(16)  # the sample Zendesk signs its webhooks with it
+        self.pendo_token = "demo-" + secrets.token_hex(20)  # POST /pendo/webhook/<it>: the NPS control's
         self.slack = FakeSlack(shared_channels={SHARED_CHANNEL})
         self.slack_server = LoopbackServer(create_slack_app(self.slack))
         self.ws: Workspace | None = None
@@ -101,6 +103,11 @@ class DemoStack:
         await asyncio.to_thread(self.slack_server.stop)
 
     @property
+    def alerts_channel(self) -> str:
+        """#cs-alerts' id: ALERTS_CHANNEL when the settings name one, else the demo's own."""
+        return self.base_settings.alerts_channel or ALERTS_CHANNEL
+
+    @property
     def slack_url(self) -> str:
         return self.slack_server.base_url
 
@@ -111,6 +118,8 @@ class DemoStack:
             "slack_app_token": None,
             "slack_api_url": f"{self.slack_url}/api/",
             "zendesk_webhook_secret": SecretStr(self.webhook_secret),
+            "alerts_channel": self.alerts_channel,  # a detractor's sample ticket is told in #cs-alerts
+            "pendo_webhook_token": SecretStr(self.pendo_token),
         }
         if self.email_field is not None:
             update["pendo_email_field"] = self.email_field
@@ -141,6 +150,7 @@ class DemoStack:
             zendesk_transport=httpx.ASGITransport(app=zendesk),
             sample=True,
             now_ms=(lambda: fixed) if fixed is not None else None,
+            slack=slack_client(settings),  # the ticket alerts post to the fake Slack, as `serve` does
         )
         return BotInstance(deps, create_web_app(build_app(settings, deps), deps), pendo, zendesk)
 

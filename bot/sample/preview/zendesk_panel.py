@@ -162,7 +162,8 @@ async def zendesk_page(request: Request, stack: DemoStack) -> Response:
         f'<meta http-equiv="refresh" content="2"><style>{STYLE}</style></head><body>'
         f'<p><a href="/">← the Slack demo</a></p><h1>Sample Zendesk: new tickets</h1>'
         f"<p>File a ticket as a customer would. Zendesk's trigger calls the bot's webhook (signed); the bot "
-        f"writes the requester's Pendo context as a private note, once.</p>"
+        f"writes the requester's Pendo context as a private note, once. Filed by a detractor (Jane Doe) or "
+        f'a struggling customer, it is also told in #cs-alerts on <a href="/">the Slack demo</a>.</p>'
         f'<form method=post action="/demo/zendesk/file"><label>Requester <select name=requester>{options}'
         f'</select></label> <label>Subject <input name=subject value="Something is not working"></label> '
         f"<button type=submit>File a ticket</button></form>"
