@@ -27,9 +27,9 @@ system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)
 
-## make test: the full offline test suite
+## make test: the full offline test suite, on two workers (a test file stays on one: its fixtures are shared)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## make docs: regenerate docs/what-agents-see.md's examples and the README's picture (docs/preview.png, with
 ## Chromium) from the renderers at a fixed sample time; `make test` fails when they are stale

@@ -62,11 +62,15 @@ async def scrape(bot: Bot) -> Samples:
 
 
 async def settled(bot: Bot) -> Samples:
-    """A scrape once no upstream request is in flight in this process: the registry is the process's, and
+    """A scrape once no upstream request and no answer is in flight in this process: the registry is the process's, and
     an earlier test's work still finishing (under load) would otherwise be counted as this test's."""
     for _ in range(200):
         samples = await scrape(bot)
-        if total(samples, "pendo_bot_upstream_in_flight") == 0:
+        # the answer's own counters are written when its work ends, just after the reply went out
+        if (
+            total(samples, "pendo_bot_upstream_in_flight") == 0
+            and total(samples, "pendo_bot_answers_in_flight") == 0
+        ):
             return samples
         await asyncio.sleep(0.05)
     raise AssertionError("upstream requests still in flight after 10 s")
