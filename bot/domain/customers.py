@@ -260,13 +260,20 @@ class CustomerLookup:
         if seen is None and trend is None:
             return None  # no rows at all: nothing to say
         self._friction_seen = True
+        last_seen = end_ms
         if ticket:
             start = end_ms - friction_part.BEFORE_TICKET_MS
             scope: Literal["ticket", "session"] = "ticket"
-        else:
+        else:  # the latest session Pendo's rows hold; the visitor's own last visit, if later, is not in them
             session = friction_part.session_window(rows)
             start, end_ms = session if session is not None else (end_ms, end_ms)
-            page_views = [end_ms - 1] if session is not None else []  # its latest visit, in that hour
+            # said only when it is a whole hour past the rows (a last click on a page loaded an hour
+            # earlier has no row of its own)
+            hours = [h for r in rows if (h := friction_part.hour_of(r)) is not None]
+            covered = max(hours) + friction_part.HOUR_MS if hours else None
+            page_views = (
+                [last_seen] if covered is None or last_seen >= covered + friction_part.HOUR_MS else []
+            )
             scope = "session"
         window = [
             r
@@ -293,7 +300,7 @@ class CustomerLookup:
             spots=spots,
             strongest=friction_part.strongest(spots),
             replays=replays,
-            data_until_ms=friction_part.data_until(window, page_views, end_ms) if ticket else None,
+            data_until_ms=friction_part.data_until(rows if not ticket else window, page_views, last_seen),
             trend=trend,
         )
 

@@ -163,3 +163,20 @@ async def test_janes_ticket_stands_out_as_a_detractor_with_friction_and_a_renewa
     kinds = [s.kind for s in stand_out(facts)]
     assert kinds[:2] == [SignalKind.DETRACTOR, SignalKind.FRICTION]
     assert 0 <= renewal - anchor <= 30 * DAY and SignalKind.RENEWAL in kinds  # Acme renews in 20 days
+
+
+@pytest.mark.parametrize("lag", [0, 5], ids=["on-time", "5h-late"])
+async def test_a_lookup_by_email_says_when_her_latest_visit_is_not_in_pendos_figures_yet(
+    make_env: Make, oracle: Oracle, lag: int
+) -> None:
+    env = make_env(pendo_options={"lag_hours": lag, "clock": lambda: NOW})
+    facts = await env.deps.customers.lookup(JANE)
+    assert isinstance(facts, VisitorFacts) and facts.friction is not None
+    f = facts.friction
+    last = oracle.last_visit(JANE)
+    cutoff = NOW - NOW % HOUR - lag * HOUR
+    assert f.scope == "session" and f.end_ms <= last - last % HOUR + HOUR
+    if lag and last >= cutoff:  # her latest visit is after Pendo's cut: said, with where the figures end
+        assert f.data_until_ms == last - last % HOUR and f.end_ms <= cutoff
+    else:
+        assert f.data_until_ms is None
