@@ -31,6 +31,7 @@ stored before its job). Comments are kept an hour, then dropped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -40,13 +41,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts.post import AlertPoster, Posted
-from bot.alerts.rules import Rules
+from bot.alerts.rules import KEY_ACCOUNT, Rules
 from bot.alerts.tickets import LASTING_SLACK_ERRORS, retry_after
 from bot.domain.customers import MAX_ACCOUNTS, CustomerLookup
 from bot.domain.models import NotFoundInPendo, NpsAnswer, VisitorFacts
 from bot.http.errors import UpstreamError
 from bot.metrics import NPS_ALERTS
-from bot.notes.jobs import Job
+from bot.notes.jobs import Job, QueueUnavailable
 from bot.notes.writer import NoteResult, NoteStatus
 from bot.render.blocks import Message
 from bot.render.nps_alert import TICKETS_SHOWN, nps_alert_message
@@ -103,12 +104,20 @@ class NpsAlerts:
         self._clock = clock
 
     async def handle(self, job: Job) -> NoteResult:
+        """Never gives an answer up for a passing failure: the store, Slack or Zendesk not answering is
+        tried again (a given-up job keeps no payload), until ALERT_MAX_DELAY_MINUTES drops it as stale."""
         p = job.payload
         if not {"key", "visitor", "score"} <= p.keys():  # a given-up job revived: its answer was not kept
             return NoteResult(NoteStatus.SKIPPED, "the answer is no longer stored")
-        if p.get("phase") == "comment":
-            return await self._comment(p)
-        return await self._score(p, job.first_seen)
+        try:
+            if p.get("phase") == "comment":
+                return await self._comment(p)
+            return await self._score(p, job.first_seen)
+        except QueueUnavailable:
+            return NoteResult(NoteStatus.RETRY, "the queue's store is unavailable")
+        except Exception as exc:  # Slack or Zendesk not reached (a timeout, a connection), or a bug: logged
+            log.warning("nps alert failed, trying again", extra={"error": type(exc).__name__})
+            return NoteResult(NoteStatus.RETRY, f"error: {type(exc).__name__}")
 
     # --- a score: the alert ------------------------------------------------------------------------------
     async def _score(self, p: dict[str, Any], first_seen: float) -> NoteResult:
@@ -126,7 +135,10 @@ class NpsAlerts:
             return found
         facts, accounts = found
         score = int(p["score"])
-        channel = self.rules.channel_for(["detractor"] if score <= DETRACTOR_MAX else [], accounts)
+        fired = ["detractor"] if score <= DETRACTOR_MAX else []
+        if self.rules.key_account(accounts) is not None:  # a key account's answer takes its route too
+            fired.append(KEY_ACCOUNT)
+        channel = self.rules.channel_for(fired, accounts)
         if channel is None:
             return _not_sent("no_channel")
         try:
@@ -138,13 +150,17 @@ class NpsAlerts:
             return _not_sent("channel_refused")
         if not await self.poster.claim(f"nps:{key}", CLAIM_HOLD):
             return _not_sent("duplicate", NoteStatus.ALREADY)
-        comment = p.get("comment") or await self.jobs.marked(f"nps-comment:{key}", now=now)
-        message = await self._message(p, facts, comment)
-        try:
+        try:  # until the post is out, a failure or a stop hands the claim back: the job runs again
+            comment = p.get("comment") or await self.jobs.marked(f"nps-comment:{key}", now=now)
+            message = await self._message(p, facts, comment)
             posted = await self.poster.post(channel, message)
         except SlackApiError as exc:
             await self.poster.release(f"nps:{key}")
             return _slack_failed("chat.postMessage", exc)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self.poster.release(f"nps:{key}")
+            raise
         record = {"channel": posted.channel, "ts": posted.ts, "comment": bool(comment)}
         record |= {k: p.get(k) for k in ("score", "guide_name", "at", "account")}
         await self.jobs.mark(f"nps-posted:{key}", now=now, until=now + POSTED_KEEP, value=json.dumps(record))
@@ -226,16 +242,24 @@ class NpsAlerts:
         ):
             return NoteResult(NoteStatus.ALREADY, "updated already")
         score_job = p | {k: record.get(k) for k in ("score", "guide_name", "at", "account")}
-        found = await self._facts(score_job)
-        if isinstance(found, NoteResult):
-            await self.jobs.unmark(f"nps-updated:{key}")
-            return found
-        message = await self._message(score_job, found[0], comment)
         try:
+            found = await self._facts(score_job)
+            if isinstance(found, NoteResult):
+                await self.jobs.unmark(f"nps-updated:{key}")
+                return found
+            # the channel checked again: it may have become shared since the score was posted
+            if (refused := await self.poster.check(str(record["channel"]))) is not None:
+                log.warning("nps alert not updated: channel refused", extra={"reason": refused})
+                return _not_sent("channel_refused")
+            message = await self._message(score_job, found[0], comment)
             await self.poster.update(Posted(record["channel"], record["ts"]), message)
         except SlackApiError as exc:
             await self.jobs.unmark(f"nps-updated:{key}")
             return _slack_failed("chat.update", exc)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self.jobs.unmark(f"nps-updated:{key}")
+            raise
         await self.jobs.unmark(f"nps-comment:{key}")
         NPS_ALERTS.labels("updated").inc()
         return NoteResult(NoteStatus.WRITTEN, "updated")

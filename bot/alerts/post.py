@@ -113,7 +113,11 @@ class _Pace:
         await self.lock.acquire()
         wait = self.poster._last.get(self.channel, 0.0) + self.poster._pace - time.monotonic()
         if wait > 0:
-            await asyncio.sleep(wait)
+            try:
+                await asyncio.sleep(wait)
+            except BaseException:  # cancelled while waiting: the channel's lock is not kept
+                self.lock.release()
+                raise
 
     async def __aexit__(self, *exc: object) -> None:
         self.poster._last[self.channel] = time.monotonic()
