@@ -62,28 +62,50 @@ async def scrape(bot: Bot) -> Samples:
 
 
 async def settled(bot: Bot) -> Samples:
-    """A scrape once no upstream request and no answer is in flight in this process: the registry is the process's, and
+    """A scrape once no upstream request is in flight in this process: the registry is the process's, and
     an earlier test's work still finishing (under load) would otherwise be counted as this test's."""
     for _ in range(200):
         samples = await scrape(bot)
-        # the answer's own counters are written when its work ends, just after the reply went out
-        if (
-            total(samples, "pendo_bot_upstream_in_flight") == 0
-            and total(samples, "pendo_bot_answers_in_flight") == 0
-        ):
+        if total(samples, "pendo_bot_upstream_in_flight") == 0:
             return samples
         await asyncio.sleep(0.05)
     raise AssertionError("upstream requests still in flight after 10 s")
 
 
-async def test_the_counters_match_what_the_upstreams_and_slack_saw(new_bot: NewBot) -> None:
-    bot = await new_bot(metrics_token=TOKEN)
-    before = await settled(bot)
-    for text in (JANE, JANE, NOBODY, f"#{TICKET_JANE}"):  # cold, warm (cache), not found, a ticket
-        _, rid = await bot.command(text)
-        await bot.final_response(rid)
-    after = await settled(bot)
+async def answered(bot: Bot, before: Samples, answers: int) -> Samples:
+    """A settled scrape once `answers` more answers are counted: an answer's counters are written when
+    its work ends, a moment after its reply went out (the gauge of answers in flight is the process's,
+    shared with other tests' bots, so it cannot say when this test's are done)."""
+    for _ in range(100):
+        after = await settled(bot)
+        if delta(before, after, "pendo_bot_answer_seconds_count") >= answers:
+            return after
+        await asyncio.sleep(0.05)
+    return after
 
+
+async def test_the_counters_match_what_the_upstreams_and_slack_saw(new_bot: NewBot) -> None:
+    """The registry is the process's: another test's bot still finishing in this process (its own fakes)
+    can add to a counter between the two scrapes. Such a measurement is taken again, at most twice; a
+    wrong counter fails every time."""
+    bot = await new_bot(metrics_token=TOKEN)
+    for attempt in range(3):
+        bot.pendo.clear()
+        bot.zendesk.clear()
+        before = await settled(bot)
+        for text in (JANE, JANE, NOBODY, f"#{TICKET_JANE}"):  # cold, warm (cache), not found, a ticket
+            _, rid = await bot.command(text)
+            await bot.final_response(rid)
+        after = await answered(bot, before, 4)
+        try:
+            _check_counters(bot, before, after)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
+def _check_counters(bot: Bot, before: Samples, after: Samples) -> None:
     answers = "pendo_bot_answers_total"
     assert delta(before, after, answers, kind="/pendo", outcome="found") == 2
     assert delta(before, after, answers, kind="/pendo", outcome="not_found") == 1
