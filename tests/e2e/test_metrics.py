@@ -61,13 +61,17 @@ async def scrape(bot: Bot) -> Samples:
     return parse(response.text)
 
 
-async def settled(bot: Bot) -> Samples:
-    """A scrape once no upstream request is in flight in this process: the registry is the process's, and
-    an earlier test's work still finishing (under load) would otherwise be counted as this test's."""
+async def settled(bot: Bot, floor: float | None = None) -> Samples:
+    """A scrape once the upstream requests in flight in this process are down to `floor` (this test's
+    work done), or, without one, once the count holds still: the registry is the process's, and another
+    test's bot in this process may have requests that never end (a fake made to hang)."""
+    previous = None
     for _ in range(200):
         samples = await scrape(bot)
-        if total(samples, "pendo_bot_upstream_in_flight") == 0:
+        now = total(samples, "pendo_bot_upstream_in_flight")
+        if (floor is not None and now <= floor) or (floor is None and now == previous):
             return samples
+        previous = now
         await asyncio.sleep(0.05)
     raise AssertionError("upstream requests still in flight after 10 s")
 
@@ -77,7 +81,7 @@ async def answered(bot: Bot, before: Samples, answers: int) -> Samples:
     its work ends, a moment after its reply went out (the gauge of answers in flight is the process's,
     shared with other tests' bots, so it cannot say when this test's are done)."""
     for _ in range(100):
-        after = await settled(bot)
+        after = await settled(bot, total(before, "pendo_bot_upstream_in_flight"))
         if delta(before, after, "pendo_bot_answer_seconds_count") >= answers:
             return after
         await asyncio.sleep(0.05)
@@ -123,8 +127,9 @@ def _check_counters(bot: Bot, before: Samples, after: Samples) -> None:
         bot.pendo.requests
     )
     assert delta(before, after, "pendo_bot_cache_lookups_total", cache="cache", result="hit") > 0
-    assert total(after, "pendo_bot_upstream_in_flight", upstream="Pendo") == 0
-    assert total(after, "pendo_bot_upstream_stuck", upstream="Pendo") == 0
+    # none of this test's requests still in flight or stuck (another test's may be: the registry is shared)
+    assert delta(before, after, "pendo_bot_upstream_in_flight", upstream="Pendo") <= 0
+    assert delta(before, after, "pendo_bot_upstream_stuck", upstream="Pendo") <= 0
     assert total(after, "process_cpu_seconds_total") > 0
 
 
