@@ -206,7 +206,10 @@ class SqliteJobs:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             private_file(self.path)
-            conn = sqlite3.connect(self.path, timeout=_BUSY_SLICE, isolation_level=None)
+            # used from the event loop only, one call at a time; closed, at a stop, maybe from another thread
+            conn = sqlite3.connect(
+                self.path, timeout=_BUSY_SLICE, isolation_level=None, check_same_thread=False
+            )
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
