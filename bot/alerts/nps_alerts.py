@@ -231,9 +231,13 @@ class NpsAlerts:
             waiting = await self.jobs.marked(f"nps-score:{key}", now=now)
             if waiting is None:  # the score comes later (its job reads the comment), or never
                 return NoteResult(NoteStatus.SKIPPED, "kept for the score")
-            score = json.loads(waiting)  # the score waits for this comment: post now, not at its due time
+            score = _stored_object(waiting)  # the score waits for this comment: post now, not at its due time
+            if score is None:
+                return NoteResult(NoteStatus.SKIPPED, "the waiting score is not readable")
             return await self._score(score, float(score.get("first_seen") or now))
-        record = json.loads(raw)
+        record = _stored_object(raw)
+        if record is None or not {"channel", "ts"} <= record.keys():
+            return NoteResult(NoteStatus.SKIPPED, "the posted alert's record is not readable")
         if record.get("comment"):
             return NoteResult(NoteStatus.ALREADY, "the alert has a comment")
         comment = await self.jobs.marked(f"nps-comment:{key}", now=now)
@@ -263,3 +267,13 @@ class NpsAlerts:
         await self.jobs.unmark(f"nps-comment:{key}")
         NPS_ALERTS.labels("updated").inc()
         return NoteResult(NoteStatus.WRITTEN, "updated")
+
+
+def _stored_object(raw: str | None) -> dict[str, Any] | None:
+    """A JSON object read back from the store (Redis or the NOTES_DB file), or None when it is not one:
+    a value from another version, or a key some other writer reused, is never trusted as it stands."""
+    try:
+        value = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

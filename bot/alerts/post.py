@@ -12,9 +12,10 @@ about one message a second per channel).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,25 +101,15 @@ class AlertPoster:
                 blocks=message.get("blocks"),
             )
 
-    def _paced(self, channel: str) -> _Pace:
-        lock = self._locks.setdefault(channel, asyncio.Lock())
-        return _Pace(self, channel, lock)
-
-
-class _Pace:
-    def __init__(self, poster: AlertPoster, channel: str, lock: asyncio.Lock) -> None:
-        self.poster, self.channel, self.lock = poster, channel, lock
-
-    async def __aenter__(self) -> None:
-        await self.lock.acquire()
-        wait = self.poster._last.get(self.channel, 0.0) + self.poster._pace - time.monotonic()
-        if wait > 0:
-            try:
+    @contextlib.asynccontextmanager
+    async def _paced(self, channel: str) -> AsyncIterator[None]:
+        """One post at a time per channel, at least `pace` seconds after the channel's last one (the lock
+        is let go however the post ends, a cancel included)."""
+        async with self._locks.setdefault(channel, asyncio.Lock()):
+            wait = self._last.get(channel, 0.0) + self._pace - time.monotonic()
+            if wait > 0:
                 await asyncio.sleep(wait)
-            except BaseException:  # cancelled while waiting: the channel's lock is not kept
-                self.lock.release()
-                raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.poster._last[self.channel] = time.monotonic()
-        self.lock.release()
+            try:
+                yield
+            finally:
+                self._last[channel] = time.monotonic()
